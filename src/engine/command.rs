@@ -1,0 +1,162 @@
+//! Commands: everything a host can tell the engine. Each is applied with a
+//! timestamp by [`Engine::apply`](crate::Engine::apply) and answers with the
+//! decisions it caused, or a typed error that changed nothing.
+
+use crate::model::{
+    AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
+    ResolveReason, SkillRequirement, Tier,
+};
+use serde::{Deserialize, Serialize};
+
+/// A command to the engine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    /// Register an agent. Fails on a duplicate id, a zero or absurd cap, or a
+    /// skill level outside `1..=10`.
+    AddAgent(AgentSpec),
+    /// Change an agent's status. Going online pulls waiting work up to the
+    /// cap; going offline requeues live threads (age and priority kept) and
+    /// releases parked ones; away and draining keep threads, take no new work.
+    SetAgentStatus {
+        /// The agent.
+        agent: AgentId,
+        /// The new status.
+        status: AgentStatus,
+    },
+    /// Change an agent's cap. Raising it pulls waiting work; lowering it below
+    /// the current load is refused (live threads never move unasked).
+    SetCapacity {
+        /// The agent.
+        agent: AgentId,
+        /// The new cap, in `1..=Capacity::MAX_CAP`.
+        cap: Capacity,
+    },
+    /// A customer opens a conversation (their first message).
+    OpenConversation {
+        /// A new conversation id.
+        conversation: ConversationId,
+        /// The customer; created on first sight.
+        customer: CustomerId,
+        /// The customer's tier (updates what the engine knows of them).
+        tier: Tier,
+        /// The channel.
+        channel: Channel,
+        /// Skills required, each at a minimum level; empty means anyone.
+        skills: Vec<SkillRequirement>,
+        /// Business priority (VIPs are boosted one class).
+        priority: Priority,
+        /// Start with the bot tier instead of a human.
+        start_in_bot: bool,
+    },
+    /// Hand a conversation from the bot tier to humans; its age, history and
+    /// priority are kept. Optionally refine its skills or priority.
+    Escalate {
+        /// The conversation (must be with the bot).
+        conversation: ConversationId,
+        /// New required skills, if the bot learned them.
+        skills: Option<Vec<SkillRequirement>>,
+        /// New priority, if the bot learned it.
+        priority: Option<Priority>,
+    },
+    /// The customer wrote. An assigned thread moves up its agent's inbox; a
+    /// parked thread returns to its agent (or waits at the head of their own
+    /// queue when they are full).
+    CustomerMessage {
+        /// The conversation.
+        conversation: ConversationId,
+    },
+    /// The owning agent wrote. The first one is the first response.
+    AgentMessage {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent writing; must own the thread.
+        agent: AgentId,
+    },
+    /// The owning agent opened the thread and saw the latest message.
+    MarkSeen {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent; must own the thread.
+        agent: AgentId,
+    },
+    /// The customer went quiet: set the thread aside at the parked weight.
+    Park {
+        /// The conversation (must be assigned).
+        conversation: ConversationId,
+    },
+    /// Close a conversation from any live state.
+    Resolve {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Why.
+        reason: ResolveReason,
+    },
+    /// Move a conversation to another agent or skill group.
+    Transfer {
+        /// The conversation (queued, assigned or parked).
+        conversation: ConversationId,
+        /// Where to.
+        to: TransferTarget,
+    },
+    /// Change a conversation's priority class (reorders its queue).
+    SetPriority {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The new class (before the VIP boost).
+        priority: Priority,
+    },
+    /// The agent accepts an offer.
+    AcceptOffer {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent holding the offer.
+        agent: AgentId,
+    },
+    /// The agent declines an offer; the conversation is requeued with its
+    /// age, and not offered to the same agent again while others can take it.
+    DeclineOffer {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent holding the offer.
+        agent: AgentId,
+    },
+    /// Let time pass: fire SLA warnings and breaches, offer timeouts,
+    /// known-agent wait timeouts and automatic parking due by now.
+    Tick,
+}
+
+/// Where a transfer goes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferTarget {
+    /// A named agent, who must be online and have the skills; if they are
+    /// full the thread waits at the head of their own queue.
+    Agent(AgentId),
+    /// A skill group: the thread is requeued with new required skills, its
+    /// age and priority kept.
+    Skills(Vec<SkillRequirement>),
+}
+
+impl Command {
+    /// The command's name, for errors and traces.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::AddAgent(_) => "add_agent",
+            Command::SetAgentStatus { .. } => "set_agent_status",
+            Command::SetCapacity { .. } => "set_capacity",
+            Command::OpenConversation { .. } => "open_conversation",
+            Command::Escalate { .. } => "escalate",
+            Command::CustomerMessage { .. } => "customer_message",
+            Command::AgentMessage { .. } => "agent_message",
+            Command::MarkSeen { .. } => "mark_seen",
+            Command::Park { .. } => "park",
+            Command::Resolve { .. } => "resolve",
+            Command::Transfer { .. } => "transfer",
+            Command::SetPriority { .. } => "set_priority",
+            Command::AcceptOffer { .. } => "accept_offer",
+            Command::DeclineOffer { .. } => "decline_offer",
+            Command::Tick => "tick",
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Engine configuration. Defaults follow the field figures in DOMAIN.md: a
+//! 10-minute first-response target, a warning at 80% of it.
+
+use crate::model::{Capacity, Channel, Duration};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Rules the engine applies. Validated by [`EngineConfig::validate`] when the
+/// engine is built.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// First-response target: a queued or newly assigned conversation should
+    /// get a human reply within this time. Default 10 minutes.
+    pub response_target: Duration,
+    /// Share of the target, in permille, at which a warning decision is
+    /// raised (default 800 = 80%). Must be in `1..1000` so the warning comes
+    /// strictly before the breach.
+    pub warn_at_permille: u32,
+    /// Aging: each priority class is worth this much waiting time. A
+    /// conversation one class lower overtakes a higher one once it has waited
+    /// this much longer, so no class starves. Default 5 minutes.
+    pub class_head_start: Duration,
+    /// VIP customers' conversations are boosted one priority class.
+    pub vip_boost: bool,
+    /// A customer returning within this time of last speaking with an agent
+    /// is routed to that agent first. Default 7 days.
+    pub affinity_window: Duration,
+    /// How long a returning customer waits for a known agent who is full or
+    /// away before falling back to any eligible agent. Default 2 minutes.
+    pub sticky_wait: Duration,
+    /// Weight of a parked thread, in permille of its channel weight (0 lets
+    /// agents take new work while customers are away). Default 250.
+    pub parked_weight_permille: u32,
+    /// Capacity each channel's conversation uses, indexed by
+    /// [`Channel::index`]. Default one unit, half a unit for email.
+    pub channel_weights: [Capacity; 8],
+    /// `Some(t)`: conversations are offered and the agent must accept within
+    /// `t`; `None`: they are assigned directly (auto-accept). Default `None`.
+    pub offer_timeout: Option<Duration>,
+    /// An agent who lets an offer time out is set away (the industry's
+    /// "redirect on no answer"), so the next conversation does not hit them.
+    pub away_on_missed_offer: bool,
+    /// Park a live thread automatically when the agent spoke last and the
+    /// customer has been silent this long. Default 30 minutes; `None` disables.
+    pub auto_park_after: Option<Duration>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        let mut channel_weights = [Capacity::units(1); 8];
+        channel_weights[Channel::Email.index()] = Capacity(Capacity::UNIT / 2);
+        Self {
+            response_target: Duration::from_mins(10),
+            warn_at_permille: 800,
+            class_head_start: Duration::from_mins(5),
+            vip_boost: true,
+            affinity_window: Duration::from_hours(24 * 7),
+            sticky_wait: Duration::from_mins(2),
+            parked_weight_permille: 250,
+            channel_weights,
+            offer_timeout: None,
+            away_on_missed_offer: true,
+            auto_park_after: Some(Duration::from_mins(30)),
+        }
+    }
+}
+
+/// A configuration value the engine cannot work with.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The response target is zero.
+    #[error("response_target must be above zero")]
+    ZeroResponseTarget,
+    /// The warning would not come strictly before the breach.
+    #[error("warn_at_permille is {0}; it must be in 1..1000 so the warning precedes the breach")]
+    WarnFraction(u32),
+    /// A parked weight above the full weight.
+    #[error("parked_weight_permille is {0}; it must be in 0..=1000")]
+    ParkedWeight(u32),
+    /// A channel weight of zero or above the largest cap.
+    #[error("channel weight of {channel:?} is {weight}; it must be in 1..={max} milli-units")]
+    ChannelWeight {
+        /// The channel.
+        channel: Channel,
+        /// The rejected weight.
+        weight: Capacity,
+        /// The largest allowed weight.
+        max: Capacity,
+    },
+    /// An offer timeout of zero.
+    #[error("offer_timeout must be above zero (use None for direct assignment)")]
+    ZeroOfferTimeout,
+}
+
+impl EngineConfig {
+    /// Checks every value; the engine refuses to start on an error.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.response_target == Duration::ZERO {
+            return Err(ConfigError::ZeroResponseTarget);
+        }
+        if !(1..1000).contains(&self.warn_at_permille) {
+            return Err(ConfigError::WarnFraction(self.warn_at_permille));
+        }
+        if self.parked_weight_permille > 1000 {
+            return Err(ConfigError::ParkedWeight(self.parked_weight_permille));
+        }
+        for channel in Channel::ALL {
+            let weight = self.channel_weights[channel.index()];
+            if weight == Capacity::ZERO || weight > Capacity::MAX_CAP {
+                return Err(ConfigError::ChannelWeight {
+                    channel,
+                    weight,
+                    max: Capacity::MAX_CAP,
+                });
+            }
+        }
+        if self.offer_timeout == Some(Duration::ZERO) {
+            return Err(ConfigError::ZeroOfferTimeout);
+        }
+        Ok(())
+    }
+
+    /// Capacity a live conversation on `channel` uses.
+    pub fn weight(&self, channel: Channel) -> Capacity {
+        self.channel_weights[channel.index()]
+    }
+
+    /// Capacity a parked conversation on `channel` uses.
+    pub fn parked_weight(&self, channel: Channel) -> Capacity {
+        let full = u64::from(self.weight(channel).0);
+        Capacity((full * u64::from(self.parked_weight_permille) / 1000) as u32)
+    }
+
+    /// Time after the start of waiting at which the warning is raised.
+    pub fn warn_after(&self) -> Duration {
+        Duration(self.response_target.0 * u64::from(self.warn_at_permille) / 1000)
+    }
+}

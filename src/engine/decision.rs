@@ -1,0 +1,316 @@
+//! Decisions: what the engine did in answer to a command. Plain values a host
+//! forwards to consoles, notifications and traces.
+
+use crate::model::{
+    AgentId, AgentStatus, Capacity, ConversationId, CustomerId, Duration, Priority, ResolveReason,
+    Timestamp,
+};
+use serde::{Deserialize, Serialize};
+
+/// One thing the engine decided. Variants that change an agent's load carry
+/// the agent's load and cap right after the change, so a trace of decisions
+/// is enough to recompute every cap check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Decision {
+    /// An agent was registered.
+    AgentAdded {
+        /// The agent.
+        agent: AgentId,
+        /// Its cap.
+        cap: Capacity,
+    },
+    /// An agent's status changed.
+    AgentStatusChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The new status.
+        status: AgentStatus,
+    },
+    /// An agent's cap changed.
+    CapacityChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The load now.
+        load: Capacity,
+        /// The new cap.
+        cap: Capacity,
+    },
+    /// The conversation waits in its skill group's queue.
+    Queued {
+        /// The conversation.
+        conversation: ConversationId,
+    },
+    /// The conversation waits for one agent in particular.
+    WaitingForAgent {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent it waits for.
+        agent: AgentId,
+        /// When it falls back to anyone (`None`: it waits for this agent
+        /// only, as a parked thread or a transfer does).
+        until: Option<Timestamp>,
+    },
+    /// The conversation was given to an agent.
+    Assigned {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent.
+        agent: AgentId,
+        /// How the agent was chosen.
+        via: AssignVia,
+        /// The agent's load after.
+        load: Capacity,
+        /// The agent's cap.
+        cap: Capacity,
+    },
+    /// The conversation was reserved for an agent until `expires_at`.
+    Offered {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent.
+        agent: AgentId,
+        /// How the agent was chosen.
+        via: AssignVia,
+        /// When the offer lapses.
+        expires_at: Timestamp,
+        /// The agent's load after (an offer reserves capacity).
+        load: Capacity,
+        /// The agent's cap.
+        cap: Capacity,
+    },
+    /// The agent accepted the offer; the thread is theirs.
+    OfferAccepted {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent.
+        agent: AgentId,
+    },
+    /// A live or offered thread went back to the queue, age and priority kept.
+    Requeued {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent it left.
+        from: AgentId,
+        /// Why.
+        reason: RequeueReason,
+        /// That agent's load after.
+        load: Capacity,
+        /// That agent's cap.
+        cap: Capacity,
+    },
+    /// A returning customer reached (or is held for) their last agent.
+    StickyHit {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The customer.
+        customer: CustomerId,
+        /// Their last agent.
+        agent: AgentId,
+    },
+    /// A returning customer could not reach their last agent.
+    StickyMiss {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The customer.
+        customer: CustomerId,
+        /// Their last agent.
+        agent: AgentId,
+        /// Why not.
+        reason: StickyMissReason,
+    },
+    /// The customer wrote into a live thread; it moved up its agent's inbox.
+    Reprioritised {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The owning agent.
+        agent: AgentId,
+    },
+    /// The conversation's priority class changed.
+    PriorityChanged {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The effective class now.
+        priority: Priority,
+    },
+    /// A human answered for the first time.
+    FirstResponse {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent.
+        agent: AgentId,
+        /// Time from the start of waiting to this reply.
+        waited: Duration,
+    },
+    /// The thread was set aside because the customer went quiet.
+    Parked {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent keeping it.
+        agent: AgentId,
+        /// Parked by the engine's auto-park rule, not the host.
+        auto: bool,
+        /// The agent's load after.
+        load: Capacity,
+        /// The agent's cap.
+        cap: Capacity,
+    },
+    /// A parked thread was released because its agent went offline; it will
+    /// be routed afresh (sticky to that agent) when the customer writes.
+    Released {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent who left.
+        agent: AgentId,
+        /// The agent's load after.
+        load: Capacity,
+        /// The agent's cap.
+        cap: Capacity,
+    },
+    /// The bot handed the conversation to humans.
+    Escalated {
+        /// The conversation.
+        conversation: ConversationId,
+    },
+    /// The conversation ended.
+    Resolved {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent that held it, if any.
+        agent: Option<AgentId>,
+        /// Why.
+        reason: ResolveReason,
+        /// The agent's load after (zero without an agent).
+        load: Capacity,
+        /// The agent's cap (zero without an agent).
+        cap: Capacity,
+    },
+    /// The conversation was transferred.
+    Transferred {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent it left, if it had one.
+        from: Option<AgentId>,
+        /// That agent's load after (zero without one).
+        load: Capacity,
+        /// That agent's cap (zero without one).
+        cap: Capacity,
+    },
+    /// A conversation still without a human reply reached the warning share
+    /// of its first-response target; the breach has not happened yet.
+    SlaWarning {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent holding it, if any (otherwise it is queued).
+        agent: Option<AgentId>,
+        /// When the target will be missed.
+        deadline: Timestamp,
+    },
+    /// The first-response target was missed.
+    SlaBreach {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent holding it, if any.
+        agent: Option<AgentId>,
+        /// The deadline that passed.
+        deadline: Timestamp,
+    },
+}
+
+/// How an assignment came about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignVia {
+    /// The routing policy chose the agent when the conversation arrived.
+    Policy,
+    /// An agent with free capacity pulled the best waiting conversation.
+    Pull,
+    /// The customer's last agent, straight away.
+    Sticky,
+    /// The customer's last agent, after waiting for them.
+    KnownAgent,
+    /// A parked or transferred thread came back to its agent.
+    Resumed,
+}
+
+/// Why a thread went back to the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequeueReason {
+    /// The agent went offline.
+    AgentOffline,
+    /// The agent declined the offer.
+    Declined,
+    /// The offer timed out.
+    OfferTimedOut,
+    /// Transferred to a skill group.
+    Transfer,
+}
+
+/// Why a returning customer did not reach their last agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StickyMissReason {
+    /// The agent is offline (or no longer registered for this work).
+    AgentOffline,
+    /// The agent lacks a skill or channel the conversation needs.
+    NotEligible,
+    /// The agent stayed full or away past the known-agent wait.
+    WaitTimedOut,
+}
+
+impl Decision {
+    /// The conversation this decision is about, if any.
+    pub fn conversation(&self) -> Option<ConversationId> {
+        use Decision::*;
+        match self {
+            AgentAdded { .. } | AgentStatusChanged { .. } | CapacityChanged { .. } => None,
+            Queued { conversation }
+            | WaitingForAgent { conversation, .. }
+            | Assigned { conversation, .. }
+            | Offered { conversation, .. }
+            | OfferAccepted { conversation, .. }
+            | Requeued { conversation, .. }
+            | StickyHit { conversation, .. }
+            | StickyMiss { conversation, .. }
+            | Reprioritised { conversation, .. }
+            | PriorityChanged { conversation, .. }
+            | FirstResponse { conversation, .. }
+            | Parked { conversation, .. }
+            | Released { conversation, .. }
+            | Escalated { conversation }
+            | Resolved { conversation, .. }
+            | Transferred { conversation, .. }
+            | SlaWarning { conversation, .. }
+            | SlaBreach { conversation, .. } => Some(*conversation),
+        }
+    }
+
+    /// The variant's name as it appears in JSON (`kind`).
+    pub fn kind(&self) -> &'static str {
+        use Decision::*;
+        match self {
+            AgentAdded { .. } => "agent_added",
+            AgentStatusChanged { .. } => "agent_status_changed",
+            CapacityChanged { .. } => "capacity_changed",
+            Queued { .. } => "queued",
+            WaitingForAgent { .. } => "waiting_for_agent",
+            Assigned { .. } => "assigned",
+            Offered { .. } => "offered",
+            OfferAccepted { .. } => "offer_accepted",
+            Requeued { .. } => "requeued",
+            StickyHit { .. } => "sticky_hit",
+            StickyMiss { .. } => "sticky_miss",
+            Reprioritised { .. } => "reprioritised",
+            PriorityChanged { .. } => "priority_changed",
+            FirstResponse { .. } => "first_response",
+            Parked { .. } => "parked",
+            Released { .. } => "released",
+            Escalated { .. } => "escalated",
+            Resolved { .. } => "resolved",
+            Transferred { .. } => "transferred",
+            SlaWarning { .. } => "sla_warning",
+            SlaBreach { .. } => "sla_breach",
+        }
+    }
+}

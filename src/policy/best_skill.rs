@@ -1,0 +1,25 @@
+use super::{AgentView, QueueView, Rank, RoutingPolicy};
+
+/// The agent with the highest levels in the required skills; ties go to the
+/// least loaded, then the longest idle. Best first-contact resolution, at the
+/// price of concentrating work on experts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BestSkillMatch;
+
+impl RoutingPolicy for BestSkillMatch {
+    fn name(&self) -> &str {
+        "best_skill"
+    }
+
+    fn rank(&self, agent: &AgentView<'_>, queue: &QueueView<'_>) -> Rank {
+        Rank::new([
+            -i64::from(queue.skill_score(agent)),
+            i64::from(agent.load_permille()),
+            agent.last_activity.0 as i64,
+        ])
+    }
+
+    fn claims_skill_match(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,20 @@
+use super::{AgentView, QueueView, Rank, RoutingPolicy};
+
+/// The agent with the lowest load relative to their cap; ties go to the one
+/// idle longest. Spreads work evenly across agents with different caps.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LeastLoaded;
+
+impl RoutingPolicy for LeastLoaded {
+    fn name(&self) -> &str {
+        "least_loaded"
+    }
+
+    fn rank(&self, agent: &AgentView<'_>, _queue: &QueueView<'_>) -> Rank {
+        Rank::new([
+            i64::from(agent.load_permille()),
+            agent.last_activity.0 as i64,
+            0,
+        ])
+    }
+}

@@ -1,0 +1,20 @@
+use super::{AgentView, QueueView, Rank, RoutingPolicy};
+
+/// The agent whose last activity (new work or a message written) is oldest;
+/// ties go to the less loaded. Rewards agents who are not busy typing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LongestIdle;
+
+impl RoutingPolicy for LongestIdle {
+    fn name(&self) -> &str {
+        "longest_idle"
+    }
+
+    fn rank(&self, agent: &AgentView<'_>, _queue: &QueueView<'_>) -> Rank {
+        Rank::new([
+            agent.last_activity.0 as i64,
+            i64::from(agent.load_permille()),
+            0,
+        ])
+    }
+}

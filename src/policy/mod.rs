@@ -1,0 +1,151 @@
+//! Routing policies: how the engine orders the eligible agents of a skill
+//! group. A policy ranks one agent at a time; the engine keeps every group's
+//! free agents in a set ordered by that rank, so choosing an agent is a
+//! lookup of the smallest rank (O(log n)), never a scan.
+//!
+//! The engine, not the policy, enforces caps, skills, status and stickiness:
+//! a policy only orders agents the engine already found eligible.
+//!
+//! ```
+//! use switchboard::policy::{AgentView, QueueView, Rank, RoutingPolicy};
+//!
+//! /// Prefer the most skilled agent unless they are above 75% of their cap.
+//! #[derive(Debug)]
+//! struct SkilledUnlessBusy;
+//!
+//! impl RoutingPolicy for SkilledUnlessBusy {
+//!     fn name(&self) -> &str {
+//!         "skilled_unless_busy"
+//!     }
+//!     fn rank(&self, agent: &AgentView<'_>, queue: &QueueView<'_>) -> Rank {
+//!         let busy = agent.load_permille() > 750;
+//!         Rank::new([
+//!             i64::from(busy),
+//!             -i64::from(queue.skill_score(agent)),
+//!             i64::from(agent.load_permille()),
+//!         ])
+//!     }
+//! }
+//! ```
+
+mod best_skill;
+mod least_loaded;
+mod longest_idle;
+mod round_robin;
+
+pub use best_skill::BestSkillMatch;
+pub use least_loaded::LeastLoaded;
+pub use longest_idle::LongestIdle;
+pub use round_robin::RoundRobin;
+
+use crate::model::{AgentId, AgentStatus, Capacity, Channel, SkillLevel, SkillRequirement, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A policy's verdict on one agent: lexicographically smaller ranks are
+/// preferred. Ties are broken by registration order, so decisions are
+/// deterministic.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Rank(pub [i64; 3]);
+
+impl Rank {
+    /// A rank from three keys, compared in order.
+    pub const fn new(keys: [i64; 3]) -> Self {
+        Self(keys)
+    }
+}
+
+/// What a policy may see of an agent. Built from the engine's live counters
+/// each time the agent's load or activity changes.
+#[derive(Clone, Copy, Debug)]
+pub struct AgentView<'a> {
+    /// The agent.
+    pub id: AgentId,
+    /// Status (always online when ranked for new work).
+    pub status: AgentStatus,
+    /// Capacity in use.
+    pub load: Capacity,
+    /// The cap.
+    pub cap: Capacity,
+    /// When the agent last took new work or wrote a message.
+    pub last_activity: Timestamp,
+    /// A counter value from the engine's assignment sequence at the agent's
+    /// last assignment (0 if never): smaller means assigned longer ago.
+    pub last_assigned_seq: u64,
+    /// The agent's skills.
+    pub skills: &'a [SkillLevel],
+}
+
+impl AgentView<'_> {
+    /// Load relative to the cap, in permille (0 when idle, 1000 when full).
+    pub fn load_permille(&self) -> u32 {
+        if self.cap.0 == 0 {
+            return 1000;
+        }
+        (u64::from(self.load.0) * 1000 / u64::from(self.cap.0)) as u32
+    }
+
+    /// The agent's level in `skill`, or 0 when they lack it.
+    pub fn level(&self, skill: crate::model::SkillId) -> u8 {
+        self.skills
+            .iter()
+            .find(|s| s.skill == skill)
+            .map_or(0, |s| s.level.get())
+    }
+}
+
+/// What a policy may see of the skill group being routed.
+#[derive(Clone, Copy, Debug)]
+pub struct QueueView<'a> {
+    /// The channel of the group's conversations.
+    pub channel: Channel,
+    /// The skills its conversations require.
+    pub skills: &'a [SkillRequirement],
+}
+
+impl QueueView<'_> {
+    /// Sum of the agent's levels over the required skills: higher is a
+    /// better match. Zero when nothing is required.
+    pub fn skill_score(&self, agent: &AgentView<'_>) -> u32 {
+        self.skills
+            .iter()
+            .map(|r| u32::from(agent.level(r.skill)))
+            .sum()
+    }
+}
+
+/// A routing policy. Object-safe and pure: the same views give the same rank.
+///
+/// `rank` is called whenever an agent's load or activity changes, for each
+/// skill group the agent serves, so it must be cheap (a few arithmetic
+/// operations); it must not depend on anything but its arguments.
+pub trait RoutingPolicy: Send + Sync + fmt::Debug {
+    /// A short stable name, used in reports and snapshots.
+    fn name(&self) -> &str;
+
+    /// Ranks `agent` for conversations of `queue`. Smaller is preferred.
+    fn rank(&self, agent: &AgentView<'_>, queue: &QueueView<'_>) -> Rank;
+
+    /// Whether the policy promises that, among the free eligible agents, the
+    /// one with the best skill score gets the work (the fairness checks in
+    /// `switchboard::testing` hold a policy to this claim). Default: no.
+    fn claims_skill_match(&self) -> bool {
+        false
+    }
+}
+
+/// The built-in policies, by name.
+pub fn builtin_names() -> [&'static str; 4] {
+    ["least_loaded", "longest_idle", "round_robin", "best_skill"]
+}
+
+/// A built-in policy by its name (see [`builtin_names`]), or `None`.
+pub fn by_name(name: &str) -> Option<Box<dyn RoutingPolicy>> {
+    match name {
+        "least_loaded" => Some(Box::new(LeastLoaded)),
+        "longest_idle" => Some(Box::new(LongestIdle)),
+        "round_robin" => Some(Box::new(RoundRobin)),
+        "best_skill" => Some(Box::new(BestSkillMatch)),
+        _ => None,
+    }
+}
