@@ -15,7 +15,10 @@ const AGENTS: u64 = 12;
 #[test]
 fn concurrent_commands_never_break_a_cap_or_lose_a_conversation() {
     for policy in ["least_loaded", "round_robin"] {
-        let config = EngineConfig { parked_weight_permille: 500, ..Default::default() };
+        let config = EngineConfig {
+            parked_weight_permille: 500,
+            ..Default::default()
+        };
         let e = Arc::new(engine_with(config, policy));
         for a in 0..AGENTS {
             let skills = [(BILLING, 5), (TECH, 5)];
@@ -35,15 +38,35 @@ fn concurrent_commands_never_break_a_cap_or_lose_a_conversation() {
                             0..=2 => {
                                 opened += 1;
                                 let skill = [(BILLING, 1), (TECH, 1)][rng.gen_range(0..2)];
-                                open_cmd(base + opened - 1, rng.gen_range(0..50), &[skill], Priority::Normal)
+                                open_cmd(
+                                    base + opened - 1,
+                                    rng.gen_range(0..50),
+                                    &[skill],
+                                    Priority::Normal,
+                                )
                             }
-                            3 => Command::Resolve { conversation: ConversationId(c), reason: ResolveReason::Solved },
-                            4 => Command::Park { conversation: ConversationId(c) },
-                            5 => Command::CustomerMessage { conversation: ConversationId(c) },
-                            6 => Command::AgentMessage { conversation: ConversationId(c), agent: AgentId(rng.gen_range(0..AGENTS)) },
+                            3 => Command::Resolve {
+                                conversation: ConversationId(c),
+                                reason: ResolveReason::Solved,
+                            },
+                            4 => Command::Park {
+                                conversation: ConversationId(c),
+                            },
+                            5 => Command::CustomerMessage {
+                                conversation: ConversationId(c),
+                            },
+                            6 => Command::AgentMessage {
+                                conversation: ConversationId(c),
+                                agent: AgentId(rng.gen_range(0..AGENTS)),
+                            },
                             7 => Command::SetAgentStatus {
                                 agent: AgentId(rng.gen_range(0..AGENTS)),
-                                status: [AgentStatus::Online, AgentStatus::Away, AgentStatus::Offline, AgentStatus::Online][rng.gen_range(0..4)],
+                                status: [
+                                    AgentStatus::Online,
+                                    AgentStatus::Away,
+                                    AgentStatus::Offline,
+                                    AgentStatus::Online,
+                                ][rng.gen_range(0..4)],
                             },
                             8 => Command::Transfer {
                                 conversation: ConversationId(c),
@@ -65,15 +88,29 @@ fn concurrent_commands_never_break_a_cap_or_lose_a_conversation() {
             .collect();
         let opened: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
         audited(&e);
-        assert_eq!(e.conversation_count() as u64, opened, "a conversation was lost");
+        assert_eq!(
+            e.conversation_count() as u64,
+            opened,
+            "a conversation was lost"
+        );
         for a in 0..AGENTS {
             let info = e.agent(AgentId(a)).unwrap();
-            assert!(info.load_high_water <= info.cap, "agent {a}: high water {} over cap {}", info.load_high_water, info.cap);
+            assert!(
+                info.load_high_water <= info.cap,
+                "agent {a}: high water {} over cap {}",
+                info.load_high_water,
+                info.cap
+            );
             assert!(info.load_high_water > Capacity::ZERO);
         }
         let report = e.audit().unwrap();
         assert_eq!(
-            report.bot + report.queued + report.offered + report.assigned + report.parked + report.resolved,
+            report.bot
+                + report.queued
+                + report.offered
+                + report.assigned
+                + report.parked
+                + report.resolved,
             opened as usize
         );
     }

@@ -34,8 +34,7 @@ fn busy_engine() -> Engine {
 }
 
 fn script(e: &Engine) -> Vec<Vec<Decision>> {
-    let mut out = vec![];
-    out.push(resolve(e, ms(30), 2));
+    let mut out = vec![resolve(e, ms(30), 2)];
     out.push(
         e.apply(
             ms(31),

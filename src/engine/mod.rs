@@ -7,7 +7,8 @@
 //! by compare-and-swap. The registry's read lock is shared by every command;
 //! its write lock is taken only to register an agent, to create the queue of
 //! a skill combination seen for the first time, and to audit or snapshot a
-//! quiescent engine. See [`routing`] for how a conversation meets an agent.
+//! quiescent engine. `src/engine/routing.rs` explains how a conversation
+//! meets an agent, and the lock order that makes it safe.
 
 mod audit;
 mod capacity;

@@ -283,32 +283,35 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|&q| (q, reg.queue(q).inner.lock()))
             .collect();
-        while takes_group {
-            let free = cell.free();
-            let best = groups
-                .iter()
-                .enumerate()
-                .filter(|(_, (q, _))| reg.queue(*q).weight <= free)
-                .filter_map(|(i, (_, g))| g.waiting.peek().map(|(c, e)| (e.0, i, *c)))
-                .min();
-            let Some((entry, i, conversation)) = best else {
-                break;
-            };
-            let weight = reg.queue(groups[i].0).weight;
-            let Some(load) = cell.capacity.try_reserve(weight) else {
-                break;
-            };
-            cell.record_load(load);
-            groups[i].1.remove(conversation);
-            cell.set_last_assigned(self.e.next_seq());
-            self.push_claim(Claim {
-                conversation,
-                agent,
-                ticket: entry.ticket,
-                via: AssignVia::Pull,
-                weight,
-                load,
-            });
+        // Takes work while it fits; ends when nothing fits or a reservation fails.
+        if takes_group {
+            loop {
+                let free = cell.free();
+                let best = groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (q, _))| reg.queue(*q).weight <= free)
+                    .filter_map(|(i, (_, g))| g.waiting.peek().map(|(c, e)| (e.0, i, *c)))
+                    .min();
+                let Some((entry, i, conversation)) = best else {
+                    break;
+                };
+                let weight = reg.queue(groups[i].0).weight;
+                let Some(load) = cell.capacity.try_reserve(weight) else {
+                    break;
+                };
+                cell.record_load(load);
+                groups[i].1.remove(conversation);
+                cell.set_last_assigned(self.e.next_seq());
+                self.push_claim(Claim {
+                    conversation,
+                    agent,
+                    ticket: entry.ticket,
+                    via: AssignVia::Pull,
+                    weight,
+                    load,
+                });
+            }
         }
         let view = cell.view();
         let free = cell.free();
