@@ -331,3 +331,26 @@ fn malformed_snapshot_json_is_an_error() {
     assert!(Snapshot::from_json("{\"format\": \"one\"}").is_err());
     assert!(Snapshot::from_json("[]").is_err());
 }
+
+#[test]
+fn commands_and_decisions_round_trip_as_json_and_malformed_json_is_an_error() {
+    let command = open_cmd(1, 2, &[(BILLING, 3)], Priority::High);
+    let json = serde_json::to_string(&command).unwrap();
+    assert_eq!(serde_json::from_str::<Command>(&json).unwrap(), command);
+    let e = engine();
+    agent(&e, 1, &[(BILLING, 5)], 2);
+    for decision in e.apply(ms(1), command).unwrap() {
+        let json = serde_json::to_string(&decision).unwrap();
+        assert_eq!(serde_json::from_str::<Decision>(&json).unwrap(), decision);
+    }
+    for bad in [
+        "",
+        "{",
+        "{\"type\":\"open_conversation\"}",
+        "{\"type\":\"fly_to_the_moon\"}",
+        "{\"type\":\"resolve\",\"conversation\":\"seven\",\"reason\":\"solved\"}",
+        "{\"type\":\"add_agent\",\"id\":1,\"skills\":[],\"cap\":-4,\"channels\":null,\"status\":\"online\"}",
+    ] {
+        assert!(serde_json::from_str::<Command>(bad).is_err(), "{bad}");
+    }
+}

@@ -75,6 +75,12 @@ pub struct Engine {
     stats: StatsCounters,
 }
 
+// The engine is shared across threads by design.
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<Engine>();
+};
+
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
