@@ -153,12 +153,17 @@ impl<'a> Ctx<'a> {
             ticket: record.ticket,
             weight: self.e.config.weight(record.channel),
         };
-        self.reg
-            .agent(agent)
-            .inner
-            .lock()
-            .personal
-            .push(record.id, Reverse(key));
+        let cell = self.reg.agent(agent);
+        let mut inner = cell.inner.lock();
+        // Checked under the agent's lock, which going offline also takes: an
+        // agent who left never gets a thread to wait for them.
+        if cell.status() == AgentStatus::Offline {
+            drop(inner);
+            self.sticky_miss(record, crate::StickyMissReason::AgentOffline);
+            return self.enqueue_group(record, None);
+        }
+        inner.personal.push(record.id, Reverse(key));
+        drop(inner);
         if let Some(until) = until {
             self.arm(until, TimerKind::StickyWait, record, record.ticket);
         }
