@@ -47,7 +47,7 @@ fn round_trip_returns_every_record_in_order() {
     assert_eq!(scan.records, records);
     assert_eq!(scan.dropped, None);
     assert_eq!(scan.start_seq, 1);
-    assert_eq!(scan.next_seq(), 301);
+    assert_eq!(scan.next_seq, 301);
     assert_eq!(scan.valid_len, fs::metadata(&path).unwrap().len());
 }
 

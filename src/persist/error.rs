@@ -114,6 +114,9 @@ pub enum PersistError {
         /// The engine's refusal.
         error: EngineError,
     },
+    /// The recovered engine fails its audit.
+    #[error("the recovered engine breaks an invariant: {0}")]
+    Inconsistent(crate::engine::AuditViolation),
     /// The engine could not be built from the given configuration.
     #[error("cannot build a fresh engine: {0}")]
     Config(#[from] crate::engine::ConfigError),
@@ -149,6 +152,10 @@ pub enum DurableError {
     /// directory; recovery restores the last durable state.
     #[error("journal write failed; the wrapper is poisoned, reopen the directory to recover: {0}")]
     Journal(#[source] PersistError),
+    /// A snapshot could not be written or old files not pruned. The journal
+    /// is intact and the wrapper usable; the snapshot is retried later.
+    #[error("checkpoint failed (the journal is intact): {0}")]
+    Checkpoint(#[source] PersistError),
     /// An earlier journal failure poisoned the wrapper.
     #[error("a previous journal failure poisoned this wrapper; reopen the directory to recover")]
     Poisoned,

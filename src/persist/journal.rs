@@ -249,17 +249,13 @@ pub struct SegmentScan {
     pub start_seq: u64,
     /// The valid records, in order.
     pub records: Vec<Record>,
+    /// One past the last valid record's sequence number (`start_seq` when
+    /// the segment holds none).
+    pub next_seq: u64,
     /// Length of the valid prefix (header and valid records).
     pub valid_len: u64,
     /// The damaged tail dropped, if any.
     pub dropped: Option<DroppedTail>,
-}
-
-impl SegmentScan {
-    /// One past the last valid record's sequence number.
-    pub fn next_seq(&self) -> u64 {
-        self.start_seq + self.records.len() as u64
-    }
 }
 
 /// Reads the whole segment at `path`.
@@ -273,6 +269,7 @@ pub fn scan_segment(path: &Path) -> Result<SegmentScan, PersistError> {
         path: path.to_path_buf(),
         start_seq: reader.start_seq(),
         records,
+        next_seq: reader.next_seq(),
         valid_len: reader.valid_len(),
         dropped: reader.dropped(),
     })
@@ -344,7 +341,7 @@ impl JournalWriter {
             file,
             path: path.clone(),
             start_seq: scan.start_seq,
-            next_seq: scan.next_seq(),
+            next_seq: scan.next_seq,
             len: scan.valid_len,
             buf: Vec::new(),
         })

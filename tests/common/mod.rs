@@ -129,3 +129,58 @@ pub fn command(seed: u64, index: u64) -> (Timestamp, Command) {
     };
     (at, command)
 }
+
+/// The routing policy every persist test uses.
+pub fn policy() -> Box<dyn switchboard::policy::RoutingPolicy> {
+    switchboard::policy::by_name("least_loaded").expect("built-in policy")
+}
+
+/// A plain in-memory engine fed the same stream: the reference a recovered
+/// engine must equal.
+pub struct Reference {
+    /// The engine, fed every command of the stream so far (accepted or not).
+    pub engine: switchboard::Engine,
+    /// Stream index of the next command to feed.
+    pub next_index: u64,
+    /// `index_of_seq[s - 1]`: stream index of the `s`-th accepted command.
+    pub index_of_seq: Vec<u64>,
+    seed: u64,
+}
+
+impl Reference {
+    /// An empty engine at the start of stream `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            engine: switchboard::Engine::new(switchboard::EngineConfig::default(), policy())
+                .expect("default config"),
+            next_index: 0,
+            index_of_seq: Vec::new(),
+            seed,
+        }
+    }
+
+    /// Commands accepted so far.
+    pub fn accepted(&self) -> u64 {
+        self.index_of_seq.len() as u64
+    }
+
+    /// Feeds the next command; returns its decisions if accepted.
+    pub fn step(&mut self) -> Option<Vec<switchboard::Decision>> {
+        let index = self.next_index;
+        let (at, command) = command(self.seed, index);
+        self.next_index += 1;
+        let decisions = self.engine.apply(at, command).ok()?;
+        self.index_of_seq.push(index);
+        Some(decisions)
+    }
+
+    /// Feeds commands until `accepted` of them were accepted (bounded: the
+    /// stream accepts far more than one command in a hundred).
+    pub fn advance_to(&mut self, accepted: u64) {
+        let limit = self.next_index + 100 * (accepted.saturating_sub(self.accepted()) + 1);
+        while self.accepted() < accepted {
+            assert!(self.next_index < limit, "stream stopped accepting commands");
+            self.step();
+        }
+    }
+}
