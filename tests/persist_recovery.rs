@@ -310,7 +310,7 @@ fn temp_files_of_interrupted_writes_are_ignored_and_removed() {
     let temp = dir.path().join(format!("snapshot-{:020}.sws.tmp", 10));
     fs::write(&temp, b"half a snapsh").unwrap();
     let (durable, report) = open(dir.path(), options(DurabilityMode::Fsync, 0, 2));
-    assert_eq!(report.temp_files, [temp.clone()]);
+    assert_eq!(report.temp_files, std::slice::from_ref(&temp));
     assert!(!temp.exists());
     assert_eq!(durable.engine().snapshot(), reference.engine.snapshot());
 }
