@@ -5,7 +5,7 @@
 //! `cargo bench --bench durability` (`DURABILITY_RECORDS=n` to change the
 //! record count of the non-fsync rows).
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/persist_common/mod.rs"]
 mod common;
 
 use hdrhistogram::Histogram;

@@ -10,7 +10,8 @@
 //! `SWITCHBOARD_CRASH_SEED` (default fixed), `SWITCHBOARD_CRASH_CYCLES`
 //! (default 12). The seed is printed first; rerun with it to replay.
 
-mod common;
+mod persist_common;
+use persist_common as common;
 
 use common::Reference;
 use rand::rngs::StdRng;

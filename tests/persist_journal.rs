@@ -1,6 +1,7 @@
 //! The journal: framing, torn tails, corruption, sequence checks.
 
-mod common;
+mod persist_common;
+use persist_common as common;
 
 use proptest::prelude::*;
 use std::fs;

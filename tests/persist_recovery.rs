@@ -1,7 +1,8 @@
 //! Recovery: the rebuilt engine equals a reference replay, through torn
 //! tails, damaged snapshots, checkpoints and every durability mode.
 
-mod common;
+mod persist_common;
+use persist_common as common;
 
 use common::Reference;
 use std::fs;

@@ -3,7 +3,8 @@
 //! two places where the engine's state changes on a refusal (found while
 //! building the journal); they are ignored until the engine is fixed.
 
-mod common;
+mod persist_common;
+use persist_common as common;
 
 use switchboard::{
     AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, Priority,

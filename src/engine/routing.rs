@@ -33,6 +33,9 @@ pub(crate) struct Claim {
     pub ticket: u32,
     pub via: AssignVia,
     pub weight: Capacity,
+    /// The agent's load right after this reservation: what the decision
+    /// reports, so a trace replays every cap check exactly.
+    pub load: Capacity,
 }
 
 /// One command in progress: the decisions so far and the follow-up work
@@ -173,7 +176,7 @@ impl<'a> Ctx<'a> {
         let weight = self.reg.queue(queue).weight;
         while let Some((&conversation, &Reverse(entry))) = group.waiting.peek() {
             let declined = group.declined.get(&conversation).copied();
-            let Some(agent) = self.take_agent(group, weight, declined) else {
+            let Some((agent, load)) = self.take_agent(group, weight, declined) else {
                 return;
             };
             group.remove(conversation);
@@ -189,6 +192,7 @@ impl<'a> Ctx<'a> {
                 ticket: entry.ticket,
                 via: AssignVia::Policy,
                 weight,
+                load,
             });
         }
     }
@@ -203,7 +207,7 @@ impl<'a> Ctx<'a> {
         group: &mut GroupQueue,
         weight: Capacity,
         declined: Option<AgentIdx>,
-    ) -> Option<AgentIdx> {
+    ) -> Option<(AgentIdx, Capacity)> {
         let mut stale = Vec::new();
         let mut chosen = None;
         let mut decliner_fits = false;
@@ -213,9 +217,11 @@ impl<'a> Ctx<'a> {
                 decliner_fits = cell.status().accepts_work() && cell.free() >= weight;
                 continue;
             }
-            if cell.status().accepts_work() && cell.capacity.try_reserve(weight).is_some() {
-                chosen = Some(agent);
-                break;
+            if cell.status().accepts_work() {
+                if let Some(load) = cell.capacity.try_reserve(weight) {
+                    chosen = Some((agent, load));
+                    break;
+                }
             }
             stale.push((rank, agent));
         }
@@ -224,14 +230,15 @@ impl<'a> Ctx<'a> {
         }
         if chosen.is_none() && decliner_fits {
             let agent = declined?;
-            if self.reg.agent(agent).capacity.try_reserve(weight).is_some() {
-                chosen = Some(agent);
-            }
-        }
-        if let Some(agent) = chosen {
-            self.reg
+            chosen = self
+                .reg
                 .agent(agent)
-                .record_load(self.reg.agent(agent).capacity.get().0);
+                .capacity
+                .try_reserve(weight)
+                .map(|load| (agent, load));
+        }
+        if let Some((agent, load)) = chosen {
+            self.reg.agent(agent).record_load(load);
         }
         chosen
     }
@@ -249,10 +256,10 @@ impl<'a> Ctx<'a> {
                 if key.class == PERSONAL_KNOWN && !status.accepts_work() {
                     break;
                 }
-                if cell.capacity.try_reserve(key.weight).is_none() {
+                let Some(load) = cell.capacity.try_reserve(key.weight) else {
                     break;
-                }
-                cell.record_load(cell.capacity.get().0);
+                };
+                cell.record_load(load);
                 inner.personal.pop();
                 let via = if key.class == PERSONAL_OWN {
                     AssignVia::Resumed
@@ -266,6 +273,7 @@ impl<'a> Ctx<'a> {
                     ticket: key.ticket,
                     via,
                     weight: key.weight,
+                    load,
                 });
             }
         }
@@ -287,10 +295,10 @@ impl<'a> Ctx<'a> {
                 break;
             };
             let weight = reg.queue(groups[i].0).weight;
-            if cell.capacity.try_reserve(weight).is_none() {
+            let Some(load) = cell.capacity.try_reserve(weight) else {
                 break;
-            }
-            cell.record_load(cell.capacity.get().0);
+            };
+            cell.record_load(load);
             groups[i].1.remove(conversation);
             cell.set_last_assigned(self.e.next_seq());
             self.push_claim(Claim {
@@ -299,6 +307,7 @@ impl<'a> Ctx<'a> {
                 ticket: entry.ticket,
                 via: AssignVia::Pull,
                 weight,
+                load,
             });
         }
         let view = cell.view();
@@ -357,7 +366,7 @@ impl<'a> Ctx<'a> {
         inner.inbox.push(record.id, Reverse(record.inbox_key()));
         drop(inner);
         cell.touch(self.at);
-        let (load, cap) = cell.capacity.get();
+        let (load, cap) = (claim.load, cell.capacity.get().1);
         debug_assert!(load <= cap);
         if matches!(claim.via, AssignVia::Sticky | AssignVia::KnownAgent) {
             e.stats.sticky_hit();
@@ -435,6 +444,8 @@ impl<'a> Ctx<'a> {
                     .lock()
                     .personal
                     .remove(&record.id);
+                // The agent may take group work again.
+                self.settle_later(agent);
                 None
             }
             State::Offered { agent, .. } | State::Assigned { agent } => {
