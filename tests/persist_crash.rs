@@ -8,7 +8,9 @@
 //! The binary runs itself as the child (`SWITCHBOARD_CRASH_CHILD` set), so
 //! no extra target is needed. Environment knobs for longer runs:
 //! `SWITCHBOARD_CRASH_SEED` (default fixed), `SWITCHBOARD_CRASH_CYCLES`
-//! (default 12). The seed is printed first; rerun with it to replay.
+//! (default 12). The seed is printed first; it fixes the kill schedule (how
+//! many acks to wait for, then a delay of 0-3 ms), not the exact instruction
+//! the kill lands on, which depends on timing.
 
 mod persist_common;
 use persist_common as common;
