@@ -87,6 +87,7 @@
 
 pub mod engine;
 pub mod model;
+pub mod persist;
 pub mod policy;
 mod sync;
 
