@@ -4,7 +4,8 @@
 //!
 //! `cargo bench --bench harness` (full run), or
 //! `cargo bench --bench harness -- --quick` (a small run, about a minute).
-//! `SWITCHBOARD_SEED` changes the seed (default 42).
+//! `SWITCHBOARD_SEED` changes the seed (default 42); `SWITCHBOARD_ONLY`
+//! picks one section.
 
 #[path = "baseline/mod.rs"]
 mod baseline;
@@ -17,9 +18,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
 use std::time::Instant;
 use switchboard::policy::LeastLoaded;
-use switchboard::{
-    AgentId, Command, Decision, Engine, EngineConfig, EngineError, Timestamp,
-};
+use switchboard::{AgentId, Command, Decision, Engine, EngineConfig, EngineError, Timestamp};
 use workload::{Event, Generator, Shape, Stream};
 
 /// Counts the bytes currently allocated, to report memory per conversation
@@ -43,7 +42,10 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        LIVE.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
         // SAFETY: same contract as our caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -204,10 +206,31 @@ fn main() {
         "switchboard harness: {} run, seed {seed}",
         if quick { "quick" } else { "full" }
     );
-    mixed_main(&cfg);
-    assignment(&cfg);
-    scaling(&cfg);
-    threads(&cfg);
+    // SWITCHBOARD_ONLY=mixed|assignment|scaling|threads runs one section
+    // (for profiling).
+    let only = std::env::var("SWITCHBOARD_ONLY").unwrap_or_default();
+    let run = |name: &str| only.is_empty() || only == name;
+    if run("mixed") {
+        mixed_main(&cfg);
+    }
+    if run("assignment") {
+        assignment(&cfg);
+    }
+    if run("scaling") {
+        scaling(&cfg);
+    }
+    if run("threads") {
+        threads(&cfg);
+    }
+    if only == "profile" {
+        // Switchboard alone on the headline stream, for perf/callgrind.
+        let s = stream(Shape::new(10_000, 100_000, seed), 300_000);
+        let owners = Owners::new(s.conv_end + 1);
+        let e = engine();
+        setup(&e, &owners, &s.setup);
+        let r = replay(&e, &owners, &s.events, None);
+        println!("profile: {:.0} events/s", r.rate());
+    }
 }
 
 /// The headline: 10k agents, 100k open conversations.
@@ -333,11 +356,11 @@ fn assignment(cfg: &Config) {
         let (sb, sb_assigned) = time(&|at, c| e.apply(at, c));
         let b = Baseline::new(EngineConfig::default());
         let (base, b_assigned) = time(&|at, c| b.apply(at, c));
-        assert!(sb_assigned >= k && b_assigned >= k, "every open is assigned");
-        println!(
-            "| {agents} | {sb:.0} | {base:.0} | {:.0}x |",
-            base / sb
+        assert!(
+            sb_assigned >= k && b_assigned >= k,
+            "every open is assigned"
         );
+        println!("| {agents} | {sb:.0} | {base:.0} | {:.0}x |", base / sb);
     }
 }
 
@@ -369,7 +392,10 @@ fn scaling(cfg: &Config) {
     };
     for &open in convs {
         let ns = run(100_000, open);
-        println!("| 100000 | {open} | {ns:.0} | {:.2}x vs 10k open |", ns / last);
+        println!(
+            "| 100000 | {open} | {ns:.0} | {:.2}x vs 10k open |",
+            ns / last
+        );
     }
 }
 

@@ -256,7 +256,8 @@ impl Run<'_> {
             return Ok(());
         }
         agent.status = status;
-        self.out.push(Decision::AgentStatusChanged { agent: id, status });
+        self.out
+            .push(Decision::AgentStatusChanged { agent: id, status });
         if status == AgentStatus::Online {
             agent.last_activity = self.at;
             self.pull(idx);
@@ -355,8 +356,7 @@ impl Run<'_> {
         let breach = self.at + self.c.response_target.0;
         self.s.timers.push(Reverse((warn, SLA_WARN, id, 1)));
         self.s.timers.push(Reverse((breach, SLA_BREACH, id, 1)));
-        if let Some((agent, when)) = last.filter(|(_, w)| self.at - w <= self.c.affinity_window.0)
-        {
+        if let Some((agent, when)) = last.filter(|(_, w)| self.at - w <= self.c.affinity_window.0) {
             let _ = when;
             let a = &self.s.agents[agent as usize];
             let weight = self.s.queues[queue].weight;
@@ -388,8 +388,7 @@ impl Run<'_> {
         let q = &self.s.queues[queue];
         let mut best: Option<((u64, u64), u32)> = None;
         for (i, a) in self.s.agents.iter().enumerate() {
-            if a.status != AgentStatus::Online || a.cap - a.load < q.weight || !a.eligible(&q.key)
-            {
+            if a.status != AgentStatus::Online || a.cap - a.load < q.weight || !a.eligible(&q.key) {
                 continue;
             }
             let rank = (u64::from(a.load) * 1000 / u64::from(a.cap), a.last_activity);
@@ -520,7 +519,11 @@ impl Run<'_> {
     }
 
     fn customer_message(&mut self, id: ConversationId) -> Result<(), EngineError> {
-        let conv = self.s.convs.get_mut(&id).ok_or(EngineError::UnknownConversation(id))?;
+        let conv = self
+            .s
+            .convs
+            .get_mut(&id)
+            .ok_or(EngineError::UnknownConversation(id))?;
         if conv.state == St::Resolved {
             let conv = &*conv;
             return Err(invalid(id, conv, "customer_message"));
@@ -576,7 +579,11 @@ impl Run<'_> {
         seen_only: bool,
     ) -> Result<(), EngineError> {
         let idx = self.agent_idx(agent)?;
-        let conv = self.s.convs.get_mut(&id).ok_or(EngineError::UnknownConversation(id))?;
+        let conv = self
+            .s
+            .convs
+            .get_mut(&id)
+            .ok_or(EngineError::UnknownConversation(id))?;
         match conv.state {
             St::Assigned(owner) if owner == idx => {}
             St::Assigned(_) => {

@@ -173,7 +173,9 @@ impl Generator {
         let conversation = ConversationId(self.next_conv);
         self.next_conv += 1;
         self.open.push(conversation.0);
-        let customer = if !self.recent_customers.is_empty() && self.rng.chance(self.shape.returning_permille) {
+        let customer = if !self.recent_customers.is_empty()
+            && self.rng.chance(self.shape.returning_permille)
+        {
             let i = self.rng.below(self.recent_customers.len() as u64) as usize;
             self.recent_customers.swap_remove(i)
         } else {
