@@ -7,7 +7,8 @@
 //! by compare-and-swap. The registry's read lock is shared by every command;
 //! its write lock is taken only to register an agent, to create the queue of
 //! a skill combination seen for the first time, and to audit or snapshot a
-//! quiescent engine. See [`routing`] for how a conversation meets an agent.
+//! quiescent engine. `src/engine/routing.rs` explains how a conversation
+//! meets an agent, and the lock order that makes it safe.
 
 mod audit;
 mod capacity;
@@ -75,6 +76,12 @@ pub struct Engine {
     stats: StatsCounters,
 }
 
+// The engine is shared across threads by design.
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<Engine>();
+};
+
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
@@ -114,17 +121,20 @@ impl Engine {
     /// Applies `command` at host time `at` and returns the decisions it
     /// caused, in order. On error nothing changed.
     pub fn apply(&self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError> {
+        let decisions = if let Command::AddAgent(spec) = command {
+            self.add_agent(at, spec)?
+        } else {
+            let queue = self.queue_for(&command)?;
+            let registry = self.registry.read();
+            let mut ctx = Ctx::new(self, &registry, at);
+            ctx.run(command, queue)?;
+            ctx.drain();
+            ctx.out
+        };
         // ORDERING: the clock only feeds audits of timer coverage; Relaxed.
+        // Advanced only on success: a refused command changes nothing.
         self.clock.fetch_max(at.0, Ordering::Relaxed);
-        if let Command::AddAgent(spec) = command {
-            return self.add_agent(at, spec);
-        }
-        let queue = self.queue_for(&command)?;
-        let registry = self.registry.read();
-        let mut ctx = Ctx::new(self, &registry, at);
-        ctx.run(command, queue)?;
-        ctx.drain();
-        Ok(ctx.out)
+        Ok(decisions)
     }
 
     /// For commands that route to a skill group, validates the skills and
@@ -151,12 +161,27 @@ impl Engine {
                 conversation,
                 to: TransferTarget::Skills(skills),
             } => {
-                let channel = self
+                // Refuse before creating a queue, so a refused command leaves
+                // no trace (the handler checks again under the lock).
+                let record = self
                     .conversations
                     .get(conversation)
-                    .map(|r| r.channel)
                     .ok_or(EngineError::UnknownConversation(*conversation))?;
-                (channel, skills)
+                let fits = match command {
+                    Command::Escalate { .. } => record.state == record::State::Bot,
+                    _ => !matches!(
+                        record.state,
+                        record::State::Bot | record::State::Resolved { .. }
+                    ),
+                };
+                if !fits {
+                    return Err(EngineError::InvalidTransition {
+                        conversation: *conversation,
+                        state: record.state.kind(),
+                        command: command.name(),
+                    });
+                }
+                (record.channel, skills)
             }
             _ => return Ok(None),
         };
