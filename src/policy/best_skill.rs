@@ -1,7 +1,7 @@
 use super::{AgentView, QueueView, Rank, RoutingPolicy};
 
 /// The agent with the highest levels in the required skills; ties go to the
-/// least loaded, then the longest idle. Best first-contact resolution, at the
+/// least loaded, then the one who received new work least recently. Best first-contact resolution, at the
 /// price of concentrating work on experts.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BestSkillMatch;
@@ -15,7 +15,7 @@ impl RoutingPolicy for BestSkillMatch {
         Rank::new([
             -i64::from(queue.skill_score(agent)),
             i64::from(agent.load_permille()),
-            agent.last_activity.0 as i64,
+            agent.last_assigned_seq as i64,
         ])
     }
 

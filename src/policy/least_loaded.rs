@@ -1,7 +1,11 @@
 use super::{AgentView, QueueView, Rank, RoutingPolicy};
 
 /// The agent with the lowest load relative to their cap; ties go to the one
-/// idle longest. Spreads work evenly across agents with different caps.
+/// idle longest, that is, who received new work least recently. Spreads
+/// work evenly across agents with different caps.
+///
+/// Ranking by the last assignment rather than the last message keeps an
+/// agent's rank still while they type, so a reply costs no re-ranking.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LeastLoaded;
 
@@ -13,7 +17,7 @@ impl RoutingPolicy for LeastLoaded {
     fn rank(&self, agent: &AgentView<'_>, _queue: &QueueView<'_>) -> Rank {
         Rank::new([
             i64::from(agent.load_permille()),
-            agent.last_activity.0 as i64,
+            agent.last_assigned_seq as i64,
             0,
         ])
     }
