@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod model;
 pub mod policy;
+pub mod sim;
 mod sync;
 
 pub use engine::{

@@ -91,7 +91,10 @@ mod tests {
     #[test]
     fn reservation_stops_at_the_cap() {
         let cell = CapacityCell::new(Capacity::ZERO, Capacity::units(2));
-        assert_eq!(cell.try_reserve(Capacity::units(1)), Some(Capacity::units(1)));
+        assert_eq!(
+            cell.try_reserve(Capacity::units(1)),
+            Some(Capacity::units(1))
+        );
         assert_eq!(cell.try_reserve(Capacity(500)), Some(Capacity(1500)));
         assert_eq!(cell.try_reserve(Capacity::units(1)), None);
         assert_eq!(cell.get(), (Capacity(1500), Capacity::units(2)));

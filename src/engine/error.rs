@@ -1,9 +1,7 @@
 //! The engine's one error type. Every variant names what was wrong; a command
 //! that returns an error has changed nothing.
 
-use crate::model::{
-    AgentId, AgentStatus, Capacity, ConversationId, SkillId, StateKind, Timestamp,
-};
+use crate::model::{AgentId, AgentStatus, Capacity, ConversationId, SkillId, StateKind, Timestamp};
 use thiserror::Error;
 
 /// Why a command was refused. The engine's state is exactly as before.

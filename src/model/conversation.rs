@@ -1,8 +1,6 @@
 //! Conversations and their life cycle.
 
-use super::{
-    AgentId, Channel, ConversationId, CustomerId, Priority, SkillRequirement, Timestamp,
-};
+use super::{AgentId, Channel, ConversationId, CustomerId, Priority, SkillRequirement, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Where a conversation is in its life. Every conversation is in exactly one

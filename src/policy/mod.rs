@@ -38,14 +38,18 @@ pub use least_loaded::LeastLoaded;
 pub use longest_idle::LongestIdle;
 pub use round_robin::RoundRobin;
 
-use crate::model::{AgentId, AgentStatus, Capacity, Channel, SkillLevel, SkillRequirement, Timestamp};
+use crate::model::{
+    AgentId, AgentStatus, Capacity, Channel, SkillLevel, SkillRequirement, Timestamp,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A policy's verdict on one agent: lexicographically smaller ranks are
 /// preferred. Ties are broken by registration order, so decisions are
 /// deterministic.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Rank(pub [i64; 3]);
 
 impl Rank {
