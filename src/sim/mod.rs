@@ -15,8 +15,11 @@
 
 mod defaults;
 mod error;
+pub mod metrics;
+pub mod report;
 mod rng;
 mod scenario;
+pub mod trace;
 mod validate;
 mod workload;
 
