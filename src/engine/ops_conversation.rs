@@ -1,0 +1,420 @@
+//! Conversation commands: open, escalate, messages, park, resolve, priority.
+
+use super::ops_agent::Unzip3;
+use super::record::{Record, State};
+use super::registry::{QueueIdx, PERSONAL_KNOWN, PERSONAL_OWN};
+use super::routing::{Claim, Ctx};
+use super::timers::TimerKind;
+use super::{AssignVia, CustomerRecord, Decision, EngineError, Open, StickyMissReason};
+use crate::model::{AgentId, AgentStatus, Capacity, ConversationId, Priority, ResolveReason, Tier};
+use dashmap::mapref::entry::Entry;
+use dashmap::mapref::one::RefMut;
+use std::cmp::Reverse;
+
+type RecordRef<'a> = RefMut<'a, ConversationId, Record>;
+
+impl<'a> Ctx<'a> {
+    /// The conversation's record, locked.
+    pub(super) fn record(&self, id: ConversationId) -> Result<RecordRef<'a>, EngineError> {
+        self.e
+            .conversations
+            .get_mut(&id)
+            .ok_or(EngineError::UnknownConversation(id))
+    }
+
+    fn effective_priority(&self, tier: Tier, priority: Priority) -> Priority {
+        if self.e.config.vip_boost && tier == Tier::Vip {
+            priority.boosted()
+        } else {
+            priority
+        }
+    }
+
+    pub(super) fn open(&mut self, open: Open) -> Result<(), EngineError> {
+        let e = self.e;
+        let tier = open.tier;
+        let record = Record {
+            id: open.conversation,
+            customer: open.customer,
+            channel: open.channel,
+            queue: open.queue,
+            base_priority: open.priority,
+            priority: self.effective_priority(tier, open.priority),
+            state: State::Bot,
+            opened_at: self.at,
+            waiting_since: self.at,
+            last_customer_message: self.at,
+            last_agent_message: None,
+            first_response_at: None,
+            sla_start: None,
+            seen: false,
+            awaiting_reply: true,
+            ticket: 0,
+            sla_gen: 0,
+            park_gen: 0,
+            seq: e.next_seq(),
+            held: Capacity::ZERO,
+            sticky_agent: None,
+        };
+        let mut record = match e.conversations.entry(open.conversation) {
+            Entry::Occupied(_) => {
+                return Err(EngineError::DuplicateConversation(open.conversation))
+            }
+            Entry::Vacant(slot) => slot.insert(record),
+        };
+        e.customers
+            .entry(open.customer)
+            .and_modify(|c| c.tier = tier)
+            .or_insert(CustomerRecord {
+                tier,
+                last_agent: None,
+            });
+        if !open.start_in_bot {
+            self.route_new(&mut record);
+        }
+        Ok(())
+    }
+
+    /// Starts the first-response clock and routes a conversation that has
+    /// no agent: to the customer's last agent when within the affinity
+    /// window (straight away, or waiting for them when full or away), else
+    /// to its skill group.
+    fn route_new(&mut self, record: &mut Record) {
+        let e = self.e;
+        if record.first_response_at.is_none() {
+            record.sla_start = Some(self.at);
+            record.sla_gen = record.sla_gen.wrapping_add(1);
+            self.arm(
+                self.at + e.config.warn_after(),
+                TimerKind::SlaWarning,
+                record,
+                record.sla_gen,
+            );
+            self.arm(
+                self.at + e.config.response_target,
+                TimerKind::SlaBreach,
+                record,
+                record.sla_gen,
+            );
+        }
+        let last = e.customers.get(&record.customer).and_then(|c| c.last_agent);
+        let Some((agent, when)) =
+            last.filter(|(_, when)| self.at.since(*when) <= e.config.affinity_window)
+        else {
+            return self.enqueue_group(record, None);
+        };
+        let _ = when;
+        record.sticky_agent = Some(agent);
+        let cell = self.reg.agent(agent);
+        let weight = e.config.weight(record.channel);
+        if !cell.eligible(&self.reg.queue(record.queue).key) || weight > cell.capacity.get().1 {
+            self.sticky_miss(record, StickyMissReason::NotEligible);
+            return self.enqueue_group(record, None);
+        }
+        match cell.status() {
+            AgentStatus::Offline | AgentStatus::Draining => {
+                self.sticky_miss(record, StickyMissReason::AgentOffline);
+                self.enqueue_group(record, None);
+            }
+            AgentStatus::Online if cell.capacity.try_reserve(weight).is_some() => {
+                cell.record_load(cell.capacity.get().0);
+                cell.set_last_assigned(e.next_seq());
+                record.ticket = record.ticket.wrapping_add(1);
+                record.state = State::Queued { for_agent: None };
+                self.push_claim(Claim {
+                    conversation: record.id,
+                    agent,
+                    ticket: record.ticket,
+                    via: AssignVia::Sticky,
+                    weight,
+                });
+            }
+            AgentStatus::Online | AgentStatus::Away => {
+                let until = self.at + e.config.sticky_wait;
+                self.enqueue_personal(record, agent, PERSONAL_KNOWN, Some(until));
+            }
+        }
+    }
+
+    pub(super) fn escalate(
+        &mut self,
+        conversation: ConversationId,
+        queue: Option<QueueIdx>,
+        priority: Option<Priority>,
+    ) -> Result<(), EngineError> {
+        let mut record = self.record(conversation)?;
+        if record.state != State::Bot {
+            return Err(self.invalid(&record, "escalate"));
+        }
+        if let Some(queue) = queue {
+            record.queue = queue;
+        }
+        if let Some(priority) = priority {
+            let tier = self.tier_of(&record);
+            record.base_priority = priority;
+            record.priority = self.effective_priority(tier, priority);
+        }
+        self.emit(Decision::Escalated { conversation });
+        self.route_new(&mut record);
+        Ok(())
+    }
+
+    fn tier_of(&self, record: &Record) -> Tier {
+        self.e
+            .customers
+            .get(&record.customer)
+            .map_or(Tier::Standard, |c| c.tier)
+    }
+
+    pub(super) fn invalid(&self, record: &Record, command: &'static str) -> EngineError {
+        EngineError::InvalidTransition {
+            conversation: record.id,
+            state: record.state.kind(),
+            command,
+        }
+    }
+
+    pub(super) fn customer_message(
+        &mut self,
+        conversation: ConversationId,
+    ) -> Result<(), EngineError> {
+        let mut record = self.record(conversation)?;
+        if let State::Resolved { .. } = record.state {
+            return Err(self.invalid(&record, "customer_message"));
+        }
+        record.last_customer_message = self.at;
+        record.park_gen = record.park_gen.wrapping_add(1);
+        if record.state == State::Bot {
+            return Ok(());
+        }
+        record.awaiting_reply = true;
+        record.seen = false;
+        match record.state {
+            State::Offered { agent, .. } | State::Assigned { agent } => {
+                let key = Reverse(record.inbox_key());
+                self.reg
+                    .agent(agent)
+                    .inner
+                    .lock()
+                    .inbox
+                    .change_priority(&record.id, key);
+                self.emit(Decision::Reprioritised {
+                    conversation,
+                    agent: self.reg.id(agent),
+                });
+            }
+            State::Parked { agent: Some(agent) } => self.resume(&mut record, agent),
+            State::Parked { agent: None } => {
+                record.state = State::Queued { for_agent: None };
+                self.route_new(&mut record);
+            }
+            State::Bot | State::Queued { .. } | State::Resolved { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// A parked thread whose customer wrote again goes back to its agent:
+    /// at once if the difference between full and parked weight fits, else
+    /// at the head of the agent's own queue.
+    fn resume(&mut self, record: &mut Record, agent: super::registry::AgentIdx) {
+        let cell = self.reg.agent(agent);
+        let weight = self.e.config.weight(record.channel);
+        let extra = Capacity(weight.0 - record.held.0);
+        if cell.capacity.try_reserve(extra).is_some() {
+            cell.record_load(cell.capacity.get().0);
+            let mut inner = cell.inner.lock();
+            inner.parked.remove(&record.id);
+            record.held = weight;
+            record.state = State::Assigned { agent };
+            inner.inbox.push(record.id, Reverse(record.inbox_key()));
+            drop(inner);
+            let (load, cap) = cell.capacity.get();
+            self.e.stats.assigned();
+            self.emit(Decision::Assigned {
+                conversation: record.id,
+                agent: cell.id,
+                via: AssignVia::Resumed,
+                load,
+                cap,
+            });
+            self.settle_later(agent);
+        } else {
+            self.detach(record);
+            self.enqueue_personal(record, agent, PERSONAL_OWN, None);
+        }
+    }
+
+    /// The owner of a live thread, checked against `agent`.
+    fn owned(
+        &self,
+        record: &Record,
+        agent: AgentId,
+        command: &'static str,
+    ) -> Result<super::registry::AgentIdx, EngineError> {
+        let idx = self.agent_idx(agent)?;
+        match record.state {
+            State::Assigned { agent: owner } if owner == idx => Ok(idx),
+            State::Offered { agent: owner, .. } if owner == idx && command == "mark_seen" => {
+                Ok(idx)
+            }
+            State::Assigned { .. } | State::Offered { .. } => Err(EngineError::NotOwner {
+                conversation: record.id,
+                agent,
+            }),
+            _ => Err(self.invalid(record, command)),
+        }
+    }
+
+    pub(super) fn agent_message(
+        &mut self,
+        conversation: ConversationId,
+        agent: AgentId,
+    ) -> Result<(), EngineError> {
+        let mut record = self.record(conversation)?;
+        let idx = self.owned(&record, agent, "agent_message")?;
+        if record.first_response_at.is_none() {
+            record.first_response_at = Some(self.at);
+            let waited = self
+                .at
+                .since(record.sla_start.unwrap_or(record.waiting_since));
+            self.emit(Decision::FirstResponse {
+                conversation,
+                agent,
+                waited,
+            });
+        }
+        record.last_agent_message = Some(self.at);
+        record.awaiting_reply = false;
+        record.seen = true;
+        let cell = self.reg.agent(idx);
+        let key = Reverse(record.inbox_key());
+        cell.inner.lock().inbox.change_priority(&record.id, key);
+        cell.touch(self.at);
+        self.e.remember_agent(record.customer, idx, self.at);
+        if let Some(after) = self.e.config.auto_park_after {
+            record.park_gen = record.park_gen.wrapping_add(1);
+            self.arm(
+                self.at + after,
+                TimerKind::AutoPark,
+                &record,
+                record.park_gen,
+            );
+        }
+        self.settle_later(idx);
+        Ok(())
+    }
+
+    pub(super) fn mark_seen(
+        &mut self,
+        conversation: ConversationId,
+        agent: AgentId,
+    ) -> Result<(), EngineError> {
+        let mut record = self.record(conversation)?;
+        self.owned(&record, agent, "mark_seen")?;
+        record.seen = true;
+        Ok(())
+    }
+
+    pub(super) fn park(
+        &mut self,
+        conversation: ConversationId,
+        auto: bool,
+    ) -> Result<(), EngineError> {
+        let mut record = self.record(conversation)?;
+        let State::Assigned { agent } = record.state else {
+            return Err(self.invalid(&record, "park"));
+        };
+        self.park_record(&mut record, agent, auto);
+        Ok(())
+    }
+
+    pub(super) fn park_record(
+        &mut self,
+        record: &mut Record,
+        agent: super::registry::AgentIdx,
+        auto: bool,
+    ) {
+        let cell = self.reg.agent(agent);
+        let parked = self.e.config.parked_weight(record.channel);
+        let (load, cap) = self.release(agent, Capacity(record.held.0 - parked.0));
+        record.held = parked;
+        record.state = State::Parked { agent: Some(agent) };
+        let mut inner = cell.inner.lock();
+        inner.inbox.remove(&record.id);
+        inner.parked.insert(record.id);
+        drop(inner);
+        self.emit(Decision::Parked {
+            conversation: record.id,
+            agent: cell.id,
+            auto,
+            load,
+            cap,
+        });
+        self.settle_later(agent);
+    }
+
+    pub(super) fn resolve(
+        &mut self,
+        conversation: ConversationId,
+        reason: ResolveReason,
+    ) -> Result<(), EngineError> {
+        let mut record = self.record(conversation)?;
+        if let State::Resolved { .. } = record.state {
+            return Err(self.invalid(&record, "resolve"));
+        }
+        let (agent, load, cap) = self.detach(&mut record).unzip3();
+        record.state = State::Resolved { reason };
+        record.sticky_agent = None;
+        record.sla_gen = record.sla_gen.wrapping_add(1);
+        record.park_gen = record.park_gen.wrapping_add(1);
+        self.emit(Decision::Resolved {
+            conversation,
+            agent: agent.map(|a| self.reg.id(a)),
+            reason,
+            load,
+            cap,
+        });
+        Ok(())
+    }
+
+    pub(super) fn set_priority(
+        &mut self,
+        conversation: ConversationId,
+        priority: Priority,
+    ) -> Result<(), EngineError> {
+        let mut record = self.record(conversation)?;
+        if let State::Resolved { .. } = record.state {
+            return Err(self.invalid(&record, "set_priority"));
+        }
+        let tier = self.tier_of(&record);
+        record.base_priority = priority;
+        record.priority = self.effective_priority(tier, priority);
+        let key = record.wait_key(&self.e.config);
+        match record.state {
+            State::Queued { for_agent: None } => {
+                let mut group = self.reg.queue(record.queue).inner.lock();
+                if let Some((_, entry)) = group.waiting.get(&record.id) {
+                    let mut entry = entry.0;
+                    entry.key = key;
+                    group.waiting.change_priority(&record.id, Reverse(entry));
+                }
+            }
+            State::Queued {
+                for_agent: Some(agent),
+            } => {
+                let mut inner = self.reg.agent(agent).inner.lock();
+                if let Some((_, entry)) = inner.personal.get(&record.id) {
+                    let mut entry = entry.0;
+                    entry.key = key;
+                    inner.personal.change_priority(&record.id, Reverse(entry));
+                }
+            }
+            _ => {}
+        }
+        self.emit(Decision::PriorityChanged {
+            conversation,
+            priority: record.priority,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,465 @@
+//! The routing core: how a waiting conversation and a free agent meet.
+//!
+//! Two paths lead to an assignment. A conversation arriving in a skill
+//! group takes the best-ranked free agent of the group (`dispatch`); an
+//! agent whose capacity frees up takes the best waiting conversation among
+//! their groups (`settle`). Both reserve capacity with a compare-and-swap
+//! while holding only queue locks, and produce a [`Claim`]; the claim is
+//! finalised afterwards, under the conversation's and the agent's locks,
+//! only if the conversation is still in the same stay in the queue (its
+//! ticket). A void claim gives the capacity back. So the cap holds in every
+//! interleaving, and no lock is ever held while waiting for one earlier in
+//! the order below.
+//!
+//! Lock order: registry (read) → one conversation → one agent → that
+//! agent's queues in ascending order (or one queue). Timers and customers
+//! are leaves. A command never holds two conversations at once.
+
+use super::queue::{GroupQueue, QueueEntry};
+use super::record::{Record, State};
+use super::registry::{AgentIdx, PersonalKey, QueueIdx, Registry, PERSONAL_KNOWN, PERSONAL_OWN};
+use super::timers::{Timer, TimerKind};
+use super::{AssignVia, Decision, Engine};
+use crate::model::{AgentStatus, Capacity, ConversationId, Timestamp};
+use std::cmp::Reverse;
+use std::collections::VecDeque;
+
+/// Capacity reserved for a conversation taken from a queue, not yet handed
+/// over.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Claim {
+    pub conversation: ConversationId,
+    pub agent: AgentIdx,
+    pub ticket: u32,
+    pub via: AssignVia,
+    pub weight: Capacity,
+}
+
+/// One command in progress: the decisions so far and the follow-up work
+/// (claims to finalise, agents to settle) done once no lock is held.
+pub(crate) struct Ctx<'a> {
+    pub e: &'a Engine,
+    pub reg: &'a Registry,
+    pub at: Timestamp,
+    pub out: Vec<Decision>,
+    claims: VecDeque<Claim>,
+    settles: VecDeque<AgentIdx>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(e: &'a Engine, reg: &'a Registry, at: Timestamp) -> Self {
+        Self {
+            e,
+            reg,
+            at,
+            out: Vec::new(),
+            claims: VecDeque::new(),
+            settles: VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn emit(&mut self, decision: Decision) {
+        self.out.push(decision);
+    }
+
+    /// Settle `agent` once the current step is done.
+    pub(crate) fn settle_later(&mut self, agent: AgentIdx) {
+        if !self.settles.contains(&agent) {
+            self.settles.push_back(agent);
+        }
+    }
+
+    pub(crate) fn push_claim(&mut self, claim: Claim) {
+        self.claims.push_back(claim);
+    }
+
+    /// Finalises claims and settles agents until nothing is left. Called
+    /// with no lock held. Each round either hands a conversation over or
+    /// returns capacity, so it ends.
+    pub(crate) fn drain(&mut self) {
+        loop {
+            if let Some(claim) = self.claims.pop_front() {
+                self.finalize(claim);
+            } else if let Some(agent) = self.settles.pop_front() {
+                self.settle(agent);
+            } else {
+                return;
+            }
+        }
+    }
+
+    pub(crate) fn arm(&self, at: Timestamp, kind: TimerKind, record: &Record, generation: u32) {
+        self.e.timers.arm(Timer {
+            at,
+            kind,
+            conversation: record.id,
+            generation,
+        });
+    }
+
+    /// Gives back capacity and reports the agent's load after.
+    pub(crate) fn release(&self, agent: AgentIdx, amount: Capacity) -> (Capacity, Capacity) {
+        let cell = self.reg.agent(agent);
+        if amount > Capacity::ZERO {
+            cell.capacity.release(amount);
+        }
+        cell.capacity.get()
+    }
+
+    /// Puts `record` in its skill group's queue (a new stay: new ticket) and
+    /// lets the group's free agents take what they can.
+    pub(crate) fn enqueue_group(&mut self, record: &mut Record, declined: Option<AgentIdx>) {
+        debug_assert_eq!(record.held, Capacity::ZERO, "queued work holds no capacity");
+        record.ticket = record.ticket.wrapping_add(1);
+        record.state = State::Queued { for_agent: None };
+        let entry = QueueEntry {
+            key: record.wait_key(&self.e.config),
+            ticket: record.ticket,
+        };
+        let mut group = self.reg.queue(record.queue).inner.lock();
+        group.waiting.push(record.id, Reverse(entry));
+        if let Some(agent) = declined {
+            group.declined.insert(record.id, agent);
+        }
+        self.dispatch(record.queue, &mut group);
+        let waiting = group.waiting.get(&record.id).is_some();
+        drop(group);
+        if waiting {
+            self.emit(Decision::Queued {
+                conversation: record.id,
+            });
+        }
+    }
+
+    /// Puts `record` in `agent`'s own queue (a new stay: new ticket).
+    pub(crate) fn enqueue_personal(
+        &mut self,
+        record: &mut Record,
+        agent: AgentIdx,
+        class: u8,
+        until: Option<Timestamp>,
+    ) {
+        debug_assert_eq!(record.held, Capacity::ZERO, "queued work holds no capacity");
+        record.ticket = record.ticket.wrapping_add(1);
+        record.state = State::Queued {
+            for_agent: Some(agent),
+        };
+        let key = PersonalKey {
+            class,
+            key: record.wait_key(&self.e.config),
+            ticket: record.ticket,
+            weight: self.e.config.weight(record.channel),
+        };
+        self.reg
+            .agent(agent)
+            .inner
+            .lock()
+            .personal
+            .push(record.id, Reverse(key));
+        if let Some(until) = until {
+            self.arm(until, TimerKind::StickyWait, record, record.ticket);
+        }
+        self.emit(Decision::WaitingForAgent {
+            conversation: record.id,
+            agent: self.reg.agent(agent).id,
+            until,
+        });
+        self.settle_later(agent);
+    }
+
+    /// Matches the group's waiting conversations with its free agents, best
+    /// first on both sides. Runs under the group's lock.
+    pub(crate) fn dispatch(&mut self, queue: QueueIdx, group: &mut GroupQueue) {
+        let weight = self.reg.queue(queue).weight;
+        while let Some((&conversation, &Reverse(entry))) = group.waiting.peek() {
+            let declined = group.declined.get(&conversation).copied();
+            let Some(agent) = self.take_agent(group, weight, declined) else {
+                return;
+            };
+            group.remove(conversation);
+            let cell = self.reg.agent(agent);
+            cell.set_last_assigned(self.e.next_seq());
+            let view = cell.view();
+            let rank = (cell.free() >= weight)
+                .then(|| self.e.policy.rank(&view, &self.reg.queue(queue).view()));
+            group.set_rank(agent, rank);
+            self.push_claim(Claim {
+                conversation,
+                agent,
+                ticket: entry.ticket,
+                via: AssignVia::Policy,
+                weight,
+            });
+        }
+    }
+
+    /// Reserves `weight` on the best-ranked free agent of the group. The
+    /// agent who declined the conversation is used only if nobody else can
+    /// take it. Entries found full or not online are stale hints left by a
+    /// concurrent change: they are dropped (the agent's next settle puts
+    /// them back), so each is visited at most once.
+    fn take_agent(
+        &mut self,
+        group: &mut GroupQueue,
+        weight: Capacity,
+        declined: Option<AgentIdx>,
+    ) -> Option<AgentIdx> {
+        let mut stale = Vec::new();
+        let mut chosen = None;
+        let mut decliner_fits = false;
+        for &(rank, agent) in &group.available {
+            let cell = self.reg.agent(agent);
+            if Some(agent) == declined {
+                decliner_fits = cell.status().accepts_work() && cell.free() >= weight;
+                continue;
+            }
+            if cell.status().accepts_work() && cell.capacity.try_reserve(weight).is_some() {
+                chosen = Some(agent);
+                break;
+            }
+            stale.push((rank, agent));
+        }
+        for (_, agent) in stale {
+            group.set_rank(agent, None);
+        }
+        if chosen.is_none() && decliner_fits {
+            let agent = declined?;
+            if self.reg.agent(agent).capacity.try_reserve(weight).is_some() {
+                chosen = Some(agent);
+            }
+        }
+        if let Some(agent) = chosen {
+            self.reg
+                .agent(agent)
+                .record_load(self.reg.agent(agent).capacity.get().0);
+        }
+        chosen
+    }
+
+    /// Brings one agent up to date: takes threads waiting for them, then
+    /// (when online and nothing waits for them personally) the best waiting
+    /// work of their groups while it fits, then re-ranks them in each group.
+    pub(crate) fn settle(&mut self, agent: AgentIdx) {
+        let reg = self.reg;
+        let cell = reg.agent(agent);
+        let mut inner = cell.inner.lock();
+        let status = cell.status();
+        if status != AgentStatus::Offline {
+            while let Some((&conversation, &Reverse(key))) = inner.personal.peek() {
+                if key.class == PERSONAL_KNOWN && !status.accepts_work() {
+                    break;
+                }
+                if cell.capacity.try_reserve(key.weight).is_none() {
+                    break;
+                }
+                cell.record_load(cell.capacity.get().0);
+                inner.personal.pop();
+                let via = if key.class == PERSONAL_OWN {
+                    AssignVia::Resumed
+                } else {
+                    cell.set_last_assigned(self.e.next_seq());
+                    AssignVia::KnownAgent
+                };
+                self.push_claim(Claim {
+                    conversation,
+                    agent,
+                    ticket: key.ticket,
+                    via,
+                    weight: key.weight,
+                });
+            }
+        }
+        let takes_group = status.accepts_work() && inner.personal.is_empty();
+        let mut groups: Vec<_> = cell
+            .queues
+            .iter()
+            .map(|&q| (q, reg.queue(q).inner.lock()))
+            .collect();
+        while takes_group {
+            let free = cell.free();
+            let best = groups
+                .iter()
+                .enumerate()
+                .filter(|(_, (q, _))| reg.queue(*q).weight <= free)
+                .filter_map(|(i, (_, g))| g.waiting.peek().map(|(c, e)| (e.0, i, *c)))
+                .min();
+            let Some((entry, i, conversation)) = best else {
+                break;
+            };
+            let weight = reg.queue(groups[i].0).weight;
+            if cell.capacity.try_reserve(weight).is_none() {
+                break;
+            }
+            cell.record_load(cell.capacity.get().0);
+            groups[i].1.remove(conversation);
+            cell.set_last_assigned(self.e.next_seq());
+            self.push_claim(Claim {
+                conversation,
+                agent,
+                ticket: entry.ticket,
+                via: AssignVia::Pull,
+                weight,
+            });
+        }
+        let view = cell.view();
+        let free = cell.free();
+        for (q, group) in &mut groups {
+            let queue = reg.queue(*q);
+            let rank = (takes_group && queue.weight <= free)
+                .then(|| self.e.policy.rank(&view, &queue.view()));
+            group.set_rank(agent, rank);
+        }
+    }
+
+    /// Hands a claimed conversation to its agent, or voids the claim.
+    fn finalize(&mut self, claim: Claim) {
+        let e = self.e;
+        let Some(mut record) = e.conversations.get_mut(&claim.conversation) else {
+            self.void(claim);
+            return;
+        };
+        let current = matches!(record.state, State::Queued { .. }) && record.ticket == claim.ticket;
+        if !current {
+            drop(record);
+            self.void(claim);
+            return;
+        }
+        let cell = self.reg.agent(claim.agent);
+        let mut inner = cell.inner.lock();
+        let status = cell.status();
+        let allowed = match claim.via {
+            AssignVia::Resumed => status != AgentStatus::Offline,
+            _ => status.accepts_work(),
+        };
+        if !allowed {
+            drop(inner);
+            self.release(claim.agent, claim.weight);
+            if record.sticky_agent == Some(claim.agent) {
+                self.sticky_miss(&mut record, crate::StickyMissReason::AgentOffline);
+            }
+            record.held = Capacity::ZERO;
+            self.enqueue_group(&mut record, None);
+            self.settle_later(claim.agent);
+            return;
+        }
+        let offer = match claim.via {
+            AssignVia::Resumed => None,
+            _ => e.config.offer_timeout,
+        };
+        record.held = claim.weight;
+        record.state = match offer {
+            Some(timeout) => State::Offered {
+                agent: claim.agent,
+                expires_at: self.at + timeout,
+            },
+            None => State::Assigned { agent: claim.agent },
+        };
+        inner.inbox.push(record.id, Reverse(record.inbox_key()));
+        drop(inner);
+        cell.touch(self.at);
+        let (load, cap) = cell.capacity.get();
+        debug_assert!(load <= cap);
+        if matches!(claim.via, AssignVia::Sticky | AssignVia::KnownAgent) {
+            e.stats.sticky_hit();
+            self.emit(Decision::StickyHit {
+                conversation: record.id,
+                customer: record.customer,
+                agent: cell.id,
+            });
+        }
+        record.sticky_agent = None;
+        e.remember_agent(record.customer, claim.agent, self.at);
+        e.stats.assigned();
+        match offer {
+            Some(timeout) => {
+                let expires_at = self.at + timeout;
+                self.arm(expires_at, TimerKind::OfferExpiry, &record, record.ticket);
+                self.emit(Decision::Offered {
+                    conversation: record.id,
+                    agent: cell.id,
+                    via: claim.via,
+                    expires_at,
+                    load,
+                    cap,
+                });
+            }
+            None => self.emit(Decision::Assigned {
+                conversation: record.id,
+                agent: cell.id,
+                via: claim.via,
+                load,
+                cap,
+            }),
+        }
+        drop(record);
+        self.settle_later(claim.agent);
+    }
+
+    /// A claim whose conversation moved on: give the capacity back.
+    fn void(&mut self, claim: Claim) {
+        self.release(claim.agent, claim.weight);
+        self.settle_later(claim.agent);
+    }
+
+    /// Records that a returning customer missed their known agent.
+    pub(crate) fn sticky_miss(&mut self, record: &mut Record, reason: crate::StickyMissReason) {
+        if let Some(agent) = record.sticky_agent.take() {
+            self.e.stats.sticky_miss();
+            self.emit(Decision::StickyMiss {
+                conversation: record.id,
+                customer: record.customer,
+                agent: self.reg.agent(agent).id,
+                reason,
+            });
+        }
+    }
+
+    /// Takes `record` out of wherever it sits (queue, agent's own queue,
+    /// inbox, parked set), gives back the capacity it held, and voids its
+    /// pending claims. Returns the agent it left and their load and cap
+    /// after. The caller sets the new state.
+    pub(crate) fn detach(&mut self, record: &mut Record) -> Option<(AgentIdx, Capacity, Capacity)> {
+        record.ticket = record.ticket.wrapping_add(1);
+        let left = match record.state {
+            State::Bot | State::Resolved { .. } => None,
+            State::Queued { for_agent: None } => {
+                self.reg.queue(record.queue).inner.lock().remove(record.id);
+                None
+            }
+            State::Queued {
+                for_agent: Some(agent),
+            } => {
+                self.reg
+                    .agent(agent)
+                    .inner
+                    .lock()
+                    .personal
+                    .remove(&record.id);
+                None
+            }
+            State::Offered { agent, .. } | State::Assigned { agent } => {
+                self.reg.agent(agent).inner.lock().inbox.remove(&record.id);
+                Some(agent)
+            }
+            State::Parked { agent } => {
+                if let Some(agent) = agent {
+                    self.reg.agent(agent).inner.lock().parked.remove(&record.id);
+                }
+                agent
+            }
+        };
+        let held = std::mem::take(&mut record.held);
+        left.map(|agent| {
+            let (load, cap) = self.release(agent, held);
+            self.settle_later(agent);
+            (agent, load, cap)
+        })
+    }
+}
+
+impl Registry {
+    /// The id of the agent at `idx`, for decisions.
+    pub(crate) fn id(&self, idx: AgentIdx) -> crate::model::AgentId {
+        self.agent(idx).id
+    }
+}

@@ -1,0 +1,88 @@
+//! Pending timers: SLA warnings and breaches, offer expiries, known-agent
+//! waits, auto-park. Sharded by conversation so that arming a timer does not
+//! contend on one lock; a timer is void unless its generation still matches
+//! the conversation's, so nothing is ever cancelled in place.
+
+use crate::model::{ConversationId, Timestamp};
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// What a timer does when it fires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub(crate) enum TimerKind {
+    SlaWarning,
+    SlaBreach,
+    OfferExpiry,
+    StickyWait,
+    AutoPark,
+}
+
+/// One pending timer. Ordered by time, then kind, so that at one instant a
+/// warning fires before the breach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub(crate) struct Timer {
+    pub at: Timestamp,
+    pub kind: TimerKind,
+    pub conversation: ConversationId,
+    pub generation: u32,
+}
+
+const SHARDS: usize = 16;
+
+/// The timer wheel: a few locked heaps.
+#[derive(Debug)]
+pub(crate) struct Timers {
+    shards: Vec<Mutex<BinaryHeap<Reverse<Timer>>>>,
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+impl Timers {
+    pub(crate) fn arm(&self, timer: Timer) {
+        let shard = (timer.conversation.0 as usize) % SHARDS;
+        self.shards[shard].lock().push(Reverse(timer));
+    }
+
+    /// Removes and returns every timer due at or before `now`, in firing
+    /// order (so a multi-threaded host still gets a deterministic order).
+    pub(crate) fn take_due(&self, now: Timestamp) -> Vec<Timer> {
+        let mut due = Vec::new();
+        for shard in &self.shards {
+            let mut heap = shard.lock();
+            while heap.peek().is_some_and(|t| t.0.at <= now) {
+                if let Some(Reverse(timer)) = heap.pop() {
+                    due.push(timer);
+                }
+            }
+        }
+        due.sort_unstable();
+        due
+    }
+
+    /// The earliest pending timer.
+    pub(crate) fn next(&self) -> Option<Timestamp> {
+        self.shards
+            .iter()
+            .filter_map(|s| s.lock().peek().map(|t| t.0.at))
+            .min()
+    }
+
+    /// Every pending timer, sorted (for snapshots and audits).
+    pub(crate) fn all(&self) -> Vec<Timer> {
+        let mut all: Vec<Timer> = self
+            .shards
+            .iter()
+            .flat_map(|s| s.lock().iter().map(|t| t.0).collect::<Vec<_>>())
+            .collect();
+        all.sort_unstable();
+        all
+    }
+}
