@@ -13,18 +13,26 @@
 //!
 //! Same scenario and seed give a byte-identical report and trace.
 
+mod compare;
 mod defaults;
 mod error;
+mod events;
 pub mod metrics;
+#[cfg(feature = "plots")]
+pub mod plot;
 pub mod report;
 mod rng;
+mod runner;
 mod scenario;
 pub mod trace;
 mod validate;
 mod workload;
 
+pub use compare::compare;
 pub use error::{ScenarioError, SimError};
+pub use report::{Comparison, Report};
 pub use rng::SimRng;
+pub use runner::{Progress, SimOutcome, Simulation};
 pub use scenario::{
     AgentGroup, AgentSkill, Arrivals, Bot, ChannelShare, Conversations, CurvePoint, Customers,
     Language, Scenario, Topic,
