@@ -41,6 +41,10 @@ struct Args {
     /// go next to the report (default directory target/sim/).
     #[arg(long)]
     compare: bool,
+    /// Print the scenario in effect as JSON (a starting point for your own
+    /// scenario file) and exit.
+    #[arg(long)]
+    print_scenario: bool,
 }
 
 fn main() -> ExitCode {
@@ -61,6 +65,10 @@ fn main() -> ExitCode {
     if let Err(e) = scenario.validate() {
         eprintln!("error: {e}");
         return ExitCode::from(2);
+    }
+    if args.print_scenario {
+        println!("{}", scenario.to_json());
+        return ExitCode::SUCCESS;
     }
     let result = if args.compare {
         compare(&args, scenario)

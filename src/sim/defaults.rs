@@ -15,7 +15,7 @@
 //!   them;
 //! - 30% of conversations are followed by the same customer coming back
 //!   (median after three hours), which exercises sticky routing;
-//! - one day, open 07:00 to 22:00, with a morning ramp, a lunch peak and an
+//! - one day, customers writing 07:00 to 21:30, with a morning ramp, a lunch peak and an
 //!   evening tail; agents on staggered 8-hour shifts with two 15-minute
 //!   breaks, and a few mid-shift log-offs.
 
@@ -53,14 +53,13 @@ impl Default for Arrivals {
             (12.5, 1.7),
             (14.0, 1.2),
             (17.0, 1.0),
-            (19.0, 0.8),
-            (21.0, 0.4),
-            (21.99, 0.2),
-            (22.0, 0.0),
+            (19.0, 0.7),
+            (21.0, 0.3),
+            (21.5, 0.0),
             (24.0, 0.0),
         ];
         Arrivals {
-            conversations_per_day: 3_000.0,
+            conversations_per_day: 4_000.0,
             curve: curve
                 .iter()
                 .map(|&(hour, weight)| CurvePoint { hour, weight })
@@ -164,17 +163,25 @@ fn skill(name: &str, level_min: u8, level_max: u8) -> AgentSkill {
     }
 }
 
-/// A group on staggered 8-hour shifts starting between 07:00 and 14:00.
-fn group(name: &str, count: u32, caps: (u32, u32), skills: Vec<AgentSkill>) -> AgentGroup {
+/// A group on 8-hour shifts whose starts are spread from `start` over
+/// `stagger` hours.
+fn group(
+    name: &str,
+    count: u32,
+    caps: (u32, u32),
+    skills: &[AgentSkill],
+    start: f64,
+    stagger: f64,
+) -> AgentGroup {
     AgentGroup {
         name: name.into(),
         count,
         cap_min: caps.0,
         cap_max: caps.1,
-        skills,
+        skills: skills.to_vec(),
         channels: None,
-        shift_start_hour: 7.0,
-        shift_stagger_hours: 7.0,
+        shift_start_hour: start,
+        shift_stagger_hours: stagger,
         shift_hours: 8.0,
         breaks: 2,
         break_minutes: 15.0,
@@ -186,28 +193,33 @@ fn group(name: &str, count: u32, caps: (u32, u32), skills: Vec<AgentSkill>) -> A
     }
 }
 
+/// Each team in an early wave (starts 07:00 to 09:00) and a late wave
+/// (starts 11:00 to 14:00, so the last agents drain out at 22:00).
 fn default_agents() -> Vec<AgentGroup> {
-    vec![
-        group(
+    let teams: [(&str, (u32, u32), u32, u32, Vec<AgentSkill>); 4] = [
+        (
             "generalists",
-            24,
             (4, 6),
+            EARLY_GENERALISTS,
+            LATE_GENERALISTS,
             vec![
                 skill("billing", 3, 7),
                 skill("sales", 3, 7),
                 skill("technical", 1, 4),
             ],
         ),
-        group(
+        (
             "technical",
-            12,
             (4, 6),
+            6,
+            7,
             vec![skill("technical", 5, 9), skill("billing", 1, 4)],
         ),
-        group(
+        (
             "bilingual",
-            8,
             (5, 8),
+            3,
+            5,
             vec![
                 skill("spanish", 6, 10),
                 skill("billing", 3, 6),
@@ -215,10 +227,11 @@ fn default_agents() -> Vec<AgentGroup> {
                 skill("technical", 3, 6),
             ],
         ),
-        group(
+        (
             "senior",
-            4,
             (6, 10),
+            2,
+            2,
             vec![
                 skill("billing", 7, 10),
                 skill("sales", 7, 10),
@@ -226,5 +239,28 @@ fn default_agents() -> Vec<AgentGroup> {
                 skill("spanish", 1, 5),
             ],
         ),
-    ]
+    ];
+    let mut out = Vec::new();
+    for (name, caps, early, late, skills) in teams {
+        out.push(group(
+            &format!("{name} early"),
+            early,
+            caps,
+            &skills,
+            7.0,
+            2.0,
+        ));
+        out.push(group(
+            &format!("{name} late"),
+            late,
+            caps,
+            &skills,
+            11.0,
+            3.0,
+        ));
+    }
+    out
 }
+
+const EARLY_GENERALISTS: u32 = 11;
+const LATE_GENERALISTS: u32 = 14;
