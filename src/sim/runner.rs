@@ -91,7 +91,7 @@ impl Simulation {
     }
 
     /// Runs the engine's [`audit`](Engine::audit) after every `every`
-    /// events (0, the default, never): slow, for tests.
+    /// events and after every tick (0, the default: never). Slow; for tests.
     pub fn with_audit(mut self, every: u64) -> Self {
         self.audit_every = every;
         self
@@ -265,7 +265,17 @@ impl Run<'_> {
 
     /// Applies Tick at every engine deadline up to and including `until`.
     fn fire_deadlines(&mut self, until: u64) -> Result<(), SimError> {
+        let mut last_tick: Option<u64> = None;
         while let Some(d) = self.engine.next_deadline() {
+            // A tick at `at` fires every timer due at or before it; one still
+            // due afterwards would loop forever.
+            if let Some(at) = last_tick.filter(|&at| d.0 <= at) {
+                return Err(SimError::StuckDeadline {
+                    deadline: d,
+                    at: Timestamp(at),
+                    seed: self.seed,
+                });
+            }
             if d.0 > until {
                 break;
             }
@@ -273,15 +283,10 @@ impl Run<'_> {
             self.now = at;
             self.apply(Command::Tick)?;
             self.drain_wakes()?;
-            if let Some(d2) = self.engine.next_deadline() {
-                if d2.0 <= at {
-                    return Err(SimError::StuckDeadline {
-                        deadline: d2,
-                        at: Timestamp(at),
-                        seed: self.seed,
-                    });
-                }
+            if self.audit_every > 0 {
+                self.audit()?;
             }
+            last_tick = Some(at);
         }
         Ok(())
     }
@@ -513,25 +518,30 @@ impl Run<'_> {
     /// the trace.
     fn apply(&mut self, command: Command) -> Result<(), SimError> {
         let at = Timestamp(self.now);
-        let decisions = match self.engine.apply(at, command.clone()) {
-            Ok(d) => d,
-            Err(e) => return Err(self.refused(command.name(), e)),
+        let name = command.name();
+        let customer_message = matches!(command, Command::CustomerMessage { .. });
+        let agent_message = matches!(command, Command::AgentMessage { .. });
+        // The command is kept only for the trace; without one it moves.
+        let (traced, sent) = if self.trace.is_some() {
+            (Some(command.clone()), command)
+        } else {
+            (None, command)
         };
-        self.collector.command(
-            matches!(command, Command::CustomerMessage { .. }),
-            matches!(command, Command::AgentMessage { .. }),
-        );
-        let tracing = self.trace.is_some();
+        let decisions = match self.engine.apply(at, sent) {
+            Ok(d) => d,
+            Err(e) => return Err(self.refused(name, e)),
+        };
+        self.collector.command(customer_message, agent_message);
         self.contexts.clear();
         for d in &decisions {
             self.mirror(d);
             self.collector.decision(at, d);
-            if tracing {
+            if traced.is_some() {
                 let cx = self.context(d.conversation(), decision_agent(d));
                 self.contexts.push(cx);
             }
         }
-        if let Some(mut t) = self.trace.take() {
+        if let (Some(command), Some(mut t)) = (traced, self.trace.take()) {
             let (conversation, agent) = command_subject(&command);
             let agent = agent.or_else(|| {
                 conversation
