@@ -57,7 +57,10 @@ fn unknown_field_is_refused() {
     let mut v = default_json();
     v["bot"]["contaiment"] = 0.3.into();
     let err = parse(&v).unwrap_err();
-    assert!(matches!(err, ScenarioError::Parse { ref field, .. } if field.starts_with("bot")), "{err}");
+    assert!(
+        matches!(err, ScenarioError::Parse { ref field, .. } if field.starts_with("bot")),
+        "{err}"
+    );
     assert!(err.to_string().contains("contaiment"));
 }
 
@@ -81,7 +84,10 @@ fn negative_rate_names_the_field() {
     let mut v = default_json();
     v["arrivals"]["curve"][3]["weight"] = (-1.0).into();
     let err = parse(&v).unwrap_err();
-    assert!(matches!(err, ScenarioError::OutOfRange { ref field, .. } if field == "arrivals.curve[3].weight"), "{err}");
+    assert!(
+        matches!(err, ScenarioError::OutOfRange { ref field, .. } if field == "arrivals.curve[3].weight"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -89,7 +95,10 @@ fn share_above_one_names_the_field() {
     let mut v = default_json();
     v["bot"]["containment"] = 1.5.into();
     let err = parse(&v).unwrap_err();
-    assert!(matches!(err, ScenarioError::OutOfRange { ref field, .. } if field == "bot.containment"), "{err}");
+    assert!(
+        matches!(err, ScenarioError::OutOfRange { ref field, .. } if field == "bot.containment"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -115,7 +124,10 @@ fn skill_nobody_has_is_refused() {
             }
         }
     }
-    assert!(matches!(parse(&v), Err(ScenarioError::SkillNobodyHas { .. })));
+    assert!(matches!(
+        parse(&v),
+        Err(ScenarioError::SkillNobodyHas { .. })
+    ));
 }
 
 #[test]
@@ -149,5 +161,8 @@ fn bad_engine_section_is_the_engines_error() {
 
 #[test]
 fn missing_file_is_an_io_error() {
-    assert!(matches!(Scenario::from_file("/nonexistent/scenario.json"), Err(ScenarioError::Io { .. })));
+    assert!(matches!(
+        Scenario::from_file("/nonexistent/scenario.json"),
+        Err(ScenarioError::Io { .. })
+    ));
 }

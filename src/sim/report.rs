@@ -335,7 +335,7 @@ impl fmt::Display for Comparison {
             "{} -- seed {}, same day under each policy",
             first.scenario, first.seed
         )?;
-        let width = 16;
+        let width = 20;
         write!(f, "  {:<32}", "")?;
         for r in &self.reports {
             write!(f, " {:>width$}", r.policy)?;
