@@ -196,7 +196,7 @@ fn group(
 /// Each team in an early wave (starts 07:00 to 09:00) and a late wave
 /// (starts 11:00 to 14:00, so the last agents drain out at 22:00).
 fn default_agents() -> Vec<AgentGroup> {
-    let teams: [(&str, (u32, u32), u32, u32, Vec<AgentSkill>); 4] = [
+    let teams: [Team; 4] = [
         (
             "generalists",
             (4, 6),
@@ -261,6 +261,9 @@ fn default_agents() -> Vec<AgentGroup> {
     }
     out
 }
+
+/// A team: name, cap range, agents in the early and the late wave, skills.
+type Team = (&'static str, (u32, u32), u32, u32, Vec<AgentSkill>);
 
 const EARLY_GENERALISTS: u32 = 11;
 const LATE_GENERALISTS: u32 = 14;
