@@ -1,6 +1,6 @@
 //! Same scenario, same seed: byte-identical report and trace.
 
-mod common;
+mod sim_support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -23,7 +23,7 @@ impl Write for Shared {
 
 fn run(seed: u64, policy_name: &str) -> (String, Vec<u8>) {
     let buf = Shared::default();
-    let outcome = Simulation::new(common::small_scenario(), seed)
+    let outcome = Simulation::new(sim_support::small_scenario(), seed)
         .with_trace(Box::new(buf.clone()))
         .run(policy::by_name(policy_name).unwrap())
         .unwrap();
@@ -52,7 +52,7 @@ fn another_seed_gives_another_day() {
 #[test]
 fn tracing_does_not_change_the_report() {
     let (traced, _) = run(3, "round_robin");
-    let plain = Simulation::new(common::small_scenario(), 3)
+    let plain = Simulation::new(sim_support::small_scenario(), 3)
         .run(policy::by_name("round_robin").unwrap())
         .unwrap()
         .report
@@ -70,11 +70,11 @@ fn tracing_does_not_change_the_report() {
 #[ignore = "engine bug: free-agent index stale after a known-agent wait times out"]
 fn engine_audit_holds_for_every_policy_and_offers() {
     for name in policy::builtin_names() {
-        Simulation::new(common::small_scenario(), 11)
+        Simulation::new(sim_support::small_scenario(), 11)
             .with_audit(1)
             .run(policy::by_name(name).unwrap())
             .unwrap();
-        Simulation::new(common::small_scenario_with_offers(), 11)
+        Simulation::new(sim_support::small_scenario_with_offers(), 11)
             .with_audit(1)
             .run(policy::by_name(name).unwrap())
             .unwrap();
@@ -83,7 +83,7 @@ fn engine_audit_holds_for_every_policy_and_offers() {
 
 #[test]
 fn the_day_exercises_what_the_kpis_measure() {
-    let r = Simulation::new(common::small_scenario(), 5)
+    let r = Simulation::new(sim_support::small_scenario(), 5)
         .run(policy::by_name("least_loaded").unwrap())
         .unwrap()
         .report;

@@ -1,7 +1,7 @@
 //! The comparison writes its two SVG charts.
 #![cfg(feature = "plots")]
 
-mod common;
+mod sim_support;
 
 use switchboard::policy;
 use switchboard::sim::{compare, plot};
@@ -12,7 +12,7 @@ fn compare_writes_timeline_and_policy_charts() {
         .iter()
         .filter_map(|n| policy::by_name(n))
         .collect();
-    let comparison = compare(&common::small_scenario(), 3, policies).unwrap();
+    let comparison = compare(&sim_support::small_scenario(), 3, policies).unwrap();
     assert_eq!(comparison.reports.len(), 4);
     let dir = std::env::temp_dir().join(format!("switchboard-sim-plot-{}", std::process::id()));
     let paths = plot::write_all(&comparison, &dir).unwrap();

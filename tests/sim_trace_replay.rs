@@ -4,7 +4,7 @@
 //! recomputes every customer's last agent and checks every sticky decision,
 //! and follows every conversation's life to its end.
 
-mod common;
+mod sim_support;
 
 use serde_json::Value;
 use std::collections::HashMap;
@@ -30,9 +30,9 @@ impl Write for Shared {
 fn trace(policy_name: &str, offers: bool) -> String {
     let buf = Shared::default();
     let scenario = if offers {
-        common::small_scenario_with_offers()
+        sim_support::small_scenario_with_offers()
     } else {
-        common::small_scenario()
+        sim_support::small_scenario()
     };
     Simulation::new(scenario, 21)
         .with_trace(Box::new(buf.clone()))

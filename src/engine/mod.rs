@@ -7,7 +7,8 @@
 //! by compare-and-swap. The registry's read lock is shared by every command;
 //! its write lock is taken only to register an agent, to create the queue of
 //! a skill combination seen for the first time, and to audit or snapshot a
-//! quiescent engine. See [`routing`] for how a conversation meets an agent.
+//! quiescent engine. `src/engine/routing.rs` explains how a conversation
+//! meets an agent, and the lock order that makes it safe.
 
 mod audit;
 mod capacity;
@@ -15,6 +16,7 @@ mod command;
 mod config;
 mod decision;
 mod error;
+mod hash;
 mod ops_agent;
 mod ops_conversation;
 mod ops_handoff;
@@ -41,7 +43,7 @@ use crate::model::{
     AgentId, Channel, ConversationId, CustomerId, SkillRequirement, Tier, Timestamp,
 };
 use crate::policy::RoutingPolicy;
-use dashmap::DashMap;
+use hash::IdDashMap;
 use parking_lot::RwLock;
 use record::Record;
 use registry::{AgentIdx, QueueIdx, Registry, RoutingKey};
@@ -64,8 +66,8 @@ pub struct Engine {
     config: EngineConfig,
     policy: Box<dyn RoutingPolicy>,
     registry: RwLock<Registry>,
-    conversations: DashMap<ConversationId, Record>,
-    customers: DashMap<CustomerId, CustomerRecord>,
+    conversations: IdDashMap<ConversationId, Record>,
+    customers: IdDashMap<CustomerId, CustomerRecord>,
     timers: Timers,
     /// Source of arrival and assignment order numbers.
     seq: AtomicU64,
@@ -73,6 +75,12 @@ pub struct Engine {
     clock: AtomicU64,
     stats: StatsCounters,
 }
+
+// The engine is shared across threads by design.
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<Engine>();
+};
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -91,8 +99,8 @@ impl Engine {
             config,
             policy,
             registry: RwLock::new(Registry::default()),
-            conversations: DashMap::new(),
-            customers: DashMap::new(),
+            conversations: IdDashMap::default(),
+            customers: IdDashMap::default(),
             timers: Timers::default(),
             seq: AtomicU64::new(1),
             clock: AtomicU64::new(0),
@@ -113,17 +121,20 @@ impl Engine {
     /// Applies `command` at host time `at` and returns the decisions it
     /// caused, in order. On error nothing changed.
     pub fn apply(&self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError> {
+        let decisions = if let Command::AddAgent(spec) = command {
+            self.add_agent(at, spec)?
+        } else {
+            let queue = self.queue_for(&command)?;
+            let registry = self.registry.read();
+            let mut ctx = Ctx::new(self, &registry, at);
+            ctx.run(command, queue)?;
+            ctx.drain();
+            ctx.out
+        };
         // ORDERING: the clock only feeds audits of timer coverage; Relaxed.
+        // Advanced only on success: a refused command changes nothing.
         self.clock.fetch_max(at.0, Ordering::Relaxed);
-        if let Command::AddAgent(spec) = command {
-            return self.add_agent(at, spec);
-        }
-        let queue = self.queue_for(&command)?;
-        let registry = self.registry.read();
-        let mut ctx = Ctx::new(self, &registry, at);
-        ctx.run(command, queue)?;
-        ctx.drain();
-        Ok(ctx.out)
+        Ok(decisions)
     }
 
     /// For commands that route to a skill group, validates the skills and
@@ -150,12 +161,27 @@ impl Engine {
                 conversation,
                 to: TransferTarget::Skills(skills),
             } => {
-                let channel = self
+                // Refuse before creating a queue, so a refused command leaves
+                // no trace (the handler checks again under the lock).
+                let record = self
                     .conversations
                     .get(conversation)
-                    .map(|r| r.channel)
                     .ok_or(EngineError::UnknownConversation(*conversation))?;
-                (channel, skills)
+                let fits = match command {
+                    Command::Escalate { .. } => record.state == record::State::Bot,
+                    _ => !matches!(
+                        record.state,
+                        record::State::Bot | record::State::Resolved { .. }
+                    ),
+                };
+                if !fits {
+                    return Err(EngineError::InvalidTransition {
+                        conversation: *conversation,
+                        state: record.state.kind(),
+                        command: command.name(),
+                    });
+                }
+                (record.channel, skills)
             }
             _ => return Ok(None),
         };

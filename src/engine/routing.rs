@@ -33,6 +33,9 @@ pub(crate) struct Claim {
     pub ticket: u32,
     pub via: AssignVia,
     pub weight: Capacity,
+    /// The agent's load right after this reservation: what the decision
+    /// reports, so a trace replays every cap check exactly.
+    pub load: Capacity,
 }
 
 /// One command in progress: the decisions so far and the follow-up work
@@ -150,12 +153,17 @@ impl<'a> Ctx<'a> {
             ticket: record.ticket,
             weight: self.e.config.weight(record.channel),
         };
-        self.reg
-            .agent(agent)
-            .inner
-            .lock()
-            .personal
-            .push(record.id, Reverse(key));
+        let cell = self.reg.agent(agent);
+        let mut inner = cell.inner.lock();
+        // Checked under the agent's lock, which going offline also takes: an
+        // agent who left never gets a thread to wait for them.
+        if cell.status() == AgentStatus::Offline {
+            drop(inner);
+            self.sticky_miss(record, crate::StickyMissReason::AgentOffline);
+            return self.enqueue_group(record, None);
+        }
+        inner.personal.push(record.id, Reverse(key));
+        drop(inner);
         if let Some(until) = until {
             self.arm(until, TimerKind::StickyWait, record, record.ticket);
         }
@@ -173,7 +181,7 @@ impl<'a> Ctx<'a> {
         let weight = self.reg.queue(queue).weight;
         while let Some((&conversation, &Reverse(entry))) = group.waiting.peek() {
             let declined = group.declined.get(&conversation).copied();
-            let Some(agent) = self.take_agent(group, weight, declined) else {
+            let Some((agent, load)) = self.take_agent(group, weight, declined) else {
                 return;
             };
             group.remove(conversation);
@@ -189,6 +197,7 @@ impl<'a> Ctx<'a> {
                 ticket: entry.ticket,
                 via: AssignVia::Policy,
                 weight,
+                load,
             });
         }
     }
@@ -203,7 +212,7 @@ impl<'a> Ctx<'a> {
         group: &mut GroupQueue,
         weight: Capacity,
         declined: Option<AgentIdx>,
-    ) -> Option<AgentIdx> {
+    ) -> Option<(AgentIdx, Capacity)> {
         let mut stale = Vec::new();
         let mut chosen = None;
         let mut decliner_fits = false;
@@ -213,9 +222,11 @@ impl<'a> Ctx<'a> {
                 decliner_fits = cell.status().accepts_work() && cell.free() >= weight;
                 continue;
             }
-            if cell.status().accepts_work() && cell.capacity.try_reserve(weight).is_some() {
-                chosen = Some(agent);
-                break;
+            if cell.status().accepts_work() {
+                if let Some(load) = cell.capacity.try_reserve(weight) {
+                    chosen = Some((agent, load));
+                    break;
+                }
             }
             stale.push((rank, agent));
         }
@@ -224,14 +235,15 @@ impl<'a> Ctx<'a> {
         }
         if chosen.is_none() && decliner_fits {
             let agent = declined?;
-            if self.reg.agent(agent).capacity.try_reserve(weight).is_some() {
-                chosen = Some(agent);
-            }
-        }
-        if let Some(agent) = chosen {
-            self.reg
+            chosen = self
+                .reg
                 .agent(agent)
-                .record_load(self.reg.agent(agent).capacity.get().0);
+                .capacity
+                .try_reserve(weight)
+                .map(|load| (agent, load));
+        }
+        if let Some((agent, load)) = chosen {
+            self.reg.agent(agent).record_load(load);
         }
         chosen
     }
@@ -249,10 +261,10 @@ impl<'a> Ctx<'a> {
                 if key.class == PERSONAL_KNOWN && !status.accepts_work() {
                     break;
                 }
-                if cell.capacity.try_reserve(key.weight).is_none() {
+                let Some(load) = cell.capacity.try_reserve(key.weight) else {
                     break;
-                }
-                cell.record_load(cell.capacity.get().0);
+                };
+                cell.record_load(load);
                 inner.personal.pop();
                 let via = if key.class == PERSONAL_OWN {
                     AssignVia::Resumed
@@ -266,6 +278,7 @@ impl<'a> Ctx<'a> {
                     ticket: key.ticket,
                     via,
                     weight: key.weight,
+                    load,
                 });
             }
         }
@@ -275,31 +288,35 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|&q| (q, reg.queue(q).inner.lock()))
             .collect();
-        while takes_group {
-            let free = cell.free();
-            let best = groups
-                .iter()
-                .enumerate()
-                .filter(|(_, (q, _))| reg.queue(*q).weight <= free)
-                .filter_map(|(i, (_, g))| g.waiting.peek().map(|(c, e)| (e.0, i, *c)))
-                .min();
-            let Some((entry, i, conversation)) = best else {
-                break;
-            };
-            let weight = reg.queue(groups[i].0).weight;
-            if cell.capacity.try_reserve(weight).is_none() {
-                break;
+        // Takes work while it fits; ends when nothing fits or a reservation fails.
+        if takes_group {
+            loop {
+                let free = cell.free();
+                let best = groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (q, _))| reg.queue(*q).weight <= free)
+                    .filter_map(|(i, (_, g))| g.waiting.peek().map(|(c, e)| (e.0, i, *c)))
+                    .min();
+                let Some((entry, i, conversation)) = best else {
+                    break;
+                };
+                let weight = reg.queue(groups[i].0).weight;
+                let Some(load) = cell.capacity.try_reserve(weight) else {
+                    break;
+                };
+                cell.record_load(load);
+                groups[i].1.remove(conversation);
+                cell.set_last_assigned(self.e.next_seq());
+                self.push_claim(Claim {
+                    conversation,
+                    agent,
+                    ticket: entry.ticket,
+                    via: AssignVia::Pull,
+                    weight,
+                    load,
+                });
             }
-            cell.record_load(cell.capacity.get().0);
-            groups[i].1.remove(conversation);
-            cell.set_last_assigned(self.e.next_seq());
-            self.push_claim(Claim {
-                conversation,
-                agent,
-                ticket: entry.ticket,
-                via: AssignVia::Pull,
-                weight,
-            });
         }
         let view = cell.view();
         let free = cell.free();
@@ -357,7 +374,7 @@ impl<'a> Ctx<'a> {
         inner.inbox.push(record.id, Reverse(record.inbox_key()));
         drop(inner);
         cell.touch(self.at);
-        let (load, cap) = cell.capacity.get();
+        let (load, cap) = (claim.load, cell.capacity.get().1);
         debug_assert!(load <= cap);
         if matches!(claim.via, AssignVia::Sticky | AssignVia::KnownAgent) {
             e.stats.sticky_hit();
@@ -435,6 +452,8 @@ impl<'a> Ctx<'a> {
                     .lock()
                     .personal
                     .remove(&record.id);
+                // The agent may take group work again.
+                self.settle_later(agent);
                 None
             }
             State::Offered { agent, .. } | State::Assigned { agent } => {

@@ -1,27 +1,109 @@
-//! Shared helpers for the simulator tests.
+//! Helpers shared by the engine tests.
 #![allow(dead_code)]
 
-use switchboard::sim::Scenario;
+use switchboard::policy::{self, RoutingPolicy};
+use switchboard::*;
 
-/// A short, small day: the default scenario scaled down so a run takes
-/// milliseconds, with enough pressure to queue, warn, breach, park, requeue
-/// and route returning customers.
-pub fn small_scenario() -> Scenario {
-    let mut s = Scenario::default();
-    s.name = "small test day".into();
-    s.arrivals.conversations_per_day = 500.0;
-    for g in &mut s.agents {
-        g.count = g.count.div_ceil(5);
-        g.logoff_share = 0.5;
-    }
-    s.customers.return_share = 0.5;
-    s.customers.return_after_hours_median = 1.0;
-    s
+pub const BILLING: u32 = 1;
+pub const TECH: u32 = 2;
+
+pub fn engine_with(config: EngineConfig, policy: &str) -> Engine {
+    Engine::new(config, policy::by_name(policy).expect("built-in policy")).expect("valid config")
 }
 
-/// The same day with offers instead of direct assignment.
-pub fn small_scenario_with_offers() -> Scenario {
-    let mut s = small_scenario();
-    s.engine.offer_timeout = Some(switchboard::Duration::from_secs(30));
-    s
+pub fn engine() -> Engine {
+    engine_with(EngineConfig::default(), "least_loaded")
+}
+
+pub fn boxed(name: &str) -> Box<dyn RoutingPolicy> {
+    policy::by_name(name).expect("built-in policy")
+}
+
+pub fn ms(secs: u64) -> Timestamp {
+    Timestamp(secs * 1000)
+}
+
+pub fn agent(e: &Engine, id: u64, skills: &[(u32, u8)], cap: u32) -> Vec<Decision> {
+    let skills = skills.iter().map(|&(s, l)| SkillLevel::new(s, l)).collect();
+    e.apply(
+        Timestamp(0),
+        Command::AddAgent(AgentSpec::new(id, skills, cap)),
+    )
+    .expect("agent registers")
+}
+
+pub fn open_cmd(id: u64, customer: u64, skills: &[(u32, u8)], priority: Priority) -> Command {
+    Command::OpenConversation {
+        conversation: ConversationId(id),
+        customer: CustomerId(customer),
+        tier: Tier::Standard,
+        channel: Channel::WhatsApp,
+        skills: skills
+            .iter()
+            .map(|&(s, l)| SkillRequirement::new(s, l))
+            .collect(),
+        priority,
+        start_in_bot: false,
+    }
+}
+
+pub fn open(
+    e: &Engine,
+    at: Timestamp,
+    id: u64,
+    customer: u64,
+    skills: &[(u32, u8)],
+) -> Vec<Decision> {
+    e.apply(at, open_cmd(id, customer, skills, Priority::Normal))
+        .expect("open accepted")
+}
+
+/// The agent a conversation is assigned to, if any.
+pub fn owner(e: &Engine, id: u64) -> Option<u64> {
+    match e.conversation(ConversationId(id))?.state {
+        ConversationState::Assigned { agent } | ConversationState::Offered { agent, .. } => {
+            Some(agent.0)
+        }
+        _ => None,
+    }
+}
+
+pub fn state(e: &Engine, id: u64) -> StateKind {
+    e.conversation(ConversationId(id))
+        .expect("known")
+        .state
+        .kind()
+}
+
+pub fn assigned_to(decisions: &[Decision], conversation: u64) -> Option<u64> {
+    decisions.iter().find_map(|d| match d {
+        Decision::Assigned {
+            conversation: c,
+            agent,
+            ..
+        }
+        | Decision::Offered {
+            conversation: c,
+            agent,
+            ..
+        } if c.0 == conversation => Some(agent.0),
+        _ => None,
+    })
+}
+
+pub fn audited(e: &Engine) {
+    if let Err(v) = e.audit() {
+        panic!("audit failed: {v}");
+    }
+}
+
+pub fn resolve(e: &Engine, at: Timestamp, id: u64) -> Vec<Decision> {
+    e.apply(
+        at,
+        Command::Resolve {
+            conversation: ConversationId(id),
+            reason: ResolveReason::Solved,
+        },
+    )
+    .expect("resolve accepted")
 }
