@@ -7,8 +7,10 @@ use switchboard::sim::Scenario;
 /// milliseconds, with enough pressure to queue, warn, breach, park, requeue
 /// and route returning customers.
 pub fn small_scenario() -> Scenario {
-    let mut s = Scenario::default();
-    s.name = "small test day".into();
+    let mut s = Scenario {
+        name: "small test day".into(),
+        ..Scenario::default()
+    };
     s.arrivals.conversations_per_day = 500.0;
     for g in &mut s.agents {
         g.count = g.count.div_ceil(5);
