@@ -61,13 +61,11 @@ fn tracing_does_not_change_the_report() {
 }
 
 /// The engine's audit after every event and tick of a day, every policy,
-/// with and without offers. Pins an engine bug found by the simulator: with
-/// seed 11 on the small day under best_skill, the Tick at t=42521985 fires
-/// the known-agent wait of conversation#115 (held for agent#10, online at
-/// load 4.5 of 5.0), and the audit then reports "the free-agent index of a
-/// skill group is stale for agent#10". Every policy fails the same way.
+/// with and without offers. Regression: with seed 11 on the small day under
+/// best_skill, the Tick at t=42521985 fired the known-agent wait of
+/// conversation#115 (held for agent#10, online at load 4.5 of 5.0) and left
+/// "the free-agent index of a skill group stale for agent#10".
 #[test]
-#[ignore = "engine bug: free-agent index stale after a known-agent wait times out"]
 fn engine_audit_holds_for_every_policy_and_offers() {
     for name in policy::builtin_names() {
         Simulation::new(sim_support::small_scenario(), 11)
