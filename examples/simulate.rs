@@ -41,6 +41,10 @@ struct Args {
     /// go next to the report (default directory target/sim/).
     #[arg(long)]
     compare: bool,
+    /// Tick the engine on a grid of this many milliseconds instead of at
+    /// every deadline (alerts up to this late; 0 = exact). For very large days.
+    #[arg(long, default_value_t = 0)]
+    tick_ms: u64,
     /// Print the scenario in effect as JSON (a starting point for your own
     /// scenario file) and exit.
     #[arg(long)]
@@ -113,7 +117,9 @@ fn progress_bar(label: &str) -> impl FnMut(Progress) + 'static {
 
 fn single(args: &Args, scenario: Scenario) -> Result<(), Failure> {
     let policy = policy::by_name(&scenario.policy).ok_or("unknown policy")?;
-    let mut sim = Simulation::new(scenario, args.seed).with_progress(progress_bar(policy.name()));
+    let mut sim = Simulation::new(scenario, args.seed)
+        .with_tick_granularity(args.tick_ms)
+        .with_progress(progress_bar(policy.name()));
     if let Some(path) = &args.trace {
         let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         sim = sim.with_trace(Box::new(BufWriter::new(file)));
