@@ -2,8 +2,8 @@
 
 use super::error::SimError;
 use super::report::Comparison;
-use super::runner::Simulation;
 use super::scenario::Scenario;
+use super::simulation::Simulation;
 use crate::policy::RoutingPolicy;
 
 /// Runs `scenario` with `seed` once per policy and collects the reports, in

@@ -17,13 +17,17 @@ mod compare;
 mod defaults;
 mod error;
 mod events;
+mod host;
 pub mod metrics;
+mod people;
 #[cfg(feature = "plots")]
 pub mod plot;
 pub mod report;
 mod rng;
 mod runner;
 mod scenario;
+mod simulation;
+mod summary;
 pub mod trace;
 mod validate;
 mod workload;
@@ -32,9 +36,9 @@ pub use compare::compare;
 pub use error::{ScenarioError, SimError};
 pub use report::{Comparison, Report};
 pub use rng::SimRng;
-pub use runner::{Progress, SimOutcome, Simulation};
 pub use scenario::{
     AgentGroup, AgentSkill, Arrivals, Bot, ChannelShare, Conversations, CurvePoint, Customers,
     Language, Scenario, Topic,
 };
+pub use simulation::{Progress, SimOutcome, Simulation};
 pub use workload::{reply_ms, AgentPlan, Arrival, CustomerScript, NextMove, Workload};

@@ -13,133 +13,80 @@ use super::events::{Event, EventQueue};
 use super::metrics::Collector;
 use super::report::Report;
 use super::scenario::Scenario;
-use super::trace::{
-    decision_agent, decision_load, LineContext, TraceHeader, TraceWriter, TRACE_FORMAT,
-};
-use super::workload::{reply_ms, CustomerScript, NextMove, Workload};
-use crate::engine::{Command, Decision, Engine, EngineError, EngineStats};
-use crate::model::{
-    AgentId, AgentStatus, Capacity, ConversationId, CustomerId, ResolveReason, Timestamp,
-};
-use crate::policy::RoutingPolicy;
-use std::io::Write;
+use super::simulation::{Progress, SimOutcome};
+use super::trace::{LineContext, TraceHeader, TraceWriter, TRACE_FORMAT};
+use super::workload::{CustomerScript, Workload};
+use crate::engine::{Command, Engine, EngineError};
+use crate::model::{AgentStatus, Capacity, CustomerId, Timestamp};
 
-/// How far a run has got, for progress bars.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Progress {
-    /// Simulated time reached, ms.
-    pub at_ms: u64,
-    /// Simulated time at which the run ends, ms.
-    pub horizon_ms: u64,
-    /// Events processed so far.
-    pub events: u64,
+pub(super) struct ConvSim {
+    pub(super) customer: CustomerId,
+    pub(super) topic: u16,
+    pub(super) script: CustomerScript,
+    pub(super) turns_left: u32,
+    pub(super) turn: u32,
+    pub(super) owner: Option<u32>,
+    pub(super) parked: bool,
+    pub(super) resolved: bool,
+    pub(super) responded: bool,
+    pub(super) contained: bool,
 }
 
-/// What a run produced.
-#[derive(Clone, Debug)]
-pub struct SimOutcome {
-    /// The KPIs.
-    pub report: Report,
-    /// The engine's own counters at the end.
-    pub engine_stats: EngineStats,
-    /// Simulator events processed (arrivals, messages, roster changes...).
-    pub events: u64,
+pub(super) struct AgentSim {
+    pub(super) status: AgentStatus,
+    pub(super) busy: bool,
+    pub(super) speed: f64,
+    pub(super) load: Capacity,
+    pub(super) cap: Capacity,
 }
 
-/// One simulation: a scenario, a seed and options. See [`Simulation::run`].
-pub struct Simulation {
-    scenario: Scenario,
-    seed: u64,
-    trace: Option<TraceWriter>,
-    progress: Option<Box<dyn FnMut(Progress)>>,
-    audit_every: u64,
-    tick_ms: u64,
+pub(super) struct Run<'a> {
+    pub(super) s: &'a Scenario,
+    pub(super) seed: u64,
+    pub(super) engine: Engine,
+    pub(super) queue: EventQueue,
+    pub(super) collector: Collector,
+    pub(super) trace: Option<TraceWriter>,
+    pub(super) progress: Option<Box<dyn FnMut(Progress)>>,
+    pub(super) audit_every: u64,
+    pub(super) tick_ms: u64,
+    pub(super) convs: Vec<ConvSim>,
+    pub(super) agents: Vec<AgentSim>,
+    pub(super) wake: Vec<u32>,
+    pub(super) accept: Vec<(u32, u32)>,
+    pub(super) events: u64,
+    pub(super) now: u64,
+    pub(super) contexts: Vec<LineContext>,
 }
 
-impl std::fmt::Debug for Simulation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Simulation")
-            .field("scenario", &self.scenario.name)
-            .field("seed", &self.seed)
-            .finish_non_exhaustive()
-    }
+/// Options a [`Simulation`](super::Simulation) passes to its run.
+pub(super) struct RunOptions {
+    pub(super) trace: Option<TraceWriter>,
+    pub(super) progress: Option<Box<dyn FnMut(Progress)>>,
+    pub(super) audit_every: u64,
+    pub(super) tick_ms: u64,
 }
 
-impl Simulation {
-    /// A simulation of `scenario` with `seed`. Same scenario, same seed:
-    /// the same day, the same report, the same trace, byte for byte.
-    pub fn new(scenario: Scenario, seed: u64) -> Self {
-        Self {
-            scenario,
-            seed,
-            trace: None,
-            progress: None,
-            audit_every: 0,
-            tick_ms: 0,
-        }
-    }
-
-    /// Applies ticks on a grid of `ms` milliseconds instead of at each
-    /// deadline: a deadline at `d` is ticked at the first multiple of `ms`
-    /// at or after `d`, so timers that come due within one grid step share
-    /// one tick. Alerts are then up to `ms` late (keep it well under the gap
-    /// between the SLA warning and the breach). 0, the default, ticks at
-    /// every deadline exactly. A speed knob for very large days: most
-    /// deadlines the engine reports belong to timers that a later message
-    /// has already made void.
-    pub fn with_tick_granularity(mut self, ms: u64) -> Self {
-        self.tick_ms = ms;
-        self
-    }
-
-    /// Writes a JSON Lines trace (see [`trace`](super::trace)) to `out`.
-    /// Wrap files in a `BufWriter`.
-    pub fn with_trace(mut self, out: Box<dyn Write + Send>) -> Self {
-        self.trace = Some(TraceWriter::new(out));
-        self
-    }
-
-    /// Calls `f` every few thousand events with the run's progress.
-    pub fn with_progress(mut self, f: impl FnMut(Progress) + 'static) -> Self {
-        self.progress = Some(Box::new(f));
-        self
-    }
-
-    /// Runs the engine's [`audit`](Engine::audit) after every `every`
-    /// events and after every tick (0, the default: never). Slow; for tests.
-    pub fn with_audit(mut self, every: u64) -> Self {
-        self.audit_every = every;
-        self
-    }
-
-    /// The scenario.
-    pub fn scenario(&self) -> &Scenario {
-        &self.scenario
-    }
-
-    /// Runs the day under `policy`. The scenario is validated first; the
-    /// report's `policy` is the policy's name.
-    pub fn run(self, policy: Box<dyn RoutingPolicy>) -> Result<SimOutcome, SimError> {
-        self.scenario.validate()?;
-        let workload = Workload::generate(&self.scenario, self.seed);
-        let engine = Engine::new(self.scenario.engine.clone(), policy)
-            .map_err(super::error::ScenarioError::from)?;
+impl<'a> Run<'a> {
+    pub(super) fn new(
+        s: &'a Scenario,
+        seed: u64,
+        engine: Engine,
+        workload: &Workload,
+        opts: RunOptions,
+    ) -> Self {
         let groups: Vec<u16> = workload.agents.iter().map(|a| a.group).collect();
-        let collector = Collector::new(
-            self.scenario.horizon_ms(),
-            &groups,
-            self.scenario.engine.response_target.0,
-        );
-        let mut run = Run {
-            s: &self.scenario,
-            seed: self.seed,
+        let collector = Collector::new(s.horizon_ms(), &groups, s.engine.response_target.0);
+        Run {
+            s,
+            seed,
             engine,
             queue: EventQueue::default(),
             collector,
-            trace: self.trace,
-            progress: self.progress,
-            audit_every: self.audit_every,
-            tick_ms: self.tick_ms,
+            trace: opts.trace,
+            progress: opts.progress,
+            audit_every: opts.audit_every,
+            tick_ms: opts.tick_ms,
             convs: Vec::with_capacity(workload.arrivals.len()),
             agents: workload
                 .agents
@@ -157,57 +104,14 @@ impl Simulation {
             events: 0,
             now: 0,
             contexts: Vec::new(),
-        };
-        run.start(&workload)?;
-        run.main_loop(&workload)?;
-        run.finish()
+        }
     }
-}
-
-struct ConvSim {
-    customer: CustomerId,
-    topic: u16,
-    script: CustomerScript,
-    turns_left: u32,
-    turn: u32,
-    owner: Option<u32>,
-    parked: bool,
-    resolved: bool,
-    responded: bool,
-    contained: bool,
-}
-
-struct AgentSim {
-    status: AgentStatus,
-    busy: bool,
-    speed: f64,
-    load: Capacity,
-    cap: Capacity,
-}
-
-struct Run<'a> {
-    s: &'a Scenario,
-    seed: u64,
-    engine: Engine,
-    queue: EventQueue,
-    collector: Collector,
-    trace: Option<TraceWriter>,
-    progress: Option<Box<dyn FnMut(Progress)>>,
-    audit_every: u64,
-    tick_ms: u64,
-    convs: Vec<ConvSim>,
-    agents: Vec<AgentSim>,
-    wake: Vec<u32>,
-    accept: Vec<(u32, u32)>,
-    events: u64,
-    now: u64,
-    contexts: Vec<LineContext>,
 }
 
 const BUCKET_MS: u64 = 15 * 60_000;
 
 impl Run<'_> {
-    fn start(&mut self, w: &Workload) -> Result<(), SimError> {
+    pub(super) fn start(&mut self, w: &Workload) -> Result<(), SimError> {
         if let Some(t) = &mut self.trace {
             t.header(&TraceHeader {
                 ty: "header",
@@ -234,7 +138,7 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn main_loop(&mut self, w: &Workload) -> Result<(), SimError> {
+    pub(super) fn main_loop(&mut self, w: &Workload) -> Result<(), SimError> {
         let horizon = self.s.horizon_ms();
         let mut next_arrival = 0usize;
         let mut next_sample = 0u64;
@@ -324,210 +228,7 @@ impl Run<'_> {
             })
     }
 
-    fn arrive(&mut self, w: &Workload, i: usize) -> Result<(), SimError> {
-        let a = &w.arrivals[i];
-        let mut script = CustomerScript::new(self.seed, i as u64);
-        let turns = script.turns(self.s);
-        let (bot_ms, contained) = script.bot(self.s);
-        let patience = script.patience(self.s);
-        self.convs.push(ConvSim {
-            customer: a.customer,
-            topic: a.topic,
-            script,
-            turns_left: turns.saturating_sub(1),
-            turn: 0,
-            owner: None,
-            parked: false,
-            resolved: false,
-            responded: false,
-            contained,
-        });
-        let c = i as u32;
-        if a.bot {
-            self.queue.push(self.now + bot_ms, Event::BotDone(c));
-        } else {
-            self.queue.push(self.now + patience, Event::GiveUp(c));
-        }
-        self.collector
-            .opened(Timestamp(self.now), i as u64, a.returning, a.bot);
-        self.apply(Command::OpenConversation {
-            conversation: ConversationId(i as u64),
-            customer: a.customer,
-            tier: a.tier,
-            channel: a.channel,
-            skills: a.skills.clone(),
-            priority: a.priority,
-            start_in_bot: a.bot,
-        })?;
-        Ok(())
-    }
-
-    fn handle(&mut self, event: Event) -> Result<(), SimError> {
-        match event {
-            Event::BotDone(c) => {
-                if self.convs[c as usize].resolved {
-                    return Ok(());
-                }
-                let id = ConversationId(u64::from(c));
-                if self.convs[c as usize].contained {
-                    self.apply(Command::Resolve {
-                        conversation: id,
-                        reason: ResolveReason::BotContained,
-                    })?;
-                } else {
-                    self.collector.escalated(Timestamp(self.now), u64::from(c));
-                    let patience = self.convs[c as usize].script.patience(self.s);
-                    self.queue.push(self.now + patience, Event::GiveUp(c));
-                    self.apply(Command::Escalate {
-                        conversation: id,
-                        skills: None,
-                        priority: None,
-                    })?;
-                }
-            }
-            Event::CustomerWrites(c) => {
-                let conv = &mut self.convs[c as usize];
-                if conv.resolved {
-                    return Ok(());
-                }
-                conv.turns_left = conv.turns_left.saturating_sub(1);
-                self.apply(Command::CustomerMessage {
-                    conversation: ConversationId(u64::from(c)),
-                })?;
-            }
-            Event::GiveUp(c) => {
-                let conv = &self.convs[c as usize];
-                if !conv.resolved && !conv.responded {
-                    self.apply(Command::Resolve {
-                        conversation: ConversationId(u64::from(c)),
-                        reason: ResolveReason::Abandoned,
-                    })?;
-                }
-            }
-            Event::Expire(c) => {
-                if !self.convs[c as usize].resolved {
-                    self.apply(Command::Resolve {
-                        conversation: ConversationId(u64::from(c)),
-                        reason: ResolveReason::Expired,
-                    })?;
-                }
-            }
-            Event::ReplyDone {
-                agent,
-                conversation,
-            } => self.reply_done(agent, conversation)?,
-            Event::Roster { agent, status } => {
-                self.apply(Command::SetAgentStatus {
-                    agent: AgentId(u64::from(agent)),
-                    status,
-                })?;
-                self.wake.push(agent);
-            }
-        }
-        Ok(())
-    }
-
-    fn reply_done(&mut self, agent: u32, c: u32) -> Result<(), SimError> {
-        self.agents[agent as usize].busy = false;
-        self.wake.push(agent);
-        let conv = &self.convs[c as usize];
-        // The thread may have moved while the agent typed (log-off requeue,
-        // abandonment): the reply is then never sent.
-        if conv.owner != Some(agent) || conv.parked || conv.resolved {
-            return Ok(());
-        }
-        let id = ConversationId(u64::from(c));
-        self.apply(Command::AgentMessage {
-            conversation: id,
-            agent: AgentId(u64::from(agent)),
-        })?;
-        let conv = &mut self.convs[c as usize];
-        conv.turn += 1;
-        if conv.turns_left == 0 {
-            self.apply(Command::Resolve {
-                conversation: id,
-                reason: ResolveReason::Solved,
-            })?;
-            return Ok(());
-        }
-        match conv.script.next_move(self.s) {
-            NextMove::Vanishes => {
-                let after = (self.s.conversations.expire_after_minutes * 60_000.0) as u64;
-                self.queue.push(self.now + after.max(1), Event::Expire(c));
-            }
-            NextMove::WritesAfter(ms) => self.queue.push(self.now + ms, Event::CustomerWrites(c)),
-        }
-        Ok(())
-    }
-
-    /// Lets every woken agent pick up work; accepts offers at once.
-    fn drain_wakes(&mut self) -> Result<(), SimError> {
-        let mut guard = 0u64;
-        loop {
-            guard += 1;
-            debug_assert!(guard < 1_000_000, "wake loop does not settle");
-            if let Some((agent, c)) = self.accept.pop() {
-                let conv = &self.convs[c as usize];
-                if conv.owner == Some(agent) && !conv.resolved {
-                    self.apply(Command::AcceptOffer {
-                        conversation: ConversationId(u64::from(c)),
-                        agent: AgentId(u64::from(agent)),
-                    })?;
-                }
-                continue;
-            }
-            let Some(agent) = self.wake.pop() else {
-                return Ok(());
-            };
-            self.try_start(agent)?;
-        }
-    }
-
-    fn try_start(&mut self, agent: u32) -> Result<(), SimError> {
-        let a = &self.agents[agent as usize];
-        if a.busy || !matches!(a.status, AgentStatus::Online | AgentStatus::Draining) {
-            return Ok(());
-        }
-        let id = AgentId(u64::from(agent));
-        let head = self
-            .engine
-            .inbox_head(id)
-            .map_err(|e| self.refused("inbox_head", e))?;
-        let Some(entry) = head else { return Ok(()) };
-        if entry.offered || !entry.awaiting_reply {
-            return Ok(());
-        }
-        let conversation = entry.conversation;
-        if !entry.seen {
-            self.apply(Command::MarkSeen {
-                conversation,
-                agent: id,
-            })?;
-        }
-        let c = conversation.0 as usize;
-        let Some(conv) = self.convs.get(c) else {
-            return Ok(());
-        };
-        let ms = reply_ms(
-            self.s,
-            self.seed,
-            conversation.0,
-            conv.turn,
-            conv.topic,
-            self.agents[agent as usize].speed,
-        );
-        self.agents[agent as usize].busy = true;
-        self.queue.push(
-            self.now + ms,
-            Event::ReplyDone {
-                agent,
-                conversation: c as u32,
-            },
-        );
-        Ok(())
-    }
-
-    fn refused(&self, command: &'static str, source: EngineError) -> SimError {
+    pub(super) fn refused(&self, command: &'static str, source: EngineError) -> SimError {
         SimError::Engine {
             command,
             at: Timestamp(self.now),
@@ -536,137 +237,7 @@ impl Run<'_> {
         }
     }
 
-    /// Applies one command now, mirrors its decisions, feeds the KPIs and
-    /// the trace.
-    fn apply(&mut self, command: Command) -> Result<(), SimError> {
-        let at = Timestamp(self.now);
-        let name = command.name();
-        let customer_message = matches!(command, Command::CustomerMessage { .. });
-        let agent_message = matches!(command, Command::AgentMessage { .. });
-        // The command is kept only for the trace; without one it moves.
-        let (traced, sent) = if self.trace.is_some() {
-            (Some(command.clone()), command)
-        } else {
-            (None, command)
-        };
-        let decisions = match self.engine.apply(at, sent) {
-            Ok(d) => d,
-            Err(e) => return Err(self.refused(name, e)),
-        };
-        self.collector.command(customer_message, agent_message);
-        self.contexts.clear();
-        for d in &decisions {
-            self.mirror(d);
-            self.collector.decision(at, d);
-            if traced.is_some() {
-                if let Decision::WaitingForAgent { agent, .. } = *d {
-                    // A parked thread that starts waiting gives its parked
-                    // weight back, but the decision carries no load: ask the
-                    // engine, so the trace's load stays exact.
-                    self.refresh_load(agent);
-                }
-                let cx = self.context(d.conversation(), decision_agent(d));
-                self.contexts.push(cx);
-            }
-        }
-        if let (Some(command), Some(mut t)) = (traced, self.trace.take()) {
-            let (conversation, agent) = command_subject(&command);
-            let agent = agent.or_else(|| {
-                conversation
-                    .and_then(|c| self.convs.get(c.0 as usize))
-                    .and_then(|c| c.owner)
-                    .map(|a| AgentId(u64::from(a)))
-            });
-            let result = t
-                .input(at, &command, self.context(conversation, agent))
-                .and_then(|_| {
-                    decisions
-                        .iter()
-                        .zip(&self.contexts)
-                        .try_for_each(|(d, cx)| t.decision(at, d, *cx))
-                });
-            self.trace = Some(t);
-            result?;
-        }
-        Ok(())
-    }
-
-    fn refresh_load(&mut self, agent: AgentId) {
-        if let (Some(info), Some(a)) = (
-            self.engine.agent(agent),
-            self.agents.get_mut(agent.0 as usize),
-        ) {
-            a.load = info.load;
-            a.cap = info.cap;
-        }
-    }
-
-    fn context(&self, conversation: Option<ConversationId>, agent: Option<AgentId>) -> LineContext {
-        LineContext {
-            conversation,
-            customer: conversation
-                .and_then(|c| self.convs.get(c.0 as usize))
-                .map(|c| c.customer),
-            agent,
-            load_cap: agent
-                .and_then(|a| self.agents.get(a.0 as usize))
-                .map(|a| (a.load, a.cap)),
-        }
-    }
-
-    /// Keeps the simulator's picture of who holds what, from decisions only.
-    fn mirror(&mut self, d: &Decision) {
-        if let Some((agent, load, cap)) = decision_load(d) {
-            if let Some(a) = self.agents.get_mut(agent.0 as usize) {
-                a.load = load;
-                a.cap = cap;
-            }
-        }
-        let conv = d.conversation().map(|c| c.0 as usize);
-        let Some(conv) = conv.and_then(|c| self.convs.get_mut(c)) else {
-            if let Decision::AgentStatusChanged { agent, status } = *d {
-                if let Some(a) = self.agents.get_mut(agent.0 as usize) {
-                    a.status = status;
-                }
-                self.wake.push(agent.0 as u32);
-            }
-            return;
-        };
-        match *d {
-            Decision::Assigned { agent, .. } => {
-                conv.owner = Some(agent.0 as u32);
-                conv.parked = false;
-                self.wake.push(agent.0 as u32);
-            }
-            Decision::Offered {
-                agent,
-                conversation,
-                ..
-            } => {
-                conv.owner = Some(agent.0 as u32);
-                conv.parked = false;
-                self.accept.push((agent.0 as u32, conversation.0 as u32));
-            }
-            Decision::Reprioritised { agent, .. } => self.wake.push(agent.0 as u32),
-            Decision::Parked { .. } => conv.parked = true,
-            Decision::Released { .. }
-            | Decision::Requeued { .. }
-            | Decision::Transferred { .. }
-            | Decision::Queued { .. }
-            | Decision::WaitingForAgent { .. } => {
-                conv.owner = None;
-                conv.parked = false;
-            }
-            Decision::Resolved { .. } => {
-                conv.owner = None;
-                conv.resolved = true;
-            }
-            Decision::FirstResponse { .. } => conv.responded = true,
-            _ => {}
-        }
-    }
-
-    fn finish(mut self) -> Result<SimOutcome, SimError> {
+    pub(super) fn finish(mut self) -> Result<SimOutcome, SimError> {
         if let Some(t) = &mut self.trace {
             t.flush()?;
         }
@@ -682,39 +253,5 @@ impl Run<'_> {
             engine_stats: self.engine.stats(),
             events: self.events,
         })
-    }
-}
-
-/// The conversation and agent a command names.
-fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
-    match *c {
-        Command::AddAgent(ref spec) => (None, Some(spec.id)),
-        Command::SetAgentStatus { agent, .. } | Command::SetCapacity { agent, .. } => {
-            (None, Some(agent))
-        }
-        Command::AgentMessage {
-            conversation,
-            agent,
-        }
-        | Command::MarkSeen {
-            conversation,
-            agent,
-        }
-        | Command::AcceptOffer {
-            conversation,
-            agent,
-        }
-        | Command::DeclineOffer {
-            conversation,
-            agent,
-        } => (Some(conversation), Some(agent)),
-        Command::OpenConversation { conversation, .. }
-        | Command::Escalate { conversation, .. }
-        | Command::CustomerMessage { conversation }
-        | Command::Park { conversation }
-        | Command::Resolve { conversation, .. }
-        | Command::Transfer { conversation, .. }
-        | Command::SetPriority { conversation, .. } => (Some(conversation), None),
-        Command::Tick => (None, None),
     }
 }
