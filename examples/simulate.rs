@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use switchboard::policy;
-use switchboard::sim::{self, Progress, Scenario, Simulation};
+use switchboard::sim::{self, Comparison, Progress, Scenario, Simulation};
 
 /// Simulate a messaging contact-centre day through the switchboard engine.
 #[derive(Parser, Debug)]
@@ -144,11 +144,20 @@ fn single(args: &Args, scenario: Scenario) -> Result<(), Failure> {
 }
 
 fn compare(args: &Args, scenario: Scenario) -> Result<(), Failure> {
-    let policies = policy::builtin_names()
+    let policies: Vec<_> = policy::builtin_names()
         .iter()
         .filter_map(|n| policy::by_name(n))
         .collect();
-    let comparison = sim::compare(&scenario, args.seed, policies)?;
+    // sim::compare does the same without the progress bars.
+    let mut reports = Vec::new();
+    for policy in policies {
+        let policy: Box<dyn policy::RoutingPolicy> = policy;
+        let sim = Simulation::new(scenario.clone(), args.seed)
+            .with_tick_granularity(args.tick_ms)
+            .with_progress(progress_bar(policy.name()));
+        reports.push(sim.run(policy)?.report);
+    }
+    let comparison = Comparison { reports };
     print!("{comparison}");
     let report = args
         .report

@@ -166,3 +166,18 @@ fn missing_file_is_an_io_error() {
         Err(ScenarioError::Io { .. })
     ));
 }
+
+#[test]
+fn channel_nobody_works_is_refused() {
+    let mut v = default_json();
+    for g in v["agents"].as_array_mut().unwrap() {
+        g["channels"] = serde_json::json!(["whats_app", "web"]);
+    }
+    match parse(&v) {
+        Err(ScenarioError::ChannelNobodyWorks { field, channel }) => {
+            assert_eq!(field, "channels[2].share");
+            assert_eq!(channel, switchboard::Channel::InApp);
+        }
+        other => panic!("expected channel nobody works, got {other:?}"),
+    }
+}

@@ -60,6 +60,14 @@ pub enum ScenarioError {
         /// The level required.
         min_level: u8,
     },
+    /// Conversations arrive on a channel that no agent group works.
+    #[error("scenario field `{field}` sends conversations on {channel:?}, but no agent group works that channel; add it to an agent group's channels or set its share to 0")]
+    ChannelNobodyWorks {
+        /// Path of the channel's share.
+        field: String,
+        /// The channel.
+        channel: crate::model::Channel,
+    },
     /// A policy name that is not built in.
     #[error(
         "scenario field `{field}` names unknown policy `{name}`; built-in policies are: {known}"

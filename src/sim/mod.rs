@@ -12,6 +12,32 @@
 //! - [`compare`]: the same day under several policies, side by side.
 //!
 //! Same scenario and seed give a byte-identical report and trace.
+//!
+//! ```
+//! use switchboard::policy;
+//! use switchboard::sim::{Scenario, Simulation};
+//!
+//! let mut scenario = Scenario::default();
+//! scenario.arrivals.conversations_per_day = 300.0; // a quiet day, for the example
+//! let outcome = Simulation::new(scenario, 42).run(policy::by_name("least_loaded").unwrap())?;
+//! let report = &outcome.report;
+//! assert_eq!(report.service_level.breaches_without_warning, 0);
+//! assert!(report.concurrency.peak_utilisation <= 1.0);
+//! println!("{report}");
+//! # Ok::<(), switchboard::sim::SimError>(())
+//! ```
+//!
+//! To compare policies, your own beside the built-ins:
+//!
+//! ```no_run
+//! use switchboard::policy;
+//! use switchboard::sim::{compare, Scenario};
+//!
+//! let policies = policy::builtin_names().iter().filter_map(|n| policy::by_name(n)).collect();
+//! let comparison = compare(&Scenario::default(), 1, policies)?;
+//! println!("{comparison}");
+//! # Ok::<(), switchboard::sim::SimError>(())
+//! ```
 
 mod compare;
 mod defaults;

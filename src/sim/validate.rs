@@ -158,6 +158,17 @@ impl Scenario {
         shares_sum("channels", self.channels.iter().map(|c| c.share))?;
 
         self.validate_agents()?;
+        for (i, ch) in self.channels.iter().enumerate() {
+            let worked = self.agents.iter().any(|g| {
+                g.count > 0 && g.channels.as_ref().is_none_or(|c| c.contains(&ch.channel))
+            });
+            if ch.share > 0.0 && !worked {
+                return Err(ScenarioError::ChannelNobodyWorks {
+                    field: format!("channels[{i}].share"),
+                    channel: ch.channel,
+                });
+            }
+        }
         let names = self.skill_names();
         let held = |name: &str, level: u8| {
             self.agents.iter().any(|g| {
