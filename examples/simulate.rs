@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use switchboard::policy;
-use switchboard::sim::{self, Comparison, Progress, Scenario, Simulation};
+use switchboard::sim::{Comparison, Progress, Scenario, Simulation};
 
 /// Simulate a messaging contact-centre day through the switchboard engine.
 #[derive(Parser, Debug)]
@@ -167,7 +167,7 @@ fn compare(args: &Args, scenario: Scenario) -> Result<(), Failure> {
     write(&report, &comparison.to_json())?;
     println!("report: {}", report.display());
     #[cfg(feature = "plots")]
-    for path in sim::plot::write_all(&comparison, &dir)? {
+    for path in switchboard::sim::plot::write_all(&comparison, &dir)? {
         println!("plot: {}", path.display());
     }
     #[cfg(not(feature = "plots"))]

@@ -41,7 +41,7 @@ pub(super) struct Agent {
 }
 
 /// Accumulates KPIs from commands and decisions; [`Collector::finish`] turns
-/// them into a [`Report`].
+/// them into a [`Report`](super::Report).
 #[derive(Debug)]
 pub struct Collector {
     pub(super) convs: Vec<Conv>,
