@@ -181,6 +181,13 @@ impl Run<'_> {
             }
         }
         self.now = self.now.max(horizon);
+        if let Some(p) = &mut self.progress {
+            p(Progress {
+                at_ms: horizon,
+                horizon_ms: horizon,
+                events: self.events,
+            });
+        }
         Ok(())
     }
 
