@@ -89,6 +89,7 @@ pub mod engine;
 pub mod model;
 pub mod persist;
 pub mod policy;
+pub mod sim;
 mod sync;
 
 pub use engine::{
