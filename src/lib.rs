@@ -83,6 +83,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod engine;
@@ -90,6 +91,9 @@ pub mod model;
 pub mod persist;
 pub mod policy;
 mod sync;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 pub use engine::{
     AssignVia, AuditReport, AuditViolation, Command, ConfigError, Decision, Engine, EngineConfig,
