@@ -1,7 +1,8 @@
 //! Rejected commands are not journaled, so recovery reproduces the live
 //! engine only if a rejected command really changes nothing. These tests pin
-//! two places where the engine's state changes on a refusal (found while
-//! building the journal); they are ignored until the engine is fixed.
+//! two bugs where the engine's state changed on a refusal (found while
+//! building the journal), both fixed: the clock advanced before validation,
+//! and a refused escalate created its skill group's queue.
 
 mod persist_common;
 use persist_common as common;
@@ -41,7 +42,7 @@ fn engine_with_one_assigned_thread() -> Engine {
 /// recovered engine, which never saw the refused command, then differs from
 /// the live one.
 #[test]
-#[ignore = "engine bug: a refused command advances Engine::clock"]
+
 fn refused_command_does_not_advance_the_clock() {
     let engine = engine_with_one_assigned_thread();
     let before = engine.snapshot();
@@ -60,7 +61,7 @@ fn refused_command_does_not_advance_the_clock() {
 /// the snapshot, so the live engine and a recovered one differ in their
 /// queue set (and queue indices).
 #[test]
-#[ignore = "engine bug: a refused Escalate creates its skill group's queue"]
+
 fn refused_escalate_creates_no_queue() {
     let engine = engine_with_one_assigned_thread();
     let before = engine.snapshot();

@@ -16,6 +16,7 @@ mod command;
 mod config;
 mod decision;
 mod error;
+mod hash;
 mod ops_agent;
 mod ops_conversation;
 mod ops_handoff;
@@ -42,7 +43,7 @@ use crate::model::{
     AgentId, Channel, ConversationId, CustomerId, SkillRequirement, Tier, Timestamp,
 };
 use crate::policy::RoutingPolicy;
-use dashmap::DashMap;
+use hash::IdDashMap;
 use parking_lot::RwLock;
 use record::Record;
 use registry::{AgentIdx, QueueIdx, Registry, RoutingKey};
@@ -65,8 +66,8 @@ pub struct Engine {
     config: EngineConfig,
     policy: Box<dyn RoutingPolicy>,
     registry: RwLock<Registry>,
-    conversations: DashMap<ConversationId, Record>,
-    customers: DashMap<CustomerId, CustomerRecord>,
+    conversations: IdDashMap<ConversationId, Record>,
+    customers: IdDashMap<CustomerId, CustomerRecord>,
     timers: Timers,
     /// Source of arrival and assignment order numbers.
     seq: AtomicU64,
@@ -98,8 +99,8 @@ impl Engine {
             config,
             policy,
             registry: RwLock::new(Registry::default()),
-            conversations: DashMap::new(),
-            customers: DashMap::new(),
+            conversations: IdDashMap::default(),
+            customers: IdDashMap::default(),
             timers: Timers::default(),
             seq: AtomicU64::new(1),
             clock: AtomicU64::new(0),

@@ -5,6 +5,7 @@
 //! dense index instead of hashing.
 
 use super::capacity::CapacityCell;
+use super::hash::{IdMap, IdQueue};
 use super::queue::GroupQueue;
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, SkillId, SkillLevel, SkillRequirement,
@@ -12,7 +13,6 @@ use crate::model::{
 };
 use crate::policy::{AgentView, QueueView};
 use parking_lot::Mutex;
-use priority_queue::PriorityQueue;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
@@ -62,11 +62,11 @@ pub(crate) const PERSONAL_KNOWN: u8 = 1;
 #[derive(Debug, Default)]
 pub(crate) struct AgentInner {
     /// Live threads (assigned or offered), in working order.
-    pub inbox: PriorityQueue<ConversationId, Reverse<InboxKey>>,
+    pub inbox: IdQueue<ConversationId, Reverse<InboxKey>>,
     /// Parked threads.
     pub parked: BTreeSet<ConversationId>,
     /// Threads waiting for this agent in particular.
-    pub personal: PriorityQueue<ConversationId, Reverse<PersonalKey>>,
+    pub personal: IdQueue<ConversationId, Reverse<PersonalKey>>,
 }
 
 /// One agent. Counters read by routing are atomics so that ranking an agent
@@ -218,9 +218,9 @@ impl QueueCell {
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
     pub agents: Vec<AgentCell>,
-    pub agent_by_id: HashMap<AgentId, AgentIdx>,
+    pub agent_by_id: IdMap<AgentId, AgentIdx>,
     pub queues: Vec<QueueCell>,
-    pub queue_by_key: HashMap<RoutingKey, QueueIdx>,
+    pub queue_by_key: IdMap<RoutingKey, QueueIdx>,
     /// Agents holding each skill, ascending.
     pub agents_by_skill: HashMap<SkillId, Vec<AgentIdx>>,
     /// Queues by their first required skill (an agent eligible for a queue
