@@ -2,6 +2,9 @@ use super::{AgentView, QueueView, Rank, RoutingPolicy};
 
 /// The agent with the lowest load relative to their cap; ties go to the one
 /// idle longest. Spreads work evenly across agents with different caps.
+/// Skill levels are ignored by design: it does not claim skill match and
+/// fails `switchboard::testing::check_skill_match`; it passes the other
+/// fairness checks (feature `testing`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LeastLoaded;
 

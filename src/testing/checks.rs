@@ -55,7 +55,7 @@ pub struct CheckConfig {
     pub cases: u32,
     /// Largest team generated (default 4 agents).
     pub max_agents: usize,
-    /// Longest scenario generated (default 24 steps).
+    /// Longest scenario generated (default 32 steps).
     pub max_steps: usize,
     /// Seed of the generator; printed with every counterexample.
     pub seed: u64,
@@ -73,7 +73,7 @@ impl Default for CheckConfig {
         Self {
             cases: 64,
             max_agents: 4,
-            max_steps: 24,
+            max_steps: 32,
             seed: 0x5157_C4B0_A2D0,
             engine: EngineConfig::default(),
             jain_threshold: 0.85,
