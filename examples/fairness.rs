@@ -45,18 +45,23 @@ fn main() -> Result<(), CheckError> {
         {
             Ok(_) => "pass".to_owned(),
             Err(CheckError::Failed(c)) if !claimed => {
-                format!("fails, not claimed ({} steps)", c.scenario.steps.len())
+                format!(
+                    "fails, not claimed ({}-step counterexample)",
+                    c.scenario.steps.len()
+                )
             }
-            Err(CheckError::Failed(c)) => format!("FAIL ({} steps)", c.scenario.steps.len()),
+            Err(CheckError::Failed(c)) => {
+                format!("FAIL ({}-step counterexample)", c.scenario.steps.len())
+            }
             Err(e) => format!("error: {e}"),
         };
         println!(
             "| {name} | {} | {} | {} | {} | {} |",
-            verdict(testing::check_work_conserving(&policy, &config), true),
-            verdict(testing::check_class_order(&policy, &config), true),
-            verdict(testing::check_starvation_bound(&policy, &config), true),
-            verdict(testing::check_balanced_load(&policy, &config), true),
-            verdict(testing::check_skill_match(&policy, &config), claims),
+            verdict(testing::check_work_conserving(policy, &config), true),
+            verdict(testing::check_class_order(policy, &config), true),
+            verdict(testing::check_starvation_bound(policy, &config), true),
+            verdict(testing::check_balanced_load(policy, &config), true),
+            verdict(testing::check_skill_match(policy, &config), claims),
         );
     }
 
