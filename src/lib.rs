@@ -35,6 +35,11 @@
 //! no interleaving of threads can exceed it. [`Engine::audit`] recounts every
 //! invariant; [`Engine::snapshot`] and [`Engine::restore`] persist the state.
 //!
+//! Bring your own policy: implement [`policy::RoutingPolicy`]; with the
+//! cargo feature `testing`, `switchboard::testing` property-tests it against
+//! the fairness rules (work conservation, order within a class, the
+//! starvation bound, balanced load, skill match) in one call per rule.
+//!
 //! ## Example
 //!
 //! ```

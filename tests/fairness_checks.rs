@@ -134,6 +134,7 @@ fn best_skill_is_the_builtin_that_claims_skill_match() {
 fn builtins_that_ignore_skill_levels_fail_skill_match_by_design() {
     for name in ["round_robin", "least_loaded", "longest_idle"] {
         let c = failed(check_skill_match(|| by_name(name).unwrap(), &config()));
+        println!("{c}");
         assert!(
             matches!(c.violation, Violation::SkillMismatch { .. }),
             "{name}: {c}"
