@@ -135,6 +135,7 @@ impl Engine {
         let now = crate::model::Timestamp(self.clock.load(Ordering::Relaxed));
         let mut found: HashMap<ConversationId, usize> = HashMap::new();
         let mut recount = vec![Capacity::ZERO; reg.agents.len()];
+        let mut listed = vec![0u32; reg.agents.len()];
         let state_of = |c: &ConversationId| self.conversations.get(c).map(|r| r.state);
         let stray = |conversation, place| AuditViolation::StrayEntry {
             conversation,
@@ -210,6 +211,9 @@ impl Engine {
                         });
                     }
                 }
+            }
+            for &a in group.rank_of.keys() {
+                listed[a as usize] += 1;
             }
             if group.available.len() != group.rank_of.len() {
                 return Err(AuditViolation::StaleIndex {
@@ -304,6 +308,9 @@ impl Engine {
                     load,
                     cap,
                 });
+            }
+            if cell.ranked() != listed[a] {
+                return Err(AuditViolation::StaleIndex { agent: cell.id });
             }
             if load != recount[a] {
                 return Err(AuditViolation::LoadMismatch {

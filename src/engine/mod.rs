@@ -211,7 +211,11 @@ impl Engine {
                 && cell.inner.lock().personal.is_empty()
                 && cell.free() >= weight;
             if takes {
-                group.set_rank(a, Some(self.policy.rank(&cell.view(), &queue.view())));
+                cell.rank_in(
+                    a,
+                    &mut group,
+                    Some(self.policy.rank(&cell.view(), &queue.view())),
+                );
             }
         }
         drop(group);

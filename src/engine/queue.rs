@@ -35,13 +35,16 @@ pub(crate) struct GroupQueue {
 
 impl GroupQueue {
     /// Puts `agent` in `available` at `rank`, or takes it out (`None`).
-    pub(crate) fn set_rank(&mut self, agent: AgentIdx, rank: Option<Rank>) {
+    /// Returns the change in the number of groups ranking the agent (-1, 0
+    /// or 1), which the caller adds to the agent's count.
+    pub(crate) fn set_rank(&mut self, agent: AgentIdx, rank: Option<Rank>) -> i32 {
         let old = match rank {
             Some(rank) => self.rank_of.insert(agent, rank),
             None => self.rank_of.remove(&agent),
         };
+        let delta = i32::from(rank.is_some()) - i32::from(old.is_some());
         if old == rank {
-            return;
+            return delta;
         }
         if let Some(old) = old {
             self.available.remove(&(old, agent));
@@ -49,6 +52,7 @@ impl GroupQueue {
         if let Some(rank) = rank {
             self.available.insert((rank, agent));
         }
+        delta
     }
 
     /// Removes a waiting conversation (if still there).

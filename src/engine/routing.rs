@@ -190,7 +190,7 @@ impl<'a> Ctx<'a> {
             let view = cell.view();
             let rank = (cell.free() >= weight)
                 .then(|| self.e.policy.rank(&view, &self.reg.queue(queue).view()));
-            group.set_rank(agent, rank);
+            cell.rank_in(agent, group, rank);
             self.push_claim(Claim {
                 conversation,
                 agent,
@@ -231,7 +231,7 @@ impl<'a> Ctx<'a> {
             stale.push((rank, agent));
         }
         for (_, agent) in stale {
-            group.set_rank(agent, None);
+            self.reg.agent(agent).rank_in(agent, group, None);
         }
         if chosen.is_none() && decliner_fits {
             let agent = declined?;
@@ -283,6 +283,10 @@ impl<'a> Ctx<'a> {
             }
         }
         let takes_group = status.accepts_work() && inner.personal.is_empty();
+        if cell.ranked() == 0 && (!takes_group || cell.free() < cell.min_weight) {
+            // Nothing it could take, and no group lists it: nothing to do.
+            return;
+        }
         let mut groups: Vec<_> = cell
             .queues
             .iter()
@@ -324,7 +328,7 @@ impl<'a> Ctx<'a> {
             let queue = reg.queue(*q);
             let rank = (takes_group && queue.weight <= free)
                 .then(|| self.e.policy.rank(&view, &queue.view()));
-            group.set_rank(agent, rank);
+            cell.rank_in(agent, group, rank);
         }
     }
 

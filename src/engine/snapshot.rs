@@ -299,7 +299,7 @@ impl Engine {
                     && cell.inner.lock().personal.is_empty()
                     && cell.free() >= q.weight;
                 if takes {
-                    group.set_rank(a, Some(policy.rank(&cell.view(), &q.view())));
+                    cell.rank_in(a, &mut group, Some(policy.rank(&cell.view(), &q.view())));
                 }
             }
         }
