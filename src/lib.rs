@@ -95,6 +95,7 @@ pub mod engine;
 pub mod model;
 pub mod persist;
 pub mod policy;
+pub mod sim;
 mod sync;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

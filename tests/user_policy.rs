@@ -1,13 +1,16 @@
 //! A policy written the way an outside crate would (only `switchboard`'s
 //! public API): "prefer the agent with the highest skill level unless their
 //! load is above 75% of their cap". It is property-tested with the fairness
-//! checks here.
+//! checks here, and benchmarked on a simulated day beside the built-in
+//! policies through the simulator's compare API.
 
 use switchboard::policy::{AgentView, QueueView, Rank, RoutingPolicy};
 use switchboard::testing::{
     check_balanced_load, check_claimed, check_class_order, check_starvation_bound,
     check_work_conserving, fairness, run, AgentPlan, CheckConfig, Scenario, Step, Violation,
 };
+use switchboard::policy::{by_name, builtin_names};
+use switchboard::sim::{compare, Scenario as Day, Simulation};
 use switchboard::{AgentId, AgentStatus, Capacity, EngineConfig, Priority};
 
 /// The most skilled agent, unless above 75% of their cap; then the least
@@ -90,4 +93,41 @@ fn user_policy_trades_skill_match_for_sparing_busy_experts() {
     assert_eq!((chosen.0, best.0), (AgentId(2), AgentId(1)));
     // The expert was spared at 4 of 5 units.
     assert_eq!(trace.last().unwrap().agents[0].load, Capacity::units(4));
+}
+
+/// A short day: the default scenario scaled down so the run takes
+/// milliseconds in a debug build.
+fn short_day() -> Day {
+    let mut day = Day {
+        name: "short day".into(),
+        ..Day::default()
+    };
+    day.arrivals.conversations_per_day = 400.0;
+    for group in &mut day.agents {
+        group.count = group.count.div_ceil(5);
+    }
+    day
+}
+
+#[test]
+fn user_policy_is_benchmarked_on_a_simulated_day_beside_the_builtins() {
+    let mut policies: Vec<Box<dyn RoutingPolicy>> =
+        builtin_names().iter().filter_map(|n| by_name(n)).collect();
+    policies.push(Box::new(SkilledUnlessBusy));
+    let comparison = compare(&short_day(), 7, policies).unwrap();
+    println!("{comparison}");
+    let names: Vec<&str> = comparison.reports.iter().map(|r| r.policy.as_str()).collect();
+    assert_eq!(
+        names,
+        ["least_loaded", "longest_idle", "round_robin", "best_skill", "skilled_unless_busy"]
+    );
+    // The same day for everyone: the same arrivals, whoever routes them.
+    let opened: Vec<u64> = comparison.reports.iter().map(|r| r.volumes.opened).collect();
+    assert!(opened.windows(2).all(|w| w[0] == w[1]), "{opened:?}");
+    // Deterministic by seed.
+    let again = Simulation::new(short_day(), 7)
+        .run(Box::new(SkilledUnlessBusy))
+        .unwrap()
+        .report;
+    assert_eq!(&again, comparison.reports.last().unwrap());
 }

@@ -1,10 +1,11 @@
 use super::{AgentView, QueueView, Rank, RoutingPolicy};
 
 /// The agent with the highest levels in the required skills; ties go to the
-/// least loaded, then the longest idle. Best first-contact resolution, at the
-/// price of concentrating work on experts. It claims skill match and passes
-/// `switchboard::testing::check_skill_match`, and every other fairness check
-/// (among agents of equal skill it balances load; feature `testing`).
+/// least loaded, then the one who received new work least recently. Best
+/// first-contact resolution, at the price of concentrating work on experts.
+/// It claims skill match and passes `switchboard::testing::check_skill_match`,
+/// and every other fairness check (among agents of equal skill it balances
+/// load; feature `testing`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BestSkillMatch;
 
@@ -17,7 +18,7 @@ impl RoutingPolicy for BestSkillMatch {
         Rank::new([
             -i64::from(queue.skill_score(agent)),
             i64::from(agent.load_permille()),
-            agent.last_activity.0 as i64,
+            agent.last_assigned_seq as i64,
         ])
     }
 

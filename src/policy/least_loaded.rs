@@ -1,7 +1,12 @@
 use super::{AgentView, QueueView, Rank, RoutingPolicy};
 
 /// The agent with the lowest load relative to their cap; ties go to the one
-/// idle longest. Spreads work evenly across agents with different caps.
+/// idle longest, that is, who received new work least recently. Spreads
+/// work evenly across agents with different caps.
+///
+/// Ranking by the last assignment rather than the last message keeps an
+/// agent's rank still while they type, so a reply costs no re-ranking.
+///
 /// Skill levels are ignored by design: it does not claim skill match and
 /// fails `switchboard::testing::check_skill_match`; it passes the other
 /// fairness checks (feature `testing`).
@@ -16,7 +21,7 @@ impl RoutingPolicy for LeastLoaded {
     fn rank(&self, agent: &AgentView<'_>, _queue: &QueueView<'_>) -> Rank {
         Rank::new([
             i64::from(agent.load_permille()),
-            agent.last_activity.0 as i64,
+            agent.last_assigned_seq as i64,
             0,
         ])
     }

@@ -1,0 +1,70 @@
+//! The simulator: a deterministic discrete-event model of a messaging
+//! contact-centre day that drives the real [`Engine`](crate::Engine) through
+//! its public API (it never re-implements a routing rule) and reports the
+//! KPIs contact-centre leaders read.
+//!
+//! - [`Scenario`]: every parameter of the day, read from JSON and validated
+//!   ([`ScenarioError`] names the field and the problem);
+//! - [`Workload`]: the seeded day (arrivals over a daily curve, customers,
+//!   agent rosters);
+//! - [`Simulation`]: runs one policy over the day and returns a [`Report`]
+//!   (and, on request, a JSON Lines trace, see [`trace`]);
+//! - [`compare`]: the same day under several policies, side by side.
+//!
+//! Same scenario and seed give a byte-identical report and trace.
+//!
+//! ```
+//! use switchboard::policy;
+//! use switchboard::sim::{Scenario, Simulation};
+//!
+//! let mut scenario = Scenario::default();
+//! scenario.arrivals.conversations_per_day = 300.0; // a quiet day, for the example
+//! let outcome = Simulation::new(scenario, 42).run(policy::by_name("least_loaded").unwrap())?;
+//! let report = &outcome.report;
+//! assert_eq!(report.service_level.breaches_without_warning, 0);
+//! assert!(report.concurrency.peak_utilisation <= 1.0);
+//! println!("{report}");
+//! # Ok::<(), switchboard::sim::SimError>(())
+//! ```
+//!
+//! To compare policies, your own beside the built-ins:
+//!
+//! ```no_run
+//! use switchboard::policy;
+//! use switchboard::sim::{compare, Scenario};
+//!
+//! let policies = policy::builtin_names().iter().filter_map(|n| policy::by_name(n)).collect();
+//! let comparison = compare(&Scenario::default(), 1, policies)?;
+//! println!("{comparison}");
+//! # Ok::<(), switchboard::sim::SimError>(())
+//! ```
+
+mod compare;
+mod defaults;
+mod error;
+mod events;
+mod host;
+pub mod metrics;
+mod people;
+#[cfg(feature = "plots")]
+pub mod plot;
+pub mod report;
+mod rng;
+mod runner;
+mod scenario;
+mod simulation;
+mod summary;
+pub mod trace;
+mod validate;
+mod workload;
+
+pub use compare::compare;
+pub use error::{ScenarioError, SimError};
+pub use report::{Comparison, Report};
+pub use rng::SimRng;
+pub use scenario::{
+    AgentGroup, AgentSkill, Arrivals, Bot, ChannelShare, Conversations, CurvePoint, Customers,
+    Language, Scenario, Topic,
+};
+pub use simulation::{Progress, SimOutcome, Simulation};
+pub use workload::{reply_ms, AgentPlan, Arrival, CustomerScript, NextMove, Workload};

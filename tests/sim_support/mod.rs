@@ -1,0 +1,29 @@
+//! Shared helpers for the simulator tests.
+#![allow(dead_code)]
+
+use switchboard::sim::Scenario;
+
+/// A short, small day: the default scenario scaled down so a run takes
+/// milliseconds, with enough pressure to queue, warn, breach, park, requeue
+/// and route returning customers.
+pub fn small_scenario() -> Scenario {
+    let mut s = Scenario {
+        name: "small test day".into(),
+        ..Scenario::default()
+    };
+    s.arrivals.conversations_per_day = 500.0;
+    for g in &mut s.agents {
+        g.count = g.count.div_ceil(5);
+        g.logoff_share = 0.5;
+    }
+    s.customers.return_share = 0.5;
+    s.customers.return_after_hours_median = 1.0;
+    s
+}
+
+/// The same day with offers instead of direct assignment.
+pub fn small_scenario_with_offers() -> Scenario {
+    let mut s = small_scenario();
+    s.engine.offer_timeout = Some(switchboard::Duration::from_secs(30));
+    s
+}
