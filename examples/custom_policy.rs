@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release --example custom_policy [seed]`
 
-use switchboard::policy::{by_name, builtin_names, AgentView, QueueView, Rank, RoutingPolicy};
+use switchboard::policy::{builtin_names, by_name, AgentView, QueueView, Rank, RoutingPolicy};
 use switchboard::sim::{compare, Scenario};
 
 /// Prefer the agent with the highest skill level, unless their load is above

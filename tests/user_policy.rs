@@ -4,13 +4,13 @@
 //! checks here, and benchmarked on a simulated day beside the built-in
 //! policies through the simulator's compare API.
 
+use switchboard::policy::{builtin_names, by_name};
 use switchboard::policy::{AgentView, QueueView, Rank, RoutingPolicy};
+use switchboard::sim::{compare, Scenario as Day, Simulation};
 use switchboard::testing::{
     check_balanced_load, check_claimed, check_class_order, check_starvation_bound,
     check_work_conserving, fairness, run, AgentPlan, CheckConfig, Scenario, Step, Violation,
 };
-use switchboard::policy::{by_name, builtin_names};
-use switchboard::sim::{compare, Scenario as Day, Simulation};
 use switchboard::{AgentId, AgentStatus, Capacity, EngineConfig, Priority};
 
 /// The most skilled agent, unless above 75% of their cap; then the least
@@ -116,13 +116,27 @@ fn user_policy_is_benchmarked_on_a_simulated_day_beside_the_builtins() {
     policies.push(Box::new(SkilledUnlessBusy));
     let comparison = compare(&short_day(), 7, policies).unwrap();
     println!("{comparison}");
-    let names: Vec<&str> = comparison.reports.iter().map(|r| r.policy.as_str()).collect();
+    let names: Vec<&str> = comparison
+        .reports
+        .iter()
+        .map(|r| r.policy.as_str())
+        .collect();
     assert_eq!(
         names,
-        ["least_loaded", "longest_idle", "round_robin", "best_skill", "skilled_unless_busy"]
+        [
+            "least_loaded",
+            "longest_idle",
+            "round_robin",
+            "best_skill",
+            "skilled_unless_busy"
+        ]
     );
     // The same day for everyone: the same arrivals, whoever routes them.
-    let opened: Vec<u64> = comparison.reports.iter().map(|r| r.volumes.opened).collect();
+    let opened: Vec<u64> = comparison
+        .reports
+        .iter()
+        .map(|r| r.volumes.opened)
+        .collect();
     assert!(opened.windows(2).all(|w| w[0] == w[1]), "{opened:?}");
     // Deterministic by seed.
     let again = Simulation::new(short_day(), 7)
