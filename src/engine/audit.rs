@@ -200,7 +200,16 @@ impl Engine {
                     && cell.inner.lock().personal.is_empty()
                     && cell.free() >= queue.weight;
                 let expected = takes.then(|| self.policy.rank(&cell.view(), &queue.view()));
-                if group.rank_of.get(&a).copied() != expected {
+                // An entry may lag on the worse side only (see take_agent):
+                // a listed agent who is full now, or whose rank has risen.
+                let stored = group.rank_of.get(&a).copied();
+                let exact_or_lagging = match (stored, expected) {
+                    (None, None) => true,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (Some(stored), Some(expected)) => stored <= expected,
+                };
+                if !exact_or_lagging {
                     return Err(AuditViolation::StaleIndex { agent: cell.id });
                 }
                 if takes {

@@ -235,6 +235,7 @@ impl<'a> Ctx<'a> {
             drop(inner);
             let cap = cell.capacity.get().1;
             self.e.stats.assigned();
+            self.e.remember_agent(record.customer, agent, self.at);
             self.emit(Decision::Assigned {
                 conversation: record.id,
                 agent: cell.id,
@@ -242,7 +243,8 @@ impl<'a> Ctx<'a> {
                 load,
                 cap,
             });
-            self.settle_later(agent);
+            // A higher load only worsens the agent's rank: the indexes
+            // catch up lazily (see `take_agent`).
         } else {
             self.detach(record);
             self.enqueue_personal(record, agent, PERSONAL_OWN, None);
@@ -305,7 +307,7 @@ impl<'a> Ctx<'a> {
                 record.park_gen,
             );
         }
-        self.settle_later(idx);
+        // Activity only worsens the agent's rank: no re-ranking needed.
         Ok(())
     }
 

@@ -22,7 +22,9 @@ use super::timers::{Timer, TimerKind};
 use super::{AssignVia, Decision, Engine};
 use crate::model::{AgentStatus, Capacity, ConversationId, Timestamp};
 use std::cmp::Reverse;
+use crate::policy::Rank;
 use std::collections::VecDeque;
+use std::ops::Bound::{Excluded, Unbounded};
 
 /// Capacity reserved for a conversation taken from a queue, not yet handed
 /// over.
@@ -181,7 +183,7 @@ impl<'a> Ctx<'a> {
         let weight = self.reg.queue(queue).weight;
         while let Some((&conversation, &Reverse(entry))) = group.waiting.peek() {
             let declined = group.declined.get(&conversation).copied();
-            let Some((agent, load)) = self.take_agent(group, weight, declined) else {
+            let Some((agent, load)) = self.take_agent(queue, group, weight, declined) else {
                 return;
             };
             group.remove(conversation);
@@ -204,34 +206,59 @@ impl<'a> Ctx<'a> {
 
     /// Reserves `weight` on the best-ranked free agent of the group. The
     /// agent who declined the conversation is used only if nobody else can
-    /// take it. Entries found full or not online are stale hints left by a
-    /// concurrent change: they are dropped (the agent's next settle puts
-    /// them back), so each is visited at most once.
+    /// take it.
+    ///
+    /// Entries may be stale, but only on the worse side: a higher load, a
+    /// later assignment or later activity never improve a rank (the
+    /// [`RoutingPolicy`](crate::policy::RoutingPolicy) contract), so the
+    /// engine re-ranks eagerly only when a rank may improve (capacity freed,
+    /// status or cap changed) and lets rises in load stand. Walking from the
+    /// smallest stored rank, an entry whose current rank equals its stored
+    /// rank is therefore the best of the group: every other agent's current
+    /// rank is at least its stored rank. Stale entries met on the way are
+    /// moved to their current rank or dropped (full, not online), each once.
     fn take_agent(
         &mut self,
+        queue: QueueIdx,
         group: &mut GroupQueue,
         weight: Capacity,
         declined: Option<AgentIdx>,
     ) -> Option<(AgentIdx, Capacity)> {
-        let mut stale = Vec::new();
-        let mut chosen = None;
+        let view = self.reg.queue(queue).view();
         let mut decliner_fits = false;
-        for &(rank, agent) in &group.available {
+        let mut chosen = None;
+        let mut after: Option<(Rank, AgentIdx)> = None;
+        loop {
+            let next = match after {
+                None => group.available.iter().next(),
+                Some(entry) => group.available.range((Excluded(entry), Unbounded)).next(),
+            };
+            let Some(&(stored, agent)) = next else {
+                break;
+            };
             let cell = self.reg.agent(agent);
-            if Some(agent) == declined {
-                decliner_fits = cell.status().accepts_work() && cell.free() >= weight;
+            let fits = cell.status().accepts_work() && cell.free() >= weight;
+            if !fits {
+                cell.rank_in(agent, group, None);
                 continue;
             }
-            if cell.status().accepts_work() {
-                if let Some(load) = cell.capacity.try_reserve(weight) {
+            let current = self.e.policy.rank(&cell.view(), &view);
+            if current != stored {
+                cell.rank_in(agent, group, Some(current));
+                continue;
+            }
+            if Some(agent) == declined {
+                decliner_fits = true;
+                after = Some((stored, agent));
+                continue;
+            }
+            match cell.capacity.try_reserve(weight) {
+                Some(load) => {
                     chosen = Some((agent, load));
                     break;
                 }
+                None => cell.rank_in(agent, group, None),
             }
-            stale.push((rank, agent));
-        }
-        for (_, agent) in stale {
-            self.reg.agent(agent).rank_in(agent, group, None);
         }
         if chosen.is_none() && decliner_fits {
             let agent = declined?;
@@ -412,8 +439,8 @@ impl<'a> Ctx<'a> {
                 cap,
             }),
         }
-        drop(record);
-        self.settle_later(claim.agent);
+        // The agent's load rose, which only worsens their rank in their
+        // other groups: those entries are corrected lazily by `take_agent`.
     }
 
     /// A claim whose conversation moved on: give the capacity back.

@@ -120,9 +120,15 @@ impl QueueView<'_> {
 
 /// A routing policy. Object-safe and pure: the same views give the same rank.
 ///
-/// `rank` is called whenever an agent's load or activity changes, for each
-/// skill group the agent serves, so it must be cheap (a few arithmetic
-/// operations); it must not depend on anything but its arguments.
+/// `rank` must be cheap (a few arithmetic operations) and depend on nothing
+/// but its arguments. It must also be **monotone**: a higher `load`, a later
+/// `last_activity` or a larger `last_assigned_seq`, all else equal, never
+/// gives a smaller (better) rank; a busier agent is never preferred over the
+/// same agent less busy. The engine relies on it to re-rank an agent only
+/// when their rank may improve (capacity freed, status or cap changed) and
+/// to correct rises lazily when it meets them. A policy that breaks it still
+/// never breaks a cap, but may miss its best agent, and the audit reports a
+/// stale index.
 pub trait RoutingPolicy: Send + Sync + fmt::Debug {
     /// A short stable name, used in reports and snapshots.
     fn name(&self) -> &str;
