@@ -151,3 +151,27 @@ fn invalid_engine_configuration_is_a_typed_error() {
     let result = check_balanced_load(|| Box::new(LeastLoaded), &config);
     assert!(matches!(result, Err(CheckError::Config(_))));
 }
+
+/// Prefers the busiest agent: breaks the rank contract (a policy must be
+/// monotone in load). Every check audits the engine after each command, and
+/// the audit sees the stale free-agent index such a policy leaves.
+#[derive(Debug)]
+struct BusiestFirst;
+
+impl RoutingPolicy for BusiestFirst {
+    fn name(&self) -> &str {
+        "busiest_first"
+    }
+    fn rank(&self, agent: &AgentView<'_>, _: &QueueView<'_>) -> Rank {
+        Rank::new([-i64::from(agent.load_permille()), 0, 0])
+    }
+}
+
+#[test]
+fn policy_that_is_not_monotone_in_load_is_caught() {
+    let result = check_claimed(|| Box::new(BusiestFirst), &config());
+    let c = failed(result);
+    println!("{c}");
+    assert!(matches!(c.violation, Violation::Audit { .. }), "{c}");
+    assert!(c.scenario.steps.len() <= 3, "{c}");
+}

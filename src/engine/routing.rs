@@ -21,8 +21,8 @@ use super::registry::{AgentIdx, PersonalKey, QueueIdx, Registry, PERSONAL_KNOWN,
 use super::timers::{Timer, TimerKind};
 use super::{AssignVia, Decision, Engine};
 use crate::model::{AgentStatus, Capacity, ConversationId, Timestamp};
-use std::cmp::Reverse;
 use crate::policy::Rank;
+use std::cmp::Reverse;
 use std::collections::VecDeque;
 use std::ops::Bound::{Excluded, Unbounded};
 

@@ -24,6 +24,12 @@
 //! design and fail [`check_skill_match`];
 //! [`BestSkillMatch`](crate::policy::BestSkillMatch) claims it and passes.
 //!
+//! Every check also runs the engine's [`audit`](crate::Engine::audit) after
+//! each command, so a policy that breaks the rank contract of
+//! [`RoutingPolicy`] (it must be monotone: a busier agent never ranks
+//! better) fails any check with [`Violation::Audit`] and a stale free-agent
+//! index, usually within two or three steps.
+//!
 //! ```
 //! use switchboard::policy::LeastLoaded;
 //! use switchboard::testing::{check_balanced_load, CheckConfig};
