@@ -35,6 +35,11 @@
 //! no interleaving of threads can exceed it. [`Engine::audit`] recounts every
 //! invariant; [`Engine::snapshot`] and [`Engine::restore`] persist the state.
 //!
+//! Bring your own policy: implement [`policy::RoutingPolicy`]; with the
+//! cargo feature `testing`, `switchboard::testing` property-tests it against
+//! the fairness rules (work conservation, order within a class, the
+//! starvation bound, balanced load, skill match) in one call per rule.
+//!
 //! ## Example
 //!
 //! ```
@@ -83,6 +88,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod engine;
@@ -91,6 +97,9 @@ pub mod persist;
 pub mod policy;
 pub mod sim;
 mod sync;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 pub use engine::{
     AssignVia, AuditReport, AuditViolation, Command, ConfigError, Decision, Engine, EngineConfig,

@@ -1,8 +1,11 @@
 use super::{AgentView, QueueView, Rank, RoutingPolicy};
 
 /// The agent with the highest levels in the required skills; ties go to the
-/// least loaded, then the one who received new work least recently. Best first-contact resolution, at the
-/// price of concentrating work on experts.
+/// least loaded, then the one who received new work least recently. Best
+/// first-contact resolution, at the price of concentrating work on experts.
+/// It claims skill match and passes `switchboard::testing::check_skill_match`,
+/// and every other fairness check (among agents of equal skill it balances
+/// load; feature `testing`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BestSkillMatch;
 

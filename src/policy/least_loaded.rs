@@ -6,6 +6,10 @@ use super::{AgentView, QueueView, Rank, RoutingPolicy};
 ///
 /// Ranking by the last assignment rather than the last message keeps an
 /// agent's rank still while they type, so a reply costs no re-ranking.
+///
+/// Skill levels are ignored by design: it does not claim skill match and
+/// fails `switchboard::testing::check_skill_match`; it passes the other
+/// fairness checks (feature `testing`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LeastLoaded;
 

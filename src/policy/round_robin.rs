@@ -2,7 +2,10 @@ use super::{AgentView, QueueView, Rank, RoutingPolicy};
 
 /// Agents in turn: the one assigned least recently goes next, whatever their
 /// load or skill level. With a fixed set of agents this is an exact rotation.
-/// It ignores skill levels by design (beyond the minimum the engine enforces).
+/// It ignores skill levels by design (beyond the minimum the engine enforces),
+/// so it does not claim skill match and fails
+/// `switchboard::testing::check_skill_match`; it passes the other fairness
+/// checks (feature `testing`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RoundRobin;
 
