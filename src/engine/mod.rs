@@ -113,16 +113,22 @@ impl Engine {
     /// Applies `command` at host time `at` and returns the decisions it
     /// caused, in order. On error nothing changed.
     pub fn apply(&self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError> {
+        // The clock moves only for an accepted command: a refused one
+        // changes nothing, not even the time the engine has seen.
         // ORDERING: the clock only feeds audits of timer coverage; Relaxed.
-        self.clock.fetch_max(at.0, Ordering::Relaxed);
         if let Command::AddAgent(spec) = command {
-            return self.add_agent(at, spec);
+            let decisions = self.add_agent(at, spec)?;
+            self.clock.fetch_max(at.0, Ordering::Relaxed);
+            return Ok(decisions);
         }
         let queue = self.queue_for(&command)?;
         let registry = self.registry.read();
         let mut ctx = Ctx::new(self, &registry, at);
         ctx.run(command, queue)?;
         ctx.drain();
+        // Still under the registry's read lock, so an audit never sees the
+        // effects of this command (timers fired) with an older clock.
+        self.clock.fetch_max(at.0, Ordering::Relaxed);
         Ok(ctx.out)
     }
 
