@@ -156,12 +156,28 @@ impl Engine {
                 conversation,
                 to: TransferTarget::Skills(skills),
             } => {
-                let channel = self
+                let record = self
                     .conversations
                     .get(conversation)
-                    .map(|r| r.channel)
                     .ok_or(EngineError::UnknownConversation(*conversation))?;
-                (channel, skills)
+                // Refuse a transition the handler would refuse before the
+                // group's queue is created: a refused command changes
+                // nothing, and a journal replay (accepted commands only)
+                // must number the queues the same way.
+                let escalate = matches!(command, Command::Escalate { .. });
+                let refused = if escalate {
+                    record.state != record::State::Bot
+                } else {
+                    matches!(record.state, record::State::Bot | record::State::Resolved { .. })
+                };
+                if refused {
+                    return Err(EngineError::InvalidTransition {
+                        conversation: *conversation,
+                        state: record.state.kind(),
+                        command: if escalate { "escalate" } else { "transfer" },
+                    });
+                }
+                (record.channel, skills)
             }
             _ => return Ok(None),
         };
