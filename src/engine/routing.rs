@@ -435,6 +435,9 @@ impl<'a> Ctx<'a> {
                     .lock()
                     .personal
                     .remove(&record.id);
+                // Work waiting for an agent personally keeps them out of
+                // their groups; once it is gone they may take group work.
+                self.settle_later(agent);
                 None
             }
             State::Offered { agent, .. } | State::Assigned { agent } => {
