@@ -140,6 +140,19 @@ impl<'a> Ctx<'a> {
         until: Option<Timestamp>,
     ) {
         debug_assert_eq!(record.held, Capacity::ZERO, "queued work holds no capacity");
+        let cell = self.reg.agent(agent);
+        let mut inner = cell.inner.lock();
+        // The caller checked the status without this lock; check it again
+        // under it. Going offline sets the status and lists the threads to
+        // evict under this lock, so either this push comes first and is
+        // evicted, or it sees Offline here and the thread goes to its group
+        // instead of waiting for an agent who left.
+        if cell.status() == AgentStatus::Offline {
+            drop(inner);
+            self.sticky_miss(record, crate::StickyMissReason::AgentOffline);
+            self.enqueue_group(record, None);
+            return;
+        }
         record.ticket = record.ticket.wrapping_add(1);
         record.state = State::Queued {
             for_agent: Some(agent),
@@ -150,12 +163,8 @@ impl<'a> Ctx<'a> {
             ticket: record.ticket,
             weight: self.e.config.weight(record.channel),
         };
-        self.reg
-            .agent(agent)
-            .inner
-            .lock()
-            .personal
-            .push(record.id, Reverse(key));
+        inner.personal.push(record.id, Reverse(key));
+        drop(inner);
         if let Some(until) = until {
             self.arm(until, TimerKind::StickyWait, record, record.ticket);
         }
