@@ -45,8 +45,11 @@ fn refused_command_advanced_the_clock() {
     assert!(matches!(err, EngineError::UnknownAgent(_)));
     assert_eq!(e.snapshot(), before, "a refused command changed the state");
     // A refused AddAgent (duplicate) must not move it either.
-    e.apply(Timestamp(10), Command::AddAgent(AgentSpec::new(1, vec![], 2)))
-        .unwrap();
+    e.apply(
+        Timestamp(10),
+        Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+    )
+    .unwrap();
     let before = e.snapshot();
     e.apply(
         Timestamp(99_000),
@@ -138,10 +141,88 @@ fn known_agent_wait_timeout_left_agent_out_of_group_index() {
     let out = e
         .apply(at + Duration::from_mins(3), Command::Tick)
         .expect("tick");
-    e.audit().expect("agent 2 must be back in the free-agent index");
+    e.audit()
+        .expect("agent 2 must be back in the free-agent index");
     let info = e.agent(2.into()).unwrap();
     assert!(
         info.active.contains(&ConversationId(13)),
         "queued email was not assigned: {out:?}"
     );
+}
+
+/// Found by `tests/stress_engine.rs` (mid-run audit: "agent#5 is offline but
+/// still has conversation#33716"): a transfer to an agent, or a returning
+/// customer waiting for their known agent, checked the agent's status
+/// without the agent's lock and then queued the thread for them. An agent
+/// going offline in between had already listed what to evict, so the thread
+/// stayed queued for an offline agent. The race window is a few
+/// instructions wide, so this test is probabilistic: one thread bounces a
+/// thread between two full agents' own queues while another toggles one of
+/// them offline and online, and the main thread audits between commands.
+#[test]
+fn transfer_racing_agent_offline_left_thread_with_offline_agent() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let e = Arc::new(engine());
+    let t = Timestamp(1_000);
+    for (agent, conversation) in [(1, 1), (2, 3)] {
+        e.apply(t, Command::AddAgent(AgentSpec::new(agent, vec![], 1)))
+            .unwrap();
+        e.apply(t, open(conversation, conversation, Channel::Sms, false))
+            .unwrap();
+    }
+    // Both agents are full; conversation 2 waits in the group queue.
+    e.apply(t, open(2, 2, Channel::Sms, false)).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let bouncer = {
+        let (e, stop) = (e.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                for agent in [1u64, 2] {
+                    let _ = e.apply(
+                        t,
+                        Command::Transfer {
+                            conversation: ConversationId(2),
+                            to: TransferTarget::Agent(agent.into()),
+                        },
+                    );
+                }
+            }
+        })
+    };
+    let toggler = {
+        let (e, stop) = (e.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                for status in [
+                    switchboard::AgentStatus::Offline,
+                    switchboard::AgentStatus::Online,
+                ] {
+                    e.apply(
+                        t,
+                        Command::SetAgentStatus {
+                            agent: 1.into(),
+                            status,
+                        },
+                    )
+                    .unwrap();
+                }
+            }
+        })
+    };
+    let started = std::time::Instant::now();
+    let mut failure = None;
+    while started.elapsed() < std::time::Duration::from_millis(1_500) {
+        if let Err(v) = e.audit() {
+            failure = Some(v);
+            break;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    bouncer.join().unwrap();
+    toggler.join().unwrap();
+    if let Some(v) = failure {
+        panic!("{v}");
+    }
+    e.audit().unwrap();
 }
