@@ -226,3 +226,31 @@ fn transfer_racing_agent_offline_left_thread_with_offline_agent() {
     }
     e.audit().unwrap();
 }
+
+/// Found by `fuzz/snapshot_decode` (a mutated timer time, then a tick): the
+/// audit, and so `Engine::restore`, checked that an SLA alert timer was
+/// armed for the right conversation and generation but not for the right
+/// time, so a corrupt snapshot restored into an engine that raised a
+/// warning before it was due and then had no alert pending.
+#[test]
+fn restore_accepted_sla_timer_with_wrong_time() {
+    let e = engine();
+    e.apply(Timestamp(1_000), open(4, 1, Channel::Sms, false))
+        .unwrap();
+    let mut value = serde_json::to_value(e.snapshot()).unwrap();
+    let timers = value["timers"].as_array_mut().unwrap();
+    assert!(!timers.is_empty(), "a queued conversation arms its alerts");
+    for t in timers.iter_mut() {
+        t["at"] = serde_json::json!(5);
+    }
+    let snapshot = switchboard::engine::Snapshot::from_json(&value.to_string()).unwrap();
+    let restored = Engine::restore(snapshot, Box::new(switchboard::policy::LeastLoaded));
+    assert!(
+        matches!(
+            restored,
+            Err(switchboard::engine::RestoreError::Inconsistent(_))
+        ),
+        "a snapshot with mistimed alerts restored: {:?}",
+        restored.map(|_| ())
+    );
+}
