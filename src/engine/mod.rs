@@ -168,7 +168,10 @@ impl Engine {
                 let refused = if escalate {
                     record.state != record::State::Bot
                 } else {
-                    matches!(record.state, record::State::Bot | record::State::Resolved { .. })
+                    matches!(
+                        record.state,
+                        record::State::Bot | record::State::Resolved { .. }
+                    )
                 };
                 if refused {
                     return Err(EngineError::InvalidTransition {
