@@ -1,14 +1,99 @@
-//! switchboard: routing engine (work in progress).
+//! # switchboard
+//!
+//! The routing and assignment engine of a messaging-first contact centre:
+//! it decides which agent handles which conversation, and in what order.
+//!
+//! ## The model
+//!
+//! * An **agent** ([`AgentSpec`]) has skills with levels, a concurrency
+//!   **cap** in [`Capacity`] units, and a status ([`AgentStatus`]). Each
+//!   channel costs a configurable weight of the cap (an email half a
+//!   WhatsApp thread by default); a parked thread costs a configurable share
+//!   of its weight (possibly zero).
+//! * A **conversation** belongs to a customer, arrives on a [`Channel`],
+//!   requires skills at minimum levels and has a [`Priority`]. At every
+//!   instant it is in exactly one [`ConversationState`]: with the bot,
+//!   queued, offered, assigned, parked, or resolved.
+//! * Conversations that need the same skills on the same channel form a
+//!   **skill group** with one waiting line, ordered by priority class with
+//!   aging (each class is a fixed head start in waiting time, so nothing
+//!   starves), and an index of the group's free agents ordered by the
+//!   routing policy ([`policy`]). Assignment is a lookup in that index:
+//!   O(log n) in agents, never a scan.
+//! * **Sticky affinity**: a live thread stays with its agent until resolved,
+//!   transferred, or the agent goes offline; a parked thread comes back to
+//!   its agent; a returning customer (within the affinity window) goes to
+//!   their last agent first, or waits for them up to a timeout.
+//! * **Time is an input**: every command carries the host's timestamp, and
+//!   [`Command::Tick`] fires SLA warnings (before the breach), breaches,
+//!   offer timeouts, known-agent wait timeouts and auto-park.
+//!
+//! The [`Engine`] applies [`Command`]s and answers with [`Decision`]s
+//! (plain serde values), or with a typed [`EngineError`] that changed
+//! nothing. It is `Send + Sync`; different agents and skill groups proceed
+//! in parallel, and each agent's cap is reserved by a compare-and-swap, so
+//! no interleaving of threads can exceed it. [`Engine::audit`] recounts every
+//! invariant; [`Engine::snapshot`] and [`Engine::restore`] persist the state.
+//!
+//! ## Example
+//!
+//! ```
+//! use switchboard::policy::LeastLoaded;
+//! use switchboard::{
+//!     AgentSpec, AssignVia, Channel, Command, ConversationId, CustomerId, Decision, Engine,
+//!     EngineConfig, MessageStatus, Priority, SkillLevel, SkillRequirement, Tier, Timestamp,
+//! };
+//!
+//! let engine = Engine::new(EngineConfig::default(), Box::new(LeastLoaded))?;
+//! let billing = 7;
+//! engine.apply(Timestamp(0), Command::AddAgent(AgentSpec::new(1, vec![SkillLevel::new(billing, 6)], 4)))?;
+//!
+//! let open = |id: u64, at: u64| {
+//!     engine.apply(
+//!         Timestamp(at),
+//!         Command::OpenConversation {
+//!             conversation: ConversationId(id),
+//!             customer: CustomerId(500),
+//!             tier: Tier::Standard,
+//!             channel: Channel::WhatsApp,
+//!             skills: vec![SkillRequirement::new(billing, 3)],
+//!             priority: Priority::Normal,
+//!             start_in_bot: false,
+//!         },
+//!     )
+//! };
+//! let decisions = open(1, 1_000)?;
+//! assert!(matches!(
+//!     decisions[0],
+//!     Decision::Assigned { agent, via: AssignVia::Policy, .. } if agent.0 == 1
+//! ));
+//!
+//! // The true state of the customer's message: delivered, not yet seen.
+//! let status = engine.conversation(ConversationId(1)).unwrap().message_status;
+//! assert_eq!(status, MessageStatus::Delivered);
+//!
+//! // The agent answers, then the customer comes back later: sticky.
+//! engine.apply(Timestamp(2_000), Command::AgentMessage { conversation: ConversationId(1), agent: 1.into() })?;
+//! let decisions = open(2, 3_600_000)?;
+//! assert!(decisions.iter().any(|d| matches!(d, Decision::StickyHit { .. })));
+//!
+//! // Bad input is a typed error and changes nothing.
+//! assert!(open(2, 3_700_000).is_err());
+//! engine.audit()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod engine;
 pub mod model;
+pub mod persist;
 pub mod policy;
 mod sync;
 
 pub use engine::{
-    AssignVia, Command, ConfigError, Decision, Engine, EngineConfig, EngineError, RequeueReason,
-    StickyMissReason, TransferTarget,
+    AssignVia, AuditReport, AuditViolation, Command, ConfigError, Decision, Engine, EngineConfig,
+    EngineError, EngineStats, InboxEntry, RequeueReason, RestoreError, Snapshot, StickyMissReason,
+    TransferTarget,
 };
 pub use model::*;

@@ -254,3 +254,39 @@ fn restore_accepted_sla_timer_with_wrong_time() {
         restored.map(|_| ())
     );
 }
+
+/// Found by `fuzz/snapshot_decode` (a snapshot missing the SLA warning of a
+/// parked thread, then the customer writes): the audit did not check the
+/// alerts of parked threads still without a first response, although they
+/// resume with the same SLA generation, so restore accepted the snapshot and
+/// the resumed thread had no warning pending.
+#[test]
+fn restore_accepted_parked_thread_without_alert_timers() {
+    let e = engine();
+    e.apply(
+        Timestamp(0),
+        Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+    )
+    .unwrap();
+    e.apply(Timestamp(1_000), open(1, 1, Channel::Sms, false))
+        .unwrap();
+    e.apply(
+        Timestamp(2_000),
+        Command::Park {
+            conversation: ConversationId(1),
+        },
+    )
+    .unwrap();
+    e.audit().unwrap();
+    let mut value = serde_json::to_value(e.snapshot()).unwrap();
+    value["timers"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|t| t["kind"] != "SlaWarning");
+    let snapshot = switchboard::engine::Snapshot::from_json(&value.to_string()).unwrap();
+    let restored = Engine::restore(snapshot, Box::new(switchboard::policy::LeastLoaded));
+    assert!(
+        restored.is_err(),
+        "a parked thread without its pending alert restored"
+    );
+}

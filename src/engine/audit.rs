@@ -135,6 +135,7 @@ impl Engine {
         let now = crate::model::Timestamp(self.clock.load(Ordering::Relaxed));
         let mut found: HashMap<ConversationId, usize> = HashMap::new();
         let mut recount = vec![Capacity::ZERO; reg.agents.len()];
+        let mut listed = vec![0u32; reg.agents.len()];
         let state_of = |c: &ConversationId| self.conversations.get(c).map(|r| r.state);
         let stray = |conversation, place| AuditViolation::StrayEntry {
             conversation,
@@ -211,6 +212,9 @@ impl Engine {
                     }
                 }
             }
+            for &a in group.rank_of.keys() {
+                listed[a as usize] += 1;
+            }
             if group.available.len() != group.rank_of.len() {
                 return Err(AuditViolation::StaleIndex {
                     agent: AgentId(u64::MAX),
@@ -280,9 +284,18 @@ impl Engine {
                     recount[agent as usize].0 += held.0;
                 }
             }
-            if let (Some(deadline), Some(start)) =
-                (record.response_deadline(&self.config), record.sla_start)
-            {
+            // A parked thread still without a first response keeps its
+            // alerts: it resumes with the same SLA generation, so they must
+            // still be pending (a snapshot missing them is corrupt).
+            let parked_waiting =
+                record.first_response_at.is_none() && matches!(record.state, State::Parked { .. });
+            let deadline = record.response_deadline(&self.config).or_else(|| {
+                parked_waiting
+                    .then_some(record.sla_start)
+                    .flatten()
+                    .map(|start| start + self.config.response_target)
+            });
+            if let (Some(deadline), Some(start)) = (deadline, record.sla_start) {
                 let warn_at = start + self.config.warn_after();
                 let armed = |kind, at: crate::model::Timestamp| {
                     timers.contains(&(record.id, kind, record.sla_gen, at.0))
@@ -309,6 +322,9 @@ impl Engine {
                     load,
                     cap,
                 });
+            }
+            if cell.ranked() != listed[a] {
+                return Err(AuditViolation::StaleIndex { agent: cell.id });
             }
             if load != recount[a] {
                 return Err(AuditViolation::LoadMismatch {

@@ -54,6 +54,12 @@ impl CapacityCell {
             .map(|before| Capacity(unpack(before).0 + amount.0))
     }
 
+    /// Whether `amount` fits now (a hint; only `try_reserve` decides).
+    pub(crate) fn free_for(&self, amount: Capacity) -> bool {
+        let (load, cap) = self.get();
+        load.0.saturating_add(amount.0) <= cap.0
+    }
+
     /// Gives back `amount` previously reserved. Returns the load after.
     pub(crate) fn release(&self, amount: Capacity) -> Capacity {
         // ORDERING: as in try_reserve; the closure never fails unless the

@@ -116,8 +116,12 @@ impl<'a> Ctx<'a> {
                 self.sticky_miss(record, StickyMissReason::AgentOffline);
                 self.enqueue_group(record, None);
             }
-            AgentStatus::Online if cell.capacity.try_reserve(weight).is_some() => {
-                cell.record_load(cell.capacity.get().0);
+            AgentStatus::Online if cell.capacity.free_for(weight) => {
+                let Some(load) = cell.capacity.try_reserve(weight) else {
+                    let until = self.at + e.config.sticky_wait;
+                    return self.enqueue_personal(record, agent, PERSONAL_KNOWN, Some(until));
+                };
+                cell.record_load(load);
                 cell.set_last_assigned(e.next_seq());
                 record.ticket = record.ticket.wrapping_add(1);
                 record.state = State::Queued { for_agent: None };
@@ -127,6 +131,7 @@ impl<'a> Ctx<'a> {
                     ticket: record.ticket,
                     via: AssignVia::Sticky,
                     weight,
+                    load,
                 });
             }
             AgentStatus::Online | AgentStatus::Away => {
@@ -220,15 +225,15 @@ impl<'a> Ctx<'a> {
         let cell = self.reg.agent(agent);
         let weight = self.e.config.weight(record.channel);
         let extra = Capacity(weight.0 - record.held.0);
-        if cell.capacity.try_reserve(extra).is_some() {
-            cell.record_load(cell.capacity.get().0);
+        if let Some(load) = cell.capacity.try_reserve(extra) {
+            cell.record_load(load);
             let mut inner = cell.inner.lock();
             inner.parked.remove(&record.id);
             record.held = weight;
             record.state = State::Assigned { agent };
             inner.inbox.push(record.id, Reverse(record.inbox_key()));
             drop(inner);
-            let (load, cap) = cell.capacity.get();
+            let cap = cell.capacity.get().1;
             self.e.stats.assigned();
             self.emit(Decision::Assigned {
                 conversation: record.id,

@@ -2,13 +2,13 @@
 //! the group's lock so that "a conversation waits" and "an eligible agent is
 //! free" are never true at once (no lost wake-ups).
 
+use super::hash::{IdMap, IdQueue};
 use super::registry::{AgentIdx, WaitKey};
 use crate::model::ConversationId;
 use crate::policy::Rank;
-use priority_queue::PriorityQueue;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// A waiting conversation's place and the ticket of its current stay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -23,25 +23,28 @@ pub(crate) struct QueueEntry {
 #[derive(Debug, Default)]
 pub(crate) struct GroupQueue {
     /// Waiting conversations; the greatest priority (smallest key) first.
-    pub waiting: PriorityQueue<ConversationId, Reverse<QueueEntry>>,
+    pub waiting: IdQueue<ConversationId, Reverse<QueueEntry>>,
     /// Online agents with room for one more of this group's conversations,
     /// ordered by the policy's rank, ties by registration order.
     pub available: BTreeSet<(Rank, AgentIdx)>,
     /// Each agent's entry in `available`.
-    pub rank_of: HashMap<AgentIdx, Rank>,
+    pub rank_of: IdMap<AgentIdx, Rank>,
     /// The agent who last declined a waiting conversation.
-    pub declined: HashMap<ConversationId, AgentIdx>,
+    pub declined: IdMap<ConversationId, AgentIdx>,
 }
 
 impl GroupQueue {
     /// Puts `agent` in `available` at `rank`, or takes it out (`None`).
-    pub(crate) fn set_rank(&mut self, agent: AgentIdx, rank: Option<Rank>) {
+    /// Returns the change in the number of groups ranking the agent (-1, 0
+    /// or 1), which the caller adds to the agent's count.
+    pub(crate) fn set_rank(&mut self, agent: AgentIdx, rank: Option<Rank>) -> i32 {
         let old = match rank {
             Some(rank) => self.rank_of.insert(agent, rank),
             None => self.rank_of.remove(&agent),
         };
+        let delta = i32::from(rank.is_some()) - i32::from(old.is_some());
         if old == rank {
-            return;
+            return delta;
         }
         if let Some(old) = old {
             self.available.remove(&(old, agent));
@@ -49,6 +52,7 @@ impl GroupQueue {
         if let Some(rank) = rank {
             self.available.insert((rank, agent));
         }
+        delta
     }
 
     /// Removes a waiting conversation (if still there).

@@ -5,14 +5,14 @@
 //! dense index instead of hashing.
 
 use super::capacity::CapacityCell;
+use super::hash::{IdMap, IdQueue};
 use super::queue::GroupQueue;
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, SkillId, SkillLevel, SkillRequirement,
     Timestamp,
 };
-use crate::policy::{AgentView, QueueView};
+use crate::policy::{AgentView, QueueView, Rank};
 use parking_lot::Mutex;
-use priority_queue::PriorityQueue;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
@@ -62,11 +62,11 @@ pub(crate) const PERSONAL_KNOWN: u8 = 1;
 #[derive(Debug, Default)]
 pub(crate) struct AgentInner {
     /// Live threads (assigned or offered), in working order.
-    pub inbox: PriorityQueue<ConversationId, Reverse<InboxKey>>,
+    pub inbox: IdQueue<ConversationId, Reverse<InboxKey>>,
     /// Parked threads.
     pub parked: BTreeSet<ConversationId>,
     /// Threads waiting for this agent in particular.
-    pub personal: PriorityQueue<ConversationId, Reverse<PersonalKey>>,
+    pub personal: IdQueue<ConversationId, Reverse<PersonalKey>>,
 }
 
 /// One agent. Counters read by routing are atomics so that ranking an agent
@@ -85,6 +85,13 @@ pub(crate) struct AgentCell {
     last_activity: AtomicU64,
     last_assigned: AtomicU64,
     high_water: AtomicU32,
+    /// How many skill groups list this agent as free. With the smallest
+    /// weight among its groups, it lets `settle` skip a full agent that no
+    /// group lists without taking any queue lock.
+    ranked: AtomicU32,
+    /// The smallest conversation weight among the agent's groups; changes
+    /// only under the registry write lock.
+    pub min_weight: Capacity,
     pub inner: Mutex<AgentInner>,
 }
 
@@ -111,6 +118,8 @@ impl AgentCell {
             last_activity: AtomicU64::new(now.0),
             last_assigned: AtomicU64::new(0),
             high_water: AtomicU32::new(0),
+            ranked: AtomicU32::new(0),
+            min_weight: Capacity(u32::MAX),
             inner: Mutex::new(AgentInner::default()),
         }
     }
@@ -147,6 +156,29 @@ impl AgentCell {
 
     pub(crate) fn record_load(&self, load: Capacity) {
         self.high_water.fetch_max(load.0, Ordering::Relaxed);
+    }
+
+    /// Ranks this agent (`idx`) in `group`, or takes it out, keeping the
+    /// count of groups that list it.
+    pub(crate) fn rank_in(&self, idx: AgentIdx, group: &mut GroupQueue, rank: Option<Rank>) {
+        let delta = group.set_rank(idx, rank);
+        // ORDERING: changed under the group's lock and read by `settle`
+        // only to skip work; every change is followed by a settle of this
+        // agent in the same command, which reads the final value.
+        match delta {
+            1 => {
+                self.ranked.fetch_add(1, Ordering::SeqCst);
+            }
+            -1 => {
+                self.ranked.fetch_sub(1, Ordering::SeqCst);
+            }
+            _ => {}
+        }
+    }
+
+    /// How many groups list this agent as free.
+    pub(crate) fn ranked(&self) -> u32 {
+        self.ranked.load(Ordering::SeqCst)
     }
 
     /// Restores counters from a snapshot.
@@ -218,9 +250,9 @@ impl QueueCell {
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
     pub agents: Vec<AgentCell>,
-    pub agent_by_id: HashMap<AgentId, AgentIdx>,
+    pub agent_by_id: IdMap<AgentId, AgentIdx>,
     pub queues: Vec<QueueCell>,
-    pub queue_by_key: HashMap<RoutingKey, QueueIdx>,
+    pub queue_by_key: IdMap<RoutingKey, QueueIdx>,
     /// Agents holding each skill, ascending.
     pub agents_by_skill: HashMap<SkillId, Vec<AgentIdx>>,
     /// Queues by their first required skill (an agent eligible for a queue
@@ -264,8 +296,15 @@ impl Registry {
         for &q in &eligible {
             self.queues[q as usize].members.push(idx);
         }
+        let min_weight = eligible
+            .iter()
+            .map(|&q| self.queues[q as usize].weight)
+            .min()
+            .unwrap_or(Capacity(u32::MAX));
         self.agents.push(cell);
-        self.agents[idx as usize].queues = eligible;
+        let cell = &mut self.agents[idx as usize];
+        cell.queues = eligible;
+        cell.min_weight = min_weight;
         idx
     }
 
@@ -287,7 +326,9 @@ impl Registry {
             .filter(|&a| self.agents[a as usize].eligible(&key))
             .collect();
         for &a in &members {
-            self.agents[a as usize].queues.push(idx);
+            let cell = &mut self.agents[a as usize];
+            cell.queues.push(idx);
+            cell.min_weight = cell.min_weight.min(weight);
         }
         match key.skills.first() {
             Some(first) => self

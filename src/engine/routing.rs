@@ -33,6 +33,9 @@ pub(crate) struct Claim {
     pub ticket: u32,
     pub via: AssignVia,
     pub weight: Capacity,
+    /// The agent's load right after this reservation: what the decision
+    /// reports, so a trace replays every cap check exactly.
+    pub load: Capacity,
 }
 
 /// One command in progress: the decisions so far and the follow-up work
@@ -182,7 +185,7 @@ impl<'a> Ctx<'a> {
         let weight = self.reg.queue(queue).weight;
         while let Some((&conversation, &Reverse(entry))) = group.waiting.peek() {
             let declined = group.declined.get(&conversation).copied();
-            let Some(agent) = self.take_agent(group, weight, declined) else {
+            let Some((agent, load)) = self.take_agent(group, weight, declined) else {
                 return;
             };
             group.remove(conversation);
@@ -191,13 +194,14 @@ impl<'a> Ctx<'a> {
             let view = cell.view();
             let rank = (cell.free() >= weight)
                 .then(|| self.e.policy.rank(&view, &self.reg.queue(queue).view()));
-            group.set_rank(agent, rank);
+            cell.rank_in(agent, group, rank);
             self.push_claim(Claim {
                 conversation,
                 agent,
                 ticket: entry.ticket,
                 via: AssignVia::Policy,
                 weight,
+                load,
             });
         }
     }
@@ -212,7 +216,7 @@ impl<'a> Ctx<'a> {
         group: &mut GroupQueue,
         weight: Capacity,
         declined: Option<AgentIdx>,
-    ) -> Option<AgentIdx> {
+    ) -> Option<(AgentIdx, Capacity)> {
         let mut stale = Vec::new();
         let mut chosen = None;
         let mut decliner_fits = false;
@@ -222,25 +226,28 @@ impl<'a> Ctx<'a> {
                 decliner_fits = cell.status().accepts_work() && cell.free() >= weight;
                 continue;
             }
-            if cell.status().accepts_work() && cell.capacity.try_reserve(weight).is_some() {
-                chosen = Some(agent);
-                break;
+            if cell.status().accepts_work() {
+                if let Some(load) = cell.capacity.try_reserve(weight) {
+                    chosen = Some((agent, load));
+                    break;
+                }
             }
             stale.push((rank, agent));
         }
         for (_, agent) in stale {
-            group.set_rank(agent, None);
+            self.reg.agent(agent).rank_in(agent, group, None);
         }
         if chosen.is_none() && decliner_fits {
             let agent = declined?;
-            if self.reg.agent(agent).capacity.try_reserve(weight).is_some() {
-                chosen = Some(agent);
-            }
-        }
-        if let Some(agent) = chosen {
-            self.reg
+            chosen = self
+                .reg
                 .agent(agent)
-                .record_load(self.reg.agent(agent).capacity.get().0);
+                .capacity
+                .try_reserve(weight)
+                .map(|load| (agent, load));
+        }
+        if let Some((agent, load)) = chosen {
+            self.reg.agent(agent).record_load(load);
         }
         chosen
     }
@@ -258,10 +265,10 @@ impl<'a> Ctx<'a> {
                 if key.class == PERSONAL_KNOWN && !status.accepts_work() {
                     break;
                 }
-                if cell.capacity.try_reserve(key.weight).is_none() {
+                let Some(load) = cell.capacity.try_reserve(key.weight) else {
                     break;
-                }
-                cell.record_load(cell.capacity.get().0);
+                };
+                cell.record_load(load);
                 inner.personal.pop();
                 let via = if key.class == PERSONAL_OWN {
                     AssignVia::Resumed
@@ -275,40 +282,49 @@ impl<'a> Ctx<'a> {
                     ticket: key.ticket,
                     via,
                     weight: key.weight,
+                    load,
                 });
             }
         }
         let takes_group = status.accepts_work() && inner.personal.is_empty();
+        if cell.ranked() == 0 && (!takes_group || cell.free() < cell.min_weight) {
+            // Nothing it could take, and no group lists it: nothing to do.
+            return;
+        }
         let mut groups: Vec<_> = cell
             .queues
             .iter()
             .map(|&q| (q, reg.queue(q).inner.lock()))
             .collect();
-        while takes_group {
-            let free = cell.free();
-            let best = groups
-                .iter()
-                .enumerate()
-                .filter(|(_, (q, _))| reg.queue(*q).weight <= free)
-                .filter_map(|(i, (_, g))| g.waiting.peek().map(|(c, e)| (e.0, i, *c)))
-                .min();
-            let Some((entry, i, conversation)) = best else {
-                break;
-            };
-            let weight = reg.queue(groups[i].0).weight;
-            if cell.capacity.try_reserve(weight).is_none() {
-                break;
+        // Takes work while it fits; ends when nothing fits or a reservation fails.
+        if takes_group {
+            loop {
+                let free = cell.free();
+                let best = groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (q, _))| reg.queue(*q).weight <= free)
+                    .filter_map(|(i, (_, g))| g.waiting.peek().map(|(c, e)| (e.0, i, *c)))
+                    .min();
+                let Some((entry, i, conversation)) = best else {
+                    break;
+                };
+                let weight = reg.queue(groups[i].0).weight;
+                let Some(load) = cell.capacity.try_reserve(weight) else {
+                    break;
+                };
+                cell.record_load(load);
+                groups[i].1.remove(conversation);
+                cell.set_last_assigned(self.e.next_seq());
+                self.push_claim(Claim {
+                    conversation,
+                    agent,
+                    ticket: entry.ticket,
+                    via: AssignVia::Pull,
+                    weight,
+                    load,
+                });
             }
-            cell.record_load(cell.capacity.get().0);
-            groups[i].1.remove(conversation);
-            cell.set_last_assigned(self.e.next_seq());
-            self.push_claim(Claim {
-                conversation,
-                agent,
-                ticket: entry.ticket,
-                via: AssignVia::Pull,
-                weight,
-            });
         }
         let view = cell.view();
         let free = cell.free();
@@ -316,7 +332,7 @@ impl<'a> Ctx<'a> {
             let queue = reg.queue(*q);
             let rank = (takes_group && queue.weight <= free)
                 .then(|| self.e.policy.rank(&view, &queue.view()));
-            group.set_rank(agent, rank);
+            cell.rank_in(agent, group, rank);
         }
     }
 
@@ -366,7 +382,7 @@ impl<'a> Ctx<'a> {
         inner.inbox.push(record.id, Reverse(record.inbox_key()));
         drop(inner);
         cell.touch(self.at);
-        let (load, cap) = cell.capacity.get();
+        let (load, cap) = (claim.load, cell.capacity.get().1);
         debug_assert!(load <= cap);
         if matches!(claim.via, AssignVia::Sticky | AssignVia::KnownAgent) {
             e.stats.sticky_hit();

@@ -17,7 +17,6 @@ use crate::model::{
     SkillRequirement,
 };
 use crate::policy::RoutingPolicy;
-use dashmap::DashMap;
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
@@ -255,7 +254,7 @@ impl Engine {
                 group.declined.insert(*c, *a);
             }
         }
-        let conversations = DashMap::new();
+        let conversations = super::hash::IdDashMap::default();
         let n_queues = reg.queues.len();
         for r in snapshot.conversations {
             let agent_ok = |a: Option<u32>| a.is_none_or(|a| (a as usize) < n_agents);
@@ -279,7 +278,7 @@ impl Engine {
                 return Err(RestoreError::Corrupt("a conversation appears twice"));
             }
         }
-        let customers = DashMap::new();
+        let customers = super::hash::IdDashMap::default();
         for (id, c) in snapshot.customers {
             if c.last_agent.is_some_and(|(a, _)| a as usize >= n_agents) {
                 return Err(RestoreError::Corrupt(
@@ -300,7 +299,7 @@ impl Engine {
                     && cell.inner.lock().personal.is_empty()
                     && cell.free() >= q.weight;
                 if takes {
-                    group.set_rank(a, Some(policy.rank(&cell.view(), &q.view())));
+                    cell.rank_in(a, &mut group, Some(policy.rank(&cell.view(), &q.view())));
                 }
             }
         }

@@ -1,0 +1,467 @@
+//! The benchmark harness: replays a seeded, realistic mixed event stream
+//! through switchboard and through a naive baseline (one global lock, a scan
+//! over all agents per assignment) and prints one table.
+//!
+//! `cargo bench --bench harness` (full run), or
+//! `cargo bench --bench harness -- --quick` (a small run, about a minute).
+//! `SWITCHBOARD_SEED` changes the seed (default 42); `SWITCHBOARD_ONLY`
+//! picks one section.
+
+#[path = "baseline/mod.rs"]
+mod baseline;
+#[path = "common/workload.rs"]
+mod workload;
+
+use baseline::Baseline;
+use hdrhistogram::Histogram;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
+use std::time::Instant;
+use switchboard::policy::LeastLoaded;
+use switchboard::{AgentId, Command, Decision, Engine, EngineConfig, EngineError, Timestamp};
+use workload::{Event, Generator, Shape, Stream};
+
+/// Counts the bytes currently allocated, to report memory per conversation
+/// and per agent.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the
+// counter is a side effect that does not touch the memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // ORDERING: a statistic read between phases on one thread; Relaxed.
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
+        // SAFETY: same contract as our caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn live() -> isize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+/// A router under test.
+trait Router: Sync {
+    fn apply(&self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError>;
+}
+
+impl Router for Engine {
+    fn apply(&self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError> {
+        Engine::apply(self, at, command)
+    }
+}
+
+impl Router for Baseline {
+    fn apply(&self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError> {
+        Baseline::apply(self, at, command)
+    }
+}
+
+/// Who owns each conversation in the router under test, learnt from its
+/// decisions, so that agent replies go to the right agent. Shared between
+/// threads (a conversation of one stream may be assigned by another's event).
+struct Owners(Vec<AtomicU64>);
+
+impl Owners {
+    fn new(len: u64) -> Self {
+        Self((0..len).map(|_| AtomicU64::new(0)).collect())
+    }
+
+    fn learn(&self, decisions: &[Decision]) -> usize {
+        let mut assigned = 0;
+        for d in decisions {
+            if let Decision::Assigned {
+                conversation,
+                agent,
+                ..
+            }
+            | Decision::Offered {
+                conversation,
+                agent,
+                ..
+            } = d
+            {
+                // ORDERING: a hint for the driver only; Relaxed.
+                self.0[conversation.0 as usize].store(agent.0, Ordering::Relaxed);
+                assigned += 1;
+            }
+        }
+        assigned
+    }
+
+    fn command(&self, event: &Event) -> Command {
+        match event {
+            Event::Command(c) => c.clone(),
+            Event::AgentReply(c) => Command::AgentMessage {
+                conversation: *c,
+                agent: AgentId(self.0[c.0 as usize].load(Ordering::Relaxed)),
+            },
+            Event::AgentSeen(c) => Command::MarkSeen {
+                conversation: *c,
+                agent: AgentId(self.0[c.0 as usize].load(Ordering::Relaxed)),
+            },
+        }
+    }
+}
+
+fn engine() -> Engine {
+    Engine::new(EngineConfig::default(), Box::new(LeastLoaded)).expect("default config is valid")
+}
+
+fn setup<R: Router>(router: &R, owners: &Owners, setup: &[(Timestamp, Command)]) {
+    for (at, c) in setup {
+        let out = router.apply(*at, c.clone()).expect("setup command applies");
+        owners.learn(&out);
+    }
+}
+
+/// The result of one replay.
+#[derive(Default)]
+struct Replay {
+    secs: f64,
+    events: usize,
+    errors: usize,
+    assignments: usize,
+}
+
+impl Replay {
+    fn rate(&self) -> f64 {
+        self.events as f64 / self.secs
+    }
+
+    fn ns_per_event(&self) -> f64 {
+        self.secs * 1e9 / self.events as f64
+    }
+}
+
+/// Replays `events`; with a histogram, records each event's latency in ns.
+/// Commands are built (cloned) before the clock starts for each event.
+fn replay<R: Router>(
+    router: &R,
+    owners: &Owners,
+    events: &[(Timestamp, Event)],
+    mut hist: Option<&mut Histogram<u64>>,
+) -> Replay {
+    let mut r = Replay {
+        events: events.len(),
+        ..Replay::default()
+    };
+    let start = Instant::now();
+    for (at, ev) in events {
+        let command = owners.command(ev);
+        let result = match hist.as_deref_mut() {
+            Some(h) => {
+                let t = Instant::now();
+                let result = router.apply(*at, command);
+                h.saturating_record(t.elapsed().as_nanos() as u64);
+                result
+            }
+            None => router.apply(*at, command),
+        };
+        match result {
+            Ok(out) => r.assignments += owners.learn(&out),
+            Err(_) => r.errors += 1,
+        }
+    }
+    r.secs = start.elapsed().as_secs_f64();
+    r
+}
+
+struct Config {
+    quick: bool,
+    seed: u64,
+}
+
+fn stream(shape: Shape, events: usize) -> Stream {
+    Generator::new(shape).stream(events)
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick")
+        || std::env::var("SWITCHBOARD_BENCH_QUICK").is_ok_and(|v| v != "0");
+    let seed = std::env::var("SWITCHBOARD_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(42);
+    let cfg = Config { quick, seed };
+    println!(
+        "switchboard harness: {} run, seed {seed}",
+        if quick { "quick" } else { "full" }
+    );
+    // SWITCHBOARD_ONLY=mixed|assignment|scaling|threads runs one section
+    // (for profiling).
+    let only = std::env::var("SWITCHBOARD_ONLY").unwrap_or_default();
+    let run = |name: &str| only.is_empty() || only == name;
+    if run("mixed") {
+        mixed_main(&cfg);
+    }
+    if run("assignment") {
+        assignment(&cfg);
+    }
+    if run("scaling") {
+        scaling(&cfg);
+    }
+    if run("threads") {
+        threads(&cfg);
+    }
+    if only == "profile" {
+        // Switchboard alone on the headline stream, for perf/callgrind.
+        let s = stream(Shape::new(10_000, 100_000, seed), 300_000);
+        let owners = Owners::new(s.conv_end + 1);
+        let e = engine();
+        setup(&e, &owners, &s.setup);
+        let r = replay(&e, &owners, &s.events, None);
+        println!("profile: {:.0} events/s", r.rate());
+    }
+}
+
+/// The headline: 10k agents, 100k open conversations.
+fn mixed_main(cfg: &Config) {
+    let events = if cfg.quick { 200_000 } else { 1_000_000 };
+    let baseline_events = if cfg.quick { 50_000 } else { 200_000 };
+    let shape = Shape::new(10_000, 100_000, cfg.seed);
+    let agents = shape.agents as usize;
+    let s = stream(shape, events);
+    println!("\n## Mixed stream: 10k agents, 100k open conversations, {events} events");
+
+    // Memory: heap growth from agents, then from the open conversations.
+    let owners = Owners::new(s.conv_end + 1);
+    let h0 = live();
+    let e = engine();
+    setup(&e, &owners, &s.setup[..agents]);
+    let h1 = live();
+    setup(&e, &owners, &s.setup[agents..]);
+    let h2 = live();
+    let per_agent = (h1 - h0) as f64 / agents as f64;
+    let per_conv = (h2 - h1) as f64 / (s.setup.len() - agents) as f64;
+    let thr = replay(&e, &owners, &s.events, None);
+    let h3 = live();
+    let opened = s.conv_end as usize - 1 - (s.setup.len() - agents);
+    drop(e);
+
+    // Latency: a fresh engine, the same stream, each event timed.
+    let owners = Owners::new(s.conv_end + 1);
+    let e = engine();
+    setup(&e, &owners, &s.setup);
+    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("bounds");
+    let lat = replay(&e, &owners, &s.events, Some(&mut hist));
+    drop(e);
+
+    // Baseline: the same stream (a prefix: it is slow), the same setup.
+    let owners = Owners::new(s.conv_end + 1);
+    let b = Baseline::new(EngineConfig::default());
+    let t = Instant::now();
+    setup(&b, &owners, &s.setup);
+    let b_setup = t.elapsed().as_secs_f64();
+    let base = replay(&b, &owners, &s.events[..baseline_events], None);
+    drop(b);
+    let sb_prefix = {
+        let owners = Owners::new(s.conv_end + 1);
+        let e = engine();
+        setup(&e, &owners, &s.setup);
+        replay(&e, &owners, &s.events[..baseline_events], None)
+    };
+
+    println!("| measure | switchboard | baseline | ratio |");
+    println!("|---|---|---|---|");
+    println!(
+        "| mixed events/s, 1 thread (first {baseline_events} events, both) | {:.0} | {:.0} | {:.1}x |",
+        sb_prefix.rate(),
+        base.rate(),
+        sb_prefix.rate() / base.rate()
+    );
+    println!(
+        "| mixed events/s, 1 thread, all {events} events | {:.0} | | |",
+        thr.rate()
+    );
+    println!(
+        "| events/s with per-event timing on | {:.0} | | |",
+        lat.rate()
+    );
+    println!(
+        "| latency p50 / p99 / p99.9 / max (ns) | {} / {} / {} / {} | | |",
+        hist.value_at_quantile(0.5),
+        hist.value_at_quantile(0.99),
+        hist.value_at_quantile(0.999),
+        hist.max()
+    );
+    println!(
+        "| errors (stale replies etc.) / assignments | {} / {} | {} / {} | |",
+        thr.errors, thr.assignments, base.errors, base.assignments
+    );
+    println!("| bytes per agent | {per_agent:.0} | | |");
+    println!("| bytes per open conversation (setup) | {per_conv:.0} | | |");
+    println!(
+        "| bytes per conversation opened during the stream (resolved ones are kept) | {:.0} | | |",
+        (h3 - h2) as f64 / opened.max(1) as f64
+    );
+    println!("| baseline setup time (s) | | {b_setup:.2} | |");
+}
+
+/// Assignment decisions only: opens that find a free agent at once.
+fn assignment(cfg: &Config) {
+    println!("\n## Assignment decisions (open -> least-loaded eligible agent)");
+    println!("| agents | switchboard ns/assignment | baseline ns/assignment | ratio |");
+    println!("|---|---|---|---|");
+    for (agents, k) in [(10_000u32, 4_000usize), (100_000, 1_000)] {
+        let k = if cfg.quick { k / 4 } else { k };
+        let mut shape = Shape::new(agents, 2_000, cfg.seed + 1);
+        shape.returning_permille = 0;
+        let mut g = Generator::new(shape);
+        let setup_cmds = g.setup();
+        let mut pairs = Vec::with_capacity(k);
+        for i in 0..k {
+            let at = Timestamp(10_000 + i as u64);
+            let open = g.open_command();
+            let resolve = g.resolve_command().expect("open conversations");
+            pairs.push((at, open, resolve));
+        }
+        let conv_end = 2_000 + k as u64 + 2;
+        let time = |router: &dyn Fn(Timestamp, Command) -> Result<Vec<Decision>, EngineError>| {
+            let owners = Owners::new(conv_end + 1);
+            for (at, c) in &setup_cmds {
+                owners.learn(&router(*at, c.clone()).expect("setup"));
+            }
+            let mut ns = 0u128;
+            let mut assigned = 0;
+            for (at, open, resolve) in &pairs {
+                let open = open.clone();
+                let t = Instant::now();
+                let out = router(*at, open).expect("open");
+                ns += t.elapsed().as_nanos();
+                assigned += owners.learn(&out);
+                let _ = router(*at, resolve.clone());
+            }
+            (ns as f64 / k as f64, assigned)
+        };
+        let e = engine();
+        let (sb, sb_assigned) = time(&|at, c| e.apply(at, c));
+        let b = Baseline::new(EngineConfig::default());
+        let (base, b_assigned) = time(&|at, c| b.apply(at, c));
+        assert!(
+            sb_assigned >= k && b_assigned >= k,
+            "every open is assigned"
+        );
+        println!("| {agents} | {sb:.0} | {base:.0} | {:.0}x |", base / sb);
+    }
+}
+
+/// Cost per event as agents and open conversations grow.
+fn scaling(cfg: &Config) {
+    println!("\n## Scaling: switchboard ns per mixed event");
+    let events = if cfg.quick { 100_000 } else { 500_000 };
+    let run = |agents: u32, open: usize| {
+        let s = stream(Shape::new(agents, open, cfg.seed + 2), events);
+        let owners = Owners::new(s.conv_end + 1);
+        let e = engine();
+        setup(&e, &owners, &s.setup);
+        replay(&e, &owners, &s.events, None).ns_per_event()
+    };
+    println!("| agents | open conversations | ns/event | vs first row |");
+    println!("|---|---|---|---|");
+    let a = [(1_000u32, 10_000usize), (10_000, 10_000), (100_000, 10_000)];
+    let first = run(a[0].0, a[0].1);
+    println!("| {} | {} | {first:.0} | 1.00x |", a[0].0, a[0].1);
+    let mut last = 0.0;
+    for &(agents, open) in &a[1..] {
+        last = run(agents, open);
+        println!("| {agents} | {open} | {last:.0} | {:.2}x |", last / first);
+    }
+    let convs: &[usize] = if cfg.quick {
+        &[100_000]
+    } else {
+        &[100_000, 1_000_000]
+    };
+    for &open in convs {
+        let ns = run(100_000, open);
+        println!(
+            "| 100000 | {open} | {ns:.0} | {:.2}x vs 10k open |",
+            ns / last
+        );
+    }
+}
+
+/// One and two threads, on independent skill groups and on one group.
+fn threads(cfg: &Config) {
+    println!("\n## Threads (switchboard, shared Engine)");
+    let events = if cfg.quick { 100_000 } else { 500_000 };
+    let half = |part: u64, shared: bool| {
+        let mut s = Shape::new(5_000, 50_000, cfg.seed + 10 + part);
+        if shared {
+            s.agents = 10_000;
+        } else {
+            s.agent_base = 1 + part * 1_000_000;
+            s.skill_base = (part * 10) as u32;
+            s.skills = 10;
+        }
+        s.conv_base = 1 + part * 2_000_000;
+        s.customer_base = 1 + part * 1_000_000_000;
+        s
+    };
+    println!("| groups | 1 thread events/s | 2 threads events/s | speed-up |");
+    println!("|---|---|---|---|");
+    for shared in [false, true] {
+        let a = stream(half(0, shared), events);
+        let b = stream(half(1, shared), events);
+        let mut b_setup = b.setup.clone();
+        if shared {
+            b_setup.retain(|(_, c)| !matches!(c, Command::AddAgent(_)));
+        }
+        let len = b.conv_end + 1;
+        let prepare = || {
+            let owners = Owners::new(len);
+            let e = engine();
+            setup(&e, &owners, &a.setup);
+            setup(&e, &owners, &b_setup);
+            (e, owners)
+        };
+        let (e, owners) = prepare();
+        let t = Instant::now();
+        // One thread: the two streams interleaved, as one host would see them.
+        for (x, y) in a.events.iter().zip(&b.events) {
+            for (at, ev) in [x, y] {
+                if let Ok(out) = e.apply(*at, owners.command(ev)) {
+                    owners.learn(&out);
+                }
+            }
+        }
+        let one = (2 * events) as f64 / t.elapsed().as_secs_f64();
+        drop((e, owners));
+        let (e, owners) = prepare();
+        let t = Instant::now();
+        std::thread::scope(|scope| {
+            for s in [&a, &b] {
+                let (e, owners) = (&e, &owners);
+                scope.spawn(move || replay(e, owners, &s.events, None));
+            }
+        });
+        let two = (2 * events) as f64 / t.elapsed().as_secs_f64();
+        println!(
+            "| {} | {one:.0} | {two:.0} | {:.2}x |",
+            if shared {
+                "one shared group (10k agents, 20 skills)"
+            } else {
+                "independent (2 x 5k agents, 10 skills each)"
+            },
+            two / one
+        );
+    }
+}

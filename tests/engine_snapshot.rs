@@ -1,0 +1,96 @@
+//! Snapshots restore to an engine that makes the same decisions.
+mod common;
+use common::*;
+use switchboard::*;
+
+fn busy_engine() -> Engine {
+    let e = engine();
+    agent(&e, 1, &[(BILLING, 5)], 2);
+    agent(&e, 2, &[(BILLING, 7), (TECH, 3)], 3);
+    for c in 0..8u64 {
+        let skills: &[(u32, u8)] = if c % 2 == 0 {
+            &[(BILLING, 1)]
+        } else {
+            &[(TECH, 1)]
+        };
+        open(&e, ms(c), c, 100 + c % 3, skills);
+    }
+    e.apply(
+        ms(20),
+        Command::AgentMessage {
+            conversation: ConversationId(0),
+            agent: AgentId(owner(&e, 0).unwrap()),
+        },
+    )
+    .unwrap();
+    e.apply(
+        ms(21),
+        Command::Park {
+            conversation: ConversationId(0),
+        },
+    )
+    .unwrap();
+    e
+}
+
+fn script(e: &Engine) -> Vec<Vec<Decision>> {
+    let mut out = vec![resolve(e, ms(30), 2)];
+    out.push(
+        e.apply(
+            ms(31),
+            Command::CustomerMessage {
+                conversation: ConversationId(0),
+            },
+        )
+        .unwrap(),
+    );
+    out.push(open(e, ms(32), 50, 101, &[(BILLING, 2)]));
+    out.push(
+        e.apply(
+            ms(33),
+            Command::SetAgentStatus {
+                agent: AgentId(1),
+                status: AgentStatus::Offline,
+            },
+        )
+        .unwrap(),
+    );
+    out.push(e.apply(ms(900), Command::Tick).unwrap());
+    out
+}
+
+#[test]
+fn restored_engine_makes_the_same_decisions() {
+    let original = busy_engine();
+    let json = original.snapshot().to_json();
+    let restored =
+        Engine::restore(Snapshot::from_json(&json).unwrap(), boxed("least_loaded")).unwrap();
+    assert_eq!(restored.snapshot(), original.snapshot());
+    assert_eq!(script(&restored), script(&original));
+    assert_eq!(restored.snapshot(), original.snapshot());
+    audited(&restored);
+}
+
+#[test]
+fn restore_refuses_another_policy_and_corrupt_data() {
+    let e = busy_engine();
+    let snap = e.snapshot();
+    assert!(matches!(
+        Engine::restore(snap.clone(), boxed("round_robin")),
+        Err(RestoreError::PolicyMismatch { .. })
+    ));
+    // Corrupt: point a conversation at an agent that does not exist.
+    let json = snap.to_json().replacen(
+        "{\"Parked\":{\"agent\":0}}",
+        "{\"Parked\":{\"agent\":99}}",
+        1,
+    );
+    assert_ne!(json, snap.to_json());
+    let corrupt = Snapshot::from_json(&json).unwrap();
+    assert!(Engine::restore(corrupt, boxed("least_loaded")).is_err());
+    // Corrupt: an agent's load no longer matches its threads.
+    let json = snap.to_json().replacen("\"held\":250", "\"held\":0", 1);
+    assert_ne!(json, snap.to_json());
+    let corrupt = Snapshot::from_json(&json).unwrap();
+    assert!(Engine::restore(corrupt, boxed("least_loaded")).is_err());
+}
