@@ -80,7 +80,12 @@ fn level(u: &mut Unstructured<'_>) -> Result<u8> {
 fn requirements(u: &mut Unstructured<'_>) -> Result<Vec<SkillRequirement>> {
     let n = u.int_in_range(0..=2)?;
     (0..n)
-        .map(|_| Ok(SkillRequirement::new(u.int_in_range(1..=SKILLS)?, level(u)?)))
+        .map(|_| {
+            Ok(SkillRequirement::new(
+                u.int_in_range(1..=SKILLS)?,
+                level(u)?,
+            ))
+        })
         .collect()
 }
 
@@ -98,14 +103,21 @@ fn channel(u: &mut Unstructured<'_>) -> Result<Channel> {
 }
 
 fn status(u: &mut Unstructured<'_>) -> Result<AgentStatus> {
-    Ok(
-        [AgentStatus::Online, AgentStatus::Away, AgentStatus::Offline, AgentStatus::Draining]
-            [u.int_in_range(0..=3)?],
-    )
+    Ok([
+        AgentStatus::Online,
+        AgentStatus::Away,
+        AgentStatus::Offline,
+        AgentStatus::Draining,
+    ][u.int_in_range(0..=3)?])
 }
 
 fn priority(u: &mut Unstructured<'_>) -> Result<Priority> {
-    Ok([Priority::Low, Priority::Normal, Priority::High, Priority::Urgent][u.int_in_range(0..=3)?])
+    Ok([
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ][u.int_in_range(0..=3)?])
 }
 
 /// One command over the small id space.
@@ -136,7 +148,11 @@ pub fn decode_command(u: &mut Unstructured<'_>) -> Result<Command> {
         3 | 4 => Command::OpenConversation {
             conversation: conversation(u)?,
             customer: CustomerId(u.int_in_range(1..=CUSTOMERS)?),
-            tier: if u.arbitrary()? { Tier::Vip } else { Tier::Standard },
+            tier: if u.arbitrary()? {
+                Tier::Vip
+            } else {
+                Tier::Standard
+            },
             channel: channel(u)?,
             skills: requirements(u)?,
             priority: priority(u)?,
@@ -144,8 +160,16 @@ pub fn decode_command(u: &mut Unstructured<'_>) -> Result<Command> {
         },
         5 => Command::Escalate {
             conversation: conversation(u)?,
-            skills: if u.arbitrary()? { Some(requirements(u)?) } else { None },
-            priority: if u.arbitrary()? { Some(priority(u)?) } else { None },
+            skills: if u.arbitrary()? {
+                Some(requirements(u)?)
+            } else {
+                None
+            },
+            priority: if u.arbitrary()? {
+                Some(priority(u)?)
+            } else {
+                None
+            },
         },
         6 => Command::CustomerMessage {
             conversation: conversation(u)?,
@@ -274,7 +298,11 @@ pub fn sample_engine(offers: bool, name: &str) -> Engine {
         at = at + Duration::from_secs(10);
         let _ = engine.apply(at, command);
     };
-    run(Command::AddAgent(AgentSpec::new(1, vec![SkillLevel::new(1, 8)], 2)));
+    run(Command::AddAgent(AgentSpec::new(
+        1,
+        vec![SkillLevel::new(1, 8)],
+        2,
+    )));
     run(Command::AddAgent(AgentSpec::new(
         2,
         vec![SkillLevel::new(1, 5), SkillLevel::new(2, 3)],
@@ -403,7 +431,9 @@ pub fn run_snapshot_decode(data: &[u8]) {
     };
     let name = snapshot.policy().to_owned();
     let Some(p) = by_name(&name) else {
-        assert!(Engine::restore(snapshot, policy("least_loaded")).is_err() || name == "least_loaded");
+        assert!(
+            Engine::restore(snapshot, policy("least_loaded")).is_err() || name == "least_loaded"
+        );
         return;
     };
     let Ok(engine) = Engine::restore(snapshot, p) else {
