@@ -230,11 +230,14 @@ impl Engine {
                 });
             }
         }
-        let timers: HashSet<(ConversationId, TimerKind, u32)> = self
+        // With their due time: a timer armed for the right generation but
+        // the wrong time (a corrupt snapshot) would fire an alert early or
+        // late.
+        let timers: HashSet<(ConversationId, TimerKind, u32, u64)> = self
             .timers
             .all()
             .into_iter()
-            .map(|t| (t.conversation, t.kind, t.generation))
+            .map(|t| (t.conversation, t.kind, t.generation, t.at.0))
             .collect();
         let mut report = AuditReport {
             agents: reg.agents.len(),
@@ -290,18 +293,29 @@ impl Engine {
                     recount[agent as usize].0 += held.0;
                 }
             }
-            if let (Some(deadline), Some(start)) =
-                (record.response_deadline(&self.config), record.sla_start)
-            {
+            // A parked thread still without a first response keeps its
+            // alerts: it resumes with the same SLA generation, so they must
+            // still be pending (a snapshot missing them is corrupt).
+            let parked_waiting =
+                record.first_response_at.is_none() && matches!(record.state, State::Parked { .. });
+            let deadline = record.response_deadline(&self.config).or_else(|| {
+                parked_waiting
+                    .then_some(record.sla_start)
+                    .flatten()
+                    .map(|start| start + self.config.response_target)
+            });
+            if let (Some(deadline), Some(start)) = (deadline, record.sla_start) {
                 let warn_at = start + self.config.warn_after();
-                let armed = |kind| timers.contains(&(record.id, kind, record.sla_gen));
-                if now < warn_at && !armed(TimerKind::SlaWarning) {
+                let armed = |kind, at: crate::model::Timestamp| {
+                    timers.contains(&(record.id, kind, record.sla_gen, at.0))
+                };
+                if now < warn_at && !armed(TimerKind::SlaWarning, warn_at) {
                     return Err(AuditViolation::MissingAlert {
                         conversation: record.id,
                         kind: "warning",
                     });
                 }
-                if now < deadline && !armed(TimerKind::SlaBreach) {
+                if now < deadline && !armed(TimerKind::SlaBreach, deadline) {
                     return Err(AuditViolation::MissingAlert {
                         conversation: record.id,
                         kind: "breach",

@@ -168,4 +168,38 @@ mod loom_tests {
             assert_eq!(load, Capacity::units(u32::from(took)));
         });
     }
+
+    /// Three threads: two reserve and the main thread releases a unit held
+    /// from before, on a cap of 2 already half used. Covers every order of
+    /// two CAS reservations and a release on one word (including a
+    /// reservation that fails, retries after the release and succeeds):
+    /// the load never passes the cap and ends equal to what was reserved
+    /// minus what was released.
+    #[test]
+    fn two_reservations_and_a_release_in_three_threads() {
+        loom::model(|| {
+            let cell = Arc::new(CapacityCell::new(Capacity::units(1), Capacity::units(2)));
+            let takers: Vec<_> = (0..2)
+                .map(|_| {
+                    let cell = cell.clone();
+                    thread::spawn(move || {
+                        let won = cell.try_reserve(Capacity::units(1)).is_some();
+                        let (load, cap) = cell.get();
+                        assert!(load <= cap);
+                        won
+                    })
+                })
+                .collect();
+            cell.release(Capacity::units(1));
+            let won = takers
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .filter(|w| *w)
+                .count() as u32;
+            assert!(won >= 1, "with one unit always free, a reservation wins");
+            let (load, cap) = cell.get();
+            assert!(load <= cap);
+            assert_eq!(load, Capacity::units(won));
+        });
+    }
 }

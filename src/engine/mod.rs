@@ -121,20 +121,23 @@ impl Engine {
     /// Applies `command` at host time `at` and returns the decisions it
     /// caused, in order. On error nothing changed.
     pub fn apply(&self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError> {
-        let decisions = if let Command::AddAgent(spec) = command {
-            self.add_agent(at, spec)?
-        } else {
-            let queue = self.queue_for(&command)?;
-            let registry = self.registry.read();
-            let mut ctx = Ctx::new(self, &registry, at);
-            ctx.run(command, queue)?;
-            ctx.drain();
-            ctx.out
-        };
+        // The clock moves only for an accepted command: a refused one
+        // changes nothing, not even the time the engine has seen.
         // ORDERING: the clock only feeds audits of timer coverage; Relaxed.
-        // Advanced only on success: a refused command changes nothing.
+        if let Command::AddAgent(spec) = command {
+            let decisions = self.add_agent(at, spec)?;
+            self.clock.fetch_max(at.0, Ordering::Relaxed);
+            return Ok(decisions);
+        }
+        let queue = self.queue_for(&command)?;
+        let registry = self.registry.read();
+        let mut ctx = Ctx::new(self, &registry, at);
+        ctx.run(command, queue)?;
+        ctx.drain();
+        // Still under the registry's read lock, so an audit never sees the
+        // effects of this command (timers fired) with an older clock.
         self.clock.fetch_max(at.0, Ordering::Relaxed);
-        Ok(decisions)
+        Ok(ctx.out)
     }
 
     /// For commands that route to a skill group, validates the skills and

@@ -145,6 +145,19 @@ impl<'a> Ctx<'a> {
         until: Option<Timestamp>,
     ) {
         debug_assert_eq!(record.held, Capacity::ZERO, "queued work holds no capacity");
+        let cell = self.reg.agent(agent);
+        let mut inner = cell.inner.lock();
+        // The caller checked the status without this lock; check it again
+        // under it. Going offline sets the status and lists the threads to
+        // evict under this lock, so either this push comes first and is
+        // evicted, or it sees Offline here and the thread goes to its group
+        // instead of waiting for an agent who left.
+        if cell.status() == AgentStatus::Offline {
+            drop(inner);
+            self.sticky_miss(record, crate::StickyMissReason::AgentOffline);
+            self.enqueue_group(record, None);
+            return;
+        }
         record.ticket = record.ticket.wrapping_add(1);
         record.state = State::Queued {
             for_agent: Some(agent),
@@ -155,15 +168,6 @@ impl<'a> Ctx<'a> {
             ticket: record.ticket,
             weight: self.e.config.weight(record.channel),
         };
-        let cell = self.reg.agent(agent);
-        let mut inner = cell.inner.lock();
-        // Checked under the agent's lock, which going offline also takes: an
-        // agent who left never gets a thread to wait for them.
-        if cell.status() == AgentStatus::Offline {
-            drop(inner);
-            self.sticky_miss(record, crate::StickyMissReason::AgentOffline);
-            return self.enqueue_group(record, None);
-        }
         inner.personal.push(record.id, Reverse(key));
         drop(inner);
         if let Some(until) = until {
@@ -483,7 +487,8 @@ impl<'a> Ctx<'a> {
                     .lock()
                     .personal
                     .remove(&record.id);
-                // The agent may take group work again.
+                // Work waiting for an agent personally keeps them out of
+                // their groups; once it is gone they may take group work.
                 self.settle_later(agent);
                 None
             }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every fuzz target in fuzz/ for MINUTES minutes each (default 5).
+#
+#   ci/fuzz.sh 10        # 10 minutes per target
+#
+# New inputs go to fuzz/target/corpus-work/<target>/ (not committed); the
+# committed seeds in fuzz/corpus/<target>/ are read, never written. A crash
+# stops the script with a non-zero status and leaves the input in
+# fuzz/artifacts/<target>/; replay it with
+#   cd fuzz && cargo +nightly fuzz run -O <target> artifacts/<target>/<file>
+set -euo pipefail
+minutes=${1:-5}
+cd "$(dirname "$0")/../fuzz"
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked
+fi
+cargo +nightly fuzz build -O
+mkdir -p target/logs
+for target in $(cargo +nightly fuzz list); do
+    work="target/corpus-work/$target"
+    mkdir -p "$work" "corpus/$target"
+    echo "== fuzz $target for ${minutes} min"
+    status=0
+    cargo +nightly fuzz run -O "$target" "$work" "corpus/$target" -- \
+        -max_total_time=$((minutes * 60)) -max_len=4096 -print_final_stats=1 \
+        >"target/logs/$target.log" 2>&1 || status=$?
+    grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss)' "target/logs/$target.log" || true
+    if [ "$status" -ne 0 ]; then
+        grep -m1 -A20 'panicked' "target/logs/$target.log" || tail -40 "target/logs/$target.log"
+        echo "fuzz target $target FAILED (log: fuzz/target/logs/$target.log)"
+        exit "$status"
+    fi
+done
+echo "fuzz: all targets ran ${minutes} min without a finding"

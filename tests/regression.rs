@@ -1,0 +1,292 @@
+//! Regression tests: each pins one bug the reliability tools found (see
+//! RELIABILITY.md), named for the bug, with the tool that found it.
+
+use switchboard::{
+    AgentSpec, Channel, Command, ConversationId, CustomerId, Duration, Engine, EngineConfig,
+    EngineError, Priority, ResolveReason, SkillRequirement, Tier, Timestamp, TransferTarget,
+};
+
+fn engine() -> Engine {
+    Engine::new(
+        EngineConfig::default(),
+        Box::new(switchboard::policy::LeastLoaded),
+    )
+    .expect("default config is valid")
+}
+
+fn open(conversation: u64, customer: u64, channel: Channel, start_in_bot: bool) -> Command {
+    Command::OpenConversation {
+        conversation: ConversationId(conversation),
+        customer: CustomerId(customer),
+        tier: Tier::Standard,
+        channel,
+        skills: vec![],
+        priority: Priority::Normal,
+        start_in_bot,
+    }
+}
+
+/// Found by `fuzz/commands` (first minute): `Engine::apply` advanced the
+/// engine's clock before validating the command, so a refused command
+/// changed the snapshot (and the time the audit checks alerts against).
+#[test]
+fn refused_command_advanced_the_clock() {
+    let e = engine();
+    let before = e.snapshot();
+    let err = e
+        .apply(
+            Timestamp(68_400_000),
+            Command::DeclineOffer {
+                conversation: ConversationId(1),
+                agent: 1.into(),
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(err, EngineError::UnknownAgent(_)));
+    assert_eq!(e.snapshot(), before, "a refused command changed the state");
+    // A refused AddAgent (duplicate) must not move it either.
+    e.apply(
+        Timestamp(10),
+        Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+    )
+    .unwrap();
+    let before = e.snapshot();
+    e.apply(
+        Timestamp(99_000),
+        Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+    )
+    .unwrap_err();
+    assert_eq!(e.snapshot(), before);
+}
+
+/// Found by `fuzz/commands`: an `Escalate` or `Transfer` naming skills
+/// created the skill group's queue before the handler refused the
+/// transition, so the refused command left a new (empty) group behind and a
+/// journal replay of accepted commands would number later groups
+/// differently.
+#[test]
+fn refused_escalate_or_transfer_created_a_skill_group() {
+    let e = engine();
+    let t = Timestamp(1_000);
+    e.apply(t, open(8, 2, Channel::Email, false)).unwrap();
+    e.apply(t, open(9, 3, Channel::Sms, false)).unwrap();
+    e.apply(
+        t,
+        Command::Resolve {
+            conversation: ConversationId(9),
+            reason: ResolveReason::Abandoned,
+        },
+    )
+    .unwrap();
+    let before = e.snapshot();
+    let escalate = e.apply(
+        Timestamp(1_380_000),
+        Command::Escalate {
+            conversation: ConversationId(8),
+            skills: Some(vec![SkillRequirement::new(2, 10)]),
+            priority: None,
+        },
+    );
+    assert!(matches!(
+        escalate,
+        Err(EngineError::InvalidTransition { .. })
+    ));
+    let transfer = e.apply(
+        Timestamp(1_400_000),
+        Command::Transfer {
+            conversation: ConversationId(9),
+            to: TransferTarget::Skills(vec![SkillRequirement::new(3, 1)]),
+        },
+    );
+    assert!(matches!(
+        transfer,
+        Err(EngineError::InvalidTransition { .. })
+    ));
+    assert_eq!(e.snapshot(), before, "a refused command created a group");
+    e.audit().unwrap();
+}
+
+/// Found by `fuzz/snapshot_decode` (a restored sample engine, then a tick):
+/// removing a conversation from an agent's own queue (known-agent wait
+/// timing out, or a resolve or transfer of the waiting thread) did not
+/// settle the agent. Work waiting for them personally keeps an agent out of
+/// their groups, so with it gone they stayed out of the free-agent index
+/// while group work waited and they had room (audit: StaleIndex /
+/// NotWorkConserving).
+#[test]
+fn known_agent_wait_timeout_left_agent_out_of_group_index() {
+    let e = engine();
+    let mut at = Timestamp(0);
+    let mut step = |command: Command| {
+        at = at + Duration::from_secs(1);
+        let out = e.apply(at, command).unwrap();
+        e.audit().unwrap();
+        out
+    };
+    step(Command::AddAgent(AgentSpec::new(2, vec![], 1)));
+    // Customer 1 meets agent 2, so agent 2 becomes their known agent.
+    step(open(10, 1, Channel::WhatsApp, false));
+    step(Command::Resolve {
+        conversation: ConversationId(10),
+        reason: ResolveReason::Solved,
+    });
+    // An email (half a unit) fills half of agent 2's cap.
+    step(open(11, 2, Channel::Email, false));
+    // Customer 1 returns on WhatsApp (a full unit): waits for agent 2.
+    step(open(12, 1, Channel::WhatsApp, false));
+    // Another email arrives; agent 2 is reserved for customer 1, so it queues.
+    step(open(13, 3, Channel::Email, false));
+    // The known-agent wait (2 minutes) runs out: customer 1 falls back to the
+    // group, and agent 2, with half a unit free, must take the queued email.
+    let out = e
+        .apply(at + Duration::from_mins(3), Command::Tick)
+        .expect("tick");
+    e.audit()
+        .expect("agent 2 must be back in the free-agent index");
+    let info = e.agent(2.into()).unwrap();
+    assert!(
+        info.active.contains(&ConversationId(13)),
+        "queued email was not assigned: {out:?}"
+    );
+}
+
+/// Found by `tests/stress_engine.rs` (mid-run audit: "agent#5 is offline but
+/// still has conversation#33716"): a transfer to an agent, or a returning
+/// customer waiting for their known agent, checked the agent's status
+/// without the agent's lock and then queued the thread for them. An agent
+/// going offline in between had already listed what to evict, so the thread
+/// stayed queued for an offline agent. The race window is a few
+/// instructions wide, so this test is probabilistic: one thread bounces a
+/// thread between two full agents' own queues while another toggles one of
+/// them offline and online, and the main thread audits between commands.
+#[test]
+fn transfer_racing_agent_offline_left_thread_with_offline_agent() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let e = Arc::new(engine());
+    let t = Timestamp(1_000);
+    for (agent, conversation) in [(1, 1), (2, 3)] {
+        e.apply(t, Command::AddAgent(AgentSpec::new(agent, vec![], 1)))
+            .unwrap();
+        e.apply(t, open(conversation, conversation, Channel::Sms, false))
+            .unwrap();
+    }
+    // Both agents are full; conversation 2 waits in the group queue.
+    e.apply(t, open(2, 2, Channel::Sms, false)).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let bouncer = {
+        let (e, stop) = (e.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                for agent in [1u64, 2] {
+                    let _ = e.apply(
+                        t,
+                        Command::Transfer {
+                            conversation: ConversationId(2),
+                            to: TransferTarget::Agent(agent.into()),
+                        },
+                    );
+                }
+            }
+        })
+    };
+    let toggler = {
+        let (e, stop) = (e.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                for status in [
+                    switchboard::AgentStatus::Offline,
+                    switchboard::AgentStatus::Online,
+                ] {
+                    e.apply(
+                        t,
+                        Command::SetAgentStatus {
+                            agent: 1.into(),
+                            status,
+                        },
+                    )
+                    .unwrap();
+                }
+            }
+        })
+    };
+    let started = std::time::Instant::now();
+    let mut failure = None;
+    while started.elapsed() < std::time::Duration::from_millis(1_500) {
+        if let Err(v) = e.audit() {
+            failure = Some(v);
+            break;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    bouncer.join().unwrap();
+    toggler.join().unwrap();
+    if let Some(v) = failure {
+        panic!("{v}");
+    }
+    e.audit().unwrap();
+}
+
+/// Found by `fuzz/snapshot_decode` (a mutated timer time, then a tick): the
+/// audit, and so `Engine::restore`, checked that an SLA alert timer was
+/// armed for the right conversation and generation but not for the right
+/// time, so a corrupt snapshot restored into an engine that raised a
+/// warning before it was due and then had no alert pending.
+#[test]
+fn restore_accepted_sla_timer_with_wrong_time() {
+    let e = engine();
+    e.apply(Timestamp(1_000), open(4, 1, Channel::Sms, false))
+        .unwrap();
+    let mut value = serde_json::to_value(e.snapshot()).unwrap();
+    let timers = value["timers"].as_array_mut().unwrap();
+    assert!(!timers.is_empty(), "a queued conversation arms its alerts");
+    for t in timers.iter_mut() {
+        t["at"] = serde_json::json!(5);
+    }
+    let snapshot = switchboard::engine::Snapshot::from_json(&value.to_string()).unwrap();
+    let restored = Engine::restore(snapshot, Box::new(switchboard::policy::LeastLoaded));
+    assert!(
+        matches!(
+            restored,
+            Err(switchboard::engine::RestoreError::Inconsistent(_))
+        ),
+        "a snapshot with mistimed alerts restored: {:?}",
+        restored.map(|_| ())
+    );
+}
+
+/// Found by `fuzz/snapshot_decode` (a snapshot missing the SLA warning of a
+/// parked thread, then the customer writes): the audit did not check the
+/// alerts of parked threads still without a first response, although they
+/// resume with the same SLA generation, so restore accepted the snapshot and
+/// the resumed thread had no warning pending.
+#[test]
+fn restore_accepted_parked_thread_without_alert_timers() {
+    let e = engine();
+    e.apply(
+        Timestamp(0),
+        Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+    )
+    .unwrap();
+    e.apply(Timestamp(1_000), open(1, 1, Channel::Sms, false))
+        .unwrap();
+    e.apply(
+        Timestamp(2_000),
+        Command::Park {
+            conversation: ConversationId(1),
+        },
+    )
+    .unwrap();
+    e.audit().unwrap();
+    let mut value = serde_json::to_value(e.snapshot()).unwrap();
+    value["timers"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|t| t["kind"] != "SlaWarning");
+    let snapshot = switchboard::engine::Snapshot::from_json(&value.to_string()).unwrap();
+    let restored = Engine::restore(snapshot, Box::new(switchboard::policy::LeastLoaded));
+    assert!(
+        restored.is_err(),
+        "a parked thread without its pending alert restored"
+    );
+}
