@@ -471,3 +471,19 @@ impl SnapshotClock for Engine {
             .unwrap_or(0)
     }
 }
+
+/// The `scenario` target: bytes into `Scenario::from_json`. Either a typed
+/// error whose message names something, or a scenario that validates and
+/// round-trips through JSON unchanged.
+pub fn run_scenario(data: &[u8]) {
+    use switchboard::sim::Scenario;
+    let text = String::from_utf8_lossy(data);
+    match Scenario::from_json(&text) {
+        Err(error) => assert!(!error.to_string().is_empty()),
+        Ok(scenario) => {
+            let json = serde_json::to_string(&scenario).expect("a valid scenario serialises");
+            let again = Scenario::from_json(&json).expect("a serialised scenario parses");
+            assert_eq!(again, scenario, "scenario changed in a JSON round trip");
+        }
+    }
+}
