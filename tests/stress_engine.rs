@@ -229,10 +229,7 @@ fn check_causes(command: &Command, decisions: &[Decision]) {
                     matches!(command, Command::Park { .. }) && target == Some(*conversation)
                 }
             }
-            // The reported pair is checked apart (see `torn_reports`): under
-            // concurrency the load is read at the reservation and the cap at
-            // the hand-over, so the pair can be torn without any cap broken
-            // (the high-water check below is the real cap check).
+            // The reported pair is checked apart (see `torn_reports`).
             Decision::Assigned { .. } | Decision::Offered { .. } => true,
             _ => true,
         };
@@ -393,6 +390,15 @@ fn hammer(offers: bool, policy: &str) {
         + report.parked
         + report.resolved;
     assert_eq!(counted, states, "audit counts differ from the opened ids");
+    // Regression: decisions once reported the load of the reservation with
+    // the cap read later, at hand-over, so a concurrent cap change could show
+    // load > cap in a trace although no cap was broken. Both now come from
+    // the same atomic update.
+    assert_eq!(
+        s.torn_reports.load(Ordering::SeqCst),
+        0,
+        "a decision reported a load above its cap"
+    );
     let applied = s.applied.load(Ordering::SeqCst);
     let refused = s.refused.load(Ordering::SeqCst);
     println!(

@@ -14,6 +14,13 @@ pub(crate) struct CapacityCell {
     word: AtomicU64,
 }
 
+/// The agent's load and cap right after a reservation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Reserved {
+    pub load: Capacity,
+    pub cap: Capacity,
+}
+
 fn pack(load: u32, cap: u32) -> u64 {
     (u64::from(cap) << 32) | u64::from(load)
 }
@@ -39,8 +46,9 @@ impl CapacityCell {
     }
 
     /// Adds `amount` to the load if the result stays within the cap. Returns
-    /// the load after, or `None` (and changes nothing) when it would not fit.
-    pub(crate) fn try_reserve(&self, amount: Capacity) -> Option<Capacity> {
+    /// the load and cap right after (one consistent pair, from the same
+    /// atomic update), or `None` (and changes nothing) when it would not fit.
+    pub(crate) fn try_reserve(&self, amount: Capacity) -> Option<Reserved> {
         // ORDERING: AcqRel on success orders this reservation after every
         // earlier one and before every later one on the same word; the
         // failure load is Acquire so the retry sees the newest pair.
@@ -51,7 +59,13 @@ impl CapacityCell {
                 (after <= cap).then(|| pack(after, cap))
             })
             .ok()
-            .map(|before| Capacity(unpack(before).0 + amount.0))
+            .map(|before| {
+                let (load, cap) = unpack(before);
+                Reserved {
+                    load: Capacity(load + amount.0),
+                    cap: Capacity(cap),
+                }
+            })
     }
 
     /// Whether `amount` fits now (a hint; only `try_reserve` decides).
@@ -98,11 +112,14 @@ mod tests {
     fn reservation_stops_at_the_cap() {
         let cell = CapacityCell::new(Capacity::ZERO, Capacity::units(2));
         assert_eq!(
-            cell.try_reserve(Capacity::units(1)),
+            cell.try_reserve(Capacity::units(1)).map(|r| r.load),
             Some(Capacity::units(1))
         );
-        assert_eq!(cell.try_reserve(Capacity(500)), Some(Capacity(1500)));
-        assert_eq!(cell.try_reserve(Capacity::units(1)), None);
+        assert_eq!(
+            cell.try_reserve(Capacity(500)).map(|r| r.load),
+            Some(Capacity(1500))
+        );
+        assert_eq!(cell.try_reserve(Capacity::units(1)).map(|r| r.load), None);
         assert_eq!(cell.get(), (Capacity(1500), Capacity::units(2)));
         assert_eq!(cell.release(Capacity(500)), Capacity::units(1));
     }

@@ -117,11 +117,11 @@ impl<'a> Ctx<'a> {
                 self.enqueue_group(record, None);
             }
             AgentStatus::Online if cell.capacity.free_for(weight) => {
-                let Some(load) = cell.capacity.try_reserve(weight) else {
+                let Some(reserved) = cell.capacity.try_reserve(weight) else {
                     let until = self.at + e.config.sticky_wait;
                     return self.enqueue_personal(record, agent, PERSONAL_KNOWN, Some(until));
                 };
-                cell.record_load(load);
+                cell.record_load(reserved.load);
                 cell.set_last_assigned(e.next_seq());
                 record.ticket = record.ticket.wrapping_add(1);
                 record.state = State::Queued { for_agent: None };
@@ -131,7 +131,7 @@ impl<'a> Ctx<'a> {
                     ticket: record.ticket,
                     via: AssignVia::Sticky,
                     weight,
-                    load,
+                    reserved,
                 });
             }
             AgentStatus::Online | AgentStatus::Away => {
@@ -225,7 +225,8 @@ impl<'a> Ctx<'a> {
         let cell = self.reg.agent(agent);
         let weight = self.e.config.weight(record.channel);
         let extra = Capacity(weight.0 - record.held.0);
-        if let Some(load) = cell.capacity.try_reserve(extra) {
+        if let Some(reserved) = cell.capacity.try_reserve(extra) {
+            let (load, cap) = (reserved.load, reserved.cap);
             cell.record_load(load);
             let mut inner = cell.inner.lock();
             inner.parked.remove(&record.id);
@@ -233,7 +234,6 @@ impl<'a> Ctx<'a> {
             record.state = State::Assigned { agent };
             inner.inbox.push(record.id, Reverse(record.inbox_key()));
             drop(inner);
-            let cap = cell.capacity.get().1;
             self.e.stats.assigned();
             self.e.remember_agent(record.customer, agent, self.at);
             self.emit(Decision::Assigned {

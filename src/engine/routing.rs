@@ -15,6 +15,7 @@
 //! agent's queues in ascending order (or one queue). Timers and customers
 //! are leaves. A command never holds two conversations at once.
 
+use super::capacity::Reserved;
 use super::queue::{GroupQueue, QueueEntry};
 use super::record::{Record, State};
 use super::registry::{AgentIdx, PersonalKey, QueueIdx, Registry, PERSONAL_KNOWN, PERSONAL_OWN};
@@ -35,9 +36,10 @@ pub(crate) struct Claim {
     pub ticket: u32,
     pub via: AssignVia,
     pub weight: Capacity,
-    /// The agent's load right after this reservation: what the decision
-    /// reports, so a trace replays every cap check exactly.
-    pub load: Capacity,
+    /// The agent's load and cap right after this reservation (one atomic
+    /// pair): what the decision reports, so a trace replays every cap check
+    /// exactly.
+    pub reserved: Reserved,
 }
 
 /// One command in progress: the decisions so far and the follow-up work
@@ -187,7 +189,7 @@ impl<'a> Ctx<'a> {
         let weight = self.reg.queue(queue).weight;
         while let Some((&conversation, &Reverse(entry))) = group.waiting.peek() {
             let declined = group.declined.get(&conversation).copied();
-            let Some((agent, load)) = self.take_agent(queue, group, weight, declined) else {
+            let Some((agent, reserved)) = self.take_agent(queue, group, weight, declined) else {
                 return;
             };
             group.remove(conversation);
@@ -203,7 +205,7 @@ impl<'a> Ctx<'a> {
                 ticket: entry.ticket,
                 via: AssignVia::Policy,
                 weight,
-                load,
+                reserved,
             });
         }
     }
@@ -227,7 +229,7 @@ impl<'a> Ctx<'a> {
         group: &mut GroupQueue,
         weight: Capacity,
         declined: Option<AgentIdx>,
-    ) -> Option<(AgentIdx, Capacity)> {
+    ) -> Option<(AgentIdx, Reserved)> {
         let view = self.reg.queue(queue).view();
         let mut decliner_fits = false;
         let mut chosen = None;
@@ -257,8 +259,8 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             match cell.capacity.try_reserve(weight) {
-                Some(load) => {
-                    chosen = Some((agent, load));
+                Some(reserved) => {
+                    chosen = Some((agent, reserved));
                     break;
                 }
                 None => cell.rank_in(agent, group, None),
@@ -271,10 +273,10 @@ impl<'a> Ctx<'a> {
                 .agent(agent)
                 .capacity
                 .try_reserve(weight)
-                .map(|load| (agent, load));
+                .map(|reserved| (agent, reserved));
         }
-        if let Some((agent, load)) = chosen {
-            self.reg.agent(agent).record_load(load);
+        if let Some((agent, reserved)) = chosen {
+            self.reg.agent(agent).record_load(reserved.load);
         }
         chosen
     }
@@ -292,10 +294,10 @@ impl<'a> Ctx<'a> {
                 if key.class == PERSONAL_KNOWN && !status.accepts_work() {
                     break;
                 }
-                let Some(load) = cell.capacity.try_reserve(key.weight) else {
+                let Some(reserved) = cell.capacity.try_reserve(key.weight) else {
                     break;
                 };
-                cell.record_load(load);
+                cell.record_load(reserved.load);
                 inner.personal.pop();
                 let via = if key.class == PERSONAL_OWN {
                     AssignVia::Resumed
@@ -309,7 +311,7 @@ impl<'a> Ctx<'a> {
                     ticket: key.ticket,
                     via,
                     weight: key.weight,
-                    load,
+                    reserved,
                 });
             }
         }
@@ -337,10 +339,10 @@ impl<'a> Ctx<'a> {
                     break;
                 };
                 let weight = reg.queue(groups[i].0).weight;
-                let Some(load) = cell.capacity.try_reserve(weight) else {
+                let Some(reserved) = cell.capacity.try_reserve(weight) else {
                     break;
                 };
-                cell.record_load(load);
+                cell.record_load(reserved.load);
                 groups[i].1.remove(conversation);
                 cell.set_last_assigned(self.e.next_seq());
                 self.push_claim(Claim {
@@ -349,7 +351,7 @@ impl<'a> Ctx<'a> {
                     ticket: entry.ticket,
                     via: AssignVia::Pull,
                     weight,
-                    load,
+                    reserved,
                 });
             }
         }
@@ -409,7 +411,7 @@ impl<'a> Ctx<'a> {
         inner.inbox.push(record.id, Reverse(record.inbox_key()));
         drop(inner);
         cell.touch(self.at);
-        let (load, cap) = (claim.load, cell.capacity.get().1);
+        let Reserved { load, cap } = claim.reserved;
         debug_assert!(load <= cap);
         if matches!(claim.via, AssignVia::Sticky | AssignVia::KnownAgent) {
             e.stats.sticky_hit();
