@@ -11,17 +11,24 @@
 set -euo pipefail
 minutes=${1:-5}
 cd "$(dirname "$0")/../fuzz"
-if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+# cargo-fuzz needs nightly features; without a nightly toolchain, stable
+# runs it with RUSTC_BOOTSTRAP=1.
+if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    fuzz() { cargo +nightly fuzz "$@"; }
+else
+    fuzz() { RUSTC_BOOTSTRAP=1 cargo fuzz "$@"; }
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
-cargo +nightly fuzz build -O
+fuzz build -O
 mkdir -p target/logs
-for target in $(cargo +nightly fuzz list); do
+for target in $(fuzz list); do
     work="target/corpus-work/$target"
     mkdir -p "$work" "corpus/$target"
     echo "== fuzz $target for ${minutes} min"
     status=0
-    cargo +nightly fuzz run -O "$target" "$work" "corpus/$target" -- \
+    fuzz run -O "$target" "$work" "corpus/$target" -- \
         -max_total_time=$((minutes * 60)) -max_len=4096 -print_final_stats=1 \
         >"target/logs/$target.log" 2>&1 || status=$?
     grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss)' "target/logs/$target.log" || true
