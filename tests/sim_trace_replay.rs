@@ -222,11 +222,10 @@ impl Replay {
             "requeued" | "transferred" => self.set_held(conversation.unwrap(), None),
             // A parked thread whose customer writes while its agent cannot
             // take it back waits for that agent; the engine gives its parked
-            // weight back meanwhile. The decision carries no load; the
-            // simulator asks the engine for the line's load instead.
+            // weight back meanwhile, and the decision carries the load after.
             "waiting_for_agent" => {
                 self.set_held(conversation.unwrap(), None);
-                self.reported.insert(u(&d["agent"]), u(&line["load"]));
+                self.reported.insert(u(&d["agent"]), u(&d["load"]));
             }
             "released" => {
                 self.set_held(conversation.unwrap(), None);

@@ -50,6 +50,11 @@ pub enum Decision {
         /// When it falls back to anyone (`None`: it waits for this agent
         /// only, as a parked thread or a transfer does).
         until: Option<Timestamp>,
+        /// The agent's load now (a parked thread that starts waiting has
+        /// given back its parked weight).
+        load: Capacity,
+        /// The agent's cap.
+        cap: Capacity,
     },
     /// The conversation was given to an agent.
     Assigned {

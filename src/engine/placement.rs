@@ -93,10 +93,13 @@ impl Ctx<'_> {
         if let Some(until) = until {
             self.arm(until, TimerKind::StickyWait, record, record.ticket);
         }
+        let (load, cap) = cell.capacity.get();
         self.emit(Decision::WaitingForAgent {
             conversation: record.id,
-            agent: self.reg.agent(agent).id,
+            agent: cell.id,
             until,
+            load,
+            cap,
         });
         self.settle_later(agent);
     }

@@ -33,11 +33,16 @@ impl Run<'_> {
             self.mirror(d);
             self.collector.decision(at, d);
             if traced.is_some() {
-                if let Decision::WaitingForAgent { agent, .. } = *d {
+                if let Decision::WaitingForAgent {
+                    agent, load, cap, ..
+                } = *d
+                {
                     // A parked thread that starts waiting gives its parked
-                    // weight back, but the decision carries no load: ask the
-                    // engine, so the trace's load stays exact.
-                    self.refresh_load(agent);
+                    // weight back; the decision carries the load after.
+                    if let Some(a) = self.agents.get_mut(agent.0 as usize) {
+                        a.load = load;
+                        a.cap = cap;
+                    }
                 }
                 let cx = self.context(d.conversation(), decision_agent(d));
                 self.contexts.push(cx);
@@ -63,16 +68,6 @@ impl Run<'_> {
             result?;
         }
         Ok(())
-    }
-
-    fn refresh_load(&mut self, agent: AgentId) {
-        if let (Some(info), Some(a)) = (
-            self.engine.agent(agent),
-            self.agents.get_mut(agent.0 as usize),
-        ) {
-            a.load = info.load;
-            a.cap = info.cap;
-        }
     }
 
     fn context(&self, conversation: Option<ConversationId>, agent: Option<AgentId>) -> LineContext {
