@@ -290,3 +290,55 @@ fn restore_accepted_parked_thread_without_alert_timers() {
         "a parked thread without its pending alert restored"
     );
 }
+
+/// Bug (found by the `commands` fuzzer in CI after free-agent indexes became
+/// lazy): a snapshot did not record index entries that lag (an agent listed
+/// in one group although a later assignment in another group filled them).
+/// Restore rebuilt exact entries, so after an offer timed out the restored
+/// engine queued the conversation where the original offered it at once.
+#[test]
+fn restore_kept_lagging_free_agent_entries() {
+    let config = EngineConfig {
+        offer_timeout: Some(Duration::from_secs(30)),
+        ..EngineConfig::default()
+    };
+    let engine = Engine::new(
+        config,
+        switchboard::policy::by_name("least_loaded").unwrap(),
+    )
+    .unwrap();
+    engine
+        .apply(
+            Timestamp(0),
+            Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+        )
+        .unwrap();
+    for (id, channel) in [(1, Channel::Sms), (2, Channel::WhatsApp)] {
+        engine
+            .apply(
+                Timestamp(1_000 * id),
+                Command::OpenConversation {
+                    conversation: ConversationId(id),
+                    customer: CustomerId(id),
+                    tier: Tier::Standard,
+                    channel,
+                    skills: vec![],
+                    priority: Priority::Normal,
+                    start_in_bot: false,
+                },
+            )
+            .unwrap();
+    }
+    let restored = Engine::restore(
+        switchboard::Snapshot::from_json(&engine.snapshot().to_json()).unwrap(),
+        switchboard::policy::by_name("least_loaded").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(restored.snapshot(), engine.snapshot());
+    let at = Timestamp(60_000);
+    assert_eq!(
+        restored.apply(at, Command::Tick).unwrap(),
+        engine.apply(at, Command::Tick).unwrap()
+    );
+    assert_eq!(restored.snapshot(), engine.snapshot());
+}

@@ -16,7 +16,7 @@ use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, CustomerId, SkillLevel,
     SkillRequirement,
 };
-use crate::policy::RoutingPolicy;
+use crate::policy::{Rank, RoutingPolicy};
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
@@ -65,6 +65,10 @@ struct QueueSnapshot {
     skills: Vec<SkillRequirement>,
     waiting: Vec<(ConversationId, QueueEntry)>,
     declined: Vec<(ConversationId, u32)>,
+    /// The free-agent index as it stands (entries may lag on the worse
+    /// side; restoring them as they are keeps every later decision equal).
+    #[serde(default)]
+    available: Vec<(u32, Rank)>,
 }
 
 /// Why a snapshot could not be restored.
@@ -139,11 +143,13 @@ impl Engine {
                 waiting.sort_unstable();
                 let mut declined: Vec<_> = group.declined.iter().map(|(c, a)| (*c, *a)).collect();
                 declined.sort_unstable();
+                let available = group.available.iter().map(|(r, a)| (*a, *r)).collect();
                 QueueSnapshot {
                     channel: q.key.channel,
                     skills: q.key.skills.clone(),
                     waiting,
                     declined,
+                    available,
                 }
             })
             .collect();
@@ -291,16 +297,20 @@ impl Engine {
         for t in snapshot.timers {
             timers.arm(t);
         }
-        for q in &reg.queues {
+        for (q, snap) in reg.queues.iter().zip(&snapshot.queues) {
             let mut group = q.inner.lock();
-            for &a in &q.members {
-                let cell = reg.agent(a);
-                let takes = cell.status().accepts_work()
-                    && cell.inner.lock().personal.is_empty()
-                    && cell.free() >= q.weight;
-                if takes {
-                    cell.rank_in(a, &mut group, Some(policy.rank(&cell.view(), &q.view())));
+            for &(a, rank) in &snap.available {
+                if q.members.binary_search(&a).is_err() {
+                    return Err(RestoreError::Corrupt(
+                        "a free-agent index lists a non-member",
+                    ));
                 }
+                if group.rank_of.contains_key(&a) {
+                    return Err(RestoreError::Corrupt(
+                        "a free-agent index lists an agent twice",
+                    ));
+                }
+                reg.agent(a).rank_in(a, &mut group, Some(rank));
             }
         }
         let engine = Engine {
