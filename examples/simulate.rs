@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use switchboard::policy;
-use switchboard::sim::{Comparison, Progress, Scenario, Simulation};
+use switchboard::sim::{Comparison, FaultConfig, Progress, Scenario, Simulation};
 
 /// Simulate a messaging contact-centre day through the switchboard engine.
 #[derive(Parser, Debug)]
@@ -49,6 +49,11 @@ struct Args {
     /// scenario file) and exit.
     #[arg(long)]
     print_scenario: bool,
+    /// Inject faults between the day and the engine (duplicated, late and
+    /// out-of-order commands, agents dropping, clock jumps), audit after
+    /// every command, and print what was injected and any violation.
+    #[arg(long)]
+    faults: bool,
 }
 
 fn main() -> ExitCode {
@@ -124,6 +129,9 @@ fn single(args: &Args, scenario: Scenario) -> Result<(), Failure> {
         let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         sim = sim.with_trace(Box::new(BufWriter::new(file)));
     }
+    if args.faults {
+        sim = sim.with_faults(FaultConfig::default());
+    }
     let started = Instant::now();
     let outcome = sim.run(policy)?;
     let wall = started.elapsed();
@@ -137,6 +145,12 @@ fn single(args: &Args, scenario: Scenario) -> Result<(), Failure> {
         outcome.report.engine_commands,
         outcome.report.engine_commands as f64 / wall.as_secs_f64().max(1e-9),
     );
+    if let Some(faults) = &outcome.faults {
+        println!("fault injection (seed {})\n{faults}", args.seed);
+        if faults.violations > 0 {
+            return Err("invariant violations under fault injection".into());
+        }
+    }
     if let Some(path) = &args.report {
         write(path, &outcome.report.to_json())?;
     }

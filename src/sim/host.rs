@@ -4,16 +4,98 @@
 //! the trace. The mirror is read from decisions only; it never decides.
 
 use super::error::SimError;
+use super::faults::Faults;
 use super::runner::Run;
 use super::trace::{decision_agent, decision_load, LineContext};
 use crate::engine::{Command, Decision};
-use crate::model::{AgentId, ConversationId, Timestamp};
+use crate::model::{AgentId, AgentStatus, ConversationId, Timestamp};
 
 impl Run<'_> {
     /// Applies one command now, mirrors its decisions, feeds the KPIs and
-    /// the trace.
+    /// the trace. With faults on, the command goes through the fault layer.
     pub(super) fn apply(&mut self, command: Command) -> Result<(), SimError> {
-        let at = Timestamp(self.now);
+        match self.faults.take() {
+            None => self.deliver(Timestamp(self.now), command),
+            Some(mut faults) => {
+                let result = self.apply_faulty(&mut faults, command);
+                self.faults = Some(faults);
+                result
+            }
+        }
+    }
+
+    /// The fault layer: may deliver the command late or twice, drop an
+    /// agent or jump the clock after it. A refusal is counted, not fatal
+    /// (a duplicate or a reply to a thread that moved is expected to be
+    /// refused); the audit runs after every delivery.
+    fn apply_faulty(&mut self, faults: &mut Faults, command: Command) -> Result<(), SimError> {
+        let config = faults.config.clone();
+        let mut at = self.now;
+        // Ticks are the host's own clock, not world events: never late.
+        let is_tick = matches!(command, Command::Tick);
+        if faults.rng.chance(config.late) && config.late_max_ms > 0 && !is_tick {
+            faults.injected("late");
+            at = at.saturating_sub(1 + faults.rng.next_u64() % config.late_max_ms);
+        }
+        let twice = faults.rng.chance(config.duplicate);
+        let agent = match command {
+            Command::AgentMessage { agent, .. } => Some(agent),
+            _ => None,
+        };
+        self.deliver_counted(faults, Timestamp(at), command.clone())?;
+        if twice {
+            faults.injected("duplicate");
+            self.deliver_counted(faults, Timestamp(at), command)?;
+        }
+        if faults.rng.chance(config.agent_drop) {
+            let online: Vec<AgentId> = (0..self.agents.len())
+                .filter(|&i| self.agents[i].status == AgentStatus::Online)
+                .map(|i| AgentId(i as u64))
+                .collect();
+            let pick = agent.or_else(|| {
+                (!online.is_empty()).then(|| online[faults.rng.next_u64() as usize % online.len()])
+            });
+            if let Some(agent) = pick.filter(|a| online.contains(a)) {
+                faults.injected("agent_drop");
+                for status in [AgentStatus::Offline, AgentStatus::Online] {
+                    let drop = Command::SetAgentStatus { agent, status };
+                    self.deliver_counted(faults, Timestamp(self.now), drop)?;
+                }
+            }
+        }
+        if faults.rng.chance(config.clock_jump) && config.jump_max_ms > 0 {
+            faults.injected("clock_jump");
+            let ahead = self.now + 1 + faults.rng.next_u64() % config.jump_max_ms;
+            self.deliver_counted(faults, Timestamp(ahead), Command::Tick)?;
+        }
+        Ok(())
+    }
+
+    fn deliver_counted(
+        &mut self,
+        faults: &mut Faults,
+        at: Timestamp,
+        command: Command,
+    ) -> Result<(), SimError> {
+        let name = command.name();
+        match self.deliver(at, command) {
+            Err(SimError::Engine { .. }) => faults.refused(name),
+            other => other?,
+        }
+        faults.report.audits += 1;
+        if let Err(v) = self.engine.audit() {
+            faults.report.violations += 1;
+            faults
+                .report
+                .first_violation
+                .get_or_insert_with(|| format!("t={}ms after {name}: {v}", at.0));
+        }
+        Ok(())
+    }
+
+    /// Applies one command at `at`, mirrors its decisions, feeds the KPIs
+    /// and the trace.
+    fn deliver(&mut self, at: Timestamp, command: Command) -> Result<(), SimError> {
         let name = command.name();
         let customer_message = matches!(command, Command::CustomerMessage { .. });
         let agent_message = matches!(command, Command::AgentMessage { .. });

@@ -43,6 +43,7 @@ mod compare;
 mod defaults;
 mod error;
 mod events;
+mod faults;
 mod host;
 pub mod metrics;
 mod people;
@@ -60,6 +61,7 @@ mod workload;
 
 pub use compare::compare;
 pub use error::{ScenarioError, SimError};
+pub use faults::{FaultConfig, FaultReport};
 pub use report::{Comparison, Report};
 pub use rng::SimRng;
 pub use scenario::{

@@ -10,6 +10,7 @@
 
 use super::error::SimError;
 use super::events::{Event, EventQueue};
+use super::faults::{FaultConfig, Faults};
 use super::metrics::Collector;
 use super::report::Report;
 use super::scenario::Scenario;
@@ -57,6 +58,8 @@ pub(super) struct Run<'a> {
     pub(super) events: u64,
     pub(super) now: u64,
     pub(super) contexts: Vec<LineContext>,
+    /// The fault layer, when faults are injected.
+    pub(super) faults: Option<Faults>,
 }
 
 /// Options a [`Simulation`](super::Simulation) passes to its run.
@@ -65,6 +68,7 @@ pub(super) struct RunOptions {
     pub(super) progress: Option<Box<dyn FnMut(Progress)>>,
     pub(super) audit_every: u64,
     pub(super) tick_ms: u64,
+    pub(super) faults: Option<FaultConfig>,
 }
 
 impl<'a> Run<'a> {
@@ -104,6 +108,7 @@ impl<'a> Run<'a> {
             events: 0,
             now: 0,
             contexts: Vec::new(),
+            faults: opts.faults.map(|config| Faults::new(config, seed)),
         }
     }
 }
@@ -259,6 +264,7 @@ impl Run<'_> {
             report,
             engine_stats: self.engine.stats(),
             events: self.events,
+            faults: self.faults.map(|f| f.report),
         })
     }
 }

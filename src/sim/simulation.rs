@@ -2,6 +2,7 @@
 //! and options) and what a run returns.
 
 use super::error::SimError;
+use super::faults::{FaultConfig, FaultReport};
 use super::report::Report;
 use super::runner::{Run, RunOptions};
 use super::scenario::Scenario;
@@ -31,6 +32,8 @@ pub struct SimOutcome {
     pub engine_stats: EngineStats,
     /// Simulator events processed (arrivals, messages, roster changes...).
     pub events: u64,
+    /// What the fault layer injected and found, when faults were on.
+    pub faults: Option<FaultReport>,
 }
 
 /// One simulation: a scenario, a seed and options. See [`Simulation::run`].
@@ -41,6 +44,7 @@ pub struct Simulation {
     progress: Option<Box<dyn FnMut(Progress)>>,
     audit_every: u64,
     tick_ms: u64,
+    faults: Option<FaultConfig>,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -62,6 +66,7 @@ impl Simulation {
             trace: None,
             progress: None,
             audit_every: 0,
+            faults: None,
             tick_ms: 0,
         }
     }
@@ -99,6 +104,17 @@ impl Simulation {
         self
     }
 
+    /// Injects faults between the simulated world and the engine (see
+    /// [`FaultConfig`]): duplicated, late and out-of-order commands, agents
+    /// dropping mid-conversation, clock jumps, from a stream seeded by the
+    /// run's seed. Refused commands are counted instead of ending the run,
+    /// and the audit runs after every command; the outcome's `faults` says
+    /// what was injected and how many invariants broke (must be zero).
+    pub fn with_faults(mut self, config: FaultConfig) -> Self {
+        self.faults = Some(config);
+        self
+    }
+
     /// The scenario.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
@@ -116,6 +132,7 @@ impl Simulation {
             progress: self.progress,
             audit_every: self.audit_every,
             tick_ms: self.tick_ms,
+            faults: self.faults,
         };
         let mut run = Run::new(&self.scenario, self.seed, engine, &workload, opts);
         run.start(&workload)?;
