@@ -128,7 +128,7 @@ impl Engine {
         // ORDERING: the clock only feeds audits of timer coverage; Relaxed.
         if let Command::AddAgent(spec) = command {
             let decisions = self.add_agent(at, spec)?;
-            self.clock.fetch_max(at.0, Ordering::Relaxed);
+            self.advance_clock(at);
             return Ok(decisions);
         }
         let queue = self.queue_for(&command)?;
@@ -138,7 +138,7 @@ impl Engine {
         ctx.drain();
         // Still under the registry's read lock, so an audit never sees the
         // effects of this command (timers fired) with an older clock.
-        self.clock.fetch_max(at.0, Ordering::Relaxed);
+        self.advance_clock(at);
         Ok(ctx.out)
     }
 
@@ -225,6 +225,15 @@ impl Engine {
         }
         drop(group);
         idx
+    }
+
+    /// Moves the engine's clock forward to `at`. The read first keeps the
+    /// cache line shared between threads when time has not advanced.
+    fn advance_clock(&self, at: Timestamp) {
+        // ORDERING: the clock only feeds audits of timer coverage; Relaxed.
+        if at.0 > self.clock.load(Ordering::Relaxed) {
+            self.clock.fetch_max(at.0, Ordering::Relaxed);
+        }
     }
 
     pub(crate) fn next_seq(&self) -> u64 {
