@@ -342,3 +342,36 @@ fn restore_kept_lagging_free_agent_entries() {
     );
     assert_eq!(restored.snapshot(), engine.snapshot());
 }
+
+/// Bug (found by the `snapshot_decode` fuzzer): timestamps past `i64::MAX`
+/// wrapped to negative rank keys (`last_activity as i64`), so a later
+/// activity ranked an agent *better* under `longest_idle`, breaking the
+/// monotone-rank contract the lazy free-agent index relies on; the audit
+/// reported a stale index. Rank keys now saturate.
+#[test]
+fn huge_timestamps_wrapped_rank_keys() {
+    let engine = Engine::new(
+        EngineConfig::default(),
+        switchboard::policy::by_name("longest_idle").unwrap(),
+    )
+    .unwrap();
+    engine
+        .apply(
+            Timestamp(0),
+            Command::AddAgent(AgentSpec::new(1, vec![], 4)),
+        )
+        .unwrap();
+    let late = Timestamp(i64::MAX as u64 + 10);
+    engine.apply(late, open(1, 1, Channel::Sms, false)).unwrap();
+    engine.audit().unwrap();
+    engine
+        .apply(
+            late,
+            Command::AgentMessage {
+                conversation: ConversationId(1),
+                agent: switchboard::AgentId(1),
+            },
+        )
+        .unwrap();
+    engine.audit().unwrap();
+}

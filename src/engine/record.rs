@@ -99,9 +99,12 @@ impl Record {
     /// waiting time, so a lower class overtakes a higher one after waiting
     /// `class_head_start` longer per class (the starvation bound).
     pub(crate) fn wait_key(&self, config: &EngineConfig) -> WaitKey {
-        let head_start = config.class_head_start.0 as i64 * i64::from(self.priority.rank());
+        // Saturating, so that absurd timestamps or head starts cannot wrap
+        // and reorder the line.
+        let head_start = i128::from(config.class_head_start.0) * i128::from(self.priority.rank());
+        let effective = i128::from(self.waiting_since.0) - head_start;
         WaitKey {
-            effective: self.waiting_since.0 as i64 - head_start,
+            effective: effective.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64,
             seq: self.seq,
         }
     }

@@ -18,7 +18,7 @@ impl RoutingPolicy for BestSkillMatch {
         Rank::new([
             -i64::from(queue.skill_score(agent)),
             i64::from(agent.load_permille()),
-            agent.last_assigned_seq as i64,
+            agent.assignment_key(),
         ])
     }
 

@@ -19,10 +19,6 @@ impl RoutingPolicy for LeastLoaded {
     }
 
     fn rank(&self, agent: &AgentView<'_>, _queue: &QueueView<'_>) -> Rank {
-        Rank::new([
-            i64::from(agent.load_permille()),
-            agent.last_assigned_seq as i64,
-            0,
-        ])
+        Rank::new([i64::from(agent.load_permille()), agent.assignment_key(), 0])
     }
 }

@@ -14,10 +14,6 @@ impl RoutingPolicy for LongestIdle {
     }
 
     fn rank(&self, agent: &AgentView<'_>, _queue: &QueueView<'_>) -> Rank {
-        Rank::new([
-            agent.last_activity.0 as i64,
-            i64::from(agent.load_permille()),
-            0,
-        ])
+        Rank::new([agent.activity_key(), i64::from(agent.load_permille()), 0])
     }
 }

@@ -89,6 +89,18 @@ impl AgentView<'_> {
         (u64::from(self.load.0) * 1000 / u64::from(self.cap.0)) as u32
     }
 
+    /// `last_activity` as a rank key: monotone over every `u64` timestamp
+    /// (saturates instead of wrapping past `i64::MAX`).
+    pub fn activity_key(&self) -> i64 {
+        i64::try_from(self.last_activity.0).unwrap_or(i64::MAX)
+    }
+
+    /// `last_assigned_seq` as a rank key, saturating like
+    /// [`AgentView::activity_key`].
+    pub fn assignment_key(&self) -> i64 {
+        i64::try_from(self.last_assigned_seq).unwrap_or(i64::MAX)
+    }
+
     /// The agent's level in `skill`, or 0 when they lack it.
     pub fn level(&self, skill: crate::model::SkillId) -> u8 {
         self.skills

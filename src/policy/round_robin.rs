@@ -15,6 +15,6 @@ impl RoutingPolicy for RoundRobin {
     }
 
     fn rank(&self, agent: &AgentView<'_>, _queue: &QueueView<'_>) -> Rank {
-        Rank::new([agent.last_assigned_seq as i64, 0, 0])
+        Rank::new([agent.assignment_key(), 0, 0])
     }
 }

@@ -141,8 +141,9 @@ pub fn work_conservation(trace: &Trace) -> Vec<Violation> {
 /// The place of a conversation in a waiting line, counting aging: the
 /// start of its wait minus its class's head start.
 fn aged_key(trace: &Trace, c: &ConversationInfo) -> i64 {
-    let head_start = trace.config.class_head_start.0 as i64;
-    c.waiting_since.0 as i64 - head_start * i64::from(c.priority.rank())
+    let head_start = i128::from(trace.config.class_head_start.0);
+    let effective = i128::from(c.waiting_since.0) - head_start * i128::from(c.priority.rank());
+    effective.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 /// Order within a class and the starvation bound. For each conversation
