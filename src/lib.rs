@@ -35,6 +35,20 @@
 //! no interleaving of threads can exceed it. [`Engine::audit`] recounts every
 //! invariant; [`Engine::snapshot`] and [`Engine::restore`] persist the state.
 //!
+//! ## Modules
+//!
+//! * [`model`]: ids, time, capacity, channels, skills, agents, customers,
+//!   conversations (plain data).
+//! * [`engine`]: the [`Engine`], its commands, decisions, errors, audit and
+//!   snapshots.
+//! * [`policy`]: the [`policy::RoutingPolicy`] trait and the built-ins.
+//! * [`sim`]: a deterministic simulated contact-centre day that drives the
+//!   engine through its public API and reports the KPIs (also with your own
+//!   policy, and with fault injection).
+//! * [`persist`]: an append-only checksummed journal, atomic snapshots and
+//!   recovery, with the durability mode of your choice.
+//! * `testing` (feature `testing`): proptest strategies and fairness checks.
+//!
 //! Bring your own policy: implement [`policy::RoutingPolicy`]; with the
 //! cargo feature `testing`, `switchboard::testing` property-tests it against
 //! the fairness rules (work conservation, order within a class, the
