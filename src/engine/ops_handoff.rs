@@ -1,7 +1,7 @@
 //! Hand-offs between agents: transfers and offers.
 
 use super::ops_agent::Unzip3;
-use super::record::State;
+use super::record::{Record, State};
 use super::registry::{QueueIdx, PERSONAL_OWN};
 use super::routing::Ctx;
 use super::{Decision, EngineError, RequeueReason};
@@ -18,18 +18,10 @@ impl Ctx<'_> {
         if matches!(record.state, State::Bot | State::Resolved { .. }) {
             return Err(self.invalid(&record, "transfer"));
         }
-        let (from, load, cap) = self.detach(&mut record).unzip3();
-        record.queue = queue;
-        record.sticky_agent = None;
-        if from.is_some() {
+        if self.detach_for_transfer(&mut record) {
             self.e.stats.requeued();
         }
-        self.emit(Decision::Transferred {
-            conversation,
-            from: from.map(|a| self.reg.id(a)),
-            load,
-            cap,
-        });
+        record.queue = queue;
         self.enqueue_group(&mut record, None);
         Ok(())
     }
@@ -71,16 +63,23 @@ impl Ctx<'_> {
                 cap,
             });
         }
-        let (from, load, cap) = self.detach(&mut record).unzip3();
+        self.detach_for_transfer(&mut record);
+        self.enqueue_personal(&mut record, idx, PERSONAL_OWN, None);
+        Ok(())
+    }
+
+    /// Takes a thread out of its place for a transfer (giving back the
+    /// capacity it held) and says so. Returns whether it left an agent.
+    fn detach_for_transfer(&mut self, record: &mut Record) -> bool {
+        let (from, load, cap) = self.detach(record).unzip3();
         record.sticky_agent = None;
         self.emit(Decision::Transferred {
-            conversation,
+            conversation: record.id,
             from: from.map(|a| self.reg.id(a)),
             load,
             cap,
         });
-        self.enqueue_personal(&mut record, idx, PERSONAL_OWN, None);
-        Ok(())
+        from.is_some()
     }
 
     pub(super) fn accept(
