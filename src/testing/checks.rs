@@ -39,7 +39,8 @@
 //! # Ok::<(), switchboard::testing::CheckError>(())
 //! ```
 
-use super::fairness::{load_balance, queue_order, skill_match, work_conservation, Measures};
+use super::fairness::{load_balance, queue_order, skill_match, work_conservation};
+use super::measures::Measures;
 use super::run::{run, RunError, Trace};
 use super::scenario::Scenario;
 use super::strategies;

@@ -43,6 +43,7 @@
 
 pub mod checks;
 pub mod fairness;
+mod measures;
 mod run;
 mod scenario;
 pub mod strategies;
@@ -53,7 +54,7 @@ pub use checks::{
     check_starvation_bound, check_work_conserving, Check, CheckConfig, CheckError, CheckReport,
     Counterexample,
 };
-pub use fairness::Measures;
+pub use measures::Measures;
 pub use run::{run, Observation, RunError, Trace, TraceEntry};
 pub use scenario::{AgentPlan, Scenario, Step, SKILLS, STEP_GAP_MS};
 pub use violation::Violation;
