@@ -122,7 +122,7 @@ fn priority(u: &mut Unstructured<'_>) -> Result<Priority> {
 
 /// One command over the small id space.
 pub fn decode_command(u: &mut Unstructured<'_>) -> Result<Command> {
-    let kind: u8 = u.int_in_range(0..=15)?;
+    let kind: u8 = u.int_in_range(0..=16)?;
     Ok(match kind {
         0 => Command::AddAgent(AgentSpec {
             id: agent(u)?,
@@ -213,6 +213,9 @@ pub fn decode_command(u: &mut Unstructured<'_>) -> Result<Command> {
         14 => Command::DeclineOffer {
             conversation: conversation(u)?,
             agent: agent(u)?,
+        },
+        15 => Command::Purge {
+            resolved_before: Timestamp(u.arbitrary()?),
         },
         _ => Command::Tick,
     })

@@ -4,7 +4,7 @@
 
 use crate::model::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
-    ResolveReason, SkillRequirement, Tier,
+    ResolveReason, SkillRequirement, Tier, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -124,6 +124,16 @@ pub enum Command {
     /// Let time pass: fire SLA warnings and breaches, offer timeouts,
     /// known-agent wait timeouts and automatic parking due by now.
     Tick,
+    /// Forget conversations resolved before `resolved_before`, so that a
+    /// long-running engine's memory stays bounded by its retention window.
+    /// Customers keep their last agent (stickiness survives). A purged id
+    /// is unknown afterwards and could be opened again: hosts that never
+    /// reuse ids lose nothing. Maintenance, not routing: it visits every
+    /// conversation once, so run it rarely (say, nightly).
+    Purge {
+        /// Conversations resolved strictly before this instant are forgotten.
+        resolved_before: Timestamp,
+    },
 }
 
 /// Where a transfer goes.
@@ -157,6 +167,7 @@ impl Command {
             Command::AcceptOffer { .. } => "accept_offer",
             Command::DeclineOffer { .. } => "decline_offer",
             Command::Tick => "tick",
+            Command::Purge { .. } => "purge",
         }
     }
 }

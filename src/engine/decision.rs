@@ -211,6 +211,11 @@ pub enum Decision {
         /// When the target will be missed.
         deadline: Timestamp,
     },
+    /// Resolved conversations were forgotten ([`Command::Purge`](crate::Command::Purge)).
+    Purged {
+        /// How many.
+        conversations: u64,
+    },
     /// The first-response target was missed.
     SlaBreach {
         /// The conversation.
@@ -269,7 +274,10 @@ impl Decision {
     pub fn conversation(&self) -> Option<ConversationId> {
         use Decision::*;
         match self {
-            AgentAdded { .. } | AgentStatusChanged { .. } | CapacityChanged { .. } => None,
+            AgentAdded { .. }
+            | AgentStatusChanged { .. }
+            | CapacityChanged { .. }
+            | Purged { .. } => None,
             Queued { conversation }
             | WaitingForAgent { conversation, .. }
             | Assigned { conversation, .. }
@@ -316,6 +324,7 @@ impl Decision {
             Transferred { .. } => "transferred",
             SlaWarning { .. } => "sla_warning",
             SlaBreach { .. } => "sla_breach",
+            Purged { .. } => "purged",
         }
     }
 }

@@ -337,7 +337,28 @@ impl Ctx<'_> {
                 self.tick();
                 Ok(())
             }
+            Command::Purge { resolved_before } => {
+                self.purge(resolved_before);
+                Ok(())
+            }
         }
+    }
+
+    /// Forgets conversations resolved before `before` (see
+    /// [`Command::Purge`]). A resolved conversation sits in no queue, inbox
+    /// or timer that matters (its timers are void), so removing it breaks
+    /// no invariant.
+    fn purge(&mut self, before: Timestamp) {
+        let mut purged = 0u64;
+        self.e.conversations.retain(|_, r| {
+            let old = matches!(r.state, record::State::Resolved { .. })
+                && r.resolved_at.is_some_and(|at| at < before);
+            purged += u64::from(old);
+            !old
+        });
+        self.emit(Decision::Purged {
+            conversations: purged,
+        });
     }
 
     pub(crate) fn agent_idx(&self, agent: AgentId) -> Result<AgentIdx, EngineError> {

@@ -45,6 +45,7 @@ impl Ctx<'_> {
             seq: e.next_seq(),
             held: Capacity::ZERO,
             sticky_agent: None,
+            resolved_at: None,
         };
         let mut record = match e.conversations.entry(open.conversation) {
             Entry::Occupied(_) => {

@@ -222,6 +222,7 @@ impl<'a> Ctx<'a> {
         }
         let (agent, load, cap) = self.detach(&mut record).unzip3();
         record.state = State::Resolved { reason };
+        record.resolved_at = Some(self.at);
         record.sticky_agent = None;
         record.sla_gen = record.sla_gen.wrapping_add(1);
         record.park_gen = record.park_gen.wrapping_add(1);

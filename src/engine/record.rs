@@ -92,6 +92,9 @@ pub(crate) struct Record {
     pub held: Capacity,
     /// Known agent this conversation waits for (sticky), for hit/miss.
     pub sticky_agent: Option<AgentIdx>,
+    /// When it was resolved (for [`Command::Purge`](crate::Command::Purge)).
+    #[serde(default)]
+    pub resolved_at: Option<Timestamp>,
 }
 
 impl Record {

@@ -248,6 +248,6 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         | Command::Resolve { conversation, .. }
         | Command::Transfer { conversation, .. }
         | Command::SetPriority { conversation, .. } => (Some(conversation), None),
-        Command::Tick => (None, None),
+        Command::Tick | Command::Purge { .. } => (None, None),
     }
 }

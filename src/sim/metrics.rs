@@ -326,7 +326,8 @@ impl Collector {
                     _ => self.sl.breaches_without_warning += 1,
                 }
             }
-            OfferAccepted { .. }
+            Purged { .. }
+            | OfferAccepted { .. }
             | Reprioritised { .. }
             | PriorityChanged { .. }
             | Escalated { .. } => {}

@@ -187,7 +187,7 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         Requeued { from, .. } => Some(from),
         Resolved { agent, .. } | SlaWarning { agent, .. } | SlaBreach { agent, .. } => agent,
         Transferred { from, .. } => from,
-        Queued { .. } | PriorityChanged { .. } | Escalated { .. } => None,
+        Queued { .. } | PriorityChanged { .. } | Escalated { .. } | Purged { .. } => None,
     }
 }
 
