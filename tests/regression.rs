@@ -375,3 +375,65 @@ fn huge_timestamps_wrapped_rank_keys() {
         .unwrap();
     engine.audit().unwrap();
 }
+
+/// Bug (found by the `snapshot_decode` fuzzer in the CI run): the audit did
+/// not check that an entry of an agent's own queue carries the
+/// conversation's current ticket, so restore accepted a snapshot whose entry
+/// had a stale one. When the agent freed up, the hand-over was refused as
+/// stale and the conversation was left in no queue at all.
+#[test]
+fn restore_accepted_stale_ticket_in_agents_own_queue() {
+    let engine = engine();
+    engine
+        .apply(
+            Timestamp(0),
+            Command::AddAgent(AgentSpec::new(1, vec![], 1)),
+        )
+        .unwrap();
+    engine
+        .apply(Timestamp(1_000), open(1, 7, Channel::Sms, false))
+        .unwrap();
+    engine
+        .apply(
+            Timestamp(2_000),
+            Command::AgentMessage {
+                conversation: ConversationId(1),
+                agent: switchboard::AgentId(1),
+            },
+        )
+        .unwrap();
+    engine
+        .apply(Timestamp(3_000), open(2, 8, Channel::Sms, false))
+        .unwrap();
+    engine
+        .apply(
+            Timestamp(4_000),
+            Command::Resolve {
+                conversation: ConversationId(1),
+                reason: ResolveReason::Solved,
+            },
+        )
+        .unwrap();
+    engine
+        .apply(Timestamp(5_000), open(3, 7, Channel::Sms, false))
+        .unwrap();
+    let json = engine.snapshot().to_json();
+    let marker = "\"personal\":[[3,{\"class\":1";
+    assert!(
+        json.contains(marker),
+        "customer 7 waits for agent 1: {json}"
+    );
+    let at = json.find(marker).unwrap();
+    let ticket = at + json[at..].find("\"ticket\":").unwrap() + "\"ticket\":".len();
+    let stale = format!(
+        "{}99{}",
+        &json[..ticket],
+        &json[ticket..].trim_start_matches(char::is_numeric)
+    );
+    let snapshot = switchboard::Snapshot::from_json(&stale).unwrap();
+    assert!(Engine::restore(
+        snapshot,
+        switchboard::policy::by_name("least_loaded").unwrap()
+    )
+    .is_err());
+}

@@ -180,6 +180,17 @@ impl Engine {
                 }
                 *found.entry(c).or_default() += 1;
             }
+            // An entry of an agent's own queue must be the conversation's
+            // current stay (its ticket) at its full weight, or handing it
+            // over would be refused and the conversation left nowhere.
+            for (c, key) in inner.personal.iter() {
+                let current = self.conversations.get(c).is_some_and(|r| {
+                    r.ticket == key.0.ticket && key.0.weight == self.config.weight(r.channel)
+                });
+                if !current {
+                    return Err(stray(*c, "an agent's own queue (stale ticket or weight)"));
+                }
+            }
         }
         for (q, queue) in reg.queues.iter().enumerate() {
             let group = queue.inner.lock();
