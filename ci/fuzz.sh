@@ -2,6 +2,7 @@
 # Runs every fuzz target in fuzz/ for MINUTES minutes each (default 5).
 #
 #   ci/fuzz.sh 10        # 10 minutes per target
+#   FUZZ_SEED=1 ci/fuzz.sh 2   # a fixed libFuzzer seed: the same inputs in the same order
 #
 # New inputs go to fuzz/target/corpus-work/<target>/ (not committed); the
 # committed seeds in fuzz/corpus/<target>/ are read, never written. A crash
@@ -30,6 +31,7 @@ for target in $(fuzz list); do
     status=0
     fuzz run -O "$target" "$work" "corpus/$target" -- \
         -max_total_time=$((minutes * 60)) -max_len=4096 -print_final_stats=1 \
+        ${FUZZ_SEED:+-seed=$FUZZ_SEED} \
         >"target/logs/$target.log" 2>&1 || status=$?
     grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss)' "target/logs/$target.log" || true
     if [ "$status" -ne 0 ]; then
