@@ -110,14 +110,14 @@ pub mod model;
 pub mod persist;
 pub mod policy;
 pub mod sim;
-mod sync;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 pub use engine::{
-    AssignVia, AuditReport, AuditViolation, Command, ConfigError, Decision, Engine, EngineConfig,
-    EngineError, EngineStats, InboxEntry, RequeueReason, RestoreError, Snapshot, StickyMissReason,
-    TransferTarget,
+    AgentStats, AssignVia, AuditReport, AuditViolation, Command, CommandKind, ConfigError,
+    Decision, Engine, EngineConfig, EngineError, EngineStats, GroupStats, InboxEntry,
+    OpenConversations, Rejected, RequeueReason, RestoreError, SharedEngine, Snapshot,
+    StickyMissReason, TransferTarget,
 };
 pub use model::*;

@@ -156,6 +156,26 @@ pub trait RoutingPolicy: Send + Sync + fmt::Debug {
     }
 }
 
+/// What [`Engine::new`](crate::Engine::new) and
+/// [`Engine::restore`](crate::Engine::restore) accept as a policy: any
+/// [`RoutingPolicy`] value, or one already boxed.
+pub trait IntoPolicy {
+    /// The policy, boxed.
+    fn into_policy(self) -> Box<dyn RoutingPolicy>;
+}
+
+impl<P: RoutingPolicy + 'static> IntoPolicy for P {
+    fn into_policy(self) -> Box<dyn RoutingPolicy> {
+        Box::new(self)
+    }
+}
+
+impl IntoPolicy for Box<dyn RoutingPolicy> {
+    fn into_policy(self) -> Box<dyn RoutingPolicy> {
+        self
+    }
+}
+
 /// The built-in policies, by name.
 pub fn builtin_names() -> [&'static str; 4] {
     ["least_loaded", "longest_idle", "round_robin", "best_skill"]

@@ -125,8 +125,13 @@ impl Simulation {
     pub fn run(self, policy: Box<dyn RoutingPolicy>) -> Result<SimOutcome, SimError> {
         self.scenario.validate()?;
         let workload = Workload::generate(&self.scenario, self.seed);
-        let engine = Engine::new(self.scenario.engine.clone(), policy)
-            .map_err(super::error::ScenarioError::from)?;
+        // Simulated customers open each conversation as an independent
+        // thread (a returning customer may write on a channel where an
+        // older thread is still open), so the engine here accepts any
+        // number of open conversations per customer.
+        let mut config = self.scenario.engine.clone();
+        config.open_conversations = crate::engine::OpenConversations::Unlimited;
+        let engine = Engine::new(config, policy).map_err(super::error::ScenarioError::from)?;
         let opts = RunOptions {
             trace: self.trace,
             progress: self.progress,
