@@ -264,9 +264,25 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
 /// Re-ranks `agent` in every group: listed with its current rank where it
 /// can take the group's work, unlisted elsewhere.
 pub(crate) fn relist(cx: &mut Cx<'_>, agent: AgentIdx) {
+    // One rank for every group when the policy ignores the group.
+    let mut shared: Option<Rank> = None;
+    let once = cx.policy.rank_ignores_queue();
     for i in 0..cx.st.agent(agent).slots.len() {
-        let group = cx.st.agent(agent).slots[i].group;
-        relist_in(cx, agent, group);
+        let slot = cx.st.agent(agent).slots[i];
+        let weight = cx.st.group(slot.group).weight;
+        if !cx.st.agent(agent).takes(slot.group, weight) {
+            cx.st.group_mut(slot.group).free.set(slot.position, None);
+            continue;
+        }
+        let rank = match shared {
+            Some(rank) if once => rank,
+            _ => rank(cx, agent, slot.group),
+        };
+        shared = Some(rank);
+        cx.st
+            .group_mut(slot.group)
+            .free
+            .set(slot.position, Some(rank));
     }
 }
 
