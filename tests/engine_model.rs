@@ -190,9 +190,11 @@ impl Model {
                 Some(MState::Resolved) => Some("InvalidTransition"),
                 Some(_) => None,
             },
+            // A command naming an agent and a conversation checks the
+            // agent first (as transfers to an agent always did).
+            Step::Agent { agent, .. } if !self.agents.contains_key(agent) => Some("UnknownAgent"),
             Step::Agent { id, agent } => match kind(id) {
                 None => Some("UnknownConversation"),
-                Some(_) if !self.agents.contains_key(agent) => Some("UnknownAgent"),
                 Some(MState::Assigned(a)) if a == *agent => None,
                 Some(MState::Assigned(_)) => Some("NotOwner"),
                 Some(_) => Some("InvalidTransition"),
