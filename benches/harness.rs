@@ -19,8 +19,8 @@ use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
 use std::time::Instant;
 use switchboard::policy::LeastLoaded;
 use switchboard::{
-    AgentId, Command, Decision, Engine, EngineConfig, EngineError, OpenConversations,
-    SharedEngine, Timestamp,
+    AgentId, Command, Decision, Engine, EngineConfig, EngineError, OpenConversations, SharedEngine,
+    Timestamp,
 };
 use workload::{Event, Generator, Shape, Stream};
 
@@ -353,23 +353,24 @@ fn assignment(cfg: &Config) {
             pairs.push((at, open, resolve));
         }
         let conv_end = 2_000 + k as u64 + 2;
-        let time = |router: &mut dyn FnMut(Timestamp, Command) -> Result<Vec<Decision>, EngineError>| {
-            let owners = Owners::new(conv_end + 1);
-            for (at, c) in &setup_cmds {
-                owners.learn(&router(*at, c.clone()).expect("setup"));
-            }
-            let mut ns = 0u128;
-            let mut assigned = 0;
-            for (at, open, resolve) in &pairs {
-                let open = open.clone();
-                let t = Instant::now();
-                let out = router(*at, open).expect("open");
-                ns += t.elapsed().as_nanos();
-                assigned += owners.learn(&out);
-                let _ = router(*at, resolve.clone());
-            }
-            (ns as f64 / k as f64, assigned)
-        };
+        let time =
+            |router: &mut dyn FnMut(Timestamp, Command) -> Result<Vec<Decision>, EngineError>| {
+                let owners = Owners::new(conv_end + 1);
+                for (at, c) in &setup_cmds {
+                    owners.learn(&router(*at, c.clone()).expect("setup"));
+                }
+                let mut ns = 0u128;
+                let mut assigned = 0;
+                for (at, open, resolve) in &pairs {
+                    let open = open.clone();
+                    let t = Instant::now();
+                    let out = router(*at, open).expect("open");
+                    ns += t.elapsed().as_nanos();
+                    assigned += owners.learn(&out);
+                    let _ = router(*at, resolve.clone());
+                }
+                (ns as f64 / k as f64, assigned)
+            };
         let mut e = engine();
         let (sb, sb_assigned) = time(&mut |at, c| e.apply(at, c));
         let b = Baseline::new(EngineConfig::default());

@@ -14,9 +14,8 @@ use std::collections::HashMap;
 use std::time::{Duration as WallTime, Instant};
 use switchboard::policy::LeastLoaded;
 use switchboard::{
-    AgentId, AgentStatus, Command, ConversationId, Decision, Engine, EngineConfig, OpenConversations,
-    ResolveReason,
-    Timestamp,
+    AgentId, AgentStatus, Command, ConversationId, Decision, Engine, EngineConfig,
+    OpenConversations, ResolveReason, Timestamp,
 };
 use workload::{Generator, Shape};
 
