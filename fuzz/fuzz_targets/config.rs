@@ -9,8 +9,8 @@
 use libfuzzer_sys::fuzz_target;
 use switchboard::policy::LeastLoaded;
 use switchboard::{
-    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, Priority,
-    Tier, Timestamp,
+    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, Priority, Tier,
+    Timestamp,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -26,7 +26,10 @@ fuzz_target!(|data: &[u8]| {
     let first = u64::from_le_bytes(t[..8].try_into().unwrap_or_default());
     let second = u64::from_le_bytes(t[8..].try_into().unwrap_or_default());
     let at = [first, second, u64::MAX, first.saturating_add(second)];
-    let _ = engine.apply(Timestamp(at[0]), Command::AddAgent(AgentSpec::new(1, vec![], 2)));
+    let _ = engine.apply(
+        Timestamp(at[0]),
+        Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+    );
     for (i, &when) in at.iter().enumerate() {
         let _ = engine.apply(
             Timestamp(when),
