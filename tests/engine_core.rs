@@ -209,9 +209,18 @@ fn misbehaving_policy_cannot_hang_or_crash_the_engine() {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let mut engine = Engine::new(offers_config(), Panicky).unwrap();
-    play(&mut engine, 3, 0, 800);
+    for a in 1..=4 {
+        engine.apply(Timestamp(0), Command::AddAgent(AgentSpec::new(a, vec![], 2))).unwrap();
+    }
+    for i in 1..=12 {
+        engine.apply(Timestamp(i), open(100 + i, 100 + i, Channel::Sms)).unwrap();
+        engine.audit().unwrap();
+    }
+    for seed in 0..5 {
+        play(&mut engine, seed, 0, 400);
+    }
     std::panic::set_hook(hook);
-    assert!(engine.stats().policy_faults > 0);
+    assert!(engine.stats().policy_faults > 0, "{:?}", engine.stats());
 }
 
 fn open(id: u64, customer: u64, channel: Channel) -> Command {

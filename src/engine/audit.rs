@@ -238,7 +238,11 @@ impl Engine {
                 if slot.map(|s| (s.position as usize, s.room)) != Some((p, takes)) {
                     return Err(AuditViolation::StaleIndex { agent: a.id });
                 }
-                if takes && group.free.rank_of(p as u32).is_none() {
+                let pending = slot.is_some_and(|s| s.pending);
+                if pending != group.pending.contains(&m) {
+                    return Err(AuditViolation::StaleIndex { agent: a.id });
+                }
+                if takes && !pending && group.free.rank_of(p as u32).is_none() {
                     return Err(AuditViolation::StaleIndex { agent: a.id });
                 }
                 if let (true, Some((_, _, c))) = (takes, head) {
@@ -332,8 +336,8 @@ impl Engine {
             let open = !matches!(v.place, Place::Resolved { .. });
             let listed = st
                 .customers
-                .get(&v.customer)
-                .is_some_and(|k| k.open.iter().any(|&c| c.get() == i));
+                .get(v.who.get())
+                .is_some_and(|k| k.id == v.customer && k.open.iter().any(|&c| c.get() == i));
             if open != listed {
                 return Err(AuditViolation::OpenListMismatch { conversation: v.id });
             }
@@ -358,7 +362,10 @@ impl Engine {
                         kind: "warning",
                     });
                 }
-                if st.clock < deadline && !armed(TimerKind::SlaBreach, deadline) {
+                // The warning arms the breach when it fires.
+                let pending =
+                    armed(TimerKind::SlaWarning, warn_at) || armed(TimerKind::SlaBreach, deadline);
+                if st.clock < deadline && !pending {
                     return Err(AuditViolation::MissingAlert {
                         conversation: v.id,
                         kind: "breach",
@@ -366,7 +373,7 @@ impl Engine {
                 }
             }
         }
-        let open_total: usize = st.customers.values().map(|k| k.open.len()).sum();
+        let open_total: usize = st.customers.iter().map(|k| k.open.len()).sum();
         let open_recount =
             report.bot + report.queued + report.offered + report.assigned + report.parked;
         if open_total != open_recount || live != st.conv_ids.len() {
@@ -411,7 +418,8 @@ impl Engine {
             let gi = super::state::index::GroupIdx::new(g).expect("group slot");
             for (p, stored) in group.free.entries() {
                 let agent = st.agent(group.members[p as usize]);
-                if !agent.takes(gi, group.weight) {
+                let pending = agent.slot(gi).is_some_and(|s| s.pending);
+                if pending || !agent.takes(gi, group.weight) {
                     continue;
                 }
                 let current = matching::rank_now(&*self.policy, agent, group);

@@ -8,7 +8,6 @@ use super::decision::{Decision, RequeueReason, StickyMissReason};
 use super::lifecycle;
 use super::matching;
 use super::state::conversation::{Conv, Place};
-use super::state::customer::Customer;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
 use super::structure;
@@ -62,7 +61,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             matching::place_in_group(cx, conv);
         }
         Step::SetPriority { conv, priority } => {
-            let effective = effective_priority(cx, cx.st.conv(conv).customer, priority);
+            let effective = effective_priority(cx, conv, priority);
             lifecycle::set_priority(cx, conv, priority, effective);
             let conversation = cx.st.conv(conv).id;
             cx.emit(Decision::PriorityChanged {
@@ -102,12 +101,8 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
     }
 }
 
-fn effective_priority(cx: &Cx<'_>, customer: CustomerId, priority: Priority) -> Priority {
-    let tier = cx
-        .st
-        .customers
-        .get(&customer)
-        .map_or(Tier::Standard, |k| k.tier);
+fn effective_priority(cx: &Cx<'_>, c: ConvIdx, priority: Priority) -> Priority {
+    let tier = cx.st.customers[cx.st.conv(c).who.get()].tier;
     if cx.cfg.vip_boost && tier == Tier::Vip {
         priority.boosted()
     } else {
@@ -126,17 +121,14 @@ fn open(
     priority: Priority,
 ) -> ConvIdx {
     let at = cx.at;
-    let known = cx
-        .st
-        .customers
-        .entry(customer)
-        .or_insert_with(Customer::default);
-    known.tier = tier;
+    let who = cx.st.ensure_customer(customer);
+    cx.st.customers[who.get()].tier = tier;
     let boosted = cx.cfg.vip_boost && tier == Tier::Vip;
     let seq = cx.st.next_seq();
     let conv = Conv {
         id,
         customer,
+        who,
         channel,
         group,
         base_priority: priority,
@@ -175,9 +167,7 @@ fn open(
         }
     };
     cx.st.conv_ids.insert(id, c);
-    if let Some(known) = cx.st.customers.get_mut(&customer) {
-        known.open.push(c);
-    }
+    cx.st.customers[who.get()].open.push(c);
     c
 }
 
@@ -187,7 +177,7 @@ fn escalate(cx: &mut Cx<'_>, c: ConvIdx, group: Option<GroupRef>, priority: Opti
         cx.st.conv_mut(c).group = group;
     }
     if let Some(priority) = priority {
-        let effective = effective_priority(cx, cx.st.conv(c).customer, priority);
+        let effective = effective_priority(cx, c, priority);
         lifecycle::set_priority(cx, c, priority, effective);
     }
     let conversation = cx.st.conv(c).id;

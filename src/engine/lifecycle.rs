@@ -244,11 +244,8 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
 
 /// Remembers that `agent` served the customer of `c` now (sticky affinity).
 pub(crate) fn remember_agent(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
-    let customer = cx.st.conv(c).customer;
     let at = cx.at;
-    if let Some(known) = cx.st.customers.get_mut(&customer) {
-        known.last_agent = Some((agent, at));
-    }
+    cx.st.customer_of(c).last_agent = Some((agent, at));
 }
 
 /// A parked thread back to its agent in place: the difference between the
@@ -337,10 +334,8 @@ pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
     conv.sticky_agent = None;
     conv.sla_gen = conv.sla_gen.wrapping_add(1);
     conv.park_due = None;
-    let (id, customer) = (conv.id, conv.customer);
-    if let Some(known) = cx.st.customers.get_mut(&customer) {
-        known.open.retain(|&o| o != c);
-    }
+    let id = conv.id;
+    cx.st.customer_of(c).open.retain(|&o| o != c);
     let agent = left.map(|(a, _, _)| cx.st.id(a));
     cx.emit(Decision::Resolved {
         conversation: id,

@@ -75,21 +75,13 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
             c,
             generation,
         );
-        lifecycle::arm(
-            cx,
-            at + cx.cfg.response_target,
-            TimerKind::SlaBreach,
-            c,
-            generation,
-        );
+        // The breach timer is armed by the warning when it fires: one
+        // pending SLA timer per conversation instead of two.
     }
     let conv = cx.st.conv(c);
-    let (customer, group, weight) = (conv.customer, conv.group, cx.cfg.weight(conv.channel));
-    let known = cx
-        .st
-        .customers
-        .get(&customer)
-        .and_then(|k| k.last_agent)
+    let (who, group, weight) = (conv.who, conv.group, cx.cfg.weight(conv.channel));
+    let known = cx.st.customers[who.get()]
+        .last_agent
         .filter(|(_, when)| at.since(*when) <= cx.cfg.affinity_window);
     let Some((agent, _)) = known else {
         return place_in_group(cx, c);
@@ -174,6 +166,7 @@ pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
 /// `members + 1` re-ranks, after which the root is taken as it stands
 /// (counted in `EngineStats::policy_faults`).
 fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
+    flush(cx, group);
     let (members, weight) = {
         let g = cx.st.group(group);
         (g.members.len(), g.weight)
@@ -261,29 +254,31 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
         .map(|(_, c)| c)
 }
 
-/// Re-ranks `agent` in every group: listed with its current rank where it
-/// can take the group's work, unlisted elsewhere.
+/// Marks `agent` for re-ranking in every group (their rank may have
+/// improved): done when each group is next searched (`flush`).
 pub(crate) fn relist(cx: &mut Cx<'_>, agent: AgentIdx) {
-    // One rank for every group when the policy ignores the group.
-    let mut shared: Option<Rank> = None;
-    let once = cx.policy.rank_ignores_queue();
-    for i in 0..cx.st.agent(agent).slots.len() {
-        let slot = cx.st.agent(agent).slots[i];
-        let weight = cx.st.group(slot.group).weight;
-        if !cx.st.agent(agent).takes(slot.group, weight) {
-            cx.st.group_mut(slot.group).free.set(slot.position, None);
-            continue;
+    let st = &mut *cx.st;
+    for slot in &mut st.agents[agent.get()].slots {
+        if !slot.pending {
+            slot.pending = true;
+            st.groups[slot.group.get()].pending.push(agent);
         }
-        let rank = match shared {
-            Some(rank) if once => rank,
-            _ => rank(cx, agent, slot.group),
-        };
-        shared = Some(rank);
-        cx.st
-            .group_mut(slot.group)
-            .free
-            .set(slot.position, Some(rank));
     }
+}
+
+/// Re-ranks the members of `group` marked since its last search.
+fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
+    let pending = std::mem::take(&mut cx.st.group_mut(group).pending);
+    for &agent in &pending {
+        if let Some(slot) = cx.st.agent_mut(agent).slot_mut(group) {
+            slot.pending = false;
+        }
+        relist_in(cx, agent, group);
+    }
+    // Keep the allocation for the next marks.
+    let mut pending = pending;
+    pending.clear();
+    cx.st.group_mut(group).pending = pending;
 }
 
 /// Re-ranks `agent` in `group`.

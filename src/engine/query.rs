@@ -103,7 +103,7 @@ impl Engine {
 
     /// What the engine remembers of a customer.
     pub fn customer(&self, id: CustomerId) -> Option<CustomerInfo> {
-        let known = self.state.customers.get(&id)?;
+        let known = self.state.customer(id)?;
         Some(CustomerInfo {
             id,
             tier: known.tier,
@@ -116,8 +116,7 @@ impl Engine {
     /// a conversation for a customer who writes again.
     pub fn open_conversations(&self, customer: CustomerId) -> Vec<ConversationId> {
         self.state
-            .customers
-            .get(&customer)
+            .customer(customer)
             .map(|k| k.open.iter().map(|&c| self.state.conv(c).id).collect())
             .unwrap_or_default()
     }

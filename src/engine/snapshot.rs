@@ -11,7 +11,6 @@ use super::audit::AuditViolation;
 use super::matching;
 use super::state::agent::{Agent, Slot};
 use super::state::conversation::{Conv, Place};
-use super::state::customer::Customer;
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::sorted::SortedVec;
@@ -71,6 +70,8 @@ struct GroupSnapshot {
     /// entries may lag on the worse side, and restoring them as they are
     /// keeps every later decision equal.
     free: Vec<(u32, Rank)>,
+    /// Members to re-rank at the group's next search, in order.
+    pending: Vec<AgentIdx>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -149,15 +150,26 @@ impl Engine {
                 channel: g.key.channel,
                 skills: g.key.skills.clone(),
                 free: g.free.entries().collect(),
+                pending: g.pending.clone(),
             })
             .collect();
-        let mut conversations: Vec<Conv> = st.convs.iter().flatten().cloned().collect();
+        // Slots (`who`) are derived, not state: left out, so that equal
+        // states give equal snapshots whatever their slot layout.
+        let mut conversations: Vec<Conv> = st
+            .convs
+            .iter()
+            .flatten()
+            .map(|c| Conv {
+                who: Default::default(),
+                ..c.clone()
+            })
+            .collect();
         conversations.sort_unstable_by_key(|c| c.id);
         let mut customers: Vec<CustomerSnapshot> = st
             .customers
             .iter()
-            .map(|(id, k)| CustomerSnapshot {
-                id: *id,
+            .map(|k| CustomerSnapshot {
+                id: k.id,
                 tier: k.tier,
                 last_agent: k.last_agent,
             })
@@ -220,7 +232,6 @@ impl Engine {
         };
         restore_agents(&mut st, snapshot.agents)?;
         restore_groups(&mut st, &config, snapshot.groups)?;
-        restore_conversations(&mut st, &config, snapshot.conversations)?;
         for c in snapshot.customers {
             if c.last_agent
                 .is_some_and(|(a, _)| a.get() >= st.agents.len())
@@ -229,10 +240,12 @@ impl Engine {
                     "a customer's last agent does not exist",
                 ));
             }
-            let known = st.customers.entry(c.id).or_default();
+            let k = st.ensure_customer(c.id);
+            let known = &mut st.customers[k.get()];
             known.tier = c.tier;
             known.last_agent = c.last_agent;
         }
+        restore_conversations(&mut st, &config, snapshot.conversations)?;
         for t in snapshot.timers {
             let slot = if t.kind == TimerKind::CooldownEnd {
                 t.group
@@ -348,6 +361,7 @@ fn restore_groups(
             free: Default::default(),
             online: 0,
             with_room: 0,
+            pending: Vec::new(),
         };
         for (i, agent) in st.agents.iter_mut().enumerate() {
             if eligible(agent, &group.key) {
@@ -358,6 +372,7 @@ fn restore_groups(
                     group: idx,
                     position,
                     room: false,
+                    pending: false,
                 });
             }
         }
@@ -367,6 +382,18 @@ fn restore_groups(
             }
             group.free.set(position, Some(rank));
         }
+        for &a in &g.pending {
+            let slot = st
+                .agents
+                .get_mut(a.get())
+                .and_then(|agent| agent.slot_mut(idx))
+                .filter(|slot| !slot.pending)
+                .ok_or(RestoreError::Corrupt(
+                    "a pending re-ranking names no member, or twice",
+                ))?;
+            slot.pending = true;
+        }
+        group.pending = g.pending;
         match group.key.skills.first() {
             Some(first) => st.groups_by_skill.entry(first.skill).or_default().push(idx),
             None => st.open_groups.push(idx),
@@ -427,17 +454,18 @@ fn restore_conversations(
         if !matches!(conv.place, Place::Resolved { .. }) {
             opens.push((conv.seq, conv.customer, c));
         }
-        st.customers
-            .entry(conv.customer)
-            .or_insert_with(Customer::default);
+        if st.customers.len() >= u32::MAX as usize - 1 {
+            return Err(RestoreError::Corrupt("too many customers"));
+        }
+        let mut conv = conv;
+        conv.who = st.ensure_customer(conv.customer);
         st.convs.push(Some(conv));
     }
     // Opening order is arrival order.
     opens.sort_unstable();
     for (_, customer, c) in opens {
-        if let Some(known) = st.customers.get_mut(&customer) {
-            known.open.push(c);
-        }
+        let k = st.ensure_customer(customer);
+        st.customers[k.get()].open.push(c);
     }
     Ok(())
 }

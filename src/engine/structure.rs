@@ -69,6 +69,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
             group: g,
             position,
             room: false,
+            pending: false,
         });
     }
     for s in &agent.skills {
@@ -112,6 +113,7 @@ fn add_group(cx: &mut Cx<'_>, key: RoutingKey) -> GroupIdx {
         free: Default::default(),
         online: 0,
         with_room: 0,
+        pending: Vec::new(),
     };
     for a in candidates {
         let agent = &mut st.agents[a.get()];
@@ -126,6 +128,7 @@ fn add_group(cx: &mut Cx<'_>, key: RoutingKey) -> GroupIdx {
             group: idx,
             position,
             room: false,
+            pending: false,
         });
     }
     match group.key.skills.first() {

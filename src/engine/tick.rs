@@ -43,12 +43,19 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
     let conv = cx.st.conv(c);
     match timer.kind {
         TimerKind::SlaWarning | TimerKind::SlaBreach => {
+            if timer.generation != conv.sla_gen || conv.first_response_at.is_some() {
+                return;
+            }
+            if let (TimerKind::SlaWarning, Some(start)) = (timer.kind, conv.sla_start) {
+                // Armed even while parked: a thread that resumes without a
+                // first response still breaches on time.
+                let breach_at = start + cx.cfg.response_target;
+                lifecycle::arm(cx, breach_at, TimerKind::SlaBreach, c, timer.generation);
+            }
+            let conv = cx.st.conv(c);
             let Some(deadline) = conv.response_deadline(cx.cfg) else {
                 return;
             };
-            if timer.generation != conv.sla_gen {
-                return;
-            }
             let agent = conv.place.live_agent().map(|a| cx.st.id(a));
             let conversation = conv.id;
             if timer.kind == TimerKind::SlaWarning {

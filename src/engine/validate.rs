@@ -129,7 +129,9 @@ pub(crate) fn check(
                 return Err(EngineError::DuplicateConversation(*conversation));
             }
             check_open_rule(state, config, *customer, *channel)?;
-            if state.conv_ids.len() >= u32::MAX as usize - 1 {
+            if state.conv_ids.len() >= u32::MAX as usize - 1
+                || state.customers.len() >= u32::MAX as usize - 1
+            {
                 return Err(EngineError::Full("conversation"));
             }
             Step::Open {
@@ -308,7 +310,7 @@ fn check_open_rule(
     customer: CustomerId,
     channel: Channel,
 ) -> Result<(), EngineError> {
-    let Some(known) = state.customers.get(&customer) else {
+    let Some(known) = state.customer(customer) else {
         return Ok(());
     };
     let clash =

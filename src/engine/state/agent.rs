@@ -16,6 +16,8 @@ pub(crate) struct Slot {
     /// Whether the agent has room for the group's work now (counted in the
     /// group's real-time statistics).
     pub room: bool,
+    /// Listed in the group's `pending` re-rankings.
+    pub pending: bool,
 }
 
 /// One agent.
@@ -86,5 +88,13 @@ impl Agent {
             .binary_search_by_key(&group, |s| s.group)
             .ok()
             .map(|i| &self.slots[i])
+    }
+
+    /// The slot of `group`, if a member, to change.
+    pub(crate) fn slot_mut(&mut self, group: GroupIdx) -> Option<&mut Slot> {
+        self.slots
+            .binary_search_by_key(&group, |s| s.group)
+            .ok()
+            .map(|i| &mut self.slots[i])
     }
 }

@@ -1,7 +1,7 @@
 //! The engine's record of a conversation, with agents by slot. The public
 //! [`ConversationInfo`] is derived from it.
 
-use super::index::{AgentIdx, GroupIdx};
+use super::index::{AgentIdx, CustomerIdx, GroupIdx};
 use super::waiting::LineKey;
 use crate::engine::EngineConfig;
 use crate::model::{
@@ -72,6 +72,9 @@ impl Place {
 pub(crate) struct Conv {
     pub id: ConversationId,
     pub customer: CustomerId,
+    /// The customer's slot (derived: rebuilt from `customer` on restore).
+    #[serde(skip)]
+    pub who: CustomerIdx,
     pub channel: Channel,
     /// Its skill group (which fixes its required skills and channel).
     pub group: GroupIdx,

@@ -90,10 +90,17 @@ impl FreeIndex {
         }
         let mut node = self.width + p;
         self.tree[node] = if rank.is_some() { position } else { NONE };
-        // Bounded by the tree's height.
+        // Bounded by the tree's height. Once a node keeps a winner other
+        // than `position` (whose rank did not change), no ancestor changes
+        // either: most re-rankings stop a level or two up.
         while node > 1 {
             node /= 2;
-            self.tree[node] = self.winner(self.tree[2 * node], self.tree[2 * node + 1]);
+            let before = self.tree[node];
+            let after = self.winner(self.tree[2 * node], self.tree[2 * node + 1]);
+            if after == before && before != position {
+                break;
+            }
+            self.tree[node] = after;
         }
     }
 
@@ -143,5 +150,28 @@ mod tests {
         }
         assert_eq!(index.best().map(|b| b.0), Some(8));
         assert_eq!(index.entries().count(), 3);
+    }
+
+    /// The early exit of `set` against a recount, over random updates.
+    #[test]
+    fn the_root_always_equals_a_scan() {
+        let mut index = FreeIndex::default();
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        for _ in 0..37 {
+            index.push_member();
+        }
+        for _ in 0..5_000 {
+            let p = (next() % 37) as u32;
+            let rank = (next() % 4 != 0).then(|| Rank::new([(next() % 6) as i64, 0, 0]));
+            index.set(p, rank);
+            let scan = index.entries().min_by_key(|&(p, r)| (r, p));
+            assert_eq!(index.best(), scan);
+        }
     }
 }

@@ -77,4 +77,10 @@ pub(crate) struct Group {
     pub online: u32,
     /// Members with room for this group's work now (real-time statistic).
     pub with_room: u32,
+    /// Members whose rank may have improved since they were last ranked
+    /// here, each once (their slot's `pending` flag): re-ranked when the
+    /// group is next searched, so an agent freed five times between two
+    /// arrivals in a group is ranked there once, and not at all in groups
+    /// nobody routes to meanwhile.
+    pub pending: Vec<AgentIdx>,
 }

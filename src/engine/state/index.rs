@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! index_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         pub(crate) struct $name(u32);
 
@@ -35,6 +35,10 @@ index_type!(
 index_type!(
     /// A skill group's slot: creation order.
     GroupIdx
+);
+index_type!(
+    /// A customer's slot (first-sight order).
+    CustomerIdx
 );
 index_type!(
     /// A conversation's slot. Slots of purged conversations are reused, so

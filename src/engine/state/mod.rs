@@ -21,7 +21,7 @@ use conversation::Conv;
 use customer::Customer;
 use group::{Group, KeyView, RoutingKey};
 use hash::IdMap;
-use index::{AgentIdx, ConvIdx, GroupIdx};
+use index::{AgentIdx, ConvIdx, CustomerIdx, GroupIdx};
 use std::collections::HashMap;
 use timers::Timers;
 
@@ -37,7 +37,9 @@ pub(crate) struct State {
     pub conv_ids: IdMap<ConversationId, ConvIdx>,
     /// Slots freed by purges, reused by new conversations.
     pub free_slots: Vec<ConvIdx>,
-    pub customers: IdMap<CustomerId, Customer>,
+    /// Customers by slot; conversations reach theirs without hashing.
+    pub customers: Vec<Customer>,
+    pub customer_ids: IdMap<CustomerId, CustomerIdx>,
     /// Agents holding each skill, ascending.
     pub agents_by_skill: IdMap<SkillId, Vec<AgentIdx>>,
     /// Groups by their first required skill (an agent eligible for a group
@@ -92,6 +94,35 @@ impl State {
         (conv.id.0 == timer.subject && conv.seq == timer.incarnation)
             .then(|| ConvIdx::new(timer.slot as usize))
             .flatten()
+    }
+
+    /// The customer known by `id`.
+    pub(crate) fn customer(&self, id: CustomerId) -> Option<&Customer> {
+        let k = self.customer_ids.get(&id)?;
+        self.customers.get(k.get())
+    }
+
+    /// The slot of customer `id`, created on first sight (validation made
+    /// sure a slot is left).
+    pub(crate) fn ensure_customer(&mut self, id: CustomerId) -> CustomerIdx {
+        if let Some(&k) = self.customer_ids.get(&id) {
+            return k;
+        }
+        let k = CustomerIdx::new(self.customers.len()).expect("validated: a slot is left");
+        self.customers.push(Customer {
+            id,
+            tier: crate::model::Tier::Standard,
+            last_agent: None,
+            open: Vec::new(),
+        });
+        self.customer_ids.insert(id, k);
+        k
+    }
+
+    /// The customer of conversation `c`.
+    pub(crate) fn customer_of(&mut self, c: ConvIdx) -> &mut Customer {
+        let k = self.conv(c).who;
+        &mut self.customers[k.get()]
     }
 
     pub(crate) fn agent_idx(&self, id: AgentId) -> Option<AgentIdx> {
