@@ -210,10 +210,17 @@ fn misbehaving_policy_cannot_hang_or_crash_the_engine() {
     std::panic::set_hook(Box::new(|_| {}));
     let mut engine = Engine::new(offers_config(), Panicky).unwrap();
     for a in 1..=4 {
-        engine.apply(Timestamp(0), Command::AddAgent(AgentSpec::new(a, vec![], 2))).unwrap();
+        engine
+            .apply(
+                Timestamp(0),
+                Command::AddAgent(AgentSpec::new(a, vec![], 2)),
+            )
+            .unwrap();
     }
     for i in 1..=12 {
-        engine.apply(Timestamp(i), open(100 + i, 100 + i, Channel::Sms)).unwrap();
+        engine
+            .apply(Timestamp(i), open(100 + i, 100 + i, Channel::Sms))
+            .unwrap();
         engine.audit().unwrap();
     }
     for seed in 0..5 {
@@ -862,4 +869,63 @@ fn known_agent_is_taken_before_the_queue_when_via_sticky() {
         matches!(d[..], [Decision::StickyHit { .. }, Decision::Assigned { via: AssignVia::Sticky, agent, .. }] if agent == owner),
         "{d:?}"
     );
+}
+
+/// Found in review: the audit checked SLA timers only, so a snapshot whose
+/// known-agent wait had lost its timer restored, and the returning customer
+/// would have waited for that agent forever.
+#[test]
+fn regression_restore_accepted_a_known_agent_wait_without_its_timer() {
+    let mut engine = Engine::new(EngineConfig::default(), LeastLoaded).unwrap();
+    engine
+        .apply(
+            Timestamp(0),
+            Command::AddAgent(AgentSpec::new(1, vec![], 1)),
+        )
+        .unwrap();
+    engine
+        .apply(Timestamp(1), open(1, 5, Channel::Sms))
+        .unwrap();
+    engine
+        .apply(
+            Timestamp(2),
+            Command::AgentMessage {
+                conversation: ConversationId(1),
+                agent: AgentId(1),
+            },
+        )
+        .unwrap();
+    engine
+        .apply(Timestamp(3), open(2, 6, Channel::Sms))
+        .unwrap();
+    engine
+        .apply(
+            Timestamp(4),
+            Command::Resolve {
+                conversation: ConversationId(1),
+                reason: ResolveReason::Solved,
+            },
+        )
+        .unwrap();
+    engine
+        .apply(Timestamp(5), open(3, 7, Channel::Sms))
+        .unwrap();
+    // Customer 5 returns while agent 1 is full: they wait for them.
+    let d = engine
+        .apply(Timestamp(6), open(4, 5, Channel::Sms))
+        .unwrap();
+    assert!(
+        matches!(d[..], [Decision::WaitingForAgent { until: Some(_), .. }]),
+        "{d:?}"
+    );
+    engine.audit().unwrap();
+    let json = engine.snapshot().to_json().unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let timers = value["timers"].as_array_mut().unwrap();
+    let before = timers.len();
+    timers.retain(|t| t["kind"] != "StickyWait");
+    assert_eq!(timers.len(), before - 1);
+    let corrupt = Snapshot::from_json(&value.to_string()).unwrap();
+    let err = Engine::restore(corrupt, LeastLoaded).unwrap_err();
+    assert!(err.to_string().contains("known-agent wait"), "{err}");
 }

@@ -113,12 +113,13 @@ pub enum AuditViolation {
         /// A conversation listed wrongly or missing.
         conversation: ConversationId,
     },
-    /// A conversation without a first response has no pending alert.
-    #[error("{conversation} waits for a first response with no pending {kind} alert")]
+    /// A conversation has no pending timer to end its wait: an SLA alert
+    /// while it has no first response, a known-agent wait, an offer.
+    #[error("{conversation} has no pending {kind} timer")]
     MissingAlert {
         /// The conversation.
         conversation: ConversationId,
-        /// "warning" or "breach".
+        /// "warning", "breach", "known-agent wait" or "offer expiry".
         kind: &'static str,
     },
 }
@@ -276,6 +277,8 @@ impl Engine {
             .into_iter()
             .map(|t| (t.subject, t.kind, t.generation, t.at.0))
             .collect();
+        let stays: HashSet<(u64, TimerKind, u32)> =
+            timers.iter().map(|&(s, k, g, _)| (s, k, g)).collect();
         let mut report = AuditReport {
             agents: st.agents.len(),
             queues: st.groups.len(),
@@ -369,6 +372,29 @@ impl Engine {
                     return Err(AuditViolation::MissingAlert {
                         conversation: v.id,
                         kind: "breach",
+                    });
+                }
+            }
+            // A known-agent wait and an offer each end by a timer of their
+            // stay, or they would wait (or hold capacity) forever.
+            let ends = match v.place {
+                Place::WaitingFor { own: false, .. } => {
+                    Some((TimerKind::StickyWait, None, "known-agent wait"))
+                }
+                Place::Offered { expires_at, .. } => {
+                    Some((TimerKind::OfferExpiry, Some(expires_at.0), "offer expiry"))
+                }
+                _ => None,
+            };
+            if let Some((kind, at, what)) = ends {
+                let armed = match at {
+                    Some(at) => timers.contains(&(v.id.0, kind, v.stay, at)),
+                    None => stays.contains(&(v.id.0, kind, v.stay)),
+                };
+                if !armed {
+                    return Err(AuditViolation::MissingAlert {
+                        conversation: v.id,
+                        kind: what,
                     });
                 }
             }
