@@ -28,6 +28,7 @@ use crate::persist::encode_record;
 use crate::Command;
 use std::sync::Arc;
 use std::time::Instant;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// A command applied in this batch, waiting for its journal write.
 struct Staged {
@@ -77,6 +78,9 @@ impl Shard {
 
         let mut inbox = std::mem::take(&mut self.inbox);
         let size = inbox.len() + staged.len();
+        // The batch's places in the queue, given back at once below (one
+        // semaphore update per batch instead of one per command).
+        let mut places: Option<OwnedSemaphorePermit> = None;
         for envelope in inbox.drain(..) {
             let Envelope {
                 tenant,
@@ -84,8 +88,10 @@ impl Shard {
                 reply,
                 permit,
             } = envelope;
-            // The command left the queue: make its place available.
-            drop(permit);
+            match &mut places {
+                Some(all) => all.merge(permit),
+                None => places = Some(permit),
+            }
             match self.by_id.get(&tenant) {
                 Some(&slot) => self.stage(slot, now, command, Some(reply), &mut staged),
                 None => {
@@ -94,6 +100,8 @@ impl Shard {
             }
         }
         self.inbox = inbox;
+        // The commands left the queue: make their places available.
+        drop(places);
         let applied = started.elapsed();
 
         let committing = Instant::now();
@@ -218,7 +226,10 @@ impl Shard {
                 continue;
             }
             state.counters.decisions += s.decisions.len() as u64;
-            let publish = state.stream.receiver_count() > 0;
+            // Asked once per tenant per batch (it takes the stream's lock).
+            let publish = *state
+                .publish
+                .get_or_insert_with(|| state.stream.receiver_count() > 0);
             for (index, decision) in s.decisions.iter().enumerate() {
                 if matches!(
                     decision,
@@ -265,6 +276,7 @@ impl Shard {
                 continue;
             };
             state.touched = false;
+            state.publish = None;
             if state.poisoned.is_none() && state.journal.checkpoint_due() {
                 // Sync first (a no-op after a synced batch): a failed fsync
                 // poisons, as in commit; a failed snapshot is retried.

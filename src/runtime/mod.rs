@@ -75,6 +75,7 @@ pub use journal::{Journal, JournalStore, OpenedTenant, RecordBatch, VolatileStor
 pub use lifecycle::Runtime;
 pub use message::Accepted;
 pub use pending::Pending;
+pub use placement::placement;
 pub use report::{ShardClosed, ShutdownReport, StartReport, TenantClosed, TenantOpened};
 pub use stats::{ShardStats, TenantCounters, TenantStats};
 pub use stream::{DecisionStream, StreamEvent, StreamItem};

@@ -37,6 +37,13 @@ pub(crate) fn shard_of(id: &str, shards: usize) -> usize {
     jump(fnv1a(id.as_bytes()), shards)
 }
 
+/// The shard `tenant` lives on in a runtime of `shards` shards (0 counts as
+/// 1): the same in every process and after every restart. Growing from `n`
+/// to `n + 1` shards moves about `1 / (n + 1)` of the tenants.
+pub fn placement(tenant: &super::TenantId, shards: usize) -> usize {
+    shard_of(tenant.as_str(), shards.max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,6 +44,8 @@ pub(crate) struct TenantState {
     pub(crate) poisoned: Option<Arc<PersistError>>,
     /// Touched by the batch being run.
     pub(crate) touched: bool,
+    /// Whether the stream has subscribers, read once per batch.
+    pub(crate) publish: Option<bool>,
     pub(crate) counters: TenantCounters,
     pub(crate) metrics: TenantMetrics,
 }
@@ -239,6 +241,7 @@ impl Shard {
             scheduled: None,
             poisoned: None,
             touched: false,
+            publish: None,
             counters: TenantCounters::default(),
         };
         let slot = match self.tenants.iter().position(Option::is_none) {
