@@ -129,7 +129,12 @@ fn start(config: RuntimeConfig, ids: &[TenantId]) -> Runtime {
 }
 
 /// Acknowledged commands per second through `shards` shards.
-fn gated(shards: usize, durability: Durability, streams: &[Vec<Command>], ids: &[TenantId]) -> (f64, f64) {
+fn gated(
+    shards: usize,
+    durability: Durability,
+    streams: &[Vec<Command>],
+    ids: &[TenantId],
+) -> (f64, f64) {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
     let gate = Arc::new(GateClock::default());
     let total: usize = streams.iter().map(Vec::len).sum();
@@ -146,7 +151,11 @@ fn gated(shards: usize, durability: Durability, streams: &[Vec<Command>], ids: &
     let per = streams[0].len();
     for i in 0..per {
         for (t, s) in streams.iter().enumerate() {
-            pendings.push(handle.send(&ids[t], s[i].clone()).expect("queue sized for all"));
+            pendings.push(
+                handle
+                    .send(&ids[t], s[i].clone())
+                    .expect("queue sized for all"),
+            );
         }
     }
     let started = Instant::now();
@@ -174,7 +183,10 @@ fn tokio_rt() -> tokio::runtime::Runtime {
 
 fn command_at(streams: &[Vec<Command>], ids: &[TenantId], n: usize) -> (TenantId, Command) {
     let t = n % ids.len();
-    (ids[t].clone(), streams[t][(n / ids.len()) % streams[t].len()].clone())
+    (
+        ids[t].clone(),
+        streams[t][(n / ids.len()) % streams[t].len()].clone(),
+    )
 }
 
 /// Acknowledged commands per second through the async handle, producer
@@ -214,7 +226,13 @@ fn saturate(handle: &RuntimeHandle, ids: &[TenantId], streams: &[Vec<Command>], 
 /// p50 and p99 acknowledgement latency (µs) through the async handle at
 /// `rate` commands per second for `secs` seconds: each millisecond a chunk
 /// is sent and one task awaits its answers.
-fn latency(handle: &RuntimeHandle, ids: &[TenantId], streams: &[Vec<Command>], rate: f64, secs: f64) -> (u64, u64, u64) {
+fn latency(
+    handle: &RuntimeHandle,
+    ids: &[TenantId],
+    streams: &[Vec<Command>],
+    rate: f64,
+    secs: f64,
+) -> (u64, u64, u64) {
     tokio_rt().block_on(async {
         let per_ms = (rate / 1_000.0).max(1.0) as usize;
         let ticks = (secs * 1_000.0) as usize;
@@ -246,7 +264,11 @@ fn latency(handle: &RuntimeHandle, ids: &[TenantId], streams: &[Vec<Command>], r
                 hist.record(took.as_micros() as u64).expect("record");
             }
         }
-        (hist.value_at_quantile(0.5), hist.value_at_quantile(0.99), hist.len())
+        (
+            hist.value_at_quantile(0.5),
+            hist.value_at_quantile(0.99),
+            hist.len(),
+        )
     })
 }
 
@@ -255,10 +277,15 @@ fn main() {
     let per: u64 = if quick { 20_000 } else { 60_000 };
     let ids = tenants();
     let streams = streams(ids.len(), per);
-    println!("runtime bench: 8 tenants x {per} commands (persist test stream: mixed, ~40% refused)");
+    println!(
+        "runtime bench: 8 tenants x {per} commands (persist test stream: mixed, ~40% refused)"
+    );
 
     let bare_rate = bare(&streams);
-    println!("bare engine, one thread:               {:>10.0} commands/s", bare_rate);
+    println!(
+        "bare engine, one thread:               {:>10.0} commands/s",
+        bare_rate
+    );
     let mut volatile = Vec::new();
     for shards in [1, 2, 4] {
         let (rate, ok) = gated(shards, Durability::Volatile, &streams, &ids);

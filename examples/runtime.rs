@@ -80,11 +80,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     for c in 1..=3u64 {
-        let accepted = handle.submit_async(&acme, open(c, 100 + c, billing)).await?;
-        println!("acme conversation {c}: record {}, {} decisions", accepted.record, accepted.decisions.len());
+        let accepted = handle
+            .submit_async(&acme, open(c, 100 + c, billing))
+            .await?;
+        println!(
+            "acme conversation {c}: record {}, {} decisions",
+            accepted.record,
+            accepted.decisions.len()
+        );
     }
     for c in 1..=3u64 {
-        handle.submit_async(&globex, open(c, 200 + c, billing)).await?;
+        handle
+            .submit_async(&globex, open(c, 200 + c, billing))
+            .await?;
     }
     handle
         .submit_async(
@@ -121,7 +129,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("\nmetrics (Prometheus text format):");
-    for line in prometheus.render().lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in prometheus
+        .render()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         println!("  {line}");
     }
     Ok(())

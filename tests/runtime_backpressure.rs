@@ -26,8 +26,8 @@ fn a_flood_is_answered_overloaded_at_once_and_nothing_accepted_is_lost() {
         .batch_max(8)
         .queue_capacity(64)
         .clock(Arc::new(ManualClock::new(Timestamp(1_000))));
-    let (runtime, _) = Runtime::start(config, vec![spec("acme", EngineConfig::default())])
-        .expect("start");
+    let (runtime, _) =
+        Runtime::start(config, vec![spec("acme", EngineConfig::default())]).expect("start");
     let handle = runtime.handle();
     let acme = tenant("acme");
     let (mut accepted, mut overloaded, mut slowest) = (Vec::new(), 0u32, Wall::ZERO);
@@ -37,7 +37,9 @@ fn a_flood_is_answered_overloaded_at_once_and_nothing_accepted_is_lost() {
         slowest = slowest.max(started.elapsed());
         match result {
             Ok(pending) => accepted.push(pending),
-            Err(RuntimeError::Overloaded { command, capacity, .. }) => {
+            Err(RuntimeError::Overloaded {
+                command, capacity, ..
+            }) => {
                 assert_eq!(capacity, 64);
                 assert!(matches!(*command, Command::OpenConversation { .. }));
                 overloaded += 1;
@@ -46,7 +48,10 @@ fn a_flood_is_answered_overloaded_at_once_and_nothing_accepted_is_lost() {
         }
     }
     assert!(overloaded > 0, "the flood met a full queue");
-    assert!(slowest < Wall::from_millis(100), "a send blocked for {slowest:?}");
+    assert!(
+        slowest < Wall::from_millis(100),
+        "a send blocked for {slowest:?}"
+    );
     let queued = accepted.len() as u64;
     let mut records = Vec::new();
     for pending in accepted {
@@ -56,13 +61,14 @@ fn a_flood_is_answered_overloaded_at_once_and_nothing_accepted_is_lost() {
     assert_eq!(records, (1..=queued).collect::<Vec<_>>());
     runtime.shutdown();
 
-    let recovered = recover(
-        &dir.path().join("acme"),
-        &EngineConfig::default(),
-        &|| Box::new(LeastLoaded),
-    )
+    let recovered = recover(&dir.path().join("acme"), &EngineConfig::default(), &|| {
+        Box::new(LeastLoaded)
+    })
     .expect("recover");
-    assert_eq!(recovered.report.last_seq, queued, "every acknowledged command is on disk");
+    assert_eq!(
+        recovered.report.last_seq, queued,
+        "every acknowledged command is on disk"
+    );
     assert_eq!(recovered.engine.conversation_count() as u64, queued);
     println!("{queued} accepted, {overloaded} overloaded, slowest send {slowest:?}");
 }
@@ -73,8 +79,8 @@ async fn async_callers_may_await_room_instead() {
         .shards(1)
         .batch_max(4)
         .queue_capacity(8);
-    let (runtime, _) = Runtime::start(config, vec![spec("acme", EngineConfig::default())])
-        .expect("start");
+    let (runtime, _) =
+        Runtime::start(config, vec![spec("acme", EngineConfig::default())]).expect("start");
     let handle = runtime.handle();
     let acme = tenant("acme");
     let tasks: Vec<_> = (0..2_000u64)
@@ -84,7 +90,9 @@ async fn async_callers_may_await_room_instead() {
         })
         .collect();
     for task in tasks {
-        task.await.expect("task").expect("waited for room, then applied");
+        task.await
+            .expect("task")
+            .expect("waited for room, then applied");
     }
     let stats = handle.tenant_stats(&acme).await.expect("stats");
     assert_eq!(stats.runtime.accepted, 2_000);
@@ -95,8 +103,8 @@ async fn async_callers_may_await_room_instead() {
 #[test]
 fn a_slow_subscriber_lags_with_a_notice_and_the_shard_is_unaffected() {
     let config = RuntimeConfig::volatile().shards(1).stream_capacity(16);
-    let (runtime, _) = Runtime::start(config, vec![spec("acme", EngineConfig::default())])
-        .expect("start");
+    let (runtime, _) =
+        Runtime::start(config, vec![spec("acme", EngineConfig::default())]).expect("start");
     let handle = runtime.handle();
     let acme = tenant("acme");
     let mut slow = handle.subscribe(&acme).wait().expect("subscribe");
@@ -142,5 +150,9 @@ fn a_slow_subscriber_lags_with_a_notice_and_the_shard_is_unaffected() {
             _ => 0,
         })
         .sum();
-    assert_eq!(decisions as u64 + missed, 1_001, "the reading subscriber accounts for every decision");
+    assert_eq!(
+        decisions as u64 + missed,
+        1_001,
+        "the reading subscriber accounts for every decision"
+    );
 }

@@ -11,6 +11,7 @@
 //! runs 100) and `RUNTIME_CRASH_SEED` (printed first) make longer runs.
 
 mod persist_common;
+mod runtime_common;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -21,8 +22,10 @@ use std::path::Path;
 use std::process::{Command as Process, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as Wall, Instant};
-use switchboard::persist::{recover, scan_segment, Record};
-use switchboard::runtime::{Durability, FileStore, Runtime, RuntimeConfig, RuntimeError, TenantId, TenantSpec};
+use switchboard::persist::{recover, Record};
+use switchboard::runtime::{
+    Durability, FileStore, Runtime, RuntimeConfig, RuntimeError, TenantId, TenantSpec,
+};
 use switchboard::EngineConfig;
 
 const TENANTS: u64 = 4;
@@ -92,20 +95,6 @@ fn child(dir: &Path, starts: &[u64]) {
     }
 }
 
-fn journal(dir: &Path) -> BTreeMap<u64, Record> {
-    let mut segments: Vec<_> = std::fs::read_dir(dir)
-        .expect("tenant dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "swj"))
-        .collect();
-    segments.sort();
-    segments
-        .iter()
-        .flat_map(|p| scan_segment(p).expect("segment").records)
-        .map(|r| (r.seq, r))
-        .collect()
-}
-
 fn parent() {
     let seed: u64 = std::env::var("RUNTIME_CRASH_SEED")
         .ok()
@@ -169,12 +158,20 @@ fn parent() {
                 continue;
             }
             let recovered = recover(&tdir, &EngineConfig::default(), &persist_common::policy)
-                .unwrap_or_else(|e| panic!("seed {seed} cycle {cycle} tenant {t}: recovery failed: {e}"));
+                .unwrap_or_else(|e| {
+                    panic!("seed {seed} cycle {cycle} tenant {t}: recovery failed: {e}")
+                });
             let last = recovered.report.last_seq;
             torn += recovered.report.dropped.len() as u64;
-            assert!(last >= last_recovered[t as usize], "seed {seed} cycle {cycle}: went back");
+            assert!(
+                last >= last_recovered[t as usize],
+                "seed {seed} cycle {cycle}: went back"
+            );
             last_recovered[t as usize] = last;
-            let records = journal(&tdir);
+            let records: BTreeMap<u64, Record> = runtime_common::journal(&tdir)
+                .into_iter()
+                .map(|r| (r.seq, r))
+                .collect();
             for &(at, seq, index) in acks.iter().filter(|a| a.0 == t) {
                 assert!(
                     seq <= last,
@@ -182,7 +179,10 @@ fn parent() {
                 );
                 if let Some(record) = records.get(&seq) {
                     let (_, command) = persist_common::command(stream_seed(t), index);
-                    assert_eq!(record.command, command, "seed {seed} cycle {cycle}: record {seq}");
+                    assert_eq!(
+                        record.command, command,
+                        "seed {seed} cycle {cycle}: record {seq}"
+                    );
                     verified += 1;
                 }
             }

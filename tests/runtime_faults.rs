@@ -92,7 +92,9 @@ fn a_journal_failure_poisons_that_tenant_only() {
         Err(RuntimeError::TenantPoisoned(_))
     ));
     for i in 1..=10 {
-        handle.submit(&good, open(i, i)).expect("the other tenant goes on");
+        handle
+            .submit(&good, open(i, i))
+            .expect("the other tenant goes on");
     }
     let stats = handle.tenant_stats(&bad).wait().expect("stats");
     assert!(stats.poisoned);
@@ -137,21 +139,29 @@ fn bad_input_is_a_typed_error() {
     assert!(matches!(
         Runtime::start(
             RuntimeConfig::volatile().shards(1),
-            vec![spec("a", EngineConfig::default()), spec("a", EngineConfig::default())]
+            vec![
+                spec("a", EngineConfig::default()),
+                spec("a", EngineConfig::default())
+            ]
         ),
         Err(RuntimeError::DuplicateTenant(_))
     ));
 
-    let (runtime, _) =
-        Runtime::start(RuntimeConfig::volatile().shards(2), vec![spec("a", EngineConfig::default())])
-            .expect("start");
+    let (runtime, _) = Runtime::start(
+        RuntimeConfig::volatile().shards(2),
+        vec![spec("a", EngineConfig::default())],
+    )
+    .expect("start");
     let handle = runtime.handle();
     assert!(matches!(
         handle.submit(&tenant("nobody"), open(1, 1)),
         Err(RuntimeError::UnknownTenant(_))
     ));
     assert!(matches!(
-        handle.submit(&tenant("a"), Command::AddAgent(AgentSpec::new(1, vec![], 0))),
+        handle.submit(
+            &tenant("a"),
+            Command::AddAgent(AgentSpec::new(1, vec![], 0))
+        ),
         Err(RuntimeError::Rejected(_))
     ));
     assert!(matches!(
@@ -173,7 +183,12 @@ fn bad_input_is_a_typed_error() {
 fn a_restart_recovers_every_tenant_on_the_same_shard() {
     let dir = tempfile::tempdir().expect("tempdir");
     let names = ["north", "south", "east", "west", "centre"];
-    let specs = || names.iter().map(|n| spec(n, EngineConfig::default())).collect();
+    let specs = || {
+        names
+            .iter()
+            .map(|n| spec(n, EngineConfig::default()))
+            .collect()
+    };
     let config = || RuntimeConfig::durable(dir.path()).shards(3);
     let (runtime, report) = Runtime::start(config(), specs()).expect("start");
     let first: Vec<(TenantId, usize)> = report
@@ -192,7 +207,11 @@ fn a_restart_recovers_every_tenant_on_the_same_shard() {
         }
     }
     let queued: Vec<_> = (0..50)
-        .map(|c| handle.send(&tenant("north"), open(100 + c, c)).expect("room"))
+        .map(|c| {
+            handle
+                .send(&tenant("north"), open(100 + c, c))
+                .expect("room")
+        })
         .collect();
     let shutdown = runtime.shutdown();
     assert!(shutdown.all_synced());
@@ -204,11 +223,18 @@ fn a_restart_recovers_every_tenant_on_the_same_shard() {
     let (runtime, report) = Runtime::start(config(), specs()).expect("restart");
     println!("{report}");
     for (i, opened) in report.tenants.iter().enumerate() {
-        assert_eq!((opened.tenant.clone(), opened.shard), first[i], "same shard");
+        assert_eq!(
+            (opened.tenant.clone(), opened.shard),
+            first[i],
+            "same shard"
+        );
         let recovery: &RecoveryReport = opened.recovery.as_ref().expect("file journal");
         let expected = 1 + (i as u64 + 1) + if i == 0 { 50 } else { 0 };
         assert_eq!(recovery.last_seq, expected, "{}", opened.tenant);
-        assert!(recovery.dropped.is_empty(), "clean shutdown leaves no torn tail");
+        assert!(
+            recovery.dropped.is_empty(),
+            "clean shutdown leaves no torn tail"
+        );
     }
     let handle = runtime.handle();
     let north = handle.tenant_stats(&tenant("north")).wait().expect("stats");

@@ -11,19 +11,16 @@ use runtime_common::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, VecDeque};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as Wall;
-use switchboard::persist::{scan_segment, Record};
 use switchboard::policy::LeastLoaded;
 use switchboard::runtime::{
-    Durability, FileStore, ManualClock, Runtime, RuntimeConfig, RuntimeError, StreamEvent,
-    TenantId,
+    Durability, FileStore, ManualClock, Runtime, RuntimeConfig, RuntimeError, StreamEvent, TenantId,
 };
 use switchboard::{
-    AgentId, AgentSpec, AgentStatus, Capacity, Command, ConversationId, Decision, Duration,
-    Engine, EngineConfig, ResolveReason, Timestamp,
+    AgentId, AgentSpec, AgentStatus, Capacity, Command, ConversationId, Decision, Duration, Engine,
+    EngineConfig, ResolveReason, Timestamp,
 };
 
 const THREADS: u64 = 8;
@@ -78,19 +75,6 @@ struct Ack {
     record: u64,
     command: Command,
     decisions: Vec<Decision>,
-}
-
-fn journal(dir: &Path) -> Vec<Record> {
-    let mut segments: Vec<_> = std::fs::read_dir(dir)
-        .expect("tenant dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "swj"))
-        .collect();
-    segments.sort();
-    segments
-        .iter()
-        .flat_map(|p| scan_segment(p).expect("segment").records)
-        .collect()
 }
 
 fn check_cap(decision: &Decision) {
@@ -154,7 +138,11 @@ fn each_tenant_replays_to_the_same_decisions_byte_for_byte() {
                 let mut rng = StdRng::seed_from_u64(0x5EED + t);
                 let mut inflight = VecDeque::new();
                 let mut mine: Vec<(TenantId, Ack)> = Vec::new();
-                let mut settle = |(tenant, command, pending): (TenantId, Command, switchboard::runtime::Pending<_>)| {
+                let mut settle = |(tenant, command, pending): (
+                    TenantId,
+                    Command,
+                    switchboard::runtime::Pending<_>,
+                )| {
                     match pending.wait() {
                         Ok(accepted) => {
                             let accepted: switchboard::runtime::Accepted = accepted;
@@ -209,7 +197,10 @@ fn each_tenant_replays_to_the_same_decisions_byte_for_byte() {
         let records = journal(&store.dir_of(id));
         let mut by_record: BTreeMap<u64, &Ack> = BTreeMap::new();
         for ack in acks.get(id).map(Vec::as_slice).unwrap_or_default() {
-            assert!(by_record.insert(ack.record, ack).is_none(), "record acked twice");
+            assert!(
+                by_record.insert(ack.record, ack).is_none(),
+                "record acked twice"
+            );
         }
         // The stream delivered everything, in order, with no lag.
         let events = drain(&mut streams[i]);
@@ -240,7 +231,11 @@ fn each_tenant_replays_to_the_same_decisions_byte_for_byte() {
                 .map(|d| serde_json::to_vec(d).expect("json"))
                 .collect();
             let streamed_here = streamed.remove(&record.seq).unwrap_or_default();
-            assert_eq!(replayed, streamed_here, "{id}: record {} stream differs", record.seq);
+            assert_eq!(
+                replayed, streamed_here,
+                "{id}: record {} stream differs",
+                record.seq
+            );
             match by_record.remove(&record.seq) {
                 Some(ack) => {
                     assert_eq!(ack.command, record.command, "{id}: record {}", record.seq);
@@ -253,7 +248,10 @@ fn each_tenant_replays_to_the_same_decisions_byte_for_byte() {
             }
             total_decisions += decisions.len();
         }
-        assert!(by_record.is_empty(), "{id}: acknowledged commands missing from the journal");
+        assert!(
+            by_record.is_empty(),
+            "{id}: acknowledged commands missing from the journal"
+        );
         assert!(streamed.is_empty(), "{id}: streamed decisions of no record");
         total_records += records.len();
     }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration as Wall;
 use switchboard::runtime::{ManualClock, Runtime, RuntimeConfig};
 use switchboard::{
-    AgentId, AgentSpec, Command, ConversationId, Decision, Duration, EngineConfig,
-    RequeueReason, ResolveReason, StickyMissReason, Timestamp,
+    AgentId, AgentSpec, Command, ConversationId, Decision, Duration, EngineConfig, RequeueReason,
+    ResolveReason, StickyMissReason, Timestamp,
 };
 
 const T0: Timestamp = Timestamp(1_000_000);
@@ -121,10 +121,13 @@ fn known_agent_wait_ends_and_falls_back_with_no_traffic() {
     let mut stream = handle.subscribe(&acme).wait().expect("subscribe");
     let returning = submit(open(3, 500));
     assert!(
-        returning
-            .decisions
-            .iter()
-            .any(|d| matches!(d, Decision::WaitingForAgent { agent: AgentId(1), .. })),
+        returning.decisions.iter().any(|d| matches!(
+            d,
+            Decision::WaitingForAgent {
+                agent: AgentId(1),
+                ..
+            }
+        )),
         "{:?}",
         returning.decisions
     );
@@ -141,12 +144,21 @@ fn known_agent_wait_ends_and_falls_back_with_no_traffic() {
     });
     assert!(miss.is_some(), "the known-agent wait ends with no traffic");
     let (fallback, _) = wait_for(&mut stream, PATIENCE, |d| {
-        matches!(d, Decision::Assigned { conversation: ConversationId(3), .. })
+        matches!(
+            d,
+            Decision::Assigned {
+                conversation: ConversationId(3),
+                ..
+            }
+        )
     });
     assert!(
         matches!(
             fallback.expect("falls back to another agent").decision,
-            Decision::Assigned { agent: AgentId(2), .. }
+            Decision::Assigned {
+                agent: AgentId(2),
+                ..
+            }
         ),
         "falls back to the free agent"
     );

@@ -195,12 +195,18 @@ impl Shard {
             let Some(state) = self.tenants.get_mut(slot).and_then(Option::as_mut) else {
                 continue;
             };
-            debug_assert!(state.batch.count > 0, "touched means a command was accepted");
+            debug_assert!(
+                state.batch.count > 0,
+                "touched means a command was accepted"
+            );
             debug_assert_eq!(state.batch.first_seq, state.journal.last_seq() + 1);
-            let result = state
-                .journal
-                .append(&state.batch)
-                .and_then(|()| if sync { state.journal.sync() } else { Ok(()) });
+            let result = state.journal.append(&state.batch).and_then(|()| {
+                if sync {
+                    state.journal.sync()
+                } else {
+                    Ok(())
+                }
+            });
             if let Err(e) = result {
                 tracing::error!(tenant = %state.id, error = %e, "journal failed; tenant poisoned");
                 state.poisoned = Some(Arc::new(e));

@@ -68,7 +68,9 @@ pub enum RuntimeError {
         source: Arc<PersistError>,
     },
     /// An earlier journal failure poisoned the tenant.
-    #[error("tenant {0} is poisoned by an earlier journal failure; remove and re-add it to recover")]
+    #[error(
+        "tenant {0} is poisoned by an earlier journal failure; remove and re-add it to recover"
+    )]
     TenantPoisoned(TenantId),
     /// Opening or recovering a tenant failed.
     #[error("cannot open tenant {tenant}: {source}")]

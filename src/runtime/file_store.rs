@@ -99,7 +99,9 @@ impl Journal for FileJournal {
 
     fn append(&mut self, batch: &RecordBatch) -> Result<(), PersistError> {
         assert_eq!(batch.first_seq, self.last_seq + 1, "batches are contiguous");
-        let last = self.writer.append_encoded_batch(&batch.bytes, batch.count)?;
+        let last = self
+            .writer
+            .append_encoded_batch(&batch.bytes, batch.count)?;
         self.last_seq = last;
         self.since_snapshot += batch.count;
         debug_assert_eq!(self.writer.next_seq(), self.last_seq + 1);

@@ -176,11 +176,7 @@ impl RuntimeHandle {
         self.enqueue(shard, tenant, command, permit)?.await
     }
 
-    fn control<T>(
-        &self,
-        shard: usize,
-        make: impl FnOnce(Reply<T>) -> Control,
-    ) -> Pending<T> {
+    fn control<T>(&self, shard: usize, make: impl FnOnce(Reply<T>) -> Control) -> Pending<T> {
         if self.closing() {
             return Pending::ready(Err(RuntimeError::ShuttingDown));
         }

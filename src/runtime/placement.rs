@@ -55,7 +55,12 @@ mod tests {
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
         assert_eq!(shard_of("acme", 1), 0);
         let spread: Vec<usize> = (0..8).map(|i| shard_of(&format!("t{i}"), 4)).collect();
-        assert_eq!(spread, (0..8).map(|i| shard_of(&format!("t{i}"), 4)).collect::<Vec<_>>());
+        assert_eq!(
+            spread,
+            (0..8)
+                .map(|i| shard_of(&format!("t{i}"), 4))
+                .collect::<Vec<_>>()
+        );
         assert!(spread.iter().all(|&s| s < 4));
     }
 

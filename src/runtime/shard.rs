@@ -328,7 +328,8 @@ impl Shard {
 
     fn close_all(&mut self) -> Vec<TenantClosed> {
         let slots: Vec<usize> = self.by_id.values().copied().collect();
-        let mut closed: Vec<TenantClosed> = slots.into_iter().map(|s| self.remove_slot(s)).collect();
+        let mut closed: Vec<TenantClosed> =
+            slots.into_iter().map(|s| self.remove_slot(s)).collect();
         closed.sort_by(|a, b| a.tenant.cmp(&b.tenant));
         closed
     }

@@ -1,7 +1,7 @@
 //! Real-time statistics through the handle, per tenant and per shard, read
 //! from counters (never by scanning conversations).
 //!
-//! [`tenant_stats`] is the one place that turns a tenant's engine into its
+//! `tenant_stats` (crate-private) is the one place that turns a tenant's engine into its
 //! statistics: today the engine's running counters ([`EngineStats`]) and its
 //! conversation count; the engine's per-group and per-agent statistics
 //! (queue depth per group, agents online and available) will be added here.

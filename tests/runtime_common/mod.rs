@@ -2,7 +2,9 @@
 //! stream events.
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::time::{Duration as Wall, Instant};
+use switchboard::persist::{scan_segment, Record};
 use switchboard::runtime::{DecisionStream, StreamEvent, StreamItem, TenantId, TenantSpec};
 use switchboard::{
     Channel, Command, ConversationId, CustomerId, Decision, EngineConfig, Priority, Tier,
@@ -57,5 +59,21 @@ pub fn wait_for(
 
 /// Everything buffered in `stream` now (after the runtime stopped: all of it).
 pub fn drain(stream: &mut DecisionStream) -> Vec<StreamEvent> {
-    std::iter::from_fn(|| stream.try_next()).take(10_000_000).collect()
+    std::iter::from_fn(|| stream.try_next())
+        .take(10_000_000)
+        .collect()
+}
+
+/// Every record of a tenant directory's journal segments, in order.
+pub fn journal(dir: &Path) -> Vec<Record> {
+    let mut segments: Vec<_> = std::fs::read_dir(dir)
+        .expect("tenant dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "swj"))
+        .collect();
+    segments.sort();
+    segments
+        .iter()
+        .flat_map(|p| scan_segment(p).expect("segment").records)
+        .collect()
 }
