@@ -107,8 +107,9 @@ impl RuntimeConfig {
         self
     }
 
-    /// When callers are told (see [`Durability`]). `Buffered` or `Synced`
-    /// with the volatile store behave like `Volatile`.
+    /// When callers are told (see [`Durability`]). `Volatile` ignores the
+    /// store (no journal at all); `Buffered` or `Synced` with
+    /// [`VolatileStore`] encode records and drop them.
     pub fn durability(mut self, durability: Durability) -> Self {
         self.durability = durability;
         self
