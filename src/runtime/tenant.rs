@@ -1,0 +1,133 @@
+//! Tenants: one contact centre each, with its own engine, configuration,
+//! routing policy and journal, living on exactly one shard.
+
+use super::error::RuntimeError;
+use crate::engine::EngineConfig;
+use crate::policy::RoutingPolicy;
+use std::fmt;
+use std::sync::Arc;
+
+/// A tenant's id: 1 to [`TenantId::MAX_LEN`] ASCII letters, digits, `-` or
+/// `_`, so it is safe as a directory name and a metrics label.
+///
+/// Stored inline (no heap, no reference count; a clone is a copy): every
+/// command carries its
+/// tenant's id to the shard, and a shared reference count would be a
+/// cache line that every shard writes for every command.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct TenantId {
+    /// Bytes past `len` are zero, so the derived equality and hash are the
+    /// string's.
+    bytes: [u8; TenantId::MAX_LEN],
+    len: u8,
+}
+
+const _: () = assert!(TenantId::MAX_LEN <= u8::MAX as usize);
+
+impl TenantId {
+    /// The longest id accepted.
+    pub const MAX_LEN: usize = 64;
+
+    /// Checks and wraps `id`.
+    pub fn new(id: &str) -> Result<Self, RuntimeError> {
+        let ok = (1..=Self::MAX_LEN).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !ok {
+            return Err(RuntimeError::InvalidTenantId {
+                id: id.chars().take(Self::MAX_LEN + 8).collect(),
+                max: Self::MAX_LEN,
+            });
+        }
+        let mut bytes = [0u8; Self::MAX_LEN];
+        bytes[..id.len()].copy_from_slice(id.as_bytes());
+        Ok(Self {
+            bytes,
+            len: id.len() as u8,
+        })
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII was admitted, so this never fails.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl PartialOrd for TenantId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TenantId {
+    /// Orders as the text does.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl fmt::Display for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TenantId({})", self.as_str())
+    }
+}
+
+/// Makes a tenant's routing policy. Called to build the engine and again
+/// for each snapshot recovery tries, so it must return the same policy
+/// every time (the one the tenant's journal was written with).
+pub type PolicyFactory = Arc<dyn Fn() -> Box<dyn RoutingPolicy> + Send + Sync>;
+
+/// What the runtime needs to open a tenant.
+#[derive(Clone)]
+pub struct TenantSpec {
+    /// The tenant's id.
+    pub id: TenantId,
+    /// The engine configuration of a new tenant (a recovered one keeps the
+    /// configuration its snapshot recorded).
+    pub config: EngineConfig,
+    /// The routing policy.
+    pub policy: PolicyFactory,
+}
+
+impl TenantSpec {
+    /// A tenant with `config` and the policy `policy` makes.
+    pub fn new(
+        id: TenantId,
+        config: EngineConfig,
+        policy: impl Fn() -> Box<dyn RoutingPolicy> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            id,
+            config,
+            policy: Arc::new(policy),
+        }
+    }
+
+    /// A tenant using the built-in policy named `policy` (see
+    /// [`policy::by_name`](crate::policy::by_name)); `None` for an unknown
+    /// name.
+    pub fn with_builtin(id: TenantId, config: EngineConfig, policy: &str) -> Option<Self> {
+        crate::policy::by_name(policy)?;
+        let name = policy.to_owned();
+        Some(Self::new(id, config, move || {
+            crate::policy::by_name(&name).unwrap_or_else(|| Box::new(crate::policy::LeastLoaded))
+        }))
+    }
+}
+
+impl fmt::Debug for TenantSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TenantSpec")
+            .field("id", &self.id)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
