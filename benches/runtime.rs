@@ -125,6 +125,11 @@ fn bare(streams: &[Vec<Command>]) -> f64 {
 /// commands cloned by the main thread beforehand (as the runtime's producer
 /// does): the ceiling for the runtime's scaling on this machine.
 fn bare_threads(threads: usize, streams: &[Vec<Command>], ids: &[TenantId]) -> f64 {
+    bare_threads_at(threads, streams, ids, 1)
+}
+
+/// [`bare_threads`], the `n`-th command at `1_000 + n * step` ms.
+fn bare_threads_at(threads: usize, streams: &[Vec<Command>], ids: &[TenantId], step: u64) -> f64 {
     let per = streams[0].len();
     let mut work: Vec<Vec<(usize, Command)>> = vec![Vec::new(); threads];
     for i in 0..per {
@@ -144,7 +149,7 @@ fn bare_threads(threads: usize, streams: &[Vec<Command>], ids: &[TenantId]) -> f
                     .collect();
                 barrier.wait();
                 for (n, (t, command)) in commands.into_iter().enumerate() {
-                    let _ = engines[t].apply(Timestamp(1_000 + n as u64), command);
+                    let _ = engines[t].apply(Timestamp(1_000 + n as u64 * step), command);
                 }
             })
         })
@@ -327,7 +332,11 @@ fn main() {
     let best = |f: &dyn Fn() -> f64| (0..3).map(|_| f()).fold(0.0, f64::max);
     if std::env::var("RUNTIME_BENCH_ONLY").is_ok_and(|v| v == "shard1") {
         // For profiling the shard alone.
-        for _ in 0..5 {
+        for step in [0, 1] {
+            let rate = bare_threads_at(1, &streams, &ids, step);
+            println!("bare, 1 thread, {step} ms between commands: {rate:.0} commands/s");
+        }
+        for _ in 0..3 {
             let rate = gated(1, Durability::Volatile, &streams, &ids).0;
             println!("runtime, 1 shard, no journal: {rate:.0} acknowledged/s");
         }
