@@ -191,13 +191,23 @@ fn gated(
     gate.hold(shards);
     let mut pendings: Vec<Pending<_>> = Vec::with_capacity(total);
     let per = streams[0].len();
-    for i in 0..per {
+    if std::env::var("RUNTIME_BENCH_ORDER").is_ok_and(|v| v == "tenant") {
+        // Each tenant's commands (and their oneshots) allocated together.
         for (t, s) in streams.iter().enumerate() {
-            pendings.push(
-                handle
-                    .send(&ids[t], s[i].clone())
-                    .expect("queue sized for all"),
-            );
+            for command in s {
+                pendings.push(handle.send(&ids[t], command.clone()).expect("queue sized"));
+            }
+        }
+        // Each tenant's last command at the end, as below.
+        let n = pendings.len();
+        for t in 0..ids.len() {
+            pendings.swap(n - ids.len() + t, (t + 1) * per - 1);
+        }
+    } else {
+        for i in 0..per {
+            for (t, s) in streams.iter().enumerate() {
+                pendings.push(handle.send(&ids[t], s[i].clone()).expect("queue sized"));
+            }
         }
     }
     let started = Instant::now();
@@ -336,9 +346,13 @@ fn main() {
             let rate = bare_threads_at(1, &streams, &ids, step);
             println!("bare, 1 thread, {step} ms between commands: {rate:.0} commands/s");
         }
-        for _ in 0..3 {
-            let rate = gated(1, Durability::Volatile, &streams, &ids).0;
-            println!("runtime, 1 shard, no journal: {rate:.0} acknowledged/s");
+        for shards in [1, 2, 1, 2] {
+            let rate = gated(shards, Durability::Volatile, &streams, &ids).0;
+            println!("runtime, {shards} shard(s), no journal: {rate:.0} acknowledged/s");
+        }
+        for threads in [1, 2] {
+            let rate = bare_threads(threads, &streams, &ids);
+            println!("bare, {threads} thread(s): {rate:.0} commands/s");
         }
         return;
     }
