@@ -3,6 +3,7 @@
 //! time. It never asks the engine how it decided, so the KPIs measure the
 //! engine as a customer and an agent would experience it.
 
+use super::queueing::QueueTally;
 use super::report::{ServiceLevel, Volumes};
 use crate::engine::Decision;
 use crate::model::{AgentStatus, Capacity, ResolveReason, Timestamp};
@@ -59,6 +60,7 @@ pub struct Collector {
     pub(super) waiting_since: u64,
     pub(super) buckets: Vec<(f64, u64, Vec<u64>, u64)>,
     pub(super) commands: u64,
+    pub(super) queue: QueueTally,
 }
 
 impl Collector {
@@ -105,6 +107,7 @@ impl Collector {
             waiting_since: 0,
             buckets: vec![(0.0, 0, Vec::new(), 0); n.max(1)],
             commands: 0,
+            queue: QueueTally::new(0, target_ms),
         }
     }
 
@@ -267,7 +270,11 @@ impl Collector {
                 self.longest_wait = self.longest_wait.max(waited.0);
                 let b = ((t / BUCKET_MS) as usize).min(self.buckets.len() - 1);
                 self.buckets[b].2.push(waited.0);
-                self.conv(conversation.0).responded = true;
+                let c = self.conv(conversation.0);
+                c.responded = true;
+                if let Some(since) = c.human_since {
+                    self.queue.answered(since, waited.0);
+                }
             }
             Parked {
                 agent, load, cap, ..
@@ -309,6 +316,7 @@ impl Collector {
                         self.volumes.abandoned += 1;
                         if let (Some(s), false) = (since, responded) {
                             self.longest_wait = self.longest_wait.max(t.saturating_sub(s));
+                            self.queue.unanswered(s, t.saturating_sub(s), true);
                         }
                     }
                     ResolveReason::Expired => self.volumes.expired += 1,

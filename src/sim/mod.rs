@@ -39,34 +39,54 @@
 //! # Ok::<(), switchboard::sim::SimError>(())
 //! ```
 
+mod arrivals;
+mod classical;
 mod compare;
 mod defaults;
+pub mod erlang;
 mod error;
 mod events;
 mod faults;
 mod host;
+mod kpis;
 pub mod metrics;
 mod people;
+mod people_classical;
 #[cfg(feature = "plots")]
 pub mod plot;
+mod queueing;
+mod replicate;
 pub mod report;
 mod rng;
+mod roster;
 mod runner;
 mod scenario;
+mod segments;
+mod significance;
 mod simulation;
+pub mod stats;
 mod summary;
 pub mod trace;
 mod validate;
 mod workload;
 
+pub use classical::{Classical, Distribution};
 pub use compare::compare;
 pub use error::{ScenarioError, SimError};
 pub use faults::{FaultConfig, FaultReport};
+pub use queueing::{Formulas, Queueing};
+pub use replicate::{Kpi, PolicyFactory, ProgressFn, Replicated, Replications};
 pub use report::{Comparison, Report};
 pub use rng::SimRng;
+pub use roster::Staffing;
 pub use scenario::{
     AgentGroup, AgentSkill, Arrivals, Bot, ChannelShare, Conversations, CurvePoint, Customers,
     Language, Scenario, Topic,
+};
+pub use segments::{Segment, Surge};
+pub use significance::{
+    compare_replicated, compare_replicated_with_progress, KpiDifference, PolicyDifference,
+    ReplicatedComparison,
 };
 pub use simulation::{Progress, SimOutcome, Simulation};
 pub use workload::{reply_ms, AgentPlan, Arrival, CustomerScript, NextMove, Workload};

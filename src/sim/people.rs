@@ -13,6 +13,9 @@ impl Run<'_> {
     pub(super) fn arrive(&mut self, w: &Workload, i: usize) -> Result<(), SimError> {
         let a = &w.arrivals[i];
         let mut script = CustomerScript::new(self.seed, i as u64);
+        if let Some(c) = self.classical {
+            return self.arrive_classical(w, i, c, script);
+        }
         let turns = script.turns(self.s);
         let (bot_ms, contained) = script.bot(self.s);
         let patience = script.patience(self.s);
@@ -27,6 +30,7 @@ impl Run<'_> {
             resolved: false,
             responded: false,
             contained,
+            service_ms: 0,
         });
         let c = i as u32;
         if a.bot {
@@ -34,6 +38,12 @@ impl Run<'_> {
         } else {
             self.queue.push(self.now + patience, Event::GiveUp(c));
         }
+        self.open(w, i)
+    }
+
+    /// Counts arrival `i` and opens its conversation in the engine.
+    pub(super) fn open(&mut self, w: &Workload, i: usize) -> Result<(), SimError> {
+        let a = &w.arrivals[i];
         self.collector
             .opened(Timestamp(self.now), i as u64, a.returning, a.bot);
         self.apply(Command::OpenConversation {
@@ -44,8 +54,7 @@ impl Run<'_> {
             skills: a.skills.clone(),
             priority: a.priority,
             start_in_bot: a.bot,
-        })?;
-        Ok(())
+        })
     }
 
     pub(super) fn handle(&mut self, event: Event) -> Result<(), SimError> {
@@ -102,6 +111,10 @@ impl Run<'_> {
                 agent,
                 conversation,
             } => self.reply_done(agent, conversation)?,
+            Event::ServiceDone {
+                agent,
+                conversation,
+            } => self.service_done(agent, conversation)?,
             Event::Roster { agent, status } => {
                 self.apply(Command::SetAgentStatus {
                     agent: AgentId(u64::from(agent)),
@@ -148,18 +161,15 @@ impl Run<'_> {
 
     /// Lets every woken agent pick up work; accepts offers at once.
     pub(super) fn drain_wakes(&mut self) -> Result<(), SimError> {
+        if self.classical.is_some() {
+            return self.drain_starts();
+        }
         let mut guard = 0u64;
         loop {
             guard += 1;
             debug_assert!(guard < 1_000_000, "wake loop does not settle");
             if let Some((agent, c)) = self.accept.pop() {
-                let conv = &self.convs[c as usize];
-                if conv.owner == Some(agent) && !conv.resolved {
-                    self.apply(Command::AcceptOffer {
-                        conversation: ConversationId(u64::from(c)),
-                        agent: AgentId(u64::from(agent)),
-                    })?;
-                }
+                self.accept_offer(agent, c)?;
                 continue;
             }
             let Some(agent) = self.wake.pop() else {
@@ -167,6 +177,18 @@ impl Run<'_> {
             };
             self.try_start(agent)?;
         }
+    }
+
+    /// The agent accepts the offer of `c` at once, if it still stands.
+    pub(super) fn accept_offer(&mut self, agent: u32, c: u32) -> Result<(), SimError> {
+        let conv = &self.convs[c as usize];
+        if conv.owner == Some(agent) && !conv.resolved {
+            self.apply(Command::AcceptOffer {
+                conversation: ConversationId(u64::from(c)),
+                agent: AgentId(u64::from(agent)),
+            })?;
+        }
+        Ok(())
     }
 
     fn try_start(&mut self, agent: u32) -> Result<(), SimError> {

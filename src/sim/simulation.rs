@@ -125,8 +125,13 @@ impl Simulation {
     pub fn run(self, policy: Box<dyn RoutingPolicy>) -> Result<SimOutcome, SimError> {
         self.scenario.validate()?;
         let workload = Workload::generate(&self.scenario, self.seed);
-        let engine = Engine::new(self.scenario.engine.clone(), policy)
-            .map_err(super::error::ScenarioError::from)?;
+        let mut config = self.scenario.engine.clone();
+        if self.scenario.classical.is_some() {
+            // A one-turn service never goes quiet: parking it would free
+            // the agent's capacity in the middle of the service.
+            config.auto_park_after = None;
+        }
+        let engine = Engine::new(config, policy).map_err(super::error::ScenarioError::from)?;
         let opts = RunOptions {
             trace: self.trace,
             progress: self.progress,
@@ -137,6 +142,8 @@ impl Simulation {
         let mut run = Run::new(&self.scenario, self.seed, engine, &workload, opts);
         run.start(&workload)?;
         run.main_loop(&workload)?;
-        run.finish()
+        let mut outcome = run.finish()?;
+        outcome.report.formulas = self.scenario.formulas();
+        Ok(outcome)
     }
 }
