@@ -42,6 +42,10 @@
 mod arrivals;
 mod classical;
 mod compare;
+mod csv_error;
+mod csv_export;
+mod csv_import;
+mod csv_table;
 mod defaults;
 pub mod erlang;
 mod error;
@@ -66,12 +70,16 @@ mod significance;
 mod simulation;
 pub mod stats;
 mod summary;
+pub mod timefmt;
 pub mod trace;
 mod validate;
 mod workload;
 
 pub use classical::{Classical, Distribution};
 pub use compare::compare;
+pub use csv_error::CsvError;
+pub use csv_export::{export_conversations, export_roster, EXPORT_EPOCH_MS};
+pub use csv_import::{import_day, ImportedDay};
 pub use error::{ScenarioError, SimError};
 pub use faults::{FaultConfig, FaultReport};
 pub use queueing::{Formulas, Queueing};
@@ -88,5 +96,5 @@ pub use significance::{
     compare_replicated, compare_replicated_with_progress, KpiDifference, PolicyDifference,
     ReplicatedComparison,
 };
-pub use simulation::{Progress, SimOutcome, Simulation};
-pub use workload::{reply_ms, AgentPlan, Arrival, CustomerScript, NextMove, Workload};
+pub use simulation::{Progress, SimOutcome, Simulation, CLASSICAL_TICK_MS};
+pub use workload::{reply_ms, AgentPlan, Arrival, CustomerScript, NextMove, Recorded, Workload};

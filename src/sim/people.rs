@@ -16,9 +16,15 @@ impl Run<'_> {
         if let Some(c) = self.classical {
             return self.arrive_classical(w, i, c, script);
         }
-        let turns = script.turns(self.s);
+        let mut turns = script.turns(self.s);
         let (bot_ms, contained) = script.bot(self.s);
-        let patience = script.patience(self.s);
+        let mut patience = script.patience(self.s);
+        let mut think_ms = Vec::new();
+        if let Some(rec) = w.recorded.get(i) {
+            turns = rec.turns.max(1);
+            patience = rec.patience_ms.unwrap_or(patience);
+            think_ms = rec.think_ms.clone();
+        }
         self.convs.push(ConvSim {
             customer: a.customer,
             topic: a.topic,
@@ -31,6 +37,7 @@ impl Run<'_> {
             responded: false,
             contained,
             service_ms: 0,
+            think_ms,
         });
         let c = i as u32;
         if a.bot {
@@ -149,7 +156,12 @@ impl Run<'_> {
             })?;
             return Ok(());
         }
-        match conv.script.next_move(self.s) {
+        let recorded = conv.think_ms.get(conv.turn as usize - 1).copied();
+        let next = match recorded {
+            Some(ms) => NextMove::WritesAfter(ms),
+            None => conv.script.next_move(self.s),
+        };
+        match next {
             NextMove::Vanishes => {
                 let after = (self.s.conversations.expire_after_minutes * 60_000.0) as u64;
                 self.queue.push(self.now + after.max(1), Event::Expire(c));

@@ -39,6 +39,7 @@ impl Run<'_> {
             responded: false,
             contained: false,
             service_ms,
+            think_ms: Vec::new(),
         });
         let conv = i as u32;
         if let Some(p) = patience {

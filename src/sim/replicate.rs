@@ -117,7 +117,7 @@ pub struct Replications {
     scenario: Scenario,
     seeds: Vec<u64>,
     threads: usize,
-    tick_ms: u64,
+    tick_ms: Option<u64>,
 }
 
 impl Replications {
@@ -127,7 +127,7 @@ impl Replications {
             scenario,
             seeds: (1..=count).collect(),
             threads: 0,
-            tick_ms: 0,
+            tick_ms: None,
         }
     }
 
@@ -147,7 +147,7 @@ impl Replications {
     /// Tick granularity of every run (see
     /// [`Simulation::with_tick_granularity`]).
     pub fn with_tick_granularity(mut self, ms: u64) -> Self {
-        self.tick_ms = ms;
+        self.tick_ms = Some(ms);
         self
     }
 
@@ -186,9 +186,11 @@ impl Replications {
         let done = AtomicUsize::new(0);
         let total = self.seeds.len();
         let one = |seed: &u64| -> Result<Report, SimError> {
-            let outcome = Simulation::new(self.scenario.clone(), *seed)
-                .with_tick_granularity(self.tick_ms)
-                .run(policy())?;
+            let mut sim = Simulation::new(self.scenario.clone(), *seed);
+            if let Some(ms) = self.tick_ms {
+                sim = sim.with_tick_granularity(ms);
+            }
+            let outcome = sim.run(policy())?;
             // ORDERING: a progress count only; no data is published by it.
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress(n, total);

@@ -35,6 +35,9 @@ pub(super) struct ConvSim {
     pub(super) contained: bool,
     /// Service time, ms (classical model; 0 otherwise).
     pub(super) service_ms: u64,
+    /// Recorded delays of the customer after each agent reply (an
+    /// imported day; empty otherwise).
+    pub(super) think_ms: Vec<u64>,
 }
 
 pub(super) struct AgentSim {

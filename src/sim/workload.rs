@@ -55,6 +55,22 @@ pub struct Workload {
     pub arrivals: Vec<Arrival>,
     /// Agents; the index is the agent id.
     pub agents: Vec<AgentPlan>,
+    /// Recorded customer behaviour, one per arrival, for a day imported
+    /// from a file (see [`import_day`](super::import_day)); empty for a
+    /// generated day, whose customers follow the scenario.
+    pub recorded: Vec<Recorded>,
+}
+
+/// What a file says one customer did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Recorded {
+    /// Customer messages the conversation needs (at least 1).
+    pub turns: u32,
+    /// How long the customer waited before abandoning, when they did;
+    /// `None`: patience drawn from the scenario.
+    pub patience_ms: Option<u64>,
+    /// The customer's delay before writing again after each agent reply.
+    pub think_ms: Vec<u64>,
 }
 
 pub(super) fn ms(x: f64) -> u64 {
@@ -75,6 +91,7 @@ impl Workload {
                 Some(st) => super::roster::staffed_agents(scenario, st, seed),
                 None => agents(scenario, seed),
             },
+            recorded: Vec::new(),
         }
     }
 }
