@@ -177,6 +177,18 @@ impl Replications {
         Ok(Replicated::of(reports, self.seeds.clone()))
     }
 
+    /// The report of every seed of `scenario` (instead of this one's), with
+    /// these seeds and threads, in seed order.
+    pub(crate) fn run_for(
+        &self,
+        scenario: Scenario,
+        policy: PolicyFactory<'_>,
+    ) -> Result<Vec<Report>, SimError> {
+        let mut r = self.clone();
+        r.scenario = scenario;
+        r.run_reports(policy, &|_, _| {})
+    }
+
     /// The report of every seed, in seed order.
     pub(crate) fn run_reports(
         &self,

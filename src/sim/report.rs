@@ -2,6 +2,7 @@
 //! engine's decisions only (see [`metrics`](super::metrics)), as a text table
 //! and as serde JSON.
 
+use super::intervals::IntervalFigures;
 use super::queueing::{Formulas, Queueing};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -194,6 +195,10 @@ pub struct Report {
     /// scenario with a constant rate and staffing.
     #[serde(default)]
     pub formulas: Option<Formulas>,
+    /// Service level and occupancy per staffing interval (scenarios with
+    /// `staffing`; empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intervals: Vec<IntervalFigures>,
 }
 
 impl Report {

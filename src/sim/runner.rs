@@ -12,6 +12,7 @@ use super::classical::Classical;
 use super::error::SimError;
 use super::events::{Event, EventQueue};
 use super::faults::{FaultConfig, Faults};
+use super::intervals::IntervalTally;
 use super::metrics::Collector;
 use super::queueing::QueueTally;
 use super::report::Report;
@@ -93,6 +94,14 @@ impl<'a> Run<'a> {
     ) -> Self {
         let groups: Vec<u16> = workload.agents.iter().map(|a| a.group).collect();
         let mut collector = Collector::new(s.horizon_ms(), &groups, s.engine.response_target.0);
+        if let Some(st) = &s.staffing {
+            collector.intervals = IntervalTally::new(
+                st.interval_ms(),
+                s.horizon_ms(),
+                s.engine.response_target.0,
+                |i| st.on_duty(i),
+            );
+        }
         if let Some(c) = &s.classical {
             collector.queue = QueueTally::new(
                 (c.warmup_minutes * 60_000.0) as u64,

@@ -16,6 +16,7 @@ impl Collector {
             if let (Some(s), false, false) = (c.human_since, c.responded, c.resolved) {
                 self.longest_wait = self.longest_wait.max(end.0.saturating_sub(s));
                 self.queue.unanswered(s, end.0.saturating_sub(s), false);
+                self.intervals.outcome(s, None);
             }
         }
         let v = &mut self.volumes;
@@ -75,6 +76,7 @@ impl Collector {
         report.longest_wait_secs = self.longest_wait as f64 / 1_000.0;
         report.requeues = self.requeues;
         report.queueing = self.queue.finish();
+        report.intervals = self.intervals.finish();
         report.fairness = self.fairness();
         report.timeline = self.timeline(end.0);
         report
