@@ -59,6 +59,8 @@ mod people;
 mod people_classical;
 #[cfg(feature = "plots")]
 pub mod plot;
+#[cfg(feature = "plots")]
+pub mod plot_intervals;
 mod queueing;
 mod replicate;
 pub mod report;

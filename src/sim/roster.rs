@@ -54,14 +54,47 @@ impl Staffing {
 /// Hard bound on the intervals of a roster (366 days of 1-minute intervals).
 const MAX_INTERVALS: u64 = 366 * 24 * 60;
 
+/// The group of each of the first `n` agents: one of every group first (a
+/// group's skills may be the only ones some conversations can use), then
+/// always the group furthest below its share of the counts. Agent `k`'s
+/// group does not depend on `n`, so every staffing level sees the same
+/// agent `k` (common random numbers).
+fn group_order(s: &Scenario, n: usize) -> Vec<usize> {
+    let groups: Vec<(usize, f64)> = s
+        .agents
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.count > 0)
+        .map(|(i, g)| (i, f64::from(g.count)))
+        .collect();
+    if groups.is_empty() {
+        return Vec::new();
+    }
+    let mut taken = vec![0u64; groups.len()];
+    (0..n)
+        .map(|k| {
+            let j = if k < groups.len() {
+                k
+            } else {
+                // Smallest taken / count; ties to the first group.
+                (0..groups.len())
+                    .min_by(|&a, &b| {
+                        let ra = taken[a] as f64 / groups[a].1;
+                        let rb = taken[b] as f64 / groups[b].1;
+                        ra.total_cmp(&rb)
+                    })
+                    .unwrap_or(0)
+            };
+            taken[j] += 1;
+            groups[j].0
+        })
+        .collect()
+}
+
 /// The agents of a staffed scenario and their on-duty schedules.
 pub(crate) fn staffed_agents(s: &Scenario, staffing: &Staffing, seed: u64) -> Vec<AgentPlan> {
     let total = staffing.agents.iter().copied().max().unwrap_or(0);
-    // Group of each agent, in proportion to the groups' counts.
-    let mut order: Vec<usize> = Vec::new();
-    for (gi, g) in s.agents.iter().enumerate() {
-        order.extend(std::iter::repeat_n(gi, g.count as usize));
-    }
+    let order = group_order(s, total as usize);
     if order.is_empty() {
         return Vec::new();
     }
@@ -70,7 +103,7 @@ pub(crate) fn staffed_agents(s: &Scenario, staffing: &Staffing, seed: u64) -> Ve
     let intervals = s.horizon_ms().div_ceil(step).min(MAX_INTERVALS);
     (0..total)
         .map(|k| {
-            let gi = order[(k as usize * order.len()) / total.max(1) as usize % order.len()];
+            let gi = order[k as usize];
             let g = &s.agents[gi];
             let mut rng = SimRng::stream(seed, Stream::Agents, u64::from(k), 0);
             let (skills, cap, speed) = draw_agent(g, &names, &mut rng);

@@ -141,6 +141,15 @@ impl fmt::Display for ReplicatedComparison {
             if !any {
                 writeln!(f, "    no KPI differs significantly at 95%")?;
             }
+            let within_noise: Vec<&str> = d
+                .kpis
+                .iter()
+                .filter(|k| !k.paired.significant)
+                .map(|k| k.kpi.as_str())
+                .collect();
+            if any && !within_noise.is_empty() {
+                writeln!(f, "    within the noise: {}", within_noise.join(", "))?;
+            }
         }
         Ok(())
     }
