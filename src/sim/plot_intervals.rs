@@ -46,30 +46,11 @@ fn ends(e: &Estimate) -> (f64, f64) {
 pub fn write_comparison(c: &ReplicatedComparison, path: &Path) -> io::Result<()> {
     let root = SVGBackend::new(path, (1200, 760)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
-    let n = c.policies.len().max(1);
+    let names: Vec<String> = c.policies.iter().map(|r| r.policy.clone()).collect();
     for (panel, (kpi, title)) in root.split_evenly((2, 3)).iter().zip(SHOWN) {
         let es: Vec<Estimate> = c.policies.iter().map(|r| estimate(r, kpi)).collect();
         let top = es.iter().map(|e| ends(e).1).fold(0.0, f64::max).max(1e-9) * 1.15;
-        let mut chart = ChartBuilder::on(panel)
-            .caption(title, ("sans-serif", 15))
-            .margin(10)
-            .x_label_area_size(30)
-            .y_label_area_size(50)
-            .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..top)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_label_formatter(&|x| match x {
-                SegmentValue::CenterOf(i) => c
-                    .policies
-                    .get(*i)
-                    .map(|r| r.policy.clone())
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
-            .draw()
-            .map_err(err)?;
+        let mut chart = super::plot::policy_panel(panel, title, &names, top)?;
         chart
             .draw_series(es.iter().enumerate().map(|(i, e)| {
                 let (lo, hi) = ends(e);
