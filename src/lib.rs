@@ -47,6 +47,9 @@
 //!   policy, and with fault injection).
 //! * [`persist`]: an append-only checksummed journal, atomic snapshots and
 //!   recovery, with the durability mode of your choice.
+//! * `runtime` (feature `runtime`): shards owning single-writer engines
+//!   per tenant behind lock-free queues, a clock and timers, group-commit
+//!   journaling, a decision stream, statistics and metrics.
 //! * `testing` (feature `testing`): proptest strategies and fairness checks.
 //!
 //! Bring your own policy: implement [`policy::RoutingPolicy`]; with the
@@ -109,6 +112,9 @@ pub mod engine;
 pub mod model;
 pub mod persist;
 pub mod policy;
+#[cfg(feature = "runtime")]
+#[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
+pub mod runtime;
 pub mod sim;
 mod sync;
 #[cfg(feature = "testing")]

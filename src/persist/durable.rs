@@ -19,17 +19,15 @@
 //! is what makes replay reproduce the state. Share a `Durable` between
 //! threads behind a `Mutex`.
 
+use super::dir::{open_dir, rotate_and_prune, write_checkpoint};
 use super::error::{DurableError, PersistError};
 use super::journal::{encode_record, JournalWriter};
-use super::layout;
 use super::mode::{DurabilityMode, Pending};
-use super::recovery::{recover, RecoveryReport};
-use super::snapshot::write_snapshot;
+use super::recovery::RecoveryReport;
 use crate::engine::{Decision, Engine, EngineConfig};
 use crate::model::Timestamp;
 use crate::policy::RoutingPolicy;
 use crate::Command;
-use std::fs;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::{Path, PathBuf};
 
@@ -111,44 +109,17 @@ impl Durable {
         config: &EngineConfig,
         policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
     ) -> Result<(Durable, RecoveryReport), PersistError> {
-        fs::create_dir_all(dir).map_err(|e| PersistError::io("create directory", dir, e))?;
-        let recovered = recover(dir, config, policy)?;
-        let report = recovered.report;
-        for temp in &report.temp_files {
-            layout::remove(temp)?;
-        }
-        let last_seq = report.last_seq;
-        let mut snapshots: Vec<u64> = layout::list(dir)?
-            .snapshots
-            .iter()
-            .map(|(seq, _)| *seq)
-            .collect();
-        if snapshots.is_empty() {
-            // Record the configuration and policy the directory starts with.
-            write_snapshot(dir, last_seq, &recovered.engine.snapshot())?;
-            snapshots.push(last_seq);
-        }
-        let mut writer = match recovered.tail {
-            Some(tail) if tail.next_seq == last_seq + 1 => JournalWriter::continue_segment(&tail)?,
-            // No journal yet, or the newest snapshot is ahead of it (its
-            // records were lost but the snapshot has them): start afresh.
-            _ => JournalWriter::create(dir, last_seq + 1)?,
-        };
-        // Whatever recovery read may have been only in the page cache.
-        writer.sync()?;
-        let base_seq = match &report.base {
-            super::RecoveryBase::Snapshot { seq, .. } => *seq,
-            super::RecoveryBase::Empty => 0,
-        };
+        let opened = open_dir(dir, config, policy)?;
+        let report = opened.report;
         let durable = Durable {
             dir: dir.to_path_buf(),
             options,
-            engine: recovered.engine,
-            writer,
+            engine: opened.engine,
+            writer: opened.writer,
             pending: Pending::default(),
-            acknowledged: last_seq,
-            since_snapshot: last_seq - base_seq,
-            snapshots,
+            acknowledged: report.last_seq,
+            since_snapshot: opened.since_snapshot,
+            snapshots: opened.snapshots,
             poisoned: false,
             frame: Vec::with_capacity(256),
         };
@@ -270,43 +241,12 @@ impl Durable {
         self.sync()?;
         let seq = self.last_seq();
         let failed = DurableError::Checkpoint;
-        write_snapshot(&self.dir, seq, &self.engine.snapshot()).map_err(failed)?;
-        if self.snapshots.last() != Some(&seq) {
-            self.snapshots.push(seq);
-        }
+        write_checkpoint(&self.dir, seq, &self.engine.snapshot(), &mut self.snapshots)
+            .map_err(failed)?;
         self.since_snapshot = 0;
-        if !self.writer.is_empty() {
-            // The old segment is complete and synced; the new one is whole
-            // (atomic header) before any record goes to it.
-            self.writer = JournalWriter::create(&self.dir, seq + 1).map_err(failed)?;
-        }
-        self.prune().map_err(failed)?;
-        Ok(seq)
-    }
-
-    /// Deletes snapshots beyond the retention and the segments whose every
-    /// record the oldest kept snapshot covers. The current segment is never
-    /// deleted.
-    fn prune(&mut self) -> Result<(), PersistError> {
         let keep = self.options.keep_snapshots.get();
-        let listing = layout::list(&self.dir)?;
-        let excess = self.snapshots.len().saturating_sub(keep);
-        let Some(&oldest_kept) = self.snapshots.get(excess) else {
-            return Ok(());
-        };
-        for (seq, path) in &listing.snapshots {
-            if *seq < oldest_kept {
-                layout::remove(path)?;
-            }
-        }
-        self.snapshots.drain(..excess);
-        for pair in listing.segments.windows(2) {
-            let (_, path) = &pair[0];
-            let (next_start, _) = pair[1];
-            if next_start - 1 <= oldest_kept && path != self.writer.path() {
-                layout::remove(path)?;
-            }
-        }
-        Ok(())
+        rotate_and_prune(&self.dir, seq, &mut self.writer, &mut self.snapshots, keep)
+            .map_err(failed)?;
+        Ok(seq)
     }
 }

@@ -396,6 +396,20 @@ impl JournalWriter {
         Ok(seq)
     }
 
+    /// Appends `count` frames made by [`encode_record`], numbered from
+    /// [`next_seq`](Self::next_seq) on, with one `write(2)`; returns the
+    /// sequence number of the last. A group commit writes a batch this way.
+    /// On an error the segment may end in a partial frame: stop appending.
+    pub fn append_encoded_batch(&mut self, frames: &[u8], count: u64) -> Result<u64, PersistError> {
+        assert!(count > 0 && !frames.is_empty(), "a batch holds a record");
+        self.file
+            .write_all(frames)
+            .map_err(|e| PersistError::io("append to", &self.path, e))?;
+        self.len += frames.len() as u64;
+        self.next_seq += count;
+        Ok(self.next_seq - 1)
+    }
+
     /// Fsyncs the segment's data (`fdatasync`): every record appended so far
     /// survives an OS crash or power loss once this returns.
     pub fn sync(&mut self) -> Result<(), PersistError> {

@@ -61,6 +61,7 @@
 //! - The directory layout: `snapshot-<seq>.sws`, `journal-<first seq>.swj`,
 //!   zero-padded to 20 digits; `*.tmp` are interrupted atomic writes.
 
+mod dir;
 mod durable;
 mod error;
 mod frame;
@@ -70,6 +71,8 @@ mod mode;
 mod recovery;
 mod snapshot;
 
+#[cfg(feature = "runtime")]
+pub(crate) use dir::{open_dir, rotate_and_prune, write_checkpoint};
 pub use durable::{Applied, Durable, DurableOptions};
 pub use error::{DurableError, PersistError};
 pub use frame::{TailDamage, FRAME_HEADER_LEN, MAX_PAYLOAD, MIN_PAYLOAD};

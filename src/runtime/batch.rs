@@ -1,0 +1,304 @@
+//! One batch: the shard's unit of work and of group commit.
+//!
+//! 1. **Ticks.** Every tenant whose engine deadline has come gets a
+//!    `Command::Tick` stamped now, journaled like any command.
+//! 2. **Apply.** Each queued command (at most `batch_max`) is stamped with
+//!    the clock's time (never earlier than its tenant's previous command),
+//!    encoded as a journal frame, and applied to its tenant's engine. A
+//!    refused command's frame is dropped and its caller told at once:
+//!    nothing changed, nothing to wait for.
+//! 3. **Commit.** For each tenant touched, its frames go to its journal in
+//!    one write, then one fsync under [`Durability::Synced`]. A failure
+//!    poisons that tenant only.
+//! 4. **Complete.** Only now are the decisions published on the tenants'
+//!    streams and the callers told. So a caller never hears of a decision
+//!    the journal could lose under the durability mode.
+//! 5. **After.** Due snapshots are taken, timers rescheduled, metrics
+//!    updated.
+
+use super::config::Durability;
+use super::message::{Accepted, Envelope, Reply};
+use super::shard::Shard;
+use super::stats::tenant_stats;
+use super::stream::StreamItem;
+use super::RuntimeError;
+use crate::engine::{Decision, RequeueReason};
+use crate::model::Timestamp;
+use crate::persist::encode_record;
+use crate::Command;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::OwnedSemaphorePermit;
+
+/// A command applied in this batch, waiting for its journal write.
+struct Staged {
+    slot: usize,
+    record: u64,
+    at: Timestamp,
+    decisions: Vec<Decision>,
+    /// `None` for a timer tick (nobody waits for it).
+    reply: Option<Reply<Accepted>>,
+}
+
+impl Shard {
+    /// Runs one batch over the inbox and the due timers (see the module
+    /// docs). Does nothing when neither has work.
+    pub(crate) fn run_batch(&mut self) {
+        let now = self.settings.clock.now();
+        let due = self.timers.next().is_some_and(|at| at <= now);
+        if self.inbox.is_empty() && !due {
+            return;
+        }
+        let span = tracing::debug_span!(
+            "switchboard_batch",
+            shard = self.settings.index,
+            commands = self.inbox.len()
+        );
+        let _entered = span.enter();
+        // Measures the batch for metrics only; decisions never read it.
+        let started = Instant::now();
+        let mut staged = Vec::with_capacity(self.inbox.len() + 1);
+
+        // Each pop removes an entry and stage pushes none, so this loop
+        // runs at most as many times as the heap had entries.
+        let entries = self.timers.len();
+        for _ in 0..entries {
+            let Some((at, slot)) = self.timers.pop_due(now) else {
+                break;
+            };
+            let Some(state) = self.tenant_mut(slot) else {
+                continue;
+            };
+            if state.scheduled != Some(at) {
+                continue; // stale: the deadline moved since
+            }
+            state.scheduled = None;
+            self.stage(slot, now, Command::Tick, None, &mut staged);
+        }
+
+        let mut inbox = std::mem::take(&mut self.inbox);
+        let size = inbox.len() + staged.len();
+        // The batch's places in the queue, given back at once below (one
+        // semaphore update per batch instead of one per command).
+        let mut places: Option<OwnedSemaphorePermit> = None;
+        for envelope in inbox.drain(..) {
+            let Envelope {
+                tenant,
+                command,
+                reply,
+                permit,
+            } = envelope;
+            match &mut places {
+                Some(all) => all.merge(permit),
+                None => places = Some(permit),
+            }
+            match self.by_id.get(&tenant) {
+                Some(&slot) => self.stage(slot, now, command, Some(reply), &mut staged),
+                None => {
+                    let _ = reply.send(Err(RuntimeError::UnknownTenant(tenant)));
+                }
+            }
+        }
+        self.inbox = inbox;
+        // The commands left the queue: make their places available.
+        drop(places);
+        let applied = started.elapsed();
+
+        let committing = Instant::now();
+        self.commit();
+        let synced = committing.elapsed();
+
+        self.complete(staged);
+        self.after_batch();
+        self.batches += 1;
+        self.max_batch = self.max_batch.max(size);
+        self.metrics
+            .batch(size, applied, synced, self.commands.len());
+    }
+
+    /// Applies one command to the tenant in `slot` and keeps its frame for
+    /// the commit; answers a refusal at once.
+    fn stage(
+        &mut self,
+        slot: usize,
+        now: Timestamp,
+        command: Command,
+        reply: Option<Reply<Accepted>>,
+        staged: &mut Vec<Staged>,
+    ) {
+        let journaling = self.settings.durability != Durability::Volatile;
+        let Some(state) = self.tenants.get_mut(slot).and_then(Option::as_mut) else {
+            return;
+        };
+        let refuse = |reply: Option<Reply<Accepted>>, error: RuntimeError| {
+            if let Some(reply) = reply {
+                let _ = reply.send(Err(error));
+            }
+        };
+        if state.poisoned.is_some() {
+            refuse(reply, RuntimeError::TenantPoisoned(state.id.clone()));
+            return;
+        }
+        let is_tick = reply.is_none();
+        let at = now.max(state.last_at);
+        let record = state.journal.last_seq() + state.batch.count + 1;
+        let mark = state.batch.bytes.len();
+        if journaling {
+            if let Err(e) = encode_record(record, at, &command, &mut state.batch.bytes) {
+                state.batch.bytes.truncate(mark);
+                state.counters.rejected += 1;
+                refuse(reply, RuntimeError::Unencodable(e));
+                return;
+            }
+        }
+        match state.engine.apply(at, command) {
+            Ok(decisions) => {
+                if state.batch.count == 0 {
+                    state.batch.first_seq = record;
+                }
+                state.batch.count += 1;
+                state.last_at = at;
+                if is_tick {
+                    state.counters.ticks += 1;
+                } else {
+                    state.counters.accepted += 1;
+                }
+                if !state.touched {
+                    state.touched = true;
+                    self.touched.push(slot);
+                }
+                staged.push(Staged {
+                    slot,
+                    record,
+                    at,
+                    decisions,
+                    reply,
+                });
+            }
+            Err(e) => {
+                state.batch.bytes.truncate(mark);
+                if is_tick {
+                    tracing::warn!(tenant = %state.id, error = %e, "engine refused a tick");
+                } else {
+                    state.counters.rejected += 1;
+                }
+                refuse(reply, RuntimeError::Rejected(e));
+            }
+        }
+    }
+
+    /// Writes each touched tenant's frames with one append and, when
+    /// synced, one fsync. A failure poisons that tenant alone.
+    fn commit(&mut self) {
+        let sync = self.settings.durability == Durability::Synced;
+        for &slot in &self.touched {
+            let Some(state) = self.tenants.get_mut(slot).and_then(Option::as_mut) else {
+                continue;
+            };
+            debug_assert!(
+                state.batch.count > 0,
+                "touched means a command was accepted"
+            );
+            debug_assert_eq!(state.batch.first_seq, state.journal.last_seq() + 1);
+            let result = state.journal.append(&state.batch).and_then(|()| {
+                if sync {
+                    state.journal.sync()
+                } else {
+                    Ok(())
+                }
+            });
+            if let Err(e) = result {
+                tracing::error!(tenant = %state.id, error = %e, "journal failed; tenant poisoned");
+                state.poisoned = Some(Arc::new(e));
+            }
+            state.batch.clear();
+        }
+    }
+
+    /// Publishes the batch's decisions and tells the callers.
+    fn complete(&mut self, staged: Vec<Staged>) {
+        for s in staged {
+            let Some(state) = self.tenants.get_mut(s.slot).and_then(Option::as_mut) else {
+                continue;
+            };
+            if let Some(source) = &state.poisoned {
+                // Poisoned by this batch's commit: not acknowledged.
+                if let Some(reply) = s.reply {
+                    let _ = reply.send(Err(RuntimeError::Journal {
+                        tenant: state.id.clone(),
+                        source: Arc::clone(source),
+                    }));
+                }
+                continue;
+            }
+            state.counters.decisions += s.decisions.len() as u64;
+            // Asked once per tenant per batch (it takes the stream's lock).
+            let publish = *state
+                .publish
+                .get_or_insert_with(|| state.stream.receiver_count() > 0);
+            for (index, decision) in s.decisions.iter().enumerate() {
+                if matches!(
+                    decision,
+                    Decision::Requeued {
+                        reason: RequeueReason::Declined,
+                        ..
+                    }
+                ) {
+                    state.counters.declines += 1;
+                }
+                tracing::trace!(
+                    tenant = %state.id,
+                    record = s.record,
+                    index,
+                    kind = decision.kind(),
+                    "decision"
+                );
+                if publish {
+                    // Err only when every subscriber left meanwhile.
+                    let _ = state.stream.send(StreamItem {
+                        record: s.record,
+                        index: u32::try_from(index).unwrap_or(u32::MAX),
+                        at: s.at,
+                        decision: decision.clone(),
+                    });
+                }
+            }
+            if let Some(reply) = s.reply {
+                let _ = reply.send(Ok(Accepted {
+                    record: s.record,
+                    at: s.at,
+                    decisions: s.decisions,
+                }));
+            }
+        }
+    }
+
+    /// Snapshots that came due, timers, metrics, for each touched tenant.
+    fn after_batch(&mut self) {
+        let touched = std::mem::take(&mut self.touched);
+        let index = self.settings.index;
+        for &slot in &touched {
+            let Some(state) = self.tenant_mut(slot) else {
+                continue;
+            };
+            state.touched = false;
+            state.publish = None;
+            if state.poisoned.is_none() && state.journal.checkpoint_due() {
+                // Sync first (a no-op after a synced batch): a failed fsync
+                // poisons, as in commit; a failed snapshot is retried.
+                match state.journal.sync() {
+                    Err(e) => state.poisoned = Some(Arc::new(e)),
+                    Ok(()) => {
+                        if let Err(e) = state.journal.checkpoint(&state.engine) {
+                            tracing::warn!(tenant = %state.id, error = %e, "snapshot failed; retried later");
+                        }
+                    }
+                }
+            }
+            state.metrics.update(&tenant_stats(state, index));
+            self.reschedule(slot);
+        }
+        self.touched = touched;
+        self.touched.clear();
+    }
+}

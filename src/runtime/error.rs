@@ -1,0 +1,109 @@
+//! The runtime's error type: one enum for every call through the handle.
+
+use super::tenant::TenantId;
+use crate::engine::{ConfigError, EngineError};
+use crate::persist::PersistError;
+use crate::Command;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Why the runtime did not apply (or acknowledge) something.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    /// The shard's queue is full. Answered at once; nothing was queued.
+    /// The command is handed back so the caller can retry it later, or use
+    /// [`RuntimeHandle::submit_waiting`](super::RuntimeHandle::submit_waiting)
+    /// to wait for room.
+    #[error("shard {shard} is overloaded ({capacity} commands queued): retry later or await room with submit_waiting")]
+    Overloaded {
+        /// The shard whose queue is full.
+        shard: usize,
+        /// The queue's capacity.
+        capacity: usize,
+        /// The command, not applied.
+        command: Box<Command>,
+    },
+    /// The shard's control queue (tenants, subscriptions, statistics) is
+    /// full. Answered at once; retry.
+    #[error("shard {shard} has too many control requests queued: retry")]
+    Busy {
+        /// The shard.
+        shard: usize,
+    },
+    /// A command that cannot be journaled (it encodes too large). Refused
+    /// before the engine saw it.
+    #[error("command refused before applying: {0}")]
+    Unencodable(#[source] PersistError),
+    /// No tenant with this id runs on the runtime.
+    #[error("unknown tenant {0}: add it with RuntimeHandle::add_tenant first")]
+    UnknownTenant(TenantId),
+    /// A tenant with this id runs already.
+    #[error("tenant {0} runs already")]
+    DuplicateTenant(TenantId),
+    /// A tenant id that is empty, too long, or has characters other than
+    /// ASCII letters, digits, `-` and `_` (it names a directory).
+    #[error("invalid tenant id {id:?}: use 1 to {max} ASCII letters, digits, '-' or '_'")]
+    InvalidTenantId {
+        /// The rejected id.
+        id: String,
+        /// The longest id allowed.
+        max: usize,
+    },
+    /// The engine refused the command; nothing changed and nothing was
+    /// journaled.
+    #[error(transparent)]
+    Rejected(#[from] EngineError),
+    /// Writing or syncing this tenant's journal failed. The command is not
+    /// acknowledged, and the tenant is poisoned: its engine may be ahead of
+    /// its journal, so every later command fails with
+    /// [`RuntimeError::TenantPoisoned`]. Other tenants are unaffected.
+    /// Remove the tenant and add it again to recover it from disk.
+    #[error("journal of tenant {tenant} failed; the tenant is poisoned, remove and re-add it to recover: {source}")]
+    Journal {
+        /// The tenant.
+        tenant: TenantId,
+        /// The I/O failure.
+        #[source]
+        source: Arc<PersistError>,
+    },
+    /// An earlier journal failure poisoned the tenant.
+    #[error(
+        "tenant {0} is poisoned by an earlier journal failure; remove and re-add it to recover"
+    )]
+    TenantPoisoned(TenantId),
+    /// Opening or recovering a tenant failed.
+    #[error("cannot open tenant {tenant}: {source}")]
+    Open {
+        /// The tenant.
+        tenant: TenantId,
+        /// What went wrong.
+        #[source]
+        source: PersistError,
+    },
+    /// The tenant's engine configuration is invalid.
+    #[error("tenant {tenant} has an invalid configuration: {source}")]
+    Config {
+        /// The tenant.
+        tenant: TenantId,
+        /// What is wrong.
+        #[source]
+        source: ConfigError,
+    },
+    /// A runtime setting out of range.
+    #[error("runtime setting {name} is {value}; it must be in {range}")]
+    Setting {
+        /// The setting.
+        name: &'static str,
+        /// The rejected value.
+        value: usize,
+        /// The allowed range.
+        range: &'static str,
+    },
+    /// Starting a shard thread failed.
+    #[error("cannot start shard thread: {0}")]
+    Spawn(#[source] std::io::Error),
+    /// The runtime is shutting down or stopped; nothing was applied.
+    #[error("the runtime is shutting down")]
+    ShuttingDown,
+}

@@ -1,0 +1,236 @@
+//! [`RuntimeHandle`]: how threads and async tasks reach the shards.
+//!
+//! A command goes to its tenant's shard through that shard's bounded queue
+//! (crossbeam-channel). Room in the queue is counted by a semaphore: a
+//! caller takes a permit without waiting ([`send`](RuntimeHandle::send),
+//! answered [`RuntimeError::Overloaded`] at once when none is left) or
+//! awaits one ([`submit_waiting`](RuntimeHandle::submit_waiting)); the shard
+//! gives the permit back as it takes the command. No caller waits for a lock
+//! another caller holds, and a shard never waits for another shard.
+
+use super::error::RuntimeError;
+use super::message::{Accepted, Control, Envelope, Reply};
+use super::pending::Pending;
+use super::placement::shard_of;
+use super::report::{TenantClosed, TenantOpened};
+use super::stats::{ShardStats, TenantStats};
+use super::stream::DecisionStream;
+use super::tenant::{TenantId, TenantSpec};
+use crate::Command;
+use crossbeam_channel::{Sender, TrySendError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore, TryAcquireError};
+
+/// One shard's queues, as the handles see them.
+#[derive(Debug)]
+pub(crate) struct ShardLink {
+    pub(crate) commands: Sender<Envelope>,
+    pub(crate) control: Sender<Control>,
+    /// Free places in `commands`: its capacity minus queued commands minus
+    /// permits held by callers about to enqueue. So a caller holding a
+    /// permit always finds room.
+    pub(crate) permits: Arc<Semaphore>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) shards: Vec<ShardLink>,
+    pub(crate) queue_capacity: usize,
+    /// Set once by shutdown; later calls answer `ShuttingDown`.
+    pub(crate) closing: AtomicBool,
+}
+
+/// A cheap, cloneable handle to a running [`Runtime`](super::Runtime),
+/// usable from any thread or task.
+#[derive(Clone, Debug)]
+pub struct RuntimeHandle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Envelope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Envelope")
+            .field("tenant", &self.tenant)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Control")
+    }
+}
+
+impl RuntimeHandle {
+    /// Number of shards.
+    pub fn shard_count(&self) -> usize {
+        self.shared.shards.len()
+    }
+
+    /// The shard `tenant` lives on (stable across restarts with the same
+    /// shard count).
+    pub fn shard_of(&self, tenant: &TenantId) -> usize {
+        shard_of(tenant.as_str(), self.shared.shards.len())
+    }
+
+    fn closing(&self) -> bool {
+        // ORDERING: Acquire pairs with the Release store in shutdown, so a
+        // caller that sees it sees the closed semaphores too; a caller that
+        // misses it finds the semaphore or queue closed instead.
+        self.shared.closing.load(Ordering::Acquire)
+    }
+
+    /// Queues `command` for `tenant` without ever blocking: a full queue
+    /// answers [`RuntimeError::Overloaded`] at once, handing the command
+    /// back. The returned [`Pending`] resolves (`.await` or
+    /// [`wait`](Pending::wait)) once the command is applied and
+    /// acknowledged, with its decisions, or with why not. Commands sent
+    /// from one thread to one tenant are applied in the order sent.
+    pub fn send(
+        &self,
+        tenant: &TenantId,
+        command: Command,
+    ) -> Result<Pending<Accepted>, RuntimeError> {
+        if self.closing() {
+            return Err(RuntimeError::ShuttingDown);
+        }
+        let shard = self.shard_of(tenant);
+        let link = &self.shared.shards[shard];
+        match Arc::clone(&link.permits).try_acquire_owned() {
+            Ok(permit) => self.enqueue(shard, tenant, command, permit),
+            Err(TryAcquireError::NoPermits) => Err(RuntimeError::Overloaded {
+                shard,
+                capacity: self.shared.queue_capacity,
+                command: Box::new(command),
+            }),
+            Err(TryAcquireError::Closed) => Err(RuntimeError::ShuttingDown),
+        }
+    }
+
+    fn enqueue(
+        &self,
+        shard: usize,
+        tenant: &TenantId,
+        command: Command,
+        permit: OwnedSemaphorePermit,
+    ) -> Result<Pending<Accepted>, RuntimeError> {
+        let (reply, rx) = oneshot::channel();
+        let envelope = Envelope {
+            tenant: tenant.clone(),
+            command,
+            reply,
+            permit,
+        };
+        match self.shared.shards[shard].commands.try_send(envelope) {
+            Ok(()) => Ok(Pending::waiting(rx)),
+            // The permit guarantees room; a full queue would be a bug in
+            // the permit accounting, answered as overload, never a block.
+            Err(TrySendError::Full(envelope)) => {
+                debug_assert!(false, "a permit holder found shard {shard}'s queue full");
+                Err(RuntimeError::Overloaded {
+                    shard,
+                    capacity: self.shared.queue_capacity,
+                    command: Box::new(envelope.command),
+                })
+            }
+            Err(TrySendError::Disconnected(_)) => Err(RuntimeError::ShuttingDown),
+        }
+    }
+
+    /// Applies `command` to `tenant` and blocks this thread until it is
+    /// acknowledged: [`send`](Self::send) then [`Pending::wait`]. A full
+    /// queue answers [`RuntimeError::Overloaded`] at once.
+    pub fn submit(&self, tenant: &TenantId, command: Command) -> Result<Accepted, RuntimeError> {
+        self.send(tenant, command)?.wait()
+    }
+
+    /// Applies `command` to `tenant` from async code. A full queue answers
+    /// [`RuntimeError::Overloaded`] at once; otherwise resolves once the
+    /// command is acknowledged.
+    pub async fn submit_async(
+        &self,
+        tenant: &TenantId,
+        command: Command,
+    ) -> Result<Accepted, RuntimeError> {
+        self.send(tenant, command)?.await
+    }
+
+    /// Like [`submit_async`](Self::submit_async), but a full queue makes the
+    /// caller wait for room (fairly, first come first served) instead of
+    /// answering `Overloaded`.
+    pub async fn submit_waiting(
+        &self,
+        tenant: &TenantId,
+        command: Command,
+    ) -> Result<Accepted, RuntimeError> {
+        if self.closing() {
+            return Err(RuntimeError::ShuttingDown);
+        }
+        let shard = self.shard_of(tenant);
+        let permits = Arc::clone(&self.shared.shards[shard].permits);
+        let permit = permits
+            .acquire_owned()
+            .await
+            .map_err(|_| RuntimeError::ShuttingDown)?;
+        self.enqueue(shard, tenant, command, permit)?.await
+    }
+
+    fn control<T>(&self, shard: usize, make: impl FnOnce(Reply<T>) -> Control) -> Pending<T> {
+        if self.closing() {
+            return Pending::ready(Err(RuntimeError::ShuttingDown));
+        }
+        let (reply, rx) = oneshot::channel();
+        match self.shared.shards[shard].control.try_send(make(reply)) {
+            Ok(()) => Pending::waiting(rx),
+            Err(TrySendError::Full(_)) => Pending::ready(Err(RuntimeError::Busy { shard })),
+            Err(TrySendError::Disconnected(_)) => Pending::ready(Err(RuntimeError::ShuttingDown)),
+        }
+    }
+
+    /// Adds a tenant at run time: its shard opens it (recovering it from
+    /// its journal, if any) and starts routing for it. Resolves with what
+    /// recovery found.
+    pub fn add_tenant(&self, spec: TenantSpec) -> Pending<TenantOpened> {
+        let shard = self.shard_of(&spec.id);
+        self.control(shard, |reply| Control::AddTenant(Box::new(spec), reply))
+    }
+
+    /// Removes a tenant: its journal is synced and closed, its subscribers'
+    /// streams end, and later commands for it answer
+    /// [`RuntimeError::UnknownTenant`]. Its files stay; adding it again
+    /// recovers it.
+    pub fn remove_tenant(&self, tenant: &TenantId) -> Pending<TenantClosed> {
+        let t = tenant.clone();
+        self.control(self.shard_of(tenant), |reply| {
+            Control::RemoveTenant(t, reply)
+        })
+    }
+
+    /// Subscribes to `tenant`'s decisions from the next one on.
+    pub fn subscribe(&self, tenant: &TenantId) -> Pending<DecisionStream> {
+        let t = tenant.clone();
+        self.control(self.shard_of(tenant), |reply| Control::Subscribe(t, reply))
+    }
+
+    /// `tenant`'s statistics now.
+    pub fn tenant_stats(&self, tenant: &TenantId) -> Pending<TenantStats> {
+        let t = tenant.clone();
+        self.control(self.shard_of(tenant), |reply| {
+            Control::TenantStats(t, reply)
+        })
+    }
+
+    /// A shard's statistics now, summed over its tenants. A shard index out
+    /// of range answers [`RuntimeError::Setting`].
+    pub fn shard_stats(&self, shard: usize) -> Pending<ShardStats> {
+        if shard >= self.shard_count() {
+            return Pending::ready(Err(RuntimeError::Setting {
+                name: "shard",
+                value: shard,
+                range: "0..shard_count()",
+            }));
+        }
+        self.control(shard, Control::ShardStats)
+    }
+}

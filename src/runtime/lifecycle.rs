@@ -1,0 +1,157 @@
+//! [`Runtime`]: starting the shards (recovering every tenant), and the
+//! graceful shutdown that drains, syncs and reports.
+
+use super::clock::ClockWaker;
+use super::config::{Durability, RuntimeConfig};
+use super::handle::{RuntimeHandle, ShardLink, Shared};
+use super::journal::{JournalStore, VolatileStore};
+use super::message::{Control, CONTROL_CAPACITY};
+use super::report::{ShutdownReport, StartReport};
+use super::shard::{Shard, ShardSettings};
+use super::tenant::TenantSpec;
+use super::RuntimeError;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use tokio::sync::{oneshot, Semaphore};
+
+/// A running set of shards. Drop it, or better call
+/// [`shutdown`](Self::shutdown), to stop: both drain and sync.
+#[derive(Debug)]
+pub struct Runtime {
+    handle: RuntimeHandle,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Runtime {
+    /// Starts `config.shards` shard threads and opens `tenants` on them
+    /// (each recovered from its journal; tenants of different shards in
+    /// parallel). Fails, having stopped what it started, on a bad setting,
+    /// a duplicate or unrecoverable tenant, or a thread that cannot start.
+    pub fn start(
+        config: RuntimeConfig,
+        tenants: Vec<TenantSpec>,
+    ) -> Result<(Runtime, StartReport), RuntimeError> {
+        config.validate()?;
+        let store: Arc<dyn JournalStore> = match config.durability {
+            Durability::Volatile => Arc::new(VolatileStore),
+            Durability::Buffered | Durability::Synced => Arc::clone(&config.store),
+        };
+        let mut links = Vec::with_capacity(config.shards);
+        let mut shards = Vec::with_capacity(config.shards);
+        for index in 0..config.shards {
+            let (commands_tx, commands_rx) = crossbeam_channel::bounded(config.queue_capacity);
+            let (control_tx, control_rx) = crossbeam_channel::bounded(CONTROL_CAPACITY);
+            let waker_tx = control_tx.clone();
+            config.clock.register(ClockWaker::new(Arc::new(move || {
+                // Full: the shard has requests to handle and will look at
+                // the clock anyway. Disconnected: it stopped.
+                let _ = waker_tx.try_send(Control::Wake);
+            })));
+            links.push(ShardLink {
+                commands: commands_tx,
+                control: control_tx,
+                permits: Arc::new(Semaphore::new(config.queue_capacity)),
+            });
+            let settings = ShardSettings {
+                index,
+                batch_max: config.batch_max,
+                queue_capacity: config.queue_capacity,
+                stream_capacity: config.stream_capacity,
+                durability: config.durability,
+                store: Arc::clone(&store),
+                clock: Arc::clone(&config.clock),
+            };
+            shards.push(Shard::new(settings, commands_rx, control_rx));
+        }
+        let handle = RuntimeHandle {
+            shared: Arc::new(Shared {
+                shards: links,
+                queue_capacity: config.queue_capacity,
+                closing: Default::default(),
+            }),
+        };
+        let mut runtime = Runtime {
+            handle,
+            threads: Vec::with_capacity(config.shards),
+        };
+        for shard in shards {
+            let name = format!("switchboard-shard-{}", shard.settings.index);
+            let thread = std::thread::Builder::new()
+                .name(name)
+                .spawn(move || shard.run())
+                .map_err(RuntimeError::Spawn)?;
+            runtime.threads.push(thread);
+        }
+        // Ask every shard first, then collect: shards open in parallel.
+        let pending: Vec<_> = tenants
+            .into_iter()
+            .map(|spec| runtime.handle.add_tenant(spec))
+            .collect();
+        let mut report = StartReport::default();
+        for answer in pending {
+            report.tenants.push(answer.wait()?);
+        }
+        Ok((runtime, report))
+    }
+
+    /// A handle for submitting commands and reading streams and statistics.
+    pub fn handle(&self) -> RuntimeHandle {
+        self.handle.clone()
+    }
+
+    /// Stops taking commands (later calls answer
+    /// [`RuntimeError::ShuttingDown`]), lets each shard apply what is
+    /// queued, syncs every journal, stops the threads and reports.
+    pub fn shutdown(mut self) -> ShutdownReport {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> ShutdownReport {
+        let shared = &self.handle.shared;
+        // ORDERING: Release pairs with the Acquire in the handle.
+        shared.closing.store(true, Ordering::Release);
+        let mut answers = Vec::with_capacity(shared.shards.len());
+        for link in &shared.shards {
+            // Async callers waiting for room get ShuttingDown.
+            link.permits.close();
+            let (tx, rx) = oneshot::channel();
+            // A blocking send: the control queue is bounded and the shard
+            // drains it, so this waits at most for queued requests.
+            if link.control.send(Control::Shutdown(tx)).is_ok() {
+                answers.push(rx);
+            }
+        }
+        let mut report = ShutdownReport::default();
+        for rx in answers {
+            if let Ok(closed) = rx.blocking_recv_or_none() {
+                report.shards.push(closed);
+            }
+        }
+        for thread in self.threads.drain(..) {
+            if thread.join().is_err() {
+                tracing::error!("a shard thread panicked");
+            }
+        }
+        report
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if !self.threads.is_empty() {
+            self.stop();
+        }
+    }
+}
+
+/// Waits for a shard's shutdown answer on this thread.
+trait BlockingAnswer<T> {
+    fn blocking_recv_or_none(self) -> Result<T, oneshot::error::RecvError>;
+}
+
+impl<T> BlockingAnswer<T> for oneshot::Receiver<T> {
+    fn blocking_recv_or_none(self) -> Result<T, oneshot::error::RecvError> {
+        super::pending::block_on(self)
+    }
+}

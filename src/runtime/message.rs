@@ -1,0 +1,58 @@
+//! What travels from handles to a shard: commands on the bounded command
+//! queue, everything else on the small control queue.
+
+use super::error::RuntimeError;
+use super::report::{TenantClosed, TenantOpened};
+use super::stats::{ShardStats, TenantStats};
+use super::stream::DecisionStream;
+use super::tenant::{TenantId, TenantSpec};
+use crate::engine::Decision;
+use crate::model::Timestamp;
+use crate::Command;
+use tokio::sync::{oneshot, OwnedSemaphorePermit};
+
+/// Where a shard sends one answer.
+pub(crate) type Reply<T> = oneshot::Sender<Result<T, RuntimeError>>;
+
+/// Capacity of each shard's control queue. Control requests are rare
+/// (tenants added, subscriptions, statistics, clock wake-ups); a full queue
+/// answers [`RuntimeError::Overloaded`]-like errors at once, and wake-ups
+/// are dropped (the shard is awake anyway).
+pub(crate) const CONTROL_CAPACITY: usize = 1024;
+
+/// A command on its way to its tenant's shard.
+pub(crate) struct Envelope {
+    pub(crate) tenant: TenantId,
+    pub(crate) command: Command,
+    pub(crate) reply: Reply<Accepted>,
+    /// The caller's place in the queue: released when the shard takes the
+    /// command, which lets an async caller waiting for room in.
+    pub(crate) permit: OwnedSemaphorePermit,
+}
+
+/// A request other than a command.
+pub(crate) enum Control {
+    /// The clock moved: look at the timers.
+    Wake,
+    AddTenant(Box<TenantSpec>, Reply<TenantOpened>),
+    RemoveTenant(TenantId, Reply<TenantClosed>),
+    Subscribe(TenantId, Reply<DecisionStream>),
+    TenantStats(TenantId, Reply<TenantStats>),
+    ShardStats(Reply<ShardStats>),
+    /// Stop taking commands, drain the queue, sync, report, exit.
+    Shutdown(oneshot::Sender<super::report::ShardClosed>),
+}
+
+/// A command the engine accepted, acknowledged under the runtime's
+/// durability.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Accepted {
+    /// The command's journal sequence number in its tenant (counted even
+    /// without a journal).
+    pub record: u64,
+    /// The time the shard stamped it with.
+    pub at: Timestamp,
+    /// The decisions it caused, in order (also on the tenant's stream).
+    pub decisions: Vec<Decision>,
+}

@@ -1,0 +1,90 @@
+//! [`Pending`]: the answer to a request a shard will complete, to `.await`
+//! from async code or [`wait`](Pending::wait) for from a thread.
+
+use super::error::RuntimeError;
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
+use tokio::sync::oneshot;
+
+/// An answer on its way from a shard: a future, or [`wait`](Self::wait) for
+/// it on a thread. The shard always answers or drops the request (it drops
+/// it only when it stops, which resolves this to
+/// [`RuntimeError::ShuttingDown`]), so waiting never hangs on a live shard.
+#[derive(Debug)]
+#[must_use = "the answer says whether the command was applied"]
+pub struct Pending<T> {
+    state: State<T>,
+}
+
+#[derive(Debug)]
+enum State<T> {
+    Waiting(oneshot::Receiver<Result<T, RuntimeError>>),
+    Ready(Option<Result<T, RuntimeError>>),
+}
+
+impl<T> Pending<T> {
+    pub(crate) fn waiting(rx: oneshot::Receiver<Result<T, RuntimeError>>) -> Self {
+        Self {
+            state: State::Waiting(rx),
+        }
+    }
+
+    pub(crate) fn ready(result: Result<T, RuntimeError>) -> Self {
+        Self {
+            state: State::Ready(Some(result)),
+        }
+    }
+
+    /// Blocks this thread until the answer arrives. Works inside or outside
+    /// an async runtime (it parks the thread rather than entering tokio),
+    /// but in async code prefer `.await`, which does not block a worker.
+    pub fn wait(self) -> Result<T, RuntimeError> {
+        block_on(self)
+    }
+}
+
+impl<T> Future for Pending<T> {
+    type Output = Result<T, RuntimeError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // `Pending` holds no self-references; every field is Unpin.
+        let this = self.get_mut();
+        match &mut this.state {
+            State::Waiting(rx) => Pin::new(rx)
+                .poll(cx)
+                .map(|answer| answer.unwrap_or(Err(RuntimeError::ShuttingDown))),
+            State::Ready(result) => {
+                Poll::Ready(result.take().unwrap_or(Err(RuntimeError::ShuttingDown)))
+            }
+        }
+    }
+}
+
+impl<T> Unpin for Pending<T> {}
+
+/// Unparks the waiting thread.
+struct ThreadWaker(Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Polls `future` on this thread, parking between wake-ups. Each loop turn
+/// follows a wake-up (or a spurious unpark); the futures used here complete
+/// when their shard answers or stops, so the loop ends.
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+        thread::park();
+    }
+}

@@ -1,0 +1,356 @@
+//! A shard: one OS thread that owns its tenants' engines and journals.
+//!
+//! The loop waits (bounded by the next engine deadline and by
+//! [`MAX_IDLE`]) for a command, a control request or a clock wake-up, then
+//! runs one batch (see [`batch`](super::batch)): due timer ticks first,
+//! then up to `batch_max` queued commands. Nothing here is shared with
+//! another thread except the queues and the metric handles: the engines
+//! are owned by value and reached through `&mut self`.
+
+use super::clock::{Clock, MAX_IDLE};
+use super::config::Durability;
+use super::journal::{Journal, JournalStore, RecordBatch};
+use super::message::{Control, Envelope};
+use super::metrics::{ShardMetrics, TenantMetrics};
+use super::report::{ShardClosed, TenantClosed, TenantOpened};
+use super::stats::{self, ShardStats, TenantCounters};
+use super::stream::{DecisionStream, StreamItem};
+use super::tenant::{TenantId, TenantSpec};
+use super::timers::TimerQueue;
+use super::RuntimeError;
+use crate::engine::Engine;
+use crate::model::Timestamp;
+use crate::persist::PersistError;
+use crossbeam_channel::{Receiver, TryRecvError};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// One tenant as its shard holds it.
+#[derive(Debug)]
+pub(crate) struct TenantState {
+    pub(crate) id: TenantId,
+    pub(crate) engine: Engine,
+    pub(crate) journal: Box<dyn Journal>,
+    pub(crate) stream: broadcast::Sender<StreamItem>,
+    /// Frames of this batch's accepted commands, not yet written.
+    pub(crate) batch: RecordBatch,
+    /// The latest time a command of this tenant was stamped with; the
+    /// next is stamped no earlier, so the journal's times never go back.
+    pub(crate) last_at: Timestamp,
+    /// The deadline queued in the shard's timers for this tenant.
+    pub(crate) scheduled: Option<Timestamp>,
+    /// Set by a journal failure; the tenant takes no more commands.
+    pub(crate) poisoned: Option<Arc<PersistError>>,
+    /// Touched by the batch being run.
+    pub(crate) touched: bool,
+    /// Whether the stream has subscribers, read once per batch.
+    pub(crate) publish: Option<bool>,
+    pub(crate) counters: TenantCounters,
+    pub(crate) metrics: TenantMetrics,
+}
+
+/// Settings a shard runs with.
+#[derive(Debug, Clone)]
+pub(crate) struct ShardSettings {
+    pub(crate) index: usize,
+    pub(crate) batch_max: usize,
+    pub(crate) queue_capacity: usize,
+    pub(crate) stream_capacity: usize,
+    pub(crate) durability: Durability,
+    pub(crate) store: Arc<dyn JournalStore>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// The shard's state, owned by its thread.
+pub(crate) struct Shard {
+    pub(crate) settings: ShardSettings,
+    pub(crate) commands: Receiver<Envelope>,
+    pub(crate) control: Receiver<Control>,
+    /// Tenants by slot; a removed tenant leaves `None` (reused later).
+    pub(crate) tenants: Vec<Option<TenantState>>,
+    pub(crate) by_id: HashMap<TenantId, usize>,
+    pub(crate) timers: TimerQueue,
+    /// Commands taken for the next batch (at most `batch_max`).
+    pub(crate) inbox: Vec<Envelope>,
+    /// Slots touched by the batch being run.
+    pub(crate) touched: Vec<usize>,
+    pub(crate) batches: u64,
+    pub(crate) max_batch: usize,
+    pub(crate) metrics: ShardMetrics,
+}
+
+/// Whether the loop goes on.
+enum Flow {
+    Continue,
+    Stop,
+}
+
+impl Shard {
+    pub(crate) fn new(
+        settings: ShardSettings,
+        commands: Receiver<Envelope>,
+        control: Receiver<Control>,
+    ) -> Self {
+        Self {
+            metrics: ShardMetrics::new(settings.index),
+            inbox: Vec::with_capacity(settings.batch_max),
+            settings,
+            commands,
+            control,
+            tenants: Vec::new(),
+            by_id: HashMap::new(),
+            timers: TimerQueue::default(),
+            touched: Vec::new(),
+            batches: 0,
+            max_batch: 0,
+        }
+    }
+
+    /// The thread's body: runs until shutdown.
+    pub(crate) fn run(mut self) {
+        loop {
+            let now = self.settings.clock.now();
+            let wait = match self.timers.next() {
+                Some(at) if at <= now => std::time::Duration::ZERO,
+                Some(at) => self.settings.clock.wait_for(at).min(MAX_IDLE),
+                None => MAX_IDLE,
+            };
+            let flow = crossbeam_channel::select! {
+                recv(self.control) -> msg => match msg {
+                    Ok(control) => self.on_control(control),
+                    // Every sender is gone: nobody can reach this shard.
+                    Err(_) => {
+                        self.close_all();
+                        Flow::Stop
+                    }
+                },
+                recv(self.commands) -> msg => {
+                    if let Ok(envelope) = msg {
+                        self.inbox.push(envelope);
+                    }
+                    Flow::Continue
+                },
+                default(wait) => Flow::Continue,
+            };
+            if let Flow::Stop = flow {
+                return;
+            }
+            self.take_commands();
+            self.run_batch();
+        }
+    }
+
+    /// Moves queued commands into the inbox, up to `batch_max` in all.
+    pub(crate) fn take_commands(&mut self) {
+        let room = self.settings.batch_max.saturating_sub(self.inbox.len());
+        for _ in 0..room {
+            match self.commands.try_recv() {
+                Ok(envelope) => self.inbox.push(envelope),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        assert!(self.inbox.len() <= self.settings.batch_max);
+    }
+
+    fn slot(&self, tenant: &TenantId) -> Result<usize, RuntimeError> {
+        self.by_id
+            .get(tenant)
+            .copied()
+            .ok_or_else(|| RuntimeError::UnknownTenant(tenant.clone()))
+    }
+
+    pub(crate) fn tenant_mut(&mut self, slot: usize) -> Option<&mut TenantState> {
+        self.tenants.get_mut(slot).and_then(Option::as_mut)
+    }
+
+    fn on_control(&mut self, control: Control) -> Flow {
+        match control {
+            Control::Wake => {}
+            Control::AddTenant(spec, reply) => {
+                let _ = reply.send(self.add_tenant(*spec));
+            }
+            Control::RemoveTenant(tenant, reply) => {
+                let closed = self.slot(&tenant).map(|slot| self.remove_slot(slot));
+                let _ = reply.send(closed);
+            }
+            Control::Subscribe(tenant, reply) => {
+                let stream = self.slot(&tenant).map(|slot| {
+                    let state = self.tenants[slot].as_ref().expect("slot of a live tenant");
+                    DecisionStream::new(tenant, state.stream.subscribe())
+                });
+                let _ = reply.send(stream);
+            }
+            Control::TenantStats(tenant, reply) => {
+                let index = self.settings.index;
+                let stats = self.slot(&tenant).map(|slot| {
+                    let state = self.tenants[slot].as_ref().expect("slot of a live tenant");
+                    stats::tenant_stats(state, index)
+                });
+                let _ = reply.send(stats);
+            }
+            Control::ShardStats(reply) => {
+                let _ = reply.send(Ok(self.shard_stats()));
+            }
+            Control::Shutdown(reply) => {
+                let drained = self.drain();
+                let tenants = self.close_all();
+                let _ = reply.send(ShardClosed {
+                    shard: self.settings.index,
+                    drained,
+                    tenants,
+                });
+                return Flow::Stop;
+            }
+        }
+        Flow::Continue
+    }
+
+    fn add_tenant(&mut self, spec: TenantSpec) -> Result<TenantOpened, RuntimeError> {
+        if self.by_id.contains_key(&spec.id) {
+            return Err(RuntimeError::DuplicateTenant(spec.id));
+        }
+        spec.config
+            .validate()
+            .map_err(|source| RuntimeError::Config {
+                tenant: spec.id.clone(),
+                source,
+            })?;
+        let policy = Arc::clone(&spec.policy);
+        let opened = self
+            .settings
+            .store
+            .open(&spec.id, &spec.config, &|| policy())
+            .map_err(|source| RuntimeError::Open {
+                tenant: spec.id.clone(),
+                source,
+            })?;
+        let last_record = opened.journal.last_seq();
+        let (stream, _) = broadcast::channel(self.settings.stream_capacity);
+        let state = TenantState {
+            metrics: TenantMetrics::new(spec.id.as_str()),
+            id: spec.id.clone(),
+            engine: opened.engine,
+            journal: opened.journal,
+            stream,
+            batch: RecordBatch {
+                first_seq: last_record + 1,
+                ..RecordBatch::default()
+            },
+            last_at: Timestamp(0),
+            scheduled: None,
+            poisoned: None,
+            touched: false,
+            publish: None,
+            counters: TenantCounters::default(),
+        };
+        let slot = match self.tenants.iter().position(Option::is_none) {
+            Some(free) => {
+                self.tenants[free] = Some(state);
+                free
+            }
+            None => {
+                self.tenants.push(Some(state));
+                self.tenants.len() - 1
+            }
+        };
+        self.by_id.insert(spec.id.clone(), slot);
+        self.reschedule(slot);
+        Ok(TenantOpened {
+            tenant: spec.id,
+            shard: self.settings.index,
+            recovery: opened.recovery,
+            last_record,
+        })
+    }
+
+    /// Queues the tenant's next engine deadline if it changed.
+    pub(crate) fn reschedule(&mut self, slot: usize) {
+        let Some(state) = self.tenant_mut(slot) else {
+            return;
+        };
+        if state.poisoned.is_some() {
+            state.scheduled = None;
+            return;
+        }
+        let next = state.engine.next_deadline();
+        if next == state.scheduled {
+            return;
+        }
+        state.scheduled = next;
+        if let Some(at) = next {
+            self.timers.push(at, slot);
+        }
+        let live = self.by_id.len();
+        if self.timers.needs_compaction(live) {
+            let entries: Vec<(Timestamp, usize)> = self
+                .tenants
+                .iter()
+                .enumerate()
+                .filter_map(|(slot, t)| Some((t.as_ref()?.scheduled?, slot)))
+                .collect();
+            self.timers.rebuild(entries.into_iter());
+            assert!(!self.timers.needs_compaction(live));
+        }
+    }
+
+    /// Syncs and drops the tenant in `slot`.
+    fn remove_slot(&mut self, slot: usize) -> TenantClosed {
+        let mut state = self.tenants[slot].take().expect("slot of a live tenant");
+        self.by_id.remove(&state.id);
+        let poisoned = state.poisoned.is_some();
+        let synced = !poisoned && state.journal.sync().is_ok();
+        TenantClosed {
+            tenant: state.id,
+            last_record: state.journal.last_seq(),
+            synced,
+            poisoned,
+        }
+    }
+
+    /// Applies every queued command (the queue takes no new ones: the
+    /// handles are closing). Bounded by the queue's capacity plus the
+    /// callers that held a permit as shutdown began, which is at most the
+    /// capacity too.
+    fn drain(&mut self) -> u64 {
+        let mut drained = 0u64;
+        let most = 2 * self.settings.queue_capacity / self.settings.batch_max + 2;
+        for _ in 0..most {
+            self.take_commands();
+            if self.inbox.is_empty() {
+                break;
+            }
+            drained += self.inbox.len() as u64;
+            self.run_batch();
+        }
+        drained
+    }
+
+    fn close_all(&mut self) -> Vec<TenantClosed> {
+        let slots: Vec<usize> = self.by_id.values().copied().collect();
+        let mut closed: Vec<TenantClosed> =
+            slots.into_iter().map(|s| self.remove_slot(s)).collect();
+        closed.sort_by(|a, b| a.tenant.cmp(&b.tenant));
+        closed
+    }
+
+    fn shard_stats(&self) -> ShardStats {
+        let mut out = ShardStats {
+            shard: self.settings.index,
+            tenants: self.by_id.len(),
+            batches: self.batches,
+            max_batch: self.max_batch,
+            queue_depth: self.commands.len(),
+            queue_capacity: self.settings.queue_capacity,
+            engine: Default::default(),
+            conversations: 0,
+            runtime: TenantCounters::default(),
+        };
+        for state in self.tenants.iter().flatten() {
+            stats::add_engine(&mut out.engine, &state.engine.stats());
+            out.conversations += state.engine.conversation_count();
+            stats::add_counters(&mut out.runtime, &state.counters);
+        }
+        out
+    }
+}
