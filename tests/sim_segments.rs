@@ -164,3 +164,21 @@ fn segment_topic_and_names_are_checked() {
     let file = Scenario::from_file(path).unwrap();
     assert_eq!(file.segments.len(), 3);
 }
+
+#[test]
+fn absurd_sizes_are_typed_errors_not_hours_of_work() {
+    let mut s = Scenario::classical_mmn(10, 0.85, 60.0, None, 366);
+    s.classical.as_mut().unwrap().arrivals_per_hour = vec![1e7];
+    let e = s.validate().unwrap_err();
+    assert!(e.to_string().contains("classical.arrivals_per_hour"), "{e}");
+    // With a customer limit the same rate is fine.
+    s.classical.as_mut().unwrap().customers = Some(1_000);
+    s.validate().unwrap();
+    let mut s = segmented();
+    s.segments[0].conversations_per_day = 1e12;
+    let e = s.validate().unwrap_err();
+    assert!(
+        e.to_string().contains("segments[0].conversations_per_day"),
+        "{e}"
+    );
+}

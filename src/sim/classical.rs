@@ -49,6 +49,9 @@ pub enum Distribution {
     },
 }
 
+/// Most customers a classical scenario may generate.
+const MAX_CUSTOMERS: f64 = 5e7;
+
 /// Upper bound on rejection-sampling rounds (gamma); past it the mean is
 /// returned. The expected number of rounds is below 1.1.
 const MAX_REJECTIONS: u32 = 1_000;
@@ -268,6 +271,18 @@ impl Scenario {
             )?;
         }
         non_negative("classical.warmup_minutes", c.warmup_minutes)?;
+        // Bound the day's size before anything is generated: a typo of a few
+        // zeros must be an error, not an hour of swapping.
+        let mean_rate = c.arrivals_per_hour.iter().sum::<f64>() / c.arrivals_per_hour.len() as f64;
+        let expected = mean_rate * f64::from(self.days) * 24.0;
+        let limit = c.customers.map_or(expected, |n| expected.min(n as f64));
+        range(
+            "classical.arrivals_per_hour",
+            limit,
+            0.0,
+            MAX_CUSTOMERS,
+            "rates giving at most 50 million customers over the days (or set classical.customers)",
+        )?;
         let dist = |name: &str, d: &Distribution| {
             d.check()
                 .map_err(|(field, value, expected)| ScenarioError::OutOfRange {

@@ -161,8 +161,8 @@ impl Scenario {
                 format!("staffing.agents[{i}]"),
                 f64::from(n),
                 0.0,
-                100_000.0,
-                "a count in 0..=100000",
+                20_000.0,
+                "a count in 0..=20000",
             )?;
         }
         Ok(())

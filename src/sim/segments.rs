@@ -149,7 +149,13 @@ impl Scenario {
     pub(super) fn validate_segments(&self) -> Result<(), ScenarioError> {
         for (i, g) in self.segments.iter().enumerate() {
             let f = |name: &str| format!("segments[{i}].{name}");
-            non_negative(f("conversations_per_day"), g.conversations_per_day)?;
+            range(
+                f("conversations_per_day"),
+                g.conversations_per_day,
+                0.0,
+                1e7,
+                "a rate in 0..=10000000 per day",
+            )?;
             if let Some(v) = g.vip_share {
                 share(f("vip_share"), v)?;
             }
