@@ -49,12 +49,11 @@ impl Shard {
         if self.inbox.is_empty() && !due {
             return;
         }
-        let span = tracing::debug_span!(
+        rt_span!(
             "switchboard_batch",
             shard = self.settings.index,
             commands = self.inbox.len()
         );
-        let _entered = span.enter();
         // Measures the batch for metrics only; decisions never read it.
         let started = Instant::now();
         let mut staged = Vec::with_capacity(self.inbox.len() + 1);
@@ -178,7 +177,7 @@ impl Shard {
             Err(e) => {
                 state.batch.bytes.truncate(mark);
                 if is_tick {
-                    tracing::warn!(tenant = %state.id, error = %e, "engine refused a tick");
+                    rt_event!(warn, tenant = %state.id, error = %e, "engine refused a tick");
                 } else {
                     state.counters.rejected += 1;
                 }
@@ -208,7 +207,7 @@ impl Shard {
                 }
             });
             if let Err(e) = result {
-                tracing::error!(tenant = %state.id, error = %e, "journal failed; tenant poisoned");
+                rt_event!(error, tenant = %state.id, error = %e, "journal failed; tenant poisoned");
                 state.poisoned = Some(Arc::new(e));
             }
             state.batch.clear();
@@ -246,7 +245,8 @@ impl Shard {
                 ) {
                     state.counters.declines += 1;
                 }
-                tracing::trace!(
+                rt_event!(
+                    trace,
                     tenant = %state.id,
                     record = s.record,
                     index,
@@ -289,8 +289,8 @@ impl Shard {
                 match state.journal.sync() {
                     Err(e) => state.poisoned = Some(Arc::new(e)),
                     Ok(()) => {
-                        if let Err(e) = state.journal.checkpoint(&state.engine) {
-                            tracing::warn!(tenant = %state.id, error = %e, "snapshot failed; retried later");
+                        if let Err(_error) = state.journal.checkpoint(&state.engine) {
+                            rt_event!(warn, tenant = %state.id, error = %_error, "snapshot failed; retried later");
                         }
                     }
                 }

@@ -57,7 +57,7 @@ impl RuntimeConfig {
             shards: std::thread::available_parallelism().map_or(1, |n| n.get()),
             batch_max: 1024,
             queue_capacity: 16 * 1024,
-            stream_capacity: 4096,
+            stream_capacity: 1024,
             durability,
             store,
             clock: Arc::new(SystemClock::new()),
@@ -65,7 +65,8 @@ impl RuntimeConfig {
     }
 
     /// No journal ([`Durability::Volatile`]); one shard per core, batches of
-    /// up to 1,024, queues of 16,384 commands, the system clock.
+    /// up to 1,024, queues of 16,384 commands, streams buffering 1,024
+    /// decisions per tenant, the system clock.
     pub fn volatile() -> Self {
         Self::with(Durability::Volatile, Arc::new(VolatileStore))
     }
@@ -91,21 +92,24 @@ impl RuntimeConfig {
     }
 
     /// Commands a shard's queue holds before callers get
-    /// [`RuntimeError::Overloaded`], `batch_max..=MAX_QUEUE`.
+    /// [`RuntimeError::Overloaded`], `batch_max..=MAX_QUEUE`. The queue is
+    /// allocated up front (a slot is a couple of hundred bytes).
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.queue_capacity = capacity;
         self
     }
 
     /// Decisions buffered per tenant for subscribers; one that falls further
-    /// behind gets a lag notice. `1..=MAX_STREAM`.
+    /// behind gets a lag notice. `1..=MAX_STREAM`. Allocated up front for
+    /// every tenant (a slot is about a hundred bytes).
     pub fn stream_capacity(mut self, capacity: usize) -> Self {
         self.stream_capacity = capacity;
         self
     }
 
-    /// When callers are told (see [`Durability`]). `Buffered` or `Synced`
-    /// with the volatile store behave like `Volatile`.
+    /// When callers are told (see [`Durability`]). `Volatile` ignores the
+    /// store (no journal at all); `Buffered` or `Synced` with
+    /// [`VolatileStore`] encode records and drop them.
     pub fn durability(mut self, durability: Durability) -> Self {
         self.durability = durability;
         self

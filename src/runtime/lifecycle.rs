@@ -130,7 +130,7 @@ impl Runtime {
         }
         for thread in self.threads.drain(..) {
             if thread.join().is_err() {
-                tracing::error!("a shard thread panicked");
+                rt_event!(error, "a shard thread panicked");
             }
         }
         report

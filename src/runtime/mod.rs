@@ -22,6 +22,9 @@
 //!   [`RuntimeHandle::submit_waiting`] awaits room.
 //! * On start every tenant is recovered from its snapshot and journal
 //!   ([`StartReport`]); [`Runtime::shutdown`] drains, syncs and reports.
+//! * With the cargo feature `tracing`, a span per batch and an event per
+//!   decision go to the `tracing` facade; without it no tracing code is
+//!   compiled. Metrics go to the `metrics` facade (see `metrics.rs`).
 //! * The journal is a seam ([`JournalStore`], [`Journal`]): [`FileStore`]
 //!   writes [`persist`](crate::persist)'s format, one directory per tenant.
 //!
@@ -46,6 +49,9 @@
 //! # Ok(())
 //! # }
 //! ```
+
+#[macro_use]
+mod trace;
 
 mod batch;
 mod clock;
