@@ -1,50 +1,50 @@
-//! Simulates a messaging contact-centre day and prints the KPIs.
+//! Simulates messaging contact-centre days through the switchboard engine
+//! and reports the KPIs: a thin CLI over `switchboard::sim`.
 //!
 //! ```text
-//! cargo run --release --example simulate                      # default day
-//! cargo run --release --example simulate -- --compare         # every built-in policy
-//! cargo run --release --example simulate -- --scenario scenarios/large.json --seed 7
+//! cargo run --release --example simulate                                # default day, seed 1
+//! cargo run --release --example simulate -- --seeds 20                  # 20 days, 95% intervals
+//! cargo run --release --example simulate -- compare --seeds 20          # policies, paired by seed
+//! cargo run --release --example simulate -- classical --agents 10 --load 0.85
+//! cargo run --release --example simulate -- import --conversations day.csv --roster roster.csv
+//! cargo run --release --example simulate -- export --out-dir my-day/
+//! cargo run --release --example simulate -- sweep --param agents --values 20:40:5 --seeds 10
+//! cargo run --release --example simulate -- staffing --service-level 0.8 --seeds 5
 //! ```
 //!
-//! A thin CLI over `switchboard::sim`; exit code 2 on a bad scenario or
-//! policy name, 1 on any other failure.
+//! Every subcommand explains itself with `--help`. Exit code 2 on bad input
+//! (a scenario, CSV file, parameter or value that cannot be used, with the
+//! reason), 1 on any other failure.
 
-use clap::Parser;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{BufWriter, IsTerminal};
+#[path = "simulate_cli/commands.rs"]
+mod commands;
+#[path = "simulate_cli/progress.rs"]
+mod progress;
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
-use switchboard::policy;
-use switchboard::sim::{Comparison, FaultConfig, Progress, Scenario, Simulation};
+use switchboard::sim::Scenario;
 
-/// Simulate a messaging contact-centre day through the switchboard engine.
+/// Simulate messaging contact-centre days through the switchboard engine.
+///
+/// Without a subcommand, runs the scenario (default: the built-in day) under
+/// its policy. With --seeds N every KPI is a mean over N days (seeds
+/// seed..seed+N-1) with its 95% confidence interval; replications run in
+/// parallel and give the same numbers whatever --threads is.
 #[derive(Parser, Debug)]
-#[command(version, about)]
-struct Args {
-    /// Scenario file (JSON); the built-in default day when absent.
-    #[arg(long)]
-    scenario: Option<PathBuf>,
-    /// Seed: same seed, same day, same report.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Routing policy (overrides the scenario's `policy`).
-    #[arg(long)]
-    policy: Option<String>,
-    /// Write the report as JSON to this file.
-    #[arg(long)]
-    report: Option<PathBuf>,
-    /// Write a JSON Lines trace of every input and decision to this file.
+#[command(version, about, long_about = None, args_conflicts_with_subcommands = false)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    /// Write a JSON Lines trace of every input and decision (single seed).
     #[arg(long)]
     trace: Option<PathBuf>,
-    /// Run every built-in policy on the same day and compare them; plots
-    /// go next to the report (default directory target/sim/).
+    /// Same as the `compare` subcommand (kept for old scripts).
     #[arg(long)]
     compare: bool,
-    /// Tick the engine on a grid of this many milliseconds instead of at
-    /// every deadline (alerts up to this late; 0 = exact). For very large days.
-    #[arg(long, default_value_t = 0)]
-    tick_ms: u64,
     /// Print the scenario in effect as JSON (a starting point for your own
     /// scenario file) and exit.
     #[arg(long)]
@@ -56,143 +56,121 @@ struct Args {
     faults: bool,
 }
 
-fn main() -> ExitCode {
-    let args = Args::parse();
-    let mut scenario = match &args.scenario {
-        Some(path) => match Scenario::from_file(path) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {}: {e}", path.display());
-                return ExitCode::from(2);
-            }
-        },
+/// Options every subcommand takes.
+#[derive(ClapArgs, Debug, Clone)]
+pub struct Common {
+    /// Scenario file (JSON); the built-in default day when absent.
+    #[arg(long, global = true)]
+    pub scenario: Option<PathBuf>,
+    /// First seed: same seed, same day, same report.
+    #[arg(long, default_value_t = 1, global = true)]
+    pub seed: u64,
+    /// Number of seeds (days) to replicate; above 1, KPIs get 95% intervals.
+    #[arg(long, default_value_t = 1, global = true)]
+    pub seeds: u64,
+    /// Threads for replications (0: one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0, global = true)]
+    pub threads: usize,
+    /// Routing policy (overrides the scenario's `policy`).
+    #[arg(long, global = true)]
+    pub policy: Option<String>,
+    /// Write the result as JSON to this file.
+    #[arg(long, global = true)]
+    pub report: Option<PathBuf>,
+    /// Directory for plots and exported files (default target/sim/).
+    #[arg(long, global = true, default_value = "target/sim")]
+    pub out_dir: PathBuf,
+    /// Tick the engine on a grid of this many milliseconds instead of at
+    /// every deadline (alerts up to this late; 0 = exact). Unset: exact for
+    /// a messaging day, a one-minute grid for a classical model.
+    #[arg(long, global = true)]
+    pub tick_ms: Option<u64>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run the scenario under one policy (the default subcommand).
+    Run,
+    /// Run every built-in policy on the same days; with --seeds N, say which
+    /// differences are significant (paired by seed) and plot the intervals.
+    Compare,
+    /// A classical queue (Poisson arrivals, one-turn service, optional
+    /// patience, no bot, no returns) through the engine, with Erlang C and
+    /// Erlang A beside the simulated figures.
+    Classical(commands::ClassicalArgs),
+    /// Replay your own day from CSV files under each policy (or --policy).
+    Import(commands::ImportArgs),
+    /// Write the scenario's day (for --seed) as conversations.csv and
+    /// roster.csv in --out-dir, in the format `import` reads.
+    Export,
+    /// Vary one parameter over a range, --seeds days at each value, and
+    /// tabulate and plot every KPI against it with intervals.
+    Sweep(commands::SweepArgs),
+    /// Per interval, the fewest agents meeting a service level and a maximum
+    /// occupancy, by simulation (common random numbers) beside Erlang C/A.
+    Staffing(commands::StaffingArgs),
+}
+
+/// A failure, and whether it was the user's input (exit code 2).
+pub enum Failure {
+    /// Bad input: exit code 2.
+    Input(String),
+    /// Anything else: exit code 1.
+    Run(String),
+}
+
+impl<E: std::error::Error> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Run(e.to_string())
+    }
+}
+
+fn load(common: &Common) -> Result<Scenario, Failure> {
+    let mut scenario = match &common.scenario {
+        Some(path) => Scenario::from_file(path)
+            .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?,
         None => Scenario::default(),
     };
-    if let Some(name) = &args.policy {
+    if let Some(name) = &common.policy {
         scenario.policy = name.clone();
     }
-    if let Err(e) = scenario.validate() {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
+    scenario
+        .validate()
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    if common.seeds == 0 {
+        return Err(Failure::Input("--seeds must be at least 1".into()));
     }
-    if args.print_scenario {
-        println!("{}", scenario.to_json());
-        return ExitCode::SUCCESS;
-    }
-    let result = if args.compare {
-        compare(&args, scenario)
-    } else {
-        single(&args, scenario)
-    };
+    Ok(scenario)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = load(&cli.common).and_then(|scenario| {
+        if cli.print_scenario {
+            println!("{}", scenario.to_json());
+            return Ok(());
+        }
+        let c = &cli.common;
+        match &cli.command {
+            None | Some(Cmd::Run) if cli.compare => commands::compare(c, scenario),
+            None | Some(Cmd::Run) => commands::run(c, scenario, cli.trace.as_ref(), cli.faults),
+            Some(Cmd::Compare) => commands::compare(c, scenario),
+            Some(Cmd::Classical(a)) => commands::classical(c, a),
+            Some(Cmd::Import(a)) => commands::import(c, scenario, a),
+            Some(Cmd::Export) => commands::export(c, scenario),
+            Some(Cmd::Sweep(a)) => commands::sweep(c, scenario, a),
+            Some(Cmd::Staffing(a)) => commands::staffing(c, scenario, a),
+        }
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(Failure::Input(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
             eprintln!("error: {e}");
             ExitCode::from(1)
         }
     }
-}
-
-type Failure = Box<dyn std::error::Error>;
-
-fn progress_bar(label: &str) -> impl FnMut(Progress) + 'static {
-    let started = Instant::now();
-    let bar = ProgressBar::with_draw_target(Some(100), ProgressDrawTarget::hidden());
-    bar.set_style(
-        ProgressStyle::with_template("{prefix:>14} [{bar:40}] {pos}% of the day {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_prefix(label.to_string());
-    let terminal = std::io::stdout().is_terminal();
-    let mut shown = false;
-    move |p: Progress| {
-        // Only runs longer than a second get a bar, and only on a terminal.
-        if !shown && terminal && started.elapsed() > Duration::from_secs(1) {
-            bar.set_draw_target(ProgressDrawTarget::stderr());
-            shown = true;
-        }
-        bar.set_position(p.at_ms * 100 / p.horizon_ms.max(1));
-        bar.set_message(format!("{} events", p.events));
-        if p.at_ms >= p.horizon_ms {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-fn single(args: &Args, scenario: Scenario) -> Result<(), Failure> {
-    let policy = policy::by_name(&scenario.policy).ok_or("unknown policy")?;
-    let mut sim = Simulation::new(scenario, args.seed)
-        .with_tick_granularity(args.tick_ms)
-        .with_progress(progress_bar(policy.name()));
-    if let Some(path) = &args.trace {
-        let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        sim = sim.with_trace(Box::new(BufWriter::new(file)));
-    }
-    if args.faults {
-        sim = sim.with_faults(FaultConfig::default());
-    }
-    let started = Instant::now();
-    let outcome = sim.run(policy)?;
-    let wall = started.elapsed();
-    print!("{}", outcome.report);
-    println!(
-        "  {:<32} {:.2} s wall, {} events ({:.0}/s), {} engine commands ({:.0}/s)",
-        "simulation speed",
-        wall.as_secs_f64(),
-        outcome.events,
-        outcome.events as f64 / wall.as_secs_f64().max(1e-9),
-        outcome.report.engine_commands,
-        outcome.report.engine_commands as f64 / wall.as_secs_f64().max(1e-9),
-    );
-    if let Some(faults) = &outcome.faults {
-        println!("fault injection (seed {})\n{faults}", args.seed);
-        if faults.violations > 0 {
-            return Err("invariant violations under fault injection".into());
-        }
-    }
-    if let Some(path) = &args.report {
-        write(path, &outcome.report.to_json())?;
-    }
-    Ok(())
-}
-
-fn compare(args: &Args, scenario: Scenario) -> Result<(), Failure> {
-    let policies: Vec<_> = policy::builtin_names()
-        .iter()
-        .filter_map(|n| policy::by_name(n))
-        .collect();
-    // sim::compare does the same without the progress bars.
-    let mut reports = Vec::new();
-    for policy in policies {
-        let policy: Box<dyn policy::RoutingPolicy> = policy;
-        let sim = Simulation::new(scenario.clone(), args.seed)
-            .with_tick_granularity(args.tick_ms)
-            .with_progress(progress_bar(policy.name()));
-        reports.push(sim.run(policy)?.report);
-    }
-    let comparison = Comparison { reports };
-    print!("{comparison}");
-    let report = args
-        .report
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("target/sim/compare.json"));
-    let dir = report.parent().map(PathBuf::from).unwrap_or_default();
-    write(&report, &comparison.to_json())?;
-    println!("report: {}", report.display());
-    #[cfg(feature = "plots")]
-    for path in switchboard::sim::plot::write_all(&comparison, &dir)? {
-        println!("plot: {}", path.display());
-    }
-    #[cfg(not(feature = "plots"))]
-    let _ = dir;
-    Ok(())
-}
-
-fn write(path: &std::path::Path, text: &str) -> Result<(), Failure> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(())
 }

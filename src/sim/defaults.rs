@@ -38,6 +38,10 @@ impl Default for Scenario {
             topics: default_topics(),
             languages: default_languages(),
             agents: default_agents(),
+            segments: Vec::new(),
+            surges: Vec::new(),
+            classical: None,
+            staffing: None,
         }
     }
 }

@@ -80,6 +80,16 @@ pub enum ScenarioError {
         /// The names accepted, comma-separated.
         known: String,
     },
+    /// A name that refers to nothing (a segment's topic, a surge's segment).
+    #[error("scenario field `{field}` names `{name}`, which does not exist; known: {}", known.join(", "))]
+    UnknownName {
+        /// Path of the field.
+        field: String,
+        /// The rejected name.
+        name: String,
+        /// The names accepted.
+        known: Vec<String>,
+    },
     /// The engine refused the `engine` section.
     #[error("scenario field `engine`: {0}")]
     Engine(#[from] ConfigError),
@@ -125,6 +135,9 @@ pub enum SimError {
         /// The run's seed.
         seed: u64,
     },
+    /// The thread pool for replications could not be built.
+    #[error("cannot start the replication threads: {0}")]
+    Threads(String),
     /// Writing the trace failed.
     #[error("cannot write the trace: {0}")]
     Trace(#[from] std::io::Error),

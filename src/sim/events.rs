@@ -20,6 +20,8 @@ pub(crate) enum Event {
     Expire(u32),
     /// An agent finished writing a reply.
     ReplyDone { agent: u32, conversation: u32 },
+    /// An agent finished serving a conversation (classical model).
+    ServiceDone { agent: u32, conversation: u32 },
     /// An agent's roster changes their status.
     Roster { agent: u32, status: AgentStatus },
 }

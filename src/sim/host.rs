@@ -184,10 +184,24 @@ impl Run<'_> {
             return;
         };
         match *d {
-            Decision::Assigned { agent, .. } => {
+            Decision::Assigned {
+                agent,
+                conversation,
+                ..
+            } => {
                 conv.owner = Some(agent.0 as u32);
                 conv.parked = false;
-                self.wake.push(agent.0 as u32);
+                if self.classical.is_some() {
+                    self.start.push((agent.0 as u32, conversation.0 as u32));
+                } else {
+                    self.wake.push(agent.0 as u32);
+                }
+            }
+            Decision::OfferAccepted {
+                agent,
+                conversation,
+            } if self.classical.is_some() => {
+                self.start.push((agent.0 as u32, conversation.0 as u32));
             }
             Decision::Offered {
                 agent,

@@ -3,6 +3,8 @@
 //! time. It never asks the engine how it decided, so the KPIs measure the
 //! engine as a customer and an agent would experience it.
 
+use super::intervals::IntervalTally;
+use super::queueing::QueueTally;
 use super::report::{ServiceLevel, Volumes};
 use crate::engine::Decision;
 use crate::model::{AgentStatus, Capacity, ResolveReason, Timestamp};
@@ -59,6 +61,8 @@ pub struct Collector {
     pub(super) waiting_since: u64,
     pub(super) buckets: Vec<(f64, u64, Vec<u64>, u64)>,
     pub(super) commands: u64,
+    pub(super) queue: QueueTally,
+    pub(super) intervals: IntervalTally,
 }
 
 impl Collector {
@@ -105,6 +109,8 @@ impl Collector {
             waiting_since: 0,
             buckets: vec![(0.0, 0, Vec::new(), 0); n.max(1)],
             commands: 0,
+            queue: QueueTally::new(0, target_ms),
+            intervals: IntervalTally::default(),
         }
     }
 
@@ -187,7 +193,9 @@ impl Collector {
             let dt = at.saturating_sub(a.since);
             a.load_ms += f64::from(a.load) * dt as f64;
             if a.cap > 0 {
-                a.util_ms += f64::from(a.load) / f64::from(a.cap) * dt as f64;
+                let util = f64::from(a.load) / f64::from(a.cap);
+                a.util_ms += util * dt as f64;
+                self.intervals.utilisation(a.since, at, util);
             }
             a.online_ms += dt;
         }
@@ -267,7 +275,12 @@ impl Collector {
                 self.longest_wait = self.longest_wait.max(waited.0);
                 let b = ((t / BUCKET_MS) as usize).min(self.buckets.len() - 1);
                 self.buckets[b].2.push(waited.0);
-                self.conv(conversation.0).responded = true;
+                let c = self.conv(conversation.0);
+                c.responded = true;
+                if let Some(since) = c.human_since {
+                    self.queue.answered(since, waited.0);
+                    self.intervals.outcome(since, Some(waited.0));
+                }
             }
             Parked {
                 agent, load, cap, ..
@@ -309,6 +322,8 @@ impl Collector {
                         self.volumes.abandoned += 1;
                         if let (Some(s), false) = (since, responded) {
                             self.longest_wait = self.longest_wait.max(t.saturating_sub(s));
+                            self.queue.unanswered(s, t.saturating_sub(s), true);
+                            self.intervals.outcome(s, None);
                         }
                     }
                     ResolveReason::Expired => self.volumes.expired += 1,

@@ -39,34 +39,70 @@
 //! # Ok::<(), switchboard::sim::SimError>(())
 //! ```
 
+mod arrivals;
+mod classical;
 mod compare;
+mod csv_error;
+mod csv_export;
+mod csv_import;
+mod csv_table;
 mod defaults;
+pub mod erlang;
 mod error;
 mod events;
 mod faults;
 mod host;
+mod intervals;
+mod kpis;
 pub mod metrics;
 mod people;
+mod people_classical;
 #[cfg(feature = "plots")]
 pub mod plot;
+#[cfg(feature = "plots")]
+pub mod plot_intervals;
+mod queueing;
+mod replicate;
 pub mod report;
 mod rng;
+mod roster;
 mod runner;
 mod scenario;
+mod segments;
+mod significance;
 mod simulation;
+mod staffing;
+pub mod stats;
 mod summary;
+mod sweep;
+pub mod timefmt;
 pub mod trace;
 mod validate;
 mod workload;
 
+pub use classical::{Classical, Distribution};
 pub use compare::compare;
+pub use csv_error::CsvError;
+pub use csv_export::{export_conversations, export_roster, EXPORT_EPOCH_MS};
+pub use csv_import::{import_day, ImportedDay};
 pub use error::{ScenarioError, SimError};
 pub use faults::{FaultConfig, FaultReport};
+pub use intervals::IntervalFigures;
+pub use queueing::{Formulas, Queueing};
+pub use replicate::{Kpi, PolicyFactory, ProgressFn, Replicated, Replications};
 pub use report::{Comparison, Report};
 pub use rng::SimRng;
+pub use roster::Staffing;
 pub use scenario::{
     AgentGroup, AgentSkill, Arrivals, Bot, ChannelShare, Conversations, CurvePoint, Customers,
     Language, Scenario, Topic,
 };
-pub use simulation::{Progress, SimOutcome, Simulation};
-pub use workload::{reply_ms, AgentPlan, Arrival, CustomerScript, NextMove, Workload};
+pub use segments::{Segment, Surge};
+pub use significance::{
+    compare_replicated, compare_replicated_with_progress, KpiDifference, PolicyDifference,
+    ReplicatedComparison,
+};
+pub use simulation::{Progress, SimOutcome, Simulation, CLASSICAL_TICK_MS};
+pub use staffing::{handle_secs, search_staffing, IntervalStaffing, StaffingPlan, StaffingTarget};
+pub use sweep::{sweep, sweep_with, OwnedPolicyFactory, Parameter, Sweep, SweepFn, SweepPoint};
+pub use workload::{reply_ms, AgentPlan, Arrival, CustomerScript, NextMove, Recorded, Workload};

@@ -13,9 +13,18 @@ impl Run<'_> {
     pub(super) fn arrive(&mut self, w: &Workload, i: usize) -> Result<(), SimError> {
         let a = &w.arrivals[i];
         let mut script = CustomerScript::new(self.seed, i as u64);
-        let turns = script.turns(self.s);
+        if let Some(c) = self.classical {
+            return self.arrive_classical(w, i, c, script);
+        }
+        let mut turns = script.turns(self.s);
         let (bot_ms, contained) = script.bot(self.s);
-        let patience = script.patience(self.s);
+        let mut patience = script.patience(self.s);
+        let mut think_ms = Vec::new();
+        if let Some(rec) = w.recorded.get(i) {
+            turns = rec.turns.max(1);
+            patience = rec.patience_ms.unwrap_or(patience);
+            think_ms = rec.think_ms.clone();
+        }
         self.convs.push(ConvSim {
             customer: a.customer,
             topic: a.topic,
@@ -27,6 +36,8 @@ impl Run<'_> {
             resolved: false,
             responded: false,
             contained,
+            service_ms: 0,
+            think_ms,
         });
         let c = i as u32;
         if a.bot {
@@ -34,6 +45,12 @@ impl Run<'_> {
         } else {
             self.queue.push(self.now + patience, Event::GiveUp(c));
         }
+        self.open(w, i)
+    }
+
+    /// Counts arrival `i` and opens its conversation in the engine.
+    pub(super) fn open(&mut self, w: &Workload, i: usize) -> Result<(), SimError> {
+        let a = &w.arrivals[i];
         self.collector
             .opened(Timestamp(self.now), i as u64, a.returning, a.bot);
         self.apply(Command::OpenConversation {
@@ -44,8 +61,7 @@ impl Run<'_> {
             skills: a.skills.clone(),
             priority: a.priority,
             start_in_bot: a.bot,
-        })?;
-        Ok(())
+        })
     }
 
     pub(super) fn handle(&mut self, event: Event) -> Result<(), SimError> {
@@ -102,6 +118,10 @@ impl Run<'_> {
                 agent,
                 conversation,
             } => self.reply_done(agent, conversation)?,
+            Event::ServiceDone {
+                agent,
+                conversation,
+            } => self.service_done(agent, conversation)?,
             Event::Roster { agent, status } => {
                 self.apply(Command::SetAgentStatus {
                     agent: AgentId(u64::from(agent)),
@@ -136,7 +156,12 @@ impl Run<'_> {
             })?;
             return Ok(());
         }
-        match conv.script.next_move(self.s) {
+        let recorded = conv.think_ms.get(conv.turn as usize - 1).copied();
+        let next = match recorded {
+            Some(ms) => NextMove::WritesAfter(ms),
+            None => conv.script.next_move(self.s),
+        };
+        match next {
             NextMove::Vanishes => {
                 let after = (self.s.conversations.expire_after_minutes * 60_000.0) as u64;
                 self.queue.push(self.now + after.max(1), Event::Expire(c));
@@ -148,18 +173,15 @@ impl Run<'_> {
 
     /// Lets every woken agent pick up work; accepts offers at once.
     pub(super) fn drain_wakes(&mut self) -> Result<(), SimError> {
+        if self.classical.is_some() {
+            return self.drain_starts();
+        }
         let mut guard = 0u64;
         loop {
             guard += 1;
             debug_assert!(guard < 1_000_000, "wake loop does not settle");
             if let Some((agent, c)) = self.accept.pop() {
-                let conv = &self.convs[c as usize];
-                if conv.owner == Some(agent) && !conv.resolved {
-                    self.apply(Command::AcceptOffer {
-                        conversation: ConversationId(u64::from(c)),
-                        agent: AgentId(u64::from(agent)),
-                    })?;
-                }
+                self.accept_offer(agent, c)?;
                 continue;
             }
             let Some(agent) = self.wake.pop() else {
@@ -167,6 +189,18 @@ impl Run<'_> {
             };
             self.try_start(agent)?;
         }
+    }
+
+    /// The agent accepts the offer of `c` at once, if it still stands.
+    pub(super) fn accept_offer(&mut self, agent: u32, c: u32) -> Result<(), SimError> {
+        let conv = &self.convs[c as usize];
+        if conv.owner == Some(agent) && !conv.resolved {
+            self.apply(Command::AcceptOffer {
+                conversation: ConversationId(u64::from(c)),
+                agent: AgentId(u64::from(agent)),
+            })?;
+        }
+        Ok(())
     }
 
     fn try_start(&mut self, agent: u32) -> Result<(), SimError> {

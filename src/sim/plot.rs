@@ -6,6 +6,8 @@
 //!   level, stickiness and load spread.
 
 use super::report::{Comparison, Report};
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::{RangedCoordf64, RangedCoordusize};
 use plotters::prelude::*;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -126,6 +128,38 @@ pub fn write_timeline(reports: &[Report], path: &Path) -> io::Result<()> {
 
 type Metric = (&'static str, fn(&Report) -> f64);
 
+/// A chart with one segment per policy on the x axis (labelled with
+/// `names`) and `0..top` on the y axis, mesh drawn.
+pub(super) type PolicyChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<SegmentedCoord<RangedCoordusize>, RangedCoordf64>>;
+
+/// The panel of one KPI across policies.
+pub(super) fn policy_panel<'a, 'b>(
+    panel: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    names: &[String],
+    top: f64,
+) -> io::Result<PolicyChart<'a, 'b>> {
+    let n = names.len().max(1);
+    let mut chart = ChartBuilder::on(panel)
+        .caption(title, ("sans-serif", 15))
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(50)
+        .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_label_formatter(&|x| match x {
+            SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
 /// Bar charts of a few KPIs, one bar per report.
 pub fn write_policies(reports: &[Report], path: &Path) -> io::Result<()> {
     let metrics: [Metric; 4] = [
@@ -141,29 +175,10 @@ pub fn write_policies(reports: &[Report], path: &Path) -> io::Result<()> {
     let root = SVGBackend::new(path, (1000, 720)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let panels = root.split_evenly((2, 2));
-    // A segmented 0..k has k + 1 bars' room.
-    let n = reports.len().max(1);
     for (panel, (title, metric)) in panels.iter().zip(metrics) {
         let top = reports.iter().map(metric).fold(0.0, f64::max).max(1e-9) * 1.15;
-        let mut chart = ChartBuilder::on(panel)
-            .caption(title, ("sans-serif", 16))
-            .margin(12)
-            .x_label_area_size(30)
-            .y_label_area_size(50)
-            .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..top)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_label_formatter(&|x| match x {
-                SegmentValue::CenterOf(i) => reports
-                    .get(*i)
-                    .map(|r| r.policy.clone())
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
-            .draw()
-            .map_err(err)?;
+        let names: Vec<String> = reports.iter().map(|r| r.policy.clone()).collect();
+        let mut chart = policy_panel(panel, title, &names, top)?;
         chart
             .draw_series(reports.iter().enumerate().map(|(i, r)| {
                 let color = Palette99::pick(i).to_rgba();

@@ -8,10 +8,13 @@
 //! An agent writes one reply at a time and always works the head of their
 //! inbox in the engine's order ([`Engine::inbox_head`]).
 
+use super::classical::Classical;
 use super::error::SimError;
 use super::events::{Event, EventQueue};
 use super::faults::{FaultConfig, Faults};
+use super::intervals::IntervalTally;
 use super::metrics::Collector;
+use super::queueing::QueueTally;
 use super::report::Report;
 use super::scenario::Scenario;
 use super::simulation::{Progress, SimOutcome};
@@ -31,6 +34,11 @@ pub(super) struct ConvSim {
     pub(super) resolved: bool,
     pub(super) responded: bool,
     pub(super) contained: bool,
+    /// Service time, ms (classical model; 0 otherwise).
+    pub(super) service_ms: u64,
+    /// Recorded delays of the customer after each agent reply (an
+    /// imported day; empty otherwise).
+    pub(super) think_ms: Vec<u64>,
 }
 
 pub(super) struct AgentSim {
@@ -60,6 +68,11 @@ pub(super) struct Run<'a> {
     pub(super) contexts: Vec<LineContext>,
     /// The fault layer, when faults are injected.
     pub(super) faults: Option<Faults>,
+    /// The classical model, when the scenario has one: agents serve one
+    /// turn and resolve, instead of conversing.
+    pub(super) classical: Option<&'a Classical>,
+    /// Assignments waiting for their agent to start serving (classical).
+    pub(super) start: Vec<(u32, u32)>,
 }
 
 /// Options a [`Simulation`](super::Simulation) passes to its run.
@@ -80,7 +93,21 @@ impl<'a> Run<'a> {
         opts: RunOptions,
     ) -> Self {
         let groups: Vec<u16> = workload.agents.iter().map(|a| a.group).collect();
-        let collector = Collector::new(s.horizon_ms(), &groups, s.engine.response_target.0);
+        let mut collector = Collector::new(s.horizon_ms(), &groups, s.engine.response_target.0);
+        if let Some(st) = &s.staffing {
+            collector.intervals = IntervalTally::new(
+                st.interval_ms(),
+                s.horizon_ms(),
+                s.engine.response_target.0,
+                |i| st.on_duty(i),
+            );
+        }
+        if let Some(c) = &s.classical {
+            collector.queue = QueueTally::new(
+                (c.warmup_minutes * 60_000.0) as u64,
+                s.engine.response_target.0,
+            );
+        }
         Run {
             s,
             seed,
@@ -109,6 +136,8 @@ impl<'a> Run<'a> {
             now: 0,
             contexts: Vec::new(),
             faults: opts.faults.map(|config| Faults::new(config, seed)),
+            classical: s.classical.as_ref(),
+            start: Vec::new(),
         }
     }
 }

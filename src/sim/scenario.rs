@@ -7,7 +7,10 @@
 //! every error names the field (as a JSON path such as `agents[2].cap_max`)
 //! and what is wrong with it.
 
+use super::classical::Classical;
 use super::error::ScenarioError;
+use super::roster::Staffing;
+use super::segments::{Segment, Surge};
 use crate::engine::EngineConfig;
 use crate::model::Channel;
 use serde::{Deserialize, Serialize};
@@ -42,6 +45,18 @@ pub struct Scenario {
     pub languages: Vec<Language>,
     /// The agents, in groups of alike agents.
     pub agents: Vec<AgentGroup>,
+    /// Customer segments, each with its own arrival curve (empty: one
+    /// segment described by `arrivals` and `customers`, as before).
+    pub segments: Vec<Segment>,
+    /// Time windows in which arrivals of one segment (or all) are
+    /// multiplied.
+    pub surges: Vec<Surge>,
+    /// The classical queueing model (Poisson arrivals per interval,
+    /// single-turn service, no bot, no returns); `None`: the messaging day.
+    pub classical: Option<Classical>,
+    /// Agents on duty per interval, instead of the groups' shifts; `None`:
+    /// the shifts.
+    pub staffing: Option<Staffing>,
 }
 
 /// Arrivals: a non-homogeneous Poisson process whose rate follows a daily

@@ -12,6 +12,11 @@ use crate::engine::{Engine, EngineStats};
 use crate::policy::RoutingPolicy;
 use std::io::Write;
 
+/// The default tick grid of a classical scenario, ms: alerts up to a
+/// minute late, still in order (the default warning comes two minutes
+/// before the breach).
+pub const CLASSICAL_TICK_MS: u64 = 60_000;
+
 /// How far a run has got, for progress bars.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
@@ -43,8 +48,9 @@ pub struct Simulation {
     trace: Option<TraceWriter>,
     progress: Option<Box<dyn FnMut(Progress)>>,
     audit_every: u64,
-    tick_ms: u64,
+    tick_ms: Option<u64>,
     faults: Option<FaultConfig>,
+    workload: Option<Workload>,
 }
 
 impl std::fmt::Debug for Simulation {
@@ -67,7 +73,8 @@ impl Simulation {
             progress: None,
             audit_every: 0,
             faults: None,
-            tick_ms: 0,
+            tick_ms: None,
+            workload: None,
         }
     }
 
@@ -79,8 +86,12 @@ impl Simulation {
     /// every deadline exactly. A speed knob for very large days: most
     /// deadlines the engine reports belong to timers that a later message
     /// has already made void.
+    ///
+    /// Unset, a messaging day ticks at every deadline and a classical
+    /// scenario on a [`CLASSICAL_TICK_MS`] grid (its figures do not depend
+    /// on alerts, and the grid halves the engine commands).
     pub fn with_tick_granularity(mut self, ms: u64) -> Self {
-        self.tick_ms = ms;
+        self.tick_ms = Some(ms);
         self
     }
 
@@ -115,6 +126,15 @@ impl Simulation {
         self
     }
 
+    /// Replays `workload` (say, a day imported from CSV with
+    /// [`import_day`](super::import_day)) instead of generating the
+    /// scenario's day; the scenario still gives the engine's rules, reply
+    /// times and whatever the workload does not record.
+    pub fn with_workload(mut self, workload: Workload) -> Self {
+        self.workload = Some(workload);
+        self
+    }
+
     /// The scenario.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
@@ -124,24 +144,40 @@ impl Simulation {
     /// report's `policy` is the policy's name.
     pub fn run(self, policy: Box<dyn RoutingPolicy>) -> Result<SimOutcome, SimError> {
         self.scenario.validate()?;
-        let workload = Workload::generate(&self.scenario, self.seed);
+        let workload = match self.workload {
+            Some(w) => w,
+            None => Workload::generate(&self.scenario, self.seed),
+        };
         // Simulated customers open each conversation as an independent
         // thread (a returning customer may write on a channel where an
         // older thread is still open), so the engine here accepts any
         // number of open conversations per customer.
         let mut config = self.scenario.engine.clone();
         config.open_conversations = crate::engine::OpenConversations::Unlimited;
+        if self.scenario.classical.is_some() {
+            // A one-turn service never goes quiet: parking it would free
+            // the agent's capacity in the middle of the service.
+            config.auto_park_after = None;
+        }
         let engine = Engine::new(config, policy).map_err(super::error::ScenarioError::from)?;
         let opts = RunOptions {
             trace: self.trace,
             progress: self.progress,
             audit_every: self.audit_every,
-            tick_ms: self.tick_ms,
+            tick_ms: self
+                .tick_ms
+                .unwrap_or(if self.scenario.classical.is_some() {
+                    CLASSICAL_TICK_MS
+                } else {
+                    0
+                }),
             faults: self.faults,
         };
         let mut run = Run::new(&self.scenario, self.seed, engine, &workload, opts);
         run.start(&workload)?;
         run.main_loop(&workload)?;
-        run.finish()
+        let mut outcome = run.finish()?;
+        outcome.report.formulas = self.scenario.formulas();
+        Ok(outcome)
     }
 }

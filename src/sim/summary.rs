@@ -15,6 +15,8 @@ impl Collector {
         for c in &self.convs {
             if let (Some(s), false, false) = (c.human_since, c.responded, c.resolved) {
                 self.longest_wait = self.longest_wait.max(end.0.saturating_sub(s));
+                self.queue.unanswered(s, end.0.saturating_sub(s), false);
+                self.intervals.outcome(s, None);
             }
         }
         let v = &mut self.volumes;
@@ -73,6 +75,8 @@ impl Collector {
         report.abandonment_rate = ratio(v.abandoned, v.to_humans);
         report.longest_wait_secs = self.longest_wait as f64 / 1_000.0;
         report.requeues = self.requeues;
+        report.queueing = self.queue.finish();
+        report.intervals = self.intervals.finish();
         report.fairness = self.fairness();
         report.timeline = self.timeline(end.0);
         report

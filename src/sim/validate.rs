@@ -4,9 +4,15 @@ use super::error::ScenarioError;
 use super::scenario::Scenario;
 use crate::policy;
 
-type Result = std::result::Result<(), ScenarioError>;
+pub(super) type Result = std::result::Result<(), ScenarioError>;
 
-fn range(field: impl Into<String>, value: f64, lo: f64, hi: f64, expected: &'static str) -> Result {
+pub(super) fn range(
+    field: impl Into<String>,
+    value: f64,
+    lo: f64,
+    hi: f64,
+    expected: &'static str,
+) -> Result {
     if value.is_finite() && value >= lo && value <= hi {
         Ok(())
     } else {
@@ -18,11 +24,11 @@ fn range(field: impl Into<String>, value: f64, lo: f64, hi: f64, expected: &'sta
     }
 }
 
-fn non_negative(field: impl Into<String>, value: f64) -> Result {
+pub(super) fn non_negative(field: impl Into<String>, value: f64) -> Result {
     range(field, value, 0.0, f64::MAX, "a finite number >= 0")
 }
 
-fn positive(field: impl Into<String>, value: f64) -> Result {
+pub(super) fn positive(field: impl Into<String>, value: f64) -> Result {
     range(
         field,
         value,
@@ -32,7 +38,7 @@ fn positive(field: impl Into<String>, value: f64) -> Result {
     )
 }
 
-fn share(field: impl Into<String>, value: f64) -> Result {
+pub(super) fn share(field: impl Into<String>, value: f64) -> Result {
     range(field, value, 0.0, 1.0, "a share between 0 and 1")
 }
 
@@ -45,6 +51,25 @@ fn shares_sum(field: &str, shares: impl Iterator<Item = f64>) -> Result {
             problem: "must list at least one entry with a share above 0",
         })
     }
+}
+
+/// A daily curve: hours in `0..=24`, never decreasing, weights `>= 0`.
+pub(super) fn curve(field: &str, points: &[super::scenario::CurvePoint]) -> Result {
+    let mut last = -1.0;
+    for (i, p) in points.iter().enumerate() {
+        let hour = format!("{field}[{i}].hour");
+        range(hour.clone(), p.hour, 0.0, 24.0, "an hour in 0..=24")?;
+        if p.hour < last {
+            return Err(ScenarioError::OutOfRange {
+                field: hour,
+                value: p.hour,
+                expected: "no earlier than the previous point's hour",
+            });
+        }
+        last = p.hour;
+        non_negative(format!("{field}[{i}].weight"), p.weight)?;
+    }
+    Ok(())
 }
 
 impl Scenario {
@@ -75,25 +100,7 @@ impl Scenario {
                 problem: "must have at least one point",
             });
         }
-        let mut last = -1.0;
-        for (i, p) in a.curve.iter().enumerate() {
-            range(
-                format!("arrivals.curve[{i}].hour"),
-                p.hour,
-                0.0,
-                24.0,
-                "an hour in 0..=24",
-            )?;
-            if p.hour < last {
-                return Err(ScenarioError::OutOfRange {
-                    field: format!("arrivals.curve[{i}].hour"),
-                    value: p.hour,
-                    expected: "no earlier than the previous point's hour",
-                });
-            }
-            last = p.hour;
-            non_negative(format!("arrivals.curve[{i}].weight"), p.weight)?;
-        }
+        curve("arrivals.curve", &a.curve)?;
         if a.conversations_per_day > 0.0 {
             shares_sum("arrivals.curve", a.curve.iter().map(|p| p.weight))?;
         }
@@ -215,6 +222,9 @@ impl Scenario {
             }
         }
         shares_sum("languages", self.languages.iter().map(|l| l.share))?;
+        self.validate_segments()?;
+        self.validate_classical()?;
+        self.validate_staffing()?;
         Ok(())
     }
 

@@ -55,9 +55,25 @@ pub struct Workload {
     pub arrivals: Vec<Arrival>,
     /// Agents; the index is the agent id.
     pub agents: Vec<AgentPlan>,
+    /// Recorded customer behaviour, one per arrival, for a day imported
+    /// from a file (see [`import_day`](super::import_day)); empty for a
+    /// generated day, whose customers follow the scenario.
+    pub recorded: Vec<Recorded>,
 }
 
-fn ms(x: f64) -> u64 {
+/// What a file says one customer did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Recorded {
+    /// Customer messages the conversation needs (at least 1).
+    pub turns: u32,
+    /// How long the customer waited before abandoning, when they did;
+    /// `None`: patience drawn from the scenario.
+    pub patience_ms: Option<u64>,
+    /// The customer's delay before writing again after each agent reply.
+    pub think_ms: Vec<u64>,
+}
+
+pub(super) fn ms(x: f64) -> u64 {
     if x.is_finite() && x > 0.0 {
         x as u64
     } else {
@@ -65,164 +81,45 @@ fn ms(x: f64) -> u64 {
     }
 }
 
-/// The arrival curve's weight at `hour` (linear between points, the end
-/// points' weights outside them).
-fn curve_at(s: &Scenario, hour: f64) -> f64 {
-    let c = &s.arrivals.curve;
-    let Some(first) = c.first() else { return 0.0 };
-    if hour <= first.hour {
-        return first.weight;
-    }
-    for w in c.windows(2) {
-        if hour <= w[1].hour {
-            let span = w[1].hour - w[0].hour;
-            if span <= 0.0 {
-                return w[1].weight;
-            }
-            let f = (hour - w[0].hour) / span;
-            return w[0].weight + f * (w[1].weight - w[0].weight);
-        }
-    }
-    c.last().map_or(0.0, |p| p.weight)
-}
-
-/// The area under the curve over one day, by fine trapezoids.
-fn curve_area(s: &Scenario) -> f64 {
-    let steps = 24 * 60;
-    (0..steps)
-        .map(|i| {
-            let h = i as f64 * 24.0 / steps as f64;
-            (curve_at(s, h) + curve_at(s, h + 24.0 / steps as f64)) / 2.0 * (24.0 / steps as f64)
-        })
-        .sum()
-}
-
 impl Workload {
     /// Generates the day described by `scenario` (which must be valid) for
     /// `seed`.
     pub fn generate(scenario: &Scenario, seed: u64) -> Workload {
         Workload {
-            arrivals: arrivals(scenario, seed),
-            agents: agents(scenario, seed),
+            arrivals: super::arrivals::arrivals(scenario, seed),
+            agents: match &scenario.staffing {
+                Some(st) => super::roster::staffed_agents(scenario, st, seed),
+                None => agents(scenario, seed),
+            },
+            recorded: Vec::new(),
         }
     }
 }
 
-fn arrivals(s: &Scenario, seed: u64) -> Vec<Arrival> {
-    let mut rng = SimRng::stream(seed, Stream::Arrivals, 0, 0);
-    let horizon = s.horizon_ms() as f64;
-    let area = curve_area(s);
-    let max_w = s
-        .arrivals
-        .curve
-        .iter()
-        .map(|p| p.weight)
-        .fold(0.0, f64::max);
-    let mut out = Vec::new();
-    if area <= 0.0 || max_w <= 0.0 || s.arrivals.conversations_per_day <= 0.0 {
-        return out;
-    }
-    // First contacts: returns come on top, so a chain of returns with share
-    // r multiplies them by 1 / (1 - r).
-    let per_day = s.arrivals.conversations_per_day * (1.0 - s.customers.return_share);
-    // Rate per ms at weight w is per_day * w / (area hours * HOUR_MS).
-    let max_rate = per_day * max_w / (area * HOUR_MS);
-    let mut t = 0.0;
-    let mut next_customer = 0u64;
-    loop {
-        t += rng.exp(1.0 / max_rate);
-        if t >= horizon {
-            break;
-        }
-        let w = curve_at(s, (t / HOUR_MS) % 24.0);
-        if !rng.chance(w / max_w) {
-            continue;
-        }
-        let customer = CustomerId(next_customer);
-        next_customer += 1;
-        let tier = if rng.chance(s.customers.vip_share) {
-            Tier::Vip
-        } else {
-            Tier::Standard
-        };
-        let channel = s.channels[rng.pick(s.channels.iter().map(|c| c.share))].channel;
-        let language = rng.pick(s.languages.iter().map(|l| l.share));
-        let mut at = t;
-        let mut returning = false;
-        // The customer's chain of conversations: each may be followed by a
-        // return (same customer, channel and language, a fresh topic).
-        loop {
-            out.push(conversation(
-                s, &mut rng, at, customer, tier, channel, language, returning,
-            ));
-            if !rng.chance(s.customers.return_share) {
-                break;
-            }
-            at += rng.lognormal(s.customers.return_after_hours_median * HOUR_MS, 1.0);
-            // Customers return while the centre is open (curve weight > 0).
-            if at >= horizon || curve_at(s, (at / HOUR_MS) % 24.0) <= 0.0 {
-                break;
-            }
-            returning = true;
-        }
-    }
-    // Stable sort: equal times keep generation order.
-    out.sort_by_key(|a| a.at);
-    out
-}
-
-#[allow(clippy::too_many_arguments)]
-fn conversation(
-    s: &Scenario,
+/// An agent of group `g`: skills (levels drawn in their ranges), cap and
+/// writing speed, in that order from `rng`.
+pub(super) fn draw_agent(
+    g: &super::scenario::AgentGroup,
+    names: &[&str],
     rng: &mut SimRng,
-    at: f64,
-    customer: CustomerId,
-    tier: Tier,
-    channel: Channel,
-    language: usize,
-    returning: bool,
-) -> Arrival {
-    let topic = rng.pick(s.topics.iter().map(|t| t.share));
-    let mut skills = Vec::new();
-    if let Some(name) = &s.topics[topic].skill {
-        if let Some(id) = s.skill_id(name) {
-            skills.push(SkillRequirement {
-                skill: SkillId(id),
-                min_level: Level::new(s.topics[topic].min_level).unwrap_or(Level::MIN),
-            });
-        }
-    }
-    if let Some(name) = &s.languages[language].skill {
-        if let Some(id) = s.skill_id(name) {
-            if !skills.iter().any(|r| r.skill.0 == id) {
-                skills.push(SkillRequirement {
-                    skill: SkillId(id),
-                    min_level: Level::MIN,
-                });
-            }
-        }
-    }
+) -> (Vec<SkillLevel>, u32, f64) {
+    let mut skills: Vec<SkillLevel> = g
+        .skills
+        .iter()
+        .filter_map(|sk| {
+            let skill = names.iter().position(|n| *n == sk.skill)? as u32;
+            let level = rng.between(u32::from(sk.level_min), u32::from(sk.level_max));
+            Some(SkillLevel {
+                skill: SkillId(skill),
+                level: Level::new(level as u8).unwrap_or(Level::MIN),
+            })
+        })
+        .collect();
     skills.sort();
-    let x = rng.unit();
-    let c = &s.customers;
-    let priority = if x < c.urgent_share {
-        Priority::Urgent
-    } else if x < c.urgent_share + c.high_priority_share {
-        Priority::High
-    } else {
-        Priority::Normal
-    };
-    Arrival {
-        at: Timestamp(ms(at)),
-        customer,
-        tier,
-        channel,
-        topic: topic as u16,
-        skills,
-        priority,
-        bot: rng.chance(s.bot.share),
-        returning,
-    }
+    skills.dedup_by_key(|s| s.skill);
+    let cap = rng.between(g.cap_min, g.cap_max);
+    let speed = rng.uniform(g.speed_min, g.speed_max);
+    (skills, cap, speed)
 }
 
 fn agents(s: &Scenario, seed: u64) -> Vec<AgentPlan> {
@@ -232,22 +129,7 @@ fn agents(s: &Scenario, seed: u64) -> Vec<AgentPlan> {
         for k in 0..g.count {
             let id = out.len() as u64;
             let mut rng = SimRng::stream(seed, Stream::Agents, id, 0);
-            let mut skills: Vec<SkillLevel> = g
-                .skills
-                .iter()
-                .filter_map(|sk| {
-                    let skill = names.iter().position(|n| *n == sk.skill)? as u32;
-                    let level = rng.between(u32::from(sk.level_min), u32::from(sk.level_max));
-                    Some(SkillLevel {
-                        skill: SkillId(skill),
-                        level: Level::new(level as u8).unwrap_or(Level::MIN),
-                    })
-                })
-                .collect();
-            skills.sort();
-            skills.dedup_by_key(|s| s.skill);
-            let cap = rng.between(g.cap_min, g.cap_max);
-            let speed = rng.uniform(g.speed_min, g.speed_max);
+            let (skills, cap, speed) = draw_agent(g, &names, &mut rng);
             let offset = if g.count > 1 {
                 g.shift_stagger_hours * f64::from(k) / f64::from(g.count - 1)
             } else {
@@ -341,6 +223,11 @@ impl CustomerScript {
         Self {
             rng: SimRng::stream(seed, Stream::Conversation, conversation, 0),
         }
+    }
+
+    /// The conversation's random stream.
+    pub(crate) fn rng_mut(&mut self) -> &mut SimRng {
+        &mut self.rng
     }
 
     /// Customer messages the conversation needs from a human (at least 1).
