@@ -125,6 +125,11 @@ fn bare(streams: &[Vec<Command>]) -> f64 {
 /// commands cloned by the main thread beforehand (as the runtime's producer
 /// does): the ceiling for the runtime's scaling on this machine.
 fn bare_threads(threads: usize, streams: &[Vec<Command>], ids: &[TenantId]) -> f64 {
+    bare_threads_at(threads, streams, ids, 1)
+}
+
+/// [`bare_threads`], the `n`-th command at `1_000 + n * step` ms.
+fn bare_threads_at(threads: usize, streams: &[Vec<Command>], ids: &[TenantId], step: u64) -> f64 {
     let per = streams[0].len();
     let mut work: Vec<Vec<(usize, Command)>> = vec![Vec::new(); threads];
     for i in 0..per {
@@ -144,7 +149,7 @@ fn bare_threads(threads: usize, streams: &[Vec<Command>], ids: &[TenantId]) -> f
                     .collect();
                 barrier.wait();
                 for (n, (t, command)) in commands.into_iter().enumerate() {
-                    let _ = engines[t].apply(Timestamp(1_000 + n as u64), command);
+                    let _ = engines[t].apply(Timestamp(1_000 + n as u64 * step), command);
                 }
             })
         })
@@ -186,13 +191,23 @@ fn gated(
     gate.hold(shards);
     let mut pendings: Vec<Pending<_>> = Vec::with_capacity(total);
     let per = streams[0].len();
-    for i in 0..per {
+    if std::env::var("RUNTIME_BENCH_ORDER").is_ok_and(|v| v == "tenant") {
+        // Each tenant's commands (and their oneshots) allocated together.
         for (t, s) in streams.iter().enumerate() {
-            pendings.push(
-                handle
-                    .send(&ids[t], s[i].clone())
-                    .expect("queue sized for all"),
-            );
+            for command in s {
+                pendings.push(handle.send(&ids[t], command.clone()).expect("queue sized"));
+            }
+        }
+        // Each tenant's last command at the end, as below.
+        let n = pendings.len();
+        for t in 0..ids.len() {
+            pendings.swap(n - ids.len() + t, (t + 1) * per - 1);
+        }
+    } else {
+        for i in 0..per {
+            for (t, s) in streams.iter().enumerate() {
+                pendings.push(handle.send(&ids[t], s[i].clone()).expect("queue sized"));
+            }
         }
     }
     let started = Instant::now();
@@ -327,9 +342,17 @@ fn main() {
     let best = |f: &dyn Fn() -> f64| (0..3).map(|_| f()).fold(0.0, f64::max);
     if std::env::var("RUNTIME_BENCH_ONLY").is_ok_and(|v| v == "shard1") {
         // For profiling the shard alone.
-        for _ in 0..5 {
-            let rate = gated(1, Durability::Volatile, &streams, &ids).0;
-            println!("runtime, 1 shard, no journal: {rate:.0} acknowledged/s");
+        for step in [0, 1] {
+            let rate = bare_threads_at(1, &streams, &ids, step);
+            println!("bare, 1 thread, {step} ms between commands: {rate:.0} commands/s");
+        }
+        for shards in [1, 2, 1, 2] {
+            let rate = gated(shards, Durability::Volatile, &streams, &ids).0;
+            println!("runtime, {shards} shard(s), no journal: {rate:.0} acknowledged/s");
+        }
+        for threads in [1, 2] {
+            let rate = bare_threads(threads, &streams, &ids);
+            println!("bare, {threads} thread(s): {rate:.0} commands/s");
         }
         return;
     }

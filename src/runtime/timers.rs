@@ -54,3 +54,29 @@ impl TimerQueue {
         self.heap.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_entries_come_out_in_order_and_the_heap_stays_bounded() {
+        let mut q = TimerQueue::default();
+        q.push(Timestamp(30), 1);
+        q.push(Timestamp(10), 0);
+        q.push(Timestamp(20), 2);
+        assert_eq!(q.next(), Some(Timestamp(10)));
+        assert_eq!(q.pop_due(Timestamp(5)), None);
+        assert_eq!(q.pop_due(Timestamp(25)), Some((Timestamp(10), 0)));
+        assert_eq!(q.pop_due(Timestamp(25)), Some((Timestamp(20), 2)));
+        assert_eq!(q.pop_due(Timestamp(25)), None);
+        // Stale entries pile up for one tenant until a rebuild.
+        for at in 0..(COMPACT_SLACK as u64 + 10) {
+            q.push(Timestamp(100 + at), 3);
+        }
+        assert!(q.needs_compaction(1));
+        q.rebuild([(Timestamp(150), 3)].into_iter());
+        assert_eq!(q.len(), 1);
+        assert!(!q.needs_compaction(1));
+    }
+}
