@@ -218,9 +218,13 @@ fn each_tenant_replays_to_the_same_decisions_byte_for_byte() {
                 .push(serde_json::to_vec(&item.decision).expect("json"));
         }
         // Replay the journal serially, auditing every step.
-        let engine = Engine::new(EngineConfig::default(), Box::new(LeastLoaded)).expect("engine");
+        // Reached through `get_mut`, so this compiles whether `apply` takes
+        // `&self` or `&mut self`.
+        let mut engines =
+            [Engine::new(EngineConfig::default(), Box::new(LeastLoaded)).expect("engine")];
         for (n, record) in records.iter().enumerate() {
             assert_eq!(record.seq, n as u64 + 1, "{id}: journal has no gap");
+            let engine = engines.get_mut(0).expect("one engine");
             let decisions = engine
                 .apply(record.at, record.command.clone())
                 .unwrap_or_else(|e| panic!("{id}: record {} refused on replay: {e}", record.seq));
