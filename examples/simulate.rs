@@ -33,7 +33,7 @@ use switchboard::sim::Scenario;
 /// seed..seed+N-1) with its 95% confidence interval; replications run in
 /// parallel and give the same numbers whatever --threads is.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None, args_conflicts_with_subcommands = false)]
+#[command(version)]
 struct Cli {
     #[command(flatten)]
     common: Common,
@@ -77,7 +77,7 @@ pub struct Common {
     /// Write the result as JSON to this file.
     #[arg(long, global = true)]
     pub report: Option<PathBuf>,
-    /// Directory for plots and exported files (default target/sim/).
+    /// Directory for plots and exported files.
     #[arg(long, global = true, default_value = "target/sim")]
     pub out_dir: PathBuf,
     /// Tick the engine on a grid of this many milliseconds instead of at

@@ -188,3 +188,18 @@ fn absurd_sizes_are_typed_errors_not_hours_of_work() {
         "{e}"
     );
 }
+
+#[test]
+fn new_sections_survive_a_json_round_trip() {
+    let mut classical = Scenario::classical_mmn(4, 0.9, 120.0, Some(300.0), 2);
+    classical.classical.as_mut().unwrap().service = switchboard::sim::Distribution::Empirical {
+        secs: vec![30.0, 60.0, 240.0],
+    };
+    let files = ["mm10.json", "vip_surge.json"].map(|f| {
+        Scenario::from_file(format!("{}/scenarios/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    });
+    for s in files.into_iter().chain([classical, segmented()]) {
+        let again = Scenario::from_json(&s.to_json()).unwrap();
+        assert_eq!(again, s, "{}", s.name);
+    }
+}

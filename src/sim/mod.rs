@@ -11,6 +11,39 @@
 //!   (and, on request, a JSON Lines trace, see [`trace`]);
 //! - [`compare`]: the same day under several policies, side by side.
 //!
+//! For analysts:
+//!
+//! - [`Replications`]: one scenario over several seeds, in parallel, every
+//!   KPI a mean with a 95% interval ([`stats`]); [`compare_replicated`]
+//!   pairs policies by seed and says which differences are significant;
+//! - [`Segment`] and [`Surge`]: customer segments with their own arrival
+//!   curves and mixes, and windows that multiply their arrivals;
+//! - [`Classical`]: Poisson arrivals per interval, one-turn service,
+//!   optional patience, through the engine, with [`erlang`] C and A beside
+//!   the simulated figures ([`Report::formulas`]);
+//! - [`import_day`] / [`export_conversations`]: your own day from CSV
+//!   ([`CsvError`] names file, line and column), replayed with
+//!   [`Simulation::with_workload`];
+//! - [`sweep`] / [`sweep_with`]: one parameter over a range;
+//! - [`search_staffing`]: the fewest agents per interval, by simulation
+//!   with common random numbers, beside Erlang C and A.
+//!
+//! ```
+//! use switchboard::policy;
+//! use switchboard::sim::{Replications, Scenario};
+//!
+//! // M/M/5 at 70% load, 5,000 customers a day, 4 days in parallel.
+//! let mut s = Scenario::classical_mmn(5, 0.7, 60.0, None, 2);
+//! s.classical.as_mut().unwrap().customers = Some(5_000);
+//! let erlang_c = s.formulas().and_then(|f| f.erlang_c).unwrap();
+//! let factory = || policy::by_name("least_loaded").unwrap();
+//! let r = Replications::new(s, 4).run(&factory)?;
+//! let p_wait = &r.kpi("p_wait").unwrap().estimate;
+//! assert!((p_wait.mean - erlang_c.p_wait).abs() < 0.1);
+//! println!("P(wait > 0) {:.3} ± {:.3}, Erlang C {:.3}", p_wait.mean, p_wait.half_width, erlang_c.p_wait);
+//! # Ok::<(), switchboard::sim::SimError>(())
+//! ```
+//!
 //! Same scenario and seed give a byte-identical report and trace.
 //!
 //! ```
