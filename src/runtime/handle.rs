@@ -16,7 +16,7 @@ use super::report::{TenantClosed, TenantOpened};
 use super::stats::{ShardStats, TenantStats};
 use super::stream::DecisionStream;
 use super::tenant::{TenantId, TenantSpec};
-use crate::Command;
+use crate::{Command, Engine};
 use crossbeam_channel::{Sender, TrySendError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -218,6 +218,32 @@ impl RuntimeHandle {
         let t = tenant.clone();
         self.control(self.shard_of(tenant), |reply| {
             Control::TenantStats(t, reply)
+        })
+    }
+
+    /// Runs `read` on `tenant`'s shard against its engine, between two
+    /// batches, and resolves with what it returns: the way to ask the
+    /// engine's queries ([`Engine::conversation`](crate::Engine::conversation),
+    /// [`Engine::group_stats`](crate::Engine::group_stats),
+    /// [`Engine::audit`](crate::Engine::audit), ...) of a running tenant.
+    /// It sees every command acknowledged before the call. `read` holds up
+    /// the shard's other tenants while it runs, so keep it short (a query,
+    /// not a scan of every conversation). Travels on the control queue: a
+    /// full one answers [`RuntimeError::Busy`] at once; an unknown tenant
+    /// answers [`RuntimeError::UnknownTenant`].
+    pub fn query<T: Send + 'static>(
+        &self,
+        tenant: &TenantId,
+        read: impl FnOnce(&Engine) -> T + Send + 'static,
+    ) -> Pending<T> {
+        let t = tenant.clone();
+        self.control(self.shard_of(tenant), move |reply: Reply<T>| {
+            Control::Query(
+                t,
+                Box::new(move |engine: Result<&Engine, RuntimeError>| {
+                    let _ = reply.send(engine.map(read));
+                }),
+            )
         })
     }
 

@@ -6,7 +6,7 @@ use super::report::{TenantClosed, TenantOpened};
 use super::stats::{ShardStats, TenantStats};
 use super::stream::DecisionStream;
 use super::tenant::{TenantId, TenantSpec};
-use crate::engine::Decision;
+use crate::engine::{Decision, Engine};
 use crate::model::Timestamp;
 use crate::Command;
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
@@ -38,6 +38,12 @@ pub(crate) enum Control {
     RemoveTenant(TenantId, Reply<TenantClosed>),
     Subscribe(TenantId, Reply<DecisionStream>),
     TenantStats(TenantId, Reply<TenantStats>),
+    /// Run a read-only closure against a tenant's engine; the closure
+    /// answers its caller itself (see `RuntimeHandle::query`).
+    Query(
+        TenantId,
+        Box<dyn FnOnce(Result<&Engine, RuntimeError>) + Send>,
+    ),
     ShardStats(Reply<ShardStats>),
     /// Stop taking commands, drain the queue, sync, report, exit.
     Shutdown(oneshot::Sender<super::report::ShardClosed>),

@@ -189,6 +189,15 @@ impl Shard {
                 });
                 let _ = reply.send(stats);
             }
+            Control::Query(tenant, read) => {
+                let engine = self.slot(&tenant).map(|slot| {
+                    &self.tenants[slot]
+                        .as_ref()
+                        .expect("slot of a live tenant")
+                        .engine
+                });
+                read(engine);
+            }
             Control::ShardStats(reply) => {
                 let _ = reply.send(Ok(self.shard_stats()));
             }

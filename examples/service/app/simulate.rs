@@ -1,0 +1,135 @@
+//! `--simulate`: plays a simulated day's commands against the service's
+//! runtime in accelerated real time, so the wallboard shows a contact
+//! centre at work.
+//!
+//! The simulator runs the day once, in memory, and its trace gives every
+//! command it applied with its simulated time. The replay submits those
+//! commands (less the simulator's own timer ticks: the runtime's shards
+//! tick by themselves) through the runtime handle at the same simulated
+//! times on a [`ScaledClock`](super::clock::ScaledClock). The runtime
+//! decides afresh, so a few later commands may be refused where its
+//! decisions drift from the simulator's (an agent answering a thread the
+//! runtime gave someone else); those refusals are counted, not fatal.
+
+use super::clock::ScaledClock;
+use super::Tenant;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use switchboard::runtime::RuntimeHandle;
+use switchboard::sim::{Scenario, Simulation};
+use switchboard::{Command, EngineConfig, OpenConversations, Timestamp};
+
+/// Most commands one replay holds (a default day has tens of thousands).
+pub const MAX_COMMANDS: usize = 5_000_000;
+
+/// A day's commands, ready to play.
+#[derive(Debug)]
+pub struct Replay {
+    /// `(simulated ms, command)` in order.
+    pub commands: Vec<(u64, Command)>,
+    /// The engine configuration the simulator ran with.
+    pub config: EngineConfig,
+    /// The scenario's policy.
+    pub policy: String,
+}
+
+/// Keeps the inputs of a trace, line by line, dropping the rest.
+#[derive(Clone, Default)]
+struct Inputs {
+    inner: Arc<Mutex<(Vec<u8>, Vec<(u64, Command)>)>>,
+}
+
+impl Write for Inputs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let (line, out) = &mut *guard;
+        for &b in buf {
+            if b != b'\n' {
+                line.push(b);
+                continue;
+            }
+            if out.len() < MAX_COMMANDS {
+                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) {
+                    let input = v["type"] == "input" && v["kind"] != "tick";
+                    if let (true, Some(t)) = (input, v["t"].as_u64()) {
+                        if let Ok(c) = serde_json::from_value::<Command>(v["command"].clone()) {
+                            out.push((t, c));
+                        }
+                    }
+                }
+            }
+            line.clear();
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `scenario` once with `seed` and keeps its commands.
+pub fn prepare(scenario: Scenario, seed: u64) -> Result<Replay, String> {
+    let policy = scenario.policy.clone();
+    let mut config = scenario.engine.clone();
+    // As the simulator does: simulated customers may hold several threads.
+    config.open_conversations = OpenConversations::Unlimited;
+    let builtin = switchboard::policy::by_name(&policy)
+        .ok_or_else(|| format!("the scenario's policy {policy:?} is not a built-in one"))?;
+    let inputs = Inputs::default();
+    Simulation::new(scenario, seed)
+        .with_trace(Box::new(inputs.clone()))
+        .run(builtin)
+        .map_err(|e| e.to_string())?;
+    let commands = std::mem::take(&mut inputs.inner.lock().unwrap_or_else(|p| p.into_inner()).1);
+    Ok(Replay {
+        commands,
+        config,
+        policy,
+    })
+}
+
+/// What a replay did.
+#[derive(Debug, Default)]
+pub struct Played {
+    /// Commands the runtime accepted.
+    pub accepted: u64,
+    /// Commands it refused (drift from the simulator's decisions).
+    pub refused: u64,
+}
+
+/// Submits every command at its simulated time on `clock`, in order,
+/// waiting for room rather than dropping any.
+pub async fn play(
+    handle: RuntimeHandle,
+    tenant: Arc<Tenant>,
+    clock: Arc<ScaledClock>,
+    commands: Vec<(u64, Command)>,
+) -> Played {
+    let mut played = Played::default();
+    for (t, command) in commands {
+        let wait = clock.real_until(Timestamp(t));
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+        let agent = match &command {
+            Command::AddAgent(spec) => Some(spec.id.0),
+            _ => None,
+        };
+        match handle.submit_waiting(&tenant.id, command).await {
+            Ok(_) => {
+                played.accepted += 1;
+                if let Some(a) = agent {
+                    tenant
+                        .agents
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(a);
+                }
+            }
+            Err(switchboard::runtime::RuntimeError::Rejected(_)) => played.refused += 1,
+            Err(_) => break,
+        }
+    }
+    played
+}

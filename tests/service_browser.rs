@@ -1,0 +1,310 @@
+//! The wallboard in real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`, installed by `.ci/run`), driven through WebDriver
+//! with fantoccini: start the service, open the page, drive a scenario
+//! through the API (agents log in, conversations arrive, one nears its
+//! target), and check that the page shows the queue, the loads and the
+//! warning; then the same page at 1,000 agents. Screenshots go to
+//! `target/service-wallboard*.png`.
+//!
+//! Without Chromium the test says so on stderr and stops, except in CI
+//! (`CI` set), where it fails: CI installs Chromium, so it must run there.
+
+mod service_common;
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{json, Value};
+use service_common::{start_with, Service};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard::runtime::{ManualClock, RuntimeConfig};
+use switchboard::{Duration as Span, Timestamp};
+
+const FLAGS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+    "--window-size=1400,1000",
+];
+
+fn find(candidates: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for name in candidates {
+        let direct = Path::new(name);
+        if direct.is_absolute() && direct.is_file() {
+            return Some(direct.to_owned());
+        }
+        for dir in std::env::split_paths(&path) {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// chromedriver on a free port; killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn driver(binary: &Path) -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(binary)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return driver;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not listen on port {port} within 10 s");
+}
+
+async fn browser(driver: &Driver, chromium: &Path, profile: &Path) -> Client {
+    let mut args: Vec<String> = FLAGS.iter().map(|s| s.to_string()).collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": chromium.to_string_lossy(), "args": args}),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+/// What the page shows, read from its DOM.
+const READ_PAGE: &str = r#"
+const rows = [...document.querySelectorAll('#queues tbody tr')].map(r => ({
+  group: r.dataset.group,
+  waiting: r.querySelector('.waiting').textContent,
+  oldest: r.querySelector('.oldest').textContent,
+  warn: r.querySelector('.oldest').classList.contains('warn'),
+  breach: r.querySelector('.oldest').classList.contains('breach'),
+}));
+const agents = [...document.querySelectorAll('#agents .agent')].map(a => ({
+  id: a.dataset.agent, load: a.querySelector('.load').textContent, status: a.className,
+  width: a.getBoundingClientRect().width,
+}));
+const alerts = [...document.querySelectorAll('#alerts li')].map(l => ({kind: l.className, conversation: l.dataset.conversation}));
+const font = parseFloat(getComputedStyle(document.querySelector('#agents .agent') || document.body).fontSize);
+return {rows, agents, alerts, font, status: document.getElementById('status').textContent,
+        waiting: document.getElementById('waiting').textContent};
+"#;
+
+async fn read(client: &Client) -> Value {
+    client
+        .execute(READ_PAGE, vec![])
+        .await
+        .expect("the script runs")
+}
+
+/// Polls the page until `ok` holds (at most 15 s); returns the last view.
+async fn until(client: &Client, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..150 {
+        last = read(client).await;
+        if ok(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never showed {what}; last view: {last:#}");
+}
+
+async fn screenshot(client: &Client, name: &str) -> PathBuf {
+    let png = client.screenshot().await.expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, png).unwrap();
+    eprintln!("screenshot: {}", path.display());
+    path
+}
+
+async fn post_ok(s: &Service, path: &str, body: Value) -> Value {
+    let a = s.post(path, body).await;
+    assert!(a.status == 200 || a.status == 201, "{path}: {a:?}");
+    a.body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wallboard_shows_the_queue_the_loads_and_the_warning_live() {
+    let (Some(chromium), Some(chromedriver)) = (
+        find(&["chromium", "chromium-browser", "google-chrome"]),
+        find(&["chromedriver", "/usr/lib/chromium/chromedriver"]),
+    ) else {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI must run the browser test: .ci/run installs chromium and chromium-driver");
+        }
+        eprintln!("\n*** SKIPPED the_wallboard_shows_the_queue_the_loads_and_the_warning_live: no chromium or chromedriver on PATH (apt-get install chromium chromium-driver) ***\n");
+        return;
+    };
+    let clock = ManualClock::new(Timestamp(1_700_000_000_000));
+    let s = start_with(
+        RuntimeConfig::volatile().shards(2),
+        Arc::new(clock.clone()),
+        4096,
+    )
+    .await;
+    let t = s.tenant("demo", json!({})).await;
+    let big = s.tenant("big", json!({})).await;
+
+    let driver = driver(&chromedriver).await;
+    let profile = tempfile::tempdir().unwrap();
+    let client = browser(&driver, &chromium, profile.path()).await;
+    client
+        .goto(&format!("{}/?tenant=demo", s.base))
+        .await
+        .unwrap();
+    until(&client, "the live stream", |v| v["status"] == "live").await;
+
+    // Three agents log in with room for two conversations each.
+    for a in 1..=3u64 {
+        let spec =
+            json!({"id": a, "skills": [{"skill": 7, "level": 5}], "cap": 2, "status": "offline"});
+        post_ok(&s, &format!("{t}/agents"), spec).await;
+        let a = s
+            .put(
+                &format!("{t}/agents/{a}/status"),
+                json!({"status": "online"}),
+            )
+            .await;
+        assert_eq!(a.status, 200);
+    }
+    // Eight conversations arrive: six are assigned, two wait.
+    for c in 1..=8u64 {
+        let body = json!({"id": c, "customer": 100 + c, "channel": "whats_app", "skills": [{"skill": 7, "min_level": 3}]});
+        post_ok(&s, &format!("{t}/conversations"), body).await;
+    }
+    // The agents answer what they hold, so only the waiting two near
+    // their target.
+    for c in 1..=8u64 {
+        let info = s.get(&format!("{t}/conversations/{c}")).await.body;
+        if let Some(agent) = info["state"]["agent"].as_u64() {
+            post_ok(
+                &s,
+                &format!("{t}/conversations/{c}/agent_message"),
+                json!({"agent": agent}),
+            )
+            .await;
+        }
+    }
+    let view = until(&client, "two waiting and full agents", |v| {
+        v["waiting"] == "2"
+            && v["agents"]
+                .as_array()
+                .is_some_and(|a| a.len() == 3 && a.iter().all(|a| a["load"] == "2/2"))
+    })
+    .await;
+    assert_eq!(view["rows"][0]["waiting"], "2", "{view:#}");
+    assert_eq!(view["rows"][0]["warn"], false, "{view:#}");
+
+    // Eight and a half minutes pass with nobody free: the shard's timer
+    // raises the SLA warnings (at 80% of the 10-minute target), and the
+    // page shows them as they happen.
+    clock.advance(Span::from_secs(8 * 60 + 30));
+    let view = until(&client, "the SLA warning", |v| {
+        let alerts = v["alerts"].as_array().map_or(0, |a| {
+            a.iter().filter(|a| a["kind"] == "sla_warning").count()
+        });
+        alerts == 2 && v["rows"][0]["warn"] == true
+    })
+    .await;
+    assert!(
+        view["rows"][0]["oldest"]
+            .as_str()
+            .unwrap()
+            .starts_with("8:3"),
+        "{view:#}"
+    );
+    let warned: Vec<&str> = view["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["conversation"].as_str())
+        .collect();
+    assert!(warned.contains(&"7") && warned.contains(&"8"), "{view:#}");
+    let shot = screenshot(&client, "service-wallboard.png").await;
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+
+    // 1,000 agents stay readable: every tile is drawn, no narrower than
+    // its minimum, the text no smaller than 12 px.
+    let s = Arc::new(s);
+    let mut tasks = Vec::new();
+    for chunk in 0..10u64 {
+        let (s, big) = (Arc::clone(&s), big.clone());
+        tasks.push(tokio::spawn(async move {
+            for a in chunk * 100..(chunk + 1) * 100 {
+                let spec = json!({"id": a, "skills": [{"skill": (a % 5) as u32, "level": 5}], "cap": 4,
+                    "status": if a % 7 == 0 { "away" } else { "online" }});
+                post_ok(&s, &format!("{big}/agents"), spec).await;
+            }
+            for c in chunk * 300..(chunk + 1) * 300 {
+                let body = json!({"id": c, "customer": c, "channel": "web", "skills": [{"skill": (c % 5) as u32, "min_level": 1}]});
+                post_ok(&s, &format!("{big}/conversations"), body).await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    client
+        .goto(&format!("{}/?tenant=big", s.base))
+        .await
+        .unwrap();
+    let view = until(&client, "1,000 agents", |v| {
+        v["agents"].as_array().is_some_and(|a| a.len() == 1000)
+    })
+    .await;
+    assert!(view["font"].as_f64().unwrap() >= 12.0, "{}", view["font"]);
+    assert!(view["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["width"].as_f64().unwrap() >= 78.0));
+    assert_eq!(
+        view["rows"].as_array().unwrap().len(),
+        5,
+        "one row per skill group"
+    );
+    screenshot(&client, "service-wallboard-1000.png").await;
+    client.close().await.unwrap();
+}
