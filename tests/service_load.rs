@@ -125,8 +125,5 @@ async fn concurrent_clients_are_all_answered_and_no_cap_is_exceeded() {
     }
     let stats = s.get(&format!("{t}/stats")).await.body;
     assert_eq!(stats["conversations"], CLIENTS * ROUNDS);
-    assert_eq!(
-        stats["engine"]["assignments"].as_u64().unwrap() >= open,
-        true
-    );
+    assert!(stats["engine"]["assignments"].as_u64().unwrap() >= open);
 }

@@ -58,7 +58,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let seed = args.seed;
         let replay =
             tokio::task::spawn_blocking(move || app::simulate::prepare(scenario, seed)).await??;
-        let start = replay.commands.first().map_or(0, |(t, _)| *t);
+        let start = app::simulate::start_time(&replay.commands);
         let scaled = Arc::new(ScaledClock::new(Timestamp(start), args.speed));
         let clock: Arc<dyn Clock> = scaled.clone();
         (Some(replay), clock, Some(scaled))

@@ -20,6 +20,10 @@ pub(crate) type Reply<T> = oneshot::Sender<Result<T, RuntimeError>>;
 /// are dropped (the shard is awake anyway).
 pub(crate) const CONTROL_CAPACITY: usize = 1024;
 
+/// A read-only closure a shard runs against one tenant's engine (or the
+/// reason there is none); it answers its caller itself.
+pub(crate) type Read = Box<dyn FnOnce(Result<&Engine, RuntimeError>) + Send>;
+
 /// A command on its way to its tenant's shard.
 pub(crate) struct Envelope {
     pub(crate) tenant: TenantId,
@@ -40,10 +44,7 @@ pub(crate) enum Control {
     TenantStats(TenantId, Reply<TenantStats>),
     /// Run a read-only closure against a tenant's engine; the closure
     /// answers its caller itself (see `RuntimeHandle::query`).
-    Query(
-        TenantId,
-        Box<dyn FnOnce(Result<&Engine, RuntimeError>) + Send>,
-    ),
+    Query(TenantId, Read),
     ShardStats(Reply<ShardStats>),
     /// Stop taking commands, drain the queue, sync, report, exit.
     Shutdown(oneshot::Sender<super::report::ShardClosed>),

@@ -7,9 +7,10 @@
 //! commands (less the simulator's own timer ticks: the runtime's shards
 //! tick by themselves) through the runtime handle at the same simulated
 //! times on a [`ScaledClock`](super::clock::ScaledClock). The runtime
-//! decides afresh, so a few later commands may be refused where its
-//! decisions drift from the simulator's (an agent answering a thread the
-//! runtime gave someone else); those refusals are counted, not fatal.
+//! decides afresh, so its assignments may drift from the simulator's: an
+//! agent's reply, seen mark or offer answer goes to the agent the runtime
+//! gave the thread to (as a real console would), and commands that still
+//! no longer apply are refused and counted, not fatal.
 
 use super::clock::ScaledClock;
 use super::Tenant;
@@ -17,7 +18,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use switchboard::runtime::RuntimeHandle;
 use switchboard::sim::{Scenario, Simulation};
-use switchboard::{Command, EngineConfig, OpenConversations, Timestamp};
+use switchboard::{
+    AgentId, Command, ConversationId, ConversationState, EngineConfig, OpenConversations, Timestamp,
+};
 
 /// Most commands one replay holds (a default day has tens of thousands).
 pub const MAX_COMMANDS: usize = 5_000_000;
@@ -33,10 +36,13 @@ pub struct Replay {
     pub policy: String,
 }
 
+/// The line being read and the commands kept so far.
+type Kept = (Vec<u8>, Vec<(u64, Command)>);
+
 /// Keeps the inputs of a trace, line by line, dropping the rest.
 #[derive(Clone, Default)]
 struct Inputs {
-    inner: Arc<Mutex<(Vec<u8>, Vec<(u64, Command)>)>>,
+    inner: Arc<Mutex<Kept>>,
 }
 
 impl Write for Inputs {
@@ -89,6 +95,58 @@ pub fn prepare(scenario: Scenario, seed: u64) -> Result<Replay, String> {
     })
 }
 
+/// Where a replay's clock starts: a minute before the first conversation
+/// opens (the roster's earlier commands are applied at once), so a watcher
+/// does not wait through the night.
+pub fn start_time(commands: &[(u64, Command)]) -> u64 {
+    let first = commands.first().map_or(0, |(t, _)| *t);
+    commands
+        .iter()
+        .find(|(_, c)| matches!(c, Command::OpenConversation { .. }))
+        .map_or(first, |(t, _)| t.saturating_sub(60_000).max(first))
+}
+
+/// The agent a command acts as, and the conversation it acts on, for the
+/// commands only the thread's holder may send.
+fn actor(command: &mut Command) -> Option<(ConversationId, &mut AgentId)> {
+    match command {
+        Command::AgentMessage {
+            conversation,
+            agent,
+        }
+        | Command::MarkSeen {
+            conversation,
+            agent,
+        }
+        | Command::AcceptOffer {
+            conversation,
+            agent,
+        }
+        | Command::DeclineOffer {
+            conversation,
+            agent,
+        } => Some((*conversation, agent)),
+        _ => None,
+    }
+}
+
+/// Sends a holder's command as whoever holds the thread in the runtime.
+async fn as_holder(handle: &RuntimeHandle, tenant: &Tenant, mut command: Command) -> Command {
+    if let Some((conversation, agent)) = actor(&mut command) {
+        let state = handle
+            .query(&tenant.id, move |e| {
+                e.conversation(conversation).map(|c| c.state)
+            })
+            .await;
+        match state {
+            Ok(Some(ConversationState::Assigned { agent: holder }))
+            | Ok(Some(ConversationState::Offered { agent: holder, .. })) => *agent = holder,
+            _ => {}
+        }
+    }
+    command
+}
+
 /// What a replay did.
 #[derive(Debug, Default)]
 pub struct Played {
@@ -112,6 +170,7 @@ pub async fn play(
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
+        let command = as_holder(&handle, &tenant, command).await;
         let agent = match &command {
             Command::AddAgent(spec) => Some(spec.id.0),
             _ => None,
