@@ -55,7 +55,7 @@ fn policies() -> Vec<Box<dyn RoutingPolicy>> {
 const SIZES: [u32; 3] = [1_000, 10_000, 100_000];
 
 fn loaded(policy: Box<dyn RoutingPolicy>, agents: u32) -> (Engine, Generator, u64) {
-    let engine = Engine::new(EngineConfig::default(), policy).expect("default config is valid");
+    let mut engine = Engine::new(EngineConfig::default(), policy).expect("default config is valid");
     let mut shape = Shape::new(agents, agents as usize * 2, 7);
     shape.returning_permille = 0; // every arrival is a policy decision
     let mut gen = Generator::new(shape);
@@ -75,7 +75,7 @@ fn decision_cost(c: &mut Criterion) {
             .measurement_time(WallTime::from_secs(1));
         for policy in policies() {
             let name = policy.name().to_owned();
-            let (engine, mut gen, mut now) = loaded(policy, agents);
+            let (mut engine, mut gen, mut now) = loaded(policy, agents);
             g.bench_function(BenchmarkId::from_parameter(&name), |b| {
                 b.iter_custom(|iters| {
                     let mut total = WallTime::ZERO;
@@ -88,7 +88,7 @@ fn decision_cost(c: &mut Criterion) {
                         let t = Instant::now();
                         let _ = engine.apply(Timestamp(now), open);
                         total += t.elapsed();
-                        resolve(&engine, now, conversation);
+                        resolve(&mut engine, now, conversation);
                     }
                     total
                 })
@@ -98,7 +98,7 @@ fn decision_cost(c: &mut Criterion) {
     }
 }
 
-fn resolve(engine: &Engine, now: u64, conversation: ConversationId) {
+fn resolve(engine: &mut Engine, now: u64, conversation: ConversationId) {
     let _ = engine.apply(
         Timestamp(now),
         Command::Resolve {

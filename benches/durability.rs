@@ -47,7 +47,7 @@ fn print(row: &Row) {
 }
 
 fn bench_engine(commands: &[(Timestamp, Command)]) -> Row {
-    let engine = Engine::new(EngineConfig::default(), common::policy()).unwrap();
+    let mut engine = Engine::new(EngineConfig::default(), common::policy()).unwrap();
     let mut hist = Histogram::<u64>::new(3).unwrap();
     let started = Instant::now();
     for (at, command) in commands {

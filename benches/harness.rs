@@ -18,7 +18,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
 use std::time::Instant;
 use switchboard::policy::LeastLoaded;
-use switchboard::{AgentId, Command, Decision, Engine, EngineConfig, EngineError, Timestamp};
+use switchboard::{
+    AgentId, Command, Decision, Engine, EngineConfig, EngineError, OpenConversations, SharedEngine,
+    Timestamp,
+};
 use workload::{Event, Generator, Shape, Stream};
 
 /// Counts the bytes currently allocated, to report memory per conversation
@@ -59,18 +62,49 @@ fn live() -> isize {
 }
 
 /// A router under test.
-trait Router: Sync {
-    fn apply(&self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError>;
+trait Router {
+    fn apply(&mut self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError>;
+
+    /// Applies `command`, leaving its decisions in `out` (cleared first).
+    /// By default through `apply`; the engine reuses the buffer, as a
+    /// runtime's shard does.
+    fn apply_reusing(
+        &mut self,
+        at: Timestamp,
+        command: Command,
+        out: &mut Vec<Decision>,
+    ) -> Result<(), EngineError> {
+        *out = self.apply(at, command)?;
+        Ok(())
+    }
 }
 
 impl Router for Engine {
-    fn apply(&self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError> {
+    fn apply(&mut self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError> {
         Engine::apply(self, at, command)
+    }
+
+    fn apply_reusing(
+        &mut self,
+        at: Timestamp,
+        command: Command,
+        out: &mut Vec<Decision>,
+    ) -> Result<(), EngineError> {
+        out.clear();
+        self.apply_into(at, &command, out)
+    }
+}
+
+/// The engine shared between threads (the threads section): each thread
+/// holds a `&SharedEngine`, and the mutex orders the commands.
+impl Router for &SharedEngine {
+    fn apply(&mut self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError> {
+        SharedEngine::apply(self, at, command)
     }
 }
 
 impl Router for Baseline {
-    fn apply(&self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError> {
+    fn apply(&mut self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError> {
         Baseline::apply(self, at, command)
     }
 }
@@ -122,11 +156,18 @@ impl Owners {
     }
 }
 
+/// The engine under test. Returning customers of the workload may still
+/// have an open thread on the same channel; the baseline opens a new one
+/// regardless, so the engine does too and the figures stay comparable.
 fn engine() -> Engine {
-    Engine::new(EngineConfig::default(), Box::new(LeastLoaded)).expect("default config is valid")
+    let config = EngineConfig {
+        open_conversations: OpenConversations::Unlimited,
+        ..EngineConfig::default()
+    };
+    Engine::new(config, LeastLoaded).expect("valid config")
 }
 
-fn setup<R: Router>(router: &R, owners: &Owners, setup: &[(Timestamp, Command)]) {
+fn setup<R: Router>(router: &mut R, owners: &Owners, setup: &[(Timestamp, Command)]) {
     for (at, c) in setup {
         let out = router.apply(*at, c.clone()).expect("setup command applies");
         owners.learn(&out);
@@ -155,7 +196,7 @@ impl Replay {
 /// Replays `events`; with a histogram, records each event's latency in ns.
 /// Commands are built (cloned) before the clock starts for each event.
 fn replay<R: Router>(
-    router: &R,
+    router: &mut R,
     owners: &Owners,
     events: &[(Timestamp, Event)],
     mut hist: Option<&mut Histogram<u64>>,
@@ -164,20 +205,21 @@ fn replay<R: Router>(
         events: events.len(),
         ..Replay::default()
     };
+    let mut out = Vec::new();
     let start = Instant::now();
     for (at, ev) in events {
         let command = owners.command(ev);
         let result = match hist.as_deref_mut() {
             Some(h) => {
                 let t = Instant::now();
-                let result = router.apply(*at, command);
+                let result = router.apply_reusing(*at, command, &mut out);
                 h.saturating_record(t.elapsed().as_nanos() as u64);
                 result
             }
-            None => router.apply(*at, command),
+            None => router.apply_reusing(*at, command, &mut out),
         };
         match result {
-            Ok(out) => r.assignments += owners.learn(&out),
+            Ok(()) => r.assignments += owners.learn(&out),
             Err(_) => r.errors += 1,
         }
     }
@@ -226,9 +268,9 @@ fn main() {
         // Switchboard alone on the headline stream, for perf/callgrind.
         let s = stream(Shape::new(10_000, 100_000, seed), 300_000);
         let owners = Owners::new(s.conv_end + 1);
-        let e = engine();
-        setup(&e, &owners, &s.setup);
-        let r = replay(&e, &owners, &s.events, None);
+        let mut e = engine();
+        setup(&mut e, &owners, &s.setup);
+        let r = replay(&mut e, &owners, &s.events, None);
         println!("profile: {:.0} events/s", r.rate());
     }
 }
@@ -245,39 +287,39 @@ fn mixed_main(cfg: &Config) {
     // Memory: heap growth from agents, then from the open conversations.
     let owners = Owners::new(s.conv_end + 1);
     let h0 = live();
-    let e = engine();
-    setup(&e, &owners, &s.setup[..agents]);
+    let mut e = engine();
+    setup(&mut e, &owners, &s.setup[..agents]);
     let h1 = live();
-    setup(&e, &owners, &s.setup[agents..]);
+    setup(&mut e, &owners, &s.setup[agents..]);
     let h2 = live();
     let per_agent = (h1 - h0) as f64 / agents as f64;
     let per_conv = (h2 - h1) as f64 / (s.setup.len() - agents) as f64;
-    let thr = replay(&e, &owners, &s.events, None);
+    let thr = replay(&mut e, &owners, &s.events, None);
     let h3 = live();
     let opened = s.conv_end as usize - 1 - (s.setup.len() - agents);
     drop(e);
 
     // Latency: a fresh engine, the same stream, each event timed.
     let owners = Owners::new(s.conv_end + 1);
-    let e = engine();
-    setup(&e, &owners, &s.setup);
+    let mut e = engine();
+    setup(&mut e, &owners, &s.setup);
     let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("bounds");
-    let lat = replay(&e, &owners, &s.events, Some(&mut hist));
+    let lat = replay(&mut e, &owners, &s.events, Some(&mut hist));
     drop(e);
 
     // Baseline: the same stream (a prefix: it is slow), the same setup.
     let owners = Owners::new(s.conv_end + 1);
-    let b = Baseline::new(EngineConfig::default());
+    let mut b = Baseline::new(EngineConfig::default());
     let t = Instant::now();
-    setup(&b, &owners, &s.setup);
+    setup(&mut b, &owners, &s.setup);
     let b_setup = t.elapsed().as_secs_f64();
-    let base = replay(&b, &owners, &s.events[..baseline_events], None);
+    let base = replay(&mut b, &owners, &s.events[..baseline_events], None);
     drop(b);
     let sb_prefix = {
         let owners = Owners::new(s.conv_end + 1);
-        let e = engine();
-        setup(&e, &owners, &s.setup);
-        replay(&e, &owners, &s.events[..baseline_events], None)
+        let mut e = engine();
+        setup(&mut e, &owners, &s.setup);
+        replay(&mut e, &owners, &s.events[..baseline_events], None)
     };
 
     println!("| measure | switchboard | baseline | ratio |");
@@ -335,27 +377,28 @@ fn assignment(cfg: &Config) {
             pairs.push((at, open, resolve));
         }
         let conv_end = 2_000 + k as u64 + 2;
-        let time = |router: &dyn Fn(Timestamp, Command) -> Result<Vec<Decision>, EngineError>| {
-            let owners = Owners::new(conv_end + 1);
-            for (at, c) in &setup_cmds {
-                owners.learn(&router(*at, c.clone()).expect("setup"));
-            }
-            let mut ns = 0u128;
-            let mut assigned = 0;
-            for (at, open, resolve) in &pairs {
-                let open = open.clone();
-                let t = Instant::now();
-                let out = router(*at, open).expect("open");
-                ns += t.elapsed().as_nanos();
-                assigned += owners.learn(&out);
-                let _ = router(*at, resolve.clone());
-            }
-            (ns as f64 / k as f64, assigned)
-        };
-        let e = engine();
-        let (sb, sb_assigned) = time(&|at, c| e.apply(at, c));
+        let time =
+            |router: &mut dyn FnMut(Timestamp, Command) -> Result<Vec<Decision>, EngineError>| {
+                let owners = Owners::new(conv_end + 1);
+                for (at, c) in &setup_cmds {
+                    owners.learn(&router(*at, c.clone()).expect("setup"));
+                }
+                let mut ns = 0u128;
+                let mut assigned = 0;
+                for (at, open, resolve) in &pairs {
+                    let open = open.clone();
+                    let t = Instant::now();
+                    let out = router(*at, open).expect("open");
+                    ns += t.elapsed().as_nanos();
+                    assigned += owners.learn(&out);
+                    let _ = router(*at, resolve.clone());
+                }
+                (ns as f64 / k as f64, assigned)
+            };
+        let mut e = engine();
+        let (sb, sb_assigned) = time(&mut |at, c| e.apply(at, c));
         let b = Baseline::new(EngineConfig::default());
-        let (base, b_assigned) = time(&|at, c| b.apply(at, c));
+        let (base, b_assigned) = time(&mut |at, c| b.apply(at, c));
         assert!(
             sb_assigned >= k && b_assigned >= k,
             "every open is assigned"
@@ -371,9 +414,9 @@ fn scaling(cfg: &Config) {
     let run = |agents: u32, open: usize| {
         let s = stream(Shape::new(agents, open, cfg.seed + 2), events);
         let owners = Owners::new(s.conv_end + 1);
-        let e = engine();
-        setup(&e, &owners, &s.setup);
-        replay(&e, &owners, &s.events, None).ns_per_event()
+        let mut e = engine();
+        setup(&mut e, &owners, &s.setup);
+        replay(&mut e, &owners, &s.events, None).ns_per_event()
     };
     println!("| agents | open conversations | ns/event | vs first row |");
     println!("|---|---|---|---|");
@@ -401,7 +444,7 @@ fn scaling(cfg: &Config) {
 
 /// One and two threads, on independent skill groups and on one group.
 fn threads(cfg: &Config) {
-    println!("\n## Threads (switchboard, shared Engine)");
+    println!("\n## Threads (switchboard, one Engine shared through SharedEngine)");
     let events = if cfg.quick { 100_000 } else { 500_000 };
     let half = |part: u64, shared: bool| {
         let mut s = Shape::new(5_000, 50_000, cfg.seed + 10 + part);
@@ -428,9 +471,9 @@ fn threads(cfg: &Config) {
         let len = b.conv_end + 1;
         let prepare = || {
             let owners = Owners::new(len);
-            let e = engine();
-            setup(&e, &owners, &a.setup);
-            setup(&e, &owners, &b_setup);
+            let e = SharedEngine::new(engine());
+            setup(&mut &e, &owners, &a.setup);
+            setup(&mut &e, &owners, &b_setup);
             (e, owners)
         };
         let (e, owners) = prepare();
@@ -449,8 +492,8 @@ fn threads(cfg: &Config) {
         let t = Instant::now();
         std::thread::scope(|scope| {
             for s in [&a, &b] {
-                let (e, owners) = (&e, &owners);
-                scope.spawn(move || replay(e, owners, &s.events, None));
+                let (mut e, owners) = (&e, &owners);
+                scope.spawn(move || replay(&mut e, owners, &s.events, None));
             }
         });
         let two = (2 * events) as f64 / t.elapsed().as_secs_f64();

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::time::{Duration as WallTime, Instant};
 use switchboard::policy::LeastLoaded;
 use switchboard::{
-    AgentId, AgentStatus, Command, ConversationId, Decision, Engine, EngineConfig, ResolveReason,
-    Timestamp,
+    AgentId, AgentStatus, Command, ConversationId, Decision, Engine, EngineConfig,
+    OpenConversations, ResolveReason, Timestamp,
 };
 use workload::{Generator, Shape};
 
@@ -30,7 +30,14 @@ struct Loaded {
 
 impl Loaded {
     fn new(shape: Shape) -> Self {
-        let engine = Engine::new(EngineConfig::default(), Box::new(LeastLoaded)).expect("config");
+        // Returning customers of the workload may still have an open thread
+        // on the same channel: open a new one regardless, as before, so the
+        // figures stay comparable.
+        let config = EngineConfig {
+            open_conversations: OpenConversations::Unlimited,
+            ..EngineConfig::default()
+        };
+        let engine = Engine::new(config, LeastLoaded).expect("config");
         let mut gen = Generator::new(shape);
         let mut loaded = Self {
             engine,

@@ -106,8 +106,6 @@ fn policy() -> Box<dyn RoutingPolicy> {
 /// Commands per second of the bare engines, one thread, tenant after tenant
 /// interleaved as the runtime would see them.
 fn bare(streams: &[Vec<Command>]) -> f64 {
-    // Reached through `get_mut`: compiles whether `apply` takes `&self` or
-    // `&mut self`.
     let mut engines: Vec<Engine> = streams
         .iter()
         .map(|_| Engine::new(EngineConfig::default(), policy()).expect("engine"))

@@ -64,7 +64,7 @@ pub fn run(seed: u64, events: u64) -> Report {
         ..EngineConfig::default()
     };
     let policy = switchboard::policy::builtin_names()[rng.gen_range(0..4)];
-    let engine = Engine::new(config, by_name(policy).expect("built-in")).expect("valid config");
+    let mut engine = Engine::new(config, by_name(policy).expect("built-in")).expect("valid config");
     let mut report = Report {
         seed,
         ..Report::default()
@@ -233,18 +233,24 @@ pub fn run(seed: u64, events: u64) -> Report {
             }
             if rng.gen_ratio(3, 100) {
                 *report.faults.entry("duplicate").or_default() += 1;
-                deliver(&engine, at, command.clone(), &mut report, &mut followups);
+                deliver(
+                    &mut engine,
+                    at,
+                    command.clone(),
+                    &mut report,
+                    &mut followups,
+                );
             }
-            deliver(&engine, at, command, &mut report, &mut followups);
+            deliver(&mut engine, at, command, &mut report, &mut followups);
         }
         while late.front().is_some_and(|(due, _, _)| *due <= step) {
             if let Some((_, at, command)) = late.pop_front() {
-                deliver(&engine, at, command, &mut report, &mut followups);
+                deliver(&mut engine, at, command, &mut report, &mut followups);
             }
         }
     }
     for (_, at, command) in std::mem::take(&mut late) {
-        deliver(&engine, at, command, &mut report, &mut followups);
+        deliver(&mut engine, at, command, &mut report, &mut followups);
     }
     report.final_audit = match engine.audit() {
         Ok(audit) => format!("{audit:?}"),
@@ -258,7 +264,7 @@ pub fn run(seed: u64, events: u64) -> Report {
 
 /// Delivers one command, counts the outcome, and checks the invariants.
 fn deliver(
-    engine: &Engine,
+    engine: &mut Engine,
     at: Timestamp,
     command: Command,
     report: &mut Report,

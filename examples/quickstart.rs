@@ -8,10 +8,10 @@ use switchboard::{
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let engine = Engine::new(EngineConfig::default(), Box::new(LeastLoaded))?;
+    let mut engine = Engine::new(EngineConfig::default(), LeastLoaded)?;
     let billing = 1;
     let mut now = Timestamp(0);
-    let show = |at: Timestamp, command: Command| -> Result<(), switchboard::EngineError> {
+    let mut show = |at: Timestamp, command: Command| -> Result<(), switchboard::EngineError> {
         println!("{:>8} {}", at.0 / 1000, command.name());
         for decision in engine.apply(at, command)? {
             println!(

@@ -28,12 +28,18 @@
 //!   [`Command::Tick`] fires SLA warnings (before the breach), breaches,
 //!   offer timeouts, known-agent wait timeouts and auto-park.
 //!
-//! The [`Engine`] applies [`Command`]s and answers with [`Decision`]s
-//! (plain serde values), or with a typed [`EngineError`] that changed
-//! nothing. It is `Send + Sync`; different agents and skill groups proceed
-//! in parallel, and each agent's cap is reserved by a compare-and-swap, so
-//! no interleaving of threads can exceed it. [`Engine::audit`] recounts every
-//! invariant; [`Engine::snapshot`] and [`Engine::restore`] persist the state.
+//! The [`Engine`] is a deterministic single-writer state machine: one
+//! owner applies [`Command`]s in order with [`Engine::apply`] (`&mut self`)
+//! and gets [`Decision`]s back (plain serde values), or a typed
+//! [`EngineError`] that changed nothing. There are no locks or atomics
+//! inside: the same commands at the same times give the same decisions and
+//! the same state, which is what makes a journal replay or a standby
+//! replica exact. To call one engine from a few threads, wrap it in a
+//! [`SharedEngine`] (a mutex); for many threads and tenants, the runtime
+//! feeds engines through lock-free queues. [`Engine::audit`] recounts every
+//! invariant; [`Engine::snapshot`] and [`Engine::restore`] persist the
+//! state; [`Engine::group_stats`] and [`Engine::agent_stats`] are the
+//! real-time view of a supervisor's wallboard.
 //!
 //! ## Modules
 //!
@@ -63,28 +69,24 @@
 //! use switchboard::policy::LeastLoaded;
 //! use switchboard::{
 //!     AgentSpec, AssignVia, Channel, Command, ConversationId, CustomerId, Decision, Engine,
-//!     EngineConfig, MessageStatus, Priority, SkillLevel, SkillRequirement, Tier, Timestamp,
+//!     EngineConfig, MessageStatus, Priority, ResolveReason, SkillLevel, SkillRequirement, Tier,
+//!     Timestamp,
 //! };
 //!
-//! let engine = Engine::new(EngineConfig::default(), Box::new(LeastLoaded))?;
+//! let mut engine = Engine::new(EngineConfig::default(), LeastLoaded)?;
 //! let billing = 7;
 //! engine.apply(Timestamp(0), Command::AddAgent(AgentSpec::new(1, vec![SkillLevel::new(billing, 6)], 4)))?;
 //!
-//! let open = |id: u64, at: u64| {
-//!     engine.apply(
-//!         Timestamp(at),
-//!         Command::OpenConversation {
-//!             conversation: ConversationId(id),
-//!             customer: CustomerId(500),
-//!             tier: Tier::Standard,
-//!             channel: Channel::WhatsApp,
-//!             skills: vec![SkillRequirement::new(billing, 3)],
-//!             priority: Priority::Normal,
-//!             start_in_bot: false,
-//!         },
-//!     )
+//! let open = |id: u64| Command::OpenConversation {
+//!     conversation: ConversationId(id),
+//!     customer: CustomerId(500),
+//!     tier: Tier::Standard,
+//!     channel: Channel::WhatsApp,
+//!     skills: vec![SkillRequirement::new(billing, 3)],
+//!     priority: Priority::Normal,
+//!     start_in_bot: false,
 //! };
-//! let decisions = open(1, 1_000)?;
+//! let decisions = engine.apply(Timestamp(1_000), open(1))?;
 //! assert!(matches!(
 //!     decisions[0],
 //!     Decision::Assigned { agent, via: AssignVia::Policy, .. } if agent.0 == 1
@@ -94,13 +96,16 @@
 //! let status = engine.conversation(ConversationId(1)).unwrap().message_status;
 //! assert_eq!(status, MessageStatus::Delivered);
 //!
-//! // The agent answers, then the customer comes back later: sticky.
+//! // The agent answers and resolves; the customer comes back later: sticky.
 //! engine.apply(Timestamp(2_000), Command::AgentMessage { conversation: ConversationId(1), agent: 1.into() })?;
-//! let decisions = open(2, 3_600_000)?;
+//! engine.apply(Timestamp(3_000), Command::Resolve { conversation: ConversationId(1), reason: ResolveReason::Solved })?;
+//! let decisions = engine.apply(Timestamp(3_600_000), open(2))?;
 //! assert!(decisions.iter().any(|d| matches!(d, Decision::StickyHit { .. })));
 //!
-//! // Bad input is a typed error and changes nothing.
-//! assert!(open(2, 3_700_000).is_err());
+//! // Bad input is a typed error and changes nothing: conversation 2 is open.
+//! let before = engine.snapshot();
+//! assert!(engine.apply(Timestamp(3_700_000), open(2)).is_err());
+//! assert_eq!(engine.snapshot(), before);
 //! engine.audit()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -116,14 +121,14 @@ pub mod policy;
 #[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
 pub mod runtime;
 pub mod sim;
-mod sync;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 pub use engine::{
-    AssignVia, AuditReport, AuditViolation, Command, ConfigError, Decision, Engine, EngineConfig,
-    EngineError, EngineStats, InboxEntry, RequeueReason, RestoreError, Snapshot, StickyMissReason,
-    TransferTarget,
+    AgentStats, AssignVia, AuditReport, AuditViolation, Command, CommandKind, ConfigError,
+    Decision, Engine, EngineConfig, EngineError, EngineStats, GroupStats, InboxEntry,
+    OpenConversations, Rejected, RequeueReason, RestoreError, SharedEngine, Snapshot,
+    StickyMissReason, TransferTarget,
 };
 pub use model::*;

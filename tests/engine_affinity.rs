@@ -3,7 +3,7 @@ mod common;
 use common::*;
 use switchboard::*;
 
-fn speak(e: &Engine, at: Timestamp, c: u64, a: u64) {
+fn speak(e: &mut Engine, at: Timestamp, c: u64, a: u64) {
     e.apply(
         at,
         Command::AgentMessage {
@@ -16,16 +16,16 @@ fn speak(e: &Engine, at: Timestamp, c: u64, a: u64) {
 
 #[test]
 fn returning_customer_reaches_their_last_agent() {
-    let e = engine();
-    agent(&e, 1, &[], 4);
-    agent(&e, 2, &[], 4);
-    open(&e, ms(1), 1, 77, &[]);
+    let mut e = engine();
+    agent(&mut e, 1, &[], 4);
+    agent(&mut e, 2, &[], 4);
+    open(&mut e, ms(1), 1, 77, &[]);
     let first = owner(&e, 1).unwrap();
-    speak(&e, ms(2), 1, first);
-    resolve(&e, ms(3), 1);
+    speak(&mut e, ms(2), 1, first);
+    resolve(&mut e, ms(3), 1);
     // Make the other agent the least loaded choice, then return.
-    open(&e, ms(4), 2, 88, &[]);
-    let d = open(&e, ms(3600), 3, 77, &[]);
+    open(&mut e, ms(4), 2, 88, &[]);
+    let d = open(&mut e, ms(3600), 3, 77, &[]);
     assert!(d
         .iter()
         .any(|d| matches!(d, Decision::StickyHit { agent, .. } if agent.0 == first)));
@@ -40,12 +40,12 @@ fn outside_the_affinity_window_routing_is_fresh() {
         affinity_window: Duration::from_hours(1),
         ..Default::default()
     };
-    let e = engine_with(config, "least_loaded");
-    agent(&e, 1, &[], 4);
-    open(&e, ms(1), 1, 77, &[]);
-    speak(&e, ms(2), 1, 1);
-    resolve(&e, ms(3), 1);
-    let d = open(&e, ms(2 * 3600), 2, 77, &[]);
+    let mut e = engine_with(config, "least_loaded");
+    agent(&mut e, 1, &[], 4);
+    open(&mut e, ms(1), 1, 77, &[]);
+    speak(&mut e, ms(2), 1, 1);
+    resolve(&mut e, ms(3), 1);
+    let d = open(&mut e, ms(2 * 3600), 2, 77, &[]);
     assert!(!d
         .iter()
         .any(|d| matches!(d, Decision::StickyHit { .. } | Decision::StickyMiss { .. })));
@@ -53,14 +53,14 @@ fn outside_the_affinity_window_routing_is_fresh() {
 
 #[test]
 fn known_agent_full_holds_the_customer_then_falls_back_after_the_timeout() {
-    let e = engine();
-    agent(&e, 1, &[], 1);
-    open(&e, ms(1), 1, 77, &[]);
-    speak(&e, ms(2), 1, 1);
-    resolve(&e, ms(3), 1);
-    open(&e, ms(4), 2, 88, &[]); // fills agent 1
-    agent(&e, 2, &[], 4); // takes nothing: nothing waits in the group
-    let d = open(&e, ms(10), 3, 77, &[]);
+    let mut e = engine();
+    agent(&mut e, 1, &[], 1);
+    open(&mut e, ms(1), 1, 77, &[]);
+    speak(&mut e, ms(2), 1, 1);
+    resolve(&mut e, ms(3), 1);
+    open(&mut e, ms(4), 2, 88, &[]); // fills agent 1
+    agent(&mut e, 2, &[], 4); // takes nothing: nothing waits in the group
+    let d = open(&mut e, ms(10), 3, 77, &[]);
     assert!(
         matches!(d[..], [Decision::WaitingForAgent { agent, until: Some(_), .. }] if agent.0 == 1),
         "{d:?}"
@@ -83,14 +83,14 @@ fn known_agent_full_holds_the_customer_then_falls_back_after_the_timeout() {
 
 #[test]
 fn known_agent_freeing_up_in_time_takes_the_customer() {
-    let e = engine();
-    agent(&e, 1, &[], 1);
-    open(&e, ms(1), 1, 77, &[]);
-    speak(&e, ms(2), 1, 1);
-    resolve(&e, ms(3), 1);
-    open(&e, ms(4), 2, 88, &[]);
-    open(&e, ms(10), 3, 77, &[]);
-    let d = resolve(&e, ms(30), 2);
+    let mut e = engine();
+    agent(&mut e, 1, &[], 1);
+    open(&mut e, ms(1), 1, 77, &[]);
+    speak(&mut e, ms(2), 1, 1);
+    resolve(&mut e, ms(3), 1);
+    open(&mut e, ms(4), 2, 88, &[]);
+    open(&mut e, ms(10), 3, 77, &[]);
+    let d = resolve(&mut e, ms(30), 2);
     assert!(d.iter().any(|d| matches!(
         d,
         Decision::Assigned {
@@ -105,13 +105,13 @@ fn known_agent_freeing_up_in_time_takes_the_customer() {
 
 #[test]
 fn known_agent_offline_is_an_immediate_miss() {
-    let e = engine();
-    agent(&e, 1, &[], 4);
-    agent(&e, 2, &[], 4);
-    open(&e, ms(1), 1, 77, &[]);
+    let mut e = engine();
+    agent(&mut e, 1, &[], 4);
+    agent(&mut e, 2, &[], 4);
+    open(&mut e, ms(1), 1, 77, &[]);
     let first = owner(&e, 1).unwrap();
-    speak(&e, ms(2), 1, first);
-    resolve(&e, ms(3), 1);
+    speak(&mut e, ms(2), 1, first);
+    resolve(&mut e, ms(3), 1);
     e.apply(
         ms(4),
         Command::SetAgentStatus {
@@ -120,7 +120,7 @@ fn known_agent_offline_is_an_immediate_miss() {
         },
     )
     .unwrap();
-    let d = open(&e, ms(5), 2, 77, &[]);
+    let d = open(&mut e, ms(5), 2, 77, &[]);
     assert!(d.iter().any(|d| matches!(
         d,
         Decision::StickyMiss {
@@ -133,10 +133,10 @@ fn known_agent_offline_is_an_immediate_miss() {
 
 #[test]
 fn live_thread_never_moves_unasked() {
-    let e = engine();
-    agent(&e, 1, &[], 1);
-    open(&e, ms(1), 1, 1, &[]);
-    agent(&e, 2, &[], 10);
+    let mut e = engine();
+    agent(&mut e, 1, &[], 1);
+    open(&mut e, ms(1), 1, 1, &[]);
+    agent(&mut e, 2, &[], 10);
     for t in 2..50 {
         e.apply(
             ms(t),
@@ -156,12 +156,12 @@ fn parked_thread_with_zero_weight_frees_the_agent_and_comes_back_to_them() {
         parked_weight_permille: 0,
         ..Default::default()
     };
-    let e = engine_with(config, "least_loaded");
-    agent(&e, 1, &[], 1);
-    agent(&e, 2, &[], 1);
-    open(&e, ms(1), 1, 1, &[]);
+    let mut e = engine_with(config, "least_loaded");
+    agent(&mut e, 1, &[], 1);
+    agent(&mut e, 2, &[], 1);
+    open(&mut e, ms(1), 1, 1, &[]);
     let a = owner(&e, 1).unwrap();
-    speak(&e, ms(2), 1, a);
+    speak(&mut e, ms(2), 1, a);
     let d = e
         .apply(
             ms(3),
@@ -171,8 +171,8 @@ fn parked_thread_with_zero_weight_frees_the_agent_and_comes_back_to_them() {
         )
         .unwrap();
     assert!(matches!(d[0], Decision::Parked { load, .. } if load == Capacity::ZERO));
-    open(&e, ms(4), 2, 2, &[]);
-    open(&e, ms(5), 3, 3, &[]);
+    open(&mut e, ms(4), 2, 2, &[]);
+    open(&mut e, ms(5), 3, 3, &[]);
     assert_eq!(e.agent(AgentId(a)).unwrap().load, Capacity::units(1));
     // The customer writes again: the agent is full, so the thread waits at
     // the head of that agent's own queue, not in the group.
@@ -185,10 +185,10 @@ fn parked_thread_with_zero_weight_frees_the_agent_and_comes_back_to_them() {
         )
         .unwrap();
     assert!(matches!(d[0], Decision::WaitingForAgent { agent, until: None, .. } if agent.0 == a));
-    open(&e, ms(7), 4, 4, &[]);
+    open(&mut e, ms(7), 4, 4, &[]);
     // When the agent frees up, the returning thread goes first.
     let other = if owner(&e, 2) == Some(a) { 2 } else { 3 };
-    let d = resolve(&e, ms(8), other);
+    let d = resolve(&mut e, ms(8), other);
     assert!(d.iter().any(|d| matches!(d, Decision::Assigned { via: AssignVia::Resumed, conversation, .. } if conversation.0 == 1)));
     assert_eq!(state(&e, 4), StateKind::Queued);
     audited(&e);
@@ -196,9 +196,9 @@ fn parked_thread_with_zero_weight_frees_the_agent_and_comes_back_to_them() {
 
 #[test]
 fn parked_thread_resumes_at_once_when_it_fits() {
-    let e = engine();
-    agent(&e, 1, &[], 2);
-    open(&e, ms(1), 1, 1, &[]);
+    let mut e = engine();
+    agent(&mut e, 1, &[], 2);
+    open(&mut e, ms(1), 1, 1, &[]);
     e.apply(
         ms(2),
         Command::Park {
@@ -228,10 +228,10 @@ fn parked_thread_resumes_at_once_when_it_fits() {
 
 #[test]
 fn auto_park_tells_the_agent_when_the_customer_goes_quiet() {
-    let e = engine();
-    agent(&e, 1, &[], 2);
-    open(&e, ms(1), 1, 1, &[]);
-    speak(&e, ms(2), 1, 1);
+    let mut e = engine();
+    agent(&mut e, 1, &[], 2);
+    open(&mut e, ms(1), 1, 1, &[]);
+    speak(&mut e, ms(2), 1, 1);
     let d = e.apply(ms(2 + 30 * 60), Command::Tick).unwrap();
     assert!(
         d.iter()
@@ -244,12 +244,12 @@ fn auto_park_tells_the_agent_when_the_customer_goes_quiet() {
 
 #[test]
 fn offline_agent_releases_parked_threads_which_come_back_sticky_later() {
-    let e = engine();
-    agent(&e, 1, &[], 2);
-    agent(&e, 2, &[], 2);
-    open(&e, ms(1), 1, 1, &[]);
+    let mut e = engine();
+    agent(&mut e, 1, &[], 2);
+    agent(&mut e, 2, &[], 2);
+    open(&mut e, ms(1), 1, 1, &[]);
     let a = owner(&e, 1).unwrap();
-    speak(&e, ms(2), 1, a);
+    speak(&mut e, ms(2), 1, a);
     e.apply(
         ms(3),
         Command::Park {
@@ -289,10 +289,10 @@ fn offline_agent_releases_parked_threads_which_come_back_sticky_later() {
 
 #[test]
 fn transfer_to_agent_and_to_skill_group() {
-    let e = engine();
-    agent(&e, 1, &[(BILLING, 5)], 2);
-    agent(&e, 2, &[(BILLING, 5), (TECH, 5)], 2);
-    open(&e, ms(1), 1, 1, &[(BILLING, 1)]);
+    let mut e = engine();
+    agent(&mut e, 1, &[(BILLING, 5)], 2);
+    agent(&mut e, 2, &[(BILLING, 5), (TECH, 5)], 2);
+    open(&mut e, ms(1), 1, 1, &[(BILLING, 1)]);
     let a = owner(&e, 1).unwrap();
     let b = 3 - a;
     let d = e

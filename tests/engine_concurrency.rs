@@ -17,13 +17,24 @@ fn concurrent_commands_never_break_a_cap_or_lose_a_conversation() {
     for policy in ["least_loaded", "round_robin"] {
         let config = EngineConfig {
             parked_weight_permille: 500,
+            // Customers are drawn from a small pool across threads; this
+            // test is about interleavings, not the one-open-thread rule.
+            open_conversations: OpenConversations::Unlimited,
             ..Default::default()
         };
-        let e = Arc::new(engine_with(config, policy));
+        let mut engine = engine_with(config, policy);
         for a in 0..AGENTS {
             let skills = [(BILLING, 5), (TECH, 5)];
-            agent(&e, a, &skills[..(a % 2 + 1) as usize], 1 + (a % 4) as u32);
+            agent(
+                &mut engine,
+                a,
+                &skills[..(a % 2 + 1) as usize],
+                1 + (a % 4) as u32,
+            );
         }
+        // The engine is single-writer; the threads share it through
+        // SharedEngine and the invariants must hold under any interleaving.
+        let e = Arc::new(SharedEngine::new(engine));
         let handles: Vec<_> = (0..THREADS)
             .map(|t| {
                 let e = Arc::clone(&e);
@@ -87,6 +98,7 @@ fn concurrent_commands_never_break_a_cap_or_lose_a_conversation() {
             })
             .collect();
         let opened: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+        let e = e.lock();
         audited(&e);
         assert_eq!(
             e.conversation_count() as u64,

@@ -5,7 +5,7 @@ use switchboard::*;
 
 /// Applies `command`, expects an error matching `check`, and checks that
 /// the snapshot did not change.
-fn refused(e: &Engine, command: Command, check: impl Fn(&EngineError) -> bool) {
+fn refused(e: &mut Engine, command: Command, check: impl Fn(&EngineError) -> bool) {
     let before = e.snapshot();
     let err = e.apply(ms(500), command).expect_err("must be refused");
     assert!(check(&err), "unexpected error: {err:?}");
@@ -15,19 +15,19 @@ fn refused(e: &Engine, command: Command, check: impl Fn(&EngineError) -> bool) {
 }
 
 fn setup() -> Engine {
-    let e = engine();
-    agent(&e, 1, &[(BILLING, 5)], 2);
-    open(&e, ms(1), 1, 1, &[(BILLING, 1)]);
-    open(&e, ms(2), 2, 2, &[]);
-    resolve(&e, ms(3), 2);
+    let mut e = engine();
+    agent(&mut e, 1, &[(BILLING, 5)], 2);
+    open(&mut e, ms(1), 1, 1, &[(BILLING, 1)]);
+    open(&mut e, ms(2), 2, 2, &[]);
+    resolve(&mut e, ms(3), 2);
     e
 }
 
 #[test]
 fn unknown_ids() {
-    let e = setup();
+    let mut e = setup();
     refused(
-        &e,
+        &mut e,
         Command::SetAgentStatus {
             agent: AgentId(9),
             status: AgentStatus::Away,
@@ -35,14 +35,14 @@ fn unknown_ids() {
         |e| matches!(e, EngineError::UnknownAgent(AgentId(9))),
     );
     refused(
-        &e,
+        &mut e,
         Command::CustomerMessage {
             conversation: ConversationId(9),
         },
         |e| matches!(e, EngineError::UnknownConversation(ConversationId(9))),
     );
     refused(
-        &e,
+        &mut e,
         Command::AgentMessage {
             conversation: ConversationId(1),
             agent: AgentId(9),
@@ -50,7 +50,7 @@ fn unknown_ids() {
         |e| matches!(e, EngineError::UnknownAgent(_)),
     );
     refused(
-        &e,
+        &mut e,
         Command::Transfer {
             conversation: ConversationId(1),
             to: TransferTarget::Agent(AgentId(9)),
@@ -58,7 +58,7 @@ fn unknown_ids() {
         |e| matches!(e, EngineError::UnknownAgent(_)),
     );
     refused(
-        &e,
+        &mut e,
         Command::Transfer {
             conversation: ConversationId(9),
             to: TransferTarget::Skills(vec![]),
@@ -69,18 +69,20 @@ fn unknown_ids() {
 
 #[test]
 fn duplicates() {
-    let e = setup();
-    refused(&e, Command::AddAgent(AgentSpec::new(1, vec![], 3)), |e| {
-        matches!(e, EngineError::DuplicateAgent(_))
-    });
-    refused(&e, open_cmd(1, 5, &[], Priority::Normal), |e| {
+    let mut e = setup();
+    refused(
+        &mut e,
+        Command::AddAgent(AgentSpec::new(1, vec![], 3)),
+        |e| matches!(e, EngineError::DuplicateAgent(_)),
+    );
+    refused(&mut e, open_cmd(1, 5, &[], Priority::Normal), |e| {
         matches!(e, EngineError::DuplicateConversation(_))
     });
-    refused(&e, open_cmd(2, 5, &[], Priority::Normal), |e| {
+    refused(&mut e, open_cmd(2, 5, &[], Priority::Normal), |e| {
         matches!(e, EngineError::DuplicateConversation(_))
     });
     refused(
-        &e,
+        &mut e,
         Command::AddAgent(AgentSpec::new(
             7,
             vec![SkillLevel::new(1, 2), SkillLevel::new(1, 3)],
@@ -89,7 +91,7 @@ fn duplicates() {
         |e| matches!(e, EngineError::DuplicateSkill(_)),
     );
     refused(
-        &e,
+        &mut e,
         open_cmd(8, 5, &[(TECH, 1), (TECH, 2)], Priority::Normal),
         |e| matches!(e, EngineError::DuplicateSkill(_)),
     );
@@ -97,17 +99,19 @@ fn duplicates() {
 
 #[test]
 fn zero_and_absurd_capacities() {
-    let e = setup();
-    refused(&e, Command::AddAgent(AgentSpec::new(7, vec![], 0)), |e| {
-        matches!(e, EngineError::InvalidCapacity { .. })
-    });
+    let mut e = setup();
     refused(
-        &e,
+        &mut e,
+        Command::AddAgent(AgentSpec::new(7, vec![], 0)),
+        |e| matches!(e, EngineError::InvalidCapacity { .. }),
+    );
+    refused(
+        &mut e,
         Command::AddAgent(AgentSpec::new(7, vec![], 1_000_000)),
         |e| matches!(e, EngineError::InvalidCapacity { .. }),
     );
     refused(
-        &e,
+        &mut e,
         Command::SetCapacity {
             agent: AgentId(1),
             cap: Capacity::ZERO,
@@ -115,46 +119,102 @@ fn zero_and_absurd_capacities() {
         |e| matches!(e, EngineError::InvalidCapacity { .. }),
     );
     refused(
-        &e,
+        &mut e,
         Command::SetCapacity {
             agent: AgentId(1),
             cap: Capacity(u32::MAX),
         },
         |e| matches!(e, EngineError::InvalidCapacity { .. }),
     );
-    refused(
-        &e,
-        Command::SetCapacity {
-            agent: AgentId(1),
-            cap: Capacity(999),
-        },
-        |e| matches!(e, EngineError::CapBelowLoad { .. }),
-    );
 }
 
+/// A cap below the current load used to be refused (`CapBelowLoad`); it is
+/// now accepted: the agent keeps their threads and takes no new work until
+/// the load is under the cap.
+#[test]
+fn cap_below_load_is_accepted_and_blocks_new_work() {
+    let mut e = setup();
+    let decisions = e
+        .apply(
+            ms(10),
+            Command::SetCapacity {
+                agent: AgentId(1),
+                cap: Capacity(999),
+            },
+        )
+        .expect("a cap below the load is accepted");
+    assert!(
+        decisions.iter().any(|d| matches!(
+            d,
+            Decision::CapacityChanged { agent: AgentId(1), load, cap }
+                if *cap == Capacity(999) && *load == Capacity::units(1) && load > cap
+        )),
+        "{decisions:?}"
+    );
+    // The live thread stays with the agent.
+    assert_eq!(owner(&e, 1), Some(1));
+    audited(&e);
+    // New work waits while the agent is over the cap...
+    let d = open(&mut e, ms(11), 3, 3, &[(BILLING, 1)]);
+    assert_eq!(assigned_to(&d, 3), None, "{d:?}");
+    assert_eq!(state(&e, 3), StateKind::Queued);
+    // ...and still after the thread ends, as one unit does not fit in 999.
+    let d = resolve(&mut e, ms(12), 1);
+    assert_eq!(assigned_to(&d, 3), None, "{d:?}");
+    assert_eq!(state(&e, 3), StateKind::Queued);
+    audited(&e);
+    // Raising the cap pulls the waiting thread.
+    let d = e
+        .apply(
+            ms(13),
+            Command::SetCapacity {
+                agent: AgentId(1),
+                cap: Capacity::units(2),
+            },
+        )
+        .unwrap();
+    assert_eq!(assigned_to(&d, 3), Some(1), "{d:?}");
+    audited(&e);
+}
+
+/// Out-of-range levels used to reach the engine and be refused there
+/// (`SkillLevelOutOfRange`); now a level cannot be built or read out of
+/// range at all, so the check moves to the constructors and to JSON.
 #[test]
 fn skill_levels_out_of_range() {
-    let e = setup();
     for level in [0, 11, 255] {
-        refused(
-            &e,
-            Command::AddAgent(AgentSpec::new(7, vec![SkillLevel::new(1, level)], 3)),
-            |e| matches!(e, EngineError::SkillLevelOutOfRange { .. }),
-        );
-        refused(
-            &e,
-            open_cmd(8, 5, &[(TECH, level)], Priority::Normal),
-            |e| matches!(e, EngineError::SkillLevelOutOfRange { .. }),
-        );
+        assert!(SkillLevel::try_new(1, level).is_err(), "{level}");
+        assert!(SkillRequirement::try_new(TECH, level).is_err(), "{level}");
     }
+    for level in [1, 10] {
+        assert!(SkillLevel::try_new(1, level).is_ok());
+        assert!(SkillRequirement::try_new(TECH, level).is_ok());
+    }
+    // The JSON of a valid command parses; with the level changed to 11 it
+    // does not.
+    let command = open_cmd(8, 5, &[(TECH, 10)], Priority::Normal);
+    let json = serde_json::to_string(&command).unwrap();
+    assert_eq!(serde_json::from_str::<Command>(&json).unwrap(), command);
+    assert!(json.contains("\"min_level\":10"), "{json}");
+    let bad = json.replace("\"min_level\":10", "\"min_level\":11");
+    assert!(serde_json::from_str::<Command>(&bad).is_err(), "{bad}");
+    let spec = AgentSpec::new(7, vec![SkillLevel::new(1, 10)], 3);
+    let json = serde_json::to_string(&Command::AddAgent(spec.clone())).unwrap();
+    assert_eq!(
+        serde_json::from_str::<Command>(&json).unwrap(),
+        Command::AddAgent(spec)
+    );
+    let bad = json.replace("\"level\":10", "\"level\":11");
+    assert_ne!(bad, json);
+    assert!(serde_json::from_str::<Command>(&bad).is_err(), "{bad}");
 }
 
 #[test]
 fn invalid_transitions() {
-    let e = setup();
+    let mut e = setup();
     let invalid = |e: &EngineError| matches!(e, EngineError::InvalidTransition { .. });
     refused(
-        &e,
+        &mut e,
         Command::Resolve {
             conversation: ConversationId(2),
             reason: ResolveReason::Solved,
@@ -162,21 +222,21 @@ fn invalid_transitions() {
         invalid,
     );
     refused(
-        &e,
+        &mut e,
         Command::CustomerMessage {
             conversation: ConversationId(2),
         },
         invalid,
     );
     refused(
-        &e,
+        &mut e,
         Command::Park {
             conversation: ConversationId(2),
         },
         invalid,
     );
     refused(
-        &e,
+        &mut e,
         Command::Escalate {
             conversation: ConversationId(1),
             skills: None,
@@ -185,7 +245,7 @@ fn invalid_transitions() {
         invalid,
     );
     refused(
-        &e,
+        &mut e,
         Command::Escalate {
             conversation: ConversationId(1),
             skills: Some(vec![SkillRequirement::new(9, 1)]),
@@ -194,7 +254,7 @@ fn invalid_transitions() {
         invalid,
     );
     refused(
-        &e,
+        &mut e,
         Command::AcceptOffer {
             conversation: ConversationId(1),
             agent: AgentId(1),
@@ -202,7 +262,7 @@ fn invalid_transitions() {
         invalid,
     );
     refused(
-        &e,
+        &mut e,
         Command::DeclineOffer {
             conversation: ConversationId(1),
             agent: AgentId(1),
@@ -210,27 +270,36 @@ fn invalid_transitions() {
         invalid,
     );
     refused(
-        &e,
+        &mut e,
         Command::Transfer {
             conversation: ConversationId(2),
             to: TransferTarget::Skills(vec![SkillRequirement::new(9, 1)]),
         },
         invalid,
     );
+    // A transfer to the agent the conversation is already with.
     refused(
-        &e,
+        &mut e,
         Command::Transfer {
             conversation: ConversationId(1),
             to: TransferTarget::Agent(AgentId(1)),
         },
-        invalid,
+        |e| {
+            matches!(
+                e,
+                EngineError::AlreadyWithAgent {
+                    conversation: ConversationId(1),
+                    agent: AgentId(1)
+                }
+            )
+        },
     );
 }
 
 #[test]
 fn wrong_agent_and_unavailable_targets() {
-    let e = setup();
-    agent(&e, 2, &[], 3);
+    let mut e = setup();
+    agent(&mut e, 2, &[], 3);
     e.apply(
         ms(4),
         Command::SetAgentStatus {
@@ -240,7 +309,7 @@ fn wrong_agent_and_unavailable_targets() {
     )
     .unwrap();
     refused(
-        &e,
+        &mut e,
         Command::AgentMessage {
             conversation: ConversationId(1),
             agent: AgentId(2),
@@ -248,7 +317,7 @@ fn wrong_agent_and_unavailable_targets() {
         |e| matches!(e, EngineError::NotOwner { .. }),
     );
     refused(
-        &e,
+        &mut e,
         Command::Transfer {
             conversation: ConversationId(1),
             to: TransferTarget::Agent(AgentId(2)),
@@ -264,7 +333,7 @@ fn wrong_agent_and_unavailable_targets() {
     )
     .unwrap();
     refused(
-        &e,
+        &mut e,
         Command::Transfer {
             conversation: ConversationId(1),
             to: TransferTarget::Agent(AgentId(2)),
@@ -279,11 +348,11 @@ fn accepting_an_expired_offer_is_refused() {
         offer_timeout: Some(Duration::from_secs(10)),
         ..Default::default()
     };
-    let e = engine_with(config, "least_loaded");
-    agent(&e, 1, &[], 2);
-    open(&e, ms(0), 1, 1, &[]);
+    let mut e = engine_with(config, "least_loaded");
+    agent(&mut e, 1, &[], 2);
+    open(&mut e, ms(0), 1, 1, &[]);
     refused(
-        &e,
+        &mut e,
         Command::AcceptOffer {
             conversation: ConversationId(1),
             agent: AgentId(1),
@@ -337,8 +406,8 @@ fn commands_and_decisions_round_trip_as_json_and_malformed_json_is_an_error() {
     let command = open_cmd(1, 2, &[(BILLING, 3)], Priority::High);
     let json = serde_json::to_string(&command).unwrap();
     assert_eq!(serde_json::from_str::<Command>(&json).unwrap(), command);
-    let e = engine();
-    agent(&e, 1, &[(BILLING, 5)], 2);
+    let mut e = engine();
+    agent(&mut e, 1, &[(BILLING, 5)], 2);
     for decision in e.apply(ms(1), command).unwrap() {
         let json = serde_json::to_string(&decision).unwrap();
         assert_eq!(serde_json::from_str::<Decision>(&json).unwrap(), decision);

@@ -4,21 +4,21 @@ mod common;
 use common::*;
 use switchboard::*;
 
-fn open_p(e: &Engine, at: Timestamp, id: u64, p: Priority) {
+fn open_p(e: &mut Engine, at: Timestamp, id: u64, p: Priority) {
     e.apply(at, open_cmd(id, 100 + id, &[], p)).unwrap();
 }
 
 #[test]
 fn higher_class_first_then_longest_waiting() {
-    let e = engine();
-    agent(&e, 1, &[], 1);
-    open_p(&e, ms(0), 0, Priority::Normal); // takes the agent
-    open_p(&e, ms(1), 1, Priority::Normal);
-    open_p(&e, ms(2), 2, Priority::Urgent);
-    open_p(&e, ms(3), 3, Priority::Normal);
+    let mut e = engine();
+    agent(&mut e, 1, &[], 1);
+    open_p(&mut e, ms(0), 0, Priority::Normal); // takes the agent
+    open_p(&mut e, ms(1), 1, Priority::Normal);
+    open_p(&mut e, ms(2), 2, Priority::Urgent);
+    open_p(&mut e, ms(3), 3, Priority::Normal);
     let mut order = vec![];
     for (t, c) in [(10, 0), (11, 2), (12, 1)] {
-        let d = resolve(&e, ms(t), c);
+        let d = resolve(&mut e, ms(t), c);
         order.extend(d.iter().filter_map(|d| match d {
             Decision::Assigned { conversation, .. } => Some(conversation.0),
             _ => None,
@@ -29,23 +29,23 @@ fn higher_class_first_then_longest_waiting() {
 
 #[test]
 fn aging_lets_a_lower_class_overtake_so_nothing_starves() {
-    let e = engine(); // class head start: 5 minutes
-    agent(&e, 1, &[], 1);
-    open_p(&e, ms(0), 0, Priority::Normal);
-    open_p(&e, ms(1), 1, Priority::Low);
+    let mut e = engine(); // class head start: 5 minutes
+    agent(&mut e, 1, &[], 1);
+    open_p(&mut e, ms(0), 0, Priority::Normal);
+    open_p(&mut e, ms(1), 1, Priority::Low);
     // A high conversation arriving 11 minutes later (two classes, ten
     // minutes of head start) no longer jumps the low one.
-    open_p(&e, ms(1 + 11 * 60), 2, Priority::High);
-    let d = resolve(&e, ms(1 + 11 * 60 + 1), 0);
+    open_p(&mut e, ms(1 + 11 * 60), 2, Priority::High);
+    let d = resolve(&mut e, ms(1 + 11 * 60 + 1), 0);
     assert_eq!(assigned_to(&d, 1), Some(1));
 }
 
 #[test]
 fn vip_customers_are_boosted_one_class() {
-    let e = engine();
-    agent(&e, 1, &[], 1);
-    open_p(&e, ms(0), 0, Priority::Normal);
-    open_p(&e, ms(1), 1, Priority::Normal);
+    let mut e = engine();
+    agent(&mut e, 1, &[], 1);
+    open_p(&mut e, ms(0), 0, Priority::Normal);
+    open_p(&mut e, ms(1), 1, Priority::Normal);
     let mut vip = open_cmd(2, 900, &[], Priority::Normal);
     if let Command::OpenConversation { tier, .. } = &mut vip {
         *tier = Tier::Vip;
@@ -55,17 +55,17 @@ fn vip_customers_are_boosted_one_class() {
         e.conversation(ConversationId(2)).unwrap().priority,
         Priority::High
     );
-    let d = resolve(&e, ms(3), 0);
+    let d = resolve(&mut e, ms(3), 0);
     assert_eq!(assigned_to(&d, 2), Some(1));
 }
 
 #[test]
 fn set_priority_reorders_the_queue() {
-    let e = engine();
-    agent(&e, 1, &[], 1);
-    open_p(&e, ms(0), 0, Priority::Normal);
-    open_p(&e, ms(1), 1, Priority::Normal);
-    open_p(&e, ms(2), 2, Priority::Normal);
+    let mut e = engine();
+    agent(&mut e, 1, &[], 1);
+    open_p(&mut e, ms(0), 0, Priority::Normal);
+    open_p(&mut e, ms(1), 1, Priority::Normal);
+    open_p(&mut e, ms(2), 2, Priority::Normal);
     e.apply(
         ms(3),
         Command::SetPriority {
@@ -74,15 +74,15 @@ fn set_priority_reorders_the_queue() {
         },
     )
     .unwrap();
-    let d = resolve(&e, ms(4), 0);
+    let d = resolve(&mut e, ms(4), 0);
     assert_eq!(assigned_to(&d, 2), Some(1));
     audited(&e);
 }
 
 #[test]
 fn warning_comes_before_the_breach_and_none_after_a_reply() {
-    let e = engine();
-    open_p(&e, ms(0), 1, Priority::Normal); // nobody to take it
+    let mut e = engine();
+    open_p(&mut e, ms(0), 1, Priority::Normal); // nobody to take it
     assert_eq!(e.next_deadline(), Some(ms(8 * 60)));
     let d = e.apply(ms(8 * 60), Command::Tick).unwrap();
     assert!(
@@ -91,8 +91,8 @@ fn warning_comes_before_the_breach_and_none_after_a_reply() {
     let d = e.apply(ms(10 * 60), Command::Tick).unwrap();
     assert!(matches!(d[..], [Decision::SlaBreach { .. }]));
     // A conversation answered in time raises nothing.
-    agent(&e, 1, &[], 4);
-    open_p(&e, ms(700), 2, Priority::Normal);
+    agent(&mut e, 1, &[], 4);
+    open_p(&mut e, ms(700), 2, Priority::Normal);
     e.apply(
         ms(701),
         Command::AgentMessage {
@@ -111,8 +111,8 @@ fn warning_comes_before_the_breach_and_none_after_a_reply() {
 
 #[test]
 fn a_late_tick_still_puts_the_warning_first() {
-    let e = engine();
-    open_p(&e, ms(0), 1, Priority::Normal);
+    let mut e = engine();
+    open_p(&mut e, ms(0), 1, Priority::Normal);
     let d = e.apply(ms(3600), Command::Tick).unwrap();
     assert!(
         matches!(
@@ -125,10 +125,10 @@ fn a_late_tick_still_puts_the_warning_first() {
 
 #[test]
 fn inbox_puts_the_customer_who_spoke_last_and_waited_longest_first() {
-    let e = engine();
-    agent(&e, 1, &[], 5);
+    let mut e = engine();
+    agent(&mut e, 1, &[], 5);
     for c in 1..=3 {
-        open_p(&e, ms(c), c, Priority::Normal);
+        open_p(&mut e, ms(c), c, Priority::Normal);
     }
     for c in 1..=3 {
         e.apply(
@@ -171,12 +171,12 @@ fn inbox_puts_the_customer_who_spoke_last_and_waited_longest_first() {
 
 #[test]
 fn message_status_is_the_truth() {
-    let e = engine();
-    let status = |c| e.conversation(ConversationId(c)).unwrap().message_status;
-    open_p(&e, ms(0), 1, Priority::Normal);
-    assert_eq!(status(1), MessageStatus::Queued);
-    agent(&e, 1, &[], 4);
-    assert_eq!(status(1), MessageStatus::Delivered);
+    let mut e = engine();
+    let status = |e: &Engine, c| e.conversation(ConversationId(c)).unwrap().message_status;
+    open_p(&mut e, ms(0), 1, Priority::Normal);
+    assert_eq!(status(&e, 1), MessageStatus::Queued);
+    agent(&mut e, 1, &[], 4);
+    assert_eq!(status(&e, 1), MessageStatus::Delivered);
     e.apply(
         ms(1),
         Command::MarkSeen {
@@ -185,7 +185,7 @@ fn message_status_is_the_truth() {
         },
     )
     .unwrap();
-    assert_eq!(status(1), MessageStatus::Seen);
+    assert_eq!(status(&e, 1), MessageStatus::Seen);
     e.apply(
         ms(2),
         Command::CustomerMessage {
@@ -193,13 +193,13 @@ fn message_status_is_the_truth() {
         },
     )
     .unwrap();
-    assert_eq!(status(1), MessageStatus::Delivered);
+    assert_eq!(status(&e, 1), MessageStatus::Delivered);
 }
 
 #[test]
 fn bot_tier_uses_no_capacity_and_escalates_with_age_and_priority() {
-    let e = engine();
-    agent(&e, 1, &[(BILLING, 5)], 1);
+    let mut e = engine();
+    agent(&mut e, 1, &[(BILLING, 5)], 1);
     let mut cmd = open_cmd(1, 1, &[], Priority::High);
     if let Command::OpenConversation { start_in_bot, .. } = &mut cmd {
         *start_in_bot = true;
@@ -210,8 +210,8 @@ fn bot_tier_uses_no_capacity_and_escalates_with_age_and_priority() {
         MessageStatus::WithBot
     );
     assert_eq!(e.agent(AgentId(1)).unwrap().load, Capacity::ZERO);
-    open_p(&e, ms(5), 2, Priority::Normal); // takes the agent
-    open_p(&e, ms(6), 3, Priority::High); // waits
+    open_p(&mut e, ms(5), 2, Priority::Normal); // takes the agent
+    open_p(&mut e, ms(6), 3, Priority::High); // waits
     let d = e
         .apply(
             ms(60),
@@ -227,7 +227,7 @@ fn bot_tier_uses_no_capacity_and_escalates_with_age_and_priority() {
     assert_eq!((info.waiting_since, info.priority), (ms(0), Priority::High));
     assert_eq!(info.response_deadline, Some(ms(60 + 600)));
     // Older than conversation 3 of the same class: it goes first.
-    let d = resolve(&e, ms(61), 2);
+    let d = resolve(&mut e, ms(61), 2);
     assert_eq!(assigned_to(&d, 1), Some(1));
     audited(&e);
 }
@@ -238,10 +238,10 @@ fn offers_accept_decline_and_time_out() {
         offer_timeout: Some(Duration::from_secs(30)),
         ..Default::default()
     };
-    let e = engine_with(config, "round_robin");
-    agent(&e, 1, &[], 2);
-    agent(&e, 2, &[], 2);
-    let d = open(&e, ms(0), 1, 1, &[]);
+    let mut e = engine_with(config, "round_robin");
+    agent(&mut e, 1, &[], 2);
+    agent(&mut e, 2, &[], 2);
+    let d = open(&mut e, ms(0), 1, 1, &[]);
     assert!(matches!(d[0], Decision::Offered { agent, .. } if agent.0 == 1));
     assert_eq!(state(&e, 1), StateKind::Offered);
     // Declined: offered to the other agent, not back to the decliner.
@@ -269,7 +269,7 @@ fn offers_accept_decline_and_time_out() {
     .unwrap();
     assert_eq!(state(&e, 1), StateKind::Assigned);
     // Timed out: requeued, and the agent who missed it is set away.
-    open(&e, ms(3), 2, 2, &[]);
+    open(&mut e, ms(3), 2, 2, &[]);
     let holder = owner(&e, 2).unwrap();
     let err = e
         .apply(

@@ -6,11 +6,11 @@ use switchboard::*;
 
 #[test]
 fn purge_forgets_only_conversations_resolved_before_the_cut() {
-    let e = engine();
-    agent(&e, 1, &[], 4);
-    open(&e, ms(1), 1, 77, &[]);
-    open(&e, ms(2), 2, 78, &[]);
-    open(&e, ms(3), 3, 79, &[]);
+    let mut e = engine();
+    agent(&mut e, 1, &[], 4);
+    open(&mut e, ms(1), 1, 77, &[]);
+    open(&mut e, ms(2), 2, 78, &[]);
+    open(&mut e, ms(3), 3, 79, &[]);
     e.apply(
         ms(4),
         Command::AgentMessage {
@@ -19,8 +19,8 @@ fn purge_forgets_only_conversations_resolved_before_the_cut() {
         },
     )
     .unwrap();
-    resolve(&e, ms(10), 1);
-    resolve(&e, ms(20), 2);
+    resolve(&mut e, ms(10), 1);
+    resolve(&mut e, ms(20), 2);
     let d = e
         .apply(
             ms(30),
@@ -35,7 +35,7 @@ fn purge_forgets_only_conversations_resolved_before_the_cut() {
     assert_eq!(state(&e, 3), StateKind::Assigned);
     audited(&e);
     // The customer keeps their last agent: the next conversation is sticky.
-    let d = open(&e, ms(40), 4, 77, &[]);
+    let d = open(&mut e, ms(40), 4, 77, &[]);
     assert!(d.iter().any(|d| matches!(d, Decision::StickyHit { .. })));
     // A purged id is unknown afterwards.
     assert!(matches!(

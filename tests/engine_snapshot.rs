@@ -4,16 +4,22 @@ use common::*;
 use switchboard::*;
 
 fn busy_engine() -> Engine {
-    let e = engine();
-    agent(&e, 1, &[(BILLING, 5)], 2);
-    agent(&e, 2, &[(BILLING, 7), (TECH, 3)], 3);
+    // Three customers share eight conversations on one channel (returning
+    // customers, sticky routing): allow several open at once.
+    let config = EngineConfig {
+        open_conversations: OpenConversations::Unlimited,
+        ..EngineConfig::default()
+    };
+    let mut e = engine_with(config, "least_loaded");
+    agent(&mut e, 1, &[(BILLING, 5)], 2);
+    agent(&mut e, 2, &[(BILLING, 7), (TECH, 3)], 3);
     for c in 0..8u64 {
         let skills: &[(u32, u8)] = if c % 2 == 0 {
             &[(BILLING, 1)]
         } else {
             &[(TECH, 1)]
         };
-        open(&e, ms(c), c, 100 + c % 3, skills);
+        open(&mut e, ms(c), c, 100 + c % 3, skills);
     }
     e.apply(
         ms(20),
@@ -33,7 +39,7 @@ fn busy_engine() -> Engine {
     e
 }
 
-fn script(e: &Engine) -> Vec<Vec<Decision>> {
+fn script(e: &mut Engine) -> Vec<Vec<Decision>> {
     let mut out = vec![resolve(e, ms(30), 2)];
     out.push(
         e.apply(
@@ -61,12 +67,12 @@ fn script(e: &Engine) -> Vec<Vec<Decision>> {
 
 #[test]
 fn restored_engine_makes_the_same_decisions() {
-    let original = busy_engine();
-    let json = original.snapshot().to_json();
-    let restored =
+    let mut original = busy_engine();
+    let json = original.snapshot().to_json().unwrap();
+    let mut restored =
         Engine::restore(Snapshot::from_json(&json).unwrap(), boxed("least_loaded")).unwrap();
     assert_eq!(restored.snapshot(), original.snapshot());
-    assert_eq!(script(&restored), script(&original));
+    assert_eq!(script(&mut restored), script(&mut original));
     assert_eq!(restored.snapshot(), original.snapshot());
     audited(&restored);
 }
@@ -80,17 +86,20 @@ fn restore_refuses_another_policy_and_corrupt_data() {
         Err(RestoreError::PolicyMismatch { .. })
     ));
     // Corrupt: point a conversation at an agent that does not exist.
-    let json = snap.to_json().replacen(
+    let json = snap.to_json().unwrap().replacen(
         "{\"Parked\":{\"agent\":0}}",
         "{\"Parked\":{\"agent\":99}}",
         1,
     );
-    assert_ne!(json, snap.to_json());
+    assert_ne!(json, snap.to_json().unwrap());
     let corrupt = Snapshot::from_json(&json).unwrap();
     assert!(Engine::restore(corrupt, boxed("least_loaded")).is_err());
     // Corrupt: an agent's load no longer matches its threads.
-    let json = snap.to_json().replacen("\"held\":250", "\"held\":0", 1);
-    assert_ne!(json, snap.to_json());
+    let json = snap
+        .to_json()
+        .unwrap()
+        .replacen("\"held\":250", "\"held\":0", 1);
+    assert_ne!(json, snap.to_json().unwrap());
     let corrupt = Snapshot::from_json(&json).unwrap();
     assert!(Engine::restore(corrupt, boxed("least_loaded")).is_err());
 }

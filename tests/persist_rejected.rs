@@ -13,7 +13,7 @@ use switchboard::{
 };
 
 fn engine_with_one_assigned_thread() -> Engine {
-    let engine = Engine::new(EngineConfig::default(), common::policy()).unwrap();
+    let mut engine = Engine::new(EngineConfig::default(), common::policy()).unwrap();
     engine
         .apply(
             Timestamp(1_000),
@@ -44,7 +44,7 @@ fn engine_with_one_assigned_thread() -> Engine {
 #[test]
 
 fn refused_command_does_not_advance_the_clock() {
-    let engine = engine_with_one_assigned_thread();
+    let mut engine = engine_with_one_assigned_thread();
     let before = engine.snapshot();
     let refused = engine.apply(
         Timestamp(9_000),
@@ -63,7 +63,7 @@ fn refused_command_does_not_advance_the_clock() {
 #[test]
 
 fn refused_escalate_creates_no_queue() {
-    let engine = engine_with_one_assigned_thread();
+    let mut engine = engine_with_one_assigned_thread();
     let before = engine.snapshot();
     let refused = engine.apply(
         Timestamp(2_000),

@@ -209,7 +209,7 @@ fn a_restart_recovers_every_tenant_on_the_same_shard() {
     let queued: Vec<_> = (0..50)
         .map(|c| {
             handle
-                .send(&tenant("north"), open(100 + c, c))
+                .send(&tenant("north"), open(100 + c, 100 + c))
                 .expect("room")
         })
         .collect();

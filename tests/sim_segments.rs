@@ -14,7 +14,13 @@ fn fnv(s: &str) -> u64 {
 
 /// Regression pin: digests of the default day computed by the simulator
 /// before segments and surges existed (commit 1622a8b). A scenario without
-/// them must still draw exactly the same arrivals, agents and report.
+/// them must still draw exactly the same arrivals, agents and report. The
+/// report digests were re-pinned when the engine became single-writer
+/// (issue 10): it keeps fewer stale timers, so the simulator, which ticks
+/// at every pending deadline, ticks at fewer instants and agents react at
+/// slightly different times (seed 1: only the requeue count moved, by the
+/// two own-queue evictions now reported; seed 7: a few conversations).
+/// Arrivals and agents are unchanged.
 #[test]
 fn old_scenarios_give_the_same_days_as_before_segments() {
     let pinned = [(1u64, GOLDEN_1), (7u64, GOLDEN_7)];
@@ -43,12 +49,12 @@ fn old_scenarios_give_the_same_days_as_before_segments() {
 const GOLDEN_1: (u64, u64, u64) = (
     18192035908822551070,
     3757020317737096547,
-    1693699390762718788,
+    1691790638576522942,
 );
 const GOLDEN_7: (u64, u64, u64) = (
     16333111452123860036,
     15113671397680282641,
-    15682722931077232943,
+    18045622860930242550,
 );
 
 fn segmented() -> Scenario {

@@ -20,9 +20,9 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::sync::Mutex;
 use switchboard::{
-    AgentId, AgentSpec, AgentStatus, AssignVia, Capacity, Channel, Command, ConversationId,
-    CustomerId, Decision, EngineConfig, EngineError, Priority, SkillLevel, SkillRequirement,
-    StateKind, StickyMissReason, Tier, Timestamp,
+    AgentId, AgentSpec, AgentStatus, AssignVia, Capacity, Channel, Command, CommandKind,
+    ConversationId, CustomerId, Decision, EngineConfig, EngineError, Priority, SkillLevel,
+    SkillRequirement, StateKind, StickyMissReason, Tier, Timestamp,
 };
 
 type Key = (Channel, Vec<SkillRequirement>);
@@ -184,7 +184,7 @@ impl Run<'_> {
             Command::Park { conversation } => {
                 let conv = self.conv(conversation)?;
                 let St::Assigned(agent) = conv.state else {
-                    return Err(invalid(conversation, conv, "park"));
+                    return Err(invalid(conversation, conv, CommandKind::Park));
                 };
                 self.park(conversation, agent, false);
                 Ok(())
@@ -197,7 +197,7 @@ impl Run<'_> {
             other => Err(EngineError::InvalidTransition {
                 conversation: ConversationId(0),
                 state: StateKind::Bot,
-                command: other.name(),
+                command: other.kind(),
             }),
         }
     }
@@ -494,23 +494,25 @@ impl Run<'_> {
     fn resolve(&mut self, id: ConversationId) -> Result<(), EngineError> {
         let conv = self.conv(id)?;
         if conv.state == St::Resolved {
-            return Err(invalid(id, conv, "resolve"));
+            return Err(invalid(id, conv, CommandKind::Resolve));
         }
         let agent = self.detach(id);
         let conv = self.s.convs.get_mut(&id).expect("resolved conversation");
         conv.state = St::Resolved;
         conv.sla_gen += 1;
         conv.park_gen += 1;
-        let (load, cap) = agent.map_or((0, 0), |a| {
-            let a = &self.s.agents[a as usize];
-            (a.load, a.cap)
-        });
+        let (load, cap) = agent
+            .map(|a| {
+                let a = &self.s.agents[a as usize];
+                (Capacity(a.load), Capacity(a.cap))
+            })
+            .unzip();
         self.out.push(Decision::Resolved {
             conversation: id,
             agent: agent.map(|a| self.s.agents[a as usize].id),
             reason: switchboard::ResolveReason::Solved,
-            load: Capacity(load),
-            cap: Capacity(cap),
+            load,
+            cap,
         });
         if let Some(agent) = agent {
             self.pull(agent);
@@ -526,7 +528,7 @@ impl Run<'_> {
             .ok_or(EngineError::UnknownConversation(id))?;
         if conv.state == St::Resolved {
             let conv = &*conv;
-            return Err(invalid(id, conv, "customer_message"));
+            return Err(invalid(id, conv, CommandKind::CustomerMessage));
         }
         conv.park_gen += 1;
         let old = conv.inbox_key();
@@ -594,7 +596,7 @@ impl Run<'_> {
             }
             _ => {
                 let conv = &*conv;
-                return Err(invalid(id, conv, "agent_message"));
+                return Err(invalid(id, conv, CommandKind::AgentMessage));
             }
         }
         conv.seen = true;
@@ -697,7 +699,7 @@ impl Run<'_> {
     }
 }
 
-fn invalid(id: ConversationId, conv: &Conv, command: &'static str) -> EngineError {
+fn invalid(id: ConversationId, conv: &Conv, command: CommandKind) -> EngineError {
     EngineError::InvalidTransition {
         conversation: id,
         state: conv.kind(),

@@ -1,21 +1,23 @@
 //! The audit: recounts every invariant of DOMAIN.md from scratch, for tests
-//! and operators. It takes the registry's write lock, so it sees a quiescent
-//! engine (no command half-way), and costs O(agents + conversations).
+//! and operators, in O(agents + groups + conversations). It trusts none of
+//! the engine's running counts: each is recomputed and compared.
 
-use super::record::State;
-use super::timers::TimerKind;
+use super::matching;
+use super::state::conversation::Place;
+use super::state::index::ConvIdx;
+use super::state::timers::TimerKind;
 use super::Engine;
-use crate::model::{AgentId, Capacity, ConversationId, StateKind};
+use crate::model::{AgentId, AgentStatus, Capacity, ConversationId, StateKind};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::Ordering;
+use std::collections::HashSet;
 use thiserror::Error;
 
 /// The first broken invariant the audit found.
 #[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum AuditViolation {
-    /// An agent holds more than their cap.
+    /// An agent holds more than their cap allows (a cap lowered below the
+    /// load allows the load it found, shrinking as threads end).
     #[error("{agent} holds {load} units over a cap of {cap}")]
     CapExceeded {
         /// The agent.
@@ -50,7 +52,8 @@ pub enum AuditViolation {
         /// Which structure was expected.
         detail: &'static str,
     },
-    /// A queue, inbox or parked set points at a conversation in another state.
+    /// A queue, inbox or parked set points at a conversation in another
+    /// state, or under a key its fields no longer give.
     #[error("{place} lists {conversation}, which is {state:?}")]
     StrayEntry {
         /// The conversation.
@@ -86,18 +89,37 @@ pub enum AuditViolation {
         /// The free agent.
         agent: AgentId,
     },
-    /// The free-agent index disagrees with the agents' state or the policy.
+    /// The free-agent index misses an agent who can take the group's work,
+    /// or (from [`Engine::check_rank_contract`]) holds a rank better than
+    /// the policy's current one: the policy broke its contract.
     #[error("the free-agent index of a skill group is stale for {agent}")]
     StaleIndex {
         /// The agent.
         agent: AgentId,
     },
-    /// A conversation without a first response has no pending alert.
-    #[error("{conversation} waits for a first response with no pending {kind} alert")]
+    /// A real-time statistic disagrees with a recount.
+    #[error("real-time statistic {what} is {kept}, a recount gives {recounted}")]
+    StatisticMismatch {
+        /// Which statistic.
+        what: &'static str,
+        /// The value the engine kept.
+        kept: u64,
+        /// The recount.
+        recounted: u64,
+    },
+    /// A customer's list of open conversations is wrong.
+    #[error("the open conversations of {conversation}'s customer are miscounted")]
+    OpenListMismatch {
+        /// A conversation listed wrongly or missing.
+        conversation: ConversationId,
+    },
+    /// A conversation has no pending timer to end its wait: an SLA alert
+    /// while it has no first response, a known-agent wait, an offer.
+    #[error("{conversation} has no pending {kind} timer")]
     MissingAlert {
         /// The conversation.
         conversation: ConversationId,
-        /// "warning" or "breach".
+        /// "warning", "breach", "known-agent wait" or "offer expiry".
         kind: &'static str,
     },
 }
@@ -107,7 +129,7 @@ pub enum AuditViolation {
 pub struct AuditReport {
     /// Registered agents.
     pub agents: usize,
-    /// Skill-group queues.
+    /// Skill groups.
     pub queues: usize,
     /// Conversations with the bot.
     pub bot: usize,
@@ -125,235 +147,313 @@ pub struct AuditReport {
 
 impl Engine {
     /// Recounts every invariant: each conversation in exactly one state and
-    /// exactly one place; each agent's load equal to the sum of their
-    /// threads and within the cap; offline agents holding nothing; no
-    /// conversation waiting while an eligible agent has room; the free-agent
-    /// indexes exact; an alert pending for every conversation still without
-    /// a first response. Returns the first violation found.
+    /// exactly one place, listed under the key its fields give; each
+    /// agent's load equal to the sum of their threads and within the cap;
+    /// offline agents holding nothing; no conversation waiting while an
+    /// eligible agent has room; every agent with room listed in the free
+    /// index; the real-time statistics equal to a recount; an alert
+    /// pending for every conversation still without a first response.
+    /// Returns the first violation found.
     pub fn audit(&self) -> Result<AuditReport, AuditViolation> {
-        let reg = self.registry.write();
-        let now = crate::model::Timestamp(self.clock.load(Ordering::Relaxed));
-        let mut found: HashMap<ConversationId, usize> = HashMap::new();
-        let mut recount = vec![Capacity::ZERO; reg.agents.len()];
-        let mut listed = vec![0u32; reg.agents.len()];
-        let state_of = |c: &ConversationId| self.conversations.get(c).map(|r| r.state);
-        let stray = |conversation, place| AuditViolation::StrayEntry {
-            conversation,
-            state: state_of(&conversation).map(|s| s.kind()),
+        let st = &self.state;
+        let cfg = &self.config;
+        let n = st.convs.len();
+        let mut found = vec![0usize; n];
+        let mut recount = vec![Capacity::ZERO; st.agents.len()];
+        let conv_at = |c: ConvIdx| st.convs.get(c.get()).and_then(|s| s.as_ref());
+        let stray = |c: ConvIdx, place| AuditViolation::StrayEntry {
+            conversation: conv_at(c).map_or(ConversationId(u64::MAX), |v| v.id),
+            state: conv_at(c).map(|v| v.place.kind()),
             place,
         };
-        for (a, cell) in reg.agents.iter().enumerate() {
-            let a = a as u32;
-            let inner = cell.inner.lock();
-            let offline = cell.status() == crate::model::AgentStatus::Offline;
-            let all = inner
-                .inbox
-                .iter()
-                .map(|(c, _)| (*c, "an inbox"))
-                .chain(inner.parked.iter().map(|c| (*c, "a parked set")))
-                .chain(
-                    inner
-                        .personal
-                        .iter()
-                        .map(|(c, _)| (*c, "an agent's own queue")),
-                );
-            for (c, place) in all {
-                if offline {
-                    return Err(AuditViolation::OfflineAgentHoldsWork {
-                        agent: cell.id,
-                        conversation: c,
-                    });
+        for (i, a) in st.agents.iter().enumerate() {
+            let offline = a.status == AgentStatus::Offline;
+            let here = |p: Place| p.agent().map(|x| x.get()) == Some(i);
+            for &(key, c) in a.inbox.iter() {
+                let ok = conv_at(c).is_some_and(|v| {
+                    here(v.place) && v.place.live_agent().is_some() && v.inbox_key() == key
+                });
+                if !ok {
+                    return Err(stray(c, "an inbox"));
                 }
-                let ok = match (place, state_of(&c)) {
-                    (
-                        "an inbox",
-                        Some(State::Assigned { agent } | State::Offered { agent, .. }),
-                    ) => agent == a,
-                    ("a parked set", Some(State::Parked { agent })) => agent == Some(a),
-                    ("an agent's own queue", Some(State::Queued { for_agent })) => {
-                        for_agent == Some(a)
+                found[c.get()] += 1;
+            }
+            for &(id, c) in a.parked.iter() {
+                let ok = conv_at(c).is_some_and(|v| {
+                    v.id == id && matches!(v.place, Place::Parked { .. }) && here(v.place)
+                });
+                if !ok {
+                    return Err(stray(c, "a parked set"));
+                }
+                found[c.get()] += 1;
+            }
+            for &(key, c) in a.personal.iter() {
+                let ok = conv_at(c).is_some_and(|v| match v.place {
+                    Place::WaitingFor { own, .. } => {
+                        here(v.place) && v.personal_key(own, cfg) == key
                     }
                     _ => false,
-                };
-                if !ok {
-                    return Err(stray(c, place));
-                }
-                *found.entry(c).or_default() += 1;
-            }
-            // An entry of an agent's own queue must be the conversation's
-            // current stay (its ticket) at its full weight, or handing it
-            // over would be refused and the conversation left nowhere.
-            for (c, key) in inner.personal.iter() {
-                let current = self.conversations.get(c).is_some_and(|r| {
-                    r.ticket == key.0.ticket && key.0.weight == self.config.weight(r.channel)
                 });
-                if !current {
-                    return Err(stray(*c, "an agent's own queue (stale ticket or weight)"));
+                if !ok {
+                    return Err(stray(c, "an agent's own queue"));
+                }
+                found[c.get()] += 1;
+            }
+            if offline {
+                let any = a
+                    .inbox
+                    .first()
+                    .map(|e| e.1)
+                    .or(a.parked.first().map(|e| e.1))
+                    .or(a.personal.first().map(|e| e.1));
+                if let Some(c) = any {
+                    return Err(AuditViolation::OfflineAgentHoldsWork {
+                        agent: a.id,
+                        conversation: conv_at(c).map_or(ConversationId(u64::MAX), |v| v.id),
+                    });
                 }
             }
         }
-        for (q, queue) in reg.queues.iter().enumerate() {
-            let group = queue.inner.lock();
-            for (c, entry) in group.waiting.iter() {
-                let ok = self.conversations.get(c).is_some_and(|r| {
-                    r.state == State::Queued { for_agent: None }
-                        && r.queue as usize == q
-                        && r.ticket == entry.0.ticket
+        for (g, group) in st.groups.iter().enumerate() {
+            for (class, key, c) in group.waiting.iter() {
+                let ok = conv_at(c).is_some_and(|v| {
+                    v.place == Place::Queued
+                        && v.group.get() == g
+                        && v.class() == class
+                        && v.line_key() == key
                 });
                 if !ok {
-                    return Err(stray(*c, "a skill-group queue"));
+                    return Err(stray(c, "a skill group's line"));
                 }
-                *found.entry(*c).or_default() += 1;
+                found[c.get()] += 1;
             }
-            for &a in &queue.members {
-                let cell = reg.agent(a);
-                let takes = cell.status().accepts_work()
-                    && cell.inner.lock().personal.is_empty()
-                    && cell.free() >= queue.weight;
-                let expected = takes.then(|| self.policy.rank(&cell.view(), &queue.view()));
-                // An entry may lag on the worse side only (see take_agent):
-                // a listed agent who is full now, or whose rank has risen.
-                let stored = group.rank_of.get(&a).copied();
-                let exact_or_lagging = match (stored, expected) {
-                    (None, None) => true,
-                    (Some(_), None) => true,
-                    (None, Some(_)) => false,
-                    (Some(stored), Some(expected)) => stored <= expected,
-                };
-                if !exact_or_lagging {
-                    return Err(AuditViolation::StaleIndex { agent: cell.id });
+            let head = group.waiting.head(cfg.class_head_start);
+            let (mut online, mut with_room) = (0u64, 0u64);
+            for (p, &m) in group.members.iter().enumerate() {
+                let a = st.agent(m);
+                let gi = super::state::index::GroupIdx::new(g).expect("group slot");
+                let takes = a.takes(gi, group.weight);
+                online += u64::from(a.status.accepts_work());
+                with_room += u64::from(takes);
+                let slot = a.slot(gi);
+                if slot.map(|s| (s.position as usize, s.room)) != Some((p, takes)) {
+                    return Err(AuditViolation::StaleIndex { agent: a.id });
                 }
-                if takes {
-                    if let Some((c, _)) = group.waiting.peek() {
-                        return Err(AuditViolation::NotWorkConserving {
-                            conversation: *c,
-                            agent: cell.id,
-                        });
-                    }
+                let pending = slot.is_some_and(|s| s.pending);
+                if pending != group.pending.contains(&m) {
+                    return Err(AuditViolation::StaleIndex { agent: a.id });
+                }
+                if takes && !pending && group.free.rank_of(p as u32).is_none() {
+                    return Err(AuditViolation::StaleIndex { agent: a.id });
+                }
+                if let (true, Some((_, _, c))) = (takes, head) {
+                    return Err(AuditViolation::NotWorkConserving {
+                        conversation: st.conv(c).id,
+                        agent: a.id,
+                    });
                 }
             }
-            for &a in group.rank_of.keys() {
-                listed[a as usize] += 1;
-            }
-            if group.available.len() != group.rank_of.len() {
-                return Err(AuditViolation::StaleIndex {
-                    agent: AgentId(u64::MAX),
-                });
+            for (what, kept, recounted) in [
+                ("agents online", u64::from(group.online), online),
+                ("agents with room", u64::from(group.with_room), with_room),
+                (
+                    "waiting",
+                    u64::from(group.waiting.len()),
+                    group.waiting.iter().count() as u64,
+                ),
+            ] {
+                if kept != recounted {
+                    return Err(AuditViolation::StatisticMismatch {
+                        what,
+                        kept,
+                        recounted,
+                    });
+                }
             }
         }
-        // With their due time: a timer armed for the right generation but
-        // the wrong time (a corrupt snapshot) would fire an alert early or
-        // late.
-        let timers: HashSet<(ConversationId, TimerKind, u32, u64)> = self
+        let timers: HashSet<(u64, TimerKind, u32, u64)> = st
             .timers
-            .all()
+            .sorted()
             .into_iter()
-            .map(|t| (t.conversation, t.kind, t.generation, t.at.0))
+            .map(|t| (t.subject, t.kind, t.generation, t.at.0))
             .collect();
+        let stays: HashSet<(u64, TimerKind, u32)> =
+            timers.iter().map(|&(s, k, g, _)| (s, k, g)).collect();
         let mut report = AuditReport {
-            agents: reg.agents.len(),
-            queues: reg.queues.len(),
+            agents: st.agents.len(),
+            queues: st.groups.len(),
             ..AuditReport::default()
         };
-        for record in self.conversations.iter() {
-            let (expected_places, detail, held) = match record.state {
-                State::Bot => (0, "none", Capacity::ZERO),
-                State::Resolved { .. } => (0, "none", Capacity::ZERO),
-                State::Queued { for_agent: None } => (1, "its skill-group queue", Capacity::ZERO),
-                State::Queued { .. } => (1, "its agent's own queue", Capacity::ZERO),
-                State::Offered { .. } | State::Assigned { .. } => {
-                    (1, "its agent's inbox", self.config.weight(record.channel))
-                }
-                State::Parked { agent: Some(_) } => (
-                    1,
-                    "its agent's parked set",
-                    self.config.parked_weight(record.channel),
-                ),
-                State::Parked { agent: None } => (0, "none", Capacity::ZERO),
-            };
-            match record.state {
-                State::Bot => report.bot += 1,
-                State::Queued { .. } => report.queued += 1,
-                State::Offered { .. } => report.offered += 1,
-                State::Assigned { .. } => report.assigned += 1,
-                State::Parked { .. } => report.parked += 1,
-                State::Resolved { .. } => report.resolved += 1,
+        let mut live = 0usize;
+        for (i, slot) in st.convs.iter().enumerate() {
+            let Some(v) = slot else { continue };
+            live += 1;
+            if st.conv_ids.get(&v.id).map(|c| c.get()) != Some(i) {
+                return Err(stray(ConvIdx::new(i).expect("slot"), "the id map"));
             }
-            let places = found.get(&record.id).copied().unwrap_or(0);
-            let channel_ok = reg
-                .queues
-                .get(record.queue as usize)
-                .is_some_and(|q| q.key.channel == record.channel);
-            if places != expected_places || !channel_ok {
+            let (expected_places, detail, held) = match v.place {
+                Place::Bot | Place::Resolved { .. } | Place::Parked { agent: None } => {
+                    (0, "none", Capacity::ZERO)
+                }
+                Place::Queued => (1, "its skill group's line", Capacity::ZERO),
+                Place::WaitingFor { .. } => (1, "its agent's own queue", Capacity::ZERO),
+                Place::Offered { .. } | Place::Assigned { .. } => {
+                    (1, "its agent's inbox", cfg.weight(v.channel))
+                }
+                Place::Parked { agent: Some(_) } => {
+                    (1, "its agent's parked set", cfg.parked_weight(v.channel))
+                }
+            };
+            match v.place.kind() {
+                StateKind::Bot => report.bot += 1,
+                StateKind::Queued => report.queued += 1,
+                StateKind::Offered => report.offered += 1,
+                StateKind::Assigned => report.assigned += 1,
+                StateKind::Parked => report.parked += 1,
+                _ => report.resolved += 1,
+            }
+            let channel_ok = st
+                .groups
+                .get(v.group.get())
+                .is_some_and(|g| g.key.channel == v.channel);
+            if found[i] != expected_places || !channel_ok {
                 return Err(AuditViolation::Misplaced {
-                    conversation: record.id,
-                    state: record.state.kind(),
-                    found: places,
+                    conversation: v.id,
+                    state: v.place.kind(),
+                    found: found[i],
                     detail,
                 });
             }
-            if record.held != held {
+            if v.held != held {
                 return Err(AuditViolation::HeldMismatch {
-                    conversation: record.id,
-                    held: record.held,
+                    conversation: v.id,
+                    held: v.held,
                     expected: held,
                 });
             }
-            if let Some(agent) = record.state.agent() {
-                if !matches!(record.state, State::Queued { .. }) {
-                    recount[agent as usize].0 += held.0;
-                }
+            if let (Some(agent), false) =
+                (v.place.agent(), matches!(v.place, Place::WaitingFor { .. }))
+            {
+                recount[agent.get()].0 += held.0;
+            }
+            let open = !matches!(v.place, Place::Resolved { .. });
+            let listed = st
+                .customers
+                .get(v.who.get())
+                .is_some_and(|k| k.id == v.customer && k.open.iter().any(|&c| c.get() == i));
+            if open != listed {
+                return Err(AuditViolation::OpenListMismatch { conversation: v.id });
             }
             // A parked thread still without a first response keeps its
-            // alerts: it resumes with the same SLA generation, so they must
-            // still be pending (a snapshot missing them is corrupt).
+            // alerts: it resumes with the same SLA generation.
             let parked_waiting =
-                record.first_response_at.is_none() && matches!(record.state, State::Parked { .. });
-            let deadline = record.response_deadline(&self.config).or_else(|| {
+                v.first_response_at.is_none() && matches!(v.place, Place::Parked { .. });
+            let deadline = v.response_deadline(cfg).or_else(|| {
                 parked_waiting
-                    .then_some(record.sla_start)
+                    .then_some(v.sla_start)
                     .flatten()
-                    .map(|start| start + self.config.response_target)
+                    .map(|start| start + cfg.response_target)
             });
-            if let (Some(deadline), Some(start)) = (deadline, record.sla_start) {
-                let warn_at = start + self.config.warn_after();
+            if let (Some(deadline), Some(start)) = (deadline, v.sla_start) {
+                let warn_at = start + cfg.warn_after();
                 let armed = |kind, at: crate::model::Timestamp| {
-                    timers.contains(&(record.id, kind, record.sla_gen, at.0))
+                    timers.contains(&(v.id.0, kind, v.sla_gen, at.0))
                 };
-                if now < warn_at && !armed(TimerKind::SlaWarning, warn_at) {
+                if st.clock < warn_at && !armed(TimerKind::SlaWarning, warn_at) {
                     return Err(AuditViolation::MissingAlert {
-                        conversation: record.id,
+                        conversation: v.id,
                         kind: "warning",
                     });
                 }
-                if now < deadline && !armed(TimerKind::SlaBreach, deadline) {
+                // The warning arms the breach when it fires.
+                let pending =
+                    armed(TimerKind::SlaWarning, warn_at) || armed(TimerKind::SlaBreach, deadline);
+                if st.clock < deadline && !pending {
                     return Err(AuditViolation::MissingAlert {
-                        conversation: record.id,
+                        conversation: v.id,
                         kind: "breach",
                     });
                 }
             }
+            // A known-agent wait and an offer each end by a timer of their
+            // stay, or they would wait (or hold capacity) forever.
+            let ends = match v.place {
+                Place::WaitingFor { own: false, .. } => {
+                    Some((TimerKind::StickyWait, None, "known-agent wait"))
+                }
+                Place::Offered { expires_at, .. } => {
+                    Some((TimerKind::OfferExpiry, Some(expires_at.0), "offer expiry"))
+                }
+                _ => None,
+            };
+            if let Some((kind, at, what)) = ends {
+                let armed = match at {
+                    Some(at) => timers.contains(&(v.id.0, kind, v.stay, at)),
+                    None => stays.contains(&(v.id.0, kind, v.stay)),
+                };
+                if !armed {
+                    return Err(AuditViolation::MissingAlert {
+                        conversation: v.id,
+                        kind: what,
+                    });
+                }
+            }
         }
-        for (a, cell) in reg.agents.iter().enumerate() {
-            let (load, cap) = cell.capacity.get();
-            if load > cap {
+        let open_total: usize = st.customers.iter().map(|k| k.open.len()).sum();
+        let open_recount =
+            report.bot + report.queued + report.offered + report.assigned + report.parked;
+        if open_total != open_recount || live != st.conv_ids.len() {
+            return Err(AuditViolation::StatisticMismatch {
+                what: "open conversations",
+                kept: open_total as u64,
+                recounted: open_recount as u64,
+            });
+        }
+        for (i, a) in st.agents.iter().enumerate() {
+            // Above the cap only by what a lowered cap found, which is zero
+            // again once the load is under the cap.
+            let stale_allowance = a.load <= a.cap && a.over_cap_allowance != Capacity::ZERO;
+            if a.load > a.cap.max(a.over_cap_allowance) || stale_allowance {
                 return Err(AuditViolation::CapExceeded {
-                    agent: cell.id,
-                    load,
-                    cap,
+                    agent: a.id,
+                    load: a.load,
+                    cap: a.cap,
                 });
             }
-            if cell.ranked() != listed[a] {
-                return Err(AuditViolation::StaleIndex { agent: cell.id });
-            }
-            if load != recount[a] {
+            if a.load != recount[i] {
                 return Err(AuditViolation::LoadMismatch {
-                    agent: cell.id,
-                    recorded: load,
-                    recounted: recount[a],
+                    agent: a.id,
+                    recorded: a.load,
+                    recounted: recount[i],
                 });
             }
         }
         Ok(report)
+    }
+
+    /// Checks the routing policy against its contract (see
+    /// [`RoutingPolicy`](crate::policy::RoutingPolicy)): every listed
+    /// agent's stored rank is at most (as good as) the policy's rank of the
+    /// agent now. A policy that ranks a busier agent better, or whose ranks
+    /// change between calls, fails it. The engine stays correct either way
+    /// (caps, places and work conservation hold; see [`Engine::audit`]), but
+    /// it may then miss the policy's best agent.
+    pub fn check_rank_contract(&self) -> Result<(), AuditViolation> {
+        let st = &self.state;
+        for (g, group) in st.groups.iter().enumerate() {
+            let gi = super::state::index::GroupIdx::new(g).expect("group slot");
+            for (p, stored) in group.free.entries() {
+                let agent = st.agent(group.members[p as usize]);
+                let pending = agent.slot(gi).is_some_and(|s| s.pending);
+                if pending || !agent.takes(gi, group.weight) {
+                    continue;
+                }
+                let current = matching::rank_now(&*self.policy, agent, group);
+                if current.is_none_or(|current| stored > current) {
+                    return Err(AuditViolation::StaleIndex { agent: agent.id });
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// A command to the engine.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Command {
     /// Register an agent. Fails on a duplicate id, a zero or absurd cap, or a
     /// skill level outside `1..=10`.
@@ -24,8 +25,10 @@ pub enum Command {
         /// The new status.
         status: AgentStatus,
     },
-    /// Change an agent's cap. Raising it pulls waiting work; lowering it below
-    /// the current load is refused (live threads never move unasked).
+    /// Change an agent's cap. Raising it pulls waiting work. Lowering it is
+    /// always accepted, also below the current load: live threads never
+    /// move unasked, so the agent keeps them, takes no new work until the
+    /// load is under the new cap, and the cap takes effect as threads end.
     SetCapacity {
         /// The agent.
         agent: AgentId,
@@ -114,7 +117,8 @@ pub enum Command {
         agent: AgentId,
     },
     /// The agent declines an offer; the conversation is requeued with its
-    /// age, and not offered to the same agent again while others can take it.
+    /// age, and the agent gets no new work from that skill group for
+    /// [`EngineConfig::decline_cooldown`](crate::EngineConfig::decline_cooldown).
     DeclineOffer {
         /// The conversation.
         conversation: ConversationId,
@@ -139,6 +143,7 @@ pub enum Command {
 /// Where a transfer goes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TransferTarget {
     /// A named agent, who must be online and have the skills; if they are
     /// full the thread waits at the head of their own queue.
@@ -148,26 +153,101 @@ pub enum TransferTarget {
     Skills(Vec<SkillRequirement>),
 }
 
-impl Command {
-    /// The command's name, for errors and traces.
-    pub fn name(&self) -> &'static str {
+/// The kind of a [`Command`], without its data: what an error names when it
+/// refuses a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CommandKind {
+    /// [`Command::AddAgent`].
+    AddAgent,
+    /// [`Command::SetAgentStatus`].
+    SetAgentStatus,
+    /// [`Command::SetCapacity`].
+    SetCapacity,
+    /// [`Command::OpenConversation`].
+    OpenConversation,
+    /// [`Command::Escalate`].
+    Escalate,
+    /// [`Command::CustomerMessage`].
+    CustomerMessage,
+    /// [`Command::AgentMessage`].
+    AgentMessage,
+    /// [`Command::MarkSeen`].
+    MarkSeen,
+    /// [`Command::Park`].
+    Park,
+    /// [`Command::Resolve`].
+    Resolve,
+    /// [`Command::Transfer`].
+    Transfer,
+    /// [`Command::SetPriority`].
+    SetPriority,
+    /// [`Command::AcceptOffer`].
+    AcceptOffer,
+    /// [`Command::DeclineOffer`].
+    DeclineOffer,
+    /// [`Command::Tick`].
+    Tick,
+    /// [`Command::Purge`].
+    Purge,
+}
+
+impl CommandKind {
+    /// The name as it appears in JSON (`type`).
+    pub const fn name(self) -> &'static str {
         match self {
-            Command::AddAgent(_) => "add_agent",
-            Command::SetAgentStatus { .. } => "set_agent_status",
-            Command::SetCapacity { .. } => "set_capacity",
-            Command::OpenConversation { .. } => "open_conversation",
-            Command::Escalate { .. } => "escalate",
-            Command::CustomerMessage { .. } => "customer_message",
-            Command::AgentMessage { .. } => "agent_message",
-            Command::MarkSeen { .. } => "mark_seen",
-            Command::Park { .. } => "park",
-            Command::Resolve { .. } => "resolve",
-            Command::Transfer { .. } => "transfer",
-            Command::SetPriority { .. } => "set_priority",
-            Command::AcceptOffer { .. } => "accept_offer",
-            Command::DeclineOffer { .. } => "decline_offer",
-            Command::Tick => "tick",
-            Command::Purge { .. } => "purge",
+            CommandKind::AddAgent => "add_agent",
+            CommandKind::SetAgentStatus => "set_agent_status",
+            CommandKind::SetCapacity => "set_capacity",
+            CommandKind::OpenConversation => "open_conversation",
+            CommandKind::Escalate => "escalate",
+            CommandKind::CustomerMessage => "customer_message",
+            CommandKind::AgentMessage => "agent_message",
+            CommandKind::MarkSeen => "mark_seen",
+            CommandKind::Park => "park",
+            CommandKind::Resolve => "resolve",
+            CommandKind::Transfer => "transfer",
+            CommandKind::SetPriority => "set_priority",
+            CommandKind::AcceptOffer => "accept_offer",
+            CommandKind::DeclineOffer => "decline_offer",
+            CommandKind::Tick => "tick",
+            CommandKind::Purge => "purge",
         }
+    }
+}
+
+impl std::fmt::Display for CommandKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Command {
+    /// The command's kind.
+    pub const fn kind(&self) -> CommandKind {
+        match self {
+            Command::AddAgent(_) => CommandKind::AddAgent,
+            Command::SetAgentStatus { .. } => CommandKind::SetAgentStatus,
+            Command::SetCapacity { .. } => CommandKind::SetCapacity,
+            Command::OpenConversation { .. } => CommandKind::OpenConversation,
+            Command::Escalate { .. } => CommandKind::Escalate,
+            Command::CustomerMessage { .. } => CommandKind::CustomerMessage,
+            Command::AgentMessage { .. } => CommandKind::AgentMessage,
+            Command::MarkSeen { .. } => CommandKind::MarkSeen,
+            Command::Park { .. } => CommandKind::Park,
+            Command::Resolve { .. } => CommandKind::Resolve,
+            Command::Transfer { .. } => CommandKind::Transfer,
+            Command::SetPriority { .. } => CommandKind::SetPriority,
+            Command::AcceptOffer { .. } => CommandKind::AcceptOffer,
+            Command::DeclineOffer { .. } => CommandKind::DeclineOffer,
+            Command::Tick => CommandKind::Tick,
+            Command::Purge { .. } => CommandKind::Purge,
+        }
+    }
+
+    /// The command's name, for errors and traces.
+    pub const fn name(&self) -> &'static str {
+        self.kind().name()
     }
 }

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Rules the engine applies. Validated by [`EngineConfig::validate`] when the
-/// engine is built.
+/// engine is built: every duration at most [`MAX_SETTING`], so no arithmetic
+/// on settings can overflow.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EngineConfig {
@@ -44,7 +45,37 @@ pub struct EngineConfig {
     /// Park a live thread automatically when the agent spoke last and the
     /// customer has been silent this long. Default 30 minutes; `None` disables.
     pub auto_park_after: Option<Duration>,
+    /// After an agent declines an offer (or lets it time out), they get no
+    /// new work from that skill group for this long, so a decliner is not
+    /// offered the next conversation first. Default 2 minutes; zero turns
+    /// the cool-down off.
+    pub decline_cooldown: Duration,
+    /// How many conversations a customer may have open at once; an
+    /// `OpenConversation` beyond it is refused with
+    /// [`EngineError::CustomerHasOpenConversation`](crate::EngineError::CustomerHasOpenConversation),
+    /// naming the open one. Default: one per channel.
+    pub open_conversations: OpenConversations,
 }
+
+/// The rule for a customer's concurrent open conversations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum OpenConversations {
+    /// At most one open conversation per channel (a second message on the
+    /// same channel belongs to the open thread).
+    #[default]
+    OnePerChannel,
+    /// At most one open conversation across all channels.
+    OneAcrossChannels,
+    /// Any number (the host deduplicates).
+    Unlimited,
+}
+
+/// The longest duration any setting may have: 365 days. Far beyond any
+/// sensible target or window, and small enough that no sum or product the
+/// engine makes of settings and timestamps can overflow.
+pub const MAX_SETTING: Duration = Duration(365 * 24 * 3_600_000);
 
 impl Default for EngineConfig {
     fn default() -> Self {
@@ -62,6 +93,8 @@ impl Default for EngineConfig {
             offer_timeout: None,
             away_on_missed_offer: true,
             auto_park_after: Some(Duration::from_mins(30)),
+            decline_cooldown: Duration::from_mins(2),
+            open_conversations: OpenConversations::OnePerChannel,
         }
     }
 }
@@ -92,6 +125,16 @@ pub enum ConfigError {
     /// An offer timeout of zero.
     #[error("offer_timeout must be above zero (use None for direct assignment)")]
     ZeroOfferTimeout,
+    /// A duration longer than [`MAX_SETTING`].
+    #[error("{setting} is {value}; it must be at most {max} (365 days)")]
+    TooLong {
+        /// The setting's name.
+        setting: &'static str,
+        /// The rejected value.
+        value: Duration,
+        /// The longest allowed.
+        max: Duration,
+    },
 }
 
 impl EngineConfig {
@@ -119,6 +162,24 @@ impl EngineConfig {
         if self.offer_timeout == Some(Duration::ZERO) {
             return Err(ConfigError::ZeroOfferTimeout);
         }
+        let durations = [
+            ("response_target", Some(self.response_target)),
+            ("class_head_start", Some(self.class_head_start)),
+            ("affinity_window", Some(self.affinity_window)),
+            ("sticky_wait", Some(self.sticky_wait)),
+            ("offer_timeout", self.offer_timeout),
+            ("auto_park_after", self.auto_park_after),
+            ("decline_cooldown", Some(self.decline_cooldown)),
+        ];
+        for (setting, value) in durations {
+            if let Some(value) = value.filter(|v| *v > MAX_SETTING) {
+                return Err(ConfigError::TooLong {
+                    setting,
+                    value,
+                    max: MAX_SETTING,
+                });
+            }
+        }
         Ok(())
     }
 
@@ -135,6 +196,13 @@ impl EngineConfig {
 
     /// Time after the start of waiting at which the warning is raised.
     pub fn warn_after(&self) -> Duration {
-        Duration(self.response_target.0 * u64::from(self.warn_at_permille) / 1000)
+        // Cannot overflow for a validated configuration (both factors are
+        // bounded); saturating keeps an unvalidated one from panicking.
+        Duration(
+            self.response_target
+                .0
+                .saturating_mul(u64::from(self.warn_at_permille))
+                / 1000,
+        )
     }
 }

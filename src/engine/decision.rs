@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// is enough to recompute every cap check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Decision {
     /// An agent was registered.
     AgentAdded {
@@ -27,11 +28,13 @@ pub enum Decision {
         /// The new status.
         status: AgentStatus,
     },
-    /// An agent's cap changed.
+    /// An agent's cap changed. A load above the new cap is allowed (a
+    /// supervisor lowered the cap): the agent keeps their threads and gets
+    /// no new work until the load is under the cap.
     CapacityChanged {
         /// The agent.
         agent: AgentId,
-        /// The load now.
+        /// The load now (may exceed the new cap).
         load: Capacity,
         /// The new cap.
         cap: Capacity,
@@ -91,7 +94,8 @@ pub enum Decision {
         /// The agent.
         agent: AgentId,
     },
-    /// A live or offered thread went back to the queue, age and priority kept.
+    /// A thread left its agent (live, offered, or waiting in the agent's own
+    /// queue) and went back to its skill group, age and priority kept.
     Requeued {
         /// The conversation.
         conversation: ConversationId,
@@ -185,10 +189,10 @@ pub enum Decision {
         agent: Option<AgentId>,
         /// Why.
         reason: ResolveReason,
-        /// The agent's load after (zero without an agent).
-        load: Capacity,
-        /// The agent's cap (zero without an agent).
-        cap: Capacity,
+        /// That agent's load after (`None` without an agent).
+        load: Option<Capacity>,
+        /// That agent's cap (`None` without an agent).
+        cap: Option<Capacity>,
     },
     /// The conversation was transferred.
     Transferred {
@@ -196,10 +200,10 @@ pub enum Decision {
         conversation: ConversationId,
         /// The agent it left, if it had one.
         from: Option<AgentId>,
-        /// That agent's load after (zero without one).
-        load: Capacity,
-        /// That agent's cap (zero without one).
-        cap: Capacity,
+        /// That agent's load after (`None` without one).
+        load: Option<Capacity>,
+        /// That agent's cap (`None` without one).
+        cap: Option<Capacity>,
     },
     /// A conversation still without a human reply reached the warning share
     /// of its first-response target; the breach has not happened yet.
@@ -230,6 +234,7 @@ pub enum Decision {
 /// How an assignment came about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum AssignVia {
     /// The routing policy chose the agent when the conversation arrived.
     Policy,
@@ -246,6 +251,7 @@ pub enum AssignVia {
 /// Why a thread went back to the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RequeueReason {
     /// The agent went offline.
     AgentOffline,
@@ -260,6 +266,7 @@ pub enum RequeueReason {
 /// Why a returning customer did not reach their last agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum StickyMissReason {
     /// The agent is offline (or no longer registered for this work).
     AgentOffline,

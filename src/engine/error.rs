@@ -1,7 +1,11 @@
 //! The engine's one error type. Every variant names what was wrong; a command
 //! that returns an error has changed nothing.
 
-use crate::model::{AgentId, AgentStatus, Capacity, ConversationId, SkillId, StateKind, Timestamp};
+use super::command::{Command, CommandKind};
+use crate::model::{
+    AgentId, AgentStatus, Capacity, Channel, ConversationId, CustomerId, SkillId, StateKind,
+    Timestamp,
+};
 use thiserror::Error;
 
 /// Why a command was refused. The engine's state is exactly as before.
@@ -20,6 +24,18 @@ pub enum EngineError {
     /// A conversation with this id exists already.
     #[error("{0} already exists; conversation ids are never reused")]
     DuplicateConversation(ConversationId),
+    /// The customer already has a conversation open where the engine's
+    /// open rule allows only one
+    /// ([`EngineConfig::open_conversations`](crate::EngineConfig::open_conversations)).
+    #[error("{customer} already has {open} open on {channel:?}: send a CustomerMessage to it, or resolve it first")]
+    CustomerHasOpenConversation {
+        /// The customer.
+        customer: CustomerId,
+        /// Their open conversation.
+        open: ConversationId,
+        /// Its channel.
+        channel: Channel,
+    },
     /// A cap of zero or above [`Capacity::MAX_CAP`].
     #[error("cap {cap} for {agent} is invalid: it must be above 0 and at most {max} units")]
     InvalidCapacity {
@@ -29,24 +45,6 @@ pub enum EngineError {
         cap: Capacity,
         /// The largest cap allowed.
         max: Capacity,
-    },
-    /// A cap below what the agent holds now.
-    #[error("cap {cap} for {agent} is below its load {load}: resolve, park or transfer threads first, or set the agent draining")]
-    CapBelowLoad {
-        /// The agent.
-        agent: AgentId,
-        /// The rejected cap.
-        cap: Capacity,
-        /// The current load.
-        load: Capacity,
-    },
-    /// A skill level outside `1..=10`.
-    #[error("{skill} has level {level}; levels are 1..=10")]
-    SkillLevelOutOfRange {
-        /// The skill.
-        skill: SkillId,
-        /// The rejected level.
-        level: u8,
     },
     /// The same skill listed twice.
     #[error("{0} is listed twice")]
@@ -59,7 +57,7 @@ pub enum EngineError {
         /// Its current state.
         state: StateKind,
         /// The refused command.
-        command: &'static str,
+        command: CommandKind,
     },
     /// An agent acted on a thread that is not theirs.
     #[error("{agent} does not hold {conversation}")]
@@ -67,6 +65,14 @@ pub enum EngineError {
         /// The conversation.
         conversation: ConversationId,
         /// The agent who tried.
+        agent: AgentId,
+    },
+    /// A transfer to the agent the conversation is already with.
+    #[error("{conversation} is already with {agent}")]
+    AlreadyWithAgent {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Its agent.
         agent: AgentId,
     },
     /// The offer timed out before it was accepted or declined.
@@ -78,7 +84,7 @@ pub enum EngineError {
         expired_at: Timestamp,
     },
     /// A transfer to an agent who does not take new work.
-    #[error("{agent} is {status:?} and takes no new work")]
+    #[error("{agent} is {status:?} and takes no new work; retry when they are online")]
     AgentUnavailable {
         /// The agent.
         agent: AgentId,
@@ -105,4 +111,33 @@ pub enum EngineError {
         /// The agent's cap.
         cap: Capacity,
     },
+    /// The engine holds as many agents, groups or conversations as its
+    /// slot indices can address (about four billion).
+    #[error("the engine is full: no slot left for another {0}; purge resolved conversations")]
+    Full(&'static str),
+}
+
+impl EngineError {
+    /// Whether the same command may succeed later without being changed,
+    /// because the refusal depends on state that moves on its own (an
+    /// agent coming back online, a conversation being resolved or purged).
+    pub fn is_retriable(&self) -> bool {
+        matches!(
+            self,
+            EngineError::AgentUnavailable { .. }
+                | EngineError::CustomerHasOpenConversation { .. }
+                | EngineError::Full(_)
+        )
+    }
+}
+
+/// A refused command, handed back with the reason so the caller can retry
+/// it (see [`EngineError::is_retriable`]) without having kept a copy.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("{error}")]
+pub struct Rejected {
+    /// Why it was refused.
+    pub error: EngineError,
+    /// The command, unchanged.
+    pub command: Command,
 }

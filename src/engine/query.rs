@@ -1,9 +1,13 @@
-//! Read-only views of the engine's state.
+//! Read-only views of the engine's state, including the real-time
+//! statistics a supervisor's wallboard shows.
 
-use super::record::State;
-use super::{Engine, EngineError, EngineStats};
+use super::state::conversation::{Conv, Place};
+use super::state::group::Group;
+use super::state::State;
+use super::{AgentStats, Engine, EngineConfig, EngineError, EngineStats, GroupStats};
 use crate::model::{
-    AgentId, AgentInfo, ConversationId, ConversationInfo, CustomerId, CustomerInfo, Timestamp,
+    AgentId, AgentInfo, Channel, ConversationId, ConversationInfo, ConversationState, CustomerId,
+    CustomerInfo, SkillRequirement, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -22,115 +26,186 @@ pub struct InboxEntry {
     pub last_customer_message: Timestamp,
 }
 
+pub(crate) fn info(st: &State, config: &EngineConfig, conv: &Conv) -> ConversationInfo {
+    let id_of = |a| st.id(a);
+    let state = match conv.place {
+        Place::Bot => ConversationState::Bot,
+        Place::Queued => ConversationState::Queued { for_agent: None },
+        Place::WaitingFor { agent, .. } => ConversationState::Queued {
+            for_agent: Some(id_of(agent)),
+        },
+        Place::Offered { agent, expires_at } => ConversationState::Offered {
+            agent: id_of(agent),
+            expires_at,
+        },
+        Place::Assigned { agent } => ConversationState::Assigned {
+            agent: id_of(agent),
+        },
+        Place::Parked { agent } => ConversationState::Parked {
+            agent: agent.map(id_of),
+        },
+        Place::Resolved { reason } => ConversationState::Resolved { reason },
+    };
+    ConversationInfo {
+        id: conv.id,
+        customer: conv.customer,
+        channel: conv.channel,
+        skills: st.group(conv.group).key.skills.clone(),
+        priority: conv.priority,
+        state,
+        message_status: conv.message_status(),
+        opened_at: conv.opened_at,
+        waiting_since: conv.waiting_since,
+        last_customer_message: conv.last_customer_message,
+        last_agent_message: conv.last_agent_message,
+        first_response_at: conv.first_response_at,
+        response_deadline: conv.response_deadline(config),
+    }
+}
+
+fn group_stats(group: &Group) -> GroupStats {
+    GroupStats {
+        channel: group.key.channel,
+        skills: group.key.skills.clone(),
+        waiting: group.waiting.len(),
+        oldest_waiting_since: group.waiting.oldest(),
+        agents_online: group.online,
+        agents_with_room: group.with_room,
+        weight: group.weight,
+    }
+}
+
 impl Engine {
     /// The conversation as the engine sees it now, or `None` if unknown.
     pub fn conversation(&self, id: ConversationId) -> Option<ConversationInfo> {
-        let registry = self.registry.read();
-        let record = self.conversations.get(&id)?;
-        Some(record.info(&registry, &self.config))
+        let c = self.state.conv_idx(id)?;
+        Some(info(&self.state, &self.config, self.state.conv(c)))
     }
 
     /// The agent as the engine sees it now, or `None` if unknown.
     pub fn agent(&self, id: AgentId) -> Option<AgentInfo> {
-        let registry = self.registry.read();
-        let cell = registry.agent(registry.agent_idx(id)?);
-        let (load, cap) = cell.capacity.get();
-        let inner = cell.inner.lock();
-        let active: Vec<_> = inner
-            .inbox
-            .clone()
-            .into_sorted_iter()
-            .map(|(c, _)| c)
-            .collect();
-        let parked = inner.parked.iter().copied().collect();
-        let waiting: Vec<_> = inner
-            .personal
-            .clone()
-            .into_sorted_iter()
-            .map(|(c, _)| c)
-            .collect();
+        let st = &self.state;
+        let a = st.agent(st.agent_idx(id)?);
+        let ids = |c| st.conv(c).id;
         Some(AgentInfo {
             id,
-            status: cell.status(),
-            load,
-            cap,
-            skills: cell.skills.clone(),
-            active,
-            parked,
-            waiting_for_agent: waiting,
-            last_activity: cell.last_activity(),
-            load_high_water: cell.high_water(),
+            status: a.status,
+            load: a.load,
+            cap: a.cap,
+            skills: a.skills.clone(),
+            active: a.inbox.iter().map(|&(_, c)| ids(c)).collect(),
+            parked: a.parked.iter().map(|&(id, _)| id).collect(),
+            waiting_for_agent: a.personal.iter().map(|&(_, c)| ids(c)).collect(),
+            last_activity: a.last_activity,
+            load_high_water: a.high_water,
         })
     }
 
     /// What the engine remembers of a customer.
     pub fn customer(&self, id: CustomerId) -> Option<CustomerInfo> {
-        let registry = self.registry.read();
-        let c = *self.customers.get(&id)?;
+        let known = self.state.customer(id)?;
         Some(CustomerInfo {
             id,
-            tier: c.tier,
-            last_agent: c.last_agent.map(|(a, at)| (registry.agent(a).id, at)),
+            tier: known.tier,
+            last_agent: known.last_agent.map(|(a, at)| (self.state.id(a), at)),
         })
+    }
+
+    /// The customer's conversations not yet resolved, in opening order
+    /// (empty for an unknown customer). A host checks this before opening
+    /// a conversation for a customer who writes again.
+    pub fn open_conversations(&self, customer: CustomerId) -> Vec<ConversationId> {
+        self.state
+            .customer(customer)
+            .map(|k| k.open.iter().map(|&c| self.state.conv(c).id).collect())
+            .unwrap_or_default()
     }
 
     /// The agent's live threads in working order: threads where the customer
     /// spoke last first, longest-waiting customer first.
     pub fn inbox(&self, agent: AgentId) -> Result<Vec<InboxEntry>, EngineError> {
-        let ids: Vec<ConversationId> = {
-            let registry = self.registry.read();
-            let idx = registry
-                .agent_idx(agent)
-                .ok_or(EngineError::UnknownAgent(agent))?;
-            let inner = registry.agent(idx).inner.lock();
-            // Keys are reversed, so the heap's sorted order is working order.
-            inner
-                .inbox
-                .clone()
-                .into_sorted_iter()
-                .map(|(c, _)| c)
-                .collect::<Vec<_>>()
-        };
-        Ok(ids.into_iter().filter_map(|c| self.entry(c)).collect())
+        let st = &self.state;
+        let a = st
+            .agent_idx(agent)
+            .ok_or(EngineError::UnknownAgent(agent))?;
+        Ok(st
+            .agent(a)
+            .inbox
+            .iter()
+            .map(|&(_, c)| entry(st.conv(c)))
+            .collect())
     }
 
     /// The first entry of [`Engine::inbox`], without building the list.
     pub fn inbox_head(&self, agent: AgentId) -> Result<Option<InboxEntry>, EngineError> {
-        let head = {
-            let registry = self.registry.read();
-            let idx = registry
-                .agent_idx(agent)
-                .ok_or(EngineError::UnknownAgent(agent))?;
-            let inner = registry.agent(idx).inner.lock();
-            inner.inbox.peek().map(|(c, _)| *c)
-        };
-        Ok(head.and_then(|c| self.entry(c)))
-    }
-
-    fn entry(&self, conversation: ConversationId) -> Option<InboxEntry> {
-        let r = self.conversations.get(&conversation)?;
-        Some(InboxEntry {
-            conversation,
-            awaiting_reply: r.awaiting_reply,
-            seen: r.seen,
-            offered: matches!(r.state, State::Offered { .. }),
-            last_customer_message: r.last_customer_message,
-        })
+        let st = &self.state;
+        let a = st
+            .agent_idx(agent)
+            .ok_or(EngineError::UnknownAgent(agent))?;
+        Ok(st.agent(a).inbox.first().map(|&(_, c)| entry(st.conv(c))))
     }
 
     /// The earliest pending timer. Apply [`Command::Tick`](crate::Command::Tick)
     /// at or after it so that warnings come before breaches.
     pub fn next_deadline(&self) -> Option<Timestamp> {
-        self.timers.next()
+        self.state.timers.next()
+    }
+
+    /// The latest time a command carried.
+    pub fn now(&self) -> Timestamp {
+        self.state.clock
     }
 
     /// Counters since the start.
     pub fn stats(&self) -> EngineStats {
-        self.stats.read()
+        self.state.stats
     }
 
     /// Number of conversations the engine knows (all states).
     pub fn conversation_count(&self) -> usize {
-        self.conversations.len()
+        self.state.conv_ids.len()
+    }
+
+    /// Real-time statistics of every skill group, in creation order. O(1)
+    /// per group: the counts are kept as state changes.
+    pub fn group_stats(&self) -> Vec<GroupStats> {
+        self.state.groups.iter().map(group_stats).collect()
+    }
+
+    /// Real-time statistics of the group of `channel` and `skills` (in any
+    /// order), or `None` if no command has named it yet.
+    pub fn group_stats_for(
+        &self,
+        channel: Channel,
+        skills: &[SkillRequirement],
+    ) -> Option<GroupStats> {
+        let mut sorted = skills.to_vec();
+        sorted.sort_unstable_by_key(|r| r.skill);
+        let g = self.state.group_of(&(channel, &*sorted))?;
+        Some(group_stats(self.state.group(g)))
+    }
+
+    /// Real-time statistics of one agent.
+    pub fn agent_stats(&self, agent: AgentId) -> Option<AgentStats> {
+        let a = self.state.agent(self.state.agent_idx(agent)?);
+        Some(AgentStats {
+            agent,
+            status: a.status,
+            load: a.load,
+            cap: a.cap,
+            live: a.inbox.len() as u32,
+            parked: a.parked.len() as u32,
+            waiting_for_agent: a.personal.len() as u32,
+        })
+    }
+}
+
+fn entry(conv: &Conv) -> InboxEntry {
+    InboxEntry {
+        conversation: conv.id,
+        awaiting_reply: conv.awaiting_reply,
+        seen: conv.seen,
+        offered: matches!(conv.place, Place::Offered { .. }),
+        last_customer_message: conv.last_customer_message,
     }
 }

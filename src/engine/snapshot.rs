@@ -1,30 +1,34 @@
 //! Snapshots: the whole state as plain serde data, and the restore that
-//! rebuilds an engine making the same decisions. Restore treats its input
-//! as untrusted: every index is checked, and the rebuilt engine must pass
-//! the audit, so a corrupt snapshot is an error, never a panic.
+//! rebuilds an engine making the same decisions. A snapshot holds what
+//! cannot be derived (agents, groups with their free-agent ranks as they
+//! stand, conversations, customers, timers, counters); every list and
+//! count that can be derived from the conversations' places is rebuilt.
+//! Restore treats its input as untrusted: every index is checked, and the
+//! rebuilt engine must pass the audit, so a corrupt snapshot is an error,
+//! never a panic.
 
 use super::audit::AuditViolation;
-use super::queue::QueueEntry;
-use super::record::{Record, State};
-use super::registry::{AgentCell, InboxKey, PersonalKey, Registry, RoutingKey};
-use super::stats::{EngineStats, StatsCounters};
-use super::timers::{Timer, Timers};
-use super::{
-    normalize_requirements, ConfigError, CustomerRecord, Engine, EngineConfig, EngineError,
-};
+use super::matching;
+use super::state::agent::{Agent, Slot};
+use super::state::conversation::{Conv, Place};
+use super::state::group::{Group, RoutingKey};
+use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
+use super::state::sorted::SortedVec;
+use super::state::timers::{Timer, TimerKind};
+use super::state::waiting::WaitingLine;
+use super::state::State;
+use super::structure::eligible;
+use super::{ConfigError, Engine, EngineConfig, EngineStats};
 use crate::model::{
-    AgentId, AgentStatus, Capacity, Channel, ConversationId, CustomerId, SkillLevel,
-    SkillRequirement,
+    AgentId, AgentStatus, Capacity, Channel, CustomerId, SkillLevel, SkillRequirement, Tier,
+    Timestamp,
 };
-use crate::policy::{Rank, RoutingPolicy};
-use parking_lot::RwLock;
+use crate::policy::{IntoPolicy, Rank};
 use serde::{Deserialize, Serialize};
-use std::cmp::Reverse;
-use std::sync::atomic::{AtomicU64, Ordering};
 use thiserror::Error;
 
 /// The snapshot format this build writes and reads.
-pub const SNAPSHOT_FORMAT: u32 = 1;
+pub const SNAPSHOT_FORMAT: u32 = 2;
 
 /// The engine's whole state as plain data (serialise it with any serde
 /// format). Opaque on purpose: restore it with [`Engine::restore`].
@@ -33,14 +37,14 @@ pub struct Snapshot {
     format: u32,
     config: EngineConfig,
     policy: String,
-    clock: u64,
+    clock: Timestamp,
     seq: u64,
-    agents: Vec<AgentSnapshot>,
-    queues: Vec<QueueSnapshot>,
-    conversations: Vec<Record>,
-    customers: Vec<(CustomerId, CustomerRecord)>,
-    timers: Vec<Timer>,
     stats: EngineStats,
+    agents: Vec<AgentSnapshot>,
+    groups: Vec<GroupSnapshot>,
+    conversations: Vec<Conv>,
+    customers: Vec<CustomerSnapshot>,
+    timers: Vec<TimerSnapshot>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,24 +55,42 @@ struct AgentSnapshot {
     status: AgentStatus,
     load: Capacity,
     cap: Capacity,
-    last_activity: u64,
+    over_cap_allowance: Capacity,
+    last_activity: Timestamp,
     last_assigned: u64,
-    high_water: u32,
-    inbox: Vec<(ConversationId, InboxKey)>,
-    parked: Vec<ConversationId>,
-    personal: Vec<(ConversationId, PersonalKey)>,
+    high_water: Capacity,
+    cooldowns: Vec<(GroupIdx, Timestamp)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct QueueSnapshot {
+struct GroupSnapshot {
     channel: Channel,
     skills: Vec<SkillRequirement>,
-    waiting: Vec<(ConversationId, QueueEntry)>,
-    declined: Vec<(ConversationId, u32)>,
-    /// The free-agent index as it stands (entries may lag on the worse
-    /// side; restoring them as they are keeps every later decision equal).
-    #[serde(default)]
-    available: Vec<(u32, Rank)>,
+    /// The free-agent index as it stands (member position, stored rank):
+    /// entries may lag on the worse side, and restoring them as they are
+    /// keeps every later decision equal.
+    free: Vec<(u32, Rank)>,
+    /// Members to re-rank at the group's next search, in order.
+    pending: Vec<AgentIdx>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct CustomerSnapshot {
+    id: CustomerId,
+    tier: Tier,
+    last_agent: Option<(AgentIdx, Timestamp)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+struct TimerSnapshot {
+    at: Timestamp,
+    kind: TimerKind,
+    subject: u64,
+    /// Only for `CooldownEnd` (the group); a conversation's slot is
+    /// found again from its id.
+    group: u32,
+    generation: u32,
+    incarnation: u64,
 }
 
 /// Why a snapshot could not be restored.
@@ -92,9 +114,6 @@ pub enum RestoreError {
     /// The configuration inside is invalid.
     #[error("invalid configuration in snapshot: {0}")]
     Config(#[from] ConfigError),
-    /// An agent or requirement inside is invalid.
-    #[error("invalid entry in snapshot: {0}")]
-    Invalid(#[from] EngineError),
     /// An index or id inside points nowhere, or appears twice.
     #[error("corrupt snapshot: {0}")]
     Corrupt(&'static str),
@@ -104,84 +123,94 @@ pub enum RestoreError {
 }
 
 impl Engine {
-    /// A consistent copy of the whole state. Waits for commands in flight
-    /// to finish (it takes the registry's write lock).
+    /// A copy of the whole state.
     pub fn snapshot(&self) -> Snapshot {
-        let reg = self.registry.write();
-        let agents = reg
+        let st = &self.state;
+        let agents = st
             .agents
             .iter()
-            .map(|cell| {
-                let (load, cap) = cell.capacity.get();
-                let inner = cell.inner.lock();
-                let mut inbox: Vec<_> = inner.inbox.iter().map(|(c, k)| (*c, k.0)).collect();
-                inbox.sort_unstable();
-                let mut personal: Vec<_> = inner.personal.iter().map(|(c, k)| (*c, k.0)).collect();
-                personal.sort_unstable();
-                AgentSnapshot {
-                    id: cell.id,
-                    skills: cell.skills.clone(),
-                    channels: cell.channels.clone(),
-                    status: cell.status(),
-                    load,
-                    cap,
-                    last_activity: cell.last_activity().0,
-                    last_assigned: cell.last_assigned(),
-                    high_water: cell.high_water().0,
-                    inbox,
-                    parked: inner.parked.iter().copied().collect(),
-                    personal,
-                }
+            .map(|a| AgentSnapshot {
+                id: a.id,
+                skills: a.skills.clone(),
+                channels: a.channels.clone(),
+                status: a.status,
+                load: a.load,
+                cap: a.cap,
+                over_cap_allowance: a.over_cap_allowance,
+                last_activity: a.last_activity,
+                last_assigned: a.last_assigned,
+                high_water: a.high_water,
+                cooldowns: a.cooldowns.clone(),
             })
             .collect();
-        let queues = reg
-            .queues
+        let groups = st
+            .groups
             .iter()
-            .map(|q| {
-                let group = q.inner.lock();
-                let mut waiting: Vec<_> = group.waiting.iter().map(|(c, e)| (*c, e.0)).collect();
-                waiting.sort_unstable();
-                let mut declined: Vec<_> = group.declined.iter().map(|(c, a)| (*c, *a)).collect();
-                declined.sort_unstable();
-                let available = group.available.iter().map(|(r, a)| (*a, *r)).collect();
-                QueueSnapshot {
-                    channel: q.key.channel,
-                    skills: q.key.skills.clone(),
-                    waiting,
-                    declined,
-                    available,
-                }
+            .map(|g| GroupSnapshot {
+                channel: g.key.channel,
+                skills: g.key.skills.clone(),
+                free: g.free.entries().collect(),
+                pending: g.pending.clone(),
             })
             .collect();
-        let mut conversations: Vec<Record> = self.conversations.iter().map(|r| r.clone()).collect();
-        conversations.sort_unstable_by_key(|r| r.id);
-        let mut customers: Vec<_> = self
+        // Slots (`who`) are derived, not state: left out, so that equal
+        // states give equal snapshots whatever their slot layout.
+        let mut conversations: Vec<Conv> = st
+            .convs
+            .iter()
+            .flatten()
+            .map(|c| Conv {
+                who: Default::default(),
+                ..c.clone()
+            })
+            .collect();
+        conversations.sort_unstable_by_key(|c| c.id);
+        let mut customers: Vec<CustomerSnapshot> = st
             .customers
             .iter()
-            .map(|c| (*c.key(), *c.value()))
+            .map(|k| CustomerSnapshot {
+                id: k.id,
+                tier: k.tier,
+                last_agent: k.last_agent,
+            })
             .collect();
-        customers.sort_unstable_by_key(|c| c.0);
+        customers.sort_unstable_by_key(|c| c.id);
+        let timers = st
+            .timers
+            .sorted()
+            .into_iter()
+            .map(|t| TimerSnapshot {
+                at: t.at,
+                kind: t.kind,
+                subject: t.subject,
+                group: if t.kind == TimerKind::CooldownEnd {
+                    t.slot
+                } else {
+                    0
+                },
+                generation: t.generation,
+                incarnation: t.incarnation,
+            })
+            .collect();
         Snapshot {
             format: SNAPSHOT_FORMAT,
             config: self.config.clone(),
             policy: self.policy.name().to_owned(),
-            clock: self.clock.load(Ordering::Relaxed),
-            seq: self.seq.load(Ordering::Relaxed),
+            clock: st.clock,
+            seq: st.seq,
+            stats: st.stats,
             agents,
-            queues,
+            groups,
             conversations,
             customers,
-            timers: self.timers.all(),
-            stats: self.stats.read(),
+            timers,
         }
     }
 
     /// Rebuilds an engine from a snapshot, with the policy it was taken
     /// under. The result passes [`Engine::audit`] or this fails.
-    pub fn restore(
-        snapshot: Snapshot,
-        policy: Box<dyn RoutingPolicy>,
-    ) -> Result<Engine, RestoreError> {
+    pub fn restore(snapshot: Snapshot, policy: impl IntoPolicy) -> Result<Engine, RestoreError> {
+        let policy = policy.into_policy();
         if snapshot.format != SNAPSHOT_FORMAT {
             return Err(RestoreError::Format {
                 found: snapshot.format,
@@ -195,144 +224,256 @@ impl Engine {
         }
         snapshot.config.validate()?;
         let config = snapshot.config;
-        let mut reg = Registry::default();
-        for q in &snapshot.queues {
-            let key = RoutingKey {
-                channel: q.channel,
-                skills: normalize_requirements(&q.skills)?,
-            };
-            if reg.queue_by_key.contains_key(&key) {
-                return Err(RestoreError::Corrupt("a skill group appears twice"));
-            }
-            let weight = config.weight(key.channel);
-            reg.add_queue(key, weight);
-        }
-        let n_agents = snapshot.agents.len();
-        for a in &snapshot.agents {
-            if reg.agent_by_id.contains_key(&a.id) {
-                return Err(RestoreError::Corrupt("an agent appears twice"));
-            }
-            if a.cap == Capacity::ZERO || a.cap > Capacity::MAX_CAP || a.load > a.cap {
-                return Err(RestoreError::Corrupt(
-                    "an agent's load or cap is out of range",
-                ));
-            }
-            let mut skills = a.skills.clone();
-            skills.sort_unstable_by_key(|s| s.skill);
-            if skills.windows(2).any(|p| p[0].skill == p[1].skill)
-                || skills.iter().any(|s| !s.level.is_valid())
+        let mut st = State {
+            clock: snapshot.clock,
+            seq: snapshot.seq,
+            stats: snapshot.stats,
+            ..State::default()
+        };
+        restore_agents(&mut st, snapshot.agents)?;
+        restore_groups(&mut st, &config, snapshot.groups)?;
+        for c in snapshot.customers {
+            if c.last_agent
+                .is_some_and(|(a, _)| a.get() >= st.agents.len())
             {
-                return Err(RestoreError::Corrupt("an agent's skills are invalid"));
-            }
-            let cell = AgentCell::new(
-                a.id,
-                skills,
-                a.channels.clone(),
-                a.cap,
-                a.status,
-                Default::default(),
-            );
-            if cell.capacity.try_reserve(a.load).is_none() {
-                return Err(RestoreError::Corrupt("an agent's load exceeds the cap"));
-            }
-            cell.restore_counters(a.last_activity, a.last_assigned, a.high_water);
-            {
-                let mut inner = cell.inner.lock();
-                for (c, k) in &a.inbox {
-                    inner.inbox.push(*c, Reverse(*k));
-                }
-                inner.parked.extend(a.parked.iter().copied());
-                for (c, k) in &a.personal {
-                    inner.personal.push(*c, Reverse(*k));
-                }
-            }
-            reg.add_agent(cell);
-        }
-        for (q, snap) in reg.queues.iter().zip(&snapshot.queues) {
-            let mut group = q.inner.lock();
-            for (c, entry) in &snap.waiting {
-                group.waiting.push(*c, Reverse(*entry));
-            }
-            for (c, a) in &snap.declined {
-                if *a as usize >= n_agents {
-                    return Err(RestoreError::Corrupt("a decline names no agent"));
-                }
-                group.declined.insert(*c, *a);
-            }
-        }
-        let conversations = super::hash::IdDashMap::default();
-        let n_queues = reg.queues.len();
-        for r in snapshot.conversations {
-            let agent_ok = |a: Option<u32>| a.is_none_or(|a| (a as usize) < n_agents);
-            let in_range = (r.queue as usize) < n_queues
-                && agent_ok(r.state.agent())
-                && agent_ok(r.sticky_agent)
-                && r.held <= Capacity::MAX_CAP;
-            if !in_range {
-                return Err(RestoreError::Corrupt(
-                    "a conversation points at no queue or agent",
-                ));
-            }
-            if let State::Offered { .. } | State::Assigned { .. } = r.state {
-                if r.held != config.weight(r.channel) {
-                    return Err(RestoreError::Corrupt(
-                        "a live conversation holds the wrong weight",
-                    ));
-                }
-            }
-            if conversations.insert(r.id, r).is_some() {
-                return Err(RestoreError::Corrupt("a conversation appears twice"));
-            }
-        }
-        let customers = super::hash::IdDashMap::default();
-        for (id, c) in snapshot.customers {
-            if c.last_agent.is_some_and(|(a, _)| a as usize >= n_agents) {
                 return Err(RestoreError::Corrupt(
                     "a customer's last agent does not exist",
                 ));
             }
-            customers.insert(id, c);
+            let k = st.ensure_customer(c.id);
+            let known = &mut st.customers[k.get()];
+            known.tier = c.tier;
+            known.last_agent = c.last_agent;
         }
-        let timers = Timers::default();
+        restore_conversations(&mut st, &config, snapshot.conversations)?;
         for t in snapshot.timers {
-            timers.arm(t);
+            let slot = if t.kind == TimerKind::CooldownEnd {
+                t.group
+            } else {
+                st.conv_idx(crate::model::ConversationId(t.subject))
+                    .map_or(u32::MAX, |c| c.get() as u32)
+            };
+            st.timers.arm(Timer {
+                at: t.at,
+                kind: t.kind,
+                subject: t.subject,
+                slot,
+                generation: t.generation,
+                incarnation: t.incarnation,
+            });
         }
-        for (q, snap) in reg.queues.iter().zip(&snapshot.queues) {
-            let mut group = q.inner.lock();
-            for &(a, rank) in &snap.available {
-                if q.members.binary_search(&a).is_err() {
-                    return Err(RestoreError::Corrupt(
-                        "a free-agent index lists a non-member",
-                    ));
-                }
-                if group.rank_of.contains_key(&a) {
-                    return Err(RestoreError::Corrupt(
-                        "a free-agent index lists an agent twice",
-                    ));
-                }
-                reg.agent(a).rank_in(a, &mut group, Some(rank));
-            }
-        }
-        let engine = Engine {
+        let mut engine = Engine {
             config,
             policy,
-            registry: RwLock::new(reg),
-            conversations,
-            customers,
-            timers,
-            seq: AtomicU64::new(snapshot.seq),
-            clock: AtomicU64::new(snapshot.clock),
-            stats: StatsCounters::restore(snapshot.stats),
+            state: st,
         };
+        engine.recount_rooms();
         engine.audit()?;
         Ok(engine)
     }
+
+    /// Recounts every agent's room in each group (derived state).
+    fn recount_rooms(&mut self) {
+        let mut out = Vec::new();
+        let mut cx = super::cx::Cx::new(
+            &self.config,
+            &*self.policy,
+            &mut self.state,
+            Timestamp(0),
+            &mut out,
+        );
+        for a in 0..cx.st.agents.len() {
+            if let Some(a) = AgentIdx::new(a) {
+                matching::refresh_room(&mut cx, a);
+            }
+        }
+    }
+}
+
+fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), RestoreError> {
+    for a in agents {
+        let idx = AgentIdx::new(st.agents.len()).ok_or(RestoreError::Corrupt("too many agents"))?;
+        if st.agent_ids.insert(a.id, idx).is_some() {
+            return Err(RestoreError::Corrupt("an agent appears twice"));
+        }
+        let bad_cap = a.cap == Capacity::ZERO || a.cap > Capacity::MAX_CAP;
+        if bad_cap || a.load > a.cap.max(a.over_cap_allowance) || a.load > Capacity::MAX_CAP {
+            return Err(RestoreError::Corrupt(
+                "an agent's load or cap is out of range",
+            ));
+        }
+        if !a.skills.windows(2).all(|p| p[0].skill < p[1].skill) {
+            return Err(RestoreError::Corrupt(
+                "an agent's skills are unsorted or repeated",
+            ));
+        }
+        for s in &a.skills {
+            st.agents_by_skill.entry(s.skill).or_default().push(idx);
+        }
+        st.agents.push(Agent {
+            id: a.id,
+            skills: a.skills,
+            channels: a.channels,
+            status: a.status,
+            load: a.load,
+            cap: a.cap,
+            over_cap_allowance: a.over_cap_allowance,
+            last_activity: a.last_activity,
+            last_assigned: a.last_assigned,
+            high_water: a.high_water,
+            inbox: SortedVec::default(),
+            parked: SortedVec::default(),
+            personal: SortedVec::default(),
+            slots: Vec::new(),
+            cooldowns: a.cooldowns,
+            dirty: false,
+        });
+    }
+    Ok(())
+}
+
+/// Groups with their members recomputed from the agents' skills (not
+/// trusted from the snapshot) and the stored ranks of the free index.
+fn restore_groups(
+    st: &mut State,
+    config: &EngineConfig,
+    groups: Vec<GroupSnapshot>,
+) -> Result<(), RestoreError> {
+    for g in groups {
+        let idx = GroupIdx::new(st.groups.len()).ok_or(RestoreError::Corrupt("too many groups"))?;
+        if !g.skills.windows(2).all(|p| p[0].skill < p[1].skill) {
+            return Err(RestoreError::Corrupt(
+                "a group's skills are unsorted or repeated",
+            ));
+        }
+        let key = RoutingKey {
+            channel: g.channel,
+            skills: g.skills,
+        };
+        if st.group_keys.insert(key.clone(), idx).is_some() {
+            return Err(RestoreError::Corrupt("a skill group appears twice"));
+        }
+        let mut group = Group {
+            weight: config.weight(key.channel),
+            key,
+            members: Vec::new(),
+            waiting: WaitingLine::default(),
+            free: Default::default(),
+            online: 0,
+            with_room: 0,
+            pending: Vec::new(),
+        };
+        for (i, agent) in st.agents.iter_mut().enumerate() {
+            if eligible(agent, &group.key) {
+                let position = group.free.push_member();
+                group.members.push(AgentIdx::new(i).expect("agent slot"));
+                group.online += u32::from(agent.status.accepts_work());
+                agent.slots.push(Slot {
+                    group: idx,
+                    position,
+                    room: false,
+                    pending: false,
+                });
+            }
+        }
+        for (position, rank) in g.free {
+            if position as usize >= group.members.len() || group.free.rank_of(position).is_some() {
+                return Err(RestoreError::Corrupt("a free-agent index entry is invalid"));
+            }
+            group.free.set(position, Some(rank));
+        }
+        for &a in &g.pending {
+            let slot = st
+                .agents
+                .get_mut(a.get())
+                .and_then(|agent| agent.slot_mut(idx))
+                .filter(|slot| !slot.pending)
+                .ok_or(RestoreError::Corrupt(
+                    "a pending re-ranking names no member, or twice",
+                ))?;
+            slot.pending = true;
+        }
+        group.pending = g.pending;
+        match group.key.skills.first() {
+            Some(first) => st.groups_by_skill.entry(first.skill).or_default().push(idx),
+            None => st.open_groups.push(idx),
+        }
+        st.groups.push(group);
+    }
+    for a in &st.agents {
+        if a.cooldowns.iter().any(|(g, _)| g.get() >= st.groups.len()) {
+            return Err(RestoreError::Corrupt("a cool-down names no group"));
+        }
+    }
+    Ok(())
+}
+
+/// Conversations, and every list derived from their places: lines, inboxes,
+/// parked sets, own queues and the customers' open lists.
+fn restore_conversations(
+    st: &mut State,
+    config: &EngineConfig,
+    conversations: Vec<Conv>,
+) -> Result<(), RestoreError> {
+    let agents = st.agents.len();
+    let mut opens: Vec<(u64, CustomerId, ConvIdx)> = Vec::new();
+    for conv in conversations {
+        let c =
+            ConvIdx::new(st.convs.len()).ok_or(RestoreError::Corrupt("too many conversations"))?;
+        let agent_ok = |a: Option<AgentIdx>| a.is_none_or(|a| a.get() < agents);
+        if conv.group.get() >= st.groups.len()
+            || !agent_ok(conv.place.agent())
+            || !agent_ok(conv.sticky_agent)
+            || conv.held > Capacity::MAX_CAP
+        {
+            return Err(RestoreError::Corrupt(
+                "a conversation points at no group or agent",
+            ));
+        }
+        if st.conv_ids.insert(conv.id, c).is_some() {
+            return Err(RestoreError::Corrupt("a conversation appears twice"));
+        }
+        match conv.place {
+            Place::Queued => {
+                st.groups[conv.group.get()]
+                    .waiting
+                    .insert(conv.class(), conv.line_key(), c)
+            }
+            Place::WaitingFor { agent, own } => {
+                let key = conv.personal_key(own, config);
+                st.agents[agent.get()].personal.insert((key, c));
+            }
+            Place::Offered { agent, .. } | Place::Assigned { agent } => {
+                st.agents[agent.get()].inbox.insert((conv.inbox_key(), c));
+            }
+            Place::Parked { agent: Some(agent) } => {
+                st.agents[agent.get()].parked.insert((conv.id, c));
+            }
+            _ => {}
+        }
+        if !matches!(conv.place, Place::Resolved { .. }) {
+            opens.push((conv.seq, conv.customer, c));
+        }
+        if st.customers.len() >= u32::MAX as usize - 1 {
+            return Err(RestoreError::Corrupt("too many customers"));
+        }
+        let mut conv = conv;
+        conv.who = st.ensure_customer(conv.customer);
+        st.convs.push(Some(conv));
+    }
+    // Opening order is arrival order.
+    opens.sort_unstable();
+    for (_, customer, c) in opens {
+        let k = st.ensure_customer(customer);
+        st.customers[k.get()].open.push(c);
+    }
+    Ok(())
 }
 
 impl Snapshot {
     /// The snapshot as JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
     }
 
     /// A snapshot from JSON.

@@ -1,10 +1,13 @@
-//! Running counters, readable at any time without locks.
+//! Statistics: running counters since the start, and the real-time view a
+//! supervisor's wallboard shows (per skill group and per agent), kept up to
+//! date as state changes so that reading them costs O(1) per group.
 
+use crate::model::{AgentId, AgentStatus, Capacity, Channel, SkillRequirement, Timestamp};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Counters since the engine started (restored with a snapshot).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EngineStats {
     /// Conversations handed to an agent (assigned or offered).
     pub assignments: u64,
@@ -19,58 +22,53 @@ pub struct EngineStats {
     /// Threads sent back to a queue (offline agent, decline, offer timeout,
     /// transfer to a group).
     pub requeues: u64,
+    /// Offers declined.
+    pub declines: u64,
+    /// Offers that timed out.
+    pub offer_timeouts: u64,
+    /// Times the routing policy broke its contract (a rank that changed
+    /// between two calls with the same inputs, or a panic) and the engine
+    /// fell back to the stored order. Zero for a well-behaved policy.
+    pub policy_faults: u64,
 }
 
-// ORDERING: independent monotonic counters for reports; Relaxed.
-#[derive(Debug, Default)]
-pub(crate) struct StatsCounters {
-    assignments: AtomicU64,
-    sticky_hits: AtomicU64,
-    sticky_misses: AtomicU64,
-    sla_warnings: AtomicU64,
-    sla_breaches: AtomicU64,
-    requeues: AtomicU64,
+/// Real-time statistics of one skill group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupStats {
+    /// The group's channel.
+    pub channel: Channel,
+    /// The skills its conversations require.
+    pub skills: Vec<SkillRequirement>,
+    /// Conversations waiting in the group's line.
+    pub waiting: u32,
+    /// When the longest-waiting of them started waiting (its age is
+    /// `now - oldest_waiting_since`).
+    pub oldest_waiting_since: Option<Timestamp>,
+    /// Eligible agents online.
+    pub agents_online: u32,
+    /// Eligible agents with room for one more of its conversations now
+    /// (online, under the cap by the group's weight, nobody waiting for them
+    /// personally, not cooling down after a decline).
+    pub agents_with_room: u32,
+    /// Capacity one of its conversations uses.
+    pub weight: Capacity,
 }
 
-impl StatsCounters {
-    pub(crate) fn assigned(&self) {
-        self.assignments.fetch_add(1, Ordering::Relaxed);
-    }
-    pub(crate) fn sticky_hit(&self) {
-        self.sticky_hits.fetch_add(1, Ordering::Relaxed);
-    }
-    pub(crate) fn sticky_miss(&self) {
-        self.sticky_misses.fetch_add(1, Ordering::Relaxed);
-    }
-    pub(crate) fn warning(&self) {
-        self.sla_warnings.fetch_add(1, Ordering::Relaxed);
-    }
-    pub(crate) fn breach(&self) {
-        self.sla_breaches.fetch_add(1, Ordering::Relaxed);
-    }
-    pub(crate) fn requeued(&self) {
-        self.requeues.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn read(&self) -> EngineStats {
-        EngineStats {
-            assignments: self.assignments.load(Ordering::Relaxed),
-            sticky_hits: self.sticky_hits.load(Ordering::Relaxed),
-            sticky_misses: self.sticky_misses.load(Ordering::Relaxed),
-            sla_warnings: self.sla_warnings.load(Ordering::Relaxed),
-            sla_breaches: self.sla_breaches.load(Ordering::Relaxed),
-            requeues: self.requeues.load(Ordering::Relaxed),
-        }
-    }
-
-    pub(crate) fn restore(s: EngineStats) -> Self {
-        Self {
-            assignments: AtomicU64::new(s.assignments),
-            sticky_hits: AtomicU64::new(s.sticky_hits),
-            sticky_misses: AtomicU64::new(s.sticky_misses),
-            sla_warnings: AtomicU64::new(s.sla_warnings),
-            sla_breaches: AtomicU64::new(s.sla_breaches),
-            requeues: AtomicU64::new(s.requeues),
-        }
-    }
+/// Real-time statistics of one agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentStats {
+    /// The agent.
+    pub agent: AgentId,
+    /// Status.
+    pub status: AgentStatus,
+    /// Capacity in use.
+    pub load: Capacity,
+    /// The cap (the load may exceed it after the cap was lowered).
+    pub cap: Capacity,
+    /// Live threads (assigned or offered).
+    pub live: u32,
+    /// Parked threads.
+    pub parked: u32,
+    /// Threads waiting for this agent in particular.
+    pub waiting_for_agent: u32,
 }

@@ -1,117 +1,117 @@
-//! Time passing: timers that come due fire in order (a warning before the
-//! breach it announces), each checked against its conversation's current
-//! generation so stale timers do nothing.
+//! Time passing: timers due by now fire in order (a warning before the
+//! breach it announces), each checked against its subject's current
+//! generation so that stale timers do nothing. Each timer's consequences
+//! are settled before the next fires, so the order of decisions does not
+//! depend on how timers batch.
 
-use super::record::State;
-use super::registry::PERSONAL_KNOWN;
-use super::routing::Ctx;
-use super::timers::{Timer, TimerKind};
-use super::{Decision, RequeueReason, StickyMissReason};
+use super::cx::Cx;
+use super::decision::{Decision, RequeueReason, StickyMissReason};
+use super::execute;
+use super::lifecycle;
+use super::matching;
+use super::state::conversation::Place;
+use super::state::index::{AgentIdx, GroupIdx};
+use super::state::timers::{Timer, TimerKind};
 use crate::model::AgentStatus;
 
-impl Ctx<'_> {
-    pub(super) fn tick(&mut self) {
-        for timer in self.e.timers.take_due(self.at) {
-            self.fire(timer);
-            // Hand over what the timer freed before the next one fires, so
-            // the order of decisions does not depend on how timers batch.
-            self.drain();
-        }
-    }
-
-    fn fire(&mut self, timer: Timer) {
-        let e = self.e;
-        let Some(mut record) = e.conversations.get_mut(&timer.conversation) else {
+pub(crate) fn run(cx: &mut Cx<'_>) {
+    // Firing never arms a timer due at or before now except with zero
+    // settings, and each firing consumes one timer, so this bounds it.
+    let bound = 2 * cx.st.timers.len() + 16;
+    for round in 0.. {
+        assert!(round <= bound, "tick exceeded its bound");
+        let Some(timer) = cx.st.timers.pop_due(cx.at) else {
             return;
         };
-        match timer.kind {
-            TimerKind::SlaWarning | TimerKind::SlaBreach => {
-                let Some(deadline) = record.response_deadline(&e.config) else {
-                    return;
-                };
-                if timer.generation != record.sla_gen {
-                    return;
-                }
-                let agent = match record.state {
-                    State::Offered { agent, .. } | State::Assigned { agent } => {
-                        Some(self.reg.id(agent))
-                    }
-                    _ => None,
-                };
-                let conversation = record.id;
-                if timer.kind == TimerKind::SlaWarning {
-                    e.stats.warning();
-                    self.emit(Decision::SlaWarning {
-                        conversation,
-                        agent,
-                        deadline,
-                    });
-                } else {
-                    e.stats.breach();
-                    self.emit(Decision::SlaBreach {
-                        conversation,
-                        agent,
-                        deadline,
-                    });
-                }
+        fire(cx, timer);
+        execute::finish(cx);
+    }
+}
+
+fn fire(cx: &mut Cx<'_>, timer: Timer) {
+    if timer.kind == TimerKind::CooldownEnd {
+        let agent = AgentIdx::new(timer.subject as usize).filter(|a| a.get() < cx.st.agents.len());
+        let group = GroupIdx::new(timer.slot as usize);
+        if let (Some(agent), Some(_)) = (agent, group) {
+            execute::end_cooldowns(cx, agent);
+        }
+        return;
+    }
+    let Some(c) = cx.st.timer_conv(&timer) else {
+        return;
+    };
+    let conv = cx.st.conv(c);
+    match timer.kind {
+        TimerKind::SlaWarning | TimerKind::SlaBreach => {
+            if timer.generation != conv.sla_gen || conv.first_response_at.is_some() {
+                return;
             }
-            TimerKind::OfferExpiry => {
-                let State::Offered { agent, .. } = record.state else {
-                    return;
-                };
-                if timer.generation != record.ticket {
-                    return;
-                }
-                self.requeue_offer(&mut record, agent, RequeueReason::OfferTimedOut);
-                drop(record);
-                if e.config.away_on_missed_offer {
-                    let cell = self.reg.agent(agent);
-                    let inner = cell.inner.lock();
-                    if cell.status() == AgentStatus::Online {
-                        cell.set_status(AgentStatus::Away);
-                        drop(inner);
-                        self.emit(Decision::AgentStatusChanged {
-                            agent: cell.id,
-                            status: AgentStatus::Away,
-                        });
-                        self.settle_later(agent);
-                    }
-                }
+            if let (TimerKind::SlaWarning, Some(start)) = (timer.kind, conv.sla_start) {
+                // Armed even while parked: a thread that resumes without a
+                // first response still breaches on time.
+                let breach_at = start + cx.cfg.response_target;
+                lifecycle::arm(cx, breach_at, TimerKind::SlaBreach, c, timer.generation);
             }
-            TimerKind::StickyWait => {
-                let State::Queued {
-                    for_agent: Some(agent),
-                } = record.state
-                else {
-                    return;
-                };
-                if timer.generation != record.ticket {
-                    return;
-                }
-                let still_known = self
-                    .reg
-                    .agent(agent)
-                    .inner
-                    .lock()
-                    .personal
-                    .get(&record.id)
-                    .is_some_and(|(_, k)| k.0.class == PERSONAL_KNOWN);
-                if !still_known {
-                    return;
-                }
-                self.detach(&mut record);
-                self.sticky_miss(&mut record, StickyMissReason::WaitTimedOut);
-                self.enqueue_group(&mut record, None);
-            }
-            TimerKind::AutoPark => {
-                let State::Assigned { agent } = record.state else {
-                    return;
-                };
-                if timer.generation != record.park_gen || record.awaiting_reply {
-                    return;
-                }
-                self.park_record(&mut record, agent, true);
+            let conv = cx.st.conv(c);
+            let Some(deadline) = conv.response_deadline(cx.cfg) else {
+                return;
+            };
+            let agent = conv.place.live_agent().map(|a| cx.st.id(a));
+            let conversation = conv.id;
+            if timer.kind == TimerKind::SlaWarning {
+                cx.st.stats.sla_warnings += 1;
+                cx.emit(Decision::SlaWarning {
+                    conversation,
+                    agent,
+                    deadline,
+                });
+            } else {
+                cx.st.stats.sla_breaches += 1;
+                cx.emit(Decision::SlaBreach {
+                    conversation,
+                    agent,
+                    deadline,
+                });
             }
         }
+        TimerKind::OfferExpiry => {
+            let Place::Offered { agent, .. } = conv.place else {
+                return;
+            };
+            if timer.generation != conv.stay {
+                return;
+            }
+            cx.st.stats.offer_timeouts += 1;
+            execute::requeue_offer(cx, c, agent, RequeueReason::OfferTimedOut);
+            if cx.cfg.away_on_missed_offer && cx.st.agent(agent).status == AgentStatus::Online {
+                execute::set_status(cx, agent, AgentStatus::Away);
+            }
+        }
+        TimerKind::StickyWait => {
+            let Place::WaitingFor { own: false, .. } = conv.place else {
+                return;
+            };
+            if timer.generation != conv.stay {
+                return;
+            }
+            lifecycle::detach(cx, c);
+            matching::sticky_miss(cx, c, StickyMissReason::WaitTimedOut);
+            matching::place_in_group(cx, c);
+        }
+        TimerKind::AutoPark => {
+            let (place, awaiting, due) = (conv.place, conv.awaiting_reply, conv.park_due);
+            cx.st.conv_mut(c).park_armed = false;
+            let (Place::Assigned { .. }, false, Some(due)) = (place, awaiting, due) else {
+                return;
+            };
+            if due <= cx.at {
+                lifecycle::park(cx, c, true);
+            } else {
+                // The agent wrote again since: wait for the latest due time.
+                cx.st.conv_mut(c).park_armed = true;
+                lifecycle::arm(cx, due, TimerKind::AutoPark, c, 0);
+            }
+        }
+        TimerKind::CooldownEnd => {}
     }
 }

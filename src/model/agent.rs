@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Whether an agent takes new work.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum AgentStatus {
     /// Takes new work up to the cap.
     Online,
@@ -24,24 +25,6 @@ impl AgentStatus {
     /// Whether the engine may give this agent new work.
     pub const fn accepts_work(self) -> bool {
         matches!(self, AgentStatus::Online)
-    }
-
-    pub(crate) const fn to_u8(self) -> u8 {
-        match self {
-            AgentStatus::Online => 0,
-            AgentStatus::Away => 1,
-            AgentStatus::Offline => 2,
-            AgentStatus::Draining => 3,
-        }
-    }
-
-    pub(crate) const fn from_u8(raw: u8) -> AgentStatus {
-        match raw {
-            0 => AgentStatus::Online,
-            1 => AgentStatus::Away,
-            3 => AgentStatus::Draining,
-            _ => AgentStatus::Offline,
-        }
     }
 }
 

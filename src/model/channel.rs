@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// The channel a conversation arrives on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Channel {
     /// Text messages.
     Sms,

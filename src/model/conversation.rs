@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// recounts it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
+#[non_exhaustive]
 pub enum ConversationState {
     /// Handled by automation; uses no human capacity.
     Bot,
@@ -46,6 +47,7 @@ pub enum ConversationState {
 /// The kind of a [`ConversationState`], without its data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum StateKind {
     /// See [`ConversationState::Bot`].
     Bot,
@@ -89,6 +91,7 @@ impl ConversationState {
 /// Why a conversation was resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ResolveReason {
     /// The agent (or host) closed it as solved.
     Solved,
@@ -104,6 +107,7 @@ pub enum ResolveReason {
 /// so a host never shows "read" while the message waits in a queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum MessageStatus {
     /// With the bot.
     WithBot,

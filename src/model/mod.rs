@@ -20,5 +20,5 @@ pub use conversation::{
 pub use customer::CustomerInfo;
 pub use ids::{AgentId, ConversationId, CustomerId, SkillId};
 pub use priority::{Priority, Tier};
-pub use skill::{Level, SkillLevel, SkillRequirement};
+pub use skill::{Level, LevelOutOfRange, SkillLevel, SkillRequirement};
 pub use time::{Duration, Timestamp};

@@ -126,9 +126,18 @@ impl Durable {
         Ok((durable, report))
     }
 
-    /// The engine, for queries (inbox, next deadline, audit, stats).
-    /// Commands must go through [`Durable::apply`]: one applied directly to
-    /// the engine would not be journaled and would be lost on recovery.
+    /// The engine, read-only, for queries (inbox, next deadline, audit,
+    /// stats). [`Engine::apply`] takes `&mut self`, so there is no path that
+    /// changes the engine without journaling: commands go through
+    /// [`Durable::apply`]. This does not compile:
+    ///
+    /// ```compile_fail
+    /// # use switchboard::persist::{Durable, DurableOptions};
+    /// # use switchboard::{policy::LeastLoaded, Command, EngineConfig, Timestamp};
+    /// # fn f(durable: &mut Durable) {
+    /// durable.engine().apply(Timestamp(1), Command::Tick); // no &mut Engine here
+    /// # }
+    /// ```
     pub fn engine(&self) -> &Engine {
         &self.engine
     }

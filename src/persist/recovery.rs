@@ -131,7 +131,7 @@ pub fn recover(
             }),
         }
     }
-    let (engine, base_seq, base) = match base {
+    let (mut engine, base_seq, base) = match base {
         Some((engine, seq, path)) => (engine, seq, RecoveryBase::Snapshot { seq, path }),
         None => {
             if let Some(&(first_seq, _)) = listing.segments.first() {

@@ -148,11 +148,39 @@ pub trait RoutingPolicy: Send + Sync + fmt::Debug {
     /// Ranks `agent` for conversations of `queue`. Smaller is preferred.
     fn rank(&self, agent: &AgentView<'_>, queue: &QueueView<'_>) -> Rank;
 
+    /// Whether `rank` ignores its `queue` argument (the same agent ranks the
+    /// same in every skill group). The engine then computes an agent's rank
+    /// once when it re-ranks them in all their groups, instead of once per
+    /// group. Default: no (always correct; only slower).
+    fn rank_ignores_queue(&self) -> bool {
+        false
+    }
+
     /// Whether the policy promises that, among the free eligible agents, the
     /// one with the best skill score gets the work (the fairness checks in
     /// `switchboard::testing` hold a policy to this claim). Default: no.
     fn claims_skill_match(&self) -> bool {
         false
+    }
+}
+
+/// What [`Engine::new`](crate::Engine::new) and
+/// [`Engine::restore`](crate::Engine::restore) accept as a policy: any
+/// [`RoutingPolicy`] value, or one already boxed.
+pub trait IntoPolicy {
+    /// The policy, boxed.
+    fn into_policy(self) -> Box<dyn RoutingPolicy>;
+}
+
+impl<P: RoutingPolicy + 'static> IntoPolicy for P {
+    fn into_policy(self) -> Box<dyn RoutingPolicy> {
+        Box::new(self)
+    }
+}
+
+impl IntoPolicy for Box<dyn RoutingPolicy> {
+    fn into_policy(self) -> Box<dyn RoutingPolicy> {
+        self
     }
 }
 

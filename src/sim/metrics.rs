@@ -292,7 +292,7 @@ impl Collector {
                 from, load, cap, ..
             } => {
                 if let Some(from) = from {
-                    self.agent_change(t, from.0, Some(load), Some(cap), None);
+                    self.agent_change(t, from.0, load, cap, None);
                 }
             }
             Resolved {
@@ -304,7 +304,7 @@ impl Collector {
             } => {
                 self.set_waiting(t, conversation.0, false);
                 if let Some(agent) = agent {
-                    self.agent_change(t, agent.0, Some(load), Some(cap), None);
+                    self.agent_change(t, agent.0, load, cap, None);
                 }
                 let c = self.conv(conversation.0);
                 c.resolved = true;

@@ -148,7 +148,12 @@ impl Simulation {
             Some(w) => w,
             None => Workload::generate(&self.scenario, self.seed),
         };
+        // Simulated customers open each conversation as an independent
+        // thread (a returning customer may write on a channel where an
+        // older thread is still open), so the engine here accepts any
+        // number of open conversations per customer.
         let mut config = self.scenario.engine.clone();
+        config.open_conversations = crate::engine::OpenConversations::Unlimited;
         if self.scenario.classical.is_some() {
             // A one-turn service never goes quiet: parking it would free
             // the agent's capacity in the middle of the service.

@@ -214,14 +214,14 @@ pub fn decision_load(d: &Decision) -> Option<(AgentId, Capacity, Capacity)> {
         } => Some((from, load, cap)),
         Resolved {
             agent: Some(agent),
-            load,
-            cap,
+            load: Some(load),
+            cap: Some(cap),
             ..
         } => Some((agent, load, cap)),
         Transferred {
             from: Some(from),
-            load,
-            cap,
+            load: Some(load),
+            cap: Some(cap),
             ..
         } => Some((from, load, cap)),
         _ => None,

@@ -164,17 +164,18 @@ pub fn run(
     policy: Box<dyn RoutingPolicy>,
     config: &EngineConfig,
 ) -> Result<Trace, RunError> {
-    let engine = Engine::new(config.clone(), policy)?;
+    let mut engine = Engine::new(config.clone(), policy)?;
     let specs: Vec<AgentSpec> = scenario
         .agents
         .iter()
         .enumerate()
         .map(|(i, a)| a.spec(i))
         .collect();
+    let policy_name = engine.policy_name().to_owned();
     let mut runner = Runner {
-        engine: &engine,
+        engine: &mut engine,
         trace: Trace {
-            policy: engine.policy_name().to_owned(),
+            policy: policy_name,
             config: config.clone(),
             agents: specs.clone(),
             entries: Vec::new(),
@@ -198,7 +199,7 @@ pub fn run(
 }
 
 struct Runner<'a> {
-    engine: &'a Engine,
+    engine: &'a mut Engine,
     trace: Trace,
     conversations: Vec<ConversationId>,
 }
@@ -216,7 +217,13 @@ impl Runner<'_> {
             before,
             after,
         });
-        if let Err(violation) = self.engine.audit() {
+        // The engine's invariants, then the policy's rank contract (a
+        // policy that breaks it leaves the free-agent index stale).
+        let audit = self
+            .engine
+            .audit()
+            .and_then(|_| self.engine.check_rank_contract());
+        if let Err(violation) = audit {
             return Err(RunError::Audit {
                 step: self.trace.entries.len() - 1,
                 violation,

@@ -23,7 +23,7 @@ pub fn ms(secs: u64) -> Timestamp {
     Timestamp(secs * 1000)
 }
 
-pub fn agent(e: &Engine, id: u64, skills: &[(u32, u8)], cap: u32) -> Vec<Decision> {
+pub fn agent(e: &mut Engine, id: u64, skills: &[(u32, u8)], cap: u32) -> Vec<Decision> {
     let skills = skills.iter().map(|&(s, l)| SkillLevel::new(s, l)).collect();
     e.apply(
         Timestamp(0),
@@ -48,7 +48,7 @@ pub fn open_cmd(id: u64, customer: u64, skills: &[(u32, u8)], priority: Priority
 }
 
 pub fn open(
-    e: &Engine,
+    e: &mut Engine,
     at: Timestamp,
     id: u64,
     customer: u64,
@@ -97,7 +97,7 @@ pub fn audited(e: &Engine) {
     }
 }
 
-pub fn resolve(e: &Engine, at: Timestamp, id: u64) -> Vec<Decision> {
+pub fn resolve(e: &mut Engine, at: Timestamp, id: u64) -> Vec<Decision> {
     e.apply(
         at,
         Command::Resolve {

@@ -1,4 +1,4 @@
-//! A fast hasher for the engine's internal maps, keyed by ids and dense
+//! A fast hasher for the engine's id maps, keyed by ids and dense
 //! indexes. The std default (SipHash) resists hash flooding, at several times
 //! the cost; here every key is an id chosen by the host (or an index the
 //! engine made), never input from an end customer, and the profile in
@@ -71,10 +71,6 @@ impl Hasher for IdHasher {
 pub(crate) type IdBuild = BuildHasherDefault<IdHasher>;
 /// A hash map with [`IdHasher`].
 pub(crate) type IdMap<K, V> = std::collections::HashMap<K, V, IdBuild>;
-/// A priority queue with [`IdHasher`].
-pub(crate) type IdQueue<I, P> = priority_queue::PriorityQueue<I, P, IdBuild>;
-/// A concurrent map with [`IdHasher`].
-pub(crate) type IdDashMap<K, V> = dashmap::DashMap<K, V, IdBuild>;
 
 #[cfg(test)]
 mod tests {

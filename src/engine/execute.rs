@@ -1,0 +1,451 @@
+//! The second step of every command: carry out a validated [`Step`]. Nothing
+//! here can fail: validation refused everything that could. Conversation
+//! places change only through `lifecycle`; conversations that need a place
+//! or agents that may take work go through `matching`.
+
+use super::cx::Cx;
+use super::decision::{Decision, RequeueReason, StickyMissReason};
+use super::lifecycle;
+use super::matching;
+use super::state::conversation::{Conv, Place};
+use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
+use super::state::timers::{Timer, TimerKind};
+use super::structure;
+use super::tick;
+use super::validate::{GroupRef, Step};
+use crate::model::{
+    AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, Timestamp,
+};
+
+/// Carries out `step`, then brings every touched agent up to date.
+pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
+    match step {
+        Step::AddAgent(spec) => structure::add_agent(cx, spec),
+        Step::SetStatus { agent, status } => set_status(cx, agent, status),
+        Step::SetCapacity { agent, cap } => set_capacity(cx, agent, cap),
+        Step::Open {
+            conversation,
+            customer,
+            tier,
+            channel,
+            group,
+            priority,
+            start_in_bot,
+        } => {
+            let group = structure::ensure_group(cx, group);
+            let c = open(cx, conversation, customer, tier, channel, group, priority);
+            if !start_in_bot {
+                matching::route(cx, c);
+            }
+        }
+        Step::Escalate {
+            conv,
+            group,
+            priority,
+        } => escalate(cx, conv, group, priority),
+        Step::CustomerMessage(c) => customer_message(cx, c),
+        Step::AgentMessage { conv, agent } => agent_message(cx, conv, agent),
+        Step::MarkSeen(c) => cx.st.conv_mut(c).seen = true,
+        Step::Park(c) => lifecycle::park(cx, c, false),
+        Step::Resolve { conv, reason } => lifecycle::resolve(cx, conv, reason),
+        Step::TransferToAgent { conv, agent } => {
+            detach_for_transfer(cx, conv);
+            lifecycle::enqueue_personal(cx, conv, agent, true, None);
+        }
+        Step::TransferToGroup { conv, group } => {
+            let group = structure::ensure_group(cx, group);
+            if detach_for_transfer(cx, conv) {
+                cx.st.stats.requeues += 1;
+            }
+            cx.st.conv_mut(conv).group = group;
+            matching::place_in_group(cx, conv);
+        }
+        Step::SetPriority { conv, priority } => {
+            let effective = effective_priority(cx, conv, priority);
+            lifecycle::set_priority(cx, conv, priority, effective);
+            let conversation = cx.st.conv(conv).id;
+            cx.emit(Decision::PriorityChanged {
+                conversation,
+                priority: effective,
+            });
+        }
+        Step::Accept(c) => lifecycle::accept(cx, c),
+        Step::Decline(c) => {
+            if let Place::Offered { agent, .. } = cx.st.conv(c).place {
+                cx.st.stats.declines += 1;
+                requeue_offer(cx, c, agent, RequeueReason::Declined);
+            }
+        }
+        Step::Tick => tick::run(cx),
+        Step::Purge(before) => purge(cx, before),
+    }
+    finish(cx);
+}
+
+/// Settles the agents the command freed or changed, then recounts the
+/// room of every touched agent. Each settle hands work over or re-ranks
+/// one agent; an agent is queued again only when its own queue changed,
+/// which consumes a waiting conversation, so the loop is bounded by the
+/// agents and conversations there are.
+pub(crate) fn finish(cx: &mut Cx<'_>) {
+    let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len()) + 16;
+    for round in 0.. {
+        assert!(round <= bound, "settling exceeded its bound");
+        let Some(agent) = cx.settle.pop_front() else {
+            break;
+        };
+        matching::settle(cx, agent);
+    }
+    for agent in std::mem::take(&mut cx.dirty) {
+        matching::refresh_room(cx, agent);
+    }
+}
+
+fn effective_priority(cx: &Cx<'_>, c: ConvIdx, priority: Priority) -> Priority {
+    let tier = cx.st.customers[cx.st.conv(c).who.get()].tier;
+    if cx.cfg.vip_boost && tier == Tier::Vip {
+        priority.boosted()
+    } else {
+        priority
+    }
+}
+
+/// Records a new conversation with the bot (it sits nowhere yet).
+fn open(
+    cx: &mut Cx<'_>,
+    id: ConversationId,
+    customer: CustomerId,
+    tier: Tier,
+    channel: Channel,
+    group: GroupIdx,
+    priority: Priority,
+) -> ConvIdx {
+    let at = cx.at;
+    let who = cx.st.ensure_customer(customer);
+    cx.st.customers[who.get()].tier = tier;
+    let boosted = cx.cfg.vip_boost && tier == Tier::Vip;
+    let seq = cx.st.next_seq();
+    let conv = Conv {
+        id,
+        customer,
+        who,
+        channel,
+        group,
+        base_priority: priority,
+        priority: if boosted {
+            priority.boosted()
+        } else {
+            priority
+        },
+        place: Place::Bot,
+        opened_at: at,
+        waiting_since: at,
+        last_customer_message: at,
+        last_agent_message: None,
+        first_response_at: None,
+        sla_start: None,
+        resolved_at: None,
+        park_due: None,
+        park_armed: false,
+        seen: false,
+        awaiting_reply: true,
+        stay: 0,
+        sla_gen: 0,
+        seq,
+        held: Capacity::ZERO,
+        sticky_agent: None,
+    };
+    let c = match cx.st.free_slots.pop() {
+        Some(c) => {
+            cx.st.convs[c.get()] = Some(conv);
+            c
+        }
+        None => {
+            let c = ConvIdx::new(cx.st.convs.len()).expect("validated: a slot is left");
+            cx.st.convs.push(Some(conv));
+            c
+        }
+    };
+    cx.st.conv_ids.insert(id, c);
+    cx.st.customers[who.get()].open.push(c);
+    c
+}
+
+fn escalate(cx: &mut Cx<'_>, c: ConvIdx, group: Option<GroupRef>, priority: Option<Priority>) {
+    if let Some(group) = group {
+        let group = structure::ensure_group(cx, group);
+        cx.st.conv_mut(c).group = group;
+    }
+    if let Some(priority) = priority {
+        let effective = effective_priority(cx, c, priority);
+        lifecycle::set_priority(cx, c, priority, effective);
+    }
+    let conversation = cx.st.conv(c).id;
+    cx.emit(Decision::Escalated { conversation });
+    matching::route(cx, c);
+}
+
+fn customer_message(cx: &mut Cx<'_>, c: ConvIdx) {
+    let at = cx.at;
+    let bot = cx.st.conv(c).place == Place::Bot;
+    lifecycle::reorder_in_inbox(cx, c, |conv| {
+        conv.last_customer_message = at;
+        conv.park_due = None;
+        if !bot {
+            conv.awaiting_reply = true;
+            conv.seen = false;
+        }
+    });
+    let conv = cx.st.conv(c);
+    let conversation = conv.id;
+    match conv.place {
+        Place::Offered { agent, .. } | Place::Assigned { agent } => {
+            let agent = cx.st.id(agent);
+            cx.emit(Decision::Reprioritised {
+                conversation,
+                agent,
+            });
+        }
+        // A parked thread goes back to its agent: at once if the rest of
+        // its weight fits, else at the head of the agent's own queue.
+        Place::Parked { agent: Some(agent) } => {
+            let extra = matching::extra_for(cx, c);
+            if cx.st.agent(agent).fits(extra) {
+                lifecycle::resume_in_place(cx, c, agent);
+            } else {
+                lifecycle::detach(cx, c);
+                lifecycle::enqueue_personal(cx, c, agent, true, None);
+            }
+        }
+        Place::Parked { agent: None } => {
+            lifecycle::detach(cx, c);
+            matching::route(cx, c);
+        }
+        _ => {}
+    }
+}
+
+fn agent_message(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
+    let at = cx.at;
+    let conv = cx.st.conv(c);
+    if conv.first_response_at.is_none() {
+        let waited = at.since(conv.sla_start.unwrap_or(conv.waiting_since));
+        let conversation = conv.id;
+        cx.st.conv_mut(c).first_response_at = Some(at);
+        let agent = cx.st.id(agent);
+        cx.emit(Decision::FirstResponse {
+            conversation,
+            agent,
+            waited,
+        });
+    }
+    lifecycle::reorder_in_inbox(cx, c, |conv| {
+        conv.last_agent_message = Some(at);
+        conv.awaiting_reply = false;
+        conv.seen = true;
+    });
+    let a = cx.st.agent_mut(agent);
+    a.last_activity = a.last_activity.max(at);
+    lifecycle::remember_agent(cx, c, agent);
+    if let Some(after) = cx.cfg.auto_park_after {
+        let due = at + after;
+        let conv = cx.st.conv_mut(c);
+        conv.park_due = Some(due);
+        // One pending auto-park timer per conversation: it re-arms itself
+        // at `park_due` when it fires early (see `tick`).
+        if !conv.park_armed {
+            conv.park_armed = true;
+            lifecycle::arm(cx, due, TimerKind::AutoPark, c, 0);
+        }
+    }
+    // Activity only worsens the agent's rank: no re-ranking needed.
+}
+
+/// Takes a thread out of its place for a transfer and says so. Returns
+/// whether it left an agent.
+fn detach_for_transfer(cx: &mut Cx<'_>, c: ConvIdx) -> bool {
+    let left = lifecycle::detach(cx, c);
+    let conv = cx.st.conv_mut(c);
+    conv.sticky_agent = None;
+    let conversation = conv.id;
+    let from = left.map(|(a, _, _)| cx.st.id(a));
+    cx.emit(Decision::Transferred {
+        conversation,
+        from,
+        load: left.map(|l| l.1),
+        cap: left.map(|l| l.2),
+    });
+    left.is_some()
+}
+
+/// Sends an offered thread back to its group; the agent who let it go
+/// cools down in that group first, so they are not offered it again.
+pub(crate) fn requeue_offer(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, reason: RequeueReason) {
+    let (_, load, cap) =
+        lifecycle::detach(cx, c).unwrap_or((agent, Capacity::ZERO, Capacity::ZERO));
+    cx.st.stats.requeues += 1;
+    let conversation = cx.st.conv(c).id;
+    let from = cx.st.id(agent);
+    cx.emit(Decision::Requeued {
+        conversation,
+        from,
+        reason,
+        load,
+        cap,
+    });
+    start_cooldown(cx, agent, cx.st.conv(c).group);
+    matching::place_in_group(cx, c);
+}
+
+fn start_cooldown(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
+    let cooldown = cx.cfg.decline_cooldown;
+    if cooldown.0 == 0 {
+        return;
+    }
+    let until = cx.at + cooldown;
+    let a = cx.st.agent_mut(agent);
+    match a.cooldowns.iter_mut().find(|(g, _)| *g == group) {
+        Some(entry) => entry.1 = entry.1.max(until),
+        None => a.cooldowns.push((group, until)),
+    }
+    cx.st.timers.arm(Timer {
+        at: until,
+        kind: TimerKind::CooldownEnd,
+        subject: agent.get() as u64,
+        slot: group.get() as u32,
+        generation: 0,
+        incarnation: 0,
+    });
+    cx.settle_later(agent);
+}
+
+/// Ends the cool-downs of `agent` due by now.
+pub(crate) fn end_cooldowns(cx: &mut Cx<'_>, agent: AgentIdx) {
+    let at = cx.at;
+    cx.st
+        .agent_mut(agent)
+        .cooldowns
+        .retain(|&(_, until)| until > at);
+    cx.settle_later(agent);
+}
+
+/// Changes an agent's status by the stated rule: going offline requeues
+/// live threads (age and priority kept), releases parked ones and sends
+/// threads waiting for the agent to their group; away and draining keep
+/// threads and take no new work; online pulls work up to the cap.
+pub(crate) fn set_status(cx: &mut Cx<'_>, agent: AgentIdx, status: AgentStatus) {
+    let at = cx.at;
+    let a = cx.st.agent_mut(agent);
+    let old = a.status;
+    if old == status {
+        return;
+    }
+    a.status = status;
+    if status.accepts_work() {
+        a.last_activity = a.last_activity.max(at);
+    }
+    if old.accepts_work() != status.accepts_work() {
+        let delta = status.accepts_work();
+        let slots: Vec<GroupIdx> = a.slots.iter().map(|s| s.group).collect();
+        for g in slots {
+            let group = cx.st.group_mut(g);
+            if delta {
+                group.online += 1;
+            } else {
+                group.online -= 1;
+            }
+        }
+    }
+    let id = cx.st.id(agent);
+    cx.emit(Decision::AgentStatusChanged { agent: id, status });
+    if status == AgentStatus::Offline {
+        let a = cx.st.agent(agent);
+        let mut leaving: Vec<(ConversationId, ConvIdx)> = a
+            .inbox
+            .iter()
+            .map(|&(_, c)| c)
+            .chain(a.parked.iter().map(|&(_, c)| c))
+            .chain(a.personal.iter().map(|&(_, c)| c))
+            .map(|c| (cx.st.conv(c).id, c))
+            .collect();
+        leaving.sort_unstable();
+        matching::relist(cx, agent);
+        for (_, c) in leaving {
+            evict(cx, c, agent);
+        }
+    }
+    cx.settle_later(agent);
+}
+
+/// Moves a conversation off an agent who went offline, saying why.
+fn evict(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
+    let place = cx.st.conv(c).place;
+    let from = cx.st.id(agent);
+    let conversation = cx.st.conv(c).id;
+    match place {
+        Place::Offered { .. } | Place::Assigned { .. } | Place::WaitingFor { own: true, .. } => {
+            let (load, cap) = match lifecycle::detach(cx, c) {
+                Some((_, load, cap)) => (load, cap),
+                None => {
+                    let a = cx.st.agent(agent);
+                    (a.load, a.cap)
+                }
+            };
+            cx.st.stats.requeues += 1;
+            cx.emit(Decision::Requeued {
+                conversation,
+                from,
+                reason: RequeueReason::AgentOffline,
+                load,
+                cap,
+            });
+            matching::place_in_group(cx, c);
+        }
+        Place::Parked { .. } => lifecycle::release_parked(cx, c),
+        Place::WaitingFor { own: false, .. } => {
+            lifecycle::detach(cx, c);
+            matching::sticky_miss(cx, c, StickyMissReason::AgentOffline);
+            matching::place_in_group(cx, c);
+        }
+        _ => {}
+    }
+}
+
+/// Any cap in range is accepted. Below the load, the agent keeps their
+/// threads (live threads never move unasked) and takes no new work until
+/// the load is under the cap.
+fn set_capacity(cx: &mut Cx<'_>, agent: AgentIdx, cap: Capacity) {
+    let a = cx.st.agent_mut(agent);
+    a.cap = cap;
+    a.over_cap_allowance = if a.load > cap { a.load } else { Capacity::ZERO };
+    let (id, load) = (a.id, a.load);
+    cx.emit(Decision::CapacityChanged {
+        agent: id,
+        load,
+        cap,
+    });
+    cx.settle_later(agent);
+}
+
+/// Forgets conversations resolved before `before` (see `Command::Purge`).
+/// A resolved conversation sits in no line, inbox or timer that matters
+/// (its timers are void), so removing it breaks no invariant.
+fn purge(cx: &mut Cx<'_>, before: Timestamp) {
+    let mut purged = 0u64;
+    for i in 0..cx.st.convs.len() {
+        let old = cx.st.convs[i].as_ref().is_some_and(|conv| {
+            matches!(conv.place, Place::Resolved { .. })
+                && conv.resolved_at.is_some_and(|at| at < before)
+        });
+        if old {
+            if let Some(conv) = cx.st.convs[i].take() {
+                cx.st.conv_ids.remove(&conv.id);
+                cx.st.free_slots.extend(ConvIdx::new(i));
+                purged += 1;
+            }
+        }
+    }
+    cx.emit(Decision::Purged {
+        conversations: purged,
+    });
+}

@@ -1,0 +1,431 @@
+//! The conversation lifecycle: the transition table (which command may act
+//! on a conversation in which place) and the only code that writes a
+//! conversation's place, the capacity it holds, and the agent queues it
+//! sits in. Every function here keeps three things in step: the place, the
+//! structure that lists the conversation (a group's line, an agent's own
+//! queue, inbox or parked set), and the agent's load.
+//!
+//! ```text
+//!             open / escalate / customer writes to a released thread
+//!                                  │
+//!   Bot ──escalate──▶ (routing) ──┼──▶ Queued ─────────┐
+//!                                  ├──▶ WaitingFor(agent)┤ hand_over
+//!                                  └──────────────────── ▶ Offered ─accept─▶ Assigned
+//!   Assigned ──park──▶ Parked(agent) ──customer writes──▶ Assigned | WaitingFor(own)
+//!   agent offline: live → Queued (Requeued), parked → Parked(None) (Released),
+//!                  waiting → Queued (Requeued / StickyMiss)
+//!   any but Resolved ──resolve──▶ Resolved
+//! ```
+
+use super::command::CommandKind;
+use super::cx::Cx;
+use super::decision::{AssignVia, Decision};
+use super::state::conversation::Place;
+use super::state::index::{AgentIdx, ConvIdx};
+use super::state::timers::{Timer, TimerKind};
+use crate::model::{Capacity, ResolveReason, Timestamp};
+
+/// Whether a command of `kind` may act on a conversation in `place`.
+/// Commands that name no conversation are not restricted here.
+pub(crate) fn permits(kind: CommandKind, place: Place) -> bool {
+    use CommandKind as K;
+    let resolved = matches!(place, Place::Resolved { .. });
+    match kind {
+        K::Escalate => matches!(place, Place::Bot),
+        K::CustomerMessage | K::Resolve | K::SetPriority => !resolved,
+        K::AgentMessage | K::Park => matches!(place, Place::Assigned { .. }),
+        K::MarkSeen => place.live_agent().is_some(),
+        K::Transfer => !resolved && place != Place::Bot,
+        K::AcceptOffer | K::DeclineOffer => matches!(place, Place::Offered { .. }),
+        _ => true,
+    }
+}
+
+/// Adds `amount` to `agent`'s load. The caller checked that it fits.
+/// Returns the load and cap after.
+pub(crate) fn reserve(cx: &mut Cx<'_>, agent: AgentIdx, amount: Capacity) -> (Capacity, Capacity) {
+    let a = cx.st.agent_mut(agent);
+    debug_assert!(a.fits(amount), "reserved past the cap");
+    a.load.0 += amount.0;
+    a.high_water = a.high_water.max(a.load);
+    let after = (a.load, a.cap);
+    cx.touch(agent);
+    after
+}
+
+/// Gives back `amount` of `agent`'s load. Returns the load and cap after.
+pub(crate) fn release(cx: &mut Cx<'_>, agent: AgentIdx, amount: Capacity) -> (Capacity, Capacity) {
+    let a = cx.st.agent_mut(agent);
+    debug_assert!(a.load >= amount, "released more than held");
+    a.load.0 = a.load.0.saturating_sub(amount.0);
+    // A cap lowered below the load takes effect as threads end.
+    a.over_cap_allowance = if a.load <= a.cap {
+        Capacity::ZERO
+    } else {
+        a.over_cap_allowance.min(a.load)
+    };
+    let after = (a.load, a.cap);
+    cx.touch(agent);
+    after
+}
+
+/// Arms a timer on conversation `c`.
+pub(crate) fn arm(cx: &mut Cx<'_>, at: Timestamp, kind: TimerKind, c: ConvIdx, generation: u32) {
+    let conv = cx.st.conv(c);
+    let (id, incarnation) = (conv.id, conv.seq);
+    cx.st.timers.arm(Timer {
+        at,
+        kind,
+        subject: id.0,
+        slot: c.get() as u32,
+        generation,
+        incarnation,
+    });
+}
+
+/// Takes `c` out of wherever it is listed, gives back the capacity it held
+/// and voids timers of its stay. Returns the agent it left with their load
+/// and cap after. The caller gives it its next place at once.
+pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity, Capacity)> {
+    let conv = cx.st.conv(c);
+    let (place, id, class, line_key, inbox_key) = (
+        conv.place,
+        conv.id,
+        conv.class(),
+        conv.line_key(),
+        conv.inbox_key(),
+    );
+    let left = match place {
+        Place::Bot | Place::Resolved { .. } | Place::Parked { agent: None } => None,
+        Place::Queued => {
+            let group = cx.st.conv(c).group;
+            let removed = cx.st.group_mut(group).waiting.remove(class, line_key, c);
+            debug_assert!(removed, "a queued conversation is in its line");
+            None
+        }
+        Place::WaitingFor { agent, own } => {
+            let key = cx.st.conv(c).personal_key(own, cx.cfg);
+            let removed = cx.st.agent_mut(agent).personal.remove(&(key, c));
+            debug_assert!(removed, "a waiting conversation is in its agent's queue");
+            // Work waiting for an agent keeps them out of their groups;
+            // once it is gone they may take group work again.
+            cx.settle_later(agent);
+            None
+        }
+        Place::Offered { agent, .. } | Place::Assigned { agent } => {
+            let removed = cx.st.agent_mut(agent).inbox.remove(&(inbox_key, c));
+            debug_assert!(removed, "a live conversation is in its agent's inbox");
+            Some(agent)
+        }
+        Place::Parked { agent: Some(agent) } => {
+            let removed = cx.st.agent_mut(agent).parked.remove(&(id, c));
+            debug_assert!(
+                removed,
+                "a parked conversation is in its agent's parked set"
+            );
+            Some(agent)
+        }
+    };
+    let conv = cx.st.conv_mut(c);
+    conv.stay = conv.stay.wrapping_add(1);
+    let held = std::mem::take(&mut conv.held);
+    left.map(|agent| {
+        let (load, cap) = release(cx, agent, held);
+        cx.settle_later(agent);
+        (agent, load, cap)
+    })
+}
+
+/// Puts a detached `c` in its group's waiting line.
+pub(crate) fn enqueue_group(cx: &mut Cx<'_>, c: ConvIdx) {
+    let conv = cx.st.conv_mut(c);
+    debug_assert_eq!(conv.held, Capacity::ZERO, "waiting work holds no capacity");
+    conv.place = Place::Queued;
+    let (group, class, key) = (conv.group, conv.class(), conv.line_key());
+    cx.st.group_mut(group).waiting.insert(class, key, c);
+}
+
+/// Puts a detached `c` in `agent`'s own queue: `own` for a thread that is
+/// already theirs, else a returning customer waiting for their known agent
+/// until `until`.
+pub(crate) fn enqueue_personal(
+    cx: &mut Cx<'_>,
+    c: ConvIdx,
+    agent: AgentIdx,
+    own: bool,
+    until: Option<Timestamp>,
+) {
+    let key = cx.st.conv(c).personal_key(own, cx.cfg);
+    let conv = cx.st.conv_mut(c);
+    debug_assert_eq!(conv.held, Capacity::ZERO, "waiting work holds no capacity");
+    conv.place = Place::WaitingFor { agent, own };
+    let (id, stay) = (conv.id, conv.stay);
+    cx.st.agent_mut(agent).personal.insert((key, c));
+    if let Some(until) = until {
+        arm(cx, until, TimerKind::StickyWait, c, stay);
+    }
+    let a = cx.st.agent(agent);
+    let decision = Decision::WaitingForAgent {
+        conversation: id,
+        agent: a.id,
+        until,
+        load: a.load,
+        cap: a.cap,
+    };
+    cx.emit(decision);
+    cx.settle_later(agent);
+}
+
+/// Hands a waiting (or just routed) `c` to `agent`, who has room for it:
+/// offered when offers are on (except a thread that is already theirs),
+/// else assigned.
+pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: AssignVia) {
+    if matches!(
+        cx.st.conv(c).place,
+        Place::Queued | Place::WaitingFor { .. }
+    ) {
+        detach(cx, c);
+    }
+    let weight = cx.cfg.weight(cx.st.conv(c).channel);
+    let (load, cap) = reserve(cx, agent, weight);
+    if via != AssignVia::Resumed {
+        let seq = cx.st.next_seq();
+        cx.st.agent_mut(agent).last_assigned = seq;
+    }
+    let offer = match via {
+        AssignVia::Resumed => None,
+        _ => cx.cfg.offer_timeout.map(|t| cx.at + t),
+    };
+    let conv = cx.st.conv_mut(c);
+    conv.held = weight;
+    conv.stay = conv.stay.wrapping_add(1);
+    conv.place = match offer {
+        Some(expires_at) => Place::Offered { agent, expires_at },
+        None => Place::Assigned { agent },
+    };
+    conv.sticky_agent = None;
+    let (id, customer, key, stay) = (conv.id, conv.customer, conv.inbox_key(), conv.stay);
+    let at = cx.at;
+    let a = cx.st.agent_mut(agent);
+    a.inbox.insert((key, c));
+    a.last_activity = a.last_activity.max(at);
+    let agent_id = a.id;
+    if matches!(via, AssignVia::Sticky | AssignVia::KnownAgent) {
+        cx.st.stats.sticky_hits += 1;
+        cx.emit(Decision::StickyHit {
+            conversation: id,
+            customer,
+            agent: agent_id,
+        });
+    }
+    remember_agent(cx, c, agent);
+    cx.st.stats.assignments += 1;
+    match offer {
+        Some(expires_at) => {
+            arm(cx, expires_at, TimerKind::OfferExpiry, c, stay);
+            cx.emit(Decision::Offered {
+                conversation: id,
+                agent: agent_id,
+                via,
+                expires_at,
+                load,
+                cap,
+            });
+        }
+        None => cx.emit(Decision::Assigned {
+            conversation: id,
+            agent: agent_id,
+            via,
+            load,
+            cap,
+        }),
+    }
+}
+
+/// Remembers that `agent` served the customer of `c` now (sticky affinity).
+pub(crate) fn remember_agent(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
+    let at = cx.at;
+    cx.st.customer_of(c).last_agent = Some((agent, at));
+}
+
+/// A parked thread back to its agent in place: the difference between the
+/// full and the parked weight, which the caller checked fits.
+pub(crate) fn resume_in_place(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
+    let conv = cx.st.conv(c);
+    let (id, weight) = (conv.id, cx.cfg.weight(conv.channel));
+    let extra = Capacity(weight.0 - conv.held.0);
+    let (load, cap) = reserve(cx, agent, extra);
+    let conv = cx.st.conv_mut(c);
+    conv.held = weight;
+    conv.stay = conv.stay.wrapping_add(1);
+    conv.place = Place::Assigned { agent };
+    let key = conv.inbox_key();
+    let a = cx.st.agent_mut(agent);
+    a.parked.remove(&(id, c));
+    a.inbox.insert((key, c));
+    let agent_id = a.id;
+    cx.st.stats.assignments += 1;
+    remember_agent(cx, c, agent);
+    cx.emit(Decision::Assigned {
+        conversation: id,
+        agent: agent_id,
+        via: AssignVia::Resumed,
+        load,
+        cap,
+    });
+    // A higher load only worsens the agent's rank: the free indexes catch
+    // up lazily (see `matching::take_agent`).
+}
+
+/// Sets an assigned thread aside at the parked weight.
+pub(crate) fn park(cx: &mut Cx<'_>, c: ConvIdx, auto: bool) {
+    let conv = cx.st.conv(c);
+    let Place::Assigned { agent } = conv.place else {
+        debug_assert!(false, "only an assigned thread parks");
+        return;
+    };
+    let (id, key) = (conv.id, conv.inbox_key());
+    let parked = cx.cfg.parked_weight(conv.channel);
+    let (load, cap) = release(cx, agent, Capacity(conv.held.0 - parked.0));
+    let conv = cx.st.conv_mut(c);
+    conv.held = parked;
+    conv.stay = conv.stay.wrapping_add(1);
+    conv.place = Place::Parked { agent: Some(agent) };
+    conv.park_due = None;
+    let a = cx.st.agent_mut(agent);
+    a.inbox.remove(&(key, c));
+    a.parked.insert((id, c));
+    let agent_id = a.id;
+    cx.emit(Decision::Parked {
+        conversation: id,
+        agent: agent_id,
+        auto,
+        load,
+        cap,
+    });
+    cx.settle_later(agent);
+}
+
+/// A parked thread whose agent left: released, it will be routed afresh
+/// (sticky to that agent) when the customer writes.
+pub(crate) fn release_parked(cx: &mut Cx<'_>, c: ConvIdx) {
+    let left = detach(cx, c);
+    let conv = cx.st.conv_mut(c);
+    conv.place = Place::Parked { agent: None };
+    let id = conv.id;
+    if let Some((agent, load, cap)) = left {
+        let agent = cx.st.id(agent);
+        cx.emit(Decision::Released {
+            conversation: id,
+            agent,
+            load,
+            cap,
+        });
+    }
+}
+
+/// Closes `c` from any place but resolved.
+pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
+    let left = detach(cx, c);
+    let at = cx.at;
+    let conv = cx.st.conv_mut(c);
+    conv.place = Place::Resolved { reason };
+    conv.resolved_at = Some(at);
+    conv.sticky_agent = None;
+    conv.sla_gen = conv.sla_gen.wrapping_add(1);
+    conv.park_due = None;
+    let id = conv.id;
+    cx.st.customer_of(c).open.retain(|&o| o != c);
+    let agent = left.map(|(a, _, _)| cx.st.id(a));
+    cx.emit(Decision::Resolved {
+        conversation: id,
+        agent,
+        reason,
+        load: left.map(|l| l.1),
+        cap: left.map(|l| l.2),
+    });
+}
+
+/// The holder of an offer accepts it.
+pub(crate) fn accept(cx: &mut Cx<'_>, c: ConvIdx) {
+    let conv = cx.st.conv_mut(c);
+    let Place::Offered { agent, .. } = conv.place else {
+        debug_assert!(false, "only an offer is accepted");
+        return;
+    };
+    conv.stay = conv.stay.wrapping_add(1);
+    conv.place = Place::Assigned { agent };
+    let id = conv.id;
+    let agent = cx.st.id(agent);
+    cx.emit(Decision::OfferAccepted {
+        conversation: id,
+        agent,
+    });
+}
+
+/// Changes fields of a live thread that order its agent's inbox, keeping
+/// the inbox sorted.
+pub(crate) fn reorder_in_inbox(
+    cx: &mut Cx<'_>,
+    c: ConvIdx,
+    change: impl FnOnce(&mut super::state::conversation::Conv),
+) {
+    let conv = cx.st.conv_mut(c);
+    let old = conv.inbox_key();
+    change(conv);
+    let (new, place) = (conv.inbox_key(), conv.place);
+    if let Some(agent) = place.live_agent() {
+        if old != new {
+            let inbox = &mut cx.st.agent_mut(agent).inbox;
+            inbox.remove(&(old, c));
+            inbox.insert((new, c));
+        }
+    }
+}
+
+/// Changes `c`'s priority, keeping the line or own queue it waits in sorted.
+pub(crate) fn set_priority(
+    cx: &mut Cx<'_>,
+    c: ConvIdx,
+    base: crate::model::Priority,
+    effective: crate::model::Priority,
+) {
+    let place = cx.st.conv(c).place;
+    let waiting = matches!(place, Place::Queued | Place::WaitingFor { .. });
+    if waiting {
+        detach_waiting_entry(cx, c, false);
+    }
+    let conv = cx.st.conv_mut(c);
+    conv.base_priority = base;
+    conv.priority = effective;
+    if waiting {
+        detach_waiting_entry(cx, c, true);
+    }
+}
+
+/// Removes (`insert == false`) or re-inserts the entry of a waiting `c` in
+/// its line or own queue, with the key its fields give now.
+fn detach_waiting_entry(cx: &mut Cx<'_>, c: ConvIdx, insert: bool) {
+    let conv = cx.st.conv(c);
+    match conv.place {
+        Place::Queued => {
+            let (group, class, key) = (conv.group, conv.class(), conv.line_key());
+            let line = &mut cx.st.group_mut(group).waiting;
+            if insert {
+                line.insert(class, key, c);
+            } else {
+                line.remove(class, key, c);
+            }
+        }
+        Place::WaitingFor { agent, own } => {
+            let key = conv.personal_key(own, cx.cfg);
+            let personal = &mut cx.st.agent_mut(agent).personal;
+            if insert {
+                personal.insert((key, c));
+            } else {
+                personal.remove(&(key, c));
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,328 @@
+//! Matching: where a conversation that needs a place goes, and how waiting
+//! conversations and free agents meet.
+//!
+//! * `route`: a conversation entering human routing goes to the customer's
+//!   known agent (sticky affinity: at once, or waiting for them up to the
+//!   sticky wait), else to its skill group's line.
+//! * `dispatch`: a group's line meets the group's best-ranked free agent
+//!   (the root of its free index), best first on both sides.
+//! * `settle`: an agent whose capacity, status or queues changed takes the
+//!   threads waiting for them personally, then (online, nobody waiting for
+//!   them) the best waiting work of their groups while it fits, and is
+//!   re-ranked in every group.
+//!
+//! Each loop is bounded by what it consumes (a waiting conversation or a
+//! slice of capacity per round), and `take_agent` by the group's size even
+//! against a policy whose ranks change between calls.
+
+use super::cx::Cx;
+use super::decision::{AssignVia, Decision, StickyMissReason};
+use super::lifecycle;
+use super::state::agent::Agent;
+use super::state::group::Group;
+use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
+use super::state::timers::TimerKind;
+use crate::model::{AgentStatus, Capacity};
+use crate::policy::{AgentView, QueueView, Rank, RoutingPolicy};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// The rank of an agent whose policy call panicked: after everyone else.
+const FAULT_RANK: Rank = Rank([i64::MAX; 3]);
+
+/// The policy's rank of `agent` for `group`, or `None` (counted as a policy
+/// fault, ranked last) when the policy panicked: a user's policy cannot
+/// take the engine down.
+fn rank_of(policy: &dyn RoutingPolicy, agent: &Agent, group: &Group) -> Result<Rank, Rank> {
+    let view = AgentView {
+        id: agent.id,
+        status: agent.status,
+        load: agent.load,
+        cap: agent.cap,
+        last_activity: agent.last_activity,
+        last_assigned_seq: agent.last_assigned,
+        skills: &agent.skills,
+    };
+    let queue = QueueView {
+        channel: group.key.channel,
+        skills: &group.key.skills,
+    };
+    catch_unwind(AssertUnwindSafe(|| policy.rank(&view, &queue))).map_err(|_| FAULT_RANK)
+}
+
+fn rank(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) -> Rank {
+    let result = rank_of(cx.policy, cx.st.agent(agent), cx.st.group(group));
+    result.unwrap_or_else(|fault| {
+        cx.st.stats.policy_faults += 1;
+        fault
+    })
+}
+
+/// Starts the first-response clock (unless a human already answered) and
+/// places `c`, which holds no capacity and sits nowhere: with the
+/// customer's known agent when within the affinity window, else in its
+/// group.
+pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
+    let at = cx.at;
+    let conv = cx.st.conv_mut(c);
+    if conv.first_response_at.is_none() {
+        conv.sla_start = Some(at);
+        conv.sla_gen = conv.sla_gen.wrapping_add(1);
+        let generation = conv.sla_gen;
+        lifecycle::arm(
+            cx,
+            at + cx.cfg.warn_after(),
+            TimerKind::SlaWarning,
+            c,
+            generation,
+        );
+        // The breach timer is armed by the warning when it fires: one
+        // pending SLA timer per conversation instead of two.
+    }
+    let conv = cx.st.conv(c);
+    let (who, group, weight) = (conv.who, conv.group, cx.cfg.weight(conv.channel));
+    let known = cx.st.customers[who.get()]
+        .last_agent
+        .filter(|(_, when)| at.since(*when) <= cx.cfg.affinity_window);
+    let Some((agent, _)) = known else {
+        return place_in_group(cx, c);
+    };
+    cx.st.conv_mut(c).sticky_agent = Some(agent);
+    let a = cx.st.agent(agent);
+    if a.slot(group).is_none() || weight > a.cap {
+        sticky_miss(cx, c, StickyMissReason::NotEligible);
+        return place_in_group(cx, c);
+    }
+    match a.status {
+        AgentStatus::Online if a.fits(weight) => {
+            lifecycle::hand_over(cx, c, agent, AssignVia::Sticky)
+        }
+        AgentStatus::Online | AgentStatus::Away => {
+            let until = at + cx.cfg.sticky_wait;
+            lifecycle::enqueue_personal(cx, c, agent, false, Some(until));
+        }
+        _ => {
+            sticky_miss(cx, c, StickyMissReason::AgentOffline);
+            place_in_group(cx, c);
+        }
+    }
+}
+
+/// Puts `c` in its group's line and lets the group's free agents take what
+/// they can; says `Queued` if it still waits.
+pub(crate) fn place_in_group(cx: &mut Cx<'_>, c: ConvIdx) {
+    lifecycle::enqueue_group(cx, c);
+    let group = cx.st.conv(c).group;
+    dispatch(cx, group);
+    if cx.st.conv(c).place == super::state::conversation::Place::Queued {
+        let conversation = cx.st.conv(c).id;
+        cx.emit(Decision::Queued { conversation });
+    }
+}
+
+/// Records that a returning customer missed their known agent.
+pub(crate) fn sticky_miss(cx: &mut Cx<'_>, c: ConvIdx, reason: StickyMissReason) {
+    let conv = cx.st.conv_mut(c);
+    if let Some(agent) = conv.sticky_agent.take() {
+        let (conversation, customer) = (conv.id, conv.customer);
+        cx.st.stats.sticky_misses += 1;
+        let agent = cx.st.id(agent);
+        cx.emit(Decision::StickyMiss {
+            conversation,
+            customer,
+            agent,
+            reason,
+        });
+    }
+}
+
+/// Matches `group`'s waiting conversations with its free agents, best
+/// first on both sides, while both exist.
+pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
+    let bound = cx.st.group(group).waiting.len() as usize + 1;
+    for round in 0.. {
+        assert!(round <= bound, "dispatch exceeded its bound");
+        let Some((_, _, c)) = cx.st.group(group).waiting.head(cx.cfg.class_head_start) else {
+            return;
+        };
+        let Some(agent) = take_agent(cx, group) else {
+            return;
+        };
+        lifecycle::hand_over(cx, c, agent, AssignVia::Policy);
+        relist_in(cx, agent, group);
+    }
+}
+
+/// The best-ranked agent of `group` who can take its work now.
+///
+/// Stored ranks may lag on the worse side only: higher load, later
+/// assignment or activity never improve a rank (the
+/// [`RoutingPolicy`] contract), so the engine re-ranks eagerly only when a
+/// rank may improve and lets rises stand. So the root's stored rank is a
+/// lower bound of everyone's current rank: if the root's current rank
+/// equals it, the root is the best. Otherwise the root is re-ranked (or
+/// unlisted, if it cannot take the work) and the search goes on. Each
+/// member is unlisted at most once and, for a policy keeping its contract,
+/// re-ranked at most once; a policy whose ranks change between calls gets
+/// `members + 1` re-ranks, after which the root is taken as it stands
+/// (counted in `EngineStats::policy_faults`).
+fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
+    flush(cx, group);
+    let (members, weight) = {
+        let g = cx.st.group(group);
+        (g.members.len(), g.weight)
+    };
+    let rerank_bound = members + 1;
+    let mut reranks = 0;
+    let bound = members + rerank_bound + 1;
+    for round in 0.. {
+        assert!(round <= bound, "take_agent exceeded its bound");
+        let (position, stored) = cx.st.group(group).free.best()?;
+        let agent = cx.st.group(group).members[position as usize];
+        if !cx.st.agent(agent).takes(group, weight) {
+            cx.st.group_mut(group).free.set(position, None);
+            continue;
+        }
+        if reranks >= rerank_bound {
+            cx.st.stats.policy_faults += 1;
+            return Some(agent);
+        }
+        let current = rank(cx, agent, group);
+        if current != stored {
+            reranks += 1;
+            cx.st.group_mut(group).free.set(position, Some(current));
+            continue;
+        }
+        return Some(agent);
+    }
+    None
+}
+
+/// Brings `agent` up to date (see the module doc).
+pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
+    let status = cx.st.agent(agent).status;
+    if status != AgentStatus::Offline {
+        let bound = cx.st.agent(agent).personal.len();
+        for round in 0.. {
+            assert!(round <= bound, "settle's own queue exceeded its bound");
+            let a = cx.st.agent(agent);
+            let Some(&((known, _), c)) = a.personal.first() else {
+                break;
+            };
+            if known && !status.accepts_work() {
+                break;
+            }
+            if !a.fits(cx.cfg.weight(cx.st.conv(c).channel)) {
+                break;
+            }
+            let via = if known {
+                AssignVia::KnownAgent
+            } else {
+                AssignVia::Resumed
+            };
+            lifecycle::hand_over(cx, c, agent, via);
+        }
+    }
+    let a = cx.st.agent(agent);
+    if status.accepts_work() && a.personal.is_empty() {
+        // Each round adds at least one milli-unit of load under the cap.
+        let bound = a.cap.0 as usize + 1;
+        for round in 0.. {
+            assert!(round <= bound, "settle's pull exceeded its bound");
+            let Some(c) = best_waiting(cx, agent) else {
+                break;
+            };
+            lifecycle::hand_over(cx, c, agent, AssignVia::Pull);
+        }
+    }
+    relist(cx, agent);
+}
+
+/// The best waiting conversation among `agent`'s groups that fits them.
+fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
+    let a = cx.st.agent(agent);
+    a.slots
+        .iter()
+        .filter_map(|slot| {
+            let g = cx.st.group(slot.group);
+            if !a.fits(g.weight) || a.cooling(slot.group) {
+                return None;
+            }
+            let (class, key, c) = g.waiting.head(cx.cfg.class_head_start)?;
+            Some((key.aged(class, cx.cfg.class_head_start), c))
+        })
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Marks `agent` for re-ranking in every group (their rank may have
+/// improved): done when each group is next searched (`flush`).
+pub(crate) fn relist(cx: &mut Cx<'_>, agent: AgentIdx) {
+    let st = &mut *cx.st;
+    for slot in &mut st.agents[agent.get()].slots {
+        if !slot.pending {
+            slot.pending = true;
+            st.groups[slot.group.get()].pending.push(agent);
+        }
+    }
+}
+
+/// Re-ranks the members of `group` marked since its last search.
+fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
+    let pending = std::mem::take(&mut cx.st.group_mut(group).pending);
+    for &agent in &pending {
+        if let Some(slot) = cx.st.agent_mut(agent).slot_mut(group) {
+            slot.pending = false;
+        }
+        relist_in(cx, agent, group);
+    }
+    // Keep the allocation for the next marks.
+    let mut pending = pending;
+    pending.clear();
+    cx.st.group_mut(group).pending = pending;
+}
+
+/// Re-ranks `agent` in `group`.
+pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
+    let weight = cx.st.group(group).weight;
+    let a = cx.st.agent(agent);
+    let Some(slot) = a.slot(group).copied() else {
+        return;
+    };
+    let rank = a.takes(group, weight).then(|| rank(cx, agent, group));
+    cx.st.group_mut(group).free.set(slot.position, rank);
+}
+
+/// Recounts whether `agent` has room in each of their groups (the groups'
+/// real-time statistics).
+pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
+    let st = &mut *cx.st;
+    let a = &mut st.agents[agent.get()];
+    a.dirty = false;
+    for slot in &mut a.slots {
+        let g = &mut st.groups[slot.group.get()];
+        let room = a.status.accepts_work()
+            && a.personal.is_empty()
+            && a.load.0 as u64 + g.weight.0 as u64 <= a.cap.0 as u64
+            && !a.cooldowns.iter().any(|&(c, _)| c == slot.group);
+        if room != slot.room {
+            slot.room = room;
+            if room {
+                g.with_room += 1;
+            } else {
+                g.with_room -= 1;
+            }
+        }
+    }
+}
+
+/// Capacity needed for `c` on `agent` beyond what it holds (resume).
+pub(crate) fn extra_for(cx: &Cx<'_>, c: ConvIdx) -> Capacity {
+    let conv = cx.st.conv(c);
+    Capacity(cx.cfg.weight(conv.channel).0 - conv.held.0)
+}
+
+/// The policy's rank of `agent` for `group` now, `None` if it panicked
+/// (for `Engine::check_rank_contract`).
+pub(crate) fn rank_now(policy: &dyn RoutingPolicy, agent: &Agent, group: &Group) -> Option<Rank> {
+    rank_of(policy, agent, group).ok()
+}

@@ -1,0 +1,100 @@
+//! The engine's record of an agent.
+
+use super::conversation::{InboxKey, PersonalKey};
+use super::index::{ConvIdx, GroupIdx};
+use super::sorted::SortedVec;
+use crate::model::{
+    AgentId, AgentStatus, Capacity, Channel, ConversationId, SkillId, SkillLevel, Timestamp,
+};
+
+/// The agent's membership of one skill group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Slot {
+    pub group: GroupIdx,
+    /// The agent's position in the group's members and free index.
+    pub position: u32,
+    /// Whether the agent has room for the group's work now (counted in the
+    /// group's real-time statistics).
+    pub room: bool,
+    /// Listed in the group's `pending` re-rankings.
+    pub pending: bool,
+}
+
+/// One agent.
+#[derive(Clone, Debug)]
+pub(crate) struct Agent {
+    pub id: AgentId,
+    /// Sorted by skill; immutable.
+    pub skills: Vec<SkillLevel>,
+    /// Sorted; `None` is every channel.
+    pub channels: Option<Vec<Channel>>,
+    pub status: AgentStatus,
+    /// Sum of the capacity held by the agent's threads.
+    pub load: Capacity,
+    pub cap: Capacity,
+    /// Load tolerated above the cap after a supervisor lowered the cap
+    /// below the load: it only shrinks, as threads end, and no new work is
+    /// given while `load + weight > cap`. Invariant:
+    /// `load <= max(cap, over_cap_allowance)`.
+    pub over_cap_allowance: Capacity,
+    pub last_activity: Timestamp,
+    /// Engine sequence number at the last new assignment (0: never).
+    pub last_assigned: u64,
+    pub high_water: Capacity,
+    /// Live threads (assigned or offered) in working order.
+    pub inbox: SortedVec<(InboxKey, ConvIdx)>,
+    /// Parked threads, by conversation id.
+    pub parked: SortedVec<(ConversationId, ConvIdx)>,
+    /// Threads waiting for this agent in particular.
+    pub personal: SortedVec<(PersonalKey, ConvIdx)>,
+    /// Groups the agent belongs to, ascending.
+    pub slots: Vec<Slot>,
+    /// Groups the agent is cooling down in after a decline, until when.
+    pub cooldowns: Vec<(GroupIdx, Timestamp)>,
+    /// Queued for refresh at the end of the current command.
+    pub dirty: bool,
+}
+
+impl Agent {
+    /// The agent's level in `skill`, 0 when absent.
+    pub(crate) fn level(&self, skill: SkillId) -> u8 {
+        self.skills
+            .binary_search_by_key(&skill, |s| s.skill)
+            .map_or(0, |i| self.skills[i].level.get())
+    }
+
+    /// Whether `amount` more fits under the cap.
+    pub(crate) fn fits(&self, amount: Capacity) -> bool {
+        u64::from(self.load.0) + u64::from(amount.0) <= u64::from(self.cap.0)
+    }
+
+    /// Whether the agent is cooling down in `group`.
+    pub(crate) fn cooling(&self, group: GroupIdx) -> bool {
+        self.cooldowns.iter().any(|&(g, _)| g == group)
+    }
+
+    /// Whether the agent may take `group`'s work of `weight` now: online,
+    /// nobody waiting for them personally, room, not cooling down.
+    pub(crate) fn takes(&self, group: GroupIdx, weight: Capacity) -> bool {
+        self.status.accepts_work()
+            && self.personal.is_empty()
+            && self.fits(weight)
+            && !self.cooling(group)
+    }
+
+    /// The slot of `group`, if a member.
+    pub(crate) fn slot(&self, group: GroupIdx) -> Option<&Slot> {
+        self.slots
+            .binary_search_by_key(&group, |s| s.group)
+            .ok()
+            .map(|i| &self.slots[i])
+    }
+
+    /// The slot of `group`, if a member, to change.
+    pub(crate) fn slot_mut(&mut self, group: GroupIdx) -> Option<&mut Slot> {
+        self.slots
+            .binary_search_by_key(&group, |s| s.group)
+            .ok()
+            .map(|i| &mut self.slots[i])
+    }
+}

@@ -1,0 +1,179 @@
+//! The engine's record of a conversation, with agents by slot. The public
+//! [`ConversationInfo`] is derived from it.
+
+use super::index::{AgentIdx, CustomerIdx, GroupIdx};
+use super::waiting::LineKey;
+use crate::engine::EngineConfig;
+use crate::model::{
+    Capacity, Channel, ConversationId, CustomerId, MessageStatus, Priority, ResolveReason,
+    StateKind, Timestamp,
+};
+use serde::{Deserialize, Serialize};
+
+/// Where a conversation is. Exactly one at every instant; only
+/// `lifecycle.rs` writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Place {
+    /// With the bot tier.
+    Bot,
+    /// In its skill group's waiting line.
+    Queued,
+    /// In one agent's own queue: `own` for a thread that is already theirs
+    /// (a parked thread back, a transfer), otherwise a returning customer
+    /// waiting for their known agent up to the sticky wait.
+    WaitingFor { agent: AgentIdx, own: bool },
+    /// Reserved for an agent until `expires_at`.
+    Offered {
+        agent: AgentIdx,
+        expires_at: Timestamp,
+    },
+    /// A live thread of an agent.
+    Assigned { agent: AgentIdx },
+    /// The customer went quiet; kept by its agent (`None` once released).
+    Parked { agent: Option<AgentIdx> },
+    /// Done.
+    Resolved { reason: ResolveReason },
+}
+
+impl Place {
+    /// The agent it is with or waits for.
+    pub(crate) fn agent(self) -> Option<AgentIdx> {
+        match self {
+            Place::WaitingFor { agent, .. }
+            | Place::Offered { agent, .. }
+            | Place::Assigned { agent } => Some(agent),
+            Place::Parked { agent } => agent,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn kind(self) -> StateKind {
+        match self {
+            Place::Bot => StateKind::Bot,
+            Place::Queued | Place::WaitingFor { .. } => StateKind::Queued,
+            Place::Offered { .. } => StateKind::Offered,
+            Place::Assigned { .. } => StateKind::Assigned,
+            Place::Parked { .. } => StateKind::Parked,
+            Place::Resolved { .. } => StateKind::Resolved,
+        }
+    }
+
+    /// Offered or assigned: in an agent's inbox at full weight.
+    pub(crate) fn live_agent(self) -> Option<AgentIdx> {
+        match self {
+            Place::Offered { agent, .. } | Place::Assigned { agent } => Some(agent),
+            _ => None,
+        }
+    }
+}
+
+/// Everything the engine keeps about one conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Conv {
+    pub id: ConversationId,
+    pub customer: CustomerId,
+    /// The customer's slot (derived: rebuilt from `customer` on restore).
+    #[serde(skip)]
+    pub who: CustomerIdx,
+    pub channel: Channel,
+    /// Its skill group (which fixes its required skills and channel).
+    pub group: GroupIdx,
+    /// Priority as requested, before the VIP boost.
+    pub base_priority: Priority,
+    /// Effective priority.
+    pub priority: Priority,
+    pub place: Place,
+    pub opened_at: Timestamp,
+    /// The conversation's age: kept across requeues, transfers, escalation.
+    pub waiting_since: Timestamp,
+    pub last_customer_message: Timestamp,
+    pub last_agent_message: Option<Timestamp>,
+    pub first_response_at: Option<Timestamp>,
+    /// When the first-response clock started (entry into human routing).
+    pub sla_start: Option<Timestamp>,
+    pub resolved_at: Option<Timestamp>,
+    /// When the thread parks itself if nobody writes (agent spoke last).
+    pub park_due: Option<Timestamp>,
+    /// An auto-park timer is pending (at most one per conversation: it
+    /// re-arms itself at `park_due` instead of one timer per reply).
+    pub park_armed: bool,
+    pub seen: bool,
+    pub awaiting_reply: bool,
+    /// Bumped at every change of place; offer and sticky-wait timers of an
+    /// older stay are void.
+    pub stay: u32,
+    /// Generation of the SLA timers.
+    pub sla_gen: u32,
+    /// Arrival order, for ties between equal aged priorities.
+    pub seq: u64,
+    /// Capacity held on the owning agent (full weight when offered or
+    /// assigned, parked weight when parked, zero otherwise).
+    pub held: Capacity,
+    /// Known agent a returning customer was routed to (for hit or miss).
+    pub sticky_agent: Option<AgentIdx>,
+}
+
+/// Order of an agent's inbox: threads where the customer spoke last first,
+/// then the longest-waiting customer, then arrival.
+pub(crate) type InboxKey = (bool, Timestamp, u64);
+
+/// Order of an agent's own queue: own threads before known-agent waits,
+/// then aged priority.
+pub(crate) type PersonalKey = (bool, (i64, u64));
+
+impl Conv {
+    /// Priority class, `0..4`.
+    pub(crate) fn class(&self) -> u8 {
+        self.priority.rank()
+    }
+
+    /// Place in a waiting line.
+    pub(crate) fn line_key(&self) -> LineKey {
+        LineKey {
+            since: self.waiting_since,
+            seq: self.seq,
+        }
+    }
+
+    pub(crate) fn inbox_key(&self) -> InboxKey {
+        (!self.awaiting_reply, self.last_customer_message, self.seq)
+    }
+
+    pub(crate) fn personal_key(&self, own: bool, config: &EngineConfig) -> PersonalKey {
+        (
+            !own,
+            self.line_key().aged(self.class(), config.class_head_start),
+        )
+    }
+
+    pub(crate) fn message_status(&self) -> MessageStatus {
+        match self.place {
+            Place::Bot => MessageStatus::WithBot,
+            Place::Queued | Place::WaitingFor { .. } => MessageStatus::Queued,
+            Place::Offered { .. } | Place::Assigned { .. } => {
+                if self.seen {
+                    MessageStatus::Seen
+                } else {
+                    MessageStatus::Delivered
+                }
+            }
+            Place::Parked { .. } | Place::Resolved { .. } => MessageStatus::Idle,
+        }
+    }
+
+    /// The first-response deadline while no human has answered and the
+    /// conversation is with humans.
+    pub(crate) fn response_deadline(&self, config: &EngineConfig) -> Option<Timestamp> {
+        match (self.first_response_at, self.sla_start, self.place) {
+            (
+                None,
+                Some(start),
+                Place::Queued
+                | Place::WaitingFor { .. }
+                | Place::Offered { .. }
+                | Place::Assigned { .. },
+            ) => Some(start + config.response_target),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! A skill group: the conversations that need the same skills on the same
+//! channel, the agents eligible for them, its waiting line and its index of
+//! free agents.
+
+use super::free_index::FreeIndex;
+use super::index::AgentIdx;
+use super::waiting::WaitingLine;
+use crate::model::{Capacity, Channel, SkillRequirement};
+use std::borrow::Borrow;
+use std::hash::{Hash, Hasher};
+
+/// What a skill group is: a channel and a set of required skills, sorted by
+/// skill, each skill once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RoutingKey {
+    pub channel: Channel,
+    pub skills: Vec<SkillRequirement>,
+}
+
+/// A borrowed routing key, so that a command's skills find their group
+/// without building (allocating) an owned key.
+pub(crate) trait KeyView {
+    fn view(&self) -> (Channel, &[SkillRequirement]);
+}
+
+impl KeyView for RoutingKey {
+    fn view(&self) -> (Channel, &[SkillRequirement]) {
+        (self.channel, &self.skills)
+    }
+}
+
+impl KeyView for (Channel, &[SkillRequirement]) {
+    fn view(&self) -> (Channel, &[SkillRequirement]) {
+        (self.0, self.1)
+    }
+}
+
+impl<'a> Borrow<dyn KeyView + 'a> for RoutingKey {
+    fn borrow(&self) -> &(dyn KeyView + 'a) {
+        self
+    }
+}
+
+impl Hash for dyn KeyView + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.view().hash(state);
+    }
+}
+
+impl PartialEq for dyn KeyView + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.view() == other.view()
+    }
+}
+
+impl Eq for dyn KeyView + '_ {}
+
+// Must hash exactly as `dyn KeyView` does, or lookups by view would miss.
+impl Hash for RoutingKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.view().hash(state);
+    }
+}
+
+/// One skill group.
+#[derive(Clone, Debug)]
+pub(crate) struct Group {
+    pub key: RoutingKey,
+    /// Capacity one of its conversations uses.
+    pub weight: Capacity,
+    /// Eligible agents, ascending (registration order); position `p` in
+    /// this list is position `p` in `free`.
+    pub members: Vec<AgentIdx>,
+    pub waiting: WaitingLine,
+    pub free: FreeIndex,
+    /// Members online (real-time statistic).
+    pub online: u32,
+    /// Members with room for this group's work now (real-time statistic).
+    pub with_room: u32,
+    /// Members whose rank may have improved since they were last ranked
+    /// here, each once (their slot's `pending` flag): re-ranked when the
+    /// group is next searched, so an agent freed five times between two
+    /// arrivals in a group is ranked there once, and not at all in groups
+    /// nobody routes to meanwhile.
+    pub pending: Vec<AgentIdx>,
+}

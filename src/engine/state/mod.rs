@@ -1,0 +1,149 @@
+//! The engine's state: dense slabs of agents, skill groups and
+//! conversations, indexed by checked slot newtypes, with the id maps that
+//! translate the host's ids once, at validation. Plain data owned by one
+//! thread: no locks, atomics or shared maps.
+
+pub(crate) mod agent;
+pub(crate) mod conversation;
+pub(crate) mod customer;
+pub(crate) mod free_index;
+pub(crate) mod group;
+pub(crate) mod hash;
+pub(crate) mod index;
+pub(crate) mod sorted;
+pub(crate) mod timers;
+pub(crate) mod waiting;
+
+use crate::engine::EngineStats;
+use crate::model::{AgentId, ConversationId, CustomerId, SkillId, Timestamp};
+use agent::Agent;
+use conversation::Conv;
+use customer::Customer;
+use group::{Group, KeyView, RoutingKey};
+use hash::IdMap;
+use index::{AgentIdx, ConvIdx, CustomerIdx, GroupIdx};
+use std::collections::HashMap;
+use timers::Timers;
+
+/// Everything the engine knows.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct State {
+    pub agents: Vec<Agent>,
+    pub agent_ids: IdMap<AgentId, AgentIdx>,
+    pub groups: Vec<Group>,
+    pub group_keys: IdMap<RoutingKey, GroupIdx>,
+    /// Conversations by slot; `None` for a slot freed by a purge.
+    pub convs: Vec<Option<Conv>>,
+    pub conv_ids: IdMap<ConversationId, ConvIdx>,
+    /// Slots freed by purges, reused by new conversations.
+    pub free_slots: Vec<ConvIdx>,
+    /// Customers by slot; conversations reach theirs without hashing.
+    pub customers: Vec<Customer>,
+    pub customer_ids: IdMap<CustomerId, CustomerIdx>,
+    /// Agents holding each skill, ascending.
+    pub agents_by_skill: IdMap<SkillId, Vec<AgentIdx>>,
+    /// Groups by their first required skill (an agent eligible for a group
+    /// holds that skill, so this finds each eligible group exactly once).
+    pub groups_by_skill: HashMap<SkillId, Vec<GroupIdx>, hash::IdBuild>,
+    /// Groups that require no skill.
+    pub open_groups: Vec<GroupIdx>,
+    pub timers: Timers,
+    /// Source of arrival and assignment order numbers.
+    pub seq: u64,
+    /// The latest time a command carried.
+    pub clock: Timestamp,
+    pub stats: EngineStats,
+}
+
+impl State {
+    pub(crate) fn agent(&self, a: AgentIdx) -> &Agent {
+        &self.agents[a.get()]
+    }
+
+    pub(crate) fn agent_mut(&mut self, a: AgentIdx) -> &mut Agent {
+        &mut self.agents[a.get()]
+    }
+
+    pub(crate) fn group(&self, g: GroupIdx) -> &Group {
+        &self.groups[g.get()]
+    }
+
+    pub(crate) fn group_mut(&mut self, g: GroupIdx) -> &mut Group {
+        &mut self.groups[g.get()]
+    }
+
+    /// The conversation in slot `c`. Slots handed out by validation always
+    /// hold one.
+    pub(crate) fn conv(&self, c: ConvIdx) -> &Conv {
+        self.convs[c.get()]
+            .as_ref()
+            .expect("validated slot holds a conversation")
+    }
+
+    pub(crate) fn conv_mut(&mut self, c: ConvIdx) -> &mut Conv {
+        self.convs[c.get()]
+            .as_mut()
+            .expect("validated slot holds a conversation")
+    }
+
+    /// The conversation of a timer, if its slot still holds the same
+    /// incarnation (purged slots are reused, and a host may reuse a purged
+    /// id).
+    pub(crate) fn timer_conv(&self, timer: &timers::Timer) -> Option<ConvIdx> {
+        let conv = self.convs.get(timer.slot as usize)?.as_ref()?;
+        (conv.id.0 == timer.subject && conv.seq == timer.incarnation)
+            .then(|| ConvIdx::new(timer.slot as usize))
+            .flatten()
+    }
+
+    /// The customer known by `id`.
+    pub(crate) fn customer(&self, id: CustomerId) -> Option<&Customer> {
+        let k = self.customer_ids.get(&id)?;
+        self.customers.get(k.get())
+    }
+
+    /// The slot of customer `id`, created on first sight (validation made
+    /// sure a slot is left).
+    pub(crate) fn ensure_customer(&mut self, id: CustomerId) -> CustomerIdx {
+        if let Some(&k) = self.customer_ids.get(&id) {
+            return k;
+        }
+        let k = CustomerIdx::new(self.customers.len()).expect("validated: a slot is left");
+        self.customers.push(Customer {
+            id,
+            tier: crate::model::Tier::Standard,
+            last_agent: None,
+            open: Vec::new(),
+        });
+        self.customer_ids.insert(id, k);
+        k
+    }
+
+    /// The customer of conversation `c`.
+    pub(crate) fn customer_of(&mut self, c: ConvIdx) -> &mut Customer {
+        let k = self.conv(c).who;
+        &mut self.customers[k.get()]
+    }
+
+    pub(crate) fn agent_idx(&self, id: AgentId) -> Option<AgentIdx> {
+        self.agent_ids.get(&id).copied()
+    }
+
+    pub(crate) fn conv_idx(&self, id: ConversationId) -> Option<ConvIdx> {
+        self.conv_ids.get(&id).copied()
+    }
+
+    pub(crate) fn group_of(&self, key: &dyn KeyView) -> Option<GroupIdx> {
+        self.group_keys.get(key).copied()
+    }
+
+    pub(crate) fn next_seq(&mut self) -> u64 {
+        let seq = self.seq;
+        self.seq += 1;
+        seq
+    }
+
+    pub(crate) fn id(&self, a: AgentIdx) -> AgentId {
+        self.agent(a).id
+    }
+}

@@ -1,0 +1,146 @@
+//! The engine's structure: registering an agent and creating a skill group
+//! the first time a command names its skills, with the membership links
+//! between them. Costs follow the skill index (agents holding a group's
+//! first skill; groups keyed by an agent's skills), never all agents or all
+//! groups, except for a group that requires no skill (open to everyone).
+
+use super::cx::Cx;
+use super::decision::Decision;
+use super::matching;
+use super::state::agent::{Agent, Slot};
+use super::state::group::{Group, RoutingKey};
+use super::state::index::{AgentIdx, GroupIdx};
+use super::state::sorted::SortedVec;
+use super::state::waiting::WaitingLine;
+use super::validate::GroupRef;
+use crate::model::{AgentSpec, Capacity};
+
+/// Whether `agent` may ever serve conversations of `key`.
+pub(crate) fn eligible(agent: &Agent, key: &RoutingKey) -> bool {
+    agent
+        .channels
+        .as_ref()
+        .is_none_or(|channels| channels.binary_search(&key.channel).is_ok())
+        && key
+            .skills
+            .iter()
+            .all(|r| agent.level(r.skill) >= r.min_level.get())
+}
+
+/// Registers a validated agent and links it to every group it is eligible
+/// for.
+pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
+    let idx = AgentIdx::new(cx.st.agents.len()).expect("validated: a slot is left");
+    let mut agent = Agent {
+        id: spec.id,
+        skills: spec.skills,
+        channels: spec.channels,
+        status: spec.status,
+        load: Capacity::ZERO,
+        cap: spec.cap,
+        over_cap_allowance: Capacity::ZERO,
+        last_activity: cx.at,
+        last_assigned: 0,
+        high_water: Capacity::ZERO,
+        inbox: SortedVec::default(),
+        parked: SortedVec::default(),
+        personal: SortedVec::default(),
+        slots: Vec::new(),
+        cooldowns: Vec::new(),
+        dirty: false,
+    };
+    let st = &mut *cx.st;
+    let mut groups: Vec<GroupIdx> = agent
+        .skills
+        .iter()
+        .filter_map(|s| st.groups_by_skill.get(&s.skill))
+        .flatten()
+        .chain(st.open_groups.iter())
+        .copied()
+        .filter(|&g| eligible(&agent, &st.groups[g.get()].key))
+        .collect();
+    groups.sort_unstable();
+    for g in groups {
+        let group = &mut st.groups[g.get()];
+        let position = group.free.push_member();
+        group.members.push(idx);
+        group.online += u32::from(agent.status.accepts_work());
+        agent.slots.push(Slot {
+            group: g,
+            position,
+            room: false,
+            pending: false,
+        });
+    }
+    for s in &agent.skills {
+        st.agents_by_skill.entry(s.skill).or_default().push(idx);
+    }
+    st.agent_ids.insert(agent.id, idx);
+    st.agents.push(agent);
+    cx.emit(Decision::AgentAdded {
+        agent: spec.id,
+        cap: spec.cap,
+    });
+    cx.settle_later(idx);
+}
+
+/// The group a validated command named, created on first use.
+pub(crate) fn ensure_group(cx: &mut Cx<'_>, group: GroupRef) -> GroupIdx {
+    match group {
+        GroupRef::Existing(g) => g,
+        GroupRef::New(key) => add_group(cx, key),
+    }
+}
+
+/// Creates the group of `key`: its members are found through the skill
+/// index, and its free members are listed at once.
+fn add_group(cx: &mut Cx<'_>, key: RoutingKey) -> GroupIdx {
+    let st = &mut *cx.st;
+    let idx = GroupIdx::new(st.groups.len()).expect("validated: a slot is left");
+    let candidates: Vec<AgentIdx> = match key.skills.first() {
+        Some(first) => st
+            .agents_by_skill
+            .get(&first.skill)
+            .cloned()
+            .unwrap_or_default(),
+        None => (0..st.agents.len()).filter_map(AgentIdx::new).collect(),
+    };
+    let mut group = Group {
+        weight: cx.cfg.weight(key.channel),
+        key,
+        members: Vec::new(),
+        waiting: WaitingLine::default(),
+        free: Default::default(),
+        online: 0,
+        with_room: 0,
+        pending: Vec::new(),
+    };
+    for a in candidates {
+        let agent = &mut st.agents[a.get()];
+        if !eligible(agent, &group.key) {
+            continue;
+        }
+        let position = group.free.push_member();
+        group.members.push(a);
+        group.online += u32::from(agent.status.accepts_work());
+        // Groups are created in index order, so pushing keeps slots sorted.
+        agent.slots.push(Slot {
+            group: idx,
+            position,
+            room: false,
+            pending: false,
+        });
+    }
+    match group.key.skills.first() {
+        Some(first) => st.groups_by_skill.entry(first.skill).or_default().push(idx),
+        None => st.open_groups.push(idx),
+    }
+    st.group_keys.insert(group.key.clone(), idx);
+    let members = group.members.clone();
+    st.groups.push(group);
+    for a in members {
+        matching::relist_in(cx, a, idx);
+        cx.touch(a);
+    }
+    idx
+}

@@ -1,0 +1,401 @@
+//! The first step of every command: check it against the state, touching
+//! nothing, and translate the host's ids into slots. What comes out is a
+//! [`Step`] that cannot fail: everything after validation only writes.
+
+use super::command::{Command, CommandKind, TransferTarget};
+use super::config::{EngineConfig, OpenConversations};
+use super::error::EngineError;
+use super::lifecycle;
+use super::state::conversation::Place;
+use super::state::group::RoutingKey;
+use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
+use super::state::State;
+use crate::model::{
+    AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
+    ResolveReason, SkillRequirement, Tier, Timestamp,
+};
+use std::borrow::Cow;
+
+/// A skill group named by a command: one that exists, or one to create.
+#[derive(Clone, Debug)]
+pub(crate) enum GroupRef {
+    Existing(GroupIdx),
+    New(RoutingKey),
+}
+
+/// A validated command, ids resolved to slots.
+#[derive(Clone, Debug)]
+pub(crate) enum Step {
+    AddAgent(AgentSpec),
+    SetStatus {
+        agent: AgentIdx,
+        status: AgentStatus,
+    },
+    SetCapacity {
+        agent: AgentIdx,
+        cap: Capacity,
+    },
+    Open {
+        conversation: ConversationId,
+        customer: CustomerId,
+        tier: Tier,
+        channel: Channel,
+        group: GroupRef,
+        priority: Priority,
+        start_in_bot: bool,
+    },
+    Escalate {
+        conv: ConvIdx,
+        group: Option<GroupRef>,
+        priority: Option<Priority>,
+    },
+    CustomerMessage(ConvIdx),
+    AgentMessage {
+        conv: ConvIdx,
+        agent: AgentIdx,
+    },
+    MarkSeen(ConvIdx),
+    Park(ConvIdx),
+    Resolve {
+        conv: ConvIdx,
+        reason: ResolveReason,
+    },
+    TransferToAgent {
+        conv: ConvIdx,
+        agent: AgentIdx,
+    },
+    TransferToGroup {
+        conv: ConvIdx,
+        group: GroupRef,
+    },
+    SetPriority {
+        conv: ConvIdx,
+        priority: Priority,
+    },
+    Accept(ConvIdx),
+    Decline(ConvIdx),
+    Tick,
+    Purge(Timestamp),
+}
+
+/// Checks `command` at time `at` against `state`. Touches nothing.
+pub(crate) fn check(
+    state: &State,
+    config: &EngineConfig,
+    at: Timestamp,
+    command: &Command,
+) -> Result<Step, EngineError> {
+    let kind = command.kind();
+    let agent = |id: AgentId| state.agent_idx(id).ok_or(EngineError::UnknownAgent(id));
+    // A conversation the command may act on in its current place.
+    let conv = |id: ConversationId| -> Result<ConvIdx, EngineError> {
+        let c = state
+            .conv_idx(id)
+            .ok_or(EngineError::UnknownConversation(id))?;
+        let place = state.conv(c).place;
+        if !lifecycle::permits(kind, place) {
+            return Err(EngineError::InvalidTransition {
+                conversation: id,
+                state: place.kind(),
+                command: kind,
+            });
+        }
+        Ok(c)
+    };
+    Ok(match command {
+        Command::AddAgent(spec) => Step::AddAgent(check_agent(state, spec)?),
+        Command::SetAgentStatus { agent: id, status } => Step::SetStatus {
+            agent: agent(*id)?,
+            status: *status,
+        },
+        Command::SetCapacity { agent: id, cap } => {
+            let a = agent(*id)?;
+            check_cap(*id, *cap)?;
+            Step::SetCapacity {
+                agent: a,
+                cap: *cap,
+            }
+        }
+        Command::OpenConversation {
+            conversation,
+            customer,
+            tier,
+            channel,
+            skills,
+            priority,
+            start_in_bot,
+        } => {
+            if state.conv_idx(*conversation).is_some() {
+                return Err(EngineError::DuplicateConversation(*conversation));
+            }
+            check_open_rule(state, config, *customer, *channel)?;
+            if state.conv_ids.len() >= u32::MAX as usize - 1
+                || state.customers.len() >= u32::MAX as usize - 1
+            {
+                return Err(EngineError::Full("conversation"));
+            }
+            Step::Open {
+                conversation: *conversation,
+                customer: *customer,
+                tier: *tier,
+                channel: *channel,
+                group: group_ref(state, *channel, skills)?,
+                priority: *priority,
+                start_in_bot: *start_in_bot,
+            }
+        }
+        Command::Escalate {
+            conversation,
+            skills,
+            priority,
+        } => {
+            let c = conv(*conversation)?;
+            let group = match skills {
+                Some(skills) => Some(group_ref(state, state.conv(c).channel, skills)?),
+                None => None,
+            };
+            Step::Escalate {
+                conv: c,
+                group,
+                priority: *priority,
+            }
+        }
+        Command::CustomerMessage { conversation } => Step::CustomerMessage(conv(*conversation)?),
+        Command::AgentMessage {
+            conversation,
+            agent: id,
+        } => {
+            let a = agent(*id)?;
+            let c = owned_by(state, *conversation, a, kind)?;
+            Step::AgentMessage { conv: c, agent: a }
+        }
+        Command::MarkSeen {
+            conversation,
+            agent: id,
+        } => {
+            let a = agent(*id)?;
+            Step::MarkSeen(owned_by(state, *conversation, a, kind)?)
+        }
+        Command::Park { conversation } => Step::Park(conv(*conversation)?),
+        Command::Resolve {
+            conversation,
+            reason,
+        } => Step::Resolve {
+            conv: conv(*conversation)?,
+            reason: *reason,
+        },
+        Command::Transfer { conversation, to } => match to {
+            TransferTarget::Agent(id) => {
+                let a = agent(*id)?;
+                let c = conv(*conversation)?;
+                check_transfer_to(state, config, c, a)?;
+                Step::TransferToAgent { conv: c, agent: a }
+            }
+            TransferTarget::Skills(skills) => {
+                let c = conv(*conversation)?;
+                Step::TransferToGroup {
+                    conv: c,
+                    group: group_ref(state, state.conv(c).channel, skills)?,
+                }
+            }
+        },
+        Command::SetPriority {
+            conversation,
+            priority,
+        } => Step::SetPriority {
+            conv: conv(*conversation)?,
+            priority: *priority,
+        },
+        Command::AcceptOffer {
+            conversation,
+            agent: id,
+        } => {
+            let a = agent(*id)?;
+            let c = owned_by(state, *conversation, a, kind)?;
+            if let Place::Offered { expires_at, .. } = state.conv(c).place {
+                if at > expires_at {
+                    return Err(EngineError::OfferExpired {
+                        conversation: *conversation,
+                        expired_at: expires_at,
+                    });
+                }
+            }
+            Step::Accept(c)
+        }
+        Command::DeclineOffer {
+            conversation,
+            agent: id,
+        } => {
+            let a = agent(*id)?;
+            Step::Decline(owned_by(state, *conversation, a, kind)?)
+        }
+        Command::Tick => Step::Tick,
+        Command::Purge { resolved_before } => Step::Purge(*resolved_before),
+    })
+}
+
+/// The conversation, if the command may act on it and `agent` holds it.
+fn owned_by(
+    state: &State,
+    id: ConversationId,
+    agent: AgentIdx,
+    kind: CommandKind,
+) -> Result<ConvIdx, EngineError> {
+    let c = state
+        .conv_idx(id)
+        .ok_or(EngineError::UnknownConversation(id))?;
+    let place = state.conv(c).place;
+    let holder = place.live_agent();
+    if lifecycle::permits(kind, place) {
+        return if holder == Some(agent) {
+            Ok(c)
+        } else {
+            Err(EngineError::NotOwner {
+                conversation: id,
+                agent: state.id(agent),
+            })
+        };
+    }
+    // Another agent's live thread: the actor is not its owner, whatever
+    // the command; otherwise the place itself refuses the command.
+    if holder.is_some_and(|h| h != agent) {
+        return Err(EngineError::NotOwner {
+            conversation: id,
+            agent: state.id(agent),
+        });
+    }
+    Err(EngineError::InvalidTransition {
+        conversation: id,
+        state: place.kind(),
+        command: kind,
+    })
+}
+
+fn check_cap(agent: AgentId, cap: Capacity) -> Result<(), EngineError> {
+    if cap == Capacity::ZERO || cap > Capacity::MAX_CAP {
+        return Err(EngineError::InvalidCapacity {
+            agent,
+            cap,
+            max: Capacity::MAX_CAP,
+        });
+    }
+    Ok(())
+}
+
+/// A registration with skills sorted and channels sorted and deduplicated.
+fn check_agent(state: &State, spec: &AgentSpec) -> Result<AgentSpec, EngineError> {
+    check_cap(spec.id, spec.cap)?;
+    if state.agent_idx(spec.id).is_some() {
+        return Err(EngineError::DuplicateAgent(spec.id));
+    }
+    if AgentIdx::new(state.agents.len()).is_none() {
+        return Err(EngineError::Full("agent"));
+    }
+    let mut spec = spec.clone();
+    spec.skills.sort_unstable_by_key(|s| s.skill);
+    if let Some(pair) = spec.skills.windows(2).find(|p| p[0].skill == p[1].skill) {
+        return Err(EngineError::DuplicateSkill(pair[0].skill));
+    }
+    if let Some(channels) = &mut spec.channels {
+        channels.sort_unstable();
+        channels.dedup();
+    }
+    Ok(spec)
+}
+
+/// The open rule: a customer's existing open conversation may refuse a new one.
+fn check_open_rule(
+    state: &State,
+    config: &EngineConfig,
+    customer: CustomerId,
+    channel: Channel,
+) -> Result<(), EngineError> {
+    let Some(known) = state.customer(customer) else {
+        return Ok(());
+    };
+    let clash =
+        known
+            .open
+            .iter()
+            .map(|&c| state.conv(c))
+            .find(|c| match config.open_conversations {
+                OpenConversations::OnePerChannel => c.channel == channel,
+                OpenConversations::OneAcrossChannels => true,
+                OpenConversations::Unlimited => false,
+            });
+    match clash {
+        Some(open) => Err(EngineError::CustomerHasOpenConversation {
+            customer,
+            open: open.id,
+            channel: open.channel,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The group of `channel` and `skills` (sorted, each skill once).
+fn group_ref(
+    state: &State,
+    channel: Channel,
+    skills: &[SkillRequirement],
+) -> Result<GroupRef, EngineError> {
+    let sorted: Cow<'_, [SkillRequirement]> = if skills.windows(2).all(|p| p[0].skill < p[1].skill)
+    {
+        Cow::Borrowed(skills)
+    } else {
+        let mut owned = skills.to_vec();
+        owned.sort_unstable_by_key(|r| r.skill);
+        if let Some(pair) = owned.windows(2).find(|p| p[0].skill == p[1].skill) {
+            return Err(EngineError::DuplicateSkill(pair[0].skill));
+        }
+        Cow::Owned(owned)
+    };
+    match state.group_of(&(channel, &*sorted)) {
+        Some(g) => Ok(GroupRef::Existing(g)),
+        None if GroupIdx::new(state.groups.len()).is_none() => Err(EngineError::Full("group")),
+        None => Ok(GroupRef::New(RoutingKey {
+            channel,
+            skills: sorted.into_owned(),
+        })),
+    }
+}
+
+/// A transfer to a named agent: online, eligible, a cap the thread can ever
+/// fit, and not the agent it is already with.
+fn check_transfer_to(
+    state: &State,
+    config: &EngineConfig,
+    c: ConvIdx,
+    a: AgentIdx,
+) -> Result<(), EngineError> {
+    let conv = state.conv(c);
+    let agent = state.agent(a);
+    if conv.place.agent() == Some(a) {
+        return Err(EngineError::AlreadyWithAgent {
+            conversation: conv.id,
+            agent: agent.id,
+        });
+    }
+    if !agent.status.accepts_work() {
+        return Err(EngineError::AgentUnavailable {
+            agent: agent.id,
+            status: agent.status,
+        });
+    }
+    if agent.slot(conv.group).is_none() {
+        return Err(EngineError::NotEligible {
+            conversation: conv.id,
+            agent: agent.id,
+        });
+    }
+    let weight = config.weight(conv.channel);
+    if weight > agent.cap {
+        return Err(EngineError::NeverFits {
+            conversation: conv.id,
+            agent: agent.id,
+            weight,
+            cap: agent.cap,
+        });
+    }
+    Ok(())
+}
