@@ -88,6 +88,7 @@ mod host;
 mod intervals;
 mod kpis;
 pub mod metrics;
+mod outcome;
 mod people;
 mod people_classical;
 #[cfg(feature = "plots")]
@@ -121,6 +122,7 @@ pub use csv_import::{import_day, ImportedDay};
 pub use error::{ScenarioError, SimError};
 pub use faults::{FaultConfig, FaultReport};
 pub use intervals::IntervalFigures;
+pub use outcome::{Progress, SimOutcome};
 pub use queueing::{Formulas, Queueing};
 pub use replicate::{Kpi, PolicyFactory, ProgressFn, Replicated, Replications};
 pub use report::{Comparison, Report};
@@ -135,7 +137,7 @@ pub use significance::{
     compare_replicated, compare_replicated_with_progress, KpiDifference, PolicyDifference,
     ReplicatedComparison,
 };
-pub use simulation::{Progress, SimOutcome, Simulation, CLASSICAL_TICK_MS};
+pub use simulation::{Simulation, CLASSICAL_TICK_MS};
 pub use staffing::{handle_secs, search_staffing, IntervalStaffing, StaffingPlan, StaffingTarget};
 pub use sweep::{sweep, sweep_with, OwnedPolicyFactory, Parameter, Sweep, SweepFn, SweepPoint};
 pub use workload::{reply_ms, AgentPlan, Arrival, CustomerScript, NextMove, Recorded, Workload};
