@@ -99,7 +99,7 @@ impl Run<'_> {
 
 impl CustomerScript {
     /// A draw of `d` from the conversation's stream, in ms.
-    pub fn draw_ms(&mut self, d: &super::classical::Distribution) -> u64 {
+    pub fn draw_ms(&mut self, d: &super::distribution::Distribution) -> u64 {
         ms(d.sample(self.rng_mut()) * 1_000.0)
     }
 }
