@@ -89,6 +89,7 @@ mod host;
 mod intervals;
 mod kpis;
 pub mod metrics;
+mod outcome;
 mod people;
 mod people_classical;
 #[cfg(feature = "plots")]
@@ -123,6 +124,7 @@ pub use distribution::Distribution;
 pub use error::{ScenarioError, SimError};
 pub use faults::{FaultConfig, FaultReport};
 pub use intervals::IntervalFigures;
+pub use outcome::{Progress, SimOutcome};
 pub use queueing::{Formulas, Queueing};
 pub use replicate::{Kpi, PolicyFactory, ProgressFn, Replicated, Replications};
 pub use report::{Comparison, Report};
@@ -137,7 +139,7 @@ pub use significance::{
     compare_replicated, compare_replicated_with_progress, KpiDifference, PolicyDifference,
     ReplicatedComparison,
 };
-pub use simulation::{Progress, SimOutcome, Simulation, CLASSICAL_TICK_MS};
+pub use simulation::{Simulation, CLASSICAL_TICK_MS};
 pub use staffing::{handle_secs, search_staffing, IntervalStaffing, StaffingPlan, StaffingTarget};
 pub use sweep::{sweep, sweep_with, OwnedPolicyFactory, Parameter, Sweep, SweepFn, SweepPoint};
 pub use workload::{reply_ms, AgentPlan, Arrival, CustomerScript, NextMove, Recorded, Workload};
