@@ -2,7 +2,7 @@
 //! lease when it expires and serves. Every acknowledged command is in the
 //! journal once, and every node's decisions equal a single-process replay.
 //! 10 cycles by default; `SWITCHBOARD_FAILOVER_CYCLES=100` for the long run
-//! (`scripts/failover-long.sh`).
+//! (`ci/failover-long.sh`).
 
 mod nats_support;
 

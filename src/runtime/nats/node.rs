@@ -42,7 +42,8 @@ pub enum RoleChange {
     },
 }
 
-/// One process's share of a deployment; see the [module](self) docs.
+/// One process's share of a deployment: primary for some tenants, standby
+/// for the others; see the [module docs](super).
 #[derive(Debug)]
 pub struct Node {
     store: Arc<JetStreamStore>,
