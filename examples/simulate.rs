@@ -16,6 +16,8 @@
 //! (a scenario, CSV file, parameter or value that cannot be used, with the
 //! reason), 1 on any other failure.
 
+#[path = "simulate_cli/analysis.rs"]
+mod analysis;
 #[path = "simulate_cli/commands.rs"]
 mod commands;
 #[path = "simulate_cli/progress.rs"]
@@ -99,16 +101,16 @@ enum Cmd {
     /// Erlang A beside the simulated figures.
     Classical(commands::ClassicalArgs),
     /// Replay your own day from CSV files under each policy (or --policy).
-    Import(commands::ImportArgs),
+    Import(analysis::ImportArgs),
     /// Write the scenario's day (for --seed) as conversations.csv and
     /// roster.csv in --out-dir, in the format `import` reads.
     Export,
     /// Vary one parameter over a range, --seeds days at each value, and
     /// tabulate and plot every KPI against it with intervals.
-    Sweep(commands::SweepArgs),
+    Sweep(analysis::SweepArgs),
     /// Per interval, the fewest agents meeting a service level and a maximum
     /// occupancy, by simulation (common random numbers) beside Erlang C/A.
-    Staffing(commands::StaffingArgs),
+    Staffing(analysis::StaffingArgs),
 }
 
 /// A failure, and whether it was the user's input (exit code 2).
@@ -156,10 +158,10 @@ fn main() -> ExitCode {
             None | Some(Cmd::Run) => commands::run(c, scenario, cli.trace.as_ref(), cli.faults),
             Some(Cmd::Compare) => commands::compare(c, scenario),
             Some(Cmd::Classical(a)) => commands::classical(c, a),
-            Some(Cmd::Import(a)) => commands::import(c, scenario, a),
-            Some(Cmd::Export) => commands::export(c, scenario),
-            Some(Cmd::Sweep(a)) => commands::sweep(c, scenario, a),
-            Some(Cmd::Staffing(a)) => commands::staffing(c, scenario, a),
+            Some(Cmd::Import(a)) => analysis::import(c, scenario, a),
+            Some(Cmd::Export) => analysis::export(c, scenario),
+            Some(Cmd::Sweep(a)) => analysis::sweep(c, scenario, a),
+            Some(Cmd::Staffing(a)) => analysis::staffing(c, scenario, a),
         }
     });
     match result {

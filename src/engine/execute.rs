@@ -11,7 +11,6 @@ use super::state::conversation::{Conv, Place};
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
 use super::structure;
-use super::tick;
 use super::validate::{GroupRef, Step};
 use crate::model::{
     AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, Timestamp,
@@ -76,7 +75,8 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
                 requeue_offer(cx, c, agent, RequeueReason::Declined);
             }
         }
-        Step::Tick => tick::run(cx),
+        // Time passing is `tick.rs`'s (called by the engine directly).
+        Step::Tick => {}
         Step::Purge(before) => purge(cx, before),
     }
     finish(cx);

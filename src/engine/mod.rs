@@ -157,7 +157,10 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let step = validate::check(&self.state, &self.config, at, command)?;
         let mut cx = Cx::new(&self.config, &*self.policy, &mut self.state, at, out);
-        execute::run(&mut cx, step);
+        match step {
+            validate::Step::Tick => tick::run(&mut cx),
+            step => execute::run(&mut cx, step),
+        }
         debug_assert!(cx.settle.is_empty() && cx.dirty.is_empty());
         self.state.clock = self.state.clock.max(at);
         Ok(())

@@ -99,22 +99,20 @@ impl Run<'_> {
         let name = command.name();
         let customer_message = matches!(command, Command::CustomerMessage { .. });
         let agent_message = matches!(command, Command::AgentMessage { .. });
-        // The command is kept only for the trace; without one it moves.
-        let (traced, sent) = if self.trace.is_some() {
-            (Some(command.clone()), command)
-        } else {
-            (None, command)
-        };
-        let decisions = match self.engine.apply(at, sent) {
-            Ok(d) => d,
-            Err(e) => return Err(self.refused(name, e)),
-        };
+        let traced = self.trace.is_some();
+        // One decision buffer for the whole run: no allocation per command.
+        let mut decisions = std::mem::take(&mut self.decisions);
+        decisions.clear();
+        if let Err(e) = self.engine.apply_into(at, &command, &mut decisions) {
+            self.decisions = decisions;
+            return Err(self.refused(name, e));
+        }
         self.collector.command(customer_message, agent_message);
         self.contexts.clear();
         for d in &decisions {
             self.mirror(d);
             self.collector.decision(at, d);
-            if traced.is_some() {
+            if traced {
                 if let Decision::WaitingForAgent {
                     agent, load, cap, ..
                 } = *d
@@ -130,8 +128,20 @@ impl Run<'_> {
                 self.contexts.push(cx);
             }
         }
-        if let (Some(command), Some(mut t)) = (traced, self.trace.take()) {
-            let (conversation, agent) = command_subject(&command);
+        let result = self.write_trace(at, &command, &decisions);
+        self.decisions = decisions;
+        result
+    }
+
+    /// Writes the command and its decisions to the trace, if there is one.
+    fn write_trace(
+        &mut self,
+        at: Timestamp,
+        command: &Command,
+        decisions: &[Decision],
+    ) -> Result<(), SimError> {
+        if let Some(mut t) = self.trace.take() {
+            let (conversation, agent) = command_subject(command);
             let agent = agent.or_else(|| {
                 conversation
                     .and_then(|c| self.convs.get(c.0 as usize))
@@ -139,7 +149,7 @@ impl Run<'_> {
                     .map(|a| AgentId(u64::from(a)))
             });
             let result = t
-                .input(at, &command, self.context(conversation, agent))
+                .input(at, command, self.context(conversation, agent))
                 .and_then(|_| {
                     decisions
                         .iter()

@@ -114,6 +114,14 @@ impl Collector {
         }
     }
 
+    /// Makes room for `conversations` conversations up front (one
+    /// allocation instead of a run of doublings).
+    pub fn reserve(&mut self, conversations: usize) {
+        self.convs.reserve(conversations);
+        self.frt.reserve(conversations);
+        self.resolution.reserve(conversations);
+    }
+
     fn conv(&mut self, id: u64) -> &mut Conv {
         let i = id as usize;
         if i >= self.convs.len() {

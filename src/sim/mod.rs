@@ -80,6 +80,7 @@ mod csv_export;
 mod csv_import;
 mod csv_table;
 mod defaults;
+mod distribution;
 pub mod erlang;
 mod error;
 mod events;
@@ -88,6 +89,7 @@ mod host;
 mod intervals;
 mod kpis;
 pub mod metrics;
+mod outcome;
 mod people;
 mod people_classical;
 #[cfg(feature = "plots")]
@@ -113,14 +115,16 @@ pub mod trace;
 mod validate;
 mod workload;
 
-pub use classical::{Classical, Distribution};
+pub use classical::Classical;
 pub use compare::compare;
 pub use csv_error::CsvError;
 pub use csv_export::{export_conversations, export_roster, EXPORT_EPOCH_MS};
 pub use csv_import::{import_day, ImportedDay};
+pub use distribution::Distribution;
 pub use error::{ScenarioError, SimError};
 pub use faults::{FaultConfig, FaultReport};
 pub use intervals::IntervalFigures;
+pub use outcome::{Progress, SimOutcome};
 pub use queueing::{Formulas, Queueing};
 pub use replicate::{Kpi, PolicyFactory, ProgressFn, Replicated, Replications};
 pub use report::{Comparison, Report};
@@ -135,7 +139,7 @@ pub use significance::{
     compare_replicated, compare_replicated_with_progress, KpiDifference, PolicyDifference,
     ReplicatedComparison,
 };
-pub use simulation::{Progress, SimOutcome, Simulation, CLASSICAL_TICK_MS};
+pub use simulation::{Simulation, CLASSICAL_TICK_MS};
 pub use staffing::{handle_secs, search_staffing, IntervalStaffing, StaffingPlan, StaffingTarget};
 pub use sweep::{sweep, sweep_with, OwnedPolicyFactory, Parameter, Sweep, SweepFn, SweepPoint};
 pub use workload::{reply_ms, AgentPlan, Arrival, CustomerScript, NextMove, Recorded, Workload};

@@ -14,7 +14,10 @@ use super::events::Event;
 use super::runner::{ConvSim, Run};
 use super::workload::{ms, CustomerScript, Workload};
 use crate::engine::Command;
-use crate::model::{AgentId, ConversationId, ResolveReason};
+use crate::model::{AgentId, ConversationId, ResolveReason, Timestamp};
+
+/// How often a classical run purges resolved conversations, simulated ms.
+const PURGE_EVERY_MS: u64 = 3_600_000;
 
 impl Run<'_> {
     pub(super) fn arrive_classical(
@@ -42,6 +45,16 @@ impl Run<'_> {
             think_ms: Vec::new(),
         });
         let conv = i as u32;
+        if self.now >= self.next_purge {
+            // A classical run has no returning customers: conversations
+            // resolved an hour ago are never needed again, and forgetting
+            // them keeps the engine's memory (and its page faults) at an
+            // hour's worth instead of the whole run's.
+            self.next_purge = self.now + PURGE_EVERY_MS;
+            self.apply(Command::Purge {
+                resolved_before: Timestamp(self.now.saturating_sub(PURGE_EVERY_MS)),
+            })?;
+        }
         if let Some(p) = patience {
             self.queue.push(self.now + p, Event::GiveUp(conv));
         }
@@ -99,7 +112,7 @@ impl Run<'_> {
 
 impl CustomerScript {
     /// A draw of `d` from the conversation's stream, in ms.
-    pub fn draw_ms(&mut self, d: &super::classical::Distribution) -> u64 {
+    pub fn draw_ms(&mut self, d: &super::distribution::Distribution) -> u64 {
         ms(d.sample(self.rng_mut()) * 1_000.0)
     }
 }

@@ -7,6 +7,7 @@
 
 use super::erlang::QueueFigures;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// Simulated queueing figures.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -92,4 +93,41 @@ impl QueueTally {
             abandonment: self.abandoned as f64 / n,
         }
     }
+}
+
+/// The queueing figures beside Erlang C and Erlang A (the report's table).
+pub(super) fn write_formulas(
+    f: &mut fmt::Formatter<'_>,
+    q: &Queueing,
+    fm: &Formulas,
+) -> fmt::Result {
+    writeln!(
+        f,
+        "  {:<32} {:>12} {:>12} {:>12}",
+        format!("queueing ({} customers)", q.customers),
+        "simulated",
+        "Erlang C",
+        "Erlang A"
+    )?;
+    type Pick = fn(&QueueFigures) -> f64;
+    let rows: [(&str, f64, Pick); 4] = [
+        ("P(wait > 0)", q.p_wait, |x| x.p_wait),
+        ("mean wait (s)", q.mean_wait_secs, |x| x.mean_wait_secs),
+        ("answered within target", q.service_level, |x| {
+            x.service_level
+        }),
+        ("abandonment", q.abandonment, |x| x.abandonment),
+    ];
+    for (label, sim, pick) in rows {
+        let cell = |x: Option<&QueueFigures>| {
+            x.map_or("unstable".to_string(), |x| format!("{:.4}", pick(x)))
+        };
+        writeln!(
+            f,
+            "  {label:<32} {sim:>12.4} {:>12} {:>12}",
+            cell(fm.erlang_c.as_ref()),
+            cell(fm.erlang_a.as_ref())
+        )?;
+    }
+    Ok(())
 }

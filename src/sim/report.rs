@@ -322,43 +322,7 @@ impl fmt::Display for Report {
             writeln!(f, "  {label:<32} {value}")?;
         }
         if let Some(fm) = &self.formulas {
-            self.write_formulas(f, fm)?;
-        }
-        Ok(())
-    }
-}
-
-impl Report {
-    /// The queueing figures beside Erlang C and Erlang A.
-    fn write_formulas(&self, f: &mut fmt::Formatter<'_>, fm: &Formulas) -> fmt::Result {
-        let q = &self.queueing;
-        writeln!(
-            f,
-            "  {:<32} {:>12} {:>12} {:>12}",
-            format!("queueing ({} customers)", q.customers),
-            "simulated",
-            "Erlang C",
-            "Erlang A"
-        )?;
-        type Pick = fn(&super::erlang::QueueFigures) -> f64;
-        let rows: [(&str, f64, Pick); 4] = [
-            ("P(wait > 0)", q.p_wait, |x| x.p_wait),
-            ("mean wait (s)", q.mean_wait_secs, |x| x.mean_wait_secs),
-            ("answered within target", q.service_level, |x| {
-                x.service_level
-            }),
-            ("abandonment", q.abandonment, |x| x.abandonment),
-        ];
-        for (label, sim, pick) in rows {
-            let cell = |x: Option<&super::erlang::QueueFigures>| {
-                x.map_or("unstable".to_string(), |x| format!("{:.4}", pick(x)))
-            };
-            writeln!(
-                f,
-                "  {label:<32} {sim:>12.4} {:>12} {:>12}",
-                cell(fm.erlang_c.as_ref()),
-                cell(fm.erlang_a.as_ref())
-            )?;
+            super::queueing::write_formulas(f, &self.queueing, fm)?;
         }
         Ok(())
     }

@@ -14,13 +14,13 @@ use super::events::{Event, EventQueue};
 use super::faults::{FaultConfig, Faults};
 use super::intervals::IntervalTally;
 use super::metrics::Collector;
+use super::outcome::{Progress, SimOutcome};
 use super::queueing::QueueTally;
 use super::report::Report;
 use super::scenario::Scenario;
-use super::simulation::{Progress, SimOutcome};
 use super::trace::{LineContext, TraceHeader, TraceWriter, TRACE_FORMAT};
 use super::workload::{CustomerScript, Workload};
-use crate::engine::{Command, Engine, EngineError};
+use crate::engine::{Command, Decision, Engine, EngineError};
 use crate::model::{AgentStatus, Capacity, CustomerId, Timestamp};
 
 pub(super) struct ConvSim {
@@ -73,6 +73,10 @@ pub(super) struct Run<'a> {
     pub(super) classical: Option<&'a Classical>,
     /// Assignments waiting for their agent to start serving (classical).
     pub(super) start: Vec<(u32, u32)>,
+    /// The decision buffer every command reuses.
+    pub(super) decisions: Vec<Decision>,
+    /// When a classical run next purges resolved conversations, ms.
+    pub(super) next_purge: u64,
 }
 
 /// Options a [`Simulation`](super::Simulation) passes to its run.
@@ -94,6 +98,7 @@ impl<'a> Run<'a> {
     ) -> Self {
         let groups: Vec<u16> = workload.agents.iter().map(|a| a.group).collect();
         let mut collector = Collector::new(s.horizon_ms(), &groups, s.engine.response_target.0);
+        collector.reserve(workload.arrivals.len());
         if let Some(st) = &s.staffing {
             collector.intervals = IntervalTally::new(
                 st.interval_ms(),
@@ -138,6 +143,8 @@ impl<'a> Run<'a> {
             faults: opts.faults.map(|config| Faults::new(config, seed)),
             classical: s.classical.as_ref(),
             start: Vec::new(),
+            decisions: Vec::with_capacity(16),
+            next_purge: 3_600_000,
         }
     }
 }

@@ -2,13 +2,13 @@
 //! and options) and what a run returns.
 
 use super::error::SimError;
-use super::faults::{FaultConfig, FaultReport};
-use super::report::Report;
+use super::faults::FaultConfig;
+use super::outcome::{Progress, SimOutcome};
 use super::runner::{Run, RunOptions};
 use super::scenario::Scenario;
 use super::trace::TraceWriter;
 use super::workload::Workload;
-use crate::engine::{Engine, EngineStats};
+use crate::engine::Engine;
 use crate::policy::RoutingPolicy;
 use std::io::Write;
 
@@ -16,30 +16,6 @@ use std::io::Write;
 /// minute late, still in order (the default warning comes two minutes
 /// before the breach).
 pub const CLASSICAL_TICK_MS: u64 = 60_000;
-
-/// How far a run has got, for progress bars.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Progress {
-    /// Simulated time reached, ms.
-    pub at_ms: u64,
-    /// Simulated time at which the run ends, ms.
-    pub horizon_ms: u64,
-    /// Events processed so far.
-    pub events: u64,
-}
-
-/// What a run produced.
-#[derive(Clone, Debug)]
-pub struct SimOutcome {
-    /// The KPIs.
-    pub report: Report,
-    /// The engine's own counters at the end.
-    pub engine_stats: EngineStats,
-    /// Simulator events processed (arrivals, messages, roster changes...).
-    pub events: u64,
-    /// What the fault layer injected and found, when faults were on.
-    pub faults: Option<FaultReport>,
-}
 
 /// One simulation: a scenario, a seed and options. See [`Simulation::run`].
 pub struct Simulation {
