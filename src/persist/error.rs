@@ -120,6 +120,17 @@ pub enum PersistError {
     /// The engine could not be built from the given configuration.
     #[error("cannot build a fresh engine: {0}")]
     Config(#[from] crate::engine::ConfigError),
+    /// A replicated journal refused the append because this process no
+    /// longer holds the tenant's writer lease (another one took over, or
+    /// the lease lapsed): retry against the tenant's new primary.
+    #[error("not the primary of this tenant any more ({reason}): retry against the new primary")]
+    Fenced {
+        /// Why the append was refused (lease lost, wrong last sequence).
+        reason: String,
+    },
+    /// A replicated journal could not be reached or answered an error.
+    #[error("replicated journal: {0}")]
+    Replica(String),
 }
 
 impl PersistError {

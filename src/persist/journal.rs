@@ -93,6 +93,34 @@ pub fn encode_record(
     frame::encode(&payload, out)
 }
 
+/// Decodes the frames of one batch (as [`encode_record`] wrote them, back to
+/// back) whose first record is `first_seq`. Fails on any damage: a batch
+/// travels whole (a replicated journal message), so it has no torn tail.
+pub fn decode_records(first_seq: u64, bytes: &[u8]) -> Result<Vec<Record>, PersistError> {
+    let path = Path::new("<batch>");
+    let mut segment = Vec::with_capacity(SEGMENT_HEADER_LEN as usize + bytes.len());
+    segment.extend_from_slice(&segment_header(first_seq));
+    segment.extend_from_slice(bytes);
+    let len = segment.len() as u64;
+    let mut reader = JournalReader::new(segment.as_slice(), len, path)?;
+    let mut records = Vec::new();
+    // Each record takes at least a frame header and MIN_PAYLOAD bytes.
+    let most = bytes.len() / (frame::FRAME_HEADER_LEN as usize + frame::MIN_PAYLOAD as usize) + 1;
+    for _ in 0..most {
+        match reader.next_record()? {
+            Some(record) => records.push(record),
+            None => break,
+        }
+    }
+    if let Some(dropped) = reader.dropped() {
+        return Err(PersistError::Replica(format!(
+            "damaged batch at record {}: {dropped}",
+            reader.next_seq()
+        )));
+    }
+    Ok(records)
+}
+
 /// Reads one segment's records in order. Works on any byte stream, so the
 /// same code checks files, and arbitrary bytes under a fuzzer.
 #[derive(Debug)]

@@ -77,8 +77,8 @@ pub use durable::{Applied, Durable, DurableOptions};
 pub use error::{DurableError, PersistError};
 pub use frame::{TailDamage, FRAME_HEADER_LEN, MAX_PAYLOAD, MIN_PAYLOAD};
 pub use journal::{
-    encode_record, scan_segment, DroppedTail, JournalReader, JournalWriter, Record, SegmentScan,
-    SEGMENT_HEADER_LEN,
+    decode_records, encode_record, scan_segment, DroppedTail, JournalReader, JournalWriter, Record,
+    SegmentScan, SEGMENT_HEADER_LEN,
 };
 pub use mode::DurabilityMode;
 pub use recovery::{

@@ -134,8 +134,8 @@ impl Shard {
                 let _ = reply.send(Err(error));
             }
         };
-        if state.poisoned.is_some() {
-            refuse(reply, RuntimeError::TenantPoisoned(state.id.clone()));
+        if let Some(source) = &state.poisoned {
+            refuse(reply, RuntimeError::from_poison(&state.id, source, false));
             return;
         }
         let is_tick = reply.is_none();
@@ -223,10 +223,7 @@ impl Shard {
             if let Some(source) = &state.poisoned {
                 // Poisoned by this batch's commit: not acknowledged.
                 if let Some(reply) = s.reply {
-                    let _ = reply.send(Err(RuntimeError::Journal {
-                        tenant: state.id.clone(),
-                        source: Arc::clone(source),
-                    }));
+                    let _ = reply.send(Err(RuntimeError::from_poison(&state.id, source, true)));
                 }
                 continue;
             }

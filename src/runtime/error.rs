@@ -67,6 +67,17 @@ pub enum RuntimeError {
         #[source]
         source: Arc<PersistError>,
     },
+    /// This process is not (or no longer) the tenant's primary: its
+    /// replicated journal refused the append because another process holds
+    /// the tenant's writer lease. The command is not acknowledged; retry it
+    /// against the tenant's new primary.
+    #[error("not the primary of tenant {tenant}: retry against the new primary ({reason})")]
+    NotPrimary {
+        /// The tenant.
+        tenant: TenantId,
+        /// Why (lease lost, append fenced, a standby here).
+        reason: String,
+    },
     /// An earlier journal failure poisoned the tenant.
     #[error(
         "tenant {0} is poisoned by an earlier journal failure; remove and re-add it to recover"
@@ -106,4 +117,23 @@ pub enum RuntimeError {
     /// The runtime is shutting down or stopped; nothing was applied.
     #[error("the runtime is shutting down")]
     ShuttingDown,
+}
+
+impl RuntimeError {
+    /// The error a poisoned tenant answers with: [`RuntimeError::NotPrimary`]
+    /// when its journal was fenced, else `fresh` for the failing batch or
+    /// [`RuntimeError::TenantPoisoned`] later.
+    pub(crate) fn from_poison(tenant: &TenantId, source: &Arc<PersistError>, fresh: bool) -> Self {
+        match source.as_ref() {
+            PersistError::Fenced { reason } => RuntimeError::NotPrimary {
+                tenant: tenant.clone(),
+                reason: reason.clone(),
+            },
+            _ if fresh => RuntimeError::Journal {
+                tenant: tenant.clone(),
+                source: Arc::clone(source),
+            },
+            _ => RuntimeError::TenantPoisoned(tenant.clone()),
+        }
+    }
 }

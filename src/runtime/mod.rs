@@ -63,6 +63,8 @@ mod journal;
 mod lifecycle;
 mod message;
 mod metrics;
+#[cfg(feature = "nats")]
+pub mod nats;
 mod pending;
 mod placement;
 mod report;

@@ -1,0 +1,161 @@
+//! One switchboard node over NATS JetStream (feature `nats`): primary for
+//! the tenants whose lease it takes, standby (following the stream) for the
+//! others, taking over when a primary's lease expires.
+//!
+//! ```text
+//! cargo run --release --features nats --example node -- \
+//!     --nats nats://127.0.0.1:4222 --node a --tenants acme,globex
+//! ```
+//!
+//! Commands arrive on stdin, one JSON object a line:
+//! `{"id": 7, "tenant": "acme", "command": {"AddAgent": {...}}}`; each gets
+//! one line on stdout: `{"id":7,"ok":true,"record":12,"decisions":[...]}`,
+//! or `{"id":7,"ok":false,"error":"not_primary"|"rejected"|"failed",...}`
+//! (`not_primary`: retry against another node). Role changes are lines
+//! `{"event":"primary"|"standby","tenant":"acme",...}`.
+
+use clap::Parser;
+use serde_json::{json, Value};
+use std::io::{BufRead, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard::runtime::nats::{JetStreamStore, NatsConfig, Node, RoleChange};
+use switchboard::runtime::{
+    Durability, Runtime, RuntimeConfig, RuntimeError, TenantId, TenantSpec,
+};
+use switchboard::{Command, EngineConfig};
+
+/// Runs one switchboard node over NATS JetStream.
+#[derive(Parser, Debug)]
+#[command(about = "One switchboard node over NATS JetStream: primary or standby per tenant")]
+struct Args {
+    /// NATS server URL(s), comma separated.
+    #[arg(long)]
+    nats: String,
+    /// This node's name (unique per process).
+    #[arg(long)]
+    node: String,
+    /// Tenants this node serves or stands by for, comma separated.
+    #[arg(long, default_value = "acme")]
+    tenants: String,
+    /// Lease length in milliseconds (the bucket's max age).
+    #[arg(long, default_value_t = 1000)]
+    lease_ms: u64,
+    /// Replicas of the stream and buckets.
+    #[arg(long, default_value_t = 3)]
+    replicas: usize,
+    /// Shards of the runtime.
+    #[arg(long, default_value_t = 1)]
+    shards: usize,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let mut config = NatsConfig::new(args.nats.clone(), args.node.clone());
+    config.lease = Duration::from_millis(args.lease_ms);
+    config.replicas = args.replicas;
+    let store = JetStreamStore::connect(config)?;
+    let runtime_config = RuntimeConfig::volatile()
+        .shards(args.shards)
+        .durability(Durability::Synced)
+        .store(store.clone());
+    let (runtime, _) = Runtime::start(runtime_config, Vec::new())?;
+    let mut specs = Vec::new();
+    for name in args.tenants.split(',').filter(|t| !t.is_empty()) {
+        let id = TenantId::new(name)?;
+        let spec = TenantSpec::with_builtin(id, EngineConfig::default(), "least_loaded")
+            .ok_or("least_loaded is built in")?;
+        specs.push(spec);
+    }
+    let node = Arc::new(Node::new(store, &runtime, specs));
+    let out = Arc::new(parking_lot::Mutex::new(std::io::stdout()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let stepper = {
+        let (node, out, stop) = (node.clone(), out.clone(), stop.clone());
+        let every = Duration::from_millis(args.lease_ms / 4);
+        std::thread::spawn(move || {
+            // ORDERING: Relaxed: a flag polled once per step, no data behind it.
+            while !stop.load(Ordering::Relaxed) {
+                for change in node.step() {
+                    let line = match change {
+                        RoleChange::Primary {
+                            tenant,
+                            last_record,
+                        } => {
+                            json!({"event": "primary", "tenant": tenant.as_str(), "last_record": last_record})
+                        }
+                        RoleChange::Standby { tenant } => {
+                            json!({"event": "standby", "tenant": tenant.as_str()})
+                        }
+                        _ => json!({"event": "other"}),
+                    };
+                    emit(&out, &line);
+                }
+                std::thread::sleep(every);
+            }
+        })
+    };
+    emit(&out, &json!({"event": "ready", "node": args.node}));
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = handle(&node, &line);
+        emit(&out, &answer);
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = stepper.join();
+    runtime.shutdown();
+    Ok(())
+}
+
+/// Answers one request line.
+fn handle(node: &Node, line: &str) -> Value {
+    let request: Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => return json!({"ok": false, "error": "bad_request", "message": e.to_string()}),
+    };
+    let id = request.get("id").cloned().unwrap_or(Value::Null);
+    let tenant = request.get("tenant").and_then(Value::as_str).unwrap_or("");
+    let tenant = match TenantId::new(tenant) {
+        Ok(t) => t,
+        Err(e) => {
+            return json!({"id": id, "ok": false, "error": "bad_request", "message": e.to_string()})
+        }
+    };
+    let command: Command = match request
+        .get("command")
+        .map(|c| serde_json::from_value(c.clone()))
+    {
+        Some(Ok(c)) => c,
+        Some(Err(e)) => {
+            return json!({"id": id, "ok": false, "error": "bad_request", "message": e.to_string()})
+        }
+        None => {
+            return json!({"id": id, "ok": false, "error": "bad_request", "message": "no command"})
+        }
+    };
+    match node.submit(&tenant, command) {
+        Ok(accepted) => json!({
+            "id": id,
+            "ok": true,
+            "record": accepted.record,
+            "decisions": accepted.decisions,
+        }),
+        Err(RuntimeError::NotPrimary { reason, .. }) => {
+            json!({"id": id, "ok": false, "error": "not_primary", "message": reason})
+        }
+        Err(RuntimeError::Rejected(e)) => {
+            json!({"id": id, "ok": false, "error": "rejected", "message": e.to_string()})
+        }
+        Err(e) => json!({"id": id, "ok": false, "error": "failed", "message": e.to_string()}),
+    }
+}
+
+fn emit(out: &parking_lot::Mutex<std::io::Stdout>, line: &Value) {
+    let mut out = out.lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}

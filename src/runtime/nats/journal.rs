@@ -1,0 +1,186 @@
+//! [`NatsJournal`]: one tenant's journal as a subject of the JetStream
+//! stream, written by the one process holding the tenant's lease.
+//!
+//! Each batch is one message published with
+//! `Nats-Expected-Last-Subject-Sequence` set to the subject's last sequence
+//! as this writer knows it: if anyone else wrote the subject since (a new
+//! primary's fence), JetStream refuses it ("wrong last sequence") and the
+//! append fails with [`PersistError::Fenced`], which the runtime answers as
+//! [`RuntimeError::NotPrimary`](crate::runtime::RuntimeError::NotPrimary).
+//! Other failures (no responders while a stream leader is elected, time
+//! outs) are retried until the append deadline; each attempt carries the
+//! same `Nats-Msg-Id` (node, tenant, expected sequence), so a publish that
+//! was stored but whose acknowledgement was lost is not stored twice.
+
+use super::conn::Conn;
+use super::lease::Leases;
+use crate::engine::Engine;
+use crate::persist::PersistError;
+use crate::runtime::journal::{Journal, RecordBatch};
+use async_nats::jetstream::context::{Publish, PublishErrorKind};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The pause between attempts of one append.
+const RETRY_PAUSE: Duration = Duration::from_millis(100);
+
+/// The most attempts of one append (the deadline usually ends it first).
+const MAX_ATTEMPTS: u32 = 2_000;
+
+const _: () = assert!(
+    RETRY_PAUSE.as_millis() * MAX_ATTEMPTS as u128
+        >= super::config::MAX_APPEND_DEADLINE.as_millis()
+);
+
+/// One tenant's subject, as its primary writes it.
+#[derive(Debug)]
+pub(crate) struct NatsJournal {
+    pub(crate) conn: Arc<Conn>,
+    pub(crate) handle: tokio::runtime::Handle,
+    pub(crate) leases: Leases,
+    pub(crate) tenant: String,
+    pub(crate) subject: String,
+    /// The last record written (0: none).
+    pub(crate) last_record: u64,
+    /// The stream sequence of the subject's last message, as written or
+    /// read by this primary: the next append expects exactly this.
+    pub(crate) last_stream_seq: u64,
+    pub(crate) since_snapshot: u64,
+}
+
+/// The outcome of publishing one message with an expected last sequence.
+pub(crate) enum Published {
+    /// Stored at this stream sequence.
+    Stored(u64),
+    /// Refused: the subject moved on (someone else wrote it).
+    WrongLastSequence,
+}
+
+/// Publishes `payload` on `subject` expecting its last sequence to be
+/// `expected`, retrying other failures until `deadline` passes.
+pub(crate) async fn publish_expecting(
+    conn: &Conn,
+    subject: &str,
+    payload: Vec<u8>,
+    expected: u64,
+    deadline: Duration,
+) -> Result<Published, PersistError> {
+    let started = Instant::now();
+    let id = format!("{}:{subject}:{expected}", conn.config.node);
+    let mut last_error = String::new();
+    for _attempt in 0..MAX_ATTEMPTS {
+        if started.elapsed() >= deadline {
+            break;
+        }
+        let publish = Publish::build()
+            .payload(payload.clone().into())
+            .message_id(id.as_str())
+            .expected_last_subject_sequence(expected);
+        let attempt = async {
+            let ack = conn.js.send_publish(subject.to_string(), publish).await?;
+            ack.await
+        };
+        match tokio::time::timeout(super::conn::REQUEST_TIMEOUT, attempt).await {
+            Ok(Ok(ack)) if ack.sequence > expected => return Ok(Published::Stored(ack.sequence)),
+            Ok(Ok(ack)) => {
+                return Err(PersistError::Replica(format!(
+                    "acknowledged at sequence {} not after {expected}",
+                    ack.sequence
+                )))
+            }
+            Ok(Err(e)) if e.kind() == PublishErrorKind::WrongLastSequence => {
+                return Ok(Published::WrongLastSequence)
+            }
+            Ok(Err(e)) => last_error = e.to_string(),
+            Err(_) => last_error = "timed out".into(),
+        }
+        tokio::time::sleep(RETRY_PAUSE).await;
+    }
+    Err(PersistError::Replica(format!(
+        "publish to {subject} not acknowledged within {deadline:?}: {last_error}"
+    )))
+}
+
+impl Journal for NatsJournal {
+    fn last_seq(&self) -> u64 {
+        self.last_record
+    }
+
+    fn append(&mut self, batch: &RecordBatch) -> Result<(), PersistError> {
+        if batch.first_seq != self.last_record + 1 || batch.count == 0 {
+            return Err(PersistError::Replica(format!(
+                "batch starts at {} with {} records after record {}",
+                batch.first_seq, batch.count, self.last_record
+            )));
+        }
+        if !self.leases.holds(&self.tenant) {
+            return Err(PersistError::Fenced {
+                reason: "the lease was lost".into(),
+            });
+        }
+        let conn = &self.conn;
+        let published = self.handle.block_on(publish_expecting(
+            conn,
+            &self.subject,
+            batch.bytes.clone(),
+            self.last_stream_seq,
+            conn.config.append_deadline,
+        ))?;
+        match published {
+            Published::Stored(seq) => {
+                self.last_stream_seq = seq;
+                self.last_record += batch.count;
+                self.since_snapshot += batch.count;
+                Ok(())
+            }
+            Published::WrongLastSequence => {
+                self.leases.forget(&self.tenant);
+                Err(PersistError::Fenced {
+                    reason: format!(
+                        "the subject moved past sequence {} (another primary wrote it)",
+                        self.last_stream_seq
+                    ),
+                })
+            }
+        }
+    }
+
+    fn sync(&mut self) -> Result<(), PersistError> {
+        // Every append waited for JetStream's acknowledgement (a quorum).
+        Ok(())
+    }
+
+    fn checkpoint_due(&self) -> bool {
+        self.conn
+            .config
+            .snapshot_every
+            .is_some_and(|every| self.since_snapshot >= every)
+    }
+
+    fn checkpoint(&mut self, engine: &Engine) -> Result<(), PersistError> {
+        let value = super::replica::snapshot_value(engine, self.last_record, self.last_stream_seq)?;
+        let conn = Arc::clone(&self.conn);
+        let tenant = self.tenant.clone();
+        let subject = self.subject.clone();
+        let keep_from = self.last_stream_seq;
+        self.handle.block_on(async move {
+            let timeout = super::conn::REQUEST_TIMEOUT;
+            let put = tokio::time::timeout(timeout, conn.snapshots.put(&tenant, value.into()));
+            match put.await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => return Err(PersistError::Replica(format!("snapshot put: {e}"))),
+                Err(_) => return Err(PersistError::Replica("snapshot put timed out".into())),
+            }
+            // Entries behind the snapshot are no longer needed; the last one
+            // stays (appends expect its sequence).
+            let purge = conn.stream.purge().filter(subject).sequence(keep_from);
+            match tokio::time::timeout(timeout, purge).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(e)) => Err(PersistError::Replica(format!("purge: {e}"))),
+                Err(_) => Err(PersistError::Replica("purge timed out".into())),
+            }
+        })?;
+        self.since_snapshot = 0;
+        Ok(())
+    }
+}

@@ -1,0 +1,40 @@
+//! Replicated journals on NATS JetStream (cargo feature `nats`): each
+//! tenant's commands on its own subject of one stream with 3 replicas, one
+//! fenced writer per tenant, standbys that follow and take over.
+//!
+//! * [`JetStreamStore`] is a [`JournalStore`](super::JournalStore): give it
+//!   to [`RuntimeConfig::store`](super::RuntimeConfig::store) and a command
+//!   is acknowledged only once JetStream acknowledged the batch holding it
+//!   (stored on a quorum of the stream's replicas).
+//! * **One writer per tenant.** A process writes a tenant only while it
+//!   holds the tenant's lease: a key in a key-value bucket whose max age is
+//!   the lease length, taken with `create`, renewed with a revision-checked
+//!   `update` (see `lease.rs`). Every append expects the subject's last
+//!   sequence, and a new primary's first act is an empty *fence* message,
+//!   so a deposed primary's next append is refused; it answers
+//!   [`RuntimeError::NotPrimary`](super::RuntimeError::NotPrimary) and
+//!   steps down. Replication and elections are JetStream's Raft, not ours.
+//! * **Standby.** A [`Replica`] is a tenant's engine rebuilt from its
+//!   snapshot and subject; a standby keeps one current by applying the same
+//!   records (the engine is deterministic). [`Node`] runs the roles: it
+//!   follows, takes the lease when it expires, and serves.
+//! * **Snapshots** go to a second bucket with the record and stream
+//!   sequence they cover; the subject's older entries are then purged.
+//!
+//! SCALING.md (at the repository's root) states the guarantees and the
+//! measured figures; `examples/node.rs` runs one node.
+
+mod config;
+mod conn;
+mod error;
+mod journal;
+mod lease;
+mod node;
+mod replica;
+mod store;
+
+pub use config::{NatsConfig, MAX_APPEND_DEADLINE, MAX_LEASE, MIN_LEASE};
+pub use error::NatsError;
+pub use node::{Node, RoleChange};
+pub use replica::Replica;
+pub use store::JetStreamStore;

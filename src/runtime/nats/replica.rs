@@ -1,0 +1,248 @@
+//! [`Replica`]: a tenant's engine rebuilt from its stream subject, and the
+//! catch-up that brings it to the subject's end.
+//!
+//! A primary opens its tenants this way, and a standby keeps one per tenant
+//! it follows. Each stream message is one batch of journal frames (see
+//! [`decode_records`]); the records carry their own sequence numbers, and
+//! the decoder refuses any that is not the next, so a replica can neither
+//! skip nor apply a record twice. An empty message is a takeover's fence
+//! and carries no records.
+
+use super::conn::{timed, Conn};
+use super::NatsError;
+use crate::engine::{Engine, EngineConfig, Snapshot};
+use crate::persist::{decode_records, PersistError};
+use crate::policy::RoutingPolicy;
+use async_nats::jetstream::consumer::{pull::OrderedConfig, DeliverPolicy};
+use async_nats::jetstream::stream::LastRawMessageErrorKind;
+use futures_util::StreamExt;
+use std::time::Duration;
+
+/// The longest a catch-up waits for the next message before giving up.
+const NEXT_MESSAGE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Length of a snapshot value's header: record and stream sequence, u64 LE.
+const SNAPSHOT_HEADER: usize = 16;
+
+/// A tenant's engine as of some point of its stream subject.
+#[derive(Debug)]
+pub struct Replica {
+    /// The engine, reflecting records `1..=last_record`.
+    pub engine: Engine,
+    /// The last record applied (0: none).
+    pub last_record: u64,
+    /// The stream sequence of the last message of the subject applied (0:
+    /// none); an append expects the subject's last sequence to be this.
+    pub last_stream_seq: u64,
+}
+
+impl Replica {
+    /// A replica from the newest snapshot in the bucket, or a fresh engine
+    /// when there is none (the subject is then replayed from its start).
+    pub(crate) async fn load(
+        conn: &Conn,
+        tenant: &str,
+        config: &EngineConfig,
+        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+    ) -> Result<Replica, NatsError> {
+        let replay = |source| NatsError::Replay {
+            tenant: tenant.to_string(),
+            source,
+        };
+        let stored = timed("snapshot read", conn.snapshots.get(tenant)).await?;
+        let Some(bytes) = stored.filter(|b| b.len() > SNAPSHOT_HEADER) else {
+            let engine = Engine::new(config.clone(), policy()).map_err(|e| replay(e.into()))?;
+            return Ok(Replica {
+                engine,
+                last_record: 0,
+                last_stream_seq: 0,
+            });
+        };
+        let (header, json) = bytes.split_at(SNAPSHOT_HEADER);
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&header[..8]);
+        let last_record = u64::from_le_bytes(word);
+        word.copy_from_slice(&header[8..]);
+        let last_stream_seq = u64::from_le_bytes(word);
+        let bad = |reason: String| replay(PersistError::Replica(reason));
+        let text = std::str::from_utf8(json).map_err(|e| bad(format!("snapshot: {e}")))?;
+        let snapshot = Snapshot::from_json(text).map_err(|e| bad(format!("snapshot: {e}")))?;
+        let engine =
+            Engine::restore(snapshot, policy()).map_err(|e| bad(format!("snapshot: {e}")))?;
+        Ok(Replica {
+            engine,
+            last_record,
+            last_stream_seq,
+        })
+    }
+
+    /// Applies one stream message of the subject.
+    pub(crate) fn apply_message(&mut self, seq: u64, payload: &[u8]) -> Result<(), PersistError> {
+        if seq <= self.last_stream_seq {
+            // Delivered again (an ordered consumer restarted): applied already.
+            return Ok(());
+        }
+        if !payload.is_empty() {
+            let records = decode_records(self.last_record + 1, payload)?;
+            for record in records {
+                debug_assert_eq!(record.seq, self.last_record + 1);
+                let seq = record.seq;
+                self.engine
+                    .apply(record.at, record.command)
+                    .map_err(|error| PersistError::ReplayRejected { seq, error })?;
+                self.last_record = seq;
+            }
+        }
+        self.last_stream_seq = seq;
+        Ok(())
+    }
+
+    /// Applies every message of `subject` after `last_stream_seq`, up to
+    /// the subject's last message as the stream reports it now. Returns
+    /// that last sequence.
+    pub(crate) async fn catch_up(&mut self, conn: &Conn, subject: &str) -> Result<u64, NatsError> {
+        let end = last_subject_seq(conn, subject).await?;
+        if end <= self.last_stream_seq {
+            return Ok(end);
+        }
+        let consumer = timed(
+            "create ordered consumer",
+            conn.stream.create_consumer(OrderedConfig {
+                filter_subject: subject.to_string(),
+                deliver_policy: DeliverPolicy::ByStartSequence {
+                    start_sequence: self.last_stream_seq + 1,
+                },
+                ..Default::default()
+            }),
+        )
+        .await?;
+        let mut messages = timed("consume", consumer.messages()).await?;
+        let replay = |source| NatsError::Replay {
+            tenant: subject.to_string(),
+            source,
+        };
+        // Bounded: every message moves last_stream_seq forward, and the
+        // subject holds at most `end - last_stream_seq` messages up to `end`.
+        let most = end - self.last_stream_seq;
+        for _ in 0..most {
+            if self.last_stream_seq >= end {
+                break;
+            }
+            let next = tokio::time::timeout(NEXT_MESSAGE_TIMEOUT, messages.next()).await;
+            let message = match next {
+                Ok(Some(Ok(m))) => m,
+                Ok(Some(Err(e))) => {
+                    return Err(NatsError::Request {
+                        what: "consume",
+                        reason: e.to_string(),
+                    })
+                }
+                Ok(None) | Err(_) => {
+                    return Err(NatsError::Request {
+                        what: "consume",
+                        reason: format!("stream ended before sequence {end}"),
+                    })
+                }
+            };
+            let seq = message
+                .info()
+                .map_err(|e| NatsError::Request {
+                    what: "message info",
+                    reason: e.to_string(),
+                })?
+                .stream_sequence;
+            self.apply_message(seq, &message.payload).map_err(replay)?;
+        }
+        if self.last_stream_seq < end {
+            return Err(NatsError::Request {
+                what: "consume",
+                reason: format!("stopped at {} before {end}", self.last_stream_seq),
+            });
+        }
+        Ok(end)
+    }
+}
+
+/// The bytes a snapshot of `engine` (records `1..=last_record`, stream
+/// sequence `last_stream_seq`) is stored as in the snapshot bucket.
+pub(crate) fn snapshot_value(
+    engine: &Engine,
+    last_record: u64,
+    last_stream_seq: u64,
+) -> Result<Vec<u8>, PersistError> {
+    let json = engine
+        .snapshot()
+        .to_json()
+        .map_err(|source| PersistError::Encode {
+            what: "snapshot",
+            source,
+        })?;
+    let mut out = Vec::with_capacity(SNAPSHOT_HEADER + json.len());
+    out.extend_from_slice(&last_record.to_le_bytes());
+    out.extend_from_slice(&last_stream_seq.to_le_bytes());
+    out.extend_from_slice(json.as_bytes());
+    Ok(out)
+}
+
+/// The stream sequence of `subject`'s last message (0: it has none).
+pub(crate) async fn last_subject_seq(conn: &Conn, subject: &str) -> Result<u64, NatsError> {
+    let found = tokio::time::timeout(
+        super::conn::REQUEST_TIMEOUT,
+        conn.stream.get_last_raw_message_by_subject(subject),
+    )
+    .await;
+    match found {
+        Ok(Ok(message)) => Ok(message.sequence),
+        Ok(Err(e)) if e.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(0),
+        Ok(Err(e)) => Err(NatsError::Request {
+            what: "last message of subject",
+            reason: e.to_string(),
+        }),
+        Err(_) => Err(NatsError::Request {
+            what: "last message of subject",
+            reason: "timed out".into(),
+        }),
+    }
+}
+
+/// Every message of `subject` still in the stream, in order, as
+/// `(stream sequence, payload)`.
+pub(crate) async fn read_all(conn: &Conn, subject: &str) -> Result<Vec<(u64, Vec<u8>)>, NatsError> {
+    let end = last_subject_seq(conn, subject).await?;
+    let mut out = Vec::new();
+    if end == 0 {
+        return Ok(out);
+    }
+    let consumer = timed(
+        "create ordered consumer",
+        conn.stream.create_consumer(OrderedConfig {
+            filter_subject: subject.to_string(),
+            deliver_policy: DeliverPolicy::All,
+            ..Default::default()
+        }),
+    )
+    .await?;
+    let mut messages = timed("consume", consumer.messages()).await?;
+    // Bounded: stream sequences rise, and none passes `end`.
+    for _ in 0..end {
+        let next = tokio::time::timeout(NEXT_MESSAGE_TIMEOUT, messages.next()).await;
+        let Ok(Some(Ok(message))) = next else {
+            return Err(NatsError::Request {
+                what: "consume",
+                reason: format!("stream ended before sequence {end}"),
+            });
+        };
+        let seq = message
+            .info()
+            .map_err(|e| NatsError::Request {
+                what: "message info",
+                reason: e.to_string(),
+            })?
+            .stream_sequence;
+        out.push((seq, message.payload.to_vec()));
+        if seq >= end {
+            break;
+        }
+    }
+    Ok(out)
+}

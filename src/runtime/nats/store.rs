@@ -1,0 +1,223 @@
+//! [`JetStreamStore`]: the [`JournalStore`] that keeps every tenant's
+//! journal on a JetStream stream, one subject per tenant.
+//!
+//! Opening a tenant takes its lease (or finds it held here already),
+//! rebuilds its engine (a standby's warm [`Replica`] handed over with
+//! [`prime`](JetStreamStore::prime), else the snapshot bucket plus the
+//! subject), catches up to the subject's end and publishes an empty
+//! **fence** message expecting that end: from then on any append of a
+//! previous primary expects an older sequence and is refused. Should the
+//! previous primary have written in between, the fence is refused instead,
+//! and the open catches up again (bounded) before retrying it.
+
+use super::conn::Conn;
+use super::journal::{publish_expecting, NatsJournal, Published};
+use super::lease::Leases;
+use super::replica::Replica;
+use super::{NatsConfig, NatsError};
+use crate::engine::EngineConfig;
+use crate::persist::PersistError;
+use crate::policy::RoutingPolicy;
+use crate::runtime::journal::{JournalStore, OpenedTenant};
+use crate::runtime::tenant::TenantId;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Attempts at fencing a subject when a deposed primary keeps writing.
+const MAX_FENCE_ATTEMPTS: usize = 10;
+
+/// Tenants' journals on JetStream; see the [module](super) docs.
+#[derive(Debug)]
+pub struct JetStreamStore {
+    rt: tokio::runtime::Runtime,
+    conn: Arc<Conn>,
+    leases: Leases,
+    /// Replicas handed over by a standby for the next open of their tenant.
+    warm: Mutex<HashMap<String, Replica>>,
+}
+
+impl JetStreamStore {
+    /// Connects, creates (or finds) the stream and the buckets, and starts
+    /// renewing this process's leases every quarter lease.
+    pub fn connect(config: NatsConfig) -> Result<Arc<Self>, NatsError> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("switchboard-nats")
+            .enable_all()
+            .build()
+            .map_err(NatsError::Runtime)?;
+        let conn = Arc::new(rt.block_on(Conn::open(config))?);
+        let leases = Leases::default();
+        let renewing = (Arc::clone(&conn), leases.clone());
+        rt.spawn(async move {
+            let (conn, leases) = renewing;
+            let every = conn.config.lease / 4;
+            // Runs until the runtime (the store) is dropped.
+            loop {
+                tokio::time::sleep(every).await;
+                let _lost = leases.renew_all(&conn).await;
+            }
+        });
+        Ok(Arc::new(Self {
+            rt,
+            conn,
+            leases,
+            warm: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &NatsConfig {
+        &self.conn.config
+    }
+
+    /// Whether this process holds `tenant`'s lease (not known to be lost).
+    pub fn holds_lease(&self, tenant: &TenantId) -> bool {
+        self.leases.holds(tenant.as_str())
+    }
+
+    /// Tries to take `tenant`'s lease: `Ok` when this process holds it
+    /// now, [`NatsError::LeaseHeld`] when another one does.
+    pub fn take_lease(&self, tenant: &TenantId) -> Result<(), NatsError> {
+        self.rt
+            .block_on(self.leases.take(&self.conn, tenant.as_str()))
+    }
+
+    /// Forgets `tenant`'s lease here without touching the bucket (it was
+    /// lost, or the tenant stepped down).
+    pub fn forget_lease(&self, tenant: &TenantId) {
+        self.leases.forget(tenant.as_str());
+    }
+
+    /// Gives `tenant`'s lease up (a planned handover); remove the tenant
+    /// from the runtime first.
+    pub fn release_lease(&self, tenant: &TenantId) -> Result<(), NatsError> {
+        self.rt
+            .block_on(self.leases.release(&self.conn, tenant.as_str()))
+    }
+
+    /// A replica of `tenant` from the snapshot bucket and its subject, as
+    /// of the subject's end now.
+    pub fn load_replica(
+        &self,
+        tenant: &TenantId,
+        config: &EngineConfig,
+        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+    ) -> Result<Replica, NatsError> {
+        let subject = self.conn.config.subject(tenant.as_str());
+        self.rt.block_on(async {
+            let mut replica = Replica::load(&self.conn, tenant.as_str(), config, policy).await?;
+            replica.catch_up(&self.conn, &subject).await?;
+            Ok(replica)
+        })
+    }
+
+    /// Brings `replica` of `tenant` to its subject's end now (a standby's
+    /// follow step).
+    pub fn catch_up(&self, tenant: &TenantId, replica: &mut Replica) -> Result<u64, NatsError> {
+        let subject = self.conn.config.subject(tenant.as_str());
+        self.rt.block_on(replica.catch_up(&self.conn, &subject))
+    }
+
+    /// Hands `replica` over for the next [`open`](JournalStore::open) of
+    /// `tenant`, which then only catches up from where it is.
+    pub fn prime(&self, tenant: &TenantId, replica: Replica) {
+        self.warm
+            .lock()
+            .insert(tenant.as_str().to_string(), replica);
+    }
+
+    /// Every message of `tenant`'s subject still in the stream, in order:
+    /// `(stream sequence, payload)`. For tests and audits.
+    pub fn read_subject(&self, tenant: &TenantId) -> Result<Vec<(u64, Vec<u8>)>, NatsError> {
+        let subject = self.conn.config.subject(tenant.as_str());
+        self.rt
+            .block_on(super::replica::read_all(&self.conn, &subject))
+    }
+
+    async fn open_async(
+        &self,
+        tenant: &TenantId,
+        config: &EngineConfig,
+        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+    ) -> Result<(crate::engine::Engine, NatsJournal), (Option<Replica>, PersistError)> {
+        let name = tenant.as_str();
+        let to_persist = |e: NatsError| match e {
+            NatsError::LeaseHeld { holder, .. } => PersistError::Fenced {
+                reason: format!("the lease is held by {holder}"),
+            },
+            NatsError::Replay { source, .. } => source,
+            other => PersistError::Replica(other.to_string()),
+        };
+        if !self.leases.holds(name) {
+            self.leases
+                .take(&self.conn, name)
+                .await
+                .map_err(|e| (None, to_persist(e)))?;
+        }
+        let warm = self.warm.lock().remove(name);
+        let mut replica = match warm {
+            Some(r) => r,
+            None => Replica::load(&self.conn, name, config, policy)
+                .await
+                .map_err(|e| (None, to_persist(e)))?,
+        };
+        let subject = self.conn.config.subject(name);
+        for _ in 0..MAX_FENCE_ATTEMPTS {
+            if let Err(e) = replica.catch_up(&self.conn, &subject).await {
+                return Err((Some(replica), to_persist(e)));
+            }
+            let fenced = publish_expecting(
+                &self.conn,
+                &subject,
+                Vec::new(),
+                replica.last_stream_seq,
+                self.conn.config.append_deadline,
+            )
+            .await;
+            match fenced {
+                Ok(Published::Stored(seq)) => {
+                    replica.last_stream_seq = seq;
+                    let journal = NatsJournal {
+                        conn: Arc::clone(&self.conn),
+                        handle: self.rt.handle().clone(),
+                        leases: self.leases.clone(),
+                        tenant: name.to_string(),
+                        subject,
+                        last_record: replica.last_record,
+                        last_stream_seq: seq,
+                        since_snapshot: 0,
+                    };
+                    return Ok((replica.engine, journal));
+                }
+                Ok(Published::WrongLastSequence) => continue,
+                Err(e) => return Err((Some(replica), e)),
+            }
+        }
+        Err((
+            Some(replica),
+            PersistError::Fenced {
+                reason: format!("another writer kept writing {subject} during takeover"),
+            },
+        ))
+    }
+}
+
+impl JournalStore for JetStreamStore {
+    fn open(
+        &self,
+        tenant: &TenantId,
+        config: &EngineConfig,
+        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+    ) -> Result<OpenedTenant, PersistError> {
+        match self.rt.block_on(self.open_async(tenant, config, policy)) {
+            Ok((engine, journal)) => Ok(OpenedTenant {
+                engine,
+                journal: Box::new(journal),
+                recovery: None,
+            }),
+            Err((_replica, error)) => Err(error),
+        }
+    }
+}

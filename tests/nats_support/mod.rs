@@ -1,0 +1,419 @@
+//! Shared by the `nats_*` tests: a 3-node JetStream cluster on 127.0.0.1
+//! in temporary directories (killed on drop), switchboard node processes
+//! (`examples/node.rs`) driven over their stdin/stdout, and the audit of a
+//! tenant's stream against the acknowledgements and a reference replay.
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command as Proc, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+use switchboard::persist::decode_records;
+use switchboard::runtime::nats::{JetStreamStore, NatsConfig};
+use switchboard::runtime::TenantId;
+use switchboard::{
+    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, Priority,
+    ResolveReason, Tier,
+};
+
+/// The nats-server binary: `$NATS_SERVER`, else on PATH, else Debian's.
+pub fn nats_server() -> PathBuf {
+    if let Some(p) = std::env::var_os("NATS_SERVER") {
+        return PathBuf::from(p);
+    }
+    for dir in std::env::var("PATH").unwrap_or_default().split(':') {
+        let p = PathBuf::from(dir).join("nats-server");
+        if p.exists() {
+            return p;
+        }
+    }
+    let debian = PathBuf::from("/usr/sbin/nats-server");
+    assert!(
+        debian.exists(),
+        "nats-server not found: apt-get install -y nats-server (or set NATS_SERVER)"
+    );
+    debian
+}
+
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    l.local_addr().expect("local addr").port()
+}
+
+/// Three nats-server processes forming one JetStream cluster.
+pub struct Cluster {
+    pub dir: tempfile::TempDir,
+    pub ports: Vec<u16>,
+    cluster_ports: Vec<u16>,
+    pub servers: Vec<Option<Child>>,
+}
+
+impl Cluster {
+    /// Starts the cluster and waits until every client port accepts.
+    pub fn start() -> Cluster {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let cluster_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let mut cluster = Cluster {
+            dir,
+            ports,
+            cluster_ports,
+            servers: Vec::new(),
+        };
+        for i in 0..3 {
+            let child = cluster.spawn(i);
+            cluster.servers.push(Some(child));
+        }
+        for &port in &cluster.ports {
+            let started = Instant::now();
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "nats on {port} did not start"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        cluster
+    }
+
+    fn spawn(&self, i: usize) -> Child {
+        let routes: Vec<String> = self
+            .cluster_ports
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .map(|(_, p)| format!("nats://127.0.0.1:{p}"))
+            .collect();
+        let store = self.dir.path().join(format!("n{i}"));
+        Proc::new(nats_server())
+            .args(["-a", "127.0.0.1", "-p", &self.ports[i].to_string()])
+            .args(["-n", &format!("n{i}"), "-js", "-sd"])
+            .arg(&store)
+            .args(["--cluster_name", "sbtest", "--cluster"])
+            .arg(format!("nats://127.0.0.1:{}", self.cluster_ports[i]))
+            .args(["--routes", &routes.join(",")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nats-server")
+    }
+
+    /// The client URLs, comma separated.
+    pub fn url(&self) -> String {
+        self.ports
+            .iter()
+            .map(|p| format!("nats://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// SIGKILLs server `i`.
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.servers[i].take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for i in 0..self.servers.len() {
+            self.kill(i);
+        }
+    }
+}
+
+/// What a node process printed: an answer or an event.
+pub type Line = Value;
+
+/// A switchboard node process (`examples/node.rs`).
+pub struct NodeProc {
+    pub name: String,
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<Line>,
+    /// Events seen while waiting for answers.
+    pub events: Vec<(Instant, Line)>,
+}
+
+fn node_binary() -> PathBuf {
+    // target/<profile>/deps/<test> → target/<profile>/examples/node
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let node = profile.join("examples").join("node");
+    assert!(
+        node.exists(),
+        "{} missing: cargo test builds the examples",
+        node.display()
+    );
+    node
+}
+
+impl NodeProc {
+    /// Starts node `name` for `tenants` with a `lease_ms` lease.
+    pub fn start(url: &str, name: &str, tenants: &str, lease_ms: u64) -> NodeProc {
+        let mut child = Proc::new(node_binary())
+            .args(["--nats", url, "--node", name, "--tenants", tenants])
+            .args(["--lease-ms", &lease_ms.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start node");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let Ok(value) = serde_json::from_str::<Value>(&line) else {
+                    continue;
+                };
+                if tx.send(value).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut node = NodeProc {
+            name: name.to_string(),
+            child,
+            stdin,
+            lines: rx,
+            events: Vec::new(),
+        };
+        node.wait_event("ready", None, Duration::from_secs(30));
+        node
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends one request without waiting.
+    pub fn send(&mut self, id: u64, tenant: &str, command: &Command) {
+        let line = json!({"id": id, "tenant": tenant, "command": command});
+        let _ = writeln!(self.stdin, "{line}");
+        let _ = self.stdin.flush();
+    }
+
+    /// Waits for the answer to `id` (events are kept aside).
+    pub fn answer(&mut self, id: u64, timeout: Duration) -> Option<Line> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            let line = self.lines.recv_timeout(left).ok()?;
+            if line.get("event").is_some() {
+                self.events.push((Instant::now(), line));
+                continue;
+            }
+            if line.get("id").and_then(Value::as_u64) == Some(id) {
+                return Some(line);
+            }
+        }
+    }
+
+    /// Sends and waits.
+    pub fn request(&mut self, id: u64, tenant: &str, command: &Command) -> Option<Line> {
+        self.send(id, tenant, command);
+        self.answer(id, Duration::from_secs(60))
+    }
+
+    /// Waits for event `kind` (for `tenant` if given); returns when it came.
+    pub fn wait_event(
+        &mut self,
+        kind: &str,
+        tenant: Option<&str>,
+        timeout: Duration,
+    ) -> Option<Instant> {
+        let matches = |l: &Line| {
+            l.get("event").and_then(Value::as_str) == Some(kind)
+                && tenant.is_none_or(|t| l.get("tenant").and_then(Value::as_str) == Some(t))
+        };
+        if let Some((at, _)) = self.events.iter().find(|(_, l)| matches(l)) {
+            return Some(*at);
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            let line = self.lines.recv_timeout(left).ok()?;
+            let now = Instant::now();
+            let hit = matches(&line);
+            self.events.push((now, line));
+            if hit {
+                return Some(now);
+            }
+        }
+    }
+
+    /// SIGKILL.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends a signal by name (`STOP`, `CONT`).
+    pub fn signal(&self, name: &str) {
+        let status = Proc::new("kill")
+            .args([&format!("-{name}"), &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+}
+
+impl Drop for NodeProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The client's workload: agents first, then conversations opened and
+/// resolved so agents keep freeing up. Every command is distinct, so a
+/// command found twice in the journal was applied twice.
+pub fn workload(i: u64) -> Command {
+    const AGENTS: u64 = 6;
+    if i < AGENTS {
+        return Command::AddAgent(AgentSpec::new(i + 1, vec![], 4));
+    }
+    let n = i - AGENTS;
+    if n % 3 == 2 {
+        // Resolve a conversation opened a while ago.
+        return Command::Resolve {
+            conversation: ConversationId(1_000_000 + (n / 3) * 2),
+            reason: ResolveReason::Solved,
+        };
+    }
+    let conversation = n - n / 3;
+    Command::OpenConversation {
+        conversation: ConversationId(1_000_000 + conversation),
+        customer: CustomerId(conversation),
+        tier: Tier::Standard,
+        channel: Channel::Sms,
+        skills: vec![],
+        priority: Priority::Normal,
+        start_in_bot: false,
+    }
+}
+
+/// One acknowledged command: its client id, record and decisions.
+#[derive(Clone, Debug)]
+pub struct Ack {
+    pub id: u64,
+    pub record: u64,
+    pub decisions: Value,
+    pub node: String,
+}
+
+/// Reads `tenant`'s records from the stream, checks them against `acks`
+/// and against a reference replay; returns the number of records.
+pub fn audit(url: &str, tenant: &str, acks: &[Ack]) -> u64 {
+    let mut config = NatsConfig::new(url, "auditor");
+    config.replicas = 3;
+    let store = JetStreamStore::connect(config).expect("auditor connects");
+    let tenant_id = TenantId::new(tenant).expect("tenant id");
+    let messages = store.read_subject(&tenant_id).expect("read subject");
+    let mut records = Vec::new();
+    for (_seq, payload) in messages {
+        if payload.is_empty() {
+            continue; // a takeover's fence
+        }
+        let next = records.len() as u64 + 1;
+        // decode_records refuses a record whose number is not the next one:
+        // no gap, no record written twice.
+        let batch = decode_records(next, &payload).expect("contiguous records");
+        records.extend(batch);
+    }
+    // Nothing applied twice: every client command is distinct, so none may
+    // appear twice (ticks are the engine's own).
+    let mut seen = HashSet::new();
+    for r in &records {
+        if matches!(r.command, Command::Tick) {
+            continue;
+        }
+        let text = serde_json::to_string(&r.command).expect("encode");
+        assert!(seen.insert(text.clone()), "command journaled twice: {text}");
+    }
+    // Reference replay: a single process applying the same records.
+    let policy = switchboard::policy::by_name("least_loaded").expect("built in");
+    let mut engine = Engine::new(EngineConfig::default(), policy).expect("engine");
+    let mut decisions = HashMap::new();
+    for r in &records {
+        let d = engine
+            .apply(r.at, r.command.clone())
+            .expect("a journaled command replays");
+        decisions.insert(r.seq, serde_json::to_value(d).expect("decisions"));
+    }
+    engine
+        .audit()
+        .expect("the replayed engine keeps its invariants");
+    for ack in acks {
+        let expected = workload(ack.id);
+        let record = records
+            .get(ack.record as usize - 1)
+            .unwrap_or_else(|| panic!("acknowledged record {} of {} lost", ack.record, ack.node));
+        assert_eq!(
+            record.command, expected,
+            "record {} is not command {}",
+            ack.record, ack.id
+        );
+        assert_eq!(
+            decisions[&ack.record], ack.decisions,
+            "{}'s decisions for record {} differ from the reference replay",
+            ack.node, ack.record
+        );
+    }
+    records.len() as u64
+}
+
+/// How a command ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Acknowledged.
+    Acked(Ack),
+    /// Refused by the engine (for a retried command: it was applied before).
+    Rejected,
+}
+
+/// Sends command `id` to the first of `nodes` that is primary, retrying
+/// `not_primary` and `failed` answers (bounded by `limit`).
+pub fn push(nodes: &mut [&mut NodeProc], tenant: &str, id: u64, limit: Duration) -> Outcome {
+    let started = Instant::now();
+    let command = workload(id);
+    // Bounded by the time limit; each round waits at least 10 ms.
+    while started.elapsed() < limit {
+        for node in nodes.iter_mut() {
+            let Some(answer) = node.request(id, tenant, &command) else {
+                continue;
+            };
+            if answer["ok"].as_bool() == Some(true) {
+                return Outcome::Acked(Ack {
+                    id,
+                    record: answer["record"].as_u64().expect("record"),
+                    decisions: answer["decisions"].clone(),
+                    node: node.name.clone(),
+                });
+            }
+            match answer["error"].as_str() {
+                Some("rejected") => return Outcome::Rejected,
+                Some("not_primary" | "failed") => {}
+                other => panic!("unexpected answer {other:?}: {answer}"),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("command {id} not served by any node within {limit:?}");
+}
+
+/// The median and the largest of `samples`.
+pub fn median_max(samples: &[Duration]) -> (Duration, Duration) {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    (sorted[sorted.len() / 2], sorted[sorted.len() - 1])
+}
