@@ -417,3 +417,13 @@ pub fn median_max(samples: &[Duration]) -> (Duration, Duration) {
     sorted.sort();
     (sorted[sorted.len() / 2], sorted[sorted.len() - 1])
 }
+
+/// Starts node `a` (which takes `tenant`'s lease) and then node `b` (its
+/// standby) with a `lease_ms` lease.
+pub fn start_pair(url: &str, tenant: &str, lease_ms: u64) -> (NodeProc, NodeProc) {
+    let mut a = NodeProc::start(url, "a", tenant, lease_ms);
+    a.wait_event("primary", Some(tenant), Duration::from_secs(30))
+        .expect("a takes the lease");
+    let b = NodeProc::start(url, "b", tenant, lease_ms);
+    (a, b)
+}
