@@ -121,6 +121,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             stats.last_record,
             stats.runtime.ticks
         );
+        for group in &stats.groups {
+            println!(
+                "  group {:?} {:?}: {} waiting (oldest since {:?}), {} agents online, {} with room",
+                group.channel,
+                group.skills,
+                group.waiting,
+                group.oldest_waiting_since,
+                group.agents_online,
+                group.agents_with_room
+            );
+        }
     }
     let report = runtime.shutdown();
     println!("shutdown: every journal synced: {}", report.all_synced());

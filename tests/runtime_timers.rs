@@ -63,6 +63,12 @@ fn sla_warning_fires_at_80_percent_of_target_with_no_traffic() {
     let stats = handle.tenant_stats(&acme).wait().expect("stats");
     assert_eq!(stats.engine.sla_warnings, 1);
     assert_eq!(stats.runtime.ticks, 2);
+    // The real-time view: one group, one conversation waiting since T0,
+    // nobody online.
+    assert_eq!(stats.groups.len(), 1);
+    let group = &stats.groups[0];
+    assert_eq!((group.waiting, group.oldest_waiting_since), (1, Some(T0)));
+    assert_eq!((group.agents_online, group.agents_with_room), (0, 0));
     runtime.shutdown();
 }
 

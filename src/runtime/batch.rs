@@ -292,7 +292,8 @@ impl Shard {
                     }
                 }
             }
-            state.metrics.update(&tenant_stats(state, index));
+            let stats = tenant_stats(state, index);
+            state.metrics.update(&stats);
             self.reschedule(slot);
         }
         self.touched = touched;

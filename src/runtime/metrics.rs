@@ -20,9 +20,13 @@
 //! | `switchboard_declines_total` | counter | tenant | offers declined |
 //! | `switchboard_requeues_total` | counter | tenant | threads sent back to a queue |
 //! | `switchboard_conversations` | gauge | tenant | conversations held |
+//! | `switchboard_group_waiting` | gauge | tenant, group | conversations waiting in the skill group's line |
+//! | `switchboard_group_oldest_wait_since_ms` | gauge | tenant, group | when its longest-waiting conversation started waiting (engine time, ms; 0 when none waits) |
+//! | `switchboard_group_agents_online` | gauge | tenant, group | eligible agents online |
+//! | `switchboard_group_agents_with_room` | gauge | tenant, group | eligible agents with room for its work now |
 //!
-//! Per-group queue depth and agents online/available come with the
-//! engine's per-group statistics (see [`stats`](super::stats)).
+//! A group's label is its channel and required skills, for example
+//! `whats_app/7:3+9:1` (skill 7 at level 3 or better, and skill 9).
 
 use super::stats::TenantStats;
 use metrics::{counter, gauge, histogram, Counter, Gauge, Histogram};
@@ -70,6 +74,32 @@ pub(crate) struct TenantMetrics {
     declines: Counter,
     requeues: Counter,
     conversations: Gauge,
+    tenant: String,
+    /// One set of gauges per skill group, in the engine's creation order
+    /// (groups are only ever added).
+    groups: Vec<GroupGauges>,
+}
+
+#[derive(Debug)]
+struct GroupGauges {
+    waiting: Gauge,
+    oldest: Gauge,
+    online: Gauge,
+    with_room: Gauge,
+}
+
+/// A group's label: channel and required skills.
+fn group_label(group: &crate::engine::GroupStats) -> String {
+    let channel = serde_json::to_value(group.channel)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let skills: Vec<String> = group
+        .skills
+        .iter()
+        .map(|r| format!("{}:{}", r.skill.0, r.min_level.get()))
+        .collect();
+    format!("{channel}/{}", skills.join("+"))
 }
 
 impl TenantMetrics {
@@ -87,11 +117,13 @@ impl TenantMetrics {
             declines: counter!("switchboard_declines_total", "tenant" => t()),
             requeues: counter!("switchboard_requeues_total", "tenant" => t()),
             conversations: gauge!("switchboard_conversations", "tenant" => t()),
+            tenant: tenant.to_owned(),
+            groups: Vec::new(),
         }
     }
 
     /// Publishes the tenant's statistics (absolute values).
-    pub(crate) fn update(&self, s: &TenantStats) {
+    pub(crate) fn update(&mut self, s: &TenantStats) {
         self.commands.absolute(s.runtime.accepted);
         self.rejected.absolute(s.runtime.rejected);
         self.ticks.absolute(s.runtime.ticks);
@@ -103,5 +135,22 @@ impl TenantMetrics {
         self.declines.absolute(s.runtime.declines);
         self.requeues.absolute(s.engine.requeues);
         self.conversations.set(s.conversations as f64);
+        // Register gauges for groups created since the last update.
+        for group in s.groups.iter().skip(self.groups.len()) {
+            let (t, g) = (self.tenant.clone(), group_label(group));
+            self.groups.push(GroupGauges {
+                waiting: gauge!("switchboard_group_waiting", "tenant" => t.clone(), "group" => g.clone()),
+                oldest: gauge!("switchboard_group_oldest_wait_since_ms", "tenant" => t.clone(), "group" => g.clone()),
+                online: gauge!("switchboard_group_agents_online", "tenant" => t.clone(), "group" => g.clone()),
+                with_room: gauge!("switchboard_group_agents_with_room", "tenant" => t, "group" => g),
+            });
+        }
+        for (gauges, group) in self.groups.iter().zip(&s.groups) {
+            gauges.waiting.set(f64::from(group.waiting));
+            let oldest = group.oldest_waiting_since.map_or(0, |t| t.0);
+            gauges.oldest.set(oldest as f64);
+            gauges.online.set(f64::from(group.agents_online));
+            gauges.with_room.set(f64::from(group.agents_with_room));
+        }
     }
 }

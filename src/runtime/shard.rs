@@ -344,11 +344,18 @@ impl Shard {
             queue_capacity: self.settings.queue_capacity,
             engine: Default::default(),
             conversations: 0,
+            waiting: 0,
             runtime: TenantCounters::default(),
         };
         for state in self.tenants.iter().flatten() {
             stats::add_engine(&mut out.engine, &state.engine.stats());
             out.conversations += state.engine.conversation_count();
+            out.waiting += state
+                .engine
+                .group_stats()
+                .iter()
+                .map(|g| u64::from(g.waiting))
+                .sum::<u64>();
             stats::add_counters(&mut out.runtime, &state.counters);
         }
         out

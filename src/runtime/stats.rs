@@ -1,14 +1,15 @@
 //! Real-time statistics through the handle, per tenant and per shard, read
 //! from counters (never by scanning conversations).
 //!
-//! `tenant_stats` (crate-private) is the one place that turns a tenant's engine into its
-//! statistics: today the engine's running counters ([`EngineStats`]) and its
-//! conversation count; the engine's per-group and per-agent statistics
-//! (queue depth per group, agents online and available) will be added here.
+//! `tenant_stats` (crate-private) is the one place that turns a tenant's
+//! engine into its statistics: the engine's running counters
+//! ([`EngineStats`]), its conversation count, and the real-time statistics
+//! of each skill group ([`GroupStats`]: waiting, oldest wait, agents online
+//! and with room), each O(1) to read.
 
 use super::shard::TenantState;
 use super::tenant::TenantId;
-use crate::engine::EngineStats;
+use crate::engine::{EngineStats, GroupStats};
 use crate::model::Timestamp;
 
 /// Counters the runtime keeps per tenant (since the tenant was opened in
@@ -49,6 +50,9 @@ pub struct TenantStats {
     pub poisoned: bool,
     /// The runtime's own counters.
     pub runtime: TenantCounters,
+    /// Each skill group now: waiting count and oldest wait, agents online
+    /// and with room (the engine keeps them as state changes).
+    pub groups: Vec<GroupStats>,
 }
 
 /// A shard's statistics, summed over its tenants where it says so.
@@ -71,6 +75,9 @@ pub struct ShardStats {
     pub engine: EngineStats,
     /// Conversations, summed over its tenants.
     pub conversations: usize,
+    /// Conversations waiting in a skill group's line, summed over its
+    /// tenants' groups.
+    pub waiting: u64,
     /// The runtime counters, summed over its tenants.
     pub runtime: TenantCounters,
 }
@@ -86,6 +93,7 @@ pub(crate) fn tenant_stats(state: &TenantState, shard: usize) -> TenantStats {
         last_record: state.journal.last_seq(),
         poisoned: state.poisoned.is_some(),
         runtime: state.counters,
+        groups: state.engine.group_stats(),
     }
 }
 
@@ -97,6 +105,9 @@ pub(crate) fn add_engine(a: &mut EngineStats, b: &EngineStats) {
     a.sla_warnings += b.sla_warnings;
     a.sla_breaches += b.sla_breaches;
     a.requeues += b.requeues;
+    a.declines += b.declines;
+    a.offer_timeouts += b.offer_timeouts;
+    a.policy_faults += b.policy_faults;
 }
 
 /// Adds `b` into `a`, counter by counter.
