@@ -318,7 +318,17 @@ pub fn audit(url: &str, tenant: &str, acks: &[Ack]) -> u64 {
     config.replicas = 3;
     let store = JetStreamStore::connect(config).expect("auditor connects");
     let tenant_id = TenantId::new(tenant).expect("tenant id");
-    let messages = store.read_subject(&tenant_id).expect("read subject");
+    // Right after a server died, JetStream may take a few seconds to
+    // answer a consumer's creation: retry the audit's read (bounded).
+    let mut read = store.read_subject(&tenant_id);
+    for _ in 0..10 {
+        if read.is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+        read = store.read_subject(&tenant_id);
+    }
+    let messages = read.expect("read subject");
     let mut records = Vec::new();
     for (_seq, payload) in messages {
         if payload.is_empty() {
