@@ -4,7 +4,7 @@
 
 mod nats_support;
 
-use nats_support::{audit, push, Cluster, NodeProc, Outcome};
+use nats_support::{audit, push, start_pair, Cluster, Outcome};
 use std::time::Duration;
 
 const TENANT: &str = "fenced";
@@ -15,10 +15,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 fn a_resumed_primary_is_fenced_and_steps_down() {
     let cluster = Cluster::start();
     let url = cluster.url();
-    let mut a = NodeProc::start(&url, "a", TENANT, LEASE_MS);
-    a.wait_event("primary", Some(TENANT), Duration::from_secs(30))
-        .expect("a takes the lease");
-    let mut b = NodeProc::start(&url, "b", TENANT, LEASE_MS);
+    let (mut a, mut b) = start_pair(&url, TENANT, LEASE_MS);
     let mut acks = Vec::new();
     let mut id = 0;
     for _ in 0..30 {

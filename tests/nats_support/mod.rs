@@ -318,7 +318,17 @@ pub fn audit(url: &str, tenant: &str, acks: &[Ack]) -> u64 {
     config.replicas = 3;
     let store = JetStreamStore::connect(config).expect("auditor connects");
     let tenant_id = TenantId::new(tenant).expect("tenant id");
-    let messages = store.read_subject(&tenant_id).expect("read subject");
+    // Right after a server died, JetStream may take a few seconds to
+    // answer a consumer's creation: retry the audit's read (bounded).
+    let mut read = store.read_subject(&tenant_id);
+    for _ in 0..10 {
+        if read.is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+        read = store.read_subject(&tenant_id);
+    }
+    let messages = read.expect("read subject");
     let mut records = Vec::new();
     for (_seq, payload) in messages {
         if payload.is_empty() {
@@ -416,4 +426,14 @@ pub fn median_max(samples: &[Duration]) -> (Duration, Duration) {
     let mut sorted = samples.to_vec();
     sorted.sort();
     (sorted[sorted.len() / 2], sorted[sorted.len() - 1])
+}
+
+/// Starts node `a` (which takes `tenant`'s lease) and then node `b` (its
+/// standby) with a `lease_ms` lease.
+pub fn start_pair(url: &str, tenant: &str, lease_ms: u64) -> (NodeProc, NodeProc) {
+    let mut a = NodeProc::start(url, "a", tenant, lease_ms);
+    a.wait_event("primary", Some(tenant), Duration::from_secs(30))
+        .expect("a takes the lease");
+    let b = NodeProc::start(url, "b", tenant, lease_ms);
+    (a, b)
 }

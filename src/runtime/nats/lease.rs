@@ -20,10 +20,14 @@
 use super::conn::{timed, Conn};
 use super::NatsError;
 use async_nats::jetstream::kv;
+use futures_util::StreamExt;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// Renewals in flight at once.
+const RENEW_CONCURRENCY: usize = 128;
 
 /// One lease held.
 #[derive(Debug, Clone, Copy)]
@@ -115,15 +119,26 @@ impl Leases {
             .map(|(t, h)| (t.clone(), *h))
             .collect();
         let node = conn.config.node.clone();
-        let mut lost = Vec::new();
-        for (tenant, h) in held {
-            let sent = Instant::now();
-            let renewed = tokio::time::timeout(
-                conn.config.lease / 4,
-                conn.leases
-                    .update(&tenant, node.clone().into_bytes().into(), h.revision),
-            )
+        // Many tenants per process: renewals go out RENEW_CONCURRENCY at a
+        // time, so a round takes about held / RENEW_CONCURRENCY round trips.
+        let rounds = held.into_iter().map(|(tenant, h)| {
+            let value = node.clone().into_bytes();
+            async move {
+                let sent = Instant::now();
+                let renewed = tokio::time::timeout(
+                    conn.config.lease / 4,
+                    conn.leases.update(&tenant, value.into(), h.revision),
+                )
+                .await;
+                (tenant, h, sent, renewed)
+            }
+        });
+        let results: Vec<_> = futures_util::stream::iter(rounds)
+            .buffer_unordered(RENEW_CONCURRENCY)
+            .collect()
             .await;
+        let mut lost = Vec::new();
+        for (tenant, h, sent, renewed) in results {
             let mut map = self.held.lock();
             match renewed {
                 Ok(Ok(revision)) => {

@@ -128,29 +128,7 @@ impl Replica {
             if self.last_stream_seq >= end {
                 break;
             }
-            let next = tokio::time::timeout(NEXT_MESSAGE_TIMEOUT, messages.next()).await;
-            let message = match next {
-                Ok(Some(Ok(m))) => m,
-                Ok(Some(Err(e))) => {
-                    return Err(NatsError::Request {
-                        what: "consume",
-                        reason: e.to_string(),
-                    })
-                }
-                Ok(None) | Err(_) => {
-                    return Err(NatsError::Request {
-                        what: "consume",
-                        reason: format!("stream ended before sequence {end}"),
-                    })
-                }
-            };
-            let seq = message
-                .info()
-                .map_err(|e| NatsError::Request {
-                    what: "message info",
-                    reason: e.to_string(),
-                })?
-                .stream_sequence;
+            let (seq, message) = next_message(&mut messages, end).await?;
             self.apply_message(seq, &message.payload).map_err(replay)?;
         }
         if self.last_stream_seq < end {
@@ -225,24 +203,44 @@ pub(crate) async fn read_all(conn: &Conn, subject: &str) -> Result<Vec<(u64, Vec
     let mut messages = timed("consume", consumer.messages()).await?;
     // Bounded: stream sequences rise, and none passes `end`.
     for _ in 0..end {
-        let next = tokio::time::timeout(NEXT_MESSAGE_TIMEOUT, messages.next()).await;
-        let Ok(Some(Ok(message))) = next else {
-            return Err(NatsError::Request {
-                what: "consume",
-                reason: format!("stream ended before sequence {end}"),
-            });
-        };
-        let seq = message
-            .info()
-            .map_err(|e| NatsError::Request {
-                what: "message info",
-                reason: e.to_string(),
-            })?
-            .stream_sequence;
+        let (seq, message) = next_message(&mut messages, end).await?;
         out.push((seq, message.payload.to_vec()));
         if seq >= end {
             break;
         }
     }
     Ok(out)
+}
+
+/// The next message of an ordered consumer with its stream sequence,
+/// waiting at most [`NEXT_MESSAGE_TIMEOUT`]; `end` only names the goal in
+/// errors.
+async fn next_message(
+    messages: &mut async_nats::jetstream::consumer::pull::Ordered,
+    end: u64,
+) -> Result<(u64, async_nats::jetstream::message::Message), NatsError> {
+    let next = tokio::time::timeout(NEXT_MESSAGE_TIMEOUT, messages.next()).await;
+    let message = match next {
+        Ok(Some(Ok(m))) => m,
+        Ok(Some(Err(e))) => {
+            return Err(NatsError::Request {
+                what: "consume",
+                reason: e.to_string(),
+            })
+        }
+        Ok(None) | Err(_) => {
+            return Err(NatsError::Request {
+                what: "consume",
+                reason: format!("stream ended before sequence {end}"),
+            })
+        }
+    };
+    let seq = message
+        .info()
+        .map_err(|e| NatsError::Request {
+            what: "message info",
+            reason: e.to_string(),
+        })?
+        .stream_sequence;
+    Ok((seq, message))
 }
