@@ -804,6 +804,20 @@ async fn a_client_resuming_past_what_the_hub_holds_is_told_it_lagged() {
             201
         );
     }
+    // The hub's pump runs on its own: wait until it holds the last command's
+    // decisions (record 7), so what follows is all in its ring.
+    let hub = s.app.tenant("acme").unwrap().hub.clone();
+    for _ in 0..1000 {
+        if hub
+            .resume(None)
+            .backlog
+            .last()
+            .is_some_and(|(seq, _)| seq.record == 7)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let mut sse = Sse::open(&s, &format!("{t}/stream"), Some("1.0")).await;
     let (event, _, _) = sse.next(Duration::from_secs(10)).await.unwrap();
     assert_eq!(event, "lagged");
