@@ -929,3 +929,58 @@ fn regression_restore_accepted_a_known_agent_wait_without_its_timer() {
     let err = Engine::restore(corrupt, LeastLoaded).unwrap_err();
     assert!(err.to_string().contains("known-agent wait"), "{err}");
 }
+
+/// Found by the `snapshot_decode` fuzzer in CI: the audit matched timers by
+/// id, kind and generation but not incarnation, so a snapshot whose
+/// known-agent wait timer named another incarnation restored, and the
+/// first tick voided the timer, leaving the wait with no end.
+#[test]
+fn regression_restore_accepted_a_timer_of_another_incarnation() {
+    let mut engine = Engine::new(EngineConfig::default(), LeastLoaded).unwrap();
+    engine
+        .apply(
+            Timestamp(0),
+            Command::AddAgent(AgentSpec::new(1, vec![], 1)),
+        )
+        .unwrap();
+    engine
+        .apply(Timestamp(1), open(1, 5, Channel::Sms))
+        .unwrap();
+    engine
+        .apply(
+            Timestamp(2),
+            Command::AgentMessage {
+                conversation: ConversationId(1),
+                agent: AgentId(1),
+            },
+        )
+        .unwrap();
+    engine
+        .apply(Timestamp(3), open(2, 6, Channel::Sms))
+        .unwrap();
+    engine
+        .apply(
+            Timestamp(4),
+            Command::Resolve {
+                conversation: ConversationId(1),
+                reason: ResolveReason::Solved,
+            },
+        )
+        .unwrap();
+    engine
+        .apply(Timestamp(5), open(3, 7, Channel::Sms))
+        .unwrap();
+    engine
+        .apply(Timestamp(6), open(4, 5, Channel::Sms))
+        .unwrap();
+    let json = engine.snapshot().to_json().unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for t in value["timers"].as_array_mut().unwrap() {
+        if t["kind"] == "StickyWait" {
+            t["incarnation"] = serde_json::json!(999);
+        }
+    }
+    let corrupt = Snapshot::from_json(&value.to_string()).unwrap();
+    let err = Engine::restore(corrupt, LeastLoaded).unwrap_err();
+    assert!(err.to_string().contains("known-agent wait"), "{err}");
+}

@@ -271,14 +271,16 @@ impl Engine {
                 }
             }
         }
-        let timers: HashSet<(u64, TimerKind, u32, u64)> = st
+        // Keyed with the incarnation too: a timer of another incarnation of
+        // the id (or a corrupt one) is void when it fires.
+        let timers: HashSet<(u64, TimerKind, u32, u64, u64)> = st
             .timers
             .sorted()
             .into_iter()
-            .map(|t| (t.subject, t.kind, t.generation, t.at.0))
+            .map(|t| (t.subject, t.kind, t.generation, t.at.0, t.incarnation))
             .collect();
-        let stays: HashSet<(u64, TimerKind, u32)> =
-            timers.iter().map(|&(s, k, g, _)| (s, k, g)).collect();
+        let stays: HashSet<(u64, TimerKind, u32, u64)> =
+            timers.iter().map(|&(s, k, g, _, i)| (s, k, g, i)).collect();
         let mut report = AuditReport {
             agents: st.agents.len(),
             queues: st.groups.len(),
@@ -357,7 +359,7 @@ impl Engine {
             if let (Some(deadline), Some(start)) = (deadline, v.sla_start) {
                 let warn_at = start + cfg.warn_after();
                 let armed = |kind, at: crate::model::Timestamp| {
-                    timers.contains(&(v.id.0, kind, v.sla_gen, at.0))
+                    timers.contains(&(v.id.0, kind, v.sla_gen, at.0, v.seq))
                 };
                 if st.clock < warn_at && !armed(TimerKind::SlaWarning, warn_at) {
                     return Err(AuditViolation::MissingAlert {
@@ -388,8 +390,8 @@ impl Engine {
             };
             if let Some((kind, at, what)) = ends {
                 let armed = match at {
-                    Some(at) => timers.contains(&(v.id.0, kind, v.stay, at)),
-                    None => stays.contains(&(v.id.0, kind, v.stay)),
+                    Some(at) => timers.contains(&(v.id.0, kind, v.stay, at, v.seq)),
+                    None => stays.contains(&(v.id.0, kind, v.stay, v.seq)),
                 };
                 if !armed {
                     return Err(AuditViolation::MissingAlert {
