@@ -9,13 +9,12 @@
 
 use super::audit::AuditViolation;
 use super::matching;
-use super::state::agent::{Agent, Slot};
+use super::state::agent::Agent;
 use super::state::conversation::{Conv, Place};
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::sorted::SortedVec;
 use super::state::timers::{Timer, TimerKind};
-use super::state::waiting::WaitingLine;
 use super::state::State;
 use super::structure::eligible;
 use super::{ConfigError, Engine, EngineConfig, EngineStats};
@@ -353,27 +352,11 @@ fn restore_groups(
         if st.group_keys.insert(key.clone(), idx).is_some() {
             return Err(RestoreError::Corrupt("a skill group appears twice"));
         }
-        let mut group = Group {
-            weight: config.weight(key.channel),
-            key,
-            members: Vec::new(),
-            waiting: WaitingLine::default(),
-            free: Default::default(),
-            online: 0,
-            with_room: 0,
-            pending: Vec::new(),
-        };
+        let weight = config.weight(key.channel);
+        let mut group = Group::new(key, weight);
         for (i, agent) in st.agents.iter_mut().enumerate() {
-            if eligible(agent, &group.key) {
-                let position = group.free.push_member();
-                group.members.push(AgentIdx::new(i).expect("agent slot"));
-                group.online += u32::from(agent.status.accepts_work());
-                agent.slots.push(Slot {
-                    group: idx,
-                    position,
-                    room: false,
-                    pending: false,
-                });
+            if let (true, Some(a)) = (eligible(agent, &group.key), AgentIdx::new(i)) {
+                group.add_member(idx, a, agent);
             }
         }
         for (position, rank) in g.free {

@@ -7,11 +7,10 @@
 use super::cx::Cx;
 use super::decision::Decision;
 use super::matching;
-use super::state::agent::{Agent, Slot};
+use super::state::agent::Agent;
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, GroupIdx};
 use super::state::sorted::SortedVec;
-use super::state::waiting::WaitingLine;
 use super::validate::GroupRef;
 use crate::model::{AgentSpec, Capacity};
 
@@ -61,16 +60,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         .collect();
     groups.sort_unstable();
     for g in groups {
-        let group = &mut st.groups[g.get()];
-        let position = group.free.push_member();
-        group.members.push(idx);
-        group.online += u32::from(agent.status.accepts_work());
-        agent.slots.push(Slot {
-            group: g,
-            position,
-            room: false,
-            pending: false,
-        });
+        st.groups[g.get()].add_member(g, idx, &mut agent);
     }
     for s in &agent.skills {
         st.agents_by_skill.entry(s.skill).or_default().push(idx);
@@ -105,31 +95,14 @@ fn add_group(cx: &mut Cx<'_>, key: RoutingKey) -> GroupIdx {
             .unwrap_or_default(),
         None => (0..st.agents.len()).filter_map(AgentIdx::new).collect(),
     };
-    let mut group = Group {
-        weight: cx.cfg.weight(key.channel),
-        key,
-        members: Vec::new(),
-        waiting: WaitingLine::default(),
-        free: Default::default(),
-        online: 0,
-        with_room: 0,
-        pending: Vec::new(),
-    };
+    let weight = cx.cfg.weight(key.channel);
+    let mut group = Group::new(key, weight);
     for a in candidates {
         let agent = &mut st.agents[a.get()];
         if !eligible(agent, &group.key) {
             continue;
         }
-        let position = group.free.push_member();
-        group.members.push(a);
-        group.online += u32::from(agent.status.accepts_work());
-        // Groups are created in index order, so pushing keeps slots sorted.
-        agent.slots.push(Slot {
-            group: idx,
-            position,
-            room: false,
-            pending: false,
-        });
+        group.add_member(idx, a, agent);
     }
     match group.key.skills.first() {
         Some(first) => st.groups_by_skill.entry(first.skill).or_default().push(idx),

@@ -2,8 +2,9 @@
 //! channel, the agents eligible for them, its waiting line and its index of
 //! free agents.
 
+use super::agent::{Agent, Slot};
 use super::free_index::FreeIndex;
-use super::index::AgentIdx;
+use super::index::{AgentIdx, GroupIdx};
 use super::waiting::WaitingLine;
 use crate::model::{Capacity, Channel, SkillRequirement};
 use std::borrow::Borrow;
@@ -83,4 +84,35 @@ pub(crate) struct Group {
     /// arrivals in a group is ranked there once, and not at all in groups
     /// nobody routes to meanwhile.
     pub pending: Vec<AgentIdx>,
+}
+
+impl Group {
+    /// An empty group of `key`, whose conversations weigh `weight`.
+    pub(crate) fn new(key: RoutingKey, weight: Capacity) -> Self {
+        Self {
+            key,
+            weight,
+            members: Vec::new(),
+            waiting: WaitingLine::default(),
+            free: FreeIndex::default(),
+            online: 0,
+            with_room: 0,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Adds `agent` (slot `a`) as this group's (`g`'s) next member and
+    /// links the agent's slot to it, unlisted. Members and an agent's slots
+    /// both grow in index order, so both stay sorted.
+    pub(crate) fn add_member(&mut self, g: GroupIdx, a: AgentIdx, agent: &mut Agent) {
+        let position = self.free.push_member();
+        self.members.push(a);
+        self.online += u32::from(agent.status.accepts_work());
+        agent.slots.push(Slot {
+            group: g,
+            position,
+            room: false,
+            pending: false,
+        });
+    }
 }
