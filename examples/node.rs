@@ -11,7 +11,9 @@
 //! `{"id": 7, "tenant": "acme", "command": {"AddAgent": {...}}}`; each gets
 //! one line on stdout: `{"id":7,"ok":true,"record":12,"decisions":[...]}`,
 //! or `{"id":7,"ok":false,"error":"not_primary"|"rejected"|"failed",...}`
-//! (`not_primary`: retry against another node). Role changes are lines
+//! (`not_primary`: retry against another node). `{"id": 8, "hand_over":
+//! "acme"}` hands a tenant this node leads to a standby (see
+//! `Node::hand_over`). Role changes are lines
 //! `{"event":"primary"|"standby","tenant":"acme",...}`.
 
 use clap::Parser;
@@ -45,6 +47,10 @@ struct Args {
     /// Replicas of the stream and buckets.
     #[arg(long, default_value_t = 3)]
     replicas: usize,
+    /// Tenants this node takes at once when nobody leads them (comma
+    /// separated); the others only after a lease of seeing nobody lead them.
+    #[arg(long, default_value = "")]
+    prefer: String,
     /// Shards of the runtime.
     #[arg(long, default_value_t = 1)]
     shards: usize,
@@ -68,7 +74,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("least_loaded is built in")?;
         specs.push(spec);
     }
-    let node = Arc::new(Node::new(store, &runtime, specs));
+    let mut preferred = Vec::new();
+    for name in args.prefer.split(',').filter(|t| !t.is_empty()) {
+        preferred.push(TenantId::new(name)?);
+    }
+    let node = Arc::new(Node::new(store, &runtime, specs).preferring(preferred));
     let out = Arc::new(parking_lot::Mutex::new(std::io::stdout()));
     let stop = Arc::new(AtomicBool::new(false));
     let stepper = {
@@ -118,6 +128,9 @@ fn handle(node: &Node, line: &str) -> Value {
         Err(e) => return json!({"ok": false, "error": "bad_request", "message": e.to_string()}),
     };
     let id = request.get("id").cloned().unwrap_or(Value::Null);
+    if let Some(tenant) = request.get("hand_over").and_then(Value::as_str) {
+        return hand_over(node, id, tenant);
+    }
     let tenant = request.get("tenant").and_then(Value::as_str).unwrap_or("");
     let tenant = match TenantId::new(tenant) {
         Ok(t) => t,
@@ -149,6 +162,23 @@ fn handle(node: &Node, line: &str) -> Value {
         }
         Err(RuntimeError::Rejected(e)) => {
             json!({"id": id, "ok": false, "error": "rejected", "message": e.to_string()})
+        }
+        Err(e) => json!({"id": id, "ok": false, "error": "failed", "message": e.to_string()}),
+    }
+}
+
+/// Answers a hand-over request: `{"id": 8, "hand_over": "acme"}`.
+fn hand_over(node: &Node, id: Value, tenant: &str) -> Value {
+    let tenant = match TenantId::new(tenant) {
+        Ok(t) => t,
+        Err(e) => {
+            return json!({"id": id, "ok": false, "error": "bad_request", "message": e.to_string()})
+        }
+    };
+    match node.hand_over(&tenant) {
+        Ok(()) => json!({"id": id, "ok": true, "handed_over": tenant.as_str()}),
+        Err(RuntimeError::NotPrimary { reason, .. }) => {
+            json!({"id": id, "ok": false, "error": "not_primary", "message": reason})
         }
         Err(e) => json!({"id": id, "ok": false, "error": "failed", "message": e.to_string()}),
     }

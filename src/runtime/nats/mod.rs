@@ -27,14 +27,17 @@
 mod config;
 mod conn;
 mod error;
+mod follower;
 mod journal;
 mod lease;
+mod lease_watch;
 mod node;
 mod replica;
 mod store;
+mod tail;
 
 pub use config::{NatsConfig, MAX_APPEND_DEADLINE, MAX_LEASE, MIN_LEASE};
 pub use error::NatsError;
-pub use node::{Node, RoleChange};
+pub use node::{Node, RoleChange, MAX_LOADS_PER_STEP, MAX_TAKEOVERS_PER_STEP};
 pub use replica::Replica;
 pub use store::JetStreamStore;

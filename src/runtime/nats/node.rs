@@ -1,27 +1,58 @@
 //! [`Node`]: one process of a deployment: primary for the tenants whose
 //! lease it holds, standby for the others.
 //!
+//! A node keeps one consumer over the journal stream (its
+//! [`Follower`](super::follower)) applying every followed tenant's records
+//! to a standby replica as they are published, and one over the lease
+//! bucket (its [`LeaseWatch`](super::lease_watch)) telling it which leases
+//! look free. Neither costs a request per tenant: a process can stand by
+//! for thousands of tenants.
+//!
 //! [`step`](Node::step), called every quarter lease by the process's loop:
 //!
 //! * a **primary** tenant whose lease was lost, or whose append was fenced,
 //!   leaves the runtime at once and becomes a standby (its engine is thrown
 //!   away: it may hold commands never acknowledged; the standby replica is
-//!   rebuilt from the stream);
-//! * a **standby** tenant's [`Replica`] catches up with its subject (the
-//!   same commands applied to its own engine), then the node tries to take
-//!   the lease; when the primary's lease has expired the take succeeds,
-//!   the replica is handed to the store and the tenant is added to the
-//!   runtime, which catches up to the subject's end and fences it.
+//!   loaded again from the snapshot and the stream);
+//! * every **standby** tenant whose lease looks free is taken over, many at
+//!   once: the lease is taken (`create`, refused while the key lives), the
+//!   warm replica is fenced (caught up to the subject's end and an empty
+//!   message published expecting that end), handed to the store and the
+//!   tenant added to the runtime, which serves it as it is;
+//! * standby replicas that are missing or fell behind are loaded or caught
+//!   up, at most [`MAX_LOADS_PER_STEP`] per step.
 //!
 //! [`submit`](Node::submit) answers [`RuntimeError::NotPrimary`] for a
 //! tenant this node does not lead: the caller retries against another node.
+//! [`hand_over`](Node::hand_over) moves a tenant away on purpose.
 
+use super::follower::{Follower, Load};
+use super::lease_watch::{LeaseWatch, Verdict};
 use super::{JetStreamStore, NatsError, Replica};
-use crate::runtime::{Accepted, Runtime, RuntimeError, RuntimeHandle, TenantId, TenantSpec};
+use crate::runtime::{
+    Accepted, Pending, Runtime, RuntimeError, RuntimeHandle, TenantId, TenantOpened, TenantSpec,
+};
 use crate::Command;
+use futures_util::StreamExt;
 use parking_lot::Mutex;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Instant;
+
+/// Takeovers attempted in one step; the rest wait for the next step.
+pub const MAX_TAKEOVERS_PER_STEP: usize = 4_096;
+
+/// Standby replicas loaded or caught up in one step.
+pub const MAX_LOADS_PER_STEP: usize = 1_024;
+
+/// JetStream requests of takeovers and loads in flight at once.
+const CONCURRENCY: usize = 64;
+
+/// Tenants added to the runtime before their opens are awaited: well
+/// inside a shard's control queue.
+const OPEN_WINDOW: usize = 256;
+
+const _: () = assert!(OPEN_WINDOW < crate::runtime::message::CONTROL_CAPACITY);
 
 /// What a [`Node::step`] changed for one tenant.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,32 +74,61 @@ pub enum RoleChange {
 }
 
 /// One process's share of a deployment: primary for some tenants, standby
-/// for the others; see the [module docs](super).
+/// for the others; see the [module docs](self).
 #[derive(Debug)]
 pub struct Node {
     store: Arc<JetStreamStore>,
     handle: RuntimeHandle,
-    specs: Vec<TenantSpec>,
+    specs: HashMap<String, TenantSpec>,
+    /// Tenants this node takes at once when nobody leads them.
+    preferred: HashSet<String>,
     /// Tenants served by this node's runtime.
     primary: Mutex<HashSet<TenantId>>,
     /// Primary tenants whose append was fenced: stepped down next step.
     deposed: Mutex<HashSet<TenantId>>,
-    /// Standby replicas, owned by the stepping thread.
-    replicas: Mutex<HashMap<TenantId, Replica>>,
+    /// Tenants handed over, not to be taken back before the instant.
+    held_off: Mutex<HashMap<String, Instant>>,
+    follower: Follower,
+    watch: LeaseWatch,
+    /// One step at a time: the follower's slots assume it.
+    stepping: Mutex<()>,
 }
 
 impl Node {
     /// A node over `runtime` (whose store must be `store`, with journaling
-    /// durability) for `specs`; every tenant starts as a standby.
+    /// durability) for `specs`; every tenant starts as a standby, and its
+    /// replica is loaded in the first steps.
     pub fn new(store: Arc<JetStreamStore>, runtime: &Runtime, specs: Vec<TenantSpec>) -> Self {
+        let rt = store.tokio().handle().clone();
+        let names = specs.iter().map(|s| s.id.as_str().to_string());
+        let follower = Follower::start(&rt, store.conn(), names);
+        let watch = LeaseWatch::start(&rt, store.conn());
         Self {
-            store,
             handle: runtime.handle(),
-            specs,
+            specs: specs
+                .into_iter()
+                .map(|s| (s.id.as_str().to_string(), s))
+                .collect(),
+            preferred: HashSet::new(),
             primary: Mutex::new(HashSet::new()),
             deposed: Mutex::new(HashSet::new()),
-            replicas: Mutex::new(HashMap::new()),
+            held_off: Mutex::new(HashMap::new()),
+            follower,
+            watch,
+            stepping: Mutex::new(()),
+            store,
         }
+    }
+
+    /// Makes this node take `tenants` as soon as nobody leads them. Other
+    /// tenants nobody leads are taken only after a whole lease of watching,
+    /// so at start-up each tenant goes to the node that prefers it.
+    pub fn preferring(mut self, tenants: impl IntoIterator<Item = TenantId>) -> Self {
+        self.preferred = tenants
+            .into_iter()
+            .map(|t| t.as_str().to_string())
+            .collect();
+        self
     }
 
     /// The store.
@@ -81,14 +141,22 @@ impl Node {
         self.primary.lock().contains(tenant)
     }
 
+    /// How many tenants this node serves now.
+    pub fn primaries(&self) -> usize {
+        self.primary.lock().len()
+    }
+
+    /// The last record of `tenant`'s standby replica when it is current
+    /// (`None`: led here, not loaded yet, or catching up).
+    pub fn standby_position(&self, tenant: &TenantId) -> Option<u64> {
+        self.follower.position(tenant.as_str())
+    }
+
     /// Submits `command` to `tenant` if this node leads it; else (or when
     /// the append is fenced) [`RuntimeError::NotPrimary`]: retry elsewhere.
     pub fn submit(&self, tenant: &TenantId, command: Command) -> Result<Accepted, RuntimeError> {
         if !self.is_primary(tenant) {
-            return Err(RuntimeError::NotPrimary {
-                tenant: tenant.clone(),
-                reason: format!("{} is a standby for it", self.store.config().node),
-            });
+            return Err(self.not_primary(tenant));
         }
         let answer = self.handle.submit(tenant, command);
         // Fenced, or the journal failed (a deadline passed during an outage):
@@ -106,75 +174,203 @@ impl Node {
         answer
     }
 
-    /// One round: steps down where deposed, follows and takes over where
-    /// possible. Bounded by the number of tenants; each JetStream request
-    /// inside is bounded by its timeout.
+    fn not_primary(&self, tenant: &TenantId) -> RuntimeError {
+        RuntimeError::NotPrimary {
+            tenant: tenant.clone(),
+            reason: format!("{} is a standby for it", self.store.config().node),
+        }
+    }
+
+    /// Hands `tenant` over: it leaves this node's runtime (its journal is
+    /// complete: every acknowledged command was appended), the lease is
+    /// released, and a standby elsewhere takes it at its next step, without
+    /// waiting for the lease to expire. This node does not take it back
+    /// for two lease lengths.
+    pub fn hand_over(&self, tenant: &TenantId) -> Result<(), RuntimeError> {
+        let _one = self.stepping.lock();
+        if !self.primary.lock().remove(tenant) {
+            return Err(self.not_primary(tenant));
+        }
+        let lease = self.store.config().lease;
+        self.held_off
+            .lock()
+            .insert(tenant.as_str().to_string(), Instant::now() + 2 * lease);
+        let closed = self.handle.remove_tenant(tenant).wait();
+        self.follower.follow(tenant.as_str());
+        closed?;
+        self.store
+            .release_lease(tenant)
+            .map_err(|e| RuntimeError::NotPrimary {
+                tenant: tenant.clone(),
+                reason: format!("handed over, but the lease lapses instead: {e}"),
+            })
+    }
+
+    /// One round; see the [module docs](self). Bounded: at most
+    /// [`MAX_TAKEOVERS_PER_STEP`] takeovers and [`MAX_LOADS_PER_STEP`]
+    /// loads, each JetStream request bounded by its timeout.
     pub fn step(&self) -> Vec<RoleChange> {
+        let _one = self.stepping.lock();
+        let mut changes = self.step_down();
+        changes.extend(self.take_over());
+        self.load_standbys();
+        changes
+    }
+
+    fn step_down(&self) -> Vec<RoleChange> {
+        let primaries: Vec<TenantId> = self.primary.lock().iter().cloned().collect();
         let mut changes = Vec::new();
-        for spec in &self.specs {
-            let tenant = &spec.id;
-            if self.is_primary(tenant) {
-                let deposed = self.deposed.lock().remove(tenant);
-                if deposed || !self.store.holds_lease(tenant) {
-                    self.step_down(tenant);
-                    changes.push(RoleChange::Standby {
-                        tenant: tenant.clone(),
-                    });
-                }
+        for tenant in primaries {
+            let deposed = self.deposed.lock().remove(&tenant);
+            if !deposed && self.store.holds_lease(&tenant) {
                 continue;
             }
-            if let Some(change) = self.follow(spec) {
-                changes.push(change);
+            self.primary.lock().remove(&tenant);
+            // The engine goes with the tenant; the replica is loaded again.
+            let _ = self.handle.remove_tenant(&tenant).wait();
+            self.store.forget_lease(&tenant);
+            self.follower.follow(tenant.as_str());
+            changes.push(RoleChange::Standby { tenant });
+        }
+        changes
+    }
+
+    /// The standby tenants whose lease looks free now.
+    fn candidates(&self) -> Vec<&TenantSpec> {
+        let now = Instant::now();
+        let primary = self.primary.lock();
+        let mut held_off = self.held_off.lock();
+        held_off.retain(|_, until| *until > now);
+        // Bounded by the tenants this node knows.
+        self.specs
+            .iter()
+            .filter(|(name, spec)| {
+                !primary.contains(&spec.id)
+                    && !held_off.contains_key(*name)
+                    && self
+                        .watch
+                        .verdict(name, self.preferred.contains(*name), now)
+                        == Verdict::Try
+            })
+            .map(|(_, spec)| spec)
+            .take(MAX_TAKEOVERS_PER_STEP)
+            .collect()
+    }
+
+    fn take_over(&self) -> Vec<RoleChange> {
+        let candidates = self.candidates();
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let fenced: Vec<&TenantSpec> = self.store.tokio().block_on(
+            futures_util::stream::iter(candidates)
+                .map(|spec| async move { self.fence(spec).await.then_some(spec) })
+                .buffer_unordered(CONCURRENCY)
+                .filter_map(|taken| async move { taken })
+                .collect(),
+        );
+        let mut changes = Vec::with_capacity(fenced.len());
+        for window in fenced.chunks(OPEN_WINDOW) {
+            let opening: Vec<(&TenantSpec, Pending<TenantOpened>)> = window
+                .iter()
+                .map(|spec| (*spec, self.handle.add_tenant((*spec).clone())))
+                .collect();
+            for (spec, pending) in opening {
+                let tenant = &spec.id;
+                match pending.wait() {
+                    Ok(opened) => {
+                        self.primary.lock().insert(tenant.clone());
+                        changes.push(RoleChange::Primary {
+                            tenant: tenant.clone(),
+                            last_record: opened.last_record,
+                        });
+                    }
+                    Err(_) => {
+                        self.store.forget_lease(tenant);
+                        self.follower.follow(tenant.as_str());
+                    }
+                }
             }
         }
         changes
     }
 
-    fn step_down(&self, tenant: &TenantId) {
-        self.primary.lock().remove(tenant);
-        // The engine goes with the tenant; the replica is rebuilt.
-        let _ = self.handle.remove_tenant(tenant).wait();
-        self.store.forget_lease(tenant);
-    }
-
-    /// Follows `spec`'s tenant; takes over when its lease is free.
-    fn follow(&self, spec: &TenantSpec) -> Option<RoleChange> {
-        let tenant = &spec.id;
-        let mut replicas = self.replicas.lock();
-        let mut replica = match replicas.remove(tenant) {
-            Some(r) => r,
-            None => {
-                let policy = Arc::clone(&spec.policy);
-                self.store
-                    .load_replica(tenant, &spec.config, &|| policy())
-                    .ok()?
-            }
-        };
-        if self.store.catch_up(tenant, &mut replica).is_err() {
-            // Behind a purge, or the stream unreachable: rebuild next step.
-            return None;
-        }
-        match self.store.take_lease(tenant) {
+    /// Takes `spec`'s lease and fences its subject with the warm replica
+    /// (or one loaded now); on success the replica waits in the store for
+    /// the runtime's open.
+    async fn fence(&self, spec: &TenantSpec) -> bool {
+        let name = spec.id.as_str();
+        let conn = self.store.conn();
+        match self.store.leases().take(conn, name).await {
             Ok(()) => {}
-            Err(NatsError::LeaseHeld { .. }) | Err(_) => {
-                replicas.insert(tenant.clone(), replica);
-                return None;
+            Err(NatsError::LeaseHeld { holder, .. }) => {
+                self.watch.refused(name, &holder, Instant::now());
+                return false;
             }
+            Err(_) => return false,
         }
-        drop(replicas);
-        self.store.prime(tenant, replica);
-        match self.handle.add_tenant(spec.clone()).wait() {
-            Ok(opened) => {
-                self.primary.lock().insert(tenant.clone());
-                Some(RoleChange::Primary {
-                    tenant: tenant.clone(),
-                    last_record: opened.last_record,
-                })
+        let mut replica = match self.follower.lead(name) {
+            Some(replica) => replica,
+            None => match self.load(spec).await {
+                Ok(replica) => replica,
+                Err(_) => {
+                    self.store.forget_lease(&spec.id);
+                    self.follower.follow(name);
+                    return false;
+                }
+            },
+        };
+        let subject = self.store.config().subject(name);
+        match replica.fence(conn, &subject).await {
+            Ok(_) => {
+                self.store.prime_fenced(name, replica);
+                true
             }
             Err(_) => {
-                self.store.forget_lease(tenant);
-                None
+                self.store.forget_lease(&spec.id);
+                self.follower.follow(name);
+                false
             }
         }
+    }
+
+    async fn load(&self, spec: &TenantSpec) -> Result<Replica, NatsError> {
+        let policy = Arc::clone(&spec.policy);
+        let conn = self.store.conn();
+        let mut replica = Replica::load(conn, spec.id.as_str(), &spec.config, &|| policy()).await?;
+        replica
+            .catch_up(conn, &self.store.config().subject(spec.id.as_str()))
+            .await?;
+        Ok(replica)
+    }
+
+    fn load_standbys(&self) {
+        let due = self.follower.due_loads(MAX_LOADS_PER_STEP);
+        if due.is_empty() {
+            return;
+        }
+        let conn = self.store.conn();
+        self.store.tokio().block_on(
+            futures_util::stream::iter(due)
+                .map(|load| async move {
+                    let (tenant, loaded) = match load {
+                        Load::Cold(tenant) => {
+                            let loaded = match self.specs.get(&tenant) {
+                                Some(spec) => self.load(spec).await.ok(),
+                                None => None,
+                            };
+                            (tenant, loaded)
+                        }
+                        Load::CatchUp(tenant, mut replica) => {
+                            let subject = self.store.config().subject(&tenant);
+                            let caught = replica.catch_up(conn, &subject).await;
+                            (tenant, caught.ok().map(|_| *replica))
+                        }
+                    };
+                    self.follower.install(&tenant, loaded);
+                })
+                .buffer_unordered(CONCURRENCY)
+                .collect::<Vec<()>>(),
+        );
     }
 }

@@ -9,6 +9,7 @@
 //! and carries no records.
 
 use super::conn::{timed, Conn};
+use super::journal::{publish_expecting, Published};
 use super::NatsError;
 use crate::engine::{Engine, EngineConfig, Snapshot};
 use crate::persist::{decode_records, PersistError};
@@ -20,6 +21,9 @@ use std::time::Duration;
 
 /// The longest a catch-up waits for the next message before giving up.
 const NEXT_MESSAGE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Attempts at fencing a subject when a deposed primary keeps writing.
+const MAX_FENCE_ATTEMPTS: usize = 10;
 
 /// Length of a snapshot value's header: record and stream sequence, u64 LE.
 const SNAPSHOT_HEADER: usize = 16;
@@ -138,6 +142,42 @@ impl Replica {
             });
         }
         Ok(end)
+    }
+}
+
+impl Replica {
+    /// Takes over the subject: catches up to its end and publishes an empty
+    /// *fence* message expecting that end, so any later append of a
+    /// previous writer expects an older sequence and is refused. Should
+    /// that writer slip an append in first, the fence is refused instead
+    /// and the replica catches up again (at most [`MAX_FENCE_ATTEMPTS`]
+    /// times). Call only while holding the tenant's lease.
+    pub(crate) async fn fence(&mut self, conn: &Conn, subject: &str) -> Result<u64, PersistError> {
+        let replay = |e: NatsError| match e {
+            NatsError::Replay { source, .. } => source,
+            other => PersistError::Replica(other.to_string()),
+        };
+        for _ in 0..MAX_FENCE_ATTEMPTS {
+            self.catch_up(conn, subject).await.map_err(replay)?;
+            let fenced = publish_expecting(
+                conn,
+                subject,
+                Vec::new(),
+                self.last_stream_seq,
+                conn.config.append_deadline,
+            )
+            .await?;
+            match fenced {
+                Published::Stored(seq) => {
+                    self.last_stream_seq = seq;
+                    return Ok(seq);
+                }
+                Published::WrongLastSequence => continue,
+            }
+        }
+        Err(PersistError::Fenced {
+            reason: format!("another writer kept writing {subject} during takeover"),
+        })
     }
 }
 

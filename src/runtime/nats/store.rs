@@ -11,7 +11,7 @@
 //! and the open catches up again (bounded) before retrying it.
 
 use super::conn::Conn;
-use super::journal::{publish_expecting, NatsJournal, Published};
+use super::journal::NatsJournal;
 use super::lease::Leases;
 use super::replica::Replica;
 use super::{NatsConfig, NatsError};
@@ -24,9 +24,6 @@ use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Attempts at fencing a subject when a deposed primary keeps writing.
-const MAX_FENCE_ATTEMPTS: usize = 10;
-
 /// Tenants' journals on JetStream; see the [module](super) docs.
 #[derive(Debug)]
 pub struct JetStreamStore {
@@ -34,7 +31,15 @@ pub struct JetStreamStore {
     conn: Arc<Conn>,
     leases: Leases,
     /// Replicas handed over by a standby for the next open of their tenant.
-    warm: Mutex<HashMap<String, Replica>>,
+    warm: Mutex<HashMap<String, Warm>>,
+}
+
+/// A replica waiting for its tenant's open.
+#[derive(Debug)]
+struct Warm {
+    replica: Replica,
+    /// Already fenced under this process's lease: serve as it is.
+    fenced: bool,
 }
 
 impl JetStreamStore {
@@ -123,9 +128,36 @@ impl JetStreamStore {
     /// Hands `replica` over for the next [`open`](JournalStore::open) of
     /// `tenant`, which then only catches up from where it is.
     pub fn prime(&self, tenant: &TenantId, replica: Replica) {
-        self.warm
-            .lock()
-            .insert(tenant.as_str().to_string(), replica);
+        let warm = Warm {
+            replica,
+            fenced: false,
+        };
+        self.warm.lock().insert(tenant.as_str().to_string(), warm);
+    }
+
+    /// Hands over a replica that [`Replica::fence`] fenced under this
+    /// process's lease: the next open of `tenant` serves it as it is.
+    pub(crate) fn prime_fenced(&self, tenant: &str, replica: Replica) {
+        let warm = Warm {
+            replica,
+            fenced: true,
+        };
+        self.warm.lock().insert(tenant.to_string(), warm);
+    }
+
+    /// The connection (for the node's followers and takeovers).
+    pub(crate) fn conn(&self) -> &Arc<Conn> {
+        &self.conn
+    }
+
+    /// The leases this process holds.
+    pub(crate) fn leases(&self) -> &Leases {
+        &self.leases
+    }
+
+    /// The store's tokio runtime, on which the node's tasks run.
+    pub(crate) fn tokio(&self) -> &tokio::runtime::Runtime {
+        &self.rt
     }
 
     /// Every message of `tenant`'s subject still in the stream, in order:
@@ -157,50 +189,30 @@ impl JetStreamStore {
                 .map_err(|e| (None, to_persist(e)))?;
         }
         let warm = self.warm.lock().remove(name);
-        let mut replica = match warm {
-            Some(r) => r,
-            None => Replica::load(&self.conn, name, config, policy)
-                .await
-                .map_err(|e| (None, to_persist(e)))?,
+        let (mut replica, fenced) = match warm {
+            Some(warm) => (warm.replica, warm.fenced),
+            None => {
+                let cold = Replica::load(&self.conn, name, config, policy).await;
+                (cold.map_err(|e| (None, to_persist(e)))?, false)
+            }
         };
         let subject = self.conn.config.subject(name);
-        for _ in 0..MAX_FENCE_ATTEMPTS {
-            if let Err(e) = replica.catch_up(&self.conn, &subject).await {
-                return Err((Some(replica), to_persist(e)));
-            }
-            let fenced = publish_expecting(
-                &self.conn,
-                &subject,
-                Vec::new(),
-                replica.last_stream_seq,
-                self.conn.config.append_deadline,
-            )
-            .await;
-            match fenced {
-                Ok(Published::Stored(seq)) => {
-                    replica.last_stream_seq = seq;
-                    let journal = NatsJournal {
-                        conn: Arc::clone(&self.conn),
-                        handle: self.rt.handle().clone(),
-                        leases: self.leases.clone(),
-                        tenant: name.to_string(),
-                        subject,
-                        last_record: replica.last_record,
-                        last_stream_seq: seq,
-                        since_snapshot: 0,
-                    };
-                    return Ok((replica.engine, journal));
-                }
-                Ok(Published::WrongLastSequence) => continue,
-                Err(e) => return Err((Some(replica), e)),
+        if !fenced {
+            if let Err(e) = replica.fence(&self.conn, &subject).await {
+                return Err((Some(replica), e));
             }
         }
-        Err((
-            Some(replica),
-            PersistError::Fenced {
-                reason: format!("another writer kept writing {subject} during takeover"),
-            },
-        ))
+        let journal = NatsJournal {
+            conn: Arc::clone(&self.conn),
+            handle: self.rt.handle().clone(),
+            leases: self.leases.clone(),
+            tenant: name.to_string(),
+            subject,
+            last_record: replica.last_record,
+            last_stream_seq: replica.last_stream_seq,
+            since_snapshot: 0,
+        };
+        Ok((replica.engine, journal))
     }
 }
 
