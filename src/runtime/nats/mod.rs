@@ -18,8 +18,10 @@
 //!   snapshot and subject; a standby keeps one current by applying the same
 //!   records (the engine is deterministic). [`Node`] runs the roles: it
 //!   follows, takes the lease when it expires, and serves.
-//! * **Snapshots** go to a second bucket with the record and stream
-//!   sequence they cover; the subject's older entries are then purged.
+//! * **Snapshots** go to the JetStream object store (one object per
+//!   tenant, chunked, so of any size up to [`MAX_SNAPSHOT_BYTES`]) with the
+//!   record and stream sequence they cover; the subject's older entries are
+//!   then purged (see `snapshot.rs`).
 //!
 //! SCALING.md (at the repository's root) states the guarantees and the
 //! measured figures; `examples/node.rs` runs one node.
@@ -31,10 +33,12 @@ mod journal;
 mod lease;
 mod node;
 mod replica;
+mod snapshot;
 mod store;
 
 pub use config::{NatsConfig, MAX_APPEND_DEADLINE, MAX_LEASE, MIN_LEASE};
 pub use error::NatsError;
 pub use node::{Node, RoleChange};
 pub use replica::Replica;
+pub use snapshot::{StoredSnapshot, CHUNK_BYTES, MAX_SNAPSHOT_BYTES};
 pub use store::JetStreamStore;

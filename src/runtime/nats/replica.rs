@@ -10,7 +10,7 @@
 
 use super::conn::{timed, Conn};
 use super::NatsError;
-use crate::engine::{Engine, EngineConfig, Snapshot};
+use crate::engine::{Engine, EngineConfig};
 use crate::persist::{decode_records, PersistError};
 use crate::policy::RoutingPolicy;
 use async_nats::jetstream::consumer::{pull::OrderedConfig, DeliverPolicy};
@@ -20,9 +20,6 @@ use std::time::Duration;
 
 /// The longest a catch-up waits for the next message before giving up.
 const NEXT_MESSAGE_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Length of a snapshot value's header: record and stream sequence, u64 LE.
-const SNAPSHOT_HEADER: usize = 16;
 
 /// A tenant's engine as of some point of its stream subject.
 #[derive(Debug)]
@@ -37,8 +34,10 @@ pub struct Replica {
 }
 
 impl Replica {
-    /// A replica from the newest snapshot in the bucket, or a fresh engine
-    /// when there is none (the subject is then replayed from its start).
+    /// A replica from the tenant's snapshot in the object store, or a fresh
+    /// engine when there is none (the subject is then replayed from its
+    /// start). A damaged snapshot is an error, not a fresh engine: the
+    /// subject's start may have been purged behind it.
     pub(crate) async fn load(
         conn: &Conn,
         tenant: &str,
@@ -49,8 +48,7 @@ impl Replica {
             tenant: tenant.to_string(),
             source,
         };
-        let stored = timed("snapshot read", conn.snapshots.get(tenant)).await?;
-        let Some(bytes) = stored.filter(|b| b.len() > SNAPSHOT_HEADER) else {
+        let Some(stored) = super::snapshot::read(conn, tenant).await? else {
             let engine = Engine::new(config.clone(), policy()).map_err(|e| replay(e.into()))?;
             return Ok(Replica {
                 engine,
@@ -58,21 +56,15 @@ impl Replica {
                 last_stream_seq: 0,
             });
         };
-        let (header, json) = bytes.split_at(SNAPSHOT_HEADER);
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&header[..8]);
-        let last_record = u64::from_le_bytes(word);
-        word.copy_from_slice(&header[8..]);
-        let last_stream_seq = u64::from_le_bytes(word);
-        let bad = |reason: String| replay(PersistError::Replica(reason));
-        let text = std::str::from_utf8(json).map_err(|e| bad(format!("snapshot: {e}")))?;
-        let snapshot = Snapshot::from_json(text).map_err(|e| bad(format!("snapshot: {e}")))?;
-        let engine =
-            Engine::restore(snapshot, policy()).map_err(|e| bad(format!("snapshot: {e}")))?;
+        let engine = Engine::restore(stored.snapshot, policy()).map_err(|e| {
+            replay(PersistError::Replica(format!(
+                "snapshot does not restore: {e}"
+            )))
+        })?;
         Ok(Replica {
             engine,
-            last_record,
-            last_stream_seq,
+            last_record: stored.last_record,
+            last_stream_seq: stored.last_stream_seq,
         })
     }
 
@@ -139,27 +131,6 @@ impl Replica {
         }
         Ok(end)
     }
-}
-
-/// The bytes a snapshot of `engine` (records `1..=last_record`, stream
-/// sequence `last_stream_seq`) is stored as in the snapshot bucket.
-pub(crate) fn snapshot_value(
-    engine: &Engine,
-    last_record: u64,
-    last_stream_seq: u64,
-) -> Result<Vec<u8>, PersistError> {
-    let json = engine
-        .snapshot()
-        .to_json()
-        .map_err(|source| PersistError::Encode {
-            what: "snapshot",
-            source,
-        })?;
-    let mut out = Vec::with_capacity(SNAPSHOT_HEADER + json.len());
-    out.extend_from_slice(&last_record.to_le_bytes());
-    out.extend_from_slice(&last_stream_seq.to_le_bytes());
-    out.extend_from_slice(json.as_bytes());
-    Ok(out)
 }
 
 /// The stream sequence of `subject`'s last message (0: it has none).
