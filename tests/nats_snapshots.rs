@@ -17,6 +17,7 @@ mod nats_support;
 use nats_support::{audit_from_snapshot, auditor, push_with, workload, Ack, NodeProc, Outcome};
 use serde_json::Value;
 use std::time::{Duration, Instant};
+use switchboard::persist::{encode_snapshot, PersistError};
 use switchboard::runtime::nats::NatsError;
 use switchboard::runtime::TenantId;
 use switchboard::{AgentId, AgentSpec, Command, EngineConfig, SkillLevel};
@@ -214,5 +215,62 @@ fn snapshots_go_to_the_object_store_and_trim_the_stream() {
         big_3.size,
         started.elapsed()
     );
+    drop(cluster);
+}
+
+/// Objects that are not whole snapshots (foreign bytes over 1 MB, a
+/// snapshot cut short, an object whose chunks are gone) are refused with a
+/// typed error when read, and a replica is not built on them.
+#[test]
+fn a_damaged_snapshot_object_is_refused() {
+    let cluster = nats_support::Cluster::start();
+    let url = cluster.url();
+    // Connecting creates the stream and the buckets.
+    let store = auditor(&url);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let first = format!("nats://127.0.0.1:{}", cluster.ports[0]);
+    let client = rt.block_on(async_nats::connect(first)).expect("connects");
+    let js = async_nats::jetstream::new(client);
+    let bucket_name = store.config().snapshot_bucket.clone();
+    let bucket = rt
+        .block_on(js.get_object_store(&bucket_name))
+        .expect("the snapshot bucket");
+    let put = |name: &str, bytes: &[u8]| {
+        let mut reader = bytes;
+        rt.block_on(bucket.put(name, &mut reader))
+            .expect("object stored")
+    };
+    put("foreign", &vec![0xA5; 1_500_000]);
+    let whole =
+        encode_snapshot(3, &serde_json::json!({"stream_seq": 4, "engine": null})).expect("encodes");
+    put("cut", &whole[..whole.len() / 2]);
+    put("wrongshape", &whole);
+    let gone = put("gone", &vec![0x5A; 600_000]);
+    let chunks = format!("$O.{bucket_name}.C.{}", gone.nuid);
+    let object_stream = rt
+        .block_on(js.get_stream(format!("OBJ_{bucket_name}")))
+        .expect("the bucket's stream");
+    rt.block_on(async { object_stream.purge().filter(chunks).await })
+        .expect("chunks purged");
+    let policy = || switchboard::policy::by_name("least_loaded").expect("built in");
+    // Bounded: four fixed objects.
+    for name in ["foreign", "cut", "wrongshape", "gone"] {
+        let tenant = TenantId::new(name).expect("tenant id");
+        match store.read_snapshot(&tenant) {
+            Err(NatsError::Replay {
+                source: PersistError::BadSnapshot { reason, .. },
+                ..
+            }) => eprintln!("{name}: refused ({reason})"),
+            other => panic!("{name}: {:?}", other.map(|s| s.map(|s| s.size))),
+        }
+        if name != "gone" {
+            // (The missing chunks cost a wait each time; once is enough.)
+            let loaded = store.load_replica(&tenant, &EngineConfig::default(), &policy);
+            assert!(loaded.is_err(), "{name}: a replica was built on it");
+        }
+    }
     drop(cluster);
 }
