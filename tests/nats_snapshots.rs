@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use switchboard::persist::{encode_snapshot, PersistError};
 use switchboard::runtime::nats::NatsError;
 use switchboard::runtime::TenantId;
-use switchboard::{AgentId, AgentSpec, Command, EngineConfig, SkillLevel};
+use switchboard::{AgentId, AgentSpec, Command, Engine, EngineConfig, SkillLevel};
 
 const LEASE_MS: u64 = 1000;
 /// Records between snapshots.
@@ -81,6 +81,13 @@ impl Client {
     }
 }
 
+/// Asserts that every agent of the big tenant is in `engine`.
+fn assert_big_agents(engine: &Engine) {
+    for agent in 1..=BIG_AGENTS {
+        assert!(engine.agent(AgentId(agent)).is_some(), "agent {agent} lost");
+    }
+}
+
 /// The `last_record` of `node`'s `primary` event for `tenant`.
 fn takeover_record(node: &NodeProc, tenant: &str) -> u64 {
     node.events
@@ -135,12 +142,7 @@ fn snapshots_go_to_the_object_store_and_trim_the_stream() {
         "the big snapshot is only {} bytes",
         big_1.size
     );
-    for agent in 1..=BIG_AGENTS {
-        assert!(
-            big_1.engine.agent(AgentId(agent)).is_some(),
-            "agent {agent} lost"
-        );
-    }
+    assert_big_agents(&big_1.engine);
 
     // The early replica fell behind the purges: it cannot catch up (the
     // next record it needs is gone), and a rebuild from the snapshot can.
@@ -202,12 +204,7 @@ fn snapshots_go_to_the_object_store_and_trim_the_stream() {
             client.tenant
         );
     }
-    for agent in 1..=BIG_AGENTS {
-        assert!(
-            big_3.engine.agent(AgentId(agent)).is_some(),
-            "agent {agent} lost"
-        );
-    }
+    assert_big_agents(&big_3.engine);
     eprintln!(
         "snapshots: {} + {} acknowledged; big snapshot {} bytes; failover to b {failover:?}; test {:?}",
         small.acks.len(),

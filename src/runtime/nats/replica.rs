@@ -190,21 +190,11 @@ async fn next_message(
     messages: &mut async_nats::jetstream::consumer::pull::Ordered,
     end: u64,
 ) -> Result<(u64, async_nats::jetstream::message::Message), NatsError> {
-    let next = tokio::time::timeout(NEXT_MESSAGE_TIMEOUT, messages.next()).await;
-    let message = match next {
-        Ok(Some(Ok(m))) => m,
-        Ok(Some(Err(e))) => {
-            return Err(NatsError::Request {
-                what: "consume",
-                reason: e.to_string(),
-            })
-        }
-        Ok(None) | Err(_) => {
-            return Err(NatsError::Request {
-                what: "consume",
-                reason: format!("stream ended before sequence {end}"),
-            })
-        }
+    let Some(message) = next_within(messages, NEXT_MESSAGE_TIMEOUT).await? else {
+        return Err(NatsError::Request {
+            what: "consume",
+            reason: format!("stream ended before sequence {end}"),
+        });
     };
     let seq = message
         .info()
@@ -214,4 +204,20 @@ async fn next_message(
         })?
         .stream_sequence;
     Ok((seq, message))
+}
+
+/// The next message of an ordered consumer, waiting at most `wait`; `None`
+/// when the consumer ended or nothing came in time.
+pub(super) async fn next_within(
+    messages: &mut async_nats::jetstream::consumer::pull::Ordered,
+    wait: Duration,
+) -> Result<Option<async_nats::jetstream::message::Message>, NatsError> {
+    match tokio::time::timeout(wait, messages.next()).await {
+        Ok(Some(Ok(message))) => Ok(Some(message)),
+        Ok(Some(Err(e))) => Err(NatsError::Request {
+            what: "consume",
+            reason: e.to_string(),
+        }),
+        Ok(None) | Err(_) => Ok(None),
+    }
 }

@@ -26,7 +26,6 @@ use crate::engine::{Engine, Snapshot};
 use crate::persist::{decode_snapshot, encode_snapshot, PersistError, SNAPSHOT_HEADER_LEN};
 use async_nats::jetstream::consumer::{pull::OrderedConfig, DeliverPolicy};
 use async_nats::jetstream::object_store::{InfoErrorKind, ObjectMetadata};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -202,23 +201,15 @@ pub(crate) async fn read(conn: &Conn, tenant: &str) -> Result<Option<StoredSnaps
     // itself at most MAX_SNAPSHOT_BYTES), each waited for at most
     // NEXT_CHUNK_TIMEOUT.
     for _ in 0..info.chunks {
-        let chunk = match tokio::time::timeout(NEXT_CHUNK_TIMEOUT, chunks.next()).await {
-            Ok(Some(Ok(message))) => message,
-            Ok(Some(Err(e))) => {
-                return Err(NatsError::Request {
-                    what: "consume snapshot",
-                    reason: e.to_string(),
-                })
-            }
+        let Some(chunk) = super::replica::next_within(&mut chunks, NEXT_CHUNK_TIMEOUT).await?
+        else {
             // The chunks were purged under the reader (a newer snapshot
             // replaced this one) or never all written.
-            Ok(None) | Err(_) => {
-                return Err(bad(format!(
-                    "{} of {} bytes readable",
-                    bytes.len(),
-                    info.size
-                )))
-            }
+            return Err(bad(format!(
+                "{} of {} bytes readable",
+                bytes.len(),
+                info.size
+            )));
         };
         if bytes.len() + chunk.payload.len() > info.size {
             return Err(bad(format!(
