@@ -16,6 +16,7 @@ mod nats_support;
 
 use nats_support::{audit_from_snapshot, auditor, push_with, workload, Ack, NodeProc, Outcome};
 use serde_json::Value;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use switchboard::persist::{encode_snapshot, PersistError};
 use switchboard::runtime::nats::NatsError;
@@ -35,6 +36,19 @@ const BIG: &str = "bigco";
 const BIG_AGENTS: u64 = 60;
 const SKILLS: u32 = 1_000;
 const LIMIT: Duration = Duration::from_secs(60);
+
+/// The tests of this file run one at a time: two 3-server clusters at once
+/// on two shared cores slowed their start past its limit once, and their
+/// free ports are picked independently.
+static ONE_CLUSTER: Mutex<()> = Mutex::new(());
+
+/// Holds [`ONE_CLUSTER`] (a panicked holder's poison is harmless: it owns
+/// no data).
+fn one_cluster() -> MutexGuard<'static, ()> {
+    ONE_CLUSTER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The big tenant's workload: agents with many skills, then the usual
 /// conversations (which need no skill, so every agent may take them).
@@ -101,6 +115,7 @@ fn takeover_record(node: &NodeProc, tenant: &str) -> u64 {
 
 #[test]
 fn snapshots_go_to_the_object_store_and_trim_the_stream() {
+    let _one = one_cluster();
     let started = Instant::now();
     let cluster = nats_support::Cluster::start();
     let url = cluster.url();
@@ -220,6 +235,7 @@ fn snapshots_go_to_the_object_store_and_trim_the_stream() {
 /// typed error when read, and a replica is not built on them.
 #[test]
 fn a_damaged_snapshot_object_is_refused() {
+    let _one = one_cluster();
     let cluster = nats_support::Cluster::start();
     let url = cluster.url();
     // Connecting creates the stream and the buckets.
