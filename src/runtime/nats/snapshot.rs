@@ -42,7 +42,9 @@ pub const CHUNK_BYTES: usize = 256 << 10;
 const NEXT_CHUNK_TIMEOUT: Duration = Duration::from_secs(5);
 
 const _: () = assert!(CHUNK_BYTES < 1 << 20 && CHUNK_BYTES <= MAX_SNAPSHOT_BYTES);
-const _: () = assert!(MAX_SNAPSHOT_BYTES as u64 <= u32::MAX as u64);
+// A put's request count (chunks + 3) scales its timeout as a u32, and its
+// whole timeout (2 s a request: about 34 min at the limit) stays finite.
+const _: () = assert!((MAX_SNAPSHOT_BYTES / CHUNK_BYTES + 3) as u64 <= u32::MAX as u64);
 
 /// A tenant's snapshot as the object store holds it.
 #[derive(Clone, Debug)]
