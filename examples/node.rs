@@ -54,6 +54,10 @@ struct Args {
     /// Shards of the runtime.
     #[arg(long, default_value_t = 1)]
     shards: usize,
+    /// Records between snapshots (each then trims the tenant's subject
+    /// behind it); 0: never.
+    #[arg(long, default_value_t = 10_000)]
+    snapshot_every: u64,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -61,6 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut config = NatsConfig::new(args.nats.clone(), args.node.clone());
     config.lease = Duration::from_millis(args.lease_ms);
     config.replicas = args.replicas;
+    config.snapshot_every = Some(args.snapshot_every).filter(|&n| n > 0);
     let store = JetStreamStore::connect(config)?;
     let runtime_config = RuntimeConfig::volatile()
         .shards(args.shards)

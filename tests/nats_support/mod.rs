@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command as Proc, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
-use switchboard::persist::decode_records;
+use switchboard::persist::{decode_records, Record};
 use switchboard::runtime::nats::{JetStreamStore, NatsConfig};
 use switchboard::runtime::TenantId;
 use switchboard::{
@@ -158,9 +158,22 @@ fn node_binary() -> PathBuf {
 impl NodeProc {
     /// Starts node `name` for `tenants` with a `lease_ms` lease.
     pub fn start(url: &str, name: &str, tenants: &str, lease_ms: u64) -> NodeProc {
+        Self::start_with(url, name, tenants, lease_ms, &[])
+    }
+
+    /// Starts node `name` for `tenants` with a `lease_ms` lease and `extra`
+    /// arguments (`--snapshot-every 25`).
+    pub fn start_with(
+        url: &str,
+        name: &str,
+        tenants: &str,
+        lease_ms: u64,
+        extra: &[&str],
+    ) -> NodeProc {
         let mut child = Proc::new(node_binary())
             .args(["--nats", url, "--node", name, "--tenants", tenants])
             .args(["--lease-ms", &lease_ms.to_string()])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -311,50 +324,70 @@ pub struct Ack {
     pub node: String,
 }
 
-/// Reads `tenant`'s records from the stream, checks them against `acks`
-/// and against a reference replay; returns the number of records.
-pub fn audit(url: &str, tenant: &str, acks: &[Ack]) -> u64 {
+/// A store for reading the cluster's streams and snapshots (it serves no
+/// tenant).
+pub fn auditor(url: &str) -> std::sync::Arc<JetStreamStore> {
     let mut config = NatsConfig::new(url, "auditor");
     config.replicas = 3;
-    let store = JetStreamStore::connect(config).expect("auditor connects");
-    let tenant_id = TenantId::new(tenant).expect("tenant id");
+    JetStreamStore::connect(config).expect("auditor connects")
+}
+
+/// Every message of `tenant`'s subject: `(stream sequence, payload)`.
+fn read_subject(store: &JetStreamStore, tenant: &TenantId) -> Vec<(u64, Vec<u8>)> {
     // Right after a server died, JetStream may take a few seconds to
     // answer a consumer's creation: retry the audit's read (bounded).
-    let mut read = store.read_subject(&tenant_id);
+    let mut read = store.read_subject(tenant);
     for _ in 0..10 {
         if read.is_ok() {
             break;
         }
         std::thread::sleep(Duration::from_secs(1));
-        read = store.read_subject(&tenant_id);
+        read = store.read_subject(tenant);
     }
-    let messages = read.expect("read subject");
-    let mut records = Vec::new();
+    read.expect("read subject")
+}
+
+/// The records of `messages`, which must be numbered from `first` on with
+/// no gap and none twice (fences, empty, are skipped).
+fn records_from(first: u64, messages: &[(u64, Vec<u8>)]) -> Vec<Record> {
+    let mut records: Vec<Record> = Vec::new();
     for (_seq, payload) in messages {
         if payload.is_empty() {
             continue; // a takeover's fence
         }
-        let next = records.len() as u64 + 1;
+        let next = first + records.len() as u64;
         // decode_records refuses a record whose number is not the next one:
         // no gap, no record written twice.
-        let batch = decode_records(next, &payload).expect("contiguous records");
+        let batch = decode_records(next, payload).expect("contiguous records");
         records.extend(batch);
     }
+    records
+}
+
+/// Replays `records` on `engine` (a single process, the reference) and
+/// checks every acknowledgement after record `covered` against it: its
+/// record is its command (`command(ack.id)`), its decisions the replay's.
+/// Acknowledgements up to `covered` must be covered by the engine's start
+/// (a snapshot). Also: no client command twice, the invariants hold.
+fn replay_and_check(
+    engine: &mut Engine,
+    covered: u64,
+    records: &[Record],
+    acks: &[Ack],
+    command: fn(u64) -> Command,
+) {
     // Nothing applied twice: every client command is distinct, so none may
     // appear twice (ticks are the engine's own).
     let mut seen = HashSet::new();
-    for r in &records {
+    for r in records {
         if matches!(r.command, Command::Tick) {
             continue;
         }
         let text = serde_json::to_string(&r.command).expect("encode");
         assert!(seen.insert(text.clone()), "command journaled twice: {text}");
     }
-    // Reference replay: a single process applying the same records.
-    let policy = switchboard::policy::by_name("least_loaded").expect("built in");
-    let mut engine = Engine::new(EngineConfig::default(), policy).expect("engine");
     let mut decisions = HashMap::new();
-    for r in &records {
+    for r in records {
         let d = engine
             .apply(r.at, r.command.clone())
             .expect("a journaled command replays");
@@ -363,15 +396,24 @@ pub fn audit(url: &str, tenant: &str, acks: &[Ack]) -> u64 {
     engine
         .audit()
         .expect("the replayed engine keeps its invariants");
+    let last = covered + records.len() as u64;
     for ack in acks {
-        let expected = workload(ack.id);
-        let record = records
-            .get(ack.record as usize - 1)
-            .unwrap_or_else(|| panic!("acknowledged record {} of {} lost", ack.record, ack.node));
+        assert!(
+            ack.record <= last,
+            "acknowledged record {} of {} lost (the journal ends at {last})",
+            ack.record,
+            ack.node
+        );
+        if ack.record <= covered {
+            continue;
+        }
+        let record = &records[(ack.record - covered - 1) as usize];
         assert_eq!(
-            record.command, expected,
+            record.command,
+            command(ack.id),
             "record {} is not command {}",
-            ack.record, ack.id
+            ack.record,
+            ack.id
         );
         assert_eq!(
             decisions[&ack.record], ack.decisions,
@@ -379,7 +421,119 @@ pub fn audit(url: &str, tenant: &str, acks: &[Ack]) -> u64 {
             ack.node, ack.record
         );
     }
+}
+
+/// The reference engine's start: a fresh engine with the nodes' settings.
+fn fresh_engine() -> Engine {
+    let policy = switchboard::policy::by_name("least_loaded").expect("built in");
+    Engine::new(EngineConfig::default(), policy).expect("engine")
+}
+
+/// Reads `tenant`'s records from the stream, checks them against `acks`
+/// and against a reference replay; returns the number of records.
+pub fn audit(url: &str, tenant: &str, acks: &[Ack]) -> u64 {
+    let store = auditor(url);
+    let tenant_id = TenantId::new(tenant).expect("tenant id");
+    let records = records_from(1, &read_subject(&store, &tenant_id));
+    replay_and_check(&mut fresh_engine(), 0, &records, acks, workload);
     records.len() as u64
+}
+
+/// What [`audit_from_snapshot`] found.
+pub struct SnapshotAudit {
+    /// The last record the snapshot covers.
+    pub covered: u64,
+    /// The stream sequence it covers.
+    pub stream_seq: u64,
+    /// The snapshot object's size in bytes.
+    pub size: usize,
+    /// Records after it in the stream.
+    pub tail: u64,
+    /// The engine as of the stream's end (snapshot plus tail).
+    pub engine: Engine,
+}
+
+impl std::fmt::Debug for SnapshotAudit {
+    // Without the engine: a big tenant's is megabytes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapshotAudit")
+            .field("covered", &self.covered)
+            .field("stream_seq", &self.stream_seq)
+            .field("size", &self.size)
+            .field("tail", &self.tail)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The audit of a trimmed subject: the reference starts from the tenant's
+/// snapshot in the object store (the records it covers are purged) and
+/// replays the subject's tail. Checks that the subject holds nothing before
+/// the snapshot's stream sequence, that the message at that sequence is
+/// kept and holds its covered record, that the tail follows it with no
+/// gap, and every acknowledgement after the snapshot as [`audit`] does;
+/// acknowledgements up to it must be covered. Retries (bounded) when a
+/// snapshot lands between the reads.
+pub fn audit_from_snapshot(
+    url: &str,
+    tenant: &str,
+    acks: &[Ack],
+    command: fn(u64) -> Command,
+) -> SnapshotAudit {
+    let store = auditor(url);
+    let tenant_id = TenantId::new(tenant).expect("tenant id");
+    let read_snapshot = || {
+        store
+            .read_snapshot(&tenant_id)
+            .expect("read the snapshot")
+            .expect("the tenant has a snapshot")
+    };
+    // Bounded: a node snapshots at most once per `snapshot_every` records,
+    // and nothing writes while the audit runs but the engines' own ticks.
+    for _attempt in 0..10 {
+        let stored = read_snapshot();
+        let messages = read_subject(&store, &tenant_id);
+        let again = read_snapshot();
+        if (again.last_record, again.last_stream_seq)
+            != (stored.last_record, stored.last_stream_seq)
+        {
+            continue;
+        }
+        let (first_seq, first_payload) = messages.first().expect("the subject keeps a message");
+        assert_eq!(
+            *first_seq, stored.last_stream_seq,
+            "{tenant}: the subject starts at {first_seq}, not at the snapshot's sequence {} (trimmed behind it, the last kept)",
+            stored.last_stream_seq
+        );
+        // The kept message is the append the snapshot followed: it ends
+        // with the covered record.
+        assert_eq!(
+            last_record_of(first_payload),
+            Some(stored.last_record),
+            "{tenant}: the message at the snapshot's sequence does not end with its record"
+        );
+        let records = records_from(stored.last_record + 1, &messages[1..]);
+        let policy = switchboard::policy::by_name("least_loaded").expect("built in");
+        let mut engine = Engine::restore(stored.snapshot, policy).expect("the snapshot restores");
+        engine.audit().expect("the snapshot keeps the invariants");
+        replay_and_check(&mut engine, stored.last_record, &records, acks, command);
+        return SnapshotAudit {
+            covered: stored.last_record,
+            stream_seq: stored.last_stream_seq,
+            size: stored.size,
+            tail: records.len() as u64,
+            engine,
+        };
+    }
+    panic!("{tenant}: the snapshot kept changing during the audit");
+}
+
+/// The number of the last record of one stream message (`None`: no
+/// record, or damaged).
+fn last_record_of(payload: &[u8]) -> Option<u64> {
+    // A frame is `len u32 | crc u32 | record number u64 | ...`: the first
+    // frame names the number the batch starts at.
+    let first = u64::from_le_bytes(payload.get(8..16)?.try_into().ok()?);
+    decode_records(first, payload).ok()?.last().map(|r| r.seq)
 }
 
 /// How a command ended.
@@ -394,8 +548,19 @@ pub enum Outcome {
 /// Sends command `id` to the first of `nodes` that is primary, retrying
 /// `not_primary` and `failed` answers (bounded by `limit`).
 pub fn push(nodes: &mut [&mut NodeProc], tenant: &str, id: u64, limit: Duration) -> Outcome {
+    push_with(nodes, tenant, id, workload, limit)
+}
+
+/// [`push`] of command `id` of the workload `command`.
+pub fn push_with(
+    nodes: &mut [&mut NodeProc],
+    tenant: &str,
+    id: u64,
+    command: fn(u64) -> Command,
+    limit: Duration,
+) -> Outcome {
     let started = Instant::now();
-    let command = workload(id);
+    let command = command(id);
     // Bounded by the time limit; each round waits at least 10 ms.
     while started.elapsed() < limit {
         for node in nodes.iter_mut() {

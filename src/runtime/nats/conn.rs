@@ -1,5 +1,5 @@
-//! [`Conn`]: the client, its own small tokio runtime, the journal stream and
-//! the two buckets, set up once per process.
+//! [`Conn`]: the client, its own small tokio runtime, the journal stream,
+//! the lease bucket and the snapshot object store, set up once per process.
 //!
 //! The runtime's shards are plain threads; they reach JetStream by blocking
 //! on the store's runtime (see [`JetStreamStore`](super::JetStreamStore)),
@@ -7,7 +7,7 @@
 //! the tasks that share it never own (and never drop) the runtime.
 
 use super::{NatsConfig, NatsError};
-use async_nats::jetstream::{self, kv, stream};
+use async_nats::jetstream::{self, kv, object_store, stream};
 use std::future::Future;
 use std::time::Duration;
 
@@ -15,26 +15,53 @@ use std::time::Duration;
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A connection and what hangs off it.
-#[derive(Debug)]
 pub(crate) struct Conn {
     pub(crate) config: NatsConfig,
     pub(crate) js: jetstream::Context,
     pub(crate) stream: stream::Stream,
     pub(crate) leases: kv::Store,
-    pub(crate) snapshots: kv::Store,
+    /// The snapshot object store (see `snapshot.rs`).
+    pub(crate) snapshots: object_store::ObjectStore,
+    /// The object store's own stream, whose chunks `snapshot.rs` reads.
+    pub(crate) snapshot_stream: stream::Stream,
+}
+
+/// What [`setup`] makes: the context, the journal stream, the lease bucket,
+/// the snapshot object store and its stream.
+type Setup = (
+    jetstream::Context,
+    stream::Stream,
+    kv::Store,
+    object_store::ObjectStore,
+    stream::Stream,
+);
+
+impl std::fmt::Debug for Conn {
+    // By hand: the client's object store handle has no `Debug`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("config", &self.config)
+            .field("stream", &self.stream.cached_info().config.name)
+            .field(
+                "snapshot_stream",
+                &self.snapshot_stream.cached_info().config.name,
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl Conn {
     /// Connects and creates (or finds) the stream and the buckets.
     pub(crate) async fn open(config: NatsConfig) -> Result<Self, NatsError> {
         config.validate()?;
-        let (js, stream, leases, snapshots) = setup(&config).await?;
+        let (js, stream, leases, snapshots, snapshot_stream) = setup(&config).await?;
         Ok(Self {
             config,
             js,
             stream,
             leases,
             snapshots,
+            snapshot_stream,
         })
     }
 }
@@ -57,9 +84,7 @@ pub(crate) async fn timed<T, E: std::fmt::Display>(
     }
 }
 
-async fn setup(
-    config: &NatsConfig,
-) -> Result<(jetstream::Context, stream::Stream, kv::Store, kv::Store), NatsError> {
+async fn setup(config: &NatsConfig) -> Result<Setup, NatsError> {
     let connect = async_nats::ConnectOptions::new()
         .connection_timeout(REQUEST_TIMEOUT)
         .request_timeout(Some(REQUEST_TIMEOUT))
@@ -96,32 +121,47 @@ async fn setup(
         };
         let made = async {
             let s = timed("create stream", js.get_or_create_stream(stream_config)).await?;
-            let leases = bucket(
-                &js,
-                kv::Config {
-                    bucket: config.lease_bucket.clone(),
-                    history: 1,
-                    max_age: config.lease,
-                    num_replicas: config.replicas,
-                    ..Default::default()
+            let leases = find_or_create(
+                "create bucket",
+                js.get_key_value(&config.lease_bucket),
+                || {
+                    js.create_key_value(kv::Config {
+                        bucket: config.lease_bucket.clone(),
+                        history: 1,
+                        max_age: config.lease,
+                        num_replicas: config.replicas,
+                        ..Default::default()
+                    })
                 },
             )
             .await?;
-            let snaps = bucket(
-                &js,
-                kv::Config {
-                    bucket: config.snapshot_bucket.clone(),
-                    history: 1,
-                    num_replicas: config.replicas,
-                    ..Default::default()
+            let snaps = find_or_create(
+                "create object store",
+                js.get_object_store(&config.snapshot_bucket),
+                || {
+                    js.create_object_store(object_store::Config {
+                        bucket: config.snapshot_bucket.clone(),
+                        num_replicas: config.replicas,
+                        storage: stream::StorageType::File,
+                        ..Default::default()
+                    })
                 },
             )
             .await?;
-            Ok::<_, NatsError>((s, leases, snaps))
+            // The object store's stream is `OBJ_<bucket>` (the client's
+            // naming, fixed by the object store's design).
+            let snaps_stream = timed(
+                "find snapshot stream",
+                js.get_stream(format!("OBJ_{}", config.snapshot_bucket)),
+            )
+            .await?;
+            Ok::<_, NatsError>((s, leases, snaps, snaps_stream))
         }
         .await;
         match made {
-            Ok((s, leases, snaps)) => return Ok((js, s, leases, snaps)),
+            Ok((s, leases, snaps, snaps_stream)) => {
+                return Ok((js, s, leases, snaps, snaps_stream))
+            }
             Err(e) => {
                 last = Some(e);
                 tokio::time::sleep(Duration::from_millis(500)).await;
@@ -136,12 +176,20 @@ async fn setup(
     )))
 }
 
-/// Finds the bucket, or creates it with `config`.
-async fn bucket(js: &jetstream::Context, config: kv::Config) -> Result<kv::Store, NatsError> {
-    if let Ok(Ok(store)) =
-        tokio::time::timeout(REQUEST_TIMEOUT, js.get_key_value(config.bucket.clone())).await
-    {
-        return Ok(store);
+/// What `find` finds, or else what `create` makes: a bucket or the object
+/// store of another process, or this one's first.
+async fn find_or_create<T, E1, E2, F, C>(
+    what: &'static str,
+    find: F,
+    create: impl FnOnce() -> C,
+) -> Result<T, NatsError>
+where
+    E2: std::fmt::Display,
+    F: Future<Output = Result<T, E1>>,
+    C: Future<Output = Result<T, E2>>,
+{
+    if let Ok(Ok(found)) = tokio::time::timeout(REQUEST_TIMEOUT, find).await {
+        return Ok(found);
     }
-    timed("create bucket", js.create_key_value(config)).await
+    timed(what, create()).await
 }

@@ -158,23 +158,39 @@ impl Journal for NatsJournal {
     }
 
     fn checkpoint(&mut self, engine: &Engine) -> Result<(), PersistError> {
-        let value = super::replica::snapshot_value(engine, self.last_record, self.last_stream_seq)?;
+        if !self.leases.holds(&self.tenant) {
+            return Err(PersistError::Fenced {
+                reason: "the lease was lost".into(),
+            });
+        }
+        let bytes = super::snapshot::encode(engine, self.last_record, self.last_stream_seq)?;
         let conn = Arc::clone(&self.conn);
-        let tenant = self.tenant.clone();
-        let subject = self.subject.clone();
+        let (tenant, subject) = (&self.tenant, &self.subject);
         let keep_from = self.last_stream_seq;
         self.handle.block_on(async move {
-            let timeout = super::conn::REQUEST_TIMEOUT;
-            let put = tokio::time::timeout(timeout, conn.snapshots.put(&tenant, value.into()));
-            match put.await {
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => return Err(PersistError::Replica(format!("snapshot put: {e}"))),
-                Err(_) => return Err(PersistError::Replica("snapshot put timed out".into())),
+            // A deposed primary must not replace a newer primary's snapshot
+            // with its older one (whose tail the newer one may have purged):
+            // anyone else writing the subject fenced it first, so its end
+            // is no longer ours. (A primary frozen between this check and
+            // the put's last publish can still do it; the next snapshot of
+            // the real primary repairs it, and until then a cold open finds
+            // the gap and refuses, rather than serving a wrong state.)
+            let end = super::replica::last_subject_seq(&conn, subject)
+                .await
+                .map_err(|e| PersistError::Replica(e.to_string()))?;
+            if end != keep_from {
+                return Err(PersistError::Fenced {
+                    reason: format!("the subject ends at {end}, not at our {keep_from}"),
+                });
             }
+            // Returns once every chunk and the metadata are acknowledged, so
+            // the purge below never leaves the tenant without a whole
+            // snapshot covering what it drops.
+            super::snapshot::put(&conn, tenant, &bytes).await?;
             // Entries behind the snapshot are no longer needed; the last one
             // stays (appends expect its sequence).
             let purge = conn.stream.purge().filter(subject).sequence(keep_from);
-            match tokio::time::timeout(timeout, purge).await {
+            match tokio::time::timeout(super::conn::REQUEST_TIMEOUT, purge).await {
                 Ok(Ok(_)) => Ok(()),
                 Ok(Err(e)) => Err(PersistError::Replica(format!("purge: {e}"))),
                 Err(_) => Err(PersistError::Replica("purge timed out".into())),

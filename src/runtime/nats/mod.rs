@@ -18,8 +18,10 @@
 //!   snapshot and subject; a standby keeps one current by applying the same
 //!   records (the engine is deterministic). [`Node`] runs the roles: it
 //!   follows, takes the lease when it expires, and serves.
-//! * **Snapshots** go to a second bucket with the record and stream
-//!   sequence they cover; the subject's older entries are then purged.
+//! * **Snapshots** go to the JetStream object store (one object per
+//!   tenant, chunked, so of any size up to [`MAX_SNAPSHOT_BYTES`]) with the
+//!   record and stream sequence they cover; the subject's older entries are
+//!   then purged (see `snapshot.rs`).
 //!
 //! SCALING.md (at the repository's root) states the guarantees and the
 //! measured figures; `examples/node.rs` runs one node.
@@ -33,6 +35,7 @@ mod lease;
 mod lease_watch;
 mod node;
 mod replica;
+mod snapshot;
 mod store;
 mod tail;
 
@@ -40,4 +43,5 @@ pub use config::{NatsConfig, MAX_APPEND_DEADLINE, MAX_LEASE, MIN_LEASE};
 pub use error::NatsError;
 pub use node::{Node, RoleChange, MAX_LOADS_PER_STEP, MAX_TAKEOVERS_PER_STEP};
 pub use replica::Replica;
+pub use snapshot::{StoredSnapshot, CHUNK_BYTES, MAX_SNAPSHOT_BYTES};
 pub use store::JetStreamStore;

@@ -11,7 +11,7 @@
 use super::conn::{timed, Conn};
 use super::journal::{publish_expecting, Published};
 use super::NatsError;
-use crate::engine::{Engine, EngineConfig, Snapshot};
+use crate::engine::{Engine, EngineConfig};
 use crate::persist::{decode_records, PersistError};
 use crate::policy::RoutingPolicy;
 use async_nats::jetstream::consumer::{pull::OrderedConfig, DeliverPolicy};
@@ -24,9 +24,6 @@ const NEXT_MESSAGE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Attempts at fencing a subject when a deposed primary keeps writing.
 const MAX_FENCE_ATTEMPTS: usize = 10;
-
-/// Length of a snapshot value's header: record and stream sequence, u64 LE.
-const SNAPSHOT_HEADER: usize = 16;
 
 /// A tenant's engine as of some point of its stream subject.
 #[derive(Debug)]
@@ -41,8 +38,10 @@ pub struct Replica {
 }
 
 impl Replica {
-    /// A replica from the newest snapshot in the bucket, or a fresh engine
-    /// when there is none (the subject is then replayed from its start).
+    /// A replica from the tenant's snapshot in the object store, or a fresh
+    /// engine when there is none (the subject is then replayed from its
+    /// start). A damaged snapshot is an error, not a fresh engine: the
+    /// subject's start may have been purged behind it.
     pub(crate) async fn load(
         conn: &Conn,
         tenant: &str,
@@ -53,8 +52,7 @@ impl Replica {
             tenant: tenant.to_string(),
             source,
         };
-        let stored = timed("snapshot read", conn.snapshots.get(tenant)).await?;
-        let Some(bytes) = stored.filter(|b| b.len() > SNAPSHOT_HEADER) else {
+        let Some(stored) = super::snapshot::read(conn, tenant).await? else {
             let engine = Engine::new(config.clone(), policy()).map_err(|e| replay(e.into()))?;
             return Ok(Replica {
                 engine,
@@ -62,21 +60,15 @@ impl Replica {
                 last_stream_seq: 0,
             });
         };
-        let (header, json) = bytes.split_at(SNAPSHOT_HEADER);
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&header[..8]);
-        let last_record = u64::from_le_bytes(word);
-        word.copy_from_slice(&header[8..]);
-        let last_stream_seq = u64::from_le_bytes(word);
-        let bad = |reason: String| replay(PersistError::Replica(reason));
-        let text = std::str::from_utf8(json).map_err(|e| bad(format!("snapshot: {e}")))?;
-        let snapshot = Snapshot::from_json(text).map_err(|e| bad(format!("snapshot: {e}")))?;
-        let engine =
-            Engine::restore(snapshot, policy()).map_err(|e| bad(format!("snapshot: {e}")))?;
+        let engine = Engine::restore(stored.snapshot, policy()).map_err(|e| {
+            replay(PersistError::Replica(format!(
+                "snapshot does not restore: {e}"
+            )))
+        })?;
         Ok(Replica {
             engine,
-            last_record,
-            last_stream_seq,
+            last_record: stored.last_record,
+            last_stream_seq: stored.last_stream_seq,
         })
     }
 
@@ -181,27 +173,6 @@ impl Replica {
     }
 }
 
-/// The bytes a snapshot of `engine` (records `1..=last_record`, stream
-/// sequence `last_stream_seq`) is stored as in the snapshot bucket.
-pub(crate) fn snapshot_value(
-    engine: &Engine,
-    last_record: u64,
-    last_stream_seq: u64,
-) -> Result<Vec<u8>, PersistError> {
-    let json = engine
-        .snapshot()
-        .to_json()
-        .map_err(|source| PersistError::Encode {
-            what: "snapshot",
-            source,
-        })?;
-    let mut out = Vec::with_capacity(SNAPSHOT_HEADER + json.len());
-    out.extend_from_slice(&last_record.to_le_bytes());
-    out.extend_from_slice(&last_stream_seq.to_le_bytes());
-    out.extend_from_slice(json.as_bytes());
-    Ok(out)
-}
-
 /// The stream sequence of `subject`'s last message (0: it has none).
 pub(crate) async fn last_subject_seq(conn: &Conn, subject: &str) -> Result<u64, NatsError> {
     let found = tokio::time::timeout(
@@ -259,21 +230,11 @@ async fn next_message(
     messages: &mut async_nats::jetstream::consumer::pull::Ordered,
     end: u64,
 ) -> Result<(u64, async_nats::jetstream::message::Message), NatsError> {
-    let next = tokio::time::timeout(NEXT_MESSAGE_TIMEOUT, messages.next()).await;
-    let message = match next {
-        Ok(Some(Ok(m))) => m,
-        Ok(Some(Err(e))) => {
-            return Err(NatsError::Request {
-                what: "consume",
-                reason: e.to_string(),
-            })
-        }
-        Ok(None) | Err(_) => {
-            return Err(NatsError::Request {
-                what: "consume",
-                reason: format!("stream ended before sequence {end}"),
-            })
-        }
+    let Some(message) = next_within(messages, NEXT_MESSAGE_TIMEOUT).await? else {
+        return Err(NatsError::Request {
+            what: "consume",
+            reason: format!("stream ended before sequence {end}"),
+        });
     };
     let seq = message
         .info()
@@ -283,4 +244,20 @@ async fn next_message(
         })?
         .stream_sequence;
     Ok((seq, message))
+}
+
+/// The next message of an ordered consumer, waiting at most `wait`; `None`
+/// when the consumer ended or nothing came in time.
+pub(super) async fn next_within(
+    messages: &mut async_nats::jetstream::consumer::pull::Ordered,
+    wait: Duration,
+) -> Result<Option<async_nats::jetstream::message::Message>, NatsError> {
+    match tokio::time::timeout(wait, messages.next()).await {
+        Ok(Some(Ok(message))) => Ok(Some(message)),
+        Ok(Some(Err(e))) => Err(NatsError::Request {
+            what: "consume",
+            reason: e.to_string(),
+        }),
+        Ok(None) | Err(_) => Ok(None),
+    }
 }

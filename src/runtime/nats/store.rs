@@ -168,6 +168,16 @@ impl JetStreamStore {
             .block_on(super::replica::read_all(&self.conn, &subject))
     }
 
+    /// `tenant`'s snapshot in the object store (`None`: it has none). For
+    /// tests and audits.
+    pub fn read_snapshot(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Option<super::StoredSnapshot>, NatsError> {
+        self.rt
+            .block_on(super::snapshot::read(&self.conn, tenant.as_str()))
+    }
+
     async fn open_async(
         &self,
         tenant: &TenantId,
