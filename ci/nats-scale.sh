@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Scale figures of SCALING.md: a 3-node JetStream cluster on 127.0.0.1 (in a
-# temporary directory, stopped on exit) and three switchboard processes at
-# once, each serving a third of TENANTS tenants (default 10,000), each tenant
-# a small simulated day. Needs nats-server (apt-get install -y nats-server).
+# temporary directory, stopped on exit) and three switchboard processes
+# (examples/nats_scale.rs) sharing TENANTS tenants (default 10,000): each
+# leads a third and stands by for the other two thirds. Each process puts a
+# small simulated day on its tenants (commands/s, ack p50/p99); then
+# process p0 is SIGKILLed and the others take its tenants over: the failover
+# time of a whole process is the last takeover minus the kill.
+# Needs nats-server (apt-get install -y nats-server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TENANTS="${TENANTS:-10000}"
+LEASE_MS="${LEASE_MS:-5000}"
+LINGER="${LINGER:-60}"
 NATS="$(command -v nats-server || echo /usr/sbin/nats-server)"
 DIR="$(mktemp -d)"
 PIDS=()
@@ -23,10 +29,32 @@ URL="nats://127.0.0.1:$BASE,nats://127.0.0.1:$((BASE + 1)),nats://127.0.0.1:$((B
 cargo build --release --features nats --example nats_scale
 sleep 2
 # Create the stream and the buckets once, before three processes race to.
-target/release/examples/nats_scale --nats "$URL" --node setup --tenants 0
-PER=$(( (TENANTS + 2) / 3 ))
+target/release/examples/nats_scale --nats "$URL" --processes 1 --tenants 0
+RUNS=()
 for p in 0 1 2; do
-    target/release/examples/nats_scale --nats "$URL" --node "p$p" --tenants "$PER" &
+    target/release/examples/nats_scale --nats "$URL" --process "$p" --processes 3 \
+        --tenants "$TENANTS" --lease-ms "$LEASE_MS" --linger-secs "$LINGER" \
+        >"$DIR/p$p.out" 2>&1 &
     RUNS+=($!)
+    PIDS+=($!)
 done
-for r in "${RUNS[@]}"; do wait "$r"; done
+# Wait (bounded) until every process finished its load and its standbys settled.
+for _ in $(seq 1 1200); do
+    ready=$(cat "$DIR"/p?.out | grep -c "ready at" || true)
+    [ "$ready" -ge 3 ] && break
+    sleep 0.5
+done
+cat "$DIR"/p?.out
+KILL_MS=$(date +%s%3N)
+kill -9 "${RUNS[0]}"
+echo "p0 SIGKILLed at $KILL_MS ms (unix)"
+wait "${RUNS[1]}" "${RUNS[2]}" || true
+grep -hE "takeover|at the end" "$DIR/p1.out" "$DIR/p2.out" | tail -4
+LAST=$(cat "$DIR/p1.out" "$DIR/p2.out" | sed -n 's/.*last at \([0-9]*\) ms.*/\1/p' | sort -n | tail -1)
+FIRST=$(cat "$DIR/p1.out" "$DIR/p2.out" | sed -n 's/.*first at \([0-9]*\) ms.*/\1/p' | sort -n | head -1)
+TAKEN=0
+for p in 1 2; do
+    n=$(sed -n 's/.*takeover \([0-9]*\) tenants.*/\1/p' "$DIR/p$p.out" | tail -1)
+    TAKEN=$((TAKEN + ${n:-0}))
+done
+echo "failover of p0: $TAKEN tenants taken over; kill to first takeover $((FIRST - KILL_MS)) ms, to last $((LAST - KILL_MS)) ms (lease $LEASE_MS ms)"

@@ -42,6 +42,8 @@ pub enum NatsError {
         tenant: String,
         /// The node holding the lease.
         holder: String,
+        /// The lease key's revision.
+        revision: u64,
     },
     /// A JetStream request failed (timeout, no responders, refused).
     #[error("jetstream request {what} failed: {reason}")]

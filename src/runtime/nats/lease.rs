@@ -10,6 +10,8 @@
 //! * **Expire**: nothing renews a dead process's key, and the bucket's max
 //!   age removes it; the next `create` succeeds. nats-server 2.9 has no
 //!   per-key TTL, so the whole bucket shares one lease length.
+//!   A standby that saw no renewal for a whole lease may also *break* the
+//!   key: purge it expecting the revision it last saw, then create it.
 //!
 //! A lease whose renewals have not got through for a whole lease length
 //! (counted from when the last successful one *was sent*) is dropped here
@@ -51,8 +53,15 @@ impl Leases {
         self.held.lock().contains_key(tenant)
     }
 
-    /// Takes `tenant`'s lease for `conn.config.node`.
-    pub(crate) async fn take(&self, conn: &Conn, tenant: &str) -> Result<(), NatsError> {
+    /// Takes `tenant`'s lease for `conn.config.node`; `stale`: the revision
+    /// of a lease whose holder stopped renewing it a lease ago, broken if the
+    /// key is still at exactly that revision (see `lease_watch.rs`).
+    pub(crate) async fn take(
+        &self,
+        conn: &Conn,
+        tenant: &str,
+        stale: Option<u64>,
+    ) -> Result<(), NatsError> {
         let node = conn.config.node.as_bytes().to_vec();
         let sent = Instant::now();
         let created = timed(
@@ -75,8 +84,17 @@ impl Leases {
                         )
                         .await?
                     }
+                    Some(e) if e.operation == kv::Operation::Put && stale == Some(e.revision) => {
+                        timed(
+                            "lease break",
+                            conn.leases.purge_expect_revision(tenant, Some(e.revision)),
+                        )
+                        .await?;
+                        timed("lease create", conn.leases.create(tenant, node.into())).await?
+                    }
                     Some(e) if e.operation == kv::Operation::Put => {
                         return Err(NatsError::LeaseHeld {
+                            revision: e.revision,
                             tenant: tenant.to_string(),
                             holder: String::from_utf8_lossy(&e.value).into_owned(),
                         })

@@ -9,9 +9,14 @@
 //!
 //! * **released** (a handover deleted or purged the key): at once;
 //! * **held by another node and not renewed for a whole lease length**: the
-//!   holder is dead or frozen, and the bucket's max age lets the key go
-//!   (nats-server 2.9 expires keys silently, so expiry itself is never
-//!   seen; the missing renewals are the sign);
+//!   holder is dead or frozen. The bucket's max age lets the key go, but
+//!   nats-server 2.9 expires keys silently and, with many keys, seconds late
+//!   (measured: a 2 s max age expired 4.6 to 5.2 s after the last renewal),
+//!   so the standby *breaks* the lease: it deletes the key only if it is
+//!   still at the revision last seen renewed (a purge expecting that
+//!   revision), then creates it. A renewal that got in meanwhile makes the
+//!   purge fail; a holder that was merely frozen finds its next renewal
+//!   refused and its next append fenced, exactly as after an expiry;
 //! * **held under this node's own name** (a restarted node): at once;
 //! * **never seen since the watch started**: when preferred, at once; else
 //!   once the watch has been current for a lease length, so a node's
@@ -32,8 +37,12 @@ use std::time::{Duration, Instant};
 /// What was last seen of one lease.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Seen {
-    /// Written (taken or renewed) by `holder`, seen at `at`.
-    Held { holder: String, at: Instant },
+    /// Written (taken or renewed) by `holder` at `revision`, seen at `at`.
+    Held {
+        holder: String,
+        at: Instant,
+        revision: u64,
+    },
     /// Deleted or purged (a handover), seen at `at`.
     Released { at: Instant },
 }
@@ -50,6 +59,9 @@ struct View {
 pub(crate) enum Verdict {
     /// Try to take it.
     Try,
+    /// Its holder stopped renewing a lease ago: take it, breaking the key
+    /// left at this revision if the server has not expired it yet.
+    Break(u64),
     /// Someone holds it, or it is too early to tell.
     Wait,
 }
@@ -80,7 +92,7 @@ impl LeaseWatch {
                 stream,
                 filter,
                 DeliverPolicy::LastPerSubject,
-                move |_, m| {
+                move |revision, m| {
                     let Some(key) = m.subject.strip_prefix(prefix.as_str()) else {
                         return;
                     };
@@ -95,6 +107,7 @@ impl LeaseWatch {
                         Seen::Held {
                             holder: String::from_utf8_lossy(&m.payload).into_owned(),
                             at,
+                            revision,
                         }
                     };
                     shared.lock().leases.insert(key.to_string(), seen);
@@ -121,7 +134,10 @@ impl LeaseWatch {
         let try_it = match view.leases.get(tenant) {
             Some(Seen::Released { .. }) => true,
             Some(Seen::Held { holder, .. }) if *holder == self.node => true,
-            Some(Seen::Held { at, .. }) => stale(*at),
+            Some(Seen::Held { at, revision, .. }) if stale(*at) => {
+                return Verdict::Break(*revision)
+            }
+            Some(Seen::Held { .. }) => false,
             None => preferred || stale(started),
         };
         if try_it {
@@ -136,7 +152,7 @@ impl LeaseWatch {
     /// A refusal by the holder already seen changes nothing: the key may
     /// simply not have expired on the server yet, and the next step tries
     /// again rather than waiting a whole lease more.
-    pub(crate) fn refused(&self, tenant: &str, holder: &str, now: Instant) {
+    pub(crate) fn refused(&self, tenant: &str, holder: &str, revision: u64, now: Instant) {
         let mut view = self.view.lock();
         let known = matches!(
             view.leases.get(tenant),
@@ -144,8 +160,12 @@ impl LeaseWatch {
         );
         if !known {
             let holder = holder.to_string();
-            view.leases
-                .insert(tenant.to_string(), Seen::Held { holder, at: now });
+            let seen = Seen::Held {
+                holder,
+                at: now,
+                revision,
+            };
+            view.leases.insert(tenant.to_string(), seen);
         }
     }
 }

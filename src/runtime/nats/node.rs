@@ -235,8 +235,9 @@ impl Node {
         changes
     }
 
-    /// The standby tenants whose lease looks free now.
-    fn candidates(&self) -> Vec<&TenantSpec> {
+    /// The standby tenants whose lease looks free now, each with the
+    /// revision of a stale lease to break.
+    fn candidates(&self) -> Vec<(&TenantSpec, Option<u64>)> {
         let now = Instant::now();
         let primary = self.primary.lock();
         let mut held_off = self.held_off.lock();
@@ -244,15 +245,14 @@ impl Node {
         // Bounded by the tenants this node knows.
         self.specs
             .iter()
-            .filter(|(name, spec)| {
-                !primary.contains(&spec.id)
-                    && !held_off.contains_key(*name)
-                    && self
-                        .watch
-                        .verdict(name, self.preferred.contains(*name), now)
-                        == Verdict::Try
+            .filter(|(name, spec)| !primary.contains(&spec.id) && !held_off.contains_key(*name))
+            .filter_map(|(name, spec)| {
+                match self.watch.verdict(name, self.preferred.contains(name), now) {
+                    Verdict::Try => Some((spec, None)),
+                    Verdict::Break(revision) => Some((spec, Some(revision))),
+                    Verdict::Wait => None,
+                }
             })
-            .map(|(_, spec)| spec)
             .take(MAX_TAKEOVERS_PER_STEP)
             .collect()
     }
@@ -264,7 +264,7 @@ impl Node {
         }
         let fenced: Vec<&TenantSpec> = self.store.tokio().block_on(
             futures_util::stream::iter(candidates)
-                .map(|spec| async move { self.fence(spec).await.then_some(spec) })
+                .map(|(spec, stale)| async move { self.fence(spec, stale).await.then_some(spec) })
                 .buffer_unordered(CONCURRENCY)
                 .filter_map(|taken| async move { taken })
                 .collect(),
@@ -296,15 +296,17 @@ impl Node {
     }
 
     /// Takes `spec`'s lease and fences its subject with the warm replica
-    /// (or one loaded now); on success the replica waits in the store for
+    /// (or one loaded now), breaking a stale lease at revision `stale`; on success the replica waits in the store for
     /// the runtime's open.
-    async fn fence(&self, spec: &TenantSpec) -> bool {
+    async fn fence(&self, spec: &TenantSpec, stale: Option<u64>) -> bool {
         let name = spec.id.as_str();
         let conn = self.store.conn();
-        match self.store.leases().take(conn, name).await {
+        match self.store.leases().take(conn, name, stale).await {
             Ok(()) => {}
-            Err(NatsError::LeaseHeld { holder, .. }) => {
-                self.watch.refused(name, &holder, Instant::now());
+            Err(NatsError::LeaseHeld {
+                holder, revision, ..
+            }) => {
+                self.watch.refused(name, &holder, revision, Instant::now());
                 return false;
             }
             Err(_) => return false,

@@ -86,7 +86,7 @@ impl JetStreamStore {
     /// now, [`NatsError::LeaseHeld`] when another one does.
     pub fn take_lease(&self, tenant: &TenantId) -> Result<(), NatsError> {
         self.rt
-            .block_on(self.leases.take(&self.conn, tenant.as_str()))
+            .block_on(self.leases.take(&self.conn, tenant.as_str(), None))
     }
 
     /// Forgets `tenant`'s lease here without touching the bucket (it was
@@ -194,7 +194,7 @@ impl JetStreamStore {
         };
         if !self.leases.holds(name) {
             self.leases
-                .take(&self.conn, name)
+                .take(&self.conn, name, None)
                 .await
                 .map_err(|e| (None, to_persist(e)))?;
         }
