@@ -58,7 +58,8 @@ pub(crate) enum Load {
 #[derive(Debug)]
 pub(crate) struct Follower {
     slots: Arc<Mutex<HashMap<String, Slot>>>,
-    task: tokio::task::JoinHandle<()>,
+    /// The consumer (`None`: fed by hand, in tests).
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Follower {
@@ -69,10 +70,8 @@ impl Follower {
         conn: &Arc<Conn>,
         tenants: impl IntoIterator<Item = String>,
     ) -> Self {
-        let slots: HashMap<String, Slot> =
-            tenants.into_iter().map(|t| (t, Slot::Missing)).collect();
-        let slots = Arc::new(Mutex::new(slots));
-        let shared = Arc::clone(&slots);
+        let mut follower = Self::idle(tenants);
+        let shared = Arc::clone(&follower.slots);
         let stream = conn.stream.clone();
         let prefix = format!("{}.", conn.config.subject_prefix);
         let filter = format!("{prefix}>");
@@ -87,7 +86,26 @@ impl Follower {
             })
             .await;
         });
-        Self { slots, task }
+        follower.task = Some(task);
+        follower
+    }
+
+    /// Follows `tenants` with no consumer: messages come only through
+    /// [`deliver`](Self::deliver).
+    fn idle(tenants: impl IntoIterator<Item = String>) -> Self {
+        let slots = tenants.into_iter().map(|t| (t, Slot::Missing)).collect();
+        Self {
+            slots: Arc::new(Mutex::new(slots)),
+            task: None,
+        }
+    }
+
+    /// Applies one message of `tenant`'s subject, as the consumer does.
+    #[cfg(test)]
+    fn deliver(&self, tenant: &str, seq: u64, payload: &[u8]) {
+        if let Some(slot) = self.slots.lock().get_mut(tenant) {
+            deliver(slot, seq, payload);
+        }
     }
 
     /// Up to `most` slots that need a load or a catch-up, marked loading.
@@ -215,6 +233,114 @@ fn after_failure(replica: Replica, error: &PersistError) -> Slot {
 
 impl Drop for Follower {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::persist::encode_record;
+    use crate::{AgentSpec, Command, Engine, EngineConfig, Timestamp};
+
+    fn fresh() -> Replica {
+        let policy = crate::policy::by_name("least_loaded").expect("built in");
+        Replica {
+            engine: Engine::new(EngineConfig::default(), policy).expect("engine"),
+            last_record: 0,
+            last_stream_seq: 0,
+        }
+    }
+
+    /// One stream message holding records `first..first + agents.len()`,
+    /// each adding the agent numbered in `agents`.
+    fn batch(first: u64, agents: &[u64]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, agent) in agents.iter().enumerate() {
+            let command = Command::AddAgent(AgentSpec::new(*agent, vec![], 2));
+            let at = Timestamp::from_millis(1_000 + first + i as u64);
+            encode_record(first + i as u64, at, &command, &mut out).expect("encode");
+        }
+        out
+    }
+
+    fn due(follower: &Follower) -> Vec<Load> {
+        follower.due_loads(MAX_BUFFERED)
+    }
+
+    #[test]
+    fn messages_arriving_while_a_replica_loads_are_applied_when_it_is_installed() {
+        let follower = Follower::idle(["t".to_string()]);
+        assert!(matches!(due(&follower).as_slice(), [Load::Cold(t)] if t == "t"));
+        // Loading: nothing more is due, and messages are kept.
+        assert!(due(&follower).is_empty());
+        follower.deliver("t", 3, &batch(1, &[1, 2]));
+        follower.deliver("t", 4, &[]); // a fence
+        follower.deliver("t", 5, &batch(3, &[3]));
+        assert_eq!(follower.position("t"), None);
+        // The load read the subject up to sequence 3 (records 1 and 2).
+        let mut loaded = fresh();
+        loaded.apply_message(3, &batch(1, &[1, 2])).expect("load");
+        follower.install("t", Some(loaded));
+        assert_eq!(follower.position("t"), Some(3));
+        follower.deliver("t", 6, &batch(4, &[4]));
+        assert_eq!(follower.position("t"), Some(4));
+        // Tenants this node does not follow are ignored.
+        follower.deliver("other", 7, &batch(1, &[9]));
+    }
+
+    #[test]
+    fn a_missed_message_leaves_the_replica_behind_and_a_catch_up_restores_it() {
+        let follower = Follower::idle(["t".to_string()]);
+        due(&follower);
+        follower.install("t", Some(fresh()));
+        follower.deliver("t", 1, &batch(1, &[1]));
+        // Records 2 and 3 (sequence 2) are missed: record 4 does not follow on.
+        follower.deliver("t", 3, &batch(4, &[4]));
+        assert_eq!(follower.position("t"), None);
+        let loads = due(&follower);
+        let [Load::CatchUp(tenant, replica)] = loads.as_slice() else {
+            panic!("expected one catch-up, got {loads:?}")
+        };
+        assert_eq!((tenant.as_str(), replica.last_record), ("t", 1));
+        // Nothing of the refused message was applied.
+        assert_eq!(replica.last_stream_seq, 1);
+    }
+
+    #[test]
+    fn a_refused_command_reloads_and_an_overflow_catches_up() {
+        let follower = Follower::idle(["t".to_string(), "u".to_string()]);
+        due(&follower);
+        follower.install("t", Some(fresh()));
+        // Agent 1 twice: the engine refuses the second, half way through
+        // the batch, so the replica cannot be trusted: reload it.
+        follower.deliver("t", 1, &batch(1, &[1, 1]));
+        assert!(matches!(due(&follower).as_slice(), [Load::Cold(t)] if t == "t"));
+        // "u" is loading (marked by the first call): overflow its buffer.
+        for seq in 0..=MAX_BUFFERED as u64 {
+            follower.deliver("u", seq + 1, &[]);
+        }
+        follower.install("u", Some(fresh()));
+        assert!(matches!(due(&follower).as_slice(), [Load::CatchUp(u, _)] if u == "u"));
+    }
+
+    #[test]
+    fn a_led_tenant_ignores_its_messages_until_it_is_followed_again() {
+        let follower = Follower::idle(["t".to_string()]);
+        due(&follower);
+        follower.install("t", Some(fresh()));
+        follower.deliver("t", 1, &batch(1, &[1]));
+        let replica = follower.lead("t").expect("a warm replica");
+        assert_eq!(replica.last_record, 1);
+        follower.deliver("t", 2, &batch(2, &[2]));
+        assert!(due(&follower).is_empty());
+        assert!(follower.lead("t").is_none());
+        // A load finishing after the takeover is dropped.
+        follower.install("t", Some(fresh()));
+        assert_eq!(follower.position("t"), None);
+        follower.follow("t");
+        assert!(matches!(due(&follower).as_slice(), [Load::Cold(t)] if t == "t"));
     }
 }

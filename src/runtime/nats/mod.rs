@@ -16,8 +16,11 @@
 //!   steps down. Replication and elections are JetStream's Raft, not ours.
 //! * **Standby.** A [`Replica`] is a tenant's engine rebuilt from its
 //!   snapshot and subject; a standby keeps one current by applying the same
-//!   records (the engine is deterministic). [`Node`] runs the roles: it
-//!   follows, takes the lease when it expires, and serves.
+//!   records (the engine is deterministic). [`Node`] runs the roles with one
+//!   consumer over the whole stream (`follower.rs`) and one over the lease
+//!   bucket (`lease_watch.rs`), never a request per tenant per step: it
+//!   follows, takes over every tenant whose lease lapsed or was handed
+//!   over, many at once, and serves.
 //! * **Snapshots** go to the JetStream object store (one object per
 //!   tenant, chunked, so of any size up to [`MAX_SNAPSHOT_BYTES`]) with the
 //!   record and stream sequence they cover; the subject's older entries are
