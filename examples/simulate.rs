@@ -145,7 +145,31 @@ fn load(common: &Common) -> Result<Scenario, Failure> {
     Ok(scenario)
 }
 
+/// The exit code of a process whose reader went away (128 + SIGPIPE), as
+/// Unix tools report it.
+const BROKEN_PIPE_EXIT: i32 = 141;
+
+/// `simulate ... | head` closes the pipe before the report is printed:
+/// leave quietly with [`BROKEN_PIPE_EXIT`], as Unix tools do, instead of
+/// panicking in `println!` (Rust ignores SIGPIPE, and resetting it would
+/// take `unsafe`).
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied());
+        if message.is_some_and(|m| m.contains("Broken pipe")) {
+            std::process::exit(BROKEN_PIPE_EXIT);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     let result = load(&cli.common).and_then(|scenario| {
         if cli.print_scenario {

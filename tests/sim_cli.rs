@@ -94,3 +94,24 @@ fn a_small_classical_run_prints_erlang_beside_the_simulation() {
         "{out}"
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_run_quietly() {
+    use std::process::Stdio;
+    let Some(bin) = binary() else {
+        eprintln!("examples/simulate not built; skipped");
+        return;
+    };
+    // `simulate --compare | head -0`: the reader is gone before the report.
+    let mut child = Command::new(bin)
+        .arg("--compare")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
