@@ -81,6 +81,16 @@ fn negative_rate_names_the_field() {
         }
         other => panic!("expected out of range, got {other:?}"),
     }
+    // An absurd rate would make a day of unbounded events and memory.
+    let mut v = default_json();
+    v["arrivals"]["conversations_per_day"] = 1e12.into();
+    match parse(&v) {
+        Err(ScenarioError::OutOfRange { field, value, .. }) => {
+            assert_eq!(field, "arrivals.conversations_per_day");
+            assert_eq!(value, 1e12);
+        }
+        other => panic!("expected out of range, got {other:?}"),
+    }
     let mut v = default_json();
     v["arrivals"]["curve"][3]["weight"] = (-1.0).into();
     let err = parse(&v).unwrap_err();

@@ -153,7 +153,7 @@ impl Scenario {
                 f("conversations_per_day"),
                 g.conversations_per_day,
                 0.0,
-                1e7,
+                super::validate::MAX_CONVERSATIONS_PER_DAY,
                 "a rate in 0..=10000000 per day",
             )?;
             if let Some(v) = g.vip_share {

@@ -6,6 +6,11 @@ use crate::policy;
 
 pub(super) type Result = std::result::Result<(), ScenarioError>;
 
+/// The most conversations a day a scenario (or a segment) may arrive at:
+/// ten times the busiest operation in DOMAIN.md, and a bound on the events
+/// (and memory) one simulated day can make.
+pub(super) const MAX_CONVERSATIONS_PER_DAY: f64 = 1e7;
+
 pub(super) fn range(
     field: impl Into<String>,
     value: f64,
@@ -93,7 +98,13 @@ impl Scenario {
         self.engine.validate()?;
 
         let a = &self.arrivals;
-        non_negative("arrivals.conversations_per_day", a.conversations_per_day)?;
+        range(
+            "arrivals.conversations_per_day",
+            a.conversations_per_day,
+            0.0,
+            MAX_CONVERSATIONS_PER_DAY,
+            "a rate in 0..=10000000 per day",
+        )?;
         if a.curve.is_empty() {
             return Err(ScenarioError::Empty {
                 field: "arrivals.curve".into(),
