@@ -13,7 +13,7 @@ use switchboard::runtime::{
     Journal, JournalStore, OpenedTenant, RecordBatch, Runtime, RuntimeConfig, RuntimeError,
     TenantId, VolatileStore,
 };
-use switchboard::{AgentSpec, Command, EngineConfig};
+use switchboard::{AgentSpec, Command, EngineConfig, Timestamp};
 
 /// A store whose tenant "bad" fails its third append.
 #[derive(Debug, Default)]
@@ -245,5 +245,37 @@ fn a_restart_recovers_every_tenant_on_the_same_shard() {
     // The journal continues after the recovered records.
     let next = handle.submit(&tenant("north"), open(999, 1)).expect("open");
     assert_eq!(next.record, 53);
+    runtime.shutdown();
+}
+
+#[test]
+fn a_clock_that_stepped_back_across_a_restart_never_stamps_before_the_journal() {
+    use switchboard::runtime::ManualClock;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let late = Timestamp(5_000_000);
+    let config = |clock: &ManualClock| {
+        RuntimeConfig::durable(dir.path()).clock(std::sync::Arc::new(clock.clone()))
+    };
+    let acme = tenant("acme");
+    let clock = ManualClock::new(late);
+    let (runtime, _) =
+        Runtime::start(config(&clock), vec![spec("acme", EngineConfig::default())]).expect("start");
+    let first = runtime
+        .handle()
+        .submit(&acme, Command::AddAgent(AgentSpec::new(1, vec![], 4)))
+        .expect("agent");
+    assert_eq!(first.at, late);
+    runtime.shutdown();
+
+    // The host's clock is an hour behind after the restart.
+    let behind = ManualClock::new(Timestamp(late.0 - 3_600_000));
+    let (runtime, _) = Runtime::start(config(&behind), vec![spec("acme", EngineConfig::default())])
+        .expect("restart");
+    let next = runtime.handle().submit(&acme, open(1, 1)).expect("open");
+    assert!(
+        next.at >= late,
+        "stamped {:?} before the journal's {late:?}",
+        next.at
+    );
     runtime.shutdown();
 }

@@ -235,6 +235,9 @@ impl Shard {
                 source,
             })?;
         let last_record = opened.journal.last_seq();
+        // A recovered tenant stamps no earlier than its journal's last
+        // record, even if the clock stepped back across the restart.
+        let last_at = opened.engine.now();
         let (stream, _) = broadcast::channel(self.settings.stream_capacity);
         let state = TenantState {
             metrics: TenantMetrics::new(spec.id.as_str()),
@@ -246,7 +249,7 @@ impl Shard {
                 first_seq: last_record + 1,
                 ..RecordBatch::default()
             },
-            last_at: Timestamp(0),
+            last_at,
             scheduled: None,
             poisoned: None,
             touched: false,
