@@ -4,6 +4,7 @@
 
 mod service_common;
 
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use service_common::{start, start_with, Service, Sse};
 use std::sync::Arc;
@@ -101,6 +102,30 @@ async fn tenants_are_created_listed_and_refused_with_reasons() {
         (a.status, a.body["error"].as_str()),
         (404, Some("no_route"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_creations_never_pass_the_tenant_limit() {
+    let s = Arc::new(start(volatile()).await);
+    let limit = service_common::app::MAX_TENANTS;
+    // Twice the limit at once, 32 at a time: exactly `limit` are created.
+    let answers: Vec<u16> = futures_util::stream::iter(0..2 * limit)
+        .map(|i| {
+            let s = Arc::clone(&s);
+            async move {
+                s.post("/api/tenants", json!({"id": format!("t{i}")}))
+                    .await
+                    .status
+            }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    let created = answers.iter().filter(|&&a| a == 201).count();
+    let refused = answers.iter().filter(|&&a| a == 503).count();
+    assert_eq!((created, refused), (limit, limit), "{answers:?}");
+    let listed = s.get("/api/tenants").await.body;
+    assert_eq!(listed.as_array().map(Vec::len), Some(limit));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -61,6 +61,9 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Tenants by id.
     pub tenants: Mutex<BTreeMap<String, Arc<Tenant>>>,
+    /// Tenants being added (places reserved under [`MAX_TENANTS`]); lock
+    /// after `tenants`.
+    pub adding: Mutex<usize>,
     /// Decisions each new tenant's hub keeps for resuming clients.
     pub hub_capacity: usize,
 }
@@ -82,6 +85,7 @@ impl App {
             handle,
             clock,
             tenants: Mutex::new(BTreeMap::new()),
+            adding: Mutex::new(0),
             hub_capacity: hub_capacity.max(1),
         })
     }
@@ -103,14 +107,23 @@ impl App {
         config: EngineConfig,
         policy: &str,
     ) -> Result<Arc<Tenant>, ApiError> {
-        if self.tenants.lock().unwrap_or_else(|p| p.into_inner()).len() >= MAX_TENANTS {
-            return Err(ApiError::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "too_many_tenants",
-                None,
-                format!("this service runs at most {MAX_TENANTS} tenants"),
-            ));
+        // Check and reserve under one lock: two requests racing for the
+        // last place cannot both pass. The place is given back if the
+        // tenant is not added.
+        {
+            let tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+            let mut adding = self.adding.lock().unwrap_or_else(|p| p.into_inner());
+            if tenants.len() + *adding >= MAX_TENANTS {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "too_many_tenants",
+                    None,
+                    format!("this service runs at most {MAX_TENANTS} tenants"),
+                ));
+            }
+            *adding += 1;
         }
+        let _reserved = Reservation(&self.adding);
         let spec =
             TenantSpec::with_builtin(id.clone(), config.clone(), policy).ok_or_else(|| {
                 ApiError::invalid(
@@ -135,6 +148,18 @@ impl App {
             .unwrap_or_else(|p| p.into_inner())
             .insert(id.as_str().to_owned(), Arc::clone(&tenant));
         Ok(tenant)
+    }
+}
+
+/// A place reserved under [`MAX_TENANTS`] while a tenant is added; given
+/// back when the addition ends, whether the tenant was added (it is then
+/// counted in `tenants`) or not.
+struct Reservation<'a>(&'a Mutex<usize>);
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        let mut adding = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *adding = adding.saturating_sub(1);
     }
 }
 
