@@ -749,6 +749,27 @@ fn seq(id: &Option<String>) -> (u64, u32) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_the_service_ends_every_open_stream() {
+    let s = start(volatile()).await;
+    let t = s.tenant("acme", json!({})).await;
+    let stream = format!("{t}/stream");
+    let mut open = Sse::open(&s, &stream, None).await;
+    assert_eq!(
+        s.post(&format!("{t}/agents"), agent(1, 10)).await.status,
+        201
+    );
+    let (event, _, _) = open.next(Duration::from_secs(10)).await.expect("live");
+    assert_eq!(event, "decision");
+    // Until the service stops, the stream stays open.
+    assert!(!open.ends(Duration::from_millis(300)).await);
+    s.app.close_streams();
+    assert!(open.ends(Duration::from_secs(10)).await, "still open");
+    // A stream opened while stopping ends at once, after its backlog.
+    let mut late = Sse::open(&s, &stream, Some("0.0")).await;
+    assert!(late.ends(Duration::from_secs(10)).await, "still open");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stream_sends_every_decision_in_order_and_resumes_without_gaps() {
     let s = start(volatile()).await;
     let t = s.tenant("acme", json!({})).await;

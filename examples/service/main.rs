@@ -101,9 +101,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
     }
 
+    let stopping = Arc::clone(&app);
     axum::serve(listener, app::router(app))
-        .with_graceful_shutdown(async {
+        .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
+            // Open event streams never end on their own: end them, or the
+            // graceful shutdown would wait for every browser to hang up.
+            stopping.close_streams();
         })
         .await?;
     let report = tokio::task::spawn_blocking(move || runtime.shutdown()).await?;

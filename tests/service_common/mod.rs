@@ -160,6 +160,19 @@ impl Sse {
         }
     }
 
+    /// Whether the server ends the stream within `wait` (events before
+    /// the end are skipped).
+    pub async fn ends(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.resp.chunk()).await {
+                Ok(Ok(None)) => return true,
+                Ok(Ok(Some(_))) => continue,
+                Ok(Err(_)) | Err(_) => return false,
+            }
+        }
+    }
+
     /// The next event (comments skipped), or `None` after `wait`.
     pub async fn next(&mut self, wait: Duration) -> Option<Event> {
         let deadline = tokio::time::Instant::now() + wait;

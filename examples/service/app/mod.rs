@@ -64,6 +64,9 @@ pub struct App {
     /// Tenants being added (places reserved under [`MAX_TENANTS`]); lock
     /// after `tenants`.
     pub adding: Mutex<usize>,
+    /// Set when the service stops: every event stream ends, so a graceful
+    /// shutdown does not wait for clients that never hang up.
+    pub closing: tokio::sync::watch::Sender<bool>,
     /// Decisions each new tenant's hub keeps for resuming clients.
     pub hub_capacity: usize,
 }
@@ -86,6 +89,7 @@ impl App {
             clock,
             tenants: Mutex::new(BTreeMap::new()),
             adding: Mutex::new(0),
+            closing: tokio::sync::watch::Sender::new(false),
             hub_capacity: hub_capacity.max(1),
         })
     }
@@ -97,6 +101,12 @@ impl App {
             .get(name)
             .cloned()
             .ok_or_else(|| ApiError::unknown_tenant(name))
+    }
+
+    /// Ends every event stream, open or opened later (the service is
+    /// stopping).
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
     }
 
     /// Adds a tenant on the runtime and starts its hub. Must be called

@@ -100,6 +100,13 @@ pub async fn sse(
         };
         std::future::ready(out.map(Ok))
     });
-    let events = stream::iter(first.into_iter().map(Ok)).chain(live);
+    let mut closing = app.closing.subscribe();
+    let closed = async move {
+        // Also when the sender is gone: the service is gone with it.
+        let _ = closing.wait_for(|closed| *closed).await;
+    };
+    let events = stream::iter(first.into_iter().map(Ok))
+        .chain(live)
+        .take_until(closed);
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
