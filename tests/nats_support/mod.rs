@@ -137,8 +137,9 @@ pub struct NodeProc {
     pub name: String,
     child: Child,
     stdin: ChildStdin,
-    lines: Receiver<Line>,
-    /// Events seen while waiting for answers.
+    /// Every line with when it was read from the process.
+    lines: Receiver<(Instant, Line)>,
+    /// Events seen while waiting for answers, with when they were printed.
     pub events: Vec<(Instant, Line)>,
 }
 
@@ -188,7 +189,8 @@ impl NodeProc {
                 let Ok(value) = serde_json::from_str::<Value>(&line) else {
                     continue;
                 };
-                if tx.send(value).is_err() {
+                // Stamped here, as printed: the test may be busy elsewhere.
+                if tx.send((Instant::now(), value)).is_err() {
                     break;
                 }
             }
@@ -210,23 +212,38 @@ impl NodeProc {
 
     /// Sends one request without waiting.
     pub fn send(&mut self, id: u64, tenant: &str, command: &Command) {
-        let line = json!({"id": id, "tenant": tenant, "command": command});
+        self.send_line(&json!({"id": id, "tenant": tenant, "command": command}));
+    }
+
+    /// Asks the node to hand `tenant` over without waiting (see
+    /// [`answer_at`](Self::answer_at)).
+    pub fn send_hand_over(&mut self, id: u64, tenant: &str) {
+        self.send_line(&json!({"id": id, "hand_over": tenant}));
+    }
+
+    fn send_line(&mut self, line: &Value) {
         let _ = writeln!(self.stdin, "{line}");
         let _ = self.stdin.flush();
     }
 
     /// Waits for the answer to `id` (events are kept aside).
     pub fn answer(&mut self, id: u64, timeout: Duration) -> Option<Line> {
+        self.answer_at(id, timeout).map(|(_, line)| line)
+    }
+
+    /// Waits for the answer to `id`; returns it with when it was printed.
+    /// Other answers are dropped, events kept aside.
+    pub fn answer_at(&mut self, id: u64, timeout: Duration) -> Option<(Instant, Line)> {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.checked_duration_since(Instant::now())?;
-            let line = self.lines.recv_timeout(left).ok()?;
+            let (at, line) = self.lines.recv_timeout(left).ok()?;
             if line.get("event").is_some() {
-                self.events.push((Instant::now(), line));
+                self.events.push((at, line));
                 continue;
             }
             if line.get("id").and_then(Value::as_u64) == Some(id) {
-                return Some(line);
+                return Some((at, line));
             }
         }
     }
@@ -237,29 +254,52 @@ impl NodeProc {
         self.answer(id, Duration::from_secs(60))
     }
 
-    /// Waits for event `kind` (for `tenant` if given); returns when it came.
+    /// Waits for event `kind` (for `tenant` if given); returns when it was
+    /// printed.
     pub fn wait_event(
         &mut self,
         kind: &str,
         tenant: Option<&str>,
         timeout: Duration,
     ) -> Option<Instant> {
-        let matches = |l: &Line| {
-            l.get("event").and_then(Value::as_str) == Some(kind)
+        self.wait_event_since(kind, tenant, None, timeout)
+    }
+
+    /// [`wait_event`](Self::wait_event) for an event printed at or after
+    /// `since` (any time if `None`).
+    pub fn wait_event_since(
+        &mut self,
+        kind: &str,
+        tenant: Option<&str>,
+        since: Option<Instant>,
+        timeout: Duration,
+    ) -> Option<Instant> {
+        let matches = |at: Instant, l: &Line| {
+            since.is_none_or(|s| at >= s)
+                && l.get("event").and_then(Value::as_str) == Some(kind)
                 && tenant.is_none_or(|t| l.get("tenant").and_then(Value::as_str) == Some(t))
         };
-        if let Some((at, _)) = self.events.iter().find(|(_, l)| matches(l)) {
+        if let Some((at, _)) = self.events.iter().find(|(at, l)| matches(*at, l)) {
             return Some(*at);
         }
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.checked_duration_since(Instant::now())?;
-            let line = self.lines.recv_timeout(left).ok()?;
-            let now = Instant::now();
-            let hit = matches(&line);
-            self.events.push((now, line));
+            let (at, line) = self.lines.recv_timeout(left).ok()?;
+            let hit = matches(at, &line);
+            self.events.push((at, line));
             if hit {
-                return Some(now);
+                return Some(at);
+            }
+        }
+    }
+
+    /// Reads what the node printed so far without waiting (events kept,
+    /// answers dropped).
+    pub fn drain(&mut self) {
+        while let Ok((at, line)) = self.lines.try_recv() {
+            if line.get("event").is_some() {
+                self.events.push((at, line));
             }
         }
     }
@@ -330,6 +370,34 @@ pub fn auditor(url: &str) -> std::sync::Arc<JetStreamStore> {
     let mut config = NatsConfig::new(url, "auditor");
     config.replicas = 3;
     JetStreamStore::connect(config).expect("auditor connects")
+}
+
+/// Waits (bounded) until a fresh cluster serves the journal stream, the
+/// lease bucket and the snapshot store, all made by an auditor's connect:
+/// a lease taken and released, a snapshot and a subject read. Nodes
+/// started after it do not spend their first lease waiting for the
+/// servers' first leader elections (a request then may hang for seconds).
+pub fn warm_up(url: &str) {
+    let store = auditor(url);
+    let tenant = TenantId::new("warm-up").expect("tenant id");
+    let started = Instant::now();
+    // Bounded by the assertion; each request by its timeout.
+    loop {
+        let leases = store
+            .take_lease(&tenant)
+            .and_then(|()| store.release_lease(&tenant));
+        if leases.is_ok()
+            && store.read_snapshot(&tenant).is_ok()
+            && store.read_subject(&tenant).is_ok()
+        {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the cluster is not ready: {leases:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Every message of `tenant`'s subject: `(stream sequence, payload)`.

@@ -112,15 +112,36 @@ impl Leases {
     /// Gives `tenant`'s lease up (a handover): deletes the key if it is
     /// still ours, so a standby's next take succeeds at once.
     pub(crate) async fn release(&self, conn: &Conn, tenant: &str) -> Result<(), NatsError> {
-        let held = self.held.lock().remove(tenant);
-        if let Some(h) = held {
-            timed(
-                "lease release",
-                conn.leases.purge_expect_revision(tenant, Some(h.revision)),
-            )
-            .await?;
+        let Some(h) = self.held.lock().remove(tenant) else {
+            return Ok(());
+        };
+        let purged = timed(
+            "lease release",
+            conn.leases.purge_expect_revision(tenant, Some(h.revision)),
+        )
+        .await;
+        if purged.is_ok() {
+            return Ok(());
         }
-        Ok(())
+        // A renewal sent before the lease left `held` may have landed
+        // since, its revision never recorded: the key is still ours at a
+        // newer revision. Purge that one (the round that sent it was the
+        // last: the lease is off the books), or the lease lapses instead.
+        let entry = timed("lease read", conn.leases.entry(tenant)).await?;
+        match entry {
+            Some(e)
+                if e.operation == kv::Operation::Put
+                    && e.value.as_ref() == conn.config.node.as_bytes() =>
+            {
+                timed(
+                    "lease release",
+                    conn.leases.purge_expect_revision(tenant, Some(e.revision)),
+                )
+                .await
+            }
+            // Gone already, or another node's: nothing of ours to release.
+            _ => Ok(()),
+        }
     }
 
     /// Forgets `tenant`'s lease without touching the bucket (it was lost).

@@ -18,9 +18,10 @@
 //!   purge fail; a holder that was merely frozen finds its next renewal
 //!   refused and its next append fenced, exactly as after an expiry;
 //! * **held under this node's own name** (a restarted node): at once;
-//! * **never seen since the watch started**: when preferred, at once; else
-//!   once the watch has been current for a lease length, so a node's
-//!   preferred tenants go to that node when the deployment starts.
+//! * **never seen since the watch started**: when preferred, at once (from
+//!   the node's first step on); else once the watch has run for a lease
+//!   length, so a node's preferred tenants go to that node when the
+//!   deployment starts.
 //!
 //! The view is only a hint: the take itself is a `create` the server
 //! refuses while the key lives, and every append is fenced by sequence, so
@@ -47,11 +48,11 @@ enum Seen {
     Released { at: Instant },
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct View {
     leases: HashMap<String, Seen>,
-    /// When the watch first delivered a message or found the bucket empty.
-    started: Option<Instant>,
+    /// When the watch was started.
+    started: Instant,
 }
 
 /// Whether a standby should try to take a lease now; see the module docs.
@@ -79,15 +80,23 @@ pub(crate) struct LeaseWatch {
 impl LeaseWatch {
     /// Starts watching `conn`'s lease bucket on `rt`.
     pub(crate) fn start(rt: &tokio::runtime::Handle, conn: &Arc<Conn>) -> Self {
-        let view = Arc::new(Mutex::new(View::default()));
+        // Counted from now, not from the task's first poll: the node's
+        // first step comes right after this, and had it found the watch
+        // not started, its preferred tenants would wait for the second,
+        // after a whole round of cold loads (seconds with many tenants or
+        // a cluster still electing leaders), while other nodes' patience
+        // (a lease) ran out. Nothing is lost by not waiting for the
+        // bucket's keys: a preferred tenant's take is refused while the key
+        // lives, and another tenant waits a lease anyway.
+        let view = Arc::new(Mutex::new(View {
+            leases: HashMap::new(),
+            started: Instant::now(),
+        }));
         let stream = conn.leases.stream.clone();
         let prefix = conn.leases.prefix.clone();
         let filter = format!("{prefix}>");
         let shared = Arc::clone(&view);
         let task = rt.spawn(async move {
-            // An empty bucket delivers nothing: the watch counts as current
-            // from the moment its consumer is asked for.
-            shared.lock().started.get_or_insert_with(Instant::now);
             tail(
                 stream,
                 filter,
@@ -127,24 +136,14 @@ impl LeaseWatch {
     /// should lead it when nobody does).
     pub(crate) fn verdict(&self, tenant: &str, preferred: bool, now: Instant) -> Verdict {
         let view = self.view.lock();
-        let Some(started) = view.started else {
-            return Verdict::Wait;
-        };
-        let stale = |at: Instant| now.saturating_duration_since(at) > self.lease;
-        let try_it = match view.leases.get(tenant) {
-            Some(Seen::Released { .. }) => true,
-            Some(Seen::Held { holder, .. }) if *holder == self.node => true,
-            Some(Seen::Held { at, revision, .. }) if stale(*at) => {
-                return Verdict::Break(*revision)
-            }
-            Some(Seen::Held { .. }) => false,
-            None => preferred || stale(started),
-        };
-        if try_it {
-            Verdict::Try
-        } else {
-            Verdict::Wait
-        }
+        verdict(
+            view.leases.get(tenant),
+            view.started,
+            now,
+            &self.node,
+            self.lease,
+            preferred,
+        )
     }
 
     /// Notes that a take of `tenant` was refused because `holder` holds it
@@ -153,9 +152,15 @@ impl LeaseWatch {
     /// simply not have expired on the server yet, and the next step tries
     /// again rather than waiting a whole lease more.
     pub(crate) fn refused(&self, tenant: &str, holder: &str, revision: u64, now: Instant) {
-        let mut view = self.view.lock();
+        self.view.lock().refused(tenant, holder, revision, now);
+    }
+}
+
+impl View {
+    /// See [`LeaseWatch::refused`].
+    fn refused(&mut self, tenant: &str, holder: &str, revision: u64, now: Instant) {
         let known = matches!(
-            view.leases.get(tenant),
+            self.leases.get(tenant),
             Some(Seen::Held { holder: h, .. }) if h == holder
         );
         if !known {
@@ -165,13 +170,140 @@ impl LeaseWatch {
                 at: now,
                 revision,
             };
-            view.leases.insert(tenant.to_string(), seen);
+            self.leases.insert(tenant.to_string(), seen);
         }
+    }
+}
+
+/// The rules of [`LeaseWatch::verdict`] (see the module docs): what was
+/// `seen` of one lease, when the watch was `started`, for `node` with a
+/// `lease` length.
+fn verdict(
+    seen: Option<&Seen>,
+    started: Instant,
+    now: Instant,
+    node: &str,
+    lease: Duration,
+    preferred: bool,
+) -> Verdict {
+    let stale = |at: Instant| now.saturating_duration_since(at) > lease;
+    let try_it = match seen {
+        Some(Seen::Released { .. }) => true,
+        Some(Seen::Held { holder, .. }) if holder == node => true,
+        Some(Seen::Held { at, revision, .. }) if stale(*at) => return Verdict::Break(*revision),
+        Some(Seen::Held { .. }) => false,
+        None => preferred || stale(started),
+    };
+    if try_it {
+        Verdict::Try
+    } else {
+        Verdict::Wait
     }
 }
 
 impl Drop for LeaseWatch {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEASE: Duration = Duration::from_millis(1000);
+
+    fn held(holder: &str, at: Instant, revision: u64) -> Seen {
+        Seen::Held {
+            holder: holder.to_string(),
+            at,
+            revision,
+        }
+    }
+
+    /// The verdict for node `a` with a one-second lease.
+    fn of(seen: Option<&Seen>, started: Instant, now: Instant, preferred: bool) -> Verdict {
+        verdict(seen, started, now, "a", LEASE, preferred)
+    }
+
+    #[test]
+    fn verdict_follows_the_rules() {
+        let t0 = Instant::now();
+        let started = t0;
+        let soon = t0 + LEASE / 2;
+        let later = t0 + LEASE * 2;
+        let millis = Duration::from_millis(1);
+        for preferred in [false, true] {
+            // Released by a handover: at once, even right after being seen.
+            let released = Seen::Released { at: soon };
+            assert_eq!(of(Some(&released), started, soon, preferred), Verdict::Try);
+            // Held under this node's own name (a restart): at once.
+            let own = held("a", soon, 3);
+            assert_eq!(of(Some(&own), started, soon, preferred), Verdict::Try);
+            // Held by another, renewed within the lease: wait.
+            let other = held("b", soon, 7);
+            assert_eq!(of(Some(&other), started, soon, preferred), Verdict::Wait);
+            assert_eq!(
+                of(Some(&other), started, soon + LEASE, preferred),
+                Verdict::Wait,
+                "exactly a lease since the last renewal is not yet stale"
+            );
+            // Not renewed for more than a lease: take it, breaking the key
+            // at the revision last seen.
+            assert_eq!(
+                of(Some(&other), started, soon + LEASE + millis, preferred),
+                Verdict::Break(7)
+            );
+            // A renewal seen "after" now (clocks read in another order) is
+            // fresh.
+            assert_eq!(of(Some(&other), started, t0, preferred), Verdict::Wait);
+        }
+        // Never seen: a preferred tenant at once, another after a lease of
+        // watching.
+        assert_eq!(of(None, started, t0, true), Verdict::Try);
+        assert_eq!(of(None, started, soon, false), Verdict::Wait);
+        assert_eq!(of(None, started, t0 + LEASE, false), Verdict::Wait);
+        assert_eq!(of(None, started, t0 + LEASE + millis, false), Verdict::Try);
+        assert_eq!(of(None, started, later, false), Verdict::Try);
+    }
+
+    #[test]
+    fn a_refusal_by_the_holder_seen_keeps_the_earlier_time() {
+        let t0 = Instant::now();
+        let mut view = View {
+            leases: HashMap::new(),
+            started: t0,
+        };
+        // Unseen: the refusal is the first sign of the holder.
+        view.refused("t1", "b", 4, t0);
+        assert_eq!(view.leases["t1"], held("b", t0, 4));
+        // The same holder again: what was seen first stays, so the lease
+        // goes stale on time.
+        let then = t0 + LEASE;
+        view.refused("t1", "b", 9, then);
+        assert_eq!(view.leases["t1"], held("b", t0, 4));
+        let stale = t0 + LEASE + Duration::from_millis(1);
+        assert_eq!(
+            verdict(
+                view.leases.get("t1"),
+                view.started,
+                stale,
+                "a",
+                LEASE,
+                false
+            ),
+            Verdict::Break(4)
+        );
+        // Another holder (or a released lease): seen as of the refusal.
+        view.refused("t1", "c", 11, then);
+        assert_eq!(view.leases["t1"], held("c", then, 11));
+        view.leases
+            .insert("t2".to_string(), Seen::Released { at: t0 });
+        view.refused("t2", "b", 12, then);
+        assert_eq!(view.leases["t2"], held("b", then, 12));
+        assert_eq!(
+            verdict(view.leases.get("t2"), view.started, stale, "a", LEASE, true),
+            Verdict::Wait
+        );
     }
 }

@@ -74,7 +74,7 @@ pub enum RoleChange {
 }
 
 /// One process's share of a deployment: primary for some tenants, standby
-/// for the others; see the [module docs](self).
+/// for the others; see the module docs of `node.rs`.
 #[derive(Debug)]
 pub struct Node {
     store: Arc<JetStreamStore>,
@@ -206,7 +206,7 @@ impl Node {
             })
     }
 
-    /// One round; see the [module docs](self). Bounded: at most
+    /// One round; see the module docs of `node.rs`. Bounded: at most
     /// [`MAX_TAKEOVERS_PER_STEP`] takeovers and [`MAX_LOADS_PER_STEP`]
     /// loads, each JetStream request bounded by its timeout.
     pub fn step(&self) -> Vec<RoleChange> {
