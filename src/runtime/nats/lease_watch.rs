@@ -147,10 +147,10 @@ impl LeaseWatch {
     }
 
     /// Notes that a take of `tenant` was refused because `holder` holds it
-    /// (the watch may not have delivered that write yet).
-    /// A refusal by the holder already seen changes nothing: the key may
-    /// simply not have expired on the server yet, and the next step tries
-    /// again rather than waiting a whole lease more.
+    /// at `revision` (the watch may not have delivered that write yet). A
+    /// refusal at the revision already seen changes nothing (the lease keeps
+    /// its age and goes stale on time); a newer revision is a renewal the
+    /// watch has not delivered yet: the holder is alive, as of now.
     pub(crate) fn refused(&self, tenant: &str, holder: &str, revision: u64, now: Instant) {
         self.view.lock().refused(tenant, holder, revision, now);
     }
@@ -161,7 +161,7 @@ impl View {
     fn refused(&mut self, tenant: &str, holder: &str, revision: u64, now: Instant) {
         let known = matches!(
             self.leases.get(tenant),
-            Some(Seen::Held { holder: h, .. }) if h == holder
+            Some(Seen::Held { holder: h, revision: r, .. }) if h == holder && *r == revision
         );
         if !known {
             let holder = holder.to_string();
@@ -277,10 +277,10 @@ mod tests {
         // Unseen: the refusal is the first sign of the holder.
         view.refused("t1", "b", 4, t0);
         assert_eq!(view.leases["t1"], held("b", t0, 4));
-        // The same holder again: what was seen first stays, so the lease
-        // goes stale on time.
+        // The same holder at the same revision: what was seen first stays,
+        // so the lease goes stale on time.
         let then = t0 + LEASE;
-        view.refused("t1", "b", 9, then);
+        view.refused("t1", "b", 4, then);
         assert_eq!(view.leases["t1"], held("b", t0, 4));
         let stale = t0 + LEASE + Duration::from_millis(1);
         assert_eq!(
@@ -294,6 +294,9 @@ mod tests {
             ),
             Verdict::Break(4)
         );
+        // A newer revision: the holder renewed; alive as of the refusal.
+        view.refused("t1", "b", 9, then);
+        assert_eq!(view.leases["t1"], held("b", then, 9));
         // Another holder (or a released lease): seen as of the refusal.
         view.refused("t1", "c", 11, then);
         assert_eq!(view.leases["t1"], held("c", then, 11));

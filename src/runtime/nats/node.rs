@@ -279,6 +279,9 @@ impl Node {
                 let tenant = &spec.id;
                 match pending.wait() {
                     Ok(opened) => {
+                        // A command refused while this node last stepped
+                        // down may have marked it deposed: that was then.
+                        self.deposed.lock().remove(tenant);
                         self.primary.lock().insert(tenant.clone());
                         changes.push(RoleChange::Primary {
                             tenant: tenant.clone(),
