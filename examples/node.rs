@@ -11,7 +11,8 @@
 //! `{"id": 7, "tenant": "acme", "command": {"AddAgent": {...}}}`; each gets
 //! one line on stdout: `{"id":7,"ok":true,"record":12,"decisions":[...]}`,
 //! or `{"id":7,"ok":false,"error":"not_primary"|"rejected"|"failed",...}`
-//! (`not_primary`: retry against another node). `{"id": 8, "hand_over":
+//! (`not_primary`: retry against another node; `"leader"` names the node
+//! this one last saw leading the tenant, or is null). `{"id": 8, "hand_over":
 //! "acme"}` hands a tenant this node leads to a standby (see
 //! `Node::hand_over`). Role changes are lines
 //! `{"event":"primary"|"standby","tenant":"acme",...}`.
@@ -162,8 +163,8 @@ fn handle(node: &Node, line: &str) -> Value {
             "record": accepted.record,
             "decisions": accepted.decisions,
         }),
-        Err(RuntimeError::NotPrimary { reason, .. }) => {
-            json!({"id": id, "ok": false, "error": "not_primary", "message": reason})
+        Err(RuntimeError::NotPrimary { reason, leader, .. }) => {
+            json!({"id": id, "ok": false, "error": "not_primary", "message": reason, "leader": leader})
         }
         Err(RuntimeError::Rejected(e)) => {
             json!({"id": id, "ok": false, "error": "rejected", "message": e.to_string()})
@@ -182,8 +183,8 @@ fn hand_over(node: &Node, id: Value, tenant: &str) -> Value {
     };
     match node.hand_over(&tenant) {
         Ok(()) => json!({"id": id, "ok": true, "handed_over": tenant.as_str()}),
-        Err(RuntimeError::NotPrimary { reason, .. }) => {
-            json!({"id": id, "ok": false, "error": "not_primary", "message": reason})
+        Err(RuntimeError::NotPrimary { reason, leader, .. }) => {
+            json!({"id": id, "ok": false, "error": "not_primary", "message": reason, "leader": leader})
         }
         Err(e) => json!({"id": id, "ok": false, "error": "failed", "message": e.to_string()}),
     }

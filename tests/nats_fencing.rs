@@ -47,6 +47,12 @@ fn a_resumed_primary_is_fenced_and_steps_down() {
         "a deposed primary acknowledged: {answer}"
     );
     assert_eq!(answer["error"].as_str(), Some("not_primary"), "{answer}");
+    // It never sends the client back to itself: the new primary, or
+    // nobody if its lease watch has not caught up since SIGCONT.
+    assert!(
+        matches!(answer["leader"].as_str(), None | Some("b")),
+        "{answer}"
+    );
     a.wait_event("standby", Some(TENANT), Duration::from_secs(10))
         .expect("a steps down");
     // The client retries against the new primary.

@@ -100,15 +100,22 @@ fn set(tenants: &[&str]) -> BTreeSet<String> {
     tenants.iter().map(|t| t.to_string()).collect()
 }
 
-/// Asserts `node` answers `not_primary` to a command for `tenant` (the
-/// command is not applied anywhere, so it does not count as load).
-fn assert_not_primary(node: &mut NodeProc, load: &mut Load, tenant: &str) {
+/// Asserts `node` answers `not_primary` to a command for `tenant`, naming
+/// `leader` as the node to retry against (the command is not applied
+/// anywhere, so it does not count as load).
+fn assert_not_primary(node: &mut NodeProc, load: &mut Load, tenant: &str, leader: &str) {
     let id = load.other();
     let answer = node.request(id, tenant, &workload(0)).expect("an answer");
     assert_eq!(
         answer["error"].as_str(),
         Some("not_primary"),
         "{} should not lead {tenant}: {answer}",
+        node.name
+    );
+    assert_eq!(
+        answer["leader"].as_str(),
+        Some(leader),
+        "{} should send the client to {leader} for {tenant}: {answer}",
         node.name
     );
 }
@@ -165,10 +172,10 @@ fn a_tenant_moves_by_handing_its_lease_over() {
     assert_eq!(events(&mut a, "primary", test_started), set(&["t1", "t2"]));
     assert_eq!(events(&mut b, "primary", test_started), set(&["t3", "t4"]));
     for tenant in ["t3", "t4"] {
-        assert_not_primary(&mut a, &mut load, tenant);
+        assert_not_primary(&mut a, &mut load, tenant, "b");
     }
     for tenant in ["t1", "t2"] {
-        assert_not_primary(&mut b, &mut load, tenant);
+        assert_not_primary(&mut b, &mut load, tenant, "a");
     }
     let (_, answer) = hand_over(&mut a, &mut load, "t3");
     assert_eq!(answer["error"].as_str(), Some("not_primary"), "{answer}");
@@ -237,7 +244,7 @@ fn a_tenant_moves_by_handing_its_lease_over() {
     );
     assert_eq!(events(&mut a, "standby", test_started), set(&[]));
     assert_eq!(events(&mut b, "standby", test_started), set(&[]));
-    assert_not_primary(&mut a, &mut load, "t1");
+    assert_not_primary(&mut a, &mut load, "t1", "b");
     let (_, answer) = hand_over(&mut a, &mut load, "t1");
     assert_eq!(answer["error"].as_str(), Some("not_primary"), "{answer}");
     let t1_back = load.acks["t1"].len();
@@ -260,7 +267,7 @@ fn a_tenant_moves_by_handing_its_lease_over() {
         load.push(&mut [&mut b, &mut a], "t1");
     }
     load.round(&mut a, &mut b);
-    assert_not_primary(&mut b, &mut load, "t1");
+    assert_not_primary(&mut b, &mut load, "t1", "a");
     assert_eq!(events(&mut a, "standby", test_started), set(&[]));
     assert_eq!(events(&mut b, "standby", test_started), set(&[]));
     // Who acknowledged what: t1 by a, then b, then a again; the others

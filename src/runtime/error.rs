@@ -70,13 +70,16 @@ pub enum RuntimeError {
     /// This process is not (or no longer) the tenant's primary: its
     /// replicated journal refused the append because another process holds
     /// the tenant's writer lease. The command is not acknowledged; retry it
-    /// against the tenant's new primary.
-    #[error("not the primary of tenant {tenant}: retry against the new primary ({reason})")]
+    /// against the tenant's new primary, named by `leader` when known.
+    #[error("not the primary of tenant {tenant}: retry against {} ({reason})", .leader.as_deref().unwrap_or("the new primary"))]
     NotPrimary {
         /// The tenant.
         tenant: TenantId,
         /// Why (lease lost, append fenced, a standby here).
         reason: String,
+        /// The node last seen holding the tenant's lease, where to retry
+        /// (`None`: not known here, for instance no lease is held now).
+        leader: Option<String>,
     },
     /// An earlier journal failure poisoned the tenant.
     #[error(
@@ -128,6 +131,7 @@ impl RuntimeError {
             PersistError::Fenced { reason } => RuntimeError::NotPrimary {
                 tenant: tenant.clone(),
                 reason: reason.clone(),
+                leader: None,
             },
             _ if fresh => RuntimeError::Journal {
                 tenant: tenant.clone(),

@@ -132,6 +132,15 @@ impl LeaseWatch {
         }
     }
 
+    /// The node last seen holding `tenant`'s lease (`None`: released, or
+    /// never seen).
+    pub(crate) fn holder(&self, tenant: &str) -> Option<String> {
+        match self.view.lock().leases.get(tenant)? {
+            Seen::Held { holder, .. } => Some(holder.clone()),
+            Seen::Released { .. } => None,
+        }
+    }
+
     /// Whether to try to take `tenant`'s lease now (`preferred`: this node
     /// should lead it when nobody does).
     pub(crate) fn verdict(&self, tenant: &str, preferred: bool, now: Instant) -> Verdict {

@@ -153,10 +153,11 @@ impl Node {
     }
 
     /// Submits `command` to `tenant` if this node leads it; else (or when
-    /// the append is fenced) [`RuntimeError::NotPrimary`]: retry elsewhere.
+    /// the append is fenced) [`RuntimeError::NotPrimary`], naming the node
+    /// last seen leading the tenant: retry there.
     pub fn submit(&self, tenant: &TenantId, command: Command) -> Result<Accepted, RuntimeError> {
         if !self.is_primary(tenant) {
-            return Err(self.not_primary(tenant));
+            return Err(self.not_primary(tenant, "a standby for it"));
         }
         let answer = self.handle.submit(tenant, command);
         // Fenced, or the journal failed (a deadline passed during an outage):
@@ -171,13 +172,40 @@ impl Node {
         {
             self.deposed.lock().insert(tenant.clone());
         }
-        answer
+        match answer {
+            Err(RuntimeError::NotPrimary { tenant, reason, .. }) => Err(RuntimeError::NotPrimary {
+                leader: self.other_leader(&tenant),
+                tenant,
+                reason,
+            }),
+            answer => answer,
+        }
     }
 
-    fn not_primary(&self, tenant: &TenantId) -> RuntimeError {
+    /// The node this one last saw leading `tenant`: itself when it serves
+    /// it, else the holder of the lease as its lease watch last saw it
+    /// (`None`: nobody holds it, as far as this node saw).
+    pub fn leader(&self, tenant: &TenantId) -> Option<String> {
+        if self.is_primary(tenant) {
+            return Some(self.store.config().node.clone());
+        }
+        self.other_leader(tenant)
+    }
+
+    /// The lease's holder as last seen, unless that is this node (a view
+    /// older than its own step-down).
+    fn other_leader(&self, tenant: &TenantId) -> Option<String> {
+        let me = &self.store.config().node;
+        self.watch
+            .holder(tenant.as_str())
+            .filter(|holder| holder != me)
+    }
+
+    fn not_primary(&self, tenant: &TenantId, why: &str) -> RuntimeError {
         RuntimeError::NotPrimary {
             tenant: tenant.clone(),
-            reason: format!("{} is a standby for it", self.store.config().node),
+            reason: format!("{} is {why}", self.store.config().node),
+            leader: self.other_leader(tenant),
         }
     }
 
@@ -189,7 +217,7 @@ impl Node {
     pub fn hand_over(&self, tenant: &TenantId) -> Result<(), RuntimeError> {
         let _one = self.stepping.lock();
         if !self.primary.lock().remove(tenant) {
-            return Err(self.not_primary(tenant));
+            return Err(self.not_primary(tenant, "not its primary"));
         }
         let lease = self.store.config().lease;
         self.held_off
@@ -203,6 +231,7 @@ impl Node {
             .map_err(|e| RuntimeError::NotPrimary {
                 tenant: tenant.clone(),
                 reason: format!("handed over, but the lease lapses instead: {e}"),
+                leader: None,
             })
     }
 
