@@ -11,10 +11,9 @@
 
 mod nats_support;
 
-use nats_support::{audit, push, warm_up, workload, Ack, Cluster, NodeProc, Outcome};
+use nats_support::{audit, one_cluster, push, workload, Ack, Cluster, NodeProc, Outcome};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use switchboard::runtime::nats::{JetStreamStore, NatsConfig, Node, RoleChange};
 use switchboard::runtime::{Durability, Runtime, RuntimeConfig, TenantId, TenantSpec};
@@ -29,15 +28,6 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// Request ids of hand-overs and probes: apart from the commands' (each
 /// tenant numbers its commands from 0, as `workload` does).
 const OTHER_IDS: u64 = 1 << 40;
-
-/// One cluster at a time: two at once on a small machine may not start
-/// within the tests' limits.
-static ONE_CLUSTER: Mutex<()> = Mutex::new(());
-
-fn one_cluster() -> MutexGuard<'static, ()> {
-    // A test that failed holding it poisons it; the next may still run.
-    ONE_CLUSTER.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Every tenant's next command and acknowledgements.
 struct Load {
@@ -136,11 +126,10 @@ fn a_tenant_moves_by_handing_its_lease_over() {
     let _turn = one_cluster();
     let test_started = Instant::now();
     let cluster = Cluster::start();
+    // Started warm (Cluster::start): the test is of hand-overs, not of a
+    // cluster still electing leaders, where a node whose first requests
+    // hang past a lease loses its preferred tenants to the other.
     let url = cluster.url();
-    // The test is of hand-overs, not of a cluster still electing leaders:
-    // a node whose first requests hang past a lease loses its preferred
-    // tenants to the other.
-    warm_up(&url);
     let tenants = TENANTS.join(",");
     // Started together: a tenant nobody prefers would go to whichever node
     // had watched the leases for a whole lease first.
@@ -306,8 +295,10 @@ fn a_release_racing_a_renewal_still_frees_the_lease() {
     let connect = |node: &str| {
         let mut config = NatsConfig::new(cluster.url(), node);
         // No renewal of the stores' own (every quarter lease) in the test's
-        // few seconds, and an expiry the test cannot mistake for a release.
+        // few seconds, and an expiry the test cannot mistake for a release;
+        // a bucket of its own, as its max age is the lease.
         config.lease = Duration::from_secs(60);
+        config.lease_bucket = "sb_leases_60s".into();
         JetStreamStore::connect(config).expect("connects")
     };
     let tenant = TenantId::new("t1").expect("tenant id");
@@ -341,7 +332,6 @@ fn the_first_step_takes_the_preferred_tenants() {
     let _turn = one_cluster();
     let cluster = Cluster::start();
     let url = cluster.url();
-    warm_up(&url);
     let mut config = NatsConfig::new(url.clone(), "a");
     config.lease = LEASE;
     let store = JetStreamStore::connect(config).expect("connects");

@@ -7,7 +7,7 @@
 
 mod nats_support;
 
-use nats_support::{audit, push, warm_up, Ack, Cluster, NodeProc, Outcome};
+use nats_support::{audit, push, Ack, Cluster, NodeProc, Outcome};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -51,7 +51,6 @@ fn round(
 fn the_survivors_take_over_every_tenant_of_a_killed_process() {
     let cluster = Cluster::start();
     let url = cluster.url();
-    warm_up(&url);
     let all: Vec<String> = (0..TENANTS).map(tenant).collect();
     let mut nodes: Vec<NodeProc> = NODES
         .iter()

@@ -14,9 +14,10 @@
 
 mod nats_support;
 
-use nats_support::{audit_from_snapshot, auditor, push_with, workload, Ack, NodeProc, Outcome};
+use nats_support::{
+    audit_from_snapshot, auditor, one_cluster, push_with, workload, Ack, NodeProc, Outcome,
+};
 use serde_json::Value;
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use switchboard::persist::{encode_snapshot, PersistError};
 use switchboard::runtime::nats::NatsError;
@@ -36,19 +37,6 @@ const BIG: &str = "bigco";
 const BIG_AGENTS: u64 = 60;
 const SKILLS: u32 = 1_000;
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// The tests of this file run one at a time: two 3-server clusters at once
-/// on two shared cores slowed their start past its limit once, and their
-/// free ports are picked independently.
-static ONE_CLUSTER: Mutex<()> = Mutex::new(());
-
-/// Holds [`ONE_CLUSTER`] (a panicked holder's poison is harmless: it owns
-/// no data).
-fn one_cluster() -> MutexGuard<'static, ()> {
-    ONE_CLUSTER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// The big tenant's workload: agents with many skills, then the usual
 /// conversations (which need no skill, so every agent may take them).
@@ -220,6 +208,21 @@ fn snapshots_go_to_the_object_store_and_trim_the_stream() {
         );
     }
     assert_big_agents(&big_3.engine);
+    // Each replaced snapshot was removed, chunks and metadata: the bucket
+    // holds one object per tenant (the current one), and its stream
+    // nothing else (no tombstones, no orphan chunks).
+    let (objects, messages) = snapshot_bucket_contents(&url);
+    let names: Vec<&str> = objects.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            format!("{SMALL}.{}", small_3.stream_seq),
+            format!("{BIG}.{}", big_3.stream_seq),
+        ],
+        "only the current snapshots are kept"
+    );
+    let live: u64 = objects.iter().map(|(_, chunks)| chunks + 1).sum();
+    assert_eq!(messages, live, "the object stream holds more than them");
     eprintln!(
         "snapshots: {} + {} acknowledged; big snapshot {} bytes; failover to b {failover:?}; test {:?}",
         small.acks.len(),
@@ -228,6 +231,41 @@ fn snapshots_go_to_the_object_store_and_trim_the_stream() {
         started.elapsed()
     );
     drop(cluster);
+}
+
+/// The snapshot bucket's objects, sorted (`(name, chunks)`), and the number
+/// of messages in its stream.
+fn snapshot_bucket_contents(url: &str) -> (Vec<(String, u64)>, u64) {
+    use futures_util::StreamExt;
+    let config = auditor(url).config().clone();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    rt.block_on(async {
+        let first = url.split(',').next().expect("a url");
+        let js = async_nats::jetstream::new(async_nats::connect(first).await.expect("connects"));
+        let bucket = js
+            .get_object_store(&config.snapshot_bucket)
+            .await
+            .expect("the bucket");
+        let mut list = bucket.list().await.expect("lists");
+        let mut objects = Vec::new();
+        // Bounded by the bucket's objects.
+        while let Some(info) = list.next().await {
+            let info = info.expect("an object");
+            if !info.deleted {
+                objects.push((info.name, info.chunks as u64));
+            }
+        }
+        objects.sort();
+        let mut stream = js
+            .get_stream(format!("OBJ_{}", config.snapshot_bucket))
+            .await
+            .expect("the stream");
+        let messages = stream.info().await.expect("stream info").state.messages;
+        (objects, messages)
+    })
 }
 
 /// Objects that are not whole snapshots (foreign bytes over 1 MB, a
@@ -251,10 +289,20 @@ fn a_damaged_snapshot_object_is_refused() {
     let bucket = rt
         .block_on(js.get_object_store(&bucket_name))
         .expect("the snapshot bucket");
+    let heads = rt
+        .block_on(js.get_key_value(&store.config().snapshot_head_bucket))
+        .expect("the snapshot heads");
+    // Each object is tenant `name`'s current snapshot: named as a snapshot
+    // of stream sequence 4, and its head names it.
     let put = |name: &str, bytes: &[u8]| {
         let mut reader = bytes;
-        rt.block_on(bucket.put(name, &mut reader))
-            .expect("object stored")
+        let object = format!("{name}.4");
+        let info = rt
+            .block_on(bucket.put(object.as_str(), &mut reader))
+            .expect("object stored");
+        rt.block_on(heads.put(name, object.into_bytes().into()))
+            .expect("head stored");
+        info
     };
     put("foreign", &vec![0xA5; 1_500_000]);
     let whole =

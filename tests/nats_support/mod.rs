@@ -39,6 +39,18 @@ pub fn nats_server() -> PathBuf {
     debian
 }
 
+/// One cluster at a time in a test binary: two at once on a small machine
+/// may not start within the tests' limits.
+static ONE_CLUSTER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Holds [`ONE_CLUSTER`] for a test (a panicked holder's poison is
+/// harmless: it owns no data).
+pub fn one_cluster() -> std::sync::MutexGuard<'static, ()> {
+    ONE_CLUSTER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     l.local_addr().expect("local addr").port()
@@ -78,6 +90,12 @@ impl Cluster {
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
+        // A fresh cluster takes seconds (more on a loaded machine) to elect
+        // its JetStream meta leader and see all three peers; until then a
+        // 3-replica stream has "no suitable peers for placement". The tests
+        // are of switchboard, not of a cluster forming: start them on one
+        // that serves.
+        warm_up(&cluster.url());
         cluster
     }
 
@@ -110,6 +128,37 @@ impl Cluster {
             .map(|p| format!("nats://127.0.0.1:{p}"))
             .collect::<Vec<_>>()
             .join(",")
+    }
+
+    /// The index of the server leading stream `stream`'s replicas now
+    /// (asked of the first server still running; bounded retries while a
+    /// leader is elected).
+    pub fn stream_leader(&self, stream: &str) -> usize {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let alive = self
+            .servers
+            .iter()
+            .position(Option::is_some)
+            .expect("a server runs");
+        let url = format!("nats://127.0.0.1:{}", self.ports[alive]);
+        rt.block_on(async {
+            let client = async_nats::connect(url).await.expect("connects");
+            let js = async_nats::jetstream::new(client);
+            // Bounded: 100 tries, 100 ms apart.
+            for _ in 0..100 {
+                if let Ok(mut s) = js.get_stream(stream).await {
+                    let leader = s.info().await.ok().and_then(|i| i.cluster.clone()?.leader);
+                    if let Some(i) = leader.and_then(|name| name.strip_prefix('n')?.parse().ok()) {
+                        return i;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("stream {stream} has no leader")
+        })
     }
 
     /// SIGKILLs server `i`.

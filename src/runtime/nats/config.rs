@@ -32,8 +32,12 @@ pub struct NatsConfig {
     pub subject_prefix: String,
     /// The key-value bucket of the writer leases.
     pub lease_bucket: String,
-    /// The key-value bucket of the snapshots.
+    /// The object store of the snapshots (one object per snapshot taken,
+    /// named `<tenant>.<stream sequence>`).
     pub snapshot_bucket: String,
+    /// The key-value bucket naming each tenant's current snapshot object
+    /// (moved only by revision-checked updates; see `snapshot_head.rs`).
+    pub snapshot_head_bucket: String,
     /// Replicas of the stream and the buckets (1 for a single server, 3 for
     /// a cluster that survives a node).
     pub replicas: usize,
@@ -61,6 +65,7 @@ impl NatsConfig {
             subject_prefix: "sb.journal".into(),
             lease_bucket: "sb_leases".into(),
             snapshot_bucket: "sb_snapshots".into(),
+            snapshot_head_bucket: "sb_snapshot_heads".into(),
             replicas: 3,
             lease: Duration::from_secs(1),
             append_deadline: Duration::from_secs(20),

@@ -1,5 +1,5 @@
-//! [`Conn`]: the client, its own small tokio runtime, the journal stream,
-//! the lease bucket and the snapshot object store, set up once per process.
+//! [`Conn`]: the client, the journal stream, the lease bucket, the snapshot
+//! object store and its bucket of heads, set up once per process.
 //!
 //! The runtime's shards are plain threads; they reach JetStream by blocking
 //! on the store's runtime (see [`JetStreamStore`](super::JetStreamStore)),
@@ -14,6 +14,11 @@ use std::time::Duration;
 /// How long one JetStream request may take before it counts as failed.
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long connecting retries setting up the stream and the buckets on a
+/// cluster that is still forming (seen taking over 10 s on two loaded
+/// cores) before [`NatsError::Setup`].
+const SETUP_DEADLINE: Duration = Duration::from_secs(45);
+
 /// A connection and what hangs off it.
 pub(crate) struct Conn {
     pub(crate) config: NatsConfig,
@@ -24,16 +29,19 @@ pub(crate) struct Conn {
     pub(crate) snapshots: object_store::ObjectStore,
     /// The object store's own stream, whose chunks `snapshot.rs` reads.
     pub(crate) snapshot_stream: stream::Stream,
+    /// Which object is each tenant's current snapshot (`snapshot_head.rs`).
+    pub(crate) snapshot_heads: kv::Store,
 }
 
 /// What [`setup`] makes: the context, the journal stream, the lease bucket,
-/// the snapshot object store and its stream.
+/// the snapshot object store, its stream and its heads.
 type Setup = (
     jetstream::Context,
     stream::Stream,
     kv::Store,
     object_store::ObjectStore,
     stream::Stream,
+    kv::Store,
 );
 
 impl std::fmt::Debug for Conn {
@@ -54,7 +62,19 @@ impl Conn {
     /// Connects and creates (or finds) the stream and the buckets.
     pub(crate) async fn open(config: NatsConfig) -> Result<Self, NatsError> {
         config.validate()?;
-        let (js, stream, leases, snapshots, snapshot_stream) = setup(&config).await?;
+        let (js, stream, leases, snapshots, snapshot_stream, snapshot_heads) =
+            setup(&config).await?;
+        // Found, not created: made by a node with another lease, it would
+        // expire this node's leases early (standbys take over a live
+        // primary's tenants) or late (failover slower than promised).
+        let bucket_lease = leases.stream.cached_info().config.max_age;
+        if bucket_lease != config.lease {
+            return Err(NatsError::LeaseMismatch {
+                bucket: config.lease_bucket.clone(),
+                bucket_lease,
+                lease: config.lease,
+            });
+        }
         Ok(Self {
             config,
             js,
@@ -62,6 +82,7 @@ impl Conn {
             leases,
             snapshots,
             snapshot_stream,
+            snapshot_heads,
         })
     }
 }
@@ -108,10 +129,12 @@ async fn setup(config: &NatsConfig) -> Result<Setup, NatsError> {
             reason: e.to_string(),
         }
     };
-    // A new cluster may still be electing its metadata leader: retry a few
-    // times (bounded) before giving up.
+    // A new cluster may still be electing its metadata leader or meeting
+    // its peers ("no suitable peers for placement"): retry for a while
+    // (bounded by SETUP_DEADLINE) before giving up.
     let mut last = None;
-    for _ in 0..20 {
+    let started = std::time::Instant::now();
+    while started.elapsed() < SETUP_DEADLINE {
         let stream_config = stream::Config {
             name: config.stream.clone(),
             subjects: vec![format!("{}.>", config.subject_prefix)],
@@ -155,12 +178,26 @@ async fn setup(config: &NatsConfig) -> Result<Setup, NatsError> {
                 js.get_stream(format!("OBJ_{}", config.snapshot_bucket)),
             )
             .await?;
-            Ok::<_, NatsError>((s, leases, snaps, snaps_stream))
+            // No max age: a head lives as long as its tenant's snapshot.
+            let heads = find_or_create(
+                "create snapshot head bucket",
+                js.get_key_value(&config.snapshot_head_bucket),
+                || {
+                    js.create_key_value(kv::Config {
+                        bucket: config.snapshot_head_bucket.clone(),
+                        history: 1,
+                        num_replicas: config.replicas,
+                        ..Default::default()
+                    })
+                },
+            )
+            .await?;
+            Ok::<_, NatsError>((s, leases, snaps, snaps_stream, heads))
         }
         .await;
         match made {
-            Ok((s, leases, snaps, snaps_stream)) => {
-                return Ok((js, s, leases, snaps, snaps_stream))
+            Ok((s, leases, snaps, snaps_stream, heads)) => {
+                return Ok((js, s, leases, snaps, snaps_stream, heads))
             }
             Err(e) => {
                 last = Some(e);
@@ -192,4 +229,34 @@ where
         return Ok(found);
     }
     timed(what, create()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_server::{runtime, TestServer};
+    use super::*;
+
+    #[test]
+    fn a_node_with_another_lease_than_the_bucket_is_refused() {
+        let server = TestServer::start();
+        runtime().block_on(async {
+            // The first node makes the bucket with its 1 s lease.
+            let first = server.conn("a").await;
+            let mut config = first.config.clone();
+            config.node = "b".into();
+            config.lease = Duration::from_secs(2);
+            match Conn::open(config.clone()).await {
+                Err(NatsError::LeaseMismatch {
+                    bucket_lease,
+                    lease,
+                    ..
+                }) => assert_eq!((bucket_lease, lease), (first.config.lease, config.lease)),
+                other => panic!("a mismatched lease was accepted: {:?}", other.map(|_| ())),
+            }
+            config.lease = first.config.lease;
+            Conn::open(config)
+                .await
+                .expect("the same lease is accepted");
+        });
+    }
 }

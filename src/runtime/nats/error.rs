@@ -35,6 +35,18 @@ pub enum NatsError {
         /// The server's or client's error.
         reason: String,
     },
+    /// The lease bucket exists with another max age than this node's
+    /// lease: the bucket's max age is what expires a lease (nats-server
+    /// 2.9 has no per-key TTL), so every node must use the same lease.
+    #[error("lease bucket {bucket} expires leases after {bucket_lease:?}, but this node's lease is {lease:?}: give every node the same lease, or use another bucket")]
+    LeaseMismatch {
+        /// The bucket.
+        bucket: String,
+        /// Its max age.
+        bucket_lease: std::time::Duration,
+        /// This node's configured lease.
+        lease: std::time::Duration,
+    },
     /// Another process holds the tenant's lease: this one may only follow.
     #[error("tenant {tenant} is led by {holder}: retry against it")]
     LeaseHeld {

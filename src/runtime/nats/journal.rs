@@ -119,13 +119,25 @@ impl Journal for NatsJournal {
             });
         }
         let conn = &self.conn;
-        let published = self.handle.block_on(publish_expecting(
-            conn,
-            &self.subject,
-            batch.bytes.clone(),
-            self.last_stream_seq,
-            conn.config.append_deadline,
-        ))?;
+        let published = self
+            .handle
+            .block_on(publish_expecting(
+                conn,
+                &self.subject,
+                batch.bytes.clone(),
+                self.last_stream_seq,
+                conn.config.append_deadline,
+            ))
+            .inspect_err(|_| {
+                // The shard poisons the tenant (its engine may be ahead of
+                // the stream), whether a client's command or a timer's tick
+                // made the batch. Stop renewing the lease: the node steps
+                // down at its next step, and a standby (or this node, with
+                // a replica rebuilt from the stream) takes over once the
+                // lease lapses, instead of a poisoned primary holding the
+                // tenant until some client happens to write to it.
+                self.leases.forget(&self.tenant);
+            })?;
         match published {
             Published::Stored(seq) => {
                 self.last_stream_seq = seq;
@@ -163,18 +175,25 @@ impl Journal for NatsJournal {
                 reason: "the lease was lost".into(),
             });
         }
+        // Tried once per `snapshot_every` records, failed or not: a snapshot
+        // that keeps failing (a NATS outage, an engine over the size limit)
+        // must not re-encode the engine and block the shard after every
+        // batch; the journal grows meanwhile, which is still correct.
+        self.since_snapshot = 0;
         let bytes = super::snapshot::encode(engine, self.last_record, self.last_stream_seq)?;
         let conn = Arc::clone(&self.conn);
         let (tenant, subject) = (&self.tenant, &self.subject);
         let keep_from = self.last_stream_seq;
         self.handle.block_on(async move {
-            // A deposed primary must not replace a newer primary's snapshot
-            // with its older one (whose tail the newer one may have purged):
-            // anyone else writing the subject fenced it first, so its end
-            // is no longer ours. (A primary frozen between this check and
-            // the put's last publish can still do it; the next snapshot of
-            // the real primary repairs it, and until then a cold open finds
-            // the gap and refuses, rather than serving a wrong state.)
+            // The head first: a newer primary fences the subject before it
+            // moves the head, so if the subject below is still ours, the
+            // head read here is older than any newer primary's snapshot,
+            // and moving it from there is refused once one exists (see
+            // `snapshot_head.rs`). A deposed primary's snapshot can never
+            // replace a newer one whose covered records were purged.
+            let head = super::snapshot_head::read(&conn, tenant)
+                .await
+                .map_err(|e| PersistError::Replica(e.to_string()))?;
             let end = super::replica::last_subject_seq(&conn, subject)
                 .await
                 .map_err(|e| PersistError::Replica(e.to_string()))?;
@@ -183,10 +202,13 @@ impl Journal for NatsJournal {
                     reason: format!("the subject ends at {end}, not at our {keep_from}"),
                 });
             }
-            // Returns once every chunk and the metadata are acknowledged, so
-            // the purge below never leaves the tenant without a whole
-            // snapshot covering what it drops.
-            super::snapshot::put(&conn, tenant, &bytes).await?;
+            // Returns once the object is whole and the head names it, so
+            // the purge below never leaves the tenant without a snapshot
+            // covering what it drops.
+            let replaced = super::snapshot::write(&conn, tenant, &bytes, keep_from, &head).await?;
+            if let Some(old) = replaced {
+                super::snapshot::remove(&conn, &old).await;
+            }
             // Entries behind the snapshot are no longer needed; the last one
             // stays (appends expect its sequence).
             let purge = conn.stream.purge().filter(subject).sequence(keep_from);
@@ -195,8 +217,6 @@ impl Journal for NatsJournal {
                 Ok(Err(e)) => Err(PersistError::Replica(format!("purge: {e}"))),
                 Err(_) => Err(PersistError::Replica("purge timed out".into())),
             }
-        })?;
-        self.since_snapshot = 0;
-        Ok(())
+        })
     }
 }

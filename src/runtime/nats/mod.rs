@@ -21,10 +21,13 @@
 //!   bucket (`lease_watch.rs`), never a request per tenant per step: it
 //!   follows, takes over every tenant whose lease lapsed or was handed
 //!   over, many at once, and serves.
-//! * **Snapshots** go to the JetStream object store (one object per
-//!   tenant, chunked, so of any size up to [`MAX_SNAPSHOT_BYTES`]) with the
-//!   record and stream sequence they cover; the subject's older entries are
-//!   then purged (see `snapshot.rs`).
+//! * **Snapshots** go to the JetStream object store (a new object per
+//!   snapshot, chunked, so of any size up to [`MAX_SNAPSHOT_BYTES`]) with
+//!   the record and stream sequence they cover; a per-tenant head in a
+//!   key-value bucket, moved by revision-checked updates, names the
+//!   current one, so a deposed primary cannot replace a newer snapshot
+//!   (`snapshot_head.rs`); the subject's older entries are then purged
+//!   (see `snapshot.rs`).
 //!
 //! SCALING.md (at the repository's root) states the guarantees and the
 //! measured figures; `examples/node.rs` runs one node.
@@ -39,8 +42,11 @@ mod lease_watch;
 mod node;
 mod replica;
 mod snapshot;
+mod snapshot_head;
 mod store;
 mod tail;
+#[cfg(test)]
+mod test_server;
 
 pub use config::{NatsConfig, MAX_APPEND_DEADLINE, MAX_LEASE, MIN_LEASE};
 pub use error::NatsError;

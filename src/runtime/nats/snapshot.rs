@@ -1,5 +1,8 @@
-//! Snapshots in the JetStream object store: one object per tenant (named
-//! after the tenant) in the bucket [`NatsConfig::snapshot_bucket`](super::NatsConfig::snapshot_bucket).
+//! Snapshots in the JetStream object store
+//! [`NatsConfig::snapshot_bucket`](super::NatsConfig::snapshot_bucket): one
+//! object per snapshot taken, named `<tenant>.<stream sequence>` and never
+//! rewritten; the tenant's [head](super::snapshot_head) names the current
+//! one, and the object it replaced is removed once the head has moved.
 //!
 //! The object store chunks an object of any size into messages of
 //! [`CHUNK_BYTES`] (a key-value value must fit NATS's 1 MB max payload; a
@@ -10,10 +13,12 @@
 //! torn or foreign object is refused as [`PersistError::BadSnapshot`],
 //! never applied, never a panic.
 //!
-//! Writing: `put` publishes every chunk and waits for each acknowledgement,
-//! then publishes the object's metadata (a roll-up that replaces the
-//! previous version at once) and only then purges the previous version's
-//! chunks. A reader thus sees the old snapshot or the new one, whole.
+//! Writing ([`write`]): the object is put (every chunk, then its metadata,
+//! each acknowledged), then the head is moved to it by a revision-checked
+//! update. A refused update (a newer primary snapshotted meanwhile) removes
+//! the new object and fences the writer. A reader thus sees the old
+//! snapshot or the new one, whole; one that finds its object removed under
+//! it reads the head again.
 //!
 //! Reading: the chunks are read here with an ordered consumer of the
 //! bucket's stream rather than with the client's `Object` reader, which
@@ -21,11 +26,14 @@
 //! election); here every failure is a typed error and every wait bounded.
 
 use super::conn::{timed, Conn, REQUEST_TIMEOUT};
+use super::snapshot_head::{self, Advanced, Head};
 use super::NatsError;
 use crate::engine::{Engine, Snapshot};
 use crate::persist::{decode_snapshot, encode_snapshot, PersistError, SNAPSHOT_HEADER_LEN};
 use async_nats::jetstream::consumer::{pull::OrderedConfig, DeliverPolicy};
 use async_nats::jetstream::object_store::{InfoErrorKind, ObjectMetadata};
+use base64::engine::general_purpose::URL_SAFE;
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -40,6 +48,10 @@ pub const CHUNK_BYTES: usize = 256 << 10;
 
 /// The longest a read waits for the next chunk.
 const NEXT_CHUNK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Reads of a head that moved while its object was read, before giving up
+/// (each move is a whole snapshot written by the primary meanwhile).
+const HEAD_READS: usize = 3;
 
 const _: () = assert!(CHUNK_BYTES < 1 << 20 && CHUNK_BYTES <= MAX_SNAPSHOT_BYTES);
 // A put's request count (chunks + 3) scales its timeout as a u32, and its
@@ -75,9 +87,15 @@ struct Covered {
     engine: Snapshot,
 }
 
-/// The name a damaged object is reported under (`nats:<bucket>/<tenant>`).
-fn object_path(conn: &Conn, tenant: &str) -> PathBuf {
-    PathBuf::from(format!("nats:{}/{tenant}", conn.config.snapshot_bucket))
+/// The name of `tenant`'s snapshot covering the subject up to stream
+/// sequence `stream_seq` (tenant ids have no `.`).
+pub(crate) fn object_name(tenant: &str, stream_seq: u64) -> String {
+    format!("{tenant}.{stream_seq}")
+}
+
+/// The name a damaged object is reported under (`nats:<bucket>/<object>`).
+fn object_path(conn: &Conn, object: &str) -> PathBuf {
+    PathBuf::from(format!("nats:{}/{object}", conn.config.snapshot_bucket))
 }
 
 /// The object bytes of `engine`'s snapshot covering records
@@ -113,9 +131,65 @@ fn decode(path: PathBuf, bytes: &[u8]) -> Result<StoredSnapshot, PersistError> {
     })
 }
 
-/// Stores `bytes` as `tenant`'s snapshot, replacing the previous one; returns
-/// once every chunk and the metadata are acknowledged (on a quorum).
-pub(crate) async fn put(conn: &Conn, tenant: &str, bytes: &[u8]) -> Result<(), PersistError> {
+/// Stores `bytes` as `tenant`'s snapshot covering the subject up to
+/// `stream_seq`, and moves the tenant's head to it from `head` (read before
+/// the caller checked that the subject is still its own). Returns the
+/// object the head named before (to remove once the subject is purged), or
+/// [`PersistError::Fenced`] when the head moved since `head` was read: a
+/// newer primary snapshotted, and this one's object is removed again.
+pub(crate) async fn write(
+    conn: &Conn,
+    tenant: &str,
+    bytes: &[u8],
+    stream_seq: u64,
+    head: &Head,
+) -> Result<Option<String>, PersistError> {
+    let name = object_name(tenant, stream_seq);
+    if head.object.as_deref() == Some(name.as_str()) {
+        // Written already (nothing was appended since): nothing to move.
+        return Ok(None);
+    }
+    put(conn, &name, bytes).await?;
+    match snapshot_head::advance(conn, tenant, head, &name).await {
+        Ok(Advanced::Moved) => Ok(head.object.clone()),
+        Ok(Advanced::Refused) => {
+            remove(conn, &name).await;
+            Err(PersistError::Fenced {
+                reason: format!("a newer snapshot of {tenant} was written meanwhile"),
+            })
+        }
+        // Unknown whether the head names it: the object stays.
+        Err(e) => Err(PersistError::Replica(e.to_string())),
+    }
+}
+
+/// Removes object `name`, chunks and metadata (no tombstone left behind:
+/// a tenant snapshotting all day would otherwise grow the bucket by one
+/// per snapshot). Best effort: an object not removed only costs space.
+pub(crate) async fn remove(conn: &Conn, name: &str) {
+    let Ok(Ok(info)) = tokio::time::timeout(REQUEST_TIMEOUT, conn.snapshots.info(name)).await
+    else {
+        return;
+    };
+    let bucket = &conn.config.snapshot_bucket;
+    let meta = format!("$O.{bucket}.M.{}", URL_SAFE.encode(name));
+    let chunks = format!("$O.{bucket}.C.{}", info.nuid);
+    // The metadata first: a reader then finds no object rather than one
+    // whose chunks are gone.
+    for subject in [meta, chunks] {
+        let purge = conn.snapshot_stream.purge().filter(subject);
+        if !matches!(
+            tokio::time::timeout(REQUEST_TIMEOUT, purge).await,
+            Ok(Ok(_))
+        ) {
+            return;
+        }
+    }
+}
+
+/// Stores `bytes` as object `name`; returns once every chunk and the
+/// metadata are acknowledged (on a quorum).
+async fn put(conn: &Conn, name: &str, bytes: &[u8]) -> Result<(), PersistError> {
     if bytes.len() > MAX_SNAPSHOT_BYTES {
         // Written, it could never be read back: keep the journal instead.
         return Err(PersistError::Replica(format!(
@@ -124,7 +198,7 @@ pub(crate) async fn put(conn: &Conn, tenant: &str, bytes: &[u8]) -> Result<(), P
         )));
     }
     let meta = ObjectMetadata {
-        name: tenant.to_string(),
+        name: name.to_string(),
         description: Some("switchboard engine snapshot".into()),
         chunk_size: Some(CHUNK_BYTES),
     };
@@ -143,17 +217,55 @@ pub(crate) async fn put(conn: &Conn, tenant: &str, bytes: &[u8]) -> Result<(), P
     }
 }
 
-/// `tenant`'s snapshot, or `None` when it has none. A damaged object is a
-/// [`NatsError::Replay`] holding [`PersistError::BadSnapshot`].
+/// `tenant`'s snapshot, or `None` when it has none. A damaged object, or a
+/// head naming an object that is gone, is a [`NatsError::Replay`] holding
+/// [`PersistError::BadSnapshot`].
 pub(crate) async fn read(conn: &Conn, tenant: &str) -> Result<Option<StoredSnapshot>, NatsError> {
+    // Bounded: a head that keeps moving under the reader is an error.
+    for _ in 0..HEAD_READS {
+        let head = snapshot_head::read(conn, tenant).await?;
+        let Some(name) = &head.object else {
+            return Ok(None);
+        };
+        let read = read_object(conn, tenant, name).await;
+        if let Ok(Some(stored)) = read {
+            return Ok(Some(stored));
+        }
+        // Missing or damaged: removed under us after a newer snapshot?
+        if snapshot_head::read(conn, tenant).await?.revision != head.revision {
+            continue;
+        }
+        return match read {
+            Ok(_) => Err(NatsError::Replay {
+                tenant: tenant.to_string(),
+                source: PersistError::BadSnapshot {
+                    path: object_path(conn, name),
+                    reason: "the head names an object that does not exist".into(),
+                },
+            }),
+            Err(e) => Err(e),
+        };
+    }
+    Err(NatsError::Request {
+        what: "snapshot read",
+        reason: format!("the head moved {HEAD_READS} times while its object was read"),
+    })
+}
+
+/// Object `name`, `tenant`'s snapshot (`None`: no such object).
+async fn read_object(
+    conn: &Conn,
+    tenant: &str,
+    name: &str,
+) -> Result<Option<StoredSnapshot>, NatsError> {
     let bad = |reason: String| NatsError::Replay {
         tenant: tenant.to_string(),
         source: PersistError::BadSnapshot {
-            path: object_path(conn, tenant),
+            path: object_path(conn, name),
             reason,
         },
     };
-    let info = match tokio::time::timeout(REQUEST_TIMEOUT, conn.snapshots.info(tenant)).await {
+    let info = match tokio::time::timeout(REQUEST_TIMEOUT, conn.snapshots.info(name)).await {
         Ok(Ok(info)) => info,
         Ok(Err(e)) if e.kind() == InfoErrorKind::NotFound => return Ok(None),
         Ok(Err(e)) => {
@@ -229,30 +341,24 @@ pub(crate) async fn read(conn: &Conn, tenant: &str) -> Result<Option<StoredSnaps
             info.chunks
         )));
     }
-    decode(object_path(conn, tenant), &bytes)
-        .map(Some)
-        .map_err(|source| NatsError::Replay {
-            tenant: tenant.to_string(),
-            source,
-        })
+    let stored = decode(object_path(conn, name), &bytes).map_err(|source| NatsError::Replay {
+        tenant: tenant.to_string(),
+        source,
+    })?;
+    // The name says what the object covers; a mislabelled one is not it.
+    if name != object_name(tenant, stored.last_stream_seq) {
+        return Err(bad(format!(
+            "it covers stream sequence {}, not what its name says",
+            stored.last_stream_seq
+        )));
+    }
+    Ok(Some(stored))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_server::engine;
     use super::*;
-    use crate::model::{AgentSpec, SkillLevel, Timestamp};
-    use crate::Command;
-
-    fn engine(agents: u64) -> Engine {
-        let policy = crate::policy::by_name("least_loaded").expect("built in");
-        let mut engine = Engine::new(crate::EngineConfig::default(), policy).expect("engine");
-        for id in 1..=agents {
-            let skills = (0..100).map(|s| SkillLevel::new(s, 5)).collect();
-            let add = Command::AddAgent(AgentSpec::new(id, skills, 2));
-            engine.apply(Timestamp(0), add).expect("agent added");
-        }
-        engine
-    }
 
     #[test]
     fn round_trip_keeps_record_and_stream_sequence() {
