@@ -28,8 +28,9 @@ done
 URL="nats://127.0.0.1:$BASE,nats://127.0.0.1:$((BASE + 1)),nats://127.0.0.1:$((BASE + 2))"
 cargo build --release --features nats --example nats_scale
 sleep 2
-# Create the stream and the buckets once, before three processes race to.
-target/release/examples/nats_scale --nats "$URL" --processes 1 --tenants 0
+# Create the stream and the buckets once, before three processes race to
+# (with the same lease: the lease bucket's max age is the lease).
+target/release/examples/nats_scale --nats "$URL" --processes 1 --tenants 0 --lease-ms "$LEASE_MS"
 RUNS=()
 for p in 0 1 2; do
     target/release/examples/nats_scale --nats "$URL" --process "$p" --processes 3 \

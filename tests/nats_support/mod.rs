@@ -556,6 +556,23 @@ pub fn audit(url: &str, tenant: &str, acks: &[Ack]) -> u64 {
     records.len() as u64
 }
 
+/// Asserts that every command of `rejected` (client ids whose retry the
+/// engine refused, as already applied) is in `tenant`'s journal: a refusal
+/// must mean "applied before", never "lost". The subject must hold record 1
+/// (no snapshot purged it).
+pub fn assert_journaled(url: &str, tenant: &str, rejected: &[u64]) {
+    let store = auditor(url);
+    let tenant_id = TenantId::new(tenant).expect("tenant id");
+    let records = records_from(1, &read_subject(&store, &tenant_id));
+    for &id in rejected {
+        let command = workload(id);
+        assert!(
+            records.iter().any(|r| r.command == command),
+            "command {id} was refused as applied but is not in the journal"
+        );
+    }
+}
+
 /// What [`audit_from_snapshot`] found.
 pub struct SnapshotAudit {
     /// The last record the snapshot covers.

@@ -225,7 +225,12 @@ impl Node {
             .insert(tenant.as_str().to_string(), Instant::now() + 2 * lease);
         let closed = self.handle.remove_tenant(tenant).wait();
         self.follower.follow(tenant.as_str());
-        closed?;
+        if let Err(e) = closed {
+            // Not served here any more either way: let the lease lapse
+            // rather than renew it for a tenant nobody serves.
+            self.store.forget_lease(tenant);
+            return Err(e);
+        }
         self.store
             .release_lease(tenant)
             .map_err(|e| RuntimeError::NotPrimary {
