@@ -15,7 +15,13 @@ LINGER="${LINGER:-300}"
 NATS="$(command -v nats-server || echo /usr/sbin/nats-server)"
 DIR="$(mktemp -d)"
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$DIR"; }
+# The servers are waited for before their directories go: one still
+# writing made rm fail (and the script exit 1) after a good run.
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$DIR"
+}
 trap cleanup EXIT
 BASE=$((20000 + RANDOM % 20000))
 ROUTES="nats://127.0.0.1:$((BASE + 10)),nats://127.0.0.1:$((BASE + 11)),nats://127.0.0.1:$((BASE + 12))"
