@@ -182,16 +182,6 @@ impl Node {
         }
     }
 
-    /// The node this one last saw leading `tenant`: itself when it serves
-    /// it, else the holder of the lease as its lease watch last saw it
-    /// (`None`: nobody holds it, as far as this node saw).
-    pub fn leader(&self, tenant: &TenantId) -> Option<String> {
-        if self.is_primary(tenant) {
-            return Some(self.store.config().node.clone());
-        }
-        self.other_leader(tenant)
-    }
-
     /// The lease's holder as last seen, unless that is this node (a view
     /// older than its own step-down).
     fn other_leader(&self, tenant: &TenantId) -> Option<String> {
