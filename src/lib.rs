@@ -128,7 +128,7 @@ pub mod testing;
 pub use engine::{
     AgentStats, AssignVia, AuditReport, AuditViolation, Command, CommandKind, ConfigError,
     Decision, Engine, EngineConfig, EngineError, EngineStats, GroupStats, InboxEntry,
-    OpenConversations, Rejected, RequeueReason, RestoreError, SharedEngine, Snapshot,
+    OpenConversations, Reconfigure, Rejected, RequeueReason, RestoreError, SharedEngine, Snapshot,
     StickyMissReason, TransferTarget,
 };
 pub use model::*;

@@ -2,6 +2,7 @@
 //! timestamp by [`Engine::apply`](crate::Engine::apply) and answers with the
 //! decisions it caused, or a typed error that changed nothing.
 
+use super::reconfigure::Reconfigure;
 use crate::model::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
     ResolveReason, SkillRequirement, Tier, Timestamp,
@@ -138,6 +139,11 @@ pub enum Command {
         /// Conversations resolved strictly before this instant are forgotten.
         resolved_before: Timestamp,
     },
+    /// Change the engine's rules (its configuration; later routing plans
+    /// and policies), journaled like any command so a replay makes the
+    /// same decisions. Settings baked into live state change only while
+    /// the engine holds no conversation (see [`Reconfigure`]).
+    Reconfigure(Reconfigure),
 }
 
 /// Where a transfer goes.
@@ -191,6 +197,8 @@ pub enum CommandKind {
     Tick,
     /// [`Command::Purge`].
     Purge,
+    /// [`Command::Reconfigure`].
+    Reconfigure,
 }
 
 impl CommandKind {
@@ -213,6 +221,7 @@ impl CommandKind {
             CommandKind::DeclineOffer => "decline_offer",
             CommandKind::Tick => "tick",
             CommandKind::Purge => "purge",
+            CommandKind::Reconfigure => "reconfigure",
         }
     }
 }
@@ -243,6 +252,7 @@ impl Command {
             Command::DeclineOffer { .. } => CommandKind::DeclineOffer,
             Command::Tick => CommandKind::Tick,
             Command::Purge { .. } => CommandKind::Purge,
+            Command::Reconfigure(_) => CommandKind::Reconfigure,
         }
     }
 

@@ -2,6 +2,7 @@
 //! that returns an error has changed nothing.
 
 use super::command::{Command, CommandKind};
+use super::config::ConfigError;
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, CustomerId, SkillId, StateKind,
     Timestamp,
@@ -115,6 +116,18 @@ pub enum EngineError {
     /// slot indices can address (about four billion).
     #[error("the engine is full: no slot left for another {0}; purge resolved conversations")]
     Full(&'static str),
+    /// A [`Command::Reconfigure`] with an invalid configuration.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(#[source] ConfigError),
+    /// A [`Command::Reconfigure`] that would contradict the engine's live
+    /// state (see [`Reconfigure`](crate::Reconfigure)).
+    #[error("cannot change {field} now: {reason}")]
+    ReconfigureRefused {
+        /// The first setting that cannot change now.
+        field: &'static str,
+        /// Why, and what to do.
+        reason: &'static str,
+    },
 }
 
 impl EngineError {

@@ -78,6 +78,9 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         // Time passing is `tick.rs`'s (called by the engine directly).
         Step::Tick => {}
         Step::Purge(before) => purge(cx, before),
+        // Applied by `Engine::apply_into` itself (it replaces the
+        // configuration `cx` borrows); nothing to carry out here.
+        Step::Reconfigure(_) => {}
     }
     finish(cx);
 }

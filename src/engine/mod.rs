@@ -57,6 +57,7 @@ mod execute;
 mod lifecycle;
 mod matching;
 mod query;
+mod reconfigure;
 mod shared;
 mod snapshot;
 pub(crate) mod state;
@@ -71,6 +72,7 @@ pub use config::{ConfigError, EngineConfig, OpenConversations, MAX_SETTING};
 pub use decision::{AssignVia, Decision, RequeueReason, StickyMissReason};
 pub use error::{EngineError, Rejected};
 pub use query::InboxEntry;
+pub use reconfigure::{config_differences, Reconfigure};
 pub use shared::SharedEngine;
 pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
 pub use stats::{AgentStats, EngineStats, GroupStats};
@@ -156,6 +158,13 @@ impl Engine {
         out: &mut Vec<Decision>,
     ) -> Result<(), EngineError> {
         let step = validate::check(&self.state, &self.config, at, command)?;
+        if let validate::Step::Reconfigure(config) = step {
+            // Checked against the state: nothing built under the old rules
+            // contradicts the new ones. No decision follows from it alone.
+            self.config = *config;
+            self.state.clock = self.state.clock.max(at);
+            return Ok(());
+        }
         let mut cx = Cx::new(&self.config, &*self.policy, &mut self.state, at, out);
         match step {
             validate::Step::Tick => tick::run(&mut cx),

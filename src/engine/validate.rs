@@ -26,6 +26,8 @@ pub(crate) enum GroupRef {
 /// A validated command, ids resolved to slots.
 #[derive(Clone, Debug)]
 pub(crate) enum Step {
+    /// The configuration to run with from now on (checked).
+    Reconfigure(Box<EngineConfig>),
     AddAgent(AgentSpec),
     SetStatus {
         agent: AgentIdx,
@@ -231,6 +233,11 @@ pub(crate) fn check(
         }
         Command::Tick => Step::Tick,
         Command::Purge { resolved_before } => Step::Purge(*resolved_before),
+        Command::Reconfigure(change) => Step::Reconfigure(Box::new(super::reconfigure::check(
+            config,
+            !state.conv_ids.is_empty(),
+            change,
+        )?)),
     })
 }
 
