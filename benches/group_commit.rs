@@ -15,7 +15,7 @@ use std::time::{Duration as Wall, Instant};
 use switchboard::runtime::{
     Durability, Runtime, RuntimeConfig, RuntimeHandle, TenantId, TenantSpec,
 };
-use switchboard::{AgentSpec, Command, EngineConfig};
+use switchboard::{AgentId, AgentSpec, Capacity, Command, EngineConfig};
 
 fn tenant(i: usize) -> TenantId {
     TenantId::new(&format!("t{i}")).expect("tenant id")
@@ -40,8 +40,11 @@ fn rounds(tenants: usize, commit_threads: usize, rounds: usize) -> (Wall, Wall) 
     let dir = tempfile::tempdir().expect("tempdir");
     let specs: Vec<TenantSpec> = (0..tenants)
         .map(|i| {
-            TenantSpec::with_builtin(tenant(i), EngineConfig::default(), "least_loaded")
-                .expect("policy")
+            TenantSpec::with_builtin(
+                tenant(i),
+                EngineConfig::default(),
+                switchboard::policy::BuiltinPolicy::LeastLoaded,
+            )
         })
         .collect();
     let config = RuntimeConfig::durable(dir.path())
@@ -55,7 +58,7 @@ fn rounds(tenants: usize, commit_threads: usize, rounds: usize) -> (Wall, Wall) 
         let release = hold(&handle);
         let pending: Vec<_> = (0..tenants)
             .map(|i| {
-                let agent = AgentSpec::new(round as u64 + 1, vec![], 4);
+                let agent = AgentSpec::new(AgentId(round as u64 + 1), Capacity::units(4));
                 handle
                     .send(&tenant(i), Command::AddAgent(agent))
                     .expect("queued")

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::{Path, PathBuf};
 use switchboard::persist::{read_header, DurabilityMode, Durable, DurableOptions};
-use switchboard::{Command, Duration, Engine, EngineConfig, EngineStats, Reconfigure};
+use switchboard::{Command, Engine, EngineConfig, EngineStats, Reconfigure, TimeSpan};
 
 /// What the fixture's engine holds once recovered.
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -47,10 +47,10 @@ fn options() -> DurableOptions {
 /// The configuration the fixture's journal ends under (changed once, by a
 /// journaled `Reconfigure`, half way).
 fn final_config() -> EngineConfig {
-    EngineConfig {
-        affinity_window: Duration::from_hours(1),
-        ..EngineConfig::default()
-    }
+    EngineConfig::builder()
+        .affinity_window(TimeSpan::from_hours(1))
+        .build()
+        .expect("valid")
 }
 
 fn expected_of(engine: &Engine, last_seq: u64) -> Expected {

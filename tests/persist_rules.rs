@@ -12,8 +12,8 @@ use switchboard::persist::{
     read_header, Durable, DurableOptions, PersistError, RecoveryReport, JOURNAL_FORMAT,
 };
 use switchboard::{
-    AgentSpec, Channel, Command, ConversationId, CustomerId, Duration, Engine, EngineConfig,
-    EngineError, Priority, Reconfigure, Tier, Timestamp,
+    AgentId, AgentSpec, Capacity, Command, ConversationId, CustomerId, Engine, EngineConfig,
+    EngineError, Reconfigure, TimeSpan, Timestamp,
 };
 
 fn config_a() -> EngineConfig {
@@ -22,22 +22,14 @@ fn config_a() -> EngineConfig {
 
 /// Differs from `config_a` in one setting read only for new work.
 fn config_b() -> EngineConfig {
-    EngineConfig {
-        affinity_window: Duration::from_hours(1),
-        ..EngineConfig::default()
-    }
+    EngineConfig::builder()
+        .affinity_window(TimeSpan::from_hours(1))
+        .build()
+        .expect("valid")
 }
 
 fn open_conv(id: u64) -> Command {
-    Command::OpenConversation {
-        conversation: ConversationId(id),
-        customer: CustomerId(id),
-        tier: Tier::Standard,
-        channel: Channel::WhatsApp,
-        skills: vec![],
-        priority: Priority::Normal,
-        start_in_bot: false,
-    }
+    Command::open(ConversationId(id), CustomerId(id)).into()
 }
 
 fn open(
@@ -54,7 +46,7 @@ fn written(dir: &Path, options: DurableOptions) -> u64 {
     durable
         .apply(
             Timestamp(1_000),
-            Command::AddAgent(AgentSpec::new(1, vec![], 4)),
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(4))),
         )
         .expect("agent");
     durable.apply(Timestamp(2_000), open_conv(1)).expect("open");
@@ -123,7 +115,7 @@ fn regression_a_journal_without_snapshots_replays_under_its_header() {
 fn a_journal_refuses_another_policy_even_when_the_change_is_accepted() {
     let dir = tempfile::tempdir().expect("tempdir");
     written(dir.path(), DurableOptions::default());
-    let other = || switchboard::policy::by_name("round_robin").expect("built in");
+    let other = || switchboard::policy::BuiltinPolicy::RoundRobin.build();
     assert_ne!(other().name(), common::policy().name());
     let refused = Durable::open(dir.path(), DurableOptions::default(), &config_a(), &other);
     assert!(
@@ -206,7 +198,7 @@ fn reconfigure_at_run_time_changes_the_rules_and_refuses_baked_in_ones() {
     assert_eq!(engine.config(), &empty);
     engine.apply(Timestamp(2), open_conv(1)).expect("open");
     let mut baked = empty.clone();
-    baked.class_head_start = Duration::from_mins(1);
+    baked.class_head_start = TimeSpan::from_mins(1);
     let refused = engine.apply(
         Timestamp(3),
         Command::Reconfigure(Reconfigure::Config(Box::new(baked))),
@@ -250,7 +242,11 @@ fn a_runtime_tenant_restarted_with_other_rules_is_refused_unless_accepted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let acme = TenantId::new("acme").expect("id");
     let spec = |config: EngineConfig| {
-        TenantSpec::with_builtin(acme.clone(), config, "least_loaded").expect("policy")
+        TenantSpec::with_builtin(
+            acme.clone(),
+            config,
+            switchboard::policy::BuiltinPolicy::LeastLoaded,
+        )
     };
     let start = |store: FileStore, config: EngineConfig| {
         Runtime::start(

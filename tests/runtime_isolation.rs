@@ -15,7 +15,7 @@ use switchboard::runtime::{
     Accepted, Durability, Journal, JournalStore, OpenedTenant, RecordBatch, Runtime, RuntimeConfig,
     RuntimeError, RuntimeHandle, StreamEvent, TenantId, VolatileStore,
 };
-use switchboard::{AgentId, AgentSpec, Command, EngineConfig, EngineError};
+use switchboard::{AgentId, AgentSpec, Capacity, Command, EngineConfig, EngineError};
 
 /// Before: `RuntimeHandle::query` ran the caller's closure on the shard
 /// thread as is, so a panicking closure ended the thread and every tenant
@@ -35,7 +35,10 @@ fn regression_a_panicking_query_no_longer_ends_its_shard() {
     let host = tenant("host");
     let neighbour = tenant("neighbour");
     handle
-        .submit(&host, Command::AddAgent(AgentSpec::new(1, vec![], 4)))
+        .submit(
+            &host,
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(4))),
+        )
         .expect("agent");
 
     let answer = handle
@@ -56,7 +59,7 @@ fn regression_a_panicking_query_no_longer_ends_its_shard() {
 
     // The tenant is untouched and still served, and so is its neighbour.
     let agents = handle
-        .query(&host, |engine| engine.agent(AgentId(1)).is_some())
+        .query(&host, |engine| engine.agent(AgentId(1)).is_ok())
         .wait()
         .expect("query after the panic");
     assert!(agents, "the agent added before the panic is still there");
@@ -90,7 +93,7 @@ fn regression_a_refused_command_comes_back_to_its_caller() {
     .expect("start");
     let handle = runtime.handle();
     let a = tenant("a");
-    let refused = Command::AddAgent(AgentSpec::new(7, vec![], 0));
+    let refused = Command::AddAgent(AgentSpec::new(AgentId(7), Capacity::units(0)));
     let error = handle
         .submit(&a, refused.clone())
         .expect_err("a cap of zero is refused");

@@ -52,7 +52,8 @@ pub struct JournalHeader {
     pub format: u32,
     /// The engine configuration at the journal's first record.
     pub config: EngineConfig,
-    /// [`config_hash`] of `config`, to compare without reading it.
+    /// [`config_hash`] of `config` as the writer serialized it, to compare
+    /// without reading it.
     pub config_hash: String,
     /// The routing policy's name.
     pub policy: String,
@@ -87,8 +88,8 @@ impl JournalHeader {
         Ok(bytes)
     }
 
-    /// Reads a header's bytes; damage, an unknown format or a hash that
-    /// does not match the configuration is a typed error naming `path`.
+    /// Reads a header's bytes; damage or an unknown format is a typed error
+    /// naming `path`.
     pub fn decode(bytes: &[u8], path: &Path) -> Result<Self, PersistError> {
         let bad = |reason: String| PersistError::BadHeader {
             path: path.to_path_buf(),
@@ -116,15 +117,12 @@ impl JournalHeader {
                 supported: JOURNAL_FORMAT,
             });
         }
+        // The frame's CRC guards the bytes. The hash is not recomputed
+        // here: a later build may serialize an equal configuration
+        // differently (a renamed representation read through an alias), so
+        // it is the writer's hash, kept for hosts to compare.
         let header: Self =
             serde_json::from_slice(&payload).map_err(|e| bad(format!("undecodable: {e}")))?;
-        if header.config_hash != config_hash(&header.config) {
-            return Err(bad(format!(
-                "configuration hash {} does not match its configuration ({})",
-                header.config_hash,
-                config_hash(&header.config)
-            )));
-        }
         Ok(header)
     }
 }
