@@ -152,7 +152,7 @@ pub mod testing;
 pub use engine::{
     AgentStats, AssignVia, AuditReport, AuditViolation, ChannelWeights, Command, CommandKind,
     ConfigError, Decision, DecisionKind, Engine, EngineConfig, EngineConfigBuilder, EngineError,
-    EngineStats, GroupStats, InboxEntry, OpenConversation, OpenConversations, Reconfigure,
+    EngineStats, GroupStats, InboxEntry, Limits, OpenConversation, OpenConversations, Reconfigure,
     Rejected, RequeueReason, RestoreError, SharedEngine, Snapshot, StickyMissReason,
     TransferTarget,
 };

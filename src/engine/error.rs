@@ -132,6 +132,15 @@ pub enum EngineError {
         /// Why, and what to do.
         reason: &'static str,
     },
+    /// The command would take the engine past one of its
+    /// [`Limits`](crate::Limits); nothing changed.
+    #[error("limit reached: {limit} is {max}; purge resolved conversations or raise EngineConfig::limits.{limit}")]
+    LimitReached {
+        /// The limit's name (a field of [`Limits`](crate::Limits)).
+        limit: &'static str,
+        /// Its value.
+        max: u32,
+    },
 }
 
 impl EngineError {
@@ -144,6 +153,7 @@ impl EngineError {
             EngineError::AgentUnavailable { .. }
                 | EngineError::CustomerHasOpenConversation { .. }
                 | EngineError::Full(_)
+                | EngineError::LimitReached { .. }
         )
     }
 }
