@@ -142,3 +142,94 @@ fn a_configuration_written_before_limits_reads_with_the_defaults() {
     let config: EngineConfig = serde_json::from_value(json).expect("decodes");
     assert_eq!(config.limits, Limits::default());
 }
+
+fn resolve(id: u64) -> Command {
+    Command::Resolve {
+        conversation: ConversationId(id),
+        reason: switchboard::ResolveReason::Solved,
+    }
+}
+
+/// Before: customers were never freed (a purge dropped conversations only),
+/// so a tenant seeing fresh customers grew without bound. Now a purge
+/// forgets a customer with no conversation left once their stickiness is
+/// over, and keeps their last agent until then.
+#[test]
+fn regression_customers_are_forgotten_once_their_stickiness_is_over() {
+    let hour = switchboard::TimeSpan::from_hours(1);
+    let config = EngineConfig::builder()
+        .affinity_window(hour)
+        .build()
+        .expect("valid");
+    let mut e = Engine::new(config, switchboard::policy::BuiltinPolicy::LeastLoaded).expect("e");
+    e.apply(
+        Timestamp(0),
+        Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(4))),
+    )
+    .expect("agent");
+    e.apply(Timestamp(1_000), open(1, 1, &[])).expect("open");
+    e.apply(Timestamp(2_000), resolve(1)).expect("resolve");
+    let purge = |before: u64| Command::Purge {
+        resolved_before: Timestamp(before),
+    };
+    // Within the affinity window: the conversation goes, the customer and
+    // their last agent stay.
+    e.apply(Timestamp(600_000), purge(600_000)).expect("purge");
+    assert_eq!(e.conversation_count(), 0);
+    assert_eq!(e.customer_count(), 1, "kept for stickiness");
+    // A returning customer within the window reaches their agent.
+    e.apply(Timestamp(700_000), open(2, 1, &[]))
+        .expect("returns");
+    e.apply(Timestamp(701_000), resolve(2)).expect("resolve");
+    // Past the window, with nothing held: forgotten.
+    let later = 701_000 + hour.as_millis() + 1;
+    e.apply(Timestamp(later), purge(later)).expect("purge");
+    assert_eq!(e.customer_count(), 0, "forgotten");
+    assert!(e.customer(CustomerId(1)).is_err());
+    e.audit().expect("audit");
+    // They may come back as a new customer.
+    e.apply(Timestamp(later + 1), open(3, 1, &[]))
+        .expect("a new start");
+    assert_eq!(e.customer_count(), 1);
+    e.audit().expect("audit");
+}
+
+/// Many fresh customers and conversations through purges: the engine
+/// holds what its retention needs, not its history.
+#[test]
+fn customers_and_conversations_stay_bounded_under_purges() {
+    let mut e = engine(Limits::default().customers(200).conversations(200));
+    e.apply(
+        Timestamp(0),
+        Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(100))),
+    )
+    .expect("agent");
+    let week = switchboard::TimeSpan::from_hours(24 * 7).as_millis();
+    let mut at = 1u64;
+    for id in 1..=2_000u64 {
+        e.apply(Timestamp(at), open(id, id, &[]))
+            .expect("within limits");
+        e.apply(Timestamp(at + 1), resolve(id)).expect("resolve");
+        at += 60_000;
+        if id % 100 == 0 {
+            e.apply(
+                Timestamp(at),
+                Command::Purge {
+                    resolved_before: Timestamp(at),
+                },
+            )
+            .expect("purge");
+            at += week + 1;
+            e.apply(
+                Timestamp(at),
+                Command::Purge {
+                    resolved_before: Timestamp(at),
+                },
+            )
+            .expect("purge");
+            assert_eq!(e.conversation_count(), 0);
+            assert_eq!(e.customer_count(), 0);
+        }
+    }
+    e.audit().expect("audit");
+}

@@ -118,7 +118,12 @@ pub enum Command {
     Tick,
     /// Forget conversations resolved before `resolved_before`, so that a
     /// long-running engine's memory stays bounded by its retention window.
-    /// Customers keep their last agent (stickiness survives). A purged id
+    /// Customers keep their last agent for the affinity window
+    /// ([`EngineConfig::affinity_window`](crate::EngineConfig::affinity_window),
+    /// the retention stickiness needs); a customer left with no held
+    /// conversation whose last agent served them longer ago than that (or
+    /// never) is forgotten, which no later routing decision can notice
+    /// (their next open names their tier again). A purged id
     /// is unknown afterwards and could be opened again: hosts that never
     /// reuse ids lose nothing. Maintenance, not routing: it visits every
     /// conversation once, so run it rarely (say, nightly).

@@ -448,6 +448,10 @@ fn purge(cx: &mut Cx<'_>, before: Timestamp) {
             }
         }
     }
+    // Customers left with no conversation and no live stickiness go too,
+    // so a tenant's memory is bounded by its retention, not its history.
+    let now = cx.st.clock.max(cx.at);
+    cx.st.forget_customers(now, cx.cfg.affinity_window);
     cx.emit(Decision::Purged {
         conversations: purged,
     });
