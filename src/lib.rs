@@ -152,8 +152,9 @@ pub mod testing;
 pub use engine::{
     AgentStats, AssignVia, AuditReport, AuditViolation, ChannelWeights, Command, CommandKind,
     ConfigError, Decision, DecisionKind, Engine, EngineConfig, EngineConfigBuilder, EngineError,
-    EngineStats, GroupStats, InboxEntry, OpenConversation, OpenConversations, Rejected,
-    RequeueReason, RestoreError, SharedEngine, Snapshot, StickyMissReason, TransferTarget,
+    EngineStats, GroupStats, InboxEntry, Limits, OpenConversation, OpenConversations, Reconfigure,
+    Rejected, RequeueReason, RestoreError, SharedEngine, Snapshot, StickyMissReason,
+    TransferTarget,
 };
 // Listed one by one (no glob), so nothing here can shadow a std name.
 pub use model::{

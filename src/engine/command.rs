@@ -3,6 +3,7 @@
 //! decisions it caused, or a typed error that changed nothing.
 
 use super::open::OpenConversation;
+use super::reconfigure::Reconfigure;
 use crate::model::{
     AgentId, AgentSpec, AgentStatus, Capacity, ConversationId, CustomerId, Priority, ResolveReason,
     SkillRequirement, Timestamp,
@@ -117,7 +118,12 @@ pub enum Command {
     Tick,
     /// Forget conversations resolved before `resolved_before`, so that a
     /// long-running engine's memory stays bounded by its retention window.
-    /// Customers keep their last agent (stickiness survives). A purged id
+    /// Customers keep their last agent for the affinity window
+    /// ([`EngineConfig::affinity_window`](crate::EngineConfig::affinity_window),
+    /// the retention stickiness needs); a customer left with no held
+    /// conversation whose last agent served them longer ago than that (or
+    /// never) is forgotten, which no later routing decision can notice
+    /// (their next open names their tier again). A purged id
     /// is unknown afterwards and could be opened again: hosts that never
     /// reuse ids lose nothing. Maintenance, not routing: it visits every
     /// conversation once, so run it rarely (say, nightly).
@@ -125,6 +131,11 @@ pub enum Command {
         /// Conversations resolved strictly before this instant are forgotten.
         resolved_before: Timestamp,
     },
+    /// Change the engine's rules (its configuration; later routing plans
+    /// and policies), journaled like any command so a replay makes the
+    /// same decisions. Settings baked into live state change only while
+    /// the engine holds no conversation (see [`Reconfigure`]).
+    Reconfigure(Reconfigure),
 }
 
 impl From<AgentSpec> for Command {
@@ -184,6 +195,8 @@ pub enum CommandKind {
     Tick,
     /// [`Command::Purge`].
     Purge,
+    /// [`Command::Reconfigure`].
+    Reconfigure,
 }
 
 impl CommandKind {
@@ -206,6 +219,7 @@ impl CommandKind {
             CommandKind::DeclineOffer => "decline_offer",
             CommandKind::Tick => "tick",
             CommandKind::Purge => "purge",
+            CommandKind::Reconfigure => "reconfigure",
         }
     }
 }
@@ -254,6 +268,7 @@ impl Command {
             Command::DeclineOffer { .. } => CommandKind::DeclineOffer,
             Command::Tick => CommandKind::Tick,
             Command::Purge { .. } => CommandKind::Purge,
+            Command::Reconfigure(_) => CommandKind::Reconfigure,
         }
     }
 

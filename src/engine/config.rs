@@ -3,6 +3,7 @@
 
 use super::channel_weights::ChannelWeights;
 use super::config_builder::EngineConfigBuilder;
+use super::limits::{Limits, MAX_LIMIT};
 use crate::model::{Capacity, Channel, TimeSpan};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -76,6 +77,11 @@ pub struct EngineConfig {
     /// [`EngineError::CustomerHasOpenConversation`](crate::EngineError::CustomerHasOpenConversation),
     /// naming the open one. Default: one per channel.
     pub open_conversations: OpenConversations,
+    /// How much state the engine may hold (agents, conversations,
+    /// customers, skill groups, skills per list, waiting work per group);
+    /// beyond it new work is refused with
+    /// [`EngineError::LimitReached`](crate::EngineError::LimitReached).
+    pub limits: Limits,
 }
 
 /// The rule for a customer's concurrent open conversations.
@@ -114,6 +120,7 @@ impl Default for EngineConfig {
             auto_park_after: Some(TimeSpan::from_mins(30)),
             decline_cooldown: TimeSpan::from_mins(2),
             open_conversations: OpenConversations::OnePerChannel,
+            limits: Limits::default(),
         }
     }
 }
@@ -153,6 +160,16 @@ pub enum ConfigError {
         value: TimeSpan,
         /// The longest allowed.
         max: TimeSpan,
+    },
+    /// A limit of zero or above [`MAX_LIMIT`].
+    #[error("limits.{name} is {value}; it must be in 1..={max}")]
+    Limit {
+        /// The limit's name.
+        name: &'static str,
+        /// The rejected value.
+        value: u32,
+        /// The largest allowed.
+        max: u32,
     },
 }
 
@@ -201,6 +218,15 @@ impl EngineConfig {
                     setting,
                     value,
                     max: MAX_SETTING,
+                });
+            }
+        }
+        for (name, value) in self.limits.named() {
+            if !(1..=MAX_LIMIT).contains(&value) {
+                return Err(ConfigError::Limit {
+                    name,
+                    value,
+                    max: MAX_LIMIT,
                 });
             }
         }

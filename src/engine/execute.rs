@@ -78,6 +78,9 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         // Time passing is `tick.rs`'s (called by the engine directly).
         Step::Tick => {}
         Step::Purge(before) => purge(cx, before),
+        // Applied by `Engine::apply_into` itself (it replaces the
+        // configuration `cx` borrows); nothing to carry out here.
+        Step::Reconfigure(_) => {}
     }
     finish(cx);
 }
@@ -445,6 +448,10 @@ fn purge(cx: &mut Cx<'_>, before: Timestamp) {
             }
         }
     }
+    // Customers left with no conversation and no live stickiness go too,
+    // so a tenant's memory is bounded by its retention, not its history.
+    let now = cx.st.clock.max(cx.at);
+    cx.st.forget_customers(now, cx.cfg.affinity_window);
     cx.emit(Decision::Purged {
         conversations: purged,
     });

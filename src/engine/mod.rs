@@ -67,9 +67,11 @@ mod decision_kind;
 mod error;
 mod execute;
 mod lifecycle;
+mod limits;
 mod matching;
 mod open;
 mod query;
+mod reconfigure;
 mod shared;
 mod snapshot;
 pub(crate) mod state;
@@ -86,8 +88,10 @@ pub use config_builder::EngineConfigBuilder;
 pub use decision::{AssignVia, Decision, RequeueReason, StickyMissReason};
 pub use decision_kind::DecisionKind;
 pub use error::{EngineError, Rejected};
+pub use limits::{Limits, MAX_LIMIT};
 pub use open::OpenConversation;
 pub use query::InboxEntry;
+pub use reconfigure::{config_differences, Reconfigure};
 pub use shared::SharedEngine;
 pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
 pub use stats::{AgentStats, EngineStats, GroupStats};
@@ -179,6 +183,13 @@ impl Engine {
         out: &mut Vec<Decision>,
     ) -> Result<(), EngineError> {
         let step = validate::check(&self.state, &self.config, at, command)?;
+        if let validate::Step::Reconfigure(config) = step {
+            // Checked against the state: nothing built under the old rules
+            // contradicts the new ones. No decision follows from it alone.
+            self.config = *config;
+            self.state.clock = self.state.clock.max(at);
+            return Ok(());
+        }
         let mut cx = Cx::new(&self.config, &*self.policy, &mut self.state, at, out);
         match step {
             validate::Step::Tick => tick::run(&mut cx),

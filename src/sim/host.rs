@@ -272,6 +272,6 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         | Command::Resolve { conversation, .. }
         | Command::Transfer { conversation, .. }
         | Command::SetPriority { conversation, .. } => (Some(conversation), None),
-        Command::Tick | Command::Purge { .. } => (None, None),
+        Command::Tick | Command::Purge { .. } | Command::Reconfigure(_) => (None, None),
     }
 }

@@ -143,12 +143,20 @@ fn engine_class(e: &EngineError) -> (StatusCode, &'static str, Option<&'static s
     }
 }
 
+impl From<EngineError> for ApiError {
+    /// An engine refusal outside a command (a query's answer).
+    fn from(e: EngineError) -> Self {
+        let (status, code, field) = engine_class(&e);
+        Self::new(status, code, field, e.to_string())
+    }
+}
+
 impl From<RuntimeError> for ApiError {
     fn from(e: RuntimeError) -> Self {
         use StatusCode as S;
         let message = e.to_string();
         let (status, code, field) = match &e {
-            RuntimeError::Rejected(inner) => engine_class(inner),
+            RuntimeError::Rejected(inner) => engine_class(&inner.error),
             RuntimeError::Overloaded { .. } | RuntimeError::Busy { .. } => {
                 (S::SERVICE_UNAVAILABLE, "overloaded", None)
             }

@@ -91,8 +91,7 @@ pub async fn get_inbox(
     let id = AgentId(path_id("agent", &agent)?);
     let t = app.tenant(&tenant)?;
     let inbox = app.handle.query(&t.id, move |e| e.inbox(id)).await?;
-    let inbox =
-        inbox.map_err(|e| ApiError::from(switchboard::runtime::RuntimeError::Rejected(e)))?;
+    let inbox = inbox.map_err(ApiError::from)?;
     Ok(Json(inbox))
 }
 
