@@ -49,8 +49,7 @@ fn lagged(missed: Option<u64>) -> Event {
     params(("tenant" = String, Path, description = "Tenant id"), StreamParams),
     responses(
         (status = 200, description = "text/event-stream: `decision` events (id RECORD.INDEX, data {seq, record, index, at, decision}) and `lagged` events", content_type = "text/event-stream", body = String),
-        (status = 400, description = "Malformed sequence number", body = super::error::ErrorBody),
-        (status = 404, description = "Unknown tenant", body = super::error::ErrorBody),
+        super::error::Refusals,
     )
 )]
 pub async fn sse(
