@@ -312,8 +312,24 @@ async fn the_wallboard_shows_the_queue_the_loads_and_the_warning_live() {
     }
     assert!(frames > 3, "the board was drawn");
 
-    // A wait of eleven hours reads as hours and minutes, not "676:40".
-    clock.advance(Span::from_secs(11 * 3600 + 16 * 60 + 40 - (8 * 60 + 30)));
+    // A wait of eleven hours reads as hours and minutes, not "676:40":
+    // a tenant with nobody to answer, opened with the admin key.
+    let night = s.tenant("night", json!({})).await;
+    post_ok(
+        &s,
+        &format!("{night}/conversations"),
+        json!({"id": 1, "customer": 1, "channel": "sms"}),
+    )
+    .await;
+    client
+        .goto(&format!("{}/?tenant=night#key={ADMIN}", s.base))
+        .await
+        .unwrap();
+    until(&client, "the night's queue", |v| {
+        v["board"] == true && v["waiting"] == "1"
+    })
+    .await;
+    clock.advance(Span::from_secs(11 * 3600 + 16 * 60 + 40));
     let view = until(&client, "a wait of hours", |v| {
         v["rows"][0]["oldest"]
             .as_str()
@@ -324,7 +340,7 @@ async fn the_wallboard_shows_the_queue_the_loads_and_the_warning_live() {
 
     // Another tenant's wallboard with this key: told so, not "reconnecting".
     client
-        .goto(&format!("{}/?tenant=big", s.base))
+        .goto(&format!("{}/?tenant=big#key={key}", s.base))
         .await
         .unwrap();
     let view = until(&client, "the refusal", |v| v["message"].is_string()).await;
