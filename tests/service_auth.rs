@@ -340,6 +340,37 @@ async fn a_deleted_tenant_is_gone_with_its_keys_and_streams_and_can_be_created_a
     assert_eq!(s.get(&format!("{t}/stats")).await.body["last_record"], 0);
 }
 
+/// Sends only the head of a request announcing a `length`-byte body and
+/// reads the answer: the service must refuse it without reading a body
+/// that is never sent. (Sending the body too would race the refusal: a
+/// server that closes with unread bytes resets the connection.)
+async fn announce(h: &Harness, path: &str, key: &str, length: usize) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = h.base.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut buf))
+            .await
+            .expect("an answer without the body")
+            .unwrap_or(0);
+        answer.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            if let Ok(json) = serde_json::from_str::<Value>(body) {
+                let status = head[9..12].parse().unwrap();
+                return (status, json);
+            }
+        }
+        assert!(n > 0, "closed before a whole answer: {text}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_body_gets_413_and_changes_nothing() {
     let mut c = config();
@@ -348,17 +379,36 @@ async fn an_oversized_body_gets_413_and_changes_nothing() {
     let t = s.tenant("acme", json!({})).await;
     let (_, key) = s.issue("acme").await;
     let k = s.as_key(Some(&key));
+    for (who, path) in [
+        (key.as_str(), format!("{t}/agents")),
+        (ADMIN, "/api/tenants".to_owned()),
+    ] {
+        let (status, body) = announce(&s, &path, who, 50 << 20).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (413, Some("body_too_large")),
+            "{path}: {body}"
+        );
+    }
+    // A body sent without a length is cut off at the limit too.
     let big = format!(
         "{{\"id\": 1, \"cap\": 1, \"pad\": \"{}\"}}",
-        "x".repeat(64 * 1024)
+        "x".repeat(20 * 1024)
     );
-    for (who, path) in [(&k, format!("{t}/agents")), (&s, "/api/tenants".to_owned())] {
-        let a = who.raw("POST", &path, "application/json", &big).await;
-        assert_eq!(
-            (a.status, a.body["error"].as_str()),
-            (413, Some("body_too_large")),
-            "{path}: {a:?}"
-        );
+    let chunks: Vec<Result<String, std::io::Error>> = vec![Ok(big)];
+    let a = s
+        .client
+        .post(format!("{}{t}/agents", s.base))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await;
+    if let Ok(a) = a {
+        // (Or the connection was reset under the unread rest.)
+        assert_eq!(a.status().as_u16(), 413);
     }
     // Just under the limit is read (and refused for its unknown field).
     let small = format!(
@@ -504,4 +554,90 @@ async fn cors_is_off_unless_origins_are_configured() {
             .and_then(|v| v.to_str().ok()),
         Some("https://ops.example")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_past_the_timeout_gets_503_and_a_quick_one_is_served() {
+    let mut c = config();
+    c.runtime = c.runtime.shards(1);
+    c.request_timeout = Duration::from_millis(200);
+    let s = start_config(c).await;
+    s.tenant("acme", json!({})).await;
+    // The one shard is busy for a second and a half: a request that asks
+    // it (the readiness probe) is cut off at 200 ms; one that answers at
+    // once is not.
+    let handle = s.service().app().handle.clone();
+    let acme = switchboard::runtime::TenantId::new("acme").unwrap();
+    let busy = tokio::spawn(async move {
+        handle
+            .query(&acme, |_| std::thread::sleep(Duration::from_millis(1500)))
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    let a = s.get("/readyz").await;
+    assert_eq!(
+        (a.status, &a.body),
+        (503, &Value::Null),
+        "cut off, not the probe's own 503: {a:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1000),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(s.get("/healthz").await.status, 200);
+    busy.await.unwrap().unwrap();
+    assert_eq!(s.get("/readyz").await.status, 200);
+}
+
+/// A writer the test reads back.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_leaves_a_structured_access_log_line() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    let s = start().await;
+    s.tenant("acme", json!({})).await;
+    assert_eq!(
+        s.as_key(None).get("/api/tenants/acme/stats").await.status,
+        401
+    );
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["target"] == "switchboard::access")
+        .collect();
+    let created = lines
+        .iter()
+        .find(|l| l["fields"]["route"] == "/api/tenants" && l["fields"]["status"] == 201)
+        .unwrap_or_else(|| panic!("no line for the creation: {text}"));
+    assert_eq!(created["fields"]["caller"], "admin");
+    assert_eq!(created["fields"]["method"], "POST");
+    assert!(created["fields"]["latency_ms"].as_f64().is_some());
+    let refused = lines
+        .iter()
+        .find(|l| l["fields"]["path"] == "/api/tenants/acme/stats")
+        .unwrap_or_else(|| panic!("no line for the refusal: {text}"));
+    assert_eq!(refused["fields"]["status"], 401);
+    assert_eq!(refused["fields"]["route"], "/api/tenants/{tenant}/stats");
+    assert_eq!(refused["fields"]["caller"], "-");
 }

@@ -1,14 +1,18 @@
 //! The limits every keyed request passes: a rate limit per key
 //! (tower_governor's GCRA, keyed by the caller; 429 with `Retry-After`),
-//! and the CORS policy (none unless origins are configured). The body
-//! size limit (413) and the request timeout (503) are set on the router
-//! itself (see `router.rs`).
+//! the CORS policy (none unless origins are configured), and a body
+//! announced past the size limit refused before it is sent. A body without
+//! a length is cut off at the limit as it is read (axum's
+//! `DefaultBodyLimit`, 413 from the JSON extractor); the request timeout
+//! (503) is on the router (see `router.rs`).
 
 use super::auth::CallerKey;
 use super::config::RateLimit;
 use super::error::ApiError;
 use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::middleware::NoOpMiddleware;
 use std::sync::Arc;
@@ -91,4 +95,18 @@ pub fn cors(origins: &[String]) -> Result<Option<CorsLayer>, String> {
                 "last-event-id".parse().expect("a header name"),
             ]),
     ))
+}
+
+/// Refuses (413) a request whose `Content-Length` is past `limit` at once,
+/// without waiting for a body it will not read.
+pub async fn announced_length(State(limit): State<usize>, req: Request, next: Next) -> Response {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return ApiError::too_large().into_response();
+    }
+    next.run(req).await
 }

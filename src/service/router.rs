@@ -94,6 +94,10 @@ pub fn router(app: Arc<App>, config: &ServiceConfig) -> Result<Router, String> {
             )
         })
         .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(from_fn_with_state(
+            config.body_limit,
+            limits::announced_length,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
