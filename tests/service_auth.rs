@@ -277,7 +277,7 @@ async fn every_keyed_route_refuses_missing_wrong_revoked_and_other_tenants_keys_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn keys_are_listed_without_secrets_and_a_revoked_key_is_refused_at_once() {
+async fn keys_are_listed_without_secrets_and_a_revoked_key_and_its_streams_are_refused_at_once() {
     let s = start().await;
     s.tenant("acme", json!({})).await;
     let (id, key) = s.issue("acme").await;
@@ -287,14 +287,40 @@ async fn keys_are_listed_without_secrets_and_a_revoked_key_is_refused_at_once() 
     assert!(!listed.to_string().contains(&key[17..]), "no secret listed");
     let k = s.as_key(Some(&key));
     assert_eq!(k.get("/api/tenants/acme/stats").await.status, 200);
+    // Its open stream, and the admin's, beside another key's.
+    let (_, other) = s.issue("acme").await;
+    let mut revoked_stream = Sse::open(&k, "/api/tenants/acme/stream", None).await;
+    let mut other_stream =
+        Sse::open(&s.as_key(Some(&other)), "/api/tenants/acme/stream", None).await;
+    let mut admin_stream = Sse::open(&s, "/api/tenants/acme/stream", None).await;
     assert_eq!(s.delete(&format!("/api/keys/{id}")).await.status, 204);
     assert_eq!(k.get("/api/tenants/acme/stats").await.status, 401);
+    assert!(
+        revoked_stream.ends(Duration::from_secs(10)).await,
+        "a revoked key's stream ends"
+    );
+    assert!(
+        !other_stream.ends(Duration::from_millis(300)).await,
+        "another key's stays open"
+    );
+    assert!(
+        !admin_stream.ends(Duration::from_millis(100)).await,
+        "the admin's stays open"
+    );
     let a = s.delete(&format!("/api/keys/{id}")).await;
     assert_eq!(
         (a.status, a.body["error"].as_str()),
         (404, Some("unknown_key"))
     );
-    assert_eq!(s.get("/api/tenants/acme/keys").await.body, json!([]));
+    assert_eq!(
+        s.get("/api/tenants/acme/keys")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     // Keys of an unknown tenant: 404 for the admin.
     assert_eq!(
         s.post("/api/tenants/nobody/keys", Value::Null).await.status,

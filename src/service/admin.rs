@@ -78,7 +78,7 @@ pub async fn create_tenant(
         .await?;
     if let Err(e) = app.save() {
         // Not recorded, so not created: a restart would not find it.
-        let _ = app.delete_tenant(tenant.id.as_str()).await;
+        let _ = app.discard(&tenant).await;
         return Err(e);
     }
     Ok((
@@ -128,19 +128,21 @@ pub async fn issue_key(
 ) -> Result<(StatusCode, Json<IssuedKeyBody>), ApiError> {
     let _change = app.admin_changes.lock().await;
     let t = app.tenant(&tenant)?;
-    let issued = issue(t.id.clone(), t.durable);
-    {
-        let mut keys = lock(&app.keys);
-        if keys.of_tenant(&t.id).len() >= MAX_KEYS_PER_TENANT {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "too_many_keys",
-                Some("tenant"),
-                format!("tenant {tenant} holds {MAX_KEYS_PER_TENANT} keys: revoke one first"),
-            ));
-        }
-        keys.insert(issued.id.clone(), issued.stored.clone());
+    if lock(&app.keys).of_tenant(&t.id).len() >= MAX_KEYS_PER_TENANT {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "too_many_keys",
+            Some("tenant"),
+            format!("tenant {tenant} holds {MAX_KEYS_PER_TENANT} keys: revoke one first"),
+        ));
     }
+    // Ids are 48 random bits: a clash is unlikely, but must not replace a
+    // key in force.
+    let issued = std::iter::repeat_with(|| issue(t.id.clone(), t.durable))
+        .take(8)
+        .find(|k| !lock(&app.keys).contains(&k.id))
+        .ok_or_else(|| ApiError::internal("no free key id"))?;
+    lock(&app.keys).insert(issued.id.clone(), issued.stored.clone());
     if let Err(e) = app.save() {
         lock(&app.keys).revoke(&issued.id);
         return Err(e);
@@ -196,5 +198,6 @@ pub async fn revoke_key(
         lock(&app.keys).insert(id, stored);
         return Err(e);
     }
+    app.revoked();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -88,6 +88,9 @@ pub struct App {
     pub closing: tokio::sync::watch::Sender<bool>,
     /// Decisions each new tenant's hub keeps for resuming clients.
     pub hub_capacity: usize,
+    /// Bumped whenever keys are revoked: open event streams of a revoked
+    /// key end.
+    pub revocations: tokio::sync::watch::Sender<u64>,
 }
 
 impl App {
@@ -111,6 +114,7 @@ impl App {
             admin_changes: tokio::sync::Mutex::new(()),
             closing: tokio::sync::watch::Sender::new(false),
             hub_capacity: hub_capacity.max(1),
+            revocations: tokio::sync::watch::Sender::new(0),
         })
     }
 
@@ -244,16 +248,37 @@ impl App {
         Ok(tenant)
     }
 
+    /// Tells open event streams that keys were revoked.
+    pub fn revoked(&self) {
+        self.revocations.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
     /// Deletes a tenant: it leaves the map (later requests get 404), its
     /// keys are revoked, the registry forgets it, its runtime closes it
-    /// (its streams end) and its journal directory is removed. Called
-    /// under `admin_changes`.
+    /// (its streams end) and its journal directory is removed. If the
+    /// registry cannot be written, nothing changes. Called under
+    /// `admin_changes`.
     pub async fn delete_tenant(&self, name: &str) -> Result<(), ApiError> {
         let tenant = lock(&self.tenants)
             .remove(name)
             .ok_or_else(|| ApiError::unknown_tenant(name))?;
-        lock(&self.keys).revoke_tenant(&tenant.id);
-        self.save()?;
+        let keys = lock(&self.keys).revoke_tenant(&tenant.id);
+        if let Err(e) = self.save() {
+            let mut ring = lock(&self.keys);
+            for (id, key) in keys {
+                ring.insert(id, key);
+            }
+            lock(&self.tenants).insert(name.to_owned(), tenant);
+            return Err(e);
+        }
+        self.revoked();
+        self.discard(&tenant).await
+    }
+
+    /// Takes a tenant out of the service without touching the registry: out
+    /// of the map, off its runtime, its journal directory removed.
+    pub async fn discard(&self, tenant: &Tenant) -> Result<(), ApiError> {
+        lock(&self.tenants).remove(tenant.id.as_str());
         tenant.handle.remove_tenant(&tenant.id).await?;
         if let (true, Some(registry)) = (tenant.durable, &self.registry) {
             registry

@@ -247,9 +247,18 @@ impl KeyRing {
         self.keys.remove(id)
     }
 
-    /// Forgets every key of `tenant`.
-    pub fn revoke_tenant(&mut self, tenant: &TenantId) {
-        self.keys.retain(|_, k| &k.tenant != tenant);
+    /// Forgets every key of `tenant`; returns them (to put back if the
+    /// change is undone).
+    pub fn revoke_tenant(&mut self, tenant: &TenantId) -> Vec<(KeyId, StoredKey)> {
+        let ids = self.of_tenant(tenant);
+        ids.into_iter()
+            .filter_map(|id| self.keys.remove(&id).map(|k| (id, k)))
+            .collect()
+    }
+
+    /// Whether a key `id` is in force.
+    pub fn contains(&self, id: &KeyId) -> bool {
+        self.keys.contains_key(id)
     }
 
     /// The ids of `tenant`'s keys.
