@@ -1,5 +1,5 @@
 //! Command endpoints: each turns a request into one
-//! [`Command`](crate::Command), submits it through the runtime's
+//! [`Command`], submits it through the runtime's
 //! handle, and answers with the decisions it caused (or why not).
 
 use super::body::{path_id, JsonBody};

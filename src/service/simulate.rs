@@ -6,7 +6,7 @@
 //! command it applied with its simulated time. The replay submits those
 //! commands (less the simulator's own timer ticks: the runtime's shards
 //! tick by themselves) through the runtime handle at the same simulated
-//! times on a [`ScaledClock`](super::clock::ScaledClock). The runtime
+//! times on a [`ScaledClock`]. The runtime
 //! decides afresh, so its assignments may drift from the simulator's: an
 //! agent's reply, seen mark or offer answer goes to the agent the runtime
 //! gave the thread to (as a real console would), and commands that still
