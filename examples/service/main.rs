@@ -20,6 +20,12 @@ struct Cli {
     serve: serve::ServeArgs,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    serve::run(Cli::parse().serve)
+fn main() -> std::process::ExitCode {
+    match serve::run(Cli::parse().serve) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("switchboard serve: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
