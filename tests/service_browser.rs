@@ -22,7 +22,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard::runtime::ManualClock;
-use switchboard::{Duration as Span, Timestamp};
+use switchboard::{TimeSpan as Span, Timestamp};
 
 const FLAGS: [&str; 9] = [
     "--headless",

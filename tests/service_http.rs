@@ -10,7 +10,7 @@ use service_common::{start, start_runtime, start_with, Harness as Service, Sse};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard::runtime::{ManualClock, RuntimeConfig};
-use switchboard::{Duration as Span, Timestamp};
+use switchboard::{TimeSpan as Span, Timestamp};
 
 fn agent(id: u64, cap: u32) -> Value {
     json!({"id": id, "skills": [{"skill": 7, "level": 5}], "cap": cap})

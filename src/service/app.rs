@@ -200,16 +200,9 @@ impl App {
                 ));
             }
         }
-        let spec =
-            TenantSpec::with_builtin(id.clone(), config.clone(), policy).ok_or_else(|| {
-                ApiError::invalid(
-                    "policy",
-                    format!(
-                        "unknown policy {policy:?}: use one of {:?}",
-                        crate::policy::builtin_names()
-                    ),
-                )
-            })?;
+        let builtin = crate::policy::BuiltinPolicy::from_name(policy)
+            .map_err(|e| ApiError::invalid("policy", e.to_string()))?;
+        let spec = TenantSpec::with_builtin(id.clone(), config.clone(), builtin);
         at.handle.add_tenant(spec).await?;
         match self.attach(id.clone(), config, policy, at.clone()).await {
             Ok(t) => Ok(t),

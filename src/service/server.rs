@@ -107,12 +107,14 @@ impl Service {
         let clock = Arc::clone(&runtime_config.clock);
         let mut specs = Vec::with_capacity(loaded.tenants.len());
         for t in &loaded.tenants {
+            let builtin = crate::policy::BuiltinPolicy::from_name(&t.policy).map_err(|e| {
+                ServiceError::Tenant {
+                    tenant: t.id.to_string(),
+                    message: e.to_string(),
+                }
+            })?;
             let spec =
-                crate::runtime::TenantSpec::with_builtin(t.id.clone(), t.config.clone(), &t.policy)
-                    .ok_or_else(|| ServiceError::Tenant {
-                        tenant: t.id.to_string(),
-                        message: format!("unknown policy {:?}", t.policy),
-                    })?;
+                crate::runtime::TenantSpec::with_builtin(t.id.clone(), t.config.clone(), builtin);
             specs.push(spec);
         }
         let (runtime, _report) =
