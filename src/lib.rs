@@ -132,3 +132,9 @@ pub use engine::{
     StickyMissReason, TransferTarget,
 };
 pub use model::*;
+// The workload rules (wrap-up, teams, the tenant's cap): a separate list
+// so that the core's list above and this one change apart.
+pub use engine::{
+    CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
+    WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
+};

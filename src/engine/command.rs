@@ -2,6 +2,7 @@
 //! timestamp by [`Engine::apply`](crate::Engine::apply) and answers with the
 //! decisions it caused, or a typed error that changed nothing.
 
+use super::workload::TeamId;
 use crate::model::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
     ResolveReason, SkillRequirement, Tier, Timestamp,
@@ -138,6 +139,37 @@ pub enum Command {
         /// Conversations resolved strictly before this instant are forgotten.
         resolved_before: Timestamp,
     },
+    /// Create or replace a team: a name, its members (each in at most one
+    /// team) and a cap on their live conversations together. Accepted at
+    /// once whatever the members hold: a cap lowered below the live count
+    /// moves nothing, and the members take no new work until the team is
+    /// under it. Members who leave are no longer held back by it.
+    SetTeam {
+        /// The team (created on first use).
+        team: TeamId,
+        /// Its name, `1..=MAX_TEAM_NAME` bytes.
+        name: String,
+        /// Its members, each once.
+        members: Vec<AgentId>,
+        /// Cap on the members' live (offered or assigned) threads together,
+        /// at most [`MAX_LIVE_CAP`](crate::MAX_LIVE_CAP); `None`: no cap.
+        max_live: Option<u32>,
+    },
+    /// Change the tenant's cap on live conversations (at most
+    /// [`MAX_LIVE_CAP`](crate::MAX_LIVE_CAP); `None`: no cap). Lowering it
+    /// moves nothing; new work waits until the tenant is under it.
+    SetTenantCap {
+        /// The new cap.
+        max_live: Option<u32>,
+    },
+    /// The agent ends a wrap-up early, where its channel's mode allows
+    /// ([`WrapUpMode`](crate::WrapUpMode)); the held weight is freed.
+    EndWrapUp {
+        /// The resolved conversation in wrap-up.
+        conversation: ConversationId,
+        /// The agent in wrap-up with it.
+        agent: AgentId,
+    },
 }
 
 /// Where a transfer goes.
@@ -191,6 +223,12 @@ pub enum CommandKind {
     Tick,
     /// [`Command::Purge`].
     Purge,
+    /// [`Command::SetTeam`].
+    SetTeam,
+    /// [`Command::SetTenantCap`].
+    SetTenantCap,
+    /// [`Command::EndWrapUp`].
+    EndWrapUp,
 }
 
 impl CommandKind {
@@ -213,6 +251,9 @@ impl CommandKind {
             CommandKind::DeclineOffer => "decline_offer",
             CommandKind::Tick => "tick",
             CommandKind::Purge => "purge",
+            CommandKind::SetTeam => "set_team",
+            CommandKind::SetTenantCap => "set_tenant_cap",
+            CommandKind::EndWrapUp => "end_wrap_up",
         }
     }
 }
@@ -243,6 +284,9 @@ impl Command {
             Command::DeclineOffer { .. } => CommandKind::DeclineOffer,
             Command::Tick => CommandKind::Tick,
             Command::Purge { .. } => CommandKind::Purge,
+            Command::SetTeam { .. } => CommandKind::SetTeam,
+            Command::SetTenantCap { .. } => CommandKind::SetTenantCap,
+            Command::EndWrapUp { .. } => CommandKind::EndWrapUp,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Engine configuration. Defaults follow the field figures in DOMAIN.md: a
 //! 10-minute first-response target, a warning at 80% of it.
 
+use super::workload::{WorkloadConfig, WorkloadConfigError};
 use crate::model::{Capacity, Channel, Duration};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -55,6 +56,9 @@ pub struct EngineConfig {
     /// [`EngineError::CustomerHasOpenConversation`](crate::EngineError::CustomerHasOpenConversation),
     /// naming the open one. Default: one per channel.
     pub open_conversations: OpenConversations,
+    /// Workload rules: wrap-up per channel, the tenant's cap on live
+    /// conversations (see [`WorkloadConfig`]). Default: none.
+    pub workload: WorkloadConfig,
 }
 
 /// The rule for a customer's concurrent open conversations.
@@ -95,6 +99,7 @@ impl Default for EngineConfig {
             auto_park_after: Some(Duration::from_mins(30)),
             decline_cooldown: Duration::from_mins(2),
             open_conversations: OpenConversations::OnePerChannel,
+            workload: WorkloadConfig::default(),
         }
     }
 }
@@ -135,6 +140,9 @@ pub enum ConfigError {
         /// The longest allowed.
         max: Duration,
     },
+    /// A workload rule out of range.
+    #[error("workload: {0}")]
+    Workload(#[from] WorkloadConfigError),
 }
 
 impl EngineConfig {
@@ -180,6 +188,7 @@ impl EngineConfig {
                 });
             }
         }
+        self.workload.validate()?;
         Ok(())
     }
 

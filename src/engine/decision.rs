@@ -1,6 +1,7 @@
 //! Decisions: what the engine did in answer to a command. Plain values a host
 //! forwards to consoles, notifications and traces.
 
+use super::workload::{TeamId, WrapUpEndReason};
 use crate::model::{
     AgentId, AgentStatus, Capacity, ConversationId, CustomerId, Duration, Priority, ResolveReason,
     Timestamp,
@@ -229,6 +230,50 @@ pub enum Decision {
         /// The deadline that passed.
         deadline: Timestamp,
     },
+    /// A team was created or replaced ([`Command::SetTeam`](crate::Command::SetTeam)).
+    TeamSet {
+        /// The team.
+        team: TeamId,
+        /// Its members now.
+        members: Vec<AgentId>,
+        /// Its cap on live threads.
+        max_live: Option<u32>,
+        /// Its members' live threads now (may exceed a lowered cap).
+        live: u32,
+    },
+    /// The tenant's cap changed.
+    TenantCapChanged {
+        /// The new cap.
+        max_live: Option<u32>,
+        /// Live threads now (may exceed a lowered cap).
+        live: u32,
+    },
+    /// A resolved thread's agent keeps part of its weight for wrap-up.
+    WrapUpStarted {
+        /// The conversation (resolved).
+        conversation: ConversationId,
+        /// The agent in wrap-up.
+        agent: AgentId,
+        /// When it ends by itself.
+        until: Timestamp,
+        /// The agent's load now (the hold included).
+        load: Capacity,
+        /// The agent's cap.
+        cap: Capacity,
+    },
+    /// A wrap-up ended and its hold was freed.
+    WrapUpEnded {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent.
+        agent: AgentId,
+        /// Why it ended.
+        reason: WrapUpEndReason,
+        /// The agent's load after.
+        load: Capacity,
+        /// The agent's cap.
+        cap: Capacity,
+    },
 }
 
 /// How an assignment came about.
@@ -246,6 +291,9 @@ pub enum AssignVia {
     KnownAgent,
     /// A parked or transferred thread came back to its agent.
     Resumed,
+    /// The customer wrote during the wrap-up: the resolved thread reopened
+    /// to the same agent, without an offer.
+    Reopened,
 }
 
 /// Why a thread went back to the queue.
@@ -284,7 +332,9 @@ impl Decision {
             AgentAdded { .. }
             | AgentStatusChanged { .. }
             | CapacityChanged { .. }
-            | Purged { .. } => None,
+            | Purged { .. }
+            | TeamSet { .. }
+            | TenantCapChanged { .. } => None,
             Queued { conversation }
             | WaitingForAgent { conversation, .. }
             | Assigned { conversation, .. }
@@ -302,7 +352,9 @@ impl Decision {
             | Resolved { conversation, .. }
             | Transferred { conversation, .. }
             | SlaWarning { conversation, .. }
-            | SlaBreach { conversation, .. } => Some(*conversation),
+            | SlaBreach { conversation, .. }
+            | WrapUpStarted { conversation, .. }
+            | WrapUpEnded { conversation, .. } => Some(*conversation),
         }
     }
 
@@ -332,6 +384,10 @@ impl Decision {
             SlaWarning { .. } => "sla_warning",
             SlaBreach { .. } => "sla_breach",
             Purged { .. } => "purged",
+            TeamSet { .. } => "team_set",
+            TenantCapChanged { .. } => "tenant_cap_changed",
+            WrapUpStarted { .. } => "wrap_up_started",
+            WrapUpEnded { .. } => "wrap_up_ended",
         }
     }
 }

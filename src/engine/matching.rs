@@ -22,6 +22,7 @@ use super::state::agent::Agent;
 use super::state::group::Group;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::TimerKind;
+use super::workload::{gate, CapLevel};
 use crate::model::{AgentStatus, Capacity};
 use crate::policy::{AgentView, QueueView, Rank, RoutingPolicy};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -63,20 +64,8 @@ fn rank(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) -> Rank {
 /// group.
 pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     let at = cx.at;
-    let conv = cx.st.conv_mut(c);
-    if conv.first_response_at.is_none() {
-        conv.sla_start = Some(at);
-        conv.sla_gen = conv.sla_gen.wrapping_add(1);
-        let generation = conv.sla_gen;
-        lifecycle::arm(
-            cx,
-            at + cx.cfg.warn_after(),
-            TimerKind::SlaWarning,
-            c,
-            generation,
-        );
-        // The breach timer is armed by the warning when it fires: one
-        // pending SLA timer per conversation instead of two.
+    if cx.st.conv(c).first_response_at.is_none() {
+        start_response_clock(cx, c);
     }
     let conv = cx.st.conv(c);
     let (who, group, weight) = (conv.who, conv.group, cx.cfg.weight(conv.channel));
@@ -92,8 +81,21 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
         return place_in_group(cx, c);
     }
+    let room = a.fits(weight);
+    let above = if room && a.status == AgentStatus::Online {
+        gate::above_agent(cx.st, agent)
+    } else {
+        None
+    };
+    if let Some(level) = above {
+        // The known agent has room but a level above them is full: the
+        // customer waits for them as for a full agent.
+        gate::count(cx.st, agent, level);
+        gate::hold_back(cx.st, agent, level);
+    }
+    let a = cx.st.agent(agent);
     match a.status {
-        AgentStatus::Online if a.fits(weight) => {
+        AgentStatus::Online if room && above.is_none() => {
             lifecycle::hand_over(cx, c, agent, AssignVia::Sticky)
         }
         AgentStatus::Online | AgentStatus::Away => {
@@ -105,6 +107,25 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
             place_in_group(cx, c);
         }
     }
+}
+
+/// Starts the first-response clock of `c` (entering human routing, or a
+/// thread reopened before any human answered).
+pub(crate) fn start_response_clock(cx: &mut Cx<'_>, c: ConvIdx) {
+    let at = cx.at;
+    let conv = cx.st.conv_mut(c);
+    conv.sla_start = Some(at);
+    conv.sla_gen = conv.sla_gen.wrapping_add(1);
+    let generation = conv.sla_gen;
+    lifecycle::arm(
+        cx,
+        at + cx.cfg.warn_after(),
+        TimerKind::SlaWarning,
+        c,
+        generation,
+    );
+    // The breach timer is armed by the warning when it fires: one
+    // pending SLA timer per conversation instead of two.
 }
 
 /// Puts `c` in its group's line and lets the group's free agents take what
@@ -178,9 +199,32 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
         assert!(round <= bound, "take_agent exceeded its bound");
         let (position, stored) = cx.st.group(group).free.best()?;
         let agent = cx.st.group(group).members[position as usize];
-        if !cx.st.agent(agent).takes(group, weight) {
+        let a = cx.st.agent(agent);
+        if !a.takes(group, weight) {
+            if a.status.accepts_work() && a.personal.is_empty() && !a.fits(weight) {
+                // Listed with a rank from before their load rose.
+                gate::count(cx.st, agent, CapLevel::AgentTotal);
+            }
             cx.st.group_mut(group).free.set(position, None);
             continue;
+        }
+        match gate::above_agent(cx.st, agent) {
+            None => {}
+            Some(CapLevel::Team) => {
+                // Out of this index until the team has room: then the
+                // team settles them, which ranks them again.
+                gate::count(cx.st, agent, CapLevel::Team);
+                gate::hold_back(cx.st, agent, CapLevel::Team);
+                cx.st.group_mut(group).free.set(position, None);
+                continue;
+            }
+            Some(level) => {
+                // The tenant is full: nobody here may take work. The index
+                // stays as it is; the group is dispatched when it frees.
+                gate::count(cx.st, agent, level);
+                gate::block_group(cx.st, group);
+                return None;
+            }
         }
         if reranks >= rerank_bound {
             cx.st.stats.policy_faults += 1;
@@ -214,6 +258,14 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
             if !a.fits(cx.cfg.weight(cx.st.conv(c).channel)) {
                 break;
             }
+            if known {
+                // A known-agent wait is new work: the levels above the
+                // agent apply (the refusal was counted when it started).
+                if let Some(level) = gate::above_agent(cx.st, agent) {
+                    gate::hold_back(cx.st, agent, level);
+                    break;
+                }
+            }
             let via = if known {
                 AssignVia::KnownAgent
             } else {
@@ -231,6 +283,11 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
             let Some(c) = best_waiting(cx, agent) else {
                 break;
             };
+            if let Some(level) = gate::above_agent(cx.st, agent) {
+                gate::count(cx.st, agent, level);
+                gate::hold_back(cx.st, agent, level);
+                break;
+            }
             lifecycle::hand_over(cx, c, agent, AssignVia::Pull);
         }
     }

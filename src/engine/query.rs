@@ -196,6 +196,9 @@ impl Engine {
             live: a.inbox.len() as u32,
             parked: a.parked.len() as u32,
             waiting_for_agent: a.personal.len() as u32,
+            in_wrap_up: a.wrapups.len() as u32,
+            wrap_up_time: crate::model::Duration::from_millis(a.wrap_up_ms),
+            team: a.team.map(|t| self.state.workload.teams[t.get()].id),
         })
     }
 }

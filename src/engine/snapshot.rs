@@ -44,6 +44,9 @@ pub struct Snapshot {
     conversations: Vec<Conv>,
     customers: Vec<CustomerSnapshot>,
     timers: Vec<TimerSnapshot>,
+    /// Teams, the tenant's cap and what they hold back.
+    #[serde(default)]
+    workload: super::workload::snapshot::WorkloadSnapshot,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -59,6 +62,9 @@ struct AgentSnapshot {
     last_assigned: u64,
     high_water: Capacity,
     cooldowns: Vec<(GroupIdx, Timestamp)>,
+    /// Time spent in ended wrap-ups (ms).
+    #[serde(default)]
+    wrap_up_ms: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -140,6 +146,7 @@ impl Engine {
                 last_assigned: a.last_assigned,
                 high_water: a.high_water,
                 cooldowns: a.cooldowns.clone(),
+                wrap_up_ms: a.wrap_up_ms,
             })
             .collect();
         let groups = st
@@ -203,6 +210,7 @@ impl Engine {
             conversations,
             customers,
             timers,
+            workload: super::workload::snapshot::take(st),
         }
     }
 
@@ -245,6 +253,7 @@ impl Engine {
             known.last_agent = c.last_agent;
         }
         restore_conversations(&mut st, &config, snapshot.conversations)?;
+        super::workload::snapshot::restore(&mut st, snapshot.workload)?;
         for t in snapshot.timers {
             let slot = if t.kind == TimerKind::CooldownEnd {
                 t.group
@@ -326,6 +335,10 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             slots: Vec::new(),
             cooldowns: a.cooldowns,
             dirty: false,
+            team: None,
+            gated: 0,
+            wrapups: SortedVec::default(),
+            wrap_up_ms: a.wrap_up_ms,
         });
     }
     Ok(())
@@ -407,6 +420,7 @@ fn restore_conversations(
         if conv.group.get() >= st.groups.len()
             || !agent_ok(conv.place.agent())
             || !agent_ok(conv.sticky_agent)
+            || !agent_ok(conv.wrap_up.map(|w| w.agent))
             || conv.held > Capacity::MAX_CAP
         {
             return Err(RestoreError::Corrupt(
@@ -433,6 +447,9 @@ fn restore_conversations(
                 st.agents[agent.get()].parked.insert((conv.id, c));
             }
             _ => {}
+        }
+        if let Some(w) = conv.wrap_up {
+            st.agents[w.agent.get()].wrapups.insert((conv.id, c));
         }
         if !matches!(conv.place, Place::Resolved { .. }) {
             opens.push((conv.seq, conv.customer, c));

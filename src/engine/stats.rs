@@ -2,6 +2,8 @@
 //! supervisor's wallboard shows (per skill group and per agent), kept up to
 //! date as state changes so that reading them costs O(1) per group.
 
+use super::workload::{Refusals, TeamId};
+use crate::model::Duration;
 use crate::model::{AgentId, AgentStatus, Capacity, Channel, SkillRequirement, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +32,16 @@ pub struct EngineStats {
     /// between two calls with the same inputs, or a panic) and the engine
     /// fell back to the stored order. Zero for a well-behaved policy.
     pub policy_faults: u64,
+    /// Wrap-ups started.
+    pub wrap_ups: u64,
+    /// Wrap-ups the agent ended early.
+    pub wrap_ups_ended_early: u64,
+    /// Wrap-ups ended because the customer wrote again (reopened).
+    pub wrap_ups_reopened: u64,
+    /// Time spent in ended wrap-ups, all agents, in milliseconds.
+    pub wrap_up_ms: u64,
+    /// Assignments refused, by the cap level that refused them.
+    pub refusals: Refusals,
 }
 
 /// Real-time statistics of one skill group.
@@ -71,4 +83,10 @@ pub struct AgentStats {
     pub parked: u32,
     /// Threads waiting for this agent in particular.
     pub waiting_for_agent: u32,
+    /// Resolved threads in wrap-up now.
+    pub in_wrap_up: u32,
+    /// Time spent in ended wrap-ups since registration.
+    pub wrap_up_time: Duration,
+    /// The agent's team.
+    pub team: Option<TeamId>,
 }

@@ -47,6 +47,10 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         slots: Vec::new(),
         cooldowns: Vec::new(),
         dirty: false,
+        team: None,
+        gated: 0,
+        wrapups: SortedVec::default(),
+        wrap_up_ms: 0,
     };
     let st = &mut *cx.st;
     let mut groups: Vec<GroupIdx> = agent

@@ -12,6 +12,7 @@ use super::matching;
 use super::state::conversation::Place;
 use super::state::index::{AgentIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
+use super::workload::{wrapup, WrapUpEndReason};
 use crate::model::AgentStatus;
 
 pub(crate) fn run(cx: &mut Cx<'_>) {
@@ -113,5 +114,10 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
             }
         }
         TimerKind::CooldownEnd => {}
+        TimerKind::WrapUpEnd => {
+            if timer.generation == conv.stay && conv.wrap_up.is_some() {
+                wrapup::end(cx, c, WrapUpEndReason::TimedOut);
+            }
+        }
     }
 }

@@ -10,6 +10,8 @@ use super::state::conversation::Place;
 use super::state::group::RoutingKey;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::State;
+use super::workload::team::{check_set_team, TeamStep};
+use super::workload::{wrapup, MAX_LIVE_CAP};
 use crate::model::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
     ResolveReason, SkillRequirement, Tier, Timestamp,
@@ -76,6 +78,11 @@ pub(crate) enum Step {
     Decline(ConvIdx),
     Tick,
     Purge(Timestamp),
+    SetTeam(TeamStep),
+    SetTenantCap(Option<u32>),
+    EndWrapUp(ConvIdx),
+    /// A customer message to a thread in wrap-up.
+    Reopen(ConvIdx),
 }
 
 /// Checks `command` at time `at` against `state`. Touches nothing.
@@ -160,7 +167,18 @@ pub(crate) fn check(
                 priority: *priority,
             }
         }
-        Command::CustomerMessage { conversation } => Step::CustomerMessage(conv(*conversation)?),
+        Command::CustomerMessage { conversation } => {
+            // A resolved thread in wrap-up reopens to its agent, if the
+            // customer's open rule lets it be open again.
+            if let Some(c) = state.conv_idx(*conversation) {
+                let v = state.conv(c);
+                if v.wrap_up.is_some() {
+                    check_open_rule(state, config, v.customer, v.channel)?;
+                    return Ok(Step::Reopen(c));
+                }
+            }
+            Step::CustomerMessage(conv(*conversation)?)
+        }
         Command::AgentMessage {
             conversation,
             agent: id,
@@ -231,6 +249,32 @@ pub(crate) fn check(
         }
         Command::Tick => Step::Tick,
         Command::Purge { resolved_before } => Step::Purge(*resolved_before),
+        Command::SetTeam {
+            team,
+            name,
+            members,
+            max_live,
+        } => Step::SetTeam(check_set_team(state, *team, name, members, *max_live)?),
+        Command::SetTenantCap { max_live } => {
+            if let Some(value) = max_live.filter(|&v| v > MAX_LIVE_CAP) {
+                return Err(EngineError::LiveCapOutOfRange {
+                    value,
+                    max: MAX_LIVE_CAP,
+                });
+            }
+            Step::SetTenantCap(*max_live)
+        }
+        Command::EndWrapUp {
+            conversation,
+            agent: id,
+        } => {
+            let a = agent(*id)?;
+            let c = state
+                .conv_idx(*conversation)
+                .ok_or(EngineError::UnknownConversation(*conversation))?;
+            wrapup::check_end(state, c, a, at)?;
+            Step::EndWrapUp(c)
+        }
     })
 }
 

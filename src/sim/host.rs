@@ -264,6 +264,10 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         | Command::DeclineOffer {
             conversation,
             agent,
+        }
+        | Command::EndWrapUp {
+            conversation,
+            agent,
         } => (Some(conversation), Some(agent)),
         Command::OpenConversation { conversation, .. }
         | Command::Escalate { conversation, .. }
@@ -272,6 +276,9 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         | Command::Resolve { conversation, .. }
         | Command::Transfer { conversation, .. }
         | Command::SetPriority { conversation, .. } => (Some(conversation), None),
-        Command::Tick | Command::Purge { .. } => (None, None),
+        Command::Tick
+        | Command::Purge { .. }
+        | Command::SetTeam { .. }
+        | Command::SetTenantCap { .. } => (None, None),
     }
 }

@@ -1,7 +1,7 @@
 //! The engine's record of an agent.
 
 use super::conversation::{InboxKey, PersonalKey};
-use super::index::{ConvIdx, GroupIdx};
+use super::index::{ConvIdx, GroupIdx, TeamIdx};
 use super::sorted::SortedVec;
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, SkillId, SkillLevel, Timestamp,
@@ -53,6 +53,16 @@ pub(crate) struct Agent {
     pub cooldowns: Vec<(GroupIdx, Timestamp)>,
     /// Queued for refresh at the end of the current command.
     pub dirty: bool,
+    /// The agent's team, if any.
+    pub team: Option<TeamIdx>,
+    /// Which gate lists hold the agent (`GATED_BY_TEAM`, `GATED_BY_TENANT`):
+    /// passed over while a level above them was full. Such an agent may be
+    /// missing from a free index although they have room.
+    pub gated: u8,
+    /// Resolved threads in wrap-up on this agent, by conversation id.
+    pub wrapups: SortedVec<(ConversationId, ConvIdx)>,
+    /// Time spent in ended wrap-ups, in milliseconds.
+    pub wrap_up_ms: u64,
 }
 
 impl Agent {

@@ -17,6 +17,8 @@ pub(crate) enum TimerKind {
     AutoPark,
     /// The end of an agent's cool-down in one group after a decline.
     CooldownEnd,
+    /// The end of a resolved conversation's wrap-up (its time box).
+    WrapUpEnd,
 }
 
 /// One pending timer, ordered by time, then kind (a warning before the

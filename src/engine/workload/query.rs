@@ -1,0 +1,102 @@
+//! Read-only views of the workload rules: per team and for the tenant.
+
+use super::{Refusals, TeamId};
+use crate::engine::Engine;
+use crate::model::{AgentId, ConversationId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Real-time statistics of one team.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamStats {
+    /// The team.
+    pub team: TeamId,
+    /// Its name.
+    pub name: String,
+    /// Its members, in registration order.
+    pub members: Vec<AgentId>,
+    /// Its cap on live threads (`None`: none).
+    pub max_live: Option<u32>,
+    /// Its members' live (offered or assigned) threads now.
+    pub live: u32,
+    /// Assignments refused at the team's level since it was created.
+    pub refusals: u64,
+    /// Members passed over while the team was full, waiting for room.
+    pub held_back: u32,
+}
+
+/// Real-time statistics of the tenant's total.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantStats {
+    /// Its cap on live threads (`None`: none).
+    pub max_live: Option<u32>,
+    /// Live (offered or assigned) threads now.
+    pub live: u32,
+    /// Skill groups whose waiting work the cap holds back now.
+    pub groups_held_back: u32,
+    /// Refusals at every level since the start.
+    pub refusals: Refusals,
+}
+
+/// A resolved conversation's wrap-up in progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrapUpInfo {
+    /// The agent in wrap-up.
+    pub agent: AgentId,
+    /// When it started (the resolve).
+    pub started: Timestamp,
+    /// When it ends by itself.
+    pub until: Timestamp,
+    /// From when the agent may end it early (`None`: never early).
+    pub may_end_from: Option<Timestamp>,
+}
+
+impl Engine {
+    /// The wrap-up of a resolved conversation, while it lasts.
+    pub fn wrap_up(&self, conversation: ConversationId) -> Option<WrapUpInfo> {
+        let st = &self.state;
+        let hold = st.conv(st.conv_idx(conversation)?).wrap_up?;
+        Some(WrapUpInfo {
+            agent: st.id(hold.agent),
+            started: hold.started,
+            until: hold.until,
+            may_end_from: hold.min_end,
+        })
+    }
+
+    /// Real-time statistics of a team, or `None` if unknown.
+    pub fn team_stats(&self, team: TeamId) -> Option<TeamStats> {
+        let st = &self.state;
+        let t = st.workload.team_ids.get(&team)?;
+        let t = &st.workload.teams[t.get()];
+        Some(TeamStats {
+            team,
+            name: t.name.clone(),
+            members: t.members.iter().map(|&a| st.id(a)).collect(),
+            max_live: t.max_live,
+            live: t.live,
+            refusals: t.refusals,
+            held_back: t.gated.len() as u32,
+        })
+    }
+
+    /// Every team's statistics, in creation order.
+    pub fn teams(&self) -> Vec<TeamStats> {
+        self.state
+            .workload
+            .teams
+            .iter()
+            .filter_map(|t| self.team_stats(t.id))
+            .collect()
+    }
+
+    /// The tenant's total and the refusals by level.
+    pub fn tenant_stats(&self) -> TenantStats {
+        let w = &self.state.workload;
+        TenantStats {
+            max_live: w.tenant_max_live,
+            live: w.live,
+            groups_held_back: w.blocked.len() as u32,
+            refusals: self.state.stats.refusals,
+        }
+    }
+}
