@@ -1,5 +1,6 @@
 //! The workload rules under random streams: wrap-up on two channels (all
-//! three modes), teams whose caps and members change, a tenant total that
+//! three modes), teams whose caps and members change, agents' caps per
+//! channel, a tenant total that
 //! moves, offers, parking and agents coming and going. After every
 //! command the audit recounts everything (loads with wrap-up holds, team
 //! and tenant live counts, what each level holds back, work conservation
@@ -126,6 +127,11 @@ fn random_command(rng: &mut Rng) -> Command {
         }
         19 => Command::SetTenantCap {
             max_live: (rng.below(3) != 0).then(|| 1 + rng.below(8) as u32),
+        },
+        22 => Command::SetChannelCap {
+            agent,
+            channel: [Channel::WhatsApp, Channel::Email][rng.below(2) as usize],
+            max_live: (rng.below(3) != 0).then(|| rng.below(3) as u32),
         },
         20 => Command::Transfer {
             conversation,

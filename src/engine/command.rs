@@ -170,6 +170,19 @@ pub enum Command {
         /// The agent in wrap-up with it.
         agent: AgentId,
     },
+    /// Set an agent's cap on live conversations of one channel, beside
+    /// their total cap (`None`: no cap on the channel). Accepted at once:
+    /// a cap below the agent's live threads on the channel moves nothing,
+    /// and they take no new work there until under it.
+    SetChannelCap {
+        /// The agent.
+        agent: AgentId,
+        /// The channel.
+        channel: Channel,
+        /// At most this many live (offered or assigned) threads on it, at
+        /// most [`MAX_LIVE_CAP`](crate::MAX_LIVE_CAP).
+        max_live: Option<u32>,
+    },
 }
 
 /// Where a transfer goes.
@@ -229,6 +242,8 @@ pub enum CommandKind {
     SetTenantCap,
     /// [`Command::EndWrapUp`].
     EndWrapUp,
+    /// [`Command::SetChannelCap`].
+    SetChannelCap,
 }
 
 impl CommandKind {
@@ -254,6 +269,7 @@ impl CommandKind {
             CommandKind::SetTeam => "set_team",
             CommandKind::SetTenantCap => "set_tenant_cap",
             CommandKind::EndWrapUp => "end_wrap_up",
+            CommandKind::SetChannelCap => "set_channel_cap",
         }
     }
 }
@@ -287,6 +303,7 @@ impl Command {
             Command::SetTeam { .. } => CommandKind::SetTeam,
             Command::SetTenantCap { .. } => CommandKind::SetTenantCap,
             Command::EndWrapUp { .. } => CommandKind::EndWrapUp,
+            Command::SetChannelCap { .. } => CommandKind::SetChannelCap,
         }
     }
 

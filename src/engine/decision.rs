@@ -3,8 +3,8 @@
 
 use super::workload::{TeamId, WrapUpEndReason};
 use crate::model::{
-    AgentId, AgentStatus, Capacity, ConversationId, CustomerId, Duration, Priority, ResolveReason,
-    Timestamp,
+    AgentId, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Duration, Priority,
+    ResolveReason, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -274,6 +274,17 @@ pub enum Decision {
         /// The agent's cap.
         cap: Capacity,
     },
+    /// An agent's cap on one channel changed.
+    ChannelCapChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The channel.
+        channel: Channel,
+        /// The new cap (`None`: none).
+        max_live: Option<u32>,
+        /// The agent's live threads on the channel now (may exceed it).
+        live: u32,
+    },
 }
 
 /// How an assignment came about.
@@ -334,7 +345,8 @@ impl Decision {
             | CapacityChanged { .. }
             | Purged { .. }
             | TeamSet { .. }
-            | TenantCapChanged { .. } => None,
+            | TenantCapChanged { .. }
+            | ChannelCapChanged { .. } => None,
             Queued { conversation }
             | WaitingForAgent { conversation, .. }
             | Assigned { conversation, .. }
@@ -388,6 +400,7 @@ impl Decision {
             TenantCapChanged { .. } => "tenant_cap_changed",
             WrapUpStarted { .. } => "wrap_up_started",
             WrapUpEnded { .. } => "wrap_up_ended",
+            ChannelCapChanged { .. } => "channel_cap_changed",
         }
     }
 }

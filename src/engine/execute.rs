@@ -12,7 +12,7 @@ use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
 use super::structure;
 use super::validate::{GroupRef, Step};
-use super::workload::{gate, team, wrapup, WrapUpEndReason};
+use super::workload::{channel, gate, team, wrapup, WrapUpEndReason};
 use crate::model::{
     AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, Timestamp,
 };
@@ -85,6 +85,11 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             wrapup::end(cx, c, WrapUpEndReason::EndedByAgent);
         }
         Step::Reopen(c) => wrapup::reopen(cx, c),
+        Step::SetChannelCap {
+            agent,
+            channel: ch,
+            max_live,
+        } => channel::set_cap(cx, agent, ch, max_live),
     }
     finish(cx);
 }

@@ -118,7 +118,7 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
         Place::Offered { agent, .. } | Place::Assigned { agent } => {
             let removed = cx.st.agent_mut(agent).inbox.remove(&(inbox_key, c));
             debug_assert!(removed, "a live conversation is in its agent's inbox");
-            gate::live_changed(cx, agent, false);
+            gate::live_changed(cx, agent, c, false);
             Some(agent)
         }
         Place::Parked { agent: Some(agent) } => {
@@ -216,7 +216,7 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
     a.inbox.insert((key, c));
     a.last_activity = a.last_activity.max(at);
     let agent_id = a.id;
-    gate::live_changed(cx, agent, true);
+    gate::live_changed(cx, agent, c, true);
     if matches!(via, AssignVia::Sticky | AssignVia::KnownAgent) {
         cx.st.stats.sticky_hits += 1;
         cx.emit(Decision::StickyHit {
@@ -271,7 +271,7 @@ pub(crate) fn resume_in_place(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
     a.parked.remove(&(id, c));
     a.inbox.insert((key, c));
     let agent_id = a.id;
-    gate::live_changed(cx, agent, true);
+    gate::live_changed(cx, agent, c, true);
     cx.st.stats.assignments += 1;
     remember_agent(cx, c, agent);
     cx.emit(Decision::Assigned {
@@ -304,7 +304,7 @@ pub(crate) fn park(cx: &mut Cx<'_>, c: ConvIdx, auto: bool) {
     a.inbox.remove(&(key, c));
     a.parked.insert((id, c));
     let agent_id = a.id;
-    gate::live_changed(cx, agent, false);
+    gate::live_changed(cx, agent, c, false);
     cx.emit(Decision::Parked {
         conversation: id,
         agent: agent_id,

@@ -68,7 +68,8 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
         start_response_clock(cx, c);
     }
     let conv = cx.st.conv(c);
-    let (who, group, weight) = (conv.who, conv.group, cx.cfg.weight(conv.channel));
+    let (who, group, channel) = (conv.who, conv.group, conv.channel);
+    let weight = cx.cfg.weight(channel);
     let known = cx.st.customers[who.get()]
         .last_agent
         .filter(|(_, when)| at.since(*when) <= cx.cfg.affinity_window);
@@ -81,7 +82,7 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
         return place_in_group(cx, c);
     }
-    let room = a.fits(weight);
+    let room = a.fits(weight) && !a.channel_full(channel);
     let above = if room && a.status == AgentStatus::Online {
         gate::above_agent(cx.st, agent)
     } else {
@@ -188,9 +189,9 @@ pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
 /// (counted in `EngineStats::policy_faults`).
 fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
     flush(cx, group);
-    let (members, weight) = {
+    let (members, weight, channel) = {
         let g = cx.st.group(group);
-        (g.members.len(), g.weight)
+        (g.members.len(), g.weight, g.key.channel)
     };
     let rerank_bound = members + 1;
     let mut reranks = 0;
@@ -200,11 +201,17 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
         let (position, stored) = cx.st.group(group).free.best()?;
         let agent = cx.st.group(group).members[position as usize];
         let a = cx.st.agent(agent);
-        if !a.takes(group, weight) {
-            if a.status.accepts_work() && a.personal.is_empty() && !a.fits(weight) {
-                // Listed with a rank from before their load rose.
-                gate::count(cx.st, agent, CapLevel::AgentTotal);
+        if !a.takes(group, weight) || a.channel_full(channel) {
+            // Listed with a rank from before their load rose: a refusal
+            // at the first of their own levels that is full.
+            if a.status.accepts_work() && a.personal.is_empty() {
+                if a.channel_full(channel) {
+                    gate::count(cx.st, agent, CapLevel::AgentChannel);
+                } else if !a.fits(weight) {
+                    gate::count(cx.st, agent, CapLevel::AgentTotal);
+                }
             }
+            // Their next live thread to end settles them again.
             cx.st.group_mut(group).free.set(position, None);
             continue;
         }
@@ -255,7 +262,8 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
             if known && !status.accepts_work() {
                 break;
             }
-            if !a.fits(cx.cfg.weight(cx.st.conv(c).channel)) {
+            let channel = cx.st.conv(c).channel;
+            if !a.fits(cx.cfg.weight(channel)) || a.channel_full(channel) {
                 break;
             }
             if known {
@@ -301,7 +309,7 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
         .iter()
         .filter_map(|slot| {
             let g = cx.st.group(slot.group);
-            if !a.fits(g.weight) || a.cooling(slot.group) {
+            if !a.fits(g.weight) || a.cooling(slot.group) || a.channel_full(g.key.channel) {
                 return None;
             }
             let (class, key, c) = g.waiting.head(cx.cfg.class_head_start)?;
@@ -345,7 +353,8 @@ pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
     let Some(slot) = a.slot(group).copied() else {
         return;
     };
-    let rank = a.takes(group, weight).then(|| rank(cx, agent, group));
+    let channel = cx.st.group(group).key.channel;
+    let rank = (a.takes(group, weight) && !a.channel_full(channel)).then(|| rank(cx, agent, group));
     cx.st.group_mut(group).free.set(slot.position, rank);
 }
 
@@ -360,7 +369,9 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
         let room = a.status.accepts_work()
             && a.personal.is_empty()
             && a.load.0 as u64 + g.weight.0 as u64 <= a.cap.0 as u64
-            && !a.cooldowns.iter().any(|&(c, _)| c == slot.group);
+            && !a.cooldowns.iter().any(|&(c, _)| c == slot.group)
+            // `Agent::channel_full`, by field (the slots are borrowed).
+            && a.channel_live[g.key.channel.index()] < a.channel_caps[g.key.channel.index()];
         if room != slot.room {
             slot.room = room;
             if room {

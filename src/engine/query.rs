@@ -199,6 +199,10 @@ impl Engine {
             in_wrap_up: a.wrapups.len() as u32,
             wrap_up_time: crate::model::Duration::from_millis(a.wrap_up_ms),
             team: a.team.map(|t| self.state.workload.teams[t.get()].id),
+            channels: super::workload::channel::caps(&a.channel_caps)
+                .into_iter()
+                .map(|(c, cap)| (c, a.channel_live[c.index()], cap))
+                .collect(),
         })
     }
 }

@@ -65,6 +65,9 @@ struct AgentSnapshot {
     /// Time spent in ended wrap-ups (ms).
     #[serde(default)]
     wrap_up_ms: u64,
+    /// Caps on live threads per channel.
+    #[serde(default)]
+    channel_caps: Vec<(Channel, u32)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -147,6 +150,7 @@ impl Engine {
                 high_water: a.high_water,
                 cooldowns: a.cooldowns.clone(),
                 wrap_up_ms: a.wrap_up_ms,
+                channel_caps: super::workload::channel::caps(&a.channel_caps),
             })
             .collect();
         let groups = st
@@ -315,6 +319,13 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
                 "an agent's skills are unsorted or repeated",
             ));
         }
+        let mut channel_caps = [super::state::workload::NO_CAP; 8];
+        for &(channel, cap) in &a.channel_caps {
+            if cap > super::workload::MAX_LIVE_CAP {
+                return Err(RestoreError::Corrupt("a channel cap is out of range"));
+            }
+            channel_caps[channel.index()] = cap;
+        }
         for s in &a.skills {
             st.agents_by_skill.entry(s.skill).or_default().push(idx);
         }
@@ -339,6 +350,8 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             gated: 0,
             wrapups: SortedVec::default(),
             wrap_up_ms: a.wrap_up_ms,
+            channel_live: [0; 8],
+            channel_caps,
         });
     }
     Ok(())

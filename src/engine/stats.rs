@@ -67,7 +67,7 @@ pub struct GroupStats {
 }
 
 /// Real-time statistics of one agent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentStats {
     /// The agent.
     pub agent: AgentId,
@@ -89,4 +89,6 @@ pub struct AgentStats {
     pub wrap_up_time: Duration,
     /// The agent's team.
     pub team: Option<TeamId>,
+    /// Per channel with a cap: the channel, live threads on it, the cap.
+    pub channels: Vec<(Channel, u32, u32)>,
 }

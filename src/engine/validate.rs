@@ -83,6 +83,11 @@ pub(crate) enum Step {
     EndWrapUp(ConvIdx),
     /// A customer message to a thread in wrap-up.
     Reopen(ConvIdx),
+    SetChannelCap {
+        agent: AgentIdx,
+        channel: Channel,
+        max_live: Option<u32>,
+    },
 }
 
 /// Checks `command` at time `at` against `state`. Touches nothing.
@@ -263,6 +268,24 @@ pub(crate) fn check(
                 });
             }
             Step::SetTenantCap(*max_live)
+        }
+        Command::SetChannelCap {
+            agent: id,
+            channel,
+            max_live,
+        } => {
+            let a = agent(*id)?;
+            if let Some(value) = max_live.filter(|&v| v > MAX_LIVE_CAP) {
+                return Err(EngineError::LiveCapOutOfRange {
+                    value,
+                    max: MAX_LIVE_CAP,
+                });
+            }
+            Step::SetChannelCap {
+                agent: a,
+                channel: *channel,
+                max_live: *max_live,
+            }
         }
         Command::EndWrapUp {
             conversation,

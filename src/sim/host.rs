@@ -246,9 +246,9 @@ impl Run<'_> {
 fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
     match *c {
         Command::AddAgent(ref spec) => (None, Some(spec.id)),
-        Command::SetAgentStatus { agent, .. } | Command::SetCapacity { agent, .. } => {
-            (None, Some(agent))
-        }
+        Command::SetAgentStatus { agent, .. }
+        | Command::SetCapacity { agent, .. }
+        | Command::SetChannelCap { agent, .. } => (None, Some(agent)),
         Command::AgentMessage {
             conversation,
             agent,

@@ -195,6 +195,7 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         | Purged { .. }
         | TeamSet { .. }
         | TenantCapChanged { .. } => None,
+        ChannelCapChanged { agent, .. } => Some(agent),
     }
 }
 

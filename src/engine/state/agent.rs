@@ -63,6 +63,12 @@ pub(crate) struct Agent {
     pub wrapups: SortedVec<(ConversationId, ConvIdx)>,
     /// Time spent in ended wrap-ups, in milliseconds.
     pub wrap_up_ms: u64,
+    /// Live (offered or assigned) threads per channel, by `Channel::index`
+    /// (derived: the inbox counted by channel).
+    pub channel_live: [u32; 8],
+    /// Cap on live threads per channel beside the total cap (`NO_CAP`:
+    /// none).
+    pub channel_caps: [u32; 8],
 }
 
 impl Agent {
@@ -76,6 +82,13 @@ impl Agent {
     /// Whether `amount` more fits under the cap.
     pub(crate) fn fits(&self, amount: Capacity) -> bool {
         u64::from(self.load.0) + u64::from(amount.0) <= u64::from(self.cap.0)
+    }
+
+    /// Whether the agent's cap on `channel`'s live threads is reached (a
+    /// lowered cap may leave them above it).
+    pub(crate) fn channel_full(&self, channel: Channel) -> bool {
+        let i = channel.index();
+        self.channel_live[i] >= self.channel_caps[i]
     }
 
     /// Whether the agent is cooling down in `group`.

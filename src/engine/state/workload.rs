@@ -9,6 +9,9 @@ use crate::engine::workload::TeamId;
 use crate::model::Timestamp;
 use serde::{Deserialize, Serialize};
 
+/// No cap on a channel's live threads (`Agent::channel_caps`).
+pub(crate) const NO_CAP: u32 = u32::MAX;
+
 /// Gate flags of an agent (`Agent::gated`): which level's list holds them.
 pub(crate) const GATED_BY_TEAM: u8 = 1;
 /// See [`GATED_BY_TEAM`].

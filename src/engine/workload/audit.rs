@@ -56,6 +56,15 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
     let (mut flagged_team, mut flagged_tenant) = (0usize, 0usize);
     for (i, a) in st.agents.iter().enumerate() {
         live += a.inbox.len() as u64;
+        let mut by_channel = [0u32; 8];
+        for &(_, c) in a.inbox.iter() {
+            let conv = st.convs.get(c.get()).and_then(|c| c.as_ref());
+            let conv = conv.ok_or(mismatch("an inbox entry"))?;
+            by_channel[conv.channel.index()] += 1;
+        }
+        if by_channel != a.channel_live {
+            return Err(mismatch("an agent's live threads per channel"));
+        }
         if let Some(t) = a.team {
             let me = AgentIdx::new(i).ok_or(mismatch("an agent's slot"))?;
             let member = w

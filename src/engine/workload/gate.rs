@@ -6,7 +6,7 @@
 use super::CapLevel;
 use crate::engine::cx::Cx;
 use crate::engine::matching;
-use crate::engine::state::index::{AgentIdx, GroupIdx};
+use crate::engine::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use crate::engine::state::workload::{GATED_BY_TEAM, GATED_BY_TENANT};
 use crate::engine::state::State;
 
@@ -54,7 +54,7 @@ pub(crate) fn hold_back(st: &mut State, agent: AgentIdx, level: CapLevel) {
                 st.workload.tenant_gated.push(agent);
             }
         }
-        CapLevel::AgentTotal => {}
+        CapLevel::AgentChannel | CapLevel::AgentTotal => {}
     }
 }
 
@@ -67,11 +67,18 @@ pub(crate) fn block_group(st: &mut State, group: GroupIdx) {
     }
 }
 
-/// A live thread of `agent` started (`true`) or ended (`false`): the
+/// A live thread `c` of `agent` started (`true`) or ended (`false`): the
 /// team's and the tenant's live counts follow, and a level that goes from
 /// full to free releases what it held back.
-pub(crate) fn live_changed(cx: &mut Cx<'_>, agent: AgentIdx, started: bool) {
-    let team = cx.st.agent(agent).team;
+pub(crate) fn live_changed(cx: &mut Cx<'_>, agent: AgentIdx, c: ConvIdx, started: bool) {
+    let channel = cx.st.conv(c).channel.index();
+    let a = cx.st.agent_mut(agent);
+    let team = a.team;
+    if started {
+        a.channel_live[channel] += 1;
+    } else {
+        a.channel_live[channel] -= 1;
+    }
     let w = &mut cx.st.workload;
     if started {
         w.live += 1;

@@ -8,6 +8,11 @@
 //!   customer who writes during the wrap-up reopens the thread to the same
 //!   agent, assigned at once without an offer (or first in their own queue
 //!   when the rest of the weight does not fit).
+//! * **Caps beside the agent's** (`channel.rs`): a cap per channel on the
+//!   agent's live threads of that channel, beside their total cap
+//!   (TaskRouter's per-worker channel capacity). Agent-level like the total
+//!   cap: an agent at a channel's cap leaves that channel's free indexes
+//!   and is settled again when one of their threads ends.
 //! * **Caps above the agent** (`gate.rs`, `team.rs`): teams (named, with
 //!   members; [`Command::SetTeam`](crate::Command::SetTeam)) cap their members' live threads
 //!   together, and the tenant caps all live threads
@@ -17,7 +22,9 @@
 //!
 //! A new assignment (from a skill group's line, a pull of waiting work by
 //! an agent with room, or a returning customer's known agent) passes, in
-//! this order: the agent (status, room under their own cap, nobody waiting
+//! this order: the agent on the conversation's channel (their cap on that
+//! channel's live threads, [`Command::SetChannelCap`](crate::Command::SetChannelCap)),
+//! the agent in total (status, room under their own cap, nobody waiting
 //! for them, no cool-down), the agent's team, the tenant. The first level
 //! that is full refuses it, and the refusal is counted under that level
 //! ([`Refusals`], per team in [`TeamStats`]). A queue level comes with the
@@ -45,6 +52,7 @@
 //! listed), and agents it held back are settled.
 
 pub(crate) mod audit;
+pub(crate) mod channel;
 pub(crate) mod config;
 pub(crate) mod gate;
 mod query;
@@ -75,7 +83,9 @@ impl fmt::Display for TeamId {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum CapLevel {
-    /// The agent's own cap.
+    /// The agent's cap on the conversation's channel.
+    AgentChannel,
+    /// The agent's own (total) cap.
     AgentTotal,
     /// The cap of the agent's team.
     Team,
@@ -90,6 +100,8 @@ pub enum CapLevel {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Refusals {
+    /// The agent's cap on the channel was reached.
+    pub agent_channel: u64,
     /// The agent had no room left under their own cap.
     pub agent_total: u64,
     /// The agent's team was at its cap.
@@ -101,6 +113,7 @@ pub struct Refusals {
 impl Refusals {
     pub(crate) fn count(&mut self, level: CapLevel) {
         match level {
+            CapLevel::AgentChannel => self.agent_channel += 1,
             CapLevel::AgentTotal => self.agent_total += 1,
             CapLevel::Team => self.team += 1,
             CapLevel::Tenant => self.tenant += 1,

@@ -124,6 +124,14 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
             .ok_or(corrupt("a held-back agent is unknown, or twice"))?;
         agent.gated |= GATED_BY_TENANT;
     }
+    // Live threads per channel, from the rebuilt inboxes.
+    for a in 0..st.agents.len() {
+        let mut live = [0u32; 8];
+        for &(_, c) in st.agents[a].inbox.iter() {
+            live[st.conv(c).channel.index()] += 1;
+        }
+        st.agents[a].channel_live = live;
+    }
     let w = &mut st.workload;
     w.tenant_max_live = snap.tenant_max_live;
     w.blocked = snap.blocked;
