@@ -140,3 +140,4 @@ pub use engine::{
     CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
     WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
 };
+pub use engine::{RateLimit, MAX_RATE};

@@ -16,6 +16,7 @@ fn set_team(e: &mut Engine, at: Timestamp, team: u64, members: &[u64], max_live:
             name: format!("team {team}"),
             members: members.iter().map(|&a| AgentId(a)).collect(),
             max_live,
+            rate_limit: None,
         },
     )
     .expect("team accepted");
@@ -90,6 +91,7 @@ fn a_team_cap_lowered_under_load_moves_nothing_and_new_work_waits() {
                 name: "team 7".into(),
                 members: vec![AgentId(1)],
                 max_live: Some(1),
+                rate_limit: None,
             },
         )
         .unwrap();
@@ -249,6 +251,7 @@ fn team_commands_out_of_range_are_refused_and_change_nothing() {
         name: name.into(),
         members: members.into_iter().map(AgentId).collect(),
         max_live,
+        rate_limit: None,
     };
     let cases = [
         (

@@ -1,6 +1,6 @@
 //! The workload rules under random streams: wrap-up on two channels (all
 //! three modes), teams whose caps and members change, agents' caps per
-//! channel, a tenant total that
+//! channel, rate limits (own and the team's), a tenant total that
 //! moves, offers, parking and agents coming and going. After every
 //! command the audit recounts everything (loads with wrap-up holds, team
 //! and tenant live counts, what each level holds back, work conservation
@@ -60,7 +60,7 @@ fn random_command(rng: &mut Rng) -> Command {
     let agent = AgentId(1 + rng.below(6));
     let conversation = ConversationId(1 + rng.below(30));
     let skill = rng.below(2) as u32;
-    match rng.below(24) {
+    match rng.below(28) {
         0 => Command::AddAgent(AgentSpec::new(
             agent.0,
             vec![SkillLevel::new(skill, 5)],
@@ -106,7 +106,7 @@ fn random_command(rng: &mut Rng) -> Command {
             conversation,
             agent,
         },
-        17 | 21 => Command::EndWrapUp {
+        17 | 21 | 26 | 27 => Command::EndWrapUp {
             conversation,
             agent,
         },
@@ -123,6 +123,10 @@ fn random_command(rng: &mut Rng) -> Command {
                 name: format!("team {team}"),
                 members,
                 max_live: (rng.below(4) != 0).then(|| rng.below(4) as u32),
+                rate_limit: (rng.below(2) == 0).then(|| RateLimit {
+                    max: 1 + rng.below(4) as u32,
+                    window: Duration::from_secs(30 + rng.below(60)),
+                }),
             }
         }
         19 => Command::SetTenantCap {
@@ -132,6 +136,13 @@ fn random_command(rng: &mut Rng) -> Command {
             agent,
             channel: [Channel::WhatsApp, Channel::Email][rng.below(2) as usize],
             max_live: (rng.below(3) != 0).then(|| rng.below(3) as u32),
+        },
+        23 => Command::SetRateLimit {
+            agent,
+            limit: (rng.below(3) != 0).then(|| RateLimit {
+                max: 1 + rng.below(3) as u32,
+                window: Duration::from_secs(10 + rng.below(120)),
+            }),
         },
         20 => Command::Transfer {
             conversation,
@@ -198,7 +209,7 @@ fn workload_rules_keep_every_invariant_under_random_streams() {
 fn workload_rules_exercise_every_level_and_mode() {
     let mut wrap_ups = 0;
     let (mut reopened, mut ended_early) = (0, 0);
-    let (mut team, mut tenant) = (0, 0);
+    let (mut team, mut tenant, mut rate) = (0, 0, 0);
     for seed in 0..24 {
         let mut e = new_engine(seed % 2 == 0);
         play(&mut e, seed, 0, 600);
@@ -208,6 +219,7 @@ fn workload_rules_exercise_every_level_and_mode() {
         ended_early += s.wrap_ups_ended_early;
         team += s.refusals.team;
         tenant += s.refusals.tenant;
+        rate += s.refusals.rate_limit;
     }
     // The streams reach each rule (or the test above would prove little).
     assert!(wrap_ups > 50, "wrap-ups {wrap_ups}");
@@ -215,6 +227,7 @@ fn workload_rules_exercise_every_level_and_mode() {
     assert!(ended_early > 3, "ended early {ended_early}");
     assert!(team > 50, "team refusals {team}");
     assert!(tenant > 50, "tenant refusals {tenant}");
+    assert!(rate > 20, "agents at their rate limit {rate}");
 }
 
 #[test]

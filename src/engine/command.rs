@@ -2,7 +2,7 @@
 //! timestamp by [`Engine::apply`](crate::Engine::apply) and answers with the
 //! decisions it caused, or a typed error that changed nothing.
 
-use super::workload::TeamId;
+use super::workload::{RateLimit, TeamId};
 use crate::model::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
     ResolveReason, SkillRequirement, Tier, Timestamp,
@@ -154,6 +154,10 @@ pub enum Command {
         /// Cap on the members' live (offered or assigned) threads together,
         /// at most [`MAX_LIVE_CAP`](crate::MAX_LIVE_CAP); `None`: no cap.
         max_live: Option<u32>,
+        /// The members' assignment rate limit, unless an agent has their
+        /// own ([`Command::SetRateLimit`]); `None`: none.
+        #[serde(default)]
+        rate_limit: Option<RateLimit>,
     },
     /// Change the tenant's cap on live conversations (at most
     /// [`MAX_LIVE_CAP`](crate::MAX_LIVE_CAP); `None`: no cap). Lowering it
@@ -182,6 +186,18 @@ pub enum Command {
         /// At most this many live (offered or assigned) threads on it, at
         /// most [`MAX_LIVE_CAP`](crate::MAX_LIVE_CAP).
         max_live: Option<u32>,
+    },
+    /// Set an agent's own assignment rate limit: at most `max` new
+    /// assignments in any rolling window (`None`: their team's, if any).
+    /// An agent at the limit gets no new work until the window slides;
+    /// their threads coming back (a parked thread, a reopened wrap-up) are
+    /// not new work.
+    SetRateLimit {
+        /// The agent.
+        agent: AgentId,
+        /// The limit (`max` in `1..=MAX_RATE`, a window in
+        /// `1..=MAX_SETTING`).
+        limit: Option<RateLimit>,
     },
 }
 
@@ -244,6 +260,8 @@ pub enum CommandKind {
     EndWrapUp,
     /// [`Command::SetChannelCap`].
     SetChannelCap,
+    /// [`Command::SetRateLimit`].
+    SetRateLimit,
 }
 
 impl CommandKind {
@@ -270,6 +288,7 @@ impl CommandKind {
             CommandKind::SetTenantCap => "set_tenant_cap",
             CommandKind::EndWrapUp => "end_wrap_up",
             CommandKind::SetChannelCap => "set_channel_cap",
+            CommandKind::SetRateLimit => "set_rate_limit",
         }
     }
 }
@@ -304,6 +323,7 @@ impl Command {
             Command::SetTenantCap { .. } => CommandKind::SetTenantCap,
             Command::EndWrapUp { .. } => CommandKind::EndWrapUp,
             Command::SetChannelCap { .. } => CommandKind::SetChannelCap,
+            Command::SetRateLimit { .. } => CommandKind::SetRateLimit,
         }
     }
 

@@ -1,7 +1,7 @@
 //! Decisions: what the engine did in answer to a command. Plain values a host
 //! forwards to consoles, notifications and traces.
 
-use super::workload::{TeamId, WrapUpEndReason};
+use super::workload::{RateLimit, TeamId, WrapUpEndReason};
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Duration, Priority,
     ResolveReason, Timestamp,
@@ -285,6 +285,23 @@ pub enum Decision {
         /// The agent's live threads on the channel now (may exceed it).
         live: u32,
     },
+    /// An agent reached their assignment rate limit: no new work until
+    /// `until`, when the oldest assignment leaves the window.
+    RateLimitReached {
+        /// The agent.
+        agent: AgentId,
+        /// When they rank again.
+        until: Timestamp,
+    },
+    /// An agent's own rate limit changed ([`Command::SetRateLimit`](crate::Command::SetRateLimit)).
+    RateLimitSet {
+        /// The agent.
+        agent: AgentId,
+        /// The limit in force now (their own, else their team's).
+        limit: Option<RateLimit>,
+        /// Their assignments in the window now.
+        recent: u32,
+    },
 }
 
 /// How an assignment came about.
@@ -346,7 +363,9 @@ impl Decision {
             | Purged { .. }
             | TeamSet { .. }
             | TenantCapChanged { .. }
-            | ChannelCapChanged { .. } => None,
+            | ChannelCapChanged { .. }
+            | RateLimitReached { .. }
+            | RateLimitSet { .. } => None,
             Queued { conversation }
             | WaitingForAgent { conversation, .. }
             | Assigned { conversation, .. }
@@ -401,6 +420,8 @@ impl Decision {
             WrapUpStarted { .. } => "wrap_up_started",
             WrapUpEnded { .. } => "wrap_up_ended",
             ChannelCapChanged { .. } => "channel_cap_changed",
+            RateLimitReached { .. } => "rate_limit_reached",
+            RateLimitSet { .. } => "rate_limit_set",
         }
     }
 }

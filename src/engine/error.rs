@@ -150,6 +150,16 @@ pub enum EngineError {
         /// The agent.
         agent: AgentId,
     },
+    /// A rate limit out of range.
+    #[error("a rate limit of {max} per {window} is invalid: max must be 1..={max_rate} and the window 1 ms..=365 days")]
+    RateLimitOutOfRange {
+        /// The rejected count.
+        max: u32,
+        /// The rejected window.
+        window: crate::model::Duration,
+        /// The largest count allowed.
+        max_rate: u32,
+    },
     /// An `EndWrapUp` for a conversation not in wrap-up.
     #[error("{conversation} is not in wrap-up")]
     NotInWrapUp {

@@ -12,7 +12,7 @@ use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
 use super::structure;
 use super::validate::{GroupRef, Step};
-use super::workload::{channel, gate, team, wrapup, WrapUpEndReason};
+use super::workload::{channel, gate, rate, team, wrapup, WrapUpEndReason};
 use crate::model::{
     AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, Timestamp,
 };
@@ -90,6 +90,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             channel: ch,
             max_live,
         } => channel::set_cap(cx, agent, ch, max_live),
+        Step::SetRateLimit { agent, limit } => rate::set_limit(cx, agent, limit),
     }
     finish(cx);
 }

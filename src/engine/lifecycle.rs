@@ -23,7 +23,7 @@ use super::decision::{AssignVia, Decision};
 use super::state::conversation::Place;
 use super::state::index::{AgentIdx, ConvIdx};
 use super::state::timers::{Timer, TimerKind};
-use super::workload::{gate, wrapup};
+use super::workload::{gate, rate, wrapup};
 use crate::model::{Capacity, ResolveReason, Timestamp};
 
 /// Whether a command of `kind` may act on a conversation in `place`.
@@ -197,6 +197,9 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
     if !returning {
         let seq = cx.st.next_seq();
         cx.st.agent_mut(agent).last_assigned = seq;
+        if cx.st.agent(agent).limit.is_some() {
+            rate::record(cx, agent);
+        }
     }
     let offer = match via {
         AssignVia::Resumed | AssignVia::Reopened => None,

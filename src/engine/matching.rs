@@ -82,7 +82,7 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
         return place_in_group(cx, c);
     }
-    let room = a.fits(weight) && !a.channel_full(channel);
+    let room = a.fits(weight) && !a.held_beside(channel);
     let above = if room && a.status == AgentStatus::Online {
         gate::above_agent(cx.st, agent)
     } else {
@@ -201,7 +201,7 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
         let (position, stored) = cx.st.group(group).free.best()?;
         let agent = cx.st.group(group).members[position as usize];
         let a = cx.st.agent(agent);
-        if !a.takes(group, weight) || a.channel_full(channel) {
+        if !a.takes(group, weight) || a.held_beside(channel) {
             // Listed with a rank from before their load rose: a refusal
             // at the first of their own levels that is full.
             if a.status.accepts_work() && a.personal.is_empty() {
@@ -267,8 +267,12 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
                 break;
             }
             if known {
-                // A known-agent wait is new work: the levels above the
-                // agent apply (the refusal was counted when it started).
+                // A known-agent wait is new work: the rate limit and the
+                // levels above the agent apply (the refusal was counted
+                // when it started).
+                if a.rate_limited() {
+                    break;
+                }
                 if let Some(level) = gate::above_agent(cx.st, agent) {
                     gate::hold_back(cx.st, agent, level);
                     break;
@@ -283,7 +287,7 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
         }
     }
     let a = cx.st.agent(agent);
-    if status.accepts_work() && a.personal.is_empty() {
+    if status.accepts_work() && a.personal.is_empty() && !a.rate_limited() {
         // Each round adds at least one milli-unit of load under the cap.
         let bound = a.cap.0 as usize + 1;
         for round in 0.. {
@@ -309,7 +313,7 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
         .iter()
         .filter_map(|slot| {
             let g = cx.st.group(slot.group);
-            if !a.fits(g.weight) || a.cooling(slot.group) || a.channel_full(g.key.channel) {
+            if !a.fits(g.weight) || a.cooling(slot.group) || a.held_beside(g.key.channel) {
                 return None;
             }
             let (class, key, c) = g.waiting.head(cx.cfg.class_head_start)?;
@@ -354,7 +358,7 @@ pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
         return;
     };
     let channel = cx.st.group(group).key.channel;
-    let rank = (a.takes(group, weight) && !a.channel_full(channel)).then(|| rank(cx, agent, group));
+    let rank = (a.takes(group, weight) && !a.held_beside(channel)).then(|| rank(cx, agent, group));
     cx.st.group_mut(group).free.set(slot.position, rank);
 }
 
@@ -364,6 +368,7 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     let st = &mut *cx.st;
     let a = &mut st.agents[agent.get()];
     a.dirty = false;
+    let limited = a.rate_limited();
     for slot in &mut a.slots {
         let g = &mut st.groups[slot.group.get()];
         let room = a.status.accepts_work()
@@ -371,7 +376,8 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
             && a.load.0 as u64 + g.weight.0 as u64 <= a.cap.0 as u64
             && !a.cooldowns.iter().any(|&(c, _)| c == slot.group)
             // `Agent::channel_full`, by field (the slots are borrowed).
-            && a.channel_live[g.key.channel.index()] < a.channel_caps[g.key.channel.index()];
+            && a.channel_live[g.key.channel.index()] < a.channel_caps[g.key.channel.index()]
+            && !limited;
         if room != slot.room {
             slot.room = room;
             if room {

@@ -77,6 +77,7 @@ pub use workload::{
     CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
     WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
 };
+pub use workload::{RateLimit, MAX_RATE};
 
 use crate::model::Timestamp;
 use crate::policy::{IntoPolicy, RoutingPolicy};

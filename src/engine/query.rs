@@ -203,6 +203,9 @@ impl Engine {
                 .into_iter()
                 .map(|(c, cap)| (c, a.channel_live[c.index()], cap))
                 .collect(),
+            rate_limit: a.limit,
+            recent_assignments: a.recent.len() as u32,
+            rate_limited: a.rate_limited(),
         })
     }
 }

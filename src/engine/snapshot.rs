@@ -68,6 +68,15 @@ struct AgentSnapshot {
     /// Caps on live threads per channel.
     #[serde(default)]
     channel_caps: Vec<(Channel, u32)>,
+    /// The agent's own rate limit.
+    #[serde(default)]
+    own_limit: Option<super::workload::RateLimit>,
+    /// Times of the recent assignments in the window.
+    #[serde(default)]
+    recent: Vec<Timestamp>,
+    /// When the window timer that counts is due.
+    #[serde(default)]
+    rate_timer: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -151,6 +160,9 @@ impl Engine {
                 cooldowns: a.cooldowns.clone(),
                 wrap_up_ms: a.wrap_up_ms,
                 channel_caps: super::workload::channel::caps(&a.channel_caps),
+                own_limit: a.own_limit,
+                recent: a.recent.iter().copied().collect(),
+                rate_timer: a.rate_timer,
             })
             .collect();
         let groups = st
@@ -319,6 +331,11 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
                 "an agent's skills are unsorted or repeated",
             ));
         }
+        let bad_limit = a.own_limit.is_some_and(|l| !l.valid());
+        let sorted = a.recent.windows(2).all(|p| p[0] <= p[1]);
+        if bad_limit || !sorted || a.recent.len() > super::workload::MAX_RATE as usize {
+            return Err(RestoreError::Corrupt("an agent's rate limit is invalid"));
+        }
         let mut channel_caps = [super::state::workload::NO_CAP; 8];
         for &(channel, cap) in &a.channel_caps {
             if cap > super::workload::MAX_LIVE_CAP {
@@ -352,6 +369,10 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             wrap_up_ms: a.wrap_up_ms,
             channel_live: [0; 8],
             channel_caps,
+            own_limit: a.own_limit,
+            limit: None,
+            recent: a.recent.into(),
+            rate_timer: a.rate_timer,
         });
     }
     Ok(())

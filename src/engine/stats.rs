@@ -2,7 +2,7 @@
 //! supervisor's wallboard shows (per skill group and per agent), kept up to
 //! date as state changes so that reading them costs O(1) per group.
 
-use super::workload::{Refusals, TeamId};
+use super::workload::{RateLimit, Refusals, TeamId};
 use crate::model::Duration;
 use crate::model::{AgentId, AgentStatus, Capacity, Channel, SkillRequirement, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -91,4 +91,10 @@ pub struct AgentStats {
     pub team: Option<TeamId>,
     /// Per channel with a cap: the channel, live threads on it, the cap.
     pub channels: Vec<(Channel, u32, u32)>,
+    /// The assignment rate limit in force (their own, else their team's).
+    pub rate_limit: Option<RateLimit>,
+    /// New assignments in the current window (with a limit).
+    pub recent_assignments: u32,
+    /// At the rate limit now: no new work until the window slides.
+    pub rate_limited: bool,
 }

@@ -54,6 +54,10 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         wrap_up_ms: 0,
         channel_live: [0; 8],
         channel_caps: [NO_CAP; 8],
+        own_limit: None,
+        limit: None,
+        recent: Default::default(),
+        rate_timer: None,
     };
     let st = &mut *cx.st;
     let mut groups: Vec<GroupIdx> = agent

@@ -11,7 +11,7 @@ use super::state::group::RoutingKey;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::State;
 use super::workload::team::{check_set_team, TeamStep};
-use super::workload::{wrapup, MAX_LIVE_CAP};
+use super::workload::{wrapup, RateLimit, MAX_LIVE_CAP, MAX_RATE};
 use crate::model::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
     ResolveReason, SkillRequirement, Tier, Timestamp,
@@ -87,6 +87,10 @@ pub(crate) enum Step {
         agent: AgentIdx,
         channel: Channel,
         max_live: Option<u32>,
+    },
+    SetRateLimit {
+        agent: AgentIdx,
+        limit: Option<RateLimit>,
     },
 }
 
@@ -259,7 +263,21 @@ pub(crate) fn check(
             name,
             members,
             max_live,
-        } => Step::SetTeam(check_set_team(state, *team, name, members, *max_live)?),
+            rate_limit,
+        } => {
+            check_rate(*rate_limit)?;
+            let mut step = check_set_team(state, *team, name, members, *max_live)?;
+            step.rate = *rate_limit;
+            Step::SetTeam(step)
+        }
+        Command::SetRateLimit { agent: id, limit } => {
+            let a = agent(*id)?;
+            check_rate(*limit)?;
+            Step::SetRateLimit {
+                agent: a,
+                limit: *limit,
+            }
+        }
         Command::SetTenantCap { max_live } => {
             if let Some(value) = max_live.filter(|&v| v > MAX_LIVE_CAP) {
                 return Err(EngineError::LiveCapOutOfRange {
@@ -299,6 +317,18 @@ pub(crate) fn check(
             Step::EndWrapUp(c)
         }
     })
+}
+
+/// A rate limit in range.
+fn check_rate(limit: Option<RateLimit>) -> Result<(), EngineError> {
+    match limit {
+        Some(l) if !l.valid() => Err(EngineError::RateLimitOutOfRange {
+            max: l.max,
+            window: l.window,
+            max_rate: MAX_RATE,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The conversation, if the command may act on it and `agent` holds it.

@@ -248,7 +248,8 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         Command::AddAgent(ref spec) => (None, Some(spec.id)),
         Command::SetAgentStatus { agent, .. }
         | Command::SetCapacity { agent, .. }
-        | Command::SetChannelCap { agent, .. } => (None, Some(agent)),
+        | Command::SetChannelCap { agent, .. }
+        | Command::SetRateLimit { agent, .. } => (None, Some(agent)),
         Command::AgentMessage {
             conversation,
             agent,

@@ -343,7 +343,11 @@ impl Collector {
             | WrapUpEnded {
                 agent, load, cap, ..
             } => self.agent_change(t, agent.0, Some(load), Some(cap), None),
-            TeamSet { .. } | TenantCapChanged { .. } | ChannelCapChanged { .. } => {}
+            TeamSet { .. }
+            | TenantCapChanged { .. }
+            | ChannelCapChanged { .. }
+            | RateLimitReached { .. }
+            | RateLimitSet { .. } => {}
             SlaWarning { conversation, .. } => {
                 self.sl.warnings += 1;
                 let c = self.conv(conversation.0);

@@ -195,7 +195,9 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         | Purged { .. }
         | TeamSet { .. }
         | TenantCapChanged { .. } => None,
-        ChannelCapChanged { agent, .. } => Some(agent),
+        ChannelCapChanged { agent, .. }
+        | RateLimitReached { agent, .. }
+        | RateLimitSet { agent, .. } => Some(agent),
     }
 }
 

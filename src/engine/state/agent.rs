@@ -3,9 +3,11 @@
 use super::conversation::{InboxKey, PersonalKey};
 use super::index::{ConvIdx, GroupIdx, TeamIdx};
 use super::sorted::SortedVec;
+use crate::engine::workload::RateLimit;
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, SkillId, SkillLevel, Timestamp,
 };
+use std::collections::VecDeque;
 
 /// The agent's membership of one skill group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +71,16 @@ pub(crate) struct Agent {
     /// Cap on live threads per channel beside the total cap (`NO_CAP`:
     /// none).
     pub channel_caps: [u32; 8],
+    /// The agent's own assignment rate limit (`None`: their team's).
+    pub own_limit: Option<RateLimit>,
+    /// The limit in force: `own_limit`, else the team's (derived).
+    pub limit: Option<RateLimit>,
+    /// Times of the new assignments still in the window, oldest first; at
+    /// most `limit.max` (empty without a limit).
+    pub recent: VecDeque<Timestamp>,
+    /// When the `RateWindow` timer that counts is due: set while the agent
+    /// is at the limit (a pending timer due at another time is stale).
+    pub rate_timer: Option<Timestamp>,
 }
 
 impl Agent {
@@ -89,6 +101,18 @@ impl Agent {
     pub(crate) fn channel_full(&self, channel: Channel) -> bool {
         let i = channel.index();
         self.channel_live[i] >= self.channel_caps[i]
+    }
+
+    /// Whether the agent is at their assignment rate limit.
+    pub(crate) fn rate_limited(&self) -> bool {
+        self.limit
+            .is_some_and(|l| self.recent.len() >= l.max as usize)
+    }
+
+    /// Whether a rule beside the total cap keeps the agent from new work
+    /// on `channel`: the channel's cap or the rate limit.
+    pub(crate) fn held_beside(&self, channel: Channel) -> bool {
+        self.channel_full(channel) || self.rate_limited()
     }
 
     /// Whether the agent is cooling down in `group`.

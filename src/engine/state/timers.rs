@@ -19,6 +19,9 @@ pub(crate) enum TimerKind {
     CooldownEnd,
     /// The end of a resolved conversation's wrap-up (its time box).
     WrapUpEnd,
+    /// An agent's assignment window slid: their oldest recent assignment
+    /// left it (`subject` is the agent's slot).
+    RateWindow,
 }
 
 /// One pending timer, ordered by time, then kind (a warning before the

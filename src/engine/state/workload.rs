@@ -34,6 +34,8 @@ pub(crate) struct Team {
     pub gated: Vec<AgentIdx>,
     /// Assignments refused at this team's level.
     pub refusals: u64,
+    /// The members' default assignment rate limit.
+    pub rate: Option<crate::engine::workload::RateLimit>,
 }
 
 impl Team {

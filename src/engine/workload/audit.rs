@@ -54,6 +54,13 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
     }
     let mut live = 0u64;
     let (mut flagged_team, mut flagged_tenant) = (0usize, 0usize);
+    let rate_timers: std::collections::HashSet<(u64, u64)> = st
+        .timers
+        .sorted()
+        .into_iter()
+        .filter(|t| t.kind == crate::engine::state::timers::TimerKind::RateWindow)
+        .map(|t| (t.subject, t.at.0))
+        .collect();
     for (i, a) in st.agents.iter().enumerate() {
         live += a.inbox.len() as u64;
         let mut by_channel = [0u32; 8];
@@ -64,6 +71,32 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
         }
         if by_channel != a.channel_live {
             return Err(mismatch("an agent's live threads per channel"));
+        }
+        let team_rate = a
+            .team
+            .and_then(|t| w.teams.get(t.get()))
+            .and_then(|t| t.rate);
+        if a.limit != a.own_limit.or(team_rate) {
+            return Err(mismatch("an agent's rate limit in force"));
+        }
+        let kept_ok = match a.limit {
+            None => a.recent.is_empty(),
+            Some(l) => {
+                a.recent.len() <= l.max as usize
+                    && a.recent
+                        .iter()
+                        .zip(a.recent.iter().skip(1))
+                        .all(|(x, y)| x <= y)
+            }
+        };
+        // At the limit, the timer that counts is pending (or the agent
+        // would never rank again).
+        let timer_ok = a.rate_timer.map_or(!a.rate_limited(), |due| {
+            rate_timers.contains(&(i as u64, due.0))
+        });
+        let kept_ok = kept_ok && timer_ok;
+        if !kept_ok {
+            return Err(mismatch("an agent's recent assignments or window timer"));
         }
         if let Some(t) = a.team {
             let me = AgentIdx::new(i).ok_or(mismatch("an agent's slot"))?;

@@ -60,6 +60,29 @@ pub enum WrapUpMode {
     NoEarlyEnd,
 }
 
+/// At most `max` new assignments in any rolling `window`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Assignments allowed in the window, `1..=MAX_RATE`.
+    pub max: u32,
+    /// The window, `1..=MAX_SETTING` milliseconds.
+    pub window: Duration,
+}
+
+/// The most assignments a rate limit may allow per window: the times of
+/// that many are kept per limited agent.
+pub const MAX_RATE: u32 = 10_000;
+
+impl RateLimit {
+    /// Whether both values are in range.
+    pub(crate) fn valid(&self) -> bool {
+        (1..=MAX_RATE).contains(&self.max)
+            && self.window != Duration::ZERO
+            && self.window <= MAX_SETTING
+    }
+}
+
 /// A workload setting the engine cannot work with.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 #[non_exhaustive]

@@ -54,7 +54,7 @@ pub(crate) fn hold_back(st: &mut State, agent: AgentIdx, level: CapLevel) {
                 st.workload.tenant_gated.push(agent);
             }
         }
-        CapLevel::AgentChannel | CapLevel::AgentTotal => {}
+        CapLevel::AgentChannel | CapLevel::AgentTotal | CapLevel::RateLimit => {}
     }
 }
 

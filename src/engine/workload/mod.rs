@@ -13,6 +13,9 @@
 //!   (TaskRouter's per-worker channel capacity). Agent-level like the total
 //!   cap: an agent at a channel's cap leaves that channel's free indexes
 //!   and is settled again when one of their threads ends.
+//! * **Assignment rate limits** (`rate.rs`): at most N new assignments
+//!   per agent in a rolling window, the agent's own or their team's; an
+//!   agent at the limit is skipped until a timer says the window slid.
 //! * **Caps above the agent** (`gate.rs`, `team.rs`): teams (named, with
 //!   members; [`Command::SetTeam`](crate::Command::SetTeam)) cap their members' live threads
 //!   together, and the tenant caps all live threads
@@ -56,11 +59,14 @@ pub(crate) mod channel;
 pub(crate) mod config;
 pub(crate) mod gate;
 mod query;
+pub(crate) mod rate;
 pub(crate) mod snapshot;
 pub(crate) mod team;
 pub(crate) mod wrapup;
 
-pub use config::{WorkloadConfig, WorkloadConfigError, WrapUpMode, WrapUpRule, MAX_LIVE_CAP};
+pub use config::{
+    RateLimit, WorkloadConfig, WorkloadConfigError, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_RATE,
+};
 pub use query::{TeamStats, TenantStats, WrapUpInfo};
 pub use team::MAX_TEAM_NAME;
 
@@ -91,6 +97,9 @@ pub enum CapLevel {
     Team,
     /// The tenant's total.
     Tenant,
+    /// The agent's assignment rate limit (checked with the agent's own
+    /// levels, after their total cap).
+    RateLimit,
 }
 
 /// Assignments refused, by the level that refused them: each time an
@@ -108,6 +117,9 @@ pub struct Refusals {
     pub team: u64,
     /// The tenant was at its total.
     pub tenant: u64,
+    /// An agent reached their assignment rate limit (counted once each
+    /// time: they are skipped until the window slides).
+    pub rate_limit: u64,
 }
 
 impl Refusals {
@@ -117,6 +129,7 @@ impl Refusals {
             CapLevel::AgentTotal => self.agent_total += 1,
             CapLevel::Team => self.team += 1,
             CapLevel::Tenant => self.tenant += 1,
+            CapLevel::RateLimit => self.rate_limit += 1,
         }
     }
 }

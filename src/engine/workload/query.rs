@@ -1,6 +1,6 @@
 //! Read-only views of the workload rules: per team and for the tenant.
 
-use super::{Refusals, TeamId};
+use super::{RateLimit, Refusals, TeamId};
 use crate::engine::Engine;
 use crate::model::{AgentId, ConversationId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,8 @@ pub struct TeamStats {
     pub refusals: u64,
     /// Members passed over while the team was full, waiting for room.
     pub held_back: u32,
+    /// The members' default assignment rate limit.
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// Real-time statistics of the tenant's total.
@@ -76,6 +78,7 @@ impl Engine {
             live: t.live,
             refusals: t.refusals,
             held_back: t.gated.len() as u32,
+            rate_limit: t.rate,
         })
     }
 

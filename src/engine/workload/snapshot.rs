@@ -34,6 +34,8 @@ struct TeamSnapshot {
     /// Members held back, in order.
     gated: Vec<AgentIdx>,
     refusals: u64,
+    #[serde(default)]
+    rate: Option<crate::engine::workload::RateLimit>,
 }
 
 /// The workload state of `st` as plain data.
@@ -50,6 +52,7 @@ pub(crate) fn take(st: &State) -> WorkloadSnapshot {
                 max_live: t.max_live,
                 gated: t.gated.clone(),
                 refusals: t.refusals,
+                rate: t.rate,
             })
             .collect(),
         tenant_max_live: w.tenant_max_live,
@@ -74,7 +77,8 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
     for t in snap.teams {
         let idx = TeamIdx::new(st.workload.teams.len()).ok_or(corrupt("too many teams"))?;
         let bad_name = t.name.is_empty() || t.name.len() > MAX_TEAM_NAME;
-        let bad_cap = t.max_live.is_some_and(|m| m > MAX_LIVE_CAP);
+        let bad_cap =
+            t.max_live.is_some_and(|m| m > MAX_LIVE_CAP) || t.rate.is_some_and(|r| !r.valid());
         let sorted = t.members.windows(2).all(|p| p[0] < p[1]);
         if bad_name || bad_cap || !sorted || !t.members.iter().all(in_range) {
             return Err(corrupt("a team is invalid"));
@@ -106,6 +110,7 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
             live,
             gated: t.gated,
             refusals: t.refusals,
+            rate: t.rate,
         });
     }
     for &g in &snap.blocked {
@@ -124,8 +129,14 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
             .ok_or(corrupt("a held-back agent is unknown, or twice"))?;
         agent.gated |= GATED_BY_TENANT;
     }
-    // Live threads per channel, from the rebuilt inboxes.
+    // Live threads per channel, from the rebuilt inboxes; the limit in
+    // force, from the agent's own and their team's.
     for a in 0..st.agents.len() {
+        let team = st.agents[a]
+            .team
+            .and_then(|t| st.workload.teams[t.get()].rate);
+        let agent = &mut st.agents[a];
+        agent.limit = agent.own_limit.or(team);
         let mut live = [0u32; 8];
         for &(_, c) in st.agents[a].inbox.iter() {
             live[st.conv(c).channel.index()] += 1;

@@ -3,6 +3,8 @@
 //! whatever the live load: lowering a cap moves nothing, and new work
 //! waits until the level is under it.
 
+use super::config::RateLimit;
+use super::rate;
 use super::TeamId;
 use crate::engine::cx::Cx;
 use crate::engine::decision::Decision;
@@ -23,6 +25,8 @@ pub(crate) struct TeamStep {
     pub name: String,
     pub members: Vec<AgentIdx>,
     pub max_live: Option<u32>,
+    /// The members' default rate limit (set by validation after).
+    pub rate: Option<RateLimit>,
 }
 
 /// Checks a `SetTeam`: a name of `1..=MAX_TEAM_NAME` bytes, a cap in
@@ -74,6 +78,7 @@ pub(crate) fn check_set_team(
         name: name.to_owned(),
         members: slots,
         max_live,
+        rate: None,
     })
 }
 
@@ -93,6 +98,7 @@ pub(crate) fn set_team(cx: &mut Cx<'_>, step: TeamStep) {
                 live: 0,
                 gated: Vec::new(),
                 refusals: 0,
+                rate: None,
             });
             cx.st.workload.team_ids.insert(step.team, t);
             t
@@ -120,7 +126,16 @@ pub(crate) fn set_team(cx: &mut Cx<'_>, step: TeamStep) {
     team.members = step.members;
     team.max_live = step.max_live;
     team.live = live;
+    team.rate = step.rate;
     cx.st.workload.refresh_gates();
+    // Members who left fall back to their own limit, members in it take
+    // the team's unless they have their own.
+    for a in old
+        .into_iter()
+        .chain(cx.st.workload.teams[t.get()].members.clone())
+    {
+        rate::refresh(cx, a);
+    }
     let team = &cx.st.workload.teams[t.get()];
     cx.emit(Decision::TeamSet {
         team: step.team,
