@@ -140,4 +140,6 @@ pub use engine::{
     CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
     WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
 };
-pub use engine::{RateLimit, MAX_RATE};
+pub use engine::{
+    NoAnswerAction, NoAnswerFinal, NoAnswerRule, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE,
+};

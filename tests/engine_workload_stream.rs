@@ -1,6 +1,7 @@
 //! The workload rules under random streams: wrap-up on two channels (all
 //! three modes), teams whose caps and members change, agents' caps per
-//! channel, rate limits (own and the team's), a tenant total that
+//! channel, rate limits (own and the team's), reassignment of unanswered
+//! conversations, a tenant total that
 //! moves, offers, parking and agents coming and going. After every
 //! command the audit recounts everything (loads with wrap-up holds, team
 //! and tenant live counts, what each level holds back, work conservation
@@ -53,6 +54,18 @@ fn config(offers: bool) -> EngineConfig {
     w.wrap_up
         .insert(Channel::Sms, rule(WrapUpMode::NoEarlyEnd, 40, 250));
     w.tenant_max_live = Some(6);
+    w.no_answer = Some(NoAnswerRule {
+        after: Duration::from_secs(90),
+        set_away: offers,
+        max_hops: 2,
+        last: if offers {
+            NoAnswerFinal::KeepAndWarn
+        } else {
+            NoAnswerFinal::Resolve {
+                reason: ResolveReason::Expired,
+            }
+        },
+    });
     config
 }
 
@@ -209,7 +222,7 @@ fn workload_rules_keep_every_invariant_under_random_streams() {
 fn workload_rules_exercise_every_level_and_mode() {
     let mut wrap_ups = 0;
     let (mut reopened, mut ended_early) = (0, 0);
-    let (mut team, mut tenant, mut rate) = (0, 0, 0);
+    let (mut team, mut tenant, mut rate, mut silent) = (0, 0, 0, 0);
     for seed in 0..24 {
         let mut e = new_engine(seed % 2 == 0);
         play(&mut e, seed, 0, 600);
@@ -220,6 +233,7 @@ fn workload_rules_exercise_every_level_and_mode() {
         team += s.refusals.team;
         tenant += s.refusals.tenant;
         rate += s.refusals.rate_limit;
+        silent += s.no_answer_requeues + s.no_answer_kept + s.no_answer_resolved;
     }
     // The streams reach each rule (or the test above would prove little).
     assert!(wrap_ups > 50, "wrap-ups {wrap_ups}");
@@ -228,6 +242,7 @@ fn workload_rules_exercise_every_level_and_mode() {
     assert!(team > 50, "team refusals {team}");
     assert!(tenant > 50, "tenant refusals {tenant}");
     assert!(rate > 20, "agents at their rate limit {rate}");
+    assert!(silent > 20, "no-answer expiries {silent}");
 }
 
 #[test]

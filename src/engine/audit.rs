@@ -367,6 +367,15 @@ impl Engine {
             {
                 recount[agent.get()].0 += held.0;
             }
+            let rule = cfg.workload.no_answer.as_ref();
+            if super::workload::no_answer::expects_timer(rule, v)
+                && !stays.contains(&(v.id.0, TimerKind::NoAnswer, v.stay, v.seq))
+            {
+                return Err(AuditViolation::MissingAlert {
+                    conversation: v.id,
+                    kind: "no-answer",
+                });
+            }
             if let Some(w) = v.wrap_up {
                 if !matches!(v.place, Place::Resolved { .. }) {
                     return Err(AuditViolation::Misplaced {

@@ -302,6 +302,32 @@ pub enum Decision {
         /// Their assignments in the window now.
         recent: u32,
     },
+    /// The agent sent no first reply within the no-answer time
+    /// ([`NoAnswerRule`](crate::NoAnswerRule)); `action` says what
+    /// followed (a `Requeued` or `Resolved` decision comes next for those).
+    NoAnswer {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent who did not answer.
+        agent: AgentId,
+        /// Which expiry this is for the conversation (1 for the first).
+        hop: u32,
+        /// What happened.
+        action: NoAnswerAction,
+    },
+}
+
+/// What followed an agent's silence (see [`Decision::NoAnswer`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum NoAnswerAction {
+    /// Back to its line, age and priority kept.
+    Requeued,
+    /// The hops are spent: kept with the agent; a supervisor should act.
+    KeptAndWarned,
+    /// The hops are spent: resolved with the rule's reason.
+    Resolved,
 }
 
 /// How an assignment came about.
@@ -337,6 +363,8 @@ pub enum RequeueReason {
     OfferTimedOut,
     /// Transferred to a skill group.
     Transfer,
+    /// The agent sent no first reply in time ([`Decision::NoAnswer`]).
+    NoAnswer,
 }
 
 /// Why a returning customer did not reach their last agent.
@@ -385,7 +413,8 @@ impl Decision {
             | SlaWarning { conversation, .. }
             | SlaBreach { conversation, .. }
             | WrapUpStarted { conversation, .. }
-            | WrapUpEnded { conversation, .. } => Some(*conversation),
+            | WrapUpEnded { conversation, .. }
+            | NoAnswer { conversation, .. } => Some(*conversation),
         }
     }
 
@@ -422,6 +451,7 @@ impl Decision {
             ChannelCapChanged { .. } => "channel_cap_changed",
             RateLimitReached { .. } => "rate_limit_reached",
             RateLimitSet { .. } => "rate_limit_set",
+            NoAnswer { .. } => "no_answer",
         }
     }
 }

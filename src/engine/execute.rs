@@ -175,6 +175,7 @@ fn open(
         held: Capacity::ZERO,
         sticky_agent: None,
         wrap_up: None,
+        no_answer_hops: 0,
     };
     let c = match cx.st.free_slots.pop() {
         Some(c) => {

@@ -23,7 +23,7 @@ use super::decision::{AssignVia, Decision};
 use super::state::conversation::Place;
 use super::state::index::{AgentIdx, ConvIdx};
 use super::state::timers::{Timer, TimerKind};
-use super::workload::{gate, rate, wrapup};
+use super::workload::{gate, no_answer, rate, wrapup};
 use crate::model::{Capacity, ResolveReason, Timestamp};
 
 /// Whether a command of `kind` may act on a conversation in `place`.
@@ -242,13 +242,16 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
                 cap,
             });
         }
-        None => cx.emit(Decision::Assigned {
-            conversation: id,
-            agent: agent_id,
-            via,
-            load,
-            cap,
-        }),
+        None => {
+            cx.emit(Decision::Assigned {
+                conversation: id,
+                agent: agent_id,
+                via,
+                load,
+                cap,
+            });
+            no_answer::arm(cx, c);
+        }
     }
 }
 
@@ -284,6 +287,7 @@ pub(crate) fn resume_in_place(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
         load,
         cap,
     });
+    no_answer::arm(cx, c);
     // A higher load only worsens the agent's rank: the free indexes catch
     // up lazily (see `matching::take_agent`).
 }
@@ -387,6 +391,7 @@ pub(crate) fn accept(cx: &mut Cx<'_>, c: ConvIdx) {
         conversation: id,
         agent,
     });
+    no_answer::arm(cx, c);
 }
 
 /// Changes fields of a live thread that order its agent's inbox, keeping

@@ -67,6 +67,7 @@ mod workload;
 pub use audit::{AuditReport, AuditViolation};
 pub use command::{Command, CommandKind, TransferTarget};
 pub use config::{ConfigError, EngineConfig, OpenConversations, MAX_SETTING};
+pub use decision::NoAnswerAction;
 pub use decision::{AssignVia, Decision, RequeueReason, StickyMissReason};
 pub use error::{EngineError, Rejected};
 pub use query::InboxEntry;
@@ -77,7 +78,7 @@ pub use workload::{
     CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
     WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
 };
-pub use workload::{RateLimit, MAX_RATE};
+pub use workload::{NoAnswerFinal, NoAnswerRule, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE};
 
 use crate::model::Timestamp;
 use crate::policy::{IntoPolicy, RoutingPolicy};

@@ -42,6 +42,13 @@ pub struct EngineStats {
     pub wrap_up_ms: u64,
     /// Assignments refused, by the cap level that refused them.
     pub refusals: Refusals,
+    /// Conversations sent back to their line because the agent did not
+    /// answer in time.
+    pub no_answer_requeues: u64,
+    /// Conversations kept with a silent agent after the last hop.
+    pub no_answer_kept: u64,
+    /// Conversations resolved after the last hop.
+    pub no_answer_resolved: u64,
 }
 
 /// Real-time statistics of one skill group.

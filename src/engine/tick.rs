@@ -12,7 +12,7 @@ use super::matching;
 use super::state::conversation::Place;
 use super::state::index::{AgentIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
-use super::workload::{rate, wrapup, WrapUpEndReason};
+use super::workload::{no_answer, rate, wrapup, WrapUpEndReason};
 use crate::model::AgentStatus;
 
 pub(crate) fn run(cx: &mut Cx<'_>) {
@@ -121,6 +121,7 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
             }
         }
         TimerKind::CooldownEnd | TimerKind::RateWindow => {}
+        TimerKind::NoAnswer => no_answer::fire(cx, c, timer.generation),
         TimerKind::WrapUpEnd => {
             if timer.generation == conv.stay && conv.wrap_up.is_some() {
                 wrapup::end(cx, c, WrapUpEndReason::TimedOut);

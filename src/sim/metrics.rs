@@ -347,7 +347,8 @@ impl Collector {
             | TenantCapChanged { .. }
             | ChannelCapChanged { .. }
             | RateLimitReached { .. }
-            | RateLimitSet { .. } => {}
+            | RateLimitSet { .. }
+            | NoAnswer { .. } => {}
             SlaWarning { conversation, .. } => {
                 self.sl.warnings += 1;
                 let c = self.conv(conversation.0);

@@ -197,7 +197,8 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         | TenantCapChanged { .. } => None,
         ChannelCapChanged { agent, .. }
         | RateLimitReached { agent, .. }
-        | RateLimitSet { agent, .. } => Some(agent),
+        | RateLimitSet { agent, .. }
+        | NoAnswer { agent, .. } => Some(agent),
     }
 }
 

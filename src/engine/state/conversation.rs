@@ -115,6 +115,10 @@ pub(crate) struct Conv {
     /// then the part of the weight kept).
     #[serde(default)]
     pub wrap_up: Option<super::workload::WrapHold>,
+    /// Times the no-answer rule fired for it (reassignments, plus one once
+    /// its terminal action applied).
+    #[serde(default)]
+    pub no_answer_hops: u32,
 }
 
 /// Order of an agent's inbox: threads where the customer spoke last first,

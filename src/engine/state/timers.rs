@@ -22,6 +22,8 @@ pub(crate) enum TimerKind {
     /// An agent's assignment window slid: their oldest recent assignment
     /// left it (`subject` is the agent's slot).
     RateWindow,
+    /// An assigned conversation's agent has not answered in time.
+    NoAnswer,
 }
 
 /// One pending timer, ordered by time, then kind (a warning before the

@@ -24,6 +24,42 @@ pub struct WorkloadConfig {
     /// start (`None`: no total). Changed at run time by
     /// [`Command::SetTenantCap`](crate::Command::SetTenantCap).
     pub tenant_max_live: Option<u32>,
+    /// Reassignment when the agent does not answer (`None`: never).
+    pub no_answer: Option<NoAnswerRule>,
+}
+
+/// What happens to a conversation whose agent sends no first reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoAnswerRule {
+    /// Time after the assignment (or acceptance) within which the agent
+    /// must send a first reply, `1..=MAX_SETTING`.
+    pub after: Duration,
+    /// Set the agent away when it passes (Kustomer's rule), so the next
+    /// conversation does not hit them either.
+    pub set_away: bool,
+    /// How many times the conversation goes back to its line, at most
+    /// [`MAX_NO_ANSWER_HOPS`].
+    pub max_hops: u32,
+    /// What happens when the time passes once more after the last hop.
+    pub last: NoAnswerFinal,
+}
+
+/// The most reassignments a no-answer rule may allow.
+pub const MAX_NO_ANSWER_HOPS: u32 = 16;
+
+/// The terminal action of a no-answer rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum NoAnswerFinal {
+    /// Keep the conversation with its agent and warn (a supervisor acts).
+    KeepAndWarn,
+    /// Resolve it with this reason.
+    Resolve {
+        /// The reason recorded.
+        reason: crate::model::ResolveReason,
+    },
 }
 
 /// How one channel's wrap-up works.
@@ -115,6 +151,18 @@ pub enum WorkloadConfigError {
         /// The rejected share.
         value: u32,
     },
+    /// A no-answer time of zero or too long, or too many hops.
+    #[error("no_answer: after is {after} (must be 1..={max}) and max_hops {max_hops} (must be at most {max_hops_allowed})")]
+    NoAnswer {
+        /// The rejected time.
+        after: Duration,
+        /// The longest allowed.
+        max: Duration,
+        /// The rejected hops.
+        max_hops: u32,
+        /// The most hops allowed.
+        max_hops_allowed: u32,
+    },
     /// A cap on live conversations above [`MAX_LIVE_CAP`].
     #[error("{setting} is {value}; it must be at most {max}")]
     LiveCap {
@@ -134,6 +182,17 @@ impl WorkloadConfig {
             rule.validate(channel)?;
         }
         check_live_cap("tenant_max_live", self.tenant_max_live)?;
+        if let Some(rule) = self.no_answer {
+            let bad_time = rule.after == Duration::ZERO || rule.after > MAX_SETTING;
+            if bad_time || rule.max_hops > MAX_NO_ANSWER_HOPS {
+                return Err(WorkloadConfigError::NoAnswer {
+                    after: rule.after,
+                    max: MAX_SETTING,
+                    max_hops: rule.max_hops,
+                    max_hops_allowed: MAX_NO_ANSWER_HOPS,
+                });
+            }
+        }
         Ok(())
     }
 

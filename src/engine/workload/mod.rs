@@ -16,6 +16,10 @@
 //! * **Assignment rate limits** (`rate.rs`): at most N new assignments
 //!   per agent in a rolling window, the agent's own or their team's; an
 //!   agent at the limit is skipped until a timer says the window slid.
+//! * **Reassignment when the agent does not answer** (`no_answer.rs`): a
+//!   timer per unanswered assignment sends the conversation back to its
+//!   line, age and priority kept, a bounded number of times, then applies
+//!   a terminal action.
 //! * **Caps above the agent** (`gate.rs`, `team.rs`): teams (named, with
 //!   members; [`Command::SetTeam`](crate::Command::SetTeam)) cap their members' live threads
 //!   together, and the tenant caps all live threads
@@ -58,6 +62,7 @@ pub(crate) mod audit;
 pub(crate) mod channel;
 pub(crate) mod config;
 pub(crate) mod gate;
+pub(crate) mod no_answer;
 mod query;
 pub(crate) mod rate;
 pub(crate) mod snapshot;
@@ -65,7 +70,8 @@ pub(crate) mod team;
 pub(crate) mod wrapup;
 
 pub use config::{
-    RateLimit, WorkloadConfig, WorkloadConfigError, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_RATE,
+    NoAnswerFinal, NoAnswerRule, RateLimit, WorkloadConfig, WorkloadConfigError, WrapUpMode,
+    WrapUpRule, MAX_LIVE_CAP, MAX_NO_ANSWER_HOPS, MAX_RATE,
 };
 pub use query::{TeamStats, TenantStats, WrapUpInfo};
 pub use team::MAX_TEAM_NAME;
