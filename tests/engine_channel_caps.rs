@@ -9,15 +9,7 @@ use switchboard::*;
 fn open_on(e: &mut Engine, at: Timestamp, id: u64, customer: u64, channel: Channel) {
     e.apply(
         at,
-        Command::OpenConversation {
-            conversation: ConversationId(id),
-            customer: CustomerId(customer),
-            tier: Tier::Standard,
-            channel,
-            skills: vec![],
-            priority: Priority::Normal,
-            start_in_bot: false,
-        },
+        Command::open(ConversationId(id), CustomerId(customer)).channel(channel),
     )
     .expect("open accepted");
 }

@@ -10,7 +10,7 @@ use switchboard::*;
 fn config(set_away: bool, max_hops: u32, last: NoAnswerFinal) -> EngineConfig {
     let mut config = EngineConfig::default();
     config.workload.no_answer = Some(NoAnswerRule {
-        after: Duration::from_secs(60),
+        after: TimeSpan::from_secs(60),
         set_away,
         max_hops,
         last,
@@ -154,7 +154,7 @@ fn a_non_answering_agent_who_goes_offline_mid_timer() {
 #[test]
 fn with_offers_the_time_runs_from_the_acceptance() {
     let mut config = config(false, 2, NoAnswerFinal::KeepAndWarn);
-    config.offer_timeout = Some(Duration::from_secs(300));
+    config.offer_timeout = Some(TimeSpan::from_secs(300));
     let mut e = two_agents(config);
     e.apply(
         ms(100),
@@ -175,7 +175,7 @@ fn no_answer_settings_out_of_range_are_refused() {
     for (after, hops) in [(0, 1), (60, MAX_NO_ANSWER_HOPS + 1)] {
         let mut config = config(false, hops, NoAnswerFinal::KeepAndWarn);
         if let Some(rule) = &mut config.workload.no_answer {
-            rule.after = Duration::from_secs(after);
+            rule.after = TimeSpan::from_secs(after);
         }
         let error = Engine::new(config, boxed("least_loaded")).unwrap_err();
         assert!(matches!(

@@ -11,7 +11,7 @@ use switchboard::*;
 fn limit(max: u32, secs: u64) -> Option<RateLimit> {
     Some(RateLimit {
         max,
-        window: Duration::from_secs(secs),
+        window: TimeSpan::from_secs(secs),
     })
 }
 
@@ -176,7 +176,7 @@ fn rate_limits_out_of_range_are_refused() {
     for (max, window) in [(0, 60_000), (MAX_RATE + 1, 60_000), (1, 0)] {
         let l = RateLimit {
             max,
-            window: Duration::from_millis(window),
+            window: TimeSpan::from_millis(window),
         };
         let refused = e.apply(
             ms(1),

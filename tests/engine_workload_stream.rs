@@ -28,14 +28,14 @@ impl Rng {
 }
 
 fn config(offers: bool) -> EngineConfig {
-    let mut config = EngineConfig {
-        offer_timeout: offers.then_some(Duration::from_secs(30)),
-        open_conversations: OpenConversations::Unlimited,
-        ..EngineConfig::default()
-    };
+    let mut config = EngineConfig::builder()
+        .offer_timeout(offers.then_some(TimeSpan::from_secs(30)))
+        .open_conversations(OpenConversations::Unlimited)
+        .build()
+        .expect("valid");
     let rule = |mode, secs, hold_permille| WrapUpRule {
         mode,
-        time: Duration::from_secs(secs),
+        time: TimeSpan::from_secs(secs),
         hold_permille,
     };
     let w = &mut config.workload;
@@ -45,7 +45,7 @@ fn config(offers: bool) -> EngineConfig {
         Channel::Email,
         rule(
             WrapUpMode::TimeBoxed {
-                min: Duration::from_secs(20),
+                min: TimeSpan::from_secs(20),
             },
             60,
             1000,
@@ -55,7 +55,7 @@ fn config(offers: bool) -> EngineConfig {
         .insert(Channel::Sms, rule(WrapUpMode::NoEarlyEnd, 40, 250));
     w.tenant_max_live = Some(6);
     w.no_answer = Some(NoAnswerRule {
-        after: Duration::from_secs(90),
+        after: TimeSpan::from_secs(90),
         set_away: offers,
         max_hops: 2,
         last: if offers {
@@ -74,11 +74,10 @@ fn random_command(rng: &mut Rng) -> Command {
     let conversation = ConversationId(1 + rng.below(30));
     let skill = rng.below(2) as u32;
     match rng.below(28) {
-        0 => Command::AddAgent(AgentSpec::new(
-            agent.0,
-            vec![SkillLevel::new(skill, 5)],
-            1 + rng.below(3) as u32,
-        )),
+        0 => Command::AddAgent(
+            AgentSpec::new(agent, Capacity::units(1 + rng.below(3) as u32))
+                .skills([SkillLevel::new(SkillId(skill), 5).expect("in range")]),
+        ),
         1 => Command::SetAgentStatus {
             agent,
             status: match rng.below(4) {
@@ -91,20 +90,18 @@ fn random_command(rng: &mut Rng) -> Command {
             agent,
             cap: Capacity::units(1 + rng.below(3) as u32),
         },
-        3..=6 => Command::OpenConversation {
-            conversation,
-            customer: CustomerId(1 + rng.below(10)),
-            tier: Tier::Standard,
-            channel: [
+        3..=6 => {
+            let channels = [
                 Channel::WhatsApp,
                 Channel::Email,
                 Channel::Sms,
                 Channel::Web,
-            ][rng.below(4) as usize],
-            skills: vec![SkillRequirement::new(skill, 1)],
-            priority: Priority::Normal,
-            start_in_bot: false,
-        },
+            ];
+            Command::open(conversation, CustomerId(1 + rng.below(10)))
+                .channel(channels[rng.below(4) as usize])
+                .skills([SkillRequirement::new(SkillId(skill), 1).expect("in range")])
+                .into()
+        }
         7..=9 => Command::CustomerMessage { conversation },
         10 | 11 => Command::AgentMessage {
             conversation,
@@ -138,7 +135,7 @@ fn random_command(rng: &mut Rng) -> Command {
                 max_live: (rng.below(4) != 0).then(|| rng.below(4) as u32),
                 rate_limit: (rng.below(2) == 0).then(|| RateLimit {
                     max: 1 + rng.below(4) as u32,
-                    window: Duration::from_secs(30 + rng.below(60)),
+                    window: TimeSpan::from_secs(30 + rng.below(60)),
                 }),
             }
         }
@@ -154,7 +151,7 @@ fn random_command(rng: &mut Rng) -> Command {
             agent,
             limit: (rng.below(3) != 0).then(|| RateLimit {
                 max: 1 + rng.below(3) as u32,
-                window: Duration::from_secs(10 + rng.below(120)),
+                window: TimeSpan::from_secs(10 + rng.below(120)),
             }),
         },
         20 => Command::Transfer {
@@ -184,7 +181,7 @@ fn play(engine: &mut Engine, seed: u64, from: usize, to: usize) -> Vec<String> {
             agent,
         } = &mut command
         {
-            if let (Some(w), true) = (engine.wrap_up(*conversation), now % 5 != 0) {
+            if let (Ok(Some(w)), true) = (engine.wrap_up(*conversation), now % 5 != 0) {
                 *agent = w.agent;
             }
         }
@@ -203,7 +200,9 @@ fn play(engine: &mut Engine, seed: u64, from: usize, to: usize) -> Vec<String> {
 fn new_engine(offers: bool) -> Engine {
     Engine::new(
         config(offers),
-        policy::by_name("least_loaded").expect("built in"),
+        policy::BuiltinPolicy::from_name("least_loaded")
+            .expect("built in")
+            .build(),
     )
     .expect("valid")
 }
@@ -253,7 +252,9 @@ fn a_snapshot_midway_decides_the_rest_of_the_stream_identically() {
         let json = original.snapshot().to_json().unwrap();
         let mut restored = Engine::restore(
             Snapshot::from_json(&json).unwrap(),
-            policy::by_name("least_loaded").unwrap(),
+            policy::BuiltinPolicy::from_name("least_loaded")
+                .unwrap()
+                .build(),
         )
         .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         assert_eq!(restored.snapshot(), original.snapshot());

@@ -15,7 +15,7 @@ fn config(mode: WrapUpMode, secs: u64, hold_permille: u32) -> EngineConfig {
         Channel::WhatsApp,
         WrapUpRule {
             mode,
-            time: Duration::from_secs(secs),
+            time: TimeSpan::from_secs(secs),
             hold_permille,
         },
     );
@@ -76,7 +76,7 @@ fn wrap_up_holds_part_of_the_weight_until_its_time_box() {
     assert_eq!(owner(&e, 2), Some(1));
     let stats = e.agent_stats(AgentId(1)).unwrap();
     assert_eq!(stats.in_wrap_up, 0);
-    assert_eq!(stats.wrap_up_time, Duration::from_secs(60));
+    assert_eq!(stats.wrap_up_time, TimeSpan::from_secs(60));
     assert_eq!(e.stats().wrap_ups, 1);
     assert_eq!(e.stats().wrap_up_ms, 60_000);
     audited(&e);
@@ -101,7 +101,7 @@ fn optional_wrap_up_ended_early_frees_the_agent_at_once() {
     assert_eq!(e.stats().wrap_ups_ended_early, 1);
     assert_eq!(
         e.agent_stats(AgentId(1)).unwrap().wrap_up_time,
-        Duration::from_secs(15)
+        TimeSpan::from_secs(15)
     );
     // The time box's timer is void now.
     let d = e.apply(ms(70), Command::Tick).unwrap();
@@ -118,7 +118,7 @@ fn optional_wrap_up_ended_early_frees_the_agent_at_once() {
 
 #[test]
 fn time_boxed_wrap_up_refuses_an_early_end_before_its_minimum() {
-    let min = Duration::from_secs(30);
+    let min = TimeSpan::from_secs(30);
     let mut e = one_agent(config(WrapUpMode::TimeBoxed { min }, 60, HALF));
     resolve(&mut e, ms(10), 1);
     let before = e.snapshot();
@@ -175,7 +175,7 @@ fn only_the_agent_in_wrap_up_ends_it() {
 #[test]
 fn customer_writing_during_wrap_up_reopens_to_the_same_agent_without_an_offer() {
     let mut config = config(WrapUpMode::NoEarlyEnd, 60, HALF);
-    config.offer_timeout = Some(Duration::from_secs(30));
+    config.offer_timeout = Some(TimeSpan::from_secs(30));
     let mut e = engine_with(config, "least_loaded");
     agent(&mut e, 1, &[], 1);
     agent(&mut e, 2, &[], 1);
@@ -197,7 +197,7 @@ fn customer_writing_during_wrap_up_reopens_to_the_same_agent_without_an_offer() 
     )
     .unwrap();
     resolve(&mut e, ms(10), 1);
-    assert!(e.open_conversations(CustomerId(1)).is_empty());
+    assert!(e.open_conversations(CustomerId(1)).unwrap().is_empty());
     let d = e
         .apply(
             ms(20),
@@ -225,7 +225,10 @@ fn customer_writing_during_wrap_up_reopens_to_the_same_agent_without_an_offer() 
         e.conversation(ConversationId(1)).unwrap().state,
         ConversationState::Assigned { agent: AgentId(1) }
     );
-    assert_eq!(e.open_conversations(CustomerId(1)), vec![ConversationId(1)]);
+    assert_eq!(
+        e.open_conversations(CustomerId(1)).unwrap(),
+        vec![ConversationId(1)]
+    );
     assert_eq!(e.stats().wrap_ups_reopened, 1);
     audited(&e);
     // Resolved again, it wraps up again.
@@ -239,15 +242,8 @@ fn a_reopened_thread_waits_first_in_its_agents_queue_when_the_agent_is_full() {
     let mut e = one_agent(config(WrapUpMode::Optional, 600, HALF));
     resolve(&mut e, ms(10), 1);
     // Half a unit of email fills the agent beside the hold.
-    let email = Command::OpenConversation {
-        conversation: ConversationId(2),
-        customer: CustomerId(2),
-        tier: Tier::Standard,
-        channel: Channel::Email,
-        skills: vec![],
-        priority: Priority::Normal,
-        start_in_bot: false,
-    };
+    let email =
+        Command::from(Command::open(ConversationId(2), CustomerId(2)).channel(Channel::Email));
     e.apply(ms(11), email).unwrap();
     assert_eq!(owner(&e, 2), Some(1));
     assert_eq!(load(&e, 1), Capacity::units(1));
@@ -336,15 +332,7 @@ fn only_an_assigned_thread_wraps_up() {
         .all(|d| !matches!(d, Decision::WrapUpStarted { .. })));
     // Other channels have no wrap-up.
     agent(&mut e, 1, &[], 1);
-    let sms = Command::OpenConversation {
-        conversation: ConversationId(2),
-        customer: CustomerId(2),
-        tier: Tier::Standard,
-        channel: Channel::Sms,
-        skills: vec![],
-        priority: Priority::Normal,
-        start_in_bot: false,
-    };
+    let sms = Command::from(Command::open(ConversationId(2), CustomerId(2)).channel(Channel::Sms));
     e.apply(ms(2), sms).unwrap();
     let d = resolve(&mut e, ms(3), 2);
     assert!(d

@@ -150,13 +150,16 @@ pub enum EngineError {
         /// The agent.
         agent: AgentId,
     },
+    /// A query named a team no `SetTeam` created.
+    #[error("unknown {0}: create it with Command::SetTeam first")]
+    UnknownTeam(TeamId),
     /// A rate limit out of range.
     #[error("a rate limit of {max} per {window} is invalid: max must be 1..={max_rate} and the window 1 ms..=365 days")]
     RateLimitOutOfRange {
         /// The rejected count.
         max: u32,
         /// The rejected window.
-        window: crate::model::Duration,
+        window: crate::model::TimeSpan,
         /// The largest count allowed.
         max_rate: u32,
     },
@@ -174,6 +177,10 @@ pub enum EngineError {
         /// From when the agent may end it (`None`: never early).
         until: Option<Timestamp>,
     },
+    /// A query named a customer the engine does not know (none of their
+    /// conversations was opened yet).
+    #[error("unknown {0}: a customer is known from their first Command::OpenConversation")]
+    UnknownCustomer(CustomerId),
 }
 
 impl EngineError {

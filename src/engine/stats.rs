@@ -3,7 +3,7 @@
 //! date as state changes so that reading them costs O(1) per group.
 
 use super::workload::{RateLimit, Refusals, TeamId};
-use crate::model::Duration;
+use crate::model::TimeSpan;
 use crate::model::{AgentId, AgentStatus, Capacity, Channel, SkillRequirement, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -93,7 +93,7 @@ pub struct AgentStats {
     /// Resolved threads in wrap-up now.
     pub in_wrap_up: u32,
     /// Time spent in ended wrap-ups since registration.
-    pub wrap_up_time: Duration,
+    pub wrap_up_time: TimeSpan,
     /// The agent's team.
     pub team: Option<TeamId>,
     /// Per channel with a cap: the channel, live threads on it, the cap.

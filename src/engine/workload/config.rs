@@ -3,7 +3,7 @@
 //! is built, so every value the rules compute with is bounded.
 
 use crate::engine::config::MAX_SETTING;
-use crate::model::{Channel, Duration};
+use crate::model::{Channel, TimeSpan};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -34,7 +34,7 @@ pub struct WorkloadConfig {
 pub struct NoAnswerRule {
     /// Time after the assignment (or acceptance) within which the agent
     /// must send a first reply, `1..=MAX_SETTING`.
-    pub after: Duration,
+    pub after: TimeSpan,
     /// Set the agent away when it passes (Kustomer's rule), so the next
     /// conversation does not hit them either.
     pub set_away: bool,
@@ -70,7 +70,7 @@ pub struct WrapUpRule {
     pub mode: WrapUpMode,
     /// The time box: the wrap-up ends by itself this long after the
     /// resolve. In `1..=MAX_SETTING`.
-    pub time: Duration,
+    pub time: TimeSpan,
     /// Share of the conversation's weight the agent keeps holding during
     /// the wrap-up, in permille (`0..=1000`; 1000 holds all of it).
     pub hold_permille: u32,
@@ -89,7 +89,7 @@ pub enum WrapUpMode {
     /// `min` has passed since the resolve (`min <= time`).
     TimeBoxed {
         /// The least time the agent spends in wrap-up.
-        min: Duration,
+        min: TimeSpan,
     },
     /// Mandatory without early end: it lasts the whole time box;
     /// `EndWrapUp` is refused.
@@ -103,7 +103,7 @@ pub struct RateLimit {
     /// Assignments allowed in the window, `1..=MAX_RATE`.
     pub max: u32,
     /// The window, `1..=MAX_SETTING` milliseconds.
-    pub window: Duration,
+    pub window: TimeSpan,
 }
 
 /// The most assignments a rate limit may allow per window: the times of
@@ -114,7 +114,7 @@ impl RateLimit {
     /// Whether both values are in range.
     pub(crate) fn valid(&self) -> bool {
         (1..=MAX_RATE).contains(&self.max)
-            && self.window != Duration::ZERO
+            && self.window != TimeSpan::ZERO
             && self.window <= MAX_SETTING
     }
 }
@@ -129,9 +129,9 @@ pub enum WorkloadConfigError {
         /// The channel.
         channel: Channel,
         /// The rejected time.
-        time: Duration,
+        time: TimeSpan,
         /// The longest allowed.
-        max: Duration,
+        max: TimeSpan,
     },
     /// A time-boxed wrap-up whose least time exceeds its time box.
     #[error("wrap_up of {channel:?}: min {min} is longer than the time box {time}")]
@@ -139,9 +139,9 @@ pub enum WorkloadConfigError {
         /// The channel.
         channel: Channel,
         /// The rejected least time.
-        min: Duration,
+        min: TimeSpan,
         /// The time box.
-        time: Duration,
+        time: TimeSpan,
     },
     /// A held share above the whole weight.
     #[error("wrap_up of {channel:?}: hold_permille is {value}; it must be in 0..=1000")]
@@ -155,9 +155,9 @@ pub enum WorkloadConfigError {
     #[error("no_answer: after is {after} (must be 1..={max}) and max_hops {max_hops} (must be at most {max_hops_allowed})")]
     NoAnswer {
         /// The rejected time.
-        after: Duration,
+        after: TimeSpan,
         /// The longest allowed.
-        max: Duration,
+        max: TimeSpan,
         /// The rejected hops.
         max_hops: u32,
         /// The most hops allowed.
@@ -183,7 +183,7 @@ impl WorkloadConfig {
         }
         check_live_cap("tenant_max_live", self.tenant_max_live)?;
         if let Some(rule) = self.no_answer {
-            let bad_time = rule.after == Duration::ZERO || rule.after > MAX_SETTING;
+            let bad_time = rule.after == TimeSpan::ZERO || rule.after > MAX_SETTING;
             if bad_time || rule.max_hops > MAX_NO_ANSWER_HOPS {
                 return Err(WorkloadConfigError::NoAnswer {
                     after: rule.after,
@@ -207,7 +207,7 @@ impl WorkloadConfig {
 
 impl WrapUpRule {
     fn validate(&self, channel: Channel) -> Result<(), WorkloadConfigError> {
-        if self.time == Duration::ZERO || self.time > MAX_SETTING {
+        if self.time == TimeSpan::ZERO || self.time > MAX_SETTING {
             return Err(WorkloadConfigError::WrapUpTime {
                 channel,
                 time: self.time,
@@ -255,7 +255,7 @@ mod tests {
     fn rule(mode: WrapUpMode, time: u64, hold: u32) -> WrapUpRule {
         WrapUpRule {
             mode,
-            time: Duration::from_secs(time),
+            time: TimeSpan::from_secs(time),
             hold_permille: hold,
         }
     }
@@ -271,7 +271,7 @@ mod tests {
             config.validate(),
             Err(WorkloadConfigError::WrapUpTime { .. })
         ));
-        let min = Duration::from_secs(61);
+        let min = TimeSpan::from_secs(61);
         config
             .wrap_up
             .insert(Channel::Sms, rule(WrapUpMode::TimeBoxed { min }, 60, 500));
@@ -303,7 +303,7 @@ mod tests {
         let config: WorkloadConfig = serde_json::from_str(json).expect("valid");
         assert_eq!(config.validate(), Ok(()));
         let rule = config.wrap_up(Channel::WhatsApp).expect("set");
-        assert_eq!(rule.time, Duration::from_secs(60));
+        assert_eq!(rule.time, TimeSpan::from_secs(60));
         assert!(config.wrap_up(Channel::Sms).is_none());
     }
 }

@@ -1,7 +1,7 @@
 //! Read-only views of the workload rules: per team and for the tenant.
 
 use super::{RateLimit, Refusals, TeamId};
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineError};
 use crate::model::{AgentId, ConversationId, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -53,24 +53,34 @@ pub struct WrapUpInfo {
 }
 
 impl Engine {
-    /// The wrap-up of a resolved conversation, while it lasts.
-    pub fn wrap_up(&self, conversation: ConversationId) -> Option<WrapUpInfo> {
+    /// The wrap-up of a resolved conversation while it lasts (`None`
+    /// otherwise), or [`EngineError::UnknownConversation`].
+    pub fn wrap_up(&self, conversation: ConversationId) -> Result<Option<WrapUpInfo>, EngineError> {
         let st = &self.state;
-        let hold = st.conv(st.conv_idx(conversation)?).wrap_up?;
-        Some(WrapUpInfo {
+        let c = st
+            .conv_idx(conversation)
+            .ok_or(EngineError::UnknownConversation(conversation))?;
+        let Some(hold) = st.conv(c).wrap_up else {
+            return Ok(None);
+        };
+        Ok(Some(WrapUpInfo {
             agent: st.id(hold.agent),
             started: hold.started,
             until: hold.until,
             may_end_from: hold.min_end,
-        })
+        }))
     }
 
-    /// Real-time statistics of a team, or `None` if unknown.
-    pub fn team_stats(&self, team: TeamId) -> Option<TeamStats> {
+    /// Real-time statistics of a team, or [`EngineError::UnknownTeam`].
+    pub fn team_stats(&self, team: TeamId) -> Result<TeamStats, EngineError> {
         let st = &self.state;
-        let t = st.workload.team_ids.get(&team)?;
+        let t = st
+            .workload
+            .team_ids
+            .get(&team)
+            .ok_or(EngineError::UnknownTeam(team))?;
         let t = &st.workload.teams[t.get()];
-        Some(TeamStats {
+        Ok(TeamStats {
             team,
             name: t.name.clone(),
             members: t.members.iter().map(|&a| st.id(a)).collect(),
@@ -88,7 +98,7 @@ impl Engine {
             .workload
             .teams
             .iter()
-            .filter_map(|t| self.team_stats(t.id))
+            .filter_map(|t| self.team_stats(t.id).ok())
             .collect()
     }
 
