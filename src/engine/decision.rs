@@ -379,6 +379,10 @@ pub enum StickyMissReason {
     NotEligible,
     /// The agent stayed full or away past the known-agent wait.
     WaitTimedOut,
+    /// The customer last spoke with the agent longer ago than the
+    /// channel's affinity window
+    /// ([`WorkloadConfig::affinity_windows`](crate::WorkloadConfig::affinity_windows)).
+    AffinityExpired,
 }
 
 impl Decision {

@@ -70,10 +70,22 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     let conv = cx.st.conv(c);
     let (who, group, channel) = (conv.who, conv.group, conv.channel);
     let weight = cx.cfg.weight(channel);
-    let known = cx.st.customers[who.get()]
-        .last_agent
-        .filter(|(_, when)| at.since(*when) <= cx.cfg.affinity_window);
+    let windows = &cx.cfg.workload.affinity_windows;
+    let channel_window = if windows.is_empty() {
+        None
+    } else {
+        windows.get(&channel).copied()
+    };
+    let window = channel_window.unwrap_or(cx.cfg.affinity_window);
+    let last = cx.st.customers[who.get()].last_agent;
+    let known = last.filter(|(_, when)| at.since(*when) <= window);
     let Some((agent, _)) = known else {
+        if let (Some((agent, _)), Some(_)) = (last, channel_window) {
+            // The channel's window is configuration: its expiry is a
+            // reason the host sees.
+            cx.st.conv_mut(c).sticky_agent = Some(agent);
+            sticky_miss(cx, c, StickyMissReason::AffinityExpired);
+        }
         return place_in_group(cx, c);
     };
     cx.st.conv_mut(c).sticky_agent = Some(agent);

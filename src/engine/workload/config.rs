@@ -26,6 +26,15 @@ pub struct WorkloadConfig {
     pub tenant_max_live: Option<u32>,
     /// Reassignment when the agent does not answer (`None`: never).
     pub no_answer: Option<NoAnswerRule>,
+    /// How long a returning customer's last agent stays preferred, per
+    /// channel, in place of
+    /// [`EngineConfig::affinity_window`](crate::EngineConfig::affinity_window).
+    /// On a channel listed here an expired affinity is a
+    /// [`StickyMiss`](crate::Decision::StickyMiss) with reason
+    /// [`AffinityExpired`](crate::StickyMissReason::AffinityExpired); on
+    /// the others it passes silently, as before. Each at most
+    /// `MAX_SETTING`.
+    pub affinity_windows: BTreeMap<Channel, TimeSpan>,
 }
 
 /// What happens to a conversation whose agent sends no first reply.
@@ -151,6 +160,16 @@ pub enum WorkloadConfigError {
         /// The rejected share.
         value: u32,
     },
+    /// An affinity window longer than [`MAX_SETTING`].
+    #[error("affinity_windows of {channel:?} is {window}; it must be at most {max}")]
+    AffinityWindow {
+        /// The channel.
+        channel: Channel,
+        /// The rejected window.
+        window: TimeSpan,
+        /// The longest allowed.
+        max: TimeSpan,
+    },
     /// A no-answer time of zero or too long, or too many hops.
     #[error("no_answer: after is {after} (must be 1..={max}) and max_hops {max_hops} (must be at most {max_hops_allowed})")]
     NoAnswer {
@@ -182,6 +201,15 @@ impl WorkloadConfig {
             rule.validate(channel)?;
         }
         check_live_cap("tenant_max_live", self.tenant_max_live)?;
+        for (&channel, &window) in &self.affinity_windows {
+            if window > MAX_SETTING {
+                return Err(WorkloadConfigError::AffinityWindow {
+                    channel,
+                    window,
+                    max: MAX_SETTING,
+                });
+            }
+        }
         if let Some(rule) = self.no_answer {
             let bad_time = rule.after == TimeSpan::ZERO || rule.after > MAX_SETTING;
             if bad_time || rule.max_hops > MAX_NO_ANSWER_HOPS {

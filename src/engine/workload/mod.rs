@@ -20,6 +20,10 @@
 //!   timer per unanswered assignment sends the conversation back to its
 //!   line, age and priority kept, a bounded number of times, then applies
 //!   a terminal action.
+//! * **Returning customers' affinity per channel**
+//!   ([`WorkloadConfig::affinity_windows`]): how long the last agent stays
+//!   preferred on each channel; an expired affinity is a sticky miss with
+//!   its reason.
 //! * **Caps above the agent** (`gate.rs`, `team.rs`): teams (named, with
 //!   members; [`Command::SetTeam`](crate::Command::SetTeam)) cap their members' live threads
 //!   together, and the tenant caps all live threads
