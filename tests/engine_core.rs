@@ -3,14 +3,12 @@
 //! test per defect the redesign fixed (each named for the bug it pins).
 
 use switchboard::policy::{AgentView, LeastLoaded, QueueView, Rank, RoutingPolicy};
-use switchboard::Level;
-use switchboard::OpenConversation;
-use switchboard::SkillId;
 use switchboard::{
     AgentId, AgentSpec, AgentStatus, AssignVia, Capacity, Channel, Command, ConfigError,
     ConversationId, ConversationState, CustomerId, Decision, Engine, EngineConfig, EngineError,
-    OpenConversations, Priority, RequeueReason, ResolveReason, SharedEngine, SkillLevel,
-    SkillRequirement, Snapshot, Tier, TimeSpan, Timestamp, TransferTarget,
+    Level, OpenConversation, OpenConversations, Priority, RequeueReason, ResolveReason,
+    SharedEngine, SkillId, SkillLevel, SkillRequirement, Snapshot, Tier, TimeSpan, Timestamp,
+    TransferTarget,
 };
 
 /// SplitMix64: the stream is an input, replayed exactly from its seed.
