@@ -274,7 +274,7 @@ async fn the_wallboard_shows_the_queue_the_loads_and_the_warning_live() {
         tasks.push(tokio::spawn(async move {
             for a in chunk * 100..(chunk + 1) * 100 {
                 let spec = json!({"id": a, "skills": [{"skill": (a % 5) as u32, "level": 5}], "cap": 4,
-                    "status": if a % 7 == 0 { "away" } else { "online" }});
+                    "status": if a.is_multiple_of(7) { "away" } else { "online" }});
                 post_ok(&s, &format!("{big}/agents"), spec).await;
             }
             for c in chunk * 300..(chunk + 1) * 300 {
