@@ -43,7 +43,7 @@ fn random_command(rng: &mut Rng) -> Command {
     let skill = rng.below(3) as u32;
     match rng.below(20) {
         0 => Command::AddAgent(
-            AgentSpec::new(AgentId(agent.0), Capacity::units(1 + rng.below(4) as u32))
+            AgentSpec::new(agent, Capacity::units(1 + rng.below(4) as u32))
                 .skills([SkillLevel::new(SkillId(skill), 1 + rng.below(10) as u8).unwrap()]),
         ),
         1 => Command::SetAgentStatus {
