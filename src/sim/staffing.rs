@@ -15,10 +15,11 @@
 //! another draw of the day.
 //!
 //! Seeds are adaptive: a candidate first runs the replications' seeds; while
-//! its interval straddles the target it runs twice as many (continuing the
-//! seed sequence), up to [`StaffingTarget::max_seeds`], and a candidate
-//! still undecided there counts as not meeting the target. Setting
-//! `max_seeds` to the replications' count gives a fixed number of seeds.
+//! its interval straddles the target it runs twice as many (at least
+//! [`MIN_SEEDS_TO_MEET`] with a confidence; the seed sequence continues), up
+//! to [`StaffingTarget::max_seeds`], and a candidate still undecided there
+//! counts as not meeting the target. Setting `max_seeds` to the
+//! replications' count gives a fixed number of seeds.
 //!
 //! The formulas take each interval on its own, with the arrival rate that
 //! reached humans (as stated by a classical scenario, measured otherwise) and the agent working time per conversation: a
@@ -326,6 +327,11 @@ pub fn search_staffing(
     let handle = handle_secs(&s);
     let first_seeds = replications.seeds();
     let max_seeds = target.seed_bound(first_seeds.len());
+    let floor = if target.confidence > 0.0 {
+        MIN_SEEDS_TO_MEET
+    } else {
+        0
+    };
     // Seeds beyond the first batch continue after its largest, so a
     // candidate's seeds are always a prefix of one sequence (common random
     // numbers hold across candidates whatever each needed).
@@ -416,7 +422,9 @@ pub fn search_staffing(
             if j.verdict != Verdict::Undecided || have >= max_seeds {
                 return Ok(j);
             }
-            let want = (have * 2).clamp(have + 1, max_seeds);
+            // Twice as many, but straight to the floor below which no
+            // target counts as met: fewer would only be a wasted look.
+            let want = (have * 2).max(floor).clamp(have + 1, max_seeds);
             let more: Vec<u64> = (have..want).map(extra_seed).collect();
             reports.extend(run(agents, &more)?);
         }

@@ -34,10 +34,11 @@ pub struct StaffingArgs {
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
     /// Most seeds a candidate staffing runs: it starts with --seeds and
-    /// doubles while its interval straddles the target; still undecided
-    /// here, it counts as not meeting it. Set it to --seeds for a fixed
-    /// number of seeds.
-    #[arg(long, default_value_t = 20)]
+    /// doubles while its interval straddles the target (to at least 20
+    /// with a confidence: fewer never count as meeting it); still undecided
+    /// here, it counts as not meeting it. With --confidence 0, set it to
+    /// --seeds for a fixed number of seeds.
+    #[arg(long, default_value_t = 40)]
     max_seeds: u64,
 }
 
