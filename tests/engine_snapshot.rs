@@ -6,15 +6,15 @@ use switchboard::*;
 fn busy_engine() -> Engine {
     // Three customers share eight conversations on one channel (returning
     // customers, sticky routing): allow several open at once.
-    let config = EngineConfig {
-        open_conversations: OpenConversations::Unlimited,
-        ..EngineConfig::default()
-    };
+    let config = EngineConfig::builder()
+        .open_conversations(OpenConversations::Unlimited)
+        .build()
+        .expect("valid config");
     let mut e = engine_with(config, "least_loaded");
     agent(&mut e, 1, &[(BILLING, 5)], 2);
     agent(&mut e, 2, &[(BILLING, 7), (TECH, 3)], 3);
     for c in 0..8u64 {
-        let skills: &[(u32, u8)] = if c % 2 == 0 {
+        let skills: &[(u32, u8)] = if c.is_multiple_of(2) {
             &[(BILLING, 1)]
         } else {
             &[(TECH, 1)]

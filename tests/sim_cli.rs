@@ -6,7 +6,7 @@
 
 use std::path::Path;
 use std::process::Command;
-use switchboard::model::Duration;
+use switchboard::model::TimeSpan;
 use switchboard::sim::Scenario;
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -34,7 +34,7 @@ fn tiny_scenario(dir: &Path) -> String {
     rates.extend(vec![0.0; 30]);
     c.arrivals_per_hour = rates;
     c.warmup_minutes = 0.0;
-    s.engine.response_target = Duration::from_secs(20);
+    s.engine.response_target = TimeSpan::from_secs(20);
     let path = dir.join("tiny.json");
     std::fs::write(&path, s.to_json()).unwrap();
     path.to_str().unwrap().to_string()

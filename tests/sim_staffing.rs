@@ -6,7 +6,7 @@
 //! choose fewer agents than Erlang C on the published case where one agent
 //! fewer misses the target by a hair.
 
-use switchboard::model::Duration;
+use switchboard::model::TimeSpan;
 use switchboard::policy;
 use switchboard::sim::erlang::erlang_c_figures;
 use switchboard::sim::{search_staffing, Replications, Scenario, StaffingPlan, StaffingTarget};
@@ -22,7 +22,7 @@ fn cap_one_classical_agrees_with_erlang_c_within_one_agent() {
     let c = s.classical.as_mut().unwrap();
     c.arrivals_per_hour = rates;
     c.warmup_minutes = 0.0;
-    s.engine.response_target = Duration::from_secs(20);
+    s.engine.response_target = TimeSpan::from_secs(20);
     let target = StaffingTarget {
         service_level: 0.8,
         max_occupancy: 1.0,
@@ -33,7 +33,7 @@ fn cap_one_classical_agrees_with_erlang_c_within_one_agent() {
         max_seeds: 12,
     };
     let reps = Replications::new(s.clone(), 12);
-    let factory = || policy::by_name("least_loaded").unwrap();
+    let factory = policy::PolicyFactory::from(policy::BuiltinPolicy::LeastLoaded);
     let plan = search_staffing(&s, target, &reps, &factory, &|_, _| {}).unwrap();
     eprintln!("{plan}");
     let mut compared = 0;
@@ -76,7 +76,7 @@ fn published_case(confidence: f64, seeds: u64, max_seeds: u64) -> StaffingPlan {
     c.interval_minutes = 240.0;
     c.arrivals_per_hour = vec![0.0, 200.0, 200.0, 200.0, 0.0, 0.0];
     c.warmup_minutes = 0.0;
-    s.engine.response_target = Duration::from_secs(20);
+    s.engine.response_target = TimeSpan::from_secs(20);
     let target = StaffingTarget {
         service_level: 0.8,
         max_occupancy: 1.0,
@@ -86,7 +86,7 @@ fn published_case(confidence: f64, seeds: u64, max_seeds: u64) -> StaffingPlan {
         max_seeds,
     };
     let reps = Replications::new(s.clone(), seeds);
-    let factory = || policy::by_name("least_loaded").unwrap();
+    let factory = policy::PolicyFactory::from(policy::BuiltinPolicy::LeastLoaded);
     search_staffing(&s, target, &reps, &factory, &|_, _| {}).unwrap()
 }
 

@@ -6,6 +6,7 @@ use super::command::{Command, CommandKind, TransferTarget};
 use super::config::{EngineConfig, OpenConversations};
 use super::error::EngineError;
 use super::lifecycle;
+use super::open::OpenConversation;
 use super::state::conversation::Place;
 use super::state::group::RoutingKey;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
@@ -116,7 +117,7 @@ pub(crate) fn check(
                 cap: *cap,
             }
         }
-        Command::OpenConversation {
+        Command::OpenConversation(OpenConversation {
             conversation,
             customer,
             tier,
@@ -124,7 +125,7 @@ pub(crate) fn check(
             skills,
             priority,
             start_in_bot,
-        } => {
+        }) => {
             if state.conv_idx(*conversation).is_some() {
                 return Err(EngineError::DuplicateConversation(*conversation));
             }

@@ -31,11 +31,12 @@
 
 use super::erlang::{erlang_a_figures, erlang_c_figures, staff_for};
 use super::error::{ScenarioError, SimError};
-use super::replicate::{PolicyFactory, Replications};
+use super::replicate::Replications;
 use super::report::Report;
 use super::roster::Staffing;
 use super::scenario::Scenario;
 use super::staffing_confidence::{judge, Judged, Verdict, MIN_SEEDS_TO_MEET};
+use crate::policy::PolicyFactory;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -310,7 +311,7 @@ pub fn search_staffing(
     base: &Scenario,
     target: StaffingTarget,
     replications: &Replications,
-    policy: PolicyFactory<'_>,
+    policy: &PolicyFactory,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<StaffingPlan, SimError> {
     target.validate()?;

@@ -4,7 +4,7 @@
 use crate::run::{replicated, run_scenario};
 use crate::shared::{write, Common, Failure};
 use clap::Args;
-use switchboard::model::Duration;
+use switchboard::model::TimeSpan;
 use switchboard::sim::{erlang::QueueFigures, Distribution, Scenario};
 
 /// Options of `classical`.
@@ -91,7 +91,7 @@ pub fn classical(a: &ClassicalArgs) -> Result<(), Failure> {
         .ceil()
         .clamp(1.0, 366.0) as u32;
     let mut s = Scenario::classical_mmn(a.agents, a.load, mean, None, days);
-    s.engine.response_target = Duration::from_millis((a.target_secs * 1_000.0) as u64);
+    s.engine.response_target = TimeSpan::from_millis((a.target_secs * 1_000.0) as u64);
     if let Some(cl) = s.classical.as_mut() {
         cl.service = service;
         cl.patience = patience;

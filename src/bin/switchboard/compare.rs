@@ -1,15 +1,15 @@
 //! `compare`: every built-in policy on the same days.
 
 use crate::progress::{day_bar, Counter};
-use crate::shared::{factory, plot_comparison, write, Common, Factory, Failure};
+use crate::shared::{factory, plot_comparison, write, Common, Failure};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use switchboard::policy;
+use switchboard::policy::{BuiltinPolicy, PolicyFactory};
 use switchboard::sim::{compare_replicated_with_progress, Comparison, Scenario};
 
 /// `compare`: the reports side by side (one seed) or the paired
 /// differences with their significance (several).
 pub fn compare(c: &Common, scenario: Scenario) -> Result<(), Failure> {
-    let names: Vec<String> = policy::builtin_names()
+    let names: Vec<String> = BuiltinPolicy::names()
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -19,7 +19,7 @@ pub fn compare(c: &Common, scenario: Scenario) -> Result<(), Failure> {
             let sim = c
                 .simulation(scenario.clone(), c.seed)
                 .with_progress(day_bar(name));
-            reports.push(sim.run(factory(name)?())?.report);
+            reports.push(sim.run(factory(name)?.build())?.report);
         }
         let comparison = Comparison { reports };
         print!("{comparison}");
@@ -29,12 +29,12 @@ pub fn compare(c: &Common, scenario: Scenario) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let factories: Vec<Factory> = names.iter().map(|n| factory(n)).collect::<Result<_, _>>()?;
-    let refs: Vec<_> = factories.iter().map(|f| f.as_ref()).collect();
+    let factories: Vec<PolicyFactory> =
+        names.iter().map(|n| factory(n)).collect::<Result<_, _>>()?;
     let bar = Counter::new("policies", c.seeds * names.len() as u64, "runs");
     let done = AtomicUsize::new(0);
     let comparison =
-        compare_replicated_with_progress(&c.replications(scenario), &refs, &|_, _, _| {
+        compare_replicated_with_progress(&c.replications(scenario), &factories, &|_, _, _| {
             // ORDERING: Relaxed: a progress count, nothing read behind it.
             bar.set(done.fetch_add(1, Ordering::Relaxed) + 1)
         })?;

@@ -53,7 +53,7 @@ pub fn import(c: &Common, base: Scenario, a: &ImportArgs) -> Result<(), Failure>
                 .simulation(day.scenario.clone(), seed)
                 .with_workload(day.workload.clone())
                 .with_progress(day_bar(&name));
-            reports.push(sim.run(f())?.report);
+            reports.push(sim.run(f.build())?.report);
         }
         runs.push(Replicated::of(reports, seeds.clone()));
     }

@@ -34,7 +34,7 @@ pub fn replicated(c: &Common, scenario: Scenario, policy: &str) -> Result<Replic
     let bar = Counter::new(policy, c.seeds, "seeds");
     let r = c
         .replications(scenario)
-        .run_with_progress(f.as_ref(), &|done, _| bar.set(done))?;
+        .run_with_progress(&f, &|done, _| bar.set(done))?;
     bar.finish();
     Ok(r)
 }
@@ -62,7 +62,7 @@ pub fn run_scenario(
         print!("{r}");
         return write(&c.report_path("replications.json")?, &r.to_json());
     }
-    let policy = factory(&scenario.policy)?();
+    let policy = factory(&scenario.policy)?.build();
     let mut sim = c
         .simulation(scenario, c.seed)
         .with_progress(day_bar(policy.name()));

@@ -3,7 +3,7 @@
 
 use clap::Args;
 use std::path::{Path, PathBuf};
-use switchboard::policy::{self, RoutingPolicy};
+use switchboard::policy::{BuiltinPolicy, PolicyFactory};
 use switchboard::sim::{ReplicatedComparison, Replications, Scenario, Simulation};
 
 /// Options every simulator subcommand takes.
@@ -123,7 +123,7 @@ impl Common {
     pub fn policies(&self) -> Vec<String> {
         match &self.policy {
             Some(p) => vec![p.clone()],
-            None => policy::builtin_names()
+            None => BuiltinPolicy::names()
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
@@ -131,22 +131,12 @@ impl Common {
     }
 }
 
-/// A policy factory the replications can call from every thread.
-pub type Factory = Box<dyn Fn() -> Box<dyn RoutingPolicy> + Sync>;
-
 /// The factory of built-in policy `name` (an input error naming the
 /// built-ins otherwise).
-pub fn factory(name: &str) -> Result<Factory, Failure> {
-    if policy::by_name(name).is_none() {
-        return Err(Failure::Input(format!(
-            "unknown policy `{name}`; built-in policies are: {}",
-            policy::builtin_names().join(", ")
-        )));
-    }
-    let name = name.to_string();
-    Ok(Box::new(move || {
-        policy::by_name(&name).unwrap_or_else(|| Box::new(policy::LeastLoaded))
-    }))
+pub fn factory(name: &str) -> Result<PolicyFactory, Failure> {
+    BuiltinPolicy::from_name(name)
+        .map(PolicyFactory::from)
+        .map_err(|e| Failure::Input(e.to_string()))
 }
 
 /// Writes `text` to `path` (its directory created) and says so.

@@ -4,7 +4,7 @@
 use crate::progress::Counter;
 use crate::shared::{factory, write, Common, Failure};
 use clap::Args;
-use switchboard::model::Duration;
+use switchboard::model::TimeSpan;
 use switchboard::sim::{search_staffing, Scenario, StaffingTarget};
 
 /// Options of `staffing`.
@@ -59,7 +59,7 @@ pub fn staffing(c: &Common, mut scenario: Scenario, a: &StaffingArgs) -> Result<
         if !(m.is_finite() && m > 0.0) {
             return Err(Failure::Input("--within-minutes must be > 0".into()));
         }
-        scenario.engine.response_target = Duration::from_millis((m * 60_000.0) as u64);
+        scenario.engine.response_target = TimeSpan::from_millis((m * 60_000.0) as u64);
     }
     let f = factory(&scenario.policy)?;
     let intervals = (1_440.0 / a.interval_minutes).ceil() as u64;
@@ -68,7 +68,7 @@ pub fn staffing(c: &Common, mut scenario: Scenario, a: &StaffingArgs) -> Result<
         &scenario,
         target,
         &c.replications(scenario.clone()),
-        f.as_ref(),
+        &f,
         &|i, _| bar.set(i),
     )?;
     bar.finish();

@@ -70,7 +70,7 @@ pub fn sweep(c: &Common, scenario: Scenario, a: &SweepArgs) -> Result<(), Failur
         &c.replications(scenario),
         &parameter,
         &values,
-        f.as_ref(),
+        &f,
         &|i, _| bar.set(i),
     )?;
     bar.finish();
