@@ -3,6 +3,7 @@
 //! decisions it caused, or a typed error that changed nothing.
 
 use super::open::OpenConversation;
+use super::reconfigure::Reconfigure;
 use super::workload::{RateLimit, TeamId};
 use crate::model::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
@@ -118,7 +119,12 @@ pub enum Command {
     Tick,
     /// Forget conversations resolved before `resolved_before`, so that a
     /// long-running engine's memory stays bounded by its retention window.
-    /// Customers keep their last agent (stickiness survives). A purged id
+    /// Customers keep their last agent for the affinity window
+    /// ([`EngineConfig::affinity_window`](crate::EngineConfig::affinity_window),
+    /// the retention stickiness needs); a customer left with no held
+    /// conversation whose last agent served them longer ago than that (or
+    /// never) is forgotten, which no later routing decision can notice
+    /// (their next open names their tier again). A purged id
     /// is unknown afterwards and could be opened again: hosts that never
     /// reuse ids lose nothing. Maintenance, not routing: it visits every
     /// conversation once, so run it rarely (say, nightly).
@@ -205,6 +211,11 @@ pub enum Command {
         /// The pull maximum.
         pull_cap: Option<Capacity>,
     },
+    /// Change the engine's rules (its configuration; later routing plans
+    /// and policies), journaled like any command so a replay makes the
+    /// same decisions. Settings baked into live state change only while
+    /// the engine holds no conversation (see [`Reconfigure`]).
+    Reconfigure(Reconfigure),
 }
 
 impl From<AgentSpec> for Command {
@@ -278,6 +289,8 @@ pub enum CommandKind {
     PullNext,
     /// [`Command::SetPullCap`].
     SetPullCap,
+    /// [`Command::Reconfigure`].
+    Reconfigure,
 }
 
 impl CommandKind {
@@ -307,6 +320,7 @@ impl CommandKind {
             CommandKind::SetRateLimit => "set_rate_limit",
             CommandKind::PullNext => "pull_next",
             CommandKind::SetPullCap => "set_pull_cap",
+            CommandKind::Reconfigure => "reconfigure",
         }
     }
 }
@@ -362,6 +376,7 @@ impl Command {
             Command::SetRateLimit { .. } => CommandKind::SetRateLimit,
             Command::PullNext { .. } => CommandKind::PullNext,
             Command::SetPullCap { .. } => CommandKind::SetPullCap,
+            Command::Reconfigure(_) => CommandKind::Reconfigure,
         }
     }
 

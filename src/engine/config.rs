@@ -3,6 +3,7 @@
 
 use super::channel_weights::ChannelWeights;
 use super::config_builder::EngineConfigBuilder;
+use super::limits::{Limits, MAX_LIMIT};
 use super::workload::{WorkloadConfig, WorkloadConfigError};
 use crate::model::{Capacity, Channel, TimeSpan};
 use serde::{Deserialize, Serialize};
@@ -80,6 +81,11 @@ pub struct EngineConfig {
     /// Workload rules: wrap-up per channel, the tenant's cap on live
     /// conversations (see [`WorkloadConfig`]). Default: none.
     pub workload: WorkloadConfig,
+    /// How much state the engine may hold (agents, conversations,
+    /// customers, skill groups, skills per list, waiting work per group);
+    /// beyond it new work is refused with
+    /// [`EngineError::LimitReached`](crate::EngineError::LimitReached).
+    pub limits: Limits,
 }
 
 /// The rule for a customer's concurrent open conversations.
@@ -119,6 +125,7 @@ impl Default for EngineConfig {
             decline_cooldown: TimeSpan::from_mins(2),
             open_conversations: OpenConversations::OnePerChannel,
             workload: WorkloadConfig::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -162,6 +169,16 @@ pub enum ConfigError {
     /// A workload rule out of range.
     #[error("workload: {0}")]
     Workload(#[from] WorkloadConfigError),
+    /// A limit of zero or above [`MAX_LIMIT`].
+    #[error("limits.{name} is {value}; it must be in 1..={max}")]
+    Limit {
+        /// The limit's name.
+        name: &'static str,
+        /// The rejected value.
+        value: u32,
+        /// The largest allowed.
+        max: u32,
+    },
 }
 
 impl EngineConfig {
@@ -213,6 +230,15 @@ impl EngineConfig {
             }
         }
         self.workload.validate()?;
+        for (name, value) in self.limits.named() {
+            if !(1..=MAX_LIMIT).contains(&value) {
+                return Err(ConfigError::Limit {
+                    name,
+                    value,
+                    max: MAX_LIMIT,
+                });
+            }
+        }
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 
 use super::channel_weights::ChannelWeights;
 use super::config::{ConfigError, EngineConfig, OpenConversations};
+use super::limits::Limits;
 use super::workload::WorkloadConfig;
 use crate::model::{Capacity, Channel, TimeSpan};
 
@@ -106,6 +107,12 @@ impl EngineConfigBuilder {
     /// Sets [`EngineConfig::open_conversations`].
     pub fn open_conversations(mut self, rule: OpenConversations) -> Self {
         self.config.open_conversations = rule;
+        self
+    }
+
+    /// Sets [`EngineConfig::limits`].
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
         self
     }
 

@@ -2,6 +2,7 @@
 //! that returns an error has changed nothing.
 
 use super::command::{Command, CommandKind};
+use super::config::ConfigError;
 use super::workload::TeamId;
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, CustomerId, SkillId, StateKind,
@@ -181,6 +182,27 @@ pub enum EngineError {
     /// conversations was opened yet).
     #[error("unknown {0}: a customer is known from their first Command::OpenConversation")]
     UnknownCustomer(CustomerId),
+    /// A [`Command::Reconfigure`] with an invalid configuration.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(#[source] ConfigError),
+    /// A [`Command::Reconfigure`] that would contradict the engine's live
+    /// state (see [`Reconfigure`](crate::Reconfigure)).
+    #[error("cannot change {field} now: {reason}")]
+    ReconfigureRefused {
+        /// The first setting that cannot change now.
+        field: &'static str,
+        /// Why, and what to do.
+        reason: &'static str,
+    },
+    /// The command would take the engine past one of its
+    /// [`Limits`](crate::Limits); nothing changed.
+    #[error("limit reached: {limit} is {max}; purge resolved conversations or raise EngineConfig::limits.{limit}")]
+    LimitReached {
+        /// The limit's name (a field of [`Limits`](crate::Limits)).
+        limit: &'static str,
+        /// Its value.
+        max: u32,
+    },
 }
 
 impl EngineError {
@@ -193,6 +215,7 @@ impl EngineError {
             EngineError::AgentUnavailable { .. }
                 | EngineError::CustomerHasOpenConversation { .. }
                 | EngineError::Full(_)
+                | EngineError::LimitReached { .. }
         )
     }
 }

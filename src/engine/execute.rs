@@ -14,7 +14,7 @@ use super::structure;
 use super::validate::{GroupRef, Step};
 use super::workload::{channel, gate, pull, rate, team, wrapup, WrapUpEndReason};
 use crate::model::{
-    AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, Timestamp,
+    AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, TimeSpan, Timestamp,
 };
 
 /// Carries out `step`, then brings every touched agent up to date.
@@ -93,6 +93,9 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         Step::SetRateLimit { agent, limit } => rate::set_limit(cx, agent, limit),
         Step::PullNext(agent) => pull::pull_next(cx, agent),
         Step::SetPullCap { agent, pull_cap } => pull::set_pull_cap(cx, agent, pull_cap),
+        // Applied by `Engine::apply_into` itself (it replaces the
+        // configuration `cx` borrows); nothing to carry out here.
+        Step::Reconfigure(_) => {}
     }
     finish(cx);
 }
@@ -474,6 +477,13 @@ fn purge(cx: &mut Cx<'_>, before: Timestamp) {
             }
         }
     }
+    // Customers left with no conversation and no live stickiness go too,
+    // so a tenant's memory is bounded by its retention, not its history.
+    let now = cx.st.clock.max(cx.at);
+    // The longest affinity window any channel has keeps a customer.
+    let window = (cx.cfg.workload.affinity_windows.values().copied())
+        .fold(cx.cfg.affinity_window, TimeSpan::max);
+    cx.st.forget_customers(now, window);
     cx.emit(Decision::Purged {
         conversations: purged,
     });

@@ -65,9 +65,11 @@ mod decision_kind;
 mod error;
 mod execute;
 mod lifecycle;
+mod limits;
 mod matching;
 mod open;
 mod query;
+mod reconfigure;
 mod shared;
 mod snapshot;
 pub(crate) mod state;
@@ -86,8 +88,10 @@ pub use decision::{AssignVia, Decision, RequeueReason, StickyMissReason};
 pub use decision::{NoAnswerAction, PullMiss};
 pub use decision_kind::DecisionKind;
 pub use error::{EngineError, Rejected};
+pub use limits::{Limits, MAX_LIMIT};
 pub use open::OpenConversation;
 pub use query::InboxEntry;
+pub use reconfigure::{config_differences, Reconfigure};
 pub use shared::SharedEngine;
 pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
 pub use stats::{AgentStats, EngineStats, GroupStats};
@@ -190,6 +194,20 @@ impl Engine {
         out: &mut Vec<Decision>,
     ) -> Result<(), EngineError> {
         let step = validate::check(&self.state, &self.config, at, command)?;
+        if let validate::Step::Reconfigure(config) = step {
+            // Checked against the state: nothing built under the old rules
+            // contradicts the new ones. No decision follows from it alone.
+            let tenant = config.workload.tenant_max_live;
+            if tenant != self.config.workload.tenant_max_live {
+                // Only while the engine holds nothing (`workload` is baked
+                // in), so nothing is held back by the old cap.
+                self.state.workload.tenant_max_live = tenant;
+                self.state.workload.refresh_gates();
+            }
+            self.config = *config;
+            self.state.clock = self.state.clock.max(at);
+            return Ok(());
+        }
         let mut cx = Cx::new(&self.config, &*self.policy, &mut self.state, at, out);
         match step {
             validate::Step::Tick => tick::run(&mut cx),

@@ -204,6 +204,12 @@ impl Engine {
         self.state.conv_ids.len()
     }
 
+    /// Customers the engine remembers (a purge forgets those with no held
+    /// conversation and no live stickiness; see `Command::Purge`).
+    pub fn customer_count(&self) -> usize {
+        self.state.customers.len()
+    }
+
     /// Real-time statistics of every skill group, in creation order. O(1)
     /// per group: the counts are kept as state changes.
     pub fn group_stats(&self) -> Vec<GroupStats> {

@@ -6,6 +6,7 @@ use super::command::{Command, CommandKind, TransferTarget};
 use super::config::{EngineConfig, OpenConversations};
 use super::error::EngineError;
 use super::lifecycle;
+use super::limits::{room, Limits};
 use super::open::OpenConversation;
 use super::state::conversation::Place;
 use super::state::group::RoutingKey;
@@ -29,6 +30,8 @@ pub(crate) enum GroupRef {
 /// A validated command, ids resolved to slots.
 #[derive(Clone, Debug)]
 pub(crate) enum Step {
+    /// The configuration to run with from now on (checked).
+    Reconfigure(Box<EngineConfig>),
     AddAgent(AgentSpec),
     SetStatus {
         agent: AgentIdx,
@@ -125,7 +128,7 @@ pub(crate) fn check(
         Ok(c)
     };
     Ok(match command {
-        Command::AddAgent(spec) => Step::AddAgent(check_agent(state, spec)?),
+        Command::AddAgent(spec) => Step::AddAgent(check_agent(state, &config.limits, spec)?),
         Command::SetAgentStatus { agent: id, status } => Step::SetStatus {
             agent: agent(*id)?,
             status: *status,
@@ -151,6 +154,14 @@ pub(crate) fn check(
                 return Err(EngineError::DuplicateConversation(*conversation));
             }
             check_open_rule(state, config, *customer, *channel)?;
+            let limits = &config.limits;
+            if !room(state.conv_ids.len(), limits.conversations) {
+                return Err(limit("conversations", limits.conversations));
+            }
+            if state.customer(*customer).is_none() && !room(state.customers.len(), limits.customers)
+            {
+                return Err(limit("customers", limits.customers));
+            }
             if state.conv_ids.len() >= u32::MAX as usize - 1
                 || state.customers.len() >= u32::MAX as usize - 1
             {
@@ -161,7 +172,7 @@ pub(crate) fn check(
                 customer: *customer,
                 tier: *tier,
                 channel: *channel,
-                group: group_ref(state, *channel, skills)?,
+                group: group_ref(state, &config.limits, *channel, skills)?,
                 priority: *priority,
                 start_in_bot: *start_in_bot,
             }
@@ -173,7 +184,12 @@ pub(crate) fn check(
         } => {
             let c = conv(*conversation)?;
             let group = match skills {
-                Some(skills) => Some(group_ref(state, state.conv(c).channel, skills)?),
+                Some(skills) => Some(group_ref(
+                    state,
+                    &config.limits,
+                    state.conv(c).channel,
+                    skills,
+                )?),
                 None => None,
             };
             Step::Escalate {
@@ -228,7 +244,7 @@ pub(crate) fn check(
                 let c = conv(*conversation)?;
                 Step::TransferToGroup {
                     conv: c,
-                    group: group_ref(state, state.conv(c).channel, skills)?,
+                    group: group_ref(state, &config.limits, state.conv(c).channel, skills)?,
                 }
             }
         },
@@ -336,6 +352,11 @@ pub(crate) fn check(
             wrapup::check_end(state, c, a, at)?;
             Step::EndWrapUp(c)
         }
+        Command::Reconfigure(change) => Step::Reconfigure(Box::new(super::reconfigure::check(
+            config,
+            !state.conv_ids.is_empty(),
+            change,
+        )?)),
     })
 }
 
@@ -399,11 +420,24 @@ fn check_cap(agent: AgentId, cap: Capacity) -> Result<(), EngineError> {
     Ok(())
 }
 
+/// The refusal for `name`, whose value is `max`.
+fn limit(name: &'static str, max: u32) -> EngineError {
+    EngineError::LimitReached { limit: name, max }
+}
+
 /// A registration with skills sorted and channels sorted and deduplicated.
-fn check_agent(state: &State, spec: &AgentSpec) -> Result<AgentSpec, EngineError> {
+fn check_agent(state: &State, limits: &Limits, spec: &AgentSpec) -> Result<AgentSpec, EngineError> {
     check_cap(spec.id, spec.cap)?;
     if state.agent_idx(spec.id).is_some() {
         return Err(EngineError::DuplicateAgent(spec.id));
+    }
+    if !room(state.agents.len(), limits.agents) {
+        return Err(limit("agents", limits.agents));
+    }
+    // Checked before the list is copied and sorted: its length is the
+    // host's to choose.
+    if spec.skills.len() > limits.skills as usize {
+        return Err(limit("skills", limits.skills));
     }
     if AgentIdx::new(state.agents.len()).is_none() {
         return Err(EngineError::Full("agent"));
@@ -453,9 +487,14 @@ fn check_open_rule(
 /// The group of `channel` and `skills` (sorted, each skill once).
 fn group_ref(
     state: &State,
+    limits: &Limits,
     channel: Channel,
     skills: &[SkillRequirement],
 ) -> Result<GroupRef, EngineError> {
+    // Before the list is copied and sorted: its length is the host's.
+    if skills.len() > limits.skills as usize {
+        return Err(limit("skills", limits.skills));
+    }
     let sorted: Cow<'_, [SkillRequirement]> = if skills.windows(2).all(|p| p[0].skill < p[1].skill)
     {
         Cow::Borrowed(skills)
@@ -468,7 +507,18 @@ fn group_ref(
         Cow::Owned(owned)
     };
     match state.group_of(&(channel, &*sorted)) {
+        Some(g)
+            if !room(
+                state.group(g).waiting.len() as usize,
+                limits.waiting_per_group,
+            ) =>
+        {
+            Err(limit("waiting_per_group", limits.waiting_per_group))
+        }
         Some(g) => Ok(GroupRef::Existing(g)),
+        None if !room(state.groups.len(), limits.skill_groups) => {
+            Err(limit("skill_groups", limits.skill_groups))
+        }
         None if GroupIdx::new(state.groups.len()).is_none() => Err(EngineError::Full("group")),
         None => Ok(GroupRef::New(RoutingKey {
             channel,

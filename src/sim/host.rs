@@ -282,6 +282,7 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         Command::Tick
         | Command::Purge { .. }
         | Command::SetTeam { .. }
-        | Command::SetTenantCap { .. } => (None, None),
+        | Command::SetTenantCap { .. }
+        | Command::Reconfigure(_) => (None, None),
     }
 }
