@@ -13,7 +13,7 @@ fn set_team(e: &mut Engine, at: Timestamp, team: u64, members: &[u64], max_live:
         at,
         Command::SetTeam {
             team: TeamId(team),
-            name: format!("team {team}"),
+            name: format!("team {team}").into(),
             members: members.iter().map(|&a| AgentId(a)).collect(),
             max_live,
             rate_limit: None,
