@@ -55,11 +55,27 @@ pub enum DecisionKind {
     SlaBreach,
     /// [`Decision::Purged`].
     Purged,
+    /// [`Decision::TeamSet`].
+    TeamSet,
+    /// [`Decision::TenantCapChanged`].
+    TenantCapChanged,
+    /// [`Decision::WrapUpStarted`].
+    WrapUpStarted,
+    /// [`Decision::WrapUpEnded`].
+    WrapUpEnded,
+    /// [`Decision::ChannelCapChanged`].
+    ChannelCapChanged,
+    /// [`Decision::RateLimitReached`].
+    RateLimitReached,
+    /// [`Decision::RateLimitSet`].
+    RateLimitSet,
+    /// [`Decision::NoAnswer`].
+    NoAnswer,
 }
 
 impl DecisionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DecisionKind; 22] = [
+    pub const ALL: [DecisionKind; 30] = [
         DecisionKind::AgentAdded,
         DecisionKind::AgentStatusChanged,
         DecisionKind::CapacityChanged,
@@ -82,6 +98,14 @@ impl DecisionKind {
         DecisionKind::SlaWarning,
         DecisionKind::SlaBreach,
         DecisionKind::Purged,
+        DecisionKind::TeamSet,
+        DecisionKind::TenantCapChanged,
+        DecisionKind::WrapUpStarted,
+        DecisionKind::WrapUpEnded,
+        DecisionKind::ChannelCapChanged,
+        DecisionKind::RateLimitReached,
+        DecisionKind::RateLimitSet,
+        DecisionKind::NoAnswer,
     ];
 
     /// The name as it appears in JSON (`kind`).
@@ -109,6 +133,14 @@ impl DecisionKind {
             DecisionKind::SlaWarning => "sla_warning",
             DecisionKind::SlaBreach => "sla_breach",
             DecisionKind::Purged => "purged",
+            DecisionKind::TeamSet => "team_set",
+            DecisionKind::TenantCapChanged => "tenant_cap_changed",
+            DecisionKind::WrapUpStarted => "wrap_up_started",
+            DecisionKind::WrapUpEnded => "wrap_up_ended",
+            DecisionKind::ChannelCapChanged => "channel_cap_changed",
+            DecisionKind::RateLimitReached => "rate_limit_reached",
+            DecisionKind::RateLimitSet => "rate_limit_set",
+            DecisionKind::NoAnswer => "no_answer",
         }
     }
 }
