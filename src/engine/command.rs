@@ -197,6 +197,25 @@ pub enum Command {
         /// `1..=MAX_SETTING`).
         limit: Option<RateLimit>,
     },
+    /// The agent asks for their next conversation: the best waiting one
+    /// of their groups, under the rules a push follows, up to their pull
+    /// maximum ([`Command::SetPullCap`]). Nothing eligible is a
+    /// [`Decision::NothingToPull`](crate::Decision::NothingToPull), not an
+    /// error.
+    PullNext {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// Set how far an agent may fill up by pulling, above the cap pushes
+    /// stop at (`None`: the cap). At most
+    /// [`Capacity::MAX_CAP`](crate::Capacity::MAX_CAP); lowering it moves
+    /// nothing.
+    SetPullCap {
+        /// The agent.
+        agent: AgentId,
+        /// The pull maximum.
+        pull_cap: Option<Capacity>,
+    },
 }
 
 impl From<AgentSpec> for Command {
@@ -268,6 +287,10 @@ pub enum CommandKind {
     SetChannelCap,
     /// [`Command::SetRateLimit`].
     SetRateLimit,
+    /// [`Command::PullNext`].
+    PullNext,
+    /// [`Command::SetPullCap`].
+    SetPullCap,
 }
 
 impl CommandKind {
@@ -296,6 +319,8 @@ impl CommandKind {
             CommandKind::EndWrapUp => "end_wrap_up",
             CommandKind::SetChannelCap => "set_channel_cap",
             CommandKind::SetRateLimit => "set_rate_limit",
+            CommandKind::PullNext => "pull_next",
+            CommandKind::SetPullCap => "set_pull_cap",
         }
     }
 }
@@ -350,6 +375,8 @@ impl Command {
             Command::EndWrapUp { .. } => CommandKind::EndWrapUp,
             Command::SetChannelCap { .. } => CommandKind::SetChannelCap,
             Command::SetRateLimit { .. } => CommandKind::SetRateLimit,
+            Command::PullNext { .. } => CommandKind::PullNext,
+            Command::SetPullCap { .. } => CommandKind::SetPullCap,
         }
     }
 

@@ -71,11 +71,15 @@ pub enum DecisionKind {
     RateLimitSet,
     /// [`Decision::NoAnswer`].
     NoAnswer,
+    /// [`Decision::NothingToPull`].
+    NothingToPull,
+    /// [`Decision::PullCapChanged`].
+    PullCapChanged,
 }
 
 impl DecisionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DecisionKind; 30] = [
+    pub const ALL: [DecisionKind; 32] = [
         DecisionKind::AgentAdded,
         DecisionKind::AgentStatusChanged,
         DecisionKind::CapacityChanged,
@@ -106,6 +110,8 @@ impl DecisionKind {
         DecisionKind::RateLimitReached,
         DecisionKind::RateLimitSet,
         DecisionKind::NoAnswer,
+        DecisionKind::NothingToPull,
+        DecisionKind::PullCapChanged,
     ];
 
     /// The name as it appears in JSON (`kind`).
@@ -141,6 +147,8 @@ impl DecisionKind {
             DecisionKind::RateLimitReached => "rate_limit_reached",
             DecisionKind::RateLimitSet => "rate_limit_set",
             DecisionKind::NoAnswer => "no_answer",
+            DecisionKind::NothingToPull => "nothing_to_pull",
+            DecisionKind::PullCapChanged => "pull_cap_changed",
         }
     }
 }

@@ -12,7 +12,7 @@ use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
 use super::structure;
 use super::validate::{GroupRef, Step};
-use super::workload::{channel, gate, rate, team, wrapup, WrapUpEndReason};
+use super::workload::{channel, gate, pull, rate, team, wrapup, WrapUpEndReason};
 use crate::model::{
     AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, Timestamp,
 };
@@ -94,6 +94,8 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             max_live,
         } => channel::set_cap(cx, agent, ch, max_live),
         Step::SetRateLimit { agent, limit } => rate::set_limit(cx, agent, limit),
+        Step::PullNext(agent) => pull::pull_next(cx, agent),
+        Step::SetPullCap { agent, pull_cap } => pull::set_pull_cap(cx, agent, pull_cap),
     }
     finish(cx);
 }

@@ -198,7 +198,9 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         ChannelCapChanged { agent, .. }
         | RateLimitReached { agent, .. }
         | RateLimitSet { agent, .. }
-        | NoAnswer { agent, .. } => Some(agent),
+        | NoAnswer { agent, .. }
+        | NothingToPull { agent, .. }
+        | PullCapChanged { agent, .. } => Some(agent),
     }
 }
 

@@ -15,10 +15,9 @@ use std::time::{Duration, Instant};
 use switchboard::persist::{decode_records, Record};
 use switchboard::runtime::nats::{JetStreamStore, NatsConfig};
 use switchboard::runtime::TenantId;
-use switchboard::AgentId;
-use switchboard::Capacity;
 use switchboard::{
-    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, ResolveReason,
+    AgentId, AgentSpec, Capacity, Channel, Command, ConversationId, CustomerId, Engine,
+    EngineConfig, ResolveReason,
 };
 
 /// The nats-server binary: `$NATS_SERVER`, else on PATH, else Debian's.
