@@ -1,8 +1,9 @@
 //! `switchboard`: simulate messaging contact-centre days through the
 //! switchboard engine, compare policies, check the simulator against Erlang
 //! C and A, replay your own day from CSV, sweep a parameter, search the
-//! staffing; and (with their features) run a JetStream node. A thin CLI over
-//! the library: every figure comes from `switchboard::sim`.
+//! staffing; and (with their features) serve the HTTP service and wallboard
+//! or run a JetStream node. A thin CLI over the library: every figure comes
+//! from `switchboard::sim`.
 //!
 //! ```text
 //! switchboard                                          # default day, seed 1 (same as `switchboard run`)
@@ -28,12 +29,11 @@ mod docs;
 mod node;
 mod progress;
 mod run;
+#[cfg(feature = "service")]
+mod serve;
 mod shared;
 mod staffing;
 mod sweep;
-// The `serve` subcommand (feature `service`) lives in serve.rs, written with
-// the service: add `#[cfg(feature = "service")] mod serve;` here, a
-// `Serve(serve::ServeArgs)` variant to `Cmd` and its arm in `dispatch`.
 
 use clap::{Parser, Subcommand};
 use shared::{Common, Failure};
@@ -111,6 +111,13 @@ enum Cmd {
     /// changes leave on stdout, one JSON object a line.
     #[cfg(feature = "nats")]
     Node(node::NodeArgs),
+    /// Serve switchboard over HTTP (feature `service`): the JSON API with
+    /// API keys, each tenant's decision stream, and the wallboard.
+    ///
+    /// Durable in --data-dir; the admin key comes from --admin-key-file or
+    /// SWITCHBOARD_ADMIN_KEY, never a default.
+    #[cfg(feature = "service")]
+    Serve(serve::ServeArgs),
 }
 
 /// The exit code of a process whose reader went away (128 + SIGPIPE), as
@@ -150,6 +157,8 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Cmd::Man(a)) => docs::man(&a),
         #[cfg(feature = "nats")]
         Some(Cmd::Node(a)) => node::node(&a),
+        #[cfg(feature = "service")]
+        Some(Cmd::Serve(a)) => serve::run(a).map_err(|e| Failure::Run(e.to_string())),
     }
 }
 
