@@ -166,3 +166,12 @@ pub use model::{
     MessageStatus, Priority, ResolveReason, SkillId, SkillLevel, SkillRequirement, StateKind, Tier,
     TimeSpan, Timestamp,
 };
+// The workload rules (wrap-up, teams, the tenant's cap): a separate list
+// so that the core's list above and this one change apart.
+pub use engine::{
+    CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
+    WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
+};
+pub use engine::{
+    NoAnswerAction, NoAnswerFinal, NoAnswerRule, PullMiss, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE,
+};

@@ -4,9 +4,10 @@
 
 use super::open::OpenConversation;
 use super::reconfigure::Reconfigure;
+use super::workload::{RateLimit, TeamId};
 use crate::model::{
-    AgentId, AgentSpec, AgentStatus, Capacity, ConversationId, CustomerId, Priority, ResolveReason,
-    SkillRequirement, Timestamp,
+    AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
+    ResolveReason, SkillRequirement, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -136,6 +137,86 @@ pub enum Command {
     /// same decisions. Settings baked into live state change only while
     /// the engine holds no conversation (see [`Reconfigure`]).
     Reconfigure(Reconfigure),
+    /// Create or replace a team: a name, its members (each in at most one
+    /// team) and a cap on their live conversations together. Accepted at
+    /// once whatever the members hold: a cap lowered below the live count
+    /// moves nothing, and the members take no new work until the team is
+    /// under it. Members who leave are no longer held back by it.
+    SetTeam {
+        /// The team (created on first use).
+        team: TeamId,
+        /// Its name, `1..=MAX_TEAM_NAME` bytes (a boxed `str`, so that a
+        /// command stays small: `"name".into()`).
+        name: Box<str>,
+        /// Its members, each once.
+        members: Vec<AgentId>,
+        /// Cap on the members' live (offered or assigned) threads together,
+        /// at most [`MAX_LIVE_CAP`](crate::MAX_LIVE_CAP); `None`: no cap.
+        max_live: Option<u32>,
+        /// The members' assignment rate limit, unless an agent has their
+        /// own ([`Command::SetRateLimit`]); `None`: none.
+        #[serde(default)]
+        rate_limit: Option<RateLimit>,
+    },
+    /// Change the tenant's cap on live conversations (at most
+    /// [`MAX_LIVE_CAP`](crate::MAX_LIVE_CAP); `None`: no cap). Lowering it
+    /// moves nothing; new work waits until the tenant is under it.
+    SetTenantCap {
+        /// The new cap.
+        max_live: Option<u32>,
+    },
+    /// The agent ends a wrap-up early, where its channel's mode allows
+    /// ([`WrapUpMode`](crate::WrapUpMode)); the held weight is freed.
+    EndWrapUp {
+        /// The resolved conversation in wrap-up.
+        conversation: ConversationId,
+        /// The agent in wrap-up with it.
+        agent: AgentId,
+    },
+    /// Set an agent's cap on live conversations of one channel, beside
+    /// their total cap (`None`: no cap on the channel). Accepted at once:
+    /// a cap below the agent's live threads on the channel moves nothing,
+    /// and they take no new work there until under it.
+    SetChannelCap {
+        /// The agent.
+        agent: AgentId,
+        /// The channel.
+        channel: Channel,
+        /// At most this many live (offered or assigned) threads on it, at
+        /// most [`MAX_LIVE_CAP`](crate::MAX_LIVE_CAP).
+        max_live: Option<u32>,
+    },
+    /// Set an agent's own assignment rate limit: at most `max` new
+    /// assignments in any rolling window (`None`: their team's, if any).
+    /// An agent at the limit gets no new work until the window slides;
+    /// their threads coming back (a parked thread, a reopened wrap-up) are
+    /// not new work.
+    SetRateLimit {
+        /// The agent.
+        agent: AgentId,
+        /// The limit (`max` in `1..=MAX_RATE`, a window in
+        /// `1..=MAX_SETTING`).
+        limit: Option<RateLimit>,
+    },
+    /// The agent asks for their next conversation: the best waiting one
+    /// of their groups, under the rules a push follows, up to their pull
+    /// maximum ([`Command::SetPullCap`]). Nothing eligible is a
+    /// [`Decision::NothingToPull`](crate::Decision::NothingToPull), not an
+    /// error.
+    PullNext {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// Set how far an agent may fill up by pulling, above the cap pushes
+    /// stop at (`None`: the cap). At most
+    /// [`Capacity::MAX_CAP`](crate::Capacity::MAX_CAP); lowering it moves
+    /// nothing.
+    SetPullCap {
+        /// The agent.
+        agent: AgentId,
+        /// The pull maximum.
+        pull_cap: Option<Capacity>,
+    },
 }
 
 impl From<AgentSpec> for Command {
@@ -197,6 +278,20 @@ pub enum CommandKind {
     Purge,
     /// [`Command::Reconfigure`].
     Reconfigure,
+    /// [`Command::SetTeam`].
+    SetTeam,
+    /// [`Command::SetTenantCap`].
+    SetTenantCap,
+    /// [`Command::EndWrapUp`].
+    EndWrapUp,
+    /// [`Command::SetChannelCap`].
+    SetChannelCap,
+    /// [`Command::SetRateLimit`].
+    SetRateLimit,
+    /// [`Command::PullNext`].
+    PullNext,
+    /// [`Command::SetPullCap`].
+    SetPullCap,
 }
 
 impl CommandKind {
@@ -220,6 +315,13 @@ impl CommandKind {
             CommandKind::Tick => "tick",
             CommandKind::Purge => "purge",
             CommandKind::Reconfigure => "reconfigure",
+            CommandKind::SetTeam => "set_team",
+            CommandKind::SetTenantCap => "set_tenant_cap",
+            CommandKind::EndWrapUp => "end_wrap_up",
+            CommandKind::SetChannelCap => "set_channel_cap",
+            CommandKind::SetRateLimit => "set_rate_limit",
+            CommandKind::PullNext => "pull_next",
+            CommandKind::SetPullCap => "set_pull_cap",
         }
     }
 }
@@ -269,6 +371,13 @@ impl Command {
             Command::Tick => CommandKind::Tick,
             Command::Purge { .. } => CommandKind::Purge,
             Command::Reconfigure(_) => CommandKind::Reconfigure,
+            Command::SetTeam { .. } => CommandKind::SetTeam,
+            Command::SetTenantCap { .. } => CommandKind::SetTenantCap,
+            Command::EndWrapUp { .. } => CommandKind::EndWrapUp,
+            Command::SetChannelCap { .. } => CommandKind::SetChannelCap,
+            Command::SetRateLimit { .. } => CommandKind::SetRateLimit,
+            Command::PullNext { .. } => CommandKind::PullNext,
+            Command::SetPullCap { .. } => CommandKind::SetPullCap,
         }
     }
 

@@ -4,6 +4,7 @@
 use super::channel_weights::ChannelWeights;
 use super::config_builder::EngineConfigBuilder;
 use super::limits::{Limits, MAX_LIMIT};
+use super::workload::{WorkloadConfig, WorkloadConfigError};
 use crate::model::{Capacity, Channel, TimeSpan};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -82,6 +83,9 @@ pub struct EngineConfig {
     /// beyond it new work is refused with
     /// [`EngineError::LimitReached`](crate::EngineError::LimitReached).
     pub limits: Limits,
+    /// Workload rules: wrap-up per channel, the tenant's cap on live
+    /// conversations (see [`WorkloadConfig`]). Default: none.
+    pub workload: WorkloadConfig,
 }
 
 /// The rule for a customer's concurrent open conversations.
@@ -121,6 +125,7 @@ impl Default for EngineConfig {
             decline_cooldown: TimeSpan::from_mins(2),
             open_conversations: OpenConversations::OnePerChannel,
             limits: Limits::default(),
+            workload: WorkloadConfig::default(),
         }
     }
 }
@@ -171,6 +176,9 @@ pub enum ConfigError {
         /// The largest allowed.
         max: u32,
     },
+    /// A workload rule out of range.
+    #[error("workload: {0}")]
+    Workload(#[from] WorkloadConfigError),
 }
 
 impl EngineConfig {
@@ -230,6 +238,7 @@ impl EngineConfig {
                 });
             }
         }
+        self.workload.validate()?;
         Ok(())
     }
 

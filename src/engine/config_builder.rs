@@ -4,6 +4,7 @@
 use super::channel_weights::ChannelWeights;
 use super::config::{ConfigError, EngineConfig, OpenConversations};
 use super::limits::Limits;
+use super::workload::WorkloadConfig;
 use crate::model::{Capacity, Channel, TimeSpan};
 
 /// Builds an [`EngineConfig`] from the defaults; see
@@ -74,6 +75,13 @@ impl EngineConfigBuilder {
     /// with that timeout, `None` to assign directly.
     pub fn offer_timeout(mut self, timeout: impl Into<Option<TimeSpan>>) -> Self {
         self.config.offer_timeout = timeout.into();
+        self
+    }
+
+    /// Sets [`EngineConfig::workload`]: wrap-up, the tenant's cap and
+    /// reassignment when the agent does not answer.
+    pub fn workload(mut self, workload: WorkloadConfig) -> Self {
+        self.config.workload = workload;
         self
     }
 

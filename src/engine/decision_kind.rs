@@ -55,11 +55,31 @@ pub enum DecisionKind {
     SlaBreach,
     /// [`Decision::Purged`].
     Purged,
+    /// [`Decision::TeamSet`].
+    TeamSet,
+    /// [`Decision::TenantCapChanged`].
+    TenantCapChanged,
+    /// [`Decision::WrapUpStarted`].
+    WrapUpStarted,
+    /// [`Decision::WrapUpEnded`].
+    WrapUpEnded,
+    /// [`Decision::ChannelCapChanged`].
+    ChannelCapChanged,
+    /// [`Decision::RateLimitReached`].
+    RateLimitReached,
+    /// [`Decision::RateLimitSet`].
+    RateLimitSet,
+    /// [`Decision::NoAnswer`].
+    NoAnswer,
+    /// [`Decision::NothingToPull`].
+    NothingToPull,
+    /// [`Decision::PullCapChanged`].
+    PullCapChanged,
 }
 
 impl DecisionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DecisionKind; 22] = [
+    pub const ALL: [DecisionKind; 32] = [
         DecisionKind::AgentAdded,
         DecisionKind::AgentStatusChanged,
         DecisionKind::CapacityChanged,
@@ -82,6 +102,16 @@ impl DecisionKind {
         DecisionKind::SlaWarning,
         DecisionKind::SlaBreach,
         DecisionKind::Purged,
+        DecisionKind::TeamSet,
+        DecisionKind::TenantCapChanged,
+        DecisionKind::WrapUpStarted,
+        DecisionKind::WrapUpEnded,
+        DecisionKind::ChannelCapChanged,
+        DecisionKind::RateLimitReached,
+        DecisionKind::RateLimitSet,
+        DecisionKind::NoAnswer,
+        DecisionKind::NothingToPull,
+        DecisionKind::PullCapChanged,
     ];
 
     /// The name as it appears in JSON (`kind`).
@@ -109,6 +139,16 @@ impl DecisionKind {
             DecisionKind::SlaWarning => "sla_warning",
             DecisionKind::SlaBreach => "sla_breach",
             DecisionKind::Purged => "purged",
+            DecisionKind::TeamSet => "team_set",
+            DecisionKind::TenantCapChanged => "tenant_cap_changed",
+            DecisionKind::WrapUpStarted => "wrap_up_started",
+            DecisionKind::WrapUpEnded => "wrap_up_ended",
+            DecisionKind::ChannelCapChanged => "channel_cap_changed",
+            DecisionKind::RateLimitReached => "rate_limit_reached",
+            DecisionKind::RateLimitSet => "rate_limit_set",
+            DecisionKind::NoAnswer => "no_answer",
+            DecisionKind::NothingToPull => "nothing_to_pull",
+            DecisionKind::PullCapChanged => "pull_cap_changed",
         }
     }
 }

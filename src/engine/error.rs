@@ -3,6 +3,7 @@
 
 use super::command::{Command, CommandKind};
 use super::config::ConfigError;
+use super::workload::TeamId;
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, CustomerId, SkillId, StateKind,
     Timestamp,
@@ -116,6 +117,67 @@ pub enum EngineError {
     /// slot indices can address (about four billion).
     #[error("the engine is full: no slot left for another {0}; purge resolved conversations")]
     Full(&'static str),
+    /// A team name empty or too long.
+    #[error("the name of {team} is {len} bytes; it must be 1..={max}")]
+    TeamName {
+        /// The team.
+        team: TeamId,
+        /// The name's length.
+        len: usize,
+        /// The longest allowed.
+        max: usize,
+    },
+    /// A cap on live conversations above the largest allowed.
+    #[error("a cap of {value} live conversations is invalid: it must be at most {max}")]
+    LiveCapOutOfRange {
+        /// The rejected cap.
+        value: u32,
+        /// The largest allowed.
+        max: u32,
+    },
+    /// An agent named as a member of a team who is in another team.
+    #[error("{agent} is in {team} already: remove them there first")]
+    AgentInAnotherTeam {
+        /// The agent.
+        agent: AgentId,
+        /// Their team.
+        team: TeamId,
+    },
+    /// The same agent listed twice in a team.
+    #[error("{agent} is listed twice in {team}")]
+    DuplicateTeamMember {
+        /// The team.
+        team: TeamId,
+        /// The agent.
+        agent: AgentId,
+    },
+    /// A query named a team no `SetTeam` created.
+    #[error("unknown {0}: create it with Command::SetTeam first")]
+    UnknownTeam(TeamId),
+    /// A rate limit out of range.
+    #[error("a rate limit of {max} per {window} is invalid: max must be 1..={max_rate} and the window 1 ms..=365 days")]
+    RateLimitOutOfRange {
+        /// The rejected count.
+        max: u32,
+        /// The rejected window.
+        window: crate::model::TimeSpan,
+        /// The largest count allowed.
+        max_rate: u32,
+    },
+    /// An `EndWrapUp` for a conversation not in wrap-up.
+    #[error("{conversation} is not in wrap-up")]
+    NotInWrapUp {
+        /// The conversation.
+        conversation: ConversationId,
+    },
+    /// An `EndWrapUp` the channel's wrap-up mode does not allow now.
+    #[error("the wrap-up of {conversation} is mandatory (may end early from {until:?}; None: only at its time box)")]
+    WrapUpMandatory {
+        /// The conversation.
+        conversation: ConversationId,
+        /// From when the agent may end it (`None`: never early).
+        until: Option<Timestamp>,
+    },
     /// A query named a customer the engine does not know (none of their
     /// conversations was opened yet).
     #[error("unknown {0}: a customer is known from their first Command::OpenConversation")]

@@ -23,6 +23,7 @@ use super::decision::{AssignVia, Decision};
 use super::state::conversation::Place;
 use super::state::index::{AgentIdx, ConvIdx};
 use super::state::timers::{Timer, TimerKind};
+use super::workload::{gate, no_answer, rate, wrapup};
 use crate::model::{Capacity, ResolveReason, Timestamp};
 
 /// Whether a command of `kind` may act on a conversation in `place`.
@@ -45,7 +46,11 @@ pub(crate) fn permits(kind: CommandKind, place: Place) -> bool {
 /// Returns the load and cap after.
 pub(crate) fn reserve(cx: &mut Cx<'_>, agent: AgentIdx, amount: Capacity) -> (Capacity, Capacity) {
     let a = cx.st.agent_mut(agent);
-    debug_assert!(a.fits(amount), "reserved past the cap");
+    // A pull may go past the cap, up to the agent's pull maximum.
+    debug_assert!(
+        u64::from(a.load.0) + u64::from(amount.0) <= u64::from(a.ceiling().0),
+        "reserved past the cap"
+    );
     a.load.0 += amount.0;
     a.high_water = a.high_water.max(a.load);
     let after = (a.load, a.cap);
@@ -96,7 +101,9 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
         conv.inbox_key(),
     );
     let left = match place {
-        Place::Bot | Place::Resolved { .. } | Place::Parked { agent: None } => None,
+        Place::Bot | Place::Parked { agent: None } => None,
+        // A resolved thread holds capacity only in wrap-up.
+        Place::Resolved { .. } => wrapup::unlist(cx, c),
         Place::Queued => {
             let group = cx.st.conv(c).group;
             let removed = cx.st.group_mut(group).waiting.remove(class, line_key, c);
@@ -115,6 +122,7 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
         Place::Offered { agent, .. } | Place::Assigned { agent } => {
             let removed = cx.st.agent_mut(agent).inbox.remove(&(inbox_key, c));
             debug_assert!(removed, "a live conversation is in its agent's inbox");
+            gate::live_changed(cx, agent, c, false);
             Some(agent)
         }
         Place::Parked { agent: Some(agent) } => {
@@ -188,12 +196,18 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
     }
     let weight = cx.cfg.weight(cx.st.conv(c).channel);
     let (load, cap) = reserve(cx, agent, weight);
-    if via != AssignVia::Resumed {
+    // A thread coming back to its agent is not new work.
+    let returning = matches!(via, AssignVia::Resumed | AssignVia::Reopened);
+    if !returning {
         let seq = cx.st.next_seq();
         cx.st.agent_mut(agent).last_assigned = seq;
+        if cx.st.agent(agent).limit.is_some() {
+            rate::record(cx, agent);
+        }
     }
     let offer = match via {
-        AssignVia::Resumed => None,
+        // Work coming back, or asked for, is not offered.
+        AssignVia::Resumed | AssignVia::Reopened | AssignVia::PullNext => None,
         _ => cx.cfg.offer_timeout.map(|t| cx.at + t),
     };
     let conv = cx.st.conv_mut(c);
@@ -210,6 +224,7 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
     a.inbox.insert((key, c));
     a.last_activity = a.last_activity.max(at);
     let agent_id = a.id;
+    gate::live_changed(cx, agent, c, true);
     if matches!(via, AssignVia::Sticky | AssignVia::KnownAgent) {
         cx.st.stats.sticky_hits += 1;
         cx.emit(Decision::StickyHit {
@@ -232,13 +247,16 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
                 cap,
             });
         }
-        None => cx.emit(Decision::Assigned {
-            conversation: id,
-            agent: agent_id,
-            via,
-            load,
-            cap,
-        }),
+        None => {
+            cx.emit(Decision::Assigned {
+                conversation: id,
+                agent: agent_id,
+                via,
+                load,
+                cap,
+            });
+            no_answer::arm(cx, c);
+        }
     }
 }
 
@@ -264,6 +282,7 @@ pub(crate) fn resume_in_place(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
     a.parked.remove(&(id, c));
     a.inbox.insert((key, c));
     let agent_id = a.id;
+    gate::live_changed(cx, agent, c, true);
     cx.st.stats.assignments += 1;
     remember_agent(cx, c, agent);
     cx.emit(Decision::Assigned {
@@ -273,6 +292,7 @@ pub(crate) fn resume_in_place(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
         load,
         cap,
     });
+    no_answer::arm(cx, c);
     // A higher load only worsens the agent's rank: the free indexes catch
     // up lazily (see `matching::take_agent`).
 }
@@ -296,6 +316,7 @@ pub(crate) fn park(cx: &mut Cx<'_>, c: ConvIdx, auto: bool) {
     a.inbox.remove(&(key, c));
     a.parked.insert((id, c));
     let agent_id = a.id;
+    gate::live_changed(cx, agent, c, false);
     cx.emit(Decision::Parked {
         conversation: id,
         agent: agent_id,
@@ -324,8 +345,14 @@ pub(crate) fn release_parked(cx: &mut Cx<'_>, c: ConvIdx) {
     }
 }
 
-/// Closes `c` from any place but resolved.
+/// Closes `c` from any place but resolved. An assigned thread on a
+/// channel with wrap-up leaves part of its weight on the agent: only the
+/// rest is given back, and the wrap-up starts.
 pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
+    let kept = wrapup::hold_on_resolve(cx, c);
+    if let Some((_, hold)) = kept {
+        cx.st.conv_mut(c).held.0 -= hold.0;
+    }
     let left = detach(cx, c);
     let at = cx.at;
     let conv = cx.st.conv_mut(c);
@@ -337,6 +364,11 @@ pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
     let id = conv.id;
     cx.st.customer_of(c).open.retain(|&o| o != c);
     let agent = left.map(|(a, _, _)| cx.st.id(a));
+    if let Some((_, hold)) = kept {
+        // The hold stayed on the agent through `detach` (which released
+        // only the rest), so the load reported includes it.
+        cx.st.conv_mut(c).held = hold;
+    }
     cx.emit(Decision::Resolved {
         conversation: id,
         agent,
@@ -344,6 +376,9 @@ pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
         load: left.map(|l| l.1),
         cap: left.map(|l| l.2),
     });
+    if let Some((keeper, _)) = kept {
+        wrapup::start(cx, c, keeper);
+    }
 }
 
 /// The holder of an offer accepts it.
@@ -361,6 +396,7 @@ pub(crate) fn accept(cx: &mut Cx<'_>, c: ConvIdx) {
         conversation: id,
         agent,
     });
+    no_answer::arm(cx, c);
 }
 
 /// Changes fields of a live thread that order its agent's inbox, keeping

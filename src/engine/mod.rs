@@ -47,12 +47,10 @@
 //!   shape, with the target group from configuration.
 //! * **Business hours** per group: a per-group open flag consulted by
 //!   `Agent::takes` and `matching::dispatch`, toggled by timers.
-//! * **Wrap-up** after a resolve: `lifecycle::resolve` keeps the weight on
-//!   the agent as a `WrapUp` hold released by a timer (a new hold kind in
-//!   the agent, counted by the audit like parked weight).
-//! * **Team caps** above agents' caps: a team slab with load and cap, a
-//!   check beside `Agent::fits` in `matching`, reserve/release beside the
-//!   agent's in `lifecycle`.
+//! * **Workload rules** (`workload/`): wrap-up after a resolve (a hold on
+//!   the resolved conversation, released by a `WrapUpEnd` timer) and the
+//!   caps above the agent (teams, the tenant), checked in `matching` after
+//!   the agent's own; see that module for the order and the costs.
 //! * **Assignment rate limits** per agent: a token bucket in `Agent`,
 //!   checked in `Agent::takes`, refilled by a timer that settles the agent.
 
@@ -79,6 +77,7 @@ mod stats;
 mod structure;
 mod tick;
 mod validate;
+mod workload;
 
 pub use audit::{AuditReport, AuditViolation};
 pub use channel_weights::ChannelWeights;
@@ -86,6 +85,7 @@ pub use command::{Command, CommandKind, TransferTarget};
 pub use config::{ConfigError, EngineConfig, OpenConversations, MAX_SETTING};
 pub use config_builder::EngineConfigBuilder;
 pub use decision::{AssignVia, Decision, RequeueReason, StickyMissReason};
+pub use decision::{NoAnswerAction, PullMiss};
 pub use decision_kind::DecisionKind;
 pub use error::{EngineError, Rejected};
 pub use limits::{Limits, MAX_LIMIT};
@@ -95,6 +95,11 @@ pub use reconfigure::{config_differences, Reconfigure};
 pub use shared::SharedEngine;
 pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
 pub use stats::{AgentStats, EngineStats, GroupStats};
+pub use workload::{
+    CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
+    WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
+};
+pub use workload::{NoAnswerFinal, NoAnswerRule, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE};
 
 use crate::model::Timestamp;
 use crate::policy::{IntoPolicy, RoutingPolicy};
@@ -124,11 +129,17 @@ impl Engine {
     /// or a `Box<dyn RoutingPolicy>`).
     pub fn new(config: EngineConfig, policy: impl IntoPolicy) -> Result<Self, ConfigError> {
         config.validate()?;
+        let tenant_max_live = config.workload.tenant_max_live;
         Ok(Self {
             config,
             policy: policy.into_policy(),
             state: State {
                 seq: 1,
+                workload: state::workload::Workload {
+                    tenant_max_live,
+                    gates_on: tenant_max_live.is_some(),
+                    ..Default::default()
+                },
                 ..State::default()
             },
         })
@@ -186,6 +197,13 @@ impl Engine {
         if let validate::Step::Reconfigure(config) = step {
             // Checked against the state: nothing built under the old rules
             // contradicts the new ones. No decision follows from it alone.
+            let tenant = config.workload.tenant_max_live;
+            if tenant != self.config.workload.tenant_max_live {
+                // Only while the engine holds nothing (`workload` is baked
+                // in), so nothing is held back by the old cap.
+                self.state.workload.tenant_max_live = tenant;
+                self.state.workload.refresh_gates();
+            }
             self.config = *config;
             self.state.clock = self.state.clock.max(at);
             return Ok(());

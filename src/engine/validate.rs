@@ -12,6 +12,8 @@ use super::state::conversation::Place;
 use super::state::group::RoutingKey;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::State;
+use super::workload::team::{check_set_team, TeamStep};
+use super::workload::{wrapup, RateLimit, MAX_LIVE_CAP, MAX_RATE};
 use crate::model::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
     ResolveReason, SkillRequirement, Tier, Timestamp,
@@ -80,6 +82,25 @@ pub(crate) enum Step {
     Decline(ConvIdx),
     Tick,
     Purge(Timestamp),
+    SetTeam(TeamStep),
+    SetTenantCap(Option<u32>),
+    EndWrapUp(ConvIdx),
+    /// A customer message to a thread in wrap-up.
+    Reopen(ConvIdx),
+    SetChannelCap {
+        agent: AgentIdx,
+        channel: Channel,
+        max_live: Option<u32>,
+    },
+    SetRateLimit {
+        agent: AgentIdx,
+        limit: Option<RateLimit>,
+    },
+    PullNext(AgentIdx),
+    SetPullCap {
+        agent: AgentIdx,
+        pull_cap: Option<Capacity>,
+    },
 }
 
 /// Checks `command` at time `at` against `state`. Touches nothing.
@@ -177,7 +198,18 @@ pub(crate) fn check(
                 priority: *priority,
             }
         }
-        Command::CustomerMessage { conversation } => Step::CustomerMessage(conv(*conversation)?),
+        Command::CustomerMessage { conversation } => {
+            // A resolved thread in wrap-up reopens to its agent, if the
+            // customer's open rule lets it be open again.
+            if let Some(c) = state.conv_idx(*conversation) {
+                let v = state.conv(c);
+                if v.wrap_up.is_some() {
+                    check_open_rule(state, config, v.customer, v.channel)?;
+                    return Ok(Step::Reopen(c));
+                }
+            }
+            Step::CustomerMessage(conv(*conversation)?)
+        }
         Command::AgentMessage {
             conversation,
             agent: id,
@@ -253,7 +285,91 @@ pub(crate) fn check(
             !state.conv_ids.is_empty(),
             change,
         )?)),
+        Command::SetTeam {
+            team,
+            name,
+            members,
+            max_live,
+            rate_limit,
+        } => {
+            check_rate(*rate_limit)?;
+            let mut step = check_set_team(state, *team, name, members, *max_live)?;
+            step.rate = *rate_limit;
+            Step::SetTeam(step)
+        }
+        Command::PullNext { agent: id } => Step::PullNext(agent(*id)?),
+        Command::SetPullCap {
+            agent: id,
+            pull_cap,
+        } => {
+            let a = agent(*id)?;
+            if let Some(cap) = pull_cap {
+                check_cap(*id, *cap)?;
+            }
+            Step::SetPullCap {
+                agent: a,
+                pull_cap: *pull_cap,
+            }
+        }
+        Command::SetRateLimit { agent: id, limit } => {
+            let a = agent(*id)?;
+            check_rate(*limit)?;
+            Step::SetRateLimit {
+                agent: a,
+                limit: *limit,
+            }
+        }
+        Command::SetTenantCap { max_live } => {
+            if let Some(value) = max_live.filter(|&v| v > MAX_LIVE_CAP) {
+                return Err(EngineError::LiveCapOutOfRange {
+                    value,
+                    max: MAX_LIVE_CAP,
+                });
+            }
+            Step::SetTenantCap(*max_live)
+        }
+        Command::SetChannelCap {
+            agent: id,
+            channel,
+            max_live,
+        } => {
+            let a = agent(*id)?;
+            if let Some(value) = max_live.filter(|&v| v > MAX_LIVE_CAP) {
+                return Err(EngineError::LiveCapOutOfRange {
+                    value,
+                    max: MAX_LIVE_CAP,
+                });
+            }
+            Step::SetChannelCap {
+                agent: a,
+                channel: *channel,
+                max_live: *max_live,
+            }
+        }
+        Command::EndWrapUp {
+            conversation,
+            agent: id,
+        } => {
+            let a = agent(*id)?;
+            let c = state
+                .conv_idx(*conversation)
+                .ok_or(EngineError::UnknownConversation(*conversation))?;
+            wrapup::check_end(state, c, a, at)?;
+            Step::EndWrapUp(c)
+        }
     })
+}
+
+/// A rate limit in range.
+fn check_rate(limit: Option<RateLimit>) -> Result<(), EngineError> {
+    match limit {
+        Some(l) if !l.valid() => Err(EngineError::RateLimitOutOfRange {
+            max: l.max,
+            window: l.window,
+            max_rate: MAX_RATE,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The conversation, if the command may act on it and `agent` holds it.

@@ -246,9 +246,12 @@ impl Run<'_> {
 fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
     match *c {
         Command::AddAgent(ref spec) => (None, Some(spec.id)),
-        Command::SetAgentStatus { agent, .. } | Command::SetCapacity { agent, .. } => {
-            (None, Some(agent))
-        }
+        Command::SetAgentStatus { agent, .. }
+        | Command::SetCapacity { agent, .. }
+        | Command::SetChannelCap { agent, .. }
+        | Command::SetRateLimit { agent, .. }
+        | Command::PullNext { agent }
+        | Command::SetPullCap { agent, .. } => (None, Some(agent)),
         Command::AgentMessage {
             conversation,
             agent,
@@ -264,6 +267,10 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         | Command::DeclineOffer {
             conversation,
             agent,
+        }
+        | Command::EndWrapUp {
+            conversation,
+            agent,
         } => (Some(conversation), Some(agent)),
         Command::OpenConversation(OpenConversation { conversation, .. })
         | Command::Escalate { conversation, .. }
@@ -272,6 +279,10 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         | Command::Resolve { conversation, .. }
         | Command::Transfer { conversation, .. }
         | Command::SetPriority { conversation, .. } => (Some(conversation), None),
-        Command::Tick | Command::Purge { .. } | Command::Reconfigure(_) => (None, None),
+        Command::Tick
+        | Command::Purge { .. }
+        | Command::Reconfigure(_)
+        | Command::SetTeam { .. }
+        | Command::SetTenantCap { .. } => (None, None),
     }
 }

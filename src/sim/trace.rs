@@ -183,11 +183,24 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         | Reprioritised { agent, .. }
         | FirstResponse { agent, .. }
         | Parked { agent, .. }
-        | Released { agent, .. } => Some(agent),
+        | Released { agent, .. }
+        | WrapUpStarted { agent, .. }
+        | WrapUpEnded { agent, .. } => Some(agent),
         Requeued { from, .. } => Some(from),
         Resolved { agent, .. } | SlaWarning { agent, .. } | SlaBreach { agent, .. } => agent,
         Transferred { from, .. } => from,
-        Queued { .. } | PriorityChanged { .. } | Escalated { .. } | Purged { .. } => None,
+        Queued { .. }
+        | PriorityChanged { .. }
+        | Escalated { .. }
+        | Purged { .. }
+        | TeamSet { .. }
+        | TenantCapChanged { .. } => None,
+        ChannelCapChanged { agent, .. }
+        | RateLimitReached { agent, .. }
+        | RateLimitSet { agent, .. }
+        | NoAnswer { agent, .. }
+        | NothingToPull { agent, .. }
+        | PullCapChanged { agent, .. } => Some(agent),
     }
 }
 
@@ -207,6 +220,12 @@ pub fn decision_load(d: &Decision) -> Option<(AgentId, Capacity, Capacity)> {
             agent, load, cap, ..
         }
         | Released {
+            agent, load, cap, ..
+        }
+        | WrapUpStarted {
+            agent, load, cap, ..
+        }
+        | WrapUpEnded {
             agent, load, cap, ..
         } => Some((agent, load, cap)),
         Requeued {

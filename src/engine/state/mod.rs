@@ -13,6 +13,7 @@ pub(crate) mod index;
 pub(crate) mod sorted;
 pub(crate) mod timers;
 pub(crate) mod waiting;
+pub(crate) mod workload;
 
 use crate::engine::EngineStats;
 use crate::model::{AgentId, ConversationId, CustomerId, SkillId, Timestamp};
@@ -53,6 +54,8 @@ pub(crate) struct State {
     /// The latest time a command carried.
     pub clock: Timestamp,
     pub stats: EngineStats,
+    /// Teams, the tenant's total and their gates (the workload rules).
+    pub workload: workload::Workload,
 }
 
 impl State {
