@@ -75,12 +75,42 @@ fn copy_of(name: &str) -> tempfile::TempDir {
     to
 }
 
+/// The engine's state as JSON, without its counters: a later build may
+/// count more things (a replay from record 1 then counts them over more
+/// records than a replay from a snapshot that predates them), which is not
+/// a change of state or of decisions.
+fn state_without_counters(engine: &Engine) -> serde_json::Value {
+    let mut json = serde_json::to_value(engine.snapshot()).expect("json");
+    json.as_object_mut().expect("object").remove("stats");
+    json
+}
+
+/// Checks `engine` against the fixture's `expected.json`: every field it
+/// names, and of the counters only those it names (the ones that existed
+/// when it was written; counters added since are new diagnostics).
+fn check_expected(engine: &Engine, last_seq: u64, raw: &serde_json::Value) {
+    let expected: Expected = serde_json::from_value(raw.clone()).expect("an Expected");
+    let now = expected_of(engine, last_seq);
+    assert_eq!(now.last_seq, expected.last_seq);
+    assert_eq!(now.conversations, expected.conversations);
+    // Decoded, not compared as text: a later build may write a setting in
+    // another form (channel weights became a map) and add settings whose
+    // defaults older files read as.
+    assert_eq!(now.config, expected.config);
+    let actual = serde_json::to_value(now).expect("json");
+    let stats = raw["stats"].as_object().expect("stats");
+    for (counter, value) in stats {
+        assert_eq!(&actual["stats"][counter], value, "stats.{counter}");
+    }
+}
+
 #[test]
 fn a_journal_of_format_1_recovers_to_the_same_state() {
-    let expected: Expected = serde_json::from_slice(
+    let raw: serde_json::Value = serde_json::from_slice(
         &std::fs::read(fixture("format-1").join("expected.json")).expect("expected.json"),
     )
     .expect("expected.json decodes");
+    let expected: Expected = serde_json::from_value(raw.clone()).expect("an Expected");
     let header = read_header(&fixture("format-1"))
         .expect("header")
         .expect("the fixture has a header");
@@ -92,8 +122,8 @@ fn a_journal_of_format_1_recovers_to_the_same_state() {
         .expect("a format-1 directory opens under the rules it ends with");
     assert!(report.dropped.is_empty(), "{report:?}");
     durable.engine().audit().expect("audit");
-    assert_eq!(expected_of(durable.engine(), report.last_seq), expected);
-    let from_snapshot = durable.engine().snapshot();
+    check_expected(durable.engine(), report.last_seq, &raw);
+    let from_snapshot = state_without_counters(durable.engine());
     drop(durable);
 
     // From the header and every record, the Reconfigure among them.
@@ -107,8 +137,9 @@ fn a_journal_of_format_1_recovers_to_the_same_state() {
     let (durable, report) = Durable::open(dir.path(), options(), &final_config(), &common::policy)
         .expect("the whole journal replays");
     assert_eq!(report.replayed, expected.last_seq, "replayed from record 1");
-    assert_eq!(expected_of(durable.engine(), report.last_seq), expected);
-    assert_eq!(durable.engine().snapshot(), from_snapshot);
+    durable.engine().audit().expect("audit");
+    check_expected(durable.engine(), report.last_seq, &raw);
+    assert_eq!(state_without_counters(durable.engine()), from_snapshot);
 }
 
 /// Writes a fixture of the current format into `target/fixture-new`.
