@@ -1,6 +1,6 @@
-//! `switchboard serve` until the `switchboard` binary wires it: the same
-//! `serve.rs`, so `cargo run --features service --example service --
-//! --simulate` runs what the subcommand will.
+//! `switchboard serve` as an example: the same `serve.rs`, so
+//! `cargo run --features service --example service -- --simulate` runs
+//! what `cargo run --features service -- serve --simulate` does.
 //!
 //! `SWITCHBOARD_ADMIN_KEY=$(openssl rand -hex 32) cargo run --release
 //! --features service --example service -- --simulate --in-memory` prints
@@ -23,8 +23,12 @@ struct Cli {
 fn main() -> std::process::ExitCode {
     match serve::run(Cli::parse().serve) {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("switchboard serve: {e}");
+        Err(serve::ServeFailure::Input(e)) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+        Err(serve::ServeFailure::Run(e)) => {
+            eprintln!("error: {e}");
             std::process::ExitCode::FAILURE
         }
     }

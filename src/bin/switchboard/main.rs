@@ -15,6 +15,7 @@
 //! switchboard staffing --service-level 0.8 --seeds 5
 //! switchboard completions bash > /etc/bash_completion.d/switchboard
 //! switchboard man --out-dir man/                       # one page per subcommand
+//! switchboard serve --simulate                         # the service and wallboard (feature `service`)
 //! ```
 //!
 //! Exit code 2 on bad input (a scenario, CSV file, parameter or value that
@@ -28,12 +29,11 @@ mod docs;
 mod node;
 mod progress;
 mod run;
+#[cfg(feature = "service")]
+mod serve;
 mod shared;
 mod staffing;
 mod sweep;
-// The `serve` subcommand (feature `service`) lives in serve.rs, written with
-// the service: add `#[cfg(feature = "service")] mod serve;` here, a
-// `Serve(serve::ServeArgs)` variant to `Cmd` and its arm in `dispatch`.
 
 use clap::{Parser, Subcommand};
 use shared::{Common, Failure};
@@ -111,6 +111,14 @@ enum Cmd {
     /// changes leave on stdout, one JSON object a line.
     #[cfg(feature = "nats")]
     Node(node::NodeArgs),
+    /// The HTTP/JSON service and live wallboard (feature `service`).
+    ///
+    /// Tenants, agents and conversations through a JSON API with API keys
+    /// (an admin key from --admin-key-file or SWITCHBOARD_ADMIN_KEY, no
+    /// default), each tenant's decisions as a live stream, a wallboard;
+    /// durable in --data-dir; SIGTERM and SIGINT drain and sync.
+    #[cfg(feature = "service")]
+    Serve(serve::ServeArgs),
 }
 
 /// The exit code of a process whose reader went away (128 + SIGPIPE), as
@@ -150,6 +158,11 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Cmd::Man(a)) => docs::man(&a),
         #[cfg(feature = "nats")]
         Some(Cmd::Node(a)) => node::node(&a),
+        #[cfg(feature = "service")]
+        Some(Cmd::Serve(a)) => serve::run(a).map_err(|e| match e {
+            serve::ServeFailure::Input(e) => Failure::Input(e),
+            serve::ServeFailure::Run(e) => Failure::Run(e),
+        }),
     }
 }
 
