@@ -130,7 +130,7 @@ fn random_command(rng: &mut Rng) -> Command {
                 .collect();
             Command::SetTeam {
                 team: TeamId(team),
-                name: format!("team {team}"),
+                name: format!("team {team}").into(),
                 members,
                 max_live: (rng.below(4) != 0).then(|| rng.below(4) as u32),
                 rate_limit: (rng.below(2) == 0).then(|| RateLimit {

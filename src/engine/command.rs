@@ -145,8 +145,9 @@ pub enum Command {
     SetTeam {
         /// The team (created on first use).
         team: TeamId,
-        /// Its name, `1..=MAX_TEAM_NAME` bytes.
-        name: String,
+        /// Its name, `1..=MAX_TEAM_NAME` bytes (a boxed `str`, so that a
+        /// command stays small: `"name".into()`).
+        name: Box<str>,
         /// Its members, each once.
         members: Vec<AgentId>,
         /// Cap on the members' live (offered or assigned) threads together,

@@ -14,7 +14,7 @@ use super::structure;
 use super::validate::{GroupRef, Step};
 use super::workload::{channel, gate, pull, rate, team, wrapup, WrapUpEndReason};
 use crate::model::{
-    AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, Timestamp,
+    AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, TimeSpan, Timestamp,
 };
 
 /// Carries out `step`, then brings every touched agent up to date.
@@ -480,7 +480,10 @@ fn purge(cx: &mut Cx<'_>, before: Timestamp) {
     // Customers left with no conversation and no live stickiness go too,
     // so a tenant's memory is bounded by its retention, not its history.
     let now = cx.st.clock.max(cx.at);
-    cx.st.forget_customers(now, cx.cfg.affinity_window);
+    // The longest affinity window any channel has keeps a customer.
+    let window = (cx.cfg.workload.affinity_windows.values().copied())
+        .fold(cx.cfg.affinity_window, TimeSpan::max);
+    cx.st.forget_customers(now, window);
     cx.emit(Decision::Purged {
         conversations: purged,
     });

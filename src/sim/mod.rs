@@ -108,6 +108,7 @@ mod significance;
 mod simulation;
 mod staffing;
 mod staffing_confidence;
+mod staffing_table;
 pub mod stats;
 mod summary;
 mod sweep;

@@ -1,8 +1,9 @@
 //! `switchboard`: simulate messaging contact-centre days through the
 //! switchboard engine, compare policies, check the simulator against Erlang
 //! C and A, replay your own day from CSV, sweep a parameter, search the
-//! staffing; and (with their features) run a JetStream node. A thin CLI over
-//! the library: every figure comes from `switchboard::sim`.
+//! staffing; and (with their features) serve the HTTP service and wallboard
+//! or run a JetStream node. A thin CLI over the library: every figure comes
+//! from `switchboard::sim`.
 //!
 //! ```text
 //! switchboard                                          # default day, seed 1 (same as `switchboard run`)
@@ -111,12 +112,11 @@ enum Cmd {
     /// changes leave on stdout, one JSON object a line.
     #[cfg(feature = "nats")]
     Node(node::NodeArgs),
-    /// The HTTP/JSON service and live wallboard (feature `service`).
+    /// Serve switchboard over HTTP (feature `service`): the JSON API with
+    /// API keys, each tenant's decision stream, and the wallboard.
     ///
-    /// Tenants, agents and conversations through a JSON API with API keys
-    /// (an admin key from --admin-key-file or SWITCHBOARD_ADMIN_KEY, no
-    /// default), each tenant's decisions as a live stream, a wallboard;
-    /// durable in --data-dir; SIGTERM and SIGINT drain and sync.
+    /// Durable in --data-dir; the admin key comes from --admin-key-file or
+    /// SWITCHBOARD_ADMIN_KEY, never a default.
     #[cfg(feature = "service")]
     Serve(serve::ServeArgs),
 }
