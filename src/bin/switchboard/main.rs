@@ -16,6 +16,7 @@
 //! switchboard staffing --service-level 0.8 --seeds 5
 //! switchboard completions bash > /etc/bash_completion.d/switchboard
 //! switchboard man --out-dir man/                       # one page per subcommand
+//! switchboard serve --simulate                         # the service and wallboard (feature `service`)
 //! ```
 //!
 //! Exit code 2 on bad input (a scenario, CSV file, parameter or value that
@@ -158,7 +159,10 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         #[cfg(feature = "nats")]
         Some(Cmd::Node(a)) => node::node(&a),
         #[cfg(feature = "service")]
-        Some(Cmd::Serve(a)) => serve::run(a).map_err(|e| Failure::Run(e.to_string())),
+        Some(Cmd::Serve(a)) => serve::run(a).map_err(|e| match e {
+            serve::ServeFailure::Input(e) => Failure::Input(e),
+            serve::ServeFailure::Run(e) => Failure::Run(e),
+        }),
     }
 }
 

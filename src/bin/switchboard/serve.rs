@@ -139,10 +139,33 @@ fn init_logs(json: bool) {
     };
 }
 
+/// Why `serve` stopped with an error.
+#[derive(Debug)]
+pub enum ServeFailure {
+    /// A setting could not be used (no admin key, a bad file): exit 2.
+    Input(String),
+    /// The service failed to start or run: exit 1.
+    Run(String),
+}
+
+impl std::fmt::Display for ServeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServeFailure::Input(e) | ServeFailure::Run(e) => f.write_str(e),
+        }
+    }
+}
+
 /// Runs `switchboard serve` until SIGTERM or SIGINT.
-pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+pub fn run(args: ServeArgs) -> Result<(), ServeFailure> {
+    let config = args
+        .config()
+        .map_err(|e| ServeFailure::Input(e.to_string()))?;
     init_logs(args.json_logs);
-    let config = args.config()?;
+    serve(args, config).map_err(|e| ServeFailure::Run(e.to_string()))
+}
+
+fn serve(args: ServeArgs, config: ServiceConfig) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
