@@ -82,7 +82,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             engine.apply(Timestamp(at), resolve)?;
         }
-        if at % (60 * second) == 0 {
+        if at.is_multiple_of(60 * second) {
             engine.apply(Timestamp(at), Command::Tick)?;
             engine.apply(
                 Timestamp(at),
@@ -91,7 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 },
             )?;
         }
-        if at % (300 * second) == 0 {
+        if at.is_multiple_of(300 * second) {
             println!(
                 "| {} min | {} | {} | {} | {} | {} |",
                 at / 60_000,

@@ -172,6 +172,10 @@ impl Engine {
     /// As [`Engine::apply`], but a refused command is handed back with the
     /// reason ([`Rejected`]), so a caller can retry it without keeping a
     /// copy.
+    // The refusal carries the command by value, as crossbeam's `SendError`
+    // does: boxing it would allocate on every refusal for a value the
+    // caller usually takes straight back.
+    #[allow(clippy::result_large_err)]
     pub fn try_apply(
         &mut self,
         at: Timestamp,
