@@ -132,6 +132,11 @@ pub enum Command {
         /// Conversations resolved strictly before this instant are forgotten.
         resolved_before: Timestamp,
     },
+    /// Change the engine's rules (its configuration; later routing plans
+    /// and policies), journaled like any command so a replay makes the
+    /// same decisions. Settings baked into live state change only while
+    /// the engine holds no conversation (see [`Reconfigure`]).
+    Reconfigure(Reconfigure),
     /// Create or replace a team: a name, its members (each in at most one
     /// team) and a cap on their live conversations together. Accepted at
     /// once whatever the members hold: a cap lowered below the live count
@@ -212,11 +217,6 @@ pub enum Command {
         /// The pull maximum.
         pull_cap: Option<Capacity>,
     },
-    /// Change the engine's rules (its configuration; later routing plans
-    /// and policies), journaled like any command so a replay makes the
-    /// same decisions. Settings baked into live state change only while
-    /// the engine holds no conversation (see [`Reconfigure`]).
-    Reconfigure(Reconfigure),
 }
 
 impl From<AgentSpec> for Command {
@@ -276,6 +276,8 @@ pub enum CommandKind {
     Tick,
     /// [`Command::Purge`].
     Purge,
+    /// [`Command::Reconfigure`].
+    Reconfigure,
     /// [`Command::SetTeam`].
     SetTeam,
     /// [`Command::SetTenantCap`].
@@ -290,8 +292,6 @@ pub enum CommandKind {
     PullNext,
     /// [`Command::SetPullCap`].
     SetPullCap,
-    /// [`Command::Reconfigure`].
-    Reconfigure,
 }
 
 impl CommandKind {
@@ -314,6 +314,7 @@ impl CommandKind {
             CommandKind::DeclineOffer => "decline_offer",
             CommandKind::Tick => "tick",
             CommandKind::Purge => "purge",
+            CommandKind::Reconfigure => "reconfigure",
             CommandKind::SetTeam => "set_team",
             CommandKind::SetTenantCap => "set_tenant_cap",
             CommandKind::EndWrapUp => "end_wrap_up",
@@ -321,7 +322,6 @@ impl CommandKind {
             CommandKind::SetRateLimit => "set_rate_limit",
             CommandKind::PullNext => "pull_next",
             CommandKind::SetPullCap => "set_pull_cap",
-            CommandKind::Reconfigure => "reconfigure",
         }
     }
 }
@@ -370,6 +370,7 @@ impl Command {
             Command::DeclineOffer { .. } => CommandKind::DeclineOffer,
             Command::Tick => CommandKind::Tick,
             Command::Purge { .. } => CommandKind::Purge,
+            Command::Reconfigure(_) => CommandKind::Reconfigure,
             Command::SetTeam { .. } => CommandKind::SetTeam,
             Command::SetTenantCap { .. } => CommandKind::SetTenantCap,
             Command::EndWrapUp { .. } => CommandKind::EndWrapUp,
@@ -377,7 +378,6 @@ impl Command {
             Command::SetRateLimit { .. } => CommandKind::SetRateLimit,
             Command::PullNext { .. } => CommandKind::PullNext,
             Command::SetPullCap { .. } => CommandKind::SetPullCap,
-            Command::Reconfigure(_) => CommandKind::Reconfigure,
         }
     }
 

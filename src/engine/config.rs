@@ -78,14 +78,14 @@ pub struct EngineConfig {
     /// [`EngineError::CustomerHasOpenConversation`](crate::EngineError::CustomerHasOpenConversation),
     /// naming the open one. Default: one per channel.
     pub open_conversations: OpenConversations,
-    /// Workload rules: wrap-up per channel, the tenant's cap on live
-    /// conversations (see [`WorkloadConfig`]). Default: none.
-    pub workload: WorkloadConfig,
     /// How much state the engine may hold (agents, conversations,
     /// customers, skill groups, skills per list, waiting work per group);
     /// beyond it new work is refused with
     /// [`EngineError::LimitReached`](crate::EngineError::LimitReached).
     pub limits: Limits,
+    /// Workload rules: wrap-up per channel, the tenant's cap on live
+    /// conversations (see [`WorkloadConfig`]). Default: none.
+    pub workload: WorkloadConfig,
 }
 
 /// The rule for a customer's concurrent open conversations.
@@ -124,8 +124,8 @@ impl Default for EngineConfig {
             auto_park_after: Some(TimeSpan::from_mins(30)),
             decline_cooldown: TimeSpan::from_mins(2),
             open_conversations: OpenConversations::OnePerChannel,
-            workload: WorkloadConfig::default(),
             limits: Limits::default(),
+            workload: WorkloadConfig::default(),
         }
     }
 }
@@ -166,9 +166,6 @@ pub enum ConfigError {
         /// The longest allowed.
         max: TimeSpan,
     },
-    /// A workload rule out of range.
-    #[error("workload: {0}")]
-    Workload(#[from] WorkloadConfigError),
     /// A limit of zero or above [`MAX_LIMIT`].
     #[error("limits.{name} is {value}; it must be in 1..={max}")]
     Limit {
@@ -179,6 +176,9 @@ pub enum ConfigError {
         /// The largest allowed.
         max: u32,
     },
+    /// A workload rule out of range.
+    #[error("workload: {0}")]
+    Workload(#[from] WorkloadConfigError),
 }
 
 impl EngineConfig {
@@ -229,7 +229,6 @@ impl EngineConfig {
                 });
             }
         }
-        self.workload.validate()?;
         for (name, value) in self.limits.named() {
             if !(1..=MAX_LIMIT).contains(&value) {
                 return Err(ConfigError::Limit {
@@ -239,6 +238,7 @@ impl EngineConfig {
                 });
             }
         }
+        self.workload.validate()?;
         Ok(())
     }
 

@@ -79,6 +79,9 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         // Time passing is `tick.rs`'s (called by the engine directly).
         Step::Tick => {}
         Step::Purge(before) => purge(cx, before),
+        // Applied by `Engine::apply_into` itself (it replaces the
+        // configuration `cx` borrows); nothing to carry out here.
+        Step::Reconfigure(_) => {}
         Step::SetTeam(step) => team::set_team(cx, step),
         Step::SetTenantCap(max_live) => team::set_tenant_cap(cx, max_live),
         Step::EndWrapUp(c) => {
@@ -93,9 +96,6 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         Step::SetRateLimit { agent, limit } => rate::set_limit(cx, agent, limit),
         Step::PullNext(agent) => pull::pull_next(cx, agent),
         Step::SetPullCap { agent, pull_cap } => pull::set_pull_cap(cx, agent, pull_cap),
-        // Applied by `Engine::apply_into` itself (it replaces the
-        // configuration `cx` borrows); nothing to carry out here.
-        Step::Reconfigure(_) => {}
     }
     finish(cx);
 }

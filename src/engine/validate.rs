@@ -280,6 +280,11 @@ pub(crate) fn check(
         }
         Command::Tick => Step::Tick,
         Command::Purge { resolved_before } => Step::Purge(*resolved_before),
+        Command::Reconfigure(change) => Step::Reconfigure(Box::new(super::reconfigure::check(
+            config,
+            !state.conv_ids.is_empty(),
+            change,
+        )?)),
         Command::SetTeam {
             team,
             name,
@@ -352,11 +357,6 @@ pub(crate) fn check(
             wrapup::check_end(state, c, a, at)?;
             Step::EndWrapUp(c)
         }
-        Command::Reconfigure(change) => Step::Reconfigure(Box::new(super::reconfigure::check(
-            config,
-            !state.conv_ids.is_empty(),
-            change,
-        )?)),
     })
 }
 

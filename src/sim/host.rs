@@ -281,8 +281,8 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         | Command::SetPriority { conversation, .. } => (Some(conversation), None),
         Command::Tick
         | Command::Purge { .. }
+        | Command::Reconfigure(_)
         | Command::SetTeam { .. }
-        | Command::SetTenantCap { .. }
-        | Command::Reconfigure(_) => (None, None),
+        | Command::SetTenantCap { .. } => (None, None),
     }
 }
