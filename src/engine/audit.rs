@@ -122,6 +122,15 @@ pub enum AuditViolation {
         /// "warning", "breach", "known-agent wait" or "offer expiry".
         kind: &'static str,
     },
+    /// A conversation's routing-plan state disagrees with the plan or with
+    /// where it waits.
+    #[error("{conversation}'s routing-plan state is wrong: {detail}")]
+    PlanState {
+        /// The conversation.
+        conversation: ConversationId,
+        /// What disagrees.
+        detail: &'static str,
+    },
 }
 
 /// What the audit counted when everything held.
@@ -218,7 +227,7 @@ impl Engine {
             for (class, key, c) in group.waiting.iter() {
                 let ok = conv_at(c).is_some_and(|v| {
                     v.place == Place::Queued
-                        && v.group.get() == g
+                        && (v.group.get() == g || v.extra_groups().iter().any(|x| x.get() == g))
                         && v.class() == class
                         && v.line_key() == key
                 });
@@ -297,7 +306,12 @@ impl Engine {
                 Place::Bot | Place::Resolved { .. } | Place::Parked { agent: None } => {
                     (0, "none", Capacity::ZERO)
                 }
-                Place::Queued => (1, "its skill group's line", Capacity::ZERO),
+                // A routing plan's overflow: one line per queue it waits in.
+                Place::Queued => (
+                    1 + v.extra_groups().len(),
+                    "its skill group's line and its overflow lines",
+                    Capacity::ZERO,
+                ),
                 Place::WaitingFor { .. } => (1, "its agent's own queue", Capacity::ZERO),
                 Place::Offered { .. } | Place::Assigned { .. } => {
                     (1, "its agent's inbox", cfg.weight(v.channel))
@@ -388,6 +402,7 @@ impl Engine {
                 }
                 _ => None,
             };
+            self.audit_plan_of(v, &timers)?;
             if let Some((kind, at, what)) = ends {
                 let armed = match at {
                     Some(at) => timers.contains(&(v.id.0, kind, v.stay, at, v.seq)),

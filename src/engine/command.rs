@@ -138,6 +138,26 @@ pub enum Command {
         /// Conversations resolved strictly before this instant are forgotten.
         resolved_before: Timestamp,
     },
+    /// Load, replace (`Some`) or remove (`None`) the routing plan. A plan
+    /// with any error is refused whole ([`EngineError::Plan`](crate::EngineError::Plan)
+    /// lists every problem) and nothing changes. Otherwise every open
+    /// conversation is re-evaluated under it at once, in id order: its
+    /// route chosen afresh from its attributes, its age kept, the steps
+    /// due by that age entered. Maintenance, not routing: it visits every
+    /// conversation once.
+    SetPlan {
+        /// The plan, or `None` to route by the skills commands name again.
+        plan: Option<Box<crate::plan::Plan>>,
+    },
+    /// Replace a conversation's attributes. Under a plan, a conversation
+    /// that waits (or is with the bot) is re-evaluated at once: its route
+    /// chosen afresh, its age kept.
+    SetAttributes {
+        /// The conversation (not resolved).
+        conversation: ConversationId,
+        /// Its attributes now.
+        attributes: crate::plan::Attributes,
+    },
 }
 
 /// Where a transfer goes.
@@ -191,6 +211,10 @@ pub enum CommandKind {
     Tick,
     /// [`Command::Purge`].
     Purge,
+    /// [`Command::SetPlan`].
+    SetPlan,
+    /// [`Command::SetAttributes`].
+    SetAttributes,
 }
 
 impl CommandKind {
@@ -213,6 +237,8 @@ impl CommandKind {
             CommandKind::DeclineOffer => "decline_offer",
             CommandKind::Tick => "tick",
             CommandKind::Purge => "purge",
+            CommandKind::SetPlan => "set_plan",
+            CommandKind::SetAttributes => "set_attributes",
         }
     }
 }
@@ -243,6 +269,8 @@ impl Command {
             Command::DeclineOffer { .. } => CommandKind::DeclineOffer,
             Command::Tick => CommandKind::Tick,
             Command::Purge { .. } => CommandKind::Purge,
+            Command::SetPlan { .. } => CommandKind::SetPlan,
+            Command::SetAttributes { .. } => CommandKind::SetAttributes,
         }
     }
 

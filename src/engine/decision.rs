@@ -229,6 +229,43 @@ pub enum Decision {
         /// The deadline that passed.
         deadline: Timestamp,
     },
+    /// A conversation entered a step of its routing plan's route (the
+    /// first step when the route took it).
+    StepEntered {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The route's name.
+        route: String,
+        /// The step's index in the route.
+        step: u16,
+    },
+    /// A step was due but its `skip_if` held on the pool's live counts.
+    StepSkipped {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The route's name.
+        route: String,
+        /// The step's index in the route.
+        step: u16,
+    },
+    /// A conversation waited its route's time to live; `action` was taken
+    /// (resolved as expired, handed to the bot, or kept with this warning).
+    TtlReached {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The route's name.
+        route: String,
+        /// What was done.
+        action: crate::plan::TerminalAction,
+    },
+    /// A routing plan was loaded (or removed: zero routes); every open
+    /// conversation was re-evaluated under it, ages kept.
+    PlanChanged {
+        /// Routes of the plan now in force.
+        routes: u32,
+        /// Queues of the plan now in force.
+        queues: u32,
+    },
 }
 
 /// How an assignment came about.
@@ -284,7 +321,8 @@ impl Decision {
             AgentAdded { .. }
             | AgentStatusChanged { .. }
             | CapacityChanged { .. }
-            | Purged { .. } => None,
+            | Purged { .. }
+            | PlanChanged { .. } => None,
             Queued { conversation }
             | WaitingForAgent { conversation, .. }
             | Assigned { conversation, .. }
@@ -302,7 +340,10 @@ impl Decision {
             | Resolved { conversation, .. }
             | Transferred { conversation, .. }
             | SlaWarning { conversation, .. }
-            | SlaBreach { conversation, .. } => Some(*conversation),
+            | SlaBreach { conversation, .. }
+            | StepEntered { conversation, .. }
+            | StepSkipped { conversation, .. }
+            | TtlReached { conversation, .. } => Some(*conversation),
         }
     }
 
@@ -332,6 +373,10 @@ impl Decision {
             SlaWarning { .. } => "sla_warning",
             SlaBreach { .. } => "sla_breach",
             Purged { .. } => "purged",
+            StepEntered { .. } => "step_entered",
+            StepSkipped { .. } => "step_skipped",
+            TtlReached { .. } => "ttl_reached",
+            PlanChanged { .. } => "plan_changed",
         }
     }
 }

@@ -115,6 +115,25 @@ pub enum EngineError {
     /// slot indices can address (about four billion).
     #[error("the engine is full: no slot left for another {0}; purge resolved conversations")]
     Full(&'static str),
+    /// A routing plan that does not load: every problem is listed (boxed:
+    /// a refusal stays small on every other path).
+    #[error("routing plan refused: {0}")]
+    Plan(Box<crate::plan::PlanError>),
+    /// Conversation attributes past their bounds.
+    #[error("attributes refused: {0}")]
+    Attributes(Box<crate::plan::AttributeError>),
+}
+
+impl From<crate::plan::PlanError> for EngineError {
+    fn from(e: crate::plan::PlanError) -> Self {
+        EngineError::Plan(Box::new(e))
+    }
+}
+
+impl From<crate::plan::AttributeError> for EngineError {
+    fn from(e: crate::plan::AttributeError) -> Self {
+        EngineError::Attributes(Box::new(e))
+    }
 }
 
 impl EngineError {

@@ -7,6 +7,7 @@ use super::cx::Cx;
 use super::decision::{Decision, RequeueReason, StickyMissReason};
 use super::lifecycle;
 use super::matching;
+use super::plan_swap;
 use super::state::conversation::{Conv, Place};
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
@@ -33,6 +34,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         } => {
             let group = structure::ensure_group(cx, group);
             let c = open(cx, conversation, customer, tier, channel, group, priority);
+            plan_swap::on_open(cx, c, None);
             if !start_in_bot {
                 matching::route(cx, c);
             }
@@ -49,6 +51,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         Step::Resolve { conv, reason } => lifecycle::resolve(cx, conv, reason),
         Step::TransferToAgent { conv, agent } => {
             detach_for_transfer(cx, conv);
+            plan_swap::leave_route(cx, conv);
             lifecycle::enqueue_personal(cx, conv, agent, true, None);
         }
         Step::TransferToGroup { conv, group } => {
@@ -56,6 +59,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             if detach_for_transfer(cx, conv) {
                 cx.st.stats.requeues += 1;
             }
+            plan_swap::leave_route(cx, conv);
             cx.st.conv_mut(conv).group = group;
             matching::place_in_group(cx, conv);
         }
@@ -78,6 +82,8 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         // Time passing is `tick.rs`'s (called by the engine directly).
         Step::Tick => {}
         Step::Purge(before) => purge(cx, before),
+        Step::SetPlan(plan) => plan_swap::set_plan(cx, plan),
+        Step::SetAttributes { conv, attributes } => plan_swap::set_attributes(cx, conv, attributes),
     }
     finish(cx);
 }
@@ -101,7 +107,7 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
     }
 }
 
-fn effective_priority(cx: &Cx<'_>, c: ConvIdx, priority: Priority) -> Priority {
+pub(crate) fn effective_priority(cx: &Cx<'_>, c: ConvIdx, priority: Priority) -> Priority {
     let tier = cx.st.customers[cx.st.conv(c).who.get()].tier;
     if cx.cfg.vip_boost && tier == Tier::Vip {
         priority.boosted()
@@ -154,6 +160,7 @@ fn open(
         seq,
         held: Capacity::ZERO,
         sticky_agent: None,
+        plan: None,
     };
     let c = match cx.st.free_slots.pop() {
         Some(c) => {
@@ -172,10 +179,12 @@ fn open(
 }
 
 fn escalate(cx: &mut Cx<'_>, c: ConvIdx, group: Option<GroupRef>, priority: Option<Priority>) {
+    let new_skills = group.is_some();
     if let Some(group) = group {
         let group = structure::ensure_group(cx, group);
         cx.st.conv_mut(c).group = group;
     }
+    plan_swap::on_escalate(cx, c, new_skills);
     if let Some(priority) = priority {
         let effective = effective_priority(cx, c, priority);
         lifecycle::set_priority(cx, c, priority, effective);

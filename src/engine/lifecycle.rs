@@ -32,7 +32,7 @@ pub(crate) fn permits(kind: CommandKind, place: Place) -> bool {
     let resolved = matches!(place, Place::Resolved { .. });
     match kind {
         K::Escalate => matches!(place, Place::Bot),
-        K::CustomerMessage | K::Resolve | K::SetPriority => !resolved,
+        K::CustomerMessage | K::Resolve | K::SetPriority | K::SetAttributes => !resolved,
         K::AgentMessage | K::Park => matches!(place, Place::Assigned { .. }),
         K::MarkSeen => place.live_agent().is_some(),
         K::Transfer => !resolved && place != Place::Bot,
@@ -101,6 +101,12 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
             let group = cx.st.conv(c).group;
             let removed = cx.st.group_mut(group).waiting.remove(class, line_key, c);
             debug_assert!(removed, "a queued conversation is in its line");
+            // The overflow lines of a routing plan's conversation.
+            for i in 0..cx.st.conv(c).extra_groups().len() {
+                let g = cx.st.conv(c).extra_groups()[i];
+                let removed = cx.st.group_mut(g).waiting.remove(class, line_key, c);
+                debug_assert!(removed, "a queued conversation is in its overflow lines");
+            }
             None
         }
         Place::WaitingFor { agent, own } => {
@@ -143,6 +149,23 @@ pub(crate) fn enqueue_group(cx: &mut Cx<'_>, c: ConvIdx) {
     conv.place = Place::Queued;
     let (group, class, key) = (conv.group, conv.class(), conv.line_key());
     cx.st.group_mut(group).waiting.insert(class, key, c);
+    // A routing plan's overflow: the same place (age, arrival) in the
+    // lines of the other queues it waits in.
+    for i in 0..cx.st.conv(c).extra_groups().len() {
+        let g = cx.st.conv(c).extra_groups()[i];
+        cx.st.group_mut(g).waiting.insert(class, key, c);
+    }
+}
+
+/// Hands `c` back to the bot tier (a routing plan's terminal action): it
+/// leaves wherever it is, its alerts stop, it stays open.
+pub(crate) fn to_bot(cx: &mut Cx<'_>, c: ConvIdx) {
+    detach(cx, c);
+    let conv = cx.st.conv_mut(c);
+    conv.place = Place::Bot;
+    conv.sticky_agent = None;
+    conv.sla_gen = conv.sla_gen.wrapping_add(1);
+    conv.park_due = None;
 }
 
 /// Puts a detached `c` in `agent`'s own queue: `own` for a thread that is
@@ -331,6 +354,10 @@ pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
     let conv = cx.st.conv_mut(c);
     conv.place = Place::Resolved { reason };
     conv.resolved_at = Some(at);
+    // Off its route for good (a later plan does not re-evaluate it).
+    if let Some(p) = conv.plan.as_mut() {
+        p.route = None;
+    }
     conv.sticky_agent = None;
     conv.sla_gen = conv.sla_gen.wrapping_add(1);
     conv.park_due = None;
@@ -410,11 +437,18 @@ fn detach_waiting_entry(cx: &mut Cx<'_>, c: ConvIdx, insert: bool) {
     match conv.place {
         Place::Queued => {
             let (group, class, key) = (conv.group, conv.class(), conv.line_key());
-            let line = &mut cx.st.group_mut(group).waiting;
-            if insert {
-                line.insert(class, key, c);
-            } else {
-                line.remove(class, key, c);
+            let extra = conv.extra_groups().len();
+            for i in 0..=extra {
+                let g = match i {
+                    0 => group,
+                    _ => cx.st.conv(c).extra_groups()[i - 1],
+                };
+                let line = &mut cx.st.group_mut(g).waiting;
+                if insert {
+                    line.insert(class, key, c);
+                } else {
+                    line.remove(class, key, c);
+                }
             }
         }
         Place::WaitingFor { agent, own } => {

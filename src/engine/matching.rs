@@ -110,9 +110,17 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
 /// Puts `c` in its group's line and lets the group's free agents take what
 /// they can; says `Queued` if it still waits.
 pub(crate) fn place_in_group(cx: &mut Cx<'_>, c: ConvIdx) {
+    // A routing plan's steps due by now, and the groups they name (a
+    // terminal action may end its wait here).
+    if cx.st.conv(c).plan.is_some() && !super::plan_steps::before_queue(cx, c) {
+        return;
+    }
     lifecycle::enqueue_group(cx, c);
     let group = cx.st.conv(c).group;
     dispatch(cx, group);
+    if !cx.st.conv(c).extra_groups().is_empty() {
+        super::plan_steps::dispatch_extra(cx, c);
+    }
     if cx.st.conv(c).place == super::state::conversation::Place::Queued {
         let conversation = cx.st.conv(c).id;
         cx.emit(Decision::Queued { conversation });

@@ -44,6 +44,9 @@ pub struct Snapshot {
     conversations: Vec<Conv>,
     customers: Vec<CustomerSnapshot>,
     timers: Vec<TimerSnapshot>,
+    /// The routing plan in force, as loaded (recompiled on restore).
+    #[serde(default)]
+    plan: Option<crate::plan::Plan>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -203,6 +206,7 @@ impl Engine {
             conversations,
             customers,
             timers,
+            plan: st.plan.as_ref().map(|p| p.doc.clone()),
         }
     }
 
@@ -243,6 +247,11 @@ impl Engine {
             let known = &mut st.customers[k.get()];
             known.tier = c.tier;
             known.last_agent = c.last_agent;
+        }
+        if let Some(plan) = &snapshot.plan {
+            let (compiled, _) = crate::plan::compile(plan)
+                .map_err(|_| RestoreError::Corrupt("the routing plan does not load"))?;
+            st.plan = Some(std::sync::Arc::new(compiled));
         }
         restore_conversations(&mut st, &config, snapshot.conversations)?;
         for t in snapshot.timers {
@@ -416,11 +425,26 @@ fn restore_conversations(
         if st.conv_ids.insert(conv.id, c).is_some() {
             return Err(RestoreError::Corrupt("a conversation appears twice"));
         }
+        let extra = conv.extra_groups();
+        let repeated = extra
+            .iter()
+            .enumerate()
+            .any(|(i, g)| *g == conv.group || extra[..i].contains(g));
+        if repeated || extra.iter().any(|g| g.get() >= st.groups.len()) {
+            return Err(RestoreError::Corrupt(
+                "a conversation's overflow line points at no group",
+            ));
+        }
         match conv.place {
             Place::Queued => {
                 st.groups[conv.group.get()]
                     .waiting
-                    .insert(conv.class(), conv.line_key(), c)
+                    .insert(conv.class(), conv.line_key(), c);
+                for g in extra {
+                    st.groups[g.get()]
+                        .waiting
+                        .insert(conv.class(), conv.line_key(), c);
+                }
             }
             Place::WaitingFor { agent, own } => {
                 let key = conv.personal_key(own, config);

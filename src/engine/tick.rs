@@ -113,5 +113,6 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
             }
         }
         TimerKind::CooldownEnd => {}
+        TimerKind::PlanStep => super::plan_steps::on_timer(cx, c, timer.generation),
     }
 }

@@ -76,6 +76,11 @@ pub(crate) enum Step {
     Decline(ConvIdx),
     Tick,
     Purge(Timestamp),
+    SetPlan(Option<std::sync::Arc<crate::plan::compiled::CompiledPlan>>),
+    SetAttributes {
+        conv: ConvIdx,
+        attributes: crate::plan::Attributes,
+    },
 }
 
 /// Checks `command` at time `at` against `state`. Touches nothing.
@@ -231,6 +236,18 @@ pub(crate) fn check(
         }
         Command::Tick => Step::Tick,
         Command::Purge { resolved_before } => Step::Purge(*resolved_before),
+        Command::SetPlan { plan } => Step::SetPlan(check_plan(state, plan.as_deref())?),
+        Command::SetAttributes {
+            conversation,
+            attributes,
+        } => {
+            let c = conv(*conversation)?;
+            attributes.check()?;
+            Step::SetAttributes {
+                conv: c,
+                attributes: attributes.clone(),
+            }
+        }
     })
 }
 
@@ -398,4 +415,28 @@ fn check_transfer_to(
         });
     }
     Ok(())
+}
+
+/// A plan compiled, or every error it has. Leaves room for the groups its
+/// queues may create (each conversation's pool is at most
+/// `MAX_ACTIVE_QUEUES` groups, created as it waits).
+fn check_plan(
+    state: &State,
+    plan: Option<&crate::plan::Plan>,
+) -> Result<Option<std::sync::Arc<crate::plan::compiled::CompiledPlan>>, EngineError> {
+    let Some(plan) = plan else {
+        return Ok(None);
+    };
+    let (compiled, _warnings) = crate::plan::compile(plan).map_err(|problems| {
+        crate::plan::PlanError::Invalid(
+            problems
+                .into_iter()
+                .filter(|p| p.severity() == crate::plan::Severity::Error)
+                .collect(),
+        )
+    })?;
+    if GroupIdx::new(state.groups.len() + crate::plan::limits::MAX_ACTIVE_QUEUES * 2).is_none() {
+        return Err(EngineError::Full("group"));
+    }
+    Ok(Some(std::sync::Arc::new(compiled)))
 }

@@ -353,7 +353,11 @@ impl Collector {
             | OfferAccepted { .. }
             | Reprioritised { .. }
             | PriorityChanged { .. }
-            | Escalated { .. } => {}
+            | Escalated { .. }
+            | StepEntered { .. }
+            | StepSkipped { .. }
+            | TtlReached { .. }
+            | PlanChanged { .. } => {}
         }
     }
 

@@ -187,7 +187,14 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         Requeued { from, .. } => Some(from),
         Resolved { agent, .. } | SlaWarning { agent, .. } | SlaBreach { agent, .. } => agent,
         Transferred { from, .. } => from,
-        Queued { .. } | PriorityChanged { .. } | Escalated { .. } | Purged { .. } => None,
+        Queued { .. }
+        | PriorityChanged { .. }
+        | Escalated { .. }
+        | Purged { .. }
+        | StepEntered { .. }
+        | StepSkipped { .. }
+        | TtlReached { .. }
+        | PlanChanged { .. } => None,
     }
 }
 

@@ -111,6 +111,11 @@ pub(crate) struct Conv {
     pub held: Capacity,
     /// Known agent a returning customer was routed to (for hit or miss).
     pub sticky_agent: Option<AgentIdx>,
+    /// Its routing-plan state: attributes, named skills, place on its
+    /// route. `None` for a conversation opened without attributes while
+    /// no plan is loaded.
+    #[serde(default)]
+    pub plan: Option<Box<super::plan::ConvPlan>>,
 }
 
 /// Order of an agent's inbox: threads where the customer spoke last first,

@@ -17,6 +17,8 @@ pub(crate) enum TimerKind {
     AutoPark,
     /// The end of an agent's cool-down in one group after a decline.
     CooldownEnd,
+    /// A waiting conversation's next routing-plan step or time to live.
+    PlanStep,
 }
 
 /// One pending timer, ordered by time, then kind (a warning before the
