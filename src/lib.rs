@@ -48,9 +48,9 @@
 //! * [`engine`]: the [`Engine`], its commands, decisions, errors, audit and
 //!   snapshots.
 //! * [`policy`]: the [`policy::RoutingPolicy`] trait and the built-ins.
-//! * [`sim`]: a deterministic simulated contact-centre day that drives the
-//!   engine through its public API and reports the KPIs (also with your own
-//!   policy, and with fault injection).
+//! * `sim` (feature `sim`, on by default): a deterministic simulated
+//!   contact-centre day that drives the engine through its public API and
+//!   reports the KPIs (also with your own policy, and with fault injection).
 //! * [`persist`]: an append-only checksummed journal, atomic snapshots and
 //!   recovery, with the durability mode of your choice.
 //! * `runtime` (feature `runtime`): shards owning single-writer engines
@@ -121,6 +121,8 @@ pub mod policy;
 #[cfg(feature = "runtime")]
 #[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
 pub mod runtime;
+#[cfg(feature = "sim")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sim")))]
 pub mod sim;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
