@@ -47,45 +47,44 @@ fn implies(b: &Expr, a: &Expr) -> bool {
 }
 
 /// The shadowed routes of `routes` (compiled as `compiled`, same order).
+/// Each later route is compared with the earlier routes whose condition
+/// has the conjunctive shape (the others decide nothing), so a plan of
+/// plain conditions costs O(routes x shaped routes) atom comparisons.
 pub(crate) fn shadowed(routes: &[RouteDef], compiled: &[CRoute]) -> Vec<PlanProblem> {
-    let shapes: Vec<Option<Vec<Vec<&Expr>>>> = compiled
-        .iter()
-        .map(|r| r.when.as_ref().and_then(disjuncts))
-        .collect();
     let mut out = Vec::new();
-    for (j, later) in compiled.iter().enumerate() {
-        let Some(doc_j) = routes.get(j) else { break };
-        let by = compiled[..j].iter().enumerate().find(|&(i, earlier)| {
-            let Some(doc_i) = routes.get(i) else {
-                return false;
-            };
-            if doc_i.when.is_none() {
-                return true;
-            }
-            if earlier.when.as_ref().and_then(Expr::constant) == Some(true) {
-                return true;
-            }
-            // A later default, or an unparsed condition: only the cases
-            // above decide it.
-            let (Some(Some(ours)), Some(Some(theirs))) = (shapes.get(j), shapes.get(i)) else {
-                return false;
-            };
-            if doc_j.when.is_none() {
-                return false;
-            }
+    // The first earlier route that takes everything: a default, or a
+    // condition that always holds.
+    let mut catch_all: Option<&str> = None;
+    let mut shaped: Vec<(&str, Vec<Vec<&Expr>>)> = Vec::new();
+    for (later, doc) in compiled.iter().zip(routes) {
+        let shape = later.when.as_ref().and_then(disjuncts);
+        let by = catch_all.or_else(|| {
             // Each of our alternatives must imply one of theirs: every
             // atom of their alternative implied by an atom of ours.
-            ours.iter().all(|alt| {
-                theirs
-                    .iter()
-                    .any(|t| t.iter().all(|a| alt.iter().any(|b| implies(b, a))))
-            })
+            let ours = shape.as_ref()?;
+            shaped
+                .iter()
+                .find(|(_, theirs)| {
+                    ours.iter().all(|alt| {
+                        theirs
+                            .iter()
+                            .any(|t| t.iter().all(|a| alt.iter().any(|b| implies(b, a))))
+                    })
+                })
+                .map(|(name, _)| *name)
         });
-        if let Some((_, earlier)) = by {
+        if let Some(by) = by {
             out.push(PlanProblem::ShadowedRoute {
                 route: later.name.clone(),
-                by: earlier.name.clone(),
+                by: by.to_owned(),
             });
+        }
+        let always = doc.when.is_none() || later.when.as_ref().and_then(Expr::constant) == Some(true);
+        if always && catch_all.is_none() {
+            catch_all = Some(&later.name);
+        }
+        if let Some(shape) = shape {
+            shaped.push((&later.name, shape));
         }
     }
     out
