@@ -20,7 +20,8 @@ mod workload;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::time::{Duration as WallTime, Instant};
-use switchboard::policy::{builtin_names, by_name, AgentView, QueueView, Rank, RoutingPolicy};
+use switchboard::policy::{AgentView, BuiltinPolicy, QueueView, Rank, RoutingPolicy};
+use switchboard::OpenConversation;
 use switchboard::{Command, ConversationId, Engine, EngineConfig, ResolveReason, Timestamp};
 use workload::{Generator, Shape};
 
@@ -44,8 +45,7 @@ impl RoutingPolicy for SkilledUnlessBusy {
 
 /// The policies measured: the built-ins, then yours.
 fn policies() -> Vec<Box<dyn RoutingPolicy>> {
-    let mut all: Vec<Box<dyn RoutingPolicy>> =
-        builtin_names().iter().filter_map(|n| by_name(n)).collect();
+    let mut all: Vec<Box<dyn RoutingPolicy>> = BuiltinPolicy::ALL.map(BuiltinPolicy::build).into();
     all.push(Box::new(SkilledUnlessBusy));
     all
 }
@@ -82,7 +82,8 @@ fn decision_cost(c: &mut Criterion) {
                     for _ in 0..iters {
                         now += 1;
                         let open = gen.open_command();
-                        let Command::OpenConversation { conversation, .. } = open else {
+                        let Command::OpenConversation(OpenConversation { conversation, .. }) = open
+                        else {
                             unreachable!("open_command makes opens")
                         };
                         let t = Instant::now();

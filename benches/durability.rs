@@ -12,7 +12,7 @@ use hdrhistogram::Histogram;
 use std::num::{NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::time::Instant;
 use switchboard::persist::{recover, DurabilityMode, Durable, DurableOptions};
-use switchboard::{Command, Duration, Engine, EngineConfig, Timestamp};
+use switchboard::{Command, Engine, EngineConfig, TimeSpan, Timestamp};
 
 /// The first `n` commands of the stream that the engine accepts.
 fn accepted_commands(n: u64) -> Vec<(Timestamp, Command)> {
@@ -107,7 +107,7 @@ fn main() {
     let fsync_commands = &commands[..commands.len().min(3_000)];
     let group = |max: u32| DurabilityMode::GroupCommit {
         max_records: NonZeroU32::new(max).unwrap(),
-        max_delay: Duration::from_hours(1),
+        max_delay: TimeSpan::from_hours(1),
     };
     println!("| mode | records | records/s | mean µs | p50 µs | p99 µs | p99.9 µs |");
     println!("|---|---:|---:|---:|---:|---:|---:|");

@@ -160,10 +160,10 @@ impl Owners {
 /// have an open thread on the same channel; the baseline opens a new one
 /// regardless, so the engine does too and the figures stay comparable.
 fn engine() -> Engine {
-    let config = EngineConfig {
-        open_conversations: OpenConversations::Unlimited,
-        ..EngineConfig::default()
-    };
+    let config = EngineConfig::builder()
+        .open_conversations(OpenConversations::Unlimited)
+        .build()
+        .expect("valid config");
     Engine::new(config, LeastLoaded).expect("valid config")
 }
 

@@ -13,6 +13,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::collections::HashMap;
 use std::time::{Duration as WallTime, Instant};
 use switchboard::policy::LeastLoaded;
+use switchboard::OpenConversation;
 use switchboard::{
     AgentId, AgentStatus, Command, ConversationId, Decision, Engine, EngineConfig,
     OpenConversations, ResolveReason, Timestamp,
@@ -33,10 +34,10 @@ impl Loaded {
         // Returning customers of the workload may still have an open thread
         // on the same channel: open a new one regardless, as before, so the
         // figures stay comparable.
-        let config = EngineConfig {
-            open_conversations: OpenConversations::Unlimited,
-            ..EngineConfig::default()
-        };
+        let config = EngineConfig::builder()
+            .open_conversations(OpenConversations::Unlimited)
+            .build()
+            .expect("valid config");
         let engine = Engine::new(config, LeastLoaded).expect("config");
         let mut gen = Generator::new(shape);
         let mut loaded = Self {
@@ -92,7 +93,7 @@ impl Loaded {
 
     fn open_id(c: &Command) -> ConversationId {
         match c {
-            Command::OpenConversation { conversation, .. } => *conversation,
+            Command::OpenConversation(OpenConversation { conversation, .. }) => *conversation,
             _ => unreachable!("an open"),
         }
     }
@@ -194,7 +195,7 @@ fn operations(c: &mut Criterion) {
         l.now += 1;
         let open = l.gen.open_command();
         let first = Loaded::open_id(&open);
-        let Command::OpenConversation { customer, .. } = open.clone() else {
+        let Command::OpenConversation(OpenConversation { customer, .. }) = open.clone() else {
             unreachable!()
         };
         l.apply(open);
@@ -207,7 +208,7 @@ fn operations(c: &mut Criterion) {
         }
         l.resolve(first);
         let mut again = l.gen.open_command();
-        if let Command::OpenConversation { customer: c, .. } = &mut again {
+        if let Command::OpenConversation(OpenConversation { customer: c, .. }) = &mut again {
             *c = customer;
         }
         let second = Loaded::open_id(&again);

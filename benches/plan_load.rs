@@ -13,9 +13,7 @@ use switchboard::{Command, Engine, EngineConfig, Timestamp};
 
 /// A plan of `routes` routes (the last the default) over `queues` queues.
 fn plan_json(routes: usize, queues: usize) -> String {
-    let skills: Vec<String> = (0..queues)
-        .map(|q| format!("\"s{q}\": {q}"))
-        .collect();
+    let skills: Vec<String> = (0..queues).map(|q| format!("\"s{q}\": {q}")).collect();
     let queue_defs: Vec<String> = (0..queues)
         .map(|q| {
             format!(

@@ -18,6 +18,7 @@ mod stream;
 use hdrhistogram::Histogram;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration as Wall, Instant};
+use switchboard::policy::PolicyFactory;
 use switchboard::policy::RoutingPolicy;
 use switchboard::runtime::{
     placement, Clock, ClockWaker, Durability, Pending, Runtime, RuntimeConfig, RuntimeHandle,
@@ -169,7 +170,13 @@ fn bare_threads_at(threads: usize, streams: &[Vec<Command>], ids: &[TenantId], s
 fn start(config: RuntimeConfig, ids: &[TenantId]) -> Runtime {
     let specs = ids
         .iter()
-        .map(|id| TenantSpec::new(id.clone(), EngineConfig::default(), policy))
+        .map(|id| {
+            TenantSpec::new(
+                id.clone(),
+                EngineConfig::default(),
+                PolicyFactory::from_fn(policy),
+            )
+        })
         .collect();
     Runtime::start(config, specs).expect("start").0
 }

@@ -32,7 +32,7 @@ fn main() {
     for _ in 0..if only_replications { 1 } else { 3 } {
         let started = Instant::now();
         let outcome = Simulation::new(s.clone(), 1)
-            .run(policy::by_name("least_loaded").expect("built in"))
+            .run(policy::BuiltinPolicy::LeastLoaded.build())
             .expect("runs");
         best = best.min(started.elapsed().as_secs_f64());
         events = outcome.events;
@@ -86,7 +86,7 @@ fn main() {
         c.warmup_minutes = 60.0;
     }
     let reps = Replications::new(acc, 8);
-    let factory = || policy::by_name("least_loaded").expect("built in");
+    let factory = policy::PolicyFactory::from(policy::BuiltinPolicy::LeastLoaded);
     let mut walls = Vec::new();
     let mut result = None;
     let threads_list: Vec<usize> = match std::env::var("SIM_BENCH_THREADS") {

@@ -17,11 +17,13 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, VecDeque};
-use switchboard::policy::by_name;
+use switchboard::policy::BuiltinPolicy;
+use switchboard::Capacity;
+use switchboard::SkillId;
 use switchboard::{
     AgentId, AgentSpec, AgentStatus, Channel, Command, ConversationId, ConversationState,
-    CustomerId, Decision, Duration, Engine, EngineConfig, Priority, RequeueReason, ResolveReason,
-    SkillLevel, SkillRequirement, Tier, Timestamp,
+    CustomerId, Decision, Engine, EngineConfig, Priority, RequeueReason, ResolveReason, SkillLevel,
+    SkillRequirement, Tier, TimeSpan, Timestamp,
 };
 
 const AGENTS: u64 = 12;
@@ -59,12 +61,12 @@ fn error_kind(e: &switchboard::EngineError) -> String {
 /// delivery layer into a fresh engine.
 pub fn run(seed: u64, events: u64) -> Report {
     let mut rng = StdRng::seed_from_u64(seed);
-    let config = EngineConfig {
-        offer_timeout: rng.gen_ratio(1, 2).then(|| Duration::from_secs(45)),
-        ..EngineConfig::default()
-    };
-    let policy = switchboard::policy::builtin_names()[rng.gen_range(0..4)];
-    let mut engine = Engine::new(config, by_name(policy).expect("built-in")).expect("valid config");
+    let config = EngineConfig::builder()
+        .offer_timeout(rng.gen_ratio(1, 2).then(|| TimeSpan::from_secs(45)))
+        .build()
+        .expect("valid config");
+    let policy = BuiltinPolicy::ALL[rng.gen_range(0..BuiltinPolicy::ALL.len())];
+    let mut engine = Engine::new(config, policy).expect("valid config");
     let mut report = Report {
         seed,
         ..Report::default()
@@ -80,47 +82,49 @@ pub fn run(seed: u64, events: u64) -> Report {
     for a in 1..=AGENTS {
         let skills = (1..=SKILLS)
             .filter(|s| (a + u64::from(*s)) % 3 != 0)
-            .map(|s| SkillLevel::new(s, rng.gen_range(3..=9)))
-            .collect();
+            .map(|s| SkillLevel::new(SkillId(s), rng.gen_range(3..=9)).unwrap())
+            .collect::<Vec<_>>();
         world.push((
             now,
-            Command::AddAgent(AgentSpec::new(a, skills, rng.gen_range(2..=6))),
+            Command::AddAgent(
+                AgentSpec::new(AgentId(a), Capacity::units(rng.gen_range(2..=6))).skills(skills),
+            ),
         ));
     }
     for step in 0..events {
         // The clean world: time moves on a few seconds per event.
-        now = now + Duration::from_millis(rng.gen_range(0..4_000));
+        now = now + TimeSpan::from_millis(rng.gen_range(0..4_000));
         let open_ids = next_conversation.saturating_sub(400).max(1)..next_conversation.max(2);
         let pick = |rng: &mut StdRng| ConversationId(rng.gen_range(open_ids.clone()));
-        let owner = |c: ConversationId| engine.conversation(c).and_then(|i| i.state.agent());
+        let owner = |c: ConversationId| engine.conversation(c).ok().and_then(|i| i.state.agent());
         let command = match rng.gen_range(0..100) {
             0..=19 => {
                 let id = next_conversation;
                 next_conversation += 1;
-                Command::OpenConversation {
-                    conversation: ConversationId(id),
-                    customer: CustomerId(rng.gen_range(1..=300)),
-                    tier: if rng.gen_ratio(1, 10) {
+                Command::open(ConversationId(id), CustomerId(rng.gen_range(1..=300)))
+                    .channel(Channel::ALL[rng.gen_range(0..8)])
+                    .tier(if rng.gen_ratio(1, 10) {
                         Tier::Vip
                     } else {
                         Tier::Standard
-                    },
-                    channel: Channel::ALL[rng.gen_range(0..8)],
-                    skills: vec![SkillRequirement::new(
-                        rng.gen_range(1..=SKILLS),
+                    })
+                    .skills([SkillRequirement::new(
+                        SkillId(rng.gen_range(1..=SKILLS)),
                         rng.gen_range(1..=4),
-                    )],
-                    priority: [Priority::Low, Priority::Normal, Priority::High]
-                        [rng.gen_range(0..3)],
-                    start_in_bot: rng.gen_ratio(1, 5),
-                }
+                    )
+                    .unwrap()])
+                    .priority(
+                        [Priority::Low, Priority::Normal, Priority::High][rng.gen_range(0..3)],
+                    )
+                    .start_in_bot(rng.gen_ratio(1, 5))
+                    .into()
             }
             20..=34 => Command::CustomerMessage {
                 conversation: pick(&mut rng),
             },
             35..=54 => {
                 let c = pick(&mut rng);
-                match (owner(c), engine.conversation(c).map(|i| i.state)) {
+                match (owner(c), engine.conversation(c).ok().map(|i| i.state)) {
                     (Some(agent), Some(ConversationState::Offered { .. })) => {
                         Command::AcceptOffer {
                             conversation: c,
@@ -139,12 +143,13 @@ pub fn run(seed: u64, events: u64) -> Report {
                         conversation: c,
                         skills: None,
                         priority: None,
+                        attributes: None,
                     },
                 }
             }
             55..=62 => {
                 let c = pick(&mut rng);
-                match (owner(c), engine.conversation(c).map(|i| i.state)) {
+                match (owner(c), engine.conversation(c).ok().map(|i| i.state)) {
                     (Some(agent), Some(ConversationState::Offered { .. })) => {
                         if rng.gen_ratio(4, 5) {
                             Command::AcceptOffer {
@@ -187,7 +192,7 @@ pub fn run(seed: u64, events: u64) -> Report {
         // Agents dropping mid-conversation, and coming back later.
         if rng.gen_ratio(1, 100) {
             let agent = AgentId(rng.gen_range(1..=AGENTS));
-            let busy = engine.agent(agent).is_some_and(|i| !i.active.is_empty());
+            let busy = engine.agent(agent).is_ok_and(|i| !i.active.is_empty());
             if busy {
                 *report.faults.entry("agent_drop").or_default() += 1;
                 world.push((
@@ -197,7 +202,7 @@ pub fn run(seed: u64, events: u64) -> Report {
                         status: AgentStatus::Offline,
                     },
                 ));
-                dropped.push((now + Duration::from_mins(rng.gen_range(5..60)), agent));
+                dropped.push((now + TimeSpan::from_mins(rng.gen_range(5..60)), agent));
             }
         }
         while let Some(&(back, agent)) = dropped.first() {
@@ -215,7 +220,7 @@ pub fn run(seed: u64, events: u64) -> Report {
         }
         if rng.gen_ratio(1, 500) {
             *report.faults.entry("clock_jump_forward").or_default() += 1;
-            now = now + Duration::from_hours(rng.gen_range(1..=6));
+            now = now + TimeSpan::from_hours(rng.gen_range(1..=6));
             world.push((now, Command::Tick));
         }
 
@@ -224,7 +229,7 @@ pub fn run(seed: u64, events: u64) -> Report {
             report.generated += 1;
             if rng.gen_ratio(1, 200) {
                 *report.faults.entry("clock_backwards").or_default() += 1;
-                at = at - Duration::from_secs(rng.gen_range(1..=600));
+                at = at - TimeSpan::from_secs(rng.gen_range(1..=600));
             }
             if rng.gen_ratio(3, 100) {
                 *report.faults.entry("late").or_default() += 1;
@@ -275,7 +280,7 @@ fn deliver(
         Ok(decisions) => {
             report.accepted += 1;
             for d in &decisions {
-                *report.decisions.entry(d.kind()).or_default() += 1;
+                *report.decisions.entry(d.name()).or_default() += 1;
                 // Agents answer most offers on the world's next step.
                 if let Decision::Offered {
                     conversation,

@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release --example custom_policy [seed]`
 
-use switchboard::policy::{builtin_names, by_name, AgentView, QueueView, Rank, RoutingPolicy};
+use switchboard::policy::{AgentView, BuiltinPolicy, QueueView, Rank, RoutingPolicy};
 use switchboard::sim::{compare, Scenario};
 
 /// Prefer the agent with the highest skill level, unless their load is above
@@ -33,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?
         .unwrap_or(42);
     let mut policies: Vec<Box<dyn RoutingPolicy>> =
-        builtin_names().iter().filter_map(|n| by_name(n)).collect();
+        BuiltinPolicy::ALL.map(BuiltinPolicy::build).into();
     policies.push(Box::new(SkilledUnlessBusy));
     let comparison = compare(&Scenario::default(), seed, policies)?;
     print!("{comparison}");

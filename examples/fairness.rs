@@ -2,7 +2,7 @@
 //!
 //! `cargo run --example fairness --features testing`
 
-use switchboard::policy::{builtin_names, by_name, AgentView, QueueView, Rank, RoutingPolicy};
+use switchboard::policy::{AgentView, BuiltinPolicy, QueueView, Rank, RoutingPolicy};
 use switchboard::testing::{self, CheckConfig, CheckError};
 
 /// Your policy: the most skilled agent, unless above 75% of their cap.
@@ -34,10 +34,16 @@ fn main() -> Result<(), CheckError> {
     println!();
     println!("| policy | work conserving | class order | starvation bound | balanced load | skill match |");
     println!("| --- | --- | --- | --- | --- | --- |");
-    let mut names: Vec<&str> = builtin_names().to_vec();
+    let mut names: Vec<&str> = BuiltinPolicy::names().to_vec();
     names.push("skilled_unless_busy");
-    let factory =
-        |name: &'static str| move || by_name(name).unwrap_or_else(|| Box::new(SkilledUnlessBusy));
+    let factory = |name: &'static str| {
+        move || -> Box<dyn RoutingPolicy> {
+            match BuiltinPolicy::from_name(name) {
+                Ok(builtin) => builtin.build(),
+                Err(_) => Box::new(SkilledUnlessBusy),
+            }
+        }
+    };
     for name in names {
         let policy = factory(name);
         let claims = policy().claims_skill_match();
@@ -69,7 +75,10 @@ fn main() -> Result<(), CheckError> {
     println!();
     println!("| policy | {} |", testing::Measures::HEADER);
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for name in builtin_names().into_iter().chain(["skilled_unless_busy"]) {
+    for name in BuiltinPolicy::names()
+        .into_iter()
+        .chain(["skilled_unless_busy"])
+    {
         let report = testing::check_work_conserving(factory(name), &config)?;
         println!("| {name} | {} |", report.measures);
     }

@@ -27,10 +27,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use switchboard::runtime::nats::{JetStreamStore, NatsConfig, Node, RoleChange};
 use switchboard::runtime::{Durability, Runtime, RuntimeConfig, TenantId, TenantSpec};
-use switchboard::{
-    AgentSpec, Channel, Command, ConversationId, CustomerId, EngineConfig, Priority, ResolveReason,
-    Tier,
-};
+use switchboard::AgentId;
+use switchboard::Capacity;
+use switchboard::{AgentSpec, Command, ConversationId, CustomerId, EngineConfig, ResolveReason};
 
 /// Measures one process's share of a JetStream deployment.
 #[derive(Parser, Debug)]
@@ -69,19 +68,11 @@ struct Args {
 /// resolved.
 fn day(conversations: u64) -> Vec<Command> {
     let mut out = vec![
-        Command::AddAgent(AgentSpec::new(1, vec![], 4)),
-        Command::AddAgent(AgentSpec::new(2, vec![], 4)),
+        Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(4))),
+        Command::AddAgent(AgentSpec::new(AgentId(2), Capacity::units(4))),
     ];
     for c in 0..conversations {
-        out.push(Command::OpenConversation {
-            conversation: ConversationId(c),
-            customer: CustomerId(c),
-            tier: Tier::Standard,
-            channel: Channel::WhatsApp,
-            skills: vec![],
-            priority: Priority::Normal,
-            start_in_bot: false,
-        });
+        out.push(Command::open(ConversationId(c), CustomerId(c)).into());
         if c >= 2 {
             out.push(Command::Resolve {
                 conversation: ConversationId(c - 2),
@@ -120,10 +111,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if i % args.processes == args.process {
             mine.push(id.clone());
         }
-        specs.push(
-            TenantSpec::with_builtin(id, EngineConfig::default(), "least_loaded")
-                .ok_or("least_loaded is built in")?,
-        );
+        specs.push(TenantSpec::with_builtin(
+            id,
+            EngineConfig::default(),
+            switchboard::policy::BuiltinPolicy::LeastLoaded,
+        ));
     }
     let started = Instant::now();
     let node = Arc::new(Node::new(store, &runtime, specs).preferring(mine.clone()));

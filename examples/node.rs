@@ -76,8 +76,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut specs = Vec::new();
     for name in args.tenants.split(',').filter(|t| !t.is_empty()) {
         let id = TenantId::new(name)?;
-        let spec = TenantSpec::with_builtin(id, EngineConfig::default(), "least_loaded")
-            .ok_or("least_loaded is built in")?;
+        let spec = TenantSpec::with_builtin(
+            id,
+            EngineConfig::default(),
+            switchboard::policy::BuiltinPolicy::LeastLoaded,
+        );
         specs.push(spec);
     }
     let mut preferred = Vec::new();

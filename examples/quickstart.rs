@@ -2,9 +2,13 @@
 //! return, a parked thread, SLA alerts. `cargo run --example quickstart`
 
 use switchboard::policy::LeastLoaded;
+use switchboard::AgentId;
+use switchboard::Capacity;
+use switchboard::Level;
+use switchboard::SkillId;
 use switchboard::{
-    AgentSpec, Channel, Command, ConversationId, CustomerId, Duration, Engine, EngineConfig,
-    Priority, ResolveReason, SkillLevel, SkillRequirement, Tier, Timestamp,
+    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, ResolveReason,
+    Tier, TimeSpan, Timestamp,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,28 +27,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     show(
         now,
-        Command::AddAgent(AgentSpec::new(1, vec![SkillLevel::new(billing, 8)], 2)),
+        Command::AddAgent(
+            AgentSpec::new(AgentId(1), Capacity::units(2))
+                .skill(SkillId(billing), Level::of::<8>()),
+        ),
     )?;
     show(
         now,
-        Command::AddAgent(AgentSpec::new(2, vec![SkillLevel::new(billing, 5)], 4)),
+        Command::AddAgent(
+            AgentSpec::new(AgentId(2), Capacity::units(4))
+                .skill(SkillId(billing), Level::of::<5>()),
+        ),
     )?;
     for c in 1..=4u64 {
-        now = now + Duration::from_secs(30);
+        now = now + TimeSpan::from_secs(30);
         show(
             now,
-            Command::OpenConversation {
-                conversation: ConversationId(c),
-                customer: CustomerId(100 + c),
-                tier: if c == 4 { Tier::Vip } else { Tier::Standard },
-                channel: Channel::WhatsApp,
-                skills: vec![SkillRequirement::new(billing, 3)],
-                priority: Priority::Normal,
-                start_in_bot: false,
-            },
+            Command::open(ConversationId(c), CustomerId(100 + c))
+                .tier(if c == 4 { Tier::Vip } else { Tier::Standard })
+                .skill(SkillId(billing), Level::of::<3>())
+                .into(),
         )?;
     }
-    now = now + Duration::from_secs(60);
+    now = now + TimeSpan::from_secs(60);
     show(
         now,
         Command::AgentMessage {
@@ -58,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             conversation: ConversationId(1),
         },
     )?;
-    now = now + Duration::from_mins(10);
+    now = now + TimeSpan::from_mins(10);
     show(now, Command::Tick)?;
     show(
         now,
@@ -73,18 +78,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             reason: ResolveReason::Solved,
         },
     )?;
-    now = now + Duration::from_hours(5);
+    now = now + TimeSpan::from_hours(5);
     show(
         now,
-        Command::OpenConversation {
-            conversation: ConversationId(5),
-            customer: CustomerId(101),
-            tier: Tier::Standard,
-            channel: Channel::Sms,
-            skills: vec![SkillRequirement::new(billing, 3)],
-            priority: Priority::Normal,
-            start_in_bot: false,
-        },
+        Command::open(ConversationId(5), CustomerId(101))
+            .channel(Channel::Sms)
+            .skill(SkillId(billing), Level::of::<3>())
+            .into(),
     )?;
     println!("inbox of agent 1: {:?}", engine.inbox(1.into())?);
     println!("audit: {:?}", engine.audit()?);

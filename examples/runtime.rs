@@ -11,21 +11,17 @@ use std::sync::Arc;
 use switchboard::runtime::{
     ManualClock, Runtime, RuntimeConfig, StreamEvent, TenantId, TenantSpec,
 };
+use switchboard::Capacity;
+use switchboard::Level;
+use switchboard::SkillId;
 use switchboard::{
-    AgentId, AgentSpec, Channel, Command, ConversationId, CustomerId, Duration, EngineConfig,
-    Priority, SkillLevel, SkillRequirement, Tier, Timestamp,
+    AgentId, AgentSpec, Command, ConversationId, CustomerId, EngineConfig, TimeSpan, Timestamp,
 };
 
 fn open(conversation: u64, customer: u64, skill: u32) -> Command {
-    Command::OpenConversation {
-        conversation: ConversationId(conversation),
-        customer: CustomerId(customer),
-        tier: Tier::Standard,
-        channel: Channel::WhatsApp,
-        skills: vec![SkillRequirement::new(skill, 3)],
-        priority: Priority::Normal,
-        start_in_bot: false,
-    }
+    Command::open(ConversationId(conversation), CustomerId(customer))
+        .skill(SkillId(skill), Level::of::<3>())
+        .into()
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -40,10 +36,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .clock(Arc::new(clock.clone()));
     let (acme, globex) = (TenantId::new("acme")?, TenantId::new("globex")?);
     let tenants = vec![
-        TenantSpec::with_builtin(acme.clone(), EngineConfig::default(), "least_loaded")
-            .ok_or("policy")?,
-        TenantSpec::with_builtin(globex.clone(), EngineConfig::default(), "best_skill")
-            .ok_or("policy")?,
+        TenantSpec::with_builtin(
+            acme.clone(),
+            EngineConfig::default(),
+            switchboard::policy::BuiltinPolicy::LeastLoaded,
+        ),
+        TenantSpec::with_builtin(
+            globex.clone(),
+            EngineConfig::default(),
+            switchboard::policy::BuiltinPolicy::BestSkill,
+        ),
     ];
     let (runtime, report) = Runtime::start(config, tenants)?;
     print!("started:\n{report}");
@@ -75,7 +77,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let billing = 7;
     for (tenant, agents) in [(&acme, 2u64), (&globex, 1)] {
         for a in 1..=agents {
-            let spec = AgentSpec::new(a, vec![SkillLevel::new(billing, 5)], 2);
+            let spec = AgentSpec::new(AgentId(a), Capacity::units(2))
+                .skill(SkillId(billing), Level::of::<5>());
             handle.submit_async(tenant, Command::AddAgent(spec)).await?;
         }
     }
@@ -106,7 +109,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Nobody answers globex's queued conversations: eight minutes later the
     // shard's timer raises their SLA warnings on its own.
-    clock.advance(Duration::from_mins(8));
+    clock.advance(TimeSpan::from_mins(8));
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
 
     for tenant in [&acme, &globex] {

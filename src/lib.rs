@@ -65,42 +65,64 @@
 //!
 //! ## Example
 //!
+//! Register an agent, open a conversation, read who got it:
+//!
 //! ```
-//! use switchboard::policy::LeastLoaded;
+//! use switchboard::policy::BuiltinPolicy;
+//! use switchboard::{AgentId, AgentSpec, Capacity, Command, ConversationId, CustomerId};
+//! use switchboard::{Decision, Engine, EngineConfig, Level, SkillId, Timestamp};
+//!
+//! let billing = SkillId(7);
+//! let mut engine = Engine::new(EngineConfig::default(), BuiltinPolicy::LeastLoaded)?;
+//! let agent = AgentSpec::new(AgentId(1), Capacity::units(4)).skill(billing, Level::of::<6>());
+//! engine.apply(Timestamp(0), agent)?;
+//!
+//! let open = Command::open(ConversationId(1), CustomerId(500)).skill(billing, Level::of::<3>());
+//! let decisions = engine.apply(Timestamp(1_000), open)?;
+//! let assignee = decisions.iter().find_map(Decision::assignee);
+//! assert_eq!(assignee, Some((ConversationId(1), AgentId(1))));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! [`Decision::assignee`] reads an assignment and an offer alike (with an
+//! [`EngineConfig::offer_timeout`], conversations are offered instead of
+//! assigned); [`Engine::assignee`] asks the engine later.
+//!
+//! ## A longer tour
+//!
+//! ```
+//! use switchboard::policy::BuiltinPolicy;
 //! use switchboard::{
-//!     AgentSpec, AssignVia, Channel, Command, ConversationId, CustomerId, Decision, Engine,
-//!     EngineConfig, MessageStatus, Priority, ResolveReason, SkillLevel, SkillRequirement, Tier,
-//!     Timestamp,
+//!     AgentId, AgentSpec, AssignVia, Capacity, Channel, Command, ConversationId, CustomerId,
+//!     Decision, Engine, EngineConfig, Level, MessageStatus, ResolveReason, SkillId, Timestamp,
 //! };
 //!
-//! let mut engine = Engine::new(EngineConfig::default(), LeastLoaded)?;
-//! let billing = 7;
-//! engine.apply(Timestamp(0), Command::AddAgent(AgentSpec::new(1, vec![SkillLevel::new(billing, 6)], 4)))?;
+//! let mut engine = Engine::new(EngineConfig::default(), BuiltinPolicy::LeastLoaded)?;
+//! let billing = SkillId(7);
+//! let agent = AgentId(1);
+//! engine.apply(Timestamp(0), AgentSpec::new(agent, Capacity::units(4)).skill(billing, Level::new(6)?))?;
 //!
-//! let open = |id: u64| Command::OpenConversation {
-//!     conversation: ConversationId(id),
-//!     customer: CustomerId(500),
-//!     tier: Tier::Standard,
-//!     channel: Channel::WhatsApp,
-//!     skills: vec![SkillRequirement::new(billing, 3)],
-//!     priority: Priority::Normal,
-//!     start_in_bot: false,
+//! let open = |id: u64| {
+//!     Command::open(ConversationId(id), CustomerId(500))
+//!         .channel(Channel::WhatsApp)
+//!         .skill(billing, Level::of::<3>())
 //! };
 //! let decisions = engine.apply(Timestamp(1_000), open(1))?;
 //! assert!(matches!(
 //!     decisions[0],
-//!     Decision::Assigned { agent, via: AssignVia::Policy, .. } if agent.0 == 1
+//!     Decision::Assigned { agent: AgentId(1), via: AssignVia::Policy, .. }
 //! ));
 //!
 //! // The true state of the customer's message: delivered, not yet seen.
-//! let status = engine.conversation(ConversationId(1)).unwrap().message_status;
+//! let status = engine.conversation(ConversationId(1))?.message_status;
 //! assert_eq!(status, MessageStatus::Delivered);
 //!
 //! // The agent answers and resolves; the customer comes back later: sticky.
-//! engine.apply(Timestamp(2_000), Command::AgentMessage { conversation: ConversationId(1), agent: 1.into() })?;
+//! engine.apply(Timestamp(2_000), Command::AgentMessage { conversation: ConversationId(1), agent })?;
 //! engine.apply(Timestamp(3_000), Command::Resolve { conversation: ConversationId(1), reason: ResolveReason::Solved })?;
 //! let decisions = engine.apply(Timestamp(3_600_000), open(2))?;
 //! assert!(decisions.iter().any(|d| matches!(d, Decision::StickyHit { .. })));
+//! assert_eq!(engine.assignee(ConversationId(2))?, Some(agent));
 //!
 //! // Bad input is a typed error and changes nothing: conversation 2 is open.
 //! let before = engine.snapshot();
@@ -129,9 +151,15 @@ pub mod sim;
 pub mod testing;
 
 pub use engine::{
-    AgentStats, AssignVia, AuditReport, AuditViolation, Command, CommandKind, ConfigError,
-    Decision, Engine, EngineConfig, EngineError, EngineStats, GroupStats, InboxEntry,
-    OpenConversations, Rejected, RequeueReason, RestoreError, SharedEngine, Snapshot,
-    StickyMissReason, TransferTarget,
+    AgentStats, AssignVia, AuditReport, AuditViolation, ChannelWeights, Command, CommandKind,
+    ConfigError, Decision, DecisionKind, Engine, EngineConfig, EngineConfigBuilder, EngineError,
+    EngineStats, GroupStats, InboxEntry, OpenConversation, OpenConversations, Rejected,
+    RequeueReason, RestoreError, SharedEngine, Snapshot, StickyMissReason, TransferTarget,
 };
-pub use model::*;
+// Listed one by one (no glob), so nothing here can shadow a std name.
+pub use model::{
+    AgentId, AgentInfo, AgentSpec, AgentStatus, Capacity, Channel, ConversationId,
+    ConversationInfo, ConversationState, CustomerId, CustomerInfo, Level, LevelOutOfRange,
+    MessageStatus, Priority, ResolveReason, SkillId, SkillLevel, SkillRequirement, StateKind, Tier,
+    TimeSpan, Timestamp,
+};

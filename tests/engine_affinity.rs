@@ -36,10 +36,10 @@ fn returning_customer_reaches_their_last_agent() {
 
 #[test]
 fn outside_the_affinity_window_routing_is_fresh() {
-    let config = EngineConfig {
-        affinity_window: Duration::from_hours(1),
-        ..Default::default()
-    };
+    let config = EngineConfig::builder()
+        .affinity_window(TimeSpan::from_hours(1))
+        .build()
+        .expect("valid config");
     let mut e = engine_with(config, "least_loaded");
     agent(&mut e, 1, &[], 4);
     open(&mut e, ms(1), 1, 77, &[]);
@@ -152,10 +152,10 @@ fn live_thread_never_moves_unasked() {
 
 #[test]
 fn parked_thread_with_zero_weight_frees_the_agent_and_comes_back_to_them() {
-    let config = EngineConfig {
-        parked_weight_permille: 0,
-        ..Default::default()
-    };
+    let config = EngineConfig::builder()
+        .parked_weight_permille(0)
+        .build()
+        .expect("valid config");
     let mut e = engine_with(config, "least_loaded");
     agent(&mut e, 1, &[], 1);
     agent(&mut e, 2, &[], 1);
@@ -311,7 +311,10 @@ fn transfer_to_agent_and_to_skill_group() {
             ms(3),
             Command::Transfer {
                 conversation: ConversationId(1),
-                to: TransferTarget::Skills(vec![SkillRequirement::new(TECH, 3)]),
+                to: TransferTarget::Skills(vec![SkillRequirement::at(
+                    SkillId(TECH),
+                    Level::of::<3>(),
+                )]),
             },
         )
         .unwrap();

@@ -47,7 +47,7 @@ fn email_weight_lets_two_fit_in_one_unit() {
     agent(&mut e, 1, &[], 1);
     for c in 0..3u64 {
         let mut cmd = open_cmd(c, 100 + c, &[], Priority::Normal);
-        if let Command::OpenConversation { channel, .. } = &mut cmd {
+        if let Command::OpenConversation(OpenConversation { channel, .. }) = &mut cmd {
             *channel = Channel::Email;
         }
         e.apply(ms(c), cmd).unwrap();
@@ -113,10 +113,7 @@ fn coming_online_pulls_the_backlog_up_to_the_cap() {
     let mut e = engine();
     e.apply(
         Timestamp(0),
-        Command::AddAgent(AgentSpec {
-            status: AgentStatus::Offline,
-            ..AgentSpec::new(1, vec![], 3)
-        }),
+        AgentSpec::new(AgentId(1), Capacity::units(3)).status(AgentStatus::Offline),
     )
     .unwrap();
     for c in 0..5 {

@@ -15,13 +15,11 @@ const AGENTS: u64 = 12;
 #[test]
 fn concurrent_commands_never_break_a_cap_or_lose_a_conversation() {
     for policy in ["least_loaded", "round_robin"] {
-        let config = EngineConfig {
-            parked_weight_permille: 500,
-            // Customers are drawn from a small pool across threads; this
-            // test is about interleavings, not the one-open-thread rule.
-            open_conversations: OpenConversations::Unlimited,
-            ..Default::default()
-        };
+        let config = EngineConfig::builder()
+            .parked_weight_permille(500)
+            .open_conversations(OpenConversations::Unlimited)
+            .build()
+            .expect("valid config");
         let mut engine = engine_with(config, policy);
         for a in 0..AGENTS {
             let skills = [(BILLING, 5), (TECH, 5)];

@@ -3,11 +3,14 @@
 //! test per defect the redesign fixed (each named for the bug it pins).
 
 use switchboard::policy::{AgentView, LeastLoaded, QueueView, Rank, RoutingPolicy};
+use switchboard::Level;
+use switchboard::OpenConversation;
+use switchboard::SkillId;
 use switchboard::{
     AgentId, AgentSpec, AgentStatus, AssignVia, Capacity, Channel, Command, ConfigError,
-    ConversationId, ConversationState, CustomerId, Decision, Duration, Engine, EngineConfig,
-    EngineError, OpenConversations, Priority, RequeueReason, ResolveReason, SharedEngine,
-    SkillLevel, SkillRequirement, Snapshot, Tier, Timestamp, TransferTarget,
+    ConversationId, ConversationState, CustomerId, Decision, Engine, EngineConfig, EngineError,
+    OpenConversations, Priority, RequeueReason, ResolveReason, SharedEngine, SkillLevel,
+    SkillRequirement, Snapshot, Tier, TimeSpan, Timestamp, TransferTarget,
 };
 
 /// SplitMix64: the stream is an input, replayed exactly from its seed.
@@ -27,11 +30,11 @@ impl Rng {
 }
 
 fn offers_config() -> EngineConfig {
-    EngineConfig {
-        offer_timeout: Some(Duration::from_secs(30)),
-        open_conversations: OpenConversations::Unlimited,
-        ..EngineConfig::default()
-    }
+    EngineConfig::builder()
+        .offer_timeout(TimeSpan::from_secs(30))
+        .open_conversations(OpenConversations::Unlimited)
+        .build()
+        .expect("valid config")
 }
 
 /// A random but plausible command over small id spaces, so that commands
@@ -41,11 +44,10 @@ fn random_command(rng: &mut Rng) -> Command {
     let conversation = ConversationId(1 + rng.below(60));
     let skill = rng.below(3) as u32;
     match rng.below(20) {
-        0 => Command::AddAgent(AgentSpec::new(
-            agent.0,
-            vec![SkillLevel::new(skill, 1 + rng.below(10) as u8)],
-            1 + rng.below(4) as u32,
-        )),
+        0 => Command::AddAgent(
+            AgentSpec::new(AgentId(agent.0), Capacity::units(1 + rng.below(4) as u32))
+                .skills([SkillLevel::new(SkillId(skill), 1 + rng.below(10) as u8).unwrap()]),
+        ),
         1 => Command::SetAgentStatus {
             agent,
             status: match rng.below(4) {
@@ -59,27 +61,25 @@ fn random_command(rng: &mut Rng) -> Command {
             agent,
             cap: Capacity::units(1 + rng.below(4) as u32),
         },
-        3..=5 => Command::OpenConversation {
-            conversation,
-            customer: CustomerId(1 + rng.below(12)),
-            tier: if rng.below(10) == 0 {
-                Tier::Vip
-            } else {
-                Tier::Standard
-            },
-            channel: if rng.below(4) == 0 {
+        3..=5 => Command::open(conversation, CustomerId(1 + rng.below(12)))
+            .channel(if rng.below(4) == 0 {
                 Channel::Email
             } else {
                 Channel::WhatsApp
-            },
-            skills: vec![SkillRequirement::new(skill, 1 + rng.below(5) as u8)],
-            priority: Priority::Normal,
-            start_in_bot: rng.below(5) == 0,
-        },
+            })
+            .tier(if rng.below(10) == 0 {
+                Tier::Vip
+            } else {
+                Tier::Standard
+            })
+            .skills([SkillRequirement::new(SkillId(skill), 1 + rng.below(5) as u8).unwrap()])
+            .start_in_bot(rng.below(5) == 0)
+            .into(),
         6 => Command::Escalate {
             conversation,
             skills: None,
             priority: Some(Priority::High),
+            attributes: None,
         },
         7 | 8 => Command::CustomerMessage { conversation },
         9 | 10 => Command::AgentMessage {
@@ -100,7 +100,7 @@ fn random_command(rng: &mut Rng) -> Command {
             to: if rng.below(2) == 0 {
                 TransferTarget::Agent(agent)
             } else {
-                TransferTarget::Skills(vec![SkillRequirement::new(skill, 1)])
+                TransferTarget::Skills(vec![SkillRequirement::at(SkillId(skill), Level::of::<1>())])
             },
         },
         15 => Command::AcceptOffer {
@@ -213,7 +213,7 @@ fn misbehaving_policy_cannot_hang_or_crash_the_engine() {
         engine
             .apply(
                 Timestamp(0),
-                Command::AddAgent(AgentSpec::new(a, vec![], 2)),
+                Command::AddAgent(AgentSpec::new(AgentId(a), Capacity::units(2))),
             )
             .unwrap();
     }
@@ -231,15 +231,9 @@ fn misbehaving_policy_cannot_hang_or_crash_the_engine() {
 }
 
 fn open(id: u64, customer: u64, channel: Channel) -> Command {
-    Command::OpenConversation {
-        conversation: ConversationId(id),
-        customer: CustomerId(customer),
-        tier: Tier::Standard,
-        channel,
-        skills: vec![],
-        priority: Priority::Normal,
-        start_in_bot: false,
-    }
+    Command::open(ConversationId(id), CustomerId(customer))
+        .channel(channel)
+        .into()
 }
 
 #[test]
@@ -249,7 +243,7 @@ fn regression_decliner_was_offered_almost_every_new_conversation_first() {
         engine
             .apply(
                 Timestamp(0),
-                Command::AddAgent(AgentSpec::new(a, vec![], 100)),
+                Command::AddAgent(AgentSpec::new(AgentId(a), Capacity::units(100))),
             )
             .unwrap();
     }
@@ -305,7 +299,7 @@ fn regression_parked_thread_left_its_offline_agent_with_a_bare_queued() {
     engine
         .apply(
             Timestamp(0),
-            Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(2))),
         )
         .unwrap();
     let c1 = ConversationId(1);
@@ -392,11 +386,11 @@ fn every_change_of_place_comes_with_a_decision_that_names_it() {
             now += rng.below(20_000);
             let command = random_command(&mut rng);
             let opened = match &command {
-                Command::OpenConversation {
+                Command::OpenConversation(OpenConversation {
                     conversation,
                     start_in_bot: true,
                     ..
-                } => Some(*conversation),
+                }) => Some(*conversation),
                 _ => None,
             };
             let Ok(decisions) = engine.apply(Timestamp(now), command) else {
@@ -458,7 +452,7 @@ fn regression_cap_lowered_below_the_load_was_refused_forever() {
     engine
         .apply(
             Timestamp(0),
-            Command::AddAgent(AgentSpec::new(1, vec![], 4)),
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(4))),
         )
         .unwrap();
     for i in 1..=6 {
@@ -515,9 +509,10 @@ fn regression_cap_lowered_below_the_load_was_refused_forever() {
 
 #[test]
 fn regression_huge_response_target_passed_validate_and_then_overflowed() {
-    let config = EngineConfig {
-        response_target: Duration(u64::MAX / 2),
-        ..EngineConfig::default()
+    let config = {
+        let mut config = EngineConfig::default();
+        config.response_target = TimeSpan(u64::MAX / 2);
+        config
     };
     assert!(matches!(
         config.validate(),
@@ -528,48 +523,36 @@ fn regression_huge_response_target_passed_validate_and_then_overflowed() {
     ));
     assert!(Engine::new(config, LeastLoaded).is_err());
     for (name, config) in [
-        (
-            "class_head_start",
-            EngineConfig {
-                class_head_start: Duration(u64::MAX),
-                ..EngineConfig::default()
-            },
-        ),
-        (
-            "affinity_window",
-            EngineConfig {
-                affinity_window: Duration(u64::MAX),
-                ..EngineConfig::default()
-            },
-        ),
-        (
-            "sticky_wait",
-            EngineConfig {
-                sticky_wait: Duration(u64::MAX),
-                ..EngineConfig::default()
-            },
-        ),
-        (
-            "offer_timeout",
-            EngineConfig {
-                offer_timeout: Some(Duration(u64::MAX)),
-                ..EngineConfig::default()
-            },
-        ),
-        (
-            "auto_park_after",
-            EngineConfig {
-                auto_park_after: Some(Duration(u64::MAX)),
-                ..EngineConfig::default()
-            },
-        ),
-        (
-            "decline_cooldown",
-            EngineConfig {
-                decline_cooldown: Duration(u64::MAX),
-                ..EngineConfig::default()
-            },
-        ),
+        ("class_head_start", {
+            let mut config = EngineConfig::default();
+            config.class_head_start = TimeSpan(u64::MAX);
+            config
+        }),
+        ("affinity_window", {
+            let mut config = EngineConfig::default();
+            config.affinity_window = TimeSpan(u64::MAX);
+            config
+        }),
+        ("sticky_wait", {
+            let mut config = EngineConfig::default();
+            config.sticky_wait = TimeSpan(u64::MAX);
+            config
+        }),
+        ("offer_timeout", {
+            let mut config = EngineConfig::default();
+            config.offer_timeout = Some(TimeSpan(u64::MAX));
+            config
+        }),
+        ("auto_park_after", {
+            let mut config = EngineConfig::default();
+            config.auto_park_after = Some(TimeSpan(u64::MAX));
+            config
+        }),
+        ("decline_cooldown", {
+            let mut config = EngineConfig::default();
+            config.decline_cooldown = TimeSpan(u64::MAX);
+            config
+        }),
     ] {
         assert!(
             matches!(config.validate(), Err(ConfigError::TooLong { setting, .. }) if setting == name),
@@ -579,19 +562,22 @@ fn regression_huge_response_target_passed_validate_and_then_overflowed() {
     // The longest accepted settings with the latest timestamps do not
     // overflow anywhere.
     let max = switchboard::engine::MAX_SETTING;
-    let config = EngineConfig {
-        response_target: max,
-        class_head_start: max,
-        affinity_window: max,
-        sticky_wait: max,
-        offer_timeout: Some(max),
-        auto_park_after: Some(max),
-        ..EngineConfig::default()
-    };
+    let config = EngineConfig::builder()
+        .response_target(max)
+        .class_head_start(max)
+        .affinity_window(max)
+        .sticky_wait(max)
+        .offer_timeout(Some(max))
+        .auto_park_after(Some(max))
+        .build()
+        .expect("valid config");
     let mut engine = Engine::new(config, LeastLoaded).unwrap();
     let late = Timestamp(u64::MAX - 5);
     engine
-        .apply(late, Command::AddAgent(AgentSpec::new(1, vec![], 1)))
+        .apply(
+            late,
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(1))),
+        )
         .unwrap();
     engine.apply(late, open(1, 1, Channel::Sms)).unwrap();
     engine.apply(Timestamp(u64::MAX), Command::Tick).unwrap();
@@ -613,7 +599,7 @@ fn regression_a_second_open_for_the_same_customer_created_a_second_conversation(
     engine
         .apply(
             Timestamp(0),
-            Command::AddAgent(AgentSpec::new(1, vec![], 4)),
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(4))),
         )
         .unwrap();
     engine
@@ -631,7 +617,7 @@ fn regression_a_second_open_for_the_same_customer_created_a_second_conversation(
     );
     assert_eq!(engine.snapshot(), before, "a refusal changes nothing");
     assert_eq!(
-        engine.open_conversations(CustomerId(7)),
+        engine.open_conversations(CustomerId(7)).unwrap(),
         vec![ConversationId(1)]
     );
     // Another channel is allowed by default; resolving frees the channel.
@@ -651,15 +637,15 @@ fn regression_a_second_open_for_the_same_customer_created_a_second_conversation(
         .apply(Timestamp(1_500), open(4, 7, Channel::WhatsApp))
         .unwrap();
     assert_eq!(
-        engine.open_conversations(CustomerId(7)),
+        engine.open_conversations(CustomerId(7)).unwrap(),
         vec![ConversationId(3), ConversationId(4)]
     );
     engine.audit().unwrap();
 
-    let across = EngineConfig {
-        open_conversations: OpenConversations::OneAcrossChannels,
-        ..EngineConfig::default()
-    };
+    let across = EngineConfig::builder()
+        .open_conversations(OpenConversations::OneAcrossChannels)
+        .build()
+        .expect("valid config");
     let mut engine = Engine::new(across, LeastLoaded).unwrap();
     engine
         .apply(Timestamp(1), open(1, 7, Channel::WhatsApp))
@@ -671,10 +657,10 @@ fn regression_a_second_open_for_the_same_customer_created_a_second_conversation(
             ..
         })
     ));
-    let any = EngineConfig {
-        open_conversations: OpenConversations::Unlimited,
-        ..EngineConfig::default()
-    };
+    let any = EngineConfig::builder()
+        .open_conversations(OpenConversations::Unlimited)
+        .build()
+        .expect("valid config");
     let mut engine = Engine::new(any, LeastLoaded).unwrap();
     engine
         .apply(Timestamp(1), open(1, 7, Channel::WhatsApp))
@@ -682,7 +668,7 @@ fn regression_a_second_open_for_the_same_customer_created_a_second_conversation(
     engine
         .apply(Timestamp(2), open(2, 7, Channel::WhatsApp))
         .unwrap();
-    assert_eq!(engine.open_conversations(CustomerId(7)).len(), 2);
+    assert_eq!(engine.open_conversations(CustomerId(7)).unwrap().len(), 2);
 }
 
 #[test]
@@ -691,13 +677,13 @@ fn a_refused_command_is_handed_back_for_a_retry() {
     engine
         .apply(
             Timestamp(0),
-            Command::AddAgent(AgentSpec::new(1, vec![], 4)),
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(4))),
         )
         .unwrap();
     engine
         .apply(
             Timestamp(0),
-            Command::AddAgent(AgentSpec::new(2, vec![], 4)),
+            Command::AddAgent(AgentSpec::new(AgentId(2), Capacity::units(4))),
         )
         .unwrap();
     engine
@@ -740,24 +726,20 @@ fn a_refused_command_is_handed_back_for_a_retry() {
 #[test]
 fn real_time_statistics_follow_every_change_and_agree_with_a_recount() {
     let mut engine = Engine::new(EngineConfig::default(), LeastLoaded).unwrap();
-    let billing = SkillRequirement::new(1, 3);
+    let billing = SkillRequirement::at(SkillId(1), Level::of::<3>());
     for a in 1..=3 {
         engine
             .apply(
                 Timestamp(0),
-                Command::AddAgent(AgentSpec::new(a, vec![SkillLevel::new(1, 5)], 1)),
+                Command::AddAgent(
+                    AgentSpec::new(AgentId(a), Capacity::units(1))
+                        .skill(SkillId(1), Level::of::<5>()),
+                ),
             )
             .unwrap();
     }
-    let open_billing = |id: u64| Command::OpenConversation {
-        conversation: ConversationId(id),
-        customer: CustomerId(id),
-        tier: Tier::Standard,
-        channel: Channel::WhatsApp,
-        skills: vec![billing],
-        priority: Priority::Normal,
-        start_in_bot: false,
-    };
+    let open_billing =
+        |id: u64| Command::open(ConversationId(id), CustomerId(id)).skills([billing]);
     for i in 1..=5 {
         engine.apply(Timestamp(i * 1_000), open_billing(i)).unwrap();
         engine.audit().unwrap();
@@ -828,13 +810,13 @@ fn known_agent_is_taken_before_the_queue_when_via_sticky() {
     engine
         .apply(
             Timestamp(0),
-            Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(2))),
         )
         .unwrap();
     engine
         .apply(
             Timestamp(0),
-            Command::AddAgent(AgentSpec::new(2, vec![], 2)),
+            Command::AddAgent(AgentSpec::new(AgentId(2), Capacity::units(2))),
         )
         .unwrap();
     engine
@@ -880,7 +862,7 @@ fn regression_restore_accepted_a_known_agent_wait_without_its_timer() {
     engine
         .apply(
             Timestamp(0),
-            Command::AddAgent(AgentSpec::new(1, vec![], 1)),
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(1))),
         )
         .unwrap();
     engine
@@ -940,7 +922,7 @@ fn regression_restore_accepted_a_timer_of_another_incarnation() {
     engine
         .apply(
             Timestamp(0),
-            Command::AddAgent(AgentSpec::new(1, vec![], 1)),
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(1))),
         )
         .unwrap();
     engine

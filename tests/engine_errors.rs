@@ -72,7 +72,7 @@ fn duplicates() {
     let mut e = setup();
     refused(
         &mut e,
-        Command::AddAgent(AgentSpec::new(1, vec![], 3)),
+        Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(3))),
         |e| matches!(e, EngineError::DuplicateAgent(_)),
     );
     refused(&mut e, open_cmd(1, 5, &[], Priority::Normal), |e| {
@@ -83,11 +83,11 @@ fn duplicates() {
     });
     refused(
         &mut e,
-        Command::AddAgent(AgentSpec::new(
-            7,
-            vec![SkillLevel::new(1, 2), SkillLevel::new(1, 3)],
-            3,
-        )),
+        Command::AddAgent(
+            AgentSpec::new(AgentId(7), Capacity::units(3))
+                .skill(SkillId(1), Level::of::<2>())
+                .skill(SkillId(1), Level::of::<3>()),
+        ),
         |e| matches!(e, EngineError::DuplicateSkill(_)),
     );
     refused(
@@ -102,12 +102,12 @@ fn zero_and_absurd_capacities() {
     let mut e = setup();
     refused(
         &mut e,
-        Command::AddAgent(AgentSpec::new(7, vec![], 0)),
+        Command::AddAgent(AgentSpec::new(AgentId(7), Capacity::units(0))),
         |e| matches!(e, EngineError::InvalidCapacity { .. }),
     );
     refused(
         &mut e,
-        Command::AddAgent(AgentSpec::new(7, vec![], 1_000_000)),
+        Command::AddAgent(AgentSpec::new(AgentId(7), Capacity::units(1_000_000))),
         |e| matches!(e, EngineError::InvalidCapacity { .. }),
     );
     refused(
@@ -183,12 +183,18 @@ fn cap_below_load_is_accepted_and_blocks_new_work() {
 #[test]
 fn skill_levels_out_of_range() {
     for level in [0, 11, 255] {
-        assert!(SkillLevel::try_new(1, level).is_err(), "{level}");
-        assert!(SkillRequirement::try_new(TECH, level).is_err(), "{level}");
+        assert_eq!(
+            SkillLevel::new(SkillId(1), level),
+            Err(LevelOutOfRange(level))
+        );
+        assert_eq!(
+            SkillRequirement::new(SkillId(TECH), level),
+            Err(LevelOutOfRange(level))
+        );
     }
     for level in [1, 10] {
-        assert!(SkillLevel::try_new(1, level).is_ok());
-        assert!(SkillRequirement::try_new(TECH, level).is_ok());
+        assert!(SkillLevel::new(SkillId(1), level).is_ok());
+        assert!(SkillRequirement::new(SkillId(TECH), level).is_ok());
     }
     // The JSON of a valid command parses; with the level changed to 11 it
     // does not.
@@ -198,7 +204,7 @@ fn skill_levels_out_of_range() {
     assert!(json.contains("\"min_level\":10"), "{json}");
     let bad = json.replace("\"min_level\":10", "\"min_level\":11");
     assert!(serde_json::from_str::<Command>(&bad).is_err(), "{bad}");
-    let spec = AgentSpec::new(7, vec![SkillLevel::new(1, 10)], 3);
+    let spec = AgentSpec::new(AgentId(7), Capacity::units(3)).skill(SkillId(1), Level::of::<10>());
     let json = serde_json::to_string(&Command::AddAgent(spec.clone())).unwrap();
     assert_eq!(
         serde_json::from_str::<Command>(&json).unwrap(),
@@ -241,6 +247,7 @@ fn invalid_transitions() {
             conversation: ConversationId(1),
             skills: None,
             priority: None,
+            attributes: None,
         },
         invalid,
     );
@@ -248,8 +255,9 @@ fn invalid_transitions() {
         &mut e,
         Command::Escalate {
             conversation: ConversationId(1),
-            skills: Some(vec![SkillRequirement::new(9, 1)]),
+            skills: Some(vec![SkillRequirement::at(SkillId(9), Level::of::<1>())]),
             priority: None,
+            attributes: None,
         },
         invalid,
     );
@@ -273,7 +281,7 @@ fn invalid_transitions() {
         &mut e,
         Command::Transfer {
             conversation: ConversationId(2),
-            to: TransferTarget::Skills(vec![SkillRequirement::new(9, 1)]),
+            to: TransferTarget::Skills(vec![SkillRequirement::at(SkillId(9), Level::of::<1>())]),
         },
         invalid,
     );
@@ -344,10 +352,10 @@ fn wrong_agent_and_unavailable_targets() {
 
 #[test]
 fn accepting_an_expired_offer_is_refused() {
-    let config = EngineConfig {
-        offer_timeout: Some(Duration::from_secs(10)),
-        ..Default::default()
-    };
+    let config = EngineConfig::builder()
+        .offer_timeout(Some(TimeSpan::from_secs(10)))
+        .build()
+        .expect("valid config");
     let mut e = engine_with(config, "least_loaded");
     agent(&mut e, 1, &[], 2);
     open(&mut e, ms(0), 1, 1, &[]);
@@ -364,29 +372,35 @@ fn accepting_an_expired_offer_is_refused() {
 #[test]
 fn invalid_configs_are_refused() {
     let bad = [
-        EngineConfig {
-            response_target: Duration::ZERO,
-            ..Default::default()
+        {
+            let mut config = EngineConfig::default();
+            config.response_target = TimeSpan::ZERO;
+            config
         },
-        EngineConfig {
-            warn_at_permille: 1000,
-            ..Default::default()
+        {
+            let mut config = EngineConfig::default();
+            config.warn_at_permille = 1000;
+            config
         },
-        EngineConfig {
-            warn_at_permille: 0,
-            ..Default::default()
+        {
+            let mut config = EngineConfig::default();
+            config.warn_at_permille = 0;
+            config
         },
-        EngineConfig {
-            parked_weight_permille: 1001,
-            ..Default::default()
+        {
+            let mut config = EngineConfig::default();
+            config.parked_weight_permille = 1001;
+            config
         },
-        EngineConfig {
-            channel_weights: [Capacity::ZERO; 8],
-            ..Default::default()
+        {
+            let mut config = EngineConfig::default();
+            config.channel_weights = ChannelWeights::uniform(Capacity::ZERO);
+            config
         },
-        EngineConfig {
-            offer_timeout: Some(Duration::ZERO),
-            ..Default::default()
+        {
+            let mut config = EngineConfig::default();
+            config.offer_timeout = Some(TimeSpan::ZERO);
+            config
         },
     ];
     for config in bad {

@@ -253,14 +253,20 @@ fn error_name(e: &EngineError) -> &'static str {
 }
 
 fn command(step: &Step) -> Command {
-    let req = |s: u32, l: u8| SkillRequirement::new(s, l);
+    let req = |s: u32, l: u8| SkillRequirement::new(SkillId(s), l).unwrap();
     match step.clone() {
         Step::AddAgent {
             id,
             cap,
             skill,
             level,
-        } => Command::AddAgent(AgentSpec::new(id, vec![SkillLevel::new(skill, level)], cap)),
+        } => Command::AddAgent(
+            AgentSpec::new(AgentId(id), Capacity::units(cap)).skills([SkillLevel::new(
+                SkillId(skill),
+                level,
+            )
+            .unwrap()]),
+        ),
         Step::Status { id, status } => Command::SetAgentStatus {
             agent: AgentId(id),
             status,
@@ -276,19 +282,17 @@ fn command(step: &Step) -> Command {
             bot,
             email,
             vip,
-        } => Command::OpenConversation {
-            conversation: ConversationId(id),
-            customer: CustomerId(customer),
-            tier: if vip { Tier::Vip } else { Tier::Standard },
-            channel: if email { Channel::Email } else { Channel::Sms },
-            skills: skill.map(|(s, l)| req(s, l)).into_iter().collect(),
-            priority: Priority::Normal,
-            start_in_bot: bot,
-        },
+        } => Command::open(ConversationId(id), CustomerId(customer))
+            .channel(if email { Channel::Email } else { Channel::Sms })
+            .tier(if vip { Tier::Vip } else { Tier::Standard })
+            .skills(skill.map(|(s, l)| req(s, l)))
+            .start_in_bot(bot)
+            .into(),
         Step::Escalate { id } => Command::Escalate {
             conversation: ConversationId(id),
             skills: None,
             priority: None,
+            attributes: None,
         },
         Step::Customer { id } => Command::CustomerMessage {
             conversation: ConversationId(id),
@@ -319,10 +323,10 @@ fn command(step: &Step) -> Command {
 fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     // Customers are drawn from a pool of four: the model is about states
     // and loads, not the one-open-conversation-per-channel rule.
-    let config = EngineConfig {
-        open_conversations: OpenConversations::Unlimited,
-        ..EngineConfig::default()
-    };
+    let config = EngineConfig::builder()
+        .open_conversations(OpenConversations::Unlimited)
+        .build()
+        .expect("valid config");
     let mut e = engine_with(config, "least_loaded");
     let mut model = Model::default();
     let mut now = 0u64;

@@ -97,7 +97,7 @@ fn step(id: u64, route: &str, step: u16) -> (u64, String, u16) {
 fn waiting_in(e: &Engine, skills: &[(u32, u8)]) -> u32 {
     let skills: Vec<SkillRequirement> = skills
         .iter()
-        .map(|&(s, l)| SkillRequirement::new(s, l))
+        .map(|&(s, l)| SkillRequirement::new(SkillId(s), l).expect("level"))
         .collect();
     e.group_stats()
         .into_iter()
@@ -177,6 +177,78 @@ fn attributes_choose_the_route_and_each_step_entered_is_a_decision() {
     );
     assert_eq!(entered(&d), vec![step(1, "es", 0)]);
     assert_eq!(waiting_in(&e, &[(SPANISH, 1)]), 1);
+}
+
+#[test]
+fn attributes_given_at_open_or_escalation_choose_the_route() {
+    let mut e = engine();
+    set_plan(&mut e, ms(0), PLAN);
+    let d = run(
+        &mut e,
+        ms(1),
+        Command::open(ConversationId(1), CustomerId(1))
+            .attributes(billing())
+            .into(),
+    );
+    assert_eq!(entered(&d), vec![step(1, "billing", 0)]);
+    // Opened with the bot: the route is chosen again at escalation, from
+    // what the bot learned, and its ladder starts from its age then.
+    run(
+        &mut e,
+        ms(2),
+        Command::open(ConversationId(2), CustomerId(2))
+            .in_bot()
+            .into(),
+    );
+    let d = run(
+        &mut e,
+        ms(90),
+        Command::Escalate {
+            conversation: ConversationId(2),
+            skills: None,
+            priority: None,
+            attributes: Some(billing()),
+        },
+    );
+    assert_eq!(
+        entered(&d),
+        vec![step(2, "billing", 0), step(2, "billing", 1)]
+    );
+    assert_eq!(waiting_in(&e, &[(BILLING, 2)]), 1);
+    // Attributes past their bounds are refused, changing nothing.
+    let before = e.snapshot();
+    let long = Attributes::new().topic("x".repeat(300));
+    let err = e
+        .apply(
+            ms(91),
+            Command::open(ConversationId(3), CustomerId(3)).attributes(long),
+        )
+        .unwrap_err();
+    assert!(matches!(err, EngineError::Attributes(_)), "{err}");
+    assert_eq!(e.snapshot(), before);
+}
+
+/// Without a plan, a conversation opened with explicit skills and no
+/// attributes carries no plan state: its snapshot is the one it always
+/// had (the default day's report is checked equal by the simulator).
+#[test]
+fn without_a_plan_named_skills_route_exactly_as_before() {
+    let mut e = engine();
+    agent(&mut e, 1, &[(BILLING, 5)], 1);
+    run(
+        &mut e,
+        ms(1),
+        open_cmd(1, 1, &[(BILLING, 3)], Priority::Normal),
+    );
+    run(
+        &mut e,
+        ms(2),
+        open_cmd(2, 2, &[(BILLING, 3)], Priority::Normal),
+    );
+    assert_eq!(owner(&e, 1), Some(1));
+    assert_eq!(waiting_in(&e, &[(BILLING, 3)]), 1);
+    let json = e.snapshot().to_json().expect("encodes");
+    assert!(!json.contains("\"route\""), "{json}");
 }
 
 #[test]
@@ -333,10 +405,10 @@ fn time_to_live_ends_with_the_explicit_action() {
 
 #[test]
 fn a_step_due_while_offered_is_entered_when_it_is_requeued() {
-    let config = EngineConfig {
-        offer_timeout: Some(Duration::from_mins(5)),
-        ..EngineConfig::default()
-    };
+    let config = EngineConfig::builder()
+        .offer_timeout(TimeSpan::from_mins(5))
+        .build()
+        .expect("valid config");
     let mut e = engine_with(config, "least_loaded");
     set_plan(&mut e, ms(0), PLAN);
     run(&mut e, ms(0), open_cmd(1, 1, &[], Priority::Normal));
@@ -358,7 +430,10 @@ fn a_step_due_while_offered_is_entered_when_it_is_requeued() {
     );
     assert_eq!(entered(&d), vec![step(1, "billing", 1)]);
     let info = e.conversation(ConversationId(1)).expect("known");
-    assert_eq!(info.skills, vec![SkillRequirement::new(BILLING, 2)]);
+    assert_eq!(
+        info.skills,
+        vec![SkillRequirement::new(SkillId(BILLING), 2).expect("level")]
+    );
     assert_eq!(info.priority, Priority::High);
     // Its age is kept: still waiting since it opened.
     assert_eq!(info.waiting_since, ms(0));
@@ -459,13 +534,18 @@ fn day() -> Vec<(Timestamp, Command)> {
             },
         ));
     }
+    let level = |l| Level::new(l).expect("level");
     out.push((
         ms(150),
-        Command::AddAgent(AgentSpec::new(1, vec![SkillLevel::new(BILLING, 2)], 2)),
+        AgentSpec::new(AgentId(1), Capacity::units(2))
+            .skill(SkillId(BILLING), level(2))
+            .into(),
     ));
     out.push((
         ms(200),
-        Command::AddAgent(AgentSpec::new(2, vec![SkillLevel::new(SPANISH, 1)], 1)),
+        AgentSpec::new(AgentId(2), Capacity::units(1))
+            .skill(SkillId(SPANISH), level(1))
+            .into(),
     ));
     for t in (0..40).map(|i| ms(250 + i * 60)) {
         out.push((t, Command::Tick));

@@ -47,7 +47,7 @@ fn vip_customers_are_boosted_one_class() {
     open_p(&mut e, ms(0), 0, Priority::Normal);
     open_p(&mut e, ms(1), 1, Priority::Normal);
     let mut vip = open_cmd(2, 900, &[], Priority::Normal);
-    if let Command::OpenConversation { tier, .. } = &mut vip {
+    if let Command::OpenConversation(OpenConversation { tier, .. }) = &mut vip {
         *tier = Tier::Vip;
     }
     e.apply(ms(2), vip).unwrap();
@@ -201,7 +201,7 @@ fn bot_tier_uses_no_capacity_and_escalates_with_age_and_priority() {
     let mut e = engine();
     agent(&mut e, 1, &[(BILLING, 5)], 1);
     let mut cmd = open_cmd(1, 1, &[], Priority::High);
-    if let Command::OpenConversation { start_in_bot, .. } = &mut cmd {
+    if let Command::OpenConversation(OpenConversation { start_in_bot, .. }) = &mut cmd {
         *start_in_bot = true;
     }
     e.apply(ms(0), cmd).unwrap();
@@ -217,8 +217,12 @@ fn bot_tier_uses_no_capacity_and_escalates_with_age_and_priority() {
             ms(60),
             Command::Escalate {
                 conversation: ConversationId(1),
-                skills: Some(vec![SkillRequirement::new(BILLING, 2)]),
+                skills: Some(vec![SkillRequirement::at(
+                    SkillId(BILLING),
+                    Level::of::<2>(),
+                )]),
                 priority: None,
+                attributes: None,
             },
         )
         .unwrap();
@@ -234,10 +238,10 @@ fn bot_tier_uses_no_capacity_and_escalates_with_age_and_priority() {
 
 #[test]
 fn offers_accept_decline_and_time_out() {
-    let config = EngineConfig {
-        offer_timeout: Some(Duration::from_secs(30)),
-        ..Default::default()
-    };
+    let config = EngineConfig::builder()
+        .offer_timeout(Some(TimeSpan::from_secs(30)))
+        .build()
+        .expect("valid config");
     let mut e = engine_with(config, "round_robin");
     agent(&mut e, 1, &[], 2);
     agent(&mut e, 2, &[], 2);

@@ -30,7 +30,10 @@ fn purge_forgets_only_conversations_resolved_before_the_cut() {
         )
         .unwrap();
     assert_eq!(d, vec![Decision::Purged { conversations: 1 }]);
-    assert!(e.conversation(ConversationId(1)).is_none());
+    assert_eq!(
+        e.conversation(ConversationId(1)),
+        Err(EngineError::UnknownConversation(ConversationId(1)))
+    );
     assert_eq!(state(&e, 2), StateKind::Resolved);
     assert_eq!(state(&e, 3), StateKind::Assigned);
     audited(&e);

@@ -6,10 +6,10 @@ use switchboard::*;
 fn busy_engine() -> Engine {
     // Three customers share eight conversations on one channel (returning
     // customers, sticky routing): allow several open at once.
-    let config = EngineConfig {
-        open_conversations: OpenConversations::Unlimited,
-        ..EngineConfig::default()
-    };
+    let config = EngineConfig::builder()
+        .open_conversations(OpenConversations::Unlimited)
+        .build()
+        .expect("valid config");
     let mut e = engine_with(config, "least_loaded");
     agent(&mut e, 1, &[(BILLING, 5)], 2);
     agent(&mut e, 2, &[(BILLING, 7), (TECH, 3)], 3);

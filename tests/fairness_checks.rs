@@ -5,7 +5,7 @@
 //! pins that it fails, as the docs say.
 
 use switchboard::policy::{
-    builtin_names, by_name, AgentView, BestSkillMatch, LeastLoaded, QueueView, Rank, RoundRobin,
+    AgentView, BestSkillMatch, BuiltinPolicy, LeastLoaded, QueueView, Rank, RoundRobin,
     RoutingPolicy,
 };
 use switchboard::testing::{
@@ -109,10 +109,10 @@ fn check_claimed_holds_a_policy_to_its_skill_claim() {
 
 #[test]
 fn every_builtin_policy_passes_the_rules_it_claims() {
-    for name in builtin_names() {
-        let reports = check_claimed(|| by_name(name).unwrap(), &config())
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let claims = by_name(name).unwrap().claims_skill_match();
+    for name in BuiltinPolicy::ALL {
+        let reports =
+            check_claimed(|| name.build(), &config()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let claims = name.build().claims_skill_match();
         assert_eq!(reports.len(), 4 + usize::from(claims), "{name}");
         for report in reports {
             println!("{report}");
@@ -122,18 +122,22 @@ fn every_builtin_policy_passes_the_rules_it_claims() {
 
 #[test]
 fn best_skill_is_the_builtin_that_claims_skill_match() {
-    let claimed: Vec<_> = builtin_names()
+    let claimed: Vec<_> = BuiltinPolicy::ALL
         .into_iter()
-        .filter(|n| by_name(n).unwrap().claims_skill_match())
+        .filter(|p| p.build().claims_skill_match())
         .collect();
-    assert_eq!(claimed, ["best_skill"]);
+    assert_eq!(claimed, [BuiltinPolicy::BestSkill]);
     check_skill_match(|| Box::new(BestSkillMatch), &config()).unwrap();
 }
 
 #[test]
 fn builtins_that_ignore_skill_levels_fail_skill_match_by_design() {
-    for name in ["round_robin", "least_loaded", "longest_idle"] {
-        let c = failed(check_skill_match(|| by_name(name).unwrap(), &config()));
+    for name in [
+        BuiltinPolicy::RoundRobin,
+        BuiltinPolicy::LeastLoaded,
+        BuiltinPolicy::LongestIdle,
+    ] {
+        let c = failed(check_skill_match(|| name.build(), &config()));
         println!("{c}");
         assert!(
             matches!(c.violation, Violation::SkillMismatch { .. }),

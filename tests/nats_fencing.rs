@@ -97,9 +97,11 @@ fn an_append_expecting_an_old_sequence_is_refused_by_jetstream() {
         let runtime = RuntimeConfig::volatile()
             .durability(Durability::Synced)
             .store(store.clone());
-        let spec =
-            TenantSpec::with_builtin(tenant.clone(), EngineConfig::default(), "least_loaded")
-                .expect("built in");
+        let spec = TenantSpec::with_builtin(
+            tenant.clone(),
+            EngineConfig::default(),
+            switchboard::policy::BuiltinPolicy::LeastLoaded,
+        );
         let (runtime, _) = Runtime::start(runtime, vec![spec]).expect("opens the tenant");
         (store, runtime)
     };

@@ -343,7 +343,11 @@ fn the_first_step_takes_the_preferred_tenants() {
         .iter()
         .map(|t| {
             let id = TenantId::new(t).expect("tenant id");
-            TenantSpec::with_builtin(id, EngineConfig::default(), "least_loaded").expect("built in")
+            TenantSpec::with_builtin(
+                id,
+                EngineConfig::default(),
+                switchboard::policy::BuiltinPolicy::LeastLoaded,
+            )
         })
         .collect();
     let preferred = ["t1", "t2"].map(|t| TenantId::new(t).expect("tenant id"));

@@ -71,8 +71,11 @@ fn a_primary_whose_append_fails_gives_its_lease_up() {
     let runtime = RuntimeConfig::volatile()
         .durability(Durability::Synced)
         .store(store.clone());
-    let spec = TenantSpec::with_builtin(tenant.clone(), EngineConfig::default(), "least_loaded")
-        .expect("built in");
+    let spec = TenantSpec::with_builtin(
+        tenant.clone(),
+        EngineConfig::default(),
+        switchboard::policy::BuiltinPolicy::LeastLoaded,
+    );
     let (runtime, _) = Runtime::start(runtime, vec![spec]).expect("opens the tenant");
     let connected = Instant::now();
     runtime

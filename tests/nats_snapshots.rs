@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 use switchboard::persist::{encode_snapshot, PersistError};
 use switchboard::runtime::nats::NatsError;
 use switchboard::runtime::TenantId;
+use switchboard::Capacity;
+use switchboard::SkillId;
 use switchboard::{AgentId, AgentSpec, Command, Engine, EngineConfig, SkillLevel};
 
 const LEASE_MS: u64 = 1000;
@@ -42,10 +44,10 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// conversations (which need no skill, so every agent may take them).
 fn big_workload(i: u64) -> Command {
     if i < BIG_AGENTS {
-        let skills = (0..SKILLS)
-            .map(|s| SkillLevel::new(s, (s % 10) as u8 + 1))
-            .collect();
-        return Command::AddAgent(AgentSpec::new(i + 1, skills, 4));
+        let skills = (0..SKILLS).map(|s| SkillLevel::new(SkillId(s), (s % 10) as u8 + 1).unwrap());
+        return Command::AddAgent(
+            AgentSpec::new(AgentId(i + 1), Capacity::units(4)).skills(skills),
+        );
     }
     // workload's commands from 6 on are conversations opened and resolved.
     workload(i - BIG_AGENTS + 6)
@@ -86,7 +88,7 @@ impl Client {
 /// Asserts that every agent of the big tenant is in `engine`.
 fn assert_big_agents(engine: &Engine) {
     for agent in 1..=BIG_AGENTS {
-        assert!(engine.agent(AgentId(agent)).is_some(), "agent {agent} lost");
+        assert!(engine.agent(AgentId(agent)).is_ok(), "agent {agent} lost");
     }
 }
 
@@ -123,7 +125,7 @@ fn snapshots_go_to_the_object_store_and_trim_the_stream() {
     small.push(&mut [&mut a], 5);
     let lagging_store = auditor(&url);
     let small_id = TenantId::new(SMALL).expect("tenant id");
-    let policy = || switchboard::policy::by_name("least_loaded").expect("built in");
+    let policy = || switchboard::policy::BuiltinPolicy::LeastLoaded.build();
     let mut lagging = lagging_store
         .load_replica(&small_id, &EngineConfig::default(), &policy)
         .expect("an early replica");
@@ -316,7 +318,7 @@ fn a_damaged_snapshot_object_is_refused() {
         .expect("the bucket's stream");
     rt.block_on(async { object_stream.purge().filter(chunks).await })
         .expect("chunks purged");
-    let policy = || switchboard::policy::by_name("least_loaded").expect("built in");
+    let policy = || switchboard::policy::BuiltinPolicy::LeastLoaded.build();
     // Bounded: four fixed objects.
     for name in ["foreign", "cut", "wrongshape", "gone"] {
         let tenant = TenantId::new(name).expect("tenant id");

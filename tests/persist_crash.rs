@@ -24,7 +24,7 @@ use std::path::Path;
 use std::process::{Command as Process, Stdio};
 use std::time::{Duration as WallDuration, Instant};
 use switchboard::persist::{recover, DurabilityMode, Durable, DurableError, DurableOptions};
-use switchboard::{Duration, EngineConfig};
+use switchboard::{EngineConfig, TimeSpan};
 
 const STREAM_SEED: u64 = 0xC0FFEE;
 const SNAPSHOT_EVERY: u64 = 37;
@@ -34,7 +34,7 @@ fn mode(name: &str) -> DurabilityMode {
         "buffered" => DurabilityMode::Buffered,
         "group" => DurabilityMode::GroupCommit {
             max_records: NonZeroU32::new(5).unwrap(),
-            max_delay: Duration::from_secs(1),
+            max_delay: TimeSpan::from_secs(1),
         },
         _ => DurabilityMode::Fsync,
     }

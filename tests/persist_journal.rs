@@ -2,6 +2,8 @@
 
 mod persist_common;
 use persist_common as common;
+use switchboard::Level;
+use switchboard::SkillId;
 
 use proptest::prelude::*;
 use std::fs;
@@ -208,8 +210,12 @@ fn oversized_command_is_refused_before_writing() {
     let before = writer.len();
     let command = Command::Escalate {
         conversation: ConversationId(1),
-        skills: Some(vec![SkillRequirement::new(1, 1); 100_000]),
+        skills: Some(vec![
+            SkillRequirement::at(SkillId(1), Level::of::<1>());
+            100_000
+        ]),
         priority: None,
+        attributes: None,
     };
     assert!(matches!(
         writer.append(Timestamp::from_millis(1), &command),

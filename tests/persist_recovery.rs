@@ -12,7 +12,7 @@ use switchboard::persist::{
     recover, scan_segment, DurabilityMode, Durable, DurableError, DurableOptions, PersistError,
     RecoveryBase,
 };
-use switchboard::{Duration, EngineConfig};
+use switchboard::{EngineConfig, TimeSpan};
 
 fn options(mode: DurabilityMode, every: u64, keep: usize) -> DurableOptions {
     DurableOptions {
@@ -66,7 +66,7 @@ fn recovered_state_equals_reference_replay_and_keeps_deciding_alike() {
         DurabilityMode::Fsync,
         DurabilityMode::GroupCommit {
             max_records: NonZeroU32::new(8).unwrap(),
-            max_delay: Duration::from_secs(1),
+            max_delay: TimeSpan::from_secs(1),
         },
     ] {
         let dir = tempfile::tempdir().unwrap();
@@ -273,7 +273,7 @@ fn group_commit_acknowledges_in_batches_and_by_host_time() {
     let dir = tempfile::tempdir().unwrap();
     let mode = DurabilityMode::GroupCommit {
         max_records: NonZeroU32::new(4).unwrap(),
-        max_delay: Duration::from_secs(2),
+        max_delay: TimeSpan::from_secs(2),
     };
     let (mut durable, _) = open(dir.path(), options(mode, 0, 2));
     let seed = 29;
@@ -292,8 +292,8 @@ fn group_commit_acknowledges_in_batches_and_by_host_time() {
     assert_eq!(durable.acknowledged_through(), 4);
     // A host timer at the deadline syncs it; a moment before does nothing.
     let deadline = durable.next_sync_deadline().expect("a record waits");
-    assert_eq!(deadline, common::time_of(4) + Duration::from_secs(2));
-    assert_eq!(durable.sync_if_due(deadline - Duration(1)).unwrap(), 4);
+    assert_eq!(deadline, common::time_of(4) + TimeSpan::from_secs(2));
+    assert_eq!(durable.sync_if_due(deadline - TimeSpan(1)).unwrap(), 4);
     assert_eq!(durable.sync_if_due(deadline).unwrap(), 5);
     assert_eq!(durable.next_sync_deadline(), None);
     assert_eq!(durable.sync().unwrap(), durable.last_seq());

@@ -6,10 +6,14 @@
 
 mod persist_common;
 use persist_common as common;
+use switchboard::AgentId;
+use switchboard::Capacity;
+use switchboard::Level;
+use switchboard::SkillId;
 
 use switchboard::{
-    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, Priority,
-    SkillRequirement, Tier, Timestamp,
+    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig,
+    SkillRequirement, Timestamp,
 };
 
 fn engine_with_one_assigned_thread() -> Engine {
@@ -17,21 +21,13 @@ fn engine_with_one_assigned_thread() -> Engine {
     engine
         .apply(
             Timestamp(1_000),
-            Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(2))),
         )
         .unwrap();
     engine
         .apply(
             Timestamp(2_000),
-            Command::OpenConversation {
-                conversation: ConversationId(1),
-                customer: CustomerId(1),
-                tier: Tier::Standard,
-                channel: Channel::Sms,
-                skills: vec![],
-                priority: Priority::Normal,
-                start_in_bot: false,
-            },
+            Command::open(ConversationId(1), CustomerId(1)).channel(Channel::Sms),
         )
         .unwrap();
     engine
@@ -69,8 +65,9 @@ fn refused_escalate_creates_no_queue() {
         Timestamp(2_000),
         Command::Escalate {
             conversation: ConversationId(1),
-            skills: Some(vec![SkillRequirement::new(7, 3)]),
+            skills: Some(vec![SkillRequirement::at(SkillId(7), Level::of::<3>())]),
             priority: None,
+            attributes: None,
         },
     );
     assert!(refused.is_err());

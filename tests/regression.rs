@@ -1,9 +1,13 @@
 //! Regression tests: each pins one bug the reliability tools found (see
 //! RELIABILITY.md), named for the bug, with the tool that found it.
 
+use switchboard::AgentId;
+use switchboard::Capacity;
+use switchboard::Level;
+use switchboard::SkillId;
 use switchboard::{
-    AgentSpec, Channel, Command, ConversationId, CustomerId, Duration, Engine, EngineConfig,
-    EngineError, Priority, ResolveReason, SkillRequirement, Tier, Timestamp, TransferTarget,
+    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, EngineError,
+    ResolveReason, SkillRequirement, TimeSpan, Timestamp, TransferTarget,
 };
 
 fn engine() -> Engine {
@@ -12,15 +16,10 @@ fn engine() -> Engine {
 }
 
 fn open(conversation: u64, customer: u64, channel: Channel, start_in_bot: bool) -> Command {
-    Command::OpenConversation {
-        conversation: ConversationId(conversation),
-        customer: CustomerId(customer),
-        tier: Tier::Standard,
-        channel,
-        skills: vec![],
-        priority: Priority::Normal,
-        start_in_bot,
-    }
+    Command::open(ConversationId(conversation), CustomerId(customer))
+        .channel(channel)
+        .start_in_bot(start_in_bot)
+        .into()
 }
 
 /// Found by `fuzz/commands` (first minute): `Engine::apply` advanced the
@@ -44,13 +43,13 @@ fn refused_command_advanced_the_clock() {
     // A refused AddAgent (duplicate) must not move it either.
     e.apply(
         Timestamp(10),
-        Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+        Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(2))),
     )
     .unwrap();
     let before = e.snapshot();
     e.apply(
         Timestamp(99_000),
-        Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+        Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(2))),
     )
     .unwrap_err();
     assert_eq!(e.snapshot(), before);
@@ -80,8 +79,9 @@ fn refused_escalate_or_transfer_created_a_skill_group() {
         Timestamp(1_380_000),
         Command::Escalate {
             conversation: ConversationId(8),
-            skills: Some(vec![SkillRequirement::new(2, 10)]),
+            skills: Some(vec![SkillRequirement::at(SkillId(2), Level::of::<10>())]),
             priority: None,
+            attributes: None,
         },
     );
     assert!(matches!(
@@ -92,7 +92,7 @@ fn refused_escalate_or_transfer_created_a_skill_group() {
         Timestamp(1_400_000),
         Command::Transfer {
             conversation: ConversationId(9),
-            to: TransferTarget::Skills(vec![SkillRequirement::new(3, 1)]),
+            to: TransferTarget::Skills(vec![SkillRequirement::at(SkillId(3), Level::of::<1>())]),
         },
     );
     assert!(matches!(
@@ -115,12 +115,15 @@ fn known_agent_wait_timeout_left_agent_out_of_group_index() {
     let mut e = engine();
     let mut at = Timestamp(0);
     let mut step = |command: Command| {
-        at = at + Duration::from_secs(1);
+        at = at + TimeSpan::from_secs(1);
         let out = e.apply(at, command).unwrap();
         e.audit().unwrap();
         out
     };
-    step(Command::AddAgent(AgentSpec::new(2, vec![], 1)));
+    step(Command::AddAgent(AgentSpec::new(
+        AgentId(2),
+        Capacity::units(1),
+    )));
     // Customer 1 meets agent 2, so agent 2 becomes their known agent.
     step(open(10, 1, Channel::WhatsApp, false));
     step(Command::Resolve {
@@ -136,7 +139,7 @@ fn known_agent_wait_timeout_left_agent_out_of_group_index() {
     // The known-agent wait (2 minutes) runs out: customer 1 falls back to the
     // group, and agent 2, with half a unit free, must take the queued email.
     let out = e
-        .apply(at + Duration::from_mins(3), Command::Tick)
+        .apply(at + TimeSpan::from_mins(3), Command::Tick)
         .expect("tick");
     e.audit()
         .expect("agent 2 must be back in the free-agent index");
@@ -165,8 +168,11 @@ fn transfer_racing_agent_offline_left_thread_with_offline_agent() {
     let mut e = engine();
     let t = Timestamp(1_000);
     for (agent, conversation) in [(1, 1), (2, 3)] {
-        e.apply(t, Command::AddAgent(AgentSpec::new(agent, vec![], 1)))
-            .unwrap();
+        e.apply(
+            t,
+            Command::AddAgent(AgentSpec::new(AgentId(agent), Capacity::units(1))),
+        )
+        .unwrap();
         e.apply(t, open(conversation, conversation, Channel::Sms, false))
             .unwrap();
     }
@@ -265,7 +271,7 @@ fn restore_accepted_parked_thread_without_alert_timers() {
     let mut e = engine();
     e.apply(
         Timestamp(0),
-        Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+        Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(2))),
     )
     .unwrap();
     e.apply(Timestamp(1_000), open(1, 1, Channel::Sms, false))
@@ -298,40 +304,32 @@ fn restore_accepted_parked_thread_without_alert_timers() {
 /// engine queued the conversation where the original offered it at once.
 #[test]
 fn restore_kept_lagging_free_agent_entries() {
-    let config = EngineConfig {
-        offer_timeout: Some(Duration::from_secs(30)),
-        ..EngineConfig::default()
-    };
+    let config = EngineConfig::builder()
+        .offer_timeout(Some(TimeSpan::from_secs(30)))
+        .build()
+        .expect("valid config");
     let mut engine = Engine::new(
         config,
-        switchboard::policy::by_name("least_loaded").unwrap(),
+        switchboard::policy::BuiltinPolicy::LeastLoaded.build(),
     )
     .unwrap();
     engine
         .apply(
             Timestamp(0),
-            Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(2))),
         )
         .unwrap();
     for (id, channel) in [(1, Channel::Sms), (2, Channel::WhatsApp)] {
         engine
             .apply(
                 Timestamp(1_000 * id),
-                Command::OpenConversation {
-                    conversation: ConversationId(id),
-                    customer: CustomerId(id),
-                    tier: Tier::Standard,
-                    channel,
-                    skills: vec![],
-                    priority: Priority::Normal,
-                    start_in_bot: false,
-                },
+                Command::open(ConversationId(id), CustomerId(id)).channel(channel),
             )
             .unwrap();
     }
     let mut restored = Engine::restore(
         switchboard::Snapshot::from_json(&engine.snapshot().to_json().unwrap()).unwrap(),
-        switchboard::policy::by_name("least_loaded").unwrap(),
+        switchboard::policy::BuiltinPolicy::LeastLoaded.build(),
     )
     .unwrap();
     assert_eq!(restored.snapshot(), engine.snapshot());
@@ -352,13 +350,13 @@ fn restore_kept_lagging_free_agent_entries() {
 fn huge_timestamps_wrapped_rank_keys() {
     let mut engine = Engine::new(
         EngineConfig::default(),
-        switchboard::policy::by_name("longest_idle").unwrap(),
+        switchboard::policy::BuiltinPolicy::LongestIdle.build(),
     )
     .unwrap();
     engine
         .apply(
             Timestamp(0),
-            Command::AddAgent(AgentSpec::new(1, vec![], 4)),
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(4))),
         )
         .unwrap();
     let late = Timestamp(i64::MAX as u64 + 10);
@@ -387,7 +385,7 @@ fn restore_accepted_stale_ticket_in_agents_own_queue() {
     engine
         .apply(
             Timestamp(0),
-            Command::AddAgent(AgentSpec::new(1, vec![], 1)),
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(1))),
         )
         .unwrap();
     engine
@@ -435,12 +433,12 @@ fn restore_accepted_stale_ticket_in_agents_own_queue() {
     let snapshot = switchboard::Snapshot::from_json(&stale).unwrap();
     assert!(Engine::restore(
         snapshot,
-        switchboard::policy::by_name("least_loaded").unwrap()
+        switchboard::policy::BuiltinPolicy::LeastLoaded.build()
     )
     .is_err());
     let mut restored = Engine::restore(
         switchboard::Snapshot::from_json(&json).unwrap(),
-        switchboard::policy::by_name("least_loaded").unwrap(),
+        switchboard::policy::BuiltinPolicy::LeastLoaded.build(),
     )
     .unwrap();
     restored
@@ -454,9 +452,7 @@ fn restore_accepted_stale_ticket_in_agents_own_queue() {
         .unwrap();
     restored.audit().unwrap();
     assert_eq!(
-        restored
-            .conversation(ConversationId(3))
-            .and_then(|c| c.state.agent()),
+        restored.assignee(ConversationId(3)).unwrap(),
         Some(switchboard::AgentId(1)),
         "the waiting thread was not handed over"
     );

@@ -5,6 +5,8 @@
 
 mod runtime_common;
 use runtime_common::*;
+use switchboard::AgentId;
+use switchboard::Capacity;
 
 use std::sync::Arc;
 use std::time::{Duration as Wall, Instant};
@@ -41,7 +43,7 @@ fn a_flood_is_answered_overloaded_at_once_and_nothing_accepted_is_lost() {
                 command, capacity, ..
             }) => {
                 assert_eq!(capacity, 64);
-                assert!(matches!(*command, Command::OpenConversation { .. }));
+                assert!(matches!(*command, Command::OpenConversation(_)));
                 overloaded += 1;
             }
             Err(e) => panic!("unexpected {e}"),
@@ -117,7 +119,10 @@ fn a_slow_subscriber_lags_with_a_notice_and_the_shard_is_unaffected() {
         got
     });
     handle
-        .submit(&acme, Command::AddAgent(AgentSpec::new(1, vec![], 1)))
+        .submit(
+            &acme,
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(1))),
+        )
         .expect("agent");
     let started = Instant::now();
     let pendings: Vec<_> = (0..1_000u64)

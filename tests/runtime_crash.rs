@@ -23,6 +23,7 @@ use std::process::{Command as Process, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as Wall, Instant};
 use switchboard::persist::{recover, Record};
+use switchboard::policy::PolicyFactory;
 use switchboard::runtime::{
     Durability, FileStore, Runtime, RuntimeConfig, RuntimeError, TenantId, TenantSpec,
 };
@@ -55,7 +56,13 @@ fn child(dir: &Path, starts: &[u64]) {
         .shards(2)
         .batch_max(64);
     let specs = (0..TENANTS)
-        .map(|t| TenantSpec::new(tenant(t), EngineConfig::default(), persist_common::policy))
+        .map(|t| {
+            TenantSpec::new(
+                tenant(t),
+                EngineConfig::default(),
+                PolicyFactory::from_fn(persist_common::policy),
+            )
+        })
         .collect();
     let (runtime, _) = Runtime::start(config, specs).expect("child start");
     let out = Arc::new(Mutex::new(std::io::stdout()));

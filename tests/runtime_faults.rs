@@ -4,6 +4,8 @@
 
 mod runtime_common;
 use runtime_common::*;
+use switchboard::AgentId;
+use switchboard::Capacity;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -128,9 +130,10 @@ fn bad_input_is_a_typed_error() {
             Err(RuntimeError::Setting { .. })
         ));
     }
-    let bad_config = EngineConfig {
-        warn_at_permille: 0,
-        ..EngineConfig::default()
+    let bad_config = {
+        let mut config = EngineConfig::default();
+        config.warn_at_permille = 0;
+        config
     };
     assert!(matches!(
         Runtime::start(RuntimeConfig::volatile(), vec![spec("a", bad_config)]),
@@ -160,7 +163,7 @@ fn bad_input_is_a_typed_error() {
     assert!(matches!(
         handle.submit(
             &tenant("a"),
-            Command::AddAgent(AgentSpec::new(1, vec![], 0))
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(0)))
         ),
         Err(RuntimeError::Rejected(_))
     ));
@@ -200,7 +203,10 @@ fn a_restart_recovers_every_tenant_on_the_same_shard() {
     for (i, name) in names.iter().enumerate() {
         let t = tenant(name);
         handle
-            .submit(&t, Command::AddAgent(AgentSpec::new(1, vec![], 4)))
+            .submit(
+                &t,
+                Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(4))),
+            )
             .expect("agent");
         for c in 0..=i as u64 {
             handle.submit(&t, open(c + 1, c)).expect("open");
@@ -262,7 +268,10 @@ fn a_clock_that_stepped_back_across_a_restart_never_stamps_before_the_journal() 
         Runtime::start(config(&clock), vec![spec("acme", EngineConfig::default())]).expect("start");
     let first = runtime
         .handle()
-        .submit(&acme, Command::AddAgent(AgentSpec::new(1, vec![], 4)))
+        .submit(
+            &acme,
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(4))),
+        )
         .expect("agent");
     assert_eq!(first.at, late);
     runtime.shutdown();

@@ -19,8 +19,8 @@ use switchboard::runtime::{
     Durability, FileStore, ManualClock, Runtime, RuntimeConfig, RuntimeError, StreamEvent, TenantId,
 };
 use switchboard::{
-    AgentId, AgentSpec, AgentStatus, Capacity, Command, ConversationId, Decision, Duration, Engine,
-    EngineConfig, ResolveReason, Timestamp,
+    AgentId, AgentSpec, AgentStatus, Capacity, Command, ConversationId, Decision, Engine,
+    EngineConfig, ResolveReason, TimeSpan, Timestamp,
 };
 
 const THREADS: u64 = 8;
@@ -37,7 +37,10 @@ fn random_command(rng: &mut StdRng, next: &AtomicU64) -> Command {
         ConversationId(top.saturating_sub(rng.gen_range(1..20)))
     };
     match rng.gen_range(0..100) {
-        0..=4 => Command::AddAgent(AgentSpec::new(agent.0, vec![], rng.gen_range(1..5))),
+        0..=4 => Command::AddAgent(AgentSpec::new(
+            AgentId(agent.0),
+            Capacity::units(rng.gen_range(1..5)),
+        )),
         5..=34 => open(next.fetch_add(1, Ordering::Relaxed), rng.gen_range(1..30)),
         35..=49 => Command::CustomerMessage {
             conversation: recent(rng),
@@ -122,7 +125,7 @@ fn each_tenant_replays_to_the_same_decisions_byte_for_byte() {
         std::thread::spawn(move || {
             // ORDERING: a stop flag with no data attached; Relaxed.
             while !stop.load(Ordering::Relaxed) {
-                clock.advance(Duration::from_secs(60));
+                clock.advance(TimeSpan::from_secs(60));
                 std::thread::sleep(Wall::from_millis(1));
             }
         })

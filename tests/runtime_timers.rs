@@ -4,13 +4,14 @@
 
 mod runtime_common;
 use runtime_common::*;
+use switchboard::Capacity;
 
 use std::sync::Arc;
 use std::time::Duration as Wall;
 use switchboard::runtime::{ManualClock, Runtime, RuntimeConfig};
 use switchboard::{
-    AgentId, AgentSpec, Command, ConversationId, Decision, Duration, EngineConfig, RequeueReason,
-    ResolveReason, StickyMissReason, Timestamp,
+    AgentId, AgentSpec, Command, ConversationId, Decision, EngineConfig, RequeueReason,
+    ResolveReason, StickyMissReason, TimeSpan, Timestamp,
 };
 
 const T0: Timestamp = Timestamp(1_000_000);
@@ -36,26 +37,26 @@ fn sla_warning_fires_at_80_percent_of_target_with_no_traffic() {
     assert_eq!(opened.at, T0);
 
     // One millisecond before 80% of the 10-minute target: nothing.
-    clock.advance(Duration(8 * 60_000 - 1));
+    clock.advance(TimeSpan(8 * 60_000 - 1));
     let (early, _) = wait_for(&mut stream, Wall::from_millis(300), |d| {
         matches!(d, Decision::SlaWarning { .. })
     });
     assert!(early.is_none(), "warning before 80% of the target");
 
-    clock.advance(Duration(1));
+    clock.advance(TimeSpan(1));
     let (warning, _) = wait_for(&mut stream, PATIENCE, |d| {
         matches!(d, Decision::SlaWarning { .. })
     });
     let warning = warning.expect("the SLA warning fires with no traffic");
-    assert_eq!(warning.at, T0 + Duration::from_mins(8));
+    assert_eq!(warning.at, T0 + TimeSpan::from_mins(8));
     assert!(matches!(
         warning.decision,
         Decision::SlaWarning { conversation: ConversationId(1), deadline, .. }
-            if deadline == T0 + Duration::from_mins(10)
+            if deadline == T0 + TimeSpan::from_mins(10)
     ));
 
     // The breach follows at the target, again with no traffic.
-    clock.advance(Duration::from_mins(2));
+    clock.advance(TimeSpan::from_mins(2));
     let (breach, _) = wait_for(&mut stream, PATIENCE, |d| {
         matches!(d, Decision::SlaBreach { .. })
     });
@@ -74,16 +75,19 @@ fn sla_warning_fires_at_80_percent_of_target_with_no_traffic() {
 
 #[test]
 fn offer_times_out_with_no_traffic() {
-    let config = EngineConfig {
-        offer_timeout: Some(Duration::from_secs(30)),
-        ..EngineConfig::default()
-    };
+    let config = EngineConfig::builder()
+        .offer_timeout(Some(TimeSpan::from_secs(30)))
+        .build()
+        .expect("valid config");
     let (runtime, clock) = start(config);
     let handle = runtime.handle();
     let acme = tenant("acme");
     let mut stream = handle.subscribe(&acme).wait().expect("subscribe");
     handle
-        .submit(&acme, Command::AddAgent(AgentSpec::new(1, vec![], 4)))
+        .submit(
+            &acme,
+            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(4))),
+        )
         .expect("agent");
     let offered = handle.submit(&acme, open(1, 500)).expect("open");
     assert!(offered
@@ -91,7 +95,7 @@ fn offer_times_out_with_no_traffic() {
         .iter()
         .any(|d| matches!(d, Decision::Offered { .. })));
 
-    clock.advance(Duration::from_secs(30));
+    clock.advance(TimeSpan::from_secs(30));
     let (requeued, _) = wait_for(&mut stream, PATIENCE, |d| {
         matches!(
             d,
@@ -102,7 +106,7 @@ fn offer_times_out_with_no_traffic() {
         )
     });
     let requeued = requeued.expect("the offer times out with no traffic");
-    assert_eq!(requeued.at, T0 + Duration::from_secs(30));
+    assert_eq!(requeued.at, T0 + TimeSpan::from_secs(30));
     runtime.shutdown();
 }
 
@@ -112,7 +116,10 @@ fn known_agent_wait_ends_and_falls_back_with_no_traffic() {
     let handle = runtime.handle();
     let acme = tenant("acme");
     let submit = |command| handle.submit(&acme, command).expect("accepted");
-    submit(Command::AddAgent(AgentSpec::new(1, vec![], 1)));
+    submit(Command::AddAgent(AgentSpec::new(
+        AgentId(1),
+        Capacity::units(1),
+    )));
     submit(open(1, 500)); // customer 500 meets agent 1
     submit(Command::AgentMessage {
         conversation: ConversationId(1),
@@ -123,7 +130,10 @@ fn known_agent_wait_ends_and_falls_back_with_no_traffic() {
         reason: ResolveReason::Solved,
     });
     submit(open(2, 600)); // agent 1 is full again
-    submit(Command::AddAgent(AgentSpec::new(2, vec![], 1)));
+    submit(Command::AddAgent(AgentSpec::new(
+        AgentId(2),
+        Capacity::units(1),
+    )));
     let mut stream = handle.subscribe(&acme).wait().expect("subscribe");
     let returning = submit(open(3, 500));
     assert!(

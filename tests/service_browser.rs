@@ -19,7 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard::runtime::{ManualClock, RuntimeConfig};
-use switchboard::{Duration as Span, Timestamp};
+use switchboard::{TimeSpan, Timestamp};
 
 const FLAGS: [&str; 9] = [
     "--headless",
@@ -240,7 +240,7 @@ async fn the_wallboard_shows_the_queue_the_loads_and_the_warning_live() {
     // Eight and a half minutes pass with nobody free: the shard's timer
     // raises the SLA warnings (at 80% of the 10-minute target), and the
     // page shows them as they happen.
-    clock.advance(Span::from_secs(8 * 60 + 30));
+    clock.advance(TimeSpan::from_secs(8 * 60 + 30));
     let view = until(&client, "the SLA warning", |v| {
         let alerts = v["alerts"].as_array().map_or(0, |a| {
             a.iter().filter(|a| a["kind"] == "sla_warning").count()

@@ -10,7 +10,7 @@ use service_common::{start, start_with, Service, Sse};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard::runtime::{ManualClock, RuntimeConfig};
-use switchboard::{Duration as Span, Timestamp};
+use switchboard::{TimeSpan as Span, Timestamp};
 
 fn volatile() -> RuntimeConfig {
     RuntimeConfig::volatile().shards(2)

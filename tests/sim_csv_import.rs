@@ -160,10 +160,10 @@ fn an_imported_day_replays_under_each_policy() {
     let day = import_day(&Scenario::default(), "c", conv, "r", roster).expect("imports");
     assert_eq!(day.workload.recorded[0].turns, 2);
     assert!(day.workload.arrivals[2].returning);
-    for name in policy::builtin_names() {
+    for name in policy::BuiltinPolicy::names() {
         let out = Simulation::new(day.scenario.clone(), 1)
             .with_workload(day.workload.clone())
-            .run(policy::by_name(name).unwrap())
+            .run(policy::BuiltinPolicy::from_name(name).unwrap())
             .expect("replays");
         assert_eq!(out.report.volumes.opened, 3, "{name}");
         assert_eq!(out.report.volumes.returning, 1, "{name}");

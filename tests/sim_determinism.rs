@@ -25,7 +25,7 @@ fn run(seed: u64, policy_name: &str) -> (String, Vec<u8>) {
     let buf = Shared::default();
     let outcome = Simulation::new(sim_support::small_scenario(), seed)
         .with_trace(Box::new(buf.clone()))
-        .run(policy::by_name(policy_name).unwrap())
+        .run(policy::BuiltinPolicy::from_name(policy_name).unwrap())
         .unwrap();
     let trace = buf.0.lock().unwrap().clone();
     (outcome.report.to_json(), trace)
@@ -33,7 +33,7 @@ fn run(seed: u64, policy_name: &str) -> (String, Vec<u8>) {
 
 #[test]
 fn same_seed_gives_byte_identical_report_and_trace() {
-    for name in policy::builtin_names() {
+    for name in policy::BuiltinPolicy::names() {
         let (report_a, trace_a) = run(7, name);
         let (report_b, trace_b) = run(7, name);
         assert_eq!(report_a, report_b, "report differs for {name}");
@@ -53,7 +53,7 @@ fn another_seed_gives_another_day() {
 fn tracing_does_not_change_the_report() {
     let (traced, _) = run(3, "round_robin");
     let plain = Simulation::new(sim_support::small_scenario(), 3)
-        .run(policy::by_name("round_robin").unwrap())
+        .run(policy::BuiltinPolicy::RoundRobin)
         .unwrap()
         .report
         .to_json();
@@ -67,14 +67,14 @@ fn tracing_does_not_change_the_report() {
 /// "the free-agent index of a skill group stale for agent#10".
 #[test]
 fn engine_audit_holds_for_every_policy_and_offers() {
-    for name in policy::builtin_names() {
+    for name in policy::BuiltinPolicy::names() {
         Simulation::new(sim_support::small_scenario(), 11)
             .with_audit(1)
-            .run(policy::by_name(name).unwrap())
+            .run(policy::BuiltinPolicy::from_name(name).unwrap())
             .unwrap();
         Simulation::new(sim_support::small_scenario_with_offers(), 11)
             .with_audit(1)
-            .run(policy::by_name(name).unwrap())
+            .run(policy::BuiltinPolicy::from_name(name).unwrap())
             .unwrap();
     }
 }
@@ -82,7 +82,7 @@ fn engine_audit_holds_for_every_policy_and_offers() {
 #[test]
 fn the_day_exercises_what_the_kpis_measure() {
     let r = Simulation::new(sim_support::small_scenario(), 5)
-        .run(policy::by_name("least_loaded").unwrap())
+        .run(policy::BuiltinPolicy::LeastLoaded)
         .unwrap()
         .report;
     let v = &r.volumes;

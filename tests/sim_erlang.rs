@@ -14,7 +14,7 @@ use switchboard::sim::{Replications, Scenario};
 fn check(scenario: Scenario, seeds: u64, label: &str) {
     let formulas = scenario.formulas().expect("classical scenario");
     let reps = Replications::new(scenario, seeds)
-        .run(&|| policy::by_name("least_loaded").unwrap())
+        .run(&policy::BuiltinPolicy::LeastLoaded.into())
         .expect("runs");
     let pick = |f: fn(&switchboard::sim::Queueing) -> f64| {
         Estimate::of(
@@ -67,7 +67,7 @@ fn mmn(agents: u32, load: f64, customers: u64, warmup: f64) -> Scenario {
     let c = s.classical.as_mut().unwrap();
     c.customers = Some(customers);
     c.warmup_minutes = warmup;
-    s.engine.response_target = switchboard::model::Duration::from_secs(30);
+    s.engine.response_target = switchboard::model::TimeSpan::from_secs(30);
     s
 }
 
@@ -90,7 +90,7 @@ fn erlang_a_one_case() {
     let c = s.classical.as_mut().unwrap();
     c.customers = Some(20_000);
     c.warmup_minutes = 120.0;
-    s.engine.response_target = switchboard::model::Duration::from_secs(30);
+    s.engine.response_target = switchboard::model::TimeSpan::from_secs(30);
     check(s, 8, "M/M/10+M at 100%");
 }
 
@@ -110,6 +110,6 @@ fn erlang_c_and_a_long_variant() {
     let c = s.classical.as_mut().unwrap();
     c.customers = Some(200_000);
     c.warmup_minutes = 600.0;
-    s.engine.response_target = switchboard::model::Duration::from_secs(30);
+    s.engine.response_target = switchboard::model::TimeSpan::from_secs(30);
     check(s, 20, "M/M/10+M at 100%");
 }

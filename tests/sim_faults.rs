@@ -21,10 +21,10 @@ fn heavy() -> FaultConfig {
 
 #[test]
 fn faults_are_injected_and_no_invariant_breaks() {
-    for name in policy::builtin_names() {
+    for name in policy::BuiltinPolicy::names() {
         let outcome = Simulation::new(sim_support::small_scenario(), 5)
             .with_faults(heavy())
-            .run(policy::by_name(name).unwrap())
+            .run(policy::BuiltinPolicy::from_name(name).unwrap())
             .unwrap();
         let faults = outcome.faults.expect("faults were on");
         for kind in ["duplicate", "late", "agent_drop", "clock_jump"] {
@@ -46,7 +46,7 @@ fn faults_are_injected_and_no_invariant_breaks() {
 fn offers_under_faults_break_no_invariant() {
     let outcome = Simulation::new(sim_support::small_scenario_with_offers(), 9)
         .with_faults(heavy())
-        .run(policy::by_name("round_robin").unwrap())
+        .run(policy::BuiltinPolicy::RoundRobin)
         .unwrap();
     let faults = outcome.faults.unwrap();
     assert_eq!(faults.violations, 0, "{:?}", faults.first_violation);
@@ -57,7 +57,7 @@ fn same_seed_same_faults_and_report() {
     let run = || {
         Simulation::new(sim_support::small_scenario(), 3)
             .with_faults(heavy())
-            .run(policy::by_name("least_loaded").unwrap())
+            .run(policy::BuiltinPolicy::LeastLoaded)
             .unwrap()
     };
     let (a, b) = (run(), run());

@@ -8,10 +8,9 @@ use switchboard::sim::{compare, plot};
 
 #[test]
 fn compare_writes_timeline_and_policy_charts() {
-    let policies = policy::builtin_names()
-        .iter()
-        .filter_map(|n| policy::by_name(n))
-        .collect();
+    let policies = policy::BuiltinPolicy::ALL
+        .map(policy::BuiltinPolicy::build)
+        .into();
     let comparison = compare(&sim_support::small_scenario(), 3, policies).unwrap();
     assert_eq!(comparison.reports.len(), 4);
     let dir = std::env::temp_dir().join(format!("switchboard-sim-plot-{}", std::process::id()));

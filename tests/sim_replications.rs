@@ -10,16 +10,16 @@ fn quiet_day() -> Scenario {
     s
 }
 
-fn factory() -> Box<dyn policy::RoutingPolicy> {
-    policy::by_name("least_loaded").unwrap()
+fn factory() -> policy::PolicyFactory {
+    policy::BuiltinPolicy::LeastLoaded.into()
 }
 
 #[test]
 fn same_seeds_give_byte_identical_reports_whatever_the_thread_count() {
     let reps = Replications::new(quiet_day(), 6);
-    let one = reps.clone().with_threads(1).run(&factory).unwrap();
-    let two = reps.clone().with_threads(2).run(&factory).unwrap();
-    let four = reps.with_threads(4).run(&factory).unwrap();
+    let one = reps.clone().with_threads(1).run(&factory()).unwrap();
+    let two = reps.clone().with_threads(2).run(&factory()).unwrap();
+    let four = reps.with_threads(4).run(&factory()).unwrap();
     assert_eq!(one.to_json(), two.to_json());
     assert_eq!(one.to_json(), four.to_json());
     let full = |r: &switchboard::sim::Replicated| {
@@ -31,7 +31,7 @@ fn same_seeds_give_byte_identical_reports_whatever_the_thread_count() {
 
 #[test]
 fn every_kpi_has_a_finite_interval_with_several_seeds() {
-    let r = Replications::new(quiet_day(), 4).run(&factory).unwrap();
+    let r = Replications::new(quiet_day(), 4).run(&factory()).unwrap();
     assert_eq!(r.seeds, vec![1, 2, 3, 4]);
     for k in &r.kpis {
         assert_eq!(k.values.len(), 4, "{}", k.name);
@@ -41,15 +41,12 @@ fn every_kpi_has_a_finite_interval_with_several_seeds() {
 
 #[test]
 fn comparison_is_paired_by_seed_and_deterministic_across_threads() {
-    let names = ["least_loaded", "round_robin"];
-    let factories: Vec<Box<dyn Fn() -> Box<dyn policy::RoutingPolicy> + Sync>> = names
-        .iter()
-        .map(|n| {
-            let n = n.to_string();
-            Box::new(move || policy::by_name(&n).unwrap()) as _
-        })
-        .collect();
-    let refs: Vec<_> = factories.iter().map(|f| f.as_ref()).collect();
+    let refs: Vec<policy::PolicyFactory> = [
+        policy::BuiltinPolicy::LeastLoaded,
+        policy::BuiltinPolicy::RoundRobin,
+    ]
+    .map(policy::PolicyFactory::from)
+    .into();
     let a = compare_replicated(&Replications::new(quiet_day(), 4).with_threads(1), &refs).unwrap();
     let b = compare_replicated(&Replications::new(quiet_day(), 4).with_threads(2), &refs).unwrap();
     assert_eq!(a.to_json(), b.to_json());

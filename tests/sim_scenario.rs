@@ -26,6 +26,19 @@ fn large_scenario_file_is_valid() {
 }
 
 #[test]
+fn channel_weights_are_read_as_a_map_or_as_the_older_array() {
+    let mut v = default_json();
+    assert_eq!(v["engine"]["channel_weights"]["email"], 500);
+    v["engine"]["channel_weights"] =
+        serde_json::json!([1000, 1000, 1000, 1000, 1000, 1000, 1000, 500]);
+    assert_eq!(parse(&v).unwrap(), Scenario::default());
+    v["engine"]["channel_weights"] = serde_json::json!({"email": 250});
+    let s = parse(&v).unwrap();
+    assert_eq!(s.engine.weight(switchboard::Channel::Email).0, 250);
+    assert_eq!(s.engine.weight(switchboard::Channel::Sms).0, 1000);
+}
+
+#[test]
 fn default_round_trips_through_json() {
     let s = Scenario::default();
     assert_eq!(Scenario::from_json(&s.to_json()).unwrap(), s);

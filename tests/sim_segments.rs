@@ -37,7 +37,7 @@ fn old_scenarios_give_the_same_days_as_before_segments() {
             "agents, seed {seed}"
         );
         let r = Simulation::new(Scenario::default(), seed)
-            .run(switchboard::policy::by_name("least_loaded").unwrap())
+            .run(switchboard::policy::BuiltinPolicy::LeastLoaded.build())
             .unwrap();
         assert_eq!(fnv(&format!("{}", r.report)), report, "report, seed {seed}");
     }

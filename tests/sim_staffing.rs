@@ -2,7 +2,7 @@
 //! is the right model) the simulated answer agrees with Erlang C's within
 //! one agent in every interval.
 
-use switchboard::model::Duration;
+use switchboard::model::TimeSpan;
 use switchboard::policy;
 use switchboard::sim::{search_staffing, Replications, Scenario, StaffingTarget};
 
@@ -17,7 +17,7 @@ fn cap_one_classical_agrees_with_erlang_c_within_one_agent() {
     let c = s.classical.as_mut().unwrap();
     c.arrivals_per_hour = rates;
     c.warmup_minutes = 0.0;
-    s.engine.response_target = Duration::from_secs(20);
+    s.engine.response_target = TimeSpan::from_secs(20);
     let target = StaffingTarget {
         service_level: 0.8,
         max_occupancy: 1.0,
@@ -25,7 +25,7 @@ fn cap_one_classical_agrees_with_erlang_c_within_one_agent() {
         max_agents: 60,
     };
     let reps = Replications::new(s.clone(), 12);
-    let factory = || policy::by_name("least_loaded").unwrap();
+    let factory = policy::PolicyFactory::from(policy::BuiltinPolicy::LeastLoaded);
     let plan = search_staffing(&s, target, &reps, &factory, &|_, _| {}).unwrap();
     eprintln!("{plan}");
     let mut compared = 0;

@@ -13,7 +13,7 @@ fn day() -> Scenario {
 #[test]
 fn more_agents_answer_faster() {
     let reps = Replications::new(day(), 3);
-    let factory = || policy::by_name("least_loaded").unwrap();
+    let factory = policy::PolicyFactory::from(policy::BuiltinPolicy::LeastLoaded);
     let sw = sweep(
         &reps,
         &Parameter::Agents,
@@ -72,10 +72,8 @@ fn parameters_by_name_and_pointer_and_their_errors() {
 fn a_policy_setting_sweeps_through_a_closure() {
     let reps = Replications::new(day(), 2);
     let sw = sweep_with(&reps, "policy index", &[0.0, 1.0], &|v| {
-        let name = policy::builtin_names()[v as usize].to_string();
-        let f: Box<dyn Fn() -> Box<dyn policy::RoutingPolicy> + Sync> =
-            Box::new(move || policy::by_name(&name).unwrap());
-        Ok((day(), f))
+        let policy = policy::BuiltinPolicy::ALL[v as usize];
+        Ok((day(), policy.into()))
     })
     .unwrap();
     assert_ne!(sw.points[0].result.policy, sw.points[1].result.policy);

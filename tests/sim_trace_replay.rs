@@ -36,7 +36,7 @@ fn trace(policy_name: &str, offers: bool) -> String {
     };
     Simulation::new(scenario, 21)
         .with_trace(Box::new(buf.clone()))
-        .run(policy::by_name(policy_name).unwrap())
+        .run(policy::BuiltinPolicy::from_name(policy_name).unwrap())
         .unwrap();
     let bytes = buf.0.lock().unwrap().clone();
     String::from_utf8(bytes).unwrap()
@@ -84,11 +84,14 @@ impl Replay {
         assert_eq!(header["format"], "switchboard-trace/1");
         let engine = &header["engine"];
         Replay {
-            weights: engine["channel_weights"]
-                .as_array()
-                .unwrap()
+            // A map from channel name to weight, indexed here as
+            // `Channel::index` orders the channels.
+            weights: Channel::ALL
                 .iter()
-                .map(u)
+                .map(|c| {
+                    let name = serde_json::to_value(c).unwrap();
+                    u(&engine["channel_weights"][name.as_str().unwrap()])
+                })
                 .collect(),
             parked_permille: u(&engine["parked_weight_permille"]),
             affinity_ms: u(&engine["affinity_window"]),
@@ -338,7 +341,7 @@ fn replay(text: &str) -> Replay {
 
 #[test]
 fn loads_caps_and_stickiness_recompute_from_the_trace_alone() {
-    for name in policy::builtin_names() {
+    for name in policy::BuiltinPolicy::names() {
         println!("policy {name}");
         let r = replay(&trace(name, false));
         assert!(

@@ -20,11 +20,12 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 use switchboard::engine::Snapshot;
-use switchboard::policy::by_name;
+use switchboard::policy::BuiltinPolicy;
+use switchboard::SkillId;
 use switchboard::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, Command, ConversationId, CustomerId,
-    Decision, Duration, Engine, EngineConfig, OpenConversations, Priority, RequeueReason,
-    ResolveReason, SharedEngine, SkillLevel, SkillRequirement, Tier, Timestamp, TransferTarget,
+    Decision, Engine, EngineConfig, OpenConversations, Priority, RequeueReason, ResolveReason,
+    SharedEngine, SkillLevel, SkillRequirement, Tier, TimeSpan, Timestamp, TransferTarget,
 };
 
 const THREADS: usize = 4;
@@ -70,7 +71,9 @@ struct Shared {
 
 fn requirements(rng: &mut StdRng) -> Vec<SkillRequirement> {
     (0..rng.gen_range(0..=1))
-        .map(|_| SkillRequirement::new(rng.gen_range(1..=SKILLS), rng.gen_range(1..=5)))
+        .map(|_| {
+            SkillRequirement::new(SkillId(rng.gen_range(1..=SKILLS)), rng.gen_range(1..=5)).unwrap()
+        })
         .collect()
 }
 
@@ -98,23 +101,25 @@ fn command(rng: &mut StdRng, s: &Shared) -> Command {
         s.engine
             .lock()
             .conversation(c)
+            .ok()
             .and_then(|info| info.state.agent())
             .unwrap_or_else(|| agent_id(rng))
     };
     match rng.gen_range(0..100) {
-        0..=15 => Command::OpenConversation {
-            conversation: ConversationId(s.next_conversation.fetch_add(1, Ordering::Relaxed)),
-            customer: CustomerId(rng.gen_range(1..=CUSTOMERS)),
-            tier: if rng.gen_ratio(1, 10) {
-                Tier::Vip
-            } else {
-                Tier::Standard
-            },
-            channel: Channel::ALL[rng.gen_range(0..8)],
-            skills: requirements(rng),
-            priority: [Priority::Low, Priority::Normal, Priority::High][rng.gen_range(0..3)],
-            start_in_bot: rng.gen_ratio(1, 8),
-        },
+        0..=15 => Command::open(
+            ConversationId(s.next_conversation.fetch_add(1, Ordering::Relaxed)),
+            CustomerId(rng.gen_range(1..=CUSTOMERS)),
+        )
+        .channel(Channel::ALL[rng.gen_range(0..8)])
+        .tier(if rng.gen_ratio(1, 10) {
+            Tier::Vip
+        } else {
+            Tier::Standard
+        })
+        .skills(requirements(rng))
+        .priority([Priority::Low, Priority::Normal, Priority::High][rng.gen_range(0..3)])
+        .start_in_bot(rng.gen_ratio(1, 8))
+        .into(),
         16..=29 => Command::CustomerMessage {
             conversation: any(rng),
         },
@@ -151,6 +156,7 @@ fn command(rng: &mut StdRng, s: &Shared) -> Command {
             conversation: any(rng),
             skills: rng.gen_ratio(1, 2).then(|| requirements(rng)),
             priority: None,
+            attributes: None,
         },
         66..=67 => Command::SetPriority {
             conversation: any(rng),
@@ -291,25 +297,25 @@ fn hammer(offers: bool, policy: &str) {
     // Customers are drawn from a small pool: this test is about any
     // interleaving of callers, not the one-open-conversation rule (a refused
     // open would leave its id unopened).
-    let mut config = EngineConfig {
-        open_conversations: OpenConversations::Unlimited,
-        ..EngineConfig::default()
-    };
+    let mut config = EngineConfig::builder()
+        .open_conversations(OpenConversations::Unlimited)
+        .build()
+        .expect("valid config");
     if offers {
-        config.offer_timeout = Some(Duration::from_secs(20));
+        config.offer_timeout = Some(TimeSpan::from_secs(20));
     }
-    let mut engine = Engine::new(config, by_name(policy).unwrap()).unwrap();
+    let mut engine = Engine::new(config, BuiltinPolicy::from_name(policy).unwrap()).unwrap();
     let mut max_cap = Vec::new();
     for a in 1..=AGENTS {
         let skills = (1..=SKILLS)
             .filter(|s| (a + u64::from(*s)) % 3 != 0)
-            .map(|s| SkillLevel::new(s, (a % 5 + 3) as u8))
-            .collect();
+            .map(|s| SkillLevel::new(SkillId(s), (a % 5 + 3) as u8).unwrap())
+            .collect::<Vec<_>>();
         let cap = (a % 4 + 2) as u32;
         engine
             .apply(
                 Timestamp(0),
-                Command::AddAgent(AgentSpec::new(a, skills, cap)),
+                Command::AddAgent(AgentSpec::new(AgentId(a), Capacity::units(cap)).skills(skills)),
             )
             .unwrap();
         max_cap.push(AtomicU32::new(Capacity::units(cap).0));
@@ -349,7 +355,7 @@ fn hammer(offers: bool, policy: &str) {
                     let policy = engine.policy_name().to_owned();
                     drop(engine);
                     let snap = Snapshot::from_json(&json).unwrap();
-                    Engine::restore(snap, by_name(&policy).unwrap())
+                    Engine::restore(snap, BuiltinPolicy::from_name(&policy).unwrap())
                         .unwrap_or_else(|e| panic!("mid-run snapshot does not restore: {e}"));
                 }
                 std::thread::sleep(StdDuration::from_millis(20));
@@ -411,7 +417,7 @@ fn hammer(offers: bool, policy: &str) {
         let c = ConversationId(id);
         let info = engine
             .conversation(c)
-            .unwrap_or_else(|| panic!("{c} was opened and is lost"));
+            .unwrap_or_else(|e| panic!("{c} was opened and is lost: {e}"));
         states += 1;
         if let Some(agent) = info.state.agent() {
             if !matches!(info.state, switchboard::ConversationState::Parked { .. })

@@ -4,7 +4,7 @@
 //! checks here, and benchmarked on a simulated day beside the built-in
 //! policies through the simulator's compare API.
 
-use switchboard::policy::{builtin_names, by_name};
+use switchboard::policy::BuiltinPolicy;
 use switchboard::policy::{AgentView, QueueView, Rank, RoutingPolicy};
 use switchboard::sim::{compare, Scenario as Day, Simulation};
 use switchboard::testing::{
@@ -112,7 +112,7 @@ fn short_day() -> Day {
 #[test]
 fn user_policy_is_benchmarked_on_a_simulated_day_beside_the_builtins() {
     let mut policies: Vec<Box<dyn RoutingPolicy>> =
-        builtin_names().iter().filter_map(|n| by_name(n)).collect();
+        BuiltinPolicy::ALL.map(BuiltinPolicy::build).into();
     policies.push(Box::new(SkilledUnlessBusy));
     let comparison = compare(&short_day(), 7, policies).unwrap();
     println!("{comparison}");
@@ -140,7 +140,7 @@ fn user_policy_is_benchmarked_on_a_simulated_day_beside_the_builtins() {
     assert!(opened.windows(2).all(|w| w[0] == w[1]), "{opened:?}");
     // Deterministic by seed.
     let again = Simulation::new(short_day(), 7)
-        .run(Box::new(SkilledUnlessBusy))
+        .run(SkilledUnlessBusy)
         .unwrap()
         .report;
     assert_eq!(&again, comparison.reports.last().unwrap());

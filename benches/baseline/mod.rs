@@ -19,6 +19,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::sync::Mutex;
+use switchboard::OpenConversation;
 use switchboard::{
     AgentId, AgentSpec, AgentStatus, AssignVia, Capacity, Channel, Command, CommandKind,
     ConversationId, CustomerId, Decision, EngineConfig, EngineError, Priority, SkillLevel,
@@ -163,7 +164,7 @@ impl Run<'_> {
         match command {
             Command::AddAgent(spec) => self.add_agent(spec),
             Command::SetAgentStatus { agent, status } => self.set_status(agent, status),
-            Command::OpenConversation {
+            Command::OpenConversation(OpenConversation {
                 conversation,
                 customer,
                 tier,
@@ -171,7 +172,7 @@ impl Run<'_> {
                 skills,
                 priority,
                 ..
-            } => self.open(conversation, customer, tier, channel, skills, priority),
+            }) => self.open(conversation, customer, tier, channel, skills, priority),
             Command::CustomerMessage { conversation } => self.customer_message(conversation),
             Command::AgentMessage {
                 conversation,
@@ -608,7 +609,7 @@ impl Run<'_> {
             self.out.push(Decision::FirstResponse {
                 conversation: id,
                 agent,
-                waited: switchboard::Duration(self.at - conv.waiting_since),
+                waited: switchboard::TimeSpan(self.at - conv.waiting_since),
             });
         }
         let old = conv.inbox_key();

@@ -4,9 +4,11 @@
 //! per-conversation tables in plain vectors.
 #![allow(dead_code)]
 
+use switchboard::Level;
+use switchboard::SkillId;
 use switchboard::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, Command, ConversationId, CustomerId,
-    Duration, Priority, ResolveReason, SkillLevel, SkillRequirement, Tier, Timestamp,
+    Priority, ResolveReason, SkillLevel, Tier, TimeSpan, Timestamp,
 };
 
 /// A small, fast, seeded generator (SplitMix64): time and randomness are inputs.
@@ -86,16 +88,17 @@ impl Shape {
         (0..self.agents)
             .map(|i| {
                 let main = self.skill_base + i % self.skills;
-                let mut skills = vec![SkillLevel::new(main, 6 + rng.below(5) as u8)];
+                let mut skills =
+                    vec![SkillLevel::new(SkillId(main), 6 + rng.below(5) as u8).unwrap()];
                 let second = self.skill_base + (i.wrapping_mul(7) + 3) % self.skills;
                 if rng.chance(500) && second != main {
-                    skills.push(SkillLevel::new(second, 3 + rng.below(5) as u8));
+                    skills.push(SkillLevel::new(SkillId(second), 3 + rng.below(5) as u8).unwrap());
                 }
                 let mut spec = AgentSpec::new(
-                    self.agent_base + u64::from(i),
-                    skills,
-                    4 + rng.below(13) as u32,
-                );
+                    AgentId(self.agent_base + u64::from(i)),
+                    Capacity::units(4 + rng.below(13) as u32),
+                )
+                .skills(skills);
                 spec.status = AgentStatus::Online;
                 spec
             })
@@ -198,19 +201,16 @@ impl Generator {
             15..=24 => Priority::Low,
             _ => Priority::Normal,
         };
-        Command::OpenConversation {
-            conversation,
-            customer: CustomerId(customer),
-            tier: if self.rng.chance(50) {
+        Command::open(conversation, CustomerId(customer))
+            .channel(channel)
+            .tier(if self.rng.chance(50) {
                 Tier::Vip
             } else {
                 Tier::Standard
-            },
-            channel,
-            skills: vec![SkillRequirement::new(skill, 3)],
-            priority,
-            start_in_bot: false,
-        }
+            })
+            .skill(SkillId(skill), Level::of::<3>())
+            .priority(priority)
+            .into()
     }
 
     fn any_open(&mut self) -> Option<ConversationId> {
@@ -325,4 +325,4 @@ impl Generator {
 pub const AVERAGE_CAP: Capacity = Capacity(10_000);
 
 /// An hour, for callers that move time by hand.
-pub const HOUR: Duration = Duration(3_600_000);
+pub const HOUR: TimeSpan = TimeSpan(3_600_000);

@@ -8,7 +8,7 @@ use super::progress::{day_bar, Counter};
 use super::{Common, Failure};
 use clap::Args;
 use std::path::{Path, PathBuf};
-use switchboard::model::Duration;
+use switchboard::model::TimeSpan;
 use switchboard::sim::{
     export_conversations, export_roster, import_day, search_staffing, Parameter, Replicated,
     ReplicatedComparison, Scenario, StaffingTarget, Workload,
@@ -55,7 +55,7 @@ pub fn import(c: &Common, base: Scenario, a: &ImportArgs) -> Result<(), Failure>
             let sim = simulation(c, day.scenario.clone(), seed)
                 .with_workload(day.workload.clone())
                 .with_progress(day_bar(&name));
-            reports.push(sim.run(f())?.report);
+            reports.push(sim.run(f.build())?.report);
         }
         runs.push(Replicated::of(reports, seeds.clone()));
     }
@@ -141,7 +141,7 @@ pub fn sweep(c: &Common, scenario: Scenario, a: &SweepArgs) -> Result<(), Failur
         &replications(c, scenario),
         &parameter,
         &values,
-        f.as_ref(),
+        &f,
         &|i, _| bar.set(i),
     )?;
     bar.finish();
@@ -193,7 +193,7 @@ pub fn staffing(c: &Common, mut scenario: Scenario, a: &StaffingArgs) -> Result<
         if !(m.is_finite() && m > 0.0) {
             return Err(Failure::Input("--within-minutes must be > 0".into()));
         }
-        scenario.engine.response_target = Duration::from_millis((m * 60_000.0) as u64);
+        scenario.engine.response_target = TimeSpan::from_millis((m * 60_000.0) as u64);
     }
     let target = StaffingTarget {
         service_level: a.service_level,
@@ -208,7 +208,7 @@ pub fn staffing(c: &Common, mut scenario: Scenario, a: &StaffingArgs) -> Result<
         &scenario,
         target,
         &replications(c, scenario.clone()),
-        f.as_ref(),
+        &f,
         &|i, _| bar.set(i),
     )?;
     bar.finish();

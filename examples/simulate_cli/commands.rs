@@ -7,26 +7,17 @@ use clap::Args;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use switchboard::model::Duration;
-use switchboard::policy::{self, RoutingPolicy};
+use switchboard::model::TimeSpan;
+use switchboard::policy::{self, PolicyFactory};
 use switchboard::sim::{
     compare_replicated_with_progress, Comparison, Distribution, FaultConfig, Replicated,
     ReplicatedComparison, Replications, Scenario, Simulation,
 };
 
-pub type Factory = Box<dyn Fn() -> Box<dyn RoutingPolicy> + Sync>;
-
-pub fn factory(name: &str) -> Result<Factory, Failure> {
-    if policy::by_name(name).is_none() {
-        return Err(Failure::Input(format!(
-            "unknown policy `{name}`; built-in policies are: {}",
-            policy::builtin_names().join(", ")
-        )));
-    }
-    let name = name.to_string();
-    Ok(Box::new(move || {
-        policy::by_name(&name).unwrap_or_else(|| Box::new(policy::LeastLoaded))
-    }))
+pub fn factory(name: &str) -> Result<PolicyFactory, Failure> {
+    policy::BuiltinPolicy::from_name(name)
+        .map(PolicyFactory::from)
+        .map_err(|e| Failure::Input(e.to_string()))
 }
 
 pub fn replications(c: &Common, scenario: Scenario) -> Replications {
@@ -66,7 +57,7 @@ pub fn report_path(c: &Common, default: &str) -> PathBuf {
 fn replicated(c: &Common, scenario: Scenario, policy: &str) -> Result<Replicated, Failure> {
     let f = factory(policy)?;
     let bar = Counter::new(policy, c.seeds, "seeds");
-    let r = replications(c, scenario).run_with_progress(f.as_ref(), &|done, _| bar.set(done))?;
+    let r = replications(c, scenario).run_with_progress(&f, &|done, _| bar.set(done))?;
     bar.finish();
     Ok(r)
 }
@@ -84,7 +75,7 @@ pub fn run(
         print!("{r}");
         return write(&report_path(c, "replications.json"), &r.to_json());
     }
-    let policy = factory(&scenario.policy)?();
+    let policy = factory(&scenario.policy)?.build();
     let mut sim = simulation(c, scenario, c.seed).with_progress(day_bar(policy.name()));
     if let Some(path) = trace {
         let file = std::fs::File::create(path)
@@ -123,7 +114,7 @@ pub fn run(
 pub fn builtins(c: &Common) -> Vec<String> {
     match &c.policy {
         Some(p) => vec![p.clone()],
-        None => policy::builtin_names()
+        None => policy::BuiltinPolicy::names()
             .iter()
             .map(|s| s.to_string())
             .collect(),
@@ -132,7 +123,7 @@ pub fn builtins(c: &Common) -> Vec<String> {
 
 /// `compare`: every built-in policy on the same days.
 pub fn compare(c: &Common, scenario: Scenario) -> Result<(), Failure> {
-    let names: Vec<String> = policy::builtin_names()
+    let names: Vec<String> = policy::BuiltinPolicy::names()
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -140,7 +131,7 @@ pub fn compare(c: &Common, scenario: Scenario) -> Result<(), Failure> {
         let mut reports = Vec::new();
         for name in &names {
             let sim = simulation(c, scenario.clone(), c.seed).with_progress(day_bar(name));
-            reports.push(sim.run(factory(name)?())?.report);
+            reports.push(sim.run(factory(name)?.build())?.report);
         }
         let comparison = Comparison { reports };
         print!("{comparison}");
@@ -151,12 +142,12 @@ pub fn compare(c: &Common, scenario: Scenario) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let factories: Vec<Factory> = names.iter().map(|n| factory(n)).collect::<Result<_, _>>()?;
-    let refs: Vec<_> = factories.iter().map(|f| f.as_ref()).collect();
+    let factories: Vec<PolicyFactory> =
+        names.iter().map(|n| factory(n)).collect::<Result<_, _>>()?;
     let bar = Counter::new("policies", c.seeds * names.len() as u64, "runs");
     let done = std::sync::atomic::AtomicUsize::new(0);
     let comparison =
-        compare_replicated_with_progress(&replications(c, scenario), &refs, &|_, _, _| {
+        compare_replicated_with_progress(&replications(c, scenario), &factories, &|_, _, _| {
             bar.set(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1)
         })?;
     bar.finish();
@@ -257,7 +248,7 @@ pub fn classical(c: &Common, a: &ClassicalArgs) -> Result<(), Failure> {
         .ceil()
         .clamp(1.0, 366.0) as u32;
     let mut s = Scenario::classical_mmn(a.agents, a.load, mean, None, days);
-    s.engine.response_target = Duration::from_millis((a.target_secs * 1_000.0) as u64);
+    s.engine.response_target = TimeSpan::from_millis((a.target_secs * 1_000.0) as u64);
     if let Some(cl) = s.classical.as_mut() {
         cl.service = service;
         cl.patience = patience;

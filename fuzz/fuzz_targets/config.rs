@@ -28,20 +28,12 @@ fuzz_target!(|data: &[u8]| {
     let at = [first, second, u64::MAX, first.saturating_add(second)];
     let _ = engine.apply(
         Timestamp(at[0]),
-        Command::AddAgent(AgentSpec::new(1, vec![], 2)),
+        Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(2))),
     );
     for (i, &when) in at.iter().enumerate() {
         let _ = engine.apply(
             Timestamp(when),
-            Command::OpenConversation {
-                conversation: ConversationId(i as u64),
-                customer: CustomerId(i as u64),
-                tier: Tier::Vip,
-                channel: Channel::Email,
-                skills: vec![],
-                priority: Priority::Urgent,
-                start_in_bot: false,
-            },
+            Command::open(ConversationId(i as u64), CustomerId(i as u64)).channel(Channel::Email).tier(Tier::Vip).priority(Priority::Urgent).into(),
         );
         let _ = engine.apply(Timestamp(when), Command::Tick);
         if let Err(v) = engine.audit() {

@@ -8,10 +8,10 @@
 
 use arbitrary::{Result, Unstructured};
 use switchboard::engine::Snapshot;
-use switchboard::policy::{builtin_names, by_name};
+use switchboard::policy::BuiltinPolicy;
 use switchboard::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, Command, ConversationId, CustomerId,
-    Duration, Engine, EngineConfig, OpenConversations, Priority, ResolveReason, SkillLevel,
+    TimeSpan, Engine, EngineConfig, OpenConversations, Priority, ResolveReason, SkillLevel,
     SkillRequirement, Tier, Timestamp, TransferTarget,
 };
 
@@ -27,11 +27,11 @@ const SKILLS: u32 = 3;
 /// policy, offer mode on or off, parked weight, auto-park, affinity.
 pub fn decode_config(u: &mut Unstructured<'_>) -> Result<(EngineConfig, &'static str)> {
     let flags: u8 = u.arbitrary()?;
-    let names = builtin_names();
+    let names = BuiltinPolicy::names();
     let policy = names[usize::from(flags & 3)];
     let mut config = EngineConfig::default();
     if flags & 4 != 0 {
-        config.offer_timeout = Some(Duration::from_secs(30));
+        config.offer_timeout = Some(TimeSpan::from_secs(30));
     }
     config.away_on_missed_offer = flags & 8 != 0;
     config.parked_weight_permille = if flags & 16 != 0 { 0 } else { 250 };
@@ -40,8 +40,8 @@ pub fn decode_config(u: &mut Unstructured<'_>) -> Result<(EngineConfig, &'static
     }
     config.vip_boost = flags & 64 != 0;
     if flags & 128 != 0 {
-        config.sticky_wait = Duration::from_secs(5);
-        config.response_target = Duration::from_secs(60);
+        config.sticky_wait = TimeSpan::from_secs(5);
+        config.response_target = TimeSpan::from_secs(60);
     }
     Ok((config, policy))
 }
@@ -86,10 +86,7 @@ fn requirements(u: &mut Unstructured<'_>) -> Result<Vec<SkillRequirement>> {
     let n = u.int_in_range(0..=2)?;
     (0..n)
         .map(|_| {
-            Ok(SkillRequirement::new(
-                u.int_in_range(1..=SKILLS)?,
-                level(u)?,
-            ))
+            Ok(SkillRequirement::new(SkillId(u.int_in_range(1..=SKILLS)?), level(u)?).unwrap())
         })
         .collect()
 }
@@ -132,7 +129,7 @@ pub fn decode_command(u: &mut Unstructured<'_>) -> Result<Command> {
         0 => Command::AddAgent(AgentSpec {
             id: agent(u)?,
             skills: (0..u.int_in_range(0..=3)?)
-                .map(|_| Ok(SkillLevel::new(u.int_in_range(1..=SKILLS)?, level(u)?)))
+                .map(|_| Ok(SkillLevel::new(SkillId(u.int_in_range(1..=SKILLS)?), level(u)?).unwrap()))
                 .collect::<Result<_>>()?,
             cap: capacity(u)?,
             channels: if u.arbitrary()? {
@@ -150,19 +147,11 @@ pub fn decode_command(u: &mut Unstructured<'_>) -> Result<Command> {
             agent: agent(u)?,
             cap: capacity(u)?,
         },
-        3 | 4 => Command::OpenConversation {
-            conversation: conversation(u)?,
-            customer: CustomerId(u.int_in_range(1..=CUSTOMERS)?),
-            tier: if u.arbitrary()? {
+        3 | 4 => Command::open(conversation(u)?, CustomerId(u.int_in_range(1..=CUSTOMERS)?)).channel(channel(u)?).tier(if u.arbitrary()? {
                 Tier::Vip
             } else {
                 Tier::Standard
-            },
-            channel: channel(u)?,
-            skills: requirements(u)?,
-            priority: priority(u)?,
-            start_in_bot: u.ratio(1, 4)?,
-        },
+            }).skills(requirements(u)?).priority(priority(u)?).start_in_bot(u.ratio(1, 4)?).into(),
         5 => Command::Escalate {
             conversation: conversation(u)?,
             skills: if u.arbitrary()? {
@@ -175,6 +164,7 @@ pub fn decode_command(u: &mut Unstructured<'_>) -> Result<Command> {
             } else {
                 None
             },
+            attributes: None,
         },
         6 => Command::CustomerMessage {
             conversation: conversation(u)?,
@@ -227,7 +217,9 @@ pub fn decode_command(u: &mut Unstructured<'_>) -> Result<Command> {
 }
 
 fn policy(name: &str) -> Box<dyn switchboard::policy::RoutingPolicy> {
-    by_name(name).expect("a built-in policy name")
+    BuiltinPolicy::from_name(name)
+        .expect("a built-in policy name")
+        .build()
 }
 
 /// Snapshot -> JSON -> restore; the restored engine's snapshot must equal
@@ -298,7 +290,7 @@ pub fn run_commands(data: &[u8]) {
 pub fn sample_engine(offers: bool, name: &str) -> Engine {
     let mut config = EngineConfig::default();
     if offers {
-        config.offer_timeout = Some(Duration::from_secs(30));
+        config.offer_timeout = Some(TimeSpan::from_secs(30));
     }
     // Customers return on the same channel here (conversations in every
     // state, sticky routing): allow several open at once.
@@ -306,29 +298,13 @@ pub fn sample_engine(offers: bool, name: &str) -> Engine {
     let mut engine = Engine::new(config, policy(name)).expect("default config is valid");
     let mut at = Timestamp(0);
     let mut run = |command: Command| {
-        at = at + Duration::from_secs(10);
+        at = at + TimeSpan::from_secs(10);
         let _ = engine.apply(at, command);
     };
-    run(Command::AddAgent(AgentSpec::new(
-        1,
-        vec![SkillLevel::new(1, 8)],
-        2,
-    )));
-    run(Command::AddAgent(AgentSpec::new(
-        2,
-        vec![SkillLevel::new(1, 5), SkillLevel::new(2, 3)],
-        1,
-    )));
+    run(Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(2)).skill(SkillId(1), Level::of::<8>())));
+    run(Command::AddAgent(AgentSpec::new(AgentId(2), Capacity::units(1)).skill(SkillId(1), Level::of::<5>()).skill(SkillId(2), Level::of::<3>())));
     for c in 1..=7u64 {
-        run(Command::OpenConversation {
-            conversation: ConversationId(c),
-            customer: CustomerId(c % 4 + 1),
-            tier: if c == 3 { Tier::Vip } else { Tier::Standard },
-            channel: Channel::ALL[(c % 8) as usize],
-            skills: vec![SkillRequirement::new(1 + (c % 2) as u32, 2)],
-            priority: Priority::Normal,
-            start_in_bot: c == 7,
-        });
+        run(Command::open(ConversationId(c), CustomerId(c % 4 + 1)).channel(Channel::ALL[(c % 8) as usize]).tier(if c == 3 { Tier::Vip } else { Tier::Standard }).skill(SkillId(1 + (c % 2) as u32), Level::of::<2>()).start_in_bot(c == 7).into());
     }
     run(Command::AcceptOffer {
         conversation: ConversationId(1),
@@ -345,15 +321,7 @@ pub fn sample_engine(offers: bool, name: &str) -> Engine {
         conversation: ConversationId(2),
         reason: ResolveReason::Solved,
     });
-    run(Command::OpenConversation {
-        conversation: ConversationId(8),
-        customer: CustomerId(3),
-        tier: Tier::Standard,
-        channel: Channel::Sms,
-        skills: vec![SkillRequirement::new(1, 2)],
-        priority: Priority::High,
-        start_in_bot: false,
-    });
+    run(Command::open(ConversationId(8), CustomerId(3)).channel(Channel::Sms).skill(SkillId(1), Level::of::<2>()).priority(Priority::High).into());
     run(Command::Tick);
     engine.audit().expect("the sample engine is consistent");
     engine
@@ -425,7 +393,7 @@ pub fn run_snapshot_decode(data: &[u8]) {
         }
     } else {
         let mut u = Unstructured::new(rest);
-        let name = builtin_names()[usize::from(mode & 3)];
+        let name = BuiltinPolicy::names()[usize::from(mode & 3)];
         let base = sample_engine(mode & 4 != 0, name).snapshot();
         let Ok(mut value) = serde_json::to_value(&base) else {
             return;
@@ -441,7 +409,7 @@ pub fn run_snapshot_decode(data: &[u8]) {
         return;
     };
     let name = snapshot.policy().to_owned();
-    let Some(p) = by_name(&name) else {
+    let Ok(p) = BuiltinPolicy::from_name(&name) else {
         assert!(
             Engine::restore(snapshot, policy("least_loaded")).is_err() || name == "least_loaded"
         );

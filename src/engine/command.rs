@@ -2,9 +2,10 @@
 //! timestamp by [`Engine::apply`](crate::Engine::apply) and answers with the
 //! decisions it caused, or a typed error that changed nothing.
 
+use super::open::OpenConversation;
 use crate::model::{
-    AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
-    ResolveReason, SkillRequirement, Tier, Timestamp,
+    AgentId, AgentSpec, AgentStatus, Capacity, ConversationId, CustomerId, Priority, ResolveReason,
+    SkillRequirement, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -35,23 +36,9 @@ pub enum Command {
         /// The new cap, in `1..=Capacity::MAX_CAP`.
         cap: Capacity,
     },
-    /// A customer opens a conversation (their first message).
-    OpenConversation {
-        /// A new conversation id.
-        conversation: ConversationId,
-        /// The customer; created on first sight.
-        customer: CustomerId,
-        /// The customer's tier (updates what the engine knows of them).
-        tier: Tier,
-        /// The channel.
-        channel: Channel,
-        /// Skills required, each at a minimum level; empty means anyone.
-        skills: Vec<SkillRequirement>,
-        /// Business priority (VIPs are boosted one class).
-        priority: Priority,
-        /// Start with the bot tier instead of a human.
-        start_in_bot: bool,
-    },
+    /// A customer opens a conversation (their first message). Build it
+    /// with [`Command::open`].
+    OpenConversation(OpenConversation),
     /// Hand a conversation from the bot tier to humans; its age, history and
     /// priority are kept. Optionally refine its skills or priority.
     Escalate {
@@ -61,6 +48,10 @@ pub enum Command {
         skills: Option<Vec<SkillRequirement>>,
         /// New priority, if the bot learned it.
         priority: Option<Priority>,
+        /// New attributes, if the bot learned them (under a plan the
+        /// route is chosen afresh either way).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attributes: Option<crate::plan::Attributes>,
     },
     /// The customer wrote. An assigned thread moves up its agent's inbox; a
     /// parked thread returns to its agent (or waits at the head of their own
@@ -160,6 +151,12 @@ pub enum Command {
     },
 }
 
+impl From<AgentSpec> for Command {
+    fn from(spec: AgentSpec) -> Self {
+        Command::AddAgent(spec)
+    }
+}
+
 /// Where a transfer goes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -250,13 +247,31 @@ impl std::fmt::Display for CommandKind {
 }
 
 impl Command {
+    /// Opens conversation `conversation` of `customer`: an
+    /// [`OpenConversation`] with the defaults, to refine with its setters
+    /// and hand to [`Engine::apply`](crate::Engine::apply) (which takes
+    /// anything that converts into a command).
+    ///
+    /// ```
+    /// use switchboard::policy::LeastLoaded;
+    /// use switchboard::{Command, ConversationId, CustomerId, Decision, Engine, EngineConfig, Timestamp};
+    ///
+    /// let mut engine = Engine::new(EngineConfig::default(), LeastLoaded)?;
+    /// let decisions = engine.apply(Timestamp(0), Command::open(ConversationId(1), CustomerId(9)))?;
+    /// assert!(matches!(decisions[..], [Decision::Queued { .. }]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(conversation: ConversationId, customer: CustomerId) -> OpenConversation {
+        OpenConversation::new(conversation, customer)
+    }
+
     /// The command's kind.
     pub const fn kind(&self) -> CommandKind {
         match self {
             Command::AddAgent(_) => CommandKind::AddAgent,
             Command::SetAgentStatus { .. } => CommandKind::SetAgentStatus,
             Command::SetCapacity { .. } => CommandKind::SetCapacity,
-            Command::OpenConversation { .. } => CommandKind::OpenConversation,
+            Command::OpenConversation(_) => CommandKind::OpenConversation,
             Command::Escalate { .. } => CommandKind::Escalate,
             Command::CustomerMessage { .. } => CommandKind::CustomerMessage,
             Command::AgentMessage { .. } => CommandKind::AgentMessage,

@@ -1,19 +1,40 @@
 //! Engine configuration. Defaults follow the field figures in DOMAIN.md: a
 //! 10-minute first-response target, a warning at 80% of it.
 
-use crate::model::{Capacity, Channel, Duration};
+use super::channel_weights::ChannelWeights;
+use super::config_builder::EngineConfigBuilder;
+use crate::model::{Capacity, Channel, TimeSpan};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Rules the engine applies. Validated by [`EngineConfig::validate`] when the
 /// engine is built: every duration at most [`MAX_SETTING`], so no arithmetic
 /// on settings can overflow.
+///
+/// Build one with [`EngineConfig::builder`] (checked when built), or start
+/// from [`EngineConfig::default`] and set fields. New settings may be added
+/// in minor releases, so the struct cannot be written as a literal outside
+/// this crate.
+///
+/// ```
+/// use switchboard::{Capacity, Channel, EngineConfig, TimeSpan};
+///
+/// let config = EngineConfig::builder()
+///     .response_target(TimeSpan::from_mins(5))
+///     .offer_timeout(TimeSpan::from_secs(30))
+///     .channel_weight(Channel::Email, Capacity(250))
+///     .build()?;
+/// assert_eq!(config.weight(Channel::Email), Capacity(250));
+/// assert!(EngineConfig::builder().warn_at_permille(1000).build().is_err());
+/// # Ok::<(), switchboard::ConfigError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct EngineConfig {
     /// First-response target: a queued or newly assigned conversation should
     /// get a human reply within this time. Default 10 minutes.
-    pub response_target: Duration,
+    pub response_target: TimeSpan,
     /// Share of the target, in permille, at which a warning decision is
     /// raised (default 800 = 80%). Must be in `1..1000` so the warning comes
     /// strictly before the breach.
@@ -21,35 +42,35 @@ pub struct EngineConfig {
     /// Aging: each priority class is worth this much waiting time. A
     /// conversation one class lower overtakes a higher one once it has waited
     /// this much longer, so no class starves. Default 5 minutes.
-    pub class_head_start: Duration,
+    pub class_head_start: TimeSpan,
     /// VIP customers' conversations are boosted one priority class.
     pub vip_boost: bool,
     /// A customer returning within this time of last speaking with an agent
     /// is routed to that agent first. Default 7 days.
-    pub affinity_window: Duration,
+    pub affinity_window: TimeSpan,
     /// How long a returning customer waits for a known agent who is full or
     /// away before falling back to any eligible agent. Default 2 minutes.
-    pub sticky_wait: Duration,
+    pub sticky_wait: TimeSpan,
     /// Weight of a parked thread, in permille of its channel weight (0 lets
     /// agents take new work while customers are away). Default 250.
     pub parked_weight_permille: u32,
-    /// Capacity each channel's conversation uses, indexed by
-    /// [`Channel::index`]. Default one unit, half a unit for email.
-    pub channel_weights: [Capacity; 8],
+    /// Capacity each channel's conversation uses. Default one unit, half a
+    /// unit for email.
+    pub channel_weights: ChannelWeights,
     /// `Some(t)`: conversations are offered and the agent must accept within
     /// `t`; `None`: they are assigned directly (auto-accept). Default `None`.
-    pub offer_timeout: Option<Duration>,
+    pub offer_timeout: Option<TimeSpan>,
     /// An agent who lets an offer time out is set away (the industry's
     /// "redirect on no answer"), so the next conversation does not hit them.
     pub away_on_missed_offer: bool,
     /// Park a live thread automatically when the agent spoke last and the
     /// customer has been silent this long. Default 30 minutes; `None` disables.
-    pub auto_park_after: Option<Duration>,
+    pub auto_park_after: Option<TimeSpan>,
     /// After an agent declines an offer (or lets it time out), they get no
     /// new work from that skill group for this long, so a decliner is not
     /// offered the next conversation first. Default 2 minutes; zero turns
     /// the cool-down off.
-    pub decline_cooldown: Duration,
+    pub decline_cooldown: TimeSpan,
     /// How many conversations a customer may have open at once; an
     /// `OpenConversation` beyond it is refused with
     /// [`EngineError::CustomerHasOpenConversation`](crate::EngineError::CustomerHasOpenConversation),
@@ -75,25 +96,23 @@ pub enum OpenConversations {
 /// The longest duration any setting may have: 365 days. Far beyond any
 /// sensible target or window, and small enough that no sum or product the
 /// engine makes of settings and timestamps can overflow.
-pub const MAX_SETTING: Duration = Duration(365 * 24 * 3_600_000);
+pub const MAX_SETTING: TimeSpan = TimeSpan(365 * 24 * 3_600_000);
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        let mut channel_weights = [Capacity::units(1); 8];
-        channel_weights[Channel::Email.index()] = Capacity(Capacity::UNIT / 2);
         Self {
-            response_target: Duration::from_mins(10),
+            response_target: TimeSpan::from_mins(10),
             warn_at_permille: 800,
-            class_head_start: Duration::from_mins(5),
+            class_head_start: TimeSpan::from_mins(5),
             vip_boost: true,
-            affinity_window: Duration::from_hours(24 * 7),
-            sticky_wait: Duration::from_mins(2),
+            affinity_window: TimeSpan::from_hours(24 * 7),
+            sticky_wait: TimeSpan::from_mins(2),
             parked_weight_permille: 250,
-            channel_weights,
+            channel_weights: ChannelWeights::default(),
             offer_timeout: None,
             away_on_missed_offer: true,
-            auto_park_after: Some(Duration::from_mins(30)),
-            decline_cooldown: Duration::from_mins(2),
+            auto_park_after: Some(TimeSpan::from_mins(30)),
+            decline_cooldown: TimeSpan::from_mins(2),
             open_conversations: OpenConversations::OnePerChannel,
         }
     }
@@ -131,16 +150,22 @@ pub enum ConfigError {
         /// The setting's name.
         setting: &'static str,
         /// The rejected value.
-        value: Duration,
+        value: TimeSpan,
         /// The longest allowed.
-        max: Duration,
+        max: TimeSpan,
     },
 }
 
 impl EngineConfig {
+    /// A builder starting from the defaults; its
+    /// [`build`](EngineConfigBuilder::build) validates.
+    pub fn builder() -> EngineConfigBuilder {
+        EngineConfigBuilder::default()
+    }
+
     /// Checks every value; the engine refuses to start on an error.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.response_target == Duration::ZERO {
+        if self.response_target == TimeSpan::ZERO {
             return Err(ConfigError::ZeroResponseTarget);
         }
         if !(1..1000).contains(&self.warn_at_permille) {
@@ -149,8 +174,7 @@ impl EngineConfig {
         if self.parked_weight_permille > 1000 {
             return Err(ConfigError::ParkedWeight(self.parked_weight_permille));
         }
-        for channel in Channel::ALL {
-            let weight = self.channel_weights[channel.index()];
+        for (channel, weight) in self.channel_weights.iter() {
             if weight == Capacity::ZERO || weight > Capacity::MAX_CAP {
                 return Err(ConfigError::ChannelWeight {
                     channel,
@@ -159,7 +183,7 @@ impl EngineConfig {
                 });
             }
         }
-        if self.offer_timeout == Some(Duration::ZERO) {
+        if self.offer_timeout == Some(TimeSpan::ZERO) {
             return Err(ConfigError::ZeroOfferTimeout);
         }
         let durations = [
@@ -185,7 +209,7 @@ impl EngineConfig {
 
     /// Capacity a live conversation on `channel` uses.
     pub fn weight(&self, channel: Channel) -> Capacity {
-        self.channel_weights[channel.index()]
+        self.channel_weights.get(channel)
     }
 
     /// Capacity a parked conversation on `channel` uses.
@@ -195,10 +219,10 @@ impl EngineConfig {
     }
 
     /// Time after the start of waiting at which the warning is raised.
-    pub fn warn_after(&self) -> Duration {
+    pub fn warn_after(&self) -> TimeSpan {
         // Cannot overflow for a validated configuration (both factors are
         // bounded); saturating keeps an unvalidated one from panicking.
-        Duration(
+        TimeSpan(
             self.response_target
                 .0
                 .saturating_mul(u64::from(self.warn_at_permille))

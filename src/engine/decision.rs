@@ -1,8 +1,9 @@
 //! Decisions: what the engine did in answer to a command. Plain values a host
 //! forwards to consoles, notifications and traces.
 
+use super::decision_kind::DecisionKind;
 use crate::model::{
-    AgentId, AgentStatus, Capacity, ConversationId, CustomerId, Duration, Priority, ResolveReason,
+    AgentId, AgentStatus, Capacity, ConversationId, CustomerId, Priority, ResolveReason, TimeSpan,
     Timestamp,
 };
 use serde::{Deserialize, Serialize};
@@ -149,7 +150,7 @@ pub enum Decision {
         /// The agent.
         agent: AgentId,
         /// Time from the start of waiting to this reply.
-        waited: Duration,
+        waited: TimeSpan,
     },
     /// The thread was set aside because the customer went quiet.
     Parked {
@@ -347,36 +348,77 @@ impl Decision {
         }
     }
 
-    /// The variant's name as it appears in JSON (`kind`).
-    pub fn kind(&self) -> &'static str {
-        use Decision::*;
-        match self {
-            AgentAdded { .. } => "agent_added",
-            AgentStatusChanged { .. } => "agent_status_changed",
-            CapacityChanged { .. } => "capacity_changed",
-            Queued { .. } => "queued",
-            WaitingForAgent { .. } => "waiting_for_agent",
-            Assigned { .. } => "assigned",
-            Offered { .. } => "offered",
-            OfferAccepted { .. } => "offer_accepted",
-            Requeued { .. } => "requeued",
-            StickyHit { .. } => "sticky_hit",
-            StickyMiss { .. } => "sticky_miss",
-            Reprioritised { .. } => "reprioritised",
-            PriorityChanged { .. } => "priority_changed",
-            FirstResponse { .. } => "first_response",
-            Parked { .. } => "parked",
-            Released { .. } => "released",
-            Escalated { .. } => "escalated",
-            Resolved { .. } => "resolved",
-            Transferred { .. } => "transferred",
-            SlaWarning { .. } => "sla_warning",
-            SlaBreach { .. } => "sla_breach",
-            Purged { .. } => "purged",
-            StepEntered { .. } => "step_entered",
-            StepSkipped { .. } => "step_skipped",
-            TtlReached { .. } => "ttl_reached",
-            PlanChanged { .. } => "plan_changed",
+    /// Who got the conversation, by assignment or by offer: the
+    /// conversation and the agent of an [`Decision::Assigned`] or an
+    /// [`Decision::Offered`] (with an offer timeout configured, the engine
+    /// offers where it would otherwise assign), `None` for every other
+    /// decision. An accepted offer ([`Decision::OfferAccepted`]) names the
+    /// same agent its offer did, so it is not counted again.
+    ///
+    /// ```
+    /// use switchboard::policy::LeastLoaded;
+    /// use switchboard::{AgentId, AgentSpec, Capacity, Command, ConversationId, CustomerId};
+    /// use switchboard::{Decision, Engine, EngineConfig, TimeSpan, Timestamp};
+    ///
+    /// let config = EngineConfig::builder().offer_timeout(TimeSpan::from_secs(30)).build()?;
+    /// let mut engine = Engine::new(config, LeastLoaded)?;
+    /// engine.apply(Timestamp(0), AgentSpec::new(AgentId(1), Capacity::units(2)))?;
+    /// let decisions = engine.apply(Timestamp(1), Command::open(ConversationId(5), CustomerId(9)))?;
+    /// let assignee = decisions.iter().find_map(Decision::assignee);
+    /// assert_eq!(assignee, Some((ConversationId(5), AgentId(1))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn assignee(&self) -> Option<(ConversationId, AgentId)> {
+        match *self {
+            Decision::Assigned {
+                conversation,
+                agent,
+                ..
+            }
+            | Decision::Offered {
+                conversation,
+                agent,
+                ..
+            } => Some((conversation, agent)),
+            _ => None,
         }
+    }
+
+    /// The decision's kind (its name in JSON is [`DecisionKind::name`]).
+    pub const fn kind(&self) -> DecisionKind {
+        match self {
+            Decision::AgentAdded { .. } => DecisionKind::AgentAdded,
+            Decision::AgentStatusChanged { .. } => DecisionKind::AgentStatusChanged,
+            Decision::CapacityChanged { .. } => DecisionKind::CapacityChanged,
+            Decision::Queued { .. } => DecisionKind::Queued,
+            Decision::WaitingForAgent { .. } => DecisionKind::WaitingForAgent,
+            Decision::Assigned { .. } => DecisionKind::Assigned,
+            Decision::Offered { .. } => DecisionKind::Offered,
+            Decision::OfferAccepted { .. } => DecisionKind::OfferAccepted,
+            Decision::Requeued { .. } => DecisionKind::Requeued,
+            Decision::StickyHit { .. } => DecisionKind::StickyHit,
+            Decision::StickyMiss { .. } => DecisionKind::StickyMiss,
+            Decision::Reprioritised { .. } => DecisionKind::Reprioritised,
+            Decision::PriorityChanged { .. } => DecisionKind::PriorityChanged,
+            Decision::FirstResponse { .. } => DecisionKind::FirstResponse,
+            Decision::Parked { .. } => DecisionKind::Parked,
+            Decision::Released { .. } => DecisionKind::Released,
+            Decision::Escalated { .. } => DecisionKind::Escalated,
+            Decision::Resolved { .. } => DecisionKind::Resolved,
+            Decision::Transferred { .. } => DecisionKind::Transferred,
+            Decision::SlaWarning { .. } => DecisionKind::SlaWarning,
+            Decision::SlaBreach { .. } => DecisionKind::SlaBreach,
+            Decision::Purged { .. } => DecisionKind::Purged,
+            Decision::StepEntered { .. } => DecisionKind::StepEntered,
+            Decision::StepSkipped { .. } => DecisionKind::StepSkipped,
+            Decision::TtlReached { .. } => DecisionKind::TtlReached,
+            Decision::PlanChanged { .. } => DecisionKind::PlanChanged,
+        }
+    }
+
+    /// The decision's name as it appears in JSON (`kind`), for logs and
+    /// traces.
+    pub const fn name(&self) -> &'static str {
+        self.kind().name()
     }
 }

@@ -115,6 +115,10 @@ pub enum EngineError {
     /// slot indices can address (about four billion).
     #[error("the engine is full: no slot left for another {0}; purge resolved conversations")]
     Full(&'static str),
+    /// A query named a customer the engine does not know (none of their
+    /// conversations was opened yet).
+    #[error("unknown {0}: a customer is known from their first Command::OpenConversation")]
+    UnknownCustomer(CustomerId),
     /// A routing plan that does not load: every problem is listed (boxed:
     /// a refusal stays small on every other path).
     #[error("routing plan refused: {0}")]

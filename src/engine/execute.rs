@@ -31,10 +31,11 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             group,
             priority,
             start_in_bot,
+            attributes,
         } => {
             let group = structure::ensure_group(cx, group);
             let c = open(cx, conversation, customer, tier, channel, group, priority);
-            plan_swap::on_open(cx, c, None);
+            plan_swap::on_open(cx, c, attributes);
             if !start_in_bot {
                 matching::route(cx, c);
             }
@@ -43,7 +44,8 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             conv,
             group,
             priority,
-        } => escalate(cx, conv, group, priority),
+            attributes,
+        } => escalate(cx, conv, group, priority, attributes),
         Step::CustomerMessage(c) => customer_message(cx, c),
         Step::AgentMessage { conv, agent } => agent_message(cx, conv, agent),
         Step::MarkSeen(c) => cx.st.conv_mut(c).seen = true,
@@ -178,17 +180,23 @@ fn open(
     c
 }
 
-fn escalate(cx: &mut Cx<'_>, c: ConvIdx, group: Option<GroupRef>, priority: Option<Priority>) {
+fn escalate(
+    cx: &mut Cx<'_>,
+    c: ConvIdx,
+    group: Option<GroupRef>,
+    priority: Option<Priority>,
+    attributes: Option<crate::plan::Attributes>,
+) {
     let new_skills = group.is_some();
     if let Some(group) = group {
         let group = structure::ensure_group(cx, group);
         cx.st.conv_mut(c).group = group;
     }
-    plan_swap::on_escalate(cx, c, new_skills);
     if let Some(priority) = priority {
         let effective = effective_priority(cx, c, priority);
         lifecycle::set_priority(cx, c, priority, effective);
     }
+    plan_swap::on_escalate(cx, c, new_skills, attributes);
     let conversation = cx.st.conv(c).id;
     cx.emit(Decision::Escalated { conversation });
     matching::route(cx, c);

@@ -20,6 +20,15 @@
 //!               ─▶ decisions  returned in order
 //! ```
 //!
+//! # Queries and unknown ids
+//!
+//! Every query that names an agent, a conversation or a customer answers an
+//! id the engine does not know with `Err`: [`EngineError::UnknownAgent`],
+//! [`EngineError::UnknownConversation`] or [`EngineError::UnknownCustomer`],
+//! the same error a command naming it gets, so a host's `?` handles both
+//! alike. Lookups that take no id ([`Engine::group_stats_for`], by channel
+//! and skills) answer `Option`.
+//!
 //! State (`state/`) is dense slabs of agents, skill groups and
 //! conversations indexed by checked slot newtypes; the host's ids are
 //! mapped once, in validation. Each skill group keeps a waiting line per
@@ -48,14 +57,18 @@
 //!   checked in `Agent::takes`, refilled by a timer that settles the agent.
 
 mod audit;
+mod channel_weights;
 mod command;
 mod config;
+mod config_builder;
 mod cx;
 mod decision;
+mod decision_kind;
 mod error;
 mod execute;
 mod lifecycle;
 mod matching;
+mod open;
 mod plan_audit;
 mod plan_check;
 mod plan_env;
@@ -71,10 +84,14 @@ mod tick;
 mod validate;
 
 pub use audit::{AuditReport, AuditViolation};
+pub use channel_weights::ChannelWeights;
 pub use command::{Command, CommandKind, TransferTarget};
 pub use config::{ConfigError, EngineConfig, OpenConversations, MAX_SETTING};
+pub use config_builder::EngineConfigBuilder;
 pub use decision::{AssignVia, Decision, RequeueReason, StickyMissReason};
+pub use decision_kind::DecisionKind;
 pub use error::{EngineError, Rejected};
+pub use open::OpenConversation;
 pub use query::InboxEntry;
 pub use shared::SharedEngine;
 pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
@@ -130,10 +147,15 @@ impl Engine {
 
     /// Applies `command` at host time `at` and returns the decisions it
     /// caused, in order. On error nothing changed, not even the engine's
-    /// clock.
-    pub fn apply(&mut self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError> {
+    /// clock. Takes a [`Command`] or anything that converts into one (an
+    /// [`OpenConversation`], an [`AgentSpec`](crate::AgentSpec)).
+    pub fn apply(
+        &mut self,
+        at: Timestamp,
+        command: impl Into<Command>,
+    ) -> Result<Vec<Decision>, EngineError> {
         let mut out = Vec::new();
-        self.apply_into(at, &command, &mut out)?;
+        self.apply_into(at, &command.into(), &mut out)?;
         Ok(out)
     }
 
@@ -143,8 +165,9 @@ impl Engine {
     pub fn try_apply(
         &mut self,
         at: Timestamp,
-        command: Command,
+        command: impl Into<Command>,
     ) -> Result<Vec<Decision>, Rejected> {
+        let command = command.into();
         let mut out = Vec::new();
         match self.apply_into(at, &command, &mut out) {
             Ok(()) => Ok(out),

@@ -74,11 +74,16 @@ pub(crate) fn on_open(cx: &mut Cx<'_>, c: ConvIdx, attrs: Option<Attributes>) {
     choose_route(cx, c);
 }
 
-/// A conversation escalated from the bot, with new skills if the command
-/// named some: under a plan its route is chosen afresh (the bot may have
-/// learned what it is about), age kept.
-pub(crate) fn on_escalate(cx: &mut Cx<'_>, c: ConvIdx, new_skills: bool) {
-    if cx.st.conv(c).plan.is_none() && cx.st.plan.is_none() {
+/// A conversation escalated from the bot, with new skills and attributes
+/// if the command named some: under a plan its route is chosen afresh
+/// (the bot may have learned what it is about), age kept.
+pub(crate) fn on_escalate(
+    cx: &mut Cx<'_>,
+    c: ConvIdx,
+    new_skills: bool,
+    attrs: Option<Attributes>,
+) {
+    if cx.st.conv(c).plan.is_none() && cx.st.plan.is_none() && attrs.is_none() {
         return;
     }
     let explicit = if new_skills {
@@ -86,11 +91,11 @@ pub(crate) fn on_escalate(cx: &mut Cx<'_>, c: ConvIdx, new_skills: bool) {
     } else {
         explicit_of(cx, c)
     };
-    cx.st
-        .conv_mut(c)
-        .plan
-        .get_or_insert_with(Box::default)
-        .explicit = explicit;
+    let p = cx.st.conv_mut(c).plan.get_or_insert_with(Box::default);
+    p.explicit = explicit;
+    if let Some(attrs) = attrs {
+        p.attrs = attrs;
+    }
     choose_route(cx, c);
 }
 

@@ -1,5 +1,11 @@
 //! Read-only views of the engine's state, including the real-time
 //! statistics a supervisor's wallboard shows.
+//!
+//! One rule for ids: a query naming an agent, conversation or customer the
+//! engine does not know returns `Err` with
+//! [`EngineError::UnknownAgent`], [`EngineError::UnknownConversation`] or
+//! [`EngineError::UnknownCustomer`], the same error a command naming it
+//! gets, so `?` carries both.
 
 use super::state::conversation::{Conv, Place};
 use super::state::group::Group;
@@ -76,18 +82,39 @@ fn group_stats(group: &Group) -> GroupStats {
 }
 
 impl Engine {
-    /// The conversation as the engine sees it now, or `None` if unknown.
-    pub fn conversation(&self, id: ConversationId) -> Option<ConversationInfo> {
-        let c = self.state.conv_idx(id)?;
-        Some(info(&self.state, &self.config, self.state.conv(c)))
+    /// The conversation as the engine sees it now, or
+    /// [`EngineError::UnknownConversation`] (also once purged).
+    pub fn conversation(&self, id: ConversationId) -> Result<ConversationInfo, EngineError> {
+        let c = self
+            .state
+            .conv_idx(id)
+            .ok_or(EngineError::UnknownConversation(id))?;
+        Ok(info(&self.state, &self.config, self.state.conv(c)))
     }
 
-    /// The agent as the engine sees it now, or `None` if unknown.
-    pub fn agent(&self, id: AgentId) -> Option<AgentInfo> {
+    /// The agent holding conversation `id` now, by assignment or by an
+    /// offer not yet accepted (a parked thread's owner too); `Ok(None)`
+    /// while it is with the bot, queued or resolved, or its owner went
+    /// offline. [`EngineError::UnknownConversation`] for an unknown id.
+    pub fn assignee(&self, id: ConversationId) -> Result<Option<AgentId>, EngineError> {
+        let c = self
+            .state
+            .conv_idx(id)
+            .ok_or(EngineError::UnknownConversation(id))?;
+        let agent = match self.state.conv(c).place {
+            Place::Offered { agent, .. } | Place::Assigned { agent } => Some(agent),
+            Place::Parked { agent } => agent,
+            Place::Bot | Place::Queued | Place::WaitingFor { .. } | Place::Resolved { .. } => None,
+        };
+        Ok(agent.map(|a| self.state.id(a)))
+    }
+
+    /// The agent as the engine sees it now, or [`EngineError::UnknownAgent`].
+    pub fn agent(&self, id: AgentId) -> Result<AgentInfo, EngineError> {
         let st = &self.state;
-        let a = st.agent(st.agent_idx(id)?);
+        let a = st.agent(st.agent_idx(id).ok_or(EngineError::UnknownAgent(id))?);
         let ids = |c| st.conv(c).id;
-        Some(AgentInfo {
+        Ok(AgentInfo {
             id,
             status: a.status,
             load: a.load,
@@ -101,28 +128,38 @@ impl Engine {
         })
     }
 
-    /// What the engine remembers of a customer.
-    pub fn customer(&self, id: CustomerId) -> Option<CustomerInfo> {
-        let known = self.state.customer(id)?;
-        Some(CustomerInfo {
+    /// What the engine remembers of a customer, or
+    /// [`EngineError::UnknownCustomer`] before their first conversation.
+    pub fn customer(&self, id: CustomerId) -> Result<CustomerInfo, EngineError> {
+        let known = self
+            .state
+            .customer(id)
+            .ok_or(EngineError::UnknownCustomer(id))?;
+        Ok(CustomerInfo {
             id,
             tier: known.tier,
             last_agent: known.last_agent.map(|(a, at)| (self.state.id(a), at)),
         })
     }
 
-    /// The customer's conversations not yet resolved, in opening order
-    /// (empty for an unknown customer). A host checks this before opening
-    /// a conversation for a customer who writes again.
-    pub fn open_conversations(&self, customer: CustomerId) -> Vec<ConversationId> {
-        self.state
+    /// The customer's conversations not yet resolved, in opening order, or
+    /// [`EngineError::UnknownCustomer`] before their first conversation. A
+    /// host checks this before opening a conversation for a customer who
+    /// writes again.
+    pub fn open_conversations(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Vec<ConversationId>, EngineError> {
+        let known = self
+            .state
             .customer(customer)
-            .map(|k| k.open.iter().map(|&c| self.state.conv(c).id).collect())
-            .unwrap_or_default()
+            .ok_or(EngineError::UnknownCustomer(customer))?;
+        Ok(known.open.iter().map(|&c| self.state.conv(c).id).collect())
     }
 
     /// The agent's live threads in working order: threads where the customer
-    /// spoke last first, longest-waiting customer first.
+    /// spoke last first, longest-waiting customer first; or
+    /// [`EngineError::UnknownAgent`].
     pub fn inbox(&self, agent: AgentId) -> Result<Vec<InboxEntry>, EngineError> {
         let st = &self.state;
         let a = st
@@ -136,7 +173,8 @@ impl Engine {
             .collect())
     }
 
-    /// The first entry of [`Engine::inbox`], without building the list.
+    /// The first entry of [`Engine::inbox`], without building the list
+    /// (`Ok(None)` for an empty inbox); or [`EngineError::UnknownAgent`].
     pub fn inbox_head(&self, agent: AgentId) -> Result<Option<InboxEntry>, EngineError> {
         let st = &self.state;
         let a = st
@@ -173,7 +211,9 @@ impl Engine {
     }
 
     /// Real-time statistics of the group of `channel` and `skills` (in any
-    /// order), or `None` if no command has named it yet.
+    /// order), or `None` if no command has named it yet. A group has no id
+    /// the host chose, so this lookup by key is an `Option`, not an
+    /// unknown-id error.
     pub fn group_stats_for(
         &self,
         channel: Channel,
@@ -185,10 +225,14 @@ impl Engine {
         Some(group_stats(self.state.group(g)))
     }
 
-    /// Real-time statistics of one agent.
-    pub fn agent_stats(&self, agent: AgentId) -> Option<AgentStats> {
-        let a = self.state.agent(self.state.agent_idx(agent)?);
-        Some(AgentStats {
+    /// Real-time statistics of one agent, or [`EngineError::UnknownAgent`].
+    pub fn agent_stats(&self, agent: AgentId) -> Result<AgentStats, EngineError> {
+        let a = self.state.agent(
+            self.state
+                .agent_idx(agent)
+                .ok_or(EngineError::UnknownAgent(agent))?,
+        );
+        Ok(AgentStats {
             agent,
             status: a.status,
             load: a.load,

@@ -23,7 +23,11 @@ impl SharedEngine {
     }
 
     /// Applies `command` at `at` under the lock (see [`Engine::apply`]).
-    pub fn apply(&self, at: Timestamp, command: Command) -> Result<Vec<Decision>, EngineError> {
+    pub fn apply(
+        &self,
+        at: Timestamp,
+        command: impl Into<Command>,
+    ) -> Result<Vec<Decision>, EngineError> {
         self.engine.lock().apply(at, command)
     }
 

@@ -6,6 +6,7 @@ use super::command::{Command, CommandKind, TransferTarget};
 use super::config::{EngineConfig, OpenConversations};
 use super::error::EngineError;
 use super::lifecycle;
+use super::open::OpenConversation;
 use super::state::conversation::Place;
 use super::state::group::RoutingKey;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
@@ -43,11 +44,13 @@ pub(crate) enum Step {
         group: GroupRef,
         priority: Priority,
         start_in_bot: bool,
+        attributes: Option<crate::plan::Attributes>,
     },
     Escalate {
         conv: ConvIdx,
         group: Option<GroupRef>,
         priority: Option<Priority>,
+        attributes: Option<crate::plan::Attributes>,
     },
     CustomerMessage(ConvIdx),
     AgentMessage {
@@ -121,7 +124,7 @@ pub(crate) fn check(
                 cap: *cap,
             }
         }
-        Command::OpenConversation {
+        Command::OpenConversation(OpenConversation {
             conversation,
             customer,
             tier,
@@ -129,7 +132,9 @@ pub(crate) fn check(
             skills,
             priority,
             start_in_bot,
-        } => {
+            attributes,
+        }) => {
+            attributes.check()?;
             if state.conv_idx(*conversation).is_some() {
                 return Err(EngineError::DuplicateConversation(*conversation));
             }
@@ -147,14 +152,19 @@ pub(crate) fn check(
                 group: group_ref(state, *channel, skills)?,
                 priority: *priority,
                 start_in_bot: *start_in_bot,
+                attributes: (!attributes.is_empty()).then(|| attributes.clone()),
             }
         }
         Command::Escalate {
             conversation,
             skills,
             priority,
+            attributes,
         } => {
             let c = conv(*conversation)?;
+            if let Some(attributes) = attributes {
+                attributes.check()?;
+            }
             let group = match skills {
                 Some(skills) => Some(group_ref(state, state.conv(c).channel, skills)?),
                 None => None,
@@ -163,6 +173,7 @@ pub(crate) fn check(
                 conv: c,
                 group,
                 priority: *priority,
+                attributes: attributes.clone(),
             }
         }
         Command::CustomerMessage { conversation } => Step::CustomerMessage(conv(*conversation)?),

@@ -1,6 +1,6 @@
 //! Agents: who they are, what they can do, how much they may hold.
 
-use super::{AgentId, Capacity, Channel, ConversationId, SkillLevel, Timestamp};
+use super::{AgentId, Capacity, Channel, ConversationId, Level, SkillId, SkillLevel, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Whether an agent takes new work.
@@ -28,8 +28,24 @@ impl AgentStatus {
     }
 }
 
-/// Everything needed to register an agent.
+/// Everything needed to register an agent: the data of
+/// [`Command::AddAgent`](crate::Command::AddAgent). Start from
+/// [`AgentSpec::new`] with the agent's id and cap, then add skills and
+/// narrow channels or status with the chainable setters.
+///
+/// ```
+/// use switchboard::{AgentId, AgentSpec, AgentStatus, Capacity, Channel, Level, SkillId};
+///
+/// let spec = AgentSpec::new(AgentId(1), Capacity::units(4))
+///     .skill(SkillId(7), Level::of::<6>())
+///     .skill(SkillId(8), Level::new(3)?)
+///     .channels([Channel::WhatsApp, Channel::Email])
+///     .status(AgentStatus::Away);
+/// assert_eq!(spec.skills.len(), 2);
+/// # Ok::<(), switchboard::LevelOutOfRange>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AgentSpec {
     /// The agent's id, unique in the engine.
     pub id: AgentId,
@@ -45,16 +61,41 @@ pub struct AgentSpec {
 }
 
 impl AgentSpec {
-    /// An online agent with `skills`, a cap of `cap_units` full conversations,
-    /// working every channel.
-    pub fn new(id: u64, skills: Vec<SkillLevel>, cap_units: u32) -> Self {
+    /// Agent `id` with concurrency cap `cap` (for example
+    /// [`Capacity::units`]`(4)`: four full-weight conversations), online,
+    /// working every channel, with no skills yet.
+    pub fn new(id: AgentId, cap: Capacity) -> Self {
         Self {
-            id: AgentId(id),
-            skills,
-            cap: Capacity::units(cap_units),
+            id,
+            skills: Vec::new(),
+            cap,
             channels: None,
             status: AgentStatus::Online,
         }
+    }
+
+    /// Also holds `skill` at `level`.
+    pub fn skill(mut self, skill: SkillId, level: Level) -> Self {
+        self.skills.push(SkillLevel::at(skill, level));
+        self
+    }
+
+    /// Also holds each of `skills`.
+    pub fn skills(mut self, skills: impl IntoIterator<Item = SkillLevel>) -> Self {
+        self.skills.extend(skills);
+        self
+    }
+
+    /// Works only `channels` (instead of every channel).
+    pub fn channels(mut self, channels: impl IntoIterator<Item = Channel>) -> Self {
+        self.channels = Some(channels.into_iter().collect());
+        self
+    }
+
+    /// Registers with `status` (instead of online).
+    pub fn status(mut self, status: AgentStatus) -> Self {
+        self.status = status;
+        self
     }
 }
 

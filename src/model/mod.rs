@@ -21,4 +21,4 @@ pub use customer::CustomerInfo;
 pub use ids::{AgentId, ConversationId, CustomerId, SkillId};
 pub use priority::{Priority, Tier};
 pub use skill::{Level, LevelOutOfRange, SkillLevel, SkillRequirement};
-pub use time::{Duration, Timestamp};
+pub use time::{TimeSpan, Timestamp};

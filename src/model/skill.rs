@@ -22,13 +22,46 @@ impl Level {
     /// The highest valid level.
     pub const MAX: Level = Level(10);
 
-    /// A level, or `None` when `raw` is outside `1..=10`.
-    pub const fn new(raw: u8) -> Option<Level> {
+    /// A level, or the typed error when `raw` is outside `1..=10`.
+    ///
+    /// ```
+    /// use switchboard::{Level, LevelOutOfRange};
+    ///
+    /// assert_eq!(Level::new(6).map(Level::get), Ok(6));
+    /// assert_eq!(Level::new(11), Err(LevelOutOfRange(11)));
+    /// ```
+    pub const fn new(raw: u8) -> Result<Level, LevelOutOfRange> {
         if raw >= Self::MIN.0 && raw <= Self::MAX.0 {
-            Some(Level(raw))
+            Ok(Level(raw))
         } else {
-            None
+            Err(LevelOutOfRange(raw))
         }
+    }
+
+    /// A level written as a literal, checked when the program is compiled:
+    /// `Level::of::<11>()` does not build, so this never fails at run time.
+    /// Values read at run time go through [`Level::new`].
+    ///
+    /// ```
+    /// use switchboard::Level;
+    ///
+    /// const EXPERT: Level = Level::of::<9>();
+    /// assert_eq!(EXPERT.get(), 9);
+    /// ```
+    ///
+    /// An out-of-range literal is a compile error:
+    ///
+    /// ```compile_fail
+    /// let _ = switchboard::Level::of::<11>();
+    /// ```
+    pub const fn of<const RAW: u8>() -> Level {
+        const {
+            assert!(
+                RAW >= Level::MIN.0 && RAW <= Level::MAX.0,
+                "skill level literal out of range: levels are 1..=10"
+            );
+        }
+        Level(RAW)
     }
 
     /// The raw value.
@@ -40,7 +73,7 @@ impl Level {
 impl TryFrom<u8> for Level {
     type Error = LevelOutOfRange;
     fn try_from(raw: u8) -> Result<Self, Self::Error> {
-        Level::new(raw).ok_or(LevelOutOfRange(raw))
+        Level::new(raw)
     }
 }
 
@@ -68,67 +101,60 @@ pub struct SkillRequirement {
     pub min_level: Level,
 }
 
-/// Checks a literal level: in a `const` context an out-of-range literal is
-/// a compile error; at run time it panics, so runtime input goes through
-/// the `try_new` constructors instead.
-const fn literal(level: u8) -> Level {
-    match Level::new(level) {
-        Some(level) => level,
-        None => panic!("skill level literal out of range: levels are 1..=10"),
-    }
-}
-
 impl SkillLevel {
-    /// An agent's skill at a literal `level`.
+    /// An agent's `skill` at a raw `level`, or the typed error for a level
+    /// outside `1..=10`. Never panics.
     ///
-    /// # Panics
+    /// ```
+    /// use switchboard::{LevelOutOfRange, SkillId, SkillLevel};
     ///
-    /// When `level` is outside `1..=10` (a compile error in `const`
-    /// contexts). Use [`SkillLevel::try_new`] for values read at run time.
-    pub const fn new(skill: u32, level: u8) -> Self {
-        Self {
-            skill: SkillId(skill),
-            level: literal(level),
+    /// let billing = SkillId(7);
+    /// assert_eq!(SkillLevel::new(billing, 6)?.level.get(), 6);
+    /// assert_eq!(SkillLevel::new(billing, 0), Err(LevelOutOfRange(0)));
+    /// # Ok::<(), LevelOutOfRange>(())
+    /// ```
+    pub const fn new(skill: SkillId, level: u8) -> Result<Self, LevelOutOfRange> {
+        match Level::new(level) {
+            Ok(level) => Ok(Self { skill, level }),
+            Err(e) => Err(e),
         }
     }
 
-    /// An agent's skill at `level`, or the typed error for a level outside
-    /// `1..=10`.
-    pub const fn try_new(skill: u32, level: u8) -> Result<Self, LevelOutOfRange> {
-        match Level::new(level) {
-            Some(level) => Ok(Self {
-                skill: SkillId(skill),
-                level,
-            }),
-            None => Err(LevelOutOfRange(level)),
-        }
+    /// An agent's `skill` at a level already checked.
+    pub const fn at(skill: SkillId, level: Level) -> Self {
+        Self { skill, level }
     }
 }
 
 impl SkillRequirement {
-    /// A requirement of `skill` at a literal level `min_level` or better.
+    /// A requirement of `skill` at a raw `min_level` or better, or the
+    /// typed error for a level outside `1..=10`. Never panics.
     ///
-    /// # Panics
+    /// ```
+    /// use switchboard::{LevelOutOfRange, SkillId, SkillRequirement};
     ///
-    /// When `min_level` is outside `1..=10` (a compile error in `const`
-    /// contexts). Use [`SkillRequirement::try_new`] for values read at run
-    /// time.
-    pub const fn new(skill: u32, min_level: u8) -> Self {
-        Self {
-            skill: SkillId(skill),
-            min_level: literal(min_level),
+    /// let billing = SkillId(7);
+    /// assert_eq!(SkillRequirement::new(billing, 3)?.min_level.get(), 3);
+    /// assert_eq!(SkillRequirement::new(billing, 11), Err(LevelOutOfRange(11)));
+    /// # Ok::<(), LevelOutOfRange>(())
+    /// ```
+    pub const fn new(skill: SkillId, min_level: u8) -> Result<Self, LevelOutOfRange> {
+        match Level::new(min_level) {
+            Ok(min_level) => Ok(Self { skill, min_level }),
+            Err(e) => Err(e),
         }
     }
 
-    /// A requirement of `skill` at `min_level` or better, or the typed
-    /// error for a level outside `1..=10`.
-    pub const fn try_new(skill: u32, min_level: u8) -> Result<Self, LevelOutOfRange> {
-        match Level::new(min_level) {
-            Some(min_level) => Ok(Self {
-                skill: SkillId(skill),
-                min_level,
-            }),
-            None => Err(LevelOutOfRange(min_level)),
+    /// A requirement of `skill` at a level already checked, or better.
+    pub const fn at(skill: SkillId, min_level: Level) -> Self {
+        Self { skill, min_level }
+    }
+
+    /// A requirement of `skill` at any level (the lowest, 1, or better).
+    pub const fn any_level(skill: SkillId) -> Self {
+        Self {
+            skill,
+            min_level: Level::MIN,
         }
     }
 }
@@ -139,12 +165,16 @@ mod tests {
 
     #[test]
     fn a_level_cannot_be_built_or_read_out_of_range() {
-        assert_eq!(Level::new(0), None);
-        assert_eq!(Level::new(11), None);
-        assert_eq!(SkillLevel::try_new(1, 11), Err(LevelOutOfRange(11)));
+        assert_eq!(Level::new(0), Err(LevelOutOfRange(0)));
+        assert_eq!(Level::new(11), Err(LevelOutOfRange(11)));
+        assert_eq!(SkillLevel::new(SkillId(1), 11), Err(LevelOutOfRange(11)));
+        assert_eq!(
+            SkillRequirement::new(SkillId(1), 0),
+            Err(LevelOutOfRange(0))
+        );
         assert!(serde_json::from_str::<Level>("0").is_err());
         assert!(serde_json::from_str::<Level>("11").is_err());
-        assert_eq!(serde_json::from_str::<Level>("7").ok(), Level::new(7));
-        assert!(std::panic::catch_unwind(|| SkillLevel::new(1, 0)).is_err());
+        assert_eq!(serde_json::from_str::<Level>("7").ok(), Level::new(7).ok());
+        assert_eq!(Level::of::<10>(), Level::MAX);
     }
 }

@@ -13,12 +13,15 @@ use std::ops::{Add, Sub};
 #[serde(transparent)]
 pub struct Timestamp(pub u64);
 
-/// A span of time in milliseconds.
+/// A span of time in milliseconds on the host's clock: what a
+/// [`Timestamp`] minus an earlier one is. Named apart from
+/// [`std::time::Duration`] so both can be imported side by side; convert
+/// with [`TimeSpan::from_std`] and `std::time::Duration::from`.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(transparent)]
-pub struct Duration(pub u64);
+pub struct TimeSpan(pub u64);
 
 impl Timestamp {
     /// The instant `ms` milliseconds after the origin of the host's clock.
@@ -33,14 +36,14 @@ impl Timestamp {
 
     /// Time elapsed from `earlier` to `self`, zero if `earlier` is later
     /// (hosts on several threads may pass slightly unordered timestamps).
-    pub const fn since(self, earlier: Timestamp) -> Duration {
-        Duration(self.0.saturating_sub(earlier.0))
+    pub const fn since(self, earlier: Timestamp) -> TimeSpan {
+        TimeSpan(self.0.saturating_sub(earlier.0))
     }
 }
 
-impl Duration {
+impl TimeSpan {
     /// No time at all.
-    pub const ZERO: Duration = Duration(0);
+    pub const ZERO: TimeSpan = TimeSpan(0);
 
     /// A span of `ms` milliseconds.
     pub const fn from_millis(ms: u64) -> Self {
@@ -73,16 +76,16 @@ impl Duration {
     }
 }
 
-impl Add<Duration> for Timestamp {
+impl Add<TimeSpan> for Timestamp {
     type Output = Timestamp;
-    fn add(self, rhs: Duration) -> Timestamp {
+    fn add(self, rhs: TimeSpan) -> Timestamp {
         Timestamp(self.0.saturating_add(rhs.0))
     }
 }
 
-impl Sub<Duration> for Timestamp {
+impl Sub<TimeSpan> for Timestamp {
     type Output = Timestamp;
-    fn sub(self, rhs: Duration) -> Timestamp {
+    fn sub(self, rhs: TimeSpan) -> Timestamp {
         Timestamp(self.0.saturating_sub(rhs.0))
     }
 }
@@ -93,8 +96,22 @@ impl fmt::Display for Timestamp {
     }
 }
 
-impl fmt::Display for Duration {
+impl fmt::Display for TimeSpan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}ms", self.0)
+    }
+}
+
+impl TimeSpan {
+    /// The span of a [`std::time::Duration`], in whole milliseconds
+    /// (saturating at `u64::MAX` milliseconds).
+    pub fn from_std(span: std::time::Duration) -> Self {
+        Self(u64::try_from(span.as_millis()).unwrap_or(u64::MAX))
+    }
+}
+
+impl From<TimeSpan> for std::time::Duration {
+    fn from(span: TimeSpan) -> Self {
+        std::time::Duration::from_millis(span.0)
     }
 }

@@ -178,7 +178,12 @@ impl Durable {
     /// Applies `command` at host time `at`. If the engine accepts it, it is
     /// journaled and the result says how far acknowledgement has reached;
     /// if the engine refuses it, nothing changed and nothing is written.
-    pub fn apply(&mut self, at: Timestamp, command: Command) -> Result<Applied, DurableError> {
+    pub fn apply(
+        &mut self,
+        at: Timestamp,
+        command: impl Into<Command>,
+    ) -> Result<Applied, DurableError> {
+        let command = command.into();
         if self.poisoned {
             return Err(DurableError::Poisoned);
         }

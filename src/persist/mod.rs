@@ -10,16 +10,16 @@
 //!
 //! ```
 //! use switchboard::persist::{Durable, DurableOptions};
-//! use switchboard::{AgentSpec, Command, EngineConfig, Timestamp};
+//! use switchboard::{AgentId, AgentSpec, Capacity, EngineConfig, Timestamp};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let dir = std::env::temp_dir().join(format!("switchboard-doc-{}", std::process::id()));
 //! # let _ = std::fs::remove_dir_all(&dir);
-//! let policy = || switchboard::policy::by_name("least_loaded").expect("built in");
+//! let policy = || switchboard::policy::BuiltinPolicy::LeastLoaded.build();
 //! let (mut durable, report) =
 //!     Durable::open(&dir, DurableOptions::default(), &EngineConfig::default(), &policy)?;
 //! assert_eq!(report.last_seq, 0);
-//! let applied = durable.apply(Timestamp(1_000), Command::AddAgent(AgentSpec::new(1, vec![], 4)))?;
+//! let applied = durable.apply(Timestamp(1_000), AgentSpec::new(AgentId(1), Capacity::units(4)))?;
 //! // Fsync mode (the default): acknowledged once apply returns.
 //! assert_eq!(applied.acknowledged_through, applied.seq);
 //! drop(durable);
@@ -29,7 +29,7 @@
 //!     Durable::open(&dir, DurableOptions::default(), &EngineConfig::default(), &policy)?;
 //! assert_eq!(report.last_seq, 1);
 //! assert!(report.dropped.is_empty());
-//! assert!(durable.engine().agent(switchboard::AgentId(1)).is_some());
+//! assert!(durable.engine().agent(AgentId(1)).is_ok());
 //! # drop(durable);
 //! # std::fs::remove_dir_all(&dir)?;
 //! # Ok(())

@@ -13,7 +13,7 @@
 //! and [`Durable::acknowledged_through`](super::Durable::acknowledged_through)
 //! tell the host which sequence numbers are acknowledged under the mode.
 
-use crate::model::{Duration, Timestamp};
+use crate::model::{TimeSpan, Timestamp};
 use std::num::NonZeroU32;
 
 /// When a journaled command counts as acknowledged. See the module docs for
@@ -32,7 +32,7 @@ pub enum DurabilityMode {
         max_records: NonZeroU32,
         /// Fsync at the first `apply` or `sync_if_due` whose host time is at
         /// least this long after the oldest waiting record's time.
-        max_delay: Duration,
+        max_delay: TimeSpan,
     },
 }
 

@@ -86,7 +86,7 @@ impl Compiler<'_> {
     }
 
     fn level(&mut self, level: u8, field: impl FnOnce() -> String) -> Option<Level> {
-        let checked = Level::new(level);
+        let checked = Level::new(level).ok();
         if checked.is_none() {
             self.problems.push(PlanProblem::BadLevel {
                 field: field(),

@@ -79,7 +79,8 @@ pub(crate) fn shadowed(routes: &[RouteDef], compiled: &[CRoute]) -> Vec<PlanProb
                 by: by.to_owned(),
             });
         }
-        let always = doc.when.is_none() || later.when.as_ref().and_then(Expr::constant) == Some(true);
+        let always =
+            doc.when.is_none() || later.when.as_ref().and_then(Expr::constant) == Some(true);
         if always && catch_all.is_none() {
             catch_all = Some(&later.name);
         }

@@ -6,6 +6,11 @@
 //! The engine, not the policy, enforces caps, skills, status and stickiness:
 //! a policy only orders agents the engine already found eligible.
 //!
+//! The built-in policies are named by [`BuiltinPolicy`] (looked up by name
+//! for configuration files with [`BuiltinPolicy::from_name`]); wherever a
+//! policy is needed more than once (the simulator's replications, the
+//! runtime's tenants), a [`PolicyFactory`] makes it.
+//!
 //! ```
 //! use switchboard::policy::{AgentView, QueueView, Rank, RoutingPolicy};
 //!
@@ -29,11 +34,15 @@
 //! ```
 
 mod best_skill;
+mod builtin;
+mod factory;
 mod least_loaded;
 mod longest_idle;
 mod round_robin;
 
 pub use best_skill::BestSkillMatch;
+pub use builtin::{BuiltinPolicy, UnknownPolicy};
+pub use factory::PolicyFactory;
 pub use least_loaded::LeastLoaded;
 pub use longest_idle::LongestIdle;
 pub use round_robin::RoundRobin;
@@ -181,21 +190,5 @@ impl<P: RoutingPolicy + 'static> IntoPolicy for P {
 impl IntoPolicy for Box<dyn RoutingPolicy> {
     fn into_policy(self) -> Box<dyn RoutingPolicy> {
         self
-    }
-}
-
-/// The built-in policies, by name.
-pub fn builtin_names() -> [&'static str; 4] {
-    ["least_loaded", "longest_idle", "round_robin", "best_skill"]
-}
-
-/// A built-in policy by its name (see [`builtin_names`]), or `None`.
-pub fn by_name(name: &str) -> Option<Box<dyn RoutingPolicy>> {
-    match name {
-        "least_loaded" => Some(Box::new(LeastLoaded)),
-        "longest_idle" => Some(Box::new(LongestIdle)),
-        "round_robin" => Some(Box::new(RoundRobin)),
-        "best_skill" => Some(Box::new(BestSkillMatch)),
-        _ => None,
     }
 }

@@ -247,7 +247,7 @@ impl Shard {
                     tenant = %state.id,
                     record = s.record,
                     index,
-                    kind = decision.kind(),
+                    kind = decision.name(),
                     "decision"
                 );
                 if publish {

@@ -5,7 +5,7 @@
 //! uses [`SystemClock`]; tests and simulations use [`ManualClock`] and move
 //! it by hand, which wakes every shard so timers fire at once.
 
-use crate::model::{Duration, Timestamp};
+use crate::model::{TimeSpan, Timestamp};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -125,7 +125,7 @@ impl ManualClock {
     }
 
     /// Moves the clock forward by `by` and wakes every shard.
-    pub fn advance(&self, by: Duration) {
+    pub fn advance(&self, by: TimeSpan) {
         // ORDERING: Relaxed suffices for the value; the wake below goes
         // through a channel, which orders it before the shard's read.
         self.inner.now.fetch_add(by.0, Ordering::Relaxed);

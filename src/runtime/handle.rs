@@ -90,8 +90,9 @@ impl RuntimeHandle {
     pub fn send(
         &self,
         tenant: &TenantId,
-        command: Command,
+        command: impl Into<Command>,
     ) -> Result<Pending<Accepted>, RuntimeError> {
+        let command = command.into();
         if self.closing() {
             return Err(RuntimeError::ShuttingDown);
         }
@@ -141,7 +142,11 @@ impl RuntimeHandle {
     /// Applies `command` to `tenant` and blocks this thread until it is
     /// acknowledged: [`send`](Self::send) then [`Pending::wait`]. A full
     /// queue answers [`RuntimeError::Overloaded`] at once.
-    pub fn submit(&self, tenant: &TenantId, command: Command) -> Result<Accepted, RuntimeError> {
+    pub fn submit(
+        &self,
+        tenant: &TenantId,
+        command: impl Into<Command>,
+    ) -> Result<Accepted, RuntimeError> {
         self.send(tenant, command)?.wait()
     }
 
@@ -151,7 +156,7 @@ impl RuntimeHandle {
     pub async fn submit_async(
         &self,
         tenant: &TenantId,
-        command: Command,
+        command: impl Into<Command>,
     ) -> Result<Accepted, RuntimeError> {
         self.send(tenant, command)?.await
     }
@@ -162,8 +167,9 @@ impl RuntimeHandle {
     pub async fn submit_waiting(
         &self,
         tenant: &TenantId,
-        command: Command,
+        command: impl Into<Command>,
     ) -> Result<Accepted, RuntimeError> {
+        let command = command.into();
         if self.closing() {
             return Err(RuntimeError::ShuttingDown);
         }

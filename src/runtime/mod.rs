@@ -34,15 +34,15 @@
 //!
 //! ```
 //! use switchboard::runtime::{Runtime, RuntimeConfig, TenantId, TenantSpec};
-//! use switchboard::{AgentSpec, Command, EngineConfig};
+//! use switchboard::policy::BuiltinPolicy;
+//! use switchboard::{AgentId, AgentSpec, Capacity, EngineConfig};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let acme = TenantId::new("acme")?;
-//! let spec = TenantSpec::with_builtin(acme.clone(), EngineConfig::default(), "least_loaded")
-//!     .expect("built-in policy");
+//! let spec = TenantSpec::with_builtin(acme.clone(), EngineConfig::default(), BuiltinPolicy::LeastLoaded);
 //! let (runtime, _report) = Runtime::start(RuntimeConfig::volatile().shards(2), vec![spec])?;
 //! let handle = runtime.handle();
-//! let accepted = handle.submit(&acme, Command::AddAgent(AgentSpec::new(1, vec![], 4)))?;
+//! let accepted = handle.submit(&acme, AgentSpec::new(AgentId(1), Capacity::units(4)))?;
 //! assert_eq!(accepted.record, 1);
 //! let report = runtime.shutdown();
 //! assert!(report.all_synced());
@@ -87,4 +87,4 @@ pub use placement::placement;
 pub use report::{ShardClosed, ShutdownReport, StartReport, TenantClosed, TenantOpened};
 pub use stats::{ShardStats, TenantCounters, TenantStats};
 pub use stream::{DecisionStream, StreamEvent, StreamItem};
-pub use tenant::{PolicyFactory, TenantId, TenantSpec};
+pub use tenant::{TenantId, TenantSpec};

@@ -225,11 +225,11 @@ impl Shard {
                 tenant: spec.id.clone(),
                 source,
             })?;
-        let policy = Arc::clone(&spec.policy);
+        let policy = spec.policy.clone();
         let opened = self
             .settings
             .store
-            .open(&spec.id, &spec.config, &|| policy())
+            .open(&spec.id, &spec.config, &|| policy.build())
             .map_err(|source| RuntimeError::Open {
                 tenant: spec.id.clone(),
                 source,

@@ -3,9 +3,8 @@
 
 use super::error::RuntimeError;
 use crate::engine::EngineConfig;
-use crate::policy::RoutingPolicy;
+use crate::policy::{BuiltinPolicy, PolicyFactory};
 use std::fmt;
-use std::sync::Arc;
 
 /// A tenant's id: 1 to [`TenantId::MAX_LEN`] ASCII letters, digits, `-` or
 /// `_`, so it is safe as a directory name and a metrics label.
@@ -80,11 +79,6 @@ impl fmt::Debug for TenantId {
     }
 }
 
-/// Makes a tenant's routing policy. Called to build the engine and again
-/// for each snapshot recovery tries, so it must return the same policy
-/// every time (the one the tenant's journal was written with).
-pub type PolicyFactory = Arc<dyn Fn() -> Box<dyn RoutingPolicy> + Send + Sync>;
-
 /// What the runtime needs to open a tenant.
 #[derive(Clone)]
 pub struct TenantSpec {
@@ -93,33 +87,27 @@ pub struct TenantSpec {
     /// The engine configuration of a new tenant (a recovered one keeps the
     /// configuration its snapshot recorded).
     pub config: EngineConfig,
-    /// The routing policy.
+    /// Makes the tenant's routing policy: called to build the engine and
+    /// again for each snapshot recovery tries, so it must return the same
+    /// policy every time (the one the tenant's journal was written with).
     pub policy: PolicyFactory,
 }
 
 impl TenantSpec {
-    /// A tenant with `config` and the policy `policy` makes.
-    pub fn new(
-        id: TenantId,
-        config: EngineConfig,
-        policy: impl Fn() -> Box<dyn RoutingPolicy> + Send + Sync + 'static,
-    ) -> Self {
+    /// A tenant with `config` and the policy `policy` makes (a
+    /// [`PolicyFactory`], or a [`BuiltinPolicy`]).
+    pub fn new(id: TenantId, config: EngineConfig, policy: impl Into<PolicyFactory>) -> Self {
         Self {
             id,
             config,
-            policy: Arc::new(policy),
+            policy: policy.into(),
         }
     }
 
-    /// A tenant using the built-in policy named `policy` (see
-    /// [`policy::by_name`](crate::policy::by_name)); `None` for an unknown
-    /// name.
-    pub fn with_builtin(id: TenantId, config: EngineConfig, policy: &str) -> Option<Self> {
-        crate::policy::by_name(policy)?;
-        let name = policy.to_owned();
-        Some(Self::new(id, config, move || {
-            crate::policy::by_name(&name).unwrap_or_else(|| Box::new(crate::policy::LeastLoaded))
-        }))
+    /// A tenant using the built-in `policy` (a configuration file names it
+    /// with [`BuiltinPolicy::from_name`]).
+    pub fn with_builtin(id: TenantId, config: EngineConfig, policy: BuiltinPolicy) -> Self {
+        Self::new(id, config, policy)
     }
 }
 

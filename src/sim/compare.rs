@@ -9,7 +9,7 @@ use crate::policy::RoutingPolicy;
 /// Runs `scenario` with `seed` once per policy and collects the reports, in
 /// the order given. Every run sees the same customers and the same rosters;
 /// only the routing differs. Pass your own policies beside the built-ins
-/// ([`by_name`](crate::policy::by_name)).
+/// ([`BuiltinPolicy::build`](crate::policy::BuiltinPolicy::build)).
 pub fn compare(
     scenario: &Scenario,
     seed: u64,

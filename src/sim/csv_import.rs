@@ -82,7 +82,7 @@ impl Skills {
                 .trim()
                 .parse::<u8>()
                 .ok()
-                .and_then(Level::new)
+                .and_then(|raw| Level::new(raw).ok())
                 .ok_or_else(|| {
                     line.error(column, v, "skills as name:level;... with levels 1..=10")
                 })?;

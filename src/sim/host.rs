@@ -7,7 +7,7 @@ use super::error::SimError;
 use super::faults::Faults;
 use super::runner::Run;
 use super::trace::{decision_agent, decision_load, LineContext};
-use crate::engine::{Command, Decision};
+use crate::engine::{Command, Decision, OpenConversation};
 use crate::model::{AgentId, AgentStatus, ConversationId, Timestamp};
 
 impl Run<'_> {
@@ -265,7 +265,7 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
             conversation,
             agent,
         } => (Some(conversation), Some(agent)),
-        Command::OpenConversation { conversation, .. }
+        Command::OpenConversation(OpenConversation { conversation, .. })
         | Command::Escalate { conversation, .. }
         | Command::CustomerMessage { conversation }
         | Command::Park { conversation }

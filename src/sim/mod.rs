@@ -29,14 +29,14 @@
 //!   with common random numbers, beside Erlang C and A.
 //!
 //! ```
-//! use switchboard::policy;
+//! use switchboard::policy::{BuiltinPolicy, PolicyFactory};
 //! use switchboard::sim::{Replications, Scenario};
 //!
 //! // M/M/5 at 70% load, 5,000 customers a day, 4 days in parallel.
 //! let mut s = Scenario::classical_mmn(5, 0.7, 60.0, None, 2);
 //! s.classical.as_mut().unwrap().customers = Some(5_000);
 //! let erlang_c = s.formulas().and_then(|f| f.erlang_c).unwrap();
-//! let factory = || policy::by_name("least_loaded").unwrap();
+//! let factory = PolicyFactory::from(BuiltinPolicy::LeastLoaded);
 //! let r = Replications::new(s, 4).run(&factory)?;
 //! let p_wait = &r.kpi("p_wait").unwrap().estimate;
 //! assert!((p_wait.mean - erlang_c.p_wait).abs() < 0.1);
@@ -47,12 +47,12 @@
 //! Same scenario and seed give a byte-identical report and trace.
 //!
 //! ```
-//! use switchboard::policy;
+//! use switchboard::policy::BuiltinPolicy;
 //! use switchboard::sim::{Scenario, Simulation};
 //!
 //! let mut scenario = Scenario::default();
 //! scenario.arrivals.conversations_per_day = 300.0; // a quiet day, for the example
-//! let outcome = Simulation::new(scenario, 42).run(policy::by_name("least_loaded").unwrap())?;
+//! let outcome = Simulation::new(scenario, 42).run(BuiltinPolicy::LeastLoaded)?;
 //! let report = &outcome.report;
 //! assert_eq!(report.service_level.breaches_without_warning, 0);
 //! assert!(report.concurrency.peak_utilisation <= 1.0);
@@ -63,10 +63,10 @@
 //! To compare policies, your own beside the built-ins:
 //!
 //! ```no_run
-//! use switchboard::policy;
+//! use switchboard::policy::BuiltinPolicy;
 //! use switchboard::sim::{compare, Scenario};
 //!
-//! let policies = policy::builtin_names().iter().filter_map(|n| policy::by_name(n)).collect();
+//! let policies = BuiltinPolicy::ALL.map(BuiltinPolicy::build).into();
 //! let comparison = compare(&Scenario::default(), 1, policies)?;
 //! println!("{comparison}");
 //! # Ok::<(), switchboard::sim::SimError>(())
@@ -126,7 +126,7 @@ pub use faults::{FaultConfig, FaultReport};
 pub use intervals::IntervalFigures;
 pub use outcome::{Progress, SimOutcome};
 pub use queueing::{Formulas, Queueing};
-pub use replicate::{Kpi, PolicyFactory, ProgressFn, Replicated, Replications};
+pub use replicate::{Kpi, ProgressFn, Replicated, Replications};
 pub use report::{Comparison, Report};
 pub use rng::SimRng;
 pub use roster::Staffing;
@@ -141,5 +141,5 @@ pub use significance::{
 };
 pub use simulation::{Simulation, CLASSICAL_TICK_MS};
 pub use staffing::{handle_secs, search_staffing, IntervalStaffing, StaffingPlan, StaffingTarget};
-pub use sweep::{sweep, sweep_with, OwnedPolicyFactory, Parameter, Sweep, SweepFn, SweepPoint};
+pub use sweep::{sweep, sweep_with, Parameter, Sweep, SweepFn, SweepPoint};
 pub use workload::{reply_ms, AgentPlan, Arrival, CustomerScript, NextMove, Recorded, Workload};

@@ -6,7 +6,7 @@ use super::error::SimError;
 use super::events::Event;
 use super::runner::{ConvSim, Run};
 use super::workload::{reply_ms, CustomerScript, NextMove, Workload};
-use crate::engine::Command;
+use crate::engine::{Command, OpenConversation};
 use crate::model::{AgentId, AgentStatus, ConversationId, ResolveReason, Timestamp};
 
 impl Run<'_> {
@@ -53,7 +53,7 @@ impl Run<'_> {
         let a = &w.arrivals[i];
         self.collector
             .opened(Timestamp(self.now), i as u64, a.returning, a.bot);
-        self.apply(Command::OpenConversation {
+        self.apply(Command::OpenConversation(OpenConversation {
             conversation: ConversationId(i as u64),
             customer: a.customer,
             tier: a.tier,
@@ -61,7 +61,8 @@ impl Run<'_> {
             skills: a.skills.clone(),
             priority: a.priority,
             start_in_bot: a.bot,
-        })
+            attributes: Default::default(),
+        }))
     }
 
     pub(super) fn handle(&mut self, event: Event) -> Result<(), SimError> {
@@ -84,6 +85,7 @@ impl Run<'_> {
                         conversation: id,
                         skills: None,
                         priority: None,
+                        attributes: None,
                     })?;
                 }
             }

@@ -9,13 +9,10 @@ use super::report::Report;
 use super::scenario::Scenario;
 use super::simulation::Simulation;
 use super::stats::Estimate;
-use crate::policy::RoutingPolicy;
+use crate::policy::PolicyFactory;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Makes a fresh policy for each replication (policies may keep state).
-pub type PolicyFactory<'a> = &'a (dyn Fn() -> Box<dyn RoutingPolicy> + Sync);
 
 /// Called after each finished replication with (finished, total).
 pub type ProgressFn<'a> = &'a (dyn Fn(usize, usize) + Sync);
@@ -161,15 +158,16 @@ impl Replications {
         &self.scenario
     }
 
-    /// Runs every seed under a fresh policy from `policy`.
-    pub fn run(&self, policy: PolicyFactory<'_>) -> Result<Replicated, SimError> {
+    /// Runs every seed under a fresh policy from `policy` (policies may
+    /// keep state, so each replication gets its own).
+    pub fn run(&self, policy: &PolicyFactory) -> Result<Replicated, SimError> {
         self.run_with_progress(policy, &|_, _| {})
     }
 
     /// As [`run`](Self::run), calling `progress` after each replication.
     pub fn run_with_progress(
         &self,
-        policy: PolicyFactory<'_>,
+        policy: &PolicyFactory,
         progress: ProgressFn<'_>,
     ) -> Result<Replicated, SimError> {
         self.scenario.validate()?;
@@ -182,7 +180,7 @@ impl Replications {
     pub(crate) fn run_for(
         &self,
         scenario: Scenario,
-        policy: PolicyFactory<'_>,
+        policy: &PolicyFactory,
     ) -> Result<Vec<Report>, SimError> {
         let mut r = self.clone();
         r.scenario = scenario;
@@ -192,7 +190,7 @@ impl Replications {
     /// The report of every seed, in seed order.
     pub(crate) fn run_reports(
         &self,
-        policy: PolicyFactory<'_>,
+        policy: &PolicyFactory,
         progress: ProgressFn<'_>,
     ) -> Result<Vec<Report>, SimError> {
         let done = AtomicUsize::new(0);
@@ -202,7 +200,7 @@ impl Replications {
             if let Some(ms) = self.tick_ms {
                 sim = sim.with_tick_granularity(ms);
             }
-            let outcome = sim.run(policy())?;
+            let outcome = sim.run(policy.build())?;
             // ORDERING: a progress count only; no data is published by it.
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress(n, total);

@@ -25,7 +25,7 @@ pub struct Scenario {
     /// Number of consecutive days simulated (arrival curve and shifts repeat).
     pub days: u32,
     /// The routing policy used by a plain run (a name from
-    /// [`builtin_names`](crate::policy::builtin_names)).
+    /// [`BuiltinPolicy::names`](crate::policy::BuiltinPolicy::names)).
     pub policy: String,
     /// The engine's rules (response target, stickiness, parking, weights).
     pub engine: EngineConfig,

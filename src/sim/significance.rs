@@ -6,8 +6,9 @@
 //! zero (a paired t-test).
 
 use super::error::SimError;
-use super::replicate::{interval, PolicyFactory, Replicated, Replications};
+use super::replicate::{interval, Replicated, Replications};
 use super::stats::PairedDifference;
+use crate::policy::PolicyFactory;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -43,7 +44,7 @@ pub struct ReplicatedComparison {
 /// Runs `replications` once per policy and pairs the results by seed.
 pub fn compare_replicated(
     replications: &Replications,
-    policies: &[PolicyFactory<'_>],
+    policies: &[PolicyFactory],
 ) -> Result<ReplicatedComparison, SimError> {
     compare_replicated_with_progress(replications, policies, &|_, _, _| {})
 }
@@ -52,12 +53,12 @@ pub fn compare_replicated(
 /// replications of it, total)` as runs end.
 pub fn compare_replicated_with_progress(
     replications: &Replications,
-    policies: &[PolicyFactory<'_>],
+    policies: &[PolicyFactory],
     progress: &(dyn Fn(usize, usize, usize) + Sync),
 ) -> Result<ReplicatedComparison, SimError> {
     let mut runs = Vec::with_capacity(policies.len());
     for (i, p) in policies.iter().enumerate() {
-        runs.push(replications.run_with_progress(*p, &|done, total| progress(i, done, total))?);
+        runs.push(replications.run_with_progress(p, &|done, total| progress(i, done, total))?);
     }
     Ok(ReplicatedComparison::of(runs))
 }

@@ -9,7 +9,7 @@ use super::scenario::Scenario;
 use super::trace::TraceWriter;
 use super::workload::Workload;
 use crate::engine::Engine;
-use crate::policy::RoutingPolicy;
+use crate::policy::IntoPolicy;
 use std::io::Write;
 
 /// The default tick grid of a classical scenario, ms: alerts up to a
@@ -116,9 +116,12 @@ impl Simulation {
         &self.scenario
     }
 
-    /// Runs the day under `policy`. The scenario is validated first; the
+    /// Runs the day under `policy` (a policy value, a
+    /// [`BuiltinPolicy`](crate::policy::BuiltinPolicy), or a
+    /// `Box<dyn RoutingPolicy>`). The scenario is validated first; the
     /// report's `policy` is the policy's name.
-    pub fn run(self, policy: Box<dyn RoutingPolicy>) -> Result<SimOutcome, SimError> {
+    pub fn run(self, policy: impl IntoPolicy) -> Result<SimOutcome, SimError> {
+        let policy = policy.into_policy();
         self.scenario.validate()?;
         let workload = match self.workload {
             Some(w) => w,

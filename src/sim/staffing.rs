@@ -21,10 +21,11 @@
 
 use super::erlang::{erlang_a_figures, erlang_c_figures, staff_for};
 use super::error::SimError;
-use super::replicate::{PolicyFactory, Replications};
+use super::replicate::Replications;
 use super::report::Report;
 use super::roster::Staffing;
 use super::scenario::Scenario;
+use crate::policy::PolicyFactory;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -184,7 +185,7 @@ pub fn search_staffing(
     base: &Scenario,
     target: StaffingTarget,
     replications: &Replications,
-    policy: PolicyFactory<'_>,
+    policy: &PolicyFactory,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<StaffingPlan, SimError> {
     let mut s = base.clone();

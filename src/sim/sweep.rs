@@ -7,9 +7,9 @@
 //! what the scenario cannot say (a policy's own setting).
 
 use super::error::{ScenarioError, SimError};
-use super::replicate::{PolicyFactory, Replicated, Replications};
+use super::replicate::{Replicated, Replications};
 use super::scenario::Scenario;
-use crate::policy::RoutingPolicy;
+use crate::policy::PolicyFactory;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -78,7 +78,7 @@ impl Parameter {
         if !value.is_finite() || value < 0.0 {
             return Err(bad("a finite number >= 0"));
         }
-        let ms = |minutes: f64| crate::model::Duration::from_millis((minutes * 60_000.0) as u64);
+        let ms = |minutes: f64| crate::model::TimeSpan::from_millis((minutes * 60_000.0) as u64);
         match self {
             Parameter::Agents => {
                 let total = f64::from(s.agent_count().max(1));
@@ -169,7 +169,7 @@ pub fn sweep(
     replications: &Replications,
     parameter: &Parameter,
     values: &[f64],
-    policy: PolicyFactory<'_>,
+    policy: &PolicyFactory,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Sweep, SimError> {
     let mut scenarios = Vec::with_capacity(values.len());
@@ -190,11 +190,8 @@ pub fn sweep(
     })
 }
 
-/// An owned policy factory, for [`sweep_with`].
-pub type OwnedPolicyFactory = Box<dyn Fn() -> Box<dyn RoutingPolicy> + Sync>;
-
 /// What [`sweep_with`] calls for each value: the scenario and policy there.
-pub type SweepFn<'a> = &'a (dyn Fn(f64) -> Result<(Scenario, OwnedPolicyFactory), SimError> + Sync);
+pub type SweepFn<'a> = &'a (dyn Fn(f64) -> Result<(Scenario, PolicyFactory), SimError> + Sync);
 
 /// A sweep driven by a closure: for each value, `at(value)` gives the
 /// scenario and the policy (so a policy's own setting can vary).
@@ -207,7 +204,7 @@ pub fn sweep_with(
     let mut points = Vec::with_capacity(values.len());
     for &value in values {
         let (s, policy) = at(value)?;
-        let reports = replications.run_for(s, policy.as_ref())?;
+        let reports = replications.run_for(s, &policy)?;
         let result = Replicated::of(reports, replications.seeds().to_vec());
         points.push(SweepPoint { value, result });
     }

@@ -145,7 +145,7 @@ impl TraceWriter {
         self.line(Line {
             t: at.0,
             ty: "decision",
-            kind: decision.kind(),
+            kind: decision.name(),
             conversation: cx.conversation,
             customer: cx.customer,
             agent: cx.agent,

@@ -81,11 +81,11 @@ impl Scenario {
     /// Checks every value; [`Scenario::from_json`] calls it. Returns the
     /// first problem found, naming its field.
     pub fn validate(&self) -> std::result::Result<(), ScenarioError> {
-        if policy::by_name(&self.policy).is_none() {
+        if policy::BuiltinPolicy::from_name(&self.policy).is_err() {
             return Err(ScenarioError::UnknownPolicy {
                 field: "policy".into(),
                 name: self.policy.clone(),
-                known: policy::builtin_names().join(", "),
+                known: policy::BuiltinPolicy::names().join(", "),
             });
         }
         range(

@@ -23,7 +23,7 @@ use super::violation::Violation;
 use crate::engine::{AssignVia, Command, Decision};
 use crate::model::{
     AgentId, AgentInfo, AgentSpec, AgentStatus, Capacity, ConversationId, ConversationInfo,
-    ConversationState, Duration, Priority, SkillLevel,
+    ConversationState, Priority, SkillLevel, TimeSpan,
 };
 use crate::policy::{AgentView, QueueView};
 use std::collections::{BTreeMap, HashSet};
@@ -190,7 +190,7 @@ pub fn queue_order(trace: &Trace) -> (Vec<Violation>, Vec<Violation>) {
                         assigned: x,
                         agent,
                         waiting: y.id,
-                        by: Duration((aged_key(trace, xi) - aged_key(trace, y)) as u64),
+                        by: TimeSpan((aged_key(trace, xi) - aged_key(trace, y)) as u64),
                     });
                 }
             }
@@ -203,11 +203,11 @@ pub fn queue_order(trace: &Trace) -> (Vec<Violation>, Vec<Violation>) {
 /// [`Priority::rank`]): for each conversation handed over from a queue, the
 /// time since it started waiting; for each still waiting at the end, the
 /// time until the last command. `None` for a class never seen waiting.
-pub fn longest_waits(trace: &Trace) -> [Option<Duration>; 4] {
+pub fn longest_waits(trace: &Trace) -> [Option<TimeSpan>; 4] {
     let mut longest = [None; 4];
-    let mut note = |class: Priority, wait: Duration| {
-        let slot: &mut Option<Duration> = &mut longest[usize::from(class.rank())];
-        *slot = Some(slot.map_or(wait, |w: Duration| w.max(wait)));
+    let mut note = |class: Priority, wait: TimeSpan| {
+        let slot: &mut Option<TimeSpan> = &mut longest[usize::from(class.rank())];
+        *slot = Some(slot.map_or(wait, |w: TimeSpan| w.max(wait)));
     };
     for e in &trace.entries {
         for (x, _, via) in e.decisions().iter().filter_map(handed) {
@@ -268,7 +268,7 @@ pub fn skill_match(trace: &Trace) -> SkillMatch {
     for e in &trace.entries {
         if !matches!(
             e.command,
-            Command::OpenConversation { .. } | Command::Escalate { .. }
+            Command::OpenConversation(_) | Command::Escalate { .. }
         ) {
             continue;
         }

@@ -5,7 +5,7 @@ use super::fairness::{
     handed, load_balance, longest_waits, queue_order, skill_match, sticky_counts, work_conservation,
 };
 use super::run::Trace;
-use crate::model::{Capacity, Duration, Priority};
+use crate::model::{Capacity, Priority, TimeSpan};
 use std::fmt;
 
 /// Every measure of one run (or, merged, of many).
@@ -22,7 +22,7 @@ pub struct Measures {
     /// Starvation-bound violations ([`queue_order`]).
     pub overtaken: u32,
     /// Longest wait per class ([`longest_waits`]).
-    pub longest_wait: [Option<Duration>; 4],
+    pub longest_wait: [Option<TimeSpan>; 4],
     /// Sticky hits.
     pub sticky_hits: u32,
     /// Sticky misses.

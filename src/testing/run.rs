@@ -29,10 +29,13 @@ pub struct Observation {
 impl Observation {
     fn take(engine: &Engine, agents: &[AgentSpec], conversations: &[ConversationId]) -> Self {
         Self {
-            agents: agents.iter().filter_map(|a| engine.agent(a.id)).collect(),
+            agents: agents
+                .iter()
+                .filter_map(|a| engine.agent(a.id).ok())
+                .collect(),
             conversations: conversations
                 .iter()
-                .filter_map(|&c| engine.conversation(c))
+                .filter_map(|&c| engine.conversation(c).ok())
                 .collect(),
         }
     }
@@ -240,7 +243,7 @@ impl Runner<'_> {
         let conversation = |index: u8| {
             let i = pick(index, self.conversations.len())?;
             let id = self.conversations[i];
-            Some((id, self.engine.conversation(id)?.state))
+            Some((id, self.engine.conversation(id).ok()?.state))
         };
         match *step {
             Step::Open {
@@ -257,21 +260,19 @@ impl Runner<'_> {
                     Some(c) => CustomerId(u64::from(c) + 1),
                     None => CustomerId(1_000 + id.0),
                 };
-                Some(Command::OpenConversation {
-                    conversation: id,
-                    customer,
-                    tier: if vip { Tier::Vip } else { Tier::Standard },
-                    channel: Step::channel(email),
-                    skills: Step::requirements(skill),
-                    priority,
-                    start_in_bot: bot,
-                })
+                let open = Command::open(id, customer)
+                    .tier(if vip { Tier::Vip } else { Tier::Standard })
+                    .channel(Step::channel(email))
+                    .skills(Step::requirements(skill))
+                    .priority(priority);
+                Some(if bot { open.in_bot() } else { open }.into())
             }
             Step::Escalate { conversation: c } => match conversation(c)? {
                 (id, ConversationState::Bot) => Some(Command::Escalate {
                     conversation: id,
                     skills: None,
                     priority: None,
+                    attributes: None,
                 }),
                 _ => None,
             },

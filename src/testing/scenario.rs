@@ -4,7 +4,10 @@
 //! case by dropping steps and lowering numbers, and every shrunk value is
 //! still a valid scenario.
 
-use crate::model::{AgentSpec, AgentStatus, Channel, Priority, SkillLevel, SkillRequirement};
+use crate::model::{
+    AgentId, AgentSpec, AgentStatus, Capacity, Channel, Priority, SkillId, SkillLevel,
+    SkillRequirement,
+};
 use std::fmt;
 
 /// Skills a generated scenario uses: `0..SKILLS`.
@@ -34,12 +37,11 @@ impl AgentPlan {
             .levels
             .iter()
             .enumerate()
-            .filter(|(_, &level)| level > 0)
-            .map(|(skill, &level)| SkillLevel::new(skill as u32, level))
-            .collect();
-        let mut spec = AgentSpec::new(index as u64 + 1, skills, self.cap);
-        spec.status = self.status;
-        spec
+            // A level of 0 (or any outside 1..=10) means "lacks the skill".
+            .filter_map(|(skill, &level)| SkillLevel::new(SkillId(skill as u32), level).ok());
+        AgentSpec::new(AgentId(index as u64 + 1), Capacity::units(self.cap))
+            .skills(skills)
+            .status(self.status)
     }
 }
 
@@ -118,7 +120,7 @@ impl Step {
     /// The requirement list of an [`Step::Open`].
     pub fn requirements(skill: Option<(u8, u8)>) -> Vec<SkillRequirement> {
         skill
-            .map(|(s, level)| SkillRequirement::new(u32::from(s), level))
+            .and_then(|(s, level)| SkillRequirement::new(SkillId(u32::from(s)), level).ok())
             .into_iter()
             .collect()
     }

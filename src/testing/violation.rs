@@ -1,7 +1,7 @@
 //! A broken fairness rule, as observed in a trace.
 
 use crate::engine::AuditViolation;
-use crate::model::{AgentId, Capacity, ConversationId, Duration, Priority, Timestamp};
+use crate::model::{AgentId, Capacity, ConversationId, Priority, TimeSpan, Timestamp};
 use std::fmt;
 
 /// One observation that breaks a fairness rule. Each variant names the
@@ -50,7 +50,7 @@ pub enum Violation {
         /// The conversation passed over.
         waiting: ConversationId,
         /// By how much `waiting` was ahead once aging is counted.
-        by: Duration,
+        by: TimeSpan,
     },
     /// Load balance: among equivalent online agents (same skills, cap and
     /// channels) holding at least one conversation each on average, Jain's

@@ -8,7 +8,13 @@ pub const BILLING: u32 = 1;
 pub const TECH: u32 = 2;
 
 pub fn engine_with(config: EngineConfig, policy: &str) -> Engine {
-    Engine::new(config, policy::by_name(policy).expect("built-in policy")).expect("valid config")
+    Engine::new(
+        config,
+        policy::BuiltinPolicy::from_name(policy)
+            .expect("built-in policy")
+            .build(),
+    )
+    .expect("valid config")
 }
 
 pub fn engine() -> Engine {
@@ -16,7 +22,9 @@ pub fn engine() -> Engine {
 }
 
 pub fn boxed(name: &str) -> Box<dyn RoutingPolicy> {
-    policy::by_name(name).expect("built-in policy")
+    policy::BuiltinPolicy::from_name(name)
+        .expect("built-in policy")
+        .build()
 }
 
 pub fn ms(secs: u64) -> Timestamp {
@@ -24,27 +32,25 @@ pub fn ms(secs: u64) -> Timestamp {
 }
 
 pub fn agent(e: &mut Engine, id: u64, skills: &[(u32, u8)], cap: u32) -> Vec<Decision> {
-    let skills = skills.iter().map(|&(s, l)| SkillLevel::new(s, l)).collect();
+    let skills = skills
+        .iter()
+        .map(|&(s, l)| SkillLevel::new(SkillId(s), l).unwrap());
     e.apply(
         Timestamp(0),
-        Command::AddAgent(AgentSpec::new(id, skills, cap)),
+        Command::AddAgent(AgentSpec::new(AgentId(id), Capacity::units(cap)).skills(skills)),
     )
     .expect("agent registers")
 }
 
 pub fn open_cmd(id: u64, customer: u64, skills: &[(u32, u8)], priority: Priority) -> Command {
-    Command::OpenConversation {
-        conversation: ConversationId(id),
-        customer: CustomerId(customer),
-        tier: Tier::Standard,
-        channel: Channel::WhatsApp,
-        skills: skills
-            .iter()
-            .map(|&(s, l)| SkillRequirement::new(s, l))
-            .collect(),
-        priority,
-        start_in_bot: false,
-    }
+    Command::open(ConversationId(id), CustomerId(customer))
+        .skills(
+            skills
+                .iter()
+                .map(|&(s, l)| SkillRequirement::new(SkillId(s), l).unwrap()),
+        )
+        .priority(priority)
+        .into()
 }
 
 pub fn open(
@@ -60,7 +66,7 @@ pub fn open(
 
 /// The agent a conversation is assigned to, if any.
 pub fn owner(e: &Engine, id: u64) -> Option<u64> {
-    match e.conversation(ConversationId(id))?.state {
+    match e.conversation(ConversationId(id)).ok()?.state {
         ConversationState::Assigned { agent } | ConversationState::Offered { agent, .. } => {
             Some(agent.0)
         }
@@ -76,19 +82,11 @@ pub fn state(e: &Engine, id: u64) -> StateKind {
 }
 
 pub fn assigned_to(decisions: &[Decision], conversation: u64) -> Option<u64> {
-    decisions.iter().find_map(|d| match d {
-        Decision::Assigned {
-            conversation: c,
-            agent,
-            ..
-        }
-        | Decision::Offered {
-            conversation: c,
-            agent,
-            ..
-        } if c.0 == conversation => Some(agent.0),
-        _ => None,
-    })
+    decisions
+        .iter()
+        .filter_map(Decision::assignee)
+        .find(|(c, _)| c.0 == conversation)
+        .map(|(_, agent)| agent.0)
 }
 
 pub fn audited(e: &Engine) {

@@ -15,9 +15,10 @@ use std::time::{Duration, Instant};
 use switchboard::persist::{decode_records, Record};
 use switchboard::runtime::nats::{JetStreamStore, NatsConfig};
 use switchboard::runtime::TenantId;
+use switchboard::AgentId;
+use switchboard::Capacity;
 use switchboard::{
-    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, Priority,
-    ResolveReason, Tier,
+    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, ResolveReason,
 };
 
 /// The nats-server binary: `$NATS_SERVER`, else on PATH, else Debian's.
@@ -382,7 +383,7 @@ impl Drop for NodeProc {
 pub fn workload(i: u64) -> Command {
     const AGENTS: u64 = 6;
     if i < AGENTS {
-        return Command::AddAgent(AgentSpec::new(i + 1, vec![], 4));
+        return Command::AddAgent(AgentSpec::new(AgentId(i + 1), Capacity::units(4)));
     }
     let n = i - AGENTS;
     if n % 3 == 2 {
@@ -393,15 +394,12 @@ pub fn workload(i: u64) -> Command {
         };
     }
     let conversation = n - n / 3;
-    Command::OpenConversation {
-        conversation: ConversationId(1_000_000 + conversation),
-        customer: CustomerId(conversation),
-        tier: Tier::Standard,
-        channel: Channel::Sms,
-        skills: vec![],
-        priority: Priority::Normal,
-        start_in_bot: false,
-    }
+    Command::open(
+        ConversationId(1_000_000 + conversation),
+        CustomerId(conversation),
+    )
+    .channel(Channel::Sms)
+    .into()
 }
 
 /// One acknowledged command: its client id, record and decisions.
@@ -542,7 +540,7 @@ fn replay_and_check(
 
 /// The reference engine's start: a fresh engine with the nodes' settings.
 fn fresh_engine() -> Engine {
-    let policy = switchboard::policy::by_name("least_loaded").expect("built in");
+    let policy = switchboard::policy::BuiltinPolicy::LeastLoaded.build();
     Engine::new(EngineConfig::default(), policy).expect("engine")
 }
 
@@ -646,7 +644,7 @@ pub fn audit_from_snapshot(
             "{tenant}: the message at the snapshot's sequence does not end with its record"
         );
         let records = records_from(stored.last_record + 1, &messages[1..]);
-        let policy = switchboard::policy::by_name("least_loaded").expect("built in");
+        let policy = switchboard::policy::BuiltinPolicy::LeastLoaded.build();
         let mut engine = Engine::restore(stored.snapshot, policy).expect("the snapshot restores");
         engine.audit().expect("the snapshot keeps the invariants");
         replay_and_check(&mut engine, stored.last_record, &records, acks, command);

@@ -5,6 +5,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use switchboard::SkillId;
 use switchboard::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, Command, ConversationId, CustomerId,
     Priority, ResolveReason, SkillLevel, SkillRequirement, Tier, Timestamp, TransferTarget,
@@ -35,7 +36,7 @@ fn priority(rng: &mut StdRng) -> Priority {
 
 fn skills(rng: &mut StdRng) -> Vec<SkillRequirement> {
     (0..rng.gen_range(0..2))
-        .map(|_| SkillRequirement::new(rng.gen_range(1..4), rng.gen_range(1..5)))
+        .map(|_| SkillRequirement::new(SkillId(rng.gen_range(1..4)), rng.gen_range(1..5)).unwrap())
         .collect()
 }
 
@@ -57,26 +58,25 @@ pub fn command(seed: u64, index: u64) -> (Timestamp, Command) {
         let mut skills = Vec::new();
         for skill in 1..4 {
             if rng.gen_bool(0.7) {
-                skills.push(SkillLevel::new(skill, rng.gen_range(1..=10)));
+                skills.push(SkillLevel::new(SkillId(skill), rng.gen_range(1..=10)).unwrap());
             }
         }
-        let spec = AgentSpec::new(index + 1, skills, rng.gen_range(2..6));
+        let spec =
+            AgentSpec::new(AgentId(index + 1), Capacity::units(rng.gen_range(2..6))).skills(skills);
         return (at, Command::AddAgent(spec));
     }
     let command = match rng.gen_range(0..100) {
-        0..=29 => Command::OpenConversation {
-            conversation: ConversationId(index),
-            customer: CustomerId(rng.gen_range(1..40)),
-            tier: if rng.gen_bool(0.1) {
+        0..=29 => Command::open(ConversationId(index), CustomerId(rng.gen_range(1..40)))
+            .channel(Channel::ALL[rng.gen_range(0..Channel::ALL.len())])
+            .tier(if rng.gen_bool(0.1) {
                 Tier::Vip
             } else {
                 Tier::Standard
-            },
-            channel: Channel::ALL[rng.gen_range(0..Channel::ALL.len())],
-            skills: skills(&mut rng),
-            priority: priority(&mut rng),
-            start_in_bot: rng.gen_bool(0.1),
-        },
+            })
+            .skills(skills(&mut rng))
+            .priority(priority(&mut rng))
+            .start_in_bot(rng.gen_bool(0.1))
+            .into(),
         30..=41 => Command::CustomerMessage {
             conversation: recent(&mut rng, index),
         },
@@ -99,6 +99,7 @@ pub fn command(seed: u64, index: u64) -> (Timestamp, Command) {
             conversation: recent(&mut rng, index),
             skills: None,
             priority: Some(priority(&mut rng)),
+            attributes: None,
         },
         79..=80 => Command::Transfer {
             conversation: recent(&mut rng, index),
@@ -132,7 +133,7 @@ pub fn command(seed: u64, index: u64) -> (Timestamp, Command) {
 
 /// The routing policy every persist test uses.
 pub fn policy() -> Box<dyn switchboard::policy::RoutingPolicy> {
-    switchboard::policy::by_name("least_loaded").expect("built-in policy")
+    switchboard::policy::BuiltinPolicy::LeastLoaded.build()
 }
 
 /// A plain in-memory engine fed the same stream: the reference a recovered

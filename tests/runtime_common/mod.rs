@@ -6,9 +6,7 @@ use std::path::Path;
 use std::time::{Duration as Wall, Instant};
 use switchboard::persist::{scan_segment, Record};
 use switchboard::runtime::{DecisionStream, StreamEvent, StreamItem, TenantId, TenantSpec};
-use switchboard::{
-    Channel, Command, ConversationId, CustomerId, Decision, EngineConfig, Priority, Tier,
-};
+use switchboard::{Command, ConversationId, CustomerId, Decision, EngineConfig};
 
 /// A tenant id from a literal.
 pub fn tenant(id: &str) -> TenantId {
@@ -17,20 +15,16 @@ pub fn tenant(id: &str) -> TenantId {
 
 /// A tenant with `config` and the least-loaded policy.
 pub fn spec(id: &str, config: EngineConfig) -> TenantSpec {
-    TenantSpec::with_builtin(tenant(id), config, "least_loaded").expect("built-in policy")
+    TenantSpec::with_builtin(
+        tenant(id),
+        config,
+        switchboard::policy::BuiltinPolicy::LeastLoaded,
+    )
 }
 
 /// A WhatsApp conversation needing no skill.
 pub fn open(conversation: u64, customer: u64) -> Command {
-    Command::OpenConversation {
-        conversation: ConversationId(conversation),
-        customer: CustomerId(customer),
-        tier: Tier::Standard,
-        channel: Channel::WhatsApp,
-        skills: vec![],
-        priority: Priority::Normal,
-        start_in_bot: false,
-    }
+    Command::open(ConversationId(conversation), CustomerId(customer)).into()
 }
 
 /// Reads decisions from `stream` (spinning on `try_next`, bounded by

@@ -24,6 +24,6 @@ pub fn small_scenario() -> Scenario {
 /// The same day with offers instead of direct assignment.
 pub fn small_scenario_with_offers() -> Scenario {
     let mut s = small_scenario();
-    s.engine.offer_timeout = Some(switchboard::Duration::from_secs(30));
+    s.engine.offer_timeout = Some(switchboard::TimeSpan::from_secs(30));
     s
 }

@@ -239,13 +239,10 @@ pub async fn add_agent(
     Path(tenant): Path<String>,
     JsonBody(body): JsonBody<AddAgentBody>,
 ) -> Created {
-    let spec = AgentSpec {
-        id: AgentId(body.id),
-        skills: body.skills,
-        cap: cap("cap", body.cap)?,
-        channels: body.channels,
-        status: body.status.unwrap_or(AgentStatus::Online),
-    };
+    let mut spec = AgentSpec::new(AgentId(body.id), cap("cap", body.cap)?)
+        .skills(body.skills)
+        .status(body.status.unwrap_or(AgentStatus::Online));
+    spec.channels = body.channels;
     let t = app.tenant(&tenant)?;
     let accepted = app
         .handle
@@ -301,15 +298,13 @@ pub async fn open_conversation(
     Path(tenant): Path<String>,
     JsonBody(body): JsonBody<OpenBody>,
 ) -> Created {
-    let command = Command::OpenConversation {
-        conversation: ConversationId(body.id),
-        customer: CustomerId(body.customer),
-        tier: body.tier,
-        channel: body.channel,
-        skills: body.skills,
-        priority: body.priority,
-        start_in_bot: body.start_in_bot,
-    };
+    let command = Command::open(ConversationId(body.id), CustomerId(body.customer))
+        .channel(body.channel)
+        .tier(body.tier)
+        .skills(body.skills)
+        .priority(body.priority)
+        .start_in_bot(body.start_in_bot)
+        .into();
     let accepted = submit(&app, &tenant, command).await?;
     Ok((StatusCode::CREATED, Json(accepted.into())))
 }
@@ -387,7 +382,7 @@ conversation_endpoint!(
 conversation_endpoint!(
     /// Hand a bot conversation to humans.
     escalate, "/api/tenants/{tenant}/conversations/{conversation}/escalate", EscalateBody,
-    |conversation, b| Ok(Command::Escalate { conversation, skills: b.skills, priority: b.priority }));
+    |conversation, b| Ok(Command::Escalate { conversation, skills: b.skills, priority: b.priority, attributes: None }));
 conversation_endpoint!(
     /// The agent accepts an offer.
     accept_offer, "/api/tenants/{tenant}/conversations/{conversation}/accept", AgentBody,

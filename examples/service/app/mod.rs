@@ -134,16 +134,9 @@ impl App {
             *adding += 1;
         }
         let _reserved = Reservation(&self.adding);
-        let spec =
-            TenantSpec::with_builtin(id.clone(), config.clone(), policy).ok_or_else(|| {
-                ApiError::invalid(
-                    "policy",
-                    format!(
-                        "unknown policy {policy:?}: use one of {:?}",
-                        switchboard::policy::builtin_names()
-                    ),
-                )
-            })?;
+        let builtin = switchboard::policy::BuiltinPolicy::from_name(policy)
+            .map_err(|e| ApiError::invalid("policy", e.to_string()))?;
+        let spec = TenantSpec::with_builtin(id.clone(), config.clone(), builtin);
         self.handle.add_tenant(spec).await?;
         let stream = self.handle.subscribe(&id).await?;
         let hub = hub::Hub::start(stream, self.hub_capacity);

@@ -59,7 +59,7 @@ pub async fn list_agents(
     let stats = app
         .handle
         .query(&t.id, move |e| {
-            ids.iter().filter_map(|&a| e.agent_stats(a)).collect()
+            ids.iter().filter_map(|&a| e.agent_stats(a).ok()).collect()
         })
         .await?;
     Ok(Json(stats))
@@ -76,7 +76,7 @@ pub async fn get_agent(
     let id = AgentId(path_id("agent", &agent)?);
     let t = app.tenant(&tenant)?;
     let info = app.handle.query(&t.id, move |e| e.agent(id)).await?;
-    let info = info.ok_or_else(|| not_found("unknown_agent", "agent", format!("unknown {id}")))?;
+    let info = info.map_err(|_| not_found("unknown_agent", "agent", format!("unknown {id}")))?;
     Ok(Json(info))
 }
 
@@ -107,7 +107,7 @@ pub async fn get_conversation(
     let id = ConversationId(path_id("conversation", &raw)?);
     let t = app.tenant(&tenant)?;
     let info = app.handle.query(&t.id, move |e| e.conversation(id)).await?;
-    let info = info.ok_or_else(|| {
+    let info = info.map_err(|_| {
         not_found(
             "unknown_conversation",
             "conversation",
@@ -129,7 +129,8 @@ pub async fn customer_conversations(
     let t = app.tenant(&tenant)?;
     let open = app
         .handle
-        .query(&t.id, move |e| e.open_conversations(id))
+        // An unknown customer has no open conversation: an empty list.
+        .query(&t.id, move |e| e.open_conversations(id).unwrap_or_default())
         .await?;
     Ok(Json(open))
 }
@@ -174,7 +175,8 @@ pub async fn stats(
     let (groups, agents, engine, conversations) = app
         .handle
         .query(&t.id, move |e| {
-            let agents: Vec<AgentStats> = ids.iter().filter_map(|&a| e.agent_stats(a)).collect();
+            let agents: Vec<AgentStats> =
+                ids.iter().filter_map(|&a| e.agent_stats(a).ok()).collect();
             (e.group_stats(), agents, e.stats(), e.conversation_count())
         })
         .await?;

@@ -80,8 +80,8 @@ pub fn prepare(scenario: Scenario, seed: u64) -> Result<Replay, String> {
     let mut config = scenario.engine.clone();
     // As the simulator does: simulated customers may hold several threads.
     config.open_conversations = OpenConversations::Unlimited;
-    let builtin = switchboard::policy::by_name(&policy)
-        .ok_or_else(|| format!("the scenario's policy {policy:?} is not a built-in one"))?;
+    let builtin = switchboard::policy::BuiltinPolicy::from_name(&policy)
+        .map_err(|e| format!("the scenario's policy: {e}"))?;
     let inputs = Inputs::default();
     Simulation::new(scenario, seed)
         .with_trace(Box::new(inputs.clone()))
@@ -102,7 +102,7 @@ pub fn start_time(commands: &[(u64, Command)]) -> u64 {
     let first = commands.first().map_or(0, |(t, _)| *t);
     commands
         .iter()
-        .find(|(_, c)| matches!(c, Command::OpenConversation { .. }))
+        .find(|(_, c)| matches!(c, Command::OpenConversation(_)))
         .map_or(first, |(t, _)| t.saturating_sub(60_000).max(first))
 }
 
@@ -135,7 +135,7 @@ async fn as_holder(handle: &RuntimeHandle, tenant: &Tenant, mut command: Command
     if let Some((conversation, agent)) = actor(&mut command) {
         let state = handle
             .query(&tenant.id, move |e| {
-                e.conversation(conversation).map(|c| c.state)
+                e.conversation(conversation).ok().map(|c| c.state)
             })
             .await;
         match state {

@@ -8,7 +8,7 @@
 //! waiting conversation (a real-time statistic) a look at four heads.
 
 use super::index::ConvIdx;
-use crate::model::{Duration, Timestamp};
+use crate::model::{TimeSpan, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -26,7 +26,7 @@ impl LineKey {
     /// The aged key that orders conversations across classes: waiting
     /// since, minus the class's head start (saturating, so absurd values
     /// cannot wrap and reorder the line).
-    pub(crate) fn aged(self, class: u8, head_start: Duration) -> (i64, u64) {
+    pub(crate) fn aged(self, class: u8, head_start: TimeSpan) -> (i64, u64) {
         let effective = i128::from(self.since.0) - i128::from(head_start.0) * i128::from(class);
         (
             effective.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64,
@@ -56,7 +56,7 @@ impl WaitingLine {
     }
 
     /// The head: the smallest aged key among the class heads.
-    pub(crate) fn head(&self, head_start: Duration) -> Option<(u8, LineKey, ConvIdx)> {
+    pub(crate) fn head(&self, head_start: TimeSpan) -> Option<(u8, LineKey, ConvIdx)> {
         self.classes
             .iter()
             .enumerate()

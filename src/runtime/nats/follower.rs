@@ -243,10 +243,10 @@ impl Drop for Follower {
 mod tests {
     use super::*;
     use crate::persist::encode_record;
-    use crate::{AgentSpec, Command, Engine, EngineConfig, Timestamp};
+    use crate::{AgentId, AgentSpec, Capacity, Command, Engine, EngineConfig, Timestamp};
 
     fn fresh() -> Replica {
-        let policy = crate::policy::by_name("least_loaded").expect("built in");
+        let policy = crate::policy::BuiltinPolicy::LeastLoaded.build();
         Replica {
             engine: Engine::new(EngineConfig::default(), policy).expect("engine"),
             last_record: 0,
@@ -259,7 +259,7 @@ mod tests {
     fn batch(first: u64, agents: &[u64]) -> Vec<u8> {
         let mut out = Vec::new();
         for (i, agent) in agents.iter().enumerate() {
-            let command = Command::AddAgent(AgentSpec::new(*agent, vec![], 2));
+            let command = Command::AddAgent(AgentSpec::new(AgentId(*agent), Capacity::units(2)));
             let at = Timestamp::from_millis(1_000 + first + i as u64);
             encode_record(first + i as u64, at, &command, &mut out).expect("encode");
         }

@@ -155,7 +155,11 @@ impl Node {
     /// Submits `command` to `tenant` if this node leads it; else (or when
     /// the append is fenced) [`RuntimeError::NotPrimary`], naming the node
     /// last seen leading the tenant: retry there.
-    pub fn submit(&self, tenant: &TenantId, command: Command) -> Result<Accepted, RuntimeError> {
+    pub fn submit(
+        &self,
+        tenant: &TenantId,
+        command: impl Into<Command>,
+    ) -> Result<Accepted, RuntimeError> {
         if !self.is_primary(tenant) {
             return Err(self.not_primary(tenant, "a standby for it"));
         }
@@ -364,9 +368,10 @@ impl Node {
     }
 
     async fn load(&self, spec: &TenantSpec) -> Result<Replica, NatsError> {
-        let policy = Arc::clone(&spec.policy);
+        let policy = spec.policy.clone();
         let conn = self.store.conn();
-        let mut replica = Replica::load(conn, spec.id.as_str(), &spec.config, &|| policy()).await?;
+        let mut replica =
+            Replica::load(conn, spec.id.as_str(), &spec.config, &|| policy.build()).await?;
         replica
             .catch_up(conn, &self.store.config().subject(spec.id.as_str()))
             .await?;

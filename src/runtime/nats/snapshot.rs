@@ -368,7 +368,7 @@ mod tests {
         assert_eq!(stored.size, bytes.len());
         Engine::restore(
             stored.snapshot,
-            crate::policy::by_name("least_loaded").expect("built in"),
+            crate::policy::BuiltinPolicy::LeastLoaded.build(),
         )
         .expect("restores");
     }

@@ -6,8 +6,7 @@
 use super::conn::Conn;
 use super::NatsConfig;
 use crate::engine::Engine;
-use crate::model::{AgentSpec, SkillLevel, Timestamp};
-use crate::Command;
+use crate::model::{AgentId, AgentSpec, Capacity, Level, SkillId, SkillLevel, Timestamp};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command as Process, Stdio};
@@ -83,11 +82,11 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
 /// An engine with `agents` agents of 100 skills each: something to
 /// snapshot.
 pub(crate) fn engine(agents: u64) -> Engine {
-    let policy = crate::policy::by_name("least_loaded").expect("built in");
+    let policy = crate::policy::BuiltinPolicy::LeastLoaded.build();
     let mut engine = Engine::new(crate::EngineConfig::default(), policy).expect("engine");
     for id in 1..=agents {
-        let skills = (0..100).map(|s| SkillLevel::new(s, 5)).collect();
-        let add = Command::AddAgent(AgentSpec::new(id, skills, 2));
+        let skills = (0..100).map(|s| SkillLevel::at(SkillId(s), Level::of::<5>()));
+        let add = AgentSpec::new(AgentId(id), Capacity::units(2)).skills(skills);
         engine.apply(Timestamp(0), add).expect("agent added");
     }
     engine
