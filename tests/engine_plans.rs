@@ -252,6 +252,43 @@ fn without_a_plan_named_skills_route_exactly_as_before() {
 }
 
 #[test]
+fn a_queue_with_its_own_response_target_warns_and_breaches_on_it() {
+    let mut e = engine();
+    // Billing answers within two minutes; the engine's target is ten.
+    set_plan(
+        &mut e,
+        ms(0),
+        &PLAN.replace(
+            r#"{ "name": "billing", "soft""#,
+            r#"{ "name": "billing", "response_target_ms": 120000, "soft""#,
+        ),
+    );
+    run(
+        &mut e,
+        ms(0),
+        Command::open(ConversationId(1), CustomerId(1))
+            .attributes(billing())
+            .into(),
+    );
+    run(&mut e, ms(0), open_cmd(2, 2, &[], Priority::Normal));
+    let info = e.conversation(ConversationId(1)).expect("known");
+    assert_eq!(info.response_deadline, Some(ms(120)));
+    // The warning at 80% of two minutes, the breach at two minutes; the
+    // general conversation keeps the engine's ten.
+    let d = tick(&mut e, ms(96));
+    assert!(d.iter().any(|d| matches!(d,
+        Decision::SlaWarning { conversation, .. } if conversation.0 == 1)));
+    let d = tick(&mut e, ms(120));
+    assert!(d.iter().any(|d| matches!(d,
+        Decision::SlaBreach { conversation, .. } if conversation.0 == 1)));
+    assert!(!d
+        .iter()
+        .any(|d| d.conversation() == Some(ConversationId(2))));
+    let info = e.conversation(ConversationId(2)).expect("known");
+    assert_eq!(info.response_deadline, Some(ms(600)));
+}
+
+#[test]
 fn relaxation_after_its_wait_reaches_a_less_skilled_agent() {
     let mut e = engine();
     set_plan(&mut e, ms(0), PLAN);

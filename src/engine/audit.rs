@@ -368,10 +368,10 @@ impl Engine {
                 parked_waiting
                     .then_some(v.sla_start)
                     .flatten()
-                    .map(|start| start + cfg.response_target)
+                    .map(|start| start + v.response_target(cfg))
             });
             if let (Some(deadline), Some(start)) = (deadline, v.sla_start) {
-                let warn_at = start + cfg.warn_after();
+                let warn_at = start + v.warn_after(cfg);
                 let armed = |kind, at: crate::model::Timestamp| {
                     timers.contains(&(v.id.0, kind, v.sla_gen, at.0, v.seq))
                 };

@@ -63,18 +63,17 @@ fn rank(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) -> Rank {
 /// group.
 pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     let at = cx.at;
+    if cx.st.conv(c).plan.is_some() {
+        // The route's queue may name its own first-response target.
+        super::plan_steps::fix_sla_target(cx, c);
+    }
     let conv = cx.st.conv_mut(c);
     if conv.first_response_at.is_none() {
         conv.sla_start = Some(at);
         conv.sla_gen = conv.sla_gen.wrapping_add(1);
         let generation = conv.sla_gen;
-        lifecycle::arm(
-            cx,
-            at + cx.cfg.warn_after(),
-            TimerKind::SlaWarning,
-            c,
-            generation,
-        );
+        let warn_after = conv.warn_after(cx.cfg);
+        lifecycle::arm(cx, at + warn_after, TimerKind::SlaWarning, c, generation);
         // The breach timer is armed by the warning when it fires: one
         // pending SLA timer per conversation instead of two.
     }

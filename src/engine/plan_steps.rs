@@ -437,3 +437,32 @@ pub(crate) fn next_due(plan: &CompiledPlan, rs: &RouteState) -> Option<u64> {
         (a, b) => a.or(b),
     }
 }
+
+/// Fixes `c`'s first-response target as its clock (re)starts: the
+/// response target of its route's queue (its own queue if it waits in one,
+/// else the first its route enters), else none (the engine's).
+pub(crate) fn fix_sla_target(cx: &mut Cx<'_>, c: ConvIdx) {
+    if cx.st.conv(c).first_response_at.is_some() {
+        return;
+    }
+    let target = cx.st.plan.as_deref().and_then(|plan| {
+        let rs = cx.st.conv(c).plan.as_deref()?.route.as_ref()?;
+        let route = plan.routes.get(usize::from(rs.route))?;
+        let queue = rs.queues.first().copied().or_else(|| {
+            route
+                .steps
+                .first()?
+                .actions
+                .iter()
+                .rev()
+                .find_map(|a| match *a {
+                    CAction::Enter(q) => Some(q),
+                    _ => None,
+                })
+        })?;
+        plan.queues.get(usize::from(queue))?.response_target_ms
+    });
+    if let Some(p) = cx.st.conv_mut(c).plan.as_mut() {
+        p.sla_target_ms = target;
+    }
+}

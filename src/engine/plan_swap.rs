@@ -69,7 +69,7 @@ pub(crate) fn on_open(cx: &mut Cx<'_>, c: ConvIdx, attrs: Option<Attributes>) {
     cx.st.conv_mut(c).plan = Some(Box::new(ConvPlan {
         attrs: attrs.unwrap_or_default(),
         explicit,
-        route: None,
+        ..ConvPlan::default()
     }));
     choose_route(cx, c);
 }

@@ -26,7 +26,8 @@ pub(crate) struct CQueue {
     /// Sorted, each once. Checked against the roster by
     /// `Engine::check_plan`; not yet a routing restriction.
     pub members: Option<Vec<AgentId>>,
-    #[allow(dead_code)]
+    /// The first-response target of conversations whose clock starts
+    /// while their route's queue is this one.
     pub response_target_ms: Option<u64>,
     #[allow(dead_code)]
     pub aging: PriorityAging,

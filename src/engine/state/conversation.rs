@@ -177,7 +177,7 @@ impl Conv {
                 | Place::WaitingFor { .. }
                 | Place::Offered { .. }
                 | Place::Assigned { .. },
-            ) => Some(start + config.response_target),
+            ) => Some(start + self.response_target(config)),
             _ => None,
         }
     }

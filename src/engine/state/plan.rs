@@ -6,6 +6,8 @@
 
 use super::conversation::Conv;
 use super::index::GroupIdx;
+use crate::engine::EngineConfig;
+use crate::model::TimeSpan;
 use crate::model::{Level, SkillId, SkillRequirement};
 use crate::plan::Attributes;
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,10 @@ pub(crate) struct ConvPlan {
     /// Where it stands on a route; `None` without a plan (or after a
     /// manual transfer took it off the plan).
     pub route: Option<RouteState>,
+    /// The first-response target of its route's queue, in milliseconds,
+    /// fixed when its first-response clock started (`None`: the engine's).
+    #[serde(default)]
+    pub sla_target_ms: Option<u64>,
 }
 
 /// A conversation's place on its route's ladder.
@@ -65,6 +71,26 @@ impl RouteState {
 }
 
 impl Conv {
+    /// Its first-response target: its queue's when its route's queue
+    /// names one, else the engine's.
+    pub(crate) fn response_target(&self, config: &EngineConfig) -> TimeSpan {
+        self.plan
+            .as_deref()
+            .and_then(|p| p.sla_target_ms)
+            .map_or(config.response_target, TimeSpan::from_millis)
+    }
+
+    /// When, after its first-response clock starts, its warning is due:
+    /// the engine's share of its target.
+    pub(crate) fn warn_after(&self, config: &EngineConfig) -> TimeSpan {
+        TimeSpan(
+            self.response_target(config)
+                .0
+                .saturating_mul(u64::from(config.warn_at_permille))
+                / 1000,
+        )
+    }
+
     /// The overflow groups it waits in too while queued (none without a
     /// plan).
     pub(crate) fn extra_groups(&self) -> &[GroupIdx] {
