@@ -186,6 +186,18 @@ impl Compiler<'_> {
                 ids.dedup();
                 ids
             });
+            if q.members.is_some() {
+                self.problems.push(PlanProblem::NotRoutedYet {
+                    field: format!("queues[{i}].members"),
+                    what: "every agent with the skills serves the queue".to_owned(),
+                });
+            }
+            if q.aging != Default::default() {
+                self.problems.push(PlanProblem::NotRoutedYet {
+                    field: format!("queues[{i}].aging"),
+                    what: "waiting work ages by the engine's class_head_start".to_owned(),
+                });
+            }
             if let Some(ms) = q.response_target_ms {
                 self.wait(ms, || format!("queues[{i}].response_target_ms"));
             }

@@ -38,14 +38,17 @@ pub struct QueueDef {
     #[serde(default)]
     pub soft: Vec<SkillNeed>,
     /// Explicit members (agent ids), if the queue is not open to every
-    /// agent with the skills.
+    /// agent with the skills. Checked against the roster; not yet a
+    /// routing restriction (a `not_routed_yet` warning says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<u64>>,
     /// First-response target of the queue's work, in milliseconds (the
     /// engine's default when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_target_ms: Option<u64>,
-    /// How the queue's work gains priority as it waits.
+    /// How the queue's work gains priority as it waits. Checked; not yet
+    /// routed by (a `not_routed_yet` warning says so): work ages by the
+    /// engine's class head start.
     #[serde(default)]
     pub aging: PriorityAging,
 }

@@ -150,15 +150,24 @@ pub enum PlanProblem {
         /// The agent id.
         agent: u64,
     },
+    /// A field this version checks but does not route by yet (a warning:
+    /// the plan loads, and the field has no effect on decisions).
+    #[error("{field}: checked, but not routed by in this version ({what})")]
+    NotRoutedYet {
+        /// Where.
+        field: String,
+        /// What the engine does instead.
+        what: String,
+    },
 }
 
 impl PlanProblem {
     /// Whether the problem refuses the plan.
     pub fn severity(&self) -> Severity {
         match self {
-            PlanProblem::UnservableQueue { .. } | PlanProblem::UnknownMember { .. } => {
-                Severity::Warning
-            }
+            PlanProblem::UnservableQueue { .. }
+            | PlanProblem::UnknownMember { .. }
+            | PlanProblem::NotRoutedYet { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }

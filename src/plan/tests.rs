@@ -412,3 +412,26 @@ fn the_shipped_json_schema_equals_the_generated_one() {
         "schemas/plan.schema.json is stale: rerun with SWITCHBOARD_BLESS=1"
     );
 }
+
+#[test]
+fn fields_not_routed_by_yet_are_warnings_never_silent() {
+    let mut plan = good();
+    plan.queues[0].members = Some(vec![1, 2]);
+    plan.queues[1].aging = PriorityAging {
+        base: 10,
+        per_minute: 2,
+        cap: 50,
+    };
+    let fields: Vec<String> = plan
+        .check()
+        .into_iter()
+        .map(|p| {
+            assert_eq!(p.severity(), Severity::Warning, "{p}");
+            match p {
+                PlanProblem::NotRoutedYet { field, .. } => field,
+                other => panic!("{other:?}"),
+            }
+        })
+        .collect();
+    assert_eq!(fields, vec!["queues[0].members", "queues[1].aging"]);
+}
