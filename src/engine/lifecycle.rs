@@ -430,6 +430,32 @@ pub(crate) fn set_priority(
     }
 }
 
+/// Records that a detached `c` sits nowhere (its place named where it
+/// was), so that the next transition does not take it out again.
+pub(crate) fn mark_detached(cx: &mut Cx<'_>, c: ConvIdx) {
+    let conv = cx.st.conv_mut(c);
+    debug_assert_eq!(
+        conv.held,
+        Capacity::ZERO,
+        "a detached conversation holds nothing"
+    );
+    conv.place = Place::Bot;
+}
+
+/// Changes the priority of a detached `c`, which sits in no line or own
+/// queue whatever its place still says (its caller gives it its next
+/// place at once).
+pub(crate) fn set_priority_detached(
+    cx: &mut Cx<'_>,
+    c: ConvIdx,
+    base: crate::model::Priority,
+    effective: crate::model::Priority,
+) {
+    let conv = cx.st.conv_mut(c);
+    conv.base_priority = base;
+    conv.priority = effective;
+}
+
 /// Removes (`insert == false`) or re-inserts the entry of a waiting `c` in
 /// its line or own queue, with the key its fields give now.
 fn detach_waiting_entry(cx: &mut Cx<'_>, c: ConvIdx, insert: bool) {

@@ -141,14 +141,15 @@ pub(crate) fn before_queue(cx: &mut Cx<'_>, c: ConvIdx) -> bool {
         return true;
     };
     let prior = rs.queues.clone();
-    let (stay, raise) = enter_due(cx, &plan, c, &mut rs);
+    let (stay, raise) = enter_due(cx, &plan, c, &mut rs, false);
     if !stay {
         // The terminal action wrote the state back and placed it.
         return false;
     }
     settle_groups(cx, &plan, c, rs, &prior, false);
     if let Some(to) = raise {
-        raise_priority(cx, c, to);
+        // In no line yet (its place may still name the one it left).
+        raise_priority(cx, c, to, false);
     }
     arm_next(cx, &plan, c);
     true
@@ -175,7 +176,7 @@ pub(crate) fn on_timer(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
         return;
     };
     let prior = rs.queues.clone();
-    let (stay, raise) = enter_due(cx, &plan, c, &mut rs);
+    let (stay, raise) = enter_due(cx, &plan, c, &mut rs, true);
     if !stay {
         // The terminal action wrote the state back before it took the
         // conversation out of its lines (through `lifecycle`, which read
@@ -184,19 +185,22 @@ pub(crate) fn on_timer(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
     }
     settle_groups(cx, &plan, c, rs, &prior, true);
     if let Some(to) = raise {
-        raise_priority(cx, c, to);
+        raise_priority(cx, c, to, true);
     }
     arm_next(cx, &plan, c);
 }
 
 /// Enters every step due by `c`'s age and takes the terminal action if
 /// due. Returns whether `c` stays in human routing, and the priority to
-/// raise it to. The terminal action writes `rs` back before it acts.
+/// raise it to. The terminal action writes `rs` back before it acts. `c`
+/// waits in its lines (`in_line`), or was detached from wherever it was
+/// (its place may still name it) and is about to be queued.
 fn enter_due(
     cx: &mut Cx<'_>,
     plan: &Arc<CompiledPlan>,
     c: ConvIdx,
     rs: &mut RouteState,
+    in_line: bool,
 ) -> (bool, Option<crate::model::Priority>) {
     let route = &plan.routes[usize::from(rs.route)];
     let age = cx.at.since(cx.st.conv(c).waiting_since).as_millis();
@@ -264,6 +268,11 @@ fn enter_due(
         route: route.name.clone(),
         action,
     });
+    if !in_line && action != TerminalAction::KeepAndWarn {
+        // Detached already: it sits nowhere, whatever its place says, so
+        // the terminal action must not take it out of anything again.
+        lifecycle::mark_detached(cx, c);
+    }
     match action {
         TerminalAction::KeepAndWarn => (true, raise),
         TerminalAction::Expire => {
@@ -380,14 +389,19 @@ pub(crate) fn dispatch_extra(cx: &mut Cx<'_>, c: ConvIdx) {
     }
 }
 
-/// Raises `c`'s priority class to `to` (never lowers it).
-fn raise_priority(cx: &mut Cx<'_>, c: ConvIdx, to: crate::model::Priority) {
+/// Raises `c`'s priority class to `to` (never lowers it), keeping the
+/// lines it waits in sorted when `in_line` (else it sits in none).
+fn raise_priority(cx: &mut Cx<'_>, c: ConvIdx, to: crate::model::Priority, in_line: bool) {
     let conv = cx.st.conv(c);
     if to <= conv.base_priority || matches!(conv.place, Place::Resolved { .. }) {
         return;
     }
     let effective = super::execute::effective_priority(cx, c, to);
-    lifecycle::set_priority(cx, c, to, effective);
+    if in_line {
+        lifecycle::set_priority(cx, c, to, effective);
+    } else {
+        lifecycle::set_priority_detached(cx, c, to, effective);
+    }
     let conversation = cx.st.conv(c).id;
     cx.emit(Decision::PriorityChanged {
         conversation,
