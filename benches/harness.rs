@@ -22,6 +22,10 @@ use switchboard::{
     AgentId, Command, Decision, Engine, EngineConfig, EngineError, OpenConversations, SharedEngine,
     Timestamp,
 };
+use switchboard::{
+    Channel, NoAnswerFinal, NoAnswerRule, RateLimit, TeamId, TimeSpan, WorkloadConfig, WrapUpMode,
+    WrapUpRule,
+};
 use workload::{Event, Generator, Shape, Stream};
 
 /// Counts the bytes currently allocated, to report memory per conversation
@@ -272,6 +276,84 @@ fn main() {
         setup(&mut e, &owners, &s.setup);
         let r = replay(&mut e, &owners, &s.events, None);
         println!("profile: {:.0} events/s", r.rate());
+    }
+    if only == "profile_rules" {
+        // The same stream with every workload rule on, for callgrind
+        // against `profile` (BENCHMARKS.md, "Workload rules").
+        let shape = Shape::new(10_000, 100_000, seed);
+        let agents = shape.agents as usize;
+        let base = shape.agent_base;
+        let s = stream(shape, 300_000);
+        let owners = Owners::new(s.conv_end + 1);
+        let mut e = engine_with_rules();
+        setup(&mut e, &owners, &s.setup[..agents]);
+        workload_rules(&mut e, base, agents as u64);
+        setup(&mut e, &owners, &s.setup[agents..]);
+        let r = replay(&mut e, &owners, &s.events, None);
+        let stats = e.stats();
+        println!(
+            "profile_rules: {:.0} events/s, {} refused, wrap-ups {}, no-answer {}, refusals {:?}",
+            r.rate(),
+            r.errors,
+            stats.wrap_ups,
+            stats.no_answer_requeues + stats.no_answer_kept,
+            stats.refusals
+        );
+    }
+}
+
+/// The engine with every workload rule on: wrap-up on every channel, the
+/// tenant's cap, reassignment of unanswered conversations.
+fn engine_with_rules() -> Engine {
+    let mut workload = WorkloadConfig::default();
+    for channel in Channel::ALL {
+        let rule = WrapUpRule {
+            mode: WrapUpMode::Optional,
+            time: TimeSpan::from_secs(60),
+            hold_permille: 500,
+        };
+        workload.wrap_up.insert(channel, rule);
+    }
+    workload.tenant_max_live = Some(150_000);
+    workload.no_answer = Some(NoAnswerRule {
+        after: TimeSpan::from_mins(10),
+        set_away: false,
+        max_hops: 2,
+        last: NoAnswerFinal::KeepAndWarn,
+    });
+    let config = EngineConfig::builder()
+        .open_conversations(OpenConversations::Unlimited)
+        .workload(workload)
+        .build()
+        .expect("valid config");
+    Engine::new(config, LeastLoaded).expect("valid config")
+}
+
+/// Teams of 50 agents with a cap on live conversations and a rate limit,
+/// and a cap on WhatsApp threads per agent.
+fn workload_rules(e: &mut Engine, base: u64, agents: u64) {
+    let at = Timestamp(0);
+    for team in 0..agents / 50 {
+        let members = (0..50).map(|i| AgentId(base + team * 50 + i)).collect();
+        let command = Command::SetTeam {
+            team: TeamId(team),
+            name: format!("team {team}"),
+            members,
+            max_live: Some(400),
+            rate_limit: Some(RateLimit {
+                max: 30,
+                window: TimeSpan::from_hours(1),
+            }),
+        };
+        e.apply(at, command).expect("team accepted");
+    }
+    for i in 0..agents {
+        let command = Command::SetChannelCap {
+            agent: AgentId(base + i),
+            channel: Channel::WhatsApp,
+            max_live: Some(6),
+        };
+        e.apply(at, command).expect("cap accepted");
     }
 }
 

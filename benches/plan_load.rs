@@ -1,6 +1,6 @@
 //! Loading a routing plan: parsing the JSON document, checking it (every
 //! bound, name, condition, ladder, and the shadowed-route pairs) and
-//! installing it with `Command::SetPlan`, for a plan of 1,000 routes with
+//! installing it with `Command::set_plan`, for a plan of 1,000 routes with
 //! 3-step ladders over 20 queues. The issue's target is under 50 ms.
 //!
 //! `cargo bench --bench plan_load` prints the median of 20 loads of each
@@ -79,19 +79,14 @@ fn main() {
     let install = median_ms(|| {
         let mut engine = Engine::new(EngineConfig::default(), LeastLoaded).expect("engine");
         engine
-            .apply(
-                Timestamp(0),
-                Command::SetPlan {
-                    plan: Some(Box::new(plan.clone())),
-                },
-            )
+            .apply(Timestamp(0), Command::set_plan(plan.clone()))
             .expect("loads");
         std::hint::black_box(engine);
     });
     println!(
         "plan of 1000 routes, {} bytes: parse {parse:.2} ms, check {check:.2} ms, \
-         SetPlan (check + compile + install) {install:.2} ms; \
-         parse + SetPlan {:.2} ms (target: under 50 ms)",
+         set_plan (check + compile + install) {install:.2} ms; \
+         parse + set_plan {:.2} ms (target: under 50 ms)",
         json.len(),
         parse + install
     );

@@ -143,6 +143,9 @@ pub mod policy;
 #[cfg(feature = "runtime")]
 #[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
 pub mod runtime;
+#[cfg(feature = "service")]
+#[cfg_attr(docsrs, doc(cfg(feature = "service")))]
+pub mod service;
 #[cfg(feature = "sim")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sim")))]
 pub mod sim;
@@ -153,8 +156,9 @@ pub mod testing;
 pub use engine::{
     AgentStats, AssignVia, AuditReport, AuditViolation, ChannelWeights, Command, CommandKind,
     ConfigError, Decision, DecisionKind, Engine, EngineConfig, EngineConfigBuilder, EngineError,
-    EngineStats, GroupStats, InboxEntry, OpenConversation, OpenConversations, Rejected,
-    RequeueReason, RestoreError, SharedEngine, Snapshot, StickyMissReason, TransferTarget,
+    EngineStats, GroupStats, InboxEntry, Limits, OpenConversation, OpenConversations, Reconfigure,
+    Rejected, RequeueReason, RestoreError, SharedEngine, Snapshot, StickyMissReason,
+    TransferTarget,
 };
 // Listed one by one (no glob), so nothing here can shadow a std name.
 pub use model::{
@@ -162,4 +166,13 @@ pub use model::{
     ConversationInfo, ConversationState, CustomerId, CustomerInfo, Level, LevelOutOfRange,
     MessageStatus, Priority, ResolveReason, SkillId, SkillLevel, SkillRequirement, StateKind, Tier,
     TimeSpan, Timestamp,
+};
+// The workload rules (wrap-up, teams, the tenant's cap): a separate list
+// so that the core's list above and this one change apart.
+pub use engine::{
+    CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
+    WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
+};
+pub use engine::{
+    NoAnswerAction, NoAnswerFinal, NoAnswerRule, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE,
 };

@@ -194,7 +194,7 @@ impl RoutingPolicy for Panicky {
         "panicky"
     }
     fn rank(&self, agent: &AgentView<'_>, _: &QueueView<'_>) -> Rank {
-        assert!(agent.id.0 % 2 == 0, "a policy bug");
+        assert!(agent.id.0.is_multiple_of(2), "a policy bug");
         Rank::new([i64::from(agent.load_permille()), 0, 0])
     }
 }

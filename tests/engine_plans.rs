@@ -48,13 +48,7 @@ fn run(e: &mut Engine, at: Timestamp, command: Command) -> Vec<Decision> {
 }
 
 fn set_plan(e: &mut Engine, at: Timestamp, json: &str) -> Vec<Decision> {
-    run(
-        e,
-        at,
-        Command::SetPlan {
-            plan: Some(Box::new(plan(json))),
-        },
-    )
+    run(e, at, Command::set_plan(plan(json)))
 }
 
 fn attrs(e: &mut Engine, at: Timestamp, id: u64, attributes: Attributes) -> Vec<Decision> {
@@ -115,14 +109,7 @@ fn a_refused_plan_changes_nothing_and_names_every_error() {
     bad.routes[1].when = Some("topic = 'billing'".to_owned());
     bad.routes[0].steps[0].actions = vec![];
     bad.routes.pop();
-    let err = e
-        .apply(
-            ms(2),
-            Command::SetPlan {
-                plan: Some(Box::new(bad)),
-            },
-        )
-        .unwrap_err();
+    let err = e.apply(ms(2), Command::set_plan(bad)).unwrap_err();
     match err {
         EngineError::Plan(e) if matches!(*e, PlanError::Invalid(_)) => {
             let PlanError::Invalid(problems) = *e else {
@@ -514,7 +501,7 @@ fn a_plan_change_keeps_ages_and_re_evaluates_at_once() {
     audited(&e);
     assert_eq!(owner(&e, 1), Some(7));
     // Removing the plan routes by named skills again.
-    let d = run(&mut e, ms(400), Command::SetPlan { plan: None });
+    let d = run(&mut e, ms(400), Command::set_plan(None));
     assert!(matches!(
         d[0],
         Decision::PlanChanged {
@@ -549,12 +536,7 @@ fn check_plan_warns_of_queues_nobody_registered_can_serve() {
 
 /// Commands of a day under a plan, with its changes.
 fn day() -> Vec<(Timestamp, Command)> {
-    let mut out = vec![(
-        ms(0),
-        Command::SetPlan {
-            plan: Some(Box::new(plan(PLAN))),
-        },
-    )];
+    let mut out = vec![(ms(0), Command::set_plan(plan(PLAN)))];
     for id in 0..12u64 {
         let at = ms(id * 20);
         out.push((at, open_cmd(id, id, &[], Priority::Normal)));
@@ -587,12 +569,7 @@ fn day() -> Vec<(Timestamp, Command)> {
     for t in (0..40).map(|i| ms(250 + i * 60)) {
         out.push((t, Command::Tick));
     }
-    out.push((
-        ms(1000),
-        Command::SetPlan {
-            plan: Some(Box::new(plan(OVERFLOW))),
-        },
-    ));
+    out.push((ms(1000), Command::set_plan(plan(OVERFLOW))));
     out.sort_by_key(|(at, _)| *at);
     out
 }

@@ -98,12 +98,10 @@ fn day(seed: u64, steps: usize) -> Vec<(Timestamp, Command)> {
         now += rng.below(20_000);
         let at = Timestamp(now);
         let command: Command = match rng.below(16) {
-            0 => Command::SetPlan {
-                plan: match rng.below(4) {
-                    3 => None,
-                    i => Some(Box::new(plans[i as usize].clone())),
-                },
-            },
+            0 => Command::set_plan(match rng.below(4) {
+                3 => None,
+                i => Some(plans[i as usize].clone()),
+            }),
             1 | 2 => {
                 let id = rng.below(6);
                 let mut spec =

@@ -14,7 +14,7 @@ fn busy_engine() -> Engine {
     agent(&mut e, 1, &[(BILLING, 5)], 2);
     agent(&mut e, 2, &[(BILLING, 7), (TECH, 3)], 3);
     for c in 0..8u64 {
-        let skills: &[(u32, u8)] = if c % 2 == 0 {
+        let skills: &[(u32, u8)] = if c.is_multiple_of(2) {
             &[(BILLING, 1)]
         } else {
             &[(TECH, 1)]

@@ -6,15 +6,11 @@ mod service_common;
 
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use service_common::{start, start_with, Service, Sse};
+use service_common::{start, start_runtime, start_with, Harness as Service, Sse};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard::runtime::{ManualClock, RuntimeConfig};
 use switchboard::{TimeSpan as Span, Timestamp};
-
-fn volatile() -> RuntimeConfig {
-    RuntimeConfig::volatile().shards(2)
-}
 
 fn agent(id: u64, cap: u32) -> Value {
     json!({"id": id, "skills": [{"skill": 7, "level": 5}], "cap": cap})
@@ -61,7 +57,7 @@ async fn refused(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_are_created_listed_and_refused_with_reasons() {
-    let s = start(volatile()).await;
+    let s = start().await;
     let a = s.post("/api/tenants", json!({"id": "acme"})).await;
     assert_eq!(a.status, 201, "{a:?}");
     assert_eq!(a.body["response_target_ms"], 600_000);
@@ -106,8 +102,8 @@ async fn tenants_are_created_listed_and_refused_with_reasons() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_creations_never_pass_the_tenant_limit() {
-    let s = Arc::new(start(volatile()).await);
-    let limit = service_common::app::MAX_TENANTS;
+    let s = Arc::new(start().await);
+    let limit = switchboard::service::app::MAX_TENANTS;
     // Twice the limit at once, 32 at a time: exactly `limit` are created.
     let answers: Vec<u16> = futures_util::stream::iter(0..2 * limit)
         .map(|i| {
@@ -130,7 +126,7 @@ async fn racing_creations_never_pass_the_tenant_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_and_invalid_bodies_name_the_field_and_change_nothing() {
-    let s = start(volatile()).await;
+    let s = start().await;
     let t = s.tenant("acme", json!({})).await;
     let a = s.post(&format!("{t}/agents"), agent(1, 2)).await;
     assert_eq!(a.status, 201, "{a:?}");
@@ -263,7 +259,7 @@ async fn malformed_and_invalid_bodies_name_the_field_and_change_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_command_and_query_endpoint_works_over_http() {
-    let s = start(volatile()).await;
+    let s = start().await;
     let t = s.tenant("acme", json!({})).await;
     for (id, cap) in [(1, 2), (2, 2)] {
         let a = s.post(&format!("{t}/agents"), agent(id, cap)).await;
@@ -444,7 +440,7 @@ async fn every_command_and_query_endpoint_works_over_http() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_ids_duplicates_and_invalid_transitions_are_refused_and_change_nothing() {
-    let s = start(volatile()).await;
+    let s = start().await;
     let t = s.tenant("acme", json!({})).await;
     assert_eq!(
         s.post(&format!("{t}/agents"), agent(1, 1)).await.status,
@@ -643,7 +639,7 @@ async fn unknown_ids_duplicates_and_invalid_transitions_are_refused_and_change_n
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offers_are_accepted_and_declined_over_http() {
-    let s = start(volatile()).await;
+    let s = start().await;
     let t = s.tenant("acme", json!({"offer_timeout": 60_000})).await;
     for id in [1, 2] {
         assert_eq!(
@@ -698,7 +694,7 @@ async fn offers_are_accepted_and_declined_over_http() {
 async fn a_full_queue_answers_503_with_retry_after_and_nothing_else() {
     // One shard with room for one command: a burst of concurrent requests
     // overflows it.
-    let s = start(
+    let s = start_runtime(
         RuntimeConfig::volatile()
             .shards(1)
             .batch_max(1)
@@ -750,7 +746,7 @@ fn seq(id: &Option<String>) -> (u64, u32) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_the_service_ends_every_open_stream() {
-    let s = start(volatile()).await;
+    let s = start().await;
     let t = s.tenant("acme", json!({})).await;
     let stream = format!("{t}/stream");
     let mut open = Sse::open(&s, &stream, None).await;
@@ -762,7 +758,7 @@ async fn stopping_the_service_ends_every_open_stream() {
     assert_eq!(event, "decision");
     // Until the service stops, the stream stays open.
     assert!(!open.ends(Duration::from_millis(300)).await);
-    s.app.close_streams();
+    s.service().app().close_streams();
     assert!(open.ends(Duration::from_secs(10)).await, "still open");
     // A stream opened while stopping ends at once, after its backlog.
     let mut late = Sse::open(&s, &stream, Some("0.0")).await;
@@ -771,7 +767,7 @@ async fn stopping_the_service_ends_every_open_stream() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stream_sends_every_decision_in_order_and_resumes_without_gaps() {
-    let s = start(volatile()).await;
+    let s = start().await;
     let t = s.tenant("acme", json!({})).await;
     let stream = format!("{t}/stream");
     let mut first = Sse::open(&s, &stream, None).await;
@@ -836,7 +832,7 @@ async fn the_stream_sends_every_decision_in_order_and_resumes_without_gaps() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_resuming_past_what_the_hub_holds_is_told_it_lagged() {
     let clock = ManualClock::new(Timestamp(1_700_000_000_000));
-    let s = start_with(volatile(), Arc::new(clock.clone()), 4).await;
+    let s = start_with(Arc::new(clock.clone()), 4).await;
     let t = s.tenant("acme", json!({})).await;
     assert_eq!(
         s.post(&format!("{t}/agents"), agent(1, 10)).await.status,
@@ -852,7 +848,7 @@ async fn a_client_resuming_past_what_the_hub_holds_is_told_it_lagged() {
     }
     // The hub's pump runs on its own: wait until it holds the last command's
     // decisions (record 7), so what follows is all in its ring.
-    let hub = s.app.tenant("acme").unwrap().hub.clone();
+    let hub = s.service().app().tenant("acme").unwrap().hub.clone();
     for _ in 0..1000 {
         if hub
             .resume(None)

@@ -11,7 +11,6 @@ use serde_json::json;
 use service_common::start;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchboard::runtime::RuntimeConfig;
 
 const CLIENTS: u64 = 16;
 const ROUNDS: u64 = 400; // per client; about 3 requests each
@@ -19,7 +18,7 @@ const AGENTS: u64 = 40;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_clients_are_all_answered_and_no_cap_is_exceeded() {
-    let s = Arc::new(start(RuntimeConfig::volatile().shards(2)).await);
+    let s = Arc::new(start().await);
     let t = s.tenant("load", json!({})).await;
     for a in 0..AGENTS {
         let body = json!({"id": a, "skills": [{"skill": 1, "level": 5}], "cap": 3});

@@ -350,7 +350,7 @@ fn hammer(offers: bool, policy: &str) {
                     panic!("mid-run audit failed: {v}");
                 }
                 audits += 1;
-                if audits % 20 == 0 {
+                if audits.is_multiple_of(20) {
                     let json = engine.snapshot().to_json().unwrap();
                     let policy = engine.policy_name().to_owned();
                     drop(engine);

@@ -263,7 +263,7 @@ impl Generator {
     /// replies, 8% reads, 6% parks, 1.5% status changes (away/online, and a
     /// tenth of them offline/online), ticks every 256 events.
     pub fn event(&mut self, n: u64) -> (Timestamp, Event) {
-        self.now += if n % 5 == 0 { 6 } else { 3 };
+        self.now += if n.is_multiple_of(5) { 6 } else { 3 };
         let at = self.at();
         if n % 256 == 255 {
             return (at, Event::Command(Command::Tick));

@@ -490,9 +490,7 @@ pub fn run_plan_document(data: &[u8]) {
     let before = engine.snapshot();
     let result = engine.apply(
         Timestamp(1_000),
-        Command::SetPlan {
-            plan: Some(Box::new(plan)),
-        },
+        Command::set_plan(plan),
     );
     match result {
         Ok(_) => assert!(valid, "a plan with errors was loaded: {problems:?}"),

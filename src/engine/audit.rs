@@ -122,6 +122,13 @@ pub enum AuditViolation {
         /// "warning", "breach", "known-agent wait" or "offer expiry".
         kind: &'static str,
     },
+    /// A workload rule's state (a team's or the tenant's live count,
+    /// the lists of what a full level held back) differs from a recount.
+    #[error("workload state does not match a recount: {what}")]
+    WorkloadMismatch {
+        /// What differs.
+        what: &'static str,
+    },
     /// A conversation's routing-plan state disagrees with the plan or with
     /// where it waits.
     #[error("{conversation}'s routing-plan state is wrong: {detail}")]
@@ -208,13 +215,25 @@ impl Engine {
                 }
                 found[c.get()] += 1;
             }
+            for &(id, c) in a.wrapups.iter() {
+                let ok = conv_at(c).is_some_and(|v| {
+                    v.id == id
+                        && matches!(v.place, Place::Resolved { .. })
+                        && v.wrap_up.is_some_and(|w| w.agent.get() == i)
+                });
+                if !ok {
+                    return Err(stray(c, "an agent's wrap-ups"));
+                }
+                found[c.get()] += 1;
+            }
             if offline {
                 let any = a
                     .inbox
                     .first()
                     .map(|e| e.1)
                     .or(a.parked.first().map(|e| e.1))
-                    .or(a.personal.first().map(|e| e.1));
+                    .or(a.personal.first().map(|e| e.1))
+                    .or(a.wrapups.first().map(|e| e.1));
                 if let Some(c) = any {
                     return Err(AuditViolation::OfflineAgentHoldsWork {
                         agent: a.id,
@@ -241,7 +260,7 @@ impl Engine {
             for (p, &m) in group.members.iter().enumerate() {
                 let a = st.agent(m);
                 let gi = super::state::index::GroupIdx::new(g).expect("group slot");
-                let takes = a.takes(gi, group.weight);
+                let takes = a.takes(gi, group.weight) && !a.held_beside(group.key.channel);
                 online += u64::from(a.status.accepts_work());
                 with_room += u64::from(takes);
                 let slot = a.slot(gi);
@@ -252,10 +271,14 @@ impl Engine {
                 if pending != group.pending.contains(&m) {
                     return Err(AuditViolation::StaleIndex { agent: a.id });
                 }
-                if takes && !pending && group.free.rank_of(p as u32).is_none() {
+                // An agent a level above held back may be out of the index:
+                // that level settles them when it has room.
+                let held_back = a.gated != 0;
+                if takes && !pending && !held_back && group.free.rank_of(p as u32).is_none() {
                     return Err(AuditViolation::StaleIndex { agent: a.id });
                 }
-                if let (true, Some((_, _, c))) = (takes, head) {
+                let above_open = super::workload::gate::above_agent(st, m).is_none();
+                if let (true, true, Some((_, _, c))) = (takes, above_open, head) {
                     return Err(AuditViolation::NotWorkConserving {
                         conversation: st.conv(c).id,
                         agent: a.id,
@@ -303,6 +326,12 @@ impl Engine {
                 return Err(stray(ConvIdx::new(i).expect("slot"), "the id map"));
             }
             let (expected_places, detail, held) = match v.place {
+                Place::Resolved { .. } if v.wrap_up.is_some() => (
+                    1,
+                    "its agent's wrap-ups",
+                    super::workload::wrapup::expected_hold(cfg, st, ConvIdx::new(i).expect("slot"))
+                        .unwrap_or(Capacity::MAX_CAP),
+                ),
                 Place::Bot | Place::Resolved { .. } | Place::Parked { agent: None } => {
                     (0, "none", Capacity::ZERO)
                 }
@@ -351,6 +380,32 @@ impl Engine {
                 (v.place.agent(), matches!(v.place, Place::WaitingFor { .. }))
             {
                 recount[agent.get()].0 += held.0;
+            }
+            let rule = cfg.workload.no_answer.as_ref();
+            if super::workload::no_answer::expects_timer(rule, v)
+                && !stays.contains(&(v.id.0, TimerKind::NoAnswer, v.stay, v.seq))
+            {
+                return Err(AuditViolation::MissingAlert {
+                    conversation: v.id,
+                    kind: "no-answer",
+                });
+            }
+            if let Some(w) = v.wrap_up {
+                if !matches!(v.place, Place::Resolved { .. }) {
+                    return Err(AuditViolation::Misplaced {
+                        conversation: v.id,
+                        state: v.place.kind(),
+                        found: found[i],
+                        detail: "in wrap-up but not resolved",
+                    });
+                }
+                recount[w.agent.get()].0 += held.0;
+                if !timers.contains(&(v.id.0, TimerKind::WrapUpEnd, v.stay, w.until.0, v.seq)) {
+                    return Err(AuditViolation::MissingAlert {
+                        conversation: v.id,
+                        kind: "wrap-up end",
+                    });
+                }
             }
             let open = !matches!(v.place, Place::Resolved { .. });
             let listed = st
@@ -445,6 +500,7 @@ impl Engine {
                 });
             }
         }
+        super::workload::audit::check(st)?;
         Ok(report)
     }
 
@@ -462,7 +518,8 @@ impl Engine {
             for (p, stored) in group.free.entries() {
                 let agent = st.agent(group.members[p as usize]);
                 let pending = agent.slot(gi).is_some_and(|s| s.pending);
-                if pending || !agent.takes(gi, group.weight) {
+                if pending || !agent.takes(gi, group.weight) || agent.held_beside(group.key.channel)
+                {
                     continue;
                 }
                 let current = matching::rank_now(&*self.policy, agent, group);

@@ -3,9 +3,11 @@
 //! decisions it caused, or a typed error that changed nothing.
 
 use super::open::OpenConversation;
+use super::reconfigure::Reconfigure;
+use super::workload::{RateLimit, TeamId};
 use crate::model::{
-    AgentId, AgentSpec, AgentStatus, Capacity, ConversationId, CustomerId, Priority, ResolveReason,
-    SkillRequirement, Timestamp,
+    AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
+    ResolveReason, SkillRequirement, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -121,7 +123,12 @@ pub enum Command {
     Tick,
     /// Forget conversations resolved before `resolved_before`, so that a
     /// long-running engine's memory stays bounded by its retention window.
-    /// Customers keep their last agent (stickiness survives). A purged id
+    /// Customers keep their last agent for the affinity window
+    /// ([`EngineConfig::affinity_window`](crate::EngineConfig::affinity_window),
+    /// the retention stickiness needs); a customer left with no held
+    /// conversation whose last agent served them longer ago than that (or
+    /// never) is forgotten, which no later routing decision can notice
+    /// (their next open names their tier again). A purged id
     /// is unknown afterwards and could be opened again: hosts that never
     /// reuse ids lose nothing. Maintenance, not routing: it visits every
     /// conversation once, so run it rarely (say, nightly).
@@ -129,16 +136,70 @@ pub enum Command {
         /// Conversations resolved strictly before this instant are forgotten.
         resolved_before: Timestamp,
     },
-    /// Load, replace (`Some`) or remove (`None`) the routing plan. A plan
-    /// with any error is refused whole ([`EngineError::Plan`](crate::EngineError::Plan)
-    /// lists every problem) and nothing changes. Otherwise every open
-    /// conversation is re-evaluated under it at once, in id order: its
-    /// route chosen afresh from its attributes, its age kept, the steps
-    /// due by that age entered. Maintenance, not routing: it visits every
-    /// conversation once.
-    SetPlan {
-        /// The plan, or `None` to route by the skills commands name again.
-        plan: Option<Box<crate::plan::Plan>>,
+    /// Change the engine's rules (its configuration; later routing plans
+    /// and policies), journaled like any command so a replay makes the
+    /// same decisions. Settings baked into live state change only while
+    /// the engine holds no conversation (see [`Reconfigure`]).
+    Reconfigure(Reconfigure),
+    /// Create or replace a team: a name, its members (each in at most one
+    /// team) and a cap on their live conversations together. Accepted at
+    /// once whatever the members hold: a cap lowered below the live count
+    /// moves nothing, and the members take no new work until the team is
+    /// under it. Members who leave are no longer held back by it.
+    SetTeam {
+        /// The team (created on first use).
+        team: TeamId,
+        /// Its name, `1..=MAX_TEAM_NAME` bytes.
+        name: String,
+        /// Its members, each once.
+        members: Vec<AgentId>,
+        /// Cap on the members' live (offered or assigned) threads together,
+        /// at most [`MAX_LIVE_CAP`](crate::MAX_LIVE_CAP); `None`: no cap.
+        max_live: Option<u32>,
+        /// The members' assignment rate limit, unless an agent has their
+        /// own ([`Command::SetRateLimit`]); `None`: none.
+        #[serde(default)]
+        rate_limit: Option<RateLimit>,
+    },
+    /// Change the tenant's cap on live conversations (at most
+    /// [`MAX_LIVE_CAP`](crate::MAX_LIVE_CAP); `None`: no cap). Lowering it
+    /// moves nothing; new work waits until the tenant is under it.
+    SetTenantCap {
+        /// The new cap.
+        max_live: Option<u32>,
+    },
+    /// The agent ends a wrap-up early, where its channel's mode allows
+    /// ([`WrapUpMode`](crate::WrapUpMode)); the held weight is freed.
+    EndWrapUp {
+        /// The resolved conversation in wrap-up.
+        conversation: ConversationId,
+        /// The agent in wrap-up with it.
+        agent: AgentId,
+    },
+    /// Set an agent's cap on live conversations of one channel, beside
+    /// their total cap (`None`: no cap on the channel). Accepted at once:
+    /// a cap below the agent's live threads on the channel moves nothing,
+    /// and they take no new work there until under it.
+    SetChannelCap {
+        /// The agent.
+        agent: AgentId,
+        /// The channel.
+        channel: Channel,
+        /// At most this many live (offered or assigned) threads on it, at
+        /// most [`MAX_LIVE_CAP`](crate::MAX_LIVE_CAP).
+        max_live: Option<u32>,
+    },
+    /// Set an agent's own assignment rate limit: at most `max` new
+    /// assignments in any rolling window (`None`: their team's, if any).
+    /// An agent at the limit gets no new work until the window slides;
+    /// their threads coming back (a parked thread, a reopened wrap-up) are
+    /// not new work.
+    SetRateLimit {
+        /// The agent.
+        agent: AgentId,
+        /// The limit (`max` in `1..=MAX_RATE`, a window in
+        /// `1..=MAX_SETTING`).
+        limit: Option<RateLimit>,
     },
     /// Replace a conversation's attributes. Under a plan, a conversation
     /// that waits (or is with the bot) is re-evaluated at once: its route
@@ -208,8 +269,18 @@ pub enum CommandKind {
     Tick,
     /// [`Command::Purge`].
     Purge,
-    /// [`Command::SetPlan`].
-    SetPlan,
+    /// [`Command::Reconfigure`].
+    Reconfigure,
+    /// [`Command::SetTeam`].
+    SetTeam,
+    /// [`Command::SetTenantCap`].
+    SetTenantCap,
+    /// [`Command::EndWrapUp`].
+    EndWrapUp,
+    /// [`Command::SetChannelCap`].
+    SetChannelCap,
+    /// [`Command::SetRateLimit`].
+    SetRateLimit,
     /// [`Command::SetAttributes`].
     SetAttributes,
 }
@@ -234,7 +305,12 @@ impl CommandKind {
             CommandKind::DeclineOffer => "decline_offer",
             CommandKind::Tick => "tick",
             CommandKind::Purge => "purge",
-            CommandKind::SetPlan => "set_plan",
+            CommandKind::Reconfigure => "reconfigure",
+            CommandKind::SetTeam => "set_team",
+            CommandKind::SetTenantCap => "set_tenant_cap",
+            CommandKind::EndWrapUp => "end_wrap_up",
+            CommandKind::SetChannelCap => "set_channel_cap",
+            CommandKind::SetRateLimit => "set_rate_limit",
             CommandKind::SetAttributes => "set_attributes",
         }
     }
@@ -284,7 +360,12 @@ impl Command {
             Command::DeclineOffer { .. } => CommandKind::DeclineOffer,
             Command::Tick => CommandKind::Tick,
             Command::Purge { .. } => CommandKind::Purge,
-            Command::SetPlan { .. } => CommandKind::SetPlan,
+            Command::Reconfigure(_) => CommandKind::Reconfigure,
+            Command::SetTeam { .. } => CommandKind::SetTeam,
+            Command::SetTenantCap { .. } => CommandKind::SetTenantCap,
+            Command::EndWrapUp { .. } => CommandKind::EndWrapUp,
+            Command::SetChannelCap { .. } => CommandKind::SetChannelCap,
+            Command::SetRateLimit { .. } => CommandKind::SetRateLimit,
             Command::SetAttributes { .. } => CommandKind::SetAttributes,
         }
     }

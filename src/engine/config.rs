@@ -3,6 +3,8 @@
 
 use super::channel_weights::ChannelWeights;
 use super::config_builder::EngineConfigBuilder;
+use super::limits::{Limits, MAX_LIMIT};
+use super::workload::{WorkloadConfig, WorkloadConfigError};
 use crate::model::{Capacity, Channel, TimeSpan};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -76,6 +78,14 @@ pub struct EngineConfig {
     /// [`EngineError::CustomerHasOpenConversation`](crate::EngineError::CustomerHasOpenConversation),
     /// naming the open one. Default: one per channel.
     pub open_conversations: OpenConversations,
+    /// How much state the engine may hold (agents, conversations,
+    /// customers, skill groups, skills per list, waiting work per group);
+    /// beyond it new work is refused with
+    /// [`EngineError::LimitReached`](crate::EngineError::LimitReached).
+    pub limits: Limits,
+    /// Workload rules: wrap-up per channel, the tenant's cap on live
+    /// conversations (see [`WorkloadConfig`]). Default: none.
+    pub workload: WorkloadConfig,
 }
 
 /// The rule for a customer's concurrent open conversations.
@@ -114,6 +124,8 @@ impl Default for EngineConfig {
             auto_park_after: Some(TimeSpan::from_mins(30)),
             decline_cooldown: TimeSpan::from_mins(2),
             open_conversations: OpenConversations::OnePerChannel,
+            limits: Limits::default(),
+            workload: WorkloadConfig::default(),
         }
     }
 }
@@ -154,6 +166,19 @@ pub enum ConfigError {
         /// The longest allowed.
         max: TimeSpan,
     },
+    /// A limit of zero or above [`MAX_LIMIT`].
+    #[error("limits.{name} is {value}; it must be in 1..={max}")]
+    Limit {
+        /// The limit's name.
+        name: &'static str,
+        /// The rejected value.
+        value: u32,
+        /// The largest allowed.
+        max: u32,
+    },
+    /// A workload rule out of range.
+    #[error("workload: {0}")]
+    Workload(#[from] WorkloadConfigError),
 }
 
 impl EngineConfig {
@@ -204,6 +229,16 @@ impl EngineConfig {
                 });
             }
         }
+        for (name, value) in self.limits.named() {
+            if !(1..=MAX_LIMIT).contains(&value) {
+                return Err(ConfigError::Limit {
+                    name,
+                    value,
+                    max: MAX_LIMIT,
+                });
+            }
+        }
+        self.workload.validate()?;
         Ok(())
     }
 

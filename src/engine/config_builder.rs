@@ -3,6 +3,8 @@
 
 use super::channel_weights::ChannelWeights;
 use super::config::{ConfigError, EngineConfig, OpenConversations};
+use super::limits::Limits;
+use super::workload::WorkloadConfig;
 use crate::model::{Capacity, Channel, TimeSpan};
 
 /// Builds an [`EngineConfig`] from the defaults; see
@@ -76,6 +78,13 @@ impl EngineConfigBuilder {
         self
     }
 
+    /// Sets [`EngineConfig::workload`]: wrap-up, the tenant's cap and
+    /// reassignment when the agent does not answer.
+    pub fn workload(mut self, workload: WorkloadConfig) -> Self {
+        self.config.workload = workload;
+        self
+    }
+
     /// Sets [`EngineConfig::away_on_missed_offer`].
     pub fn away_on_missed_offer(mut self, away: bool) -> Self {
         self.config.away_on_missed_offer = away;
@@ -98,6 +107,12 @@ impl EngineConfigBuilder {
     /// Sets [`EngineConfig::open_conversations`].
     pub fn open_conversations(mut self, rule: OpenConversations) -> Self {
         self.config.open_conversations = rule;
+        self
+    }
+
+    /// Sets [`EngineConfig::limits`].
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
         self
     }
 

@@ -2,9 +2,10 @@
 //! forwards to consoles, notifications and traces.
 
 use super::decision_kind::DecisionKind;
+use super::workload::{RateLimit, TeamId, WrapUpEndReason};
 use crate::model::{
-    AgentId, AgentStatus, Capacity, ConversationId, CustomerId, Priority, ResolveReason, TimeSpan,
-    Timestamp,
+    AgentId, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, ResolveReason,
+    TimeSpan, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -230,6 +231,91 @@ pub enum Decision {
         /// The deadline that passed.
         deadline: Timestamp,
     },
+    /// A team was created or replaced ([`Command::SetTeam`](crate::Command::SetTeam)).
+    TeamSet {
+        /// The team.
+        team: TeamId,
+        /// Its members now.
+        members: Vec<AgentId>,
+        /// Its cap on live threads.
+        max_live: Option<u32>,
+        /// Its members' live threads now (may exceed a lowered cap).
+        live: u32,
+    },
+    /// The tenant's cap changed.
+    TenantCapChanged {
+        /// The new cap.
+        max_live: Option<u32>,
+        /// Live threads now (may exceed a lowered cap).
+        live: u32,
+    },
+    /// A resolved thread's agent keeps part of its weight for wrap-up.
+    WrapUpStarted {
+        /// The conversation (resolved).
+        conversation: ConversationId,
+        /// The agent in wrap-up.
+        agent: AgentId,
+        /// When it ends by itself.
+        until: Timestamp,
+        /// The agent's load now (the hold included).
+        load: Capacity,
+        /// The agent's cap.
+        cap: Capacity,
+    },
+    /// A wrap-up ended and its hold was freed.
+    WrapUpEnded {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent.
+        agent: AgentId,
+        /// Why it ended.
+        reason: WrapUpEndReason,
+        /// The agent's load after.
+        load: Capacity,
+        /// The agent's cap.
+        cap: Capacity,
+    },
+    /// An agent's cap on one channel changed.
+    ChannelCapChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The channel.
+        channel: Channel,
+        /// The new cap (`None`: none).
+        max_live: Option<u32>,
+        /// The agent's live threads on the channel now (may exceed it).
+        live: u32,
+    },
+    /// An agent reached their assignment rate limit: no new work until
+    /// `until`, when the oldest assignment leaves the window.
+    RateLimitReached {
+        /// The agent.
+        agent: AgentId,
+        /// When they rank again.
+        until: Timestamp,
+    },
+    /// An agent's own rate limit changed ([`Command::SetRateLimit`](crate::Command::SetRateLimit)).
+    RateLimitSet {
+        /// The agent.
+        agent: AgentId,
+        /// The limit in force now (their own, else their team's).
+        limit: Option<RateLimit>,
+        /// Their assignments in the window now.
+        recent: u32,
+    },
+    /// The agent sent no first reply within the no-answer time
+    /// ([`NoAnswerRule`](crate::NoAnswerRule)); `action` says what
+    /// followed (a `Requeued` or `Resolved` decision comes next for those).
+    NoAnswer {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent who did not answer.
+        agent: AgentId,
+        /// Which expiry this is for the conversation (1 for the first).
+        hop: u32,
+        /// What happened.
+        action: NoAnswerAction,
+    },
     /// A conversation entered a step of its routing plan's route (the
     /// first step when the route took it).
     StepEntered {
@@ -269,6 +355,19 @@ pub enum Decision {
     },
 }
 
+/// What followed an agent's silence (see [`Decision::NoAnswer`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum NoAnswerAction {
+    /// Back to its line, age and priority kept.
+    Requeued,
+    /// The hops are spent: kept with the agent; a supervisor should act.
+    KeptAndWarned,
+    /// The hops are spent: resolved with the rule's reason.
+    Resolved,
+}
+
 /// How an assignment came about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -284,6 +383,9 @@ pub enum AssignVia {
     KnownAgent,
     /// A parked or transferred thread came back to its agent.
     Resumed,
+    /// The customer wrote during the wrap-up: the resolved thread reopened
+    /// to the same agent, without an offer.
+    Reopened,
 }
 
 /// Why a thread went back to the queue.
@@ -299,6 +401,8 @@ pub enum RequeueReason {
     OfferTimedOut,
     /// Transferred to a skill group.
     Transfer,
+    /// The agent sent no first reply in time ([`Decision::NoAnswer`]).
+    NoAnswer,
 }
 
 /// Why a returning customer did not reach their last agent.
@@ -312,6 +416,10 @@ pub enum StickyMissReason {
     NotEligible,
     /// The agent stayed full or away past the known-agent wait.
     WaitTimedOut,
+    /// The customer last spoke with the agent longer ago than the
+    /// channel's affinity window
+    /// ([`WorkloadConfig::affinity_windows`](crate::WorkloadConfig::affinity_windows)).
+    AffinityExpired,
 }
 
 impl Decision {
@@ -323,6 +431,11 @@ impl Decision {
             | AgentStatusChanged { .. }
             | CapacityChanged { .. }
             | Purged { .. }
+            | TeamSet { .. }
+            | TenantCapChanged { .. }
+            | ChannelCapChanged { .. }
+            | RateLimitReached { .. }
+            | RateLimitSet { .. }
             | PlanChanged { .. } => None,
             Queued { conversation }
             | WaitingForAgent { conversation, .. }
@@ -342,6 +455,9 @@ impl Decision {
             | Transferred { conversation, .. }
             | SlaWarning { conversation, .. }
             | SlaBreach { conversation, .. }
+            | WrapUpStarted { conversation, .. }
+            | WrapUpEnded { conversation, .. }
+            | NoAnswer { conversation, .. }
             | StepEntered { conversation, .. }
             | StepSkipped { conversation, .. }
             | TtlReached { conversation, .. } => Some(*conversation),
@@ -409,6 +525,14 @@ impl Decision {
             Decision::SlaWarning { .. } => DecisionKind::SlaWarning,
             Decision::SlaBreach { .. } => DecisionKind::SlaBreach,
             Decision::Purged { .. } => DecisionKind::Purged,
+            Decision::TeamSet { .. } => DecisionKind::TeamSet,
+            Decision::TenantCapChanged { .. } => DecisionKind::TenantCapChanged,
+            Decision::WrapUpStarted { .. } => DecisionKind::WrapUpStarted,
+            Decision::WrapUpEnded { .. } => DecisionKind::WrapUpEnded,
+            Decision::ChannelCapChanged { .. } => DecisionKind::ChannelCapChanged,
+            Decision::RateLimitReached { .. } => DecisionKind::RateLimitReached,
+            Decision::RateLimitSet { .. } => DecisionKind::RateLimitSet,
+            Decision::NoAnswer { .. } => DecisionKind::NoAnswer,
             Decision::StepEntered { .. } => DecisionKind::StepEntered,
             Decision::StepSkipped { .. } => DecisionKind::StepSkipped,
             Decision::TtlReached { .. } => DecisionKind::TtlReached,

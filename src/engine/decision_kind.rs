@@ -55,6 +55,22 @@ pub enum DecisionKind {
     SlaBreach,
     /// [`Decision::Purged`].
     Purged,
+    /// [`Decision::TeamSet`].
+    TeamSet,
+    /// [`Decision::TenantCapChanged`].
+    TenantCapChanged,
+    /// [`Decision::WrapUpStarted`].
+    WrapUpStarted,
+    /// [`Decision::WrapUpEnded`].
+    WrapUpEnded,
+    /// [`Decision::ChannelCapChanged`].
+    ChannelCapChanged,
+    /// [`Decision::RateLimitReached`].
+    RateLimitReached,
+    /// [`Decision::RateLimitSet`].
+    RateLimitSet,
+    /// [`Decision::NoAnswer`].
+    NoAnswer,
     /// [`Decision::StepEntered`].
     StepEntered,
     /// [`Decision::StepSkipped`].
@@ -67,7 +83,7 @@ pub enum DecisionKind {
 
 impl DecisionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DecisionKind; 26] = [
+    pub const ALL: [DecisionKind; 34] = [
         DecisionKind::AgentAdded,
         DecisionKind::AgentStatusChanged,
         DecisionKind::CapacityChanged,
@@ -90,6 +106,14 @@ impl DecisionKind {
         DecisionKind::SlaWarning,
         DecisionKind::SlaBreach,
         DecisionKind::Purged,
+        DecisionKind::TeamSet,
+        DecisionKind::TenantCapChanged,
+        DecisionKind::WrapUpStarted,
+        DecisionKind::WrapUpEnded,
+        DecisionKind::ChannelCapChanged,
+        DecisionKind::RateLimitReached,
+        DecisionKind::RateLimitSet,
+        DecisionKind::NoAnswer,
         DecisionKind::StepEntered,
         DecisionKind::StepSkipped,
         DecisionKind::TtlReached,
@@ -121,6 +145,14 @@ impl DecisionKind {
             DecisionKind::SlaWarning => "sla_warning",
             DecisionKind::SlaBreach => "sla_breach",
             DecisionKind::Purged => "purged",
+            DecisionKind::TeamSet => "team_set",
+            DecisionKind::TenantCapChanged => "tenant_cap_changed",
+            DecisionKind::WrapUpStarted => "wrap_up_started",
+            DecisionKind::WrapUpEnded => "wrap_up_ended",
+            DecisionKind::ChannelCapChanged => "channel_cap_changed",
+            DecisionKind::RateLimitReached => "rate_limit_reached",
+            DecisionKind::RateLimitSet => "rate_limit_set",
+            DecisionKind::NoAnswer => "no_answer",
             DecisionKind::StepEntered => "step_entered",
             DecisionKind::StepSkipped => "step_skipped",
             DecisionKind::TtlReached => "ttl_reached",

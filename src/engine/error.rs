@@ -2,6 +2,8 @@
 //! that returns an error has changed nothing.
 
 use super::command::{Command, CommandKind};
+use super::config::ConfigError;
+use super::workload::TeamId;
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, CustomerId, SkillId, StateKind,
     Timestamp,
@@ -115,10 +117,92 @@ pub enum EngineError {
     /// slot indices can address (about four billion).
     #[error("the engine is full: no slot left for another {0}; purge resolved conversations")]
     Full(&'static str),
+    /// A team name empty or too long.
+    #[error("the name of {team} is {len} bytes; it must be 1..={max}")]
+    TeamName {
+        /// The team.
+        team: TeamId,
+        /// The name's length.
+        len: usize,
+        /// The longest allowed.
+        max: usize,
+    },
+    /// A cap on live conversations above the largest allowed.
+    #[error("a cap of {value} live conversations is invalid: it must be at most {max}")]
+    LiveCapOutOfRange {
+        /// The rejected cap.
+        value: u32,
+        /// The largest allowed.
+        max: u32,
+    },
+    /// An agent named as a member of a team who is in another team.
+    #[error("{agent} is in {team} already: remove them there first")]
+    AgentInAnotherTeam {
+        /// The agent.
+        agent: AgentId,
+        /// Their team.
+        team: TeamId,
+    },
+    /// The same agent listed twice in a team.
+    #[error("{agent} is listed twice in {team}")]
+    DuplicateTeamMember {
+        /// The team.
+        team: TeamId,
+        /// The agent.
+        agent: AgentId,
+    },
+    /// A query named a team no `SetTeam` created.
+    #[error("unknown {0}: create it with Command::SetTeam first")]
+    UnknownTeam(TeamId),
+    /// A rate limit out of range.
+    #[error("a rate limit of {max} per {window} is invalid: max must be 1..={max_rate} and the window 1 ms..=365 days")]
+    RateLimitOutOfRange {
+        /// The rejected count.
+        max: u32,
+        /// The rejected window.
+        window: crate::model::TimeSpan,
+        /// The largest count allowed.
+        max_rate: u32,
+    },
+    /// An `EndWrapUp` for a conversation not in wrap-up.
+    #[error("{conversation} is not in wrap-up")]
+    NotInWrapUp {
+        /// The conversation.
+        conversation: ConversationId,
+    },
+    /// An `EndWrapUp` the channel's wrap-up mode does not allow now.
+    #[error("the wrap-up of {conversation} is mandatory (may end early from {until:?}; None: only at its time box)")]
+    WrapUpMandatory {
+        /// The conversation.
+        conversation: ConversationId,
+        /// From when the agent may end it (`None`: never early).
+        until: Option<Timestamp>,
+    },
     /// A query named a customer the engine does not know (none of their
     /// conversations was opened yet).
     #[error("unknown {0}: a customer is known from their first Command::OpenConversation")]
     UnknownCustomer(CustomerId),
+    /// A [`Command::Reconfigure`] with an invalid configuration.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(#[source] ConfigError),
+    /// A [`Command::Reconfigure`] that would contradict the engine's live
+    /// state (see [`Reconfigure`](crate::Reconfigure)).
+    #[error("cannot change {field} now: {reason}")]
+    ReconfigureRefused {
+        /// The first setting that cannot change now.
+        field: &'static str,
+        /// Why, and what to do.
+        reason: &'static str,
+    },
+    /// The command would take the engine past one of its
+    /// [`Limits`](crate::Limits); nothing changed.
+    #[error("limit reached: {limit} is {max}; purge resolved conversations or raise EngineConfig::limits.{limit}")]
+    LimitReached {
+        /// The limit's name (a field of [`Limits`](crate::Limits)).
+        limit: &'static str,
+        /// Its value.
+        max: u32,
+    },
     /// A routing plan that does not load: every problem is listed (boxed:
     /// a refusal stays small on every other path).
     #[error("routing plan refused: {0}")]
@@ -150,6 +234,7 @@ impl EngineError {
             EngineError::AgentUnavailable { .. }
                 | EngineError::CustomerHasOpenConversation { .. }
                 | EngineError::Full(_)
+                | EngineError::LimitReached { .. }
         )
     }
 }

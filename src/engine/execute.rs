@@ -13,6 +13,7 @@ use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
 use super::structure;
 use super::validate::{GroupRef, Step};
+use super::workload::{channel, gate, rate, team, wrapup, WrapUpEndReason};
 use crate::model::{
     AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, Timestamp,
 };
@@ -84,6 +85,21 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         // Time passing is `tick.rs`'s (called by the engine directly).
         Step::Tick => {}
         Step::Purge(before) => purge(cx, before),
+        // Applied by `Engine::apply_into` itself (it replaces the
+        // configuration `cx` borrows); nothing to carry out here.
+        Step::Reconfigure(_) => {}
+        Step::SetTeam(step) => team::set_team(cx, step),
+        Step::SetTenantCap(max_live) => team::set_tenant_cap(cx, max_live),
+        Step::EndWrapUp(c) => {
+            wrapup::end(cx, c, WrapUpEndReason::EndedByAgent);
+        }
+        Step::Reopen(c) => wrapup::reopen(cx, c),
+        Step::SetChannelCap {
+            agent,
+            channel: ch,
+            max_live,
+        } => channel::set_cap(cx, agent, ch, max_live),
+        Step::SetRateLimit { agent, limit } => rate::set_limit(cx, agent, limit),
         Step::SetPlan(plan) => plan_swap::set_plan(cx, plan),
         Step::SetAttributes { conv, attributes } => plan_swap::set_attributes(cx, conv, attributes),
     }
@@ -99,6 +115,13 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
     let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len()) + 16;
     for round in 0.. {
         assert!(round <= bound, "settling exceeded its bound");
+        // Work the tenant's cap held back goes first once it has room
+        // again, oldest first, before the agents who freed the room pull
+        // their own groups' work. Each resume empties the lists or finds
+        // the tenant full, so it is bounded like the settles.
+        if gate::resume(cx) {
+            continue;
+        }
         let Some(agent) = cx.settle.pop_front() else {
             break;
         };
@@ -162,6 +185,8 @@ fn open(
         seq,
         held: Capacity::ZERO,
         sticky_agent: None,
+        wrap_up: None,
+        no_answer_hops: 0,
         plan: None,
     };
     let c = match cx.st.free_slots.pop() {
@@ -383,6 +408,7 @@ pub(crate) fn set_status(cx: &mut Cx<'_>, agent: AgentIdx, status: AgentStatus) 
             .map(|&(_, c)| c)
             .chain(a.parked.iter().map(|&(_, c)| c))
             .chain(a.personal.iter().map(|&(_, c)| c))
+            .chain(a.wrapups.iter().map(|&(_, c)| c))
             .map(|c| (cx.st.conv(c).id, c))
             .collect();
         leaving.sort_unstable();
@@ -424,6 +450,9 @@ fn evict(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
             matching::sticky_miss(cx, c, StickyMissReason::AgentOffline);
             matching::place_in_group(cx, c);
         }
+        Place::Resolved { .. } => {
+            wrapup::end(cx, c, WrapUpEndReason::AgentOffline);
+        }
         _ => {}
     }
 }
@@ -453,6 +482,7 @@ fn purge(cx: &mut Cx<'_>, before: Timestamp) {
         let old = cx.st.convs[i].as_ref().is_some_and(|conv| {
             matches!(conv.place, Place::Resolved { .. })
                 && conv.resolved_at.is_some_and(|at| at < before)
+                && conv.wrap_up.is_none()
         });
         if old {
             if let Some(conv) = cx.st.convs[i].take() {
@@ -462,6 +492,10 @@ fn purge(cx: &mut Cx<'_>, before: Timestamp) {
             }
         }
     }
+    // Customers left with no conversation and no live stickiness go too,
+    // so a tenant's memory is bounded by its retention, not its history.
+    let now = cx.st.clock.max(cx.at);
+    cx.st.forget_customers(now, cx.cfg.affinity_window);
     cx.emit(Decision::Purged {
         conversations: purged,
     });

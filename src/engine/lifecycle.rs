@@ -23,6 +23,7 @@ use super::decision::{AssignVia, Decision};
 use super::state::conversation::Place;
 use super::state::index::{AgentIdx, ConvIdx};
 use super::state::timers::{Timer, TimerKind};
+use super::workload::{gate, no_answer, rate, wrapup};
 use crate::model::{Capacity, ResolveReason, Timestamp};
 
 /// Whether a command of `kind` may act on a conversation in `place`.
@@ -96,7 +97,9 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
         conv.inbox_key(),
     );
     let left = match place {
-        Place::Bot | Place::Resolved { .. } | Place::Parked { agent: None } => None,
+        Place::Bot | Place::Parked { agent: None } => None,
+        // A resolved thread holds capacity only in wrap-up.
+        Place::Resolved { .. } => wrapup::unlist(cx, c),
         Place::Queued => {
             let group = cx.st.conv(c).group;
             let removed = cx.st.group_mut(group).waiting.remove(class, line_key, c);
@@ -121,6 +124,7 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
         Place::Offered { agent, .. } | Place::Assigned { agent } => {
             let removed = cx.st.agent_mut(agent).inbox.remove(&(inbox_key, c));
             debug_assert!(removed, "a live conversation is in its agent's inbox");
+            gate::live_changed(cx, agent, c, false);
             Some(agent)
         }
         Place::Parked { agent: Some(agent) } => {
@@ -211,12 +215,17 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
     }
     let weight = cx.cfg.weight(cx.st.conv(c).channel);
     let (load, cap) = reserve(cx, agent, weight);
-    if via != AssignVia::Resumed {
+    // A thread coming back to its agent is not new work.
+    let returning = matches!(via, AssignVia::Resumed | AssignVia::Reopened);
+    if !returning {
         let seq = cx.st.next_seq();
         cx.st.agent_mut(agent).last_assigned = seq;
+        if cx.st.agent(agent).limit.is_some() {
+            rate::record(cx, agent);
+        }
     }
     let offer = match via {
-        AssignVia::Resumed => None,
+        AssignVia::Resumed | AssignVia::Reopened => None,
         _ => cx.cfg.offer_timeout.map(|t| cx.at + t),
     };
     let conv = cx.st.conv_mut(c);
@@ -233,6 +242,7 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
     a.inbox.insert((key, c));
     a.last_activity = a.last_activity.max(at);
     let agent_id = a.id;
+    gate::live_changed(cx, agent, c, true);
     if matches!(via, AssignVia::Sticky | AssignVia::KnownAgent) {
         cx.st.stats.sticky_hits += 1;
         cx.emit(Decision::StickyHit {
@@ -255,13 +265,16 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
                 cap,
             });
         }
-        None => cx.emit(Decision::Assigned {
-            conversation: id,
-            agent: agent_id,
-            via,
-            load,
-            cap,
-        }),
+        None => {
+            cx.emit(Decision::Assigned {
+                conversation: id,
+                agent: agent_id,
+                via,
+                load,
+                cap,
+            });
+            no_answer::arm(cx, c);
+        }
     }
 }
 
@@ -287,6 +300,7 @@ pub(crate) fn resume_in_place(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
     a.parked.remove(&(id, c));
     a.inbox.insert((key, c));
     let agent_id = a.id;
+    gate::live_changed(cx, agent, c, true);
     cx.st.stats.assignments += 1;
     remember_agent(cx, c, agent);
     cx.emit(Decision::Assigned {
@@ -296,6 +310,7 @@ pub(crate) fn resume_in_place(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
         load,
         cap,
     });
+    no_answer::arm(cx, c);
     // A higher load only worsens the agent's rank: the free indexes catch
     // up lazily (see `matching::take_agent`).
 }
@@ -319,6 +334,7 @@ pub(crate) fn park(cx: &mut Cx<'_>, c: ConvIdx, auto: bool) {
     a.inbox.remove(&(key, c));
     a.parked.insert((id, c));
     let agent_id = a.id;
+    gate::live_changed(cx, agent, c, false);
     cx.emit(Decision::Parked {
         conversation: id,
         agent: agent_id,
@@ -347,8 +363,14 @@ pub(crate) fn release_parked(cx: &mut Cx<'_>, c: ConvIdx) {
     }
 }
 
-/// Closes `c` from any place but resolved.
+/// Closes `c` from any place but resolved. An assigned thread on a
+/// channel with wrap-up leaves part of its weight on the agent: only the
+/// rest is given back, and the wrap-up starts.
 pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
+    let kept = wrapup::hold_on_resolve(cx, c);
+    if let Some((_, hold)) = kept {
+        cx.st.conv_mut(c).held.0 -= hold.0;
+    }
     let left = detach(cx, c);
     let at = cx.at;
     let conv = cx.st.conv_mut(c);
@@ -364,6 +386,11 @@ pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
     let id = conv.id;
     cx.st.customer_of(c).open.retain(|&o| o != c);
     let agent = left.map(|(a, _, _)| cx.st.id(a));
+    if let Some((_, hold)) = kept {
+        // The hold stayed on the agent through `detach` (which released
+        // only the rest), so the load reported includes it.
+        cx.st.conv_mut(c).held = hold;
+    }
     cx.emit(Decision::Resolved {
         conversation: id,
         agent,
@@ -371,6 +398,9 @@ pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
         load: left.map(|l| l.1),
         cap: left.map(|l| l.2),
     });
+    if let Some((keeper, _)) = kept {
+        wrapup::start(cx, c, keeper);
+    }
 }
 
 /// The holder of an offer accepts it.
@@ -388,6 +418,7 @@ pub(crate) fn accept(cx: &mut Cx<'_>, c: ConvIdx) {
         conversation: id,
         agent,
     });
+    no_answer::arm(cx, c);
 }
 
 /// Changes fields of a live thread that order its agent's inbox, keeping

@@ -22,6 +22,7 @@ use super::state::agent::Agent;
 use super::state::group::Group;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::TimerKind;
+use super::workload::{gate, CapLevel};
 use crate::model::{AgentStatus, Capacity};
 use crate::policy::{AgentView, QueueView, Rank, RoutingPolicy};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -63,26 +64,28 @@ fn rank(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) -> Rank {
 /// group.
 pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     let at = cx.at;
-    if cx.st.conv(c).plan.is_some() {
-        // The route's queue may name its own first-response target.
-        super::plan_steps::fix_sla_target(cx, c);
-    }
-    let conv = cx.st.conv_mut(c);
-    if conv.first_response_at.is_none() {
-        conv.sla_start = Some(at);
-        conv.sla_gen = conv.sla_gen.wrapping_add(1);
-        let generation = conv.sla_gen;
-        let warn_after = conv.warn_after(cx.cfg);
-        lifecycle::arm(cx, at + warn_after, TimerKind::SlaWarning, c, generation);
-        // The breach timer is armed by the warning when it fires: one
-        // pending SLA timer per conversation instead of two.
+    if cx.st.conv(c).first_response_at.is_none() {
+        start_response_clock(cx, c);
     }
     let conv = cx.st.conv(c);
-    let (who, group, weight) = (conv.who, conv.group, cx.cfg.weight(conv.channel));
-    let known = cx.st.customers[who.get()]
-        .last_agent
-        .filter(|(_, when)| at.since(*when) <= cx.cfg.affinity_window);
+    let (who, group, channel) = (conv.who, conv.group, conv.channel);
+    let weight = cx.cfg.weight(channel);
+    let windows = &cx.cfg.workload.affinity_windows;
+    let channel_window = if windows.is_empty() {
+        None
+    } else {
+        windows.get(&channel).copied()
+    };
+    let window = channel_window.unwrap_or(cx.cfg.affinity_window);
+    let last = cx.st.customers[who.get()].last_agent;
+    let known = last.filter(|(_, when)| at.since(*when) <= window);
     let Some((agent, _)) = known else {
+        if let (Some((agent, _)), Some(_)) = (last, channel_window) {
+            // The channel's window is configuration: its expiry is a
+            // reason the host sees.
+            cx.st.conv_mut(c).sticky_agent = Some(agent);
+            sticky_miss(cx, c, StickyMissReason::AffinityExpired);
+        }
         return place_in_group(cx, c);
     };
     cx.st.conv_mut(c).sticky_agent = Some(agent);
@@ -91,8 +94,21 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
         return place_in_group(cx, c);
     }
+    let room = a.fits(weight) && !a.held_beside(channel);
+    let above = if room && a.status == AgentStatus::Online {
+        gate::above_agent(cx.st, agent)
+    } else {
+        None
+    };
+    if let Some(level) = above {
+        // The known agent has room but a level above them is full: the
+        // customer waits for them as for a full agent.
+        gate::count(cx.st, agent, level);
+        gate::hold_back(cx.st, agent, level);
+    }
+    let a = cx.st.agent(agent);
     match a.status {
-        AgentStatus::Online if a.fits(weight) => {
+        AgentStatus::Online if room && above.is_none() => {
             lifecycle::hand_over(cx, c, agent, AssignVia::Sticky)
         }
         AgentStatus::Online | AgentStatus::Away => {
@@ -104,6 +120,24 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
             place_in_group(cx, c);
         }
     }
+}
+
+/// Starts the first-response clock of `c` (entering human routing, or a
+/// thread reopened before any human answered).
+pub(crate) fn start_response_clock(cx: &mut Cx<'_>, c: ConvIdx) {
+    let at = cx.at;
+    if cx.st.conv(c).plan.is_some() {
+        // The route's queue may name its own first-response target.
+        super::plan_steps::fix_sla_target(cx, c);
+    }
+    let conv = cx.st.conv_mut(c);
+    conv.sla_start = Some(at);
+    conv.sla_gen = conv.sla_gen.wrapping_add(1);
+    let generation = conv.sla_gen;
+    let warn_after = conv.warn_after(cx.cfg);
+    lifecycle::arm(cx, at + warn_after, TimerKind::SlaWarning, c, generation);
+    // The breach timer is armed by the warning when it fires: one
+    // pending SLA timer per conversation instead of two.
 }
 
 /// Puts `c` in its group's line and lets the group's free agents take what
@@ -174,9 +208,9 @@ pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
 /// (counted in `EngineStats::policy_faults`).
 fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
     flush(cx, group);
-    let (members, weight) = {
+    let (members, weight, channel) = {
         let g = cx.st.group(group);
-        (g.members.len(), g.weight)
+        (g.members.len(), g.weight, g.key.channel)
     };
     let rerank_bound = members + 1;
     let mut reranks = 0;
@@ -185,9 +219,38 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
         assert!(round <= bound, "take_agent exceeded its bound");
         let (position, stored) = cx.st.group(group).free.best()?;
         let agent = cx.st.group(group).members[position as usize];
-        if !cx.st.agent(agent).takes(group, weight) {
+        let a = cx.st.agent(agent);
+        if !a.takes(group, weight) || a.held_beside(channel) {
+            // Listed with a rank from before their load rose: a refusal
+            // at the first of their own levels that is full.
+            if a.status.accepts_work() && a.personal.is_empty() {
+                if a.channel_full(channel) {
+                    gate::count(cx.st, agent, CapLevel::AgentChannel);
+                } else if !a.fits(weight) {
+                    gate::count(cx.st, agent, CapLevel::AgentTotal);
+                }
+            }
+            // Their next live thread to end settles them again.
             cx.st.group_mut(group).free.set(position, None);
             continue;
+        }
+        match gate::above_agent(cx.st, agent) {
+            None => {}
+            Some(CapLevel::Team) => {
+                // Out of this index until the team has room: then the
+                // team settles them, which ranks them again.
+                gate::count(cx.st, agent, CapLevel::Team);
+                gate::hold_back(cx.st, agent, CapLevel::Team);
+                cx.st.group_mut(group).free.set(position, None);
+                continue;
+            }
+            Some(level) => {
+                // The tenant is full: nobody here may take work. The index
+                // stays as it is; the group is dispatched when it frees.
+                gate::count(cx.st, agent, level);
+                gate::block_group(cx.st, group);
+                return None;
+            }
         }
         if reranks >= rerank_bound {
             cx.st.stats.policy_faults += 1;
@@ -218,8 +281,21 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
             if known && !status.accepts_work() {
                 break;
             }
-            if !a.fits(cx.cfg.weight(cx.st.conv(c).channel)) {
+            let channel = cx.st.conv(c).channel;
+            if !a.fits(cx.cfg.weight(channel)) || a.channel_full(channel) {
                 break;
+            }
+            if known {
+                // A known-agent wait is new work: the rate limit and the
+                // levels above the agent apply (the refusal was counted
+                // when it started).
+                if a.rate_limited() {
+                    break;
+                }
+                if let Some(level) = gate::above_agent(cx.st, agent) {
+                    gate::hold_back(cx.st, agent, level);
+                    break;
+                }
             }
             let via = if known {
                 AssignVia::KnownAgent
@@ -230,7 +306,7 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
         }
     }
     let a = cx.st.agent(agent);
-    if status.accepts_work() && a.personal.is_empty() {
+    if status.accepts_work() && a.personal.is_empty() && !a.rate_limited() {
         // Each round adds at least one milli-unit of load under the cap.
         let bound = a.cap.0 as usize + 1;
         for round in 0.. {
@@ -238,6 +314,11 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
             let Some(c) = best_waiting(cx, agent) else {
                 break;
             };
+            if let Some(level) = gate::above_agent(cx.st, agent) {
+                gate::count(cx.st, agent, level);
+                gate::hold_back(cx.st, agent, level);
+                break;
+            }
             lifecycle::hand_over(cx, c, agent, AssignVia::Pull);
         }
     }
@@ -251,7 +332,7 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
         .iter()
         .filter_map(|slot| {
             let g = cx.st.group(slot.group);
-            if !a.fits(g.weight) || a.cooling(slot.group) {
+            if !a.fits(g.weight) || a.cooling(slot.group) || a.held_beside(g.key.channel) {
                 return None;
             }
             let (class, key, c) = g.waiting.head(cx.cfg.class_head_start)?;
@@ -295,7 +376,8 @@ pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
     let Some(slot) = a.slot(group).copied() else {
         return;
     };
-    let rank = a.takes(group, weight).then(|| rank(cx, agent, group));
+    let channel = cx.st.group(group).key.channel;
+    let rank = (a.takes(group, weight) && !a.held_beside(channel)).then(|| rank(cx, agent, group));
     cx.st.group_mut(group).free.set(slot.position, rank);
 }
 
@@ -305,12 +387,16 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     let st = &mut *cx.st;
     let a = &mut st.agents[agent.get()];
     a.dirty = false;
+    let limited = a.rate_limited();
     for slot in &mut a.slots {
         let g = &mut st.groups[slot.group.get()];
         let room = a.status.accepts_work()
             && a.personal.is_empty()
             && a.load.0 as u64 + g.weight.0 as u64 <= a.cap.0 as u64
-            && !a.cooldowns.iter().any(|&(c, _)| c == slot.group);
+            && !a.cooldowns.iter().any(|&(c, _)| c == slot.group)
+            // `Agent::channel_full`, by field (the slots are borrowed).
+            && a.channel_live[g.key.channel.index()] < a.channel_caps[g.key.channel.index()]
+            && !limited;
         if room != slot.room {
             slot.room = room;
             if room {

@@ -45,16 +45,14 @@
 //!   requeue); relaxation moves it to the group of its relaxed
 //!   requirements through `lifecycle::detach` + `enqueue_group`, overflow
 //!   lists it in the lines of several groups with one place (age,
-//!   arrival); `plan_swap.rs` handles `SetPlan`, `SetAttributes`, open and
+//!   arrival); `plan_swap.rs` handles `Reconfigure::Plan`, `SetAttributes`, open and
 //!   escalation; `plan_audit.rs` checks it all.
 //! * **Business hours** per group: a per-group open flag consulted by
 //!   `Agent::takes` and `matching::dispatch`, toggled by timers.
-//! * **Wrap-up** after a resolve: `lifecycle::resolve` keeps the weight on
-//!   the agent as a `WrapUp` hold released by a timer (a new hold kind in
-//!   the agent, counted by the audit like parked weight).
-//! * **Team caps** above agents' caps: a team slab with load and cap, a
-//!   check beside `Agent::fits` in `matching`, reserve/release beside the
-//!   agent's in `lifecycle`.
+//! * **Workload rules** (`workload/`): wrap-up after a resolve (a hold on
+//!   the resolved conversation, released by a `WrapUpEnd` timer) and the
+//!   caps above the agent (teams, the tenant), checked in `matching` after
+//!   the agent's own; see that module for the order and the costs.
 //! * **Assignment rate limits** per agent: a token bucket in `Agent`,
 //!   checked in `Agent::takes`, refilled by a timer that settles the agent.
 
@@ -69,6 +67,7 @@ mod decision_kind;
 mod error;
 mod execute;
 mod lifecycle;
+mod limits;
 mod matching;
 mod open;
 mod plan_audit;
@@ -77,6 +76,7 @@ mod plan_env;
 mod plan_steps;
 mod plan_swap;
 mod query;
+mod reconfigure;
 mod shared;
 mod snapshot;
 pub(crate) mod state;
@@ -84,20 +84,29 @@ mod stats;
 mod structure;
 mod tick;
 mod validate;
+mod workload;
 
 pub use audit::{AuditReport, AuditViolation};
 pub use channel_weights::ChannelWeights;
 pub use command::{Command, CommandKind, TransferTarget};
 pub use config::{ConfigError, EngineConfig, OpenConversations, MAX_SETTING};
 pub use config_builder::EngineConfigBuilder;
+pub use decision::NoAnswerAction;
 pub use decision::{AssignVia, Decision, RequeueReason, StickyMissReason};
 pub use decision_kind::DecisionKind;
 pub use error::{EngineError, Rejected};
+pub use limits::{Limits, MAX_LIMIT};
 pub use open::OpenConversation;
 pub use query::InboxEntry;
+pub use reconfigure::{config_differences, Reconfigure};
 pub use shared::SharedEngine;
 pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
 pub use stats::{AgentStats, EngineStats, GroupStats};
+pub use workload::{
+    CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
+    WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
+};
+pub use workload::{NoAnswerFinal, NoAnswerRule, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE};
 
 use crate::model::Timestamp;
 use crate::policy::{IntoPolicy, RoutingPolicy};
@@ -127,11 +136,17 @@ impl Engine {
     /// or a `Box<dyn RoutingPolicy>`).
     pub fn new(config: EngineConfig, policy: impl IntoPolicy) -> Result<Self, ConfigError> {
         config.validate()?;
+        let tenant_max_live = config.workload.tenant_max_live;
         Ok(Self {
             config,
             policy: policy.into_policy(),
             state: State {
                 seq: 1,
+                workload: state::workload::Workload {
+                    tenant_max_live,
+                    gates_on: tenant_max_live.is_some(),
+                    ..Default::default()
+                },
                 ..State::default()
             },
         })
@@ -186,6 +201,13 @@ impl Engine {
         out: &mut Vec<Decision>,
     ) -> Result<(), EngineError> {
         let step = validate::check(&self.state, &self.config, at, command)?;
+        if let validate::Step::Reconfigure(config) = step {
+            // Checked against the state: nothing built under the old rules
+            // contradicts the new ones. No decision follows from it alone.
+            self.config = *config;
+            self.state.clock = self.state.clock.max(at);
+            return Ok(());
+        }
         let mut cx = Cx::new(&self.config, &*self.policy, &mut self.state, at, out);
         match step {
             validate::Step::Tick => tick::run(&mut cx),

@@ -8,13 +8,14 @@ use super::Engine;
 use crate::model::{AgentId, SkillRequirement};
 use crate::plan::compiled::CQueue;
 use crate::plan::{Plan, PlanProblem};
+use crate::Command;
 
 impl Engine {
     /// Every problem of `plan`, in document order, then the warnings that
     /// depend on the roster: a queue no registered agent can serve (hard
     /// and soft skills as declared, explicit members if any) and explicit
     /// members that are not registered. Errors refuse the plan in
-    /// [`Command::SetPlan`](crate::Command::SetPlan); warnings do not. The
+    /// [`Command::set_plan`](crate::Command::set_plan); warnings do not. The
     /// roster checks run only on a plan without errors.
     pub fn check_plan(&self, plan: &Plan) -> Vec<PlanProblem> {
         let (compiled, mut problems) = match crate::plan::compile(plan) {
@@ -71,5 +72,14 @@ fn servable(st: &State, q: &CQueue) -> bool {
             .get(&first.skill)
             .is_some_and(|agents| agents.iter().any(|&a| qualifies(a))),
         (None, None) => !st.agents.is_empty(),
+    }
+}
+
+impl Command {
+    /// Loads or replaces (`Some`) or removes (`None`) the routing plan: a
+    /// [`Command::Reconfigure`] with [`Reconfigure::Plan`](crate::Reconfigure::Plan),
+    /// journaled and replayed like any command.
+    pub fn set_plan(plan: impl Into<Option<Plan>>) -> Command {
+        Command::Reconfigure(super::Reconfigure::Plan(plan.into().map(Box::new)))
     }
 }

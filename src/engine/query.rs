@@ -204,6 +204,12 @@ impl Engine {
         self.state.conv_ids.len()
     }
 
+    /// Customers the engine remembers (a purge forgets those with no held
+    /// conversation and no live stickiness; see `Command::Purge`).
+    pub fn customer_count(&self) -> usize {
+        self.state.customers.len()
+    }
+
     /// Real-time statistics of every skill group, in creation order. O(1)
     /// per group: the counts are kept as state changes.
     pub fn group_stats(&self) -> Vec<GroupStats> {
@@ -240,6 +246,16 @@ impl Engine {
             live: a.inbox.len() as u32,
             parked: a.parked.len() as u32,
             waiting_for_agent: a.personal.len() as u32,
+            in_wrap_up: a.wrapups.len() as u32,
+            wrap_up_time: crate::model::TimeSpan::from_millis(a.wrap_up_ms),
+            team: a.team.map(|t| self.state.workload.teams[t.get()].id),
+            channels: super::workload::channel::caps(&a.channel_caps)
+                .into_iter()
+                .map(|(c, cap)| (c, a.channel_live[c.index()], cap))
+                .collect(),
+            rate_limit: a.limit,
+            recent_assignments: a.recent.len() as u32,
+            rate_limited: a.rate_limited(),
         })
     }
 }

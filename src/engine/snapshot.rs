@@ -44,6 +44,9 @@ pub struct Snapshot {
     conversations: Vec<Conv>,
     customers: Vec<CustomerSnapshot>,
     timers: Vec<TimerSnapshot>,
+    /// Teams, the tenant's cap and what they hold back.
+    #[serde(default)]
+    workload: super::workload::snapshot::WorkloadSnapshot,
     /// The routing plan in force, as loaded (recompiled on restore).
     #[serde(default)]
     plan: Option<crate::plan::Plan>,
@@ -62,6 +65,21 @@ struct AgentSnapshot {
     last_assigned: u64,
     high_water: Capacity,
     cooldowns: Vec<(GroupIdx, Timestamp)>,
+    /// Time spent in ended wrap-ups (ms).
+    #[serde(default)]
+    wrap_up_ms: u64,
+    /// Caps on live threads per channel.
+    #[serde(default)]
+    channel_caps: Vec<(Channel, u32)>,
+    /// The agent's own rate limit.
+    #[serde(default)]
+    own_limit: Option<super::workload::RateLimit>,
+    /// Times of the recent assignments in the window.
+    #[serde(default)]
+    recent: Vec<Timestamp>,
+    /// When the window timer that counts is due.
+    #[serde(default)]
+    rate_timer: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -143,6 +161,11 @@ impl Engine {
                 last_assigned: a.last_assigned,
                 high_water: a.high_water,
                 cooldowns: a.cooldowns.clone(),
+                wrap_up_ms: a.wrap_up_ms,
+                channel_caps: super::workload::channel::caps(&a.channel_caps),
+                own_limit: a.own_limit,
+                recent: a.recent.iter().copied().collect(),
+                rate_timer: a.rate_timer,
             })
             .collect();
         let groups = st
@@ -206,6 +229,7 @@ impl Engine {
             conversations,
             customers,
             timers,
+            workload: super::workload::snapshot::take(st),
             plan: st.plan.as_ref().map(|p| p.doc.clone()),
         }
     }
@@ -254,6 +278,7 @@ impl Engine {
             st.plan = Some(std::sync::Arc::new(compiled));
         }
         restore_conversations(&mut st, &config, snapshot.conversations)?;
+        super::workload::snapshot::restore(&mut st, snapshot.workload)?;
         for t in snapshot.timers {
             let slot = if t.kind == TimerKind::CooldownEnd {
                 t.group
@@ -315,6 +340,18 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
                 "an agent's skills are unsorted or repeated",
             ));
         }
+        let bad_limit = a.own_limit.is_some_and(|l| !l.valid());
+        let sorted = a.recent.windows(2).all(|p| p[0] <= p[1]);
+        if bad_limit || !sorted || a.recent.len() > super::workload::MAX_RATE as usize {
+            return Err(RestoreError::Corrupt("an agent's rate limit is invalid"));
+        }
+        let mut channel_caps = [super::state::workload::NO_CAP; 8];
+        for &(channel, cap) in &a.channel_caps {
+            if cap > super::workload::MAX_LIVE_CAP {
+                return Err(RestoreError::Corrupt("a channel cap is out of range"));
+            }
+            channel_caps[channel.index()] = cap;
+        }
         for s in &a.skills {
             st.agents_by_skill.entry(s.skill).or_default().push(idx);
         }
@@ -335,6 +372,16 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             slots: Vec::new(),
             cooldowns: a.cooldowns,
             dirty: false,
+            team: None,
+            gated: 0,
+            wrapups: SortedVec::default(),
+            wrap_up_ms: a.wrap_up_ms,
+            channel_live: [0; 8],
+            channel_caps,
+            own_limit: a.own_limit,
+            limit: None,
+            recent: a.recent.into(),
+            rate_timer: a.rate_timer,
         });
     }
     Ok(())
@@ -416,6 +463,7 @@ fn restore_conversations(
         if conv.group.get() >= st.groups.len()
             || !agent_ok(conv.place.agent())
             || !agent_ok(conv.sticky_agent)
+            || !agent_ok(conv.wrap_up.map(|w| w.agent))
             || conv.held > Capacity::MAX_CAP
         {
             return Err(RestoreError::Corrupt(
@@ -457,6 +505,9 @@ fn restore_conversations(
                 st.agents[agent.get()].parked.insert((conv.id, c));
             }
             _ => {}
+        }
+        if let Some(w) = conv.wrap_up {
+            st.agents[w.agent.get()].wrapups.insert((conv.id, c));
         }
         if !matches!(conv.place, Place::Resolved { .. }) {
             opens.push((conv.seq, conv.customer, c));

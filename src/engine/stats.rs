@@ -2,6 +2,8 @@
 //! supervisor's wallboard shows (per skill group and per agent), kept up to
 //! date as state changes so that reading them costs O(1) per group.
 
+use super::workload::{RateLimit, Refusals, TeamId};
+use crate::model::TimeSpan;
 use crate::model::{AgentId, AgentStatus, Capacity, Channel, SkillRequirement, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +32,23 @@ pub struct EngineStats {
     /// between two calls with the same inputs, or a panic) and the engine
     /// fell back to the stored order. Zero for a well-behaved policy.
     pub policy_faults: u64,
+    /// Wrap-ups started.
+    pub wrap_ups: u64,
+    /// Wrap-ups the agent ended early.
+    pub wrap_ups_ended_early: u64,
+    /// Wrap-ups ended because the customer wrote again (reopened).
+    pub wrap_ups_reopened: u64,
+    /// Time spent in ended wrap-ups, all agents, in milliseconds.
+    pub wrap_up_ms: u64,
+    /// Assignments refused, by the cap level that refused them.
+    pub refusals: Refusals,
+    /// Conversations sent back to their line because the agent did not
+    /// answer in time.
+    pub no_answer_requeues: u64,
+    /// Conversations kept with a silent agent after the last hop.
+    pub no_answer_kept: u64,
+    /// Conversations resolved after the last hop.
+    pub no_answer_resolved: u64,
 }
 
 /// Real-time statistics of one skill group.
@@ -55,7 +74,7 @@ pub struct GroupStats {
 }
 
 /// Real-time statistics of one agent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentStats {
     /// The agent.
     pub agent: AgentId,
@@ -71,4 +90,18 @@ pub struct AgentStats {
     pub parked: u32,
     /// Threads waiting for this agent in particular.
     pub waiting_for_agent: u32,
+    /// Resolved threads in wrap-up now.
+    pub in_wrap_up: u32,
+    /// Time spent in ended wrap-ups since registration.
+    pub wrap_up_time: TimeSpan,
+    /// The agent's team.
+    pub team: Option<TeamId>,
+    /// Per channel with a cap: the channel, live threads on it, the cap.
+    pub channels: Vec<(Channel, u32, u32)>,
+    /// The assignment rate limit in force (their own, else their team's).
+    pub rate_limit: Option<RateLimit>,
+    /// New assignments in the current window (with a limit).
+    pub recent_assignments: u32,
+    /// At the rate limit now: no new work until the window slides.
+    pub rate_limited: bool,
 }

@@ -11,6 +11,7 @@ use super::state::agent::Agent;
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, GroupIdx};
 use super::state::sorted::SortedVec;
+use super::state::workload::NO_CAP;
 use super::validate::GroupRef;
 use crate::model::{AgentSpec, Capacity};
 
@@ -47,6 +48,16 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         slots: Vec::new(),
         cooldowns: Vec::new(),
         dirty: false,
+        team: None,
+        gated: 0,
+        wrapups: SortedVec::default(),
+        wrap_up_ms: 0,
+        channel_live: [0; 8],
+        channel_caps: [NO_CAP; 8],
+        own_limit: None,
+        limit: None,
+        recent: Default::default(),
+        rate_timer: None,
     };
     let st = &mut *cx.st;
     let mut groups: Vec<GroupIdx> = agent

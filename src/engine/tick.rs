@@ -12,6 +12,7 @@ use super::matching;
 use super::state::conversation::Place;
 use super::state::index::{AgentIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
+use super::workload::{no_answer, rate, wrapup, WrapUpEndReason};
 use crate::model::AgentStatus;
 
 pub(crate) fn run(cx: &mut Cx<'_>) {
@@ -29,6 +30,13 @@ pub(crate) fn run(cx: &mut Cx<'_>) {
 }
 
 fn fire(cx: &mut Cx<'_>, timer: Timer) {
+    if timer.kind == TimerKind::RateWindow {
+        let agent = AgentIdx::new(timer.subject as usize).filter(|a| a.get() < cx.st.agents.len());
+        if let Some(agent) = agent {
+            rate::window_slid(cx, agent, timer.at);
+        }
+        return;
+    }
     if timer.kind == TimerKind::CooldownEnd {
         let agent = AgentIdx::new(timer.subject as usize).filter(|a| a.get() < cx.st.agents.len());
         let group = GroupIdx::new(timer.slot as usize);
@@ -112,7 +120,13 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
                 lifecycle::arm(cx, due, TimerKind::AutoPark, c, 0);
             }
         }
-        TimerKind::CooldownEnd => {}
+        TimerKind::CooldownEnd | TimerKind::RateWindow => {}
+        TimerKind::NoAnswer => no_answer::fire(cx, c, timer.generation),
+        TimerKind::WrapUpEnd => {
+            if timer.generation == conv.stay && conv.wrap_up.is_some() {
+                wrapup::end(cx, c, WrapUpEndReason::TimedOut);
+            }
+        }
         TimerKind::PlanStep => super::plan_steps::on_timer(cx, c, timer.generation),
     }
 }

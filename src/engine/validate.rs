@@ -6,11 +6,14 @@ use super::command::{Command, CommandKind, TransferTarget};
 use super::config::{EngineConfig, OpenConversations};
 use super::error::EngineError;
 use super::lifecycle;
+use super::limits::{room, Limits};
 use super::open::OpenConversation;
 use super::state::conversation::Place;
 use super::state::group::RoutingKey;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::State;
+use super::workload::team::{check_set_team, TeamStep};
+use super::workload::{wrapup, RateLimit, MAX_LIVE_CAP, MAX_RATE};
 use crate::model::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority,
     ResolveReason, SkillRequirement, Tier, Timestamp,
@@ -27,6 +30,8 @@ pub(crate) enum GroupRef {
 /// A validated command, ids resolved to slots.
 #[derive(Clone, Debug)]
 pub(crate) enum Step {
+    /// The configuration to run with from now on (checked).
+    Reconfigure(Box<EngineConfig>),
     AddAgent(AgentSpec),
     SetStatus {
         agent: AgentIdx,
@@ -79,6 +84,20 @@ pub(crate) enum Step {
     Decline(ConvIdx),
     Tick,
     Purge(Timestamp),
+    SetTeam(TeamStep),
+    SetTenantCap(Option<u32>),
+    EndWrapUp(ConvIdx),
+    /// A customer message to a thread in wrap-up.
+    Reopen(ConvIdx),
+    SetChannelCap {
+        agent: AgentIdx,
+        channel: Channel,
+        max_live: Option<u32>,
+    },
+    SetRateLimit {
+        agent: AgentIdx,
+        limit: Option<RateLimit>,
+    },
     SetPlan(Option<std::sync::Arc<crate::plan::compiled::CompiledPlan>>),
     SetAttributes {
         conv: ConvIdx,
@@ -111,7 +130,7 @@ pub(crate) fn check(
         Ok(c)
     };
     Ok(match command {
-        Command::AddAgent(spec) => Step::AddAgent(check_agent(state, spec)?),
+        Command::AddAgent(spec) => Step::AddAgent(check_agent(state, &config.limits, spec)?),
         Command::SetAgentStatus { agent: id, status } => Step::SetStatus {
             agent: agent(*id)?,
             status: *status,
@@ -139,6 +158,14 @@ pub(crate) fn check(
                 return Err(EngineError::DuplicateConversation(*conversation));
             }
             check_open_rule(state, config, *customer, *channel)?;
+            let limits = &config.limits;
+            if !room(state.conv_ids.len(), limits.conversations) {
+                return Err(limit("conversations", limits.conversations));
+            }
+            if state.customer(*customer).is_none() && !room(state.customers.len(), limits.customers)
+            {
+                return Err(limit("customers", limits.customers));
+            }
             if state.conv_ids.len() >= u32::MAX as usize - 1
                 || state.customers.len() >= u32::MAX as usize - 1
             {
@@ -149,7 +176,7 @@ pub(crate) fn check(
                 customer: *customer,
                 tier: *tier,
                 channel: *channel,
-                group: group_ref(state, *channel, skills)?,
+                group: group_ref(state, &config.limits, *channel, skills)?,
                 priority: *priority,
                 start_in_bot: *start_in_bot,
                 attributes: (!attributes.is_empty()).then(|| attributes.clone()),
@@ -166,7 +193,12 @@ pub(crate) fn check(
                 attributes.check()?;
             }
             let group = match skills {
-                Some(skills) => Some(group_ref(state, state.conv(c).channel, skills)?),
+                Some(skills) => Some(group_ref(
+                    state,
+                    &config.limits,
+                    state.conv(c).channel,
+                    skills,
+                )?),
                 None => None,
             };
             Step::Escalate {
@@ -176,7 +208,18 @@ pub(crate) fn check(
                 attributes: attributes.clone(),
             }
         }
-        Command::CustomerMessage { conversation } => Step::CustomerMessage(conv(*conversation)?),
+        Command::CustomerMessage { conversation } => {
+            // A resolved thread in wrap-up reopens to its agent, if the
+            // customer's open rule lets it be open again.
+            if let Some(c) = state.conv_idx(*conversation) {
+                let v = state.conv(c);
+                if v.wrap_up.is_some() {
+                    check_open_rule(state, config, v.customer, v.channel)?;
+                    return Ok(Step::Reopen(c));
+                }
+            }
+            Step::CustomerMessage(conv(*conversation)?)
+        }
         Command::AgentMessage {
             conversation,
             agent: id,
@@ -211,7 +254,7 @@ pub(crate) fn check(
                 let c = conv(*conversation)?;
                 Step::TransferToGroup {
                     conv: c,
-                    group: group_ref(state, state.conv(c).channel, skills)?,
+                    group: group_ref(state, &config.limits, state.conv(c).channel, skills)?,
                 }
             }
         },
@@ -247,7 +290,72 @@ pub(crate) fn check(
         }
         Command::Tick => Step::Tick,
         Command::Purge { resolved_before } => Step::Purge(*resolved_before),
-        Command::SetPlan { plan } => Step::SetPlan(check_plan(state, plan.as_deref())?),
+        Command::Reconfigure(super::Reconfigure::Plan(plan)) => {
+            Step::SetPlan(check_plan(state, plan.as_deref())?)
+        }
+        Command::Reconfigure(change) => Step::Reconfigure(Box::new(super::reconfigure::check(
+            config,
+            !state.conv_ids.is_empty(),
+            change,
+        )?)),
+        Command::SetTeam {
+            team,
+            name,
+            members,
+            max_live,
+            rate_limit,
+        } => {
+            check_rate(*rate_limit)?;
+            let mut step = check_set_team(state, *team, name, members, *max_live)?;
+            step.rate = *rate_limit;
+            Step::SetTeam(step)
+        }
+        Command::SetRateLimit { agent: id, limit } => {
+            let a = agent(*id)?;
+            check_rate(*limit)?;
+            Step::SetRateLimit {
+                agent: a,
+                limit: *limit,
+            }
+        }
+        Command::SetTenantCap { max_live } => {
+            if let Some(value) = max_live.filter(|&v| v > MAX_LIVE_CAP) {
+                return Err(EngineError::LiveCapOutOfRange {
+                    value,
+                    max: MAX_LIVE_CAP,
+                });
+            }
+            Step::SetTenantCap(*max_live)
+        }
+        Command::SetChannelCap {
+            agent: id,
+            channel,
+            max_live,
+        } => {
+            let a = agent(*id)?;
+            if let Some(value) = max_live.filter(|&v| v > MAX_LIVE_CAP) {
+                return Err(EngineError::LiveCapOutOfRange {
+                    value,
+                    max: MAX_LIVE_CAP,
+                });
+            }
+            Step::SetChannelCap {
+                agent: a,
+                channel: *channel,
+                max_live: *max_live,
+            }
+        }
+        Command::EndWrapUp {
+            conversation,
+            agent: id,
+        } => {
+            let a = agent(*id)?;
+            let c = state
+                .conv_idx(*conversation)
+                .ok_or(EngineError::UnknownConversation(*conversation))?;
+            wrapup::check_end(state, c, a, at)?;
+            Step::EndWrapUp(c)
+        }
         Command::SetAttributes {
             conversation,
             attributes,
@@ -260,6 +368,18 @@ pub(crate) fn check(
             }
         }
     })
+}
+
+/// A rate limit in range.
+fn check_rate(limit: Option<RateLimit>) -> Result<(), EngineError> {
+    match limit {
+        Some(l) if !l.valid() => Err(EngineError::RateLimitOutOfRange {
+            max: l.max,
+            window: l.window,
+            max_rate: MAX_RATE,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The conversation, if the command may act on it and `agent` holds it.
@@ -310,11 +430,24 @@ fn check_cap(agent: AgentId, cap: Capacity) -> Result<(), EngineError> {
     Ok(())
 }
 
+/// The refusal for `name`, whose value is `max`.
+fn limit(name: &'static str, max: u32) -> EngineError {
+    EngineError::LimitReached { limit: name, max }
+}
+
 /// A registration with skills sorted and channels sorted and deduplicated.
-fn check_agent(state: &State, spec: &AgentSpec) -> Result<AgentSpec, EngineError> {
+fn check_agent(state: &State, limits: &Limits, spec: &AgentSpec) -> Result<AgentSpec, EngineError> {
     check_cap(spec.id, spec.cap)?;
     if state.agent_idx(spec.id).is_some() {
         return Err(EngineError::DuplicateAgent(spec.id));
+    }
+    if !room(state.agents.len(), limits.agents) {
+        return Err(limit("agents", limits.agents));
+    }
+    // Checked before the list is copied and sorted: its length is the
+    // host's to choose.
+    if spec.skills.len() > limits.skills as usize {
+        return Err(limit("skills", limits.skills));
     }
     if AgentIdx::new(state.agents.len()).is_none() {
         return Err(EngineError::Full("agent"));
@@ -364,9 +497,14 @@ fn check_open_rule(
 /// The group of `channel` and `skills` (sorted, each skill once).
 fn group_ref(
     state: &State,
+    limits: &Limits,
     channel: Channel,
     skills: &[SkillRequirement],
 ) -> Result<GroupRef, EngineError> {
+    // Before the list is copied and sorted: its length is the host's.
+    if skills.len() > limits.skills as usize {
+        return Err(limit("skills", limits.skills));
+    }
     let sorted: Cow<'_, [SkillRequirement]> = if skills.windows(2).all(|p| p[0].skill < p[1].skill)
     {
         Cow::Borrowed(skills)
@@ -379,7 +517,18 @@ fn group_ref(
         Cow::Owned(owned)
     };
     match state.group_of(&(channel, &*sorted)) {
+        Some(g)
+            if !room(
+                state.group(g).waiting.len() as usize,
+                limits.waiting_per_group,
+            ) =>
+        {
+            Err(limit("waiting_per_group", limits.waiting_per_group))
+        }
         Some(g) => Ok(GroupRef::Existing(g)),
+        None if !room(state.groups.len(), limits.skill_groups) => {
+            Err(limit("skill_groups", limits.skill_groups))
+        }
         None if GroupIdx::new(state.groups.len()).is_none() => Err(EngineError::Full("group")),
         None => Ok(GroupRef::New(RoutingKey {
             channel,

@@ -3,10 +3,12 @@
 //! file journal (feature `runtime`), so both keep one directory the same way.
 
 use super::error::PersistError;
+use super::header::{rules_diff, write_header, JournalHeader};
 use super::journal::JournalWriter;
 use super::layout;
 use super::recovery::{recover, RecoveryBase, RecoveryReport};
 use super::snapshot::write_snapshot;
+use crate::engine::{Command, Reconfigure};
 use crate::engine::{Engine, EngineConfig, Snapshot};
 use crate::policy::RoutingPolicy;
 use std::fs;
@@ -28,17 +30,59 @@ pub(crate) struct OpenedDir {
 }
 
 /// Opens `dir` (created if missing): recovers the engine from it, removes
-/// leftover temp files, truncates a damaged journal tail, writes the first
-/// snapshot of a new directory and continues the journal. See
+/// leftover temp files, truncates a damaged journal tail, writes the header
+/// and first snapshot of a new directory and continues the journal. Rules
+/// that differ from the journal's are refused, or with `accept` journaled
+/// as a `Command::Reconfigure` (see `header.rs`). See
 /// [`Durable::open`](super::Durable::open).
 pub(crate) fn open_dir(
     dir: &Path,
     config: &EngineConfig,
     policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+    accept: bool,
 ) -> Result<OpenedDir, PersistError> {
     fs::create_dir_all(dir).map_err(|e| PersistError::io("create directory", dir, e))?;
     let recovered = recover(dir, config, policy)?;
-    let report = recovered.report;
+    let mut engine = recovered.engine;
+    let given_policy = policy().name().to_owned();
+    // A new directory, or one from before headers (whose journal holds no
+    // change of rules): the rules its records run under, before any change
+    // accepted below.
+    let start_rules = recovered
+        .header
+        .is_none()
+        .then(|| JournalHeader::new(engine.config(), engine.policy_name()));
+    let change = rules_diff(engine.config(), engine.policy_name(), config, &given_policy);
+    // Checked before anything is written: a refused open changes nothing.
+    let reconfigure = match change {
+        None => None,
+        Some(diff) if !accept => {
+            return Err(PersistError::RulesChanged {
+                diff: Box::new(diff),
+            })
+        }
+        Some(diff) if diff.policy.is_some() => {
+            return Err(PersistError::RulesChangeRefused {
+                diff: Box::new(diff),
+                reason: "a journal keeps its policy: start a new directory for another one".into(),
+            })
+        }
+        Some(diff) => {
+            let command = Command::Reconfigure(Reconfigure::Config(Box::new(config.clone())));
+            let at = engine.now();
+            engine
+                .apply(at, command.clone())
+                .map_err(|e| PersistError::RulesChangeRefused {
+                    diff: Box::new(diff.clone()),
+                    reason: e.to_string(),
+                })?;
+            Some((diff, at, command))
+        }
+    };
+    if let Some(header) = &start_rules {
+        write_header(dir, header)?;
+    }
+    let mut report = recovered.report;
     for temp in &report.temp_files {
         layout::remove(temp)?;
     }
@@ -50,8 +94,15 @@ pub(crate) fn open_dir(
         .collect();
     if snapshots.is_empty() {
         // Record the configuration and policy the directory starts with.
-        write_snapshot(dir, last_seq, &recovered.engine.snapshot())?;
-        snapshots.push(last_seq);
+        let base = match &reconfigure {
+            // Taken after the change below is journaled.
+            Some(_) => None,
+            None => Some(engine.snapshot()),
+        };
+        if let Some(base) = base {
+            write_snapshot(dir, last_seq, &base)?;
+            snapshots.push(last_seq);
+        }
     }
     let mut writer = match recovered.tail {
         Some(tail) if tail.next_seq == last_seq + 1 => JournalWriter::continue_segment(&tail)?,
@@ -59,6 +110,14 @@ pub(crate) fn open_dir(
         // records were lost but the snapshot has them): start afresh.
         _ => JournalWriter::create(dir, last_seq + 1)?,
     };
+    if let Some((diff, at, command)) = reconfigure {
+        // The accepted change is the journal's next record, so a replay
+        // applies it at the same place.
+        let seq = writer.append(at, &command)?;
+        debug_assert_eq!(seq, last_seq + 1);
+        report.last_seq = seq;
+        report.rules_changed = diff.config;
+    }
     // Whatever recovery read may have been only in the page cache.
     writer.sync()?;
     let base_seq = match &report.base {
@@ -66,8 +125,8 @@ pub(crate) fn open_dir(
         RecoveryBase::Empty => 0,
     };
     Ok(OpenedDir {
-        engine: recovered.engine,
-        since_snapshot: last_seq - base_seq,
+        engine,
+        since_snapshot: report.last_seq - base_seq,
         report,
         writer,
         snapshots,

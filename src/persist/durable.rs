@@ -100,16 +100,46 @@ impl Durable {
     /// Opens `dir` (created if missing): recovers the engine from it, drops
     /// and truncates a damaged journal tail, removes leftover temp files, and
     /// continues the journal. A new directory starts with an empty engine
-    /// from `config` and a snapshot of it; an existing one ignores `config`
-    /// (the snapshot's configuration wins). `policy` makes the routing
-    /// policy; it must be the one the directory was written with.
+    /// from `config`, its header (the rules it is written under, see
+    /// [`JournalHeader`](super::JournalHeader)) and a snapshot of it. An
+    /// existing one must be opened with the rules its journal ends under:
+    /// another `config` or policy is [`PersistError::RulesChanged`], naming
+    /// what differs, and nothing is opened (see
+    /// [`open_reconfiguring`](Self::open_reconfiguring) to make the change).
     pub fn open(
         dir: &Path,
         options: DurableOptions,
         config: &EngineConfig,
         policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
     ) -> Result<(Durable, RecoveryReport), PersistError> {
-        let opened = open_dir(dir, config, policy)?;
+        Self::open_with(dir, options, config, policy, false)
+    }
+
+    /// As [`open`](Self::open), but a `config` other than the journal's is
+    /// a change the host asks for: it is applied as a
+    /// [`Command::Reconfigure`](crate::Command::Reconfigure) and journaled
+    /// as the next record (named in
+    /// [`RecoveryReport::rules_changed`]), so a later replay applies it at
+    /// the same place. A change the engine refuses (a setting baked into
+    /// live conversations, another policy) is
+    /// [`PersistError::RulesChangeRefused`] and changes nothing.
+    pub fn open_reconfiguring(
+        dir: &Path,
+        options: DurableOptions,
+        config: &EngineConfig,
+        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+    ) -> Result<(Durable, RecoveryReport), PersistError> {
+        Self::open_with(dir, options, config, policy, true)
+    }
+
+    fn open_with(
+        dir: &Path,
+        options: DurableOptions,
+        config: &EngineConfig,
+        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        accept: bool,
+    ) -> Result<(Durable, RecoveryReport), PersistError> {
+        let opened = open_dir(dir, config, policy, accept)?;
         let report = opened.report;
         let durable = Durable {
             dir: dir.to_path_buf(),

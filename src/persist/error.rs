@@ -131,6 +131,46 @@ pub enum PersistError {
     /// A replicated journal could not be reached or answered an error.
     #[error("replicated journal: {0}")]
     Replica(String),
+    /// The journal's header (`rules.swh`) is damaged or contradicts itself.
+    #[error("bad journal header {path}: {reason}")]
+    BadHeader {
+        /// The header file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The journal was written in a record format this build does not
+    /// read (a newer build wrote it).
+    #[error("journal {path} has record format {found}; this build reads format {supported}: open it with a newer build")]
+    UnsupportedFormat {
+        /// The header file.
+        path: PathBuf,
+        /// The format found.
+        found: u64,
+        /// The format this build reads.
+        supported: u32,
+    },
+    /// The rules the host passes differ from the ones the journal was
+    /// written under (its header, changed by any journaled
+    /// `Command::Reconfigure`). Replaying under other rules would make
+    /// other decisions than the acknowledged ones, so nothing was opened.
+    /// Pass the journal's rules, or open with the change accepted
+    /// (`Durable::open_reconfiguring`, `FileStore::accept_rule_changes`)
+    /// to journal it as a `Command::Reconfigure`.
+    #[error("the journal was written under other rules: {diff}; pass the journal's rules, or accept the change to journal it as Command::Reconfigure")]
+    RulesChanged {
+        /// What differs.
+        diff: Box<super::header::RulesDiff>,
+    },
+    /// The host accepted a change of rules the engine cannot make (a
+    /// policy change, or a setting baked into live conversations).
+    #[error("cannot change the journal's rules ({diff}): {reason}")]
+    RulesChangeRefused {
+        /// What differs.
+        diff: Box<super::header::RulesDiff>,
+        /// Why it cannot be made.
+        reason: String,
+    },
 }
 
 impl PersistError {

@@ -65,6 +65,7 @@ mod dir;
 mod durable;
 mod error;
 mod frame;
+mod header;
 mod journal;
 mod layout;
 mod mode;
@@ -76,6 +77,9 @@ pub(crate) use dir::{open_dir, rotate_and_prune, write_checkpoint};
 pub use durable::{Applied, Durable, DurableOptions};
 pub use error::{DurableError, PersistError};
 pub use frame::{TailDamage, FRAME_HEADER_LEN, MAX_PAYLOAD, MIN_PAYLOAD};
+pub use header::{
+    config_hash, read_header, rules_diff, JournalHeader, RulesDiff, HEADER_FILE, JOURNAL_FORMAT,
+};
 pub use journal::{
     decode_records, encode_record, scan_segment, DroppedTail, JournalReader, JournalWriter, Record,
     SegmentScan, SEGMENT_HEADER_LEN,

@@ -22,6 +22,7 @@
 //! then truncates the dropped tail and removes leftover temp files.
 
 use super::error::PersistError;
+use super::header::{read_header, JournalHeader, RulesDiff};
 use super::journal::{scan_segment, DroppedTail, SegmentScan};
 use super::layout;
 use super::snapshot::read_snapshot;
@@ -80,6 +81,10 @@ pub struct RecoveryReport {
     /// Leftovers of interrupted atomic writes (ignored; `Durable::open`
     /// deletes them).
     pub temp_files: Vec<PathBuf>,
+    /// Configuration settings the host changed on this open, by name: the
+    /// change was accepted explicitly and journaled as the record
+    /// `last_seq` (a `Command::Reconfigure`). Empty when the rules agreed.
+    pub rules_changed: Vec<String>,
 }
 
 /// The recovered engine and what recovery did.
@@ -91,6 +96,9 @@ pub struct Recovered {
     pub report: RecoveryReport,
     /// The last segment as read (records dropped), for a writer to continue.
     pub(crate) tail: Option<SegmentScan>,
+    /// The directory's header (`None`: a new directory, or one written
+    /// before headers existed).
+    pub(crate) header: Option<JournalHeader>,
 }
 
 fn snapshot_base(
@@ -107,16 +115,21 @@ fn snapshot_base(
     Engine::restore(snapshot, policy()).map_err(|e| format!("restore refused it: {e}"))
 }
 
-/// Rebuilds the engine stored in `dir`. `config` is used only when no
-/// snapshot is usable (a new directory); `policy` makes the routing policy
+/// Rebuilds the engine stored in `dir`. Without a usable snapshot it
+/// starts from the header's configuration (see [`JournalHeader`]), and from
+/// `config` only in a directory without a header (a new one, or one
+/// written before headers); a header naming another policy than `policy`'s
+/// is [`PersistError::RulesChanged`]. `policy` makes the routing policy
 /// (called once per snapshot tried, so a refused snapshot does not use it
-/// up). Only reads the directory.
+/// up). Only reads the directory; comparing the rules the journal ends
+/// under with the host's is [`Durable::open`](super::Durable::open)'s.
 pub fn recover(
     dir: &Path,
     config: &EngineConfig,
     policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
 ) -> Result<Recovered, PersistError> {
     let listing = layout::list(dir)?;
+    let header = read_header(dir)?;
     let mut skipped_snapshots = Vec::new();
     let mut base = None;
     for (seq, path) in listing.snapshots.iter().rev() {
@@ -139,11 +152,24 @@ pub fn recover(
                     return Err(PersistError::NoRecoveryBase { first_seq });
                 }
             }
-            (
-                Engine::new(config.clone(), policy())?,
-                0,
-                RecoveryBase::Empty,
-            )
+            // The journal replays under the rules it was written under,
+            // never under whatever the caller passes today.
+            let (config, policy) = match &header {
+                Some(header) => {
+                    let policy = policy();
+                    if header.policy != policy.name() {
+                        return Err(PersistError::RulesChanged {
+                            diff: Box::new(RulesDiff {
+                                config: Vec::new(),
+                                policy: Some((header.policy.clone(), policy.name().to_owned())),
+                            }),
+                        });
+                    }
+                    (&header.config, policy)
+                }
+                None => (config, policy()),
+            };
+            (Engine::new(config.clone(), policy)?, 0, RecoveryBase::Empty)
         }
     };
 
@@ -224,7 +250,9 @@ pub fn recover(
             last_seq,
             dropped,
             temp_files: listing.temps,
+            rules_changed: Vec::new(),
         },
         tail,
+        header,
     })
 }

@@ -5,8 +5,9 @@
 //! 2. **Apply.** Each queued command (at most `batch_max`) is stamped with
 //!    the clock's time (never earlier than its tenant's previous command),
 //!    encoded as a journal frame, and applied to its tenant's engine. A
-//!    refused command's frame is dropped and its caller told at once:
-//!    nothing changed, nothing to wait for.
+//!    refused command's frame is dropped and its caller told at once, the
+//!    command handed back in [`RuntimeError::Rejected`]: nothing changed,
+//!    nothing to wait for.
 //! 3. **Commit.** For each tenant touched, its frames go to its journal in
 //!    one write, then one fsync under [`Durability::Synced`]. A failure
 //!    poisons that tenant only.
@@ -17,15 +18,18 @@
 //!    updated.
 
 use super::config::Durability;
+use super::journal::{Journal, RecordBatch};
 use super::message::{Accepted, Envelope, Reply};
-use super::shard::Shard;
+use super::shard::{Shard, TenantState};
 use super::stats::tenant_stats;
 use super::stream::StreamItem;
+use super::tenant::TenantId;
 use super::RuntimeError;
 use crate::engine::{Decision, RequeueReason};
 use crate::model::Timestamp;
-use crate::persist::encode_record;
+use crate::persist::{encode_record, PersistError};
 use crate::Command;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::OwnedSemaphorePermit;
@@ -81,8 +85,13 @@ impl Shard {
         // semaphore update per batch instead of one per command).
         let mut places: Option<OwnedSemaphorePermit> = None;
         for envelope in inbox.drain(..) {
+            let Some(&slot) = self.by_id.get(&envelope.tenant) else {
+                // Opening (parked with its place) or unknown (refused).
+                self.park(envelope);
+                continue;
+            };
             let Envelope {
-                tenant,
+                tenant: _,
                 command,
                 reply,
                 permit,
@@ -91,12 +100,7 @@ impl Shard {
                 Some(all) => all.merge(permit),
                 None => places = Some(permit),
             }
-            match self.by_id.get(&tenant) {
-                Some(&slot) => self.stage(slot, now, command, Some(reply), &mut staged),
-                None => {
-                    let _ = reply.send(Err(RuntimeError::UnknownTenant(tenant)));
-                }
-            }
+            self.stage(slot, now, command, Some(reply), &mut staged);
         }
         self.inbox = inbox;
         // The commands left the queue: make their places available.
@@ -150,7 +154,7 @@ impl Shard {
                 return;
             }
         }
-        match state.engine.apply(at, command) {
+        match state.engine.try_apply(at, command) {
             Ok(decisions) => {
                 if state.batch.count == 0 {
                     state.batch.first_seq = record;
@@ -174,24 +178,40 @@ impl Shard {
                     reply,
                 });
             }
-            Err(e) => {
+            Err(rejected) => {
                 state.batch.bytes.truncate(mark);
                 if is_tick {
-                    rt_event!(warn, tenant = %state.id, error = %e, "engine refused a tick");
+                    rt_event!(warn, tenant = %state.id, error = %rejected.error, "engine refused a tick");
                 } else {
                     state.counters.rejected += 1;
                 }
-                refuse(reply, RuntimeError::Rejected(e));
+                // The command goes back to its caller with the reason.
+                refuse(reply, RuntimeError::Rejected(Box::new(rejected)));
             }
         }
     }
 
     /// Writes each touched tenant's frames with one append and, when
-    /// synced, one fsync. A failure poisons that tenant alone.
+    /// synced, one fsync; under [`Durability::Synced`] the tenants' appends
+    /// and syncs are issued together (see [`commit_all`]), so the batch
+    /// waits for about one fsync, not one per tenant. A failure poisons
+    /// that tenant alone.
     fn commit(&mut self) {
         let sync = self.settings.durability == Durability::Synced;
+        // Disjoint borrows of the touched tenants, in slot order: O(touched),
+        // never a walk over every tenant of the shard.
+        self.touched.sort_unstable();
+        let mut work: Vec<Commit<'_>> = Vec::with_capacity(self.touched.len());
+        let mut rest: &mut [Option<TenantState>] = &mut self.tenants;
+        let mut base = 0;
         for &slot in &self.touched {
-            let Some(state) = self.tenants.get_mut(slot).and_then(Option::as_mut) else {
+            let tail = std::mem::take(&mut rest);
+            let Some((entry, after)) = tail[slot - base..].split_first_mut() else {
+                break;
+            };
+            rest = after;
+            base = slot + 1;
+            let Some(state) = entry.as_mut() else {
                 continue;
             };
             debug_assert!(
@@ -199,21 +219,21 @@ impl Shard {
                 "touched means a command was accepted"
             );
             debug_assert_eq!(state.batch.first_seq, state.journal.last_seq() + 1);
-            let result = state.journal.append(&state.batch).and_then(|()| {
-                if sync {
-                    state.journal.sync()
-                } else {
-                    Ok(())
-                }
+            work.push(Commit {
+                tenant: &state.id,
+                journal: &mut state.journal,
+                batch: &mut state.batch,
+                poisoned: &mut state.poisoned,
             });
-            if let Err(e) = result {
-                rt_event!(error, tenant = %state.id, error = %e, "journal failed; tenant poisoned");
-                state.poisoned = Some(Arc::new(e));
-            }
-            state.batch.clear();
         }
+        let threads = if sync {
+            self.settings.commit_threads
+        } else {
+            // A buffered append is one write(2): a thread costs more.
+            1
+        };
+        commit_all(&mut work, threads, sync);
     }
-
     /// Publishes the batch's decisions and tells the callers.
     fn complete(&mut self, staged: Vec<Staged>) {
         for s in staged {
@@ -298,5 +318,77 @@ impl Shard {
         }
         self.touched = touched;
         self.touched.clear();
+    }
+}
+
+/// One touched tenant's part of the commit.
+struct Commit<'a> {
+    tenant: &'a TenantId,
+    journal: &'a mut Box<dyn Journal>,
+    batch: &'a mut RecordBatch,
+    poisoned: &'a mut Option<Arc<PersistError>>,
+}
+
+/// Appends (and syncs) every tenant of `work`, on up to `threads` threads
+/// at once: the shard's own and short-lived scoped ones, each taking a
+/// contiguous share. fsyncs of different files overlap in the kernel
+/// (ext4/xfs merge concurrent ones into one journal commit), and a
+/// replicated journal's round trips overlap on the wire, so N tenants cost
+/// about one. A thread that cannot be started leaves its share to the
+/// shard's own thread.
+fn commit_all(work: &mut [Commit<'_>], threads: usize, sync: bool) {
+    let threads = threads.clamp(1, work.len().max(1));
+    if threads == 1 {
+        work.iter_mut().for_each(|c| c.run(sync));
+        return;
+    }
+    let share = work.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut shares = work.chunks_mut(share);
+        let own = shares.next();
+        for part in shares {
+            // Err: the thread did not start; its share is done below.
+            let _ = std::thread::Builder::new()
+                .name("switchboard-commit".into())
+                .spawn_scoped(scope, move || part.iter_mut().for_each(|c| c.run(sync)));
+        }
+        if let Some(own) = own {
+            own.iter_mut().for_each(|c| c.run(sync));
+        }
+    });
+    // A share whose thread could not start still holds its records (run
+    // clears the batch, failed or not).
+    for c in work.iter_mut().filter(|c| c.batch.count > 0) {
+        c.run(sync);
+    }
+}
+
+impl Commit<'_> {
+    /// Appends and (when `sync`) syncs this tenant's batch, then clears it.
+    /// A failure, or a panic of the journal (the host's code), poisons the
+    /// tenant.
+    fn run(&mut self, sync: bool) {
+        let (journal, batch) = (&mut **self.journal, &*self.batch);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            journal
+                .append(batch)
+                .and_then(|()| if sync { journal.sync() } else { Ok(()) })
+        }))
+        .unwrap_or_else(|payload| {
+            Err(PersistError::Io {
+                op: "append to",
+                path: "the tenant's journal".into(),
+                source: std::io::Error::other(format!(
+                    "the journal of tenant {} panicked: {}",
+                    self.tenant,
+                    RuntimeError::panic_message(payload.as_ref())
+                )),
+            })
+        });
+        if let Err(e) = result {
+            rt_event!(error, tenant = %self.tenant, error = %e, "journal failed; tenant poisoned");
+            *self.poisoned = Some(Arc::new(e));
+        }
+        self.batch.clear();
     }
 }

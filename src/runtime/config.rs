@@ -16,6 +16,10 @@ pub const MAX_QUEUE: usize = 1 << 22;
 pub const MAX_SHARDS: usize = 1024;
 /// Largest decision-stream buffer per tenant.
 pub const MAX_STREAM: usize = 1 << 20;
+/// Most threads opening (recovering) tenants, shared by every shard.
+pub const MAX_OPEN_THREADS: usize = 64;
+/// Most journals one shard commits at once (threads per batch).
+pub const MAX_COMMIT_THREADS: usize = 64;
 
 const _: () = assert!(MAX_BATCH <= MAX_QUEUE && MAX_SHARDS > 0 && MAX_STREAM > 0);
 
@@ -49,6 +53,8 @@ pub struct RuntimeConfig {
     pub(crate) durability: Durability,
     pub(crate) store: Arc<dyn JournalStore>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) open_threads: usize,
+    pub(crate) commit_threads: usize,
 }
 
 impl RuntimeConfig {
@@ -61,6 +67,8 @@ impl RuntimeConfig {
             durability,
             store,
             clock: Arc::new(SystemClock::new()),
+            open_threads: 2,
+            commit_threads: 8,
         }
     }
 
@@ -127,6 +135,26 @@ impl RuntimeConfig {
         self
     }
 
+    /// Threads that open and recover tenants, shared by every shard,
+    /// `1..=MAX_OPEN_THREADS` (default 2). A shard hands a tenant being
+    /// added to them and keeps serving its other tenants meanwhile;
+    /// commands for the tenant wait until it is open.
+    pub fn open_threads(mut self, threads: usize) -> Self {
+        self.open_threads = threads;
+        self
+    }
+
+    /// Most journals a shard writes and syncs at once at the end of a
+    /// batch under [`Durability::Synced`], `1..=MAX_COMMIT_THREADS`
+    /// (default 8). With 1 they are written and synced one after another,
+    /// so a batch touching N tenants waits for N fsyncs (or N JetStream
+    /// round trips); with more, the shard overlaps them on short-lived
+    /// threads of its own, so the batch waits for about one.
+    pub fn commit_threads(mut self, threads: usize) -> Self {
+        self.commit_threads = threads;
+        self
+    }
+
     /// Checks every bound; [`Runtime::start`](super::Runtime::start) does.
     pub fn validate(&self) -> Result<(), RuntimeError> {
         let check = |name, value: usize, lo: usize, hi: usize, range| {
@@ -151,6 +179,20 @@ impl RuntimeConfig {
             1,
             MAX_STREAM,
             "1..=1048576",
+        )?;
+        check(
+            "open_threads",
+            self.open_threads,
+            1,
+            MAX_OPEN_THREADS,
+            "1..=64",
+        )?;
+        check(
+            "commit_threads",
+            self.commit_threads,
+            1,
+            MAX_COMMIT_THREADS,
+            "1..=64",
         )
     }
 }

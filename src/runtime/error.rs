@@ -1,7 +1,7 @@
 //! The runtime's error type: one enum for every call through the handle.
 
 use super::tenant::TenantId;
-use crate::engine::{ConfigError, EngineError};
+use crate::engine::{ConfigError, EngineError, Rejected};
 use crate::persist::PersistError;
 use crate::Command;
 use std::sync::Arc;
@@ -51,9 +51,33 @@ pub enum RuntimeError {
         max: usize,
     },
     /// The engine refused the command; nothing changed and nothing was
-    /// journaled.
+    /// journaled. The command is handed back with the reason (as
+    /// [`Engine::try_apply`](crate::Engine::try_apply) does), so the caller
+    /// can retry it (see [`EngineError::is_retriable`]) without having kept
+    /// a copy.
     #[error(transparent)]
-    Rejected(#[from] EngineError),
+    Rejected(Box<Rejected>),
+    /// A closure the host handed the runtime panicked (a query's closure,
+    /// or the journal store opening a tenant). The panic was caught on the
+    /// shard's side: the tenant's engine is untouched (a query only reads
+    /// it) and every other tenant of the shard keeps running. Counted in
+    /// the tenant's [`TenantCounters::panics`](super::TenantCounters::panics).
+    #[error("{what} of tenant {tenant} panicked: {message}; the tenant is untouched")]
+    Panicked {
+        /// The tenant.
+        tenant: TenantId,
+        /// What panicked (`"query"`, `"open"`).
+        what: &'static str,
+        /// The panic's message, when it was a string.
+        message: String,
+    },
+    /// The tenant is still being opened (recovered from its journal) off
+    /// its shard's thread. Commands sent meanwhile wait for it; this answers
+    /// the requests that cannot wait (statistics, queries, removal): retry
+    /// once [`RuntimeHandle::add_tenant`](super::RuntimeHandle::add_tenant)
+    /// has resolved.
+    #[error("tenant {0} is still opening: retry once add_tenant has resolved")]
+    TenantOpening(TenantId),
     /// Writing or syncing this tenant's journal failed. The command is not
     /// acknowledged, and the tenant is poisoned: its engine may be ahead of
     /// its journal, so every later command fails with
@@ -123,6 +147,33 @@ pub enum RuntimeError {
 }
 
 impl RuntimeError {
+    /// The engine's reason, when the engine refused the command.
+    pub fn engine_error(&self) -> Option<&EngineError> {
+        match self {
+            RuntimeError::Rejected(rejected) => Some(&rejected.error),
+            _ => None,
+        }
+    }
+
+    /// The command handed back, when it was not applied and the error
+    /// carries it ([`RuntimeError::Rejected`], [`RuntimeError::Overloaded`]).
+    pub fn into_command(self) -> Option<Command> {
+        match self {
+            RuntimeError::Rejected(rejected) => Some(rejected.command),
+            RuntimeError::Overloaded { command, .. } => Some(*command),
+            _ => None,
+        }
+    }
+
+    /// The message of a caught panic's payload (`&str` or `String`).
+    pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic with a non-string payload".to_owned())
+    }
+
     /// The error a poisoned tenant answers with: [`RuntimeError::NotPrimary`]
     /// when its journal was fenced, else `fresh` for the failing batch or
     /// [`RuntimeError::TenantPoisoned`] later.

@@ -16,6 +16,7 @@ pub struct FileStore {
     root: PathBuf,
     snapshot_every: Option<NonZeroU64>,
     keep_snapshots: NonZeroUsize,
+    accept_rule_changes: bool,
 }
 
 impl FileStore {
@@ -26,7 +27,19 @@ impl FileStore {
             root: root.into(),
             snapshot_every: NonZeroU64::new(10_000),
             keep_snapshots: NonZeroUsize::MIN.saturating_add(1),
+            accept_rule_changes: false,
         }
+    }
+
+    /// Whether a tenant opened with another configuration than its journal
+    /// ends under is a change the host asks for (`true`: applied and
+    /// journaled as a `Command::Reconfigure`, see
+    /// [`Durable::open_reconfiguring`](crate::persist::Durable::open_reconfiguring))
+    /// or a mistake (`false`, the default: the tenant does not open, with
+    /// [`PersistError::RulesChanged`] naming what differs).
+    pub fn accept_rule_changes(mut self, accept: bool) -> Self {
+        self.accept_rule_changes = accept;
+        self
     }
 
     /// Takes a snapshot after this many records (`None`: never; recovery
@@ -61,7 +74,7 @@ impl JournalStore for FileStore {
         policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
     ) -> Result<OpenedTenant, PersistError> {
         let dir = self.dir_of(tenant);
-        let opened = open_dir(&dir, config, policy)?;
+        let opened = open_dir(&dir, config, policy, self.accept_rule_changes)?;
         let journal = FileJournal {
             dir,
             last_seq: opened.report.last_seq,

@@ -18,6 +18,7 @@ use super::stream::DecisionStream;
 use super::tenant::{TenantId, TenantSpec};
 use crate::{Command, Engine};
 use crossbeam_channel::{Sender, TrySendError};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore, TryAcquireError};
@@ -194,9 +195,13 @@ impl RuntimeHandle {
         }
     }
 
-    /// Adds a tenant at run time: its shard opens it (recovering it from
-    /// its journal, if any) and starts routing for it. Resolves with what
-    /// recovery found.
+    /// Adds a tenant at run time: an opener thread opens it (recovering it
+    /// from its journal, if any) while its shard serves its other tenants,
+    /// then the shard starts routing for it. Resolves with what recovery
+    /// found. Commands sent to the tenant meanwhile wait for it (up to
+    /// `batch_max` of them; more answer [`RuntimeError::TenantOpening`]);
+    /// statistics, queries and removal answer
+    /// [`RuntimeError::TenantOpening`].
     pub fn add_tenant(&self, spec: TenantSpec) -> Pending<TenantOpened> {
         let shard = self.shard_of(&spec.id);
         self.control(shard, |reply| Control::AddTenant(Box::new(spec), reply))
@@ -236,7 +241,11 @@ impl RuntimeHandle {
     /// the shard's other tenants while it runs, so keep it short (a query,
     /// not a scan of every conversation). Travels on the control queue: a
     /// full one answers [`RuntimeError::Busy`] at once; an unknown tenant
-    /// answers [`RuntimeError::UnknownTenant`].
+    /// answers [`RuntimeError::UnknownTenant`], one still opening
+    /// [`RuntimeError::TenantOpening`]. A `read` that panics answers
+    /// [`RuntimeError::Panicked`], is counted in the tenant's
+    /// [`TenantCounters::panics`](super::TenantCounters::panics), and leaves
+    /// the tenant and its shard running.
     pub fn query<T: Send + 'static>(
         &self,
         tenant: &TenantId,
@@ -244,10 +253,34 @@ impl RuntimeHandle {
     ) -> Pending<T> {
         let t = tenant.clone();
         self.control(self.shard_of(tenant), move |reply: Reply<T>| {
+            let tenant = t.clone();
             Control::Query(
                 t,
                 Box::new(move |engine: Result<&Engine, RuntimeError>| {
-                    let _ = reply.send(engine.map(read));
+                    let engine = match engine {
+                        Ok(engine) => engine,
+                        Err(error) => {
+                            let _ = reply.send(Err(error));
+                            return false;
+                        }
+                    };
+                    // The closure only reads the engine (`&Engine`), so a
+                    // panic half way through leaves it as it was: the
+                    // tenant goes on, the caller gets a typed error.
+                    match catch_unwind(AssertUnwindSafe(|| read(engine))) {
+                        Ok(answer) => {
+                            let _ = reply.send(Ok(answer));
+                            false
+                        }
+                        Err(payload) => {
+                            let _ = reply.send(Err(RuntimeError::Panicked {
+                                tenant,
+                                what: "query",
+                                message: RuntimeError::panic_message(payload.as_ref()),
+                            }));
+                            true
+                        }
+                    }
                 }),
             )
         })

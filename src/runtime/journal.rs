@@ -4,8 +4,11 @@
 //! [`persist::encode_record`](crate::persist::encode_record)), gathers one
 //! tenant's frames of a batch into a [`RecordBatch`], and hands it to that
 //! tenant's [`Journal`] with one [`append`](Journal::append), then one
-//! [`sync`](Journal::sync) when the durability asks for it. Only then are
-//! the callers told. [`FileStore`](super::FileStore) (local files, the
+//! [`sync`](Journal::sync) when the durability asks for it; under
+//! [`Durability::Synced`](super::Durability::Synced) the journals of one
+//! batch's tenants are appended and synced at once, on up to
+//! [`RuntimeConfig::commit_threads`](super::RuntimeConfig::commit_threads)
+//! threads. Only then are the callers told. [`FileStore`](super::FileStore) (local files, the
 //! default) and [`VolatileStore`] (no journal) implement it; a replicated
 //! backend (a JetStream stream per tenant, a publish per batch) would be one
 //! more [`JournalStore`].
@@ -78,7 +81,9 @@ pub struct OpenedTenant {
 pub trait JournalStore: Send + Sync + fmt::Debug + 'static {
     /// Opens `tenant`: recovers its engine from what the store holds (or
     /// builds a new one from `config`) and returns the journal to continue.
-    /// Called on the tenant's shard thread.
+    /// Called on one of the runtime's opener threads, never a shard's, so a
+    /// slow recovery holds up no other tenant; a panic here is caught and
+    /// answers [`RuntimeError::Panicked`](super::RuntimeError::Panicked).
     fn open(
         &self,
         tenant: &TenantId,

@@ -6,6 +6,7 @@ use super::config::{Durability, RuntimeConfig};
 use super::handle::{RuntimeHandle, ShardLink, Shared};
 use super::journal::{JournalStore, VolatileStore};
 use super::message::{Control, CONTROL_CAPACITY};
+use super::opener::OpenPool;
 use super::report::{ShutdownReport, StartReport};
 use super::shard::{Shard, ShardSettings};
 use super::tenant::TenantSpec;
@@ -21,6 +22,8 @@ use tokio::sync::{oneshot, Semaphore};
 pub struct Runtime {
     handle: RuntimeHandle,
     threads: Vec<JoinHandle<()>>,
+    /// The threads opening tenants for every shard (see `opener.rs`).
+    pool: OpenPool,
 }
 
 impl Runtime {
@@ -37,6 +40,7 @@ impl Runtime {
             Durability::Volatile => Arc::new(VolatileStore),
             Durability::Buffered | Durability::Synced => Arc::clone(&config.store),
         };
+        let pool = OpenPool::start(config.open_threads)?;
         let mut links = Vec::with_capacity(config.shards);
         let mut shards = Vec::with_capacity(config.shards);
         for index in 0..config.shards {
@@ -61,6 +65,8 @@ impl Runtime {
                 durability: config.durability,
                 store: Arc::clone(&store),
                 clock: Arc::clone(&config.clock),
+                opener: pool.sender(),
+                commit_threads: config.commit_threads,
             };
             shards.push(Shard::new(settings, commands_rx, control_rx));
         }
@@ -74,6 +80,7 @@ impl Runtime {
         let mut runtime = Runtime {
             handle,
             threads: Vec::with_capacity(config.shards),
+            pool,
         };
         for shard in shards {
             let name = format!("switchboard-shard-{}", shard.settings.index);
@@ -133,6 +140,8 @@ impl Runtime {
                 rt_event!(error, "a shard thread panicked");
             }
         }
+        // The shards (and their senders to the pool) are gone.
+        self.pool.join();
         report
     }
 }

@@ -21,8 +21,10 @@ pub(crate) type Reply<T> = oneshot::Sender<Result<T, RuntimeError>>;
 pub(crate) const CONTROL_CAPACITY: usize = 1024;
 
 /// A read-only closure a shard runs against one tenant's engine (or the
-/// reason there is none); it answers its caller itself.
-pub(crate) type Read = Box<dyn FnOnce(Result<&Engine, RuntimeError>) + Send>;
+/// reason there is none); it answers its caller itself, catching a panic
+/// of the host's closure, and returns whether it caught one (the shard
+/// counts it).
+pub(crate) type Read = Box<dyn FnOnce(Result<&Engine, RuntimeError>) -> bool + Send>;
 
 /// A command on its way to its tenant's shard.
 pub(crate) struct Envelope {

@@ -19,6 +19,7 @@
 //! | `switchboard_sticky_misses_total` | counter | tenant | returning customers who did not |
 //! | `switchboard_declines_total` | counter | tenant | offers declined |
 //! | `switchboard_requeues_total` | counter | tenant | threads sent back to a queue |
+//! | `switchboard_panics_total` | counter | tenant | host closures (queries) that panicked, caught |
 //! | `switchboard_conversations` | gauge | tenant | conversations held |
 //! | `switchboard_group_waiting` | gauge | tenant, group | conversations waiting in the skill group's line |
 //! | `switchboard_group_oldest_wait_since_ms` | gauge | tenant, group | when its longest-waiting conversation started waiting (engine time, ms; 0 when none waits) |
@@ -73,6 +74,7 @@ pub(crate) struct TenantMetrics {
     sticky_misses: Counter,
     declines: Counter,
     requeues: Counter,
+    panics: Counter,
     conversations: Gauge,
     tenant: String,
     /// One set of gauges per skill group, in the engine's creation order
@@ -116,6 +118,7 @@ impl TenantMetrics {
             sticky_misses: counter!("switchboard_sticky_misses_total", "tenant" => t()),
             declines: counter!("switchboard_declines_total", "tenant" => t()),
             requeues: counter!("switchboard_requeues_total", "tenant" => t()),
+            panics: counter!("switchboard_panics_total", "tenant" => t()),
             conversations: gauge!("switchboard_conversations", "tenant" => t()),
             tenant: tenant.to_owned(),
             groups: Vec::new(),
@@ -134,6 +137,7 @@ impl TenantMetrics {
         self.sticky_misses.absolute(s.engine.sticky_misses);
         self.declines.absolute(s.runtime.declines);
         self.requeues.absolute(s.engine.requeues);
+        self.panics.absolute(s.runtime.panics);
         self.conversations.set(s.conversations as f64);
         // Register gauges for groups created since the last update.
         for group in s.groups.iter().skip(self.groups.len()) {

@@ -12,8 +12,11 @@
 //! * A shard is one OS thread owning its tenants' engines. It takes up to
 //!   `batch_max` commands from its bounded queue, stamps them with the
 //!   [`Clock`], applies them, writes each touched tenant's journal with one
-//!   write and one fsync ([`Durability`]), then publishes the decisions on
-//!   the tenants' [`DecisionStream`]s and completes the callers. It ticks
+//!   write and one fsync ([`Durability`]; the tenants' fsyncs of one batch
+//!   issued together, so the batch waits for about one), then publishes the
+//!   decisions on the tenants' [`DecisionStream`]s and completes the
+//!   callers. A command the engine refuses comes back to its caller in
+//!   [`RuntimeError::Rejected`]. It ticks
 //!   each engine at its next deadline, so SLA warnings, offer timeouts and
 //!   known-agent waits fire with no traffic; ticks are journaled.
 //! * The [`RuntimeHandle`] submits from threads ([`RuntimeHandle::submit`])
@@ -22,6 +25,14 @@
 //!   [`RuntimeHandle::submit_waiting`] awaits room.
 //! * On start every tenant is recovered from its snapshot and journal
 //!   ([`StartReport`]); [`Runtime::shutdown`] drains, syncs and reports.
+//!   Opening and recovering a tenant runs on a small pool of opener threads
+//!   ([`RuntimeConfig::open_threads`]), never on a shard: the shard keeps
+//!   serving its other tenants, and a command for a tenant still opening
+//!   waits for it.
+//! * The host's code never ends a shard: a query closure or a journal
+//!   store that panics answers [`RuntimeError::Panicked`] (counted in
+//!   [`TenantCounters::panics`]), and a journal that panics poisons its
+//!   tenant only.
 //! * With the cargo feature `tracing`, a span per batch and an event per
 //!   decision go to the `tracing` facade; without it no tracing code is
 //!   compiled. Metrics go to the `metrics` facade (see `metrics.rs`).
@@ -65,6 +76,7 @@ mod message;
 mod metrics;
 #[cfg(feature = "nats")]
 pub mod nats;
+mod opener;
 mod pending;
 mod placement;
 mod report;
@@ -75,7 +87,10 @@ mod tenant;
 mod timers;
 
 pub use clock::{Clock, ClockWaker, ManualClock, SystemClock};
-pub use config::{Durability, RuntimeConfig, MAX_BATCH, MAX_QUEUE, MAX_SHARDS, MAX_STREAM};
+pub use config::{
+    Durability, RuntimeConfig, MAX_BATCH, MAX_COMMIT_THREADS, MAX_OPEN_THREADS, MAX_QUEUE,
+    MAX_SHARDS, MAX_STREAM,
+};
 pub use error::RuntimeError;
 pub use file_store::FileStore;
 pub use handle::RuntimeHandle;

@@ -12,16 +12,17 @@ use super::config::Durability;
 use super::journal::{Journal, JournalStore, RecordBatch};
 use super::message::{Control, Envelope};
 use super::metrics::{ShardMetrics, TenantMetrics};
-use super::report::{ShardClosed, TenantClosed, TenantOpened};
+use super::opener::{OpenJob, Opened, Opening, MAX_OPENING};
+use super::report::{ShardClosed, TenantClosed};
 use super::stats::{self, ShardStats, TenantCounters};
 use super::stream::{DecisionStream, StreamItem};
-use super::tenant::{TenantId, TenantSpec};
+use super::tenant::TenantId;
 use super::timers::TimerQueue;
 use super::RuntimeError;
 use crate::engine::Engine;
 use crate::model::Timestamp;
 use crate::persist::PersistError;
-use crossbeam_channel::{Receiver, TryRecvError};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -60,6 +61,10 @@ pub(crate) struct ShardSettings {
     pub(crate) durability: Durability,
     pub(crate) store: Arc<dyn JournalStore>,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The opener pool's job queue (see `opener.rs`).
+    pub(crate) opener: Sender<OpenJob>,
+    /// Journals committed at once (see `RuntimeConfig::commit_threads`).
+    pub(crate) commit_threads: usize,
 }
 
 /// The shard's state, owned by its thread.
@@ -70,6 +75,11 @@ pub(crate) struct Shard {
     /// Tenants by slot; a removed tenant leaves `None` (reused later).
     pub(crate) tenants: Vec<Option<TenantState>>,
     pub(crate) by_id: HashMap<TenantId, usize>,
+    /// Tenants being opened by the pool, at most `MAX_OPENING`.
+    pub(crate) opening: HashMap<TenantId, Opening>,
+    /// Where the pool sends the tenants it opened (capacity `MAX_OPENING`).
+    pub(crate) done: Receiver<Opened>,
+    pub(crate) done_tx: Sender<Opened>,
     pub(crate) timers: TimerQueue,
     /// Commands taken for the next batch (at most `batch_max`).
     pub(crate) inbox: Vec<Envelope>,
@@ -92,7 +102,11 @@ impl Shard {
         commands: Receiver<Envelope>,
         control: Receiver<Control>,
     ) -> Self {
+        let (done_tx, done) = crossbeam_channel::bounded(MAX_OPENING);
         Self {
+            opening: HashMap::new(),
+            done,
+            done_tx,
             metrics: ShardMetrics::new(settings.index),
             inbox: Vec::with_capacity(settings.batch_max),
             settings,
@@ -131,6 +145,13 @@ impl Shard {
                     }
                     Flow::Continue
                 },
+                recv(self.done) -> msg => {
+                    // The shard holds a sender itself: never disconnected.
+                    if let Ok(opened) = msg {
+                        self.on_opened(opened);
+                    }
+                    Flow::Continue
+                },
                 default(wait) => Flow::Continue,
             };
             if let Flow::Stop = flow {
@@ -154,10 +175,13 @@ impl Shard {
     }
 
     fn slot(&self, tenant: &TenantId) -> Result<usize, RuntimeError> {
-        self.by_id
-            .get(tenant)
-            .copied()
-            .ok_or_else(|| RuntimeError::UnknownTenant(tenant.clone()))
+        match self.by_id.get(tenant) {
+            Some(&slot) => Ok(slot),
+            None if self.opening.contains_key(tenant) => {
+                Err(RuntimeError::TenantOpening(tenant.clone()))
+            }
+            None => Err(RuntimeError::UnknownTenant(tenant.clone())),
+        }
     }
 
     pub(crate) fn tenant_mut(&mut self, slot: usize) -> Option<&mut TenantState> {
@@ -168,18 +192,26 @@ impl Shard {
         match control {
             Control::Wake => {}
             Control::AddTenant(spec, reply) => {
-                let _ = reply.send(self.add_tenant(*spec));
+                if let Err(error) = self.add_tenant(*spec, reply) {
+                    let (error, reply) = *error;
+                    let _ = reply.send(Err(error));
+                }
             }
             Control::RemoveTenant(tenant, reply) => {
                 let closed = self.slot(&tenant).map(|slot| self.remove_slot(slot));
                 let _ = reply.send(closed);
             }
             Control::Subscribe(tenant, reply) => {
-                let stream = self.slot(&tenant).map(|slot| {
-                    let state = self.tenants[slot].as_ref().expect("slot of a live tenant");
-                    DecisionStream::new(tenant, state.stream.subscribe())
-                });
-                let _ = reply.send(stream);
+                let stream = match (self.by_id.get(&tenant), self.opening.get(&tenant)) {
+                    (Some(&slot), _) => {
+                        let state = self.tenants[slot].as_ref().expect("slot of a live tenant");
+                        Ok(state.stream.subscribe())
+                    }
+                    // Subscribed while opening: sees the first decision.
+                    (None, Some(opening)) => Ok(opening.stream.subscribe()),
+                    (None, None) => Err(RuntimeError::UnknownTenant(tenant.clone())),
+                };
+                let _ = reply.send(stream.map(|rx| DecisionStream::new(tenant, rx)));
             }
             Control::TenantStats(tenant, reply) => {
                 let index = self.settings.index;
@@ -189,19 +221,27 @@ impl Shard {
                 });
                 let _ = reply.send(stats);
             }
-            Control::Query(tenant, read) => {
-                let engine = self.slot(&tenant).map(|slot| {
-                    &self.tenants[slot]
-                        .as_ref()
-                        .expect("slot of a live tenant")
-                        .engine
-                });
-                read(engine);
-            }
+            Control::Query(tenant, read) => match self.slot(&tenant) {
+                Ok(slot) => {
+                    let index = self.settings.index;
+                    let state = self.tenants[slot].as_mut().expect("slot of a live tenant");
+                    if read(Ok(&state.engine)) {
+                        state.counters.panics += 1;
+                        let stats = stats::tenant_stats(state, index);
+                        state.metrics.update(&stats);
+                    }
+                }
+                Err(error) => {
+                    read(Err(error));
+                }
+            },
             Control::ShardStats(reply) => {
                 let _ = reply.send(Ok(self.shard_stats()));
             }
             Control::Shutdown(reply) => {
+                // Tenants still opening open first, so the commands parked
+                // for them are drained like the queued ones.
+                self.await_opening();
                 let drained = self.drain();
                 let tenants = self.close_all();
                 let _ = reply.send(ShardClosed {
@@ -213,67 +253,6 @@ impl Shard {
             }
         }
         Flow::Continue
-    }
-
-    fn add_tenant(&mut self, spec: TenantSpec) -> Result<TenantOpened, RuntimeError> {
-        if self.by_id.contains_key(&spec.id) {
-            return Err(RuntimeError::DuplicateTenant(spec.id));
-        }
-        spec.config
-            .validate()
-            .map_err(|source| RuntimeError::Config {
-                tenant: spec.id.clone(),
-                source,
-            })?;
-        let policy = spec.policy.clone();
-        let opened = self
-            .settings
-            .store
-            .open(&spec.id, &spec.config, &|| policy.build())
-            .map_err(|source| RuntimeError::Open {
-                tenant: spec.id.clone(),
-                source,
-            })?;
-        let last_record = opened.journal.last_seq();
-        // A recovered tenant stamps no earlier than its journal's last
-        // record, even if the clock stepped back across the restart.
-        let last_at = opened.engine.now();
-        let (stream, _) = broadcast::channel(self.settings.stream_capacity);
-        let state = TenantState {
-            metrics: TenantMetrics::new(spec.id.as_str()),
-            id: spec.id.clone(),
-            engine: opened.engine,
-            journal: opened.journal,
-            stream,
-            batch: RecordBatch {
-                first_seq: last_record + 1,
-                ..RecordBatch::default()
-            },
-            last_at,
-            scheduled: None,
-            poisoned: None,
-            touched: false,
-            publish: None,
-            counters: TenantCounters::default(),
-        };
-        let slot = match self.tenants.iter().position(Option::is_none) {
-            Some(free) => {
-                self.tenants[free] = Some(state);
-                free
-            }
-            None => {
-                self.tenants.push(Some(state));
-                self.tenants.len() - 1
-            }
-        };
-        self.by_id.insert(spec.id.clone(), slot);
-        self.reschedule(slot);
-        Ok(TenantOpened {
-            tenant: spec.id,
-            shard: self.settings.index,
-            recovery: opened.recovery,
-            last_record,
-        })
     }
 
     /// Queues the tenant's next engine deadline if it changed.

@@ -26,6 +26,9 @@ pub struct TenantCounters {
     pub decisions: u64,
     /// Offers declined by agents.
     pub declines: u64,
+    /// Host closures that panicked and were caught (queries; see
+    /// [`RuntimeError::Panicked`](super::RuntimeError::Panicked)).
+    pub panics: u64,
 }
 
 /// One tenant's statistics.
@@ -117,4 +120,5 @@ pub(crate) fn add_counters(a: &mut TenantCounters, b: &TenantCounters) {
     a.ticks += b.ticks;
     a.decisions += b.decisions;
     a.declines += b.declines;
+    a.panics += b.panics;
 }

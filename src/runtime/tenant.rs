@@ -84,8 +84,10 @@ impl fmt::Debug for TenantId {
 pub struct TenantSpec {
     /// The tenant's id.
     pub id: TenantId,
-    /// The engine configuration of a new tenant (a recovered one keeps the
-    /// configuration its snapshot recorded).
+    /// The engine configuration of a new tenant. A recovered one must pass
+    /// the rules its journal ends under: a file journal refuses another
+    /// configuration with `PersistError::RulesChanged` unless its store
+    /// accepts the change ([`FileStore::accept_rule_changes`](super::FileStore::accept_rule_changes)).
     pub config: EngineConfig,
     /// Makes the tenant's routing policy: called to build the engine and
     /// again for each snapshot recovery tries, so it must return the same

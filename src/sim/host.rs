@@ -246,9 +246,10 @@ impl Run<'_> {
 fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
     match *c {
         Command::AddAgent(ref spec) => (None, Some(spec.id)),
-        Command::SetAgentStatus { agent, .. } | Command::SetCapacity { agent, .. } => {
-            (None, Some(agent))
-        }
+        Command::SetAgentStatus { agent, .. }
+        | Command::SetCapacity { agent, .. }
+        | Command::SetChannelCap { agent, .. }
+        | Command::SetRateLimit { agent, .. } => (None, Some(agent)),
         Command::AgentMessage {
             conversation,
             agent,
@@ -264,6 +265,10 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         | Command::DeclineOffer {
             conversation,
             agent,
+        }
+        | Command::EndWrapUp {
+            conversation,
+            agent,
         } => (Some(conversation), Some(agent)),
         Command::OpenConversation(OpenConversation { conversation, .. })
         | Command::Escalate { conversation, .. }
@@ -273,6 +278,10 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         | Command::Transfer { conversation, .. }
         | Command::SetPriority { conversation, .. }
         | Command::SetAttributes { conversation, .. } => (Some(conversation), None),
-        Command::Tick | Command::Purge { .. } | Command::SetPlan { .. } => (None, None),
+        Command::Tick
+        | Command::Purge { .. }
+        | Command::Reconfigure(_)
+        | Command::SetTeam { .. }
+        | Command::SetTenantCap { .. } => (None, None),
     }
 }

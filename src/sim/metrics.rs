@@ -337,6 +337,18 @@ impl Collector {
                     ResolveReason::Expired => self.volumes.expired += 1,
                 }
             }
+            WrapUpStarted {
+                agent, load, cap, ..
+            }
+            | WrapUpEnded {
+                agent, load, cap, ..
+            } => self.agent_change(t, agent.0, Some(load), Some(cap), None),
+            TeamSet { .. }
+            | TenantCapChanged { .. }
+            | ChannelCapChanged { .. }
+            | RateLimitReached { .. }
+            | RateLimitSet { .. }
+            | NoAnswer { .. } => {}
             SlaWarning { conversation, .. } => {
                 self.sl.warnings += 1;
                 let c = self.conv(conversation.0);

@@ -208,10 +208,10 @@ impl Run<'_> {
             }
             self.drain_wakes()?;
             self.events += 1;
-            if self.audit_every > 0 && self.events % self.audit_every == 0 {
+            if self.audit_every > 0 && self.events.is_multiple_of(self.audit_every) {
                 self.audit()?;
             }
-            if self.events % 65_536 == 0 {
+            if self.events.is_multiple_of(65_536) {
                 if let Some(p) = &mut self.progress {
                     p(Progress {
                         at_ms: self.now,

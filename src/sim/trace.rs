@@ -183,7 +183,9 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         | Reprioritised { agent, .. }
         | FirstResponse { agent, .. }
         | Parked { agent, .. }
-        | Released { agent, .. } => Some(agent),
+        | Released { agent, .. }
+        | WrapUpStarted { agent, .. }
+        | WrapUpEnded { agent, .. } => Some(agent),
         Requeued { from, .. } => Some(from),
         Resolved { agent, .. } | SlaWarning { agent, .. } | SlaBreach { agent, .. } => agent,
         Transferred { from, .. } => from,
@@ -191,10 +193,16 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         | PriorityChanged { .. }
         | Escalated { .. }
         | Purged { .. }
+        | TeamSet { .. }
+        | TenantCapChanged { .. }
         | StepEntered { .. }
         | StepSkipped { .. }
         | TtlReached { .. }
         | PlanChanged { .. } => None,
+        ChannelCapChanged { agent, .. }
+        | RateLimitReached { agent, .. }
+        | RateLimitSet { agent, .. }
+        | NoAnswer { agent, .. } => Some(agent),
     }
 }
 
@@ -214,6 +222,12 @@ pub fn decision_load(d: &Decision) -> Option<(AgentId, Capacity, Capacity)> {
             agent, load, cap, ..
         }
         | Released {
+            agent, load, cap, ..
+        }
+        | WrapUpStarted {
+            agent, load, cap, ..
+        }
+        | WrapUpEnded {
             agent, load, cap, ..
         } => Some((agent, load, cap)),
         Requeued {

@@ -1,61 +1,86 @@
-//! The service as the service tests see it: the example's own router
-//! (included with `#[path]`, so the tests check exactly what the example
-//! serves) on a runtime, listening on 127.0.0.1, and a small JSON client.
+//! The service as the service tests see it: `switchboard::service` bound
+//! in-process on 127.0.0.1 (what `switchboard serve` runs), and a small
+//! JSON client that sends a key with each request (the admin key unless a
+//! test says otherwise).
 
 #![allow(dead_code)] // Each test binary uses part of this harness.
 
-#[path = "../../examples/service/app/mod.rs"]
-#[allow(dead_code)] // Each test binary uses part of the service.
-pub mod app;
-
-use app::App;
 use serde_json::Value;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use switchboard::runtime::{Clock, Runtime, RuntimeConfig, SystemClock};
+use switchboard::runtime::{Clock, RuntimeConfig, ShutdownReport};
+use switchboard::service::{AdminKey, RateLimit, Service, ServiceConfig};
 
-/// A running service.
-pub struct Service {
+/// The admin key of every test service.
+pub const ADMIN: &str = "test-admin-key-0123456789abcdef";
+
+/// A running service and a client.
+pub struct Harness {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    /// The shared state (tests read its tenants directly).
-    pub app: Arc<App>,
-    /// The runtime, shut down on drop.
-    pub runtime: Option<Runtime>,
+    /// The service; stopped on drop, or by [`Harness::stop`].
+    pub service: Option<Service>,
     /// The client.
     pub client: reqwest::Client,
+    /// The key sent by [`Harness::call`] and its shorthands.
+    pub key: Option<String>,
 }
 
-impl Drop for Service {
+impl Drop for Harness {
     fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            // Off the async worker: shutdown joins the shard threads.
-            std::thread::spawn(move || drop(runtime.shutdown()));
+        if let (Some(service), Ok(rt)) =
+            (self.service.take(), tokio::runtime::Handle::try_current())
+        {
+            rt.spawn(service.shutdown());
         }
     }
 }
 
-/// Starts a service on `config` (with the system clock) on a free port.
-pub async fn start(config: RuntimeConfig) -> Service {
-    start_with(config, Arc::new(SystemClock::new()), app::HUB_CAPACITY).await
+/// A test service's configuration: in memory, two shards, the admin key
+/// [`ADMIN`], any free port, and a rate limit no functional test reaches
+/// (the rate-limit tests set their own).
+pub fn config() -> ServiceConfig {
+    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let mut c = ServiceConfig::in_memory(addr, AdminKey::new(ADMIN).unwrap());
+    c.rate_limit = RateLimit {
+        burst: 1_000_000,
+        period: Duration::from_micros(1),
+    };
+    c
 }
 
-/// Starts a service on `config` with `clock` and a hub of `hub` decisions.
-pub async fn start_with(config: RuntimeConfig, clock: Arc<dyn Clock>, hub: usize) -> Service {
-    let (runtime, _) = Runtime::start(config.clock(Arc::clone(&clock)), Vec::new()).unwrap();
-    let app = App::with_hub_capacity(runtime.handle(), clock, hub);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = app::router(Arc::clone(&app));
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    Service {
-        base: format!("http://{addr}"),
-        app,
-        runtime: Some(runtime),
+/// Starts an in-memory service.
+pub async fn start() -> Harness {
+    start_config(config()).await
+}
+
+/// Starts an in-memory service on `runtime` (shards, queues).
+pub async fn start_runtime(runtime: RuntimeConfig) -> Harness {
+    let mut c = config();
+    c.runtime = runtime;
+    start_config(c).await
+}
+
+/// Starts an in-memory service with `clock` and a hub of `hub` decisions.
+pub async fn start_with(clock: Arc<dyn Clock>, hub: usize) -> Harness {
+    let mut c = config();
+    c.runtime = c.runtime.clock(clock);
+    c.hub_capacity = hub;
+    start_config(c).await
+}
+
+/// Starts a service on `config`.
+pub async fn start_config(config: ServiceConfig) -> Harness {
+    let service = Service::bind(config).await.expect("the service starts");
+    Harness {
+        base: service.base_url(),
+        service: Some(service),
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap(),
+        key: Some(ADMIN.to_owned()),
     }
 }
 
@@ -67,11 +92,39 @@ pub struct Answer {
     pub retry_after: Option<String>,
 }
 
-impl Service {
+impl Harness {
+    /// The running service.
+    pub fn service(&self) -> &Service {
+        self.service.as_ref().expect("running")
+    }
+
+    /// Stops the service (drain and sync) and reports.
+    pub async fn stop(mut self) -> ShutdownReport {
+        self.service.take().expect("running").shutdown().await
+    }
+
+    /// The same harness sending `key` (`None`: no key at all).
+    pub fn as_key(&self, key: Option<&str>) -> Harness {
+        Harness {
+            base: self.base.clone(),
+            service: None,
+            client: self.client.clone(),
+            key: key.map(str::to_owned),
+        }
+    }
+
+    fn request(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let req = self.client.request(method, format!("{}{path}", self.base));
+        match &self.key {
+            Some(key) => req.bearer_auth(key),
+            None => req,
+        }
+    }
+
     /// Sends `method path` with an optional JSON body.
     pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        let mut req = self.request(method, path);
         if let Some(body) = body {
             req = req.json(&body);
         }
@@ -81,10 +134,8 @@ impl Service {
 
     /// Sends raw bytes with a content type.
     pub async fn raw(&self, method: &str, path: &str, content_type: &str, body: &str) -> Answer {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let resp = self
-            .client
-            .request(method, format!("{}{path}", self.base))
+            .request(method, path)
             .header("content-type", content_type)
             .body(body.to_owned())
             .send()
@@ -123,6 +174,11 @@ impl Service {
         self.call("PUT", path, Some(body)).await
     }
 
+    /// `DELETE`.
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.call("DELETE", path, None).await
+    }
+
     /// Creates tenant `id` with `config` and expects 201.
     pub async fn tenant(&self, id: &str, config: Value) -> String {
         let a = self
@@ -133,6 +189,18 @@ impl Service {
             .await;
         assert_eq!(a.status, 201, "{a:?}");
         format!("/api/tenants/{id}")
+    }
+
+    /// Issues a key for `tenant` (admin) and returns `(id, key)`.
+    pub async fn issue(&self, tenant: &str) -> (String, String) {
+        let a = self
+            .post(&format!("/api/tenants/{tenant}/keys"), Value::Null)
+            .await;
+        assert_eq!(a.status, 201, "{a:?}");
+        (
+            a.body["id"].as_str().unwrap().to_owned(),
+            a.body["key"].as_str().unwrap().to_owned(),
+        )
     }
 }
 
@@ -146,9 +214,10 @@ pub struct Sse {
 pub type Event = (String, Option<String>, String);
 
 impl Sse {
-    /// Opens `path`, with `Last-Event-ID` when given; panics unless 200.
-    pub async fn open(service: &Service, path: &str, last: Option<&str>) -> Sse {
-        let mut req = service.client.get(format!("{}{path}", service.base));
+    /// Opens `path` with the harness's key, with `Last-Event-ID` when
+    /// given; panics unless 200.
+    pub async fn open(h: &Harness, path: &str, last: Option<&str>) -> Sse {
+        let mut req = h.request("GET", path);
         if let Some(last) = last {
             req = req.header("last-event-id", last);
         }

@@ -1,11 +1,13 @@
 //! The engine's record of an agent.
 
 use super::conversation::{InboxKey, PersonalKey};
-use super::index::{ConvIdx, GroupIdx};
+use super::index::{ConvIdx, GroupIdx, TeamIdx};
 use super::sorted::SortedVec;
+use crate::engine::workload::RateLimit;
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, SkillId, SkillLevel, Timestamp,
 };
+use std::collections::VecDeque;
 
 /// The agent's membership of one skill group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +55,32 @@ pub(crate) struct Agent {
     pub cooldowns: Vec<(GroupIdx, Timestamp)>,
     /// Queued for refresh at the end of the current command.
     pub dirty: bool,
+    /// The agent's team, if any.
+    pub team: Option<TeamIdx>,
+    /// Which gate lists hold the agent (`GATED_BY_TEAM`, `GATED_BY_TENANT`):
+    /// passed over while a level above them was full. Such an agent may be
+    /// missing from a free index although they have room.
+    pub gated: u8,
+    /// Resolved threads in wrap-up on this agent, by conversation id.
+    pub wrapups: SortedVec<(ConversationId, ConvIdx)>,
+    /// Time spent in ended wrap-ups, in milliseconds.
+    pub wrap_up_ms: u64,
+    /// Live (offered or assigned) threads per channel, by `Channel::index`
+    /// (derived: the inbox counted by channel).
+    pub channel_live: [u32; 8],
+    /// Cap on live threads per channel beside the total cap (`NO_CAP`:
+    /// none).
+    pub channel_caps: [u32; 8],
+    /// The agent's own assignment rate limit (`None`: their team's).
+    pub own_limit: Option<RateLimit>,
+    /// The limit in force: `own_limit`, else the team's (derived).
+    pub limit: Option<RateLimit>,
+    /// Times of the new assignments still in the window, oldest first; at
+    /// most `limit.max` (empty without a limit).
+    pub recent: VecDeque<Timestamp>,
+    /// When the `RateWindow` timer that counts is due: set while the agent
+    /// is at the limit (a pending timer due at another time is stale).
+    pub rate_timer: Option<Timestamp>,
 }
 
 impl Agent {
@@ -66,6 +94,25 @@ impl Agent {
     /// Whether `amount` more fits under the cap.
     pub(crate) fn fits(&self, amount: Capacity) -> bool {
         u64::from(self.load.0) + u64::from(amount.0) <= u64::from(self.cap.0)
+    }
+
+    /// Whether the agent's cap on `channel`'s live threads is reached (a
+    /// lowered cap may leave them above it).
+    pub(crate) fn channel_full(&self, channel: Channel) -> bool {
+        let i = channel.index();
+        self.channel_live[i] >= self.channel_caps[i]
+    }
+
+    /// Whether the agent is at their assignment rate limit.
+    pub(crate) fn rate_limited(&self) -> bool {
+        self.limit
+            .is_some_and(|l| self.recent.len() >= l.max as usize)
+    }
+
+    /// Whether a rule beside the total cap keeps the agent from new work
+    /// on `channel`: the channel's cap or the rate limit.
+    pub(crate) fn held_beside(&self, channel: Channel) -> bool {
+        self.channel_full(channel) || self.rate_limited()
     }
 
     /// Whether the agent is cooling down in `group`.

@@ -111,6 +111,14 @@ pub(crate) struct Conv {
     pub held: Capacity,
     /// Known agent a returning customer was routed to (for hit or miss).
     pub sticky_agent: Option<AgentIdx>,
+    /// A resolved thread's wrap-up on its agent, while it lasts (`held` is
+    /// then the part of the weight kept).
+    #[serde(default)]
+    pub wrap_up: Option<super::workload::WrapHold>,
+    /// Times the no-answer rule fired for it (reassignments, plus one once
+    /// its terminal action applied).
+    #[serde(default)]
+    pub no_answer_hops: u32,
     /// Its routing-plan state: attributes, named skills, place on its
     /// route. `None` for a conversation opened without attributes while
     /// no plan is loaded.

@@ -84,6 +84,9 @@ pub(crate) struct Group {
     /// arrivals in a group is ranked there once, and not at all in groups
     /// nobody routes to meanwhile.
     pub pending: Vec<AgentIdx>,
+    /// Listed in the tenant's `blocked` groups (its waiting work was held
+    /// back by the tenant's cap).
+    pub tenant_blocked: bool,
 }
 
 impl Group {
@@ -98,6 +101,7 @@ impl Group {
             online: 0,
             with_room: 0,
             pending: Vec::new(),
+            tenant_blocked: false,
         }
     }
 

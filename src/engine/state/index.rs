@@ -46,3 +46,7 @@ index_type!(
     /// conversation id does).
     ConvIdx
 );
+index_type!(
+    /// A team's slot: creation order.
+    TeamIdx
+);

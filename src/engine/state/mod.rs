@@ -14,6 +14,7 @@ pub(crate) mod plan;
 pub(crate) mod sorted;
 pub(crate) mod timers;
 pub(crate) mod waiting;
+pub(crate) mod workload;
 
 use crate::engine::EngineStats;
 use crate::model::{AgentId, ConversationId, CustomerId, SkillId, Timestamp};
@@ -54,6 +55,8 @@ pub(crate) struct State {
     /// The latest time a command carried.
     pub clock: Timestamp,
     pub stats: EngineStats,
+    /// Teams, the tenant's total and their gates (the workload rules).
+    pub workload: workload::Workload,
     /// The routing plan in force, compiled (`None`: routing by the skills
     /// commands name, as without plans).
     pub plan: Option<std::sync::Arc<crate::plan::compiled::CompiledPlan>>,

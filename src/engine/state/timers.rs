@@ -17,6 +17,13 @@ pub(crate) enum TimerKind {
     AutoPark,
     /// The end of an agent's cool-down in one group after a decline.
     CooldownEnd,
+    /// The end of a resolved conversation's wrap-up (its time box).
+    WrapUpEnd,
+    /// An agent's assignment window slid: their oldest recent assignment
+    /// left it (`subject` is the agent's slot).
+    RateWindow,
+    /// An assigned conversation's agent has not answered in time.
+    NoAnswer,
     /// A waiting conversation's next routing-plan step or time to live.
     PlanStep,
 }

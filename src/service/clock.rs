@@ -2,9 +2,9 @@
 //! `--simulate`: the runtime's timers (SLA warnings, offer timeouts) fire
 //! in accelerated real time, and the page shows simulated time.
 
+use crate::runtime::Clock;
+use crate::Timestamp;
 use std::time::Instant;
-use switchboard::runtime::Clock;
-use switchboard::Timestamp;
 
 /// Simulated time: `start` plus the real time elapsed since creation times
 /// `speed`. Monotonic, since `Instant` is.

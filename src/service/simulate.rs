@@ -6,21 +6,21 @@
 //! command it applied with its simulated time. The replay submits those
 //! commands (less the simulator's own timer ticks: the runtime's shards
 //! tick by themselves) through the runtime handle at the same simulated
-//! times on a [`ScaledClock`](super::clock::ScaledClock). The runtime
+//! times on a [`ScaledClock`]. The runtime
 //! decides afresh, so its assignments may drift from the simulator's: an
 //! agent's reply, seen mark or offer answer goes to the agent the runtime
 //! gave the thread to (as a real console would), and commands that still
 //! no longer apply are refused and counted, not fatal.
 
+use super::app::Tenant;
 use super::clock::ScaledClock;
-use super::Tenant;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-use switchboard::runtime::RuntimeHandle;
-use switchboard::sim::{Scenario, Simulation};
-use switchboard::{
+use crate::runtime::RuntimeHandle;
+use crate::sim::{Scenario, Simulation};
+use crate::{
     AgentId, Command, ConversationId, ConversationState, EngineConfig, OpenConversations, Timestamp,
 };
+use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 /// Most commands one replay holds (a default day has tens of thousands).
 pub const MAX_COMMANDS: usize = 5_000_000;
@@ -80,7 +80,7 @@ pub fn prepare(scenario: Scenario, seed: u64) -> Result<Replay, String> {
     let mut config = scenario.engine.clone();
     // As the simulator does: simulated customers may hold several threads.
     config.open_conversations = OpenConversations::Unlimited;
-    let builtin = switchboard::policy::BuiltinPolicy::from_name(&policy)
+    let builtin = crate::policy::BuiltinPolicy::from_name(&policy)
         .map_err(|e| format!("the scenario's policy: {e}"))?;
     let inputs = Inputs::default();
     Simulation::new(scenario, seed)
@@ -159,11 +159,11 @@ pub struct Played {
 /// Submits every command at its simulated time on `clock`, in order,
 /// waiting for room rather than dropping any.
 pub async fn play(
-    handle: RuntimeHandle,
     tenant: Arc<Tenant>,
     clock: Arc<ScaledClock>,
     commands: Vec<(u64, Command)>,
 ) -> Played {
+    let handle = tenant.handle.clone();
     let mut played = Played::default();
     for (t, command) in commands {
         let wait = clock.real_until(Timestamp(t));
@@ -186,7 +186,7 @@ pub async fn play(
                         .insert(a);
                 }
             }
-            Err(switchboard::runtime::RuntimeError::Rejected(_)) => played.refused += 1,
+            Err(crate::runtime::RuntimeError::Rejected(_)) => played.refused += 1,
             Err(_) => break,
         }
     }

@@ -5,13 +5,13 @@
 //! live decisions, with no gap and no repeat; if the ring no longer holds
 //! the decision after its number, it is told it lagged.
 
+use crate::runtime::{DecisionStream, StreamEvent, StreamItem};
+use crate::Decision;
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
-use switchboard::runtime::{DecisionStream, StreamEvent, StreamItem};
-use switchboard::Decision;
 use tokio::sync::broadcast;
 
 /// A decision's sequence number `(record, index)`, written `record.index`
@@ -121,6 +121,8 @@ impl Hub {
                 match event {
                     StreamEvent::Decision(item) => pump.push(item),
                     StreamEvent::Lagged { missed } => pump.lagged(missed),
+                    // Events other work adds to the stream carry no decision.
+                    #[allow(unreachable_patterns)]
                     _ => {}
                 }
             }

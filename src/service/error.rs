@@ -1,14 +1,15 @@
 //! The service's one error type: every refusal becomes a JSON body that
 //! names the field and the problem, with the status code of its class
-//! (400 malformed or invalid, 404 unknown id, 409 invalid transition or
-//! duplicate, 503 overloaded).
+//! (400 malformed or invalid, 401 no valid key, 403 a key for another
+//! tenant or not the admin's, 404 unknown id, 409 invalid transition or
+//! duplicate, 413 body too large, 429 rate limited, 503 overloaded).
 
+use crate::runtime::RuntimeError;
+use crate::EngineError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use switchboard::runtime::RuntimeError;
-use switchboard::EngineError;
 use utoipa::ToSchema;
 
 /// The body of every error answer.
@@ -61,6 +62,49 @@ impl ApiError {
         )
     }
 
+    /// 401: no key, or one that is unknown or revoked.
+    pub fn unauthenticated(missing: bool) -> Self {
+        let (code, message) = if missing {
+            (
+                "missing_key",
+                "send an API key as `Authorization: Bearer <key>`",
+            )
+        } else {
+            ("invalid_key", "the API key is unknown or revoked")
+        };
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            code,
+            Some("authorization"),
+            message,
+        )
+    }
+
+    /// 403: the key is valid but may not do this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            Some("authorization"),
+            message,
+        )
+    }
+
+    /// 413: the body is past the service's limit.
+    pub fn too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            Some("body"),
+            "the body is larger than this service accepts",
+        )
+    }
+
+    /// 500: the service failed (a registry write, say); nothing changed.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", None, message)
+    }
+
     /// 404: no tenant `name` runs here.
     pub fn unknown_tenant(name: &str) -> Self {
         Self::new(
@@ -102,12 +146,17 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let retry = self.status == StatusCode::SERVICE_UNAVAILABLE;
-        let mut response = (self.status, Json(self.body)).into_response();
-        if retry {
+        let status = self.status;
+        let mut response = (status, Json(self.body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }
@@ -139,7 +188,17 @@ fn engine_class(e: &EngineError) -> (StatusCode, &'static str, Option<&'static s
         E::NotEligible { .. } => (S::CONFLICT, "not_eligible", Some("agent")),
         E::NeverFits { .. } => (S::CONFLICT, "never_fits", Some("agent")),
         E::Full(_) => (S::SERVICE_UNAVAILABLE, "engine_full", None),
+        // Refusals other work adds to the engine: a conflict until classed.
+        #[allow(unreachable_patterns)]
         _ => (S::CONFLICT, "refused", None),
+    }
+}
+
+impl From<EngineError> for ApiError {
+    /// An engine refusal outside a command (a query's answer).
+    fn from(e: EngineError) -> Self {
+        let (status, code, field) = engine_class(&e);
+        Self::new(status, code, field, e.to_string())
     }
 }
 
@@ -148,7 +207,7 @@ impl From<RuntimeError> for ApiError {
         use StatusCode as S;
         let message = e.to_string();
         let (status, code, field) = match &e {
-            RuntimeError::Rejected(inner) => engine_class(inner),
+            RuntimeError::Rejected(inner) => engine_class(&inner.error),
             RuntimeError::Overloaded { .. } | RuntimeError::Busy { .. } => {
                 (S::SERVICE_UNAVAILABLE, "overloaded", None)
             }
@@ -162,4 +221,35 @@ impl From<RuntimeError> for ApiError {
         };
         Self::new(status, code, field, message)
     }
+}
+
+/// The refusals a keyed endpoint may answer, for the OpenAPI document:
+/// each is an [`ErrorBody`].
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Read by utoipa only.
+pub enum Refusals {
+    /// Malformed JSON, or a field that is invalid (named in `field`).
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// No API key, or one that is unknown or revoked.
+    #[response(status = 401)]
+    Unauthenticated(ErrorBody),
+    /// The key may not do this: another tenant's, or not the admin's.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// An unknown tenant, agent, conversation or key.
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    /// A duplicate, or a transition the engine refuses.
+    #[response(status = 409)]
+    Conflict(ErrorBody),
+    /// The body is larger than the service accepts.
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// This key sent too many requests: retry after `Retry-After` seconds.
+    #[response(status = 429, headers(("Retry-After" = u64, description = "Seconds to wait")))]
+    RateLimited(ErrorBody),
+    /// Overloaded, too many tenants, or stopping: retry after `Retry-After`.
+    #[response(status = 503, headers(("Retry-After" = u64, description = "Seconds to wait")))]
+    Unavailable(ErrorBody),
 }

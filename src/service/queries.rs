@@ -1,19 +1,19 @@
 //! Query endpoints: each runs one short read on the tenant's shard
-//! ([`RuntimeHandle::query`](switchboard::runtime::RuntimeHandle::query))
+//! ([`RuntimeHandle::query`](crate::runtime::RuntimeHandle::query))
 //! and answers with what the engine sees now.
 
-use super::api::TenantBody;
-use super::error::{ApiError, ErrorBody};
-use super::{path_id, App};
+use super::body::path_id;
+use super::error::{ApiError, Refusals};
+use super::App;
+use crate::{
+    AgentId, AgentInfo, AgentStats, ConversationId, ConversationInfo, CustomerId, EngineStats,
+    GroupStats, InboxEntry,
+};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 use std::sync::Arc;
-use switchboard::{
-    AgentId, AgentInfo, AgentStats, ConversationId, ConversationInfo, CustomerId, EngineStats,
-    GroupStats, InboxEntry,
-};
 use utoipa::ToSchema;
 
 /// Most agents listed by one query (the wallboard's bound).
@@ -23,22 +23,7 @@ fn not_found(code: &'static str, field: &str, what: String) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, code, Some(field), what)
 }
 
-/// Lists the tenants.
-#[utoipa::path(get, path = "/api/tenants", responses((status = 200, body = Vec<TenantBody>)))]
-pub async fn list_tenants(State(app): State<Arc<App>>) -> Json<Vec<TenantBody>> {
-    let tenants = app.tenants.lock().unwrap_or_else(|p| p.into_inner());
-    Json(
-        tenants
-            .values()
-            .map(|t| TenantBody {
-                id: t.id.to_string(),
-                response_target_ms: t.config.response_target.0,
-            })
-            .collect(),
-    )
-}
-
-fn agent_ids(tenant: &super::Tenant) -> Vec<AgentId> {
+fn agent_ids(tenant: &super::app::Tenant) -> Vec<AgentId> {
     let agents = tenant.agents.lock().unwrap_or_else(|p| p.into_inner());
     agents
         .iter()
@@ -49,14 +34,14 @@ fn agent_ids(tenant: &super::Tenant) -> Vec<AgentId> {
 
 /// Real-time statistics of every agent registered through the service.
 #[utoipa::path(get, path = "/api/tenants/{tenant}/agents", params(("tenant" = String, Path)),
-    responses((status = 200, body = Vec<Object>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Object>), Refusals))]
 pub async fn list_agents(
     State(app): State<Arc<App>>,
     Path(tenant): Path<String>,
 ) -> Result<Json<Vec<AgentStats>>, ApiError> {
     let t = app.tenant(&tenant)?;
     let ids = agent_ids(&t);
-    let stats = app
+    let stats = t
         .handle
         .query(&t.id, move |e| {
             ids.iter().filter_map(|&a| e.agent_stats(a).ok()).collect()
@@ -68,14 +53,14 @@ pub async fn list_agents(
 /// One agent.
 #[utoipa::path(get, path = "/api/tenants/{tenant}/agents/{agent}",
     params(("tenant" = String, Path), ("agent" = u64, Path)),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Object), Refusals))]
 pub async fn get_agent(
     State(app): State<Arc<App>>,
     Path((tenant, agent)): Path<(String, String)>,
 ) -> Result<Json<AgentInfo>, ApiError> {
     let id = AgentId(path_id("agent", &agent)?);
     let t = app.tenant(&tenant)?;
-    let info = app.handle.query(&t.id, move |e| e.agent(id)).await?;
+    let info = t.handle.query(&t.id, move |e| e.agent(id)).await?;
     let info = info.map_err(|_| not_found("unknown_agent", "agent", format!("unknown {id}")))?;
     Ok(Json(info))
 }
@@ -83,30 +68,29 @@ pub async fn get_agent(
 /// An agent's live threads in working order.
 #[utoipa::path(get, path = "/api/tenants/{tenant}/agents/{agent}/inbox",
     params(("tenant" = String, Path), ("agent" = u64, Path)),
-    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Object>), Refusals))]
 pub async fn get_inbox(
     State(app): State<Arc<App>>,
     Path((tenant, agent)): Path<(String, String)>,
 ) -> Result<Json<Vec<InboxEntry>>, ApiError> {
     let id = AgentId(path_id("agent", &agent)?);
     let t = app.tenant(&tenant)?;
-    let inbox = app.handle.query(&t.id, move |e| e.inbox(id)).await?;
-    let inbox =
-        inbox.map_err(|e| ApiError::from(switchboard::runtime::RuntimeError::Rejected(e)))?;
+    let inbox = t.handle.query(&t.id, move |e| e.inbox(id)).await?;
+    let inbox = inbox.map_err(ApiError::from)?;
     Ok(Json(inbox))
 }
 
 /// One conversation, with its true message status.
 #[utoipa::path(get, path = "/api/tenants/{tenant}/conversations/{conversation}",
     params(("tenant" = String, Path), ("conversation" = u64, Path)),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Object), Refusals))]
 pub async fn get_conversation(
     State(app): State<Arc<App>>,
     Path((tenant, raw)): Path<(String, String)>,
 ) -> Result<Json<ConversationInfo>, ApiError> {
     let id = ConversationId(path_id("conversation", &raw)?);
     let t = app.tenant(&tenant)?;
-    let info = app.handle.query(&t.id, move |e| e.conversation(id)).await?;
+    let info = t.handle.query(&t.id, move |e| e.conversation(id)).await?;
     let info = info.map_err(|_| {
         not_found(
             "unknown_conversation",
@@ -120,14 +104,14 @@ pub async fn get_conversation(
 /// A customer's conversations not yet resolved.
 #[utoipa::path(get, path = "/api/tenants/{tenant}/customers/{customer}/conversations",
     params(("tenant" = String, Path), ("customer" = u64, Path)),
-    responses((status = 200, body = Vec<u64>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<u64>), Refusals))]
 pub async fn customer_conversations(
     State(app): State<Arc<App>>,
     Path((tenant, raw)): Path<(String, String)>,
 ) -> Result<Json<Vec<ConversationId>>, ApiError> {
     let id = CustomerId(path_id("customer", &raw)?);
     let t = app.tenant(&tenant)?;
-    let open = app
+    let open = t
         .handle
         // An unknown customer has no open conversation: an empty list.
         .query(&t.id, move |e| e.open_conversations(id).unwrap_or_default())
@@ -165,14 +149,14 @@ pub struct StatsBody {
 
 /// The wallboard's real-time statistics, read in one visit to the shard.
 #[utoipa::path(get, path = "/api/tenants/{tenant}/stats", params(("tenant" = String, Path)),
-    responses((status = 200, body = StatsBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = StatsBody), Refusals))]
 pub async fn stats(
     State(app): State<Arc<App>>,
     Path(tenant): Path<String>,
 ) -> Result<Json<StatsBody>, ApiError> {
     let t = app.tenant(&tenant)?;
     let ids = agent_ids(&t);
-    let (groups, agents, engine, conversations) = app
+    let (groups, agents, engine, conversations) = t
         .handle
         .query(&t.id, move |e| {
             let agents: Vec<AgentStats> =
@@ -180,10 +164,10 @@ pub async fn stats(
             (e.group_stats(), agents, e.stats(), e.conversation_count())
         })
         .await?;
-    let tenant_stats = app.handle.tenant_stats(&t.id).await?;
+    let tenant_stats = t.handle.tenant_stats(&t.id).await?;
     let returning = engine.sticky_hits + engine.sticky_misses;
     Ok(Json(StatsBody {
-        now: app.clock.now().0,
+        now: t.clock.now().0,
         response_target_ms: t.config.response_target.0,
         warn_after_ms: t.config.warn_after().0,
         groups,
@@ -202,7 +186,7 @@ pub struct AuditBody {
     pub ok: bool,
     /// The counts when it held.
     #[schema(value_type = Option<Object>)]
-    pub report: Option<switchboard::AuditReport>,
+    pub report: Option<crate::AuditReport>,
     /// The first violation otherwise.
     pub violation: Option<String>,
 }
@@ -210,13 +194,13 @@ pub struct AuditBody {
 /// Recounts every invariant of the tenant's engine (caps, states, queues).
 /// Visits every conversation: for tests and operators, not dashboards.
 #[utoipa::path(get, path = "/api/tenants/{tenant}/audit", params(("tenant" = String, Path)),
-    responses((status = 200, body = AuditBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AuditBody), Refusals))]
 pub async fn audit(
     State(app): State<Arc<App>>,
     Path(tenant): Path<String>,
 ) -> Result<Json<AuditBody>, ApiError> {
     let t = app.tenant(&tenant)?;
-    let result = app.handle.query(&t.id, |e| e.audit()).await?;
+    let result = t.handle.query(&t.id, |e| e.audit()).await?;
     Ok(Json(match result {
         Ok(report) => AuditBody {
             ok: true,

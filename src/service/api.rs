@@ -1,20 +1,20 @@
 //! Command endpoints: each turns a request into one
-//! [`Command`](switchboard::Command), submits it through the runtime's
+//! [`Command`], submits it through the runtime's
 //! handle, and answers with the decisions it caused (or why not).
 
-use super::error::{ApiError, ErrorBody};
-use super::{path_id, App, JsonBody};
+use super::body::{path_id, JsonBody};
+use super::error::{ApiError, Refusals};
+use super::App;
+use crate::runtime::Accepted;
+use crate::{
+    AgentId, AgentSpec, AgentStatus, Capacity, Channel, Command, ConversationId, CustomerId,
+    Decision, Priority, ResolveReason, SkillLevel, SkillRequirement, Tier, TransferTarget,
+};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use switchboard::runtime::{Accepted, TenantId};
-use switchboard::{
-    AgentId, AgentSpec, AgentStatus, Capacity, Channel, Command, ConversationId, CustomerId,
-    Decision, EngineConfig, Priority, ResolveReason, SkillLevel, SkillRequirement, Tier,
-    TransferTarget,
-};
 use utoipa::ToSchema;
 
 /// A command the engine accepted.
@@ -37,30 +37,6 @@ impl From<Accepted> for AcceptedBody {
             decisions: a.decisions,
         }
     }
-}
-
-/// `POST /api/tenants`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateTenantBody {
-    /// 1 to 64 ASCII letters, digits, `-` or `_`.
-    pub id: String,
-    /// A built-in policy (`least_loaded`, `longest_idle`, `round_robin`,
-    /// `best_skill`); default `least_loaded`.
-    pub policy: Option<String>,
-    /// The engine configuration (every field optional; defaults follow
-    /// DOMAIN.md: a 10-minute response target, a warning at 80%).
-    #[schema(value_type = Option<Object>)]
-    pub config: Option<EngineConfig>,
-}
-
-/// A tenant as listed.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TenantBody {
-    /// Its id.
-    pub id: String,
-    /// Its first-response target (ms).
-    pub response_target_ms: u64,
 }
 
 /// `POST /api/tenants/{tenant}/agents`.
@@ -185,7 +161,7 @@ type Created = Result<(StatusCode, Json<AcceptedBody>), ApiError>;
 /// Submits `command` to `tenant`; a full queue answers 503 at once.
 pub async fn submit(app: &App, tenant: &str, command: Command) -> Result<Accepted, ApiError> {
     let tenant = app.tenant(tenant)?;
-    Ok(app.handle.submit_async(&tenant.id, command).await?)
+    Ok(tenant.handle.submit_async(&tenant.id, command).await?)
 }
 
 fn cap(field: &str, units: u32) -> Result<Capacity, ApiError> {
@@ -199,41 +175,10 @@ fn cap(field: &str, units: u32) -> Result<Capacity, ApiError> {
     }
 }
 
-/// Creates a tenant (a contact centre with its own engine).
-#[utoipa::path(post, path = "/api/tenants", request_body = CreateTenantBody,
-    responses((status = 201, body = TenantBody), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_tenant(
-    State(app): State<Arc<App>>,
-    JsonBody(body): JsonBody<CreateTenantBody>,
-) -> Result<(StatusCode, Json<TenantBody>), ApiError> {
-    let id = TenantId::new(&body.id).map_err(ApiError::from)?;
-    if app.tenant(id.as_str()).is_ok() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "duplicate_tenant",
-            Some("id"),
-            format!("tenant {id} exists already"),
-        ));
-    }
-    let config = body.config.unwrap_or_default();
-    config
-        .validate()
-        .map_err(|e| ApiError::invalid("config", e.to_string()))?;
-    let policy = body.policy.as_deref().unwrap_or("least_loaded");
-    let tenant = app.add_tenant(id, config, policy).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(TenantBody {
-            id: tenant.id.to_string(),
-            response_target_ms: tenant.config.response_target.0,
-        }),
-    ))
-}
-
 /// Registers an agent.
 #[utoipa::path(post, path = "/api/tenants/{tenant}/agents", request_body = AddAgentBody,
     params(("tenant" = String, Path)),
-    responses((status = 201, body = AcceptedBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 201, body = AcceptedBody), Refusals))]
 pub async fn add_agent(
     State(app): State<Arc<App>>,
     Path(tenant): Path<String>,
@@ -244,7 +189,7 @@ pub async fn add_agent(
         .status(body.status.unwrap_or(AgentStatus::Online));
     spec.channels = body.channels;
     let t = app.tenant(&tenant)?;
-    let accepted = app
+    let accepted = t
         .handle
         .submit_async(&t.id, Command::AddAgent(spec))
         .await?;
@@ -258,7 +203,7 @@ pub async fn add_agent(
 /// Changes an agent's status (log in, break, log off, drain).
 #[utoipa::path(put, path = "/api/tenants/{tenant}/agents/{agent}/status", request_body = StatusBody,
     params(("tenant" = String, Path), ("agent" = u64, Path)),
-    responses((status = 200, body = AcceptedBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = AcceptedBody), Refusals))]
 pub async fn set_status(
     State(app): State<Arc<App>>,
     Path((tenant, agent)): Path<(String, String)>,
@@ -275,7 +220,7 @@ pub async fn set_status(
 /// Changes an agent's cap.
 #[utoipa::path(put, path = "/api/tenants/{tenant}/agents/{agent}/capacity", request_body = CapacityBody,
     params(("tenant" = String, Path), ("agent" = u64, Path)),
-    responses((status = 200, body = AcceptedBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = AcceptedBody), Refusals))]
 pub async fn set_capacity(
     State(app): State<Arc<App>>,
     Path((tenant, agent)): Path<(String, String)>,
@@ -292,7 +237,7 @@ pub async fn set_capacity(
 /// A customer opens a conversation (their first message).
 #[utoipa::path(post, path = "/api/tenants/{tenant}/conversations", request_body = OpenBody,
     params(("tenant" = String, Path)),
-    responses((status = 201, body = AcceptedBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 201, body = AcceptedBody), Refusals))]
 pub async fn open_conversation(
     State(app): State<Arc<App>>,
     Path(tenant): Path<String>,
@@ -328,7 +273,7 @@ macro_rules! conversation_endpoint {
         $(#[$doc])*
         #[utoipa::path(post, path = $path, request_body = $body,
             params(("tenant" = String, Path), ("conversation" = u64, Path)),
-            responses((status = 200, body = AcceptedBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+            responses((status = 200, body = AcceptedBody), Refusals))]
         pub async fn $name(
             State(app): State<Arc<App>>,
             Path((tenant, raw)): ConvPath,

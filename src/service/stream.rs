@@ -4,14 +4,18 @@
 //! browsers send by themselves, or `?after=RECORD.INDEX`) and resumes with
 //! no gap and no repeat while the hub still holds the decisions after it;
 //! otherwise it first gets a `lagged` event and should refresh its view
-//! from the queries.
+//! from the queries. A stream ends when the service stops, when its
+//! tenant is deleted, and when the tenant key that opened it is revoked.
 
+use super::app::lock;
 use super::error::ApiError;
 use super::hub::{HubEvent, Seq};
+use super::keys::Caller;
 use super::App;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Extension;
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use std::convert::Infallible;
@@ -49,14 +53,14 @@ fn lagged(missed: Option<u64>) -> Event {
     params(("tenant" = String, Path, description = "Tenant id"), StreamParams),
     responses(
         (status = 200, description = "text/event-stream: `decision` events (id RECORD.INDEX, data {seq, record, index, at, decision}) and `lagged` events", content_type = "text/event-stream", body = String),
-        (status = 400, description = "Malformed sequence number", body = super::error::ErrorBody),
-        (status = 404, description = "Unknown tenant", body = super::error::ErrorBody),
+        super::error::Refusals,
     )
 )]
 pub async fn sse(
     State(app): State<Arc<App>>,
     Path(tenant): Path<String>,
     Query(params): Query<StreamParams>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let tenant = app.tenant(&tenant)?;
@@ -101,9 +105,33 @@ pub async fn sse(
         std::future::ready(out.map(Ok))
     });
     let mut closing = app.closing.subscribe();
+    let mut revocations = app.revocations.subscribe();
+    let key = match caller {
+        Caller::Tenant { key, .. } => Some(key),
+        Caller::Admin => None,
+    };
+    let keys = Arc::clone(&app);
     let closed = async move {
-        // Also when the sender is gone: the service is gone with it.
-        let _ = closing.wait_for(|closed| *closed).await;
+        let stopping = async {
+            // Also when the sender is gone: the service is gone with it.
+            let _ = closing.wait_for(|closed| *closed).await;
+        };
+        // A tenant key's stream ends when the key is revoked (or its
+        // tenant deleted).
+        let revoked = async {
+            let Some(key) = key else {
+                return std::future::pending().await;
+            };
+            while revocations.changed().await.is_ok() {
+                if !lock(&keys.keys).contains(&key) {
+                    return;
+                }
+            }
+        };
+        tokio::select! {
+            _ = stopping => {}
+            _ = revoked => {}
+        }
     };
     let events = stream::iter(first.into_iter().map(Ok))
         .chain(live)

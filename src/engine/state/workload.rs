@@ -1,0 +1,94 @@
+//! The workload rules' state: teams with their caps and live counts, the
+//! tenant's total, the work each level holds back, and a conversation's
+//! wrap-up hold. Kept apart from the routing state it gates so that an
+//! engine without these rules carries empty lists and `None`s only.
+
+use super::hash::IdMap;
+use super::index::{AgentIdx, GroupIdx, TeamIdx};
+use crate::engine::workload::TeamId;
+use crate::model::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// No cap on a channel's live threads (`Agent::channel_caps`).
+pub(crate) const NO_CAP: u32 = u32::MAX;
+
+/// Gate flags of an agent (`Agent::gated`): which level's list holds them.
+pub(crate) const GATED_BY_TEAM: u8 = 1;
+/// See [`GATED_BY_TEAM`].
+pub(crate) const GATED_BY_TENANT: u8 = 2;
+
+/// One team: named agents with a cap on their live conversations together.
+#[derive(Clone, Debug)]
+pub(crate) struct Team {
+    pub id: TeamId,
+    pub name: String,
+    /// Ascending, each agent once; an agent is in at most one team.
+    pub members: Vec<AgentIdx>,
+    /// Cap on the members' live (offered or assigned) threads together.
+    pub max_live: Option<u32>,
+    /// The members' live threads (derived: the sum of their inboxes).
+    pub live: u32,
+    /// Members passed over while the team was full, each once (their
+    /// `GATED_BY_TEAM` flag): settled again, and so re-ranked, when the
+    /// team frees room. Bounded by the team's size.
+    pub gated: Vec<AgentIdx>,
+    /// Assignments refused at this team's level.
+    pub refusals: u64,
+    /// The members' default assignment rate limit.
+    pub rate: Option<crate::engine::workload::RateLimit>,
+}
+
+impl Team {
+    /// Whether the team takes no new work now (at or over its cap).
+    pub(crate) fn full(&self) -> bool {
+        self.max_live.is_some_and(|max| self.live >= max)
+    }
+}
+
+/// Teams, the tenant's total and the refusal counters.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Workload {
+    pub teams: Vec<Team>,
+    pub team_ids: IdMap<TeamId, TeamIdx>,
+    /// The tenant's cap on live threads.
+    pub tenant_max_live: Option<u32>,
+    /// Live (offered or assigned) threads in the engine (derived).
+    pub live: u32,
+    /// Groups whose waiting work the tenant's cap held back, each once
+    /// (their `tenant_blocked` flag): dispatched, oldest head first, when
+    /// the tenant frees room. Bounded by the number of groups.
+    pub blocked: Vec<GroupIdx>,
+    /// Agents whose pull or known-agent work the tenant's cap held back,
+    /// each once (their `GATED_BY_TENANT` flag): settled when it frees.
+    pub tenant_gated: Vec<AgentIdx>,
+    /// Whether any team has a cap or the tenant has one: the gates are
+    /// skipped entirely otherwise (the hot path of an engine without
+    /// these rules pays one branch).
+    pub gates_on: bool,
+}
+
+impl Workload {
+    /// Whether the tenant takes no new work now.
+    pub(crate) fn tenant_full(&self) -> bool {
+        self.tenant_max_live.is_some_and(|max| self.live >= max)
+    }
+
+    /// Recomputes `gates_on` after a cap changed (O(teams), only on the
+    /// commands that set caps).
+    pub(crate) fn refresh_gates(&mut self) {
+        self.gates_on =
+            self.tenant_max_live.is_some() || self.teams.iter().any(|t| t.max_live.is_some());
+    }
+}
+
+/// A resolved thread's wrap-up: the agent keeps part of its weight until
+/// `until`, or until ended early (from `min_end`), or the customer writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WrapHold {
+    pub agent: AgentIdx,
+    pub started: Timestamp,
+    /// The time box: a `WrapUpEnd` timer fires then.
+    pub until: Timestamp,
+    /// The earliest the agent may end it (`None`: never early).
+    pub min_end: Option<Timestamp>,
+}

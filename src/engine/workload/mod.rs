@@ -1,0 +1,160 @@
+//! Workload rules: what an agent holds after a conversation and the caps
+//! above the agent's own.
+//!
+//! * **Wrap-up** (`wrapup.rs`): when an agent's live thread is resolved on
+//!   a channel with a [`WrapUpRule`], the agent keeps part or all of its
+//!   weight until the rule's time box (a `WrapUpEnd` timer), or until they
+//!   end it early where the mode allows ([`Command::EndWrapUp`](crate::Command::EndWrapUp)). A
+//!   customer who writes during the wrap-up reopens the thread to the same
+//!   agent, assigned at once without an offer (or first in their own queue
+//!   when the rest of the weight does not fit).
+//! * **Caps beside the agent's** (`channel.rs`): a cap per channel on the
+//!   agent's live threads of that channel, beside their total cap
+//!   (TaskRouter's per-worker channel capacity). Agent-level like the total
+//!   cap: an agent at a channel's cap leaves that channel's free indexes
+//!   and is settled again when one of their threads ends.
+//! * **Assignment rate limits** (`rate.rs`): at most N new assignments
+//!   per agent in a rolling window, the agent's own or their team's; an
+//!   agent at the limit is skipped until a timer says the window slid.
+//! * **Reassignment when the agent does not answer** (`no_answer.rs`): a
+//!   timer per unanswered assignment sends the conversation back to its
+//!   line, age and priority kept, a bounded number of times, then applies
+//!   a terminal action.
+//! * **Returning customers' affinity per channel**
+//!   ([`WorkloadConfig::affinity_windows`]): how long the last agent stays
+//!   preferred on each channel; an expired affinity is a sticky miss with
+//!   its reason.
+//! * **Caps above the agent** (`gate.rs`, `team.rs`): teams (named, with
+//!   members; [`Command::SetTeam`](crate::Command::SetTeam)) cap their members' live threads
+//!   together, and the tenant caps all live threads
+//!   ([`Command::SetTenantCap`](crate::Command::SetTenantCap)).
+//!
+//! # The order of the levels
+//!
+//! A new assignment (from a skill group's line, a pull of waiting work by
+//! an agent with room, or a returning customer's known agent) passes, in
+//! this order: the agent on the conversation's channel (their cap on that
+//! channel's live threads, [`Command::SetChannelCap`](crate::Command::SetChannelCap)),
+//! the agent in total (status, room under their own cap, nobody waiting
+//! for them, no cool-down), the agent's team, the tenant. The first level
+//! that is full refuses it, and the refusal is counted under that level
+//! ([`Refusals`], per team in [`TeamStats`]). A queue level comes with the
+//! routing plans' queues. An agent's own threads coming back (a parked
+//! thread the customer writes to, a wrap-up reopened, a transfer to the
+//! agent) are theirs already: only the agent's own cap applies to them, as
+//! it does today.
+//!
+//! # Lowering a cap
+//!
+//! As for an agent's cap: accepted at once, no live thread moves, and new
+//! work waits until the level is under its cap again.
+//!
+//! # Cost
+//!
+//! Nothing scans all agents. A full team's members are dropped from a free
+//! index lazily, when one reaches its root (O(log n) each, at most once per
+//! member and group while the team stays full), and listed in the team's
+//! `gated` list. When the team frees room, each gated member is settled
+//! once: O(team size × the member's groups × log n) at that moment,
+//! bounded by the team's size, and paid only on a full-to-free transition.
+//! The tenant's cap does not drop anyone from an index: a dispatch that
+//! reaches it stops and lists its group (at most once); when the tenant
+//! frees room those groups are dispatched oldest head first, O(groups
+//! listed), and agents it held back are settled.
+
+pub(crate) mod audit;
+pub(crate) mod channel;
+pub(crate) mod config;
+pub(crate) mod gate;
+pub(crate) mod no_answer;
+mod query;
+pub(crate) mod rate;
+pub(crate) mod snapshot;
+pub(crate) mod team;
+pub(crate) mod wrapup;
+
+pub use config::{
+    NoAnswerFinal, NoAnswerRule, RateLimit, WorkloadConfig, WorkloadConfigError, WrapUpMode,
+    WrapUpRule, MAX_LIVE_CAP, MAX_NO_ANSWER_HOPS, MAX_RATE,
+};
+pub use query::{TeamStats, TenantStats, WrapUpInfo};
+pub use team::MAX_TEAM_NAME;
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A team, chosen by the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TeamId(pub u64);
+
+impl fmt::Display for TeamId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "team#{}", self.0)
+    }
+}
+
+/// A level an assignment must pass, in the order they are checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CapLevel {
+    /// The agent's cap on the conversation's channel.
+    AgentChannel,
+    /// The agent's own (total) cap.
+    AgentTotal,
+    /// The cap of the agent's team.
+    Team,
+    /// The tenant's total.
+    Tenant,
+    /// The agent's assignment rate limit (checked with the agent's own
+    /// levels, after their total cap).
+    RateLimit,
+}
+
+/// Assignments refused, by the level that refused them: each time an
+/// agent otherwise chosen for new work (the best of a free index, an agent
+/// pulling waiting work, a returning customer's known agent) was passed
+/// over because that level was full.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Refusals {
+    /// The agent's cap on the channel was reached.
+    pub agent_channel: u64,
+    /// The agent had no room left under their own cap.
+    pub agent_total: u64,
+    /// The agent's team was at its cap.
+    pub team: u64,
+    /// The tenant was at its total.
+    pub tenant: u64,
+    /// An agent reached their assignment rate limit (counted once each
+    /// time: they are skipped until the window slides).
+    pub rate_limit: u64,
+}
+
+impl Refusals {
+    pub(crate) fn count(&mut self, level: CapLevel) {
+        match level {
+            CapLevel::AgentChannel => self.agent_channel += 1,
+            CapLevel::AgentTotal => self.agent_total += 1,
+            CapLevel::Team => self.team += 1,
+            CapLevel::Tenant => self.tenant += 1,
+            CapLevel::RateLimit => self.rate_limit += 1,
+        }
+    }
+}
+
+/// Why a wrap-up ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WrapUpEndReason {
+    /// Its time box passed.
+    TimedOut,
+    /// The agent ended it ([`Command::EndWrapUp`](crate::Command::EndWrapUp)).
+    EndedByAgent,
+    /// The customer wrote again: the thread reopened to the agent.
+    Reopened,
+    /// The agent went offline.
+    AgentOffline,
+}

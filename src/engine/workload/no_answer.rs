@@ -1,0 +1,94 @@
+//! Reassignment when the agent does not answer: after an assignment, if
+//! the agent has not sent a first reply within the rule's time, the
+//! conversation goes back to its group's line with its age and priority
+//! kept (the agent cools down there, and is set away if the rule says
+//! so), at most `max_hops` times; after the last hop the rule's terminal
+//! action applies (keep it with the agent and warn, or resolve it). Each
+//! step is a [`Decision::NoAnswer`] with its action. Never once a human
+//! answered: the timer checks the first response when it fires, and a
+//! reply, a park, a requeue or a resolve (any change of place) voids it.
+//! Reassignment to a named queue comes with the routing plans' queues.
+
+use super::config::{NoAnswerFinal, NoAnswerRule};
+use crate::engine::cx::Cx;
+use crate::engine::decision::{Decision, NoAnswerAction, RequeueReason};
+use crate::engine::execute;
+use crate::engine::lifecycle;
+use crate::engine::state::conversation::Place;
+use crate::engine::state::index::ConvIdx;
+use crate::engine::state::timers::TimerKind;
+use crate::model::AgentStatus;
+
+/// Arms the no-answer timer of `c`, just assigned (or accepted, or back
+/// with its agent), if a rule is set and no human answered yet, and the
+/// hops are not spent.
+pub(crate) fn arm(cx: &mut Cx<'_>, c: ConvIdx) {
+    let Some(rule) = cx.cfg.workload.no_answer else {
+        return;
+    };
+    let conv = cx.st.conv(c);
+    let waiting = conv.first_response_at.is_none() && matches!(conv.place, Place::Assigned { .. });
+    if waiting && conv.no_answer_hops <= rule.max_hops {
+        let (at, stay) = (cx.at + rule.after, conv.stay);
+        lifecycle::arm(cx, at, TimerKind::NoAnswer, c, stay);
+    }
+}
+
+/// Whether `c` must have a no-answer timer pending (for the audit).
+pub(crate) fn expects_timer(
+    rule: Option<&NoAnswerRule>,
+    conv: &crate::engine::state::conversation::Conv,
+) -> bool {
+    rule.is_some_and(|rule| {
+        conv.first_response_at.is_none()
+            && matches!(conv.place, Place::Assigned { .. })
+            && conv.no_answer_hops <= rule.max_hops
+    })
+}
+
+/// The timer of `c` fired for the stay `generation`.
+pub(crate) fn fire(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
+    let Some(rule) = cx.cfg.workload.no_answer else {
+        return;
+    };
+    let conv = cx.st.conv(c);
+    let Place::Assigned { agent } = conv.place else {
+        return;
+    };
+    if generation != conv.stay || conv.first_response_at.is_some() {
+        return;
+    }
+    let hop = conv.no_answer_hops + 1;
+    cx.st.conv_mut(c).no_answer_hops = hop;
+    let conversation = cx.st.conv(c).id;
+    let agent_id = cx.st.id(agent);
+    let action = if hop <= rule.max_hops {
+        NoAnswerAction::Requeued
+    } else {
+        match rule.last {
+            NoAnswerFinal::KeepAndWarn => NoAnswerAction::KeptAndWarned,
+            NoAnswerFinal::Resolve { .. } => NoAnswerAction::Resolved,
+        }
+    };
+    cx.emit(Decision::NoAnswer {
+        conversation,
+        agent: agent_id,
+        hop,
+        action,
+    });
+    match (action, rule.last) {
+        (NoAnswerAction::Requeued, _) => {
+            cx.st.stats.no_answer_requeues += 1;
+            // Away first, so that the requeue cannot hand it straight back.
+            if rule.set_away && cx.st.agent(agent).status == AgentStatus::Online {
+                execute::set_status(cx, agent, AgentStatus::Away);
+            }
+            execute::requeue_offer(cx, c, agent, RequeueReason::NoAnswer);
+        }
+        (NoAnswerAction::Resolved, NoAnswerFinal::Resolve { reason }) => {
+            cx.st.stats.no_answer_resolved += 1;
+            lifecycle::resolve(cx, c, reason);
+        }
+        _ => cx.st.stats.no_answer_kept += 1,
+    }
+}

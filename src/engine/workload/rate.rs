@@ -1,0 +1,140 @@
+//! Assignment rate limits: an agent takes at most `max` new assignments in
+//! any rolling `window` (Chatwoot's "100 per hour"). The agent's own limit
+//! ([`Command::SetRateLimit`](crate::Command::SetRateLimit)) or else their
+//! team's. The times of the agent's recent assignments are kept (at most
+//! `max` of them, so bounded); the assignment that reaches the limit arms
+//! one `RateWindow` timer for when its oldest leaves the window. Until
+//! then the agent is out of their free indexes like an agent at their cap;
+//! the timer settles them, which ranks them again: no scan, one timer per
+//! limited agent. Threads coming back to the agent (a parked thread, a
+//! reopened wrap-up) are not new assignments: neither counted nor refused.
+
+use super::config::RateLimit;
+use super::CapLevel;
+use crate::engine::cx::Cx;
+use crate::engine::decision::Decision;
+use crate::engine::state::index::AgentIdx;
+use crate::engine::state::timers::{Timer, TimerKind};
+use crate::model::Timestamp;
+
+/// Records a new assignment of `agent` now; if it reaches the limit, arms
+/// the timer that ends it and says so.
+pub(crate) fn record(cx: &mut Cx<'_>, agent: AgentIdx) {
+    let at = cx.at;
+    let a = cx.st.agent_mut(agent);
+    let Some(limit) = a.limit else {
+        return;
+    };
+    prune(&mut a.recent, limit, at);
+    a.recent.push_back(at);
+    if a.recent.len() >= limit.max as usize {
+        let id = a.id;
+        let until = arm_for(cx, agent, limit);
+        cx.st.stats.refusals.count(CapLevel::RateLimit);
+        cx.emit(Decision::RateLimitReached { agent: id, until });
+    }
+}
+
+/// Makes the timer that counts for `agent` (at the limit) the one due
+/// when their oldest assignment leaves the window; an earlier pending one
+/// becomes stale. Returns when it is due.
+fn arm_for(cx: &mut Cx<'_>, agent: AgentIdx, limit: RateLimit) -> Timestamp {
+    let at = cx.at;
+    let a = cx.st.agent_mut(agent);
+    let until = window_end(a.recent.front().copied(), limit, at);
+    if a.rate_timer != Some(until) {
+        a.rate_timer = Some(until);
+        arm(cx, agent, until);
+    }
+    until
+}
+
+/// When the oldest recorded assignment leaves the window (`now` + the
+/// window when none is kept, which the callers never reach).
+fn window_end(oldest: Option<Timestamp>, limit: RateLimit, now: Timestamp) -> Timestamp {
+    oldest.unwrap_or(now) + limit.window
+}
+
+/// Drops the assignments that left the window by `now`. Bounded by the
+/// entries kept.
+fn prune(recent: &mut std::collections::VecDeque<Timestamp>, limit: RateLimit, now: Timestamp) {
+    while recent.front().is_some_and(|&t| t + limit.window <= now) {
+        recent.pop_front();
+    }
+}
+
+fn arm(cx: &mut Cx<'_>, agent: AgentIdx, at: Timestamp) {
+    cx.st.timers.arm(Timer {
+        at,
+        kind: TimerKind::RateWindow,
+        subject: agent.get() as u64,
+        slot: 0,
+        generation: 0,
+        incarnation: 0,
+    });
+}
+
+/// The window slid (a `RateWindow` timer of `agent` fired): below the
+/// limit again, the agent is settled (ranked again, pulls waiting work);
+/// still at it (a limit lowered meanwhile), the timer is armed again for
+/// the next oldest.
+pub(crate) fn window_slid(cx: &mut Cx<'_>, agent: AgentIdx, due: Timestamp) {
+    let at = cx.at;
+    let a = cx.st.agent_mut(agent);
+    if a.rate_timer != Some(due) {
+        // Stale: the limit changed since it was armed.
+        return;
+    }
+    a.rate_timer = None;
+    let Some(limit) = a.limit else {
+        cx.settle_later(agent);
+        return;
+    };
+    prune(&mut a.recent, limit, at);
+    if a.recent.len() >= limit.max as usize {
+        arm_for(cx, agent, limit);
+    } else {
+        cx.settle_later(agent);
+    }
+}
+
+/// Recomputes `agent`'s effective limit (their own, else their team's)
+/// after either changed: a limit reached now arms its timer, one no
+/// longer reached lets the agent take work at once.
+pub(crate) fn refresh(cx: &mut Cx<'_>, agent: AgentIdx) {
+    let team = cx
+        .st
+        .agent(agent)
+        .team
+        .and_then(|t| cx.st.workload.teams[t.get()].rate);
+    let at = cx.at;
+    let a = cx.st.agent_mut(agent);
+    a.limit = a.own_limit.or(team);
+    match a.limit {
+        None => a.recent.clear(),
+        Some(limit) => {
+            prune(&mut a.recent, limit, at);
+            // Never keep more than the limit counts (bounded memory).
+            while a.recent.len() > limit.max as usize {
+                a.recent.pop_front();
+            }
+            if a.recent.len() >= limit.max as usize {
+                arm_for(cx, agent, limit);
+            }
+        }
+    }
+    cx.settle_later(agent);
+}
+
+/// Sets `agent`'s own limit (`None`: their team's).
+pub(crate) fn set_limit(cx: &mut Cx<'_>, agent: AgentIdx, limit: Option<RateLimit>) {
+    cx.st.agent_mut(agent).own_limit = limit;
+    refresh(cx, agent);
+    let a = cx.st.agent(agent);
+    let decision = Decision::RateLimitSet {
+        agent: a.id,
+        limit: a.limit,
+        recent: a.recent.len() as u32,
+    };
+    cx.emit(decision);
+}
