@@ -21,8 +21,9 @@ mod workload;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::time::{Duration as WallTime, Instant};
 use switchboard::policy::{AgentView, BuiltinPolicy, QueueView, Rank, RoutingPolicy};
-use switchboard::OpenConversation;
-use switchboard::{Command, ConversationId, Engine, EngineConfig, ResolveReason, Timestamp};
+use switchboard::{
+    Command, ConversationId, Engine, EngineConfig, OpenConversation, ResolveReason, Timestamp,
+};
 use workload::{Generator, Shape};
 
 /// The user policy of `examples/custom_policy.rs`: the most skilled agent,

@@ -337,7 +337,7 @@ fn workload_rules(e: &mut Engine, base: u64, agents: u64) {
         let members = (0..50).map(|i| AgentId(base + team * 50 + i)).collect();
         let command = Command::SetTeam {
             team: TeamId(team),
-            name: format!("team {team}"),
+            name: format!("team {team}").into(),
             members,
             max_live: Some(400),
             rate_limit: Some(RateLimit {

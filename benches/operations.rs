@@ -13,10 +13,9 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::collections::HashMap;
 use std::time::{Duration as WallTime, Instant};
 use switchboard::policy::LeastLoaded;
-use switchboard::OpenConversation;
 use switchboard::{
     AgentId, AgentStatus, Command, ConversationId, Decision, Engine, EngineConfig,
-    OpenConversations, ResolveReason, Timestamp,
+    OpenConversation, OpenConversations, ResolveReason, Timestamp,
 };
 use workload::{Generator, Shape};
 

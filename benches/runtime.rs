@@ -18,8 +18,7 @@ mod stream;
 use hdrhistogram::Histogram;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration as Wall, Instant};
-use switchboard::policy::PolicyFactory;
-use switchboard::policy::RoutingPolicy;
+use switchboard::policy::{PolicyFactory, RoutingPolicy};
 use switchboard::runtime::{
     placement, Clock, ClockWaker, Durability, Pending, Runtime, RuntimeConfig, RuntimeHandle,
     SystemClock, TenantId, TenantSpec,

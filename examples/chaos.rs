@@ -18,12 +18,10 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, VecDeque};
 use switchboard::policy::BuiltinPolicy;
-use switchboard::Capacity;
-use switchboard::SkillId;
 use switchboard::{
-    AgentId, AgentSpec, AgentStatus, Channel, Command, ConversationId, ConversationState,
-    CustomerId, Decision, Engine, EngineConfig, Priority, RequeueReason, ResolveReason, SkillLevel,
-    SkillRequirement, Tier, TimeSpan, Timestamp,
+    AgentId, AgentSpec, AgentStatus, Capacity, Channel, Command, ConversationId, ConversationState,
+    CustomerId, Decision, Engine, EngineConfig, Priority, RequeueReason, ResolveReason, SkillId,
+    SkillLevel, SkillRequirement, Tier, TimeSpan, Timestamp,
 };
 
 const AGENTS: u64 = 12;

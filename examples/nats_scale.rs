@@ -27,9 +27,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use switchboard::runtime::nats::{JetStreamStore, NatsConfig, Node, RoleChange};
 use switchboard::runtime::{Durability, Runtime, RuntimeConfig, TenantId, TenantSpec};
-use switchboard::AgentId;
-use switchboard::Capacity;
-use switchboard::{AgentSpec, Command, ConversationId, CustomerId, EngineConfig, ResolveReason};
+use switchboard::{
+    AgentId, AgentSpec, Capacity, Command, ConversationId, CustomerId, EngineConfig, ResolveReason,
+};
 
 /// Measures one process's share of a JetStream deployment.
 #[derive(Parser, Debug)]

@@ -2,18 +2,14 @@
 //! return, a parked thread, SLA alerts. `cargo run --example quickstart`
 
 use switchboard::policy::LeastLoaded;
-use switchboard::AgentId;
-use switchboard::Capacity;
-use switchboard::Level;
-use switchboard::SkillId;
 use switchboard::{
-    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, ResolveReason,
-    Tier, TimeSpan, Timestamp,
+    AgentId, AgentSpec, Capacity, Channel, Command, ConversationId, CustomerId, Engine,
+    EngineConfig, Level, ResolveReason, SkillId, Tier, TimeSpan, Timestamp,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut engine = Engine::new(EngineConfig::default(), LeastLoaded)?;
-    let billing = 1;
+    let billing = SkillId(1);
     let mut now = Timestamp(0);
     let mut show = |at: Timestamp, command: Command| -> Result<(), switchboard::EngineError> {
         println!("{:>8} {}", at.0 / 1000, command.name());
@@ -28,15 +24,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     show(
         now,
         Command::AddAgent(
-            AgentSpec::new(AgentId(1), Capacity::units(2))
-                .skill(SkillId(billing), Level::of::<8>()),
+            AgentSpec::new(AgentId(1), Capacity::units(2)).skill(billing, Level::of::<8>()),
         ),
     )?;
     show(
         now,
         Command::AddAgent(
-            AgentSpec::new(AgentId(2), Capacity::units(4))
-                .skill(SkillId(billing), Level::of::<5>()),
+            AgentSpec::new(AgentId(2), Capacity::units(4)).skill(billing, Level::of::<5>()),
         ),
     )?;
     for c in 1..=4u64 {
@@ -45,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             now,
             Command::open(ConversationId(c), CustomerId(100 + c))
                 .tier(if c == 4 { Tier::Vip } else { Tier::Standard })
-                .skill(SkillId(billing), Level::of::<3>())
+                .skill(billing, Level::of::<3>())
                 .into(),
         )?;
     }
@@ -83,7 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         now,
         Command::open(ConversationId(5), CustomerId(101))
             .channel(Channel::Sms)
-            .skill(SkillId(billing), Level::of::<3>())
+            .skill(billing, Level::of::<3>())
             .into(),
     )?;
     println!("inbox of agent 1: {:?}", engine.inbox(1.into())?);

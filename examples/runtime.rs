@@ -11,11 +11,9 @@ use std::sync::Arc;
 use switchboard::runtime::{
     ManualClock, Runtime, RuntimeConfig, StreamEvent, TenantId, TenantSpec,
 };
-use switchboard::Capacity;
-use switchboard::Level;
-use switchboard::SkillId;
 use switchboard::{
-    AgentId, AgentSpec, Command, ConversationId, CustomerId, EngineConfig, TimeSpan, Timestamp,
+    AgentId, AgentSpec, Capacity, Command, ConversationId, CustomerId, EngineConfig, Level,
+    SkillId, TimeSpan, Timestamp,
 };
 
 fn open(conversation: u64, customer: u64, skill: u32) -> Command {

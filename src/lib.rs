@@ -174,5 +174,5 @@ pub use engine::{
     WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
 };
 pub use engine::{
-    NoAnswerAction, NoAnswerFinal, NoAnswerRule, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE,
+    NoAnswerAction, NoAnswerFinal, NoAnswerRule, PullMiss, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE,
 };

@@ -3,14 +3,12 @@
 //! test per defect the redesign fixed (each named for the bug it pins).
 
 use switchboard::policy::{AgentView, LeastLoaded, QueueView, Rank, RoutingPolicy};
-use switchboard::Level;
-use switchboard::OpenConversation;
-use switchboard::SkillId;
 use switchboard::{
     AgentId, AgentSpec, AgentStatus, AssignVia, Capacity, Channel, Command, ConfigError,
     ConversationId, ConversationState, CustomerId, Decision, Engine, EngineConfig, EngineError,
-    OpenConversations, Priority, RequeueReason, ResolveReason, SharedEngine, SkillLevel,
-    SkillRequirement, Snapshot, Tier, TimeSpan, Timestamp, TransferTarget,
+    Level, OpenConversation, OpenConversations, Priority, RequeueReason, ResolveReason,
+    SharedEngine, SkillId, SkillLevel, SkillRequirement, Snapshot, Tier, TimeSpan, Timestamp,
+    TransferTarget,
 };
 
 /// SplitMix64: the stream is an input, replayed exactly from its seed.
@@ -45,7 +43,7 @@ fn random_command(rng: &mut Rng) -> Command {
     let skill = rng.below(3) as u32;
     match rng.below(20) {
         0 => Command::AddAgent(
-            AgentSpec::new(AgentId(agent.0), Capacity::units(1 + rng.below(4) as u32))
+            AgentSpec::new(agent, Capacity::units(1 + rng.below(4) as u32))
                 .skills([SkillLevel::new(SkillId(skill), 1 + rng.below(10) as u8).unwrap()]),
         ),
         1 => Command::SetAgentStatus {

@@ -13,7 +13,7 @@ fn set_team(e: &mut Engine, at: Timestamp, team: u64, members: &[u64], max_live:
         at,
         Command::SetTeam {
             team: TeamId(team),
-            name: format!("team {team}"),
+            name: format!("team {team}").into(),
             members: members.iter().map(|&a| AgentId(a)).collect(),
             max_live,
             rate_limit: None,
@@ -336,4 +336,29 @@ fn teams_and_held_back_work_survive_a_snapshot() {
         audited(&restored);
     }
     assert_eq!(restored.snapshot(), e.snapshot());
+}
+
+#[test]
+fn workload_rules_change_by_reconfigure_only_while_the_engine_holds_nothing() {
+    let mut e = engine();
+    agent(&mut e, 1, &[], 2);
+    let mut next = EngineConfig::default();
+    next.workload.tenant_max_live = Some(1);
+    let change =
+        |config: &EngineConfig| Command::Reconfigure(Reconfigure::Config(Box::new(config.clone())));
+    e.apply(ms(0), change(&next)).expect("nothing held yet");
+    assert_eq!(e.tenant_stats().max_live, Some(1));
+    open(&mut e, ms(1), 1, 1, &[]);
+    open(&mut e, ms(2), 2, 2, &[]);
+    assert!(queued(&e, 2), "the new tenant cap applies");
+    audited(&e);
+    next.workload.tenant_max_live = None;
+    assert!(matches!(
+        e.apply(ms(3), change(&next)),
+        Err(EngineError::ReconfigureRefused {
+            field: "workload",
+            ..
+        })
+    ));
+    audited(&e);
 }

@@ -1,7 +1,7 @@
 //! The workload rules under random streams: wrap-up on two channels (all
 //! three modes), teams whose caps and members change, agents' caps per
 //! channel, rate limits (own and the team's), reassignment of unanswered
-//! conversations, a tenant total that
+//! conversations, pulls above the cap, a tenant total that
 //! moves, offers, parking and agents coming and going. After every
 //! command the audit recounts everything (loads with wrap-up holds, team
 //! and tenant live counts, what each level holds back, work conservation
@@ -73,7 +73,7 @@ fn random_command(rng: &mut Rng) -> Command {
     let agent = AgentId(1 + rng.below(6));
     let conversation = ConversationId(1 + rng.below(30));
     let skill = rng.below(2) as u32;
-    match rng.below(28) {
+    match rng.below(31) {
         0 => Command::AddAgent(
             AgentSpec::new(agent, Capacity::units(1 + rng.below(3) as u32))
                 .skills([SkillLevel::new(SkillId(skill), 5).expect("in range")]),
@@ -130,7 +130,7 @@ fn random_command(rng: &mut Rng) -> Command {
                 .collect();
             Command::SetTeam {
                 team: TeamId(team),
-                name: format!("team {team}"),
+                name: format!("team {team}").into(),
                 members,
                 max_live: (rng.below(4) != 0).then(|| rng.below(4) as u32),
                 rate_limit: (rng.below(2) == 0).then(|| RateLimit {
@@ -153,6 +153,11 @@ fn random_command(rng: &mut Rng) -> Command {
                 max: 1 + rng.below(3) as u32,
                 window: TimeSpan::from_secs(10 + rng.below(120)),
             }),
+        },
+        28 | 29 => Command::PullNext { agent },
+        30 => Command::SetPullCap {
+            agent,
+            pull_cap: (rng.below(2) == 0).then(|| Capacity::units(1 + rng.below(5) as u32)),
         },
         20 => Command::Transfer {
             conversation,

@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 use switchboard::persist::{encode_snapshot, PersistError};
 use switchboard::runtime::nats::NatsError;
 use switchboard::runtime::TenantId;
-use switchboard::Capacity;
-use switchboard::SkillId;
-use switchboard::{AgentId, AgentSpec, Command, Engine, EngineConfig, SkillLevel};
+use switchboard::{
+    AgentId, AgentSpec, Capacity, Command, Engine, EngineConfig, SkillId, SkillLevel,
+};
 
 const LEASE_MS: u64 = 1000;
 /// Records between snapshots.

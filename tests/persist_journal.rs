@@ -2,8 +2,6 @@
 
 mod persist_common;
 use persist_common as common;
-use switchboard::Level;
-use switchboard::SkillId;
 
 use proptest::prelude::*;
 use std::fs;
@@ -12,7 +10,7 @@ use switchboard::persist::{
     encode_record, scan_segment, JournalReader, JournalWriter, PersistError, Record, TailDamage,
     MAX_PAYLOAD, SEGMENT_HEADER_LEN,
 };
-use switchboard::{Command, ConversationId, SkillRequirement, Timestamp};
+use switchboard::{Command, ConversationId, Level, SkillId, SkillRequirement, Timestamp};
 
 /// Writes records `start..start+n` of stream `seed` to a new segment; returns
 /// its path, the records, and the segment length before each record.

@@ -6,14 +6,10 @@
 
 mod persist_common;
 use persist_common as common;
-use switchboard::AgentId;
-use switchboard::Capacity;
-use switchboard::Level;
-use switchboard::SkillId;
 
 use switchboard::{
-    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig,
-    SkillRequirement, Timestamp,
+    AgentId, AgentSpec, Capacity, Channel, Command, ConversationId, CustomerId, Engine,
+    EngineConfig, Level, SkillId, SkillRequirement, Timestamp,
 };
 
 fn engine_with_one_assigned_thread() -> Engine {

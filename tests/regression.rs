@@ -1,13 +1,10 @@
 //! Regression tests: each pins one bug the reliability tools found (see
 //! RELIABILITY.md), named for the bug, with the tool that found it.
 
-use switchboard::AgentId;
-use switchboard::Capacity;
-use switchboard::Level;
-use switchboard::SkillId;
 use switchboard::{
-    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, EngineError,
-    ResolveReason, SkillRequirement, TimeSpan, Timestamp, TransferTarget,
+    AgentId, AgentSpec, Capacity, Channel, Command, ConversationId, CustomerId, Engine,
+    EngineConfig, EngineError, Level, ResolveReason, SkillId, SkillRequirement, TimeSpan,
+    Timestamp, TransferTarget,
 };
 
 fn engine() -> Engine {

@@ -5,8 +5,6 @@
 
 mod runtime_common;
 use runtime_common::*;
-use switchboard::AgentId;
-use switchboard::Capacity;
 
 use std::sync::Arc;
 use std::time::{Duration as Wall, Instant};
@@ -15,7 +13,7 @@ use switchboard::policy::LeastLoaded;
 use switchboard::runtime::{
     Durability, ManualClock, Runtime, RuntimeConfig, RuntimeError, StreamEvent,
 };
-use switchboard::{AgentSpec, Command, EngineConfig, Timestamp};
+use switchboard::{AgentId, AgentSpec, Capacity, Command, EngineConfig, Timestamp};
 
 #[test]
 fn a_flood_is_answered_overloaded_at_once_and_nothing_accepted_is_lost() {

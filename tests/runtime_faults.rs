@@ -4,8 +4,6 @@
 
 mod runtime_common;
 use runtime_common::*;
-use switchboard::AgentId;
-use switchboard::Capacity;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,7 +13,7 @@ use switchboard::runtime::{
     Journal, JournalStore, OpenedTenant, RecordBatch, Runtime, RuntimeConfig, RuntimeError,
     TenantId, VolatileStore,
 };
-use switchboard::{AgentSpec, Command, EngineConfig, Timestamp};
+use switchboard::{AgentId, AgentSpec, Capacity, Command, EngineConfig, Timestamp};
 
 /// A store whose tenant "bad" fails its third append.
 #[derive(Debug, Default)]

@@ -347,3 +347,23 @@ fn regression_a_batch_of_many_tenants_syncs_them_together() {
         "the six tenants' syncs overlapped ({together} at once)"
     );
 }
+
+/// Before: `Runtime::start` asked every tenant of every shard at once, so
+/// more tenants per shard than its control queue holds (1,024) could fail
+/// with `Busy` depending on how fast the shard drained it. Now it asks a
+/// window at a time.
+#[test]
+fn regression_a_start_with_thousands_of_tenants_on_one_shard_is_never_busy() {
+    let specs: Vec<_> = (0..3_000)
+        .map(|i| spec(&format!("t{i}"), EngineConfig::default()))
+        .collect();
+    let (runtime, report) = Runtime::start(
+        RuntimeConfig::volatile().shards(1).stream_capacity(1),
+        specs,
+    )
+    .expect("every tenant opens");
+    assert_eq!(report.tenants.len(), 3_000);
+    let stats = runtime.handle().shard_stats(0).wait().expect("stats");
+    assert_eq!(stats.tenants, 3_000);
+    runtime.shutdown();
+}

@@ -37,10 +37,7 @@ fn random_command(rng: &mut StdRng, next: &AtomicU64) -> Command {
         ConversationId(top.saturating_sub(rng.gen_range(1..20)))
     };
     match rng.gen_range(0..100) {
-        0..=4 => Command::AddAgent(AgentSpec::new(
-            AgentId(agent.0),
-            Capacity::units(rng.gen_range(1..5)),
-        )),
+        0..=4 => Command::AddAgent(AgentSpec::new(agent, Capacity::units(rng.gen_range(1..5)))),
         5..=34 => open(next.fetch_add(1, Ordering::Relaxed), rng.gen_range(1..30)),
         35..=49 => Command::CustomerMessage {
             conversation: recent(rng),

@@ -4,13 +4,12 @@
 
 mod runtime_common;
 use runtime_common::*;
-use switchboard::Capacity;
 
 use std::sync::Arc;
 use std::time::Duration as Wall;
 use switchboard::runtime::{ManualClock, Runtime, RuntimeConfig};
 use switchboard::{
-    AgentId, AgentSpec, Command, ConversationId, Decision, EngineConfig, RequeueReason,
+    AgentId, AgentSpec, Capacity, Command, ConversationId, Decision, EngineConfig, RequeueReason,
     ResolveReason, StickyMissReason, TimeSpan, Timestamp,
 };
 

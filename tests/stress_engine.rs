@@ -21,11 +21,10 @@ use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 use switchboard::engine::Snapshot;
 use switchboard::policy::BuiltinPolicy;
-use switchboard::SkillId;
 use switchboard::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, Command, ConversationId, CustomerId,
     Decision, Engine, EngineConfig, OpenConversations, Priority, RequeueReason, ResolveReason,
-    SharedEngine, SkillLevel, SkillRequirement, Tier, TimeSpan, Timestamp, TransferTarget,
+    SharedEngine, SkillId, SkillLevel, SkillRequirement, Tier, TimeSpan, Timestamp, TransferTarget,
 };
 
 const THREADS: usize = 4;

@@ -4,8 +4,7 @@
 //! checks here, and benchmarked on a simulated day beside the built-in
 //! policies through the simulator's compare API.
 
-use switchboard::policy::BuiltinPolicy;
-use switchboard::policy::{AgentView, QueueView, Rank, RoutingPolicy};
+use switchboard::policy::{AgentView, BuiltinPolicy, QueueView, Rank, RoutingPolicy};
 use switchboard::sim::{compare, Scenario as Day, Simulation};
 use switchboard::testing::{
     check_balanced_load, check_claimed, check_class_order, check_starvation_bound,

@@ -19,11 +19,10 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::sync::Mutex;
-use switchboard::OpenConversation;
 use switchboard::{
     AgentId, AgentSpec, AgentStatus, AssignVia, Capacity, Channel, Command, CommandKind,
-    ConversationId, CustomerId, Decision, EngineConfig, EngineError, Priority, SkillLevel,
-    SkillRequirement, StateKind, StickyMissReason, Tier, Timestamp,
+    ConversationId, CustomerId, Decision, EngineConfig, EngineError, OpenConversation, Priority,
+    SkillLevel, SkillRequirement, StateKind, StickyMissReason, Tier, Timestamp,
 };
 
 type Key = (Channel, Vec<SkillRequirement>);

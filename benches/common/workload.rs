@@ -4,11 +4,9 @@
 //! per-conversation tables in plain vectors.
 #![allow(dead_code)]
 
-use switchboard::Level;
-use switchboard::SkillId;
 use switchboard::{
-    AgentId, AgentSpec, AgentStatus, Capacity, Channel, Command, ConversationId, CustomerId,
-    Priority, ResolveReason, SkillLevel, Tier, TimeSpan, Timestamp,
+    AgentId, AgentSpec, AgentStatus, Capacity, Channel, Command, ConversationId, CustomerId, Level,
+    Priority, ResolveReason, SkillId, SkillLevel, Tier, TimeSpan, Timestamp,
 };
 
 /// A small, fast, seeded generator (SplitMix64): time and randomness are inputs.

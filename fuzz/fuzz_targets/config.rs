@@ -9,8 +9,8 @@
 use libfuzzer_sys::fuzz_target;
 use switchboard::policy::LeastLoaded;
 use switchboard::{
-    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, Priority, Tier,
-    Timestamp,
+    AgentId, AgentSpec, Capacity, Channel, Command, ConversationId, CustomerId, Engine,
+    EngineConfig, Priority, Tier, Timestamp,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -28,12 +28,15 @@ fuzz_target!(|data: &[u8]| {
     let at = [first, second, u64::MAX, first.saturating_add(second)];
     let _ = engine.apply(
         Timestamp(at[0]),
-        Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(2))),
+        AgentSpec::new(AgentId(1), Capacity::units(2)),
     );
     for (i, &when) in at.iter().enumerate() {
         let _ = engine.apply(
             Timestamp(when),
-            Command::open(ConversationId(i as u64), CustomerId(i as u64)).channel(Channel::Email).tier(Tier::Vip).priority(Priority::Urgent).into(),
+            Command::open(ConversationId(i as u64), CustomerId(i as u64))
+                .channel(Channel::Email)
+                .tier(Tier::Vip)
+                .priority(Priority::Urgent),
         );
         let _ = engine.apply(Timestamp(when), Command::Tick);
         if let Err(v) = engine.audit() {

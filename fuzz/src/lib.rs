@@ -11,8 +11,8 @@ use switchboard::engine::Snapshot;
 use switchboard::policy::BuiltinPolicy;
 use switchboard::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, Command, ConversationId, CustomerId,
-    TimeSpan, Engine, EngineConfig, OpenConversations, Priority, ResolveReason, SkillLevel,
-    SkillRequirement, Tier, Timestamp, TransferTarget,
+    Engine, EngineConfig, Level, OpenConversations, Priority, ResolveReason, SkillId, SkillLevel,
+    SkillRequirement, Tier, TimeSpan, Timestamp, TransferTarget,
 };
 
 /// Upper bound on commands per input: keeps each run short and bounded.
@@ -70,12 +70,14 @@ fn conversation(u: &mut Unstructured<'_>) -> Result<ConversationId> {
 
 fn level(u: &mut Unstructured<'_>) -> Result<u8> {
     // A level outside 1..=10 can no longer reach the engine: the checked
-    // constructors must refuse it (the literal ones would panic), and the
-    // command goes on with the level clamped into range.
+    // constructors must refuse it (`Level::of` checks literals when the
+    // program is compiled), and the command goes on with the level clamped
+    // into range.
     let raw: u8 = u.int_in_range(0..=15)?;
     if !(1..=10).contains(&raw) {
         assert!(
-            SkillLevel::try_new(1, raw).is_err() && SkillRequirement::try_new(1, raw).is_err(),
+            SkillLevel::new(SkillId(1), raw).is_err()
+                && SkillRequirement::new(SkillId(1), raw).is_err(),
             "level {raw} was accepted"
         );
     }
@@ -86,7 +88,11 @@ fn requirements(u: &mut Unstructured<'_>) -> Result<Vec<SkillRequirement>> {
     let n = u.int_in_range(0..=2)?;
     (0..n)
         .map(|_| {
-            Ok(SkillRequirement::new(SkillId(u.int_in_range(1..=SKILLS)?), level(u)?).unwrap())
+            let skill = SkillId(u.int_in_range(1..=SKILLS)?);
+            Ok(SkillRequirement::at(
+                skill,
+                Level::new(level(u)?).unwrap_or(Level::MIN),
+            ))
         })
         .collect()
 }
@@ -126,19 +132,29 @@ fn priority(u: &mut Unstructured<'_>) -> Result<Priority> {
 pub fn decode_command(u: &mut Unstructured<'_>) -> Result<Command> {
     let kind: u8 = u.int_in_range(0..=16)?;
     Ok(match kind {
-        0 => Command::AddAgent(AgentSpec {
-            id: agent(u)?,
-            skills: (0..u.int_in_range(0..=3)?)
-                .map(|_| Ok(SkillLevel::new(SkillId(u.int_in_range(1..=SKILLS)?), level(u)?).unwrap()))
-                .collect::<Result<_>>()?,
-            cap: capacity(u)?,
-            channels: if u.arbitrary()? {
+        0 => {
+            // Read in the order the fields were always decoded, so the
+            // corpus keeps meaning the same commands.
+            let id = agent(u)?;
+            let skills = (0..u.int_in_range(0..=3)?)
+                .map(|_| {
+                    let skill = SkillId(u.int_in_range(1..=SKILLS)?);
+                    Ok(SkillLevel::at(
+                        skill,
+                        Level::new(level(u)?).unwrap_or(Level::MIN),
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let cap = capacity(u)?;
+            let channels = if u.arbitrary()? {
                 Some(vec![channel(u)?, channel(u)?])
             } else {
                 None
-            },
-            status: status(u)?,
-        }),
+            };
+            let mut spec = AgentSpec::new(id, cap).skills(skills).status(status(u)?);
+            spec.channels = channels;
+            Command::AddAgent(spec)
+        }
         1 => Command::SetAgentStatus {
             agent: agent(u)?,
             status: status(u)?,
@@ -147,11 +163,17 @@ pub fn decode_command(u: &mut Unstructured<'_>) -> Result<Command> {
             agent: agent(u)?,
             cap: capacity(u)?,
         },
-        3 | 4 => Command::open(conversation(u)?, CustomerId(u.int_in_range(1..=CUSTOMERS)?)).channel(channel(u)?).tier(if u.arbitrary()? {
+        3 | 4 => Command::open(conversation(u)?, CustomerId(u.int_in_range(1..=CUSTOMERS)?))
+            .channel(channel(u)?)
+            .tier(if u.arbitrary()? {
                 Tier::Vip
             } else {
                 Tier::Standard
-            }).skills(requirements(u)?).priority(priority(u)?).start_in_bot(u.ratio(1, 4)?).into(),
+            })
+            .skills(requirements(u)?)
+            .priority(priority(u)?)
+            .start_in_bot(u.ratio(1, 4)?)
+            .into(),
         5 => Command::Escalate {
             conversation: conversation(u)?,
             skills: if u.arbitrary()? {
@@ -301,10 +323,21 @@ pub fn sample_engine(offers: bool, name: &str) -> Engine {
         at = at + TimeSpan::from_secs(10);
         let _ = engine.apply(at, command);
     };
-    run(Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(2)).skill(SkillId(1), Level::of::<8>())));
-    run(Command::AddAgent(AgentSpec::new(AgentId(2), Capacity::units(1)).skill(SkillId(1), Level::of::<5>()).skill(SkillId(2), Level::of::<3>())));
+    run(Command::AddAgent(
+        AgentSpec::new(AgentId(1), Capacity::units(2)).skill(SkillId(1), Level::of::<8>()),
+    ));
+    run(Command::AddAgent(
+        AgentSpec::new(AgentId(2), Capacity::units(1))
+            .skill(SkillId(1), Level::of::<5>())
+            .skill(SkillId(2), Level::of::<3>()),
+    ));
     for c in 1..=7u64 {
-        run(Command::open(ConversationId(c), CustomerId(c % 4 + 1)).channel(Channel::ALL[(c % 8) as usize]).tier(if c == 3 { Tier::Vip } else { Tier::Standard }).skill(SkillId(1 + (c % 2) as u32), Level::of::<2>()).start_in_bot(c == 7).into());
+        run(Command::open(ConversationId(c), CustomerId(c % 4 + 1))
+            .channel(Channel::ALL[(c % 8) as usize])
+            .tier(if c == 3 { Tier::Vip } else { Tier::Standard })
+            .skill(SkillId(1 + (c % 2) as u32), Level::of::<2>())
+            .start_in_bot(c == 7)
+            .into());
     }
     run(Command::AcceptOffer {
         conversation: ConversationId(1),
@@ -321,7 +354,11 @@ pub fn sample_engine(offers: bool, name: &str) -> Engine {
         conversation: ConversationId(2),
         reason: ResolveReason::Solved,
     });
-    run(Command::open(ConversationId(8), CustomerId(3)).channel(Channel::Sms).skill(SkillId(1), Level::of::<2>()).priority(Priority::High).into());
+    run(Command::open(ConversationId(8), CustomerId(3))
+        .channel(Channel::Sms)
+        .skill(SkillId(1), Level::of::<2>())
+        .priority(Priority::High)
+        .into());
     run(Command::Tick);
     engine.audit().expect("the sample engine is consistent");
     engine

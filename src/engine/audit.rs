@@ -485,7 +485,8 @@ impl Engine {
             // Above the cap only by what a lowered cap found, which is zero
             // again once the load is under the cap.
             let stale_allowance = a.load <= a.cap && a.over_cap_allowance != Capacity::ZERO;
-            if a.load > a.cap.max(a.over_cap_allowance) || stale_allowance {
+            // An agent's own pulls may fill them up to their pull maximum.
+            if a.load > a.ceiling().max(a.over_cap_allowance) || stale_allowance {
                 return Err(AuditViolation::CapExceeded {
                     agent: a.id,
                     load: a.load,

@@ -149,8 +149,9 @@ pub enum Command {
     SetTeam {
         /// The team (created on first use).
         team: TeamId,
-        /// Its name, `1..=MAX_TEAM_NAME` bytes.
-        name: String,
+        /// Its name, `1..=MAX_TEAM_NAME` bytes (a boxed `str`, so that a
+        /// command stays small: `"name".into()`).
+        name: Box<str>,
         /// Its members, each once.
         members: Vec<AgentId>,
         /// Cap on the members' live (offered or assigned) threads together,
@@ -200,6 +201,25 @@ pub enum Command {
         /// The limit (`max` in `1..=MAX_RATE`, a window in
         /// `1..=MAX_SETTING`).
         limit: Option<RateLimit>,
+    },
+    /// The agent asks for their next conversation: the best waiting one
+    /// of their groups, under the rules a push follows, up to their pull
+    /// maximum ([`Command::SetPullCap`]). Nothing eligible is a
+    /// [`Decision::NothingToPull`](crate::Decision::NothingToPull), not an
+    /// error.
+    PullNext {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// Set how far an agent may fill up by pulling, above the cap pushes
+    /// stop at (`None`: the cap). At most
+    /// [`Capacity::MAX_CAP`](crate::Capacity::MAX_CAP); lowering it moves
+    /// nothing.
+    SetPullCap {
+        /// The agent.
+        agent: AgentId,
+        /// The pull maximum.
+        pull_cap: Option<Capacity>,
     },
     /// Replace a conversation's attributes. Under a plan, a conversation
     /// that waits (or is with the bot) is re-evaluated at once: its route
@@ -281,6 +301,10 @@ pub enum CommandKind {
     SetChannelCap,
     /// [`Command::SetRateLimit`].
     SetRateLimit,
+    /// [`Command::PullNext`].
+    PullNext,
+    /// [`Command::SetPullCap`].
+    SetPullCap,
     /// [`Command::SetAttributes`].
     SetAttributes,
 }
@@ -311,6 +335,8 @@ impl CommandKind {
             CommandKind::EndWrapUp => "end_wrap_up",
             CommandKind::SetChannelCap => "set_channel_cap",
             CommandKind::SetRateLimit => "set_rate_limit",
+            CommandKind::PullNext => "pull_next",
+            CommandKind::SetPullCap => "set_pull_cap",
             CommandKind::SetAttributes => "set_attributes",
         }
     }
@@ -366,6 +392,8 @@ impl Command {
             Command::EndWrapUp { .. } => CommandKind::EndWrapUp,
             Command::SetChannelCap { .. } => CommandKind::SetChannelCap,
             Command::SetRateLimit { .. } => CommandKind::SetRateLimit,
+            Command::PullNext { .. } => CommandKind::PullNext,
+            Command::SetPullCap { .. } => CommandKind::SetPullCap,
             Command::SetAttributes { .. } => CommandKind::SetAttributes,
         }
     }

@@ -2,7 +2,7 @@
 //! forwards to consoles, notifications and traces.
 
 use super::decision_kind::DecisionKind;
-use super::workload::{RateLimit, TeamId, WrapUpEndReason};
+use super::workload::{CapLevel, RateLimit, TeamId, WrapUpEndReason};
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, ResolveReason,
     TimeSpan, Timestamp,
@@ -316,6 +316,25 @@ pub enum Decision {
         /// What happened.
         action: NoAnswerAction,
     },
+    /// An agent's pull ([`Command::PullNext`](crate::Command::PullNext))
+    /// found nothing they may take now.
+    NothingToPull {
+        /// The agent.
+        agent: AgentId,
+        /// Why.
+        reason: PullMiss,
+    },
+    /// An agent's pull maximum changed.
+    PullCapChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The new pull maximum (`None`: the cap).
+        pull_cap: Option<Capacity>,
+        /// The agent's load now.
+        load: Capacity,
+        /// The agent's cap.
+        cap: Capacity,
+    },
     /// A conversation entered a step of its routing plan's route (the
     /// first step when the route took it).
     StepEntered {
@@ -355,6 +374,24 @@ pub enum Decision {
     },
 }
 
+/// Why a pull found nothing (see [`Decision::NothingToPull`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PullMiss {
+    /// The agent is not online.
+    NotAvailable,
+    /// Threads wait for the agent in particular: those come first.
+    OwnQueueFirst,
+    /// The agent is at their assignment rate limit.
+    RateLimited,
+    /// No waiting conversation of their groups fits under their pull
+    /// maximum, their channel caps and cool-downs.
+    NothingEligible,
+    /// A level above the agent is full.
+    Refused(CapLevel),
+}
+
 /// What followed an agent's silence (see [`Decision::NoAnswer`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -386,6 +423,8 @@ pub enum AssignVia {
     /// The customer wrote during the wrap-up: the resolved thread reopened
     /// to the same agent, without an offer.
     Reopened,
+    /// The agent asked for it ([`Command::PullNext`](crate::Command::PullNext)).
+    PullNext,
 }
 
 /// Why a thread went back to the queue.
@@ -436,6 +475,8 @@ impl Decision {
             | ChannelCapChanged { .. }
             | RateLimitReached { .. }
             | RateLimitSet { .. }
+            | NothingToPull { .. }
+            | PullCapChanged { .. }
             | PlanChanged { .. } => None,
             Queued { conversation }
             | WaitingForAgent { conversation, .. }
@@ -533,6 +574,8 @@ impl Decision {
             Decision::RateLimitReached { .. } => DecisionKind::RateLimitReached,
             Decision::RateLimitSet { .. } => DecisionKind::RateLimitSet,
             Decision::NoAnswer { .. } => DecisionKind::NoAnswer,
+            Decision::NothingToPull { .. } => DecisionKind::NothingToPull,
+            Decision::PullCapChanged { .. } => DecisionKind::PullCapChanged,
             Decision::StepEntered { .. } => DecisionKind::StepEntered,
             Decision::StepSkipped { .. } => DecisionKind::StepSkipped,
             Decision::TtlReached { .. } => DecisionKind::TtlReached,

@@ -71,6 +71,10 @@ pub enum DecisionKind {
     RateLimitSet,
     /// [`Decision::NoAnswer`].
     NoAnswer,
+    /// [`Decision::NothingToPull`].
+    NothingToPull,
+    /// [`Decision::PullCapChanged`].
+    PullCapChanged,
     /// [`Decision::StepEntered`].
     StepEntered,
     /// [`Decision::StepSkipped`].
@@ -83,7 +87,7 @@ pub enum DecisionKind {
 
 impl DecisionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DecisionKind; 34] = [
+    pub const ALL: [DecisionKind; 36] = [
         DecisionKind::AgentAdded,
         DecisionKind::AgentStatusChanged,
         DecisionKind::CapacityChanged,
@@ -114,6 +118,8 @@ impl DecisionKind {
         DecisionKind::RateLimitReached,
         DecisionKind::RateLimitSet,
         DecisionKind::NoAnswer,
+        DecisionKind::NothingToPull,
+        DecisionKind::PullCapChanged,
         DecisionKind::StepEntered,
         DecisionKind::StepSkipped,
         DecisionKind::TtlReached,
@@ -153,6 +159,8 @@ impl DecisionKind {
             DecisionKind::RateLimitReached => "rate_limit_reached",
             DecisionKind::RateLimitSet => "rate_limit_set",
             DecisionKind::NoAnswer => "no_answer",
+            DecisionKind::NothingToPull => "nothing_to_pull",
+            DecisionKind::PullCapChanged => "pull_cap_changed",
             DecisionKind::StepEntered => "step_entered",
             DecisionKind::StepSkipped => "step_skipped",
             DecisionKind::TtlReached => "ttl_reached",

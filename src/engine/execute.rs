@@ -13,9 +13,9 @@ use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
 use super::structure;
 use super::validate::{GroupRef, Step};
-use super::workload::{channel, gate, rate, team, wrapup, WrapUpEndReason};
+use super::workload::{channel, gate, pull, rate, team, wrapup, WrapUpEndReason};
 use crate::model::{
-    AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, Timestamp,
+    AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, TimeSpan, Timestamp,
 };
 
 /// Carries out `step`, then brings every touched agent up to date.
@@ -100,6 +100,8 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             max_live,
         } => channel::set_cap(cx, agent, ch, max_live),
         Step::SetRateLimit { agent, limit } => rate::set_limit(cx, agent, limit),
+        Step::PullNext(agent) => pull::pull_next(cx, agent),
+        Step::SetPullCap { agent, pull_cap } => pull::set_pull_cap(cx, agent, pull_cap),
         Step::SetPlan(plan) => plan_swap::set_plan(cx, plan),
         Step::SetAttributes { conv, attributes } => plan_swap::set_attributes(cx, conv, attributes),
     }
@@ -495,7 +497,10 @@ fn purge(cx: &mut Cx<'_>, before: Timestamp) {
     // Customers left with no conversation and no live stickiness go too,
     // so a tenant's memory is bounded by its retention, not its history.
     let now = cx.st.clock.max(cx.at);
-    cx.st.forget_customers(now, cx.cfg.affinity_window);
+    // The longest affinity window any channel has keeps a customer.
+    let window = (cx.cfg.workload.affinity_windows.values().copied())
+        .fold(cx.cfg.affinity_window, TimeSpan::max);
+    cx.st.forget_customers(now, window);
     cx.emit(Decision::Purged {
         conversations: purged,
     });

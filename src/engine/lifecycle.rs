@@ -46,7 +46,11 @@ pub(crate) fn permits(kind: CommandKind, place: Place) -> bool {
 /// Returns the load and cap after.
 pub(crate) fn reserve(cx: &mut Cx<'_>, agent: AgentIdx, amount: Capacity) -> (Capacity, Capacity) {
     let a = cx.st.agent_mut(agent);
-    debug_assert!(a.fits(amount), "reserved past the cap");
+    // A pull may go past the cap, up to the agent's pull maximum.
+    debug_assert!(
+        u64::from(a.load.0) + u64::from(amount.0) <= u64::from(a.ceiling().0),
+        "reserved past the cap"
+    );
     a.load.0 += amount.0;
     a.high_water = a.high_water.max(a.load);
     let after = (a.load, a.cap);
@@ -225,7 +229,8 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
         }
     }
     let offer = match via {
-        AssignVia::Resumed | AssignVia::Reopened => None,
+        // Work coming back, or asked for, is not offered.
+        AssignVia::Resumed | AssignVia::Reopened | AssignVia::PullNext => None,
         _ => cx.cfg.offer_timeout.map(|t| cx.at + t),
     };
     let conv = cx.st.conv_mut(c);

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Limits {
-    /// Agents registered. Default 100,000.
+    /// Agents registered. Default 1,000,000.
     pub agents: u32,
     /// Conversations held, live or resolved and not yet purged
     /// (`Command::Purge` frees them). Default 10,000,000.
@@ -28,7 +28,9 @@ pub struct Limits {
     /// Skill groups (distinct channel and skill sets work asked for).
     /// Default 100,000.
     pub skill_groups: u32,
-    /// Skills one agent holds, or one conversation requires. Default 64.
+    /// Skills one agent holds, or one conversation requires. Default
+    /// 10,000 (a host's catalogue of fine-grained skills can run to
+    /// thousands; a list of millions is a bug).
     pub skills: u32,
     /// Conversations waiting in one skill group's line before new work for
     /// that group is refused. Default 1,000,000.
@@ -41,11 +43,11 @@ pub const MAX_LIMIT: u32 = u32::MAX - 2;
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            agents: 100_000,
+            agents: 1_000_000,
             conversations: 10_000_000,
             customers: 10_000_000,
             skill_groups: 100_000,
-            skills: 64,
+            skills: 10_000,
             waiting_per_group: 1_000_000,
         }
     }

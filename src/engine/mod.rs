@@ -91,8 +91,8 @@ pub use channel_weights::ChannelWeights;
 pub use command::{Command, CommandKind, TransferTarget};
 pub use config::{ConfigError, EngineConfig, OpenConversations, MAX_SETTING};
 pub use config_builder::EngineConfigBuilder;
-pub use decision::NoAnswerAction;
 pub use decision::{AssignVia, Decision, RequeueReason, StickyMissReason};
+pub use decision::{NoAnswerAction, PullMiss};
 pub use decision_kind::DecisionKind;
 pub use error::{EngineError, Rejected};
 pub use limits::{Limits, MAX_LIMIT};
@@ -204,6 +204,13 @@ impl Engine {
         if let validate::Step::Reconfigure(config) = step {
             // Checked against the state: nothing built under the old rules
             // contradicts the new ones. No decision follows from it alone.
+            let tenant = config.workload.tenant_max_live;
+            if tenant != self.config.workload.tenant_max_live {
+                // Only while the engine holds nothing (`workload` is baked
+                // in), so nothing is held back by the old cap.
+                self.state.workload.tenant_max_live = tenant;
+                self.state.workload.refresh_gates();
+            }
             self.config = *config;
             self.state.clock = self.state.clock.max(at);
             return Ok(());

@@ -256,6 +256,7 @@ impl Engine {
             rate_limit: a.limit,
             recent_assignments: a.recent.len() as u32,
             rate_limited: a.rate_limited(),
+            pull_cap: a.pull_cap,
         })
     }
 }

@@ -44,13 +44,17 @@ pub enum Reconfigure {
 }
 
 /// The settings baked into live state, by name (see the module docs).
-const BAKED_IN: [&str; 6] = [
+const BAKED_IN: [&str; 7] = [
     "channel_weights",
     "parked_weight_permille",
     "class_head_start",
     "vip_boost",
     "response_target",
     "warn_at_permille",
+    // Wrap-up holds, no-answer timers and the tenant's count are built
+    // under the workload rules (the tenant's cap and teams change at any
+    // time by their own commands).
+    "workload",
 ];
 
 /// The names of the settings that differ between `a` and `b`, in the

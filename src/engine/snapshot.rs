@@ -80,6 +80,9 @@ struct AgentSnapshot {
     /// When the window timer that counts is due.
     #[serde(default)]
     rate_timer: Option<Timestamp>,
+    /// The pull maximum.
+    #[serde(default)]
+    pull_cap: Option<Capacity>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -166,6 +169,7 @@ impl Engine {
                 own_limit: a.own_limit,
                 recent: a.recent.iter().copied().collect(),
                 rate_timer: a.rate_timer,
+                pull_cap: a.pull_cap,
             })
             .collect();
         let groups = st
@@ -330,7 +334,13 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             return Err(RestoreError::Corrupt("an agent appears twice"));
         }
         let bad_cap = a.cap == Capacity::ZERO || a.cap > Capacity::MAX_CAP;
-        if bad_cap || a.load > a.cap.max(a.over_cap_allowance) || a.load > Capacity::MAX_CAP {
+        let ceiling = a.pull_cap.map_or(a.cap, |p| p.max(a.cap));
+        let bad_pull = a.pull_cap.is_some_and(|p| p > Capacity::MAX_CAP);
+        if bad_cap
+            || bad_pull
+            || a.load > ceiling.max(a.over_cap_allowance)
+            || a.load > Capacity::MAX_CAP
+        {
             return Err(RestoreError::Corrupt(
                 "an agent's load or cap is out of range",
             ));
@@ -382,6 +392,7 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             limit: None,
             recent: a.recent.into(),
             rate_timer: a.rate_timer,
+            pull_cap: a.pull_cap,
         });
     }
     Ok(())

@@ -49,6 +49,8 @@ pub struct EngineStats {
     pub no_answer_kept: u64,
     /// Conversations resolved after the last hop.
     pub no_answer_resolved: u64,
+    /// Conversations agents took by pulling (`PullNext`).
+    pub pulls: u64,
 }
 
 /// Real-time statistics of one skill group.
@@ -104,4 +106,6 @@ pub struct AgentStats {
     pub recent_assignments: u32,
     /// At the rate limit now: no new work until the window slides.
     pub rate_limited: bool,
+    /// How far the agent may fill up by pulling (`None`: the cap).
+    pub pull_cap: Option<Capacity>,
 }

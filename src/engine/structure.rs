@@ -58,6 +58,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         limit: None,
         recent: Default::default(),
         rate_timer: None,
+        pull_cap: None,
     };
     let st = &mut *cx.st;
     let mut groups: Vec<GroupIdx> = agent

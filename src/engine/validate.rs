@@ -98,6 +98,11 @@ pub(crate) enum Step {
         agent: AgentIdx,
         limit: Option<RateLimit>,
     },
+    PullNext(AgentIdx),
+    SetPullCap {
+        agent: AgentIdx,
+        pull_cap: Option<Capacity>,
+    },
     SetPlan(Option<std::sync::Arc<crate::plan::compiled::CompiledPlan>>),
     SetAttributes {
         conv: ConvIdx,
@@ -309,6 +314,20 @@ pub(crate) fn check(
             let mut step = check_set_team(state, *team, name, members, *max_live)?;
             step.rate = *rate_limit;
             Step::SetTeam(step)
+        }
+        Command::PullNext { agent: id } => Step::PullNext(agent(*id)?),
+        Command::SetPullCap {
+            agent: id,
+            pull_cap,
+        } => {
+            let a = agent(*id)?;
+            if let Some(cap) = pull_cap {
+                check_cap(*id, *cap)?;
+            }
+            Step::SetPullCap {
+                agent: a,
+                pull_cap: *pull_cap,
+            }
         }
         Command::SetRateLimit { agent: id, limit } => {
             let a = agent(*id)?;

@@ -39,8 +39,10 @@ impl Level {
     }
 
     /// A level written as a literal, checked when the program is compiled:
-    /// `Level::of::<11>()` does not build, so this never fails at run time.
-    /// Values read at run time go through [`Level::new`].
+    /// `Level::of::<11>()` does not build (`cargo build` and `cargo test`
+    /// report it; `cargo check`, which stops before code generation, may
+    /// not), so this never fails at run time. Values read at run time go
+    /// through [`Level::new`].
     ///
     /// ```
     /// use switchboard::Level;

@@ -6,7 +6,7 @@ use super::config::{Durability, RuntimeConfig};
 use super::handle::{RuntimeHandle, ShardLink, Shared};
 use super::journal::{JournalStore, VolatileStore};
 use super::message::{Control, CONTROL_CAPACITY};
-use super::opener::OpenPool;
+use super::opener::{OpenPool, MAX_OPENING};
 use super::report::{ShutdownReport, StartReport};
 use super::shard::{Shard, ShardSettings};
 use super::tenant::TenantSpec;
@@ -15,6 +15,12 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use tokio::sync::{oneshot, Semaphore};
+
+/// Tenants asked to open at once by [`Runtime::start`]: well inside a
+/// shard's control queue and its limit of tenants opening.
+const START_WINDOW: usize = 256;
+
+const _: () = assert!(START_WINDOW < CONTROL_CAPACITY && START_WINDOW <= MAX_OPENING);
 
 /// A running set of shards. Drop it, or better call
 /// [`shutdown`](Self::shutdown), to stop: both drain and sync.
@@ -90,14 +96,21 @@ impl Runtime {
                 .map_err(RuntimeError::Spawn)?;
             runtime.threads.push(thread);
         }
-        // Ask every shard first, then collect: shards open in parallel.
-        let pending: Vec<_> = tenants
-            .into_iter()
-            .map(|spec| runtime.handle.add_tenant(spec))
-            .collect();
+        // A window of tenants at a time, asked of every shard before any
+        // answer is awaited (the pool opens them in parallel), and small
+        // enough that no shard's control queue or opening limit is ever
+        // full, however many tenants start.
         let mut report = StartReport::default();
-        for answer in pending {
-            report.tenants.push(answer.wait()?);
+        let mut tenants = tenants.into_iter().peekable();
+        while tenants.peek().is_some() {
+            let pending: Vec<_> = tenants
+                .by_ref()
+                .take(START_WINDOW)
+                .map(|spec| runtime.handle.add_tenant(spec))
+                .collect();
+            for answer in pending {
+                report.tenants.push(answer.wait()?);
+            }
         }
         Ok((runtime, report))
     }

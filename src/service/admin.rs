@@ -73,6 +73,13 @@ pub async fn create_tenant(
         .map_err(|e| ApiError::invalid("config", e.to_string()))?;
     let policy = body.policy.as_deref().unwrap_or("least_loaded");
     let _change = app.admin_changes.lock().await;
+    if let (Some(registry), Err(_)) = (&app.registry, app.tenant(id.as_str())) {
+        // A journal no registered tenant owns is left from a creation the
+        // process did not live to record: a new tenant must not recover it.
+        registry
+            .delete_journal(&id)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+    }
     let tenant = app
         .create_tenant(id, config, policy, app.main_placement())
         .await?;

@@ -249,7 +249,9 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         Command::SetAgentStatus { agent, .. }
         | Command::SetCapacity { agent, .. }
         | Command::SetChannelCap { agent, .. }
-        | Command::SetRateLimit { agent, .. } => (None, Some(agent)),
+        | Command::SetRateLimit { agent, .. }
+        | Command::PullNext { agent }
+        | Command::SetPullCap { agent, .. } => (None, Some(agent)),
         Command::AgentMessage {
             conversation,
             agent,

@@ -348,7 +348,11 @@ impl Collector {
             | ChannelCapChanged { .. }
             | RateLimitReached { .. }
             | RateLimitSet { .. }
-            | NoAnswer { .. } => {}
+            | NoAnswer { .. }
+            | NothingToPull { .. } => {}
+            PullCapChanged {
+                agent, load, cap, ..
+            } => self.agent_change(t, agent.0, Some(load), Some(cap), None),
             SlaWarning { conversation, .. } => {
                 self.sl.warnings += 1;
                 let c = self.conv(conversation.0);

@@ -107,6 +107,8 @@ mod segments;
 mod significance;
 mod simulation;
 mod staffing;
+mod staffing_confidence;
+mod staffing_table;
 pub mod stats;
 mod summary;
 mod sweep;
@@ -140,6 +142,9 @@ pub use significance::{
     ReplicatedComparison,
 };
 pub use simulation::{Simulation, CLASSICAL_TICK_MS};
-pub use staffing::{handle_secs, search_staffing, IntervalStaffing, StaffingPlan, StaffingTarget};
+pub use staffing::{
+    handle_secs, search_staffing, IntervalStaffing, StaffingPlan, StaffingTarget, MAX_SEEDS_BOUND,
+};
+pub use staffing_confidence::MIN_SEEDS_TO_MEET;
 pub use sweep::{sweep, sweep_with, Parameter, Sweep, SweepFn, SweepPoint};
 pub use workload::{reply_ms, AgentPlan, Arrival, CustomerScript, NextMove, Recorded, Workload};

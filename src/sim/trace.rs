@@ -202,7 +202,9 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         ChannelCapChanged { agent, .. }
         | RateLimitReached { agent, .. }
         | RateLimitSet { agent, .. }
-        | NoAnswer { agent, .. } => Some(agent),
+        | NoAnswer { agent, .. }
+        | NothingToPull { agent, .. }
+        | PullCapChanged { agent, .. } => Some(agent),
     }
 }
 

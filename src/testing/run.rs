@@ -265,7 +265,7 @@ impl Runner<'_> {
                     .channel(Step::channel(email))
                     .skills(Step::requirements(skill))
                     .priority(priority);
-                Some(if bot { open.in_bot() } else { open }.into())
+                Some(open.start_in_bot(bot).into())
             }
             Step::Escalate { conversation: c } => match conversation(c)? {
                 (id, ConversationState::Bot) => Some(Command::Escalate {

@@ -1,6 +1,6 @@
 //! Shared by the `nats_*` tests: a 3-node JetStream cluster on 127.0.0.1
 //! in temporary directories (killed on drop), switchboard node processes
-//! (`examples/node.rs`) driven over their stdin/stdout, and the audit of a
+//! (`switchboard node`) driven over their stdin/stdout, and the audit of a
 //! tenant's stream against the acknowledgements and a reference replay.
 #![allow(dead_code)]
 
@@ -15,10 +15,9 @@ use std::time::{Duration, Instant};
 use switchboard::persist::{decode_records, Record};
 use switchboard::runtime::nats::{JetStreamStore, NatsConfig};
 use switchboard::runtime::TenantId;
-use switchboard::AgentId;
-use switchboard::Capacity;
 use switchboard::{
-    AgentSpec, Channel, Command, ConversationId, CustomerId, Engine, EngineConfig, ResolveReason,
+    AgentId, AgentSpec, Capacity, Channel, Command, ConversationId, CustomerId, Engine,
+    EngineConfig, ResolveReason,
 };
 
 /// The nats-server binary: `$NATS_SERVER`, else on PATH, else Debian's.
@@ -182,7 +181,7 @@ impl Drop for Cluster {
 /// What a node process printed: an answer or an event.
 pub type Line = Value;
 
-/// A switchboard node process (`examples/node.rs`).
+/// A switchboard node process (`switchboard node`).
 pub struct NodeProc {
     pub name: String,
     child: Child,
@@ -194,16 +193,9 @@ pub struct NodeProc {
 }
 
 fn node_binary() -> PathBuf {
-    // target/<profile>/deps/<test> → target/<profile>/examples/node
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let node = profile.join("examples").join("node");
-    assert!(
-        node.exists(),
-        "{} missing: cargo test builds the examples",
-        node.display()
-    );
-    node
+    // Cargo builds the binary for every integration test whose
+    // required-features cover it (`nats` and `cli`).
+    PathBuf::from(env!("CARGO_BIN_EXE_switchboard"))
 }
 
 impl NodeProc {
@@ -222,6 +214,7 @@ impl NodeProc {
         extra: &[&str],
     ) -> NodeProc {
         let mut child = Proc::new(node_binary())
+            .arg("node")
             .args(["--nats", url, "--node", name, "--tenants", tenants])
             .args(["--lease-ms", &lease_ms.to_string()])
             .args(extra)

@@ -5,10 +5,10 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use switchboard::SkillId;
 use switchboard::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, Command, ConversationId, CustomerId,
-    Priority, ResolveReason, SkillLevel, SkillRequirement, Tier, Timestamp, TransferTarget,
+    Priority, ResolveReason, SkillId, SkillLevel, SkillRequirement, Tier, Timestamp,
+    TransferTarget,
 };
 
 /// Agents registered by the first commands of every stream.

@@ -81,6 +81,9 @@ pub(crate) struct Agent {
     /// When the `RateWindow` timer that counts is due: set while the agent
     /// is at the limit (a pending timer due at another time is stale).
     pub rate_timer: Option<Timestamp>,
+    /// How far the agent may fill up by pulling (`PullNext`), at least the
+    /// cap to mean anything (`None`: the cap).
+    pub pull_cap: Option<Capacity>,
 }
 
 impl Agent {
@@ -101,6 +104,12 @@ impl Agent {
     pub(crate) fn channel_full(&self, channel: Channel) -> bool {
         let i = channel.index();
         self.channel_live[i] >= self.channel_caps[i]
+    }
+
+    /// The most the agent may hold through their own pulls: the larger of
+    /// the cap and the pull maximum.
+    pub(crate) fn ceiling(&self) -> Capacity {
+        self.pull_cap.map_or(self.cap, |p| p.max(self.cap))
     }
 
     /// Whether the agent is at their assignment rate limit.

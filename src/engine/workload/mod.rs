@@ -24,6 +24,9 @@
 //!   ([`WorkloadConfig::affinity_windows`]): how long the last agent stays
 //!   preferred on each channel; an expired affinity is a sticky miss with
 //!   its reason.
+//! * **Pull mode** (`pull.rs`): an agent asks for their next
+//!   conversation under the push rules, up to a pull maximum above the
+//!   cap.
 //! * **Caps above the agent** (`gate.rs`, `team.rs`): teams (named, with
 //!   members; [`Command::SetTeam`](crate::Command::SetTeam)) cap their members' live threads
 //!   together, and the tenant caps all live threads
@@ -67,6 +70,7 @@ pub(crate) mod channel;
 pub(crate) mod config;
 pub(crate) mod gate;
 pub(crate) mod no_answer;
+pub(crate) mod pull;
 mod query;
 pub(crate) mod rate;
 pub(crate) mod snapshot;

@@ -30,7 +30,7 @@
 //!   (see `snapshot.rs`).
 //!
 //! SCALING.md (at the repository's root) states the guarantees and the
-//! measured figures; `examples/node.rs` runs one node.
+//! measured figures; `switchboard node` (src/bin/switchboard/node.rs) runs one node.
 
 mod config;
 mod conn;

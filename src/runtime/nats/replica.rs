@@ -12,7 +12,7 @@ use super::conn::{timed, Conn};
 use super::journal::{publish_expecting, Published};
 use super::NatsError;
 use crate::engine::{Engine, EngineConfig};
-use crate::persist::{decode_records, PersistError};
+use crate::persist::{decode_records, rules_diff, PersistError};
 use crate::policy::RoutingPolicy;
 use async_nats::jetstream::consumer::{pull::OrderedConfig, DeliverPolicy};
 use async_nats::jetstream::stream::LastRawMessageErrorKind;
@@ -41,7 +41,11 @@ impl Replica {
     /// A replica from the tenant's snapshot in the object store, or a fresh
     /// engine when there is none (the subject is then replayed from its
     /// start). A damaged snapshot is an error, not a fresh engine: the
-    /// subject's start may have been purged behind it.
+    /// subject's start may have been purged behind it. A snapshot taken
+    /// under another configuration or policy than `config` and `policy`'s
+    /// is [`PersistError::RulesChanged`] naming what differs. Without a
+    /// snapshot the subject is still replayed under `config` (the stream
+    /// has no header yet: issue 21 leaves that open).
     pub(crate) async fn load(
         conn: &Conn,
         tenant: &str,
@@ -65,6 +69,16 @@ impl Replica {
                 "snapshot does not restore: {e}"
             )))
         })?;
+        // The snapshot records the rules the tenant ran under: replaying
+        // its tail under others would make other decisions than the
+        // acknowledged ones (as a file journal's header refuses).
+        let given = policy();
+        if let Some(diff) = rules_diff(engine.config(), engine.policy_name(), config, given.name())
+        {
+            return Err(replay(PersistError::RulesChanged {
+                diff: Box::new(diff),
+            }));
+        }
         Ok(Replica {
             engine,
             last_record: stored.last_record,
@@ -259,5 +273,53 @@ pub(super) async fn next_within(
             reason: e.to_string(),
         }),
         Ok(None) | Err(_) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::nats::snapshot;
+    use crate::runtime::nats::snapshot_head;
+    use crate::runtime::nats::test_server::{engine, runtime, TestServer};
+
+    /// Issue 21: a JetStream tenant's snapshot pins the rules it ran under;
+    /// loading it with another configuration was accepted silently (the
+    /// snapshot's configuration won, or, without one, the caller's).
+    #[test]
+    fn regression_a_snapshot_no_longer_loads_under_another_configuration() {
+        let server = TestServer::start();
+        runtime().block_on(async {
+            let conn = server.conn("a").await;
+            let bytes = snapshot::encode(&engine(1), 1, 1).expect("encodes");
+            let head = snapshot_head::read(&conn, "t").await.expect("head");
+            snapshot::write(&conn, "t", &bytes, 1, &head)
+                .await
+                .expect("written");
+            let policy = || crate::policy::BuiltinPolicy::LeastLoaded.build();
+            let other = EngineConfig::builder()
+                .affinity_window(crate::model::TimeSpan::from_hours(1))
+                .build()
+                .expect("valid");
+            match Replica::load(&conn, "t", &other, &policy).await {
+                Err(NatsError::Replay {
+                    source: PersistError::RulesChanged { diff },
+                    ..
+                }) => assert_eq!(diff.config, vec!["affinity_window".to_owned()]),
+                Err(e) => panic!("expected RulesChanged, got {e:?}"),
+                Ok(_) => panic!("expected RulesChanged, got a replica"),
+            }
+            let round_robin = || crate::policy::BuiltinPolicy::RoundRobin.build();
+            assert!(
+                Replica::load(&conn, "t", &EngineConfig::default(), &round_robin)
+                    .await
+                    .is_err(),
+                "another policy is refused too"
+            );
+            let replica = Replica::load(&conn, "t", &EngineConfig::default(), &policy)
+                .await
+                .expect("its own rules load it");
+            assert_eq!(replica.last_record, 1);
+        });
     }
 }

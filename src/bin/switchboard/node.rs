@@ -1,9 +1,9 @@
-//! One switchboard node over NATS JetStream (feature `nats`): primary for
-//! the tenants whose lease it takes, standby (following the stream) for the
-//! others, taking over when a primary's lease expires.
+//! `node`: one switchboard node over NATS JetStream (feature `nats`):
+//! primary for the tenants whose lease it takes, standby (following the
+//! stream) for the others, taking over when a primary's lease expires.
 //!
 //! ```text
-//! cargo run --release --features nats --example node -- \
+//! cargo run --release --features nats -- node \
 //!     --nats nats://127.0.0.1:4222 --node a --tenants acme,globex
 //! ```
 //!
@@ -17,7 +17,8 @@
 //! `Node::hand_over`). Role changes are lines
 //! `{"event":"primary"|"standby","tenant":"acme",...}`.
 
-use clap::Parser;
+use crate::shared::Failure;
+use clap::Args;
 use serde_json::{json, Value};
 use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,10 +30,9 @@ use switchboard::runtime::{
 };
 use switchboard::{Command, EngineConfig};
 
-/// Runs one switchboard node over NATS JetStream.
-#[derive(Parser, Debug)]
-#[command(about = "One switchboard node over NATS JetStream: primary or standby per tenant")]
-struct Args {
+/// Options of `node`.
+#[derive(Args, Debug)]
+pub struct NodeArgs {
     /// NATS server URL(s), comma separated.
     #[arg(long)]
     nats: String,
@@ -61,8 +61,12 @@ struct Args {
     snapshot_every: u64,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+/// Runs the node until stdin closes.
+pub fn node(args: &NodeArgs) -> Result<(), Failure> {
+    serve(args).map_err(|e| Failure::Run(e.to_string()))
+}
+
+fn serve(args: &NodeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = NatsConfig::new(args.nats.clone(), args.node.clone());
     config.lease = Duration::from_millis(args.lease_ms);
     config.replicas = args.replicas;

@@ -1,0 +1,90 @@
+//! Pull mode: an agent asks for their next conversation
+//! ([`Command::PullNext`](crate::Command::PullNext)) and gets the best
+//! waiting conversation of their groups under exactly the rules a push
+//! follows (online, nobody waiting for them, not cooling down, their
+//! channel caps and rate limit, their team, the tenant), except that it
+//! may fill them up to their pull maximum
+//! ([`Command::SetPullCap`](crate::Command::SetPullCap)), above the cap
+//! pushes stop at (Gladly's standard and maximum capacity). A pull that
+//! finds nothing is a [`Decision::NothingToPull`] with its reason.
+
+use super::gate;
+use crate::engine::cx::Cx;
+use crate::engine::decision::{AssignVia, Decision, PullMiss};
+use crate::engine::lifecycle;
+use crate::engine::state::index::{AgentIdx, ConvIdx};
+use crate::model::Capacity;
+
+/// Gives `agent` the best waiting conversation they may pull now, or
+/// says why not.
+pub(crate) fn pull_next(cx: &mut Cx<'_>, agent: AgentIdx) {
+    let a = cx.st.agent(agent);
+    let miss = if !a.status.accepts_work() {
+        Some(PullMiss::NotAvailable)
+    } else if !a.personal.is_empty() {
+        Some(PullMiss::OwnQueueFirst)
+    } else if a.rate_limited() {
+        Some(PullMiss::RateLimited)
+    } else {
+        None
+    };
+    let found = match miss {
+        Some(miss) => Err(miss),
+        None => best_within(cx, agent, a.ceiling()).ok_or(PullMiss::NothingEligible),
+    };
+    let found = found.and_then(|c| match gate::above_agent(cx.st, agent) {
+        Some(level) => {
+            gate::count(cx.st, agent, level);
+            Err(PullMiss::Refused(level))
+        }
+        None => Ok(c),
+    });
+    match found {
+        Ok(c) => {
+            cx.st.stats.pulls += 1;
+            lifecycle::hand_over(cx, c, agent, AssignVia::PullNext);
+        }
+        Err(reason) => {
+            let id = cx.st.id(agent);
+            cx.emit(Decision::NothingToPull { agent: id, reason });
+        }
+    }
+}
+
+/// The best waiting conversation among `agent`'s groups whose weight fits
+/// under `ceiling` (as `matching::best_waiting` does under the cap).
+fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<ConvIdx> {
+    let a = cx.st.agent(agent);
+    let head_start = cx.cfg.class_head_start;
+    a.slots
+        .iter()
+        .filter_map(|slot| {
+            let g = cx.st.group(slot.group);
+            let fits = u64::from(a.load.0) + u64::from(g.weight.0) <= u64::from(ceiling.0);
+            if !fits || a.cooling(slot.group) || a.held_beside(g.key.channel) {
+                return None;
+            }
+            let (class, key, c) = g.waiting.head(head_start)?;
+            Some((key.aged(class, head_start), c))
+        })
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Sets `agent`'s pull maximum (`None`: pulls stop at the cap, as pushes
+/// do). Lowering it below the load moves nothing.
+pub(crate) fn set_pull_cap(cx: &mut Cx<'_>, agent: AgentIdx, pull_cap: Option<Capacity>) {
+    let a = cx.st.agent_mut(agent);
+    a.pull_cap = pull_cap;
+    if a.load > a.ceiling() {
+        a.over_cap_allowance = a.over_cap_allowance.max(a.load);
+    }
+    let (id, load, cap) = (a.id, a.load, a.cap);
+    cx.emit(Decision::PullCapChanged {
+        agent: id,
+        pull_cap,
+        load,
+        cap,
+    });
+    cx.touch(agent);
+}
