@@ -141,6 +141,7 @@ pub fn run(seed: u64, events: u64) -> Report {
                         conversation: c,
                         skills: None,
                         priority: None,
+                        attributes: None,
                     },
                 }
             }

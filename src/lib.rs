@@ -138,6 +138,7 @@
 pub mod engine;
 pub mod model;
 pub mod persist;
+pub mod plan;
 pub mod policy;
 #[cfg(feature = "runtime")]
 #[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]

@@ -77,6 +77,7 @@ fn random_command(rng: &mut Rng) -> Command {
             conversation,
             skills: None,
             priority: Some(Priority::High),
+            attributes: None,
         },
         7 | 8 => Command::CustomerMessage { conversation },
         9 | 10 => Command::AgentMessage {

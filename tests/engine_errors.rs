@@ -247,6 +247,7 @@ fn invalid_transitions() {
             conversation: ConversationId(1),
             skills: None,
             priority: None,
+            attributes: None,
         },
         invalid,
     );
@@ -256,6 +257,7 @@ fn invalid_transitions() {
             conversation: ConversationId(1),
             skills: Some(vec![SkillRequirement::at(SkillId(9), Level::of::<1>())]),
             priority: None,
+            attributes: None,
         },
         invalid,
     );

@@ -292,6 +292,7 @@ fn command(step: &Step) -> Command {
             conversation: ConversationId(id),
             skills: None,
             priority: None,
+            attributes: None,
         },
         Step::Customer { id } => Command::CustomerMessage {
             conversation: ConversationId(id),

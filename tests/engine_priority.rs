@@ -222,6 +222,7 @@ fn bot_tier_uses_no_capacity_and_escalates_with_age_and_priority() {
                     Level::of::<2>(),
                 )]),
                 priority: None,
+                attributes: None,
             },
         )
         .unwrap();

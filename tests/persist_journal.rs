@@ -213,6 +213,7 @@ fn oversized_command_is_refused_before_writing() {
             100_000
         ]),
         priority: None,
+        attributes: None,
     };
     assert!(matches!(
         writer.append(Timestamp::from_millis(1), &command),

@@ -63,6 +63,7 @@ fn refused_escalate_creates_no_queue() {
             conversation: ConversationId(1),
             skills: Some(vec![SkillRequirement::at(SkillId(7), Level::of::<3>())]),
             priority: None,
+            attributes: None,
         },
     );
     assert!(refused.is_err());

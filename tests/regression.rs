@@ -78,6 +78,7 @@ fn refused_escalate_or_transfer_created_a_skill_group() {
             conversation: ConversationId(8),
             skills: Some(vec![SkillRequirement::at(SkillId(2), Level::of::<10>())]),
             priority: None,
+            attributes: None,
         },
     );
     assert!(matches!(

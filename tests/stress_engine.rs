@@ -155,6 +155,7 @@ fn command(rng: &mut StdRng, s: &Shared) -> Command {
             conversation: any(rng),
             skills: rng.gen_ratio(1, 2).then(|| requirements(rng)),
             priority: None,
+            attributes: None,
         },
         66..=67 => Command::SetPriority {
             conversation: any(rng),

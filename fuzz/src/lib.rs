@@ -186,6 +186,7 @@ pub fn decode_command(u: &mut Unstructured<'_>) -> Result<Command> {
             } else {
                 None
             },
+            attributes: None,
         },
         6 => Command::CustomerMessage {
             conversation: conversation(u)?,
@@ -499,6 +500,60 @@ pub fn run_scenario(data: &[u8]) {
             let json = serde_json::to_string(&scenario).expect("a valid scenario serialises");
             let again = Scenario::from_json(&json).expect("a serialised scenario parses");
             assert_eq!(again, scenario, "scenario changed in a JSON round trip");
+        }
+    }
+}
+
+/// Arbitrary bytes into `Plan::from_json`: an error, or a plan whose
+/// checks run without a panic, that round-trips through JSON unchanged,
+/// and that an engine with a few agents and waiting conversations either
+/// refuses (changing nothing) or loads and keeps auditable through a day
+/// of ticks.
+pub fn run_plan_document(data: &[u8]) {
+    use switchboard::plan::{Attributes, Plan, Severity};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(plan) = Plan::from_json(text) else {
+        return;
+    };
+    let again = Plan::from_json(&plan.to_json()).expect("a plan's own JSON reads back");
+    assert_eq!(again, plan, "a plan round-trips through JSON unchanged");
+    let problems = plan.check();
+    let mut engine = sample_engine(false, "least_loaded");
+    let checked = engine.check_plan(&plan);
+    assert!(checked.len() >= problems.len());
+    let valid = problems.iter().all(|p| p.severity() == Severity::Warning);
+    let before = engine.snapshot();
+    let result = engine.apply(
+        Timestamp(1_000),
+        Command::set_plan(plan),
+    );
+    match result {
+        Ok(_) => assert!(valid, "a plan with errors was loaded: {problems:?}"),
+        Err(_) => {
+            assert!(!valid, "a plan without errors was refused");
+            assert_eq!(engine.snapshot(), before, "a refused plan changed the engine");
+            return;
+        }
+    }
+    if let Err(v) = engine.audit() {
+        panic!("audit failed after the plan loaded: {v}");
+    }
+    let topics = ["billing", "tech", "es"];
+    for (i, topic) in topics.iter().enumerate() {
+        let _ = engine.apply(
+            Timestamp(2_000),
+            Command::SetAttributes {
+                conversation: ConversationId(i as u64),
+                attributes: Attributes::new().topic(*topic).language(*topic),
+            },
+        );
+    }
+    for minute in 0..90u64 {
+        let _ = engine.apply(Timestamp(2_000 + minute * 60_000), Command::Tick);
+        if let Err(v) = engine.audit() {
+            panic!("audit failed at minute {minute}: {v}");
         }
     }
 }

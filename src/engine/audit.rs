@@ -129,6 +129,15 @@ pub enum AuditViolation {
         /// What differs.
         what: &'static str,
     },
+    /// A conversation's routing-plan state disagrees with the plan or with
+    /// where it waits.
+    #[error("{conversation}'s routing-plan state is wrong: {detail}")]
+    PlanState {
+        /// The conversation.
+        conversation: ConversationId,
+        /// What disagrees.
+        detail: &'static str,
+    },
 }
 
 /// What the audit counted when everything held.
@@ -237,7 +246,7 @@ impl Engine {
             for (class, key, c) in group.waiting.iter() {
                 let ok = conv_at(c).is_some_and(|v| {
                     v.place == Place::Queued
-                        && v.group.get() == g
+                        && (v.group.get() == g || v.extra_groups().iter().any(|x| x.get() == g))
                         && v.class() == class
                         && v.line_key() == key
                 });
@@ -326,7 +335,12 @@ impl Engine {
                 Place::Bot | Place::Resolved { .. } | Place::Parked { agent: None } => {
                     (0, "none", Capacity::ZERO)
                 }
-                Place::Queued => (1, "its skill group's line", Capacity::ZERO),
+                // A routing plan's overflow: one line per queue it waits in.
+                Place::Queued => (
+                    1 + v.extra_groups().len(),
+                    "its skill group's line and its overflow lines",
+                    Capacity::ZERO,
+                ),
                 Place::WaitingFor { .. } => (1, "its agent's own queue", Capacity::ZERO),
                 Place::Offered { .. } | Place::Assigned { .. } => {
                     (1, "its agent's inbox", cfg.weight(v.channel))
@@ -409,10 +423,10 @@ impl Engine {
                 parked_waiting
                     .then_some(v.sla_start)
                     .flatten()
-                    .map(|start| start + cfg.response_target)
+                    .map(|start| start + v.response_target(cfg))
             });
             if let (Some(deadline), Some(start)) = (deadline, v.sla_start) {
-                let warn_at = start + cfg.warn_after();
+                let warn_at = start + v.warn_after(cfg);
                 let armed = |kind, at: crate::model::Timestamp| {
                     timers.contains(&(v.id.0, kind, v.sla_gen, at.0, v.seq))
                 };
@@ -443,6 +457,7 @@ impl Engine {
                 }
                 _ => None,
             };
+            self.audit_plan_of(v, &timers)?;
             if let Some((kind, at, what)) = ends {
                 let armed = match at {
                     Some(at) => timers.contains(&(v.id.0, kind, v.stay, at, v.seq)),

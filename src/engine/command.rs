@@ -50,6 +50,10 @@ pub enum Command {
         skills: Option<Vec<SkillRequirement>>,
         /// New priority, if the bot learned it.
         priority: Option<Priority>,
+        /// New attributes, if the bot learned them (under a plan the
+        /// route is chosen afresh either way).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attributes: Option<crate::plan::Attributes>,
     },
     /// The customer wrote. An assigned thread moves up its agent's inbox; a
     /// parked thread returns to its agent (or waits at the head of their own
@@ -217,6 +221,15 @@ pub enum Command {
         /// The pull maximum.
         pull_cap: Option<Capacity>,
     },
+    /// Replace a conversation's attributes. Under a plan, a conversation
+    /// that waits (or is with the bot) is re-evaluated at once: its route
+    /// chosen afresh, its age kept.
+    SetAttributes {
+        /// The conversation (not resolved).
+        conversation: ConversationId,
+        /// Its attributes now.
+        attributes: crate::plan::Attributes,
+    },
 }
 
 impl From<AgentSpec> for Command {
@@ -292,6 +305,8 @@ pub enum CommandKind {
     PullNext,
     /// [`Command::SetPullCap`].
     SetPullCap,
+    /// [`Command::SetAttributes`].
+    SetAttributes,
 }
 
 impl CommandKind {
@@ -322,6 +337,7 @@ impl CommandKind {
             CommandKind::SetRateLimit => "set_rate_limit",
             CommandKind::PullNext => "pull_next",
             CommandKind::SetPullCap => "set_pull_cap",
+            CommandKind::SetAttributes => "set_attributes",
         }
     }
 }
@@ -378,6 +394,7 @@ impl Command {
             Command::SetRateLimit { .. } => CommandKind::SetRateLimit,
             Command::PullNext { .. } => CommandKind::PullNext,
             Command::SetPullCap { .. } => CommandKind::SetPullCap,
+            Command::SetAttributes { .. } => CommandKind::SetAttributes,
         }
     }
 

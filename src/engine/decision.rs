@@ -335,6 +335,43 @@ pub enum Decision {
         /// The agent's cap.
         cap: Capacity,
     },
+    /// A conversation entered a step of its routing plan's route (the
+    /// first step when the route took it).
+    StepEntered {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The route's name.
+        route: String,
+        /// The step's index in the route.
+        step: u16,
+    },
+    /// A step was due but its `skip_if` held on the pool's live counts.
+    StepSkipped {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The route's name.
+        route: String,
+        /// The step's index in the route.
+        step: u16,
+    },
+    /// A conversation waited its route's time to live; `action` was taken
+    /// (resolved as expired, handed to the bot, or kept with this warning).
+    TtlReached {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The route's name.
+        route: String,
+        /// What was done.
+        action: crate::plan::TerminalAction,
+    },
+    /// A routing plan was loaded (or removed: zero routes); every open
+    /// conversation was re-evaluated under it, ages kept.
+    PlanChanged {
+        /// Routes of the plan now in force.
+        routes: u32,
+        /// Queues of the plan now in force.
+        queues: u32,
+    },
 }
 
 /// Why a pull found nothing (see [`Decision::NothingToPull`]).
@@ -439,7 +476,8 @@ impl Decision {
             | RateLimitReached { .. }
             | RateLimitSet { .. }
             | NothingToPull { .. }
-            | PullCapChanged { .. } => None,
+            | PullCapChanged { .. }
+            | PlanChanged { .. } => None,
             Queued { conversation }
             | WaitingForAgent { conversation, .. }
             | Assigned { conversation, .. }
@@ -460,7 +498,10 @@ impl Decision {
             | SlaBreach { conversation, .. }
             | WrapUpStarted { conversation, .. }
             | WrapUpEnded { conversation, .. }
-            | NoAnswer { conversation, .. } => Some(*conversation),
+            | NoAnswer { conversation, .. }
+            | StepEntered { conversation, .. }
+            | StepSkipped { conversation, .. }
+            | TtlReached { conversation, .. } => Some(*conversation),
         }
     }
 
@@ -535,6 +576,10 @@ impl Decision {
             Decision::NoAnswer { .. } => DecisionKind::NoAnswer,
             Decision::NothingToPull { .. } => DecisionKind::NothingToPull,
             Decision::PullCapChanged { .. } => DecisionKind::PullCapChanged,
+            Decision::StepEntered { .. } => DecisionKind::StepEntered,
+            Decision::StepSkipped { .. } => DecisionKind::StepSkipped,
+            Decision::TtlReached { .. } => DecisionKind::TtlReached,
+            Decision::PlanChanged { .. } => DecisionKind::PlanChanged,
         }
     }
 

@@ -75,11 +75,19 @@ pub enum DecisionKind {
     NothingToPull,
     /// [`Decision::PullCapChanged`].
     PullCapChanged,
+    /// [`Decision::StepEntered`].
+    StepEntered,
+    /// [`Decision::StepSkipped`].
+    StepSkipped,
+    /// [`Decision::TtlReached`].
+    TtlReached,
+    /// [`Decision::PlanChanged`].
+    PlanChanged,
 }
 
 impl DecisionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DecisionKind; 32] = [
+    pub const ALL: [DecisionKind; 36] = [
         DecisionKind::AgentAdded,
         DecisionKind::AgentStatusChanged,
         DecisionKind::CapacityChanged,
@@ -112,6 +120,10 @@ impl DecisionKind {
         DecisionKind::NoAnswer,
         DecisionKind::NothingToPull,
         DecisionKind::PullCapChanged,
+        DecisionKind::StepEntered,
+        DecisionKind::StepSkipped,
+        DecisionKind::TtlReached,
+        DecisionKind::PlanChanged,
     ];
 
     /// The name as it appears in JSON (`kind`).
@@ -149,6 +161,10 @@ impl DecisionKind {
             DecisionKind::NoAnswer => "no_answer",
             DecisionKind::NothingToPull => "nothing_to_pull",
             DecisionKind::PullCapChanged => "pull_cap_changed",
+            DecisionKind::StepEntered => "step_entered",
+            DecisionKind::StepSkipped => "step_skipped",
+            DecisionKind::TtlReached => "ttl_reached",
+            DecisionKind::PlanChanged => "plan_changed",
         }
     }
 }

@@ -203,6 +203,25 @@ pub enum EngineError {
         /// Its value.
         max: u32,
     },
+    /// A routing plan that does not load: every problem is listed (boxed:
+    /// a refusal stays small on every other path).
+    #[error("routing plan refused: {0}")]
+    Plan(Box<crate::plan::PlanError>),
+    /// Conversation attributes past their bounds.
+    #[error("attributes refused: {0}")]
+    Attributes(Box<crate::plan::AttributeError>),
+}
+
+impl From<crate::plan::PlanError> for EngineError {
+    fn from(e: crate::plan::PlanError) -> Self {
+        EngineError::Plan(Box::new(e))
+    }
+}
+
+impl From<crate::plan::AttributeError> for EngineError {
+    fn from(e: crate::plan::AttributeError) -> Self {
+        EngineError::Attributes(Box::new(e))
+    }
 }
 
 impl EngineError {

@@ -7,6 +7,7 @@ use super::cx::Cx;
 use super::decision::{Decision, RequeueReason, StickyMissReason};
 use super::lifecycle;
 use super::matching;
+use super::plan_swap;
 use super::state::conversation::{Conv, Place};
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
@@ -31,9 +32,11 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             group,
             priority,
             start_in_bot,
+            attributes,
         } => {
             let group = structure::ensure_group(cx, group);
             let c = open(cx, conversation, customer, tier, channel, group, priority);
+            plan_swap::on_open(cx, c, attributes);
             if !start_in_bot {
                 matching::route(cx, c);
             }
@@ -42,7 +45,8 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             conv,
             group,
             priority,
-        } => escalate(cx, conv, group, priority),
+            attributes,
+        } => escalate(cx, conv, group, priority, attributes),
         Step::CustomerMessage(c) => customer_message(cx, c),
         Step::AgentMessage { conv, agent } => agent_message(cx, conv, agent),
         Step::MarkSeen(c) => cx.st.conv_mut(c).seen = true,
@@ -50,6 +54,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         Step::Resolve { conv, reason } => lifecycle::resolve(cx, conv, reason),
         Step::TransferToAgent { conv, agent } => {
             detach_for_transfer(cx, conv);
+            plan_swap::leave_route(cx, conv);
             lifecycle::enqueue_personal(cx, conv, agent, true, None);
         }
         Step::TransferToGroup { conv, group } => {
@@ -57,6 +62,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             if detach_for_transfer(cx, conv) {
                 cx.st.stats.requeues += 1;
             }
+            plan_swap::leave_route(cx, conv);
             cx.st.conv_mut(conv).group = group;
             matching::place_in_group(cx, conv);
         }
@@ -96,6 +102,8 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         Step::SetRateLimit { agent, limit } => rate::set_limit(cx, agent, limit),
         Step::PullNext(agent) => pull::pull_next(cx, agent),
         Step::SetPullCap { agent, pull_cap } => pull::set_pull_cap(cx, agent, pull_cap),
+        Step::SetPlan(plan) => plan_swap::set_plan(cx, plan),
+        Step::SetAttributes { conv, attributes } => plan_swap::set_attributes(cx, conv, attributes),
     }
     finish(cx);
 }
@@ -126,7 +134,7 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
     }
 }
 
-fn effective_priority(cx: &Cx<'_>, c: ConvIdx, priority: Priority) -> Priority {
+pub(crate) fn effective_priority(cx: &Cx<'_>, c: ConvIdx, priority: Priority) -> Priority {
     let tier = cx.st.customers[cx.st.conv(c).who.get()].tier;
     if cx.cfg.vip_boost && tier == Tier::Vip {
         priority.boosted()
@@ -181,6 +189,7 @@ fn open(
         sticky_agent: None,
         wrap_up: None,
         no_answer_hops: 0,
+        plan: None,
     };
     let c = match cx.st.free_slots.pop() {
         Some(c) => {
@@ -198,7 +207,14 @@ fn open(
     c
 }
 
-fn escalate(cx: &mut Cx<'_>, c: ConvIdx, group: Option<GroupRef>, priority: Option<Priority>) {
+fn escalate(
+    cx: &mut Cx<'_>,
+    c: ConvIdx,
+    group: Option<GroupRef>,
+    priority: Option<Priority>,
+    attributes: Option<crate::plan::Attributes>,
+) {
+    let new_skills = group.is_some();
     if let Some(group) = group {
         let group = structure::ensure_group(cx, group);
         cx.st.conv_mut(c).group = group;
@@ -207,6 +223,7 @@ fn escalate(cx: &mut Cx<'_>, c: ConvIdx, group: Option<GroupRef>, priority: Opti
         let effective = effective_priority(cx, c, priority);
         lifecycle::set_priority(cx, c, priority, effective);
     }
+    plan_swap::on_escalate(cx, c, new_skills, attributes);
     let conversation = cx.st.conv(c).id;
     cx.emit(Decision::Escalated { conversation });
     matching::route(cx, c);

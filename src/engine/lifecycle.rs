@@ -33,7 +33,7 @@ pub(crate) fn permits(kind: CommandKind, place: Place) -> bool {
     let resolved = matches!(place, Place::Resolved { .. });
     match kind {
         K::Escalate => matches!(place, Place::Bot),
-        K::CustomerMessage | K::Resolve | K::SetPriority => !resolved,
+        K::CustomerMessage | K::Resolve | K::SetPriority | K::SetAttributes => !resolved,
         K::AgentMessage | K::Park => matches!(place, Place::Assigned { .. }),
         K::MarkSeen => place.live_agent().is_some(),
         K::Transfer => !resolved && place != Place::Bot,
@@ -108,6 +108,12 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
             let group = cx.st.conv(c).group;
             let removed = cx.st.group_mut(group).waiting.remove(class, line_key, c);
             debug_assert!(removed, "a queued conversation is in its line");
+            // The overflow lines of a routing plan's conversation.
+            for i in 0..cx.st.conv(c).extra_groups().len() {
+                let g = cx.st.conv(c).extra_groups()[i];
+                let removed = cx.st.group_mut(g).waiting.remove(class, line_key, c);
+                debug_assert!(removed, "a queued conversation is in its overflow lines");
+            }
             None
         }
         Place::WaitingFor { agent, own } => {
@@ -151,6 +157,23 @@ pub(crate) fn enqueue_group(cx: &mut Cx<'_>, c: ConvIdx) {
     conv.place = Place::Queued;
     let (group, class, key) = (conv.group, conv.class(), conv.line_key());
     cx.st.group_mut(group).waiting.insert(class, key, c);
+    // A routing plan's overflow: the same place (age, arrival) in the
+    // lines of the other queues it waits in.
+    for i in 0..cx.st.conv(c).extra_groups().len() {
+        let g = cx.st.conv(c).extra_groups()[i];
+        cx.st.group_mut(g).waiting.insert(class, key, c);
+    }
+}
+
+/// Hands `c` back to the bot tier (a routing plan's terminal action): it
+/// leaves wherever it is, its alerts stop, it stays open.
+pub(crate) fn to_bot(cx: &mut Cx<'_>, c: ConvIdx) {
+    detach(cx, c);
+    let conv = cx.st.conv_mut(c);
+    conv.place = Place::Bot;
+    conv.sticky_agent = None;
+    conv.sla_gen = conv.sla_gen.wrapping_add(1);
+    conv.park_due = None;
 }
 
 /// Puts a detached `c` in `agent`'s own queue: `own` for a thread that is
@@ -358,6 +381,10 @@ pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
     let conv = cx.st.conv_mut(c);
     conv.place = Place::Resolved { reason };
     conv.resolved_at = Some(at);
+    // Off its route for good (a later plan does not re-evaluate it).
+    if let Some(p) = conv.plan.as_mut() {
+        p.route = None;
+    }
     conv.sticky_agent = None;
     conv.sla_gen = conv.sla_gen.wrapping_add(1);
     conv.park_due = None;
@@ -439,6 +466,32 @@ pub(crate) fn set_priority(
     }
 }
 
+/// Records that a detached `c` sits nowhere (its place named where it
+/// was), so that the next transition does not take it out again.
+pub(crate) fn mark_detached(cx: &mut Cx<'_>, c: ConvIdx) {
+    let conv = cx.st.conv_mut(c);
+    debug_assert_eq!(
+        conv.held,
+        Capacity::ZERO,
+        "a detached conversation holds nothing"
+    );
+    conv.place = Place::Bot;
+}
+
+/// Changes the priority of a detached `c`, which sits in no line or own
+/// queue whatever its place still says (its caller gives it its next
+/// place at once).
+pub(crate) fn set_priority_detached(
+    cx: &mut Cx<'_>,
+    c: ConvIdx,
+    base: crate::model::Priority,
+    effective: crate::model::Priority,
+) {
+    let conv = cx.st.conv_mut(c);
+    conv.base_priority = base;
+    conv.priority = effective;
+}
+
 /// Removes (`insert == false`) or re-inserts the entry of a waiting `c` in
 /// its line or own queue, with the key its fields give now.
 fn detach_waiting_entry(cx: &mut Cx<'_>, c: ConvIdx, insert: bool) {
@@ -446,11 +499,18 @@ fn detach_waiting_entry(cx: &mut Cx<'_>, c: ConvIdx, insert: bool) {
     match conv.place {
         Place::Queued => {
             let (group, class, key) = (conv.group, conv.class(), conv.line_key());
-            let line = &mut cx.st.group_mut(group).waiting;
-            if insert {
-                line.insert(class, key, c);
-            } else {
-                line.remove(class, key, c);
+            let extra = conv.extra_groups().len();
+            for i in 0..=extra {
+                let g = match i {
+                    0 => group,
+                    _ => cx.st.conv(c).extra_groups()[i - 1],
+                };
+                let line = &mut cx.st.group_mut(g).waiting;
+                if insert {
+                    line.insert(class, key, c);
+                } else {
+                    line.remove(class, key, c);
+                }
             }
         }
         Place::WaitingFor { agent, own } => {

@@ -126,17 +126,16 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
 /// thread reopened before any human answered).
 pub(crate) fn start_response_clock(cx: &mut Cx<'_>, c: ConvIdx) {
     let at = cx.at;
+    if cx.st.conv(c).plan.is_some() {
+        // The route's queue may name its own first-response target.
+        super::plan_steps::fix_sla_target(cx, c);
+    }
     let conv = cx.st.conv_mut(c);
     conv.sla_start = Some(at);
     conv.sla_gen = conv.sla_gen.wrapping_add(1);
     let generation = conv.sla_gen;
-    lifecycle::arm(
-        cx,
-        at + cx.cfg.warn_after(),
-        TimerKind::SlaWarning,
-        c,
-        generation,
-    );
+    let warn_after = conv.warn_after(cx.cfg);
+    lifecycle::arm(cx, at + warn_after, TimerKind::SlaWarning, c, generation);
     // The breach timer is armed by the warning when it fires: one
     // pending SLA timer per conversation instead of two.
 }
@@ -144,9 +143,17 @@ pub(crate) fn start_response_clock(cx: &mut Cx<'_>, c: ConvIdx) {
 /// Puts `c` in its group's line and lets the group's free agents take what
 /// they can; says `Queued` if it still waits.
 pub(crate) fn place_in_group(cx: &mut Cx<'_>, c: ConvIdx) {
+    // A routing plan's steps due by now, and the groups they name (a
+    // terminal action may end its wait here).
+    if cx.st.conv(c).plan.is_some() && !super::plan_steps::before_queue(cx, c) {
+        return;
+    }
     lifecycle::enqueue_group(cx, c);
     let group = cx.st.conv(c).group;
     dispatch(cx, group);
+    if !cx.st.conv(c).extra_groups().is_empty() {
+        super::plan_steps::dispatch_extra(cx, c);
+    }
     if cx.st.conv(c).place == super::state::conversation::Place::Queued {
         let conversation = cx.st.conv(c).id;
         cx.emit(Decision::Queued { conversation });

@@ -38,13 +38,15 @@
 //!
 //! # Where the next routing rules go
 //!
-//! * **Skill relaxation** as a conversation waits: a `Relax` timer per
-//!   waiting conversation (`state/timers.rs`) that moves it, at set steps,
-//!   to the group of its relaxed requirements through
-//!   `lifecycle::detach` + `matching::place_in_group` (a transfer to a
-//!   group without the decision's `Transferred`).
-//! * **Overflow** to another group after a maximum wait: the same timer
-//!   shape, with the target group from configuration.
+//! * **Routing plans** (`switchboard::plan`, done): a conversation's route
+//!   lives in `Conv::plan` (`state/plan.rs`); `plan_steps.rs` enters its
+//!   steps from a `PlanStep` timer per waiting conversation
+//!   (`state/timers.rs`) and from `matching::place_in_group` (catch-up on
+//!   requeue); relaxation moves it to the group of its relaxed
+//!   requirements through `lifecycle::detach` + `enqueue_group`, overflow
+//!   lists it in the lines of several groups with one place (age,
+//!   arrival); `plan_swap.rs` handles `Reconfigure::Plan`, `SetAttributes`, open and
+//!   escalation; `plan_audit.rs` checks it all.
 //! * **Business hours** per group: a per-group open flag consulted by
 //!   `Agent::takes` and `matching::dispatch`, toggled by timers.
 //! * **Workload rules** (`workload/`): wrap-up after a resolve (a hold on
@@ -68,6 +70,11 @@ mod lifecycle;
 mod limits;
 mod matching;
 mod open;
+mod plan_audit;
+mod plan_check;
+mod plan_env;
+mod plan_steps;
+mod plan_swap;
 mod query;
 mod reconfigure;
 mod shared;

@@ -6,6 +6,7 @@ use super::command::Command;
 use crate::model::{
     Channel, ConversationId, CustomerId, Level, Priority, SkillId, SkillRequirement, Tier,
 };
+use crate::plan::Attributes;
 use serde::{Deserialize, Serialize};
 
 /// A customer opens a conversation (their first message): the data of
@@ -43,6 +44,11 @@ pub struct OpenConversation {
     pub priority: Priority,
     /// Start with the bot tier instead of a human.
     pub start_in_bot: bool,
+    /// What a routing plan's conditions read (topic, language, free
+    /// key/values); none by default. Without a plan they are kept for
+    /// one loaded later.
+    #[serde(default, skip_serializing_if = "Attributes::is_empty")]
+    pub attributes: Attributes,
 }
 
 impl OpenConversation {
@@ -58,6 +64,7 @@ impl OpenConversation {
             skills: Vec::new(),
             priority: Priority::Normal,
             start_in_bot: false,
+            attributes: Attributes::new(),
         }
     }
 
@@ -101,6 +108,12 @@ impl OpenConversation {
     /// humans otherwise.
     pub fn start_in_bot(mut self, bot: bool) -> Self {
         self.start_in_bot = bot;
+        self
+    }
+
+    /// With `attributes` (what a routing plan's route conditions read).
+    pub fn attributes(mut self, attributes: Attributes) -> Self {
+        self.attributes = attributes;
         self
     }
 }

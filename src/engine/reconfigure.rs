@@ -31,6 +31,16 @@ use serde::{Deserialize, Serialize};
 pub enum Reconfigure {
     /// Replace the engine configuration. Validated like a new engine's.
     Config(Box<EngineConfig>),
+    /// Load, replace (`Some`) or remove (`None`) the routing plan
+    /// ([`switchboard::plan`](crate::plan)); build it with
+    /// [`Command::set_plan`](crate::Command::set_plan). A plan with any
+    /// error is refused whole ([`EngineError::Plan`] lists every problem)
+    /// and nothing changes. Otherwise every open conversation is
+    /// re-evaluated under it at once, in id order: its route chosen afresh
+    /// from its attributes, its age kept, the steps due by that age
+    /// entered. Maintenance, not routing: it visits every conversation
+    /// once.
+    Plan(Option<Box<crate::plan::Plan>>),
 }
 
 /// The settings baked into live state, by name (see the module docs).
@@ -87,5 +97,8 @@ pub(crate) fn check(
             }
             Ok((**next).clone())
         }
+        // A plan changes no setting; validation takes it its own way
+        // (`validate::check_plan`) and never asks here.
+        Reconfigure::Plan(_) => Ok(current.clone()),
     }
 }

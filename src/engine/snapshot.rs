@@ -47,6 +47,9 @@ pub struct Snapshot {
     /// Teams, the tenant's cap and what they hold back.
     #[serde(default)]
     workload: super::workload::snapshot::WorkloadSnapshot,
+    /// The routing plan in force, as loaded (recompiled on restore).
+    #[serde(default)]
+    plan: Option<crate::plan::Plan>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -231,6 +234,7 @@ impl Engine {
             customers,
             timers,
             workload: super::workload::snapshot::take(st),
+            plan: st.plan.as_ref().map(|p| p.doc.clone()),
         }
     }
 
@@ -271,6 +275,11 @@ impl Engine {
             let known = &mut st.customers[k.get()];
             known.tier = c.tier;
             known.last_agent = c.last_agent;
+        }
+        if let Some(plan) = &snapshot.plan {
+            let (compiled, _) = crate::plan::compile(plan)
+                .map_err(|_| RestoreError::Corrupt("the routing plan does not load"))?;
+            st.plan = Some(std::sync::Arc::new(compiled));
         }
         restore_conversations(&mut st, &config, snapshot.conversations)?;
         super::workload::snapshot::restore(&mut st, snapshot.workload)?;
@@ -475,11 +484,26 @@ fn restore_conversations(
         if st.conv_ids.insert(conv.id, c).is_some() {
             return Err(RestoreError::Corrupt("a conversation appears twice"));
         }
+        let extra = conv.extra_groups();
+        let repeated = extra
+            .iter()
+            .enumerate()
+            .any(|(i, g)| *g == conv.group || extra[..i].contains(g));
+        if repeated || extra.iter().any(|g| g.get() >= st.groups.len()) {
+            return Err(RestoreError::Corrupt(
+                "a conversation's overflow line points at no group",
+            ));
+        }
         match conv.place {
             Place::Queued => {
                 st.groups[conv.group.get()]
                     .waiting
-                    .insert(conv.class(), conv.line_key(), c)
+                    .insert(conv.class(), conv.line_key(), c);
+                for g in extra {
+                    st.groups[g.get()]
+                        .waiting
+                        .insert(conv.class(), conv.line_key(), c);
+                }
             }
             Place::WaitingFor { agent, own } => {
                 let key = conv.personal_key(own, config);

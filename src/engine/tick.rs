@@ -57,7 +57,7 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
             if let (TimerKind::SlaWarning, Some(start)) = (timer.kind, conv.sla_start) {
                 // Armed even while parked: a thread that resumes without a
                 // first response still breaches on time.
-                let breach_at = start + cx.cfg.response_target;
+                let breach_at = start + conv.response_target(cx.cfg);
                 lifecycle::arm(cx, breach_at, TimerKind::SlaBreach, c, timer.generation);
             }
             let conv = cx.st.conv(c);
@@ -127,5 +127,6 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
                 wrapup::end(cx, c, WrapUpEndReason::TimedOut);
             }
         }
+        TimerKind::PlanStep => super::plan_steps::on_timer(cx, c, timer.generation),
     }
 }

@@ -49,11 +49,13 @@ pub(crate) enum Step {
         group: GroupRef,
         priority: Priority,
         start_in_bot: bool,
+        attributes: Option<crate::plan::Attributes>,
     },
     Escalate {
         conv: ConvIdx,
         group: Option<GroupRef>,
         priority: Option<Priority>,
+        attributes: Option<crate::plan::Attributes>,
     },
     CustomerMessage(ConvIdx),
     AgentMessage {
@@ -100,6 +102,11 @@ pub(crate) enum Step {
     SetPullCap {
         agent: AgentIdx,
         pull_cap: Option<Capacity>,
+    },
+    SetPlan(Option<std::sync::Arc<crate::plan::compiled::CompiledPlan>>),
+    SetAttributes {
+        conv: ConvIdx,
+        attributes: crate::plan::Attributes,
     },
 }
 
@@ -149,7 +156,9 @@ pub(crate) fn check(
             skills,
             priority,
             start_in_bot,
+            attributes,
         }) => {
+            attributes.check()?;
             if state.conv_idx(*conversation).is_some() {
                 return Err(EngineError::DuplicateConversation(*conversation));
             }
@@ -175,14 +184,19 @@ pub(crate) fn check(
                 group: group_ref(state, &config.limits, *channel, skills)?,
                 priority: *priority,
                 start_in_bot: *start_in_bot,
+                attributes: (!attributes.is_empty()).then(|| attributes.clone()),
             }
         }
         Command::Escalate {
             conversation,
             skills,
             priority,
+            attributes,
         } => {
             let c = conv(*conversation)?;
+            if let Some(attributes) = attributes {
+                attributes.check()?;
+            }
             let group = match skills {
                 Some(skills) => Some(group_ref(
                     state,
@@ -196,6 +210,7 @@ pub(crate) fn check(
                 conv: c,
                 group,
                 priority: *priority,
+                attributes: attributes.clone(),
             }
         }
         Command::CustomerMessage { conversation } => {
@@ -280,6 +295,9 @@ pub(crate) fn check(
         }
         Command::Tick => Step::Tick,
         Command::Purge { resolved_before } => Step::Purge(*resolved_before),
+        Command::Reconfigure(super::Reconfigure::Plan(plan)) => {
+            Step::SetPlan(check_plan(state, plan.as_deref())?)
+        }
         Command::Reconfigure(change) => Step::Reconfigure(Box::new(super::reconfigure::check(
             config,
             !state.conv_ids.is_empty(),
@@ -356,6 +374,17 @@ pub(crate) fn check(
                 .ok_or(EngineError::UnknownConversation(*conversation))?;
             wrapup::check_end(state, c, a, at)?;
             Step::EndWrapUp(c)
+        }
+        Command::SetAttributes {
+            conversation,
+            attributes,
+        } => {
+            let c = conv(*conversation)?;
+            attributes.check()?;
+            Step::SetAttributes {
+                conv: c,
+                attributes: attributes.clone(),
+            }
         }
     })
 }
@@ -565,4 +594,28 @@ fn check_transfer_to(
         });
     }
     Ok(())
+}
+
+/// A plan compiled, or every error it has. Leaves room for the groups its
+/// queues may create (each conversation's pool is at most
+/// `MAX_ACTIVE_QUEUES` groups, created as it waits).
+fn check_plan(
+    state: &State,
+    plan: Option<&crate::plan::Plan>,
+) -> Result<Option<std::sync::Arc<crate::plan::compiled::CompiledPlan>>, EngineError> {
+    let Some(plan) = plan else {
+        return Ok(None);
+    };
+    let (compiled, _warnings) = crate::plan::compile(plan).map_err(|problems| {
+        crate::plan::PlanError::Invalid(
+            problems
+                .into_iter()
+                .filter(|p| p.severity() == crate::plan::Severity::Error)
+                .collect(),
+        )
+    })?;
+    if GroupIdx::new(state.groups.len() + crate::plan::limits::MAX_ACTIVE_QUEUES * 2).is_none() {
+        return Err(EngineError::Full("group"));
+    }
+    Ok(Some(std::sync::Arc::new(compiled)))
 }

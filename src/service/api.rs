@@ -327,7 +327,7 @@ conversation_endpoint!(
 conversation_endpoint!(
     /// Hand a bot conversation to humans.
     escalate, "/api/tenants/{tenant}/conversations/{conversation}/escalate", EscalateBody,
-    |conversation, b| Ok(Command::Escalate { conversation, skills: b.skills, priority: b.priority }));
+    |conversation, b| Ok(Command::Escalate { conversation, skills: b.skills, priority: b.priority, attributes: None }));
 conversation_endpoint!(
     /// The agent accepts an offer.
     accept_offer, "/api/tenants/{tenant}/conversations/{conversation}/accept", AgentBody,

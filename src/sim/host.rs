@@ -278,7 +278,8 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         | Command::Park { conversation }
         | Command::Resolve { conversation, .. }
         | Command::Transfer { conversation, .. }
-        | Command::SetPriority { conversation, .. } => (Some(conversation), None),
+        | Command::SetPriority { conversation, .. }
+        | Command::SetAttributes { conversation, .. } => (Some(conversation), None),
         Command::Tick
         | Command::Purge { .. }
         | Command::Reconfigure(_)

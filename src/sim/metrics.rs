@@ -369,7 +369,11 @@ impl Collector {
             | OfferAccepted { .. }
             | Reprioritised { .. }
             | PriorityChanged { .. }
-            | Escalated { .. } => {}
+            | Escalated { .. }
+            | StepEntered { .. }
+            | StepSkipped { .. }
+            | TtlReached { .. }
+            | PlanChanged { .. } => {}
         }
     }
 

@@ -61,6 +61,7 @@ impl Run<'_> {
             skills: a.skills.clone(),
             priority: a.priority,
             start_in_bot: a.bot,
+            attributes: Default::default(),
         }))
     }
 
@@ -84,6 +85,7 @@ impl Run<'_> {
                         conversation: id,
                         skills: None,
                         priority: None,
+                        attributes: None,
                     })?;
                 }
             }

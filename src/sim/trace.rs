@@ -194,7 +194,11 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         | Escalated { .. }
         | Purged { .. }
         | TeamSet { .. }
-        | TenantCapChanged { .. } => None,
+        | TenantCapChanged { .. }
+        | StepEntered { .. }
+        | StepSkipped { .. }
+        | TtlReached { .. }
+        | PlanChanged { .. } => None,
         ChannelCapChanged { agent, .. }
         | RateLimitReached { agent, .. }
         | RateLimitSet { agent, .. }

@@ -272,6 +272,7 @@ impl Runner<'_> {
                     conversation: id,
                     skills: None,
                     priority: None,
+                    attributes: None,
                 }),
                 _ => None,
             },

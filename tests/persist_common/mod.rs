@@ -99,6 +99,7 @@ pub fn command(seed: u64, index: u64) -> (Timestamp, Command) {
             conversation: recent(&mut rng, index),
             skills: None,
             priority: Some(priority(&mut rng)),
+            attributes: None,
         },
         79..=80 => Command::Transfer {
             conversation: recent(&mut rng, index),

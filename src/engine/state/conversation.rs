@@ -119,6 +119,11 @@ pub(crate) struct Conv {
     /// its terminal action applied).
     #[serde(default)]
     pub no_answer_hops: u32,
+    /// Its routing-plan state: attributes, named skills, place on its
+    /// route. `None` for a conversation opened without attributes while
+    /// no plan is loaded.
+    #[serde(default)]
+    pub plan: Option<Box<super::plan::ConvPlan>>,
 }
 
 /// Order of an agent's inbox: threads where the customer spoke last first,
@@ -180,7 +185,7 @@ impl Conv {
                 | Place::WaitingFor { .. }
                 | Place::Offered { .. }
                 | Place::Assigned { .. },
-            ) => Some(start + config.response_target),
+            ) => Some(start + self.response_target(config)),
             _ => None,
         }
     }

@@ -10,6 +10,7 @@ pub(crate) mod free_index;
 pub(crate) mod group;
 pub(crate) mod hash;
 pub(crate) mod index;
+pub(crate) mod plan;
 pub(crate) mod sorted;
 pub(crate) mod timers;
 pub(crate) mod waiting;
@@ -56,6 +57,9 @@ pub(crate) struct State {
     pub stats: EngineStats,
     /// Teams, the tenant's total and their gates (the workload rules).
     pub workload: workload::Workload,
+    /// The routing plan in force, compiled (`None`: routing by the skills
+    /// commands name, as without plans).
+    pub plan: Option<std::sync::Arc<crate::plan::compiled::CompiledPlan>>,
 }
 
 impl State {

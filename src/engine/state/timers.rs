@@ -24,6 +24,8 @@ pub(crate) enum TimerKind {
     RateWindow,
     /// An assigned conversation's agent has not answered in time.
     NoAnswer,
+    /// A waiting conversation's next routing-plan step or time to live.
+    PlanStep,
 }
 
 /// One pending timer, ordered by time, then kind (a warning before the

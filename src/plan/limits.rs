@@ -1,0 +1,40 @@
+//! The bounds of a plan and of conversation attributes, checked when a
+//! plan is loaded and when a command carries attributes: every list a plan
+//! or a decision walks is bounded by one of these.
+
+/// Routes in a plan.
+pub const MAX_ROUTES: usize = 1_000;
+/// Queues in a plan.
+pub const MAX_QUEUES: usize = 256;
+/// Named skills in a plan.
+pub const MAX_SKILLS: usize = 1_024;
+/// Steps in one route.
+pub const MAX_STEPS: usize = 16;
+/// Actions in one step.
+pub const MAX_ACTIONS: usize = 8;
+/// Skill requirements (hard plus soft) of one queue.
+pub const MAX_QUEUE_SKILLS: usize = 16;
+/// Explicit members of one queue.
+pub const MAX_MEMBERS: usize = 1_000;
+/// Queues a conversation may wait in at once (its own and overflow).
+pub const MAX_ACTIVE_QUEUES: usize = 4;
+/// Bytes of a name (plan names, attribute keys).
+pub const MAX_NAME: usize = 64;
+/// Bytes of a condition.
+pub const MAX_CONDITION: usize = 1_024;
+/// Nesting depth of a condition (parentheses and `not`).
+pub const MAX_DEPTH: usize = 16;
+/// Items in a list literal of a condition.
+pub const MAX_LIST: usize = 64;
+/// Free attributes of a conversation.
+pub const MAX_ATTRIBUTES: usize = 32;
+/// Bytes of an attribute's string (and of each list item).
+pub const MAX_ATTRIBUTE_TEXT: usize = 256;
+/// Items of a list attribute.
+pub const MAX_ATTRIBUTE_LIST: usize = 32;
+/// The longest wait a step or a time to live may name: 365 days, as the
+/// engine's settings.
+pub const MAX_WAIT_MS: u64 = 365 * 24 * 3_600_000;
+
+// A conversation's pool must hold at least its first queue.
+const _: () = assert!(MAX_ACTIVE_QUEUES >= 1 && MAX_DEPTH >= 1);

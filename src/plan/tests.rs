@@ -1,0 +1,437 @@
+//! Tests of plan documents: grammar, semantics of conditions, every check.
+
+use super::condition::{parse, Env, Value};
+use super::*;
+
+struct Map(Vec<(&'static str, Value<'static>)>);
+
+impl Env for Map {
+    fn get(&self, name: &str) -> Option<Value<'_>> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+}
+
+fn holds(text: &str, env: &Map) -> bool {
+    parse(text).expect("parses").eval(env)
+}
+
+fn queue(name: &str, soft: &[(&str, u8)]) -> QueueDef {
+    QueueDef {
+        name: name.to_owned(),
+        soft: soft
+            .iter()
+            .map(|&(skill, min_level)| SkillNeed {
+                skill: skill.to_owned(),
+                min_level,
+            })
+            .collect(),
+        ..QueueDef::default()
+    }
+}
+
+fn step(after_ms: u64, actions: Vec<StepAction>) -> StepDef {
+    StepDef {
+        after_ms,
+        skip_if: None,
+        actions,
+    }
+}
+
+fn enter(q: &str) -> StepAction {
+    StepAction::EnterQueue {
+        queue: q.to_owned(),
+    }
+}
+
+fn route(name: &str, when: Option<&str>, steps: Vec<StepDef>) -> RouteDef {
+    RouteDef {
+        name: name.to_owned(),
+        when: when.map(str::to_owned),
+        steps,
+        ttl: None,
+    }
+}
+
+/// A valid plan: billing with a soft skill, general, a VIP route with a
+/// ladder, and the default route.
+fn good() -> Plan {
+    Plan {
+        skills: [("billing".to_owned(), 1), ("spanish".to_owned(), 2)].into(),
+        queues: vec![queue("billing", &[("billing", 5)]), queue("general", &[])],
+        routes: vec![
+            RouteDef {
+                ttl: Some(Ttl {
+                    after_ms: 3_600_000,
+                    action: TerminalAction::ToBot,
+                }),
+                ..route(
+                    "vip",
+                    Some("tier == \"vip\""),
+                    vec![
+                        step(0, vec![enter("billing")]),
+                        step(
+                            60_000,
+                            vec![StepAction::LowerSkill {
+                                skill: "billing".to_owned(),
+                                min_level: 2,
+                            }],
+                        ),
+                        step(
+                            120_000,
+                            vec![StepAction::AddQueue {
+                                queue: "general".to_owned(),
+                            }],
+                        ),
+                    ],
+                )
+            },
+            route("default", None, vec![step(0, vec![enter("general")])]),
+        ],
+    }
+}
+
+#[test]
+fn a_valid_plan_has_no_problem_and_round_trips_through_json() {
+    let plan = good();
+    assert_eq!(plan.check(), vec![]);
+    assert_eq!(Plan::from_json(&plan.to_json()), Ok(plan));
+}
+
+#[test]
+fn conditions_follow_the_taskrouter_operator_set() {
+    let tags: &'static [String] = Box::leak(Box::new(vec!["gold".to_owned(), "eu".to_owned()]));
+    let env = Map(vec![
+        ("topic", Value::Text("billing")),
+        ("age", Value::Number(42)),
+        ("vip", Value::Bool(true)),
+        ("tags", Value::List(tags)),
+    ]);
+    assert!(holds("topic == 'billing'", &env));
+    assert!(holds("topic != \"refund\"", &env));
+    assert!(holds(
+        "age > 40 and age >= 42 and age < 43 and age <= 42",
+        &env
+    ));
+    assert!(holds("topic in ['refund', 'billing']", &env));
+    assert!(holds("tags contains 'eu' and topic contains 'bill'", &env));
+    assert!(holds("has topic and not has language", &env));
+    assert!(holds("vip == true or (age == 1)", &env));
+    assert!(holds("not (age < 10 or topic == 'x')", &env));
+    // A comparison with an absent value or another type is false, both
+    // ways.
+    assert!(!holds("language == 'es'", &env));
+    assert!(!holds("language != 'es'", &env));
+    assert!(!holds("topic > 3", &env));
+    // `order` is a name, not the keyword `or` followed by `der`.
+    assert!(!holds("order == 1", &env));
+}
+
+#[test]
+fn a_parse_error_names_the_route_the_field_and_the_column() {
+    let mut plan = good();
+    plan.routes[0].when = Some("tier == \"vip\" and topic ~ 'x'".to_owned());
+    let problems = plan.check();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    match &problems[0] {
+        PlanProblem::Condition {
+            route,
+            field,
+            column,
+            message,
+        } => {
+            assert_eq!(route, "vip");
+            assert_eq!(field, "routes[0].when");
+            // `~` is the 25th character: the operator is expected there.
+            assert_eq!(*column, 25, "{message}");
+            assert!(message.contains("operator"), "{message}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let text = problems[0].to_string();
+    assert!(text.contains("\"vip\"") && text.contains("routes[0].when") && text.contains("25"));
+}
+
+#[test]
+fn an_unclosed_string_or_parenthesis_is_a_located_error() {
+    for (text, column) in [("(topic == 'a'", 14), ("topic == 'a", 12), ("", 1)] {
+        let mut plan = good();
+        plan.routes[0].when = Some(text.to_owned());
+        match plan.check().as_slice() {
+            [PlanProblem::Condition { column: c, .. }] => assert_eq!(*c, column, "{text}"),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn skip_if_reads_only_the_pool_counts() {
+    let mut plan = good();
+    plan.routes[0].steps[1].skip_if = Some("online == 0 or topic == 'x'".to_owned());
+    match plan.check().as_slice() {
+        [PlanProblem::Condition {
+            field,
+            column,
+            route,
+            ..
+        }] => {
+            assert_eq!(
+                (route.as_str(), field.as_str()),
+                ("vip", "routes[0].steps[1].skip_if")
+            );
+            assert_eq!(*column, 16);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn nesting_is_bounded_so_a_hostile_condition_cannot_overflow_the_stack() {
+    let deep = format!("{}topic == 'a'{}", "(".repeat(500), ")".repeat(500));
+    assert!(parse(&deep).is_err());
+    let nots = format!("{}has topic", "not ".repeat(200));
+    assert!(parse(&nots).is_err());
+    let fine = format!("{}topic == 'a'{}", "(".repeat(5), ")".repeat(5));
+    assert!(parse(&fine).is_ok());
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let mut plan = good();
+    plan.queues.push(queue("general", &[("cooking", 3)]));
+    plan.routes[0].steps[0].actions = vec![enter("nowhere")];
+    plan.routes[0].steps[1].after_ms = 0;
+    plan.routes.pop();
+    let problems = plan.check();
+    let has = |f: &dyn Fn(&PlanProblem) -> bool| problems.iter().any(f);
+    assert!(has(
+        &|p| matches!(p, PlanProblem::DuplicateName { name, .. } if name == "general")
+    ));
+    assert!(has(
+        &|p| matches!(p, PlanProblem::UnknownSkill { skill, .. } if skill == "cooking")
+    ));
+    assert!(has(
+        &|p| matches!(p, PlanProblem::UnknownQueue { queue, field, .. }
+        if queue == "nowhere" && field == "routes[0].steps[0].actions[0].queue")
+    ));
+    assert!(has(&|p| matches!(
+        p,
+        PlanProblem::UnreachableStep { step: 1, .. }
+    )));
+    assert!(has(&|p| matches!(p, PlanProblem::NoDefaultRoute)));
+    assert!(problems.len() >= 5);
+}
+
+#[test]
+fn bounds_are_typed_errors_at_load() {
+    let mut plan = good();
+    let extra = plan.routes[1].clone();
+    plan.routes = (0..limits::MAX_ROUTES + 1)
+        .map(|i| RouteDef {
+            name: format!("r{i}"),
+            when: Some(format!("n == {i}")),
+            ..extra.clone()
+        })
+        .collect();
+    plan.routes.push(extra);
+    assert!(plan.check().iter().any(|p| matches!(p,
+        PlanProblem::TooMany { field, count, max, .. }
+            if field == "routes" && *count == limits::MAX_ROUTES + 2 && *max == limits::MAX_ROUTES)));
+
+    let mut plan = good();
+    plan.routes[0].steps = (0..=limits::MAX_STEPS as u64)
+        .map(|i| step(i * 1000, vec![enter("billing")]))
+        .collect();
+    assert!(plan.check().iter().any(|p| matches!(p,
+        PlanProblem::TooMany { field, .. } if field == "routes[0].steps")));
+
+    let mut plan = good();
+    plan.routes[0].when = Some("a == 1 or ".repeat(200));
+    assert!(plan.check().iter().any(|p| matches!(p,
+        PlanProblem::TooMany { what, .. } if what == "bytes")));
+
+    let mut plan = good();
+    plan.queues[0].soft[0].min_level = 11;
+    plan.routes[0].steps[0].after_ms = limits::MAX_WAIT_MS + 1;
+    let problems = plan.check();
+    assert!(problems
+        .iter()
+        .any(|p| matches!(p, PlanProblem::BadLevel { level: 11, .. })));
+    assert!(problems
+        .iter()
+        .any(|p| matches!(p, PlanProblem::TooLong { .. })));
+}
+
+#[test]
+fn steps_that_can_never_be_reached_are_reported() {
+    let mut plan = good();
+    plan.routes[0].ttl = Some(Ttl {
+        after_ms: 90_000,
+        action: TerminalAction::Expire,
+    });
+    plan.routes[0].steps[1].skip_if = Some("true or online == 0".to_owned());
+    let problems = plan.check();
+    let unreachable: Vec<usize> = problems
+        .iter()
+        .filter_map(|p| match p {
+            PlanProblem::UnreachableStep { step, .. } => Some(*step),
+            _ => None,
+        })
+        .collect();
+    // Step 1 always skipped, step 2 after the time to live.
+    assert_eq!(unreachable, vec![1, 2], "{problems:?}");
+}
+
+#[test]
+fn a_relaxation_that_narrows_or_changes_nothing_is_an_error() {
+    let lower = |min_level| StepAction::LowerSkill {
+        skill: "billing".to_owned(),
+        min_level,
+    };
+    let mut plan = good();
+    plan.routes[0].steps[1].actions = vec![lower(7)];
+    assert!(matches!(plan.check().as_slice(),
+        [PlanProblem::NarrowingRelaxation { step: 1, skill, .. }] if skill == "billing"));
+
+    // Dropping a skill no queue waited in requires.
+    let mut plan = good();
+    plan.routes[1].steps.push(step(
+        1_000,
+        vec![StepAction::DropSkill {
+            skill: "spanish".to_owned(),
+        }],
+    ));
+    assert!(matches!(plan.check().as_slice(),
+        [PlanProblem::NarrowingRelaxation { route, .. }] if route == "default"));
+
+    // A hard skill is never relaxed.
+    let mut plan = good();
+    plan.queues[0].hard = std::mem::take(&mut plan.queues[0].soft);
+    assert!(matches!(plan.check().as_slice(),
+        [PlanProblem::NarrowingRelaxation { reason, .. }] if reason.contains("hard")));
+
+    // Lowering, then dropping, widens every time: fine.
+    let mut plan = good();
+    plan.routes[0].steps[2].actions = vec![StepAction::DropSkill {
+        skill: "billing".to_owned(),
+    }];
+    assert_eq!(plan.check(), vec![]);
+}
+
+#[test]
+fn a_route_shadowed_by_an_earlier_one_is_reported_where_decidable() {
+    let mut plan = good();
+    let ladder = plan.routes[1].steps.clone();
+    let r = |name: &str, when: &str| route(name, Some(when), ladder.clone());
+    plan.routes = vec![
+        r("billing", "topic == 'billing'"),
+        r("billing-es", "topic == 'billing' and language == 'es'"),
+        r("fr", "language in ['fr', 'de']"),
+        r("fr-only", "language == 'fr'"),
+        r("either", "topic == 'x' or language == 'it'"),
+        r("it", "language == 'it' and has topic"),
+        r("undecided", "not (topic == 'billing')"),
+        route("default", None, ladder.clone()),
+        r("after-default", "tier == 'vip'"),
+    ];
+    let shadowed: Vec<(String, String)> = plan
+        .check()
+        .into_iter()
+        .filter_map(|p| match p {
+            PlanProblem::ShadowedRoute { route, by } => Some((route, by)),
+            _ => None,
+        })
+        .collect();
+    let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    assert_eq!(
+        shadowed,
+        vec![
+            pair("billing-es", "billing"),
+            pair("fr-only", "fr"),
+            pair("it", "either"),
+            pair("after-default", "default"),
+        ]
+    );
+}
+
+#[test]
+fn a_route_must_enter_a_queue_at_once() {
+    let mut plan = good();
+    plan.routes[1].steps[0].after_ms = 5;
+    assert!(matches!(plan.check().as_slice(),
+        [PlanProblem::NoFirstQueue { route }] if route == "default"));
+}
+
+#[test]
+fn a_document_that_is_not_a_plan_names_the_path() {
+    let err = Plan::from_json(r#"{"queues": [], "routes": [{"name": "x", "steps": [{"after_ms": "soon", "actions": []}]}]}"#)
+        .unwrap_err();
+    match err {
+        PlanError::Json { path, line, .. } => {
+            assert_eq!(path, "routes[0].steps[0].after_ms");
+            assert_eq!(line, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(Plan::from_json(r#"{"queues": [], "routes": [], "extra": 1}"#).is_err());
+}
+
+#[test]
+fn attributes_are_bounded() {
+    let ok = Attributes::new()
+        .topic("billing")
+        .with("tags", AttrValue::List(vec!["a".into()]));
+    assert_eq!(ok.check(), Ok(()));
+    let long = Attributes::new().topic("x".repeat(limits::MAX_ATTRIBUTE_TEXT + 1));
+    assert!(matches!(long.check(), Err(AttributeError::TooLong { .. })));
+    let many = (0..=limits::MAX_ATTRIBUTES).fold(Attributes::new(), |a, i| {
+        a.with(format!("k{i}"), AttrValue::Number(1))
+    });
+    assert!(matches!(many.check(), Err(AttributeError::TooMany { .. })));
+    let json = r#"{"b":true,"l":["a"],"n":3,"s":"x","topic":"billing"}"#;
+    let parsed: Attributes = serde_json::from_str(json).expect("attributes");
+    assert_eq!(parsed.get("n"), Some(&AttrValue::Number(3)));
+    assert_eq!(
+        parsed.get("topic"),
+        Some(&AttrValue::Text("billing".into()))
+    );
+    assert_eq!(serde_json::to_string(&parsed).expect("json"), json);
+}
+
+/// The shipped schema is the one the types generate. Run with
+/// `SWITCHBOARD_BLESS=1` to rewrite it after changing the types.
+#[test]
+fn the_shipped_json_schema_equals_the_generated_one() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/plan.schema.json");
+    let generated = Plan::json_schema();
+    if std::env::var_os("SWITCHBOARD_BLESS").is_some() {
+        std::fs::write(&path, &generated).expect("write the schema");
+    }
+    let shipped = std::fs::read_to_string(&path).expect("schemas/plan.schema.json is shipped");
+    assert_eq!(
+        shipped, generated,
+        "schemas/plan.schema.json is stale: rerun with SWITCHBOARD_BLESS=1"
+    );
+}
+
+#[test]
+fn fields_not_routed_by_yet_are_warnings_never_silent() {
+    let mut plan = good();
+    plan.queues[0].members = Some(vec![1, 2]);
+    plan.queues[1].aging = PriorityAging {
+        base: 10,
+        per_minute: 2,
+        cap: 50,
+    };
+    let fields: Vec<String> = plan
+        .check()
+        .into_iter()
+        .map(|p| {
+            assert_eq!(p.severity(), Severity::Warning, "{p}");
+            match p {
+                PlanProblem::NotRoutedYet { field, .. } => field,
+                other => panic!("{other:?}"),
+            }
+        })
+        .collect();
+    assert_eq!(fields, vec!["queues[0].members", "queues[1].aging"]);
+}
