@@ -315,7 +315,7 @@ impl Engine {
             timers.iter().map(|&(s, k, g, _, i)| (s, k, g, i)).collect();
         let mut report = AuditReport {
             agents: st.agents.len(),
-            queues: st.groups.len(),
+            queues: st.live_groups(),
             ..AuditReport::default()
         };
         let mut live = 0usize;
@@ -502,6 +502,7 @@ impl Engine {
             }
         }
         super::workload::audit::check(st)?;
+        st.audit_groups()?;
         Ok(report)
     }
 

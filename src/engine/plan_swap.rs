@@ -131,8 +131,8 @@ fn choose_route(cx: &mut Cx<'_>, c: ConvIdx) {
             .map(|p| p.explicit.clone())
             .unwrap_or_default();
         let g = plan_steps::group_for(cx, channel, explicit);
+        cx.st.set_group(c, g);
         let conv = cx.st.conv_mut(c);
-        conv.group = g;
         if let Some(p) = conv.plan.as_mut() {
             p.route = None;
         }
@@ -159,7 +159,7 @@ fn choose_route(cx: &mut Cx<'_>, c: ConvIdx) {
             .unwrap_or_default();
         let skills = plan_steps::requirements(&plan.queues[usize::from(q)], &rs, &explicit);
         let g = plan_steps::group_for(cx, channel, skills);
-        cx.st.conv_mut(c).group = g;
+        cx.st.set_group(c, g);
     }
     if let Some(p) = cx.st.conv_mut(c).plan.as_mut() {
         p.route = Some(rs);

@@ -11,6 +11,7 @@ pub(crate) mod group;
 pub(crate) mod hash;
 pub(crate) mod index;
 pub(crate) mod plan;
+pub(crate) mod reclaim;
 pub(crate) mod sorted;
 pub(crate) mod timers;
 pub(crate) mod waiting;
@@ -60,6 +61,8 @@ pub(crate) struct State {
     /// The routing plan in force, compiled (`None`: routing by the skills
     /// commands name, as without plans).
     pub plan: Option<std::sync::Arc<crate::plan::compiled::CompiledPlan>>,
+    /// Reclaimed group slots, reused last-in first-out (`reclaim.rs`).
+    pub free_groups: Vec<GroupIdx>,
 }
 
 impl State {
