@@ -50,6 +50,10 @@ pub struct Snapshot {
     /// The routing plan in force, as loaded (recompiled on restore).
     #[serde(default)]
     plan: Option<crate::plan::Plan>,
+    /// Business hours: each calendar's and queue's state, the emergency
+    /// switches, the epoch of the plan's gates and timers.
+    #[serde(default)]
+    hours: super::state::hours::Hours,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,6 +99,9 @@ struct GroupSnapshot {
     free: Vec<(u32, Rank)>,
     /// Members to re-rank at the group's next search, in order.
     pending: Vec<AgentIdx>,
+    /// The queue whose work it holds (0: shared; see `RoutingKey::gate`).
+    #[serde(default)]
+    gate: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -180,6 +187,7 @@ impl Engine {
                 skills: g.key.skills.clone(),
                 free: g.free.entries().collect(),
                 pending: g.pending.clone(),
+                gate: g.key.gate,
             })
             .collect();
         // Slots (`who`) are derived, not state: left out, so that equal
@@ -235,6 +243,7 @@ impl Engine {
             timers,
             workload: super::workload::snapshot::take(st),
             plan: st.plan.as_ref().map(|p| p.doc.clone()),
+            hours: st.hours.clone(),
         }
     }
 
@@ -283,6 +292,7 @@ impl Engine {
         }
         restore_conversations(&mut st, &config, snapshot.conversations)?;
         super::workload::snapshot::restore(&mut st, snapshot.workload)?;
+        super::plan_hours::restore(&mut st, snapshot.hours)?;
         for t in snapshot.timers {
             let slot = if t.kind == TimerKind::CooldownEnd {
                 t.group
@@ -415,6 +425,7 @@ fn restore_groups(
         let key = RoutingKey {
             channel: g.channel,
             skills: g.skills,
+            gate: g.gate,
         };
         if st.group_keys.insert(key.clone(), idx).is_some() {
             return Err(RestoreError::Corrupt("a skill group appears twice"));

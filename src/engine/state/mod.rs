@@ -9,6 +9,7 @@ pub(crate) mod customer;
 pub(crate) mod free_index;
 pub(crate) mod group;
 pub(crate) mod hash;
+pub(crate) mod hours;
 pub(crate) mod index;
 pub(crate) mod plan;
 pub(crate) mod sorted;
@@ -60,6 +61,8 @@ pub(crate) struct State {
     /// The routing plan in force, compiled (`None`: routing by the skills
     /// commands name, as without plans).
     pub plan: Option<std::sync::Arc<crate::plan::compiled::CompiledPlan>>,
+    /// Business hours of the plan's queues and the emergency switches.
+    pub hours: hours::Hours,
 }
 
 impl State {
