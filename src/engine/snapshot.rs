@@ -55,6 +55,10 @@ pub struct Snapshot {
     /// that never reclaimed read and write as before.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     free_groups: Vec<GroupIdx>,
+    /// Business hours: each calendar's and queue's state, the emergency
+    /// switches, the epoch of the plan's gates and timers.
+    #[serde(default)]
+    hours: super::state::hours::Hours,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -106,6 +110,9 @@ struct GroupSnapshot {
     /// A reclaimed slot (listed in `Snapshot::free_groups`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     vacant: bool,
+    /// The queue whose work it holds (0: shared; see `RoutingKey::gate`).
+    #[serde(default)]
+    gate: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -193,6 +200,7 @@ impl Engine {
                 pending: g.pending.clone(),
                 pinned: g.pinned,
                 vacant: g.vacant,
+                gate: g.key.gate,
             })
             .collect();
         // Slots (`who`) are derived, not state: left out, so that equal
@@ -249,6 +257,7 @@ impl Engine {
             workload: super::workload::snapshot::take(st),
             plan: st.plan.as_ref().map(|p| p.doc.clone()),
             free_groups: st.free_groups.clone(),
+            hours: st.hours.clone(),
         }
     }
 
@@ -297,6 +306,7 @@ impl Engine {
         }
         restore_conversations(&mut st, &config, snapshot.conversations)?;
         super::workload::snapshot::restore(&mut st, snapshot.workload)?;
+        super::plan_hours::restore(&mut st, snapshot.hours)?;
         for t in snapshot.timers {
             let slot = if t.kind == TimerKind::CooldownEnd {
                 t.group
@@ -437,6 +447,7 @@ fn restore_groups(
         let key = RoutingKey {
             channel: g.channel,
             skills: g.skills,
+            gate: g.gate,
         };
         if st.group_keys.insert(key.clone(), idx).is_some() {
             return Err(RestoreError::Corrupt("a skill group appears twice"));

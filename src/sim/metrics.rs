@@ -373,7 +373,9 @@ impl Collector {
             | StepEntered { .. }
             | StepSkipped { .. }
             | TtlReached { .. }
-            | PlanChanged { .. } => {}
+            | PlanChanged { .. }
+            | QueueHours { .. }
+            | ClosedQueue { .. } => {}
         }
     }
 
