@@ -5,7 +5,7 @@
 use crate::engine::config::MAX_SETTING;
 use crate::model::{Channel, TimeSpan};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
 
 /// The largest cap on live conversations a team or the tenant may have:
@@ -35,6 +35,19 @@ pub struct WorkloadConfig {
     /// the others it passes silently, as before. Each at most
     /// `MAX_SETTING`.
     pub affinity_windows: BTreeMap<Channel, TimeSpan>,
+    /// The interruption matrix: each channel listed may interrupt the
+    /// channels in its set. A thread of an interrupting channel fits an
+    /// agent when it fits under their cap beside the load held on the
+    /// channels it interrupts: an agent whose cap is full of chats can
+    /// still take the urgent text. The interrupted threads keep their
+    /// place and their weight (nothing moves); the agent's load may so
+    /// exceed their cap by at most the load of the interrupted channels
+    /// (so never twice the cap: an interrupting channel may not be
+    /// interrupted itself), and no other work reaches them until it is
+    /// back under the cap. The channel's own cap
+    /// ([`Command::SetChannelCap`](crate::Command::SetChannelCap)) and
+    /// every level above the agent still apply.
+    pub interruptions: BTreeMap<Channel, BTreeSet<Channel>>,
 }
 
 /// What happens to a conversation whose agent sends no first reply.
@@ -182,6 +195,21 @@ pub enum WorkloadConfigError {
         /// The most hops allowed.
         max_hops_allowed: u32,
     },
+    /// A channel listed as interrupting itself.
+    #[error("interruptions of {channel:?}: a channel cannot interrupt itself")]
+    InterruptsItself {
+        /// The channel.
+        channel: Channel,
+    },
+    /// An interrupting channel that another channel interrupts: one level
+    /// only, so that a load never exceeds twice the cap.
+    #[error("interruptions: {channel:?} interrupts others, so {by:?} may not interrupt it")]
+    InterruptionChain {
+        /// The interrupting channel listed as interrupted.
+        channel: Channel,
+        /// The channel that would interrupt it.
+        by: Channel,
+    },
     /// A cap on live conversations above [`MAX_LIVE_CAP`].
     #[error("{setting} is {value}; it must be at most {max}")]
     LiveCap {
@@ -210,6 +238,14 @@ impl WorkloadConfig {
                 });
             }
         }
+        for (&by, over) in &self.interruptions {
+            if over.contains(&by) {
+                return Err(WorkloadConfigError::InterruptsItself { channel: by });
+            }
+            if let Some(&channel) = over.iter().find(|c| self.interruptions.contains_key(c)) {
+                return Err(WorkloadConfigError::InterruptionChain { channel, by });
+            }
+        }
         if let Some(rule) = self.no_answer {
             let bad_time = rule.after == TimeSpan::ZERO || rule.after > MAX_SETTING;
             if bad_time || rule.max_hops > MAX_NO_ANSWER_HOPS {
@@ -222,6 +258,18 @@ impl WorkloadConfig {
             }
         }
         Ok(())
+    }
+
+    /// The channels `channel` interrupts, as a mask of `Channel::index`
+    /// bits (0 without interruptions: one branch).
+    #[inline]
+    pub(crate) fn over(&self, channel: Channel) -> u8 {
+        if self.interruptions.is_empty() {
+            return 0;
+        }
+        self.interruptions.get(&channel).map_or(0, |over| {
+            over.iter().fold(0u8, |mask, c| mask | 1 << c.index())
+        })
     }
 
     /// The wrap-up rule of `channel`, if any.
@@ -323,6 +371,40 @@ mod tests {
             config.validate(),
             Err(WorkloadConfigError::LiveCap { .. })
         ));
+    }
+
+    #[test]
+    fn an_interruption_matrix_may_not_interrupt_itself_or_chain() {
+        let mut config = WorkloadConfig::default();
+        config
+            .interruptions
+            .insert(Channel::Sms, [Channel::Web, Channel::Email].into());
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(
+            config.over(Channel::Sms),
+            1 << Channel::Web.index() | 1 << Channel::Email.index()
+        );
+        assert_eq!(config.over(Channel::Web), 0);
+        config
+            .interruptions
+            .insert(Channel::WhatsApp, [Channel::Sms].into());
+        assert_eq!(
+            config.validate(),
+            Err(WorkloadConfigError::InterruptionChain {
+                channel: Channel::Sms,
+                by: Channel::WhatsApp
+            })
+        );
+        config.interruptions.remove(&Channel::WhatsApp);
+        config
+            .interruptions
+            .insert(Channel::Sms, [Channel::Sms].into());
+        assert_eq!(
+            config.validate(),
+            Err(WorkloadConfigError::InterruptsItself {
+                channel: Channel::Sms
+            })
+        );
     }
 
     #[test]
