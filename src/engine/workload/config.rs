@@ -48,6 +48,13 @@ pub struct WorkloadConfig {
     /// ([`Command::SetChannelCap`](crate::Command::SetChannelCap)) and
     /// every level above the agent still apply.
     pub interruptions: BTreeMap<Channel, BTreeSet<Channel>>,
+    /// Capacity by conversation status: what a thread waiting on the
+    /// customer (parked) costs its agent on each channel listed, in
+    /// permille of the channel's weight (`0..=1000`), in place of
+    /// [`EngineConfig::parked_weight_permille`](crate::EngineConfig::parked_weight_permille)
+    /// (which the channels not listed keep). A voice callback waiting on
+    /// the customer may so cost nothing while a chat keeps a quarter.
+    pub parked_permille: BTreeMap<Channel, u32>,
 }
 
 /// What happens to a conversation whose agent sends no first reply.
@@ -210,6 +217,14 @@ pub enum WorkloadConfigError {
         /// The channel that would interrupt it.
         by: Channel,
     },
+    /// A parked share above the whole weight.
+    #[error("parked_permille of {channel:?} is {value}; it must be in 0..=1000")]
+    ParkedPermille {
+        /// The channel.
+        channel: Channel,
+        /// The rejected share.
+        value: u32,
+    },
     /// A cap on live conversations above [`MAX_LIVE_CAP`].
     #[error("{setting} is {value}; it must be at most {max}")]
     LiveCap {
@@ -237,6 +252,9 @@ impl WorkloadConfig {
                     max: MAX_SETTING,
                 });
             }
+        }
+        if let Some((&channel, &value)) = self.parked_permille.iter().find(|(_, &v)| v > 1000) {
+            return Err(WorkloadConfigError::ParkedPermille { channel, value });
         }
         for (&by, over) in &self.interruptions {
             if over.contains(&by) {
@@ -270,6 +288,16 @@ impl WorkloadConfig {
         self.interruptions.get(&channel).map_or(0, |over| {
             over.iter().fold(0u8, |mask, c| mask | 1 << c.index())
         })
+    }
+
+    /// The parked share of `channel`'s weight, in permille, if the
+    /// workload rules set one.
+    #[inline]
+    pub(crate) fn parked_permille(&self, channel: Channel) -> Option<u32> {
+        if self.parked_permille.is_empty() {
+            return None;
+        }
+        self.parked_permille.get(&channel).copied()
     }
 
     /// The wrap-up rule of `channel`, if any.
@@ -403,6 +431,24 @@ mod tests {
             config.validate(),
             Err(WorkloadConfigError::InterruptsItself {
                 channel: Channel::Sms
+            })
+        );
+    }
+
+    #[test]
+    fn a_parked_share_above_the_whole_weight_is_refused_by_channel() {
+        let mut config = WorkloadConfig::default();
+        config.parked_permille.insert(Channel::Email, 0);
+        config.parked_permille.insert(Channel::Sms, 1000);
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.parked_permille(Channel::Email), Some(0));
+        assert_eq!(config.parked_permille(Channel::Web), None);
+        config.parked_permille.insert(Channel::Web, 1001);
+        assert_eq!(
+            config.validate(),
+            Err(WorkloadConfigError::ParkedPermille {
+                channel: Channel::Web,
+                value: 1001
             })
         );
     }

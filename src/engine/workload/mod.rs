@@ -20,6 +20,9 @@
 //!   place; the load may so exceed the cap (at most by the interrupted
 //!   load: one level of interruption only), and no other work reaches the
 //!   agent until it is back under the cap, as after a lowered cap.
+//! * **Capacity by conversation status**
+//!   ([`WorkloadConfig::parked_permille`]): what a thread waiting on the
+//!   customer costs, per channel, read by `EngineConfig::parked_weight`.
 //! * **Assignment rate limits** (`rate.rs`): at most N new assignments
 //!   per agent in a rolling window, the agent's own or their team's; an
 //!   agent at the limit is skipped until a timer says the window slid.
