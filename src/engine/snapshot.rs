@@ -109,6 +109,9 @@ struct CustomerSnapshot {
     id: CustomerId,
     tier: Tier,
     last_agent: Option<(AgentIdx, Timestamp)>,
+    /// Their owner and the wait for them (`Command::SetOwner`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    owner: Option<(AgentIdx, crate::model::TimeSpan)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -209,6 +212,7 @@ impl Engine {
                 id: k.id,
                 tier: k.tier,
                 last_agent: k.last_agent,
+                owner: k.owner,
             })
             .collect();
         customers.sort_unstable_by_key(|c| c.id);
@@ -275,6 +279,7 @@ impl Engine {
         for c in snapshot.customers {
             if c.last_agent
                 .is_some_and(|(a, _)| a.get() >= st.agents.len())
+                || c.owner.is_some_and(|(a, _)| a.get() >= st.agents.len())
             {
                 return Err(RestoreError::Corrupt(
                     "a customer's last agent does not exist",
@@ -284,6 +289,7 @@ impl Engine {
             let known = &mut st.customers[k.get()];
             known.tier = c.tier;
             known.last_agent = c.last_agent;
+            known.owner = c.owner;
         }
         if let Some(plan) = &snapshot.plan {
             let (compiled, _) = crate::plan::compile(plan)

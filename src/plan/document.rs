@@ -26,6 +26,11 @@ pub struct Plan {
     /// Business-hours calendars, each named once; queues name them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub calendars: Vec<super::CalendarDef>,
+    /// Preferred agents (a customer's owner, scored agents given with a
+    /// conversation) may take its work without its queue's soft skills;
+    /// hard skills always hold.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preferred_bypass_soft: bool,
 }
 
 /// A named queue: the skills its work needs and how its work ages.

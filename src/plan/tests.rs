@@ -88,6 +88,7 @@ fn good() -> Plan {
             route("default", None, vec![step(0, vec![enter("general")])]),
         ],
         calendars: Vec::new(),
+        preferred_bypass_soft: false,
     }
 }
 
