@@ -326,7 +326,7 @@ impl Engine {
         self.audit_hours(&timers)?;
         let mut report = AuditReport {
             agents: st.agents.len(),
-            queues: st.groups.len(),
+            queues: st.live_groups(),
             ..AuditReport::default()
         };
         let mut live = 0usize;
@@ -514,6 +514,7 @@ impl Engine {
             }
         }
         super::workload::audit::check(st)?;
+        st.audit_groups()?;
         Ok(report)
     }
 

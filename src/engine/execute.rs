@@ -65,7 +65,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
                 cx.st.stats.requeues += 1;
             }
             plan_swap::leave_route(cx, conv);
-            cx.st.conv_mut(conv).group = group;
+            cx.st.set_group(conv, group);
             matching::place_in_group(cx, conv);
         }
         Step::SetPriority { conv, priority } => {
@@ -215,6 +215,7 @@ fn open(
     };
     cx.st.conv_ids.insert(id, c);
     cx.st.customers[who.get()].open.push(c);
+    cx.st.hold_group(group);
     c
 }
 
@@ -228,7 +229,7 @@ fn escalate(
     let new_skills = group.is_some();
     if let Some(group) = group {
         let group = structure::ensure_group(cx, group);
-        cx.st.conv_mut(c).group = group;
+        cx.st.set_group(c, group);
     }
     if let Some(priority) = priority {
         let effective = effective_priority(cx, c, priority);
@@ -492,6 +493,7 @@ fn set_capacity(cx: &mut Cx<'_>, agent: AgentIdx, cap: Capacity) {
 /// (its timers are void), so removing it breaks no invariant.
 fn purge(cx: &mut Cx<'_>, before: Timestamp) {
     let mut purged = 0u64;
+    let mut released = Vec::new();
     for i in 0..cx.st.convs.len() {
         let old = cx.st.convs[i].as_ref().is_some_and(|conv| {
             matches!(conv.place, Place::Resolved { .. })
@@ -501,10 +503,18 @@ fn purge(cx: &mut Cx<'_>, before: Timestamp) {
         if old {
             if let Some(conv) = cx.st.convs[i].take() {
                 cx.st.conv_ids.remove(&conv.id);
+                released.push(conv.group);
                 cx.st.free_slots.extend(ConvIdx::new(i));
                 purged += 1;
             }
         }
+    }
+    // Member-less groups the purged were the last to point at go, in
+    // group order: the slots' order differs after a restore, and the free
+    // list's order must not.
+    released.sort_unstable();
+    for g in released {
+        cx.st.release_group(g);
     }
     // Customers left with no conversation and no live stickiness go too,
     // so a tenant's memory is bounded by its retention, not its history.

@@ -54,7 +54,11 @@ pub(crate) fn adopt(st: &mut State, g: GroupIdx, gate: u64) {
     };
     debug_assert!(!st.hours.groups[q].contains(&g), "a group is adopted once");
     st.hours.groups[q].push(g);
-    st.groups[g.get()].closed = !st.hours.queues[q];
+    let group = &mut st.groups[g.get()];
+    group.closed = !st.hours.queues[q];
+    // Its queue's list holds its index (to open and close it), so the
+    // slot must not be reclaimed and reused under another key.
+    group.pinned = true;
 }
 
 /// Whether queue `q` is open: its switch, else its calendar's switch, else

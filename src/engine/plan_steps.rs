@@ -123,6 +123,8 @@ fn groups_of(
             gate,
         );
         if g != own && !extra.contains(&g) {
+            // Overflow lists are not reference-counted: never reclaimed.
+            cx.st.group_mut(g).pinned = true;
             extra.push(g);
         }
     }
@@ -414,14 +416,14 @@ fn settle_groups(
         {
             r.extra = extra;
         }
-        cx.st.conv_mut(c).group = own;
+        cx.st.set_group(c, own);
         lifecycle::enqueue_group(cx, c);
         matching::dispatch(cx, own);
         dispatch_extra(cx, c);
     } else {
         rs.extra = extra;
         put(cx, c, rs);
-        cx.st.conv_mut(c).group = own;
+        cx.st.set_group(c, own);
     }
 }
 

@@ -132,8 +132,8 @@ fn choose_route(cx: &mut Cx<'_>, c: ConvIdx) {
             .map(|p| p.explicit.clone())
             .unwrap_or_default();
         let g = plan_steps::group_for(cx, channel, explicit, 0);
+        cx.st.set_group(c, g);
         let conv = cx.st.conv_mut(c);
-        conv.group = g;
         if let Some(p) = conv.plan.as_mut() {
             p.route = None;
         }
@@ -161,7 +161,7 @@ fn choose_route(cx: &mut Cx<'_>, c: ConvIdx) {
         let skills = plan_steps::requirements(&plan.queues[usize::from(q)], &rs, &explicit);
         let gate = super::plan_hours::gate_of(cx.st, &plan, q);
         let g = plan_steps::group_for(cx, channel, skills, gate);
-        cx.st.conv_mut(c).group = g;
+        cx.st.set_group(c, g);
     }
     if let Some(p) = cx.st.conv_mut(c).plan.as_mut() {
         p.route = Some(rs);

@@ -584,10 +584,10 @@ fn group_ref(
             Err(limit("waiting_per_group", limits.waiting_per_group))
         }
         Some(g) => Ok(GroupRef::Existing(g)),
-        None if !room(state.groups.len(), limits.skill_groups) => {
+        None if !room(state.live_groups(), limits.skill_groups) => {
             Err(limit("skill_groups", limits.skill_groups))
         }
-        None if GroupIdx::new(state.groups.len()).is_none() => Err(EngineError::Full("group")),
+        None if state.next_group_slot().is_none() => Err(EngineError::Full("group")),
         None => Ok(GroupRef::New(RoutingKey {
             gate: 0,
             channel,
