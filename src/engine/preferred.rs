@@ -18,7 +18,8 @@
 //! after the last, the conversation joins its queue. An agent is eligible
 //! when they serve the conversation's group; under a plan whose
 //! `preferred_bypass_soft` is set, also when they meet the hard
-//! requirements of its queue (and the skills its command named), never
+//! requirements of its queue (its explicit members, if any, and the
+//! skills its command named), never
 //! fewer. Cost: O(entries) per routing, nothing for a conversation
 //! without a list or an owner (one check).
 //!
@@ -275,8 +276,15 @@ fn bypasses_soft(cx: &Cx<'_>, c: ConvIdx, agent: AgentIdx) -> bool {
         .channels
         .as_ref()
         .is_none_or(|ch| ch.binary_search(&conv.channel).is_ok());
+    let queue = &plan.queues[usize::from(q)];
+    // A queue's explicit members are as hard as its hard skills.
+    let member = queue
+        .members
+        .as_ref()
+        .is_none_or(|m| m.binary_search(&a.id).is_ok());
     channel_ok
-        && plan.queues[usize::from(q)]
+        && member
+        && queue
             .hard
             .iter()
             .chain(&p.explicit)

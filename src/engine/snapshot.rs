@@ -289,6 +289,14 @@ impl Engine {
             ..State::default()
         };
         restore_agents(&mut st, snapshot.agents)?;
+        // The plan and its gates' epoch first: a queue's explicit members
+        // decide who joins its groups.
+        if let Some(plan) = &snapshot.plan {
+            let (compiled, _) = crate::plan::compile(plan)
+                .map_err(|_| RestoreError::Corrupt("the routing plan does not load"))?;
+            st.plan = Some(std::sync::Arc::new(compiled));
+        }
+        st.hours.epoch = snapshot.hours.epoch;
         restore_groups(&mut st, &config, snapshot.groups, snapshot.free_groups)?;
         for c in snapshot.customers {
             if c.last_agent
@@ -304,11 +312,6 @@ impl Engine {
             known.tier = c.tier;
             known.last_agent = c.last_agent;
             known.owner = c.owner;
-        }
-        if let Some(plan) = &snapshot.plan {
-            let (compiled, _) = crate::plan::compile(plan)
-                .map_err(|_| RestoreError::Corrupt("the routing plan does not load"))?;
-            st.plan = Some(std::sync::Arc::new(compiled));
         }
         restore_conversations(&mut st, &config, snapshot.conversations)?;
         super::workload::snapshot::restore(&mut st, snapshot.workload)?;
@@ -460,8 +463,10 @@ fn restore_groups(
         }
         let weight = config.weight(key.channel);
         let mut group = Group::new(key, weight);
+        let members =
+            super::plan_hours::members_of(st.plan.as_deref(), st.hours.epoch, group.key.gate);
         for (i, agent) in st.agents.iter_mut().enumerate() {
-            if let (true, Some(a)) = (eligible(agent, &group.key), AgentIdx::new(i)) {
+            if let (true, Some(a)) = (eligible(agent, &group.key, members), AgentIdx::new(i)) {
                 group.add_member(idx, a, agent);
             }
         }
