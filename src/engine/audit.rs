@@ -470,6 +470,7 @@ impl Engine {
                 _ => None,
             };
             self.audit_plan_of(v, &timers)?;
+            super::preferred::audit_of(v)?;
             if let Some((kind, at, what)) = ends {
                 let armed = match at {
                     Some(at) => timers.contains(&(v.id.0, kind, v.stay, at, v.seq)),

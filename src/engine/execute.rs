@@ -33,10 +33,12 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             priority,
             start_in_bot,
             attributes,
+            preferred,
         } => {
             let group = structure::ensure_group(cx, group);
             let c = open(cx, conversation, customer, tier, channel, group, priority);
             plan_swap::on_open(cx, c, attributes);
+            super::preferred::on_open(cx, c, preferred);
             if !start_in_bot {
                 matching::route(cx, c);
             }
@@ -105,6 +107,13 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         Step::SetPlan(plan) => plan_swap::set_plan(cx, plan),
         Step::SetAttributes { conv, attributes } => plan_swap::set_attributes(cx, conv, attributes),
         Step::Hours(switch) => super::plan_hours::switch(cx, switch),
+        Step::SetOwner {
+            customer,
+            owner,
+            wait,
+        } => {
+            cx.st.customers[customer.get()].owner = owner.map(|a| (a, wait));
+        }
     }
     finish(cx);
 }
@@ -196,6 +205,7 @@ fn open(
         wrap_up: None,
         no_answer_hops: 0,
         plan: None,
+        preferred: None,
     };
     let c = match cx.st.free_slots.pop() {
         Some(c) => {
@@ -457,7 +467,8 @@ fn evict(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
         Place::WaitingFor { own: false, .. } => {
             lifecycle::detach(cx, c);
             matching::sticky_miss(cx, c, StickyMissReason::AgentOffline);
-            matching::place_in_group(cx, c);
+            super::preferred::wait_ended(cx, c, agent, super::PreferredSkip::WentOffline);
+            super::preferred::next(cx, c);
         }
         Place::Resolved { .. } => {
             wrapup::end(cx, c, WrapUpEndReason::AgentOffline);

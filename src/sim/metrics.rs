@@ -375,7 +375,8 @@ impl Collector {
             | TtlReached { .. }
             | PlanChanged { .. }
             | QueueHours { .. }
-            | ClosedQueue { .. } => {}
+            | ClosedQueue { .. }
+            | PreferredSkipped { .. } => {}
         }
     }
 
