@@ -9,10 +9,12 @@ use common::*;
 use switchboard::plan::{Attributes, Plan};
 use switchboard::*;
 
-/// Three plans over the same skills: a ladder with relaxation, overflow
+/// Four plans over the same skills: a ladder with relaxation, overflow
 /// and a time to live; one with skip_if and an expiring route; a plain
-/// one.
-const PLANS: [&str; 3] = [
+/// one; one with business hours opening and closing within the first
+/// hour and a half of the day (1 January 1970, a Thursday), each queue
+/// closing its own way.
+const PLANS: [&str; 4] = [
     r#"{ "skills": { "billing": 1, "tech": 2, "es": 3 },
       "queues": [
         { "name": "billing", "soft": [{ "skill": "billing", "min_level": 6 }] },
@@ -58,6 +60,33 @@ const PLANS: [&str; 3] = [
     r#"{ "queues": [{ "name": "all" }],
       "routes": [{ "name": "all",
         "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "all" }] }] }] }"#,
+    r#"{ "skills": { "billing": 1, "tech": 2 },
+      "calendars": [
+        { "name": "shifts", "time_zone": "UTC",
+          "weekly": [{ "days": ["thu"], "open": "00:10", "close": "00:30" },
+                     { "days": ["thu"], "open": "00:45", "close": "01:20" }] },
+        { "name": "late", "time_zone": "Europe/Berlin",
+          "weekly": [{ "days": ["thu"], "open": "01:25", "close": "01:50" }] } ],
+      "queues": [
+        { "name": "billing", "soft": [{ "skill": "billing", "min_level": 3 }], "calendar": "shifts",
+          "on_close": { "do": "move_to", "queue": "general" } },
+        { "name": "tech", "hard": [{ "skill": "tech", "min_level": 1 }], "calendar": "late",
+          "on_close": { "do": "to_bot" } },
+        { "name": "vip", "calendar": "shifts", "on_close": { "do": "resolve", "reason": "closed" } },
+        { "name": "general", "calendar": "late" },
+        { "name": "always" } ],
+      "routes": [
+        { "name": "billing", "when": "topic == 'billing'",
+          "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "billing" }] },
+                    { "after_ms": 30000, "actions": [{ "do": "add_queue", "queue": "tech" }] }] },
+        { "name": "tech", "when": "topic == 'tech'",
+          "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "tech" }] },
+                    { "after_ms": 60000, "actions": [{ "do": "enter_queue", "queue": "general" }] }] },
+        { "name": "vip", "when": "has urgent",
+          "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "vip" }] }] },
+        { "name": "default",
+          "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "general" }] },
+                    { "after_ms": 40000, "actions": [{ "do": "add_queue", "queue": "always" }] }] } ] }"#,
 ];
 
 /// A small seeded generator (time and randomness are inputs).
@@ -97,9 +126,9 @@ fn day(seed: u64, steps: usize) -> Vec<(Timestamp, Command)> {
     for _ in 0..steps {
         now += rng.below(20_000);
         let at = Timestamp(now);
-        let command: Command = match rng.below(16) {
-            0 => Command::set_plan(match rng.below(4) {
-                3 => None,
+        let command: Command = match rng.below(17) {
+            0 => Command::set_plan(match rng.below(5) {
+                4 => None,
                 i => Some(plans[i as usize].clone()),
             }),
             1 | 2 => {
@@ -164,6 +193,23 @@ fn day(seed: u64, steps: usize) -> Vec<(Timestamp, Command)> {
                 conversation: conv(&mut rng),
                 priority: Priority::Low,
             },
+            14 => {
+                let name = [
+                    "billing", "tech", "vip", "general", "always", "shifts", "late",
+                ][rng.below(7) as usize]
+                    .to_owned();
+                let target = if rng.below(2) == 0 {
+                    HoursTarget::Queue(name)
+                } else {
+                    HoursTarget::Calendar(name)
+                };
+                let set = [
+                    HoursSetting::Open,
+                    HoursSetting::Closed,
+                    HoursSetting::Schedule,
+                ][rng.below(3) as usize];
+                Command::Reconfigure(Reconfigure::Hours(HoursSwitch { target, set }))
+            }
             _ => Command::Tick,
         };
         out.push((at, command));
@@ -201,6 +247,7 @@ fn engine_offering() -> Engine {
 
 #[test]
 fn random_days_under_changing_plans_keep_every_invariant_and_replay_exactly() {
+    let mut closes = 0;
     for seed in 1..=12u64 {
         let commands = day(seed, 400);
         let mut a = engine_offering();
@@ -212,6 +259,10 @@ fn random_days_under_changing_plans_keep_every_invariant_and_replay_exactly() {
             .filter(|d| matches!(d, Decision::StepEntered { step: 1.., .. }))
             .count();
         assert!(entered > 0, "seed {seed}: no ladder step past the first");
+        let hours = all.iter().flatten().flatten();
+        closes += hours
+            .filter(|d| matches!(d, Decision::ClosedQueue { .. }))
+            .count();
         let mut b = engine_offering();
         assert_eq!(play(&mut b, &commands), all, "seed {seed}: replay differs");
         assert_eq!(b.snapshot(), a.snapshot());
@@ -231,4 +282,5 @@ fn random_days_under_changing_plans_keep_every_invariant_and_replay_exactly() {
             "seed {seed}: restore differs"
         );
     }
+    assert!(closes > 0, "no queue closed on any seed");
 }

@@ -83,11 +83,15 @@ pub enum DecisionKind {
     TtlReached,
     /// [`Decision::PlanChanged`].
     PlanChanged,
+    /// [`Decision::QueueHours`].
+    QueueHours,
+    /// [`Decision::ClosedQueue`].
+    ClosedQueue,
 }
 
 impl DecisionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DecisionKind; 36] = [
+    pub const ALL: [DecisionKind; 38] = [
         DecisionKind::AgentAdded,
         DecisionKind::AgentStatusChanged,
         DecisionKind::CapacityChanged,
@@ -124,6 +128,8 @@ impl DecisionKind {
         DecisionKind::StepSkipped,
         DecisionKind::TtlReached,
         DecisionKind::PlanChanged,
+        DecisionKind::QueueHours,
+        DecisionKind::ClosedQueue,
     ];
 
     /// The name as it appears in JSON (`kind`).
@@ -165,6 +171,8 @@ impl DecisionKind {
             DecisionKind::StepSkipped => "step_skipped",
             DecisionKind::TtlReached => "ttl_reached",
             DecisionKind::PlanChanged => "plan_changed",
+            DecisionKind::QueueHours => "queue_hours",
+            DecisionKind::ClosedQueue => "closed_queue",
         }
     }
 }

@@ -63,7 +63,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
                 cx.st.stats.requeues += 1;
             }
             plan_swap::leave_route(cx, conv);
-            cx.st.conv_mut(conv).group = group;
+            cx.st.set_group(conv, group);
             matching::place_in_group(cx, conv);
         }
         Step::SetPriority { conv, priority } => {
@@ -104,6 +104,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         Step::SetPullCap { agent, pull_cap } => pull::set_pull_cap(cx, agent, pull_cap),
         Step::SetPlan(plan) => plan_swap::set_plan(cx, plan),
         Step::SetAttributes { conv, attributes } => plan_swap::set_attributes(cx, conv, attributes),
+        Step::Hours(switch) => super::plan_hours::switch(cx, switch),
     }
     finish(cx);
 }
@@ -204,6 +205,7 @@ fn open(
     };
     cx.st.conv_ids.insert(id, c);
     cx.st.customers[who.get()].open.push(c);
+    cx.st.hold_group(group);
     c
 }
 
@@ -217,7 +219,7 @@ fn escalate(
     let new_skills = group.is_some();
     if let Some(group) = group {
         let group = structure::ensure_group(cx, group);
-        cx.st.conv_mut(c).group = group;
+        cx.st.set_group(c, group);
     }
     if let Some(priority) = priority {
         let effective = effective_priority(cx, c, priority);
@@ -480,6 +482,7 @@ fn set_capacity(cx: &mut Cx<'_>, agent: AgentIdx, cap: Capacity) {
 /// (its timers are void), so removing it breaks no invariant.
 fn purge(cx: &mut Cx<'_>, before: Timestamp) {
     let mut purged = 0u64;
+    let mut released = Vec::new();
     for i in 0..cx.st.convs.len() {
         let old = cx.st.convs[i].as_ref().is_some_and(|conv| {
             matches!(conv.place, Place::Resolved { .. })
@@ -489,10 +492,18 @@ fn purge(cx: &mut Cx<'_>, before: Timestamp) {
         if old {
             if let Some(conv) = cx.st.convs[i].take() {
                 cx.st.conv_ids.remove(&conv.id);
+                released.push(conv.group);
                 cx.st.free_slots.extend(ConvIdx::new(i));
                 purged += 1;
             }
         }
+    }
+    // Member-less groups the purged were the last to point at go, in
+    // group order: the slots' order differs after a restore, and the free
+    // list's order must not.
+    released.sort_unstable();
+    for g in released {
+        cx.st.release_group(g);
     }
     // Customers left with no conversation and no live stickiness go too,
     // so a tenant's memory is bounded by its retention, not its history.

@@ -149,6 +149,8 @@ pub(crate) fn place_in_group(cx: &mut Cx<'_>, c: ConvIdx) {
         return;
     }
     lifecycle::enqueue_group(cx, c);
+    // Its queue may be closed (business hours): its closing rule applies.
+    super::plan_hours::on_arrival(cx, c);
     let group = cx.st.conv(c).group;
     dispatch(cx, group);
     if !cx.st.conv(c).extra_groups().is_empty() {
@@ -179,6 +181,10 @@ pub(crate) fn sticky_miss(cx: &mut Cx<'_>, c: ConvIdx, reason: StickyMissReason)
 /// Matches `group`'s waiting conversations with its free agents, best
 /// first on both sides, while both exist.
 pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
+    if cx.st.group(group).closed {
+        // Business hours: its line waits for the queue to open.
+        return;
+    }
     let bound = cx.st.group(group).waiting.len() as usize + 1;
     for round in 0.. {
         assert!(round <= bound, "dispatch exceeded its bound");
@@ -332,7 +338,11 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
         .iter()
         .filter_map(|slot| {
             let g = cx.st.group(slot.group);
-            if !a.fits(g.weight) || a.cooling(slot.group) || a.held_beside(g.key.channel) {
+            if g.closed
+                || !a.fits(g.weight)
+                || a.cooling(slot.group)
+                || a.held_beside(g.key.channel)
+            {
                 return None;
             }
             let (class, key, c) = g.waiting.head(cx.cfg.class_head_start)?;

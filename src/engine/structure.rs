@@ -98,7 +98,7 @@ pub(crate) fn ensure_group(cx: &mut Cx<'_>, group: GroupRef) -> GroupIdx {
 /// index, and its free members are listed at once.
 fn add_group(cx: &mut Cx<'_>, key: RoutingKey) -> GroupIdx {
     let st = &mut *cx.st;
-    let idx = GroupIdx::new(st.groups.len()).expect("validated: a slot is left");
+    let idx = st.next_group_slot().expect("validated: a slot is left");
     let candidates: Vec<AgentIdx> = match key.skills.first() {
         Some(first) => st
             .agents_by_skill
@@ -116,13 +116,8 @@ fn add_group(cx: &mut Cx<'_>, key: RoutingKey) -> GroupIdx {
         }
         group.add_member(idx, a, agent);
     }
-    match group.key.skills.first() {
-        Some(first) => st.groups_by_skill.entry(first.skill).or_default().push(idx),
-        None => st.open_groups.push(idx),
-    }
-    st.group_keys.insert(group.key.clone(), idx);
     let members = group.members.clone();
-    st.groups.push(group);
+    st.install_group(idx, group);
     for a in members {
         matching::relist_in(cx, a, idx);
         cx.touch(a);

@@ -37,6 +37,10 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
         }
         return;
     }
+    if timer.kind == TimerKind::Hours {
+        super::plan_hours::on_timer(cx, timer.subject, timer.generation);
+        return;
+    }
     if timer.kind == TimerKind::CooldownEnd {
         let agent = AgentIdx::new(timer.subject as usize).filter(|a| a.get() < cx.st.agents.len());
         let group = GroupIdx::new(timer.slot as usize);
@@ -120,7 +124,7 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
                 lifecycle::arm(cx, due, TimerKind::AutoPark, c, 0);
             }
         }
-        TimerKind::CooldownEnd | TimerKind::RateWindow => {}
+        TimerKind::CooldownEnd | TimerKind::RateWindow | TimerKind::Hours => {}
         TimerKind::NoAnswer => no_answer::fire(cx, c, timer.generation),
         TimerKind::WrapUpEnd => {
             if timer.generation == conv.stay && conv.wrap_up.is_some() {

@@ -108,6 +108,8 @@ pub(crate) enum Step {
         conv: ConvIdx,
         attributes: crate::plan::Attributes,
     },
+    /// An emergency switch of business hours (checked).
+    Hours(super::HoursSwitch),
 }
 
 /// Checks `command` at time `at` against `state`. Touches nothing.
@@ -297,6 +299,10 @@ pub(crate) fn check(
         Command::Purge { resolved_before } => Step::Purge(*resolved_before),
         Command::Reconfigure(super::Reconfigure::Plan(plan)) => {
             Step::SetPlan(check_plan(state, plan.as_deref())?)
+        }
+        Command::Reconfigure(super::Reconfigure::Hours(switch)) => {
+            super::plan_hours::check_switch(state, switch)?;
+            Step::Hours(switch.clone())
         }
         Command::Reconfigure(change) => Step::Reconfigure(Box::new(super::reconfigure::check(
             config,
@@ -545,11 +551,12 @@ fn group_ref(
             Err(limit("waiting_per_group", limits.waiting_per_group))
         }
         Some(g) => Ok(GroupRef::Existing(g)),
-        None if !room(state.groups.len(), limits.skill_groups) => {
+        None if !room(state.live_groups(), limits.skill_groups) => {
             Err(limit("skill_groups", limits.skill_groups))
         }
-        None if GroupIdx::new(state.groups.len()).is_none() => Err(EngineError::Full("group")),
+        None if state.next_group_slot().is_none() => Err(EngineError::Full("group")),
         None => Ok(GroupRef::New(RoutingKey {
+            gate: 0,
             channel,
             skills: sorted.into_owned(),
         })),

@@ -13,6 +13,8 @@ pub(crate) struct CompiledPlan {
     pub doc: Plan,
     pub queues: Vec<CQueue>,
     pub routes: Vec<CRoute>,
+    /// Business-hours calendars, by index (queues' `calendar`).
+    pub calendars: Vec<super::calendar::CCalendar>,
 }
 
 /// A queue.
@@ -31,6 +33,19 @@ pub(crate) struct CQueue {
     pub response_target_ms: Option<u64>,
     #[allow(dead_code)]
     pub aging: PriorityAging,
+    /// Its calendar's index; `None`: always open.
+    pub calendar: Option<u16>,
+    /// What its work does when it closes.
+    pub on_close: COnClose,
+}
+
+/// A queue's closing rule, names resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum COnClose {
+    Keep,
+    Move(u16),
+    Bot,
+    Resolve,
 }
 
 /// A route.

@@ -23,6 +23,9 @@ pub struct Plan {
     /// attributes takes it. Exactly one route has no `when` (the default),
     /// and it comes last.
     pub routes: Vec<RouteDef>,
+    /// Business-hours calendars, each named once; queues name them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calendars: Vec<super::CalendarDef>,
 }
 
 /// A named queue: the skills its work needs and how its work ages.
@@ -51,6 +54,19 @@ pub struct QueueDef {
     /// engine's class head start.
     #[serde(default)]
     pub aging: PriorityAging,
+    /// The calendar of the queue's business hours (a name from
+    /// `calendars`); absent: always open. Only a queue with a calendar
+    /// can be switched by the emergency switch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+    /// What its waiting work does when it closes, and what work arriving
+    /// while it is closed does.
+    #[serde(default, skip_serializing_if = "is_keep_waiting")]
+    pub on_close: super::OnClose,
+}
+
+fn is_keep_waiting(on_close: &super::OnClose) -> bool {
+    *on_close == super::OnClose::KeepWaiting
 }
 
 /// A skill a queue needs, by name, at a minimum level.

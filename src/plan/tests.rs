@@ -87,6 +87,7 @@ fn good() -> Plan {
             },
             route("default", None, vec![step(0, vec![enter("general")])]),
         ],
+        calendars: Vec::new(),
     }
 }
 

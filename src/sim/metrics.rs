@@ -378,7 +378,9 @@ impl Collector {
             | StepEntered { .. }
             | StepSkipped { .. }
             | TtlReached { .. }
-            | PlanChanged { .. } => {}
+            | PlanChanged { .. }
+            | QueueHours { .. }
+            | ClosedQueue { .. } => {}
         }
     }
 

@@ -198,7 +198,9 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         | StepEntered { .. }
         | StepSkipped { .. }
         | TtlReached { .. }
-        | PlanChanged { .. } => None,
+        | PlanChanged { .. }
+        | QueueHours { .. }
+        | ClosedQueue { .. } => None,
         ChannelCapChanged { agent, .. }
         | RateLimitReached { agent, .. }
         | RateLimitSet { agent, .. }
