@@ -62,6 +62,7 @@
 mod audit;
 mod channel_weights;
 mod command;
+mod command_actor;
 mod config;
 mod config_builder;
 mod cx;
