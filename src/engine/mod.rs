@@ -90,6 +90,7 @@ mod stats;
 mod structure;
 mod tick;
 mod validate;
+pub(crate) mod wait_estimate;
 mod workload;
 
 pub use audit::{AuditReport, AuditViolation};
@@ -110,6 +111,7 @@ pub use reconfigure::{config_differences, Reconfigure};
 pub use shared::SharedEngine;
 pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
 pub use stats::{AgentStats, EngineStats, GroupStats};
+pub use wait_estimate::{ExpectedWait, QueuePosition, WaitMethod, MIN_WAIT_SAMPLES};
 pub use workload::{
     CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
     WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
