@@ -120,7 +120,7 @@ impl Engine {
                 continue;
             }
             filters.room += 1;
-            if !(chosen || !a.cooling(conv.group)) {
+            if !chosen && a.cooling(conv.group) {
                 continue;
             }
             filters.cooldown += 1;
