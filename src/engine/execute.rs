@@ -124,7 +124,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
 /// which consumes a waiting conversation, so the loop is bounded by the
 /// agents and conversations there are.
 pub(crate) fn finish(cx: &mut Cx<'_>) {
-    let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len()) + 16;
+    let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len()) + cx.st.workload.teams.len() + 16;
     for round in 0.. {
         assert!(round <= bound, "settling exceeded its bound");
         // Work the tenant's cap held back goes first once it has room
@@ -134,10 +134,15 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
         if gate::resume(cx) {
             continue;
         }
-        let Some(agent) = cx.settle.pop_front() else {
+        if let Some(agent) = cx.settle.pop_front() {
+            matching::settle(cx, agent);
+            continue;
+        }
+        // Every agent is settled: a team that freed room and still has
+        // it gives it to the members it held back, one at a time.
+        if !gate::release_next(cx) {
             break;
-        };
-        matching::settle(cx, agent);
+        }
     }
     for agent in std::mem::take(&mut cx.dirty) {
         matching::refresh_room(cx, agent);

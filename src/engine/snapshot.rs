@@ -420,6 +420,7 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             wrapups: SortedVec::default(),
             wrap_up_ms: a.wrap_up_ms,
             channel_live: [0; 8],
+            channel_load: [0; 8],
             channel_caps,
             own_limit: a.own_limit,
             limit: None,
