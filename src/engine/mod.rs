@@ -51,7 +51,20 @@
 //!   owns its groups (a gate in their routing key); a `closed` flag on
 //!   them, read by `matching::dispatch`, `best_waiting` and pulls, is
 //!   toggled by one `Hours` timer per calendar and by the emergency
-//!   switch (`Reconfigure::Hours`).
+//!   switch (`Reconfigure::Hours`). A queue with explicit members owns
+//!   its groups the same way, and `structure::eligible` admits members
+//!   only.
+//! * **Preferred agents** (done, `preferred.rs`): the affinity list after
+//!   the last agent (owner, scored agents), tried by `matching::route`
+//!   before the queue; waits are known-agent waits with their own bound.
+//! * **Queue position, expected wait, "why this agent"** (done,
+//!   `wait_estimate.rs`, `explain.rs`): queries on request; a line keeps
+//!   a ring of its last hand-over times, nothing else on the hot path.
+//! * **Not yet**: skills on a schedule (a per-slot dormant flag read by
+//!   `Agent::takes`, toggled by a timer per window edge), agent-side
+//!   overflow (a routing profile's priority and delay per queue, read by
+//!   `best_waiting` and `take_agent`, with a timer when a secondary head
+//!   reaches the delay), and priority aging by queue.
 //! * **Workload rules** (`workload/`): wrap-up after a resolve (a hold on
 //!   the resolved conversation, released by a `WrapUpEnd` timer) and the
 //!   caps above the agent (teams, the tenant), checked in `matching` after
