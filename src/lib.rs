@@ -154,6 +154,14 @@ pub mod sim;
 pub mod testing;
 pub mod wire;
 
+/// The README's Rust examples, compiled (and run, but for the `no_run`
+/// ones, each saying why next to it) as doctests by `cargo test --doc`.
+/// They use the simulator, the runtime and the testing helpers, so they
+/// are checked when those features are on (`--all-features`, as CI runs).
+#[cfg(all(doctest, feature = "sim", feature = "runtime", feature = "testing"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use engine::{
     AgentStats, AssignVia, AuditReport, AuditViolation, ChannelWeights, Command, CommandKind,
     ConfigError, Decision, DecisionKind, Engine, EngineConfig, EngineConfigBuilder, EngineError,

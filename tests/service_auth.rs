@@ -583,7 +583,7 @@ async fn cors_is_off_unless_origins_are_configured() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_request_past_the_timeout_gets_503_and_a_quick_one_is_served() {
+async fn a_request_past_the_timeout_gets_a_json_503_and_a_quick_one_is_served() {
     let mut c = config();
     c.runtime = c.runtime.shards(1);
     c.request_timeout = Duration::from_millis(200);
@@ -603,9 +603,14 @@ async fn a_request_past_the_timeout_gets_503_and_a_quick_one_is_served() {
     let started = std::time::Instant::now();
     let a = s.get("/readyz").await;
     assert_eq!(
-        (a.status, &a.body),
-        (503, &Value::Null),
-        "cut off, not the probe's own 503: {a:?}"
+        (a.status, &a.body["error"]),
+        (503, &json!("timeout")),
+        "cut off with the JSON error every refusal has, not the probe's own 503: {a:?}"
+    );
+    assert_eq!(a.retry_after.as_deref(), Some("1"), "{a:?}");
+    assert!(
+        a.body["message"].as_str().unwrap().contains("200 ms"),
+        "{a:?}"
     );
     assert!(
         started.elapsed() < Duration::from_millis(1000),

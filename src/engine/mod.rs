@@ -72,6 +72,7 @@
 //! * **Assignment rate limits** per agent: a token bucket in `Agent`,
 //!   checked in `Agent::takes`, refilled by a timer that settles the agent.
 
+mod agent_list;
 mod audit;
 mod channel_weights;
 mod command;

@@ -2,7 +2,7 @@
 //! [`auth`](super::auth) for the order of the key checks).
 
 use super::app::App;
-use super::auth::{admin_only, authenticate, tenant_guard};
+use super::auth::{admin_only, authenticate, metrics_guard, tenant_guard};
 use super::config::ServiceConfig;
 use super::error::ApiError;
 use super::{admin, api, limits, observe, openapi, queries, stream};
@@ -13,7 +13,6 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 use std::sync::Arc;
-use tower_http::timeout::TimeoutLayer;
 
 /// The wallboard page (no build step: one HTML file with inline script).
 /// It asks for a tenant key and sends it with every request.
@@ -65,7 +64,6 @@ fn admin_routes() -> Router<Arc<App>> {
         .route("/api/tenants/{tenant}", delete(delete_tenant))
         .route("/api/tenants/{tenant}/keys", post(issue_key).get(list_keys))
         .route("/api/keys/{key}", delete(revoke_key))
-        .route("/metrics", get(observe::metrics))
         .route_layer(from_fn(admin_only))
 }
 
@@ -84,6 +82,12 @@ pub fn router(app: Arc<App>, config: &ServiceConfig) -> Result<Router, String> {
         .route("/api/openapi.json", get(openapi::serve))
         .route("/healthz", get(observe::healthz))
         .route("/readyz", get(observe::readyz))
+        // Its own door (admin key, metrics key or none: `MetricsAccess`),
+        // outside the per-key limiter: a scrape every few seconds.
+        .route(
+            "/metrics",
+            get(observe::metrics).route_layer(from_fn_with_state(Arc::clone(&app), metrics_guard)),
+        )
         .merge(keyed)
         .fallback(|| async {
             ApiError::new(
@@ -98,10 +102,7 @@ pub fn router(app: Arc<App>, config: &ServiceConfig) -> Result<Router, String> {
             config.body_limit,
             limits::announced_length,
         ))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            config.request_timeout,
-        ));
+        .layer(from_fn_with_state(config.request_timeout, limits::timeout));
     if let Some(cors) = limits::cors(&config.cors_origins)? {
         router = router.layer(cors);
     }

@@ -144,21 +144,8 @@ pub async fn play(
             tokio::time::sleep(wait).await;
         }
         let command = as_holder(&handle, &tenant, command).await;
-        let agent = match &command {
-            Command::AddAgent(spec) => Some(spec.id.0),
-            _ => None,
-        };
         match handle.submit_waiting(&tenant.id, command).await {
-            Ok(_) => {
-                played.accepted += 1;
-                if let Some(a) = agent {
-                    tenant
-                        .agents
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(a);
-                }
-            }
+            Ok(_) => played.accepted += 1,
             Err(crate::runtime::RuntimeError::Rejected(_)) => played.refused += 1,
             Err(_) => break,
         }
