@@ -138,6 +138,13 @@ pub enum AuditViolation {
         /// What disagrees.
         detail: &'static str,
     },
+    /// Business-hours state disagrees with the plan, the groups' flags or
+    /// the calendars' timers (`plan_hours.rs`).
+    #[error("business hours are wrong: {detail}")]
+    HoursState {
+        /// What disagrees.
+        detail: &'static str,
+    },
 }
 
 /// What the audit counted when everything held.
@@ -279,7 +286,10 @@ impl Engine {
                     return Err(AuditViolation::StaleIndex { agent: a.id });
                 }
                 let above_open = super::workload::gate::above_agent(st, m).is_none();
-                if let (true, true, Some((_, _, c))) = (takes, above_open, head) {
+                // A closed queue's line waits for its hours (plan_hours.rs).
+                if let (true, true, false, Some((_, _, c))) =
+                    (takes, above_open, group.closed, head)
+                {
                     return Err(AuditViolation::NotWorkConserving {
                         conversation: st.conv(c).id,
                         agent: a.id,
@@ -314,9 +324,10 @@ impl Engine {
             .collect();
         let stays: HashSet<(u64, TimerKind, u32, u64)> =
             timers.iter().map(|&(s, k, g, _, i)| (s, k, g, i)).collect();
+        self.audit_hours(&timers)?;
         let mut report = AuditReport {
             agents: st.agents.len(),
-            queues: st.groups.len(),
+            queues: st.live_groups(),
             ..AuditReport::default()
         };
         let mut live = 0usize;
@@ -459,6 +470,7 @@ impl Engine {
                 _ => None,
             };
             self.audit_plan_of(v, &timers)?;
+            super::preferred::audit_of(v)?;
             if let Some((kind, at, what)) = ends {
                 let armed = match at {
                     Some(at) => timers.contains(&(v.id.0, kind, v.stay, at, v.seq)),
@@ -503,6 +515,7 @@ impl Engine {
             }
         }
         super::workload::audit::check(st)?;
+        st.audit_groups()?;
         Ok(report)
     }
 

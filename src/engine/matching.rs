@@ -79,6 +79,9 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     let window = channel_window.unwrap_or(cx.cfg.affinity_window);
     let last = cx.st.customers[who.get()].last_agent;
     let known = last.filter(|(_, when)| at.since(*when) <= window);
+    // The rest of the affinity list (owner, preferred agents), tried
+    // after the last agent and before the queue.
+    super::preferred::start(cx, c, known.map(|k| k.0));
     let Some((agent, _)) = known else {
         if let (Some((agent, _)), Some(_)) = (last, channel_window) {
             // The channel's window is configuration: its expiry is a
@@ -86,13 +89,13 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
             cx.st.conv_mut(c).sticky_agent = Some(agent);
             sticky_miss(cx, c, StickyMissReason::AffinityExpired);
         }
-        return place_in_group(cx, c);
+        return super::preferred::next(cx, c);
     };
     cx.st.conv_mut(c).sticky_agent = Some(agent);
     let a = cx.st.agent(agent);
     if a.slot(group).is_none() || weight > a.cap {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
-        return place_in_group(cx, c);
+        return super::preferred::next(cx, c);
     }
     let room = a.fits_over(weight, cx.cfg.workload.over(channel)) && !a.held_beside(channel);
     let above = if room && a.status == AgentStatus::Online {
@@ -117,7 +120,7 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
         }
         _ => {
             sticky_miss(cx, c, StickyMissReason::AgentOffline);
-            place_in_group(cx, c);
+            super::preferred::next(cx, c);
         }
     }
 }
@@ -149,6 +152,8 @@ pub(crate) fn place_in_group(cx: &mut Cx<'_>, c: ConvIdx) {
         return;
     }
     lifecycle::enqueue_group(cx, c);
+    // Its queue may be closed (business hours): its closing rule applies.
+    super::plan_hours::on_arrival(cx, c);
     let group = cx.st.conv(c).group;
     dispatch(cx, group);
     if !cx.st.conv(c).extra_groups().is_empty() {
@@ -179,6 +184,10 @@ pub(crate) fn sticky_miss(cx: &mut Cx<'_>, c: ConvIdx, reason: StickyMissReason)
 /// Matches `group`'s waiting conversations with its free agents, best
 /// first on both sides, while both exist.
 pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
+    if cx.st.group(group).closed {
+        // Business hours: its line waits for the queue to open.
+        return;
+    }
     let bound = cx.st.group(group).waiting.len() as usize + 1;
     for round in 0.. {
         assert!(round <= bound, "dispatch exceeded its bound");
@@ -299,7 +308,9 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
                     break;
                 }
             }
-            let via = if known {
+            let via = if known && super::preferred::is_preferred_wait(cx, c) {
+                AssignVia::Preferred
+            } else if known {
                 AssignVia::KnownAgent
             } else {
                 AssignVia::Resumed
@@ -335,7 +346,10 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
         .filter_map(|slot| {
             let g = cx.st.group(slot.group);
             let over = cx.cfg.workload.over(g.key.channel);
-            if !a.fits_over(g.weight, over) || a.cooling(slot.group) || a.held_beside(g.key.channel)
+            if g.closed
+                || !a.fits_over(g.weight, over)
+                || a.cooling(slot.group)
+                || a.held_beside(g.key.channel)
             {
                 return None;
             }
