@@ -204,7 +204,7 @@ fn a_journal_of_wire_format_1_recovers_and_its_records_encode_to_the_same_bytes(
         let path = entry.expect("entry").path();
         std::fs::copy(&path, copy.path().join(path.file_name().expect("name"))).expect("copy");
     }
-    let (durable, report) = Durable::open(copy.path(), options(), &final_config(), &common::policy)
+    let (durable, report) = Durable::open(copy.path(), options(), &final_config(), common::POLICY)
         .expect("opens under the rules it ends with");
     assert_eq!(report.last_seq, expected.accepted);
     durable.engine().audit().expect("audit");
@@ -226,7 +226,7 @@ fn write_wire_fixture() {
         &out.join("journal"),
         options(),
         &EngineConfig::default(),
-        &common::policy,
+        common::POLICY,
     )
     .expect("open");
     let mut engine = Engine::new(EngineConfig::default(), common::policy()).expect("engine");
