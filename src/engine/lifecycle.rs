@@ -44,6 +44,7 @@ pub(crate) fn permits(kind: CommandKind, place: Place) -> bool {
 
 /// Adds `amount` of a thread of `channel` to `agent`'s load. The caller
 /// checked that it fits. Returns the load and cap after.
+#[inline]
 pub(crate) fn reserve(
     cx: &mut Cx<'_>,
     agent: AgentIdx,
@@ -76,6 +77,7 @@ pub(crate) fn reserve(
 
 /// Gives back `amount` of a thread of `channel` from `agent`'s load.
 /// Returns the load and cap after.
+#[inline]
 pub(crate) fn release(
     cx: &mut Cx<'_>,
     agent: AgentIdx,

@@ -85,6 +85,7 @@ pub mod stats;
 mod stream;
 mod tenant;
 mod timers;
+mod workload_metrics;
 
 pub use clock::{Clock, ClockWaker, ManualClock, SystemClock};
 pub use config::{
