@@ -21,7 +21,7 @@ pub fn variants(
     plans: &[String],
     files: &[PathBuf],
 ) -> Result<Vec<Variant>, Failure> {
-    let base = c.scenario.as_deref().map_or("scenario".into(), stem);
+    let base = c.scenario.as_deref().map_or("default day".into(), stem);
     let mut out = vec![Variant::new(base, scenario.clone())];
     for p in plans {
         if p == "none" {
