@@ -158,6 +158,7 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, bool)> {
         ),
         ("GET", "/api/tenants/{tenant}/plan", t.clone(), false),
         ("DELETE", "/api/tenants/{tenant}/plan", t.clone(), false),
+        ("GET", "/api/tenants/{tenant}/queues", t.clone(), false),
         ("GET", "/api/tenants/{tenant}/teams", t.clone(), false),
         (
             "PUT",

@@ -51,10 +51,9 @@ async fn last_record(s: &Harness, t: &str) -> Value {
 async fn a_plan_is_put_read_refused_with_route_field_and_column_and_removed() {
     let s = start().await;
     let t = s.tenant("acme", json!({})).await;
-    assert_eq!(
-        s.post(&format!("{t}/agents"), agent(1, 2)).await.status,
-        201
-    );
+    let mut away = agent(1, 2);
+    away["status"] = json!("away");
+    assert_eq!(s.post(&format!("{t}/agents"), away).await.status, 201);
 
     let before = last_record(&s, &t).await;
     let bad = s.put(&format!("{t}/plan"), plan("tier == ")).await;
@@ -98,6 +97,14 @@ async fn a_plan_is_put_read_refused_with_route_field_and_column_and_removed() {
         kinds(&opened.body).contains(&"step_entered".to_string()),
         "{opened:?}"
     );
+    // The wallboard's view: the plan's queues by name, open, and the
+    // conversation waiting in the default route's queue (agent 1 is away).
+    let queues = s.get(&format!("{t}/queues")).await.body;
+    assert_eq!(queues[0]["name"], "support");
+    assert_eq!(queues[1]["name"], "general");
+    assert_eq!(queues[1]["open"], true);
+    assert_eq!(queues[1]["waiting"], 1, "{queues}");
+    assert_eq!(queues[0]["waiting"], 0, "{queues}");
 
     assert_eq!(s.delete(&format!("{t}/plan")).await.status, 200);
     assert_eq!(s.get(&format!("{t}/plan")).await.status, 404);

@@ -72,6 +72,7 @@ impl Modify for BearerKey {
         plan::put_plan,
         plan::get_plan,
         plan::delete_plan,
+        plan::list_queues,
         workload::list_teams,
         workload::set_team,
         workload::set_channel_cap,

@@ -9,6 +9,7 @@ use super::api::AcceptedBody;
 use super::body::JsonBody;
 use super::error::{ApiError, Refusals};
 use super::App;
+use crate::engine::QueueBoard;
 use crate::plan::{Plan, PlanProblem, Severity};
 use crate::Command;
 use axum::extract::{Path, State};
@@ -123,4 +124,17 @@ pub async fn delete_plan(
         .submit_async(&t.id, Command::set_plan(None::<Plan>))
         .await?;
     Ok(Json(accepted.into()))
+}
+
+/// The plan's queues by name, open or closed, with the work waiting in
+/// each (what the wallboard shows); empty without a plan.
+#[utoipa::path(get, path = "/api/tenants/{tenant}/queues",
+    params(("tenant" = String, Path)),
+    responses((status = 200, body = Vec<Object>), Refusals))]
+pub async fn list_queues(
+    State(app): State<Arc<App>>,
+    Path(tenant): Path<String>,
+) -> Result<Json<Vec<QueueBoard>>, ApiError> {
+    let t = app.tenant(&tenant)?;
+    Ok(Json(t.handle.query(&t.id, |e| e.queue_board()).await?))
 }

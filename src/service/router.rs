@@ -71,6 +71,7 @@ fn rule_routes() -> Router<Arc<App>> {
                 .get(plan::get_plan)
                 .delete(plan::delete_plan),
         )
+        .route(&format!("{t}/queues"), get(plan::list_queues))
         .route(&format!("{t}/teams"), get(list_teams))
         .route(&format!("{t}/teams/{{team}}"), put(set_team))
         .route(
