@@ -72,7 +72,9 @@ const PLANS: [&str; 4] = [
           "on_close": { "do": "move_to", "queue": "general" } },
         { "name": "tech", "hard": [{ "skill": "tech", "min_level": 1 }], "calendar": "late",
           "on_close": { "do": "to_bot" } },
-        { "name": "vip", "calendar": "shifts", "on_close": { "do": "resolve", "reason": "closed" } },
+        { "name": "vip", "calendar": "shifts", "on_close": { "do": "resolve", "reason": "closed" },
+          "members": [1, 3] },
+        { "name": "team", "members": [0, 2, 4] },
         { "name": "general", "calendar": "late" },
         { "name": "always" } ],
       "routes": [
@@ -83,7 +85,8 @@ const PLANS: [&str; 4] = [
           "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "tech" }] },
                     { "after_ms": 60000, "actions": [{ "do": "enter_queue", "queue": "general" }] }] },
         { "name": "vip", "when": "has urgent",
-          "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "vip" }] }] },
+          "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "vip" }] },
+                    { "after_ms": 20000, "actions": [{ "do": "add_queue", "queue": "team" }] }] },
         { "name": "default",
           "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "general" }] },
                     { "after_ms": 40000, "actions": [{ "do": "add_queue", "queue": "always" }] }] } ] }"#,
@@ -126,7 +129,7 @@ fn day(seed: u64, steps: usize) -> Vec<(Timestamp, Command)> {
     for _ in 0..steps {
         now += rng.below(20_000);
         let at = Timestamp(now);
-        let command: Command = match rng.below(17) {
+        let command: Command = match rng.below(18) {
             0 => Command::set_plan(match rng.below(5) {
                 4 => None,
                 i => Some(plans[i as usize].clone()),
@@ -161,6 +164,16 @@ fn day(seed: u64, steps: usize) -> Vec<(Timestamp, Command)> {
                 if rng.below(4) == 0 {
                     open = open.skill(SkillId(2), Level::new(2).expect("level"));
                 }
+                // Preferred agents on a third of conversations, distinct,
+                // some waited for.
+                if rng.below(3) == 0 {
+                    for a in 0..6 {
+                        if rng.below(2) == 0 {
+                            let wait = TimeSpan(rng.below(3) * 15_000);
+                            open = open.preferred_agent(AgentId(a), rng.below(101) as u8, wait);
+                        }
+                    }
+                }
                 open.into()
             }
             7 => Command::SetAttributes {
@@ -192,6 +205,11 @@ fn day(seed: u64, steps: usize) -> Vec<(Timestamp, Command)> {
             13 => Command::SetPriority {
                 conversation: conv(&mut rng),
                 priority: Priority::Low,
+            },
+            15 if rng.below(2) == 0 => Command::SetOwner {
+                customer: CustomerId(rng.below(30)),
+                owner: (rng.below(3) != 0).then(|| agent(&mut rng)),
+                wait: TimeSpan(rng.below(3) * 10_000),
             },
             14 => {
                 let name = [
@@ -248,6 +266,7 @@ fn engine_offering() -> Engine {
 #[test]
 fn random_days_under_changing_plans_keep_every_invariant_and_replay_exactly() {
     let mut closes = 0;
+    let mut preferred = 0;
     for seed in 1..=12u64 {
         let commands = day(seed, 400);
         let mut a = engine_offering();
@@ -262,6 +281,23 @@ fn random_days_under_changing_plans_keep_every_invariant_and_replay_exactly() {
         let hours = all.iter().flatten().flatten();
         closes += hours
             .filter(|d| matches!(d, Decision::ClosedQueue { .. }))
+            .count();
+        preferred += all
+            .iter()
+            .flatten()
+            .flatten()
+            .filter(|d| {
+                matches!(
+                    d,
+                    Decision::Assigned {
+                        via: AssignVia::Preferred,
+                        ..
+                    } | Decision::Offered {
+                        via: AssignVia::Preferred,
+                        ..
+                    }
+                )
+            })
             .count();
         let mut b = engine_offering();
         assert_eq!(play(&mut b, &commands), all, "seed {seed}: replay differs");
@@ -283,4 +319,5 @@ fn random_days_under_changing_plans_keep_every_invariant_and_replay_exactly() {
         );
     }
     assert!(closes > 0, "no queue closed on any seed");
+    assert!(preferred > 0, "no preferred agent took work on any seed");
 }

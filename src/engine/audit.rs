@@ -267,7 +267,8 @@ impl Engine {
             for (p, &m) in group.members.iter().enumerate() {
                 let a = st.agent(m);
                 let gi = super::state::index::GroupIdx::new(g).expect("group slot");
-                let takes = a.takes(gi, group.weight) && !a.held_beside(group.key.channel);
+                let over = cfg.workload.over(group.key.channel);
+                let takes = a.takes(gi, group.weight, over) && !a.held_beside(group.key.channel);
                 online += u64::from(a.status.accepts_work());
                 with_room += u64::from(takes);
                 let slot = a.slot(gi);
@@ -469,6 +470,7 @@ impl Engine {
                 _ => None,
             };
             self.audit_plan_of(v, &timers)?;
+            super::preferred::audit_of(v)?;
             if let Some((kind, at, what)) = ends {
                 let armed = match at {
                     Some(at) => timers.contains(&(v.id.0, kind, v.stay, at, v.seq)),
@@ -531,7 +533,10 @@ impl Engine {
             for (p, stored) in group.free.entries() {
                 let agent = st.agent(group.members[p as usize]);
                 let pending = agent.slot(gi).is_some_and(|s| s.pending);
-                if pending || !agent.takes(gi, group.weight) || agent.held_beside(group.key.channel)
+                let over = self.config.workload.over(group.key.channel);
+                if pending
+                    || !agent.takes(gi, group.weight, over)
+                    || agent.held_beside(group.key.channel)
                 {
                     continue;
                 }

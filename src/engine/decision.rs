@@ -395,6 +395,18 @@ pub enum Decision {
         /// it closed).
         arrived: bool,
     },
+    /// An entry of a conversation's affinity list (its customer's owner,
+    /// or a scored preferred agent) was passed over, or its wait ended.
+    PreferredSkipped {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent passed over.
+        agent: AgentId,
+        /// Their score (`None`: the customer's owner).
+        score: Option<u8>,
+        /// Why.
+        reason: super::PreferredSkip,
+    },
 }
 
 /// Why a pull found nothing (see [`Decision::NothingToPull`]).
@@ -448,6 +460,10 @@ pub enum AssignVia {
     Reopened,
     /// The agent asked for it ([`Command::PullNext`](crate::Command::PullNext)).
     PullNext,
+    /// An entry of the conversation's affinity list after its last agent:
+    /// the customer's owner or a scored preferred agent (at once or after
+    /// waiting for them).
+    Preferred,
 }
 
 /// Why a thread went back to the queue.
@@ -526,7 +542,8 @@ impl Decision {
             | StepEntered { conversation, .. }
             | StepSkipped { conversation, .. }
             | TtlReached { conversation, .. }
-            | ClosedQueue { conversation, .. } => Some(*conversation),
+            | ClosedQueue { conversation, .. }
+            | PreferredSkipped { conversation, .. } => Some(*conversation),
         }
     }
 
@@ -607,6 +624,7 @@ impl Decision {
             Decision::PlanChanged { .. } => DecisionKind::PlanChanged,
             Decision::QueueHours { .. } => DecisionKind::QueueHours,
             Decision::ClosedQueue { .. } => DecisionKind::ClosedQueue,
+            Decision::PreferredSkipped { .. } => DecisionKind::PreferredSkipped,
         }
     }
 

@@ -87,11 +87,13 @@ pub enum DecisionKind {
     QueueHours,
     /// [`Decision::ClosedQueue`].
     ClosedQueue,
+    /// [`Decision::PreferredSkipped`].
+    PreferredSkipped,
 }
 
 impl DecisionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DecisionKind; 38] = [
+    pub const ALL: [DecisionKind; 39] = [
         DecisionKind::AgentAdded,
         DecisionKind::AgentStatusChanged,
         DecisionKind::CapacityChanged,
@@ -130,6 +132,7 @@ impl DecisionKind {
         DecisionKind::PlanChanged,
         DecisionKind::QueueHours,
         DecisionKind::ClosedQueue,
+        DecisionKind::PreferredSkipped,
     ];
 
     /// The name as it appears in JSON (`kind`).
@@ -173,6 +176,7 @@ impl DecisionKind {
             DecisionKind::PlanChanged => "plan_changed",
             DecisionKind::QueueHours => "queue_hours",
             DecisionKind::ClosedQueue => "closed_queue",
+            DecisionKind::PreferredSkipped => "preferred_skipped",
         }
     }
 }

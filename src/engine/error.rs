@@ -219,6 +219,14 @@ pub enum EngineError {
         /// Why, and what to do instead.
         reason: &'static str,
     },
+    /// A preferred-agent list or an owner's wait past its bounds
+    /// (`MAX_PREFERRED` agents, scores 0-100, each agent once, waits up to
+    /// an hour).
+    #[error("preferred agents refused: {reason}")]
+    Preferred {
+        /// What was wrong.
+        reason: &'static str,
+    },
 }
 
 impl From<crate::plan::PlanError> for EngineError {

@@ -82,6 +82,7 @@ mod plan_env;
 mod plan_hours;
 mod plan_steps;
 mod plan_swap;
+mod preferred;
 mod query;
 mod reconfigure;
 mod shared;
@@ -106,6 +107,7 @@ pub use hours_switch::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, Queue
 pub use limits::{Limits, MAX_LIMIT};
 pub use open::OpenConversation;
 pub use plan_board::QueueBoard;
+pub use preferred::{PreferredAgent, PreferredSkip, MAX_PREFERRED, MAX_PREFERRED_WAIT};
 pub use query::InboxEntry;
 pub use reconfigure::{config_differences, Reconfigure};
 pub use shared::SharedEngine;

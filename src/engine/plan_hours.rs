@@ -30,13 +30,33 @@ use crate::model::{ResolveReason, Timestamp};
 use crate::plan::compiled::{COnClose, CompiledPlan};
 use crate::plan::limits::MAX_QUEUES;
 
-/// The gate of queue `q`'s groups: 0 (shared groups) for a queue without
-/// a calendar, else unique to this queue of this plan load.
+/// The gate of queue `q`'s groups: 0 (shared groups) for a queue with
+/// neither a calendar nor explicit members, else unique to this queue of
+/// this plan load (its work kept apart: opened and closed by its hours,
+/// served by its members only).
 pub(crate) fn gate_of(st: &State, plan: &CompiledPlan, q: u16) -> u64 {
-    match plan.queues.get(usize::from(q)).and_then(|x| x.calendar) {
-        None => 0,
-        Some(_) => u64::from(st.hours.epoch) * MAX_QUEUES as u64 + u64::from(q) + 1,
+    match plan.queues.get(usize::from(q)) {
+        Some(x) if x.calendar.is_some() || x.members.is_some() => {
+            u64::from(st.hours.epoch) * MAX_QUEUES as u64 + u64::from(q) + 1
+        }
+        _ => 0,
     }
+}
+
+/// The explicit members of the queue of `gate` under `plan` at hours
+/// epoch `epoch` (`None`: anyone with the skills; also for a gate of an
+/// older plan, whose groups keep the members they had).
+pub(crate) fn members_of(
+    plan: Option<&CompiledPlan>,
+    epoch: u32,
+    gate: u64,
+) -> Option<&[crate::model::AgentId]> {
+    let plan = plan?;
+    let q = gate.checked_sub(u64::from(epoch) * MAX_QUEUES as u64 + 1)?;
+    plan.queues
+        .get(usize::try_from(q).ok()?)?
+        .members
+        .as_deref()
 }
 
 /// The queue of the plan in force that `gate` belongs to, if any.

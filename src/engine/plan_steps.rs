@@ -501,6 +501,24 @@ pub(crate) fn next_due(plan: &CompiledPlan, rs: &RouteState) -> Option<u64> {
     }
 }
 
+/// The queue a conversation on `rs` counts as its own: the first it waits
+/// in, else (not queued yet) the one its route's first step enters.
+pub(crate) fn own_queue(plan: &CompiledPlan, rs: &RouteState) -> Option<u16> {
+    rs.queues.first().copied().or_else(|| {
+        let route = plan.routes.get(usize::from(rs.route))?;
+        route
+            .steps
+            .first()?
+            .actions
+            .iter()
+            .rev()
+            .find_map(|a| match *a {
+                CAction::Enter(q) => Some(q),
+                _ => None,
+            })
+    })
+}
+
 /// Fixes `c`'s first-response target as its clock (re)starts: the
 /// response target of its route's queue (its own queue if it waits in one,
 /// else the first its route enters), else none (the engine's).
@@ -510,19 +528,7 @@ pub(crate) fn fix_sla_target(cx: &mut Cx<'_>, c: ConvIdx) {
     }
     let target = cx.st.plan.as_deref().and_then(|plan| {
         let rs = cx.st.conv(c).plan.as_deref()?.route.as_ref()?;
-        let route = plan.routes.get(usize::from(rs.route))?;
-        let queue = rs.queues.first().copied().or_else(|| {
-            route
-                .steps
-                .first()?
-                .actions
-                .iter()
-                .rev()
-                .find_map(|a| match *a {
-                    CAction::Enter(q) => Some(q),
-                    _ => None,
-                })
-        })?;
+        let queue = own_queue(plan, rs)?;
         plan.queues.get(usize::from(queue))?.response_target_ms
     });
     if let Some(p) = cx.st.conv_mut(c).plan.as_mut() {

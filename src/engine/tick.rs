@@ -100,7 +100,7 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
             }
         }
         TimerKind::StickyWait => {
-            let Place::WaitingFor { own: false, .. } = conv.place else {
+            let Place::WaitingFor { own: false, agent } = conv.place else {
                 return;
             };
             if timer.generation != conv.stay {
@@ -108,7 +108,8 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
             }
             lifecycle::detach(cx, c);
             matching::sticky_miss(cx, c, StickyMissReason::WaitTimedOut);
-            matching::place_in_group(cx, c);
+            super::preferred::wait_ended(cx, c, agent, super::PreferredSkip::WaitTimedOut);
+            super::preferred::next(cx, c);
         }
         TimerKind::AutoPark => {
             let (place, awaiting, due) = (conv.place, conv.awaiting_reply, conv.park_due);

@@ -189,12 +189,6 @@ impl Compiler<'_> {
                 ids.dedup();
                 ids
             });
-            if q.members.is_some() {
-                self.problems.push(PlanProblem::NotRoutedYet {
-                    field: format!("queues[{i}].members"),
-                    what: "every agent with the skills serves the queue".to_owned(),
-                });
-            }
             if q.aging != Default::default() {
                 self.problems.push(PlanProblem::NotRoutedYet {
                     field: format!("queues[{i}].aging"),

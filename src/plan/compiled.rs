@@ -25,8 +25,8 @@ pub(crate) struct CQueue {
     pub hard: Vec<SkillRequirement>,
     /// Sorted by skill, each skill once.
     pub soft: Vec<SkillRequirement>,
-    /// Sorted, each once. Checked against the roster by
-    /// `Engine::check_plan`; not yet a routing restriction.
+    /// Sorted, each once: only these agents (with the skills) serve the
+    /// queue (its groups are its own, `plan_hours::gate_of`).
     pub members: Option<Vec<AgentId>>,
     /// The first-response target of conversations whose clock starts
     /// while their route's queue is this one.

@@ -380,7 +380,8 @@ impl Collector {
             | TtlReached { .. }
             | PlanChanged { .. }
             | QueueHours { .. }
-            | ClosedQueue { .. } => {}
+            | ClosedQueue { .. }
+            | PreferredSkipped { .. } => {}
         }
     }
 

@@ -70,6 +70,7 @@ impl Run<'_> {
             } else {
                 Default::default()
             },
+            preferred: Vec::new(),
         }))
     }
 

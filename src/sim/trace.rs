@@ -200,7 +200,8 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         | TtlReached { .. }
         | PlanChanged { .. }
         | QueueHours { .. }
-        | ClosedQueue { .. } => None,
+        | ClosedQueue { .. }
+        | PreferredSkipped { .. } => None,
         ChannelCapChanged { agent, .. }
         | RateLimitReached { agent, .. }
         | RateLimitSet { agent, .. }

@@ -49,7 +49,7 @@ impl Variant {
 fn day_of(s: &Scenario) -> Scenario {
     let mut day = s.clone();
     day.name = String::new();
-    day.policy = String::new();
+    day.policy = crate::policy::BuiltinPolicy::LeastLoaded;
     day.engine = Default::default();
     day.plan = None;
     day.agent_rules = Default::default();

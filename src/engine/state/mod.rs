@@ -127,6 +127,7 @@ impl State {
             tier: crate::model::Tier::Standard,
             last_agent: None,
             open: Vec::new(),
+            owner: None,
         });
         self.customer_ids.insert(id, k);
         k
