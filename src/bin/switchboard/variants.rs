@@ -2,9 +2,9 @@
 //! or other rule sets on the same days, under one policy.
 
 use crate::shared::{plot_comparison, write, Common, Failure};
-use switchboard::policy::PolicyFactory;
 use std::path::{Path, PathBuf};
 use switchboard::plan::Plan;
+use switchboard::policy::PolicyFactory;
 use switchboard::sim::{compare_variants, compare_variants_replicated, Scenario, Variant};
 
 /// The name of a variant read from `path`: its file stem.
