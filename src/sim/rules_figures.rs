@@ -17,6 +17,9 @@ pub struct RuleFigures {
     pub steps_skipped: u64,
     /// Conversations that reached their route's time to live.
     pub ttl_reached: u64,
+    /// Conversations whose queue was closed (waiting when it closed, or
+    /// arriving while closed).
+    pub closed_queue: u64,
     /// Wrap-ups started (a resolve under a channel's wrap-up rule).
     pub wrap_ups: u64,
     /// Mean length of an ended wrap-up, minutes.
@@ -45,12 +48,15 @@ impl RuleFigures {
         let mut rows = Vec::new();
         if self.steps_entered + self.steps_skipped + self.ttl_reached > 0 {
             rows.push((
-                "plan steps entered / skipped / ttl",
+                "plan steps entered/skipped/ttl",
                 format!(
                     "{} / {} / {}",
                     self.steps_entered, self.steps_skipped, self.ttl_reached
                 ),
             ));
+        }
+        if self.closed_queue > 0 {
+            rows.push(("met a closed queue", self.closed_queue.to_string()));
         }
         if self.wrap_ups > 0 {
             rows.push((
@@ -100,7 +106,7 @@ impl RulesTally {
     /// Counts one decision at `t` (ms).
     pub(super) fn decision(&mut self, t: u64, d: &Decision) {
         let f = &mut self.figures;
-        match *d {
+        match d {
             Decision::WrapUpStarted { conversation, .. } => {
                 f.wrap_ups += 1;
                 self.started.insert(conversation.0, t);
@@ -112,7 +118,7 @@ impl RulesTally {
                     self.wrap_up_ms += t.saturating_sub(start);
                 }
             }
-            Decision::NoAnswer { action, .. } => match action {
+            Decision::NoAnswer { action, .. } => match *action {
                 NoAnswerAction::Requeued => f.no_answer_reassigned += 1,
                 _ => f.no_answer_final += 1,
             },
@@ -120,6 +126,7 @@ impl RulesTally {
             Decision::StepEntered { .. } => f.steps_entered += 1,
             Decision::StepSkipped { .. } => f.steps_skipped += 1,
             Decision::TtlReached { .. } => f.ttl_reached += 1,
+            Decision::ClosedQueue { .. } => f.closed_queue += 1,
             Decision::NothingToPull { .. } => f.nothing_to_pull += 1,
             Decision::Assigned {
                 via: AssignVia::PullNext,

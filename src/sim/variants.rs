@@ -49,7 +49,6 @@ impl Variant {
 fn day_of(s: &Scenario) -> Scenario {
     let mut day = s.clone();
     day.name = String::new();
-    // A fixed value: the policy is a rule, not part of the day.
     day.policy = crate::policy::BuiltinPolicy::LeastLoaded;
     day.engine = Default::default();
     day.plan = None;

@@ -1,9 +1,10 @@
 //! `compare --plan P --variant S`: the scenario beside other routing plans
 //! or other rule sets on the same days, under one policy.
 
-use crate::shared::{builtin, plot_comparison, write, Common, Failure};
+use crate::shared::{plot_comparison, write, Common, Failure};
 use std::path::{Path, PathBuf};
 use switchboard::plan::Plan;
+use switchboard::policy::PolicyFactory;
 use switchboard::sim::{compare_variants, compare_variants_replicated, Scenario, Variant};
 
 /// The name of a variant read from `path`: its file stem.
@@ -21,7 +22,7 @@ pub fn variants(
     plans: &[String],
     files: &[PathBuf],
 ) -> Result<Vec<Variant>, Failure> {
-    let base = c.scenario.as_deref().map_or("scenario".into(), stem);
+    let base = c.scenario.as_deref().map_or("default day".into(), stem);
     let mut out = vec![Variant::new(base, scenario.clone())];
     for p in plans {
         if p == "none" {
@@ -39,7 +40,7 @@ pub fn variants(
         let mut s =
             Scenario::from_file(f).map_err(|e| Failure::Input(format!("{}: {e}", f.display())))?;
         if let Some(name) = &c.policy {
-            s.policy = builtin(name)?;
+            s.policy = crate::shared::builtin(name)?;
         }
         out.push(Variant::new(stem(f), s));
     }
@@ -49,7 +50,7 @@ pub fn variants(
 /// Runs the variants under the scenario's policy: reports side by side
 /// (one seed) or paired differences with their significance (several).
 pub fn compare(c: &Common, variants: &[Variant]) -> Result<(), Failure> {
-    let policy = switchboard::policy::PolicyFactory::from(variants[0].scenario.policy);
+    let policy = PolicyFactory::from(variants[0].scenario.policy);
     let input = |e: switchboard::sim::SimError| match e {
         switchboard::sim::SimError::Variants { .. } | switchboard::sim::SimError::Scenario(_) => {
             Failure::Input(e.to_string())
