@@ -33,10 +33,12 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             priority,
             start_in_bot,
             attributes,
+            preferred,
         } => {
             let group = structure::ensure_group(cx, group);
             let c = open(cx, conversation, customer, tier, channel, group, priority);
             plan_swap::on_open(cx, c, attributes);
+            super::preferred::on_open(cx, c, preferred);
             if !start_in_bot {
                 matching::route(cx, c);
             }
@@ -63,7 +65,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
                 cx.st.stats.requeues += 1;
             }
             plan_swap::leave_route(cx, conv);
-            cx.st.conv_mut(conv).group = group;
+            cx.st.set_group(conv, group);
             matching::place_in_group(cx, conv);
         }
         Step::SetPriority { conv, priority } => {
@@ -104,6 +106,14 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         Step::SetPullCap { agent, pull_cap } => pull::set_pull_cap(cx, agent, pull_cap),
         Step::SetPlan(plan) => plan_swap::set_plan(cx, plan),
         Step::SetAttributes { conv, attributes } => plan_swap::set_attributes(cx, conv, attributes),
+        Step::Hours(switch) => super::plan_hours::switch(cx, switch),
+        Step::SetOwner {
+            customer,
+            owner,
+            wait,
+        } => {
+            cx.st.customers[customer.get()].owner = owner.map(|a| (a, wait));
+        }
     }
     finish(cx);
 }
@@ -114,7 +124,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
 /// which consumes a waiting conversation, so the loop is bounded by the
 /// agents and conversations there are.
 pub(crate) fn finish(cx: &mut Cx<'_>) {
-    let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len()) + 16;
+    let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len()) + cx.st.workload.teams.len() + 16;
     for round in 0.. {
         assert!(round <= bound, "settling exceeded its bound");
         // Work the tenant's cap held back goes first once it has room
@@ -124,10 +134,15 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
         if gate::resume(cx) {
             continue;
         }
-        let Some(agent) = cx.settle.pop_front() else {
+        if let Some(agent) = cx.settle.pop_front() {
+            matching::settle(cx, agent);
+            continue;
+        }
+        // Every agent is settled: a team that freed room and still has
+        // it gives it to the members it held back, one at a time.
+        if !gate::release_next(cx) {
             break;
-        };
-        matching::settle(cx, agent);
+        }
     }
     for agent in std::mem::take(&mut cx.dirty) {
         matching::refresh_room(cx, agent);
@@ -190,6 +205,7 @@ fn open(
         wrap_up: None,
         no_answer_hops: 0,
         plan: None,
+        preferred: None,
     };
     let c = match cx.st.free_slots.pop() {
         Some(c) => {
@@ -204,6 +220,7 @@ fn open(
     };
     cx.st.conv_ids.insert(id, c);
     cx.st.customers[who.get()].open.push(c);
+    cx.st.hold_group(group);
     c
 }
 
@@ -217,7 +234,7 @@ fn escalate(
     let new_skills = group.is_some();
     if let Some(group) = group {
         let group = structure::ensure_group(cx, group);
-        cx.st.conv_mut(c).group = group;
+        cx.st.set_group(c, group);
     }
     if let Some(priority) = priority {
         let effective = effective_priority(cx, c, priority);
@@ -450,7 +467,8 @@ fn evict(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
         Place::WaitingFor { own: false, .. } => {
             lifecycle::detach(cx, c);
             matching::sticky_miss(cx, c, StickyMissReason::AgentOffline);
-            matching::place_in_group(cx, c);
+            super::preferred::wait_ended(cx, c, agent, super::PreferredSkip::WentOffline);
+            super::preferred::next(cx, c);
         }
         Place::Resolved { .. } => {
             wrapup::end(cx, c, WrapUpEndReason::AgentOffline);
@@ -480,6 +498,7 @@ fn set_capacity(cx: &mut Cx<'_>, agent: AgentIdx, cap: Capacity) {
 /// (its timers are void), so removing it breaks no invariant.
 fn purge(cx: &mut Cx<'_>, before: Timestamp) {
     let mut purged = 0u64;
+    let mut released = Vec::new();
     for i in 0..cx.st.convs.len() {
         let old = cx.st.convs[i].as_ref().is_some_and(|conv| {
             matches!(conv.place, Place::Resolved { .. })
@@ -489,10 +508,18 @@ fn purge(cx: &mut Cx<'_>, before: Timestamp) {
         if old {
             if let Some(conv) = cx.st.convs[i].take() {
                 cx.st.conv_ids.remove(&conv.id);
+                released.push(conv.group);
                 cx.st.free_slots.extend(ConvIdx::new(i));
                 purged += 1;
             }
         }
+    }
+    // Member-less groups the purged were the last to point at go, in
+    // group order: the slots' order differs after a restore, and the free
+    // list's order must not.
+    released.sort_unstable();
+    for g in released {
+        cx.st.release_group(g);
     }
     // Customers left with no conversation and no live stickiness go too,
     // so a tenant's memory is bounded by its retention, not its history.

@@ -210,10 +210,17 @@ impl Engine {
         self.state.customers.len()
     }
 
-    /// Real-time statistics of every skill group, in creation order. O(1)
-    /// per group: the counts are kept as state changes.
+    /// Real-time statistics of every skill group in use, in slot order
+    /// (creation order, except that a group with no member is reclaimed
+    /// once no conversation points at it, and its slot reused). O(1) per
+    /// group: the counts are kept as state changes.
     pub fn group_stats(&self) -> Vec<GroupStats> {
-        self.state.groups.iter().map(group_stats).collect()
+        self.state
+            .groups
+            .iter()
+            .filter(|g| !g.vacant)
+            .map(group_stats)
+            .collect()
     }
 
     /// Real-time statistics of the group of `channel` and `skills` (in any

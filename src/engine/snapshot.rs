@@ -50,6 +50,15 @@ pub struct Snapshot {
     /// The routing plan in force, as loaded (recompiled on restore).
     #[serde(default)]
     plan: Option<crate::plan::Plan>,
+    /// Reclaimed group slots, in reuse order (last first); their entries in
+    /// `groups` are vacant. Left out when empty, so snapshots of engines
+    /// that never reclaimed read and write as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    free_groups: Vec<GroupIdx>,
+    /// Business hours: each calendar's and queue's state, the emergency
+    /// switches, the epoch of the plan's gates and timers.
+    #[serde(default)]
+    hours: super::state::hours::Hours,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,6 +104,15 @@ struct GroupSnapshot {
     free: Vec<(u32, Rank)>,
     /// Members to re-rank at the group's next search, in order.
     pending: Vec<AgentIdx>,
+    /// Named as a routing plan's overflow group (never reclaimed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pinned: bool,
+    /// A reclaimed slot (listed in `Snapshot::free_groups`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    vacant: bool,
+    /// The queue whose work it holds (0: shared; see `RoutingKey::gate`).
+    #[serde(default)]
+    gate: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -102,6 +120,9 @@ struct CustomerSnapshot {
     id: CustomerId,
     tier: Tier,
     last_agent: Option<(AgentIdx, Timestamp)>,
+    /// Their owner and the wait for them (`Command::SetOwner`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    owner: Option<(AgentIdx, crate::model::TimeSpan)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -180,6 +201,9 @@ impl Engine {
                 skills: g.key.skills.clone(),
                 free: g.free.entries().collect(),
                 pending: g.pending.clone(),
+                pinned: g.pinned,
+                vacant: g.vacant,
+                gate: g.key.gate,
             })
             .collect();
         // Slots (`who`) are derived, not state: left out, so that equal
@@ -201,6 +225,7 @@ impl Engine {
                 id: k.id,
                 tier: k.tier,
                 last_agent: k.last_agent,
+                owner: k.owner,
             })
             .collect();
         customers.sort_unstable_by_key(|c| c.id);
@@ -235,6 +260,8 @@ impl Engine {
             timers,
             workload: super::workload::snapshot::take(st),
             plan: st.plan.as_ref().map(|p| p.doc.clone()),
+            free_groups: st.free_groups.clone(),
+            hours: st.hours.clone(),
         }
     }
 
@@ -262,10 +289,19 @@ impl Engine {
             ..State::default()
         };
         restore_agents(&mut st, snapshot.agents)?;
-        restore_groups(&mut st, &config, snapshot.groups)?;
+        // The plan and its gates' epoch first: a queue's explicit members
+        // decide who joins its groups.
+        if let Some(plan) = &snapshot.plan {
+            let (compiled, _) = crate::plan::compile(plan)
+                .map_err(|_| RestoreError::Corrupt("the routing plan does not load"))?;
+            st.plan = Some(std::sync::Arc::new(compiled));
+        }
+        st.hours.epoch = snapshot.hours.epoch;
+        restore_groups(&mut st, &config, snapshot.groups, snapshot.free_groups)?;
         for c in snapshot.customers {
             if c.last_agent
                 .is_some_and(|(a, _)| a.get() >= st.agents.len())
+                || c.owner.is_some_and(|(a, _)| a.get() >= st.agents.len())
             {
                 return Err(RestoreError::Corrupt(
                     "a customer's last agent does not exist",
@@ -275,14 +311,11 @@ impl Engine {
             let known = &mut st.customers[k.get()];
             known.tier = c.tier;
             known.last_agent = c.last_agent;
-        }
-        if let Some(plan) = &snapshot.plan {
-            let (compiled, _) = crate::plan::compile(plan)
-                .map_err(|_| RestoreError::Corrupt("the routing plan does not load"))?;
-            st.plan = Some(std::sync::Arc::new(compiled));
+            known.owner = c.owner;
         }
         restore_conversations(&mut st, &config, snapshot.conversations)?;
         super::workload::snapshot::restore(&mut st, snapshot.workload)?;
+        super::plan_hours::restore(&mut st, snapshot.hours)?;
         for t in snapshot.timers {
             let slot = if t.kind == TimerKind::CooldownEnd {
                 t.group
@@ -387,6 +420,7 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             wrapups: SortedVec::default(),
             wrap_up_ms: a.wrap_up_ms,
             channel_live: [0; 8],
+            channel_load: [0; 8],
             channel_caps,
             own_limit: a.own_limit,
             limit: None,
@@ -404,9 +438,17 @@ fn restore_groups(
     st: &mut State,
     config: &EngineConfig,
     groups: Vec<GroupSnapshot>,
+    free_groups: Vec<GroupIdx>,
 ) -> Result<(), RestoreError> {
     for g in groups {
         let idx = GroupIdx::new(st.groups.len()).ok_or(RestoreError::Corrupt("too many groups"))?;
+        if g.vacant {
+            if !g.skills.is_empty() || !g.free.is_empty() || !g.pending.is_empty() {
+                return Err(RestoreError::Corrupt("a reclaimed group slot is not empty"));
+            }
+            st.groups.push(Group::vacant(g.channel));
+            continue;
+        }
         if !g.skills.windows(2).all(|p| p[0].skill < p[1].skill) {
             return Err(RestoreError::Corrupt(
                 "a group's skills are unsorted or repeated",
@@ -415,14 +457,17 @@ fn restore_groups(
         let key = RoutingKey {
             channel: g.channel,
             skills: g.skills,
+            gate: g.gate,
         };
         if st.group_keys.insert(key.clone(), idx).is_some() {
             return Err(RestoreError::Corrupt("a skill group appears twice"));
         }
         let weight = config.weight(key.channel);
         let mut group = Group::new(key, weight);
+        let members =
+            super::plan_hours::members_of(st.plan.as_deref(), st.hours.epoch, group.key.gate);
         for (i, agent) in st.agents.iter_mut().enumerate() {
-            if let (true, Some(a)) = (eligible(agent, &group.key), AgentIdx::new(i)) {
+            if let (true, Some(a)) = (eligible(agent, &group.key, members), AgentIdx::new(i)) {
                 group.add_member(idx, a, agent);
             }
         }
@@ -444,12 +489,21 @@ fn restore_groups(
             slot.pending = true;
         }
         group.pending = g.pending;
-        match group.key.skills.first() {
-            Some(first) => st.groups_by_skill.entry(first.skill).or_default().push(idx),
-            None => st.open_groups.push(idx),
-        }
+        group.pinned = g.pinned;
         st.groups.push(group);
+        st.list_group(idx);
     }
+    let mut listed = vec![false; st.groups.len()];
+    for &g in &free_groups {
+        match listed.get_mut(g.get()) {
+            Some(seen) if !*seen && st.groups[g.get()].vacant => *seen = true,
+            _ => return Err(RestoreError::Corrupt("the free group list is wrong")),
+        }
+    }
+    if free_groups.len() != st.groups.iter().filter(|g| g.vacant).count() {
+        return Err(RestoreError::Corrupt("the free group list is wrong"));
+    }
+    st.free_groups = free_groups;
     for a in &st.agents {
         if a.cooldowns.iter().any(|(g, _)| g.get() >= st.groups.len()) {
             return Err(RestoreError::Corrupt("a cool-down names no group"));
@@ -471,7 +525,7 @@ fn restore_conversations(
         let c =
             ConvIdx::new(st.convs.len()).ok_or(RestoreError::Corrupt("too many conversations"))?;
         let agent_ok = |a: Option<AgentIdx>| a.is_none_or(|a| a.get() < agents);
-        if conv.group.get() >= st.groups.len()
+        if st.groups.get(conv.group.get()).is_none_or(|g| g.vacant)
             || !agent_ok(conv.place.agent())
             || !agent_ok(conv.sticky_agent)
             || !agent_ok(conv.wrap_up.map(|w| w.agent))
@@ -489,7 +543,11 @@ fn restore_conversations(
             .iter()
             .enumerate()
             .any(|(i, g)| *g == conv.group || extra[..i].contains(g));
-        if repeated || extra.iter().any(|g| g.get() >= st.groups.len()) {
+        if repeated
+            || extra
+                .iter()
+                .any(|g| st.groups.get(g.get()).is_none_or(|g| g.vacant))
+        {
             return Err(RestoreError::Corrupt(
                 "a conversation's overflow line points at no group",
             ));
@@ -528,6 +586,7 @@ fn restore_conversations(
         }
         let mut conv = conv;
         conv.who = st.ensure_customer(conv.customer);
+        st.hold_group(conv.group);
         st.convs.push(Some(conv));
     }
     // Opening order is arrival order.

@@ -77,9 +77,9 @@ pub(crate) struct TenantMetrics {
     panics: Counter,
     conversations: Gauge,
     tenant: String,
-    /// One set of gauges per skill group, in the engine's creation order
-    /// (groups are only ever added).
-    groups: Vec<GroupGauges>,
+    /// One set of gauges per skill group in use, by label (a reclaimed
+    /// group's slot may be reused by another group, so not by position).
+    groups: std::collections::BTreeMap<String, GroupGauges>,
 }
 
 #[derive(Debug)]
@@ -121,7 +121,7 @@ impl TenantMetrics {
             panics: counter!("switchboard_panics_total", "tenant" => t()),
             conversations: gauge!("switchboard_conversations", "tenant" => t()),
             tenant: tenant.to_owned(),
-            groups: Vec::new(),
+            groups: std::collections::BTreeMap::new(),
         }
     }
 
@@ -139,22 +139,34 @@ impl TenantMetrics {
         self.requeues.absolute(s.engine.requeues);
         self.panics.absolute(s.runtime.panics);
         self.conversations.set(s.conversations as f64);
-        // Register gauges for groups created since the last update.
-        for group in s.groups.iter().skip(self.groups.len()) {
-            let (t, g) = (self.tenant.clone(), group_label(group));
-            self.groups.push(GroupGauges {
+        // Register gauges for groups created since the last update; those
+        // of reclaimed groups read zero and are dropped.
+        let mut stale = std::mem::take(&mut self.groups);
+        for group in &s.groups {
+            let g = group_label(group);
+            let t = self.tenant.clone();
+            let gauges = stale.remove(&g).unwrap_or_else(|| GroupGauges {
                 waiting: gauge!("switchboard_group_waiting", "tenant" => t.clone(), "group" => g.clone()),
                 oldest: gauge!("switchboard_group_oldest_wait_since_ms", "tenant" => t.clone(), "group" => g.clone()),
                 online: gauge!("switchboard_group_agents_online", "tenant" => t.clone(), "group" => g.clone()),
-                with_room: gauge!("switchboard_group_agents_with_room", "tenant" => t, "group" => g),
+                with_room: gauge!("switchboard_group_agents_with_room", "tenant" => t, "group" => g.clone()),
             });
-        }
-        for (gauges, group) in self.groups.iter().zip(&s.groups) {
             gauges.waiting.set(f64::from(group.waiting));
             let oldest = group.oldest_waiting_since.map_or(0, |t| t.0);
             gauges.oldest.set(oldest as f64);
             gauges.online.set(f64::from(group.agents_online));
             gauges.with_room.set(f64::from(group.agents_with_room));
+            self.groups.insert(g, gauges);
+        }
+        for gauges in stale.values() {
+            for gauge in [
+                &gauges.waiting,
+                &gauges.oldest,
+                &gauges.online,
+                &gauges.with_room,
+            ] {
+                gauge.set(0.0);
+            }
         }
     }
 }

@@ -11,28 +11,38 @@ use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
 /// What a skill group is: a channel and a set of required skills, sorted by
-/// skill, each skill once.
+/// skill, each skill once, and its gate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RoutingKey {
     pub channel: Channel,
     pub skills: Vec<SkillRequirement>,
+    /// 0 for a group anyone with the skills may share; otherwise the one
+    /// routing-plan queue whose work it holds (a queue with business
+    /// hours opens and closes its own groups, `plan_hours.rs`).
+    pub gate: u64,
 }
 
 /// A borrowed routing key, so that a command's skills find their group
 /// without building (allocating) an owned key.
 pub(crate) trait KeyView {
-    fn view(&self) -> (Channel, &[SkillRequirement]);
+    fn view(&self) -> (Channel, &[SkillRequirement], u64);
 }
 
 impl KeyView for RoutingKey {
-    fn view(&self) -> (Channel, &[SkillRequirement]) {
-        (self.channel, &self.skills)
+    fn view(&self) -> (Channel, &[SkillRequirement], u64) {
+        (self.channel, &self.skills, self.gate)
     }
 }
 
 impl KeyView for (Channel, &[SkillRequirement]) {
-    fn view(&self) -> (Channel, &[SkillRequirement]) {
-        (self.0, self.1)
+    fn view(&self) -> (Channel, &[SkillRequirement], u64) {
+        (self.0, self.1, 0)
+    }
+}
+
+impl KeyView for (Channel, &[SkillRequirement], u64) {
+    fn view(&self) -> (Channel, &[SkillRequirement], u64) {
+        (self.0, self.1, self.2)
     }
 }
 
@@ -87,6 +97,20 @@ pub(crate) struct Group {
     /// Listed in the tenant's `blocked` groups (its waiting work was held
     /// back by the tenant's cap).
     pub tenant_blocked: bool,
+    /// Conversations known to the engine (any state, until purged) whose
+    /// own group this is: while any holds it, the slot is not reclaimed.
+    pub refs: u32,
+    /// Named as a routing plan's overflow group: never reclaimed (an
+    /// overflow list is not reference-counted).
+    pub pinned: bool,
+    /// A reclaimed slot, on `State::free_groups`: no key, member or line.
+    pub vacant: bool,
+    /// Its position in `State::groups_by_skill` (by its first skill) or
+    /// `State::open_groups`, so it leaves that list in O(1).
+    pub index_pos: u32,
+    /// Its queue's business hours are closed: its line waits, nobody is
+    /// matched from it (agents keep what they hold).
+    pub closed: bool,
 }
 
 impl Group {
@@ -102,21 +126,45 @@ impl Group {
             with_room: 0,
             pending: Vec::new(),
             tenant_blocked: false,
+            refs: 0,
+            pinned: false,
+            vacant: false,
+            index_pos: 0,
+            closed: false,
         }
     }
 
+    /// A reclaimed slot of `channel`: empty, holding no allocation.
+    pub(crate) fn vacant(channel: Channel) -> Self {
+        let mut group = Self::new(
+            RoutingKey {
+                channel,
+                skills: Vec::new(),
+                gate: 0,
+            },
+            Capacity::ZERO,
+        );
+        group.vacant = true;
+        group
+    }
+
     /// Adds `agent` (slot `a`) as this group's (`g`'s) next member and
-    /// links the agent's slot to it, unlisted. Members and an agent's slots
-    /// both grow in index order, so both stay sorted.
+    /// links the agent's slot to it, unlisted. Members grow in index order;
+    /// an agent's slots are kept sorted by group (a reclaimed group slot
+    /// may be reused below the agent's last one).
     pub(crate) fn add_member(&mut self, g: GroupIdx, a: AgentIdx, agent: &mut Agent) {
         let position = self.free.push_member();
         self.members.push(a);
         self.online += u32::from(agent.status.accepts_work());
-        agent.slots.push(Slot {
-            group: g,
-            position,
-            room: false,
-            pending: false,
-        });
+        let at = agent.slots.partition_point(|s| s.group < g);
+        agent.slots.insert(
+            at,
+            Slot {
+                group: g,
+                position,
+                room: false,
+                pending: false,
+            },
+        );
     }
 }

@@ -9,8 +9,10 @@ pub(crate) mod customer;
 pub(crate) mod free_index;
 pub(crate) mod group;
 pub(crate) mod hash;
+pub(crate) mod hours;
 pub(crate) mod index;
 pub(crate) mod plan;
+pub(crate) mod reclaim;
 pub(crate) mod sorted;
 pub(crate) mod timers;
 pub(crate) mod waiting;
@@ -60,6 +62,10 @@ pub(crate) struct State {
     /// The routing plan in force, compiled (`None`: routing by the skills
     /// commands name, as without plans).
     pub plan: Option<std::sync::Arc<crate::plan::compiled::CompiledPlan>>,
+    /// Reclaimed group slots, reused last-in first-out (`reclaim.rs`).
+    pub free_groups: Vec<GroupIdx>,
+    /// Business hours of the plan's queues and the emergency switches.
+    pub hours: hours::Hours,
 }
 
 impl State {
@@ -121,6 +127,7 @@ impl State {
             tier: crate::model::Tier::Standard,
             last_agent: None,
             open: Vec::new(),
+            owner: None,
         });
         self.customer_ids.insert(id, k);
         k

@@ -17,7 +17,7 @@ use super::replica::Replica;
 use super::{NatsConfig, NatsError};
 use crate::engine::EngineConfig;
 use crate::persist::PersistError;
-use crate::policy::RoutingPolicy;
+use crate::policy::PolicyFactory;
 use crate::runtime::journal::{JournalStore, OpenedTenant};
 use crate::runtime::sync::Mutex;
 use crate::runtime::tenant::TenantId;
@@ -124,7 +124,7 @@ impl JetStreamStore {
         &self,
         tenant: &TenantId,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
     ) -> Result<Replica, NatsError> {
         let subject = self.conn.config.subject(tenant.as_str());
         self.rt.block_on(async {
@@ -198,7 +198,7 @@ impl JetStreamStore {
         &self,
         tenant: &TenantId,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
     ) -> Result<(crate::engine::Engine, NatsJournal), (Option<Replica>, PersistError)> {
         let name = tenant.as_str();
         let to_persist = |e: NatsError| match e {
@@ -247,7 +247,7 @@ impl JournalStore for JetStreamStore {
         &self,
         tenant: &TenantId,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
     ) -> Result<OpenedTenant, PersistError> {
         match self.rt.block_on(self.open_async(tenant, config, policy)) {
             Ok((engine, journal)) => Ok(OpenedTenant {
