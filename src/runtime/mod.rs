@@ -70,6 +70,9 @@ mod config;
 mod error;
 mod file_store;
 mod handle;
+mod handoff;
+#[cfg(all(test, loom))]
+mod handoff_loom;
 mod journal;
 mod lifecycle;
 mod message;
@@ -83,6 +86,7 @@ mod report;
 mod shard;
 pub mod stats;
 mod stream;
+mod sync;
 mod tenant;
 mod timers;
 mod workload_metrics;

@@ -40,11 +40,15 @@ mod journal;
 mod lease;
 mod lease_watch;
 mod node;
+mod ops;
 mod replica;
+#[cfg(test)]
+mod sim;
 mod snapshot;
 mod snapshot_head;
 mod store;
 mod tail;
+mod takeover;
 #[cfg(test)]
 mod test_server;
 

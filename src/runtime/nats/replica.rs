@@ -10,6 +10,7 @@
 
 use super::conn::{timed, Conn};
 use super::journal::{publish_expecting, Published};
+use super::ops::JetStreamOps;
 use super::NatsError;
 use crate::engine::{Engine, EngineConfig};
 use crate::persist::{decode_records, rules_diff, PersistError};
@@ -111,37 +112,23 @@ impl Replica {
     /// Applies every message of `subject` after `last_stream_seq`, up to
     /// the subject's last message as the stream reports it now. Returns
     /// that last sequence.
-    pub(crate) async fn catch_up(&mut self, conn: &Conn, subject: &str) -> Result<u64, NatsError> {
-        let end = last_subject_seq(conn, subject).await?;
+    pub(crate) async fn catch_up(
+        &mut self,
+        ops: &impl JetStreamOps,
+        subject: &str,
+    ) -> Result<u64, NatsError> {
+        let end = ops.last_subject_seq(subject).await?;
         if end <= self.last_stream_seq {
             return Ok(end);
         }
-        let consumer = timed(
-            "create ordered consumer",
-            conn.stream.create_consumer(OrderedConfig {
-                filter_subject: subject.to_string(),
-                deliver_policy: DeliverPolicy::ByStartSequence {
-                    start_sequence: self.last_stream_seq + 1,
-                },
-                ..Default::default()
-            }),
-        )
+        ops.read_subject(subject, self.last_stream_seq, end, &mut |seq, payload| {
+            self.apply_message(seq, payload)
+                .map_err(|source| NatsError::Replay {
+                    tenant: subject.to_string(),
+                    source,
+                })
+        })
         .await?;
-        let mut messages = timed("consume", consumer.messages()).await?;
-        let replay = |source| NatsError::Replay {
-            tenant: subject.to_string(),
-            source,
-        };
-        // Bounded: every message moves last_stream_seq forward, and the
-        // subject holds at most `end - last_stream_seq` messages up to `end`.
-        let most = end - self.last_stream_seq;
-        for _ in 0..most {
-            if self.last_stream_seq >= end {
-                break;
-            }
-            let (seq, message) = next_message(&mut messages, end).await?;
-            self.apply_message(seq, &message.payload).map_err(replay)?;
-        }
         if self.last_stream_seq < end {
             return Err(NatsError::Request {
                 what: "consume",
@@ -159,19 +146,23 @@ impl Replica {
     /// that writer slip an append in first, the fence is refused instead
     /// and the replica catches up again (at most [`MAX_FENCE_ATTEMPTS`]
     /// times). Call only while holding the tenant's lease.
-    pub(crate) async fn fence(&mut self, conn: &Conn, subject: &str) -> Result<u64, PersistError> {
+    pub(crate) async fn fence(
+        &mut self,
+        ops: &impl JetStreamOps,
+        subject: &str,
+    ) -> Result<u64, PersistError> {
         let replay = |e: NatsError| match e {
             NatsError::Replay { source, .. } => source,
             other => PersistError::Replica(other.to_string()),
         };
         for _ in 0..MAX_FENCE_ATTEMPTS {
-            self.catch_up(conn, subject).await.map_err(replay)?;
+            self.catch_up(ops, subject).await.map_err(replay)?;
             let fenced = publish_expecting(
-                conn,
+                ops,
                 subject,
                 Vec::new(),
                 self.last_stream_seq,
-                conn.config.append_deadline,
+                ops.config().append_deadline,
             )
             .await?;
             match fenced {
@@ -212,7 +203,7 @@ pub(crate) async fn last_subject_seq(conn: &Conn, subject: &str) -> Result<u64, 
 /// Every message of `subject` still in the stream, in order, as
 /// `(stream sequence, payload)`.
 pub(crate) async fn read_all(conn: &Conn, subject: &str) -> Result<Vec<(u64, Vec<u8>)>, NatsError> {
-    let end = last_subject_seq(conn, subject).await?;
+    let end = conn.last_subject_seq(subject).await?;
     let mut out = Vec::new();
     if end == 0 {
         return Ok(out);
@@ -241,7 +232,7 @@ pub(crate) async fn read_all(conn: &Conn, subject: &str) -> Result<Vec<(u64, Vec
 /// The next message of an ordered consumer with its stream sequence,
 /// waiting at most [`NEXT_MESSAGE_TIMEOUT`]; `end` only names the goal in
 /// errors.
-async fn next_message(
+pub(super) async fn next_message(
     messages: &mut async_nats::jetstream::consumer::pull::Ordered,
     end: u64,
 ) -> Result<(u64, async_nats::jetstream::message::Message), NatsError> {

@@ -19,8 +19,9 @@ use crate::engine::EngineConfig;
 use crate::persist::PersistError;
 use crate::policy::PolicyFactory;
 use crate::runtime::journal::{JournalStore, OpenedTenant};
+use crate::runtime::sync::Mutex;
 use crate::runtime::tenant::TenantId;
-use parking_lot::Mutex;
+use crate::runtime::{Clock, SystemClock};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -44,15 +45,30 @@ struct Warm {
 
 impl JetStreamStore {
     /// Connects, creates (or finds) the stream and the buckets, and starts
-    /// renewing this process's leases every quarter lease.
+    /// renewing this process's leases every quarter lease. Lease and
+    /// takeover decisions read the system clock; see
+    /// [`connect_with_clock`](Self::connect_with_clock).
     pub fn connect(config: NatsConfig) -> Result<Arc<Self>, NatsError> {
+        Self::connect_with_clock(config, Arc::new(SystemClock::new()))
+    }
+
+    /// As [`connect`](Self::connect), with the lease and takeover
+    /// decisions (when a lease was last renewed, when a standby may break
+    /// it, how long an append retries) reading `clock` (give it the
+    /// runtime's [`Clock`]). The clock must be monotonic and run at about
+    /// real speed: the bucket's max age expires leases on the servers'
+    /// time.
+    pub fn connect_with_clock(
+        config: NatsConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<Self>, NatsError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("switchboard-nats")
             .enable_all()
             .build()
             .map_err(NatsError::Runtime)?;
-        let conn = Arc::new(rt.block_on(Conn::open(config))?);
+        let conn = Arc::new(rt.block_on(Conn::open(config, clock))?);
         let leases = Leases::default();
         let renewing = (Arc::clone(&conn), leases.clone());
         rt.spawn(async move {
@@ -61,7 +77,7 @@ impl JetStreamStore {
             // Runs until the runtime (the store) is dropped.
             loop {
                 tokio::time::sleep(every).await;
-                let _lost = leases.renew_all(&conn).await;
+                let _lost = leases.renew_all(&*conn).await;
             }
         });
         Ok(Arc::new(Self {
@@ -86,7 +102,7 @@ impl JetStreamStore {
     /// now, [`NatsError::LeaseHeld`] when another one does.
     pub fn take_lease(&self, tenant: &TenantId) -> Result<(), NatsError> {
         self.rt
-            .block_on(self.leases.take(&self.conn, tenant.as_str(), None))
+            .block_on(self.leases.take(&*self.conn, tenant.as_str(), None))
     }
 
     /// Forgets `tenant`'s lease here without touching the bucket (it was
@@ -99,7 +115,7 @@ impl JetStreamStore {
     /// from the runtime first.
     pub fn release_lease(&self, tenant: &TenantId) -> Result<(), NatsError> {
         self.rt
-            .block_on(self.leases.release(&self.conn, tenant.as_str()))
+            .block_on(self.leases.release(&*self.conn, tenant.as_str()))
     }
 
     /// A replica of `tenant` from the snapshot bucket and its subject, as
@@ -113,7 +129,7 @@ impl JetStreamStore {
         let subject = self.conn.config.subject(tenant.as_str());
         self.rt.block_on(async {
             let mut replica = Replica::load(&self.conn, tenant.as_str(), config, policy).await?;
-            replica.catch_up(&self.conn, &subject).await?;
+            replica.catch_up(&*self.conn, &subject).await?;
             Ok(replica)
         })
     }
@@ -122,7 +138,7 @@ impl JetStreamStore {
     /// follow step).
     pub fn catch_up(&self, tenant: &TenantId, replica: &mut Replica) -> Result<u64, NatsError> {
         let subject = self.conn.config.subject(tenant.as_str());
-        self.rt.block_on(replica.catch_up(&self.conn, &subject))
+        self.rt.block_on(replica.catch_up(&*self.conn, &subject))
     }
 
     /// Hands `replica` over for the next [`open`](JournalStore::open) of
@@ -194,7 +210,7 @@ impl JetStreamStore {
         };
         if !self.leases.holds(name) {
             self.leases
-                .take(&self.conn, name, None)
+                .take(&*self.conn, name, None)
                 .await
                 .map_err(|e| (None, to_persist(e)))?;
         }
@@ -208,7 +224,7 @@ impl JetStreamStore {
         };
         let subject = self.conn.config.subject(name);
         if !fenced {
-            if let Err(e) = replica.fence(&self.conn, &subject).await {
+            if let Err(e) = replica.fence(&*self.conn, &subject).await {
                 return Err((Some(replica), e));
             }
         }
