@@ -253,6 +253,19 @@ impl Scenario {
     /// unknown field or a syntax error is a [`ScenarioError::Parse`] naming
     /// the field's path; inconsistent values give the other variants.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        // serde reads a struct from an array too, field by field in
+        // declaration order, so `[]` would be the default scenario and
+        // `["x", 9]` a named nine-day one: a scenario is an object only.
+        let start = text.trim_start();
+        if start.starts_with('[') {
+            let before = &text[..text.len() - start.len()];
+            return Err(ScenarioError::Parse {
+                field: String::new(),
+                line: before.matches('\n').count() + 1,
+                column: before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1,
+                message: "a scenario is a JSON object, not an array".into(),
+            });
+        }
         let de = &mut serde_json::Deserializer::from_str(text);
         let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
