@@ -13,6 +13,18 @@ use std::time::Duration;
 /// The most one request may take (debug build, shared machine).
 const BOUND: Duration = Duration::from_secs(20);
 
+/// One row: what, method, path, content type, body, expected status,
+/// expected error code.
+type Case<'a> = (
+    &'a str,
+    &'a str,
+    String,
+    &'a str,
+    String,
+    u16,
+    Option<&'a str>,
+);
+
 fn nested(depth: usize) -> String {
     format!("{}{}", "[".repeat(depth), "]".repeat(depth))
 }
@@ -31,8 +43,7 @@ async fn bad_requests_get_a_typed_refusal_without_panic_or_hang() {
     );
     let long_tenant = format!("/api/tenants/{}/stats", "t".repeat(10_000));
     let json = "application/json";
-    // (what, method, path, content type, body, expected status, expected error)
-    let cases: Vec<(&str, &str, String, &str, String, u16, Option<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         ("empty body", "POST", agents.clone(), json, String::new(), 400, Some("malformed_json")),
         ("binary body", "POST", agents.clone(), json, "\u{0}\u{1}\u{fffd}".into(), 400, Some("malformed_json")),
         ("arrays nested 100,000 deep", "POST", agents.clone(), json, nested(100_000), 400, Some("invalid_field")),
