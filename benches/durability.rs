@@ -79,7 +79,7 @@ fn bench_mode(
         dir.path(),
         options,
         &EngineConfig::default(),
-        &common::policy,
+        common::POLICY,
     )
     .unwrap();
     let mut hist = Histogram::<u64>::new(3).unwrap();
@@ -154,7 +154,7 @@ fn main() {
         dir.path(),
         options,
         &EngineConfig::default(),
-        &common::policy,
+        common::POLICY,
     )
     .unwrap();
     for (at, command) in &commands {
@@ -163,7 +163,7 @@ fn main() {
     durable.sync().unwrap();
     drop(durable);
     let t = Instant::now();
-    let recovered = recover(dir.path(), &EngineConfig::default(), &common::policy).unwrap();
+    let recovered = recover(dir.path(), &EngineConfig::default(), common::POLICY).unwrap();
     let replay = t.elapsed().as_secs_f64();
     println!(
         "\nrecovery replaying {} journal records: {:.3} s ({:.0} records/s)",
@@ -175,7 +175,7 @@ fn main() {
         dir.path(),
         options,
         &EngineConfig::default(),
-        &common::policy,
+        common::POLICY,
     )
     .unwrap();
     let t = Instant::now();
@@ -184,7 +184,7 @@ fn main() {
     let conversations = durable.engine().conversation_count();
     drop(durable);
     let t = Instant::now();
-    let recovered = recover(dir.path(), &EngineConfig::default(), &common::policy).unwrap();
+    let recovered = recover(dir.path(), &EngineConfig::default(), common::POLICY).unwrap();
     println!(
         "checkpoint (snapshot of {conversations} conversations, fsync, rename): {:.3} s; recovery from it ({} records replayed): {:.3} s",
         snap,

@@ -2,11 +2,13 @@
 //!
 //! `cargo run --example fairness --features testing`
 
-use switchboard::policy::{AgentView, BuiltinPolicy, QueueView, Rank, RoutingPolicy};
+use switchboard::policy::{
+    AgentView, BuiltinPolicy, PolicyFactory, QueueView, Rank, RoutingPolicy,
+};
 use switchboard::testing::{self, CheckConfig, CheckError};
 
 /// Your policy: the most skilled agent, unless above 75% of their cap.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct SkilledUnlessBusy;
 
 impl RoutingPolicy for SkilledUnlessBusy {
@@ -26,7 +28,7 @@ impl RoutingPolicy for SkilledUnlessBusy {
 fn main() -> Result<(), CheckError> {
     // The ten lines: every rule the policy claims, on 64 generated days.
     let config = CheckConfig::default();
-    for report in testing::check_claimed(|| Box::new(SkilledUnlessBusy), &config)? {
+    for report in testing::check_claimed(SkilledUnlessBusy, &config)? {
         println!("{report}");
     }
 
@@ -36,17 +38,13 @@ fn main() -> Result<(), CheckError> {
     println!("| --- | --- | --- | --- | --- | --- |");
     let mut names: Vec<&str> = BuiltinPolicy::names().to_vec();
     names.push("skilled_unless_busy");
-    let factory = |name: &'static str| {
-        move || -> Box<dyn RoutingPolicy> {
-            match BuiltinPolicy::from_name(name) {
-                Ok(builtin) => builtin.build(),
-                Err(_) => Box::new(SkilledUnlessBusy),
-            }
-        }
+    let factory = |name: &str| match BuiltinPolicy::from_name(name) {
+        Ok(builtin) => PolicyFactory::from(builtin),
+        Err(_) => PolicyFactory::from(SkilledUnlessBusy),
     };
     for name in names {
         let policy = factory(name);
-        let claims = policy().claims_skill_match();
+        let claims = policy.build().claims_skill_match();
         let verdict = |result: Result<testing::CheckReport, CheckError>, claimed: bool| match result
         {
             Ok(_) => "pass".to_owned(),
@@ -63,11 +61,11 @@ fn main() -> Result<(), CheckError> {
         };
         println!(
             "| {name} | {} | {} | {} | {} | {} |",
-            verdict(testing::check_work_conserving(policy, &config), true),
-            verdict(testing::check_class_order(policy, &config), true),
-            verdict(testing::check_starvation_bound(policy, &config), true),
-            verdict(testing::check_balanced_load(policy, &config), true),
-            verdict(testing::check_skill_match(policy, &config), claims),
+            verdict(testing::check_work_conserving(&policy, &config), true),
+            verdict(testing::check_class_order(&policy, &config), true),
+            verdict(testing::check_starvation_bound(&policy, &config), true),
+            verdict(testing::check_balanced_load(&policy, &config), true),
+            verdict(testing::check_skill_match(&policy, &config), claims),
         );
     }
 

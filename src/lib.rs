@@ -174,6 +174,10 @@ pub use engine::{
     CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
     WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
 };
+// Business hours of routing plans (the emergency switch and its answers).
+pub use engine::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, QueueHours};
+// Preferred agents (the affinity list after the last agent).
 pub use engine::{
     NoAnswerAction, NoAnswerFinal, NoAnswerRule, PullMiss, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE,
 };
+pub use engine::{PreferredAgent, PreferredSkip, MAX_PREFERRED, MAX_PREFERRED_WAIT};

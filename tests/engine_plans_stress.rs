@@ -9,10 +9,12 @@ use common::*;
 use switchboard::plan::{Attributes, Plan};
 use switchboard::*;
 
-/// Three plans over the same skills: a ladder with relaxation, overflow
+/// Four plans over the same skills: a ladder with relaxation, overflow
 /// and a time to live; one with skip_if and an expiring route; a plain
-/// one.
-const PLANS: [&str; 3] = [
+/// one; one with business hours opening and closing within the first
+/// hour and a half of the day (1 January 1970, a Thursday), each queue
+/// closing its own way.
+const PLANS: [&str; 4] = [
     r#"{ "skills": { "billing": 1, "tech": 2, "es": 3 },
       "queues": [
         { "name": "billing", "soft": [{ "skill": "billing", "min_level": 6 }] },
@@ -58,6 +60,36 @@ const PLANS: [&str; 3] = [
     r#"{ "queues": [{ "name": "all" }],
       "routes": [{ "name": "all",
         "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "all" }] }] }] }"#,
+    r#"{ "skills": { "billing": 1, "tech": 2 },
+      "calendars": [
+        { "name": "shifts", "time_zone": "UTC",
+          "weekly": [{ "days": ["thu"], "open": "00:10", "close": "00:30" },
+                     { "days": ["thu"], "open": "00:45", "close": "01:20" }] },
+        { "name": "late", "time_zone": "Europe/Berlin",
+          "weekly": [{ "days": ["thu"], "open": "01:25", "close": "01:50" }] } ],
+      "queues": [
+        { "name": "billing", "soft": [{ "skill": "billing", "min_level": 3 }], "calendar": "shifts",
+          "on_close": { "do": "move_to", "queue": "general" } },
+        { "name": "tech", "hard": [{ "skill": "tech", "min_level": 1 }], "calendar": "late",
+          "on_close": { "do": "to_bot" } },
+        { "name": "vip", "calendar": "shifts", "on_close": { "do": "resolve", "reason": "closed" },
+          "members": [1, 3] },
+        { "name": "team", "members": [0, 2, 4] },
+        { "name": "general", "calendar": "late" },
+        { "name": "always" } ],
+      "routes": [
+        { "name": "billing", "when": "topic == 'billing'",
+          "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "billing" }] },
+                    { "after_ms": 30000, "actions": [{ "do": "add_queue", "queue": "tech" }] }] },
+        { "name": "tech", "when": "topic == 'tech'",
+          "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "tech" }] },
+                    { "after_ms": 60000, "actions": [{ "do": "enter_queue", "queue": "general" }] }] },
+        { "name": "vip", "when": "has urgent",
+          "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "vip" }] },
+                    { "after_ms": 20000, "actions": [{ "do": "add_queue", "queue": "team" }] }] },
+        { "name": "default",
+          "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "general" }] },
+                    { "after_ms": 40000, "actions": [{ "do": "add_queue", "queue": "always" }] }] } ] }"#,
 ];
 
 /// A small seeded generator (time and randomness are inputs).
@@ -97,9 +129,9 @@ fn day(seed: u64, steps: usize) -> Vec<(Timestamp, Command)> {
     for _ in 0..steps {
         now += rng.below(20_000);
         let at = Timestamp(now);
-        let command: Command = match rng.below(16) {
-            0 => Command::set_plan(match rng.below(4) {
-                3 => None,
+        let command: Command = match rng.below(18) {
+            0 => Command::set_plan(match rng.below(5) {
+                4 => None,
                 i => Some(plans[i as usize].clone()),
             }),
             1 | 2 => {
@@ -131,6 +163,16 @@ fn day(seed: u64, steps: usize) -> Vec<(Timestamp, Command)> {
                 }
                 if rng.below(4) == 0 {
                     open = open.skill(SkillId(2), Level::new(2).expect("level"));
+                }
+                // Preferred agents on a third of conversations, distinct,
+                // some waited for.
+                if rng.below(3) == 0 {
+                    for a in 0..6 {
+                        if rng.below(2) == 0 {
+                            let wait = TimeSpan(rng.below(3) * 15_000);
+                            open = open.preferred_agent(AgentId(a), rng.below(101) as u8, wait);
+                        }
+                    }
                 }
                 open.into()
             }
@@ -164,6 +206,28 @@ fn day(seed: u64, steps: usize) -> Vec<(Timestamp, Command)> {
                 conversation: conv(&mut rng),
                 priority: Priority::Low,
             },
+            15 if rng.below(2) == 0 => Command::SetOwner {
+                customer: CustomerId(rng.below(30)),
+                owner: (rng.below(3) != 0).then(|| agent(&mut rng)),
+                wait: TimeSpan(rng.below(3) * 10_000),
+            },
+            14 => {
+                let name = [
+                    "billing", "tech", "vip", "general", "always", "shifts", "late",
+                ][rng.below(7) as usize]
+                    .to_owned();
+                let target = if rng.below(2) == 0 {
+                    HoursTarget::Queue(name)
+                } else {
+                    HoursTarget::Calendar(name)
+                };
+                let set = [
+                    HoursSetting::Open,
+                    HoursSetting::Closed,
+                    HoursSetting::Schedule,
+                ][rng.below(3) as usize];
+                Command::Reconfigure(Reconfigure::Hours(HoursSwitch { target, set }))
+            }
             _ => Command::Tick,
         };
         out.push((at, command));
@@ -201,6 +265,8 @@ fn engine_offering() -> Engine {
 
 #[test]
 fn random_days_under_changing_plans_keep_every_invariant_and_replay_exactly() {
+    let mut closes = 0;
+    let mut preferred = 0;
     for seed in 1..=12u64 {
         let commands = day(seed, 400);
         let mut a = engine_offering();
@@ -212,6 +278,27 @@ fn random_days_under_changing_plans_keep_every_invariant_and_replay_exactly() {
             .filter(|d| matches!(d, Decision::StepEntered { step: 1.., .. }))
             .count();
         assert!(entered > 0, "seed {seed}: no ladder step past the first");
+        let hours = all.iter().flatten().flatten();
+        closes += hours
+            .filter(|d| matches!(d, Decision::ClosedQueue { .. }))
+            .count();
+        preferred += all
+            .iter()
+            .flatten()
+            .flatten()
+            .filter(|d| {
+                matches!(
+                    d,
+                    Decision::Assigned {
+                        via: AssignVia::Preferred,
+                        ..
+                    } | Decision::Offered {
+                        via: AssignVia::Preferred,
+                        ..
+                    }
+                )
+            })
+            .count();
         let mut b = engine_offering();
         assert_eq!(play(&mut b, &commands), all, "seed {seed}: replay differs");
         assert_eq!(b.snapshot(), a.snapshot());
@@ -231,4 +318,6 @@ fn random_days_under_changing_plans_keep_every_invariant_and_replay_exactly() {
             "seed {seed}: restore differs"
         );
     }
+    assert!(closes > 0, "no queue closed on any seed");
+    assert!(preferred > 0, "no preferred agent took work on any seed");
 }

@@ -74,6 +74,54 @@ fn a_team_freeing_room_ranks_its_members_again() {
     audited(&e);
 }
 
+/// A team flipping at its cap (one thread ends, one is assigned) must
+/// not pass its held-back members over again at every flip: the agent who
+/// freed the room takes the next thread, and the others stay held back
+/// without being settled, re-ranked or refused again (the cost that made
+/// every rule on 10x the instructions per event, BENCHMARKS.md).
+#[test]
+fn a_team_flipping_at_its_cap_gives_the_room_to_whoever_freed_it_and_asks_nobody_else() {
+    let mut e = engine();
+    for id in 1..=3 {
+        agent(&mut e, id, &[], 3);
+    }
+    set_team(&mut e, ms(0), 7, &[1, 2, 3], Some(3));
+    for id in 1..=8 {
+        open(&mut e, ms(id), id, id, &[]);
+    }
+    assert_eq!(
+        (owner(&e, 1), owner(&e, 2), owner(&e, 3)),
+        (Some(1), Some(2), Some(3))
+    );
+    let held = e.team_stats(TeamId(7)).unwrap().held_back;
+    assert_eq!(held, 3, "every member has room under their own cap");
+    let refused = e.stats().refusals.team;
+    audited(&e);
+    for (n, id) in (1..=3).enumerate() {
+        let next = 4 + n as u64;
+        let d = resolve(&mut e, ms(20 + id), id);
+        assert_eq!(assigned_to(&d, next), Some(id), "the agent who freed it");
+        // Only the agent who freed it, asking for a second thread, meets
+        // the full team again; the held-back members are not asked.
+        assert_eq!(e.stats().refusals.team, refused + 1 + n as u64);
+        audited(&e);
+    }
+    // With room left once everyone is settled (agent 1, away, takes
+    // nothing), a held-back member is released and takes the next.
+    e.apply(
+        ms(30),
+        Command::SetAgentStatus {
+            agent: AgentId(1),
+            status: AgentStatus::Away,
+        },
+    )
+    .unwrap();
+    let d = resolve(&mut e, ms(31), 4);
+    assert!(matches!(assigned_to(&d, 7), Some(2 | 3)), "{d:?}");
+    assert!(queued(&e, 8));
+    audited(&e);
+}
+
 #[test]
 fn a_team_cap_lowered_under_load_moves_nothing_and_new_work_waits() {
     let mut e = engine();

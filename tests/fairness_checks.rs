@@ -14,7 +14,7 @@ use switchboard::testing::{
 };
 
 /// Always the first registered agent that has room: ranks by id only.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct FirstAgent;
 
 impl RoutingPolicy for FirstAgent {
@@ -27,7 +27,7 @@ impl RoutingPolicy for FirstAgent {
 }
 
 /// Claims skill match but ranks by load only.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct ClaimsSkillRanksLoad;
 
 impl RoutingPolicy for ClaimsSkillRanksLoad {
@@ -67,7 +67,7 @@ fn arrivals(c: &Counterexample) -> usize {
 
 #[test]
 fn first_agent_policy_is_caught_by_balanced_load_with_a_minimal_counterexample() {
-    let c = failed(check_balanced_load(|| Box::new(FirstAgent), &config()));
+    let c = failed(check_balanced_load(FirstAgent, &config()));
     println!("{c}");
     assert_eq!(c.check, Check::BalancedLoad);
     assert!(matches!(c.violation, Violation::Unbalanced { .. }));
@@ -81,17 +81,14 @@ fn first_agent_policy_is_caught_by_balanced_load_with_a_minimal_counterexample()
 
 #[test]
 fn counterexample_replays_from_its_seed() {
-    let a = failed(check_balanced_load(|| Box::new(FirstAgent), &config()));
-    let b = failed(check_balanced_load(|| Box::new(FirstAgent), &config()));
+    let a = failed(check_balanced_load(FirstAgent, &config()));
+    let b = failed(check_balanced_load(FirstAgent, &config()));
     assert_eq!(a, b);
 }
 
 #[test]
 fn policy_claiming_skill_match_but_ranking_by_load_is_caught() {
-    let c = failed(check_skill_match(
-        || Box::new(ClaimsSkillRanksLoad),
-        &config(),
-    ));
+    let c = failed(check_skill_match(ClaimsSkillRanksLoad, &config()));
     println!("{c}");
     let Violation::SkillMismatch { chosen, best, .. } = c.violation else {
         panic!("expected a skill mismatch: {c}");
@@ -103,15 +100,14 @@ fn policy_claiming_skill_match_but_ranking_by_load_is_caught() {
 
 #[test]
 fn check_claimed_holds_a_policy_to_its_skill_claim() {
-    let result = check_claimed(|| Box::new(ClaimsSkillRanksLoad), &config());
+    let result = check_claimed(ClaimsSkillRanksLoad, &config());
     assert_eq!(failed(result).check, Check::SkillMatch);
 }
 
 #[test]
 fn every_builtin_policy_passes_the_rules_it_claims() {
     for name in BuiltinPolicy::ALL {
-        let reports =
-            check_claimed(|| name.build(), &config()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let reports = check_claimed(name, &config()).unwrap_or_else(|e| panic!("{name}: {e}"));
         let claims = name.build().claims_skill_match();
         assert_eq!(reports.len(), 4 + usize::from(claims), "{name}");
         for report in reports {
@@ -127,7 +123,7 @@ fn best_skill_is_the_builtin_that_claims_skill_match() {
         .filter(|p| p.build().claims_skill_match())
         .collect();
     assert_eq!(claimed, [BuiltinPolicy::BestSkill]);
-    check_skill_match(|| Box::new(BestSkillMatch), &config()).unwrap();
+    check_skill_match(BestSkillMatch, &config()).unwrap();
 }
 
 #[test]
@@ -137,7 +133,7 @@ fn builtins_that_ignore_skill_levels_fail_skill_match_by_design() {
         BuiltinPolicy::LeastLoaded,
         BuiltinPolicy::LongestIdle,
     ] {
-        let c = failed(check_skill_match(|| name.build(), &config()));
+        let c = failed(check_skill_match(name, &config()));
         println!("{c}");
         assert!(
             matches!(c.violation, Violation::SkillMismatch { .. }),
@@ -145,21 +141,21 @@ fn builtins_that_ignore_skill_levels_fail_skill_match_by_design() {
         );
     }
     // And round-robin rotates evenly among equivalent agents.
-    check_balanced_load(|| Box::new(RoundRobin), &config()).unwrap();
+    check_balanced_load(RoundRobin, &config()).unwrap();
 }
 
 #[test]
 fn invalid_engine_configuration_is_a_typed_error() {
     let mut config = config();
     config.engine.warn_at_permille = 0;
-    let result = check_balanced_load(|| Box::new(LeastLoaded), &config);
+    let result = check_balanced_load(LeastLoaded, &config);
     assert!(matches!(result, Err(CheckError::Config(_))));
 }
 
 /// Prefers the busiest agent: breaks the rank contract (a policy must be
 /// monotone in load). Every check audits the engine after each command, and
 /// the audit sees the stale free-agent index such a policy leaves.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct BusiestFirst;
 
 impl RoutingPolicy for BusiestFirst {
@@ -173,7 +169,7 @@ impl RoutingPolicy for BusiestFirst {
 
 #[test]
 fn policy_that_is_not_monotone_in_load_is_caught() {
-    let result = check_claimed(|| Box::new(BusiestFirst), &config());
+    let result = check_claimed(BusiestFirst, &config());
     let c = failed(result);
     println!("{c}");
     assert!(matches!(c.violation, Violation::Audit { .. }), "{c}");

@@ -125,7 +125,8 @@ fn snapshots_go_to_the_object_store_and_trim_the_stream() {
     small.push(&mut [&mut a], 5);
     let lagging_store = auditor(&url);
     let small_id = TenantId::new(SMALL).expect("tenant id");
-    let policy = || switchboard::policy::BuiltinPolicy::LeastLoaded.build();
+    let policy =
+        switchboard::policy::PolicyFactory::from(switchboard::policy::BuiltinPolicy::LeastLoaded);
     let mut lagging = lagging_store
         .load_replica(&small_id, &EngineConfig::default(), &policy)
         .expect("an early replica");
@@ -318,7 +319,8 @@ fn a_damaged_snapshot_object_is_refused() {
         .expect("the bucket's stream");
     rt.block_on(async { object_stream.purge().filter(chunks).await })
         .expect("chunks purged");
-    let policy = || switchboard::policy::BuiltinPolicy::LeastLoaded.build();
+    let policy =
+        switchboard::policy::PolicyFactory::from(switchboard::policy::BuiltinPolicy::LeastLoaded);
     // Bounded: four fixed objects.
     for name in ["foreign", "cut", "wrongshape", "gone"] {
         let tenant = TenantId::new(name).expect("tenant id");

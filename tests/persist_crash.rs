@@ -57,13 +57,9 @@ fn env(name: &str) -> Option<String> {
 /// command is acknowledged, until killed.
 fn child(dir: &Path, start: u64, mode_name: &str) {
     let mode = mode(mode_name);
-    let (mut durable, _) = Durable::open(
-        dir,
-        options(mode),
-        &EngineConfig::default(),
-        &common::policy,
-    )
-    .expect("child open");
+    let (mut durable, _) =
+        Durable::open(dir, options(mode), &EngineConfig::default(), common::POLICY)
+            .expect("child open");
     let mut out = std::io::stdout().lock();
     let mut acked = durable.acknowledged_through();
     for index in start..start + 1_000_000 {
@@ -165,7 +161,7 @@ fn parent() {
             }
         }
 
-        let recovered = recover(dir.path(), &EngineConfig::default(), &common::policy)
+        let recovered = recover(dir.path(), &EngineConfig::default(), common::POLICY)
             .unwrap_or_else(|e| panic!("seed {seed} cycle {cycle}: recovery failed: {e}"));
         let last = recovered.report.last_seq;
         assert!(

@@ -118,7 +118,7 @@ fn a_journal_of_format_1_recovers_to_the_same_state() {
 
     // From the newest snapshot and the records after it.
     let dir = copy_of("format-1");
-    let (durable, report) = Durable::open(dir.path(), options(), &final_config(), &common::policy)
+    let (durable, report) = Durable::open(dir.path(), options(), &final_config(), common::POLICY)
         .expect("a format-1 directory opens under the rules it ends with");
     assert!(report.dropped.is_empty(), "{report:?}");
     durable.engine().audit().expect("audit");
@@ -134,7 +134,7 @@ fn a_journal_of_format_1_recovers_to_the_same_state() {
             std::fs::remove_file(path).expect("remove snapshot");
         }
     }
-    let (durable, report) = Durable::open(dir.path(), options(), &final_config(), &common::policy)
+    let (durable, report) = Durable::open(dir.path(), options(), &final_config(), common::POLICY)
         .expect("the whole journal replays");
     assert_eq!(report.replayed, expected.last_seq, "replayed from record 1");
     durable.engine().audit().expect("audit");
@@ -149,7 +149,7 @@ fn write_fixture() {
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fixture-new");
     let _ = std::fs::remove_dir_all(&out);
     let (mut durable, _) =
-        Durable::open(&out, options(), &EngineConfig::default(), &common::policy).expect("open");
+        Durable::open(&out, options(), &EngineConfig::default(), common::POLICY).expect("open");
     let mut accepted = 0u64;
     let mut index = 0u64;
     while accepted < 400 {

@@ -23,7 +23,7 @@ fn options(mode: DurabilityMode, every: u64, keep: usize) -> DurableOptions {
 }
 
 fn open(dir: &Path, opts: DurableOptions) -> (Durable, switchboard::persist::RecoveryReport) {
-    Durable::open(dir, opts, &EngineConfig::default(), &common::policy).unwrap()
+    Durable::open(dir, opts, &EngineConfig::default(), common::POLICY).unwrap()
 }
 
 /// Feeds stream `seed` from index `from` through `durable` and the
@@ -80,7 +80,7 @@ fn recovered_state_equals_reference_replay_and_keeps_deciding_alike() {
         assert_eq!(durable.engine().snapshot(), reference.engine.snapshot());
         drop(durable);
 
-        let recovered = recover(dir.path(), &EngineConfig::default(), &common::policy).unwrap();
+        let recovered = recover(dir.path(), &EngineConfig::default(), common::POLICY).unwrap();
         assert_eq!(recovered.report.last_seq, 500);
         assert!(recovered.report.dropped.is_empty());
         assert!(matches!(
@@ -183,7 +183,7 @@ fn damaged_newest_snapshot_falls_back_to_the_previous_one() {
     bytes[middle] ^= 0x20;
     fs::write(newest, bytes).unwrap();
 
-    let recovered = recover(dir.path(), &EngineConfig::default(), &common::policy).unwrap();
+    let recovered = recover(dir.path(), &EngineConfig::default(), common::POLICY).unwrap();
     assert_eq!(recovered.report.skipped_snapshots.len(), 1);
     assert_eq!(&recovered.report.skipped_snapshots[0].path, newest);
     assert!(matches!(
@@ -242,7 +242,7 @@ fn missing_segment_is_a_gap_never_skipped() {
         .unwrap();
     }
     fs::remove_file(dir.path().join(format!("journal-{:020}.swj", 51))).unwrap();
-    match recover(dir.path(), &EngineConfig::default(), &common::policy) {
+    match recover(dir.path(), &EngineConfig::default(), common::POLICY) {
         Err(PersistError::JournalGap {
             expected: 51,
             found: 101,
@@ -263,7 +263,7 @@ fn no_snapshot_and_no_start_of_journal_is_refused() {
         fs::remove_file(snapshot).unwrap();
     }
     assert!(matches!(
-        recover(dir.path(), &EngineConfig::default(), &common::policy),
+        recover(dir.path(), &EngineConfig::default(), common::POLICY),
         Err(PersistError::NoRecoveryBase { first_seq: 61 })
     ));
 }

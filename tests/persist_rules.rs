@@ -37,7 +37,7 @@ fn open(
     config: &EngineConfig,
     options: DurableOptions,
 ) -> Result<(Durable, RecoveryReport), PersistError> {
-    Durable::open(dir, options, config, &common::policy)
+    Durable::open(dir, options, config, common::POLICY)
 }
 
 /// A directory written under `config_a`: an agent and two conversations.
@@ -115,15 +115,15 @@ fn regression_a_journal_without_snapshots_replays_under_its_header() {
 fn a_journal_refuses_another_policy_even_when_the_change_is_accepted() {
     let dir = tempfile::tempdir().expect("tempdir");
     written(dir.path(), DurableOptions::default());
-    let other = || switchboard::policy::BuiltinPolicy::RoundRobin.build();
-    assert_ne!(other().name(), common::policy().name());
-    let refused = Durable::open(dir.path(), DurableOptions::default(), &config_a(), &other);
+    let other = switchboard::policy::BuiltinPolicy::RoundRobin;
+    assert_ne!(other, common::POLICY);
+    let refused = Durable::open(dir.path(), DurableOptions::default(), &config_a(), other);
     assert!(
         matches!(&refused, Err(PersistError::RulesChanged { diff }) if diff.policy.is_some()),
         "{refused:?}"
     );
     let refused =
-        Durable::open_reconfiguring(dir.path(), DurableOptions::default(), &config_a(), &other);
+        Durable::open_reconfiguring(dir.path(), DurableOptions::default(), &config_a(), other);
     assert!(
         matches!(
             &refused,
@@ -141,7 +141,7 @@ fn an_accepted_change_is_journaled_and_replayed_in_place() {
         dir.path(),
         DurableOptions::default(),
         &config_b(),
-        &common::policy,
+        common::POLICY,
     )
     .expect("the change is accepted");
     assert_eq!(report.rules_changed, vec!["affinity_window".to_owned()]);
@@ -173,7 +173,7 @@ fn a_setting_baked_into_live_conversations_is_refused_and_changes_nothing() {
         dir.path(),
         DurableOptions::default(),
         &weights,
-        &common::policy,
+        common::POLICY,
     );
     assert!(
         matches!(&refused, Err(PersistError::RulesChangeRefused { reason, .. }) if reason.contains("parked_weight_permille")),

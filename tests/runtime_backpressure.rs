@@ -61,9 +61,11 @@ fn a_flood_is_answered_overloaded_at_once_and_nothing_accepted_is_lost() {
     assert_eq!(records, (1..=queued).collect::<Vec<_>>());
     runtime.shutdown();
 
-    let recovered = recover(&dir.path().join("acme"), &EngineConfig::default(), &|| {
-        Box::new(LeastLoaded)
-    })
+    let recovered = recover(
+        &dir.path().join("acme"),
+        &EngineConfig::default(),
+        LeastLoaded,
+    )
     .expect("recover");
     assert_eq!(
         recovered.report.last_seq, queued,

@@ -23,7 +23,6 @@ use std::process::{Command as Process, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as Wall, Instant};
 use switchboard::persist::{recover, Record};
-use switchboard::policy::PolicyFactory;
 use switchboard::runtime::{
     Durability, FileStore, Runtime, RuntimeConfig, RuntimeError, TenantId, TenantSpec,
 };
@@ -56,13 +55,7 @@ fn child(dir: &Path, starts: &[u64]) {
         .shards(2)
         .batch_max(64);
     let specs = (0..TENANTS)
-        .map(|t| {
-            TenantSpec::new(
-                tenant(t),
-                EngineConfig::default(),
-                PolicyFactory::from_fn(persist_common::policy),
-            )
-        })
+        .map(|t| TenantSpec::new(tenant(t), EngineConfig::default(), persist_common::POLICY))
         .collect();
     let (runtime, _) = Runtime::start(config, specs).expect("child start");
     let out = Arc::new(Mutex::new(std::io::stdout()));
@@ -164,7 +157,7 @@ fn parent() {
             if !tdir.exists() {
                 continue;
             }
-            let recovered = recover(&tdir, &EngineConfig::default(), &persist_common::policy)
+            let recovered = recover(&tdir, &EngineConfig::default(), persist_common::POLICY)
                 .unwrap_or_else(|e| {
                     panic!("seed {seed} cycle {cycle} tenant {t}: recovery failed: {e}")
                 });

@@ -8,7 +8,7 @@ use runtime_common::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use switchboard::persist::{PersistError, RecoveryReport};
-use switchboard::policy::RoutingPolicy;
+use switchboard::policy::PolicyFactory;
 use switchboard::runtime::{
     Journal, JournalStore, OpenedTenant, RecordBatch, Runtime, RuntimeConfig, RuntimeError,
     TenantId, VolatileStore,
@@ -52,7 +52,7 @@ impl JournalStore for FailingStore {
         &self,
         tenant: &TenantId,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
     ) -> Result<OpenedTenant, PersistError> {
         let opened = VolatileStore.open(tenant, config, policy)?;
         Ok(OpenedTenant {

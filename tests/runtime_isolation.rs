@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration as Wall;
 use switchboard::persist::PersistError;
-use switchboard::policy::RoutingPolicy;
+use switchboard::policy::PolicyFactory;
 use switchboard::runtime::{
     Accepted, Durability, Journal, JournalStore, OpenedTenant, RecordBatch, Runtime, RuntimeConfig,
     RuntimeError, RuntimeHandle, StreamEvent, TenantId, VolatileStore,
@@ -157,7 +157,7 @@ impl JournalStore for SlowStore {
         &self,
         tenant: &TenantId,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
     ) -> Result<OpenedTenant, PersistError> {
         if tenant.as_str() == "slow" {
             let release = self.release.lock().expect("lock").take();
@@ -261,7 +261,7 @@ impl JournalStore for PanickingStore {
         &self,
         _tenant: &TenantId,
         _config: &EngineConfig,
-        _policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        _policy: &PolicyFactory,
     ) -> Result<OpenedTenant, PersistError> {
         panic!("the store's own bug")
     }

@@ -1,6 +1,7 @@
 //! Scenario files: the default file equals `Scenario::default()`, and each
 //! kind of bad input gives its typed error naming the field.
 
+use switchboard::policy::BuiltinPolicy;
 use switchboard::sim::{Scenario, ScenarioError};
 
 fn default_json() -> serde_json::Value {
@@ -159,13 +160,31 @@ fn unknown_policy_lists_the_known_ones() {
     v["policy"] = "fastest_typist".into();
     let err = parse(&v).unwrap_err();
     match &err {
-        ScenarioError::UnknownPolicy { name, known, .. } => {
-            assert_eq!(name, "fastest_typist");
-            assert!(known.contains("least_loaded"));
+        ScenarioError::UnknownPolicy { field, source } => {
+            assert_eq!(field, "policy");
+            assert_eq!(source.name, "fastest_typist");
+            assert_eq!(source.known(), BuiltinPolicy::names());
         }
         other => panic!("expected unknown policy, got {other:?}"),
     }
-    assert!(err.to_string().contains("policy"));
+    let message = err.to_string();
+    assert!(message.contains("policy") && message.contains("least_loaded, longest_idle"));
+}
+
+#[test]
+fn the_policy_is_typed_and_read_from_its_name_in_every_shipped_scenario() {
+    for file in ["scenarios/default.json", "scenarios/large.json"] {
+        let scenario = Scenario::from_file(file).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(scenario.policy, BuiltinPolicy::LeastLoaded, "{file}");
+    }
+    let mut v = default_json();
+    v["policy"] = "round_robin".into();
+    let scenario = parse(&v).expect("a built-in name");
+    assert_eq!(scenario.policy, BuiltinPolicy::RoundRobin);
+    let json: serde_json::Value = serde_json::from_str(&scenario.to_json()).unwrap();
+    assert_eq!(json["policy"], "round_robin", "written back as its name");
+    v["policy"] = serde_json::json!(3);
+    assert!(matches!(parse(&v), Err(ScenarioError::Parse { ref field, .. }) if field == "policy"));
 }
 
 #[test]

@@ -4,7 +4,9 @@
 //! checks here, and benchmarked on a simulated day beside the built-in
 //! policies through the simulator's compare API.
 
-use switchboard::policy::{AgentView, BuiltinPolicy, QueueView, Rank, RoutingPolicy};
+use switchboard::policy::{
+    AgentView, BuiltinPolicy, PolicyFactory, QueueView, Rank, RoutingPolicy,
+};
 use switchboard::sim::{compare, Scenario as Day, Simulation};
 use switchboard::testing::{
     check_balanced_load, check_claimed, check_class_order, check_starvation_bound,
@@ -15,7 +17,7 @@ use switchboard::{AgentId, AgentStatus, Capacity, EngineConfig, Priority};
 /// The most skilled agent, unless above 75% of their cap; then the least
 /// loaded. Busy experts are spared, so the policy does not claim a strict
 /// skill match.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SkilledUnlessBusy;
 
 impl RoutingPolicy for SkilledUnlessBusy {
@@ -42,18 +44,18 @@ fn config() -> CheckConfig {
 
 #[test]
 fn user_policy_passes_every_rule_it_claims() {
-    for report in check_claimed(|| Box::new(SkilledUnlessBusy), &config()).unwrap() {
+    for report in check_claimed(SkilledUnlessBusy, &config()).unwrap() {
         println!("{report}");
     }
 }
 
 #[test]
 fn user_policy_keeps_the_engine_rules_one_check_at_a_time() {
-    let policy = || Box::new(SkilledUnlessBusy) as Box<dyn RoutingPolicy>;
-    check_work_conserving(policy, &config()).unwrap();
-    check_class_order(policy, &config()).unwrap();
-    check_starvation_bound(policy, &config()).unwrap();
-    check_balanced_load(policy, &config()).unwrap();
+    let policy = PolicyFactory::from(SkilledUnlessBusy);
+    check_work_conserving(&policy, &config()).unwrap();
+    check_class_order(&policy, &config()).unwrap();
+    check_starvation_bound(&policy, &config()).unwrap();
+    check_balanced_load(&policy, &config()).unwrap();
 }
 
 /// The policy does not claim skill match, and rightly so: once the expert

@@ -138,6 +138,13 @@ pub enum AuditViolation {
         /// What disagrees.
         detail: &'static str,
     },
+    /// Business-hours state disagrees with the plan, the groups' flags or
+    /// the calendars' timers (`plan_hours.rs`).
+    #[error("business hours are wrong: {detail}")]
+    HoursState {
+        /// What disagrees.
+        detail: &'static str,
+    },
 }
 
 /// What the audit counted when everything held.
@@ -260,7 +267,8 @@ impl Engine {
             for (p, &m) in group.members.iter().enumerate() {
                 let a = st.agent(m);
                 let gi = super::state::index::GroupIdx::new(g).expect("group slot");
-                let takes = a.takes(gi, group.weight) && !a.held_beside(group.key.channel);
+                let over = cfg.workload.over(group.key.channel);
+                let takes = a.takes(gi, group.weight, over) && !a.held_beside(group.key.channel);
                 online += u64::from(a.status.accepts_work());
                 with_room += u64::from(takes);
                 let slot = a.slot(gi);
@@ -278,7 +286,10 @@ impl Engine {
                     return Err(AuditViolation::StaleIndex { agent: a.id });
                 }
                 let above_open = super::workload::gate::above_agent(st, m).is_none();
-                if let (true, true, Some((_, _, c))) = (takes, above_open, head) {
+                // A closed queue's line waits for its hours (plan_hours.rs).
+                if let (true, true, false, Some((_, _, c))) =
+                    (takes, above_open, group.closed, head)
+                {
                     return Err(AuditViolation::NotWorkConserving {
                         conversation: st.conv(c).id,
                         agent: a.id,
@@ -313,6 +324,7 @@ impl Engine {
             .collect();
         let stays: HashSet<(u64, TimerKind, u32, u64)> =
             timers.iter().map(|&(s, k, g, _, i)| (s, k, g, i)).collect();
+        self.audit_hours(&timers)?;
         let mut report = AuditReport {
             agents: st.agents.len(),
             queues: st.live_groups(),
@@ -458,6 +470,7 @@ impl Engine {
                 _ => None,
             };
             self.audit_plan_of(v, &timers)?;
+            super::preferred::audit_of(v)?;
             if let Some((kind, at, what)) = ends {
                 let armed = match at {
                     Some(at) => timers.contains(&(v.id.0, kind, v.stay, at, v.seq)),
@@ -520,7 +533,10 @@ impl Engine {
             for (p, stored) in group.free.entries() {
                 let agent = st.agent(group.members[p as usize]);
                 let pending = agent.slot(gi).is_some_and(|s| s.pending);
-                if pending || !agent.takes(gi, group.weight) || agent.held_beside(group.key.channel)
+                let over = self.config.workload.over(group.key.channel);
+                if pending
+                    || !agent.takes(gi, group.weight, over)
+                    || agent.held_beside(group.key.channel)
                 {
                     continue;
                 }

@@ -230,6 +230,20 @@ pub enum Command {
         /// Its attributes now.
         attributes: crate::plan::Attributes,
     },
+    /// Set (or clear) a known customer's owner, an account manager tried
+    /// after their last agent and before any scored preferred agent (see
+    /// [`PreferredAgent`](crate::PreferredAgent)); their conversations may
+    /// wait up to `wait` for the owner while the owner is full or away.
+    SetOwner {
+        /// The customer (known to the engine).
+        customer: crate::model::CustomerId,
+        /// The owner, a registered agent (`None`: no owner).
+        owner: Option<AgentId>,
+        /// How long a conversation may wait for the owner, at most
+        /// [`MAX_PREFERRED_WAIT`](crate::MAX_PREFERRED_WAIT).
+        #[serde(default)]
+        wait: crate::model::TimeSpan,
+    },
 }
 
 impl From<AgentSpec> for Command {
@@ -307,6 +321,8 @@ pub enum CommandKind {
     SetPullCap,
     /// [`Command::SetAttributes`].
     SetAttributes,
+    /// [`Command::SetOwner`].
+    SetOwner,
 }
 
 impl CommandKind {
@@ -338,6 +354,7 @@ impl CommandKind {
             CommandKind::PullNext => "pull_next",
             CommandKind::SetPullCap => "set_pull_cap",
             CommandKind::SetAttributes => "set_attributes",
+            CommandKind::SetOwner => "set_owner",
         }
     }
 }
@@ -395,6 +412,7 @@ impl Command {
             Command::PullNext { .. } => CommandKind::PullNext,
             Command::SetPullCap { .. } => CommandKind::SetPullCap,
             Command::SetAttributes { .. } => CommandKind::SetAttributes,
+            Command::SetOwner { .. } => CommandKind::SetOwner,
         }
     }
 

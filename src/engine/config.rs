@@ -247,10 +247,13 @@ impl EngineConfig {
         self.channel_weights.get(channel)
     }
 
-    /// Capacity a parked conversation on `channel` uses.
+    /// Capacity a parked conversation on `channel` uses: the channel's
+    /// share in `workload.parked_permille`, else `parked_weight_permille`.
     pub fn parked_weight(&self, channel: Channel) -> Capacity {
         let full = u64::from(self.weight(channel).0);
-        Capacity((full * u64::from(self.parked_weight_permille) / 1000) as u32)
+        let permille =
+            (self.workload.parked_permille(channel)).unwrap_or(self.parked_weight_permille);
+        Capacity((full * u64::from(permille) / 1000) as u32)
     }
 
     /// Time after the start of waiting at which the warning is raised.

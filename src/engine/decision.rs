@@ -372,6 +372,41 @@ pub enum Decision {
         /// Queues of the plan now in force.
         queues: u32,
     },
+    /// A queue with business hours opened or closed (also said for each
+    /// such queue when a plan loads). Nobody's live work is touched.
+    QueueHours {
+        /// The queue's name.
+        queue: String,
+        /// Open now.
+        open: bool,
+        /// Its calendar, an emergency switch, or a plan load.
+        cause: super::HoursCause,
+    },
+    /// A conversation's queue is closed: it was waiting when the queue
+    /// closed, or it `arrived` while closed; `action` was taken.
+    ClosedQueue {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The closed queue's name.
+        queue: String,
+        /// What was done (the queue's `on_close`).
+        action: crate::plan::OnClose,
+        /// It arrived while the queue was closed (else it was waiting when
+        /// it closed).
+        arrived: bool,
+    },
+    /// An entry of a conversation's affinity list (its customer's owner,
+    /// or a scored preferred agent) was passed over, or its wait ended.
+    PreferredSkipped {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent passed over.
+        agent: AgentId,
+        /// Their score (`None`: the customer's owner).
+        score: Option<u8>,
+        /// Why.
+        reason: super::PreferredSkip,
+    },
 }
 
 /// Why a pull found nothing (see [`Decision::NothingToPull`]).
@@ -425,6 +460,10 @@ pub enum AssignVia {
     Reopened,
     /// The agent asked for it ([`Command::PullNext`](crate::Command::PullNext)).
     PullNext,
+    /// An entry of the conversation's affinity list after its last agent:
+    /// the customer's owner or a scored preferred agent (at once or after
+    /// waiting for them).
+    Preferred,
 }
 
 /// Why a thread went back to the queue.
@@ -477,7 +516,8 @@ impl Decision {
             | RateLimitSet { .. }
             | NothingToPull { .. }
             | PullCapChanged { .. }
-            | PlanChanged { .. } => None,
+            | PlanChanged { .. }
+            | QueueHours { .. } => None,
             Queued { conversation }
             | WaitingForAgent { conversation, .. }
             | Assigned { conversation, .. }
@@ -501,7 +541,9 @@ impl Decision {
             | NoAnswer { conversation, .. }
             | StepEntered { conversation, .. }
             | StepSkipped { conversation, .. }
-            | TtlReached { conversation, .. } => Some(*conversation),
+            | TtlReached { conversation, .. }
+            | ClosedQueue { conversation, .. }
+            | PreferredSkipped { conversation, .. } => Some(*conversation),
         }
     }
 
@@ -580,6 +622,9 @@ impl Decision {
             Decision::StepSkipped { .. } => DecisionKind::StepSkipped,
             Decision::TtlReached { .. } => DecisionKind::TtlReached,
             Decision::PlanChanged { .. } => DecisionKind::PlanChanged,
+            Decision::QueueHours { .. } => DecisionKind::QueueHours,
+            Decision::ClosedQueue { .. } => DecisionKind::ClosedQueue,
+            Decision::PreferredSkipped { .. } => DecisionKind::PreferredSkipped,
         }
     }
 

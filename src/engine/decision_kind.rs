@@ -83,11 +83,17 @@ pub enum DecisionKind {
     TtlReached,
     /// [`Decision::PlanChanged`].
     PlanChanged,
+    /// [`Decision::QueueHours`].
+    QueueHours,
+    /// [`Decision::ClosedQueue`].
+    ClosedQueue,
+    /// [`Decision::PreferredSkipped`].
+    PreferredSkipped,
 }
 
 impl DecisionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DecisionKind; 36] = [
+    pub const ALL: [DecisionKind; 39] = [
         DecisionKind::AgentAdded,
         DecisionKind::AgentStatusChanged,
         DecisionKind::CapacityChanged,
@@ -124,6 +130,9 @@ impl DecisionKind {
         DecisionKind::StepSkipped,
         DecisionKind::TtlReached,
         DecisionKind::PlanChanged,
+        DecisionKind::QueueHours,
+        DecisionKind::ClosedQueue,
+        DecisionKind::PreferredSkipped,
     ];
 
     /// The name as it appears in JSON (`kind`).
@@ -165,6 +174,9 @@ impl DecisionKind {
             DecisionKind::StepSkipped => "step_skipped",
             DecisionKind::TtlReached => "ttl_reached",
             DecisionKind::PlanChanged => "plan_changed",
+            DecisionKind::QueueHours => "queue_hours",
+            DecisionKind::ClosedQueue => "closed_queue",
+            DecisionKind::PreferredSkipped => "preferred_skipped",
         }
     }
 }

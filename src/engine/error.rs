@@ -210,6 +210,23 @@ pub enum EngineError {
     /// Conversation attributes past their bounds.
     #[error("attributes refused: {0}")]
     Attributes(Box<crate::plan::AttributeError>),
+    /// An emergency switch of business hours names what the plan in force
+    /// cannot switch.
+    #[error("hours switch refused for {target:?}: {reason}")]
+    HoursTarget {
+        /// The queue or calendar named.
+        target: super::HoursTarget,
+        /// Why, and what to do instead.
+        reason: &'static str,
+    },
+    /// A preferred-agent list or an owner's wait past its bounds
+    /// (`MAX_PREFERRED` agents, scores 0-100, each agent once, waits up to
+    /// an hour).
+    #[error("preferred agents refused: {reason}")]
+    Preferred {
+        /// What was wrong.
+        reason: &'static str,
+    },
 }
 
 impl From<crate::plan::PlanError> for EngineError {

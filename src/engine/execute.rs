@@ -33,10 +33,12 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             priority,
             start_in_bot,
             attributes,
+            preferred,
         } => {
             let group = structure::ensure_group(cx, group);
             let c = open(cx, conversation, customer, tier, channel, group, priority);
             plan_swap::on_open(cx, c, attributes);
+            super::preferred::on_open(cx, c, preferred);
             if !start_in_bot {
                 matching::route(cx, c);
             }
@@ -104,6 +106,14 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         Step::SetPullCap { agent, pull_cap } => pull::set_pull_cap(cx, agent, pull_cap),
         Step::SetPlan(plan) => plan_swap::set_plan(cx, plan),
         Step::SetAttributes { conv, attributes } => plan_swap::set_attributes(cx, conv, attributes),
+        Step::Hours(switch) => super::plan_hours::switch(cx, switch),
+        Step::SetOwner {
+            customer,
+            owner,
+            wait,
+        } => {
+            cx.st.customers[customer.get()].owner = owner.map(|a| (a, wait));
+        }
     }
     finish(cx);
 }
@@ -114,7 +124,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
 /// which consumes a waiting conversation, so the loop is bounded by the
 /// agents and conversations there are.
 pub(crate) fn finish(cx: &mut Cx<'_>) {
-    let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len()) + 16;
+    let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len()) + cx.st.workload.teams.len() + 16;
     for round in 0.. {
         assert!(round <= bound, "settling exceeded its bound");
         // Work the tenant's cap held back goes first once it has room
@@ -124,10 +134,15 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
         if gate::resume(cx) {
             continue;
         }
-        let Some(agent) = cx.settle.pop_front() else {
+        if let Some(agent) = cx.settle.pop_front() {
+            matching::settle(cx, agent);
+            continue;
+        }
+        // Every agent is settled: a team that freed room and still has
+        // it gives it to the members it held back, one at a time.
+        if !gate::release_next(cx) {
             break;
-        };
-        matching::settle(cx, agent);
+        }
     }
     for agent in std::mem::take(&mut cx.dirty) {
         matching::refresh_room(cx, agent);
@@ -190,6 +205,7 @@ fn open(
         wrap_up: None,
         no_answer_hops: 0,
         plan: None,
+        preferred: None,
     };
     let c = match cx.st.free_slots.pop() {
         Some(c) => {
@@ -451,7 +467,8 @@ fn evict(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
         Place::WaitingFor { own: false, .. } => {
             lifecycle::detach(cx, c);
             matching::sticky_miss(cx, c, StickyMissReason::AgentOffline);
-            matching::place_in_group(cx, c);
+            super::preferred::wait_ended(cx, c, agent, super::PreferredSkip::WentOffline);
+            super::preferred::next(cx, c);
         }
         Place::Resolved { .. } => {
             wrapup::end(cx, c, WrapUpEndReason::AgentOffline);

@@ -24,7 +24,7 @@ use super::state::conversation::Place;
 use super::state::index::{AgentIdx, ConvIdx};
 use super::state::timers::{Timer, TimerKind};
 use super::workload::{gate, no_answer, rate, wrapup};
-use crate::model::{Capacity, ResolveReason, Timestamp};
+use crate::model::{Capacity, Channel, ResolveReason, Timestamp};
 
 /// Whether a command of `kind` may act on a conversation in `place`.
 /// Commands that name no conversation are not restricted here.
@@ -42,27 +42,51 @@ pub(crate) fn permits(kind: CommandKind, place: Place) -> bool {
     }
 }
 
-/// Adds `amount` to `agent`'s load. The caller checked that it fits.
-/// Returns the load and cap after.
-pub(crate) fn reserve(cx: &mut Cx<'_>, agent: AgentIdx, amount: Capacity) -> (Capacity, Capacity) {
+/// Adds `amount` of a thread of `channel` to `agent`'s load. The caller
+/// checked that it fits. Returns the load and cap after.
+pub(crate) fn reserve(
+    cx: &mut Cx<'_>,
+    agent: AgentIdx,
+    channel: Channel,
+    amount: Capacity,
+) -> (Capacity, Capacity) {
+    let over = cx.cfg.workload.over(channel);
     let a = cx.st.agent_mut(agent);
-    // A pull may go past the cap, up to the agent's pull maximum.
+    // A pull may go past the cap, up to the agent's pull maximum; an
+    // interrupting channel beside the load of the channels it interrupts.
     debug_assert!(
-        u64::from(a.load.0) + u64::from(amount.0) <= u64::from(a.ceiling().0),
+        u64::from(a.load.0) + u64::from(amount.0) <= u64::from(a.ceiling().0)
+            || (over != 0 && a.fits_over(amount, over)),
         "reserved past the cap"
     );
     a.load.0 += amount.0;
+    a.channel_load[channel.index()] += amount.0;
+    if over != 0 && a.load > a.ceiling() {
+        // Over the cap by interrupting: tolerated like a lowered cap, no
+        // other work until the load is back under it.
+        a.over_cap_allowance = a.over_cap_allowance.max(a.load);
+        cx.st.stats.interruptions += 1;
+    }
+    let a = cx.st.agent_mut(agent);
     a.high_water = a.high_water.max(a.load);
     let after = (a.load, a.cap);
     cx.touch(agent);
     after
 }
 
-/// Gives back `amount` of `agent`'s load. Returns the load and cap after.
-pub(crate) fn release(cx: &mut Cx<'_>, agent: AgentIdx, amount: Capacity) -> (Capacity, Capacity) {
+/// Gives back `amount` of a thread of `channel` from `agent`'s load.
+/// Returns the load and cap after.
+pub(crate) fn release(
+    cx: &mut Cx<'_>,
+    agent: AgentIdx,
+    channel: Channel,
+    amount: Capacity,
+) -> (Capacity, Capacity) {
     let a = cx.st.agent_mut(agent);
     debug_assert!(a.load >= amount, "released more than held");
     a.load.0 = a.load.0.saturating_sub(amount.0);
+    let held = &mut a.channel_load[channel.index()];
+    *held = held.saturating_sub(amount.0);
     // A cap lowered below the load takes effect as threads end.
     a.over_cap_allowance = if a.load <= a.cap {
         Capacity::ZERO
@@ -144,7 +168,8 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
     conv.stay = conv.stay.wrapping_add(1);
     let held = std::mem::take(&mut conv.held);
     left.map(|agent| {
-        let (load, cap) = release(cx, agent, held);
+        let channel = cx.st.conv(c).channel;
+        let (load, cap) = release(cx, agent, channel, held);
         cx.settle_later(agent);
         (agent, load, cap)
     })
@@ -218,7 +243,8 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
         detach(cx, c);
     }
     let weight = cx.cfg.weight(cx.st.conv(c).channel);
-    let (load, cap) = reserve(cx, agent, weight);
+    let channel = cx.st.conv(c).channel;
+    let (load, cap) = reserve(cx, agent, channel, weight);
     // A thread coming back to its agent is not new work.
     let returning = matches!(via, AssignVia::Resumed | AssignVia::Reopened);
     if !returning {
@@ -293,9 +319,9 @@ pub(crate) fn remember_agent(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
 /// full and the parked weight, which the caller checked fits.
 pub(crate) fn resume_in_place(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
     let conv = cx.st.conv(c);
-    let (id, weight) = (conv.id, cx.cfg.weight(conv.channel));
+    let (id, channel, weight) = (conv.id, conv.channel, cx.cfg.weight(conv.channel));
     let extra = Capacity(weight.0 - conv.held.0);
-    let (load, cap) = reserve(cx, agent, extra);
+    let (load, cap) = reserve(cx, agent, channel, extra);
     let conv = cx.st.conv_mut(c);
     conv.held = weight;
     conv.stay = conv.stay.wrapping_add(1);
@@ -329,7 +355,7 @@ pub(crate) fn park(cx: &mut Cx<'_>, c: ConvIdx, auto: bool) {
     };
     let (id, key) = (conv.id, conv.inbox_key());
     let parked = cx.cfg.parked_weight(conv.channel);
-    let (load, cap) = release(cx, agent, Capacity(conv.held.0 - parked.0));
+    let (load, cap) = release(cx, agent, conv.channel, Capacity(conv.held.0 - parked.0));
     let conv = cx.st.conv_mut(c);
     conv.held = parked;
     conv.stay = conv.stay.wrapping_add(1);

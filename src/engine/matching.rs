@@ -18,7 +18,7 @@
 use super::cx::Cx;
 use super::decision::{AssignVia, Decision, StickyMissReason};
 use super::lifecycle;
-use super::state::agent::Agent;
+use super::state::agent::{fits_beside, Agent};
 use super::state::group::Group;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::TimerKind;
@@ -79,6 +79,9 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     let window = channel_window.unwrap_or(cx.cfg.affinity_window);
     let last = cx.st.customers[who.get()].last_agent;
     let known = last.filter(|(_, when)| at.since(*when) <= window);
+    // The rest of the affinity list (owner, preferred agents), tried
+    // after the last agent and before the queue.
+    super::preferred::start(cx, c, known.map(|k| k.0));
     let Some((agent, _)) = known else {
         if let (Some((agent, _)), Some(_)) = (last, channel_window) {
             // The channel's window is configuration: its expiry is a
@@ -86,15 +89,15 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
             cx.st.conv_mut(c).sticky_agent = Some(agent);
             sticky_miss(cx, c, StickyMissReason::AffinityExpired);
         }
-        return place_in_group(cx, c);
+        return super::preferred::next(cx, c);
     };
     cx.st.conv_mut(c).sticky_agent = Some(agent);
     let a = cx.st.agent(agent);
     if a.slot(group).is_none() || weight > a.cap {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
-        return place_in_group(cx, c);
+        return super::preferred::next(cx, c);
     }
-    let room = a.fits(weight) && !a.held_beside(channel);
+    let room = a.fits_over(weight, cx.cfg.workload.over(channel)) && !a.held_beside(channel);
     let above = if room && a.status == AgentStatus::Online {
         gate::above_agent(cx.st, agent)
     } else {
@@ -117,7 +120,7 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
         }
         _ => {
             sticky_miss(cx, c, StickyMissReason::AgentOffline);
-            place_in_group(cx, c);
+            super::preferred::next(cx, c);
         }
     }
 }
@@ -149,6 +152,8 @@ pub(crate) fn place_in_group(cx: &mut Cx<'_>, c: ConvIdx) {
         return;
     }
     lifecycle::enqueue_group(cx, c);
+    // Its queue may be closed (business hours): its closing rule applies.
+    super::plan_hours::on_arrival(cx, c);
     let group = cx.st.conv(c).group;
     dispatch(cx, group);
     if !cx.st.conv(c).extra_groups().is_empty() {
@@ -179,6 +184,10 @@ pub(crate) fn sticky_miss(cx: &mut Cx<'_>, c: ConvIdx, reason: StickyMissReason)
 /// Matches `group`'s waiting conversations with its free agents, best
 /// first on both sides, while both exist.
 pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
+    if cx.st.group(group).closed {
+        // Business hours: its line waits for the queue to open.
+        return;
+    }
     let bound = cx.st.group(group).waiting.len() as usize + 1;
     for round in 0.. {
         assert!(round <= bound, "dispatch exceeded its bound");
@@ -212,6 +221,7 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
         let g = cx.st.group(group);
         (g.members.len(), g.weight, g.key.channel)
     };
+    let over = cx.cfg.workload.over(channel);
     let rerank_bound = members + 1;
     let mut reranks = 0;
     let bound = members + rerank_bound + 1;
@@ -220,13 +230,13 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
         let (position, stored) = cx.st.group(group).free.best()?;
         let agent = cx.st.group(group).members[position as usize];
         let a = cx.st.agent(agent);
-        if !a.takes(group, weight) || a.held_beside(channel) {
+        if !a.takes(group, weight, over) || a.held_beside(channel) {
             // Listed with a rank from before their load rose: a refusal
             // at the first of their own levels that is full.
             if a.status.accepts_work() && a.personal.is_empty() {
                 if a.channel_full(channel) {
                     gate::count(cx.st, agent, CapLevel::AgentChannel);
-                } else if !a.fits(weight) {
+                } else if !a.fits_over(weight, over) {
                     gate::count(cx.st, agent, CapLevel::AgentTotal);
                 }
             }
@@ -282,7 +292,8 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
                 break;
             }
             let channel = cx.st.conv(c).channel;
-            if !a.fits(cx.cfg.weight(channel)) || a.channel_full(channel) {
+            let over = cx.cfg.workload.over(channel);
+            if !a.fits_over(cx.cfg.weight(channel), over) || a.channel_full(channel) {
                 break;
             }
             if known {
@@ -297,7 +308,9 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
                     break;
                 }
             }
-            let via = if known {
+            let via = if known && super::preferred::is_preferred_wait(cx, c) {
+                AssignVia::Preferred
+            } else if known {
                 AssignVia::KnownAgent
             } else {
                 AssignVia::Resumed
@@ -332,7 +345,12 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
         .iter()
         .filter_map(|slot| {
             let g = cx.st.group(slot.group);
-            if !a.fits(g.weight) || a.cooling(slot.group) || a.held_beside(g.key.channel) {
+            let over = cx.cfg.workload.over(g.key.channel);
+            if g.closed
+                || !a.fits_over(g.weight, over)
+                || a.cooling(slot.group)
+                || a.held_beside(g.key.channel)
+            {
                 return None;
             }
             let (class, key, c) = g.waiting.head(cx.cfg.class_head_start)?;
@@ -377,22 +395,37 @@ pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
         return;
     };
     let channel = cx.st.group(group).key.channel;
-    let rank = (a.takes(group, weight) && !a.held_beside(channel)).then(|| rank(cx, agent, group));
+    let over = cx.cfg.workload.over(channel);
+    let rank = if !a.takes(group, weight, over) || a.held_beside(channel) {
+        None
+    } else if gate::team_full(cx.st, agent) {
+        // A full team's members stay out of the index (no rank to
+        // compute, nothing to drop later) until the team releases them;
+        // passed over for the team, counted once per full spell.
+        if gate::hold_back(cx.st, agent, CapLevel::Team) {
+            gate::count(cx.st, agent, CapLevel::Team);
+        }
+        None
+    } else {
+        Some(rank(cx, agent, group))
+    };
     cx.st.group_mut(group).free.set(slot.position, rank);
 }
 
 /// Recounts whether `agent` has room in each of their groups (the groups'
 /// real-time statistics).
 pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
+    let workload = &cx.cfg.workload;
     let st = &mut *cx.st;
     let a = &mut st.agents[agent.get()];
     a.dirty = false;
     let limited = a.rate_limited();
+    let (load, cap, channel_load) = (a.load, a.cap, a.channel_load);
     for slot in &mut a.slots {
         let g = &mut st.groups[slot.group.get()];
         let room = a.status.accepts_work()
             && a.personal.is_empty()
-            && a.load.0 as u64 + g.weight.0 as u64 <= a.cap.0 as u64
+            && fits_beside(load, cap, &channel_load, g.weight, workload.over(g.key.channel))
             && !a.cooldowns.iter().any(|&(c, _)| c == slot.group)
             // `Agent::channel_full`, by field (the slots are borrowed).
             && a.channel_live[g.key.channel.index()] < a.channel_caps[g.key.channel.index()]

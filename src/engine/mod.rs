@@ -47,8 +47,11 @@
 //!   lists it in the lines of several groups with one place (age,
 //!   arrival); `plan_swap.rs` handles `Reconfigure::Plan`, `SetAttributes`, open and
 //!   escalation; `plan_audit.rs` checks it all.
-//! * **Business hours** per group: a per-group open flag consulted by
-//!   `Agent::takes` and `matching::dispatch`, toggled by timers.
+//! * **Business hours** (done, `plan_hours.rs`): a queue with a calendar
+//!   owns its groups (a gate in their routing key); a `closed` flag on
+//!   them, read by `matching::dispatch`, `best_waiting` and pulls, is
+//!   toggled by one `Hours` timer per calendar and by the emergency
+//!   switch (`Reconfigure::Hours`).
 //! * **Workload rules** (`workload/`): wrap-up after a resolve (a hold on
 //!   the resolved conversation, released by a `WrapUpEnd` timer) and the
 //!   caps above the agent (teams, the tenant), checked in `matching` after
@@ -66,6 +69,7 @@ mod decision;
 mod decision_kind;
 mod error;
 mod execute;
+mod hours_switch;
 mod lifecycle;
 mod limits;
 mod matching;
@@ -73,8 +77,10 @@ mod open;
 mod plan_audit;
 mod plan_check;
 mod plan_env;
+mod plan_hours;
 mod plan_steps;
 mod plan_swap;
+mod preferred;
 mod query;
 mod reconfigure;
 mod shared;
@@ -95,8 +101,10 @@ pub use decision::{AssignVia, Decision, RequeueReason, StickyMissReason};
 pub use decision::{NoAnswerAction, PullMiss};
 pub use decision_kind::DecisionKind;
 pub use error::{EngineError, Rejected};
+pub use hours_switch::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, QueueHours};
 pub use limits::{Limits, MAX_LIMIT};
 pub use open::OpenConversation;
+pub use preferred::{PreferredAgent, PreferredSkip, MAX_PREFERRED, MAX_PREFERRED_WAIT};
 pub use query::InboxEntry;
 pub use reconfigure::{config_differences, Reconfigure};
 pub use shared::SharedEngine;

@@ -49,6 +49,12 @@ pub struct OpenConversation {
     /// one loaded later.
     #[serde(default, skip_serializing_if = "Attributes::is_empty")]
     pub attributes: Attributes,
+    /// Scored preferred agents, tried after the customer's last agent and
+    /// owner, highest score first (at most
+    /// [`MAX_PREFERRED`](crate::MAX_PREFERRED), each once); none by
+    /// default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preferred: Vec<super::PreferredAgent>,
 }
 
 impl OpenConversation {
@@ -65,6 +71,7 @@ impl OpenConversation {
             priority: Priority::Normal,
             start_in_bot: false,
             attributes: Attributes::new(),
+            preferred: Vec::new(),
         }
     }
 
@@ -114,6 +121,19 @@ impl OpenConversation {
     /// With `attributes` (what a routing plan's route conditions read).
     pub fn attributes(mut self, attributes: Attributes) -> Self {
         self.attributes = attributes;
+        self
+    }
+
+    /// Also prefers `agent` with `score` (0-100), waiting up to `wait` for
+    /// them while they are full or away.
+    pub fn preferred_agent(
+        mut self,
+        agent: crate::model::AgentId,
+        score: u8,
+        wait: crate::model::TimeSpan,
+    ) -> Self {
+        self.preferred
+            .push(super::PreferredAgent { agent, score, wait });
         self
     }
 }

@@ -5,7 +5,7 @@
 //! applied), and its next step or time to live has a pending timer.
 
 use super::audit::AuditViolation;
-use super::plan_steps::{next_due, requirements};
+use super::plan_steps::{next_due, queue_group};
 use super::state::conversation::{Conv, Place};
 use super::state::timers::TimerKind;
 use super::Engine;
@@ -49,10 +49,7 @@ impl Engine {
             return Ok(());
         }
         let explicit = v.plan.as_deref().map_or(&[][..], |p| &p.explicit[..]);
-        let group = |q: u16| {
-            let skills = requirements(&plan.queues[usize::from(q)], rs, explicit);
-            self.state.group_of(&(v.channel, &skills[..]))
-        };
+        let group = |q: u16| queue_group(&self.state, plan, q, rs, v.channel, explicit);
         if let Some((&own, rest)) = rs.queues.split_first() {
             if group(own) != Some(v.group) {
                 return Err(wrong("it waits in another group than its queue's"));
@@ -76,6 +73,60 @@ impl Engine {
                     kind: "plan step",
                 });
             }
+        }
+        Ok(())
+    }
+}
+
+impl Engine {
+    /// Checks business hours: states sized to the plan, each queue's state
+    /// as its switches and calendar say, each group's flag as its queue's
+    /// (shared groups always open), each calendar's timer pending.
+    pub(super) fn audit_hours(&self, timers: &TimerKeys) -> Result<(), AuditViolation> {
+        let st = &self.state;
+        let wrong = |detail| Err(AuditViolation::HoursState { detail });
+        let (calendars, queues) = st
+            .plan
+            .as_deref()
+            .map_or((0, 0), |p| (p.calendars.len(), p.queues.len()));
+        if st.hours.calendars.len() != calendars
+            || st.hours.queues.len() != queues
+            || st.hours.groups.len() != queues
+        {
+            return wrong("its states are not sized to the plan");
+        }
+        let mut gated = 0;
+        for (g, group) in st.groups.iter().enumerate() {
+            match super::plan_hours::queue_of_gate(st, group.key.gate) {
+                Some(q) if group.key.gate != 0 => {
+                    gated += 1;
+                    let listed = st.hours.groups[q].iter().any(|x| x.get() == g);
+                    if !listed || group.closed == st.hours.queues[q] {
+                        return wrong("a queue's group is unlisted or flagged against its queue");
+                    }
+                }
+                _ if group.closed => return wrong("a group no queue owns is closed"),
+                _ => {}
+            }
+        }
+        if st.hours.groups.iter().map(Vec::len).sum::<usize>() != gated {
+            return wrong("a queue lists a group that is not its own");
+        }
+        let Some(plan) = st.plan.as_deref() else {
+            return Ok(());
+        };
+        for q in 0..queues {
+            if super::plan_hours::queue_open(st, plan, q) != st.hours.queues[q] {
+                return wrong("a queue's state is not what its switches and calendar say");
+            }
+        }
+        let armed: HashSet<u64> = timers
+            .iter()
+            .filter(|t| t.1 == TimerKind::Hours && t.2 == st.hours.epoch)
+            .map(|t| t.0)
+            .collect();
+        if (0..calendars as u64).any(|c| !armed.contains(&c)) {
+            return wrong("a calendar has no pending timer");
         }
         Ok(())
     }

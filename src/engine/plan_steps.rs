@@ -56,16 +56,44 @@ pub(crate) fn requirements(
     out
 }
 
-/// The group of `channel` and `skills`, created on first use.
+/// The group of `channel`, `skills` and `gate`, created on first use (a
+/// gated group is its queue's, `plan_hours::adopt`).
 pub(crate) fn group_for(
     cx: &mut Cx<'_>,
     channel: Channel,
     skills: Vec<SkillRequirement>,
+    gate: u64,
 ) -> GroupIdx {
-    match cx.st.group_of(&(channel, &skills[..])) {
+    match cx.st.group_of(&(channel, &skills[..], gate)) {
         Some(g) => g,
-        None => structure::ensure_group(cx, GroupRef::New(RoutingKey { channel, skills })),
+        None => {
+            let key = RoutingKey {
+                channel,
+                skills,
+                gate,
+            };
+            let g = structure::ensure_group(cx, GroupRef::New(key));
+            if gate != 0 {
+                super::plan_hours::adopt(cx.st, g, gate);
+            }
+            g
+        }
     }
+}
+
+/// The group queue `q` gives a conversation on `rs` (without creating
+/// it).
+pub(crate) fn queue_group(
+    st: &super::state::State,
+    plan: &CompiledPlan,
+    q: u16,
+    rs: &RouteState,
+    channel: Channel,
+    explicit: &[SkillRequirement],
+) -> Option<GroupIdx> {
+    let skills = requirements(&plan.queues[usize::from(q)], rs, explicit);
+    let gate = super::plan_hours::gate_of(st, plan, q);
+    st.group_of(&(channel, &skills[..], gate))
 }
 
 /// The groups a conversation on `rs` waits in: its own queue's, then the
@@ -78,17 +106,21 @@ fn groups_of(
     explicit: &[SkillRequirement],
 ) -> Option<(GroupIdx, Vec<GroupIdx>)> {
     let (&own, rest) = rs.queues.split_first()?;
+    let gate = super::plan_hours::gate_of(cx.st, plan, own);
     let own = group_for(
         cx,
         channel,
         requirements(&plan.queues[usize::from(own)], rs, explicit),
+        gate,
     );
     let mut extra = Vec::with_capacity(rest.len());
     for &q in rest {
+        let gate = super::plan_hours::gate_of(cx.st, plan, q);
         let g = group_for(
             cx,
             channel,
             requirements(&plan.queues[usize::from(q)], rs, explicit),
+            gate,
         );
         if g != own && !extra.contains(&g) {
             // Overflow lists are not reference-counted: never reclaimed.
@@ -190,6 +222,22 @@ pub(crate) fn on_timer(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
         raise_priority(cx, c, to, true);
     }
     arm_next(cx, &plan, c);
+    // A step may have moved it into a closed queue.
+    super::plan_hours::on_arrival(cx, c);
+}
+
+/// Moves `c`, which waits in its lines, to queue `q` alone (a closed
+/// queue's `move_to`): its place (age, arrival) kept, its relaxations
+/// and its ladder position kept.
+pub(crate) fn move_to_queue(cx: &mut Cx<'_>, c: ConvIdx, q: u16) {
+    let Some(plan) = cx.st.plan.clone() else {
+        return;
+    };
+    let Some(mut rs) = take(cx, c) else {
+        return;
+    };
+    let prior = std::mem::replace(&mut rs.queues, vec![q]);
+    settle_groups(cx, &plan, c, rs, &prior, true);
 }
 
 /// Enters every step due by `c`'s age and takes the terminal action if
@@ -307,8 +355,7 @@ fn pool_env(
     let group = match target {
         Some(q) => {
             let explicit = conv.plan.as_deref().map_or(&[][..], |p| &p.explicit[..]);
-            let skills = requirements(&plan.queues[usize::from(q)], rs, explicit);
-            cx.st.group_of(&(conv.channel, &skills[..]))
+            queue_group(cx.st, plan, q, rs, conv.channel, explicit)
         }
         None => Some(conv.group),
     };
@@ -454,6 +501,24 @@ pub(crate) fn next_due(plan: &CompiledPlan, rs: &RouteState) -> Option<u64> {
     }
 }
 
+/// The queue a conversation on `rs` counts as its own: the first it waits
+/// in, else (not queued yet) the one its route's first step enters.
+pub(crate) fn own_queue(plan: &CompiledPlan, rs: &RouteState) -> Option<u16> {
+    rs.queues.first().copied().or_else(|| {
+        let route = plan.routes.get(usize::from(rs.route))?;
+        route
+            .steps
+            .first()?
+            .actions
+            .iter()
+            .rev()
+            .find_map(|a| match *a {
+                CAction::Enter(q) => Some(q),
+                _ => None,
+            })
+    })
+}
+
 /// Fixes `c`'s first-response target as its clock (re)starts: the
 /// response target of its route's queue (its own queue if it waits in one,
 /// else the first its route enters), else none (the engine's).
@@ -463,19 +528,7 @@ pub(crate) fn fix_sla_target(cx: &mut Cx<'_>, c: ConvIdx) {
     }
     let target = cx.st.plan.as_deref().and_then(|plan| {
         let rs = cx.st.conv(c).plan.as_deref()?.route.as_ref()?;
-        let route = plan.routes.get(usize::from(rs.route))?;
-        let queue = rs.queues.first().copied().or_else(|| {
-            route
-                .steps
-                .first()?
-                .actions
-                .iter()
-                .rev()
-                .find_map(|a| match *a {
-                    CAction::Enter(q) => Some(q),
-                    _ => None,
-                })
-        })?;
+        let queue = own_queue(plan, rs)?;
         plan.queues.get(usize::from(queue))?.response_target_ms
     });
     if let Some(p) = cx.st.conv_mut(c).plan.as_mut() {

@@ -26,6 +26,7 @@ pub(crate) fn set_plan(cx: &mut Cx<'_>, plan: Option<Arc<CompiledPlan>>) {
         .map_or((0, 0), |p| (p.routes.len() as u32, p.queues.len() as u32));
     cx.st.plan = plan;
     cx.emit(Decision::PlanChanged { routes, queues });
+    super::plan_hours::install(cx);
     let mut open: Vec<(ConversationId, ConvIdx)> = cx
         .st
         .convs
@@ -130,7 +131,7 @@ fn choose_route(cx: &mut Cx<'_>, c: ConvIdx) {
             .as_deref()
             .map(|p| p.explicit.clone())
             .unwrap_or_default();
-        let g = plan_steps::group_for(cx, channel, explicit);
+        let g = plan_steps::group_for(cx, channel, explicit, 0);
         cx.st.set_group(c, g);
         let conv = cx.st.conv_mut(c);
         if let Some(p) = conv.plan.as_mut() {
@@ -158,7 +159,8 @@ fn choose_route(cx: &mut Cx<'_>, c: ConvIdx) {
             .map(|p| p.explicit.clone())
             .unwrap_or_default();
         let skills = plan_steps::requirements(&plan.queues[usize::from(q)], &rs, &explicit);
-        let g = plan_steps::group_for(cx, channel, skills);
+        let gate = super::plan_hours::gate_of(cx.st, &plan, q);
+        let g = plan_steps::group_for(cx, channel, skills, gate);
         cx.st.set_group(c, g);
     }
     if let Some(p) = cx.st.conv_mut(c).plan.as_mut() {

@@ -41,6 +41,12 @@ pub enum Reconfigure {
     /// entered. Maintenance, not routing: it visits every conversation
     /// once.
     Plan(Option<Box<crate::plan::Plan>>),
+    /// Pull an emergency switch of business hours: a queue or a calendar
+    /// of the plan in force opened or closed at once, or handed back to
+    /// its schedule ([`HoursSwitch`](crate::HoursSwitch)). Refused when no
+    /// plan is loaded, when the name is not the plan's, or when the queue
+    /// has no calendar ([`EngineError::HoursTarget`]).
+    Hours(super::HoursSwitch),
 }
 
 /// The settings baked into live state, by name (see the module docs).
@@ -99,6 +105,6 @@ pub(crate) fn check(
         }
         // A plan changes no setting; validation takes it its own way
         // (`validate::check_plan`) and never asks here.
-        Reconfigure::Plan(_) => Ok(current.clone()),
+        Reconfigure::Plan(_) | Reconfigure::Hours(_) => Ok(current.clone()),
     }
 }

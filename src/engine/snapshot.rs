@@ -55,6 +55,10 @@ pub struct Snapshot {
     /// that never reclaimed read and write as before.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     free_groups: Vec<GroupIdx>,
+    /// Business hours: each calendar's and queue's state, the emergency
+    /// switches, the epoch of the plan's gates and timers.
+    #[serde(default)]
+    hours: super::state::hours::Hours,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -106,6 +110,9 @@ struct GroupSnapshot {
     /// A reclaimed slot (listed in `Snapshot::free_groups`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     vacant: bool,
+    /// The queue whose work it holds (0: shared; see `RoutingKey::gate`).
+    #[serde(default)]
+    gate: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,6 +120,9 @@ struct CustomerSnapshot {
     id: CustomerId,
     tier: Tier,
     last_agent: Option<(AgentIdx, Timestamp)>,
+    /// Their owner and the wait for them (`Command::SetOwner`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    owner: Option<(AgentIdx, crate::model::TimeSpan)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -193,6 +203,7 @@ impl Engine {
                 pending: g.pending.clone(),
                 pinned: g.pinned,
                 vacant: g.vacant,
+                gate: g.key.gate,
             })
             .collect();
         // Slots (`who`) are derived, not state: left out, so that equal
@@ -214,6 +225,7 @@ impl Engine {
                 id: k.id,
                 tier: k.tier,
                 last_agent: k.last_agent,
+                owner: k.owner,
             })
             .collect();
         customers.sort_unstable_by_key(|c| c.id);
@@ -249,6 +261,7 @@ impl Engine {
             workload: super::workload::snapshot::take(st),
             plan: st.plan.as_ref().map(|p| p.doc.clone()),
             free_groups: st.free_groups.clone(),
+            hours: st.hours.clone(),
         }
     }
 
@@ -276,10 +289,19 @@ impl Engine {
             ..State::default()
         };
         restore_agents(&mut st, snapshot.agents)?;
+        // The plan and its gates' epoch first: a queue's explicit members
+        // decide who joins its groups.
+        if let Some(plan) = &snapshot.plan {
+            let (compiled, _) = crate::plan::compile(plan)
+                .map_err(|_| RestoreError::Corrupt("the routing plan does not load"))?;
+            st.plan = Some(std::sync::Arc::new(compiled));
+        }
+        st.hours.epoch = snapshot.hours.epoch;
         restore_groups(&mut st, &config, snapshot.groups, snapshot.free_groups)?;
         for c in snapshot.customers {
             if c.last_agent
                 .is_some_and(|(a, _)| a.get() >= st.agents.len())
+                || c.owner.is_some_and(|(a, _)| a.get() >= st.agents.len())
             {
                 return Err(RestoreError::Corrupt(
                     "a customer's last agent does not exist",
@@ -289,14 +311,11 @@ impl Engine {
             let known = &mut st.customers[k.get()];
             known.tier = c.tier;
             known.last_agent = c.last_agent;
-        }
-        if let Some(plan) = &snapshot.plan {
-            let (compiled, _) = crate::plan::compile(plan)
-                .map_err(|_| RestoreError::Corrupt("the routing plan does not load"))?;
-            st.plan = Some(std::sync::Arc::new(compiled));
+            known.owner = c.owner;
         }
         restore_conversations(&mut st, &config, snapshot.conversations)?;
         super::workload::snapshot::restore(&mut st, snapshot.workload)?;
+        super::plan_hours::restore(&mut st, snapshot.hours)?;
         for t in snapshot.timers {
             let slot = if t.kind == TimerKind::CooldownEnd {
                 t.group
@@ -401,6 +420,7 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             wrapups: SortedVec::default(),
             wrap_up_ms: a.wrap_up_ms,
             channel_live: [0; 8],
+            channel_load: [0; 8],
             channel_caps,
             own_limit: a.own_limit,
             limit: None,
@@ -437,14 +457,17 @@ fn restore_groups(
         let key = RoutingKey {
             channel: g.channel,
             skills: g.skills,
+            gate: g.gate,
         };
         if st.group_keys.insert(key.clone(), idx).is_some() {
             return Err(RestoreError::Corrupt("a skill group appears twice"));
         }
         let weight = config.weight(key.channel);
         let mut group = Group::new(key, weight);
+        let members =
+            super::plan_hours::members_of(st.plan.as_deref(), st.hours.epoch, group.key.gate);
         for (i, agent) in st.agents.iter_mut().enumerate() {
-            if let (true, Some(a)) = (eligible(agent, &group.key), AgentIdx::new(i)) {
+            if let (true, Some(a)) = (eligible(agent, &group.key, members), AgentIdx::new(i)) {
                 group.add_member(idx, a, agent);
             }
         }

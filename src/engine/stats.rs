@@ -51,6 +51,9 @@ pub struct EngineStats {
     pub no_answer_resolved: u64,
     /// Conversations agents took by pulling (`PullNext`).
     pub pulls: u64,
+    /// Assignments of an interrupting channel that took an agent's load
+    /// above their cap ([`WorkloadConfig::interruptions`](crate::WorkloadConfig::interruptions)).
+    pub interruptions: u64,
 }
 
 /// Real-time statistics of one skill group.

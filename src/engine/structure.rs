@@ -7,20 +7,23 @@
 use super::cx::Cx;
 use super::decision::Decision;
 use super::matching;
+use super::plan_hours;
 use super::state::agent::Agent;
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, GroupIdx};
 use super::state::sorted::SortedVec;
 use super::state::workload::NO_CAP;
 use super::validate::GroupRef;
-use crate::model::{AgentSpec, Capacity};
+use crate::model::{AgentId, AgentSpec, Capacity};
 
-/// Whether `agent` may ever serve conversations of `key`.
-pub(crate) fn eligible(agent: &Agent, key: &RoutingKey) -> bool {
-    agent
-        .channels
-        .as_ref()
-        .is_none_or(|channels| channels.binary_search(&key.channel).is_ok())
+/// Whether `agent` may ever serve conversations of `key`, whose queue's
+/// explicit `members` (if any) must list them.
+pub(crate) fn eligible(agent: &Agent, key: &RoutingKey, members: Option<&[AgentId]>) -> bool {
+    members.is_none_or(|m| m.binary_search(&agent.id).is_ok())
+        && agent
+            .channels
+            .as_ref()
+            .is_none_or(|channels| channels.binary_search(&key.channel).is_ok())
         && key
             .skills
             .iter()
@@ -53,6 +56,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         wrapups: SortedVec::default(),
         wrap_up_ms: 0,
         channel_live: [0; 8],
+        channel_load: [0; 8],
         channel_caps: [NO_CAP; 8],
         own_limit: None,
         limit: None,
@@ -68,7 +72,11 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         .flatten()
         .chain(st.open_groups.iter())
         .copied()
-        .filter(|&g| eligible(&agent, &st.groups[g.get()].key))
+        .filter(|&g| {
+            let key = &st.groups[g.get()].key;
+            let members = plan_hours::members_of(st.plan.as_deref(), st.hours.epoch, key.gate);
+            eligible(&agent, key, members)
+        })
         .collect();
     groups.sort_unstable();
     for g in groups {
@@ -99,19 +107,28 @@ pub(crate) fn ensure_group(cx: &mut Cx<'_>, group: GroupRef) -> GroupIdx {
 fn add_group(cx: &mut Cx<'_>, key: RoutingKey) -> GroupIdx {
     let st = &mut *cx.st;
     let idx = st.next_group_slot().expect("validated: a slot is left");
-    let candidates: Vec<AgentIdx> = match key.skills.first() {
-        Some(first) => st
+    let plan = st.plan.clone();
+    let members = plan_hours::members_of(plan.as_deref(), st.hours.epoch, key.gate);
+    let candidates: Vec<AgentIdx> = match (members, key.skills.first()) {
+        // A queue's explicit members: at most `MAX_MEMBERS`, ascending by
+        // slot as members must be.
+        (Some(m), _) => {
+            let mut slots: Vec<AgentIdx> = m.iter().filter_map(|&a| st.agent_idx(a)).collect();
+            slots.sort_unstable();
+            slots
+        }
+        (None, Some(first)) => st
             .agents_by_skill
             .get(&first.skill)
             .cloned()
             .unwrap_or_default(),
-        None => (0..st.agents.len()).filter_map(AgentIdx::new).collect(),
+        (None, None) => (0..st.agents.len()).filter_map(AgentIdx::new).collect(),
     };
     let weight = cx.cfg.weight(key.channel);
     let mut group = Group::new(key, weight);
     for a in candidates {
         let agent = &mut st.agents[a.get()];
-        if !eligible(agent, &group.key) {
+        if !eligible(agent, &group.key, members) {
             continue;
         }
         group.add_member(idx, a, agent);

@@ -37,6 +37,10 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
         }
         return;
     }
+    if timer.kind == TimerKind::Hours {
+        super::plan_hours::on_timer(cx, timer.subject, timer.generation);
+        return;
+    }
     if timer.kind == TimerKind::CooldownEnd {
         let agent = AgentIdx::new(timer.subject as usize).filter(|a| a.get() < cx.st.agents.len());
         let group = GroupIdx::new(timer.slot as usize);
@@ -96,7 +100,7 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
             }
         }
         TimerKind::StickyWait => {
-            let Place::WaitingFor { own: false, .. } = conv.place else {
+            let Place::WaitingFor { own: false, agent } = conv.place else {
                 return;
             };
             if timer.generation != conv.stay {
@@ -104,7 +108,8 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
             }
             lifecycle::detach(cx, c);
             matching::sticky_miss(cx, c, StickyMissReason::WaitTimedOut);
-            matching::place_in_group(cx, c);
+            super::preferred::wait_ended(cx, c, agent, super::PreferredSkip::WaitTimedOut);
+            super::preferred::next(cx, c);
         }
         TimerKind::AutoPark => {
             let (place, awaiting, due) = (conv.place, conv.awaiting_reply, conv.park_due);
@@ -120,7 +125,7 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
                 lifecycle::arm(cx, due, TimerKind::AutoPark, c, 0);
             }
         }
-        TimerKind::CooldownEnd | TimerKind::RateWindow => {}
+        TimerKind::CooldownEnd | TimerKind::RateWindow | TimerKind::Hours => {}
         TimerKind::NoAnswer => no_answer::fire(cx, c, timer.generation),
         TimerKind::WrapUpEnd => {
             if timer.generation == conv.stay && conv.wrap_up.is_some() {

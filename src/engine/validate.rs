@@ -50,6 +50,7 @@ pub(crate) enum Step {
         priority: Priority,
         start_in_bot: bool,
         attributes: Option<crate::plan::Attributes>,
+        preferred: Vec<super::PreferredAgent>,
     },
     Escalate {
         conv: ConvIdx,
@@ -108,6 +109,13 @@ pub(crate) enum Step {
         conv: ConvIdx,
         attributes: crate::plan::Attributes,
     },
+    /// An emergency switch of business hours (checked).
+    Hours(super::HoursSwitch),
+    SetOwner {
+        customer: super::state::index::CustomerIdx,
+        owner: Option<AgentIdx>,
+        wait: crate::model::TimeSpan,
+    },
 }
 
 /// Checks `command` at time `at` against `state`. Touches nothing.
@@ -157,8 +165,10 @@ pub(crate) fn check(
             priority,
             start_in_bot,
             attributes,
+            preferred,
         }) => {
             attributes.check()?;
+            super::preferred::check(preferred)?;
             if state.conv_idx(*conversation).is_some() {
                 return Err(EngineError::DuplicateConversation(*conversation));
             }
@@ -185,6 +195,7 @@ pub(crate) fn check(
                 priority: *priority,
                 start_in_bot: *start_in_bot,
                 attributes: (!attributes.is_empty()).then(|| attributes.clone()),
+                preferred: preferred.clone(),
             }
         }
         Command::Escalate {
@@ -297,6 +308,34 @@ pub(crate) fn check(
         Command::Purge { resolved_before } => Step::Purge(*resolved_before),
         Command::Reconfigure(super::Reconfigure::Plan(plan)) => {
             Step::SetPlan(check_plan(state, plan.as_deref())?)
+        }
+        Command::SetOwner {
+            customer,
+            owner,
+            wait,
+        } => {
+            let k = *state
+                .customer_ids
+                .get(customer)
+                .ok_or(EngineError::UnknownCustomer(*customer))?;
+            let owner = match owner {
+                Some(id) => Some(agent(*id)?),
+                None => None,
+            };
+            if *wait > super::preferred::MAX_PREFERRED_WAIT {
+                return Err(EngineError::Preferred {
+                    reason: "a wait longer than an hour",
+                });
+            }
+            Step::SetOwner {
+                customer: k,
+                owner,
+                wait: *wait,
+            }
+        }
+        Command::Reconfigure(super::Reconfigure::Hours(switch)) => {
+            super::plan_hours::check_switch(state, switch)?;
+            Step::Hours(switch.clone())
         }
         Command::Reconfigure(change) => Step::Reconfigure(Box::new(super::reconfigure::check(
             config,
@@ -550,6 +589,7 @@ fn group_ref(
         }
         None if state.next_group_slot().is_none() => Err(EngineError::Full("group")),
         None => Ok(GroupRef::New(RoutingKey {
+            gate: 0,
             channel,
             skills: sorted.into_owned(),
         })),

@@ -6,11 +6,11 @@ use super::error::PersistError;
 use super::header::{rules_diff, write_header, JournalHeader};
 use super::journal::JournalWriter;
 use super::layout;
-use super::recovery::{recover, RecoveryBase, RecoveryReport};
+use super::recovery::{recover_with, RecoveryBase, RecoveryReport};
 use super::snapshot::write_snapshot;
 use crate::engine::{Command, Reconfigure};
 use crate::engine::{Engine, EngineConfig, Snapshot};
-use crate::policy::RoutingPolicy;
+use crate::policy::PolicyFactory;
 use std::fs;
 use std::path::Path;
 
@@ -38,13 +38,13 @@ pub(crate) struct OpenedDir {
 pub(crate) fn open_dir(
     dir: &Path,
     config: &EngineConfig,
-    policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+    policy: &PolicyFactory,
     accept: bool,
 ) -> Result<OpenedDir, PersistError> {
     fs::create_dir_all(dir).map_err(|e| PersistError::io("create directory", dir, e))?;
-    let recovered = recover(dir, config, policy)?;
+    let recovered = recover_with(dir, config, policy)?;
     let mut engine = recovered.engine;
-    let given_policy = policy().name().to_owned();
+    let given_policy = policy.build().name().to_owned();
     // A new directory, or one from before headers (whose journal holds no
     // change of rules): the rules its records run under, before any change
     // accepted below.

@@ -26,7 +26,7 @@ use super::mode::{DurabilityMode, Pending};
 use super::recovery::RecoveryReport;
 use crate::engine::{Decision, Engine, EngineConfig};
 use crate::model::Timestamp;
-use crate::policy::RoutingPolicy;
+use crate::policy::PolicyFactory;
 use crate::Command;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::{Path, PathBuf};
@@ -106,13 +106,16 @@ impl Durable {
     /// another `config` or policy is [`PersistError::RulesChanged`], naming
     /// what differs, and nothing is opened (see
     /// [`open_reconfiguring`](Self::open_reconfiguring) to make the change).
+    /// `policy` is a [`PolicyFactory`] or anything that converts into one (a
+    /// [`BuiltinPolicy`](crate::policy::BuiltinPolicy), a `Clone` policy
+    /// value, `&factory`): recovery builds one policy per snapshot it tries.
     pub fn open(
         dir: &Path,
         options: DurableOptions,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: impl Into<PolicyFactory>,
     ) -> Result<(Durable, RecoveryReport), PersistError> {
-        Self::open_with(dir, options, config, policy, false)
+        Self::open_with(dir, options, config, &policy.into(), false)
     }
 
     /// As [`open`](Self::open), but a `config` other than the journal's is
@@ -127,16 +130,16 @@ impl Durable {
         dir: &Path,
         options: DurableOptions,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: impl Into<PolicyFactory>,
     ) -> Result<(Durable, RecoveryReport), PersistError> {
-        Self::open_with(dir, options, config, policy, true)
+        Self::open_with(dir, options, config, &policy.into(), true)
     }
 
     fn open_with(
         dir: &Path,
         options: DurableOptions,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
         accept: bool,
     ) -> Result<(Durable, RecoveryReport), PersistError> {
         let opened = open_dir(dir, config, policy, accept)?;

@@ -10,14 +10,15 @@
 //!
 //! ```
 //! use switchboard::persist::{Durable, DurableOptions};
+//! use switchboard::policy::BuiltinPolicy;
 //! use switchboard::{AgentId, AgentSpec, Capacity, EngineConfig, Timestamp};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let dir = std::env::temp_dir().join(format!("switchboard-doc-{}", std::process::id()));
 //! # let _ = std::fs::remove_dir_all(&dir);
-//! let policy = || switchboard::policy::BuiltinPolicy::LeastLoaded.build();
+//! let policy = BuiltinPolicy::LeastLoaded;
 //! let (mut durable, report) =
-//!     Durable::open(&dir, DurableOptions::default(), &EngineConfig::default(), &policy)?;
+//!     Durable::open(&dir, DurableOptions::default(), &EngineConfig::default(), policy)?;
 //! assert_eq!(report.last_seq, 0);
 //! let applied = durable.apply(Timestamp(1_000), AgentSpec::new(AgentId(1), Capacity::units(4)))?;
 //! // Fsync mode (the default): acknowledged once apply returns.
@@ -26,7 +27,7 @@
 //!
 //! // After a crash or a restart, the same call recovers the state.
 //! let (durable, report) =
-//!     Durable::open(&dir, DurableOptions::default(), &EngineConfig::default(), &policy)?;
+//!     Durable::open(&dir, DurableOptions::default(), &EngineConfig::default(), policy)?;
 //! assert_eq!(report.last_seq, 1);
 //! assert!(report.dropped.is_empty());
 //! assert!(durable.engine().agent(AgentId(1)).is_ok());

@@ -27,7 +27,7 @@ use super::journal::{scan_segment, DroppedTail, SegmentScan};
 use super::layout;
 use super::snapshot::read_snapshot;
 use crate::engine::{Engine, EngineConfig, Snapshot};
-use crate::policy::RoutingPolicy;
+use crate::policy::PolicyFactory;
 use std::path::{Path, PathBuf};
 
 /// Where the recovered state started from.
@@ -101,18 +101,14 @@ pub struct Recovered {
     pub(crate) header: Option<JournalHeader>,
 }
 
-fn snapshot_base(
-    path: &Path,
-    named_seq: u64,
-    policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
-) -> Result<Engine, String> {
+fn snapshot_base(path: &Path, named_seq: u64, policy: &PolicyFactory) -> Result<Engine, String> {
     let (seq, snapshot): (u64, Snapshot) = read_snapshot(path).map_err(|e| e.to_string())?;
     if seq != named_seq {
         return Err(format!(
             "file name says record {named_seq}, header says {seq}"
         ));
     }
-    Engine::restore(snapshot, policy()).map_err(|e| format!("restore refused it: {e}"))
+    Engine::restore(snapshot, policy.build()).map_err(|e| format!("restore refused it: {e}"))
 }
 
 /// Rebuilds the engine stored in `dir`. Without a usable snapshot it
@@ -120,13 +116,23 @@ fn snapshot_base(
 /// `config` only in a directory without a header (a new one, or one
 /// written before headers); a header naming another policy than `policy`'s
 /// is [`PersistError::RulesChanged`]. `policy` makes the routing policy
-/// (called once per snapshot tried, so a refused snapshot does not use it
-/// up). Only reads the directory; comparing the rules the journal ends
+/// (a [`PolicyFactory`], or a [`BuiltinPolicy`](crate::policy::BuiltinPolicy)
+/// or policy value; built once per snapshot tried, so a refused snapshot
+/// does not use it up). Only reads the directory; comparing the rules the journal ends
 /// under with the host's is [`Durable::open`](super::Durable::open)'s.
 pub fn recover(
     dir: &Path,
     config: &EngineConfig,
-    policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+    policy: impl Into<PolicyFactory>,
+) -> Result<Recovered, PersistError> {
+    recover_with(dir, config, &policy.into())
+}
+
+/// [`recover`] with the factory already made (what `open_dir` calls).
+pub(crate) fn recover_with(
+    dir: &Path,
+    config: &EngineConfig,
+    policy: &PolicyFactory,
 ) -> Result<Recovered, PersistError> {
     let listing = layout::list(dir)?;
     let header = read_header(dir)?;
@@ -156,7 +162,7 @@ pub fn recover(
             // never under whatever the caller passes today.
             let (config, policy) = match &header {
                 Some(header) => {
-                    let policy = policy();
+                    let policy = policy.build();
                     if header.policy != policy.name() {
                         return Err(PersistError::RulesChanged {
                             diff: Box::new(RulesDiff {
@@ -167,7 +173,7 @@ pub fn recover(
                     }
                     (&header.config, policy)
                 }
-                None => (config, policy()),
+                None => (config, policy.build()),
             };
             (Engine::new(config.clone(), policy)?, 0, RecoveryBase::Empty)
         }

@@ -22,7 +22,9 @@ pub(crate) fn compile(plan: &Plan) -> Result<(CompiledPlan, Vec<PlanProblem>), V
         plan,
         problems: Vec::new(),
     };
-    let queues = cx.queues();
+    let calendars = cx.calendars();
+    let mut queues = cx.queues();
+    cx.hours(&mut queues);
     let routes = cx.routes(&queues);
     let problems = cx.problems;
     if problems.iter().any(|p| p.severity() == Severity::Error) {
@@ -33,6 +35,7 @@ pub(crate) fn compile(plan: &Plan) -> Result<(CompiledPlan, Vec<PlanProblem>), V
             doc: plan.clone(),
             queues,
             routes,
+            calendars,
         },
         problems,
     ))
@@ -186,12 +189,6 @@ impl Compiler<'_> {
                 ids.dedup();
                 ids
             });
-            if q.members.is_some() {
-                self.problems.push(PlanProblem::NotRoutedYet {
-                    field: format!("queues[{i}].members"),
-                    what: "every agent with the skills serves the queue".to_owned(),
-                });
-            }
             if q.aging != Default::default() {
                 self.problems.push(PlanProblem::NotRoutedYet {
                     field: format!("queues[{i}].aging"),
@@ -208,9 +205,101 @@ impl Compiler<'_> {
                 members,
                 response_target_ms: q.response_target_ms,
                 aging: q.aging,
+                calendar: None,
+                on_close: super::compiled::COnClose::Keep,
             });
         }
         out
+    }
+
+    /// The calendars, each checked and compiled (see `calendar.rs`).
+    fn calendars(&mut self) -> Vec<super::calendar::CCalendar> {
+        let defs = bounded(
+            &mut self.problems,
+            &self.plan.calendars,
+            MAX_CALENDARS,
+            || "calendars".to_owned(),
+            "calendars",
+        );
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut out = Vec::with_capacity(defs.len());
+        for (i, def) in defs.iter().enumerate() {
+            self.name(&def.name, || format!("calendars[{i}].name"));
+            if seen.insert(&def.name, i).is_some() {
+                self.problems.push(PlanProblem::DuplicateName {
+                    field: format!("calendars[{i}].name"),
+                    name: def.name.clone(),
+                });
+            }
+            match super::calendar::compile(def) {
+                Ok(c) => out.push(c),
+                Err(problems) => {
+                    for (field, message) in problems {
+                        self.problems.push(PlanProblem::Hours {
+                            field: format!("calendars[{i}].{field}"),
+                            message,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Resolves each queue's calendar and closing rule.
+    fn hours(&mut self, queues: &mut [CQueue]) {
+        use super::calendar::OnClose;
+        use super::compiled::COnClose;
+        let plan = self.plan;
+        for (i, (q, def)) in queues.iter_mut().zip(&plan.queues).enumerate() {
+            if let Some(name) = &def.calendar {
+                q.calendar = plan
+                    .calendars
+                    .iter()
+                    .take(MAX_CALENDARS)
+                    .position(|c| &c.name == name)
+                    .map(|c| c as u16);
+                if q.calendar.is_none() {
+                    self.problems.push(PlanProblem::UnknownCalendar {
+                        field: format!("queues[{i}].calendar"),
+                        calendar: name.clone(),
+                    });
+                }
+            }
+            q.on_close = match &def.on_close {
+                OnClose::KeepWaiting => COnClose::Keep,
+                OnClose::ToBot => COnClose::Bot,
+                OnClose::Resolve { reason } => {
+                    if reason.len() > MAX_ATTRIBUTE_TEXT {
+                        self.problems.push(PlanProblem::TooMany {
+                            field: format!("queues[{i}].on_close.reason"),
+                            what: "bytes".to_owned(),
+                            count: reason.len(),
+                            max: MAX_ATTRIBUTE_TEXT,
+                        });
+                    }
+                    COnClose::Resolve
+                }
+                OnClose::MoveTo { queue } => {
+                    let target = plan
+                        .queues
+                        .iter()
+                        .take(MAX_QUEUES)
+                        .position(|d| &d.name == queue);
+                    match target {
+                        Some(t) if t != i => COnClose::Move(t as u16),
+                        _ => {
+                            self.problems.push(PlanProblem::UnknownQueue {
+                                route: String::new(),
+                                field: format!("queues[{i}].on_close.queue"),
+                                queue: queue.clone(),
+                            });
+                            COnClose::Keep
+                        }
+                    }
+                }
+            };
+        }
     }
 
     fn condition(

@@ -13,6 +13,8 @@ pub(crate) struct CompiledPlan {
     pub doc: Plan,
     pub queues: Vec<CQueue>,
     pub routes: Vec<CRoute>,
+    /// Business-hours calendars, by index (queues' `calendar`).
+    pub calendars: Vec<super::calendar::CCalendar>,
 }
 
 /// A queue.
@@ -23,14 +25,27 @@ pub(crate) struct CQueue {
     pub hard: Vec<SkillRequirement>,
     /// Sorted by skill, each skill once.
     pub soft: Vec<SkillRequirement>,
-    /// Sorted, each once. Checked against the roster by
-    /// `Engine::check_plan`; not yet a routing restriction.
+    /// Sorted, each once: only these agents (with the skills) serve the
+    /// queue (its groups are its own, `plan_hours::gate_of`).
     pub members: Option<Vec<AgentId>>,
     /// The first-response target of conversations whose clock starts
     /// while their route's queue is this one.
     pub response_target_ms: Option<u64>,
     #[allow(dead_code)]
     pub aging: PriorityAging,
+    /// Its calendar's index; `None`: always open.
+    pub calendar: Option<u16>,
+    /// What its work does when it closes.
+    pub on_close: COnClose,
+}
+
+/// A queue's closing rule, names resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum COnClose {
+    Keep,
+    Move(u16),
+    Bot,
+    Resolve,
 }
 
 /// A route.

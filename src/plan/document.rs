@@ -23,6 +23,14 @@ pub struct Plan {
     /// attributes takes it. Exactly one route has no `when` (the default),
     /// and it comes last.
     pub routes: Vec<RouteDef>,
+    /// Business-hours calendars, each named once; queues name them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calendars: Vec<super::CalendarDef>,
+    /// Preferred agents (a customer's owner, scored agents given with a
+    /// conversation) may take its work without its queue's soft skills;
+    /// hard skills always hold.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub preferred_bypass_soft: bool,
 }
 
 /// A named queue: the skills its work needs and how its work ages.
@@ -38,8 +46,8 @@ pub struct QueueDef {
     #[serde(default)]
     pub soft: Vec<SkillNeed>,
     /// Explicit members (agent ids), if the queue is not open to every
-    /// agent with the skills. Checked against the roster; not yet a
-    /// routing restriction (a `not_routed_yet` warning says so).
+    /// agent with the skills: only these agents, with the skills, serve
+    /// it. Checked against the roster (an unknown member is a warning).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<u64>>,
     /// First-response target of the queue's work, in milliseconds (the
@@ -51,6 +59,19 @@ pub struct QueueDef {
     /// engine's class head start.
     #[serde(default)]
     pub aging: PriorityAging,
+    /// The calendar of the queue's business hours (a name from
+    /// `calendars`); absent: always open. Only a queue with a calendar
+    /// can be switched by the emergency switch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+    /// What its waiting work does when it closes, and what work arriving
+    /// while it is closed does.
+    #[serde(default, skip_serializing_if = "is_keep_waiting")]
+    pub on_close: super::OnClose,
+}
+
+fn is_keep_waiting(on_close: &super::OnClose) -> bool {
+    *on_close == super::OnClose::KeepWaiting
 }
 
 /// A skill a queue needs, by name, at a minimum level.

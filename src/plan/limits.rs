@@ -32,6 +32,12 @@ pub const MAX_ATTRIBUTES: usize = 32;
 pub const MAX_ATTRIBUTE_TEXT: usize = 256;
 /// Items of a list attribute.
 pub const MAX_ATTRIBUTE_LIST: usize = 32;
+/// Calendars in a plan.
+pub const MAX_CALENDARS: usize = 64;
+/// Weekly-hours entries of one calendar.
+pub const MAX_WEEKLY: usize = 32;
+/// Dated closures of one calendar.
+pub const MAX_CLOSURES: usize = 366;
 /// The longest wait a step or a time to live may name: 365 days, as the
 /// engine's settings.
 pub const MAX_WAIT_MS: u64 = 365 * 24 * 3_600_000;

@@ -41,6 +41,7 @@
 //! ```
 
 mod attributes;
+pub(crate) mod calendar;
 mod compile;
 pub(crate) mod compiled;
 pub mod condition;
@@ -50,6 +51,7 @@ mod problem;
 mod shadow;
 
 pub use attributes::{AttrValue, Attributes};
+pub use calendar::{CalendarDef, Closure, OnClose, Weekday, WeeklyHours};
 pub use document::{
     Plan, PriorityAging, QueueDef, RouteDef, SkillNeed, StepAction, StepDef, TerminalAction, Ttl,
 };

@@ -159,6 +159,22 @@ pub enum PlanProblem {
         /// What the engine does instead.
         what: String,
     },
+    /// A calendar's hours, dates or time zone are wrong.
+    #[error("{field}: {message}")]
+    Hours {
+        /// Where (`calendars[1].weekly[0]`).
+        field: String,
+        /// What is wrong and the form expected.
+        message: String,
+    },
+    /// A queue names a calendar the plan does not define.
+    #[error("{field}: unknown calendar {calendar:?} (define it in `calendars`)")]
+    UnknownCalendar {
+        /// Where.
+        field: String,
+        /// The name.
+        calendar: String,
+    },
 }
 
 impl PlanProblem {

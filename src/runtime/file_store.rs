@@ -6,7 +6,7 @@ use super::journal::{Journal, JournalStore, OpenedTenant, RecordBatch};
 use super::tenant::TenantId;
 use crate::engine::{Engine, EngineConfig};
 use crate::persist::{open_dir, rotate_and_prune, write_checkpoint, JournalWriter, PersistError};
-use crate::policy::RoutingPolicy;
+use crate::policy::PolicyFactory;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::{Path, PathBuf};
 
@@ -71,7 +71,7 @@ impl JournalStore for FileStore {
         &self,
         tenant: &TenantId,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
     ) -> Result<OpenedTenant, PersistError> {
         let dir = self.dir_of(tenant);
         let opened = open_dir(&dir, config, policy, self.accept_rule_changes)?;

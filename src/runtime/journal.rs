@@ -16,7 +16,7 @@
 use super::tenant::TenantId;
 use crate::engine::{Engine, EngineConfig};
 use crate::persist::{PersistError, RecoveryReport};
-use crate::policy::RoutingPolicy;
+use crate::policy::PolicyFactory;
 use std::fmt;
 
 /// The frames of one tenant's accepted commands in one batch, in order.
@@ -88,7 +88,7 @@ pub trait JournalStore: Send + Sync + fmt::Debug + 'static {
         &self,
         tenant: &TenantId,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
     ) -> Result<OpenedTenant, PersistError>;
 }
 
@@ -123,10 +123,10 @@ impl JournalStore for VolatileStore {
         &self,
         _tenant: &TenantId,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
     ) -> Result<OpenedTenant, PersistError> {
         Ok(OpenedTenant {
-            engine: Engine::new(config.clone(), policy())?,
+            engine: Engine::new(config.clone(), policy.build())?,
             journal: Box::new(VolatileJournal::default()),
             recovery: None,
         })

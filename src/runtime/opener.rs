@@ -123,9 +123,8 @@ fn work(jobs: Receiver<OpenJob>) {
 /// Opens one tenant, turning the store's failure or panic into the error
 /// its `add_tenant` caller gets.
 fn open(spec: &TenantSpec, store: &dyn JournalStore) -> Result<OpenedTenant, RuntimeError> {
-    let policy = spec.policy.clone();
     let opened = catch_unwind(AssertUnwindSafe(|| {
-        store.open(&spec.id, &spec.config, &|| policy.build())
+        store.open(&spec.id, &spec.config, &spec.policy)
     }));
     match opened {
         Ok(Ok(opened)) => Ok(opened),

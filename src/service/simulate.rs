@@ -76,12 +76,11 @@ impl Write for Inputs {
 
 /// Runs `scenario` once with `seed` and keeps its commands.
 pub fn prepare(scenario: Scenario, seed: u64) -> Result<Replay, String> {
-    let policy = scenario.policy.clone();
+    let builtin = scenario.policy;
+    let policy = builtin.name().to_owned();
     let mut config = scenario.engine.clone();
     // As the simulator does: simulated customers may hold several threads.
     config.open_conversations = OpenConversations::Unlimited;
-    let builtin = crate::policy::BuiltinPolicy::from_name(&policy)
-        .map_err(|e| format!("the scenario's policy: {e}"))?;
     let inputs = Inputs::default();
     Simulation::new(scenario, seed)
         .with_trace(Box::new(inputs.clone()))

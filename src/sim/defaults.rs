@@ -28,7 +28,7 @@ impl Default for Scenario {
         Scenario {
             name: "default messaging day".into(),
             days: 1,
-            policy: "least_loaded".into(),
+            policy: crate::policy::BuiltinPolicy::LeastLoaded,
             engine: EngineConfig::default(),
             arrivals: Arrivals::default(),
             customers: Customers::default(),

@@ -68,17 +68,14 @@ pub enum ScenarioError {
         /// The channel.
         channel: crate::model::Channel,
     },
-    /// A policy name that is not built in.
-    #[error(
-        "scenario field `{field}` names unknown policy `{name}`; built-in policies are: {known}"
-    )]
+    /// A policy name that is not built in; `source` has the name and
+    /// lists the built-in ones.
+    #[error("scenario field `{field}`: {source}")]
     UnknownPolicy {
         /// Path of the field.
         field: String,
-        /// The rejected name.
-        name: String,
-        /// The names accepted, comma-separated.
-        known: String,
+        /// The rejected name, and the names accepted.
+        source: crate::policy::UnknownPolicy,
     },
     /// A name that refers to nothing (a segment's topic, a surge's segment).
     #[error("scenario field `{field}` names `{name}`, which does not exist; known: {}", known.join(", "))]

@@ -284,6 +284,7 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         | Command::Purge { .. }
         | Command::Reconfigure(_)
         | Command::SetTeam { .. }
-        | Command::SetTenantCap { .. } => (None, None),
+        | Command::SetTenantCap { .. }
+        | Command::SetOwner { .. } => (None, None),
     }
 }

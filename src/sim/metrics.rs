@@ -373,7 +373,10 @@ impl Collector {
             | StepEntered { .. }
             | StepSkipped { .. }
             | TtlReached { .. }
-            | PlanChanged { .. } => {}
+            | PlanChanged { .. }
+            | QueueHours { .. }
+            | ClosedQueue { .. }
+            | PreferredSkipped { .. } => {}
         }
     }
 

@@ -62,6 +62,7 @@ impl Run<'_> {
             priority: a.priority,
             start_in_bot: a.bot,
             attributes: Default::default(),
+            preferred: Vec::new(),
         }))
     }
 

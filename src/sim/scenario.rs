@@ -13,6 +13,7 @@ use super::roster::Staffing;
 use super::segments::{Segment, Surge};
 use crate::engine::EngineConfig;
 use crate::model::Channel;
+use crate::policy::BuiltinPolicy;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -24,9 +25,10 @@ pub struct Scenario {
     pub name: String,
     /// Number of consecutive days simulated (arrival curve and shifts repeat).
     pub days: u32,
-    /// The routing policy used by a plain run (a name from
-    /// [`BuiltinPolicy::names`](crate::policy::BuiltinPolicy::names)).
-    pub policy: String,
+    /// The routing policy used by a plain run. In JSON, its name (one of
+    /// [`BuiltinPolicy::names`]); another name is
+    /// [`ScenarioError::UnknownPolicy`], which lists them.
+    pub policy: BuiltinPolicy,
     /// The engine's rules (response target, stickiness, parking, weights).
     pub engine: EngineConfig,
     /// When conversations arrive.
@@ -266,6 +268,7 @@ impl Scenario {
                 message: "a scenario is a JSON object, not an array".into(),
             });
         }
+        check_policy_name(text)?;
         let de = &mut serde_json::Deserializer::from_str(text);
         let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
@@ -336,4 +339,25 @@ fn strip_position(message: &str) -> String {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
     }
+}
+
+/// A `policy` that names no built-in policy, as the typed
+/// [`ScenarioError::UnknownPolicy`] (serde would only say "unknown
+/// variant"). Reads the document's top-level `policy` alone; anything else
+/// wrong with it (not JSON, not a string) is left to the full parse, which
+/// says where.
+fn check_policy_name(text: &str) -> Result<(), ScenarioError> {
+    #[derive(Deserialize)]
+    struct PolicyOnly {
+        policy: Option<String>,
+    }
+    let Ok(PolicyOnly { policy: Some(name) }) = serde_json::from_str::<PolicyOnly>(text) else {
+        return Ok(());
+    };
+    BuiltinPolicy::from_name(&name)
+        .map(drop)
+        .map_err(|source| ScenarioError::UnknownPolicy {
+            field: "policy".into(),
+            source,
+        })
 }

@@ -198,7 +198,10 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         | StepEntered { .. }
         | StepSkipped { .. }
         | TtlReached { .. }
-        | PlanChanged { .. } => None,
+        | PlanChanged { .. }
+        | QueueHours { .. }
+        | ClosedQueue { .. }
+        | PreferredSkipped { .. } => None,
         ChannelCapChanged { agent, .. }
         | RateLimitReached { agent, .. }
         | RateLimitSet { agent, .. }

@@ -2,7 +2,6 @@
 
 use super::error::ScenarioError;
 use super::scenario::Scenario;
-use crate::policy;
 
 pub(super) type Result = std::result::Result<(), ScenarioError>;
 
@@ -81,13 +80,6 @@ impl Scenario {
     /// Checks every value; [`Scenario::from_json`] calls it. Returns the
     /// first problem found, naming its field.
     pub fn validate(&self) -> std::result::Result<(), ScenarioError> {
-        if policy::BuiltinPolicy::from_name(&self.policy).is_err() {
-            return Err(ScenarioError::UnknownPolicy {
-                field: "policy".into(),
-                name: self.policy.clone(),
-                known: policy::BuiltinPolicy::names().join(", "),
-            });
-        }
         range(
             "days",
             f64::from(self.days),

@@ -26,7 +26,7 @@
 //!
 //! Every check also runs the engine's [`audit`](crate::Engine::audit) after
 //! each command, so a policy that breaks the rank contract of
-//! [`RoutingPolicy`] (it must be monotone: a busier agent never ranks
+//! [`RoutingPolicy`](crate::policy::RoutingPolicy) (it must be monotone: a busier agent never ranks
 //! better) fails any check with [`Violation::Audit`] and a stale free-agent
 //! index, usually within two or three steps.
 //!
@@ -34,7 +34,7 @@
 //! use switchboard::policy::LeastLoaded;
 //! use switchboard::testing::{check_balanced_load, CheckConfig};
 //!
-//! let report = check_balanced_load(|| Box::new(LeastLoaded), &CheckConfig::quick())?;
+//! let report = check_balanced_load(LeastLoaded, &CheckConfig::quick())?;
 //! println!("{report}");
 //! # Ok::<(), switchboard::testing::CheckError>(())
 //! ```
@@ -46,7 +46,7 @@ use super::scenario::Scenario;
 use super::strategies;
 use super::violation::Violation;
 use crate::engine::{ConfigError, EngineConfig};
-use crate::policy::RoutingPolicy;
+use crate::policy::PolicyFactory;
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use std::cell::RefCell;
@@ -252,11 +252,13 @@ type Finder = fn(&Trace, &CheckConfig) -> Option<Violation>;
 /// Runs one scenario and looks for a violation; the trace when it ran.
 fn evaluate(
     scenario: &Scenario,
-    policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+    policy: &PolicyFactory,
     config: &CheckConfig,
     find: Finder,
 ) -> (Option<Violation>, Option<Trace>) {
-    let outcome = catch_unwind(AssertUnwindSafe(|| run(scenario, policy(), &config.engine)));
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        run(scenario, policy.build(), &config.engine)
+    }));
     match outcome {
         Ok(Ok(trace)) => (find(&trace, config), Some(trace)),
         Ok(Err(RunError::Audit {
@@ -279,13 +281,13 @@ fn evaluate(
 
 fn drive<S: Strategy<Value = Scenario>>(
     check: Check,
-    policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+    policy: &PolicyFactory,
     config: &CheckConfig,
     strategy: S,
     find: Finder,
 ) -> Result<CheckReport, CheckError> {
     config.engine.validate()?;
-    let name = policy().name().to_owned();
+    let name = policy.build().name().to_owned();
     let measures = RefCell::new(Measures::default());
     let mut runner = config.runner();
     let result = runner.run(&strategy, |scenario| {
@@ -335,17 +337,21 @@ fn drive<S: Strategy<Value = Scenario>>(
 /// ```
 /// use switchboard::policy::RoundRobin;
 /// use switchboard::testing::{check_work_conserving, CheckConfig};
-/// check_work_conserving(|| Box::new(RoundRobin), &CheckConfig::quick())?;
+/// check_work_conserving(RoundRobin, &CheckConfig::quick())?;
 /// # Ok::<(), switchboard::testing::CheckError>(())
 /// ```
 pub fn check_work_conserving(
-    policy: impl Fn() -> Box<dyn RoutingPolicy>,
+    policy: impl Into<PolicyFactory>,
     config: &CheckConfig,
 ) -> Result<CheckReport, CheckError> {
     let strategy = strategies::scenario(config.max_agents, config.max_steps);
-    drive(Check::WorkConserving, &policy, config, strategy, |t, _| {
-        work_conservation(t).into_iter().next()
-    })
+    drive(
+        Check::WorkConserving,
+        &policy.into(),
+        config,
+        strategy,
+        |t, _| work_conservation(t).into_iter().next(),
+    )
 }
 
 /// Order within a priority class: no conversation is handed over from a
@@ -357,17 +363,21 @@ pub fn check_work_conserving(
 /// ```
 /// use switchboard::policy::LongestIdle;
 /// use switchboard::testing::{check_class_order, CheckConfig};
-/// check_class_order(|| Box::new(LongestIdle), &CheckConfig::quick())?;
+/// check_class_order(LongestIdle, &CheckConfig::quick())?;
 /// # Ok::<(), switchboard::testing::CheckError>(())
 /// ```
 pub fn check_class_order(
-    policy: impl Fn() -> Box<dyn RoutingPolicy>,
+    policy: impl Into<PolicyFactory>,
     config: &CheckConfig,
 ) -> Result<CheckReport, CheckError> {
     let strategy = strategies::scenario(config.max_agents, config.max_steps);
-    drive(Check::ClassOrder, &policy, config, strategy, |t, _| {
-        queue_order(t).0.into_iter().next()
-    })
+    drive(
+        Check::ClassOrder,
+        &policy.into(),
+        config,
+        strategy,
+        |t, _| queue_order(t).0.into_iter().next(),
+    )
 }
 
 /// Starvation bound: a conversation of a lower class is overtaken by a
@@ -381,17 +391,21 @@ pub fn check_class_order(
 /// ```
 /// use switchboard::policy::BestSkillMatch;
 /// use switchboard::testing::{check_starvation_bound, CheckConfig};
-/// check_starvation_bound(|| Box::new(BestSkillMatch), &CheckConfig::quick())?;
+/// check_starvation_bound(BestSkillMatch, &CheckConfig::quick())?;
 /// # Ok::<(), switchboard::testing::CheckError>(())
 /// ```
 pub fn check_starvation_bound(
-    policy: impl Fn() -> Box<dyn RoutingPolicy>,
+    policy: impl Into<PolicyFactory>,
     config: &CheckConfig,
 ) -> Result<CheckReport, CheckError> {
     let strategy = strategies::scenario(config.max_agents, config.max_steps);
-    drive(Check::StarvationBound, &policy, config, strategy, |t, _| {
-        queue_order(t).1.into_iter().next()
-    })
+    drive(
+        Check::StarvationBound,
+        &policy.into(),
+        config,
+        strategy,
+        |t, _| queue_order(t).1.into_iter().next(),
+    )
 }
 
 /// Balanced load: during a burst of arrivals on a team of equivalent agents
@@ -406,26 +420,32 @@ pub fn check_starvation_bound(
 /// ```
 /// use switchboard::policy::LeastLoaded;
 /// use switchboard::testing::{check_balanced_load, CheckConfig};
-/// check_balanced_load(|| Box::new(LeastLoaded), &CheckConfig::quick())?;
+/// check_balanced_load(LeastLoaded, &CheckConfig::quick())?;
 /// # Ok::<(), switchboard::testing::CheckError>(())
 /// ```
 pub fn check_balanced_load(
-    policy: impl Fn() -> Box<dyn RoutingPolicy>,
+    policy: impl Into<PolicyFactory>,
     config: &CheckConfig,
 ) -> Result<CheckReport, CheckError> {
     let strategy = strategies::equivalent_burst(config.max_agents, config.max_steps);
-    drive(Check::BalancedLoad, &policy, config, strategy, |t, c| {
-        load_balance(t, c.jain_threshold)
-            .violations
-            .into_iter()
-            .next()
-    })
+    drive(
+        Check::BalancedLoad,
+        &policy.into(),
+        config,
+        strategy,
+        |t, c| {
+            load_balance(t, c.jain_threshold)
+                .violations
+                .into_iter()
+                .next()
+        },
+    )
 }
 
 /// Skill match: each conversation the policy hands over on arrival goes to
 /// an agent with the best skill score among the agents free to take it at
 /// that moment ([`fairness::skill_match`](super::fairness::skill_match)).
-/// Meant for policies whose [`RoutingPolicy::claims_skill_match`] is true
+/// Meant for policies whose [`RoutingPolicy::claims_skill_match`](crate::policy::RoutingPolicy::claims_skill_match) is true
 /// (of the built-ins, [`BestSkillMatch`](crate::policy::BestSkillMatch));
 /// round-robin, least-loaded and longest-idle ignore skill levels by design
 /// and fail it. Generated: [`strategies::scenario`].
@@ -433,17 +453,21 @@ pub fn check_balanced_load(
 /// ```
 /// use switchboard::policy::BestSkillMatch;
 /// use switchboard::testing::{check_skill_match, CheckConfig};
-/// check_skill_match(|| Box::new(BestSkillMatch), &CheckConfig::quick())?;
+/// check_skill_match(BestSkillMatch, &CheckConfig::quick())?;
 /// # Ok::<(), switchboard::testing::CheckError>(())
 /// ```
 pub fn check_skill_match(
-    policy: impl Fn() -> Box<dyn RoutingPolicy>,
+    policy: impl Into<PolicyFactory>,
     config: &CheckConfig,
 ) -> Result<CheckReport, CheckError> {
     let strategy = strategies::scenario(config.max_agents, config.max_steps);
-    drive(Check::SkillMatch, &policy, config, strategy, |t, _| {
-        skill_match(t).violations.into_iter().next()
-    })
+    drive(
+        Check::SkillMatch,
+        &policy.into(),
+        config,
+        strategy,
+        |t, _| skill_match(t).violations.into_iter().next(),
+    )
 }
 
 /// Every check the policy should pass: the three engine rules, balanced
@@ -453,21 +477,22 @@ pub fn check_skill_match(
 /// ```
 /// use switchboard::policy::BestSkillMatch;
 /// use switchboard::testing::{check_claimed, CheckConfig};
-/// let reports = check_claimed(|| Box::new(BestSkillMatch), &CheckConfig::quick())?;
+/// let reports = check_claimed(BestSkillMatch, &CheckConfig::quick())?;
 /// assert_eq!(reports.len(), 5);
 /// # Ok::<(), switchboard::testing::CheckError>(())
 /// ```
 pub fn check_claimed(
-    policy: impl Fn() -> Box<dyn RoutingPolicy>,
+    policy: impl Into<PolicyFactory>,
     config: &CheckConfig,
 ) -> Result<Vec<CheckReport>, CheckError> {
+    let policy = policy.into();
     let mut reports = vec![
         check_work_conserving(&policy, config)?,
         check_class_order(&policy, config)?,
         check_starvation_bound(&policy, config)?,
         check_balanced_load(&policy, config)?,
     ];
-    if policy().claims_skill_match() {
+    if policy.build().claims_skill_match() {
         reports.push(check_skill_match(&policy, config)?);
     }
     Ok(reports)

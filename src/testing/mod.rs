@@ -26,7 +26,7 @@
 //! use switchboard::policy::{AgentView, QueueView, Rank, RoutingPolicy};
 //! use switchboard::testing::{check_claimed, CheckConfig};
 //!
-//! #[derive(Debug)]
+//! #[derive(Debug, Clone)]
 //! struct Mine;
 //! impl RoutingPolicy for Mine {
 //!     fn name(&self) -> &str { "mine" }
@@ -35,7 +35,7 @@
 //!     }
 //! }
 //!
-//! for report in check_claimed(|| Box::new(Mine), &CheckConfig::quick())? {
+//! for report in check_claimed(Mine, &CheckConfig::quick())? {
 //!     println!("{report}");
 //! }
 //! # Ok::<(), switchboard::testing::CheckError>(())

@@ -131,9 +131,14 @@ pub fn command(seed: u64, index: u64) -> (Timestamp, Command) {
     (at, command)
 }
 
-/// The routing policy every persist test uses.
+/// The routing policy every persist test uses, as `Durable::open` and
+/// `recover` take it.
+pub const POLICY: switchboard::policy::BuiltinPolicy =
+    switchboard::policy::BuiltinPolicy::LeastLoaded;
+
+/// The routing policy every persist test uses, built.
 pub fn policy() -> Box<dyn switchboard::policy::RoutingPolicy> {
-    switchboard::policy::BuiltinPolicy::LeastLoaded.build()
+    POLICY.build()
 }
 
 /// A plain in-memory engine fed the same stream: the reference a recovered

@@ -2,7 +2,7 @@
 //! and Erlang A beside the simulated figures.
 
 use crate::run::{replicated, run_scenario};
-use crate::shared::{write, Common, Failure};
+use crate::shared::{builtin, write, Common, Failure};
 use clap::Args;
 use switchboard::model::TimeSpan;
 use switchboard::sim::{erlang::QueueFigures, Distribution, Scenario};
@@ -98,15 +98,15 @@ pub fn classical(a: &ClassicalArgs) -> Result<(), Failure> {
         cl.customers = Some(a.customers);
     }
     if let Some(p) = &c.policy {
-        s.policy = p.clone();
+        s.policy = builtin(p)?;
     }
     s.validate().map_err(|e| Failure::Input(e.to_string()))?;
     if c.seeds == 1 {
         return run_scenario(c, s, None, false);
     }
     let formulas = s.formulas();
-    let name = s.policy.clone();
-    let r = replicated(c, s, &name)?;
+    let name = s.policy.name();
+    let r = replicated(c, s, name)?;
     print!("{r}");
     if let Some(f) = formulas {
         let show = |x: Option<QueueFigures>| {

@@ -57,12 +57,12 @@ pub fn run_scenario(
     faults: bool,
 ) -> Result<(), Failure> {
     if c.seeds > 1 {
-        let name = scenario.policy.clone();
-        let r = replicated(c, scenario, &name)?;
+        let name = scenario.policy.name();
+        let r = replicated(c, scenario, name)?;
         print!("{r}");
         return write(&c.report_path("replications.json")?, &r.to_json());
     }
-    let policy = factory(&scenario.policy)?.build();
+    let policy = scenario.policy.build();
     let mut sim = c
         .simulation(scenario, c.seed)
         .with_progress(day_bar(policy.name()));

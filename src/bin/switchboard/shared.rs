@@ -61,7 +61,7 @@ impl Common {
             None => Scenario::default(),
         };
         if let Some(name) = &self.policy {
-            scenario.policy = name.clone();
+            scenario.policy = builtin(name)?;
         }
         scenario
             .validate()
@@ -131,12 +131,16 @@ impl Common {
     }
 }
 
+/// The built-in policy `name` (an input error naming the built-ins
+/// otherwise).
+pub fn builtin(name: &str) -> Result<BuiltinPolicy, Failure> {
+    BuiltinPolicy::from_name(name).map_err(|e| Failure::Input(e.to_string()))
+}
+
 /// The factory of built-in policy `name` (an input error naming the
 /// built-ins otherwise).
 pub fn factory(name: &str) -> Result<PolicyFactory, Failure> {
-    BuiltinPolicy::from_name(name)
-        .map(PolicyFactory::from)
-        .map_err(|e| Failure::Input(e.to_string()))
+    builtin(name).map(PolicyFactory::from)
 }
 
 /// Writes `text` to `path` (its directory created) and says so.

@@ -2,9 +2,10 @@
 //! stated confidence, beside Erlang C and Erlang A.
 
 use crate::progress::Counter;
-use crate::shared::{factory, write, Common, Failure};
+use crate::shared::{write, Common, Failure};
 use clap::Args;
 use switchboard::model::TimeSpan;
+use switchboard::policy::PolicyFactory;
 use switchboard::sim::{search_staffing, Scenario, StaffingTarget};
 
 /// Options of `staffing`.
@@ -61,7 +62,7 @@ pub fn staffing(c: &Common, mut scenario: Scenario, a: &StaffingArgs) -> Result<
         }
         scenario.engine.response_target = TimeSpan::from_millis((m * 60_000.0) as u64);
     }
-    let f = factory(&scenario.policy)?;
+    let f = PolicyFactory::from(scenario.policy);
     let intervals = (1_440.0 / a.interval_minutes).ceil() as u64;
     let bar = Counter::new("staffing", intervals, "intervals");
     let plan = search_staffing(

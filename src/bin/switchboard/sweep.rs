@@ -1,8 +1,9 @@
 //! `sweep`: one parameter over a range, every KPI against it.
 
 use crate::progress::Counter;
-use crate::shared::{factory, write, Common, Failure};
+use crate::shared::{write, Common, Failure};
 use clap::Args;
+use switchboard::policy::PolicyFactory;
 use switchboard::sim::{Parameter, Scenario};
 
 /// Options of `sweep`.
@@ -64,7 +65,7 @@ pub fn sweep(c: &Common, scenario: Scenario, a: &SweepArgs) -> Result<(), Failur
             .apply(&scenario, v)
             .map_err(|e| Failure::Input(e.to_string()))?;
     }
-    let f = factory(&scenario.policy)?;
+    let f = PolicyFactory::from(scenario.policy);
     let bar = Counter::new(&a.param, values.len() as u64, "values");
     let result = switchboard::sim::sweep(
         &c.replications(scenario),

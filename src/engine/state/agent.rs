@@ -84,6 +84,11 @@ pub(crate) struct Agent {
     /// How far the agent may fill up by pulling (`PullNext`), at least the
     /// cap to mean anything (`None`: the cap).
     pub pull_cap: Option<Capacity>,
+    /// Load held per channel, by `Channel::index` (derived: what the
+    /// agent's live, parked and wrap-up threads of each channel hold), so
+    /// an interrupting channel can leave the channels it interrupts out
+    /// of the count in O(1).
+    pub channel_load: [u32; 8],
 }
 
 impl Agent {
@@ -97,6 +102,15 @@ impl Agent {
     /// Whether `amount` more fits under the cap.
     pub(crate) fn fits(&self, amount: Capacity) -> bool {
         u64::from(self.load.0) + u64::from(amount.0) <= u64::from(self.cap.0)
+    }
+
+    /// Whether `amount` of a channel that interrupts the channels in the
+    /// mask `over` fits under the cap beside the load held on those
+    /// channels (`WorkloadConfig::interruptions`; `over == 0` is
+    /// [`Agent::fits`]).
+    #[inline]
+    pub(crate) fn fits_over(&self, amount: Capacity, over: u8) -> bool {
+        fits_beside(self.load, self.cap, &self.channel_load, amount, over)
     }
 
     /// Whether the agent's cap on `channel`'s live threads is reached (a
@@ -130,11 +144,12 @@ impl Agent {
     }
 
     /// Whether the agent may take `group`'s work of `weight` now: online,
-    /// nobody waiting for them personally, room, not cooling down.
-    pub(crate) fn takes(&self, group: GroupIdx, weight: Capacity) -> bool {
+    /// nobody waiting for them personally, room (beside the channels in
+    /// `over`, which the group's channel interrupts), not cooling down.
+    pub(crate) fn takes(&self, group: GroupIdx, weight: Capacity, over: u8) -> bool {
         self.status.accepts_work()
             && self.personal.is_empty()
-            && self.fits(weight)
+            && self.fits_over(weight, over)
             && !self.cooling(group)
     }
 
@@ -153,4 +168,25 @@ impl Agent {
             .ok()
             .map(|i| &mut self.slots[i])
     }
+}
+
+/// [`Agent::fits_over`] by field (for loops that borrow the agent's
+/// slots).
+#[inline]
+pub(crate) fn fits_beside(
+    load: Capacity,
+    cap: Capacity,
+    channel_load: &[u32; 8],
+    amount: Capacity,
+    over: u8,
+) -> bool {
+    let mut load = u64::from(load.0);
+    if over != 0 {
+        for (i, &held) in channel_load.iter().enumerate() {
+            if over >> i & 1 == 1 {
+                load = load.saturating_sub(u64::from(held));
+            }
+        }
+    }
+    load + u64::from(amount.0) <= u64::from(cap.0)
 }

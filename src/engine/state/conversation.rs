@@ -124,6 +124,10 @@ pub(crate) struct Conv {
     /// no plan is loaded.
     #[serde(default)]
     pub plan: Option<Box<super::plan::ConvPlan>>,
+    /// Its affinity list after its last agent (owner, preferred agents)
+    /// and how far this routing got; `None` for most conversations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred: Option<Box<crate::engine::preferred::Affinity>>,
 }
 
 /// Order of an agent's inbox: threads where the customer spoke last first,

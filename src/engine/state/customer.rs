@@ -14,6 +14,9 @@ pub(crate) struct Customer {
     /// rule (`EngineConfig::open_conversations`) keeps one per channel by
     /// default.
     pub open: Vec<ConvIdx>,
+    /// Their owner (an account manager), tried after their last agent,
+    /// and how long a conversation may wait for them.
+    pub owner: Option<(AgentIdx, TimeSpan)>,
 }
 
 impl super::State {
@@ -34,6 +37,7 @@ impl super::State {
         }
         let keep = |k: &Customer, held: bool| {
             held || !k.open.is_empty()
+                || k.owner.is_some()
                 || k.last_agent
                     .is_some_and(|(_, when)| now.since(when) <= window)
         };

@@ -11,28 +11,38 @@ use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
 /// What a skill group is: a channel and a set of required skills, sorted by
-/// skill, each skill once.
+/// skill, each skill once, and its gate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RoutingKey {
     pub channel: Channel,
     pub skills: Vec<SkillRequirement>,
+    /// 0 for a group anyone with the skills may share; otherwise the one
+    /// routing-plan queue whose work it holds (a queue with business
+    /// hours opens and closes its own groups, `plan_hours.rs`).
+    pub gate: u64,
 }
 
 /// A borrowed routing key, so that a command's skills find their group
 /// without building (allocating) an owned key.
 pub(crate) trait KeyView {
-    fn view(&self) -> (Channel, &[SkillRequirement]);
+    fn view(&self) -> (Channel, &[SkillRequirement], u64);
 }
 
 impl KeyView for RoutingKey {
-    fn view(&self) -> (Channel, &[SkillRequirement]) {
-        (self.channel, &self.skills)
+    fn view(&self) -> (Channel, &[SkillRequirement], u64) {
+        (self.channel, &self.skills, self.gate)
     }
 }
 
 impl KeyView for (Channel, &[SkillRequirement]) {
-    fn view(&self) -> (Channel, &[SkillRequirement]) {
-        (self.0, self.1)
+    fn view(&self) -> (Channel, &[SkillRequirement], u64) {
+        (self.0, self.1, 0)
+    }
+}
+
+impl KeyView for (Channel, &[SkillRequirement], u64) {
+    fn view(&self) -> (Channel, &[SkillRequirement], u64) {
+        (self.0, self.1, self.2)
     }
 }
 
@@ -98,6 +108,9 @@ pub(crate) struct Group {
     /// Its position in `State::groups_by_skill` (by its first skill) or
     /// `State::open_groups`, so it leaves that list in O(1).
     pub index_pos: u32,
+    /// Its queue's business hours are closed: its line waits, nobody is
+    /// matched from it (agents keep what they hold).
+    pub closed: bool,
 }
 
 impl Group {
@@ -117,6 +130,7 @@ impl Group {
             pinned: false,
             vacant: false,
             index_pos: 0,
+            closed: false,
         }
     }
 
@@ -126,6 +140,7 @@ impl Group {
             RoutingKey {
                 channel,
                 skills: Vec::new(),
+                gate: 0,
             },
             Capacity::ZERO,
         );

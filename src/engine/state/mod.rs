@@ -9,6 +9,7 @@ pub(crate) mod customer;
 pub(crate) mod free_index;
 pub(crate) mod group;
 pub(crate) mod hash;
+pub(crate) mod hours;
 pub(crate) mod index;
 pub(crate) mod plan;
 pub(crate) mod reclaim;
@@ -63,6 +64,8 @@ pub(crate) struct State {
     pub plan: Option<std::sync::Arc<crate::plan::compiled::CompiledPlan>>,
     /// Reclaimed group slots, reused last-in first-out (`reclaim.rs`).
     pub free_groups: Vec<GroupIdx>,
+    /// Business hours of the plan's queues and the emergency switches.
+    pub hours: hours::Hours,
 }
 
 impl State {
@@ -124,6 +127,7 @@ impl State {
             tier: crate::model::Tier::Standard,
             last_agent: None,
             open: Vec::new(),
+            owner: None,
         });
         self.customer_ids.insert(id, k);
         k

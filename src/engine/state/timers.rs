@@ -26,6 +26,9 @@ pub(crate) enum TimerKind {
     NoAnswer,
     /// A waiting conversation's next routing-plan step or time to live.
     PlanStep,
+    /// A business-hours calendar opens or closes (`subject` is the
+    /// calendar's index in the plan, `generation` the plan's hours epoch).
+    Hours,
 }
 
 /// One pending timer, ordered by time, then kind (a warning before the

@@ -8,6 +8,7 @@ use super::index::{AgentIdx, GroupIdx, TeamIdx};
 use crate::engine::workload::TeamId;
 use crate::model::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 
 /// No cap on a channel's live threads (`Agent::channel_caps`).
 pub(crate) const NO_CAP: u32 = u32::MAX;
@@ -29,13 +30,16 @@ pub(crate) struct Team {
     /// The members' live threads (derived: the sum of their inboxes).
     pub live: u32,
     /// Members passed over while the team was full, each once (their
-    /// `GATED_BY_TEAM` flag): settled again, and so re-ranked, when the
-    /// team frees room. Bounded by the team's size.
-    pub gated: Vec<AgentIdx>,
+    /// `GATED_BY_TEAM` flag), longest held back first: when the team frees
+    /// room they are settled one at a time, at the end of the command,
+    /// while it still has room. Bounded by the team's size.
+    pub gated: VecDeque<AgentIdx>,
     /// Assignments refused at this team's level.
     pub refusals: u64,
     /// The members' default assignment rate limit.
     pub rate: Option<crate::engine::workload::RateLimit>,
+    /// Listed in `Workload::freed` (transient: false between commands).
+    pub freed: bool,
 }
 
 impl Team {
@@ -65,6 +69,11 @@ pub(crate) struct Workload {
     /// skipped entirely otherwise (the hot path of an engine without
     /// these rules pays one branch).
     pub gates_on: bool,
+    /// Teams that went from full to free during the current command while
+    /// holding members back, each once (their `freed` flag): at the end of
+    /// the command their members are released one at a time while the
+    /// team still has room (`gate::release_next`). Empty between commands.
+    pub freed: Vec<TeamIdx>,
 }
 
 impl Workload {

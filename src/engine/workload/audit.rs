@@ -72,6 +72,22 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
         if by_channel != a.channel_live {
             return Err(mismatch("an agent's live threads per channel"));
         }
+        let mut load = [0u64; 8];
+        let held = (a.inbox.iter().map(|&(_, c)| c))
+            .chain(a.parked.iter().map(|&(_, c)| c))
+            .chain(a.wrapups.iter().map(|&(_, c)| c));
+        for c in held {
+            let conv = st.convs.get(c.get()).and_then(|c| c.as_ref());
+            let conv = conv.ok_or(mismatch("a thread an agent holds"))?;
+            load[conv.channel.index()] += u64::from(conv.held.0);
+        }
+        if load
+            .iter()
+            .zip(a.channel_load)
+            .any(|(&l, k)| l != u64::from(k))
+        {
+            return Err(mismatch("an agent's load per channel"));
+        }
         let team_rate = a
             .team
             .and_then(|t| w.teams.get(t.get()))
@@ -141,6 +157,9 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
     let held_back = !w.blocked.is_empty() || !w.tenant_gated.is_empty();
     if held_back && !w.tenant_full() {
         return Err(mismatch("a tenant with room holds work back"));
+    }
+    if !w.freed.is_empty() || w.teams.iter().any(|t| t.freed) {
+        return Err(mismatch("teams freed during a command are left listed"));
     }
     let gates_on = w.tenant_max_live.is_some() || w.teams.iter().any(|t| t.max_live.is_some());
     if gates_on != w.gates_on {

@@ -5,7 +5,7 @@
 use crate::engine::config::MAX_SETTING;
 use crate::model::{Channel, TimeSpan};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
 
 /// The largest cap on live conversations a team or the tenant may have:
@@ -35,6 +35,26 @@ pub struct WorkloadConfig {
     /// the others it passes silently, as before. Each at most
     /// `MAX_SETTING`.
     pub affinity_windows: BTreeMap<Channel, TimeSpan>,
+    /// The interruption matrix: each channel listed may interrupt the
+    /// channels in its set. A thread of an interrupting channel fits an
+    /// agent when it fits under their cap beside the load held on the
+    /// channels it interrupts: an agent whose cap is full of chats can
+    /// still take the urgent text. The interrupted threads keep their
+    /// place and their weight (nothing moves); the agent's load may so
+    /// exceed their cap by at most the load of the interrupted channels
+    /// (so never twice the cap: an interrupting channel may not be
+    /// interrupted itself), and no other work reaches them until it is
+    /// back under the cap. The channel's own cap
+    /// ([`Command::SetChannelCap`](crate::Command::SetChannelCap)) and
+    /// every level above the agent still apply.
+    pub interruptions: BTreeMap<Channel, BTreeSet<Channel>>,
+    /// Capacity by conversation status: what a thread waiting on the
+    /// customer (parked) costs its agent on each channel listed, in
+    /// permille of the channel's weight (`0..=1000`), in place of
+    /// [`EngineConfig::parked_weight_permille`](crate::EngineConfig::parked_weight_permille)
+    /// (which the channels not listed keep). A voice callback waiting on
+    /// the customer may so cost nothing while a chat keeps a quarter.
+    pub parked_permille: BTreeMap<Channel, u32>,
 }
 
 /// What happens to a conversation whose agent sends no first reply.
@@ -182,6 +202,29 @@ pub enum WorkloadConfigError {
         /// The most hops allowed.
         max_hops_allowed: u32,
     },
+    /// A channel listed as interrupting itself.
+    #[error("interruptions of {channel:?}: a channel cannot interrupt itself")]
+    InterruptsItself {
+        /// The channel.
+        channel: Channel,
+    },
+    /// An interrupting channel that another channel interrupts: one level
+    /// only, so that a load never exceeds twice the cap.
+    #[error("interruptions: {channel:?} interrupts others, so {by:?} may not interrupt it")]
+    InterruptionChain {
+        /// The interrupting channel listed as interrupted.
+        channel: Channel,
+        /// The channel that would interrupt it.
+        by: Channel,
+    },
+    /// A parked share above the whole weight.
+    #[error("parked_permille of {channel:?} is {value}; it must be in 0..=1000")]
+    ParkedPermille {
+        /// The channel.
+        channel: Channel,
+        /// The rejected share.
+        value: u32,
+    },
     /// A cap on live conversations above [`MAX_LIVE_CAP`].
     #[error("{setting} is {value}; it must be at most {max}")]
     LiveCap {
@@ -210,6 +253,17 @@ impl WorkloadConfig {
                 });
             }
         }
+        if let Some((&channel, &value)) = self.parked_permille.iter().find(|(_, &v)| v > 1000) {
+            return Err(WorkloadConfigError::ParkedPermille { channel, value });
+        }
+        for (&by, over) in &self.interruptions {
+            if over.contains(&by) {
+                return Err(WorkloadConfigError::InterruptsItself { channel: by });
+            }
+            if let Some(&channel) = over.iter().find(|c| self.interruptions.contains_key(c)) {
+                return Err(WorkloadConfigError::InterruptionChain { channel, by });
+            }
+        }
         if let Some(rule) = self.no_answer {
             let bad_time = rule.after == TimeSpan::ZERO || rule.after > MAX_SETTING;
             if bad_time || rule.max_hops > MAX_NO_ANSWER_HOPS {
@@ -222,6 +276,28 @@ impl WorkloadConfig {
             }
         }
         Ok(())
+    }
+
+    /// The channels `channel` interrupts, as a mask of `Channel::index`
+    /// bits (0 without interruptions: one branch).
+    #[inline]
+    pub(crate) fn over(&self, channel: Channel) -> u8 {
+        if self.interruptions.is_empty() {
+            return 0;
+        }
+        self.interruptions.get(&channel).map_or(0, |over| {
+            over.iter().fold(0u8, |mask, c| mask | 1 << c.index())
+        })
+    }
+
+    /// The parked share of `channel`'s weight, in permille, if the
+    /// workload rules set one.
+    #[inline]
+    pub(crate) fn parked_permille(&self, channel: Channel) -> Option<u32> {
+        if self.parked_permille.is_empty() {
+            return None;
+        }
+        self.parked_permille.get(&channel).copied()
     }
 
     /// The wrap-up rule of `channel`, if any.
@@ -323,6 +399,58 @@ mod tests {
             config.validate(),
             Err(WorkloadConfigError::LiveCap { .. })
         ));
+    }
+
+    #[test]
+    fn an_interruption_matrix_may_not_interrupt_itself_or_chain() {
+        let mut config = WorkloadConfig::default();
+        config
+            .interruptions
+            .insert(Channel::Sms, [Channel::Web, Channel::Email].into());
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(
+            config.over(Channel::Sms),
+            1 << Channel::Web.index() | 1 << Channel::Email.index()
+        );
+        assert_eq!(config.over(Channel::Web), 0);
+        config
+            .interruptions
+            .insert(Channel::WhatsApp, [Channel::Sms].into());
+        assert_eq!(
+            config.validate(),
+            Err(WorkloadConfigError::InterruptionChain {
+                channel: Channel::Sms,
+                by: Channel::WhatsApp
+            })
+        );
+        config.interruptions.remove(&Channel::WhatsApp);
+        config
+            .interruptions
+            .insert(Channel::Sms, [Channel::Sms].into());
+        assert_eq!(
+            config.validate(),
+            Err(WorkloadConfigError::InterruptsItself {
+                channel: Channel::Sms
+            })
+        );
+    }
+
+    #[test]
+    fn a_parked_share_above_the_whole_weight_is_refused_by_channel() {
+        let mut config = WorkloadConfig::default();
+        config.parked_permille.insert(Channel::Email, 0);
+        config.parked_permille.insert(Channel::Sms, 1000);
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.parked_permille(Channel::Email), Some(0));
+        assert_eq!(config.parked_permille(Channel::Web), None);
+        config.parked_permille.insert(Channel::Web, 1001);
+        assert_eq!(
+            config.validate(),
+            Err(WorkloadConfigError::ParkedPermille {
+                channel: Channel::Web,
+                value: 1001
+            })
+        );
     }
 
     #[test]

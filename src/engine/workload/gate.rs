@@ -36,25 +36,30 @@ pub(crate) fn count(st: &mut State, agent: AgentIdx, level: CapLevel) {
 }
 
 /// Records that `level` held `agent` back, so that they are settled (and
-/// so re-ranked and take work) when that level frees room.
-pub(crate) fn hold_back(st: &mut State, agent: AgentIdx, level: CapLevel) {
+/// so re-ranked and take work) when that level frees room. Returns
+/// whether they were not held back by it already.
+pub(crate) fn hold_back(st: &mut State, agent: AgentIdx, level: CapLevel) -> bool {
     let a = st.agent_mut(agent);
     match level {
         CapLevel::Team => {
-            if a.gated & GATED_BY_TEAM == 0 {
-                a.gated |= GATED_BY_TEAM;
-                if let Some(t) = a.team {
-                    st.workload.teams[t.get()].gated.push(agent);
-                }
+            if a.gated & GATED_BY_TEAM != 0 {
+                return false;
             }
+            a.gated |= GATED_BY_TEAM;
+            if let Some(t) = a.team {
+                st.workload.teams[t.get()].gated.push_back(agent);
+            }
+            true
         }
         CapLevel::Tenant => {
-            if a.gated & GATED_BY_TENANT == 0 {
-                a.gated |= GATED_BY_TENANT;
-                st.workload.tenant_gated.push(agent);
+            if a.gated & GATED_BY_TENANT != 0 {
+                return false;
             }
+            a.gated |= GATED_BY_TENANT;
+            st.workload.tenant_gated.push(agent);
+            true
         }
-        CapLevel::AgentChannel | CapLevel::AgentTotal | CapLevel::RateLimit => {}
+        CapLevel::AgentChannel | CapLevel::AgentTotal | CapLevel::RateLimit => false,
     }
 }
 
@@ -94,28 +99,72 @@ pub(crate) fn live_changed(cx: &mut Cx<'_>, agent: AgentIdx, c: ConvIdx, started
         let team = &mut w.teams[t.get()];
         let was_full = team.full();
         team.live -= 1;
-        if was_full && !team.full() {
-            release_team(cx, t);
+        if was_full && !team.full() && !team.gated.is_empty() && !team.freed {
+            // Released at the end of the command, and only while the team
+            // still has room: usually the agent who freed it takes the
+            // next thread and nobody held back needs settling (a team at
+            // its cap would otherwise re-rank its members at every flip).
+            team.freed = true;
+            w.freed.push(t);
         }
     }
 }
 
-/// Settles every member a team held back (the team has room again).
-pub(crate) fn release_team(cx: &mut Cx<'_>, t: crate::engine::state::index::TeamIdx) {
-    let gated = std::mem::take(&mut cx.st.workload.teams[t.get()].gated);
-    for agent in gated {
+/// Whether `agent`'s team is at its cap (one predictable branch without
+/// caps above the agent).
+#[inline]
+pub(crate) fn team_full(st: &State, agent: AgentIdx) -> bool {
+    let w = &st.workload;
+    w.gates_on
+        && st
+            .agent(agent)
+            .team
+            .is_some_and(|t| w.teams[t.get()].full())
+}
+
+/// At the end of a command, once every agent is settled: settles the
+/// longest held-back member of a team that went from full to free, if it
+/// still has room. Returns whether it queued someone (the caller settles
+/// them and asks again); a team found full again, or with nobody left
+/// held back, is dropped from the list. Each call consumes a held-back
+/// member or a listed team, so it is bounded by agents + teams.
+pub(crate) fn release_next(cx: &mut Cx<'_>) -> bool {
+    while let Some(&t) = cx.st.workload.freed.last() {
+        let team = &mut cx.st.workload.teams[t.get()];
+        let next = if team.full() {
+            None
+        } else {
+            team.gated.pop_front()
+        };
+        let Some(agent) = next else {
+            team.freed = false;
+            cx.st.workload.freed.pop();
+            continue;
+        };
         cx.st.agent_mut(agent).gated &= !GATED_BY_TEAM;
         cx.settle_later(agent);
+        return true;
     }
+    false
 }
 
 /// At the end of a command: if the tenant has room again, dispatches the
 /// groups it held back, oldest waiting head first, and settles the agents
 /// it held back. Returns whether it did anything (the caller settles
 /// again).
+#[inline]
 pub(crate) fn resume(cx: &mut Cx<'_>) -> bool {
+    // Asked on every settling round: without anything held back (always,
+    // without a tenant cap) it is two length tests, inlined.
     let w = &cx.st.workload;
-    if (w.blocked.is_empty() && w.tenant_gated.is_empty()) || w.tenant_full() {
+    if w.blocked.is_empty() && w.tenant_gated.is_empty() {
+        return false;
+    }
+    resume_held(cx)
+}
+
+fn resume_held(cx: &mut Cx<'_>) -> bool {
+    if cx.st.workload.tenant_full() {
         return false;
     }
     let head_start = cx.cfg.class_head_start;

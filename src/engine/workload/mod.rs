@@ -13,6 +13,16 @@
 //!   (TaskRouter's per-worker channel capacity). Agent-level like the total
 //!   cap: an agent at a channel's cap leaves that channel's free indexes
 //!   and is settled again when one of their threads ends.
+//! * **Interruption** ([`WorkloadConfig::interruptions`]): a channel may
+//!   interrupt others; its work fits an agent under their cap beside the
+//!   load held on the channels it interrupts (kept per channel on the
+//!   agent, so the check is O(1)). The interrupted threads keep their
+//!   place; the load may so exceed the cap (at most by the interrupted
+//!   load: one level of interruption only), and no other work reaches the
+//!   agent until it is back under the cap, as after a lowered cap.
+//! * **Capacity by conversation status**
+//!   ([`WorkloadConfig::parked_permille`]): what a thread waiting on the
+//!   customer costs, per channel, read by `EngineConfig::parked_weight`.
 //! * **Assignment rate limits** (`rate.rs`): at most N new assignments
 //!   per agent in a rolling window, the agent's own or their team's; an
 //!   agent at the limit is skipped until a timer says the window slid.
@@ -54,12 +64,15 @@
 //!
 //! # Cost
 //!
-//! Nothing scans all agents. A full team's members are dropped from a free
-//! index lazily, when one reaches its root (O(log n) each, at most once per
-//! member and group while the team stays full), and listed in the team's
-//! `gated` list. When the team frees room, each gated member is settled
-//! once: O(team size × the member's groups × log n) at that moment,
-//! bounded by the team's size, and paid only on a full-to-free transition.
+//! Nothing scans all agents. A full team's members are kept out of the
+//! free indexes: dropped lazily when one reaches a root, or not listed
+//! when re-ranked (a check of the team's count, no rank computed), and
+//! listed in the team's `gated` list, each once. When a thread of the team
+//! ends, the agent who freed the room settles first and usually takes the
+//! next thread; only if the team still has room once every agent of the
+//! command is settled are the held-back members settled, one at a time,
+//! longest held back first, until it is full again. A team oscillating at
+//! its cap so costs O(1) settles per flip, not O(team size).
 //! The tenant's cap does not drop anyone from an index: a dispatch that
 //! reaches it stops and lists its group (at most once); when the tenant
 //! frees room those groups are dispatched oldest head first, O(groups

@@ -60,8 +60,11 @@ fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<ConvId
         .iter()
         .filter_map(|slot| {
             let g = cx.st.group(slot.group);
-            let fits = u64::from(a.load.0) + u64::from(g.weight.0) <= u64::from(ceiling.0);
-            if !fits || a.cooling(slot.group) || a.held_beside(g.key.channel) {
+            // Beside the load of the channels this one interrupts, if any.
+            let over = cx.cfg.workload.over(g.key.channel);
+            let fits = a.fits_over(g.weight, over)
+                || u64::from(a.load.0) + u64::from(g.weight.0) <= u64::from(ceiling.0);
+            if g.closed || !fits || a.cooling(slot.group) || a.held_beside(g.key.channel) {
                 return None;
             }
             let (class, key, c) = g.waiting.head(head_start)?;

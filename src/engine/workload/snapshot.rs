@@ -50,7 +50,7 @@ pub(crate) fn take(st: &State) -> WorkloadSnapshot {
                 name: t.name.clone(),
                 members: t.members.clone(),
                 max_live: t.max_live,
-                gated: t.gated.clone(),
+                gated: t.gated.iter().copied().collect(),
                 refusals: t.refusals,
                 rate: t.rate,
             })
@@ -108,9 +108,10 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
             members: t.members,
             max_live: t.max_live,
             live,
-            gated: t.gated,
+            gated: t.gated.into(),
             refusals: t.refusals,
             rate: t.rate,
+            freed: false,
         });
     }
     for &g in &snap.blocked {
@@ -142,6 +143,18 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
             live[st.conv(c).channel.index()] += 1;
         }
         st.agents[a].channel_live = live;
+        // The load per channel, from what each thread holds.
+        let agent = &st.agents[a];
+        let held = (agent.inbox.iter().map(|&(_, c)| c))
+            .chain(agent.parked.iter().map(|&(_, c)| c))
+            .chain(agent.wrapups.iter().map(|&(_, c)| c));
+        let mut load = [0u32; 8];
+        for c in held {
+            let conv = st.conv(c);
+            let slot = &mut load[conv.channel.index()];
+            *slot = slot.saturating_add(conv.held.0);
+        }
+        st.agents[a].channel_load = load;
     }
     let w = &mut st.workload;
     w.tenant_max_live = snap.tenant_max_live;

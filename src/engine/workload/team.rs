@@ -96,9 +96,10 @@ pub(crate) fn set_team(cx: &mut Cx<'_>, step: TeamStep) {
                 members: Vec::new(),
                 max_live: None,
                 live: 0,
-                gated: Vec::new(),
+                gated: Default::default(),
                 refusals: 0,
                 rate: None,
+                freed: false,
             });
             cx.st.workload.team_ids.insert(step.team, t);
             t

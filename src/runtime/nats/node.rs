@@ -368,10 +368,8 @@ impl Node {
     }
 
     async fn load(&self, spec: &TenantSpec) -> Result<Replica, NatsError> {
-        let policy = spec.policy.clone();
         let conn = self.store.conn();
-        let mut replica =
-            Replica::load(conn, spec.id.as_str(), &spec.config, &|| policy.build()).await?;
+        let mut replica = Replica::load(conn, spec.id.as_str(), &spec.config, &spec.policy).await?;
         replica
             .catch_up(conn, &self.store.config().subject(spec.id.as_str()))
             .await?;

@@ -14,7 +14,7 @@ use super::journal::{publish_expecting, Published};
 use super::NatsError;
 use crate::engine::{Engine, EngineConfig};
 use crate::persist::{decode_records, rules_diff, PersistError};
-use crate::policy::RoutingPolicy;
+use crate::policy::PolicyFactory;
 use async_nats::jetstream::consumer::{pull::OrderedConfig, DeliverPolicy};
 use async_nats::jetstream::stream::LastRawMessageErrorKind;
 use futures_util::StreamExt;
@@ -51,7 +51,7 @@ impl Replica {
         conn: &Conn,
         tenant: &str,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
     ) -> Result<Replica, NatsError> {
         Self::load_checking(conn, tenant, config, policy, true).await
     }
@@ -63,7 +63,7 @@ impl Replica {
         conn: &Conn,
         tenant: &str,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
         check: bool,
     ) -> Result<Replica, NatsError> {
         let replay = |source| NatsError::Replay {
@@ -71,14 +71,15 @@ impl Replica {
             source,
         };
         let Some(stored) = super::snapshot::read(conn, tenant).await? else {
-            let engine = Engine::new(config.clone(), policy()).map_err(|e| replay(e.into()))?;
+            let engine =
+                Engine::new(config.clone(), policy.build()).map_err(|e| replay(e.into()))?;
             return Ok(Replica {
                 engine,
                 last_record: 0,
                 last_stream_seq: 0,
             });
         };
-        let engine = Engine::restore(stored.snapshot, policy()).map_err(|e| {
+        let engine = Engine::restore(stored.snapshot, policy.build()).map_err(|e| {
             replay(PersistError::Replica(format!(
                 "snapshot does not restore: {e}"
             )))
@@ -86,7 +87,7 @@ impl Replica {
         // The snapshot records the rules the tenant ran under: replaying
         // its tail under others would make other decisions than the
         // acknowledged ones (as a file journal's header refuses).
-        let given = policy();
+        let given = policy.build();
         let diff = rules_diff(engine.config(), engine.policy_name(), config, given.name());
         if let (Some(diff), true) = (diff, check) {
             return Err(replay(PersistError::RulesChanged {
@@ -312,7 +313,7 @@ mod tests {
             snapshot::write(&conn, "t", &bytes, 1, &head)
                 .await
                 .expect("written");
-            let policy = || crate::policy::BuiltinPolicy::LeastLoaded.build();
+            let policy = PolicyFactory::from(crate::policy::BuiltinPolicy::LeastLoaded);
             let other = EngineConfig::builder()
                 .affinity_window(crate::model::TimeSpan::from_hours(1))
                 .build()
@@ -325,7 +326,7 @@ mod tests {
                 Err(e) => panic!("expected RulesChanged, got {e:?}"),
                 Ok(_) => panic!("expected RulesChanged, got a replica"),
             }
-            let round_robin = || crate::policy::BuiltinPolicy::RoundRobin.build();
+            let round_robin = PolicyFactory::from(crate::policy::BuiltinPolicy::RoundRobin);
             assert!(
                 Replica::load(&conn, "t", &EngineConfig::default(), &round_robin)
                     .await

@@ -129,13 +129,14 @@ mod tests {
     use crate::engine::EngineConfig;
     use crate::model::{AgentId, AgentSpec, Capacity, ConversationId, CustomerId, TimeSpan};
     use crate::persist::decode_records;
+    use crate::policy::PolicyFactory;
     use crate::runtime::journal::{JournalStore, RecordBatch};
     use crate::runtime::nats::test_server::TestServer;
     use crate::runtime::nats::{JetStreamStore, NatsConfig};
     use crate::runtime::TenantId;
 
-    fn policy() -> Box<dyn crate::policy::RoutingPolicy> {
-        crate::policy::BuiltinPolicy::LeastLoaded.build()
+    fn policy() -> PolicyFactory {
+        crate::policy::BuiltinPolicy::LeastLoaded.into()
     }
 
     fn with_window(hours: u64) -> EngineConfig {
@@ -163,7 +164,7 @@ mod tests {
         let original = with_window(1);
 
         // Written under the original rules: a fence, then two records.
-        let mut opened = store.open(&tenant, &original, &policy).expect("opens");
+        let mut opened = store.open(&tenant, &original, &policy()).expect("opens");
         let commands: Vec<Command> = vec![
             AgentSpec::new(AgentId(1), Capacity::units(2)).into(),
             Command::open(ConversationId(1), CustomerId(1)).into(),
@@ -192,7 +193,7 @@ mod tests {
         // Another configuration: refused, naming the setting, nothing
         // written.
         let changed = with_window(3);
-        match store.open(&tenant, &changed, &policy) {
+        match store.open(&tenant, &changed, &policy()) {
             Err(PersistError::RulesChanged { diff }) => {
                 assert_eq!(diff.config, vec!["affinity_window".to_owned()]);
             }
@@ -204,21 +205,21 @@ mod tests {
             subject.len()
         );
         // Another policy: refused too.
-        let round_robin = || crate::policy::BuiltinPolicy::RoundRobin.build();
+        let round_robin: PolicyFactory = crate::policy::BuiltinPolicy::RoundRobin.into();
         assert!(matches!(
             store.open(&tenant, &original, &round_robin),
             Err(PersistError::RulesChanged { .. })
         ));
 
         // Its own rules reopen it to the acknowledged state.
-        let reopened = store.open(&tenant, &original, &policy).expect("reopens");
+        let reopened = store.open(&tenant, &original, &policy()).expect("reopens");
         assert_eq!(reopened.engine.snapshot(), primary);
         drop(reopened);
 
         // Accepted: the change is the subject's next record.
         store.accept_rule_changes(true);
         let opened = store
-            .open(&tenant, &changed, &policy)
+            .open(&tenant, &changed, &policy())
             .expect("the change is made");
         assert_eq!(opened.engine.config(), &changed);
         assert_eq!(opened.journal.last_seq(), 3);
@@ -235,15 +236,15 @@ mod tests {
         // open needs the new rules.
         store.accept_rule_changes(false);
         let replica = store
-            .load_replica(&tenant, &changed, &policy)
+            .load_replica(&tenant, &changed, &policy())
             .expect("replays");
         assert_eq!(replica.engine.snapshot(), after);
         assert!(matches!(
-            store.open(&tenant, &original, &policy),
+            store.open(&tenant, &original, &policy()),
             Err(PersistError::RulesChanged { .. })
         ));
         store
-            .open(&tenant, &changed, &policy)
+            .open(&tenant, &changed, &policy())
             .expect("its rules now");
     }
 }

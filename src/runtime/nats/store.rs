@@ -17,7 +17,7 @@ use super::replica::Replica;
 use super::{NatsConfig, NatsError};
 use crate::engine::EngineConfig;
 use crate::persist::PersistError;
-use crate::policy::RoutingPolicy;
+use crate::policy::PolicyFactory;
 use crate::runtime::journal::{JournalStore, OpenedTenant};
 use crate::runtime::tenant::TenantId;
 use parking_lot::Mutex;
@@ -123,7 +123,7 @@ impl JetStreamStore {
         &self,
         tenant: &TenantId,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
     ) -> Result<Replica, NatsError> {
         let subject = self.conn.config.subject(tenant.as_str());
         self.rt.block_on(async {
@@ -197,7 +197,7 @@ impl JetStreamStore {
         &self,
         tenant: &TenantId,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
     ) -> Result<(crate::engine::Engine, NatsJournal), (Option<Replica>, PersistError)> {
         let name = tenant.as_str();
         let to_persist = |e: NatsError| match e {
@@ -232,7 +232,7 @@ impl JetStreamStore {
         }
         // Checked before anything is written (a refused open writes no
         // fence), except by a standby that fenced already.
-        let change = replica.rules_change(config, policy().name());
+        let change = replica.rules_change(config, policy.build().name());
         if let (Some(diff), false) = (&change, accept) {
             let diff = Box::new(diff.clone());
             return Err((Some(replica), PersistError::RulesChanged { diff }));
@@ -305,7 +305,7 @@ impl JournalStore for JetStreamStore {
         &self,
         tenant: &TenantId,
         config: &EngineConfig,
-        policy: &dyn Fn() -> Box<dyn RoutingPolicy>,
+        policy: &PolicyFactory,
     ) -> Result<OpenedTenant, PersistError> {
         match self.rt.block_on(self.open_async(tenant, config, policy)) {
             Ok((engine, journal)) => Ok(OpenedTenant {
