@@ -67,7 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut open_one = Command::open(ConversationId(next_id), CustomerId(next_id))
                 .channel(channels[(next_id % 3) as usize])
                 .skill(SkillId((next_id % 5) as u32), Level::MIN);
-            if next_id % 2 == 0 {
+            if next_id.is_multiple_of(2) {
                 // Reclaimed once resolved and purged (`state/reclaim.rs`).
                 open_one = open_one.skill(SkillId(1_000 + next_id as u32), Level::MIN);
             }
