@@ -279,6 +279,19 @@ impl Scenario {
 
     /// Parses without validating.
     fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        // serde reads a struct from an array too, field by field in
+        // declaration order, so `[]` would be the default scenario and
+        // `["x", 9]` a named nine-day one: a scenario is an object only.
+        let start = text.trim_start();
+        if start.starts_with('[') {
+            let before = &text[..text.len() - start.len()];
+            return Err(ScenarioError::Parse {
+                field: String::new(),
+                line: before.matches('\n').count() + 1,
+                column: before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1,
+                message: "a scenario is a JSON object, not an array".into(),
+            });
+        }
         check_policy_name(text)?;
         let de = &mut serde_json::Deserializer::from_str(text);
         let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
