@@ -147,6 +147,55 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, bool)> {
         ("GET", "/api/tenants/{tenant}/stats", t.clone(), false),
         ("GET", "/api/tenants/{tenant}/audit", t.clone(), false),
         ("GET", "/api/tenants/{tenant}/stream", t.clone(), false),
+        (
+            "PUT",
+            "/api/tenants/{tenant}/plan",
+            Some(
+                json!({"queues": [{"name": "all"}], "routes": [{"name": "default",
+                "steps": [{"after_ms": 0, "actions": [{"do": "enter_queue", "queue": "all"}]}]}]}),
+            ),
+            false,
+        ),
+        ("GET", "/api/tenants/{tenant}/plan", t.clone(), false),
+        ("DELETE", "/api/tenants/{tenant}/plan", t.clone(), false),
+        ("GET", "/api/tenants/{tenant}/queues", t.clone(), false),
+        ("GET", "/api/tenants/{tenant}/teams", t.clone(), false),
+        (
+            "PUT",
+            "/api/tenants/{tenant}/teams/{team}",
+            Some(json!({"name": "blue", "members": [1], "max_live": 1})),
+            false,
+        ),
+        (
+            "PUT",
+            "/api/tenants/{tenant}/agents/{agent}/channel_caps/{channel}",
+            Some(json!({"max_live": 1})),
+            false,
+        ),
+        (
+            "PUT",
+            "/api/tenants/{tenant}/agents/{agent}/rate_limit",
+            Some(json!({"limit": {"max": 1, "window": 60000}})),
+            false,
+        ),
+        (
+            "PUT",
+            "/api/tenants/{tenant}/agents/{agent}/pull_cap",
+            Some(json!({"pull_cap": 3})),
+            false,
+        ),
+        (
+            "POST",
+            "/api/tenants/{tenant}/agents/{agent}/pull",
+            Some(json!({})),
+            false,
+        ),
+        (
+            "POST",
+            "/api/tenants/{tenant}/conversations/{conversation}/end_wrap_up",
+            Some(json!({"agent": 1})),
+            false,
+        ),
     ]
 }
 
@@ -226,6 +275,8 @@ async fn every_keyed_route_refuses_missing_wrong_revoked_and_other_tenants_keys_
             .replace("{agent}", "1")
             .replace("{conversation}", "10")
             .replace("{customer}", "100")
+            .replace("{team}", "1")
+            .replace("{channel}", "sms")
             .replace("{key}", &own_id);
         let mut cases = vec![
             (None, 401, "missing_key"),

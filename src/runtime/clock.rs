@@ -5,10 +5,10 @@
 //! uses [`SystemClock`]; tests and simulations use [`ManualClock`] and move
 //! it by hand, which wakes every shard so timers fire at once.
 
+use super::sync::{AtomicU64, Mutex, Ordering};
 use crate::model::{TimeSpan, Timestamp};
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// The longest a shard sleeps without looking at its queues and timers
@@ -142,10 +142,7 @@ impl ManualClock {
     }
 
     fn wake_all(&self) {
-        let wakers = match self.inner.wakers.lock() {
-            Ok(w) => w.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
+        let wakers = self.inner.wakers.lock().clone();
         for waker in &wakers {
             waker.wake();
         }
@@ -164,9 +161,6 @@ impl Clock for ManualClock {
     }
 
     fn register(&self, waker: ClockWaker) {
-        match self.inner.wakers.lock() {
-            Ok(mut w) => w.push(waker),
-            Err(poisoned) => poisoned.into_inner().push(waker),
-        }
+        self.inner.wakers.lock().push(waker);
     }
 }

@@ -9,19 +9,20 @@
 //! another caller holds, and a shard never waits for another shard.
 
 use super::error::RuntimeError;
+use super::handoff::{self, Refused};
 use super::message::{Accepted, Control, Envelope, Reply};
 use super::pending::Pending;
 use super::placement::shard_of;
 use super::report::{TenantClosed, TenantOpened};
 use super::stats::{ShardStats, TenantStats};
 use super::stream::DecisionStream;
+use super::sync::AtomicBool;
 use super::tenant::{TenantId, TenantSpec};
 use crate::{Command, Engine};
 use crossbeam_channel::{Sender, TrySendError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore, TryAcquireError};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
 /// One shard's queues, as the handles see them.
 #[derive(Debug)]
@@ -76,10 +77,8 @@ impl RuntimeHandle {
     }
 
     fn closing(&self) -> bool {
-        // ORDERING: Acquire pairs with the Release store in shutdown, so a
-        // caller that sees it sees the closed semaphores too; a caller that
-        // misses it finds the semaphore or queue closed instead.
-        self.shared.closing.load(Ordering::Acquire)
+        // ORDERING: see `handoff::closing`.
+        handoff::closing(&self.shared.closing)
     }
 
     /// Queues `command` for `tenant` without ever blocking: a full queue
@@ -93,20 +92,46 @@ impl RuntimeHandle {
         tenant: &TenantId,
         command: impl Into<Command>,
     ) -> Result<Pending<Accepted>, RuntimeError> {
-        let command = command.into();
-        if self.closing() {
-            return Err(RuntimeError::ShuttingDown);
-        }
         let shard = self.shard_of(tenant);
         let link = &self.shared.shards[shard];
-        match Arc::clone(&link.permits).try_acquire_owned() {
-            Ok(permit) => self.enqueue(shard, tenant, command, permit),
-            Err(TryAcquireError::NoPermits) => Err(RuntimeError::Overloaded {
-                shard,
-                capacity: self.shared.queue_capacity,
-                command: Box::new(command),
-            }),
-            Err(TryAcquireError::Closed) => Err(RuntimeError::ShuttingDown),
+        let (reply, rx) = oneshot::channel();
+        // The command is moved into the envelope only once a place is
+        // taken; kept here until then, so an overload hands it back.
+        let mut command = Some(command.into());
+        let handed = handoff::hand_off(
+            &self.shared.closing,
+            &link.permits,
+            &link.commands,
+            |permit| Envelope {
+                tenant: tenant.clone(),
+                command: command.take().expect("made once"),
+                reply,
+                permit,
+            },
+        );
+        match handed {
+            Ok(()) => Ok(Pending::waiting(rx)),
+            Err(refused) => Err(self.refused(shard, refused, command)),
+        }
+    }
+
+    /// The error for a refused hand-off; the command comes back from the
+    /// envelope or from `unsent`.
+    fn refused(
+        &self,
+        shard: usize,
+        refused: Refused<Envelope>,
+        unsent: Option<Command>,
+    ) -> RuntimeError {
+        let overloaded = |command: Command| RuntimeError::Overloaded {
+            shard,
+            capacity: self.shared.queue_capacity,
+            command: Box::new(command),
+        };
+        match (refused, unsent) {
+            (Refused::NoPlace, Some(command)) => overloaded(command),
+            (Refused::FoundFull(envelope), _) => overloaded(envelope.command),
+            _ => RuntimeError::ShuttingDown,
         }
     }
 
@@ -124,19 +149,10 @@ impl RuntimeHandle {
             reply,
             permit,
         };
-        match self.shared.shards[shard].commands.try_send(envelope) {
+        // The permit guarantees room (see `handoff.rs`).
+        match handoff::push_holding(&self.shared.shards[shard].commands, envelope) {
             Ok(()) => Ok(Pending::waiting(rx)),
-            // The permit guarantees room; a full queue would be a bug in
-            // the permit accounting, answered as overload, never a block.
-            Err(TrySendError::Full(envelope)) => {
-                debug_assert!(false, "a permit holder found shard {shard}'s queue full");
-                Err(RuntimeError::Overloaded {
-                    shard,
-                    capacity: self.shared.queue_capacity,
-                    command: Box::new(envelope.command),
-                })
-            }
-            Err(TrySendError::Disconnected(_)) => Err(RuntimeError::ShuttingDown),
+            Err(refused) => Err(self.refused(shard, refused, None)),
         }
     }
 

@@ -70,6 +70,9 @@ mod config;
 mod error;
 mod file_store;
 mod handle;
+mod handoff;
+#[cfg(all(test, loom))]
+mod handoff_loom;
 mod journal;
 mod lifecycle;
 mod message;
@@ -83,8 +86,10 @@ mod report;
 mod shard;
 pub mod stats;
 mod stream;
+mod sync;
 mod tenant;
 mod timers;
+mod workload_metrics;
 
 pub use clock::{Clock, ClockWaker, ManualClock, SystemClock};
 pub use config::{

@@ -57,12 +57,14 @@ pub mod keys;
 pub mod limits;
 pub mod observe;
 pub mod openapi;
+pub mod plan;
 pub mod queries;
 pub mod registry;
 pub mod router;
 pub mod server;
 pub mod simulate;
 pub mod stream;
+pub mod workload;
 
 pub use app::App;
 pub use config::{MetricsAccess, RateLimit, ServiceConfig, Simulation, Tls};

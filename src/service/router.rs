@@ -5,7 +5,7 @@ use super::app::App;
 use super::auth::{admin_only, authenticate, metrics_guard, tenant_guard};
 use super::config::ServiceConfig;
 use super::error::ApiError;
-use super::{admin, api, limits, observe, openapi, queries, stream};
+use super::{admin, api, limits, observe, openapi, plan, queries, stream, workload};
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -53,7 +53,37 @@ fn tenant_routes() -> Router<Arc<App>> {
         .route(&format!("{t}/stats"), get(stats))
         .route(&format!("{t}/audit"), get(audit))
         .route(&format!("{t}/stream"), get(stream::sse))
+        .merge(rule_routes())
         .route_layer(from_fn(tenant_guard))
+}
+
+/// A tenant's routing plan and workload rules (the admin or that tenant's
+/// keys; [`tenant_routes`] guards them).
+fn rule_routes() -> Router<Arc<App>> {
+    use workload::*;
+    let t = "/api/tenants/{tenant}";
+    let a = format!("{t}/agents/{{agent}}");
+    Router::new()
+        .route(
+            &format!("{t}/plan"),
+            put(plan::put_plan)
+                .get(plan::get_plan)
+                .delete(plan::delete_plan),
+        )
+        .route(&format!("{t}/queues"), get(plan::list_queues))
+        .route(&format!("{t}/teams"), get(list_teams))
+        .route(&format!("{t}/teams/{{team}}"), put(set_team))
+        .route(
+            &format!("{a}/channel_caps/{{channel}}"),
+            put(set_channel_cap),
+        )
+        .route(&format!("{a}/rate_limit"), put(set_rate_limit))
+        .route(&format!("{a}/pull_cap"), put(set_pull_cap))
+        .route(&format!("{a}/pull"), post(pull_next))
+        .route(
+            &format!("{t}/conversations/{{conversation}}/end_wrap_up"),
+            post(end_wrap_up),
+        )
 }
 
 /// The admin's routes.

@@ -62,11 +62,19 @@ pub struct Cluster {
     pub ports: Vec<u16>,
     cluster_ports: Vec<u16>,
     pub servers: Vec<Option<Child>>,
+    /// Where the client ports listen.
+    address: String,
 }
 
 impl Cluster {
     /// Starts the cluster and waits until every client port accepts.
     pub fn start() -> Cluster {
+        Self::start_listening("127.0.0.1")
+    }
+
+    /// As [`start`](Self::start), with the client ports listening on
+    /// `address` (`0.0.0.0`: also reachable from a network namespace).
+    pub fn start_listening(address: &str) -> Cluster {
         let dir = tempfile::tempdir().expect("temp dir");
         let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
         let cluster_ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
@@ -75,6 +83,7 @@ impl Cluster {
             ports,
             cluster_ports,
             servers: Vec::new(),
+            address: address.to_string(),
         };
         for i in 0..3 {
             let child = cluster.spawn(i);
@@ -109,7 +118,7 @@ impl Cluster {
             .collect();
         let store = self.dir.path().join(format!("n{i}"));
         Proc::new(nats_server())
-            .args(["-a", "127.0.0.1", "-p", &self.ports[i].to_string()])
+            .args(["-a", &self.address, "-p", &self.ports[i].to_string()])
             .args(["-n", &format!("n{i}"), "-js", "-sd"])
             .arg(&store)
             .args(["--cluster_name", "sbtest", "--cluster"])
@@ -123,9 +132,14 @@ impl Cluster {
 
     /// The client URLs, comma separated.
     pub fn url(&self) -> String {
+        self.url_via("127.0.0.1")
+    }
+
+    /// The client URLs through `host` (the cluster must listen there).
+    pub fn url_via(&self, host: &str) -> String {
         self.ports
             .iter()
-            .map(|p| format!("nats://127.0.0.1:{p}"))
+            .map(|p| format!("nats://{host}:{p}"))
             .collect::<Vec<_>>()
             .join(",")
     }
@@ -213,7 +227,29 @@ impl NodeProc {
         lease_ms: u64,
         extra: &[&str],
     ) -> NodeProc {
-        let mut child = Proc::new(node_binary())
+        Self::start_under(&[], url, name, tenants, lease_ms, extra)
+    }
+
+    /// As [`start_with`](Self::start_with), run by the command `under`
+    /// (`["ip", "netns", "exec", "ns"]`: inside a network namespace; it
+    /// execs the node, so the process is the node's).
+    pub fn start_under(
+        under: &[&str],
+        url: &str,
+        name: &str,
+        tenants: &str,
+        lease_ms: u64,
+        extra: &[&str],
+    ) -> NodeProc {
+        let mut command = match under.split_first() {
+            Some((program, args)) => {
+                let mut command = Proc::new(program);
+                command.args(args).arg(node_binary());
+                command
+            }
+            None => Proc::new(node_binary()),
+        };
+        let mut child = command
             .arg("node")
             .args(["--nats", url, "--node", name, "--tenants", tenants])
             .args(["--lease-ms", &lease_ms.to_string()])
@@ -456,11 +492,11 @@ fn read_subject(store: &JetStreamStore, tenant: &TenantId) -> Vec<(u64, Vec<u8>)
 }
 
 /// The records of `messages`, which must be numbered from `first` on with
-/// no gap and none twice (fences, empty, are skipped).
+/// no gap and none twice (fences are skipped).
 fn records_from(first: u64, messages: &[(u64, Vec<u8>)]) -> Vec<Record> {
     let mut records: Vec<Record> = Vec::new();
     for (_seq, payload) in messages {
-        if payload.is_empty() {
+        if switchboard::runtime::nats::is_fence(payload) {
             continue; // a takeover's fence
         }
         let next = first + records.len() as u64;

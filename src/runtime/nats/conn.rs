@@ -7,8 +7,10 @@
 //! the tasks that share it never own (and never drop) the runtime.
 
 use super::{NatsConfig, NatsError};
+use crate::runtime::Clock;
 use async_nats::jetstream::{self, kv, object_store, stream};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long one JetStream request may take before it counts as failed.
@@ -31,6 +33,9 @@ pub(crate) struct Conn {
     pub(crate) snapshot_stream: stream::Stream,
     /// Which object is each tenant's current snapshot (`snapshot_head.rs`).
     pub(crate) snapshot_heads: kv::Store,
+    /// The clock the lease and takeover decisions read (the runtime's
+    /// [`Clock`]): never `Instant::now()`, so a simulation drives them.
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 /// What [`setup`] makes: the context, the journal stream, the lease bucket,
@@ -59,8 +64,9 @@ impl std::fmt::Debug for Conn {
 }
 
 impl Conn {
-    /// Connects and creates (or finds) the stream and the buckets.
-    pub(crate) async fn open(config: NatsConfig) -> Result<Self, NatsError> {
+    /// Connects and creates (or finds) the stream and the buckets; the
+    /// lease and takeover decisions read `clock`.
+    pub(crate) async fn open(config: NatsConfig, clock: Arc<dyn Clock>) -> Result<Self, NatsError> {
         config.validate()?;
         let (js, stream, leases, snapshots, snapshot_stream, snapshot_heads) =
             setup(&config).await?;
@@ -83,6 +89,7 @@ impl Conn {
             snapshots,
             snapshot_stream,
             snapshot_heads,
+            clock,
         })
     }
 }
@@ -245,7 +252,7 @@ mod tests {
             let mut config = first.config.clone();
             config.node = "b".into();
             config.lease = Duration::from_secs(2);
-            match Conn::open(config.clone()).await {
+            match Conn::open(config.clone(), Arc::new(crate::runtime::SystemClock::new())).await {
                 Err(NatsError::LeaseMismatch {
                     bucket_lease,
                     lease,
@@ -254,7 +261,7 @@ mod tests {
                 other => panic!("a mismatched lease was accepted: {:?}", other.map(|_| ())),
             }
             config.lease = first.config.lease;
-            Conn::open(config)
+            Conn::open(config, Arc::new(crate::runtime::SystemClock::new()))
                 .await
                 .expect("the same lease is accepted");
         });

@@ -24,9 +24,9 @@ use super::conn::Conn;
 use super::replica::Replica;
 use super::tail::tail;
 use crate::persist::PersistError;
+use crate::runtime::sync::Mutex;
 use async_nats::jetstream::consumer::DeliverPolicy;
-use parking_lot::Mutex;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The most messages kept for one tenant while its replica loads; beyond
@@ -57,7 +57,7 @@ pub(crate) enum Load {
 /// The standby replicas of one node; the consumer stops when dropped.
 #[derive(Debug)]
 pub(crate) struct Follower {
-    slots: Arc<Mutex<HashMap<String, Slot>>>,
+    slots: Arc<Mutex<BTreeMap<String, Slot>>>,
     /// The consumer (`None`: fed by hand, in tests).
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -91,8 +91,8 @@ impl Follower {
     }
 
     /// Follows `tenants` with no consumer: messages come only through
-    /// [`deliver`](Self::deliver).
-    fn idle(tenants: impl IntoIterator<Item = String>) -> Self {
+    /// [`deliver`](Self::deliver) (the failover simulation, tests).
+    pub(crate) fn idle(tenants: impl IntoIterator<Item = String>) -> Self {
         let slots = tenants.into_iter().map(|t| (t, Slot::Missing)).collect();
         Self {
             slots: Arc::new(Mutex::new(slots)),
@@ -102,7 +102,7 @@ impl Follower {
 
     /// Applies one message of `tenant`'s subject, as the consumer does.
     #[cfg(test)]
-    fn deliver(&self, tenant: &str, seq: u64, payload: &[u8]) {
+    pub(crate) fn deliver(&self, tenant: &str, seq: u64, payload: &[u8]) {
         if let Some(slot) = self.slots.lock().get_mut(tenant) {
             deliver(slot, seq, payload);
         }
@@ -150,21 +150,21 @@ impl Follower {
             // Taken over meanwhile: the load is of no use.
             return;
         };
-        let Some(mut replica) = loaded else {
+        let Some(replica) = loaded else {
             return;
         };
         if overflowed {
             *slot = Slot::Behind(replica);
             return;
         }
-        // Bounded by MAX_BUFFERED.
-        for (seq, payload) in buffered {
-            if let Err(error) = replica.apply_message(seq, &payload) {
-                *slot = after_failure(replica, &error);
-                return;
-            }
-        }
         *slot = Slot::Warm(replica);
+        // Bounded by MAX_BUFFERED; stops once the replica is not warm.
+        for (seq, payload) in buffered {
+            if !matches!(slot, Slot::Warm(_)) {
+                break;
+            }
+            deliver(slot, seq, &payload);
+        }
     }
 
     /// Hands `tenant`'s replica over for a takeover (`None`: there is no
@@ -186,6 +186,16 @@ impl Follower {
         }
     }
 
+    /// The stream sequence and state of `tenant`'s warm replica (the
+    /// failover simulation's check that a standby equals a replay).
+    #[cfg(test)]
+    pub(crate) fn warm_snapshot(&self, tenant: &str) -> Option<(u64, crate::engine::Snapshot)> {
+        match self.slots.lock().get(tenant)? {
+            Slot::Warm(r) => Some((r.last_stream_seq, r.engine.snapshot())),
+            _ => None,
+        }
+    }
+
     /// The last record of `tenant`'s current replica, if it has one.
     pub(crate) fn position(&self, tenant: &str) -> Option<u64> {
         match self.slots.lock().get(tenant)? {
@@ -198,13 +208,11 @@ impl Follower {
 /// Applies one message to a slot.
 fn deliver(slot: &mut Slot, seq: u64, payload: &[u8]) {
     match slot {
-        Slot::Warm(replica) => {
-            if let Err(error) = replica.apply_message(seq, payload) {
-                let Slot::Warm(replica) = std::mem::replace(slot, Slot::Missing) else {
-                    unreachable!("matched Warm")
-                };
-                *slot = after_failure(replica, &error);
-            }
+        Slot::Warm(_) => {
+            let Slot::Warm(replica) = std::mem::replace(slot, Slot::Missing) else {
+                unreachable!("matched Warm")
+            };
+            *slot = apply_delivered(replica, seq, payload);
         }
         Slot::Loading {
             buffered,
@@ -217,6 +225,26 @@ fn deliver(slot: &mut Slot, seq: u64, payload: &[u8]) {
             }
         }
         Slot::Missing | Slot::Behind(_) | Slot::Leading => {}
+    }
+}
+
+/// Applies one message the consumer delivered to a warm replica; returns
+/// the slot it leaves the replica in.
+fn apply_delivered(mut replica: Replica, seq: u64, payload: &[u8]) -> Slot {
+    // A fence (an empty message) names no record. Applied blind, it moved
+    // the replica past a data message the consumer had missed just before
+    // it (a consumer created after the replica's load read the subject's
+    // end); a takeover from that replica then fenced at the subject's end
+    // without the missed records, and wrote their record numbers again
+    // (found by the failover simulation, seed 218). A fence comes once per
+    // takeover: catch up from the subject instead, which reads every
+    // message after the replica's position.
+    if payload.is_empty() && seq > replica.last_stream_seq {
+        return Slot::Behind(replica);
+    }
+    match replica.apply_message(seq, payload) {
+        Ok(()) => Slot::Warm(replica),
+        Err(error) => after_failure(replica, &error),
     }
 }
 
@@ -277,7 +305,6 @@ mod tests {
         // Loading: nothing more is due, and messages are kept.
         assert!(due(&follower).is_empty());
         follower.deliver("t", 3, &batch(1, &[1, 2]));
-        follower.deliver("t", 4, &[]); // a fence
         follower.deliver("t", 5, &batch(3, &[3]));
         assert_eq!(follower.position("t"), None);
         // The load read the subject up to sequence 3 (records 1 and 2).
@@ -307,6 +334,40 @@ mod tests {
         assert_eq!((tenant.as_str(), replica.last_record), ("t", 1));
         // Nothing of the refused message was applied.
         assert_eq!(replica.last_stream_seq, 1);
+    }
+
+    /// A fence delivered right after a missed data message moved the
+    /// replica past it (a fence names no record, so nothing looked
+    /// wrong); a takeover from that replica wrote the missed record
+    /// numbers again. Found by the failover simulation (seed 218).
+    #[test]
+    fn regression_a_fence_after_a_missed_message_no_longer_hides_the_gap() {
+        let follower = Follower::idle(["t".to_string()]);
+        due(&follower);
+        follower.install("t", Some(fresh()));
+        follower.deliver("t", 1, &batch(1, &[1]));
+        // Sequence 2 (record 2) is missed; sequence 3 is another node's fence.
+        follower.deliver("t", 3, &[]);
+        assert_eq!(follower.position("t"), None, "not warm past a fence");
+        let loads = due(&follower);
+        let [Load::CatchUp(_, replica)] = loads.as_slice() else {
+            panic!("expected a catch-up, got {loads:?}")
+        };
+        assert_eq!(
+            replica.last_stream_seq, 1,
+            "caught up from before the fence"
+        );
+        // The same while loading: the buffered fence is not applied blind.
+        let follower = Follower::idle(["u".to_string()]);
+        due(&follower);
+        follower.deliver("u", 3, &[]);
+        let mut loaded = fresh();
+        loaded.apply_message(1, &batch(1, &[1])).expect("load");
+        follower.install("u", Some(loaded));
+        assert_eq!(follower.position("u"), None);
+        assert!(
+            matches!(due(&follower).as_slice(), [Load::CatchUp(u, r)] if u == "u" && r.last_stream_seq == 1)
+        );
     }
 
     #[test]

@@ -14,12 +14,13 @@
 
 use super::conn::Conn;
 use super::lease::Leases;
+use super::ops::{JetStreamOps, PublishAttempt};
 use crate::engine::Engine;
+use crate::model::TimeSpan;
 use crate::persist::PersistError;
 use crate::runtime::journal::{Journal, RecordBatch};
-use async_nats::jetstream::context::{Publish, PublishErrorKind};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The pause between attempts of one append.
 const RETRY_PAUSE: Duration = Duration::from_millis(100);
@@ -57,48 +58,87 @@ pub(crate) enum Published {
 }
 
 /// Publishes `payload` on `subject` expecting its last sequence to be
-/// `expected`, retrying other failures until `deadline` passes.
+/// `expected`, retrying other failures until `deadline` passes on the
+/// process's clock. Every attempt carries the same message id, so one
+/// stored but not acknowledged is found by its id, not stored twice.
 pub(crate) async fn publish_expecting(
-    conn: &Conn,
+    ops: &impl JetStreamOps,
     subject: &str,
     payload: Vec<u8>,
     expected: u64,
     deadline: Duration,
 ) -> Result<Published, PersistError> {
-    let started = Instant::now();
-    let id = format!("{}:{subject}:{expected}", conn.config.node);
+    let started = ops.now();
+    let deadline_span = TimeSpan::from_std(deadline);
+    let id = format!("{}:{subject}:{expected}", ops.config().node);
     let mut last_error = String::new();
     for _attempt in 0..MAX_ATTEMPTS {
-        if started.elapsed() >= deadline {
+        if ops.now().since(started) >= deadline_span {
             break;
         }
-        let publish = Publish::build()
-            .payload(payload.clone().into())
-            .message_id(id.as_str())
-            .expected_last_subject_sequence(expected);
-        let attempt = async {
-            let ack = conn.js.send_publish(subject.to_string(), publish).await?;
-            ack.await
-        };
-        match tokio::time::timeout(super::conn::REQUEST_TIMEOUT, attempt).await {
-            Ok(Ok(ack)) if ack.sequence > expected => return Ok(Published::Stored(ack.sequence)),
-            Ok(Ok(ack)) => {
+        match ops
+            .publish_once(subject, payload.clone(), &id, expected)
+            .await
+        {
+            PublishAttempt::Stored(seq) if seq > expected => return Ok(Published::Stored(seq)),
+            PublishAttempt::Stored(seq) => {
                 return Err(PersistError::Replica(format!(
-                    "acknowledged at sequence {} not after {expected}",
-                    ack.sequence
+                    "acknowledged at sequence {seq} not after {expected}"
                 )))
             }
-            Ok(Err(e)) if e.kind() == PublishErrorKind::WrongLastSequence => {
-                return Ok(Published::WrongLastSequence)
-            }
-            Ok(Err(e)) => last_error = e.to_string(),
-            Err(_) => last_error = "timed out".into(),
+            PublishAttempt::WrongLastSequence => return Ok(Published::WrongLastSequence),
+            PublishAttempt::Failed(e) => last_error = e,
         }
-        tokio::time::sleep(RETRY_PAUSE).await;
+        ops.pause(RETRY_PAUSE).await;
     }
     Err(PersistError::Replica(format!(
         "publish to {subject} not acknowledged within {deadline:?}: {last_error}"
     )))
+}
+
+/// Appends one batch (`payload`) to `tenant`'s `subject` after stream
+/// sequence `last_stream_seq`, as the tenant's primary; returns the
+/// sequence it was stored at. Refused with [`PersistError::Fenced`] when
+/// the lease is no longer held or another primary wrote the subject; on
+/// any failure the lease is forgotten (not renewed), so the node steps
+/// down and the tenant is rebuilt from the stream before it serves again.
+pub(crate) async fn append_batch(
+    ops: &impl JetStreamOps,
+    leases: &Leases,
+    tenant: &str,
+    subject: &str,
+    last_stream_seq: u64,
+    payload: Vec<u8>,
+) -> Result<u64, PersistError> {
+    if !leases.holds(tenant) {
+        return Err(PersistError::Fenced {
+            reason: "the lease was lost".into(),
+        });
+    }
+    let deadline = ops.config().append_deadline;
+    let published = publish_expecting(ops, subject, payload, last_stream_seq, deadline)
+        .await
+        .inspect_err(|_| {
+            // The shard poisons the tenant (its engine may be ahead of
+            // the stream), whether a client's command or a timer's tick
+            // made the batch. Stop renewing the lease: the node steps
+            // down at its next step, and a standby (or this node, with
+            // a replica rebuilt from the stream) takes over once the
+            // lease lapses, instead of a poisoned primary holding the
+            // tenant until some client happens to write to it.
+            leases.forget(tenant);
+        })?;
+    match published {
+        Published::Stored(seq) => Ok(seq),
+        Published::WrongLastSequence => {
+            leases.forget(tenant);
+            Err(PersistError::Fenced {
+                reason: format!(
+                    "the subject moved past sequence {last_stream_seq} (another primary wrote it)"
+                ),
+            })
+        }
+    }
 }
 
 impl Journal for NatsJournal {
@@ -113,48 +153,18 @@ impl Journal for NatsJournal {
                 batch.first_seq, batch.count, self.last_record
             )));
         }
-        if !self.leases.holds(&self.tenant) {
-            return Err(PersistError::Fenced {
-                reason: "the lease was lost".into(),
-            });
-        }
-        let conn = &self.conn;
-        let published = self
-            .handle
-            .block_on(publish_expecting(
-                conn,
-                &self.subject,
-                batch.bytes.clone(),
-                self.last_stream_seq,
-                conn.config.append_deadline,
-            ))
-            .inspect_err(|_| {
-                // The shard poisons the tenant (its engine may be ahead of
-                // the stream), whether a client's command or a timer's tick
-                // made the batch. Stop renewing the lease: the node steps
-                // down at its next step, and a standby (or this node, with
-                // a replica rebuilt from the stream) takes over once the
-                // lease lapses, instead of a poisoned primary holding the
-                // tenant until some client happens to write to it.
-                self.leases.forget(&self.tenant);
-            })?;
-        match published {
-            Published::Stored(seq) => {
-                self.last_stream_seq = seq;
-                self.last_record += batch.count;
-                self.since_snapshot += batch.count;
-                Ok(())
-            }
-            Published::WrongLastSequence => {
-                self.leases.forget(&self.tenant);
-                Err(PersistError::Fenced {
-                    reason: format!(
-                        "the subject moved past sequence {} (another primary wrote it)",
-                        self.last_stream_seq
-                    ),
-                })
-            }
-        }
+        let seq = self.handle.block_on(append_batch(
+            &*self.conn,
+            &self.leases,
+            &self.tenant,
+            &self.subject,
+            self.last_stream_seq,
+            batch.bytes.clone(),
+        ))?;
+        self.last_stream_seq = seq;
+        self.last_record += batch.count;
+        self.since_snapshot += batch.count;
+        Ok(())
     }
 
     fn sync(&mut self) -> Result<(), PersistError> {

@@ -18,15 +18,18 @@
 //! too: the server may have let another process take it. Safety does not
 //! rest on these clocks: every append expects the subject's last sequence,
 //! and a new primary fences the subject before it serves.
+//!
+//! Time comes from the process's [`Clock`](crate::runtime::Clock) through
+//! [`JetStreamOps::now`], and every request through [`JetStreamOps`], so
+//! the failover simulation (`sim/`) runs this very code from a seed.
 
-use super::conn::{timed, Conn};
+use super::ops::{JetStreamOps, LeaseUpdate};
 use super::NatsError;
-use async_nats::jetstream::kv;
+use crate::model::{TimeSpan, Timestamp};
+use crate::runtime::sync::Mutex;
 use futures_util::StreamExt;
-use parking_lot::Mutex;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Renewals in flight at once.
 const RENEW_CONCURRENCY: usize = 128;
@@ -36,15 +39,16 @@ const RENEW_CONCURRENCY: usize = 128;
 struct Held {
     /// The key's revision as last written by this process.
     revision: u64,
-    /// When the write that made `revision` was sent.
-    sent: Instant,
+    /// When (on this process's clock) the write that made `revision` was
+    /// sent.
+    sent: Timestamp,
 }
 
 /// The leases of this process, shared by the shards (checks), the renewal
 /// task and the node (takes, releases).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Leases {
-    held: Arc<Mutex<HashMap<String, Held>>>,
+    held: Arc<Mutex<BTreeMap<String, Held>>>,
 }
 
 impl Leases {
@@ -53,55 +57,49 @@ impl Leases {
         self.held.lock().contains_key(tenant)
     }
 
-    /// Takes `tenant`'s lease for `conn.config.node`; `stale`: the revision
-    /// of a lease whose holder stopped renewing it a lease ago, broken if the
-    /// key is still at exactly that revision (see `lease_watch.rs`).
+    /// Takes `tenant`'s lease for `ops.config().node`; `stale`: the
+    /// revision of a lease whose holder stopped renewing it a lease ago,
+    /// broken if the key is still at exactly that revision (see
+    /// `lease_watch.rs`).
     pub(crate) async fn take(
         &self,
-        conn: &Conn,
+        ops: &impl JetStreamOps,
         tenant: &str,
         stale: Option<u64>,
     ) -> Result<(), NatsError> {
-        let node = conn.config.node.as_bytes().to_vec();
-        let sent = Instant::now();
-        let created = timed(
-            "lease create",
-            conn.leases.create(tenant, node.clone().into()),
-        )
-        .await;
-        let revision = match created {
+        let node = ops.config().node.as_bytes().to_vec();
+        let sent = ops.now();
+        let revision = match ops.lease_create(tenant, node.clone()).await {
             Ok(revision) => revision,
-            Err(refused) => {
-                let entry = timed("lease read", conn.leases.entry(tenant)).await?;
-                match entry {
-                    Some(e)
-                        if e.operation == kv::Operation::Put
-                            && e.value.as_ref() == node.as_slice() =>
+            Err(refused) => match ops.lease_entry(tenant).await? {
+                Some(e) if e.live && e.value == node => {
+                    match ops
+                        .lease_update(tenant, node, e.revision, super::conn::REQUEST_TIMEOUT)
+                        .await
                     {
-                        timed(
-                            "lease update",
-                            conn.leases.update(tenant, node.into(), e.revision),
-                        )
-                        .await?
+                        LeaseUpdate::Written(revision) => revision,
+                        LeaseUpdate::WrongRevision => {
+                            return Err(NatsError::Request {
+                                what: "lease update",
+                                reason: "wrong last revision".into(),
+                            })
+                        }
+                        LeaseUpdate::Failed(e) => return Err(e),
                     }
-                    Some(e) if e.operation == kv::Operation::Put && stale == Some(e.revision) => {
-                        timed(
-                            "lease break",
-                            conn.leases.purge_expect_revision(tenant, Some(e.revision)),
-                        )
-                        .await?;
-                        timed("lease create", conn.leases.create(tenant, node.into())).await?
-                    }
-                    Some(e) if e.operation == kv::Operation::Put => {
-                        return Err(NatsError::LeaseHeld {
-                            revision: e.revision,
-                            tenant: tenant.to_string(),
-                            holder: String::from_utf8_lossy(&e.value).into_owned(),
-                        })
-                    }
-                    _ => return Err(refused),
                 }
-            }
+                Some(e) if e.live && stale == Some(e.revision) => {
+                    ops.lease_purge(tenant, e.revision).await?;
+                    ops.lease_create(tenant, node).await?
+                }
+                Some(e) if e.live => {
+                    return Err(NatsError::LeaseHeld {
+                        revision: e.revision,
+                        tenant: tenant.to_string(),
+                        holder: String::from_utf8_lossy(&e.value).into_owned(),
+                    })
+                }
+                _ => return Err(refused),
+            },
         };
         self.held
             .lock()
@@ -111,33 +109,24 @@ impl Leases {
 
     /// Gives `tenant`'s lease up (a handover): deletes the key if it is
     /// still ours, so a standby's next take succeeds at once.
-    pub(crate) async fn release(&self, conn: &Conn, tenant: &str) -> Result<(), NatsError> {
+    pub(crate) async fn release(
+        &self,
+        ops: &impl JetStreamOps,
+        tenant: &str,
+    ) -> Result<(), NatsError> {
         let Some(h) = self.held.lock().remove(tenant) else {
             return Ok(());
         };
-        let purged = timed(
-            "lease release",
-            conn.leases.purge_expect_revision(tenant, Some(h.revision)),
-        )
-        .await;
-        if purged.is_ok() {
+        if ops.lease_purge(tenant, h.revision).await.is_ok() {
             return Ok(());
         }
         // A renewal sent before the lease left `held` may have landed
         // since, its revision never recorded: the key is still ours at a
         // newer revision. Purge that one (the round that sent it was the
         // last: the lease is off the books), or the lease lapses instead.
-        let entry = timed("lease read", conn.leases.entry(tenant)).await?;
-        match entry {
-            Some(e)
-                if e.operation == kv::Operation::Put
-                    && e.value.as_ref() == conn.config.node.as_bytes() =>
-            {
-                timed(
-                    "lease release",
-                    conn.leases.purge_expect_revision(tenant, Some(e.revision)),
-                )
-                .await
+        match ops.lease_entry(tenant).await? {
+            Some(e) if e.live && e.value == ops.config().node.as_bytes() => {
+                ops.lease_purge(tenant, e.revision).await
             }
             // Gone already, or another node's: nothing of ours to release.
             _ => Ok(()),
@@ -150,25 +139,24 @@ impl Leases {
     }
 
     /// One round of renewals; returns the tenants whose lease was lost.
-    pub(crate) async fn renew_all(&self, conn: &Conn) -> Vec<String> {
+    pub(crate) async fn renew_all(&self, ops: &impl JetStreamOps) -> Vec<String> {
         let held: Vec<(String, Held)> = self
             .held
             .lock()
             .iter()
             .map(|(t, h)| (t.clone(), *h))
             .collect();
-        let node = conn.config.node.clone();
+        let config = ops.config();
+        let lease = TimeSpan::from_std(config.lease);
         // Many tenants per process: renewals go out RENEW_CONCURRENCY at a
         // time, so a round takes about held / RENEW_CONCURRENCY round trips.
         let rounds = held.into_iter().map(|(tenant, h)| {
-            let value = node.clone().into_bytes();
+            let value = config.node.clone().into_bytes();
             async move {
-                let sent = Instant::now();
-                let renewed = tokio::time::timeout(
-                    conn.config.lease / 4,
-                    conn.leases.update(&tenant, value.into(), h.revision),
-                )
-                .await;
+                let sent = ops.now();
+                let renewed = ops
+                    .lease_update(&tenant, value, h.revision, config.lease / 4)
+                    .await;
                 (tenant, h, sent, renewed)
             }
         });
@@ -176,28 +164,37 @@ impl Leases {
             .buffer_unordered(RENEW_CONCURRENCY)
             .collect()
             .await;
+        let now = ops.now();
         let mut lost = Vec::new();
         for (tenant, h, sent, renewed) in results {
             let mut map = self.held.lock();
             match renewed {
-                Ok(Ok(revision)) => {
+                LeaseUpdate::Written(revision) => {
+                    // Only the lease as this round found it: a lease
+                    // released and taken again meanwhile keeps its own.
                     if let Some(entry) = map.get_mut(&tenant) {
-                        *entry = Held { revision, sent };
+                        if entry.revision == h.revision {
+                            *entry = Held { revision, sent };
+                        }
                     }
                 }
-                Ok(Err(e)) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => {
-                    map.remove(&tenant);
-                    lost.push(tenant);
+                LeaseUpdate::WrongRevision => {
+                    if map.get(&tenant).is_some_and(|e| e.revision == h.revision) {
+                        map.remove(&tenant);
+                        lost.push(tenant);
+                    }
                 }
                 // Timed out or unreachable past the lease's length: the
                 // server may have let another take it; appends are fenced
                 // anyway, but stop claiming it.
-                Ok(Err(_)) | Err(_) if h.sent.elapsed() > conn.config.lease => {
-                    map.remove(&tenant);
-                    lost.push(tenant);
+                LeaseUpdate::Failed(_) if now.since(h.sent) > lease => {
+                    if map.get(&tenant).is_some_and(|e| e.revision == h.revision) {
+                        map.remove(&tenant);
+                        lost.push(tenant);
+                    }
                 }
                 // Otherwise keep trying (a stream leader being elected).
-                Ok(Err(_)) | Err(_) => {}
+                LeaseUpdate::Failed(_) => {}
             }
         }
         lost

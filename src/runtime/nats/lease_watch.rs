@@ -29,11 +29,12 @@
 
 use super::conn::Conn;
 use super::tail::tail;
+use crate::model::{TimeSpan, Timestamp};
+use crate::runtime::sync::Mutex;
 use async_nats::jetstream::consumer::DeliverPolicy;
-use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What was last seen of one lease.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,18 +42,18 @@ enum Seen {
     /// Written (taken or renewed) by `holder` at `revision`, seen at `at`.
     Held {
         holder: String,
-        at: Instant,
+        at: Timestamp,
         revision: u64,
     },
     /// Deleted or purged (a handover), seen at `at`.
-    Released { at: Instant },
+    Released { at: Timestamp },
 }
 
 #[derive(Debug)]
 struct View {
     leases: HashMap<String, Seen>,
-    /// When the watch was started.
-    started: Instant,
+    /// When the watch was started (on the process's clock).
+    started: Timestamp,
 }
 
 /// Whether a standby should try to take a lease now; see the module docs.
@@ -72,7 +73,8 @@ pub(crate) enum Verdict {
 #[derive(Debug)]
 pub(crate) struct LeaseWatch {
     view: Arc<Mutex<View>>,
-    task: tokio::task::JoinHandle<()>,
+    /// The consumer (`None`: fed by hand, in the simulation).
+    task: Option<tokio::task::JoinHandle<()>>,
     node: String,
     lease: Duration,
 }
@@ -88,14 +90,12 @@ impl LeaseWatch {
         // (a lease) ran out. Nothing is lost by not waiting for the
         // bucket's keys: a preferred tenant's take is refused while the key
         // lives, and another tenant waits a lease anyway.
-        let view = Arc::new(Mutex::new(View {
-            leases: HashMap::new(),
-            started: Instant::now(),
-        }));
+        let mut watch = Self::idle(&conn.config.node, conn.config.lease, conn.clock.now());
         let stream = conn.leases.stream.clone();
         let prefix = conn.leases.prefix.clone();
         let filter = format!("{prefix}>");
-        let shared = Arc::clone(&view);
+        let shared = Arc::clone(&watch.view);
+        let clock = Arc::clone(&conn.clock);
         let task = rt.spawn(async move {
             tail(
                 stream,
@@ -109,27 +109,37 @@ impl LeaseWatch {
                         h.get("KV-Operation")
                             .is_some_and(|op| matches!(op.as_str(), "DEL" | "PURGE"))
                     });
-                    let at = Instant::now();
-                    let seen = if released {
-                        Seen::Released { at }
-                    } else {
-                        Seen::Held {
-                            holder: String::from_utf8_lossy(&m.payload).into_owned(),
-                            at,
-                            revision,
-                        }
-                    };
-                    shared.lock().leases.insert(key.to_string(), seen);
+                    let holder = (!released).then(|| String::from_utf8_lossy(&m.payload));
+                    shared
+                        .lock()
+                        .seen(key, revision, holder.as_deref(), clock.now());
                 },
             )
             .await;
         });
+        watch.task = Some(task);
+        watch
+    }
+
+    /// A watch fed by hand through [`seen`](Self::seen) (the simulation),
+    /// for `node` with a `lease` length, started at `now`.
+    pub(crate) fn idle(node: &str, lease: Duration, now: Timestamp) -> Self {
         Self {
-            view,
-            task,
-            node: conn.config.node.clone(),
-            lease: conn.config.lease,
+            view: Arc::new(Mutex::new(View {
+                leases: HashMap::new(),
+                started: now,
+            })),
+            task: None,
+            node: node.to_string(),
+            lease,
         }
+    }
+
+    /// Notes a message of the lease bucket: `key` written at `revision` by
+    /// `holder` (`None`: a delete or purge), delivered at `now`.
+    #[cfg(test)]
+    pub(crate) fn seen(&self, key: &str, revision: u64, holder: Option<&str>, now: Timestamp) {
+        self.view.lock().seen(key, revision, holder, now);
     }
 
     /// The node last seen holding `tenant`'s lease (`None`: released, or
@@ -143,7 +153,7 @@ impl LeaseWatch {
 
     /// Whether to try to take `tenant`'s lease now (`preferred`: this node
     /// should lead it when nobody does).
-    pub(crate) fn verdict(&self, tenant: &str, preferred: bool, now: Instant) -> Verdict {
+    pub(crate) fn verdict(&self, tenant: &str, preferred: bool, now: Timestamp) -> Verdict {
         let view = self.view.lock();
         verdict(
             view.leases.get(tenant),
@@ -160,14 +170,27 @@ impl LeaseWatch {
     /// refusal at the revision already seen changes nothing (the lease keeps
     /// its age and goes stale on time); a newer revision is a renewal the
     /// watch has not delivered yet: the holder is alive, as of now.
-    pub(crate) fn refused(&self, tenant: &str, holder: &str, revision: u64, now: Instant) {
+    pub(crate) fn refused(&self, tenant: &str, holder: &str, revision: u64, now: Timestamp) {
         self.view.lock().refused(tenant, holder, revision, now);
     }
 }
 
 impl View {
+    /// See [`LeaseWatch::seen`].
+    fn seen(&mut self, key: &str, revision: u64, holder: Option<&str>, at: Timestamp) {
+        let seen = match holder {
+            Some(holder) => Seen::Held {
+                holder: holder.to_string(),
+                at,
+                revision,
+            },
+            None => Seen::Released { at },
+        };
+        self.leases.insert(key.to_string(), seen);
+    }
+
     /// See [`LeaseWatch::refused`].
-    fn refused(&mut self, tenant: &str, holder: &str, revision: u64, now: Instant) {
+    fn refused(&mut self, tenant: &str, holder: &str, revision: u64, now: Timestamp) {
         let known = matches!(
             self.leases.get(tenant),
             Some(Seen::Held { holder: h, revision: r, .. }) if h == holder && *r == revision
@@ -189,13 +212,14 @@ impl View {
 /// `lease` length.
 fn verdict(
     seen: Option<&Seen>,
-    started: Instant,
-    now: Instant,
+    started: Timestamp,
+    now: Timestamp,
     node: &str,
     lease: Duration,
     preferred: bool,
 ) -> Verdict {
-    let stale = |at: Instant| now.saturating_duration_since(at) > lease;
+    let lease = TimeSpan::from_std(lease);
+    let stale = |at: Timestamp| now.since(at) > lease;
     let try_it = match seen {
         Some(Seen::Released { .. }) => true,
         Some(Seen::Held { holder, .. }) if holder == node => true,
@@ -212,7 +236,9 @@ fn verdict(
 
 impl Drop for LeaseWatch {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(task) = &self.task {
+            task.abort();
+        }
     }
 }
 
@@ -221,8 +247,9 @@ mod tests {
     use super::*;
 
     const LEASE: Duration = Duration::from_millis(1000);
+    const LEASE_SPAN: TimeSpan = TimeSpan::from_millis(1000);
 
-    fn held(holder: &str, at: Instant, revision: u64) -> Seen {
+    fn held(holder: &str, at: Timestamp, revision: u64) -> Seen {
         Seen::Held {
             holder: holder.to_string(),
             at,
@@ -231,17 +258,17 @@ mod tests {
     }
 
     /// The verdict for node `a` with a one-second lease.
-    fn of(seen: Option<&Seen>, started: Instant, now: Instant, preferred: bool) -> Verdict {
+    fn of(seen: Option<&Seen>, started: Timestamp, now: Timestamp, preferred: bool) -> Verdict {
         verdict(seen, started, now, "a", LEASE, preferred)
     }
 
     #[test]
     fn verdict_follows_the_rules() {
-        let t0 = Instant::now();
+        let t0 = Timestamp::from_millis(5_000);
         let started = t0;
-        let soon = t0 + LEASE / 2;
-        let later = t0 + LEASE * 2;
-        let millis = Duration::from_millis(1);
+        let soon = t0 + TimeSpan::from_millis(500);
+        let later = t0 + TimeSpan::from_millis(2_000);
+        let millis = TimeSpan::from_millis(1);
         for preferred in [false, true] {
             // Released by a handover: at once, even right after being seen.
             let released = Seen::Released { at: soon };
@@ -253,14 +280,14 @@ mod tests {
             let other = held("b", soon, 7);
             assert_eq!(of(Some(&other), started, soon, preferred), Verdict::Wait);
             assert_eq!(
-                of(Some(&other), started, soon + LEASE, preferred),
+                of(Some(&other), started, soon + LEASE_SPAN, preferred),
                 Verdict::Wait,
                 "exactly a lease since the last renewal is not yet stale"
             );
             // Not renewed for more than a lease: take it, breaking the key
             // at the revision last seen.
             assert_eq!(
-                of(Some(&other), started, soon + LEASE + millis, preferred),
+                of(Some(&other), started, soon + LEASE_SPAN + millis, preferred),
                 Verdict::Break(7)
             );
             // A renewal seen "after" now (clocks read in another order) is
@@ -271,14 +298,17 @@ mod tests {
         // watching.
         assert_eq!(of(None, started, t0, true), Verdict::Try);
         assert_eq!(of(None, started, soon, false), Verdict::Wait);
-        assert_eq!(of(None, started, t0 + LEASE, false), Verdict::Wait);
-        assert_eq!(of(None, started, t0 + LEASE + millis, false), Verdict::Try);
+        assert_eq!(of(None, started, t0 + LEASE_SPAN, false), Verdict::Wait);
+        assert_eq!(
+            of(None, started, t0 + LEASE_SPAN + millis, false),
+            Verdict::Try
+        );
         assert_eq!(of(None, started, later, false), Verdict::Try);
     }
 
     #[test]
     fn a_refusal_by_the_holder_seen_keeps_the_earlier_time() {
-        let t0 = Instant::now();
+        let t0 = Timestamp::from_millis(5_000);
         let mut view = View {
             leases: HashMap::new(),
             started: t0,
@@ -288,10 +318,10 @@ mod tests {
         assert_eq!(view.leases["t1"], held("b", t0, 4));
         // The same holder at the same revision: what was seen first stays,
         // so the lease goes stale on time.
-        let then = t0 + LEASE;
+        let then = t0 + LEASE_SPAN;
         view.refused("t1", "b", 4, then);
         assert_eq!(view.leases["t1"], held("b", t0, 4));
-        let stale = t0 + LEASE + Duration::from_millis(1);
+        let stale = t0 + LEASE_SPAN + TimeSpan::from_millis(1);
         assert_eq!(
             verdict(
                 view.leases.get("t1"),

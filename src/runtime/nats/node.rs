@@ -27,17 +27,18 @@
 //! [`hand_over`](Node::hand_over) moves a tenant away on purpose.
 
 use super::follower::{Follower, Load};
-use super::lease_watch::{LeaseWatch, Verdict};
+use super::lease_watch::LeaseWatch;
+use super::ops::JetStreamOps;
 use super::{JetStreamStore, NatsError, Replica};
+use crate::model::{TimeSpan, Timestamp};
+use crate::runtime::sync::Mutex;
 use crate::runtime::{
     Accepted, Pending, Runtime, RuntimeError, RuntimeHandle, TenantId, TenantOpened, TenantSpec,
 };
 use crate::Command;
 use futures_util::StreamExt;
-use parking_lot::Mutex;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Takeovers attempted in one step; the rest wait for the next step.
 pub const MAX_TAKEOVERS_PER_STEP: usize = 4_096;
@@ -86,8 +87,9 @@ pub struct Node {
     primary: Mutex<HashSet<TenantId>>,
     /// Primary tenants whose append was fenced: stepped down next step.
     deposed: Mutex<HashSet<TenantId>>,
-    /// Tenants handed over, not to be taken back before the instant.
-    held_off: Mutex<HashMap<String, Instant>>,
+    /// Tenants handed over, not to be taken back before the time (on the
+    /// store's clock).
+    held_off: Mutex<HashMap<String, Timestamp>>,
     follower: Follower,
     watch: LeaseWatch,
     /// One step at a time: the follower's slots assume it.
@@ -213,10 +215,11 @@ impl Node {
         if !self.primary.lock().remove(tenant) {
             return Err(self.not_primary(tenant, "not its primary"));
         }
-        let lease = self.store.config().lease;
+        let lease = TimeSpan::from_std(self.store.config().lease);
+        let until = self.store.conn().now() + TimeSpan(2 * lease.0);
         self.held_off
             .lock()
-            .insert(tenant.as_str().to_string(), Instant::now() + 2 * lease);
+            .insert(tenant.as_str().to_string(), until);
         let closed = self.handle.remove_tenant(tenant).wait();
         self.follower.follow(tenant.as_str());
         if let Err(e) = closed {
@@ -266,23 +269,26 @@ impl Node {
     /// The standby tenants whose lease looks free now, each with the
     /// revision of a stale lease to break.
     fn candidates(&self) -> Vec<(&TenantSpec, Option<u64>)> {
-        let now = Instant::now();
+        let now = self.store.conn().now();
         let primary = self.primary.lock();
         let mut held_off = self.held_off.lock();
-        held_off.retain(|_, until| *until > now);
         // Bounded by the tenants this node knows.
-        self.specs
-            .iter()
-            .filter(|(name, spec)| !primary.contains(&spec.id) && !held_off.contains_key(*name))
-            .filter_map(|(name, spec)| {
-                match self.watch.verdict(name, self.preferred.contains(name), now) {
-                    Verdict::Try => Some((spec, None)),
-                    Verdict::Break(revision) => Some((spec, Some(revision))),
-                    Verdict::Wait => None,
-                }
-            })
-            .take(MAX_TAKEOVERS_PER_STEP)
-            .collect()
+        super::takeover::candidates(
+            self.specs.keys().map(String::as_str),
+            |name| {
+                self.specs
+                    .get(name)
+                    .is_some_and(|s| primary.contains(&s.id))
+            },
+            &mut held_off,
+            &self.preferred,
+            &self.watch,
+            now,
+            MAX_TAKEOVERS_PER_STEP,
+        )
+        .into_iter()
+        .filter_map(|(name, stale)| Some((self.specs.get(name)?, stale)))
+        .collect()
     }
 
     fn take_over(&self) -> Vec<RoleChange> {
@@ -327,43 +333,29 @@ impl Node {
     }
 
     /// Takes `spec`'s lease and fences its subject with the warm replica
-    /// (or one loaded now), breaking a stale lease at revision `stale`; on success the replica waits in the store for
+    /// (or one loaded now), breaking a stale lease at revision `stale`
+    /// (see `takeover.rs`); on success the replica waits in the store for
     /// the runtime's open.
     async fn fence(&self, spec: &TenantSpec, stale: Option<u64>) -> bool {
         let name = spec.id.as_str();
-        let conn = self.store.conn();
-        match self.store.leases().take(conn, name, stale).await {
-            Ok(()) => {}
-            Err(NatsError::LeaseHeld {
-                holder, revision, ..
-            }) => {
-                self.watch.refused(name, &holder, revision, Instant::now());
-                return false;
-            }
-            Err(_) => return false,
-        }
-        let mut replica = match self.follower.lead(name) {
-            Some(replica) => replica,
-            None => match self.load(spec).await {
-                Ok(replica) => replica,
-                Err(_) => {
-                    self.store.forget_lease(&spec.id);
-                    self.follower.follow(name);
-                    return false;
-                }
-            },
-        };
         let subject = self.store.config().subject(name);
-        match replica.fence(conn, &subject).await {
-            Ok(_) => {
+        let fenced = super::takeover::take_and_fence(
+            &**self.store.conn(),
+            self.store.leases(),
+            &self.watch,
+            &self.follower,
+            name,
+            &subject,
+            stale,
+            || self.load(spec),
+        )
+        .await;
+        match fenced {
+            Some(replica) => {
                 self.store.prime_fenced(name, replica);
                 true
             }
-            Err(_) => {
-                self.store.forget_lease(&spec.id);
-                self.follower.follow(name);
-                false
-            }
+            None => false,
         }
     }
 
@@ -371,7 +363,7 @@ impl Node {
         let conn = self.store.conn();
         let mut replica = Replica::load(conn, spec.id.as_str(), &spec.config, &spec.policy).await?;
         replica
-            .catch_up(conn, &self.store.config().subject(spec.id.as_str()))
+            .catch_up(&**conn, &self.store.config().subject(spec.id.as_str()))
             .await?;
         Ok(replica)
     }
@@ -395,7 +387,7 @@ impl Node {
                         }
                         Load::CatchUp(tenant, mut replica) => {
                             let subject = self.store.config().subject(&tenant);
-                            let caught = replica.catch_up(conn, &subject).await;
+                            let caught = replica.catch_up(&**conn, &subject).await;
                             (tenant, caught.ok().map(|_| *replica))
                         }
                     };

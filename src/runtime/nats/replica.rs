@@ -5,11 +5,13 @@
 //! it follows. Each stream message is one batch of journal frames (see
 //! [`decode_records`]); the records carry their own sequence numbers, and
 //! the decoder refuses any that is not the next, so a replica can neither
-//! skip nor apply a record twice. An empty message is a takeover's fence
-//! and carries no records.
+//! skip nor apply a record twice. A fence (a takeover's first message)
+//! carries no records but the rules in force (`rules.rs`); an empty one was
+//! written before fences carried them.
 
 use super::conn::{timed, Conn};
 use super::journal::{publish_expecting, Published};
+use super::ops::JetStreamOps;
 use super::NatsError;
 use crate::engine::{Engine, EngineConfig};
 use crate::persist::{decode_records, rules_diff, PersistError};
@@ -44,13 +46,26 @@ impl Replica {
     /// subject's start may have been purged behind it. A snapshot taken
     /// under another configuration or policy than `config` and `policy`'s
     /// is [`PersistError::RulesChanged`] naming what differs. Without a
-    /// snapshot the subject is still replayed under `config` (the stream
-    /// has no header yet: issue 21 leaves that open).
+    /// snapshot the subject replays under the rules its first fence names
+    /// (`rules.rs`); the open compares them with the host's.
     pub(crate) async fn load(
         conn: &Conn,
         tenant: &str,
         config: &EngineConfig,
         policy: &PolicyFactory,
+    ) -> Result<Replica, NatsError> {
+        Self::load_checking(conn, tenant, config, policy, true).await
+    }
+
+    /// As [`load`](Self::load); with `check` false a snapshot under other
+    /// rules loads as it is (an open that accepts the change compares and
+    /// journals it after catching up, see `rules.rs`).
+    pub(crate) async fn load_checking(
+        conn: &Conn,
+        tenant: &str,
+        config: &EngineConfig,
+        policy: &PolicyFactory,
+        check: bool,
     ) -> Result<Replica, NatsError> {
         let replay = |source| NatsError::Replay {
             tenant: tenant.to_string(),
@@ -74,8 +89,8 @@ impl Replica {
         // its tail under others would make other decisions than the
         // acknowledged ones (as a file journal's header refuses).
         let given = policy.build();
-        if let Some(diff) = rules_diff(engine.config(), engine.policy_name(), config, given.name())
-        {
+        let diff = rules_diff(engine.config(), engine.policy_name(), config, given.name());
+        if let (Some(diff), true) = (diff, check) {
             return Err(replay(PersistError::RulesChanged {
                 diff: Box::new(diff),
             }));
@@ -93,7 +108,9 @@ impl Replica {
             // Delivered again (an ordered consumer restarted): applied already.
             return Ok(());
         }
-        if !payload.is_empty() {
+        if super::rules::is_header(payload) {
+            self.apply_header(payload)?;
+        } else if !payload.is_empty() {
             let records = decode_records(self.last_record + 1, payload)?;
             for record in records {
                 debug_assert_eq!(record.seq, self.last_record + 1);
@@ -111,37 +128,23 @@ impl Replica {
     /// Applies every message of `subject` after `last_stream_seq`, up to
     /// the subject's last message as the stream reports it now. Returns
     /// that last sequence.
-    pub(crate) async fn catch_up(&mut self, conn: &Conn, subject: &str) -> Result<u64, NatsError> {
-        let end = last_subject_seq(conn, subject).await?;
+    pub(crate) async fn catch_up(
+        &mut self,
+        ops: &impl JetStreamOps,
+        subject: &str,
+    ) -> Result<u64, NatsError> {
+        let end = ops.last_subject_seq(subject).await?;
         if end <= self.last_stream_seq {
             return Ok(end);
         }
-        let consumer = timed(
-            "create ordered consumer",
-            conn.stream.create_consumer(OrderedConfig {
-                filter_subject: subject.to_string(),
-                deliver_policy: DeliverPolicy::ByStartSequence {
-                    start_sequence: self.last_stream_seq + 1,
-                },
-                ..Default::default()
-            }),
-        )
+        ops.read_subject(subject, self.last_stream_seq, end, &mut |seq, payload| {
+            self.apply_message(seq, payload)
+                .map_err(|source| NatsError::Replay {
+                    tenant: subject.to_string(),
+                    source,
+                })
+        })
         .await?;
-        let mut messages = timed("consume", consumer.messages()).await?;
-        let replay = |source| NatsError::Replay {
-            tenant: subject.to_string(),
-            source,
-        };
-        // Bounded: every message moves last_stream_seq forward, and the
-        // subject holds at most `end - last_stream_seq` messages up to `end`.
-        let most = end - self.last_stream_seq;
-        for _ in 0..most {
-            if self.last_stream_seq >= end {
-                break;
-            }
-            let (seq, message) = next_message(&mut messages, end).await?;
-            self.apply_message(seq, &message.payload).map_err(replay)?;
-        }
         if self.last_stream_seq < end {
             return Err(NatsError::Request {
                 what: "consume",
@@ -153,25 +156,29 @@ impl Replica {
 }
 
 impl Replica {
-    /// Takes over the subject: catches up to its end and publishes an empty
-    /// *fence* message expecting that end, so any later append of a
+    /// Takes over the subject: catches up to its end and publishes a
+    /// *fence* message (the rules in force, no record) expecting that end, so any later append of a
     /// previous writer expects an older sequence and is refused. Should
     /// that writer slip an append in first, the fence is refused instead
     /// and the replica catches up again (at most [`MAX_FENCE_ATTEMPTS`]
     /// times). Call only while holding the tenant's lease.
-    pub(crate) async fn fence(&mut self, conn: &Conn, subject: &str) -> Result<u64, PersistError> {
+    pub(crate) async fn fence(
+        &mut self,
+        ops: &impl JetStreamOps,
+        subject: &str,
+    ) -> Result<u64, PersistError> {
         let replay = |e: NatsError| match e {
             NatsError::Replay { source, .. } => source,
             other => PersistError::Replica(other.to_string()),
         };
         for _ in 0..MAX_FENCE_ATTEMPTS {
-            self.catch_up(conn, subject).await.map_err(replay)?;
+            self.catch_up(ops, subject).await.map_err(replay)?;
             let fenced = publish_expecting(
-                conn,
+                ops,
                 subject,
-                Vec::new(),
+                super::rules::header_payload(self)?,
                 self.last_stream_seq,
-                conn.config.append_deadline,
+                ops.config().append_deadline,
             )
             .await?;
             match fenced {
@@ -212,7 +219,7 @@ pub(crate) async fn last_subject_seq(conn: &Conn, subject: &str) -> Result<u64, 
 /// Every message of `subject` still in the stream, in order, as
 /// `(stream sequence, payload)`.
 pub(crate) async fn read_all(conn: &Conn, subject: &str) -> Result<Vec<(u64, Vec<u8>)>, NatsError> {
-    let end = last_subject_seq(conn, subject).await?;
+    let end = conn.last_subject_seq(subject).await?;
     let mut out = Vec::new();
     if end == 0 {
         return Ok(out);
@@ -241,7 +248,7 @@ pub(crate) async fn read_all(conn: &Conn, subject: &str) -> Result<Vec<(u64, Vec
 /// The next message of an ordered consumer with its stream sequence,
 /// waiting at most [`NEXT_MESSAGE_TIMEOUT`]; `end` only names the goal in
 /// errors.
-async fn next_message(
+pub(super) async fn next_message(
     messages: &mut async_nats::jetstream::consumer::pull::Ordered,
     end: u64,
 ) -> Result<(u64, async_nats::jetstream::message::Message), NatsError> {

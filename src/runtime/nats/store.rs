@@ -19,9 +19,11 @@ use crate::engine::EngineConfig;
 use crate::persist::PersistError;
 use crate::policy::PolicyFactory;
 use crate::runtime::journal::{JournalStore, OpenedTenant};
+use crate::runtime::sync::Mutex;
 use crate::runtime::tenant::TenantId;
-use parking_lot::Mutex;
+use crate::runtime::{Clock, SystemClock};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Tenants' journals on JetStream; see the [module](super) docs.
@@ -32,6 +34,9 @@ pub struct JetStreamStore {
     leases: Leases,
     /// Replicas handed over by a standby for the next open of their tenant.
     warm: Mutex<HashMap<String, Warm>>,
+    /// Whether an open under other rules than the subject's journals the
+    /// change (else refuses it); see `rules.rs`.
+    accept_rule_changes: AtomicBool,
 }
 
 /// A replica waiting for its tenant's open.
@@ -44,15 +49,30 @@ struct Warm {
 
 impl JetStreamStore {
     /// Connects, creates (or finds) the stream and the buckets, and starts
-    /// renewing this process's leases every quarter lease.
+    /// renewing this process's leases every quarter lease. Lease and
+    /// takeover decisions read the system clock; see
+    /// [`connect_with_clock`](Self::connect_with_clock).
     pub fn connect(config: NatsConfig) -> Result<Arc<Self>, NatsError> {
+        Self::connect_with_clock(config, Arc::new(SystemClock::new()))
+    }
+
+    /// As [`connect`](Self::connect), with the lease and takeover
+    /// decisions (when a lease was last renewed, when a standby may break
+    /// it, how long an append retries) reading `clock` (give it the
+    /// runtime's [`Clock`]). The clock must be monotonic and run at about
+    /// real speed: the bucket's max age expires leases on the servers'
+    /// time.
+    pub fn connect_with_clock(
+        config: NatsConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<Self>, NatsError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("switchboard-nats")
             .enable_all()
             .build()
             .map_err(NatsError::Runtime)?;
-        let conn = Arc::new(rt.block_on(Conn::open(config))?);
+        let conn = Arc::new(rt.block_on(Conn::open(config, clock))?);
         let leases = Leases::default();
         let renewing = (Arc::clone(&conn), leases.clone());
         rt.spawn(async move {
@@ -61,7 +81,7 @@ impl JetStreamStore {
             // Runs until the runtime (the store) is dropped.
             loop {
                 tokio::time::sleep(every).await;
-                let _lost = leases.renew_all(&conn).await;
+                let _lost = leases.renew_all(&*conn).await;
             }
         });
         Ok(Arc::new(Self {
@@ -69,7 +89,18 @@ impl JetStreamStore {
             conn,
             leases,
             warm: Mutex::new(HashMap::new()),
+            accept_rule_changes: AtomicBool::new(false),
         }))
+    }
+
+    /// Whether opening a tenant under another configuration than its
+    /// subject was written under makes the change (published as the
+    /// subject's next record, a `Command::Reconfigure`) instead of failing
+    /// with [`PersistError::RulesChanged`]. Off by default; a policy change
+    /// is refused either way.
+    pub fn accept_rule_changes(&self, accept: bool) {
+        // A setting read at each open; no other memory depends on it.
+        self.accept_rule_changes.store(accept, Ordering::Relaxed);
     }
 
     /// The settings.
@@ -86,7 +117,7 @@ impl JetStreamStore {
     /// now, [`NatsError::LeaseHeld`] when another one does.
     pub fn take_lease(&self, tenant: &TenantId) -> Result<(), NatsError> {
         self.rt
-            .block_on(self.leases.take(&self.conn, tenant.as_str(), None))
+            .block_on(self.leases.take(&*self.conn, tenant.as_str(), None))
     }
 
     /// Forgets `tenant`'s lease here without touching the bucket (it was
@@ -99,7 +130,7 @@ impl JetStreamStore {
     /// from the runtime first.
     pub fn release_lease(&self, tenant: &TenantId) -> Result<(), NatsError> {
         self.rt
-            .block_on(self.leases.release(&self.conn, tenant.as_str()))
+            .block_on(self.leases.release(&*self.conn, tenant.as_str()))
     }
 
     /// A replica of `tenant` from the snapshot bucket and its subject, as
@@ -113,7 +144,7 @@ impl JetStreamStore {
         let subject = self.conn.config.subject(tenant.as_str());
         self.rt.block_on(async {
             let mut replica = Replica::load(&self.conn, tenant.as_str(), config, policy).await?;
-            replica.catch_up(&self.conn, &subject).await?;
+            replica.catch_up(&*self.conn, &subject).await?;
             Ok(replica)
         })
     }
@@ -122,7 +153,7 @@ impl JetStreamStore {
     /// follow step).
     pub fn catch_up(&self, tenant: &TenantId, replica: &mut Replica) -> Result<u64, NatsError> {
         let subject = self.conn.config.subject(tenant.as_str());
-        self.rt.block_on(replica.catch_up(&self.conn, &subject))
+        self.rt.block_on(replica.catch_up(&*self.conn, &subject))
     }
 
     /// Hands `replica` over for the next [`open`](JournalStore::open) of
@@ -194,21 +225,44 @@ impl JetStreamStore {
         };
         if !self.leases.holds(name) {
             self.leases
-                .take(&self.conn, name, None)
+                .take(&*self.conn, name, None)
                 .await
                 .map_err(|e| (None, to_persist(e)))?;
         }
+        let accept = self.accept_rule_changes.load(Ordering::Relaxed);
         let warm = self.warm.lock().remove(name);
         let (mut replica, fenced) = match warm {
             Some(warm) => (warm.replica, warm.fenced),
             None => {
-                let cold = Replica::load(&self.conn, name, config, policy).await;
+                let cold = Replica::load_checking(&self.conn, name, config, policy, !accept).await;
                 (cold.map_err(|e| (None, to_persist(e)))?, false)
             }
         };
         let subject = self.conn.config.subject(name);
         if !fenced {
-            if let Err(e) = replica.fence(&self.conn, &subject).await {
+            // To the subject's end before the rules are compared: a subject
+            // without a snapshot names its rules in its first fence.
+            if let Err(e) = replica.catch_up(&*self.conn, &subject).await {
+                return Err((Some(replica), to_persist(e)));
+            }
+        }
+        // Checked before anything is written (a refused open writes no
+        // fence), except by a standby that fenced already.
+        let change = replica.rules_change(config, policy.build().name());
+        if let (Some(diff), false) = (&change, accept) {
+            let diff = Box::new(diff.clone());
+            return Err((Some(replica), PersistError::RulesChanged { diff }));
+        }
+        if !fenced {
+            if let Err(e) = replica.fence(&*self.conn, &subject).await {
+                return Err((Some(replica), e));
+            }
+        }
+        if let Some(diff) = change {
+            if let Err(e) = self
+                .journal_change(&mut replica, &subject, diff, config)
+                .await
+            {
                 return Err((Some(replica), e));
             }
         }
@@ -223,6 +277,42 @@ impl JetStreamStore {
             since_snapshot: 0,
         };
         Ok((replica.engine, journal))
+    }
+}
+
+impl JetStreamStore {
+    /// Makes an accepted change of configuration on `replica` and publishes
+    /// it as the subject's next record (the replica is fenced: the append
+    /// expects its last sequence).
+    async fn journal_change(
+        &self,
+        replica: &mut Replica,
+        subject: &str,
+        diff: crate::persist::RulesDiff,
+        config: &EngineConfig,
+    ) -> Result<(), PersistError> {
+        let (at, command) = replica.accept_change(diff, config)?;
+        let seq = replica.last_record + 1;
+        let mut bytes = Vec::new();
+        crate::persist::encode_record(seq, at, &command, &mut bytes)?;
+        let published = super::journal::publish_expecting(
+            &*self.conn,
+            subject,
+            bytes,
+            replica.last_stream_seq,
+            self.conn.config.append_deadline,
+        )
+        .await?;
+        match published {
+            super::journal::Published::Stored(stream_seq) => {
+                replica.last_record = seq;
+                replica.last_stream_seq = stream_seq;
+                Ok(())
+            }
+            super::journal::Published::WrongLastSequence => Err(PersistError::Fenced {
+                reason: "another primary wrote the subject during the open".into(),
+            }),
+        }
     }
 }
 

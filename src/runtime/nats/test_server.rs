@@ -63,11 +63,21 @@ impl TestServer {
         }
     }
 
+    /// The server's URL.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
     /// A connection as node `node` (one replica: a single server).
     pub(crate) async fn conn(&self, node: &str) -> Conn {
         let mut config = NatsConfig::new(self.url.clone(), node);
         config.replicas = 1;
-        Conn::open(config).await.expect("connects and sets up")
+        Conn::open(
+            config,
+            std::sync::Arc::new(crate::runtime::SystemClock::new()),
+        )
+        .await
+        .expect("connects and sets up")
     }
 }
 
