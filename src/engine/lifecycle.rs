@@ -236,6 +236,10 @@ pub(crate) fn enqueue_personal(
 /// offered when offers are on (except a thread that is already theirs),
 /// else assigned.
 pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: AssignVia) {
+    if cx.st.conv(c).place == Place::Queued {
+        // Its line's throughput, for expected waits.
+        super::wait_estimate::served(cx, c);
+    }
     if matches!(
         cx.st.conv(c).place,
         Place::Queued | Place::WaitingFor { .. }
