@@ -27,7 +27,7 @@ fn old_scenarios_give_the_same_days_as_before_segments() {
     for (seed, (arrivals, agents, report)) in pinned {
         let w = Workload::generate(&Scenario::default(), seed);
         assert_eq!(
-            fnv(&format!("{:?}", w.arrivals)),
+            fnv(&without_language(&format!("{:?}", w.arrivals))),
             arrivals,
             "arrivals, seed {seed}"
         );
@@ -44,6 +44,21 @@ fn old_scenarios_give_the_same_days_as_before_segments() {
     // The shipped files still parse.
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/default.json");
     assert_eq!(Scenario::from_file(path).unwrap(), Scenario::default());
+}
+
+/// `Arrival` gained its `language` (what the plan's routes read) after
+/// these digests were pinned; every other field must stay as it was.
+fn without_language(debug: &str) -> String {
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug;
+    while let Some(at) = rest.find("language: ") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        let end = after.find(", ").map_or(after.len(), |i| i + 2);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 const GOLDEN_1: (u64, u64, u64) = (
