@@ -2,8 +2,10 @@
 //!
 //! Drives one engine through `--hours` of simulated time (default 1): every
 //! simulated second `--rate` conversations (default 20) from customers
-//! never seen before, on a rotating channel and skill, each resolved two
-//! minutes after it opened; a purge every simulated minute forgets what
+//! never seen before, on a rotating channel and skill, every other one also
+//! naming a skill never named before (a new skill group no agent serves, as
+//! a host bug naming a new skill set per conversation would), each resolved
+//! two minutes after it opened; a purge every simulated minute forgets what
 //! was resolved before it (and, past the ten-minute affinity window, the
 //! customers). Every five simulated minutes it prints the engine's counts
 //! and the process's resident memory (Linux `/proc/self/status`). Flat
@@ -62,10 +64,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     while at <= end {
         for _ in 0..rate {
             next_id += 1;
-            let command: Command = Command::open(ConversationId(next_id), CustomerId(next_id))
+            let mut open_one = Command::open(ConversationId(next_id), CustomerId(next_id))
                 .channel(channels[(next_id % 3) as usize])
-                .skill(SkillId((next_id % 5) as u32), Level::MIN)
-                .into();
+                .skill(SkillId((next_id % 5) as u32), Level::MIN);
+            if next_id.is_multiple_of(2) {
+                // Reclaimed once resolved and purged (`state/reclaim.rs`).
+                open_one = open_one.skill(SkillId(1_000 + next_id as u32), Level::MIN);
+            }
+            let command: Command = open_one.into();
             match engine.apply(Timestamp(at), command) {
                 Ok(_) => open.push_back((next_id, at + hold)),
                 Err(_) => refused += 1,

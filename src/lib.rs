@@ -154,6 +154,14 @@ pub mod sim;
 pub mod testing;
 pub mod wire;
 
+/// The README's Rust examples, compiled (and run, but for the `no_run`
+/// ones, each saying why next to it) as doctests by `cargo test --doc`.
+/// They use the simulator, the runtime and the testing helpers, so they
+/// are checked when those features are on (`--all-features`, as CI runs).
+#[cfg(all(doctest, feature = "sim", feature = "runtime", feature = "testing"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use engine::{
     AgentStats, AssignVia, AuditReport, AuditViolation, ChannelWeights, Command, CommandKind,
     ConfigError, Decision, DecisionKind, Engine, EngineConfig, EngineConfigBuilder, EngineError,
@@ -176,6 +184,10 @@ pub use engine::{
 };
 // Business hours of routing plans (the emergency switch and its answers).
 pub use engine::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, QueueHours};
+// Why an agent has a conversation.
+pub use engine::{Explanation, PoolFilters, TieBreaker};
+// A waiting conversation's position and expected wait.
+pub use engine::{ExpectedWait, QueuePosition, WaitMethod, MIN_WAIT_SAMPLES};
 // Preferred agents (the affinity list after the last agent).
 pub use engine::{
     NoAnswerAction, NoAnswerFinal, NoAnswerRule, PullMiss, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE,

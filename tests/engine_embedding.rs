@@ -189,3 +189,25 @@ fn time_span_converts_to_and_from_std_duration() {
         TimeSpan(u64::MAX)
     );
 }
+
+/// Glob imports of std's names and the crate root together: if the crate
+/// root re-exported a name std also has (it once re-exported `Duration`),
+/// using that name here would be ambiguous and this file would not compile.
+mod no_std_name_is_shadowed {
+    #[allow(unused_imports)]
+    use std::collections::*;
+    #[allow(unused_imports)]
+    use std::time::*;
+    #[allow(unused_imports)]
+    use switchboard::*;
+
+    #[test]
+    fn std_names_stay_std_beside_a_glob_of_the_crate_root() {
+        let wait: Duration = Duration::from_secs(90);
+        let started: Instant = Instant::now();
+        let mut seen: HashMap<AgentId, TimeSpan> = HashMap::new();
+        seen.insert(AgentId(1), TimeSpan::from_std(wait));
+        assert_eq!(std::time::Duration::from(seen[&AgentId(1)]), wait);
+        assert!(started.elapsed() < Duration::from_secs(3600));
+    }
+}

@@ -147,6 +147,55 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, bool)> {
         ("GET", "/api/tenants/{tenant}/stats", t.clone(), false),
         ("GET", "/api/tenants/{tenant}/audit", t.clone(), false),
         ("GET", "/api/tenants/{tenant}/stream", t.clone(), false),
+        (
+            "PUT",
+            "/api/tenants/{tenant}/plan",
+            Some(
+                json!({"queues": [{"name": "all"}], "routes": [{"name": "default",
+                "steps": [{"after_ms": 0, "actions": [{"do": "enter_queue", "queue": "all"}]}]}]}),
+            ),
+            false,
+        ),
+        ("GET", "/api/tenants/{tenant}/plan", t.clone(), false),
+        ("DELETE", "/api/tenants/{tenant}/plan", t.clone(), false),
+        ("GET", "/api/tenants/{tenant}/queues", t.clone(), false),
+        ("GET", "/api/tenants/{tenant}/teams", t.clone(), false),
+        (
+            "PUT",
+            "/api/tenants/{tenant}/teams/{team}",
+            Some(json!({"name": "blue", "members": [1], "max_live": 1})),
+            false,
+        ),
+        (
+            "PUT",
+            "/api/tenants/{tenant}/agents/{agent}/channel_caps/{channel}",
+            Some(json!({"max_live": 1})),
+            false,
+        ),
+        (
+            "PUT",
+            "/api/tenants/{tenant}/agents/{agent}/rate_limit",
+            Some(json!({"limit": {"max": 1, "window": 60000}})),
+            false,
+        ),
+        (
+            "PUT",
+            "/api/tenants/{tenant}/agents/{agent}/pull_cap",
+            Some(json!({"pull_cap": 3})),
+            false,
+        ),
+        (
+            "POST",
+            "/api/tenants/{tenant}/agents/{agent}/pull",
+            Some(json!({})),
+            false,
+        ),
+        (
+            "POST",
+            "/api/tenants/{tenant}/conversations/{conversation}/end_wrap_up",
+            Some(json!({"agent": 1})),
+            false,
+        ),
     ]
 }
 
@@ -226,6 +275,8 @@ async fn every_keyed_route_refuses_missing_wrong_revoked_and_other_tenants_keys_
             .replace("{agent}", "1")
             .replace("{conversation}", "10")
             .replace("{customer}", "100")
+            .replace("{team}", "1")
+            .replace("{channel}", "sms")
             .replace("{key}", &own_id);
         let mut cases = vec![
             (None, 401, "missing_key"),
@@ -583,7 +634,7 @@ async fn cors_is_off_unless_origins_are_configured() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_request_past_the_timeout_gets_503_and_a_quick_one_is_served() {
+async fn a_request_past_the_timeout_gets_a_json_503_and_a_quick_one_is_served() {
     let mut c = config();
     c.runtime = c.runtime.shards(1);
     c.request_timeout = Duration::from_millis(200);
@@ -603,9 +654,14 @@ async fn a_request_past_the_timeout_gets_503_and_a_quick_one_is_served() {
     let started = std::time::Instant::now();
     let a = s.get("/readyz").await;
     assert_eq!(
-        (a.status, &a.body),
-        (503, &Value::Null),
-        "cut off, not the probe's own 503: {a:?}"
+        (a.status, &a.body["error"]),
+        (503, &json!("timeout")),
+        "cut off with the JSON error every refusal has, not the probe's own 503: {a:?}"
+    );
+    assert_eq!(a.retry_after.as_deref(), Some("1"), "{a:?}");
+    assert!(
+        a.body["message"].as_str().unwrap().contains("200 ms"),
+        "{a:?}"
     );
     assert!(
         started.elapsed() < Duration::from_millis(1000),

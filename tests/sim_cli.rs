@@ -208,3 +208,37 @@ fn a_reader_that_goes_away_ends_the_run_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
+
+#[test]
+fn compare_with_a_plan_names_each_variant_and_refuses_another_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let with_plan = format!("{root}/scenarios/default_plan.json");
+    let (code, stdout, stderr) = run(&[
+        "compare",
+        "--scenario",
+        &with_plan,
+        "--plan",
+        "none",
+        "--out-dir",
+        out,
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("default_plan"), "{stdout}");
+    assert!(stdout.contains("no plan"), "{stdout}");
+    assert!(dir.path().join("compare.json").exists());
+    // The large scenario is another day: refused as bad input, named.
+    let large = format!("{root}/scenarios/large.json");
+    let (code, _, stderr) = run(&[
+        "compare",
+        "--scenario",
+        &with_plan,
+        "--variant",
+        &large,
+        "--out-dir",
+        out,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("variant `large`"), "{stderr}");
+}

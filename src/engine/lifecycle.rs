@@ -44,6 +44,7 @@ pub(crate) fn permits(kind: CommandKind, place: Place) -> bool {
 
 /// Adds `amount` of a thread of `channel` to `agent`'s load. The caller
 /// checked that it fits. Returns the load and cap after.
+#[inline]
 pub(crate) fn reserve(
     cx: &mut Cx<'_>,
     agent: AgentIdx,
@@ -76,6 +77,7 @@ pub(crate) fn reserve(
 
 /// Gives back `amount` of a thread of `channel` from `agent`'s load.
 /// Returns the load and cap after.
+#[inline]
 pub(crate) fn release(
     cx: &mut Cx<'_>,
     agent: AgentIdx,
@@ -236,6 +238,10 @@ pub(crate) fn enqueue_personal(
 /// offered when offers are on (except a thread that is already theirs),
 /// else assigned.
 pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: AssignVia) {
+    if cx.st.conv(c).place == Place::Queued {
+        // Its line's throughput, for expected waits.
+        super::wait_estimate::served(cx, c);
+    }
     if matches!(
         cx.st.conv(c).place,
         Place::Queued | Place::WaitingFor { .. }

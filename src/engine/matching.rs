@@ -421,11 +421,17 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     a.dirty = false;
     let limited = a.rate_limited();
     let (load, cap, channel_load) = (a.load, a.cap, a.channel_load);
+    // Without an interruption matrix, the plain sum (no lookup per slot).
+    let interrupting = !workload.interruptions.is_empty();
     for slot in &mut a.slots {
         let g = &mut st.groups[slot.group.get()];
         let room = a.status.accepts_work()
             && a.personal.is_empty()
-            && fits_beside(load, cap, &channel_load, g.weight, workload.over(g.key.channel))
+            && if interrupting {
+                fits_beside(load, cap, &channel_load, g.weight, workload.over(g.key.channel))
+            } else {
+                u64::from(load.0) + u64::from(g.weight.0) <= u64::from(cap.0)
+            }
             && !a.cooldowns.iter().any(|&(c, _)| c == slot.group)
             // `Agent::channel_full`, by field (the slots are borrowed).
             && a.channel_live[g.key.channel.index()] < a.channel_caps[g.key.channel.index()]

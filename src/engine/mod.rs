@@ -51,7 +51,20 @@
 //!   owns its groups (a gate in their routing key); a `closed` flag on
 //!   them, read by `matching::dispatch`, `best_waiting` and pulls, is
 //!   toggled by one `Hours` timer per calendar and by the emergency
-//!   switch (`Reconfigure::Hours`).
+//!   switch (`Reconfigure::Hours`). A queue with explicit members owns
+//!   its groups the same way, and `structure::eligible` admits members
+//!   only.
+//! * **Preferred agents** (done, `preferred.rs`): the affinity list after
+//!   the last agent (owner, scored agents), tried by `matching::route`
+//!   before the queue; waits are known-agent waits with their own bound.
+//! * **Queue position, expected wait, "why this agent"** (done,
+//!   `wait_estimate.rs`, `explain.rs`): queries on request; a line keeps
+//!   a ring of its last hand-over times, nothing else on the hot path.
+//! * **Not yet**: skills on a schedule (a per-slot dormant flag read by
+//!   `Agent::takes`, toggled by a timer per window edge), agent-side
+//!   overflow (a routing profile's priority and delay per queue, read by
+//!   `best_waiting` and `take_agent`, with a timer when a secondary head
+//!   reaches the delay), and priority aging by queue.
 //! * **Workload rules** (`workload/`): wrap-up after a resolve (a hold on
 //!   the resolved conversation, released by a `WrapUpEnd` timer) and the
 //!   caps above the agent (teams, the tenant), checked in `matching` after
@@ -59,9 +72,11 @@
 //! * **Assignment rate limits** per agent: a token bucket in `Agent`,
 //!   checked in `Agent::takes`, refilled by a timer that settles the agent.
 
+mod agent_list;
 mod audit;
 mod channel_weights;
 mod command;
+mod command_actor;
 mod config;
 mod config_builder;
 mod cx;
@@ -69,12 +84,14 @@ mod decision;
 mod decision_kind;
 mod error;
 mod execute;
+mod explain;
 mod hours_switch;
 mod lifecycle;
 mod limits;
 mod matching;
 mod open;
 mod plan_audit;
+mod plan_board;
 mod plan_check;
 mod plan_env;
 mod plan_hours;
@@ -90,6 +107,7 @@ mod stats;
 mod structure;
 mod tick;
 mod validate;
+pub(crate) mod wait_estimate;
 mod workload;
 
 pub use audit::{AuditReport, AuditViolation};
@@ -101,15 +119,18 @@ pub use decision::{AssignVia, Decision, RequeueReason, StickyMissReason};
 pub use decision::{NoAnswerAction, PullMiss};
 pub use decision_kind::DecisionKind;
 pub use error::{EngineError, Rejected};
+pub use explain::{Explanation, PoolFilters, TieBreaker};
 pub use hours_switch::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, QueueHours};
 pub use limits::{Limits, MAX_LIMIT};
 pub use open::OpenConversation;
+pub use plan_board::QueueBoard;
 pub use preferred::{PreferredAgent, PreferredSkip, MAX_PREFERRED, MAX_PREFERRED_WAIT};
 pub use query::InboxEntry;
 pub use reconfigure::{config_differences, Reconfigure};
 pub use shared::SharedEngine;
 pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
 pub use stats::{AgentStats, EngineStats, GroupStats};
+pub use wait_estimate::{ExpectedWait, QueuePosition, WaitMethod, MIN_WAIT_SAMPLES};
 pub use workload::{
     CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
     WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,

@@ -97,6 +97,9 @@ impl Engine {
         }
         let mut gated = 0;
         for (g, group) in st.groups.iter().enumerate() {
+            if group.served.len() > super::wait_estimate::RECENT {
+                return wrong("a line remembers more hand-overs than its bound");
+            }
             match super::plan_hours::queue_of_gate(st, group.key.gate) {
                 Some(q) if group.key.gate != 0 => {
                     gated += 1;

@@ -56,8 +56,9 @@ pub struct Snapshot {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     free_groups: Vec<GroupIdx>,
     /// Business hours: each calendar's and queue's state, the emergency
-    /// switches, the epoch of the plan's gates and timers.
-    #[serde(default)]
+    /// switches, the epoch of the plan's gates and timers. Left out while
+    /// nothing was ever set, so older snapshots encode as they did.
+    #[serde(default, skip_serializing_if = "super::state::hours::Hours::is_unset")]
     hours: super::state::hours::Hours,
 }
 
@@ -110,8 +111,9 @@ struct GroupSnapshot {
     /// A reclaimed slot (listed in `Snapshot::free_groups`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     vacant: bool,
-    /// The queue whose work it holds (0: shared; see `RoutingKey::gate`).
-    #[serde(default)]
+    /// The queue whose work it holds (0: shared; see `RoutingKey::gate`),
+    /// left out when 0 so older snapshots encode as they did.
+    #[serde(default, skip_serializing_if = "gate_is_shared")]
     gate: u64,
 }
 
@@ -613,4 +615,9 @@ impl Snapshot {
     pub fn policy(&self) -> &str {
         &self.policy
     }
+}
+
+/// For serde: a group of no queue's own (gate 0) writes no gate.
+fn gate_is_shared(gate: &u64) -> bool {
+    *gate == 0
 }

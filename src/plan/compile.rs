@@ -300,6 +300,17 @@ impl Compiler<'_> {
                 }
             };
         }
+        for q in queues.iter() {
+            if let COnClose::Move(t) = q.on_close {
+                let target = &queues[usize::from(t)];
+                if q.calendar.is_some() && target.calendar == q.calendar {
+                    self.problems.push(PlanProblem::MovesToClosedQueue {
+                        queue: q.name.clone(),
+                        target: target.name.clone(),
+                    });
+                }
+            }
+        }
     }
 
     fn condition(

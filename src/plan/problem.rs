@@ -167,6 +167,18 @@ pub enum PlanProblem {
         /// What is wrong and the form expected.
         message: String,
     },
+    /// A queue's closing rule moves its work to a queue on the same
+    /// calendar, closed at the same instants (a warning: the moved work
+    /// waits there, closed too).
+    #[error(
+        "queue {queue:?}: on_close moves work to {target:?}, which closes with it (same calendar)"
+    )]
+    MovesToClosedQueue {
+        /// The queue.
+        queue: String,
+        /// The queue its work moves to.
+        target: String,
+    },
     /// A queue names a calendar the plan does not define.
     #[error("{field}: unknown calendar {calendar:?} (define it in `calendars`)")]
     UnknownCalendar {
@@ -183,7 +195,8 @@ impl PlanProblem {
         match self {
             PlanProblem::UnservableQueue { .. }
             | PlanProblem::UnknownMember { .. }
-            | PlanProblem::NotRoutedYet { .. } => Severity::Warning,
+            | PlanProblem::NotRoutedYet { .. }
+            | PlanProblem::MovesToClosedQueue { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -438,3 +438,41 @@ fn fields_not_routed_by_yet_are_warnings_never_silent() {
     // Members are routed by (tests/engine_members.rs).
     assert_eq!(fields, vec!["queues[1].aging"]);
 }
+
+#[test]
+fn moving_closed_work_to_a_queue_on_the_same_calendar_is_a_warning() {
+    let mut plan = good();
+    plan.calendars = vec![crate::plan::CalendarDef {
+        name: "office".to_owned(),
+        time_zone: "Europe/Paris".to_owned(),
+        ..Default::default()
+    }];
+    for q in &mut plan.queues {
+        q.calendar = Some("office".to_owned());
+    }
+    plan.queues[0].on_close = crate::plan::OnClose::MoveTo {
+        queue: "general".to_owned(),
+    };
+    let problems = plan.check();
+    assert_eq!(
+        problems,
+        vec![PlanProblem::MovesToClosedQueue {
+            queue: "billing".to_owned(),
+            target: "general".to_owned(),
+        }]
+    );
+    // An unknown calendar or time zone is an error naming the field.
+    plan.queues[1].calendar = Some("nowhere".to_owned());
+    plan.calendars[0].time_zone = "Nowhere/City".to_owned();
+    let errors: Vec<PlanProblem> = plan
+        .check()
+        .into_iter()
+        .filter(|p| p.severity() == Severity::Error)
+        .collect();
+    assert!(
+        matches!(&errors[0], PlanProblem::Hours { field, .. } if field == "calendars[0].time_zone")
+    );
+    assert!(
+        matches!(&errors[1], PlanProblem::UnknownCalendar { field, .. } if field == "queues[1].calendar")
+    );
+}

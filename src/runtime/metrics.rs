@@ -26,10 +26,15 @@
 //! | `switchboard_group_agents_online` | gauge | tenant, group | eligible agents online |
 //! | `switchboard_group_agents_with_room` | gauge | tenant, group | eligible agents with room for its work now |
 //!
+//! The workload rules' counters (refusals per level, wrap-up time,
+//! rate-limited skips, reassignments of unanswered conversations, pulls,
+//! interruptions) are listed in `workload_metrics.rs`.
+//!
 //! A group's label is its channel and required skills, for example
 //! `whats_app/7:3+9:1` (skill 7 at level 3 or better, and skill 9).
 
 use super::stats::TenantStats;
+use super::workload_metrics::WorkloadMetrics;
 use metrics::{counter, gauge, histogram, Counter, Gauge, Histogram};
 use std::time::Duration;
 
@@ -76,6 +81,7 @@ pub(crate) struct TenantMetrics {
     requeues: Counter,
     panics: Counter,
     conversations: Gauge,
+    workload: WorkloadMetrics,
     tenant: String,
     /// One set of gauges per skill group in use, by label (a reclaimed
     /// group's slot may be reused by another group, so not by position).
@@ -120,6 +126,7 @@ impl TenantMetrics {
             requeues: counter!("switchboard_requeues_total", "tenant" => t()),
             panics: counter!("switchboard_panics_total", "tenant" => t()),
             conversations: gauge!("switchboard_conversations", "tenant" => t()),
+            workload: WorkloadMetrics::new(tenant),
             tenant: tenant.to_owned(),
             groups: std::collections::BTreeMap::new(),
         }
@@ -139,6 +146,7 @@ impl TenantMetrics {
         self.requeues.absolute(s.engine.requeues);
         self.panics.absolute(s.runtime.panics);
         self.conversations.set(s.conversations as f64);
+        self.workload.update(&s.engine);
         // Register gauges for groups created since the last update; those
         // of reclaimed groups read zero and are dropped.
         let mut stale = std::mem::take(&mut self.groups);

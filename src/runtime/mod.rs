@@ -89,6 +89,7 @@ mod stream;
 mod sync;
 mod tenant;
 mod timers;
+mod workload_metrics;
 
 pub use clock::{Clock, ClockWaker, ManualClock, SystemClock};
 pub use config::{

@@ -193,10 +193,6 @@ pub async fn add_agent(
         .handle
         .submit_async(&t.id, Command::AddAgent(spec))
         .await?;
-    t.agents
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(body.id);
     Ok((StatusCode::CREATED, Json(accepted.into())))
 }
 

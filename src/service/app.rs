@@ -7,6 +7,8 @@
 //! written with the state of the change that wrote it, and the tenant
 //! limit is checked and consumed by one request at a time.
 
+use super::auth_failures::FailedAuth;
+use super::config::MetricsAccess;
 use super::error::ApiError;
 use super::hub::{self, Hub};
 use super::keys::{AdminKey, Caller, KeyRing};
@@ -14,7 +16,7 @@ use super::registry::{Registry, TenantRecord};
 use crate::runtime::{Clock, RuntimeHandle, TenantId, TenantSpec};
 use crate::EngineConfig;
 use axum::http::StatusCode;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Decisions each tenant's hub keeps for clients that reconnect.
@@ -46,9 +48,6 @@ pub struct Tenant {
     pub clock: Arc<dyn Clock>,
     /// Kept in the data directory (`false` for the simulated tenant).
     pub durable: bool,
-    /// Agents registered through the service (or found at recovery), so a
-    /// query can list them.
-    pub agents: Mutex<BTreeSet<u64>>,
     /// Its recent decisions and live subscribers.
     pub hub: Arc<Hub>,
 }
@@ -62,6 +61,16 @@ pub struct Placement {
     pub clock: Arc<dyn Clock>,
     /// Kept in the data directory.
     pub durable: bool,
+}
+
+/// Who may pass the doors that are not a key's own: how failed
+/// authentications are limited, and who reads `/metrics`.
+#[derive(Debug, Clone)]
+pub struct Access {
+    /// The failed-authentication budget per client address.
+    pub failures: FailedAuth,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
 }
 
 /// What every handler shares.
@@ -91,11 +100,14 @@ pub struct App {
     /// Bumped whenever keys are revoked: open event streams of a revoked
     /// key end.
     pub revocations: tokio::sync::watch::Sender<u64>,
+    /// The failed-authentication limit and the `/metrics` rule.
+    pub access: Access,
 }
 
 impl App {
     /// A service over `handle` (whose runtime reads `clock`), admitting
-    /// `admin` and the keys of `keys`, keeping tenants in `registry`.
+    /// `admin` and the keys of `keys`, keeping tenants in `registry`, with
+    /// the doors `access` describes.
     pub fn new(
         handle: RuntimeHandle,
         clock: Arc<dyn Clock>,
@@ -103,6 +115,7 @@ impl App {
         keys: KeyRing,
         registry: Option<Registry>,
         hub_capacity: usize,
+        access: Access,
     ) -> Arc<Self> {
         Arc::new(Self {
             handle,
@@ -115,6 +128,7 @@ impl App {
             closing: tokio::sync::watch::Sender::new(false),
             hub_capacity: hub_capacity.max(1),
             revocations: tokio::sync::watch::Sender::new(0),
+            access,
         })
     }
 
@@ -215,8 +229,8 @@ impl App {
     }
 
     /// Starts serving a tenant its runtime already runs (created, or
-    /// recovered at start): subscribes its hub and lists the agents its
-    /// engine holds.
+    /// recovered at start): subscribes its hub. (Its agents are listed by
+    /// asking its engine, so a recovered tenant needs nothing read here.)
     pub async fn attach(
         &self,
         id: TenantId,
@@ -225,7 +239,6 @@ impl App {
         at: Placement,
     ) -> Result<Arc<Tenant>, ApiError> {
         let stream = at.handle.subscribe(&id).await?;
-        let agents = recovered_agents(&at.handle, &id).await?;
         let hub = hub::Hub::start(stream, self.hub_capacity);
         let tenant = Arc::new(Tenant {
             id: id.clone(),
@@ -234,7 +247,6 @@ impl App {
             handle: at.handle,
             clock: at.clock,
             durable: at.durable,
-            agents: Mutex::new(agents),
             hub,
         });
         lock(&self.tenants).insert(id.as_str().to_owned(), Arc::clone(&tenant));
@@ -280,22 +292,4 @@ impl App {
         }
         Ok(())
     }
-}
-
-/// The agents `tenant`'s engine holds, read once when the service starts
-/// serving it. The engine has no listing query, so this reads its
-/// snapshot (a whole copy: fine once per tenant at start, never per
-/// request).
-async fn recovered_agents(
-    handle: &RuntimeHandle,
-    id: &TenantId,
-) -> Result<BTreeSet<u64>, ApiError> {
-    let value = handle
-        .query(id, |e| serde_json::to_value(e.snapshot()).ok())
-        .await?;
-    Ok(value
-        .as_ref()
-        .and_then(|v| v["agents"].as_array())
-        .map(|agents| agents.iter().filter_map(|a| a["id"].as_u64()).collect())
-        .unwrap_or_default())
 }

@@ -31,6 +31,33 @@ impl Default for RateLimit {
     }
 }
 
+impl RateLimit {
+    /// The default budget of failed authentications per client address
+    /// ([`ServiceConfig::auth_failure_limit`]): 30 at once, then one a
+    /// second. A client with a stale key notices long before it; a flood
+    /// of guesses is answered 429.
+    pub const AUTH_FAILURES: RateLimit = RateLimit {
+        burst: 30,
+        period: Duration::from_secs(1),
+    };
+}
+
+/// Who may read `GET /metrics` (Prometheus text).
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub enum MetricsAccess {
+    /// The admin key only (the default).
+    #[default]
+    Admin,
+    /// The admin key, or this key, which reads `/metrics` and nothing else:
+    /// give it to Prometheus (`authorization: { credentials_file: .. }` in
+    /// its scrape configuration) instead of the admin key.
+    Key(AdminKey),
+    /// Anyone who reaches the port, without a key: only where the network
+    /// already keeps others out (a scrape from inside a private network).
+    Open,
+}
+
 /// TLS through rustls: a certificate chain and its private key, as PEM
 /// files (feature `tls`).
 #[derive(Clone, Debug)]
@@ -75,6 +102,13 @@ pub struct ServiceConfig {
     pub body_limit: usize,
     /// Each key's rate limit (429 with `Retry-After` past it).
     pub rate_limit: RateLimit,
+    /// Failed authentications (no key, a wrong or revoked one) each client
+    /// address may make before it is answered 429 with `Retry-After`
+    /// ([`auth_failures`](super::auth_failures)); default
+    /// [`RateLimit::AUTH_FAILURES`].
+    pub auth_failure_limit: RateLimit,
+    /// Who may read `/metrics` (default: the admin key only).
+    pub metrics: MetricsAccess,
     /// Longest a request may take before it is answered 503 (an event
     /// stream's time counts only until its first byte).
     pub request_timeout: Duration,
@@ -108,6 +142,8 @@ impl ServiceConfig {
             runtime: RuntimeConfig::volatile().shards(2),
             body_limit: DEFAULT_BODY_LIMIT,
             rate_limit: RateLimit::default(),
+            auth_failure_limit: RateLimit::AUTH_FAILURES,
+            metrics: MetricsAccess::Admin,
             request_timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),
             tls: None,

@@ -3,8 +3,8 @@
 //! the CORS policy (none unless origins are configured), and a body
 //! announced past the size limit refused before it is sent. A body without
 //! a length is cut off at the limit as it is read (axum's
-//! `DefaultBodyLimit`, 413 from the JSON extractor); the request timeout
-//! (503) is on the router (see `router.rs`).
+//! `DefaultBodyLimit`, 413 from the JSON extractor). The request timeout
+//! ([`timeout`], 503 with a JSON body) is on the router (see `router.rs`).
 
 use super::auth::CallerKey;
 use super::config::RateLimit;
@@ -15,7 +15,9 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::middleware::NoOpMiddleware;
-use std::sync::Arc;
+use governor::DefaultKeyedRateLimiter;
+use std::hash::Hash;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::{GovernorError, GovernorLayer};
@@ -39,7 +41,17 @@ pub fn rate_limit(
         .finish()
         .ok_or_else(|| "the rate limit needs a burst and a period above zero".to_owned())?;
     let config = Arc::new(config);
-    let limiter = Arc::downgrade(config.limiter());
+    forget_idle(Arc::downgrade(config.limiter()));
+    Ok(GovernorLayer::new(config).error_handler(refusal))
+}
+
+/// Every [`FORGET_IDLE_EVERY`], makes `limiter` forget the keys whose
+/// budget is full again, so its map holds only recent callers. The task
+/// ends when the limiter is dropped. Call within tokio.
+pub fn forget_idle<K>(limiter: Weak<DefaultKeyedRateLimiter<K>>)
+where
+    K: Clone + Eq + Hash + Send + Sync + 'static,
+{
     tokio::spawn(async move {
         let mut every = tokio::time::interval(FORGET_IDLE_EVERY);
         loop {
@@ -51,7 +63,6 @@ pub fn rate_limit(
             limiter.shrink_to_fit();
         }
     });
-    Ok(GovernorLayer::new(config).error_handler(refusal))
 }
 
 /// The limiter's refusals as the service's JSON errors.
@@ -59,19 +70,49 @@ fn refusal(error: GovernorError) -> Response {
     match error {
         GovernorError::TooManyRequests { wait_time, .. } => {
             let wait = wait_time.max(1);
-            let mut response = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
+            too_many_requests(
                 "rate_limited",
-                Some("authorization"),
                 format!("this key sent too many requests: retry in {wait} s"),
+                wait,
             )
-            .into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-            response
         }
         other => ApiError::internal(other.to_string()).into_response(),
+    }
+}
+
+/// 429 with `code`, naming the `authorization` header, and `Retry-After:
+/// wait` (seconds).
+pub fn too_many_requests(code: &'static str, message: String, wait: u64) -> Response {
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        code,
+        Some("authorization"),
+        message,
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+    response
+}
+
+/// Answers 503 with the service's JSON error (`timeout`, and `Retry-After`
+/// as every 503) when the inner service has not produced a response
+/// within `limit`. A response counts when its head is ready, so an event
+/// stream's time counts only until its first byte.
+pub async fn timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            None,
+            format!(
+                "the request took longer than the service's {} ms: retry later",
+                limit.as_millis()
+            ),
+        )
+        .into_response(),
     }
 }
 

@@ -12,13 +12,17 @@
 //!   directory's `service.json`, the tenants' journals and snapshots under
 //!   `tenants/`; all recovered at start. SIGTERM and SIGINT both drain and
 //!   sync ([`Service::run_until_signal`]).
-//! * **Limits** ([`limits`], [`router`]): a body size limit (413), a rate
-//!   limit per key (429 with `Retry-After`), a request timeout (503), CORS
+//! * **Limits** ([`limits`], [`router`], [`auth_failures`]): a body size
+//!   limit (413), a rate limit per key and one on failed authentications
+//!   per client address (both 429 with `Retry-After`), a request timeout
+//!   (503 with a JSON body like every other refusal), CORS
 //!   off unless origins are configured, optional TLS through rustls
 //!   (feature `tls`).
 //! * **Operations** ([`observe`]): `/healthz`, `/readyz`, Prometheus
-//!   `/metrics` (the runtime's metrics and HTTP counters), an access log
-//!   line per request through `tracing`.
+//!   `/metrics` (the runtime's metrics and HTTP counters; the admin key,
+//!   or a scrape-only key or no key at all as
+//!   [`ServiceConfig::metrics`] says), an access log line per request
+//!   through `tracing`.
 //!
 //! Handlers are thin: they parse the request (typed errors naming the
 //! field), turn it into a [`Command`](crate::Command) or a query run on the
@@ -43,6 +47,7 @@ pub mod admin;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod auth_failures;
 pub mod body;
 pub mod clock;
 pub mod config;
@@ -52,14 +57,16 @@ pub mod keys;
 pub mod limits;
 pub mod observe;
 pub mod openapi;
+pub mod plan;
 pub mod queries;
 pub mod registry;
 pub mod router;
 pub mod server;
 pub mod simulate;
 pub mod stream;
+pub mod workload;
 
 pub use app::App;
-pub use config::{RateLimit, ServiceConfig, Simulation, Tls};
+pub use config::{MetricsAccess, RateLimit, ServiceConfig, Simulation, Tls};
 pub use keys::{AdminKey, AdminKeyError};
 pub use server::{shutdown_signal, Service, ServiceError, SimulatedTenant};

@@ -1,7 +1,8 @@
 //! What an operator watches: an access log line per request through
 //! `tracing` (target `switchboard::access`: method, route, status,
 //! latency, caller), HTTP counters and latencies beside the runtime's own
-//! metrics on `GET /metrics` (Prometheus text, admin key), and the probes
+//! metrics on `GET /metrics` (Prometheus text; the admin key, or what
+//! [`MetricsAccess`](super::MetricsAccess) allows), and the probes
 //! `GET /healthz` (the process serves) and `GET /readyz` (the runtime
 //! takes commands and the service is not stopping).
 //!

@@ -3,7 +3,7 @@
 //! Every endpoint needs an API key (the `api_key` bearer scheme) except
 //! the probes and this document, which declare no security.
 
-use super::{admin, api, error, observe, queries, stream};
+use super::{admin, api, error, observe, plan, queries, stream, workload};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -69,6 +69,17 @@ impl Modify for BearerKey {
         queries::stats,
         queries::audit,
         stream::sse,
+        plan::put_plan,
+        plan::get_plan,
+        plan::delete_plan,
+        plan::list_queues,
+        workload::list_teams,
+        workload::set_team,
+        workload::set_channel_cap,
+        workload::set_rate_limit,
+        workload::set_pull_cap,
+        workload::pull_next,
+        workload::end_wrap_up,
         observe::metrics,
         observe::healthz,
         observe::readyz,

@@ -23,16 +23,20 @@ fn not_found(code: &'static str, field: &str, what: String) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, code, Some(field), what)
 }
 
-fn agent_ids(tenant: &super::app::Tenant) -> Vec<AgentId> {
-    let agents = tenant.agents.lock().unwrap_or_else(|p| p.into_inner());
-    agents
-        .iter()
+/// The statistics of the first [`MAX_LISTED_AGENTS`] agents `engine`
+/// holds, in registration order: a bounded walk of its agent slab.
+fn listed_agents(engine: &crate::Engine) -> Vec<AgentStats> {
+    engine
+        .agent_ids()
         .take(MAX_LISTED_AGENTS)
-        .map(|&a| AgentId(a))
+        .filter_map(|a| engine.agent_stats(a).ok())
         .collect()
 }
 
-/// Real-time statistics of every agent registered through the service.
+/// Real-time statistics of the tenant's agents, in registration order
+/// (the first [`MAX_LISTED_AGENTS`]), whether registered through the
+/// service, by a simulation or before a restart: one read of the engine
+/// ([`Engine::agent_ids`](crate::Engine::agent_ids)) on its shard.
 #[utoipa::path(get, path = "/api/tenants/{tenant}/agents", params(("tenant" = String, Path)),
     responses((status = 200, body = Vec<Object>), Refusals))]
 pub async fn list_agents(
@@ -40,13 +44,7 @@ pub async fn list_agents(
     Path(tenant): Path<String>,
 ) -> Result<Json<Vec<AgentStats>>, ApiError> {
     let t = app.tenant(&tenant)?;
-    let ids = agent_ids(&t);
-    let stats = t
-        .handle
-        .query(&t.id, move |e| {
-            ids.iter().filter_map(|&a| e.agent_stats(a).ok()).collect()
-        })
-        .await?;
+    let stats = t.handle.query(&t.id, listed_agents).await?;
     Ok(Json(stats))
 }
 
@@ -155,12 +153,10 @@ pub async fn stats(
     Path(tenant): Path<String>,
 ) -> Result<Json<StatsBody>, ApiError> {
     let t = app.tenant(&tenant)?;
-    let ids = agent_ids(&t);
     let (groups, agents, engine, conversations) = t
         .handle
-        .query(&t.id, move |e| {
-            let agents: Vec<AgentStats> =
-                ids.iter().filter_map(|&a| e.agent_stats(a).ok()).collect();
+        .query(&t.id, |e| {
+            let agents = listed_agents(e);
             (e.group_stats(), agents, e.stats(), e.conversation_count())
         })
         .await?;

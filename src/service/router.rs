@@ -2,10 +2,10 @@
 //! [`auth`](super::auth) for the order of the key checks).
 
 use super::app::App;
-use super::auth::{admin_only, authenticate, tenant_guard};
+use super::auth::{admin_only, authenticate, metrics_guard, tenant_guard};
 use super::config::ServiceConfig;
 use super::error::ApiError;
-use super::{admin, api, limits, observe, openapi, queries, stream};
+use super::{admin, api, limits, observe, openapi, plan, queries, stream, workload};
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -13,7 +13,6 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 use std::sync::Arc;
-use tower_http::timeout::TimeoutLayer;
 
 /// The wallboard page (no build step: one HTML file with inline script).
 /// It asks for a tenant key and sends it with every request.
@@ -54,7 +53,37 @@ fn tenant_routes() -> Router<Arc<App>> {
         .route(&format!("{t}/stats"), get(stats))
         .route(&format!("{t}/audit"), get(audit))
         .route(&format!("{t}/stream"), get(stream::sse))
+        .merge(rule_routes())
         .route_layer(from_fn(tenant_guard))
+}
+
+/// A tenant's routing plan and workload rules (the admin or that tenant's
+/// keys; [`tenant_routes`] guards them).
+fn rule_routes() -> Router<Arc<App>> {
+    use workload::*;
+    let t = "/api/tenants/{tenant}";
+    let a = format!("{t}/agents/{{agent}}");
+    Router::new()
+        .route(
+            &format!("{t}/plan"),
+            put(plan::put_plan)
+                .get(plan::get_plan)
+                .delete(plan::delete_plan),
+        )
+        .route(&format!("{t}/queues"), get(plan::list_queues))
+        .route(&format!("{t}/teams"), get(list_teams))
+        .route(&format!("{t}/teams/{{team}}"), put(set_team))
+        .route(
+            &format!("{a}/channel_caps/{{channel}}"),
+            put(set_channel_cap),
+        )
+        .route(&format!("{a}/rate_limit"), put(set_rate_limit))
+        .route(&format!("{a}/pull_cap"), put(set_pull_cap))
+        .route(&format!("{a}/pull"), post(pull_next))
+        .route(
+            &format!("{t}/conversations/{{conversation}}/end_wrap_up"),
+            post(end_wrap_up),
+        )
 }
 
 /// The admin's routes.
@@ -65,7 +94,6 @@ fn admin_routes() -> Router<Arc<App>> {
         .route("/api/tenants/{tenant}", delete(delete_tenant))
         .route("/api/tenants/{tenant}/keys", post(issue_key).get(list_keys))
         .route("/api/keys/{key}", delete(revoke_key))
-        .route("/metrics", get(observe::metrics))
         .route_layer(from_fn(admin_only))
 }
 
@@ -84,6 +112,12 @@ pub fn router(app: Arc<App>, config: &ServiceConfig) -> Result<Router, String> {
         .route("/api/openapi.json", get(openapi::serve))
         .route("/healthz", get(observe::healthz))
         .route("/readyz", get(observe::readyz))
+        // Its own door (admin key, metrics key or none: `MetricsAccess`),
+        // outside the per-key limiter: a scrape every few seconds.
+        .route(
+            "/metrics",
+            get(observe::metrics).route_layer(from_fn_with_state(Arc::clone(&app), metrics_guard)),
+        )
         .merge(keyed)
         .fallback(|| async {
             ApiError::new(
@@ -98,10 +132,7 @@ pub fn router(app: Arc<App>, config: &ServiceConfig) -> Result<Router, String> {
             config.body_limit,
             limits::announced_length,
         ))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            config.request_timeout,
-        ));
+        .layer(from_fn_with_state(config.request_timeout, limits::timeout));
     if let Some(cors) = limits::cors(&config.cors_origins)? {
         router = router.layer(cors);
     }

@@ -5,7 +5,8 @@
 //! [`Service::shutdown`] ends the event streams, lets requests in flight
 //! finish, then drains and syncs every journal.
 
-use super::app::{App, Placement};
+use super::app::{Access, App, Placement};
+use super::auth_failures::FailedAuth;
 use super::clock::ScaledClock;
 use super::config::ServiceConfig;
 use super::keys::issue;
@@ -105,6 +106,12 @@ impl Service {
             None => config.runtime.clone().durability(Durability::Volatile),
         };
         let clock = Arc::clone(&runtime_config.clock);
+        let failures = FailedAuth::new(config.auth_failure_limit).map_err(ServiceError::Config)?;
+        failures.forget_idle();
+        let access = Access {
+            failures,
+            metrics: config.metrics.clone(),
+        };
         let mut specs = Vec::with_capacity(loaded.tenants.len());
         for t in &loaded.tenants {
             let builtin = crate::policy::BuiltinPolicy::from_name(&t.policy).map_err(|e| {
@@ -126,6 +133,7 @@ impl Service {
             loaded.keys,
             registry,
             config.hub_capacity,
+            access,
         );
         let main = app.main_placement();
         for t in loaded.tenants {

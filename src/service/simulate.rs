@@ -16,9 +16,7 @@ use super::app::Tenant;
 use super::clock::ScaledClock;
 use crate::runtime::RuntimeHandle;
 use crate::sim::{Scenario, Simulation};
-use crate::{
-    AgentId, Command, ConversationId, ConversationState, EngineConfig, OpenConversations, Timestamp,
-};
+use crate::{Command, ConversationState, EngineConfig, OpenConversations, Timestamp};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -105,33 +103,9 @@ pub fn start_time(commands: &[(u64, Command)]) -> u64 {
         .map_or(first, |(t, _)| t.saturating_sub(60_000).max(first))
 }
 
-/// The agent a command acts as, and the conversation it acts on, for the
-/// commands only the thread's holder may send.
-fn actor(command: &mut Command) -> Option<(ConversationId, &mut AgentId)> {
-    match command {
-        Command::AgentMessage {
-            conversation,
-            agent,
-        }
-        | Command::MarkSeen {
-            conversation,
-            agent,
-        }
-        | Command::AcceptOffer {
-            conversation,
-            agent,
-        }
-        | Command::DeclineOffer {
-            conversation,
-            agent,
-        } => Some((*conversation, agent)),
-        _ => None,
-    }
-}
-
 /// Sends a holder's command as whoever holds the thread in the runtime.
 async fn as_holder(handle: &RuntimeHandle, tenant: &Tenant, mut command: Command) -> Command {
-    if let Some((conversation, agent)) = actor(&mut command) {
+    if let Some((conversation, agent)) = command.actor_mut() {
         let state = handle
             .query(&tenant.id, move |e| {
                 e.conversation(conversation).ok().map(|c| c.state)
@@ -170,21 +144,8 @@ pub async fn play(
             tokio::time::sleep(wait).await;
         }
         let command = as_holder(&handle, &tenant, command).await;
-        let agent = match &command {
-            Command::AddAgent(spec) => Some(spec.id.0),
-            _ => None,
-        };
         match handle.submit_waiting(&tenant.id, command).await {
-            Ok(_) => {
-                played.accepted += 1;
-                if let Some(a) = agent {
-                    tenant
-                        .agents
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(a);
-                }
-            }
+            Ok(_) => played.accepted += 1,
             Err(crate::runtime::RuntimeError::Rejected(_)) => played.refused += 1,
             Err(_) => break,
         }

@@ -217,6 +217,7 @@ fn conversation(s: &Scenario, rng: &mut SimRng, at: f64, who: &Who, returning: b
         tier: who.tier,
         channel: who.channel,
         topic: topic as u16,
+        language: Some(who.language as u16),
         skills,
         priority,
         bot: rng.chance(s.bot.share),

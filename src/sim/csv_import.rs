@@ -274,6 +274,7 @@ fn conversation(
         tier,
         channel,
         topic,
+        language: None,
         skills: required,
         priority,
         bot,

@@ -42,6 +42,9 @@ impl Default for Scenario {
             surges: Vec::new(),
             classical: None,
             staffing: None,
+            plan: None,
+            agent_rules: Default::default(),
+            unanswered: None,
         }
     }
 }

@@ -90,6 +90,12 @@ pub enum ScenarioError {
     /// The engine refused the `engine` section.
     #[error("scenario field `engine`: {0}")]
     Engine(#[from] ConfigError),
+    /// The routing plan cannot be read, or has errors.
+    #[error("scenario field `plan`: {detail}")]
+    Plan {
+        /// What is wrong, with the plan's route, field and column.
+        detail: String,
+    },
 }
 
 /// Why a simulation run stopped.
@@ -138,4 +144,12 @@ pub enum SimError {
     /// Writing the trace failed.
     #[error("cannot write the trace: {0}")]
     Trace(#[from] std::io::Error),
+    /// Variants that cannot be compared.
+    #[error("variant `{variant}`: {problem}")]
+    Variants {
+        /// The variant's name.
+        variant: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
 }

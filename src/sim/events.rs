@@ -24,6 +24,8 @@ pub(crate) enum Event {
     ServiceDone { agent: u32, conversation: u32 },
     /// An agent's roster changes their status.
     Roster { agent: u32, status: AgentStatus },
+    /// An agent's unresponsive spell ends.
+    Back(u32),
 }
 
 #[derive(Debug)]

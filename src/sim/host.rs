@@ -95,7 +95,7 @@ impl Run<'_> {
 
     /// Applies one command at `at`, mirrors its decisions, feeds the KPIs
     /// and the trace.
-    fn deliver(&mut self, at: Timestamp, command: Command) -> Result<(), SimError> {
+    fn deliver(&mut self, at: Timestamp, mut command: Command) -> Result<(), SimError> {
         let name = command.name();
         let customer_message = matches!(command, Command::CustomerMessage { .. });
         let agent_message = matches!(command, Command::AgentMessage { .. });
@@ -128,7 +128,7 @@ impl Run<'_> {
                 self.contexts.push(cx);
             }
         }
-        let result = self.write_trace(at, &command, &decisions);
+        let result = self.write_trace(at, &mut command, &decisions);
         self.decisions = decisions;
         result
     }
@@ -137,7 +137,7 @@ impl Run<'_> {
     fn write_trace(
         &mut self,
         at: Timestamp,
-        command: &Command,
+        command: &mut Command,
         decisions: &[Decision],
     ) -> Result<(), SimError> {
         if let Some(mut t) = self.trace.take() {
@@ -205,6 +205,7 @@ impl Run<'_> {
                     self.start.push((agent.0 as u32, conversation.0 as u32));
                 } else {
                     self.wake.push(agent.0 as u32);
+                    self.maybe_unanswered(agent.0 as u32, conversation.0 as u32);
                 }
             }
             Decision::OfferAccepted {
@@ -237,13 +238,21 @@ impl Run<'_> {
                 conv.resolved = true;
             }
             Decision::FirstResponse { .. } => conv.responded = true,
+            Decision::NoAnswer { agent, .. }
+                if self.s.engine.workload.no_answer.is_some_and(|r| r.set_away) =>
+            {
+                self.sent_away(agent.0 as u32)
+            }
             _ => {}
         }
     }
 }
 
 /// The conversation and agent a command names.
-fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
+fn command_subject(c: &mut Command) -> (Option<ConversationId>, Option<AgentId>) {
+    if let Some((conversation, agent)) = c.actor_mut() {
+        return (Some(conversation), Some(*agent));
+    }
     match *c {
         Command::AddAgent(ref spec) => (None, Some(spec.id)),
         Command::SetAgentStatus { agent, .. }
@@ -252,26 +261,6 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         | Command::SetRateLimit { agent, .. }
         | Command::PullNext { agent }
         | Command::SetPullCap { agent, .. } => (None, Some(agent)),
-        Command::AgentMessage {
-            conversation,
-            agent,
-        }
-        | Command::MarkSeen {
-            conversation,
-            agent,
-        }
-        | Command::AcceptOffer {
-            conversation,
-            agent,
-        }
-        | Command::DeclineOffer {
-            conversation,
-            agent,
-        }
-        | Command::EndWrapUp {
-            conversation,
-            agent,
-        } => (Some(conversation), Some(agent)),
         Command::OpenConversation(OpenConversation { conversation, .. })
         | Command::Escalate { conversation, .. }
         | Command::CustomerMessage { conversation }
@@ -280,7 +269,13 @@ fn command_subject(c: &Command) -> (Option<ConversationId>, Option<AgentId>) {
         | Command::Transfer { conversation, .. }
         | Command::SetPriority { conversation, .. }
         | Command::SetAttributes { conversation, .. } => (Some(conversation), None),
-        Command::Tick
+        // `actor_mut` answered for the commands an agent sends about a thread.
+        Command::AgentMessage { .. }
+        | Command::MarkSeen { .. }
+        | Command::AcceptOffer { .. }
+        | Command::DeclineOffer { .. }
+        | Command::EndWrapUp { .. }
+        | Command::Tick
         | Command::Purge { .. }
         | Command::Reconfigure(_)
         | Command::SetTeam { .. }

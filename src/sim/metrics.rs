@@ -6,6 +6,7 @@
 use super::intervals::IntervalTally;
 use super::queueing::QueueTally;
 use super::report::{ServiceLevel, Volumes};
+use super::rules_figures::RulesTally;
 use crate::engine::Decision;
 use crate::model::{AgentStatus, Capacity, ResolveReason, Timestamp};
 
@@ -63,6 +64,8 @@ pub struct Collector {
     pub(super) commands: u64,
     pub(super) queue: QueueTally,
     pub(super) intervals: IntervalTally,
+    /// The workload rules' decisions.
+    pub(super) rules: RulesTally,
 }
 
 impl Collector {
@@ -111,6 +114,7 @@ impl Collector {
             commands: 0,
             queue: QueueTally::new(0, target_ms),
             intervals: IntervalTally::default(),
+            rules: RulesTally::default(),
         }
     }
 
@@ -226,6 +230,7 @@ impl Collector {
     /// One engine decision at `at`.
     pub fn decision(&mut self, at: Timestamp, d: &Decision) {
         let t = at.0;
+        self.rules.decision(t, d);
         use Decision::*;
         match *d {
             AgentAdded { agent, cap } => self.agent_change(t, agent.0, None, Some(cap), None),

@@ -101,10 +101,14 @@ mod replicate;
 pub mod report;
 mod rng;
 mod roster;
+mod rules_figures;
 mod runner;
 mod scenario;
+mod scenario_rules;
 mod segments;
 mod significance;
+mod sim_attributes;
+mod sim_rules;
 mod simulation;
 mod staffing;
 mod staffing_confidence;
@@ -115,6 +119,7 @@ mod sweep;
 pub mod timefmt;
 pub mod trace;
 mod validate;
+mod variants;
 mod workload;
 
 pub use classical::Classical;
@@ -132,9 +137,13 @@ pub use replicate::{Kpi, ProgressFn, Replicated, Replications};
 pub use report::{Comparison, Report};
 pub use rng::SimRng;
 pub use roster::Staffing;
+pub use rules_figures::RuleFigures;
 pub use scenario::{
     AgentGroup, AgentSkill, Arrivals, Bot, ChannelShare, Conversations, CurvePoint, Customers,
     Language, Scenario, Topic,
+};
+pub use scenario_rules::{
+    AgentRules, GroupRule, ScenarioPlan, TeamRule, Unanswered, MAX_SCENARIO_TEAMS,
 };
 pub use segments::{Segment, Surge};
 pub use significance::{
@@ -147,4 +156,5 @@ pub use staffing::{
 };
 pub use staffing_confidence::MIN_SEEDS_TO_MEET;
 pub use sweep::{sweep, sweep_with, Parameter, Sweep, SweepFn, SweepPoint};
+pub use variants::{compare_variants, compare_variants_replicated, Variant, MAX_VARIANTS};
 pub use workload::{reply_ms, AgentPlan, Arrival, CustomerScript, NextMove, Recorded, Workload};

@@ -38,6 +38,8 @@ impl Run<'_> {
             contained,
             service_ms: 0,
             think_ms,
+            assignments: 0,
+            ignored: None,
         });
         let c = i as u32;
         if a.bot {
@@ -61,7 +63,13 @@ impl Run<'_> {
             skills: a.skills.clone(),
             priority: a.priority,
             start_in_bot: a.bot,
-            attributes: Default::default(),
+            // Only a plan reads attributes: without one the command stays
+            // as it always was.
+            attributes: if self.s.plan.is_some() {
+                super::sim_attributes::attributes(self.s, a)
+            } else {
+                Default::default()
+            },
             preferred: Vec::new(),
         }))
     }
@@ -132,6 +140,7 @@ impl Run<'_> {
                 })?;
                 self.wake.push(agent);
             }
+            Event::Back(agent) => self.back(agent)?,
         }
         Ok(())
     }
@@ -212,13 +221,21 @@ impl Run<'_> {
             return Ok(());
         }
         let id = AgentId(u64::from(agent));
-        let head = self
-            .engine
-            .inbox_head(id)
-            .map_err(|e| self.refused("inbox_head", e))?;
-        let Some(entry) = head else { return Ok(()) };
-        if entry.offered || !entry.awaiting_reply {
+        let head = if self.s.unanswered.is_some() {
+            self.head_not_ignored(agent)?
+        } else {
+            self.engine
+                .inbox_head(id)
+                .map_err(|e| self.refused("inbox_head", e))?
+        };
+        let Some(entry) = head else {
+            return self.pull(agent);
+        };
+        if entry.offered {
             return Ok(());
+        }
+        if !entry.awaiting_reply {
+            return self.pull(agent);
         }
         let conversation = entry.conversation;
         if !entry.seen {

@@ -43,6 +43,8 @@ impl Run<'_> {
             contained: false,
             service_ms,
             think_ms: Vec::new(),
+            assignments: 0,
+            ignored: None,
         });
         let conv = i as u32;
         if self.now >= self.next_purge {

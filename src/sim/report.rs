@@ -199,6 +199,11 @@ pub struct Report {
     /// `staffing`; empty otherwise).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub intervals: Vec<IntervalFigures>,
+    /// What the routing plan and the workload rules did (steps entered,
+    /// wrap-up time, reassignments, rate limits, pulls); absent when no
+    /// rule acted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<super::rules_figures::RuleFigures>,
 }
 
 impl Report {
@@ -216,7 +221,7 @@ impl Report {
         let sl = &self.service_level;
         let v = &self.volumes;
         let c = &self.concurrency;
-        vec![
+        let mut rows = vec![
             (
                 "conversations opened",
                 format!("{} ({} returning)", v.opened, v.returning),
@@ -307,7 +312,11 @@ impl Report {
                 format!("{:.3}", self.fairness.jain_index),
             ),
             ("requeues", self.requeues.to_string()),
-        ]
+        ];
+        if let Some(w) = &self.rules {
+            rows.extend(w.rows());
+        }
+        rows
     }
 }
 

@@ -29,6 +29,8 @@ pub(crate) enum Stream {
     Conversation = 3,
     /// One agent reply's writing time.
     Reply = 4,
+    /// Whether an assignment is left unanswered, and for how long.
+    Unanswered = 5,
 }
 
 impl SimRng {

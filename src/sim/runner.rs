@@ -39,6 +39,11 @@ pub(super) struct ConvSim {
     /// Recorded delays of the customer after each agent reply (an
     /// imported day; empty otherwise).
     pub(super) think_ms: Vec<u64>,
+    /// Assignments before the first reply (the unanswered behaviour's
+    /// draw key).
+    pub(super) assignments: u32,
+    /// The agent leaving this assignment unanswered, and until when, ms.
+    pub(super) ignored: Option<(u32, u64)>,
 }
 
 pub(super) struct AgentSim {
@@ -47,6 +52,10 @@ pub(super) struct AgentSim {
     pub(super) speed: f64,
     pub(super) load: Capacity,
     pub(super) cap: Capacity,
+    /// Pulls work when idle (the scenario's `pull_up_to`).
+    pub(super) pulls: bool,
+    /// The engine set them away for not answering.
+    pub(super) sent_away: bool,
 }
 
 pub(super) struct Run<'a> {
@@ -133,6 +142,8 @@ impl<'a> Run<'a> {
                     speed: a.speed,
                     load: Capacity::ZERO,
                     cap: a.spec.cap,
+                    pulls: false,
+                    sent_away: false,
                 })
                 .collect(),
             wake: Vec::new(),
@@ -176,7 +187,7 @@ impl Run<'_> {
                 );
             }
         }
-        Ok(())
+        self.set_up_rules(w)
     }
 
     pub(super) fn main_loop(&mut self, w: &Workload) -> Result<(), SimError> {

@@ -10,6 +10,7 @@
 use super::classical::Classical;
 use super::error::ScenarioError;
 use super::roster::Staffing;
+use super::scenario_rules::{AgentRules, ScenarioPlan, Unanswered};
 use super::segments::{Segment, Surge};
 use crate::engine::EngineConfig;
 use crate::model::Channel;
@@ -59,6 +60,22 @@ pub struct Scenario {
     /// Agents on duty per interval, instead of the groups' shifts; `None`:
     /// the shifts.
     pub staffing: Option<Staffing>,
+    /// The routing plan (inline or a path, see [`ScenarioPlan`]); with one,
+    /// conversations carry attributes (`topic`, `language`, `tier`,
+    /// `channel`, `priority`, `returning`) for its routes to match.
+    /// `None`: routed by skills alone, as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<ScenarioPlan>,
+    /// Workload rules set on agent groups and teams (teams, per-channel
+    /// caps, rate limits, pulling); the engine-wide ones (wrap-up,
+    /// no-answer reassignment, affinity windows, the tenant's cap) are in
+    /// `engine.workload`.
+    #[serde(skip_serializing_if = "AgentRules::is_empty")]
+    pub agent_rules: AgentRules,
+    /// Agents who sometimes leave a new assignment unanswered for a while
+    /// (`None`: they never do).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unanswered: Option<Unanswered>,
 }
 
 /// Arrivals: a non-homogeneous Poisson process whose rate follows a daily
@@ -255,6 +272,26 @@ impl Scenario {
     /// unknown field or a syntax error is a [`ScenarioError::Parse`] naming
     /// the field's path; inconsistent values give the other variants.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let scenario = Scenario::parse(text)?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// Parses without validating.
+    fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        // serde reads a struct from an array too, field by field in
+        // declaration order, so `[]` would be the default scenario and
+        // `["x", 9]` a named nine-day one: a scenario is an object only.
+        let start = text.trim_start();
+        if start.starts_with('[') {
+            let before = &text[..text.len() - start.len()];
+            return Err(ScenarioError::Parse {
+                field: String::new(),
+                line: before.matches('\n').count() + 1,
+                column: before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1,
+                message: "a scenario is a JSON object, not an array".into(),
+            });
+        }
         check_policy_name(text)?;
         let de = &mut serde_json::Deserializer::from_str(text);
         let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -267,18 +304,24 @@ impl Scenario {
                 message: strip_position(&inner.to_string()),
             }
         })?;
-        scenario.validate()?;
         Ok(scenario)
     }
 
-    /// Reads, parses and validates a scenario file.
+    /// Reads, parses and validates a scenario file. A plan given as a path
+    /// is read relative to the scenario file's directory and kept inline.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Scenario, ScenarioError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
             path: path.display().to_string(),
             source,
         })?;
-        Scenario::from_json(&text)
+        let mut scenario = Scenario::parse(&text)?;
+        if let Some(plan) = &scenario.plan {
+            let plan = plan.load(path.parent())?;
+            scenario.plan = Some(ScenarioPlan::Inline(Box::new(plan)));
+        }
+        scenario.validate()?;
+        Ok(scenario)
     }
 
     /// The scenario as pretty JSON (the format [`Scenario::from_json`] reads).

@@ -75,6 +75,7 @@ impl Collector {
         report.abandonment_rate = ratio(v.abandoned, v.to_humans);
         report.longest_wait_secs = self.longest_wait as f64 / 1_000.0;
         report.requeues = self.requeues;
+        report.rules = std::mem::take(&mut self.rules).finish(end.0, report.agent_hours);
         report.queueing = self.queue.finish();
         report.intervals = self.intervals.finish();
         report.fairness = self.fairness();

@@ -228,6 +228,7 @@ impl Scenario {
         self.validate_segments()?;
         self.validate_classical()?;
         self.validate_staffing()?;
+        self.validate_rules()?;
         Ok(())
     }
 

@@ -25,6 +25,9 @@ pub struct Arrival {
     pub channel: Channel,
     /// Index into the scenario's topics.
     pub topic: u16,
+    /// Index into the scenario's languages (`None`: not known, as for a
+    /// day imported from a file).
+    pub language: Option<u16>,
     /// Skills required (topic skill and language skill).
     pub skills: Vec<SkillRequirement>,
     /// Business priority.

@@ -492,11 +492,11 @@ fn read_subject(store: &JetStreamStore, tenant: &TenantId) -> Vec<(u64, Vec<u8>)
 }
 
 /// The records of `messages`, which must be numbered from `first` on with
-/// no gap and none twice (fences, empty, are skipped).
+/// no gap and none twice (fences are skipped).
 fn records_from(first: u64, messages: &[(u64, Vec<u8>)]) -> Vec<Record> {
     let mut records: Vec<Record> = Vec::new();
     for (_seq, payload) in messages {
-        if payload.is_empty() {
+        if switchboard::runtime::nats::is_fence(payload) {
             continue; // a takeover's fence
         }
         let next = first + records.len() as u64;

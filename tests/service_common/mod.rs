@@ -38,8 +38,9 @@ impl Drop for Harness {
 }
 
 /// A test service's configuration: in memory, two shards, the admin key
-/// [`ADMIN`], any free port, and a rate limit no functional test reaches
-/// (the rate-limit tests set their own).
+/// [`ADMIN`], any free port, and rate limits (per key, and on failed
+/// authentications per address: every test calls from 127.0.0.1) no
+/// functional test reaches (the rate-limit tests set their own).
 pub fn config() -> ServiceConfig {
     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
     let mut c = ServiceConfig::in_memory(addr, AdminKey::new(ADMIN).unwrap());
@@ -47,6 +48,7 @@ pub fn config() -> ServiceConfig {
         burst: 1_000_000,
         period: Duration::from_micros(1),
     };
+    c.auth_failure_limit = c.rate_limit;
     c
 }
 

@@ -9,6 +9,7 @@
 //! switchboard                                          # default day, seed 1 (same as `switchboard run`)
 //! switchboard run --seeds 20                           # 20 days, 95% intervals
 //! switchboard compare --seeds 20                       # policies, paired by seed
+//! switchboard compare --plan my-plan.json --seeds 20    # a routing change on the same days
 //! switchboard classical --agents 10 --load 0.85
 //! switchboard import --conversations day.csv --roster roster.csv
 //! switchboard export --out-dir my-day/
@@ -35,6 +36,7 @@ mod serve;
 mod shared;
 mod staffing;
 mod sweep;
+mod variants;
 
 use clap::{Parser, Subcommand};
 use shared::{Common, Failure};
@@ -65,12 +67,14 @@ enum Cmd {
     /// interval, written as JSON to --report (default
     /// OUT_DIR/replications.json).
     Run(run::RunArgs),
-    /// Run every built-in policy on the same days and compare them.
+    /// Run every built-in policy on the same days and compare them; or,
+    /// with --plan or --variant, the scenario beside other routing plans or
+    /// rule sets under its policy.
     ///
     /// One seed: the reports side by side, compare.json and SVG plots in
     /// --out-dir. With --seeds N: which differences are significant (paired
     /// by seed) and compare_intervals.svg.
-    Compare(Common),
+    Compare(compare::CompareArgs),
     /// A classical queue through the engine, Erlang C and A beside.
     ///
     /// Poisson arrivals, one-turn service, optional patience, no bot, no
@@ -148,7 +152,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         None => run::run(&cli.run),
         Some(Cmd::Run(a)) => run::run(&a),
-        Some(Cmd::Compare(c)) => compare::compare(&c, c.load()?),
+        Some(Cmd::Compare(a)) => compare::run(&a),
         Some(Cmd::Classical(a)) => classical::classical(&a),
         Some(Cmd::Import(a)) => data::import(&a.common, a.common.load()?, &a),
         Some(Cmd::Export(c)) => data::export(&c, c.load()?),

@@ -6,10 +6,15 @@ use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-use switchboard::service::{AdminKey, RateLimit, Service, ServiceConfig, Simulation, Tls};
+use switchboard::service::{
+    AdminKey, MetricsAccess, RateLimit, Service, ServiceConfig, Simulation, Tls,
+};
 
 /// The environment variable the admin key may come from.
 pub const ADMIN_KEY_VAR: &str = "SWITCHBOARD_ADMIN_KEY";
+
+/// The environment variable a metrics key may come from.
+pub const METRICS_KEY_VAR: &str = "SWITCHBOARD_METRICS_KEY";
 
 /// Serve switchboard over HTTP: tenants, agents and conversations through
 /// a JSON API, each tenant's decisions as a live stream, and a wallboard.
@@ -38,6 +43,16 @@ pub struct ServeArgs {
     /// otherwise the SWITCHBOARD_ADMIN_KEY environment variable.
     #[arg(long)]
     pub admin_key_file: Option<PathBuf>,
+    /// A file whose first line is a key (at least 24 characters) that
+    /// reads /metrics and nothing else, for Prometheus; otherwise the
+    /// SWITCHBOARD_METRICS_KEY environment variable when set. Without
+    /// either, /metrics needs the admin key.
+    #[arg(long, conflicts_with = "metrics_open")]
+    pub metrics_key_file: Option<PathBuf>,
+    /// Serve /metrics without any key (only where the network already
+    /// keeps others out).
+    #[arg(long)]
+    pub metrics_open: bool,
     /// Shards (threads) of the runtime.
     #[arg(long, default_value_t = 2)]
     pub shards: usize,
@@ -95,6 +110,15 @@ impl ServeArgs {
             ServiceConfig::in_memory(self.addr, admin)
         } else {
             ServiceConfig::new(self.addr, admin, &self.data_dir)
+        };
+        config.metrics = if self.metrics_open {
+            MetricsAccess::Open
+        } else if let Some(path) = &self.metrics_key_file {
+            MetricsAccess::Key(AdminKey::from_file(path)?)
+        } else if std::env::var_os(METRICS_KEY_VAR).is_some() {
+            MetricsAccess::Key(AdminKey::from_env(METRICS_KEY_VAR)?)
+        } else {
+            MetricsAccess::Admin
         };
         config.runtime = config.runtime.shards(self.shards);
         config.body_limit = self.body_limit;

@@ -100,6 +100,7 @@ impl Agent {
     }
 
     /// Whether `amount` more fits under the cap.
+    #[inline]
     pub(crate) fn fits(&self, amount: Capacity) -> bool {
         u64::from(self.load.0) + u64::from(amount.0) <= u64::from(self.cap.0)
     }
@@ -146,6 +147,7 @@ impl Agent {
     /// Whether the agent may take `group`'s work of `weight` now: online,
     /// nobody waiting for them personally, room (beside the channels in
     /// `over`, which the group's channel interrupts), not cooling down.
+    #[inline]
     pub(crate) fn takes(&self, group: GroupIdx, weight: Capacity, over: u8) -> bool {
         self.status.accepts_work()
             && self.personal.is_empty()

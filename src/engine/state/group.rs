@@ -111,6 +111,11 @@ pub(crate) struct Group {
     /// Its queue's business hours are closed: its line waits, nobody is
     /// matched from it (agents keep what they hold).
     pub closed: bool,
+    /// When its line's latest conversations were handed to an agent,
+    /// oldest first, at most `engine::wait_estimate::RECENT` (what the
+    /// expected wait reads; not in snapshots: after a restore it starts
+    /// afresh).
+    pub served: std::collections::VecDeque<crate::model::Timestamp>,
 }
 
 impl Group {
@@ -131,6 +136,7 @@ impl Group {
             vacant: false,
             index_pos: 0,
             closed: false,
+            served: std::collections::VecDeque::new(),
         }
     }
 

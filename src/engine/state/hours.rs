@@ -30,3 +30,11 @@ pub(crate) struct Hours {
     /// calendars.
     pub forced_calendars: BTreeMap<String, bool>,
 }
+
+impl Hours {
+    /// Nothing ever set (no plan with hours, no switch): what a snapshot
+    /// leaves out.
+    pub(crate) fn is_unset(&self) -> bool {
+        *self == Hours::default()
+    }
+}

@@ -47,6 +47,9 @@ pub struct WorkloadConfig {
     /// back under the cap. The channel's own cap
     /// ([`Command::SetChannelCap`](crate::Command::SetChannelCap)) and
     /// every level above the agent still apply.
+    // Left out when empty: configurations written before it encode
+    // byte for byte as they did (tests/wire_fixtures.rs).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub interruptions: BTreeMap<Channel, BTreeSet<Channel>>,
     /// Capacity by conversation status: what a thread waiting on the
     /// customer (parked) costs its agent on each channel listed, in
@@ -54,6 +57,9 @@ pub struct WorkloadConfig {
     /// [`EngineConfig::parked_weight_permille`](crate::EngineConfig::parked_weight_permille)
     /// (which the channels not listed keep). A voice callback waiting on
     /// the customer may so cost nothing while a chat keeps a quarter.
+    // Left out when empty: configurations written before it encode
+    // byte for byte as they did (tests/wire_fixtures.rs).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parked_permille: BTreeMap<Channel, u32>,
 }
 

@@ -44,6 +44,7 @@ mod ops;
 mod replica;
 #[cfg(test)]
 mod sim;
+mod rules;
 mod snapshot;
 mod snapshot_head;
 mod store;
@@ -56,5 +57,6 @@ pub use config::{NatsConfig, MAX_APPEND_DEADLINE, MAX_LEASE, MIN_LEASE};
 pub use error::NatsError;
 pub use node::{Node, RoleChange, MAX_LOADS_PER_STEP, MAX_TAKEOVERS_PER_STEP};
 pub use replica::Replica;
+pub use rules::is_fence;
 pub use snapshot::{StoredSnapshot, CHUNK_BYTES, MAX_SNAPSHOT_BYTES};
 pub use store::JetStreamStore;

@@ -5,8 +5,9 @@
 //! it follows. Each stream message is one batch of journal frames (see
 //! [`decode_records`]); the records carry their own sequence numbers, and
 //! the decoder refuses any that is not the next, so a replica can neither
-//! skip nor apply a record twice. An empty message is a takeover's fence
-//! and carries no records.
+//! skip nor apply a record twice. A fence (a takeover's first message)
+//! carries no records but the rules in force (`rules.rs`); an empty one was
+//! written before fences carried them.
 
 use super::conn::{timed, Conn};
 use super::journal::{publish_expecting, Published};
@@ -45,13 +46,26 @@ impl Replica {
     /// subject's start may have been purged behind it. A snapshot taken
     /// under another configuration or policy than `config` and `policy`'s
     /// is [`PersistError::RulesChanged`] naming what differs. Without a
-    /// snapshot the subject is still replayed under `config` (the stream
-    /// has no header yet: issue 21 leaves that open).
+    /// snapshot the subject replays under the rules its first fence names
+    /// (`rules.rs`); the open compares them with the host's.
     pub(crate) async fn load(
         conn: &Conn,
         tenant: &str,
         config: &EngineConfig,
         policy: &PolicyFactory,
+    ) -> Result<Replica, NatsError> {
+        Self::load_checking(conn, tenant, config, policy, true).await
+    }
+
+    /// As [`load`](Self::load); with `check` false a snapshot under other
+    /// rules loads as it is (an open that accepts the change compares and
+    /// journals it after catching up, see `rules.rs`).
+    pub(crate) async fn load_checking(
+        conn: &Conn,
+        tenant: &str,
+        config: &EngineConfig,
+        policy: &PolicyFactory,
+        check: bool,
     ) -> Result<Replica, NatsError> {
         let replay = |source| NatsError::Replay {
             tenant: tenant.to_string(),
@@ -75,8 +89,8 @@ impl Replica {
         // its tail under others would make other decisions than the
         // acknowledged ones (as a file journal's header refuses).
         let given = policy.build();
-        if let Some(diff) = rules_diff(engine.config(), engine.policy_name(), config, given.name())
-        {
+        let diff = rules_diff(engine.config(), engine.policy_name(), config, given.name());
+        if let (Some(diff), true) = (diff, check) {
             return Err(replay(PersistError::RulesChanged {
                 diff: Box::new(diff),
             }));
@@ -94,7 +108,9 @@ impl Replica {
             // Delivered again (an ordered consumer restarted): applied already.
             return Ok(());
         }
-        if !payload.is_empty() {
+        if super::rules::is_header(payload) {
+            self.apply_header(payload)?;
+        } else if !payload.is_empty() {
             let records = decode_records(self.last_record + 1, payload)?;
             for record in records {
                 debug_assert_eq!(record.seq, self.last_record + 1);
@@ -140,8 +156,8 @@ impl Replica {
 }
 
 impl Replica {
-    /// Takes over the subject: catches up to its end and publishes an empty
-    /// *fence* message expecting that end, so any later append of a
+    /// Takes over the subject: catches up to its end and publishes a
+    /// *fence* message (the rules in force, no record) expecting that end, so any later append of a
     /// previous writer expects an older sequence and is refused. Should
     /// that writer slip an append in first, the fence is refused instead
     /// and the replica catches up again (at most [`MAX_FENCE_ATTEMPTS`]
@@ -160,7 +176,7 @@ impl Replica {
             let fenced = publish_expecting(
                 ops,
                 subject,
-                Vec::new(),
+                super::rules::header_payload(self)?,
                 self.last_stream_seq,
                 ops.config().append_deadline,
             )

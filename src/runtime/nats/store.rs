@@ -23,6 +23,7 @@ use crate::runtime::sync::Mutex;
 use crate::runtime::tenant::TenantId;
 use crate::runtime::{Clock, SystemClock};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Tenants' journals on JetStream; see the [module](super) docs.
@@ -33,6 +34,9 @@ pub struct JetStreamStore {
     leases: Leases,
     /// Replicas handed over by a standby for the next open of their tenant.
     warm: Mutex<HashMap<String, Warm>>,
+    /// Whether an open under other rules than the subject's journals the
+    /// change (else refuses it); see `rules.rs`.
+    accept_rule_changes: AtomicBool,
 }
 
 /// A replica waiting for its tenant's open.
@@ -85,7 +89,18 @@ impl JetStreamStore {
             conn,
             leases,
             warm: Mutex::new(HashMap::new()),
+            accept_rule_changes: AtomicBool::new(false),
         }))
+    }
+
+    /// Whether opening a tenant under another configuration than its
+    /// subject was written under makes the change (published as the
+    /// subject's next record, a `Command::Reconfigure`) instead of failing
+    /// with [`PersistError::RulesChanged`]. Off by default; a policy change
+    /// is refused either way.
+    pub fn accept_rule_changes(&self, accept: bool) {
+        // A setting read at each open; no other memory depends on it.
+        self.accept_rule_changes.store(accept, Ordering::Relaxed);
     }
 
     /// The settings.
@@ -214,17 +229,40 @@ impl JetStreamStore {
                 .await
                 .map_err(|e| (None, to_persist(e)))?;
         }
+        let accept = self.accept_rule_changes.load(Ordering::Relaxed);
         let warm = self.warm.lock().remove(name);
         let (mut replica, fenced) = match warm {
             Some(warm) => (warm.replica, warm.fenced),
             None => {
-                let cold = Replica::load(&self.conn, name, config, policy).await;
+                let cold = Replica::load_checking(&self.conn, name, config, policy, !accept).await;
                 (cold.map_err(|e| (None, to_persist(e)))?, false)
             }
         };
         let subject = self.conn.config.subject(name);
         if !fenced {
+            // To the subject's end before the rules are compared: a subject
+            // without a snapshot names its rules in its first fence.
+            if let Err(e) = replica.catch_up(&*self.conn, &subject).await {
+                return Err((Some(replica), to_persist(e)));
+            }
+        }
+        // Checked before anything is written (a refused open writes no
+        // fence), except by a standby that fenced already.
+        let change = replica.rules_change(config, policy.build().name());
+        if let (Some(diff), false) = (&change, accept) {
+            let diff = Box::new(diff.clone());
+            return Err((Some(replica), PersistError::RulesChanged { diff }));
+        }
+        if !fenced {
             if let Err(e) = replica.fence(&*self.conn, &subject).await {
+                return Err((Some(replica), e));
+            }
+        }
+        if let Some(diff) = change {
+            if let Err(e) = self
+                .journal_change(&mut replica, &subject, diff, config)
+                .await
+            {
                 return Err((Some(replica), e));
             }
         }
@@ -239,6 +277,42 @@ impl JetStreamStore {
             since_snapshot: 0,
         };
         Ok((replica.engine, journal))
+    }
+}
+
+impl JetStreamStore {
+    /// Makes an accepted change of configuration on `replica` and publishes
+    /// it as the subject's next record (the replica is fenced: the append
+    /// expects its last sequence).
+    async fn journal_change(
+        &self,
+        replica: &mut Replica,
+        subject: &str,
+        diff: crate::persist::RulesDiff,
+        config: &EngineConfig,
+    ) -> Result<(), PersistError> {
+        let (at, command) = replica.accept_change(diff, config)?;
+        let seq = replica.last_record + 1;
+        let mut bytes = Vec::new();
+        crate::persist::encode_record(seq, at, &command, &mut bytes)?;
+        let published = super::journal::publish_expecting(
+            &*self.conn,
+            subject,
+            bytes,
+            replica.last_stream_seq,
+            self.conn.config.append_deadline,
+        )
+        .await?;
+        match published {
+            super::journal::Published::Stored(stream_seq) => {
+                replica.last_record = seq;
+                replica.last_stream_seq = stream_seq;
+                Ok(())
+            }
+            super::journal::Published::WrongLastSequence => Err(PersistError::Fenced {
+                reason: "another primary wrote the subject during the open".into(),
+            }),
+        }
     }
 }
 

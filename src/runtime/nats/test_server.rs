@@ -63,6 +63,11 @@ impl TestServer {
         }
     }
 
+    /// The server's URL.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
     /// A connection as node `node` (one replica: a single server).
     pub(crate) async fn conn(&self, node: &str) -> Conn {
         let mut config = NatsConfig::new(self.url.clone(), node);
