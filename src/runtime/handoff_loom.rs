@@ -1,0 +1,326 @@
+//! Loom models of the runtime's hand-off (`handoff.rs`): the same
+//! `hand_off`, `push_holding` and `closing` the handles run, over a place
+//! counter and a bounded queue built on `sync.rs` (loom's atomics and
+//! mutex under `--cfg loom`), explored under every interleaving loom
+//! allows (`LOOM_MAX_PREEMPTIONS` bounds them; `ci/loom.sh`).
+//!
+//! * `loom_a_place_holder_always_finds_room`: callers and a shard on a
+//!   full queue; no caller holding a place finds the queue full, and the
+//!   places plus the queue always add up to the capacity.
+//! * `loom_shutdown_drains_or_refuses_every_command`: callers racing
+//!   shutdown are each refused, drained by the shard, or answered when the
+//!   queue is dropped; never applied after the drain, never lost silently.
+//! * `loom_decision_stream_lag_counts_every_decision`: the decision
+//!   stream's contract (a reader that falls behind is told how many it
+//!   missed, then goes on from the oldest kept) over a bounded ring the
+//!   shard never waits on: received plus missed equals published.
+
+use super::handoff::{closing, hand_off, NoPlace, Places, PushFailed, Queue, Refused};
+use super::sync::{AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
+use loom::sync::Arc;
+use loom::thread;
+use std::collections::VecDeque;
+
+/// Free places, counted like tokio's semaphore (compare-and-swap, closed
+/// flag).
+struct Counter {
+    free: AtomicUsize,
+    closed: AtomicBool,
+}
+
+/// A place taken from a [`Counter`]; given back when dropped.
+struct Place(Arc<Counter>);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        // ORDERING: Release pairs with the Acquire of the next taker, so
+        // the shard's removal of the item happens before the place is
+        // seen free.
+        self.0.free.fetch_add(1, Ordering::Release);
+    }
+}
+
+impl Places for Arc<Counter> {
+    type Place = Place;
+    fn try_take(&self) -> Result<Place, NoPlace> {
+        // Bounded by the places' changes by other threads.
+        loop {
+            if self.closed.load(Ordering::Acquire) {
+                return Err(NoPlace::Closed);
+            }
+            let free = self.free.load(Ordering::Acquire);
+            if free == 0 {
+                return Err(NoPlace::Full);
+            }
+            let taken =
+                self.free
+                    .compare_exchange(free, free - 1, Ordering::AcqRel, Ordering::Acquire);
+            if taken.is_ok() {
+                return Ok(Place(Arc::clone(self)));
+            }
+        }
+    }
+}
+
+/// A bounded queue under the shim's mutex.
+struct Bounded<E> {
+    items: Mutex<VecDeque<E>>,
+    capacity: usize,
+    gone: AtomicBool,
+}
+
+impl<E> Bounded<E> {
+    fn new(capacity: usize) -> Self {
+        Self {
+            items: Mutex::new(VecDeque::new()),
+            capacity,
+            gone: AtomicBool::new(false),
+        }
+    }
+
+    fn pop(&self) -> Option<E> {
+        self.items.lock().pop_front()
+    }
+
+    fn len(&self) -> usize {
+        self.items.lock().len()
+    }
+}
+
+impl<E> Queue<E> for Arc<Bounded<E>> {
+    fn try_push(&self, item: E) -> Result<(), PushFailed<E>> {
+        if self.gone.load(Ordering::Acquire) {
+            return Err(PushFailed::Gone(item));
+        }
+        let mut items = self.items.lock();
+        if items.len() >= self.capacity {
+            return Err(PushFailed::Full(item));
+        }
+        items.push_back(item);
+        Ok(())
+    }
+}
+
+/// A command in the queue: its number and its place.
+struct Item {
+    id: usize,
+    _place: Place,
+}
+
+/// A queue of `capacity` places, with `queued` commands in it already.
+fn setup(capacity: usize, queued: usize) -> (Arc<AtomicBool>, Arc<Counter>, Arc<Bounded<Item>>) {
+    let counter = Arc::new(Counter {
+        free: AtomicUsize::new(capacity),
+        closed: AtomicBool::new(false),
+    });
+    let made = (
+        Arc::new(AtomicBool::new(false)),
+        counter,
+        Arc::new(Bounded::new(capacity)),
+    );
+    for id in 0..queued {
+        assert!(send(&made.0, &made.1, &made.2, id).is_ok(), "room for {id}");
+    }
+    made
+}
+
+/// The handles' `hand_off` of command `id`. A place holder finding the
+/// queue full panics (the debug assertion) or is `FoundFull` (release).
+fn send(
+    flag: &AtomicBool,
+    places: &Arc<Counter>,
+    queue: &Arc<Bounded<Item>>,
+    id: usize,
+) -> Result<(), Refused<Item>> {
+    hand_off(flag, places, queue, |place| Item { id, _place: place })
+}
+
+#[test]
+fn loom_a_place_holder_always_finds_room() {
+    loom::model(|| {
+        // One place, already taken by a queued command: the queue is full.
+        let (flag, places, queue) = setup(1, 1);
+        let callers: Vec<_> = (1..=2)
+            .map(|id| {
+                let (flag, places, queue) = (flag.clone(), places.clone(), queue.clone());
+                thread::spawn(move || match send(&flag, &places, &queue, id) {
+                    Ok(()) | Err(Refused::NoPlace) => {}
+                    Err(Refused::FoundFull(_)) => panic!("a place holder found the queue full"),
+                    Err(_) => panic!("not closing"),
+                })
+            })
+            .collect();
+        // The shard: takes the item out, then its place goes (the drop).
+        let shard = {
+            let queue = queue.clone();
+            thread::spawn(move || drop(queue.pop()))
+        };
+        for caller in callers {
+            caller.join().expect("caller");
+        }
+        shard.join().expect("shard");
+        let free = places.free.load(Ordering::Acquire);
+        assert_eq!(
+            free + queue.len(),
+            1,
+            "places and queue add up to the capacity"
+        );
+    });
+}
+
+#[test]
+fn loom_shutdown_drains_or_refuses_every_command() {
+    loom::model(|| {
+        let (flag, places, queue) = setup(2, 0);
+        let applied = Arc::new(AtomicUsize::new(0));
+        let callers: Vec<_> = (0..2)
+            .map(|id| {
+                let (flag, places, queue) = (flag.clone(), places.clone(), queue.clone());
+                thread::spawn(move || send(&flag, &places, &queue, id).is_ok())
+            })
+            .collect();
+        // Shutdown: the flag (Release, see `closing`), then the places.
+        flag.store(true, Ordering::Release);
+        places.closed.store(true, Ordering::Release);
+        // The shard's drain, bounded as `Shard::drain` is (capacity rounds
+        // of one command here).
+        let drain = {
+            let (queue, applied) = (queue.clone(), applied.clone());
+            thread::spawn(move || {
+                for _ in 0..2 * queue.capacity + 2 {
+                    match queue.pop() {
+                        Some(item) => {
+                            assert!(item.id < 2);
+                            applied.fetch_add(1, Ordering::Relaxed);
+                        }
+                        None => break,
+                    }
+                }
+                queue.gone.store(true, Ordering::Release);
+            })
+        };
+        let accepted = callers
+            .into_iter()
+            .map(|c| c.join().expect("caller"))
+            .filter(|accepted| *accepted)
+            .count();
+        drain.join().expect("drain");
+        // Each accepted command was applied by the drain or is still in
+        // the queue, whose drop answers its caller (`ShuttingDown`).
+        let left = queue.len();
+        assert_eq!(applied.load(Ordering::Relaxed) + left, accepted);
+        // No place is taken after the shutdown closed them.
+        assert!(places.try_take().is_err());
+        assert!(closing(&flag));
+    });
+}
+
+/// The decision stream's ring: the last `capacity` decisions, the number
+/// of the first one kept, the number published.
+struct Ring {
+    kept: Mutex<VecDeque<u64>>,
+    capacity: usize,
+    published: AtomicU64,
+}
+
+/// What a reader gets next: a decision, how many it missed, or nothing.
+enum Next {
+    Decision(u64),
+    Lagged(u64),
+    Empty,
+}
+
+impl Ring {
+    /// The shard's side: never waits for a reader; the oldest goes.
+    fn publish(&self, n: u64) {
+        let mut kept = self.kept.lock();
+        if kept.len() == self.capacity {
+            kept.pop_front();
+        }
+        kept.push_back(n);
+        // ORDERING: under the lock; readers read it under the lock too.
+        self.published.store(n + 1, Ordering::Relaxed);
+    }
+
+    /// A reader at `next` (the number of the decision it expects).
+    fn read(&self, next: &mut u64) -> Next {
+        let kept = self.kept.lock();
+        let Some(&oldest) = kept.front() else {
+            return Next::Empty;
+        };
+        if *next < oldest {
+            let missed = oldest - *next;
+            *next = oldest;
+            return Next::Lagged(missed);
+        }
+        match kept.get(usize::try_from(*next - oldest).expect("small")) {
+            Some(&n) => {
+                *next += 1;
+                Next::Decision(n)
+            }
+            None => Next::Empty,
+        }
+    }
+}
+
+/// A subscriber's tally.
+#[derive(Default)]
+struct Reader {
+    next: u64,
+    received: u64,
+    missed: u64,
+    last: Option<u64>,
+}
+
+impl Reader {
+    /// Reads once; false when nothing was there.
+    fn read(&mut self, ring: &Ring) -> bool {
+        match ring.read(&mut self.next) {
+            Next::Decision(n) => {
+                assert!(self.last.is_none_or(|l| n > l), "in order, never twice");
+                self.last = Some(n);
+                self.received += 1;
+            }
+            Next::Lagged(m) => self.missed += m,
+            Next::Empty => return false,
+        }
+        true
+    }
+}
+
+#[test]
+fn loom_decision_stream_lag_counts_every_decision() {
+    loom::model(|| {
+        const PUBLISHED: u64 = 3;
+        let ring = Arc::new(Ring {
+            kept: Mutex::new(VecDeque::new()),
+            capacity: 1,
+            published: AtomicU64::new(0),
+        });
+        let shard = {
+            let ring = ring.clone();
+            thread::spawn(move || {
+                for n in 0..PUBLISHED {
+                    ring.publish(n);
+                }
+            })
+        };
+        let mut reader = Reader::default();
+        // A slow reader: a few reads while the shard publishes.
+        for _ in 0..2 {
+            if !reader.read(&ring) {
+                thread::yield_now();
+            }
+        }
+        shard.join().expect("shard");
+        // Then to the end: every decision received or counted missed.
+        for _ in 0..2 * PUBLISHED + 2 {
+            if !reader.read(&ring) {
+                break;
+            }
+        }
+        let published = ring.published.load(Ordering::Relaxed);
+        assert_eq!(reader.received + reader.missed, published);
+        assert_eq!(reader.last, Some(PUBLISHED - 1), "the newest is never lost");
+    });
+}
