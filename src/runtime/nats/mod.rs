@@ -42,9 +42,9 @@ mod lease_watch;
 mod node;
 mod ops;
 mod replica;
+mod rules;
 #[cfg(test)]
 mod sim;
-mod rules;
 mod snapshot;
 mod snapshot_head;
 mod store;
