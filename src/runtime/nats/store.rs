@@ -20,10 +20,10 @@ use crate::persist::PersistError;
 use crate::policy::PolicyFactory;
 use crate::runtime::journal::{JournalStore, OpenedTenant};
 use crate::runtime::sync::Mutex;
+use crate::runtime::sync::{AtomicBool, Ordering};
 use crate::runtime::tenant::TenantId;
 use crate::runtime::{Clock, SystemClock};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Tenants' journals on JetStream; see the [module](super) docs.
