@@ -231,7 +231,7 @@ fn deliver(slot: &mut Slot, seq: u64, payload: &[u8]) {
 /// Applies one message the consumer delivered to a warm replica; returns
 /// the slot it leaves the replica in.
 fn apply_delivered(mut replica: Replica, seq: u64, payload: &[u8]) -> Slot {
-    // A fence (an empty message) names no record. Applied blind, it moved
+    // A fence (empty, or the rules header) names no record. Applied blind, it moved
     // the replica past a data message the consumer had missed just before
     // it (a consumer created after the replica's load read the subject's
     // end); a takeover from that replica then fenced at the subject's end
@@ -239,7 +239,7 @@ fn apply_delivered(mut replica: Replica, seq: u64, payload: &[u8]) -> Slot {
     // (found by the failover simulation, seed 218). A fence comes once per
     // takeover: catch up from the subject instead, which reads every
     // message after the replica's position.
-    if payload.is_empty() && seq > replica.last_stream_seq {
+    if super::is_fence(payload) && seq > replica.last_stream_seq {
         return Slot::Behind(replica);
     }
     match replica.apply_message(seq, payload) {
