@@ -13,7 +13,7 @@ use super::plan_steps;
 use super::state::conversation::Place;
 use super::state::index::ConvIdx;
 use super::state::plan::{ConvPlan, RouteState};
-use crate::model::ConversationId;
+use crate::model::{ConversationId, SkillRequirement};
 use crate::plan::compiled::{CAction, CompiledPlan};
 use crate::plan::Attributes;
 use std::sync::Arc;
@@ -118,19 +118,24 @@ fn explicit_of(cx: &Cx<'_>, c: ConvIdx) -> Vec<crate::model::SkillRequirement> {
     }
 }
 
+/// The skills `c` was opened with (what a route's queue adds to, and what
+/// routes it without a plan).
+fn explicit_skills(cx: &Cx<'_>, c: ConvIdx) -> Vec<SkillRequirement> {
+    cx.st
+        .conv(c)
+        .plan
+        .as_deref()
+        .map(|p| p.explicit.clone())
+        .unwrap_or_default()
+}
+
 /// Chooses `c`'s route afresh (or none without a plan) and gives it the
 /// group of the route's first queue, or of its named skills. `c` sits in
 /// no line.
 fn choose_route(cx: &mut Cx<'_>, c: ConvIdx) {
     let channel = cx.st.conv(c).channel;
     let Some(plan) = cx.st.plan.clone() else {
-        let explicit = cx
-            .st
-            .conv(c)
-            .plan
-            .as_deref()
-            .map(|p| p.explicit.clone())
-            .unwrap_or_default();
+        let explicit = explicit_skills(cx, c);
         let g = plan_steps::group_for(cx, channel, explicit, 0);
         cx.st.set_group(c, g);
         let conv = cx.st.conv_mut(c);
@@ -151,13 +156,7 @@ fn choose_route(cx: &mut Cx<'_>, c: ConvIdx) {
         ..RouteState::default()
     };
     if let Some(q) = first {
-        let explicit = cx
-            .st
-            .conv(c)
-            .plan
-            .as_deref()
-            .map(|p| p.explicit.clone())
-            .unwrap_or_default();
+        let explicit = explicit_skills(cx, c);
         let skills = plan_steps::requirements(&plan.queues[usize::from(q)], &rs, &explicit);
         let gate = super::plan_hours::gate_of(cx.st, &plan, q);
         let g = plan_steps::group_for(cx, channel, skills, gate);
