@@ -60,8 +60,12 @@
 //! * **Queue position, expected wait, "why this agent"** (done,
 //!   `wait_estimate.rs`, `explain.rs`): queries on request; a line keeps
 //!   a ring of its last hand-over times, nothing else on the hot path.
-//! * **Not yet**: skills on a schedule (a per-slot dormant flag read by
-//!   `Agent::takes`, toggled by a timer per window edge), agent-side
+//! * **Skills on a schedule** (done, `skill_windows.rs`): a windowed
+//!   skill is held for membership from registration; outside its windows
+//!   a per-slot `dormant` flag keeps the agent out of that group's free
+//!   index, statistics and pulls, toggled by a `SkillWindow` timer per
+//!   window edge.
+//! * **Not yet**: agent-side
 //!   overflow (a routing profile's priority and delay per queue, read by
 //!   `best_waiting` and `take_agent`, with a timer when a secondary head
 //!   reaches the delay), and priority aging by queue.
@@ -101,6 +105,7 @@ mod preferred;
 mod query;
 mod reconfigure;
 mod shared;
+mod skill_windows;
 mod snapshot;
 pub(crate) mod state;
 mod stats;
@@ -121,13 +126,14 @@ pub use decision_kind::DecisionKind;
 pub use error::{EngineError, Rejected};
 pub use explain::{Explanation, PoolFilters, TieBreaker};
 pub use hours_switch::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, QueueHours};
-pub use limits::{Limits, MAX_LIMIT};
+pub use limits::{Limits, MAX_LIMIT, MAX_SKILL_WINDOWS};
 pub use open::OpenConversation;
 pub use plan_board::QueueBoard;
 pub use preferred::{PreferredAgent, PreferredSkip, MAX_PREFERRED, MAX_PREFERRED_WAIT};
 pub use query::InboxEntry;
 pub use reconfigure::{config_differences, Reconfigure};
 pub use shared::SharedEngine;
+pub use skill_windows::SkillWindowError;
 pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
 pub use stats::{AgentStats, EngineStats, GroupStats};
 pub use wait_estimate::{ExpectedWait, QueuePosition, WaitMethod, MIN_WAIT_SAMPLES};
