@@ -6,23 +6,8 @@
 mod sim_support;
 
 use serde_json::Value;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use switchboard::policy::BuiltinPolicy;
 use switchboard::sim::{Scenario, ScenarioError, Simulation};
-
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 const HOUR: u64 = 3_600_000;
 
@@ -43,7 +28,7 @@ fn afternoon_spanish() -> Scenario {
 fn a_skill_with_hours_takes_new_work_only_within_them() {
     let s = afternoon_spanish();
     let spanish = u64::from(s.skill_id("spanish").expect("held"));
-    let buf = Shared::default();
+    let buf = sim_support::SharedBuf::default();
     Simulation::new(s, 5)
         .with_trace(Box::new(buf.clone()))
         .with_audit(200)
