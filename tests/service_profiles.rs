@@ -18,7 +18,7 @@ fn plan(priority: u8) -> Value {
         ],
         "profiles": [
             {"name": "billing_desk", "agents": [1],
-             "queues": [{"queue": "billing", "priority": 1},
+             "queues": [{"queue": "billing", "priority": 1, "delay_ms": 0},
                         {"queue": "support", "priority": priority, "delay_ms": 600000}]}
         ]
     })
