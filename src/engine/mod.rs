@@ -123,7 +123,7 @@ pub use explain::{Explanation, PoolFilters, TieBreaker};
 pub use hours_switch::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, QueueHours};
 pub use limits::{Limits, MAX_LIMIT};
 pub use open::OpenConversation;
-pub use plan_board::QueueBoard;
+pub use plan_board::{QueueBoard, StepWaiting};
 pub use preferred::{PreferredAgent, PreferredSkip, MAX_PREFERRED, MAX_PREFERRED_WAIT};
 pub use query::InboxEntry;
 pub use reconfigure::{config_differences, Reconfigure};
