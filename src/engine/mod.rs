@@ -124,7 +124,7 @@ pub use explain::{Explanation, PoolFilters, TieBreaker};
 pub use hours_switch::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, QueueHours};
 pub use limits::{Limits, MAX_LIMIT};
 pub use open::OpenConversation;
-pub use plan_board::QueueBoard;
+pub use plan_board::{QueueBoard, StepWaiting};
 pub use preferred::{PreferredAgent, PreferredSkip, MAX_PREFERRED, MAX_PREFERRED_WAIT};
 pub use profiles::ProfileAdmission;
 pub use query::InboxEntry;
