@@ -60,11 +60,15 @@
 //! * **Queue position, expected wait, "why this agent"** (done,
 //!   `wait_estimate.rs`, `explain.rs`): queries on request; a line keeps
 //!   a ring of its last hand-over times, nothing else on the hot path.
+//! * **Routing profiles** (done, `profiles.rs`): agent-side overflow.
+//!   Each delay a profile gives a queue is a tier of the queue's pool (a
+//!   group whose gate carries the tier), joined by the conversation's
+//!   `PlanStep` timer when its age reaches the delay; a freed agent picks
+//!   by the profile's priority of the queue first (`best_waiting`,
+//!   pulls).
 //! * **Not yet**: skills on a schedule (a per-slot dormant flag read by
-//!   `Agent::takes`, toggled by a timer per window edge), agent-side
-//!   overflow (a routing profile's priority and delay per queue, read by
-//!   `best_waiting` and `take_agent`, with a timer when a secondary head
-//!   reaches the delay), and priority aging by queue.
+//!   `Agent::takes`, toggled by a timer per window edge), and priority
+//!   aging by queue.
 //! * **Workload rules** (`workload/`): wrap-up after a resolve (a hold on
 //!   the resolved conversation, released by a `WrapUpEnd` timer) and the
 //!   caps above the agent (teams, the tenant), checked in `matching` after
