@@ -185,7 +185,7 @@ pub use engine::{
 // Business hours of routing plans (the emergency switch and its answers).
 pub use engine::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, QueueHours};
 // Why an agent has a conversation.
-pub use engine::{Explanation, PoolFilters, TieBreaker};
+pub use engine::{Explanation, PoolFilters, ProfileAdmission, TieBreaker};
 // A waiting conversation's position and expected wait.
 pub use engine::{ExpectedWait, QueuePosition, WaitMethod, MIN_WAIT_SAMPLES};
 // Preferred agents (the affinity list after the last agent).

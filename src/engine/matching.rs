@@ -339,8 +339,12 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
 }
 
 /// The best waiting conversation among `agent`'s groups that fits them.
+///
+/// With a routing profile, the profile's primary queues first: the key is
+/// the priority of the group's queue, then the aged key (`profiles.rs`).
 fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
     let a = cx.st.agent(agent);
+    let profile = super::profiles::profile_of(cx.st, agent);
     a.slots
         .iter()
         .filter_map(|slot| {
@@ -355,10 +359,11 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
                 return None;
             }
             let (class, key, c) = g.waiting.head(cx.cfg.class_head_start)?;
-            Some((key.aged(class, cx.cfg.class_head_start), c))
+            let priority = super::profiles::priority(cx.st, profile, g);
+            Some((priority, key.aged(class, cx.cfg.class_head_start), c))
         })
         .min()
-        .map(|(_, c)| c)
+        .map(|(_, _, c)| c)
 }
 
 /// Marks `agent` for re-ranking in every group (their rank may have

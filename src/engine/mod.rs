@@ -65,10 +65,13 @@
 //!   a per-slot `dormant` flag keeps the agent out of that group's free
 //!   index, statistics and pulls, toggled by a `SkillWindow` timer per
 //!   window edge.
-//! * **Not yet**: agent-side
-//!   overflow (a routing profile's priority and delay per queue, read by
-//!   `best_waiting` and `take_agent`, with a timer when a secondary head
-//!   reaches the delay), and priority aging by queue.
+//! * **Routing profiles** (done, `profiles.rs`): agent-side overflow.
+//!   Each delay a profile gives a queue is a tier of the queue's pool (a
+//!   group whose gate carries the tier), joined by the conversation's
+//!   `PlanStep` timer when its age reaches the delay; a freed agent picks
+//!   by the profile's priority of the queue first (`best_waiting`,
+//!   pulls).
+//! * **Not yet**: priority aging by queue.
 //! * **Workload rules** (`workload/`): wrap-up after a resolve (a hold on
 //!   the resolved conversation, released by a `WrapUpEnd` timer) and the
 //!   caps above the agent (teams, the tenant), checked in `matching` after
@@ -102,6 +105,7 @@ mod plan_hours;
 mod plan_steps;
 mod plan_swap;
 mod preferred;
+mod profiles;
 mod query;
 mod reconfigure;
 mod shared;
@@ -128,8 +132,9 @@ pub use explain::{Explanation, PoolFilters, TieBreaker};
 pub use hours_switch::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, QueueHours};
 pub use limits::{Limits, MAX_LIMIT, MAX_SKILL_WINDOWS};
 pub use open::OpenConversation;
-pub use plan_board::QueueBoard;
+pub use plan_board::{QueueBoard, StepWaiting};
 pub use preferred::{PreferredAgent, PreferredSkip, MAX_PREFERRED, MAX_PREFERRED_WAIT};
+pub use profiles::ProfileAdmission;
 pub use query::InboxEntry;
 pub use reconfigure::{config_differences, Reconfigure};
 pub use shared::SharedEngine;

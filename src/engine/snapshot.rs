@@ -500,7 +500,14 @@ fn restore_groups(
         let members =
             super::plan_hours::members_of(st.plan.as_deref(), st.hours.epoch, group.key.gate);
         for (i, agent) in st.agents.iter_mut().enumerate() {
-            if let (true, Some(a)) = (eligible(agent, &group.key, members), AgentIdx::new(i)) {
+            let admitted = eligible(agent, &group.key, members)
+                && super::profiles::admits(
+                    st.plan.as_deref(),
+                    st.hours.epoch,
+                    group.key.gate,
+                    agent.id,
+                );
+            if let (true, Some(a)) = (admitted, AgentIdx::new(i)) {
                 group.add_member(idx, a, agent);
             }
         }

@@ -91,8 +91,10 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         .copied()
         .filter(|&g| {
             let key = &st.groups[g.get()].key;
-            let members = plan_hours::members_of(st.plan.as_deref(), st.hours.epoch, key.gate);
+            let plan = st.plan.as_deref();
+            let members = plan_hours::members_of(plan, st.hours.epoch, key.gate);
             eligible(&agent, key, members)
+                && super::profiles::admits(plan, st.hours.epoch, key.gate, agent.id)
         })
         .collect();
     groups.sort_unstable();
@@ -146,7 +148,9 @@ fn add_group(cx: &mut Cx<'_>, key: RoutingKey) -> GroupIdx {
     let mut group = Group::new(key, weight);
     for a in candidates {
         let agent = &mut st.agents[a.get()];
-        if !eligible(agent, &group.key, members) {
+        if !eligible(agent, &group.key, members)
+            || !super::profiles::admits(plan.as_deref(), st.hours.epoch, group.key.gate, agent.id)
+        {
             continue;
         }
         group.add_member(idx, a, agent);

@@ -645,7 +645,7 @@ fn check_transfer_to(
 
 /// A plan compiled, or every error it has. Leaves room for the groups its
 /// queues may create (each conversation's pool is at most
-/// `MAX_ACTIVE_QUEUES` groups, created as it waits).
+/// `MAX_POOL_GROUPS` groups, created as it waits).
 fn check_plan(
     state: &State,
     plan: Option<&crate::plan::Plan>,
@@ -661,7 +661,7 @@ fn check_plan(
                 .collect(),
         )
     })?;
-    if GroupIdx::new(state.groups.len() + crate::plan::limits::MAX_ACTIVE_QUEUES * 2).is_none() {
+    if GroupIdx::new(state.groups.len() + crate::plan::limits::MAX_POOL_GROUPS * 2).is_none() {
         return Err(EngineError::Full("group"));
     }
     Ok(Some(std::sync::Arc::new(compiled)))
