@@ -59,7 +59,8 @@ pub struct Explanation {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PoolFilters {
     /// Registered with the pool's skills and channel (and a member of its
-    /// queue, where the queue lists members).
+    /// queue, where the queue lists members), each skill counting now (a
+    /// skill held only in windows of time counts inside them).
     pub skills: u32,
     /// Of those, online.
     pub status: u32,

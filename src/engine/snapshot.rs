@@ -408,20 +408,9 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             }
             channel_caps[channel.index()] = cap;
         }
-        // Checked here, before any group counts them; their consistency
-        // with the pending edges is the audit's.
-        let windows_ok = a.skill_windows.len() <= super::limits::MAX_SKILL_WINDOWS as usize
-            && a.skill_windows.iter().all(|w| {
-                w.from < w.until
-                    && a.skills
-                        .binary_search_by_key(&w.skill, |s| s.skill)
-                        .is_ok_and(|i| a.skills[i].level == w.level)
-            })
-            && a.dormant.windows(2).all(|p| p[0] < p[1])
-            && a.dormant
-                .iter()
-                .all(|d| a.skill_windows.iter().any(|w| w.skill == *d));
-        if !windows_ok {
+        // Checked before any group counts them; their consistency with
+        // the pending edges is the audit's.
+        if !super::skill_windows::restorable(&a.skills, &a.skill_windows, &a.dormant) {
             return Err(RestoreError::Corrupt(
                 "an agent's skill windows are invalid",
             ));
