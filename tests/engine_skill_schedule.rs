@@ -511,3 +511,31 @@ fn an_agent_without_windows_encodes_as_before() {
         "{json}"
     );
 }
+
+#[test]
+fn the_explanation_counts_a_member_outside_their_window_as_lacking_the_skill() {
+    let mut e = engine();
+    run(&mut e, ms(0), windowed(1, SPANISH, 60, 120));
+    run(
+        &mut e,
+        ms(0),
+        AgentSpec::new(AgentId(2), Capacity::units(3)).skill(SkillId(SPANISH), level(2)),
+    );
+    let d = run(&mut e, ms(1), needs(1, SPANISH));
+    assert_eq!(assigned_to(&d, 1), Some(2));
+    let why = e
+        .explain(ConversationId(1))
+        .expect("known")
+        .expect("assigned");
+    assert_eq!(why.filters.skills, 1, "{why:?}");
+    assert_eq!(why.runner_up, None);
+    assert_eq!(why.tie_breaker, TieBreaker::OnlyCandidate);
+    // Inside the window the same question counts both.
+    run(&mut e, ms(60), Command::Tick);
+    let why = e
+        .explain(ConversationId(1))
+        .expect("known")
+        .expect("assigned");
+    assert_eq!(why.filters.skills, 2, "{why:?}");
+    assert_eq!(why.runner_up.map(|r| r.0), Some(AgentId(1)));
+}
