@@ -173,8 +173,8 @@ pub use engine::{
 pub use model::{
     AgentId, AgentInfo, AgentSpec, AgentStatus, Capacity, Channel, ConversationId,
     ConversationInfo, ConversationState, CustomerId, CustomerInfo, Level, LevelOutOfRange,
-    MessageStatus, Priority, ResolveReason, SkillId, SkillLevel, SkillRequirement, StateKind, Tier,
-    TimeSpan, Timestamp,
+    MessageStatus, Priority, ResolveReason, SkillId, SkillLevel, SkillRequirement, SkillWindow,
+    StateKind, Tier, TimeSpan, Timestamp, MAX_WINDOW_TIME,
 };
 // The workload rules (wrap-up, teams, the tenant's cap): a separate list
 // so that the core's list above and this one change apart.
@@ -193,3 +193,5 @@ pub use engine::{
     NoAnswerAction, NoAnswerFinal, NoAnswerRule, PullMiss, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE,
 };
 pub use engine::{PreferredAgent, PreferredSkip, MAX_PREFERRED, MAX_PREFERRED_WAIT};
+// Skills on a schedule (an agent's skill valid in a window of time).
+pub use engine::{SkillWindowError, MAX_SKILL_WINDOWS};

@@ -112,6 +112,11 @@ impl Engine {
             let a = st.agent(m);
             let chosen = m == holder;
             holder_member |= chosen;
+            // A windowed skill outside its window does not count
+            // (skill_windows.rs): such a member fails the skills filter.
+            if !(chosen || a.serves(conv.group)) {
+                continue;
+            }
             filters.skills += 1;
             if !(chosen || a.status.accepts_work()) {
                 continue;

@@ -66,9 +66,12 @@
 //!   `PlanStep` timer when its age reaches the delay; a freed agent picks
 //!   by the profile's priority of the queue first (`best_waiting`,
 //!   pulls).
-//! * **Not yet**: skills on a schedule (a per-slot dormant flag read by
-//!   `Agent::takes`, toggled by a timer per window edge), and priority
-//!   aging by queue.
+//! * **Skills on a schedule** (done, `skill_windows.rs`): a windowed
+//!   skill is held for membership from registration; outside its windows
+//!   a per-slot `dormant` flag keeps the agent out of that group's free
+//!   index, statistics and pulls, toggled by a `SkillWindow` timer per
+//!   window edge.
+//! * **Not yet**: priority aging by queue.
 //! * **Workload rules** (`workload/`): wrap-up after a resolve (a hold on
 //!   the resolved conversation, released by a `WrapUpEnd` timer) and the
 //!   caps above the agent (teams, the tenant), checked in `matching` after
@@ -106,6 +109,7 @@ mod profiles;
 mod query;
 mod reconfigure;
 mod shared;
+mod skill_windows;
 mod snapshot;
 pub(crate) mod state;
 mod stats;
@@ -126,7 +130,7 @@ pub use decision_kind::DecisionKind;
 pub use error::{EngineError, Rejected};
 pub use explain::{Explanation, PoolFilters, TieBreaker};
 pub use hours_switch::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, QueueHours};
-pub use limits::{Limits, MAX_LIMIT};
+pub use limits::{Limits, MAX_LIMIT, MAX_SKILL_WINDOWS};
 pub use open::OpenConversation;
 pub use plan_board::{QueueBoard, StepWaiting};
 pub use preferred::{PreferredAgent, PreferredSkip, MAX_PREFERRED, MAX_PREFERRED_WAIT};
@@ -134,6 +138,7 @@ pub use profiles::ProfileAdmission;
 pub use query::InboxEntry;
 pub use reconfigure::{config_differences, Reconfigure};
 pub use shared::SharedEngine;
+pub use skill_windows::SkillWindowError;
 pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
 pub use stats::{AgentStats, EngineStats, GroupStats};
 pub use wait_estimate::{ExpectedWait, QueuePosition, WaitMethod, MIN_WAIT_SAMPLES};

@@ -66,7 +66,12 @@ fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<ConvId
             let over = cx.cfg.workload.over(g.key.channel);
             let fits = a.fits_over(g.weight, over)
                 || u64::from(a.load.0) + u64::from(g.weight.0) <= u64::from(ceiling.0);
-            if g.closed || !fits || a.cooling(slot.group) || a.held_beside(g.key.channel) {
+            if g.closed
+                || slot.dormant
+                || !fits
+                || a.cooling(slot.group)
+                || a.held_beside(g.key.channel)
+            {
                 return None;
             }
             let (class, key, c) = g.waiting.head(head_start)?;
