@@ -60,17 +60,17 @@
 //! * **Queue position, expected wait, "why this agent"** (done,
 //!   `wait_estimate.rs`, `explain.rs`): queries on request; a line keeps
 //!   a ring of its last hand-over times, nothing else on the hot path.
-//! * **Skills on a schedule** (done, `skill_windows.rs`): a windowed
-//!   skill is held for membership from registration; outside its windows
-//!   a per-slot `dormant` flag keeps the agent out of that group's free
-//!   index, statistics and pulls, toggled by a `SkillWindow` timer per
-//!   window edge.
 //! * **Routing profiles** (done, `profiles.rs`): agent-side overflow.
 //!   Each delay a profile gives a queue is a tier of the queue's pool (a
 //!   group whose gate carries the tier), joined by the conversation's
 //!   `PlanStep` timer when its age reaches the delay; a freed agent picks
 //!   by the profile's priority of the queue first (`best_waiting`,
 //!   pulls).
+//! * **Skills on a schedule** (done, `skill_windows.rs`): a windowed
+//!   skill is held for membership from registration; outside its windows
+//!   a per-slot `dormant` flag keeps the agent out of that group's free
+//!   index, statistics and pulls, toggled by a `SkillWindow` timer per
+//!   window edge.
 //! * **Not yet**: priority aging by queue.
 //! * **Workload rules** (`workload/`): wrap-up after a resolve (a hold on
 //!   the resolved conversation, released by a `WrapUpEnd` timer) and the
