@@ -121,6 +121,7 @@ pub mod timefmt;
 pub mod trace;
 mod validate;
 mod variants;
+mod wait_accuracy;
 mod workload;
 
 pub use classical::Classical;
