@@ -268,7 +268,8 @@ impl Engine {
                 let a = st.agent(m);
                 let gi = super::state::index::GroupIdx::new(g).expect("group slot");
                 let over = cfg.workload.over(group.key.channel);
-                let takes = a.takes(gi, group.weight, over) && !a.held_beside(group.key.channel);
+                let weight = a.weight_of(group.key.channel, group.weight);
+                let takes = a.takes(gi, weight, over) && !a.held_beside(group.key.channel);
                 online += u64::from(a.status.accepts_work());
                 with_room += u64::from(takes);
                 let slot = a.slot(gi);
@@ -354,12 +355,22 @@ impl Engine {
                     Capacity::ZERO,
                 ),
                 Place::WaitingFor { .. } => (1, "its agent's own queue", Capacity::ZERO),
-                Place::Offered { .. } | Place::Assigned { .. } => {
-                    (1, "its agent's inbox", cfg.weight(v.channel))
-                }
-                Place::Parked { agent: Some(_) } => {
-                    (1, "its agent's parked set", cfg.parked_weight(v.channel))
-                }
+                // What the thread costs its agent (their own weight for
+                // the channel, if any).
+                Place::Offered { agent, .. } | Place::Assigned { agent } => (
+                    1,
+                    "its agent's inbox",
+                    (st.agents.get(agent.get())).map_or(cfg.weight(v.channel), |a| {
+                        super::workload::weight::of(cfg, a, v.channel)
+                    }),
+                ),
+                Place::Parked { agent: Some(agent) } => (
+                    1,
+                    "its agent's parked set",
+                    (st.agents.get(agent.get())).map_or(cfg.parked_weight(v.channel), |a| {
+                        super::workload::weight::parked_of(cfg, a, v.channel)
+                    }),
+                ),
             };
             match v.place.kind() {
                 StateKind::Bot => report.bot += 1,
@@ -535,7 +546,7 @@ impl Engine {
                 let pending = agent.slot(gi).is_some_and(|s| s.pending);
                 let over = self.config.workload.over(group.key.channel);
                 if pending
-                    || !agent.takes(gi, group.weight, over)
+                    || !agent.takes(gi, agent.weight_of(group.key.channel, group.weight), over)
                     || agent.held_beside(group.key.channel)
                 {
                     continue;

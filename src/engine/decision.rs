@@ -407,6 +407,22 @@ pub enum Decision {
         /// Why.
         reason: super::PreferredSkip,
     },
+    /// An agent's own weight for one channel changed
+    /// ([`Command::SetChannelWeight`](crate::Command::SetChannelWeight)):
+    /// their threads of the channel were re-weighed, nothing moved.
+    ChannelWeightChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The channel.
+        channel: Channel,
+        /// The agent's weight for it now (`None`: the channel's).
+        weight: Option<Capacity>,
+        /// The agent's load after (may exceed the cap; no new work until
+        /// it is back under it).
+        load: Capacity,
+        /// The agent's cap.
+        cap: Capacity,
+    },
 }
 
 /// Why a pull found nothing (see [`Decision::NothingToPull`]).
@@ -517,7 +533,8 @@ impl Decision {
             | NothingToPull { .. }
             | PullCapChanged { .. }
             | PlanChanged { .. }
-            | QueueHours { .. } => None,
+            | QueueHours { .. }
+            | ChannelWeightChanged { .. } => None,
             Queued { conversation }
             | WaitingForAgent { conversation, .. }
             | Assigned { conversation, .. }
@@ -625,6 +642,7 @@ impl Decision {
             Decision::QueueHours { .. } => DecisionKind::QueueHours,
             Decision::ClosedQueue { .. } => DecisionKind::ClosedQueue,
             Decision::PreferredSkipped { .. } => DecisionKind::PreferredSkipped,
+            Decision::ChannelWeightChanged { .. } => DecisionKind::ChannelWeightChanged,
         }
     }
 

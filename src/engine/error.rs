@@ -227,6 +227,19 @@ pub enum EngineError {
         /// What was wrong.
         reason: &'static str,
     },
+    /// An agent's own channel weight of zero or above
+    /// [`Capacity::MAX_CAP`] ([`Command::SetChannelWeight`](crate::Command::SetChannelWeight)).
+    #[error("weight {weight} of {channel:?} for {agent} is invalid: it must be above 0 and at most {max} units")]
+    InvalidChannelWeight {
+        /// The agent.
+        agent: AgentId,
+        /// The channel.
+        channel: Channel,
+        /// The rejected weight.
+        weight: Capacity,
+        /// The largest weight allowed.
+        max: Capacity,
+    },
 }
 
 impl From<crate::plan::PlanError> for EngineError {

@@ -93,6 +93,10 @@ struct AgentSnapshot {
     /// The pull maximum.
     #[serde(default)]
     pull_cap: Option<Capacity>,
+    /// The agent's own channel weights, left out when none so older
+    /// snapshots encode as they did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    weights: Vec<(Channel, Capacity)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -193,6 +197,7 @@ impl Engine {
                 recent: a.recent.iter().copied().collect(),
                 rate_timer: a.rate_timer,
                 pull_cap: a.pull_cap,
+                weights: super::workload::weight::own(&a.weights),
             })
             .collect();
         let groups = st
@@ -397,6 +402,16 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             }
             channel_caps[channel.index()] = cap;
         }
+        let mut weights = [0u32; 8];
+        for &(channel, weight) in &a.weights {
+            let slot = &mut weights[channel.index()];
+            if *slot != 0 || weight == Capacity::ZERO || weight > Capacity::MAX_CAP {
+                return Err(RestoreError::Corrupt(
+                    "an agent's channel weight is out of range or twice",
+                ));
+            }
+            *slot = weight.0;
+        }
         for s in &a.skills {
             st.agents_by_skill.entry(s.skill).or_default().push(idx);
         }
@@ -423,6 +438,7 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             wrap_up_ms: a.wrap_up_ms,
             channel_live: [0; 8],
             channel_load: [0; 8],
+            weights,
             channel_caps,
             own_limit: a.own_limit,
             limit: None,

@@ -89,6 +89,9 @@ pub(crate) struct Agent {
     /// an interrupting channel can leave the channels it interrupts out
     /// of the count in O(1).
     pub channel_load: [u32; 8],
+    /// The agent's own weight per channel, by `Channel::index`, in place
+    /// of the configuration's (0: the channel's; `Command::SetChannelWeight`).
+    pub weights: [u32; 8],
 }
 
 impl Agent {
@@ -112,6 +115,16 @@ impl Agent {
     #[inline]
     pub(crate) fn fits_over(&self, amount: Capacity, over: u8) -> bool {
         fits_beside(self.load, self.cap, &self.channel_load, amount, over)
+    }
+
+    /// What a live thread of `channel` costs this agent: their own weight
+    /// for the channel if they have one, else `default` (the channel's).
+    #[inline]
+    pub(crate) fn weight_of(&self, channel: Channel, default: Capacity) -> Capacity {
+        match self.weights[channel.index()] {
+            0 => default,
+            own => Capacity(own),
+        }
     }
 
     /// Whether the agent's cap on `channel`'s live threads is reached (a
