@@ -123,7 +123,7 @@ impl Engine {
                 continue;
             }
             filters.status += 1;
-            let room = a.fits(group.weight)
+            let room = a.fits(a.weight_of(group.key.channel, group.weight))
                 && !a.channel_full(group.key.channel)
                 && !a.rate_limited()
                 && a.personal.is_empty();

@@ -102,6 +102,10 @@ struct AgentSnapshot {
     /// have fired is state: a command's time alone does not say).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     dormant: Vec<crate::model::SkillId>,
+    /// The agent's own channel weights, left out when none so older
+    /// snapshots encode as they did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    weights: Vec<(Channel, Capacity)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -204,6 +208,7 @@ impl Engine {
                 pull_cap: a.pull_cap,
                 skill_windows: a.windows.clone(),
                 dormant: a.dormant.clone(),
+                weights: super::workload::weight::own(&a.weights),
             })
             .collect();
         let groups = st
@@ -415,6 +420,16 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
                 "an agent's skill windows are invalid",
             ));
         }
+        let mut weights = [0u32; 8];
+        for &(channel, weight) in &a.weights {
+            let slot = &mut weights[channel.index()];
+            if *slot != 0 || weight == Capacity::ZERO || weight > Capacity::MAX_CAP {
+                return Err(RestoreError::Corrupt(
+                    "an agent's channel weight is out of range or twice",
+                ));
+            }
+            *slot = weight.0;
+        }
         for s in &a.skills {
             st.agents_by_skill.entry(s.skill).or_default().push(idx);
         }
@@ -441,6 +456,7 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             wrap_up_ms: a.wrap_up_ms,
             channel_live: [0; 8],
             channel_load: [0; 8],
+            weights,
             channel_caps,
             own_limit: a.own_limit,
             limit: None,

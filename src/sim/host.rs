@@ -278,7 +278,8 @@ fn command_subject(c: &mut Command) -> (Option<ConversationId>, Option<AgentId>)
         | Command::SetChannelCap { agent, .. }
         | Command::SetRateLimit { agent, .. }
         | Command::PullNext { agent }
-        | Command::SetPullCap { agent, .. } => (None, Some(agent)),
+        | Command::SetPullCap { agent, .. }
+        | Command::SetChannelWeight { agent, .. } => (None, Some(agent)),
         Command::OpenConversation(OpenConversation { conversation, .. })
         | Command::Escalate { conversation, .. }
         | Command::CustomerMessage { conversation }
