@@ -407,6 +407,18 @@ pub enum Decision {
         /// Why.
         reason: super::PreferredSkip,
     },
+    /// One of an agent's windowed skills started or stopped counting at
+    /// an edge of its window ([`SkillWindow`](crate::SkillWindow)). When
+    /// it stops, the agent keeps every thread they hold; only new work
+    /// needing it stops.
+    SkillWindowChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The skill.
+        skill: crate::model::SkillId,
+        /// Counts now (else it stopped).
+        counting: bool,
+    },
 }
 
 /// Why a pull found nothing (see [`Decision::NothingToPull`]).
@@ -517,7 +529,8 @@ impl Decision {
             | NothingToPull { .. }
             | PullCapChanged { .. }
             | PlanChanged { .. }
-            | QueueHours { .. } => None,
+            | QueueHours { .. }
+            | SkillWindowChanged { .. } => None,
             Queued { conversation }
             | WaitingForAgent { conversation, .. }
             | Assigned { conversation, .. }
@@ -625,6 +638,7 @@ impl Decision {
             Decision::QueueHours { .. } => DecisionKind::QueueHours,
             Decision::ClosedQueue { .. } => DecisionKind::ClosedQueue,
             Decision::PreferredSkipped { .. } => DecisionKind::PreferredSkipped,
+            Decision::SkillWindowChanged { .. } => DecisionKind::SkillWindowChanged,
         }
     }
 

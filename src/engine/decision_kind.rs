@@ -89,11 +89,13 @@ pub enum DecisionKind {
     ClosedQueue,
     /// [`Decision::PreferredSkipped`].
     PreferredSkipped,
+    /// [`Decision::SkillWindowChanged`].
+    SkillWindowChanged,
 }
 
 impl DecisionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DecisionKind; 39] = [
+    pub const ALL: [DecisionKind; 40] = [
         DecisionKind::AgentAdded,
         DecisionKind::AgentStatusChanged,
         DecisionKind::CapacityChanged,
@@ -133,6 +135,7 @@ impl DecisionKind {
         DecisionKind::QueueHours,
         DecisionKind::ClosedQueue,
         DecisionKind::PreferredSkipped,
+        DecisionKind::SkillWindowChanged,
     ];
 
     /// The name as it appears in JSON (`kind`).
@@ -177,6 +180,7 @@ impl DecisionKind {
             DecisionKind::QueueHours => "queue_hours",
             DecisionKind::ClosedQueue => "closed_queue",
             DecisionKind::PreferredSkipped => "preferred_skipped",
+            DecisionKind::SkillWindowChanged => "skill_window_changed",
         }
     }
 }

@@ -227,6 +227,10 @@ pub enum EngineError {
         /// What was wrong.
         reason: &'static str,
     },
+    /// An agent's skill windows are invalid (see
+    /// [`SkillWindow`](crate::SkillWindow)).
+    #[error("skill windows refused: {0}")]
+    SkillWindow(super::skill_windows::SkillWindowError),
 }
 
 impl From<crate::plan::PlanError> for EngineError {

@@ -93,7 +93,7 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     };
     cx.st.conv_mut(c).sticky_agent = Some(agent);
     let a = cx.st.agent(agent);
-    if a.slot(group).is_none() || weight > a.cap {
+    if !a.serves(group) || weight > a.cap {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
         return super::preferred::next(cx, c);
     }
@@ -339,14 +339,19 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
 }
 
 /// The best waiting conversation among `agent`'s groups that fits them.
+///
+/// With a routing profile, the profile's primary queues first: the key is
+/// the priority of the group's queue, then the aged key (`profiles.rs`).
 fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
     let a = cx.st.agent(agent);
+    let profile = super::profiles::profile_of(cx.st, agent);
     a.slots
         .iter()
         .filter_map(|slot| {
             let g = cx.st.group(slot.group);
             let over = cx.cfg.workload.over(g.key.channel);
             if g.closed
+                || slot.dormant
                 || !a.fits_over(g.weight, over)
                 || a.cooling(slot.group)
                 || a.held_beside(g.key.channel)
@@ -354,10 +359,11 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
                 return None;
             }
             let (class, key, c) = g.waiting.head(cx.cfg.class_head_start)?;
-            Some((key.aged(class, cx.cfg.class_head_start), c))
+            let priority = super::profiles::priority(cx.st, profile, g);
+            Some((priority, key.aged(class, cx.cfg.class_head_start), c))
         })
         .min()
-        .map(|(_, c)| c)
+        .map(|(_, _, c)| c)
 }
 
 /// Marks `agent` for re-ranking in every group (their rank may have
@@ -396,7 +402,7 @@ pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
     };
     let channel = cx.st.group(group).key.channel;
     let over = cx.cfg.workload.over(channel);
-    let rank = if !a.takes(group, weight, over) || a.held_beside(channel) {
+    let rank = if slot.dormant || !a.takes(group, weight, over) || a.held_beside(channel) {
         None
     } else if gate::team_full(cx.st, agent) {
         // A full team's members stay out of the index (no rank to
@@ -425,7 +431,8 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     let interrupting = !workload.interruptions.is_empty();
     for slot in &mut a.slots {
         let g = &mut st.groups[slot.group.get()];
-        let room = a.status.accepts_work()
+        let room = !slot.dormant
+            && a.status.accepts_work()
             && a.personal.is_empty()
             && if interrupting {
                 fits_beside(load, cap, &channel_load, g.weight, workload.over(g.key.channel))

@@ -128,7 +128,7 @@ impl Engine {
         // Each waiting conversation sits in its own group and at most its
         // overflow groups: the visit is bounded by the conversations held
         // times the overflow bound.
-        debug_assert!(visited <= st.convs.len() * (1 + crate::plan::limits::MAX_ACTIVE_QUEUES));
+        debug_assert!(visited <= st.convs.len() * crate::plan::limits::MAX_POOL_GROUPS);
         board
     }
 }

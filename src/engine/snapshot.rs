@@ -93,6 +93,15 @@ struct AgentSnapshot {
     /// The pull maximum.
     #[serde(default)]
     pull_cap: Option<Capacity>,
+    /// Skills held only in windows of time (their skills are also in
+    /// `skills`); left out when none, so older snapshots encode as they
+    /// did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    skill_windows: Vec<crate::model::SkillWindow>,
+    /// The windowed skills outside their windows now (which edge timers
+    /// have fired is state: a command's time alone does not say).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    dormant: Vec<crate::model::SkillId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -193,6 +202,8 @@ impl Engine {
                 recent: a.recent.iter().copied().collect(),
                 rate_timer: a.rate_timer,
                 pull_cap: a.pull_cap,
+                skill_windows: a.windows.clone(),
+                dormant: a.dormant.clone(),
             })
             .collect();
         let groups = st
@@ -397,6 +408,24 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             }
             channel_caps[channel.index()] = cap;
         }
+        // Checked here, before any group counts them; their consistency
+        // with the pending edges is the audit's.
+        let windows_ok = a.skill_windows.len() <= super::limits::MAX_SKILL_WINDOWS as usize
+            && a.skill_windows.iter().all(|w| {
+                w.from < w.until
+                    && a.skills
+                        .binary_search_by_key(&w.skill, |s| s.skill)
+                        .is_ok_and(|i| a.skills[i].level == w.level)
+            })
+            && a.dormant.windows(2).all(|p| p[0] < p[1])
+            && a.dormant
+                .iter()
+                .all(|d| a.skill_windows.iter().any(|w| w.skill == *d));
+        if !windows_ok {
+            return Err(RestoreError::Corrupt(
+                "an agent's skill windows are invalid",
+            ));
+        }
         for s in &a.skills {
             st.agents_by_skill.entry(s.skill).or_default().push(idx);
         }
@@ -429,6 +458,8 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             recent: a.recent.into(),
             rate_timer: a.rate_timer,
             pull_cap: a.pull_cap,
+            windows: a.skill_windows,
+            dormant: a.dormant,
         });
     }
     Ok(())
@@ -469,7 +500,14 @@ fn restore_groups(
         let members =
             super::plan_hours::members_of(st.plan.as_deref(), st.hours.epoch, group.key.gate);
         for (i, agent) in st.agents.iter_mut().enumerate() {
-            if let (true, Some(a)) = (eligible(agent, &group.key, members), AgentIdx::new(i)) {
+            let admitted = eligible(agent, &group.key, members)
+                && super::profiles::admits(
+                    st.plan.as_deref(),
+                    st.hours.epoch,
+                    group.key.gate,
+                    agent.id,
+                );
+            if let (true, Some(a)) = (admitted, AgentIdx::new(i)) {
                 group.add_member(idx, a, agent);
             }
         }

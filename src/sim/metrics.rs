@@ -381,7 +381,8 @@ impl Collector {
             | PlanChanged { .. }
             | QueueHours { .. }
             | ClosedQueue { .. }
-            | PreferredSkipped { .. } => {}
+            | PreferredSkipped { .. }
+            | SkillWindowChanged { .. } => {}
         }
     }
 

@@ -129,6 +129,7 @@ pub(crate) fn staffed_agents(s: &Scenario, staffing: &Staffing, seed: u64) -> Ve
                     cap: Capacity::units(cap),
                     channels: g.channels.clone(),
                     status: AgentStatus::Offline,
+                    skill_windows: Vec::new(),
                 },
                 group: gi as u16,
                 speed,

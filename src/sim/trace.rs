@@ -207,7 +207,8 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         | RateLimitSet { agent, .. }
         | NoAnswer { agent, .. }
         | NothingToPull { agent, .. }
-        | PullCapChanged { agent, .. } => Some(agent),
+        | PullCapChanged { agent, .. }
+        | SkillWindowChanged { agent, .. } => Some(agent),
     }
 }
 

@@ -152,6 +152,7 @@ fn agents(s: &Scenario, seed: u64) -> Vec<AgentPlan> {
                     cap: Capacity::units(cap),
                     channels: g.channels.clone(),
                     status: AgentStatus::Offline,
+                    skill_windows: Vec::new(),
                 },
                 group: gi as u16,
                 speed,

@@ -29,6 +29,10 @@ pub(crate) enum TimerKind {
     /// A business-hours calendar opens or closes (`subject` is the
     /// calendar's index in the plan, `generation` the plan's hours epoch).
     Hours,
+    /// An agent's skill window opens or closes (`subject` is the agent's
+    /// slot, `generation` the window's index times two, plus one for an
+    /// opening).
+    SkillWindow,
 }
 
 /// One pending timer, ordered by time, then kind (a warning before the
