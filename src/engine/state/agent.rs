@@ -126,6 +126,10 @@ impl Agent {
     /// for the channel if they have one, else `default` (the channel's).
     #[inline]
     pub(crate) fn weight_of(&self, channel: Channel, default: Capacity) -> Capacity {
+        if !self.rules {
+            // The common case, one branch: no weights of their own.
+            return default;
+        }
         match self.weights[channel.index()] {
             0 => default,
             own => Capacity(own),
