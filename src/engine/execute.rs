@@ -130,6 +130,20 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
 /// agents and conversations there are.
 pub(crate) fn finish(cx: &mut Cx<'_>) {
     let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len()) + cx.st.workload.teams.len() + 16;
+    if !cx.st.workload.gates_on && !gate::holds_any(&cx.st.workload) {
+        // No cap above the agents and nothing held back by one (every
+        // engine without those rules): the settle loop as it was before
+        // them, with no gate asked on every round. Settling cannot set a
+        // cap, so nothing can be held back meanwhile.
+        for round in 0.. {
+            assert!(round <= bound, "settling exceeded its bound");
+            let Some(agent) = cx.settle.pop_front() else {
+                break;
+            };
+            matching::settle(cx, agent);
+        }
+        return refresh_rooms(cx);
+    }
     for round in 0.. {
         assert!(round <= bound, "settling exceeded its bound");
         // Work the tenant's cap held back goes first once it has room
@@ -149,6 +163,11 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
             break;
         }
     }
+    refresh_rooms(cx);
+}
+
+/// Recounts the room of every agent the command touched.
+fn refresh_rooms(cx: &mut Cx<'_>) {
     for agent in std::mem::take(&mut cx.dirty) {
         matching::refresh_room(cx, agent);
     }

@@ -429,30 +429,42 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     let st = &mut *cx.st;
     let a = &mut st.agents[agent.get()];
     a.dirty = false;
-    let limited = a.rate_limited();
     let (load, cap, channel_load) = (a.load, a.cap, a.channel_load);
     // Without an interruption matrix, the plain sum (no lookup per slot).
     let interrupting = !workload.interruptions.is_empty();
-    let weights = a.weights;
+    // Without rules of the agent's own (`Agent::rules`), no per-channel
+    // field is read: one predictable branch per slot.
+    let (rules, limited) = (a.rules, a.rate_limited());
+    let open = a.status.accepts_work() && a.personal.is_empty();
     for slot in &mut a.slots {
         let g = &mut st.groups[slot.group.get()];
-        // `Agent::weight_of`, by field (the slots are borrowed).
-        let weight = match weights[g.key.channel.index()] {
-            0 => g.weight,
-            own => Capacity(own),
+        let i = g.key.channel.index();
+        // `Agent::weight_of` and `Agent::held_beside`, by field (the
+        // slots are borrowed).
+        let (weight, beside) = if rules {
+            let weight = match a.weights[i] {
+                0 => g.weight,
+                own => Capacity(own),
+            };
+            (weight, a.channel_live[i] >= a.channel_caps[i] || limited)
+        } else {
+            (g.weight, false)
         };
         let room = !slot.dormant
-            && a.status.accepts_work()
-            && a.personal.is_empty()
+            && open
             && if interrupting {
-                fits_beside(load, cap, &channel_load, weight, workload.over(g.key.channel))
+                fits_beside(
+                    load,
+                    cap,
+                    &channel_load,
+                    weight,
+                    workload.over(g.key.channel),
+                )
             } else {
                 u64::from(load.0) + u64::from(weight.0) <= u64::from(cap.0)
             }
             && !a.cooldowns.iter().any(|&(c, _)| c == slot.group)
-            // `Agent::channel_full`, by field (the slots are borrowed).
-            && a.channel_live[g.key.channel.index()] < a.channel_caps[g.key.channel.index()]
-            && !limited;
+            && !beside;
         if room != slot.room {
             slot.room = room;
             if room {

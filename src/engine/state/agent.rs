@@ -104,6 +104,11 @@ pub(crate) struct Agent {
     /// The agent's own weight per channel, by `Channel::index`, in place
     /// of the configuration's (0: the channel's; `Command::SetChannelWeight`).
     pub weights: [u32; 8],
+    /// Whether a rule of the agent's own beside the total cap is set: a
+    /// channel cap, an own channel weight or a rate limit in force
+    /// (derived, `Agent::refresh_rules`). The fit checks of an agent
+    /// without any read none of their fields: one branch.
+    pub rules: bool,
 }
 
 impl Agent {
@@ -158,6 +163,10 @@ impl Agent {
     /// for the channel if they have one, else `default` (the channel's).
     #[inline]
     pub(crate) fn weight_of(&self, channel: Channel, default: Capacity) -> Capacity {
+        if !self.rules {
+            // The common case, one branch: no weights of their own.
+            return default;
+        }
         match self.weights[channel.index()] {
             0 => default,
             own => Capacity(own),
@@ -185,8 +194,20 @@ impl Agent {
 
     /// Whether a rule beside the total cap keeps the agent from new work
     /// on `channel`: the channel's cap or the rate limit.
+    #[inline]
     pub(crate) fn held_beside(&self, channel: Channel) -> bool {
-        self.channel_full(channel) || self.rate_limited()
+        self.rules && (self.channel_full(channel) || self.rate_limited())
+    }
+
+    /// Recomputes `rules` after a channel cap, an own weight or the rate
+    /// limit in force changed.
+    pub(crate) fn refresh_rules(&mut self) {
+        self.rules = self.limit.is_some()
+            || self
+                .channel_caps
+                .iter()
+                .any(|&c| c != super::workload::NO_CAP)
+            || self.weights.iter().any(|&w| w != 0);
     }
 
     /// Whether the agent is cooling down in `group`.

@@ -16,6 +16,7 @@ use crate::model::Channel;
 pub(crate) fn set_cap(cx: &mut Cx<'_>, agent: AgentIdx, channel: Channel, max_live: Option<u32>) {
     let a = cx.st.agent_mut(agent);
     a.channel_caps[channel.index()] = max_live.unwrap_or(NO_CAP);
+    a.refresh_rules();
     let (id, live) = (a.id, a.channel_live[channel.index()]);
     cx.emit(Decision::ChannelCapChanged {
         agent: id,

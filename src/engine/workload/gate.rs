@@ -148,6 +148,13 @@ pub(crate) fn release_next(cx: &mut Cx<'_>) -> bool {
     false
 }
 
+/// Whether a level above the agents holds anything back (groups or
+/// agents the tenant's cap held, teams that freed room this command).
+#[inline]
+pub(crate) fn holds_any(w: &crate::engine::state::workload::Workload) -> bool {
+    !(w.blocked.is_empty() && w.tenant_gated.is_empty() && w.freed.is_empty())
+}
+
 /// At the end of a command: if the tenant has room again, dispatches the
 /// groups it held back, oldest waiting head first, and settles the agents
 /// it held back. Returns whether it did anything (the caller settles

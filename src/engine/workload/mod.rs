@@ -13,6 +13,9 @@
 //!   (TaskRouter's per-worker channel capacity). Agent-level like the total
 //!   cap: an agent at a channel's cap leaves that channel's free indexes
 //!   and is settled again when one of their threads ends.
+//! * **An agent's own weight per channel** (`weight.rs`): in place of the
+//!   configuration's channel weight, for that agent; their threads of the
+//!   channel are re-weighed when it changes (nothing moves).
 //! * **Interruption** ([`WorkloadConfig::interruptions`]): a channel may
 //!   interrupt others; its work fits an agent under their cap beside the
 //!   load held on the channels it interrupts (kept per channel on the

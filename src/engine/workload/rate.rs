@@ -110,6 +110,7 @@ pub(crate) fn refresh(cx: &mut Cx<'_>, agent: AgentIdx) {
     let at = cx.at;
     let a = cx.st.agent_mut(agent);
     a.limit = a.own_limit.or(team);
+    a.refresh_rules();
     match a.limit {
         None => a.recent.clear(),
         Some(limit) => {

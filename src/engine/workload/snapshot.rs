@@ -138,6 +138,7 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
             .and_then(|t| st.workload.teams[t.get()].rate);
         let agent = &mut st.agents[a];
         agent.limit = agent.own_limit.or(team);
+        agent.refresh_rules();
         let mut live = [0u32; 8];
         for &(_, c) in st.agents[a].inbox.iter() {
             live[st.conv(c).channel.index()] += 1;
