@@ -107,6 +107,7 @@ mod plan_swap;
 mod preferred;
 mod profiles;
 mod query;
+mod queue_aging;
 mod reconfigure;
 mod shared;
 mod skill_windows;
