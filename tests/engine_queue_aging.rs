@@ -268,3 +268,45 @@ fn bad_aging_values_are_refused_with_typed_errors_and_change_nothing() {
     let d = resolve(&mut e, Timestamp(72_000), 1);
     assert_eq!(assigned_to(&d, 3), Some(1));
 }
+
+/// The README's example: billing work has 100 points, support work gains
+/// 10 a minute up to 150, its class head start (5 minutes for `normal`)
+/// counted as waiting.
+const README_PLAN: &str = r#"{
+  "queues": [
+    { "name": "billing", "aging": { "base": 100 } },
+    { "name": "support", "aging": { "per_minute": 10, "cap": 150 } }
+  ],
+  "routes": [
+    { "name": "billing", "when": "topic == 'billing'",
+      "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "billing" }] }] },
+    { "name": "default",
+      "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "support" }] }] }
+  ]
+}"#;
+
+#[test]
+fn the_class_head_start_counts_as_waiting_in_the_readme_example() {
+    let served_at = |free_at: u64| {
+        let normal = |id: u64, topic: &str| -> Command {
+            Command::open(ConversationId(id), CustomerId(id))
+                .attributes(Attributes::new().topic(topic))
+                .into()
+        };
+        let plan = Plan::from_json(README_PLAN).expect("the README's plan");
+        let script = vec![
+            (0, Command::set_plan(plan)),
+            (0, normal(1, "billing")),
+            (0, normal(2, "billing")),
+            (1_000, normal(3, "support")),
+        ];
+        let (mut e, _) = play(&script);
+        let d = resolve(&mut e, Timestamp(free_at), 1);
+        audited(&e);
+        (assigned_to(&d, 2), assigned_to(&d, 3))
+    };
+    // Support: 10 × (waited + 300 000) / 60 000 points; 100 (a tie, the
+    // older billing work first) at 301 000 ms, 101 at 307 000.
+    assert_eq!(served_at(306_999), (Some(1), None));
+    assert_eq!(served_at(307_000), (None, Some(1)));
+}
