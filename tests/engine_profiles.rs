@@ -340,6 +340,12 @@ fn check_plan_warns_of_a_delay_that_never_applies_and_of_unregistered_agents() {
     assert!(problems
         .iter()
         .any(|p| matches!(p, PlanProblem::UnknownProfileAgent { agent: 77, .. })));
+    // A profile with no queue parks its agents: said, not refused.
+    let mut parked = plan_with(30_000);
+    parked.profiles[0].queues.clear();
+    assert!(e.check_plan(&parked).iter().any(
+        |p| matches!(p, PlanProblem::ProfileServesNothing { profile } if profile == "billing_desk")
+    ));
     // A time to live that keeps the work waiting lets the delay apply.
     plan.routes[2].ttl = Some(switchboard::plan::Ttl {
         after_ms: 20_000,

@@ -4,52 +4,10 @@
 //! windows are refused with the state unchanged; snapshots, replays and
 //! the audit hold across the edges.
 mod common;
+mod skill_windows_support;
 use common::*;
+use skill_windows_support::*;
 use switchboard::*;
-
-const SPANISH: u32 = 4;
-const FRENCH: u32 = 5;
-
-fn run(e: &mut Engine, at: Timestamp, command: impl Into<Command>) -> Vec<Decision> {
-    let d = e.apply(at, command).expect("command accepted");
-    audited(e);
-    d
-}
-
-fn level(n: u8) -> Level {
-    Level::new(n).expect("level")
-}
-
-/// Agent `id` (cap 3) registered at `at` holding `skill` from `from` to
-/// `until` (seconds), and billing permanently.
-fn windowed(id: u64, skill: u32, from: u64, until: u64) -> AgentSpec {
-    AgentSpec::new(AgentId(id), Capacity::units(3))
-        .skill(SkillId(BILLING), level(5))
-        .skill_window(SkillId(skill), level(6), ms(from), ms(until))
-}
-
-fn needs(id: u64, skill: u32) -> Command {
-    open_cmd(id, id, &[(skill, 1)], Priority::Normal)
-}
-
-fn window_edges(d: &[Decision]) -> Vec<(u64, u32, bool)> {
-    d.iter()
-        .filter_map(|d| match d {
-            Decision::SkillWindowChanged {
-                agent,
-                skill,
-                counting,
-            } => Some((agent.0, skill.0, *counting)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn online_for(e: &Engine, skill: u32) -> u32 {
-    let req = [SkillRequirement::new(SkillId(skill), 1).expect("req")];
-    e.group_stats_for(Channel::WhatsApp, &req)
-        .map_or(0, |g| g.agents_online)
-}
 
 #[test]
 fn a_window_opening_routes_waiting_work_at_once() {
@@ -364,136 +322,6 @@ fn a_group_needing_two_windowed_skills_waits_for_both() {
     assert_eq!(assigned_to(&d, 1), Some(1));
 }
 
-/// The day both runs share: windows opening and closing around work.
-fn script() -> Vec<(Timestamp, Command)> {
-    let mut out: Vec<(Timestamp, Command)> = vec![
-        (ms(0), windowed(1, SPANISH, 30, 90).into()),
-        (ms(0), windowed(2, SPANISH, 60, 150).into()),
-        (
-            ms(0),
-            AgentSpec::new(AgentId(3), Capacity::units(2))
-                .skill(SkillId(SPANISH), level(2))
-                .into(),
-        ),
-    ];
-    for i in 0..24u64 {
-        let at = ms(5 + i * 7);
-        out.push((
-            at,
-            needs(100 + i, if i % 3 == 0 { BILLING } else { SPANISH }),
-        ));
-        out.push((at + TimeSpan::from_secs(1), Command::Tick));
-        if i >= 2 {
-            out.push((
-                at + TimeSpan::from_secs(2),
-                Command::Resolve {
-                    conversation: ConversationId(98 + i),
-                    reason: ResolveReason::Solved,
-                },
-            ));
-        }
-    }
-    out
-}
-
-fn play(e: &mut Engine, steps: &[(Timestamp, Command)]) -> Vec<Decision> {
-    let mut all = Vec::new();
-    for (at, c) in steps {
-        // Resolving a conversation that still waits is fine; one already
-        // resolved is refused the same way in every run.
-        if let Ok(d) = e.apply(*at, c.clone()) {
-            all.extend(d);
-        }
-        audited(e);
-    }
-    all
-}
-
-#[test]
-fn restore_mid_window_gives_the_decisions_of_the_uninterrupted_run() {
-    let steps = script();
-    let mut straight = engine();
-    let expected = play(&mut straight, &steps);
-    assert!(
-        window_edges(&expected).len() >= 4,
-        "the day crosses the edges"
-    );
-    // Stop between agent 1's opening (30 s) and agent 2's (60 s).
-    let cut = steps.iter().position(|(at, _)| *at > ms(45)).expect("cut");
-    let mut first = engine();
-    let mut got = play(&mut first, &steps[..cut]);
-    let json = first.snapshot().to_json().expect("encodes");
-    assert!(
-        json.contains("skill_windows") && json.contains("dormant"),
-        "{json}"
-    );
-    let snapshot = Snapshot::from_json(&json).expect("decodes");
-    let mut second = Engine::restore(snapshot, boxed("least_loaded")).expect("restores");
-    assert_eq!(second.snapshot(), first.snapshot());
-    got.extend(play(&mut second, &steps[cut..]));
-    assert_eq!(got, expected);
-    assert_eq!(second.snapshot(), straight.snapshot());
-}
-
-#[test]
-fn replaying_the_same_commands_gives_the_same_decisions() {
-    let steps = script();
-    let (mut a, mut b) = (engine(), engine());
-    assert_eq!(play(&mut a, &steps), play(&mut b, &steps));
-    assert_eq!(a.snapshot(), b.snapshot());
-}
-
-#[test]
-fn the_audit_refuses_a_tampered_dormant_list() {
-    let mut e = engine();
-    run(&mut e, ms(0), windowed(1, SPANISH, 30, 90));
-    let value = serde_json::to_value(e.snapshot()).expect("encodes");
-    assert_eq!(value["agents"][0]["dormant"], serde_json::json!([SPANISH]));
-    // The skill said to count while its opening is still pending.
-    let mut counting = value.clone();
-    counting["agents"][0]
-        .as_object_mut()
-        .expect("agent")
-        .remove("dormant");
-    let restored = Engine::restore(
-        Snapshot::from_json(&counting.to_string()).expect("decodes"),
-        boxed("least_loaded"),
-    );
-    assert!(
-        matches!(
-            restored,
-            Err(RestoreError::Inconsistent(
-                AuditViolation::SkillWindowState { .. }
-            ))
-        ),
-        "{restored:?}"
-    );
-    // A window edge moved off its window's time.
-    let mut moved = value.clone();
-    for t in moved["timers"].as_array_mut().expect("timers") {
-        t["at"] = serde_json::json!(45_000);
-    }
-    let restored = Engine::restore(
-        Snapshot::from_json(&moved.to_string()).expect("decodes"),
-        boxed("least_loaded"),
-    );
-    assert!(
-        matches!(restored, Err(RestoreError::Inconsistent(_))),
-        "{restored:?}"
-    );
-    // A dormant skill that is no windowed skill of the agent.
-    let mut stray = value;
-    stray["agents"][0]["dormant"] = serde_json::json!([BILLING]);
-    let restored = Engine::restore(
-        Snapshot::from_json(&stray.to_string()).expect("decodes"),
-        boxed("least_loaded"),
-    );
-    assert!(
-        matches!(restored, Err(RestoreError::Corrupt(_))),
-        "{restored:?}"
-    );
-}
-
 #[test]
 fn an_agent_without_windows_encodes_as_before() {
     let spec = AgentSpec::new(AgentId(1), Capacity::units(3)).skill(SkillId(BILLING), level(5));
@@ -510,4 +338,32 @@ fn an_agent_without_windows_encodes_as_before() {
         !json.contains("skill_windows") && !json.contains("dormant"),
         "{json}"
     );
+}
+
+#[test]
+fn the_explanation_counts_a_member_outside_their_window_as_lacking_the_skill() {
+    let mut e = engine();
+    run(&mut e, ms(0), windowed(1, SPANISH, 60, 120));
+    run(
+        &mut e,
+        ms(0),
+        AgentSpec::new(AgentId(2), Capacity::units(3)).skill(SkillId(SPANISH), level(2)),
+    );
+    let d = run(&mut e, ms(1), needs(1, SPANISH));
+    assert_eq!(assigned_to(&d, 1), Some(2));
+    let why = e
+        .explain(ConversationId(1))
+        .expect("known")
+        .expect("assigned");
+    assert_eq!(why.filters.skills, 1, "{why:?}");
+    assert_eq!(why.runner_up, None);
+    assert_eq!(why.tie_breaker, TieBreaker::OnlyCandidate);
+    // Inside the window the same question counts both.
+    run(&mut e, ms(60), Command::Tick);
+    let why = e
+        .explain(ConversationId(1))
+        .expect("known")
+        .expect("assigned");
+    assert_eq!(why.filters.skills, 2, "{why:?}");
+    assert_eq!(why.runner_up.map(|r| r.0), Some(AgentId(1)));
 }

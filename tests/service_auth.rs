@@ -187,6 +187,12 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, bool)> {
         ),
         (
             "PUT",
+            "/api/tenants/{tenant}/agents/{agent}/channel_weights/{channel}",
+            Some(json!({"weight": 500})),
+            false,
+        ),
+        (
+            "PUT",
             "/api/tenants/{tenant}/agents/{agent}/rate_limit",
             Some(json!({"limit": {"max": 1, "window": 60000}})),
             false,

@@ -158,6 +158,26 @@ async fn teams_channel_caps_rate_limits_pulls_and_wrap_up_end_are_commands() {
         (bad.status, bad.body["field"].as_str()),
         (400, Some("channel"))
     );
+    let weight = s
+        .put(
+            &format!("{t}/agents/1/channel_weights/whats_app"),
+            json!({"weight": 500}),
+        )
+        .await;
+    assert!(
+        kinds(&weight.body).contains(&"channel_weight_changed".to_string()),
+        "{weight:?}"
+    );
+    let bad = s
+        .put(
+            &format!("{t}/agents/1/channel_weights/whats_app"),
+            json!({"weight": 0}),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.body["field"].as_str()),
+        (400, Some("weight"))
+    );
     let rate = s
         .put(
             &format!("{t}/agents/2/rate_limit"),

@@ -157,6 +157,7 @@ fn agents_who_pull_take_their_next_conversation_themselves() {
             channel_caps: Default::default(),
             rate_limit: None,
             pull_up_to: Some(12),
+            channel_weights: Default::default(),
         })
         .collect();
     let rules = run(s).rules.expect("pulls are counted");
@@ -176,4 +177,42 @@ fn agent_rules_naming_an_unknown_group_are_refused_with_the_field() {
         panic!("an unknown group is refused");
     };
     assert_eq!(field, "agent_rules.teams[0].groups[0]");
+}
+
+#[test]
+fn agents_own_channel_weights_from_the_scenario_decide_what_fits_them() {
+    let rules = |weight: u32| {
+        let mut s = Scenario::default();
+        s.arrivals.conversations_per_day = 1_500.0;
+        s.agent_rules.groups = s
+            .agents
+            .iter()
+            .map(|g| GroupRule {
+                group: g.name.clone(),
+                channel_caps: Default::default(),
+                rate_limit: None,
+                pull_up_to: None,
+                channel_weights: switchboard::Channel::ALL
+                    .iter()
+                    .map(|&c| (c, weight))
+                    .collect(),
+            })
+            .collect();
+        s
+    };
+    // A weight above every agent's cap: nobody can ever take a thread.
+    let never = run(rules(100_000));
+    assert!(never.volumes.to_humans > 0);
+    assert_eq!(never.volumes.solved, 0, "{:?}", never.volumes);
+    // A light weight: agents hold more threads and solve them.
+    assert!(run(rules(250)).volumes.solved > 0);
+    let mut bad = rules(0);
+    bad.agent_rules.groups.truncate(1);
+    let Err(ScenarioError::OutOfRange { field, .. }) = bad.validate() else {
+        panic!("a zero weight is refused");
+    };
+    assert!(
+        field.starts_with("agent_rules.groups[0].channel_weights."),
+        "{field}"
+    );
 }

@@ -281,7 +281,7 @@ impl Engine {
                 // A windowed skill outside its window: a member taking
                 // nothing, unlisted and uncounted (skill_windows.rs).
                 let dormant = slot.is_some_and(|s| s.dormant);
-                let takes = a.takes(gi, group.weight, over)
+                let takes = a.takes(gi, a.weight_of(group.key.channel, group.weight), over)
                     && !a.held_beside(group.key.channel)
                     && !dormant;
                 online += u64::from(a.status.accepts_work() && !dormant);
@@ -370,12 +370,22 @@ impl Engine {
                     Capacity::ZERO,
                 ),
                 Place::WaitingFor { .. } => (1, "its agent's own queue", Capacity::ZERO),
-                Place::Offered { .. } | Place::Assigned { .. } => {
-                    (1, "its agent's inbox", cfg.weight(v.channel))
-                }
-                Place::Parked { agent: Some(_) } => {
-                    (1, "its agent's parked set", cfg.parked_weight(v.channel))
-                }
+                // What the thread costs its agent (their own weight for
+                // the channel, if any).
+                Place::Offered { agent, .. } | Place::Assigned { agent } => (
+                    1,
+                    "its agent's inbox",
+                    (st.agents.get(agent.get())).map_or(cfg.weight(v.channel), |a| {
+                        super::workload::weight::of(cfg, a, v.channel)
+                    }),
+                ),
+                Place::Parked { agent: Some(agent) } => (
+                    1,
+                    "its agent's parked set",
+                    (st.agents.get(agent.get())).map_or(cfg.parked_weight(v.channel), |a| {
+                        super::workload::weight::parked_of(cfg, a, v.channel)
+                    }),
+                ),
             };
             match v.place.kind() {
                 StateKind::Bot => report.bot += 1,
@@ -553,7 +563,7 @@ impl Engine {
                 let over = self.config.workload.over(group.key.channel);
                 if pending
                     || !agent.serves(gi)
-                    || !agent.takes(gi, group.weight, over)
+                    || !agent.takes(gi, agent.weight_of(group.key.channel, group.weight), over)
                     || agent.held_beside(group.key.channel)
                 {
                     continue;

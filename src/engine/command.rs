@@ -244,6 +244,20 @@ pub enum Command {
         #[serde(default)]
         wait: crate::model::TimeSpan,
     },
+    /// Set what one channel's live thread costs one agent, in place of
+    /// the configuration's channel weight (`None`: the channel's again).
+    /// The agent's threads of the channel are re-weighed at once (their
+    /// parked and wrap-up shares scale with it); nothing moves: a load
+    /// left above the cap is tolerated as after a lowered cap, and new
+    /// work waits until under it.
+    SetChannelWeight {
+        /// The agent.
+        agent: AgentId,
+        /// The channel.
+        channel: Channel,
+        /// The weight, in `1..=`[`Capacity::MAX_CAP`](crate::Capacity::MAX_CAP).
+        weight: Option<Capacity>,
+    },
 }
 
 impl From<AgentSpec> for Command {
@@ -323,6 +337,8 @@ pub enum CommandKind {
     SetAttributes,
     /// [`Command::SetOwner`].
     SetOwner,
+    /// [`Command::SetChannelWeight`].
+    SetChannelWeight,
 }
 
 impl CommandKind {
@@ -355,6 +371,7 @@ impl CommandKind {
             CommandKind::SetPullCap => "set_pull_cap",
             CommandKind::SetAttributes => "set_attributes",
             CommandKind::SetOwner => "set_owner",
+            CommandKind::SetChannelWeight => "set_channel_weight",
         }
     }
 }
@@ -413,6 +430,7 @@ impl Command {
             Command::SetPullCap { .. } => CommandKind::SetPullCap,
             Command::SetAttributes { .. } => CommandKind::SetAttributes,
             Command::SetOwner { .. } => CommandKind::SetOwner,
+            Command::SetChannelWeight { .. } => CommandKind::SetChannelWeight,
         }
     }
 

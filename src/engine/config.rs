@@ -251,10 +251,15 @@ impl EngineConfig {
     /// Capacity a parked conversation on `channel` uses: the channel's
     /// share in `workload.parked_permille`, else `parked_weight_permille`.
     pub fn parked_weight(&self, channel: Channel) -> Capacity {
-        let full = u64::from(self.weight(channel).0);
+        self.parked_share(channel, self.weight(channel))
+    }
+
+    /// What a parked thread of `channel` whose live weight is `full` costs
+    /// (an agent's own weight for the channel scales the same way).
+    pub(crate) fn parked_share(&self, channel: Channel, full: Capacity) -> Capacity {
         let permille =
             (self.workload.parked_permille(channel)).unwrap_or(self.parked_weight_permille);
-        Capacity((full * u64::from(permille) / 1000) as u32)
+        Capacity((u64::from(full.0) * u64::from(permille) / 1000) as u32)
     }
 
     /// Time after the start of waiting at which the warning is raised.

@@ -419,6 +419,22 @@ pub enum Decision {
         /// Counts now (else it stopped).
         counting: bool,
     },
+    /// An agent's own weight for one channel changed
+    /// ([`Command::SetChannelWeight`](crate::Command::SetChannelWeight)):
+    /// their threads of the channel were re-weighed, nothing moved.
+    ChannelWeightChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The channel.
+        channel: Channel,
+        /// The agent's weight for it now (`None`: the channel's).
+        weight: Option<Capacity>,
+        /// The agent's load after (may exceed the cap; no new work until
+        /// it is back under it).
+        load: Capacity,
+        /// The agent's cap.
+        cap: Capacity,
+    },
 }
 
 /// Why a pull found nothing (see [`Decision::NothingToPull`]).
@@ -530,7 +546,8 @@ impl Decision {
             | PullCapChanged { .. }
             | PlanChanged { .. }
             | QueueHours { .. }
-            | SkillWindowChanged { .. } => None,
+            | SkillWindowChanged { .. }
+            | ChannelWeightChanged { .. } => None,
             Queued { conversation }
             | WaitingForAgent { conversation, .. }
             | Assigned { conversation, .. }
@@ -639,6 +656,7 @@ impl Decision {
             Decision::ClosedQueue { .. } => DecisionKind::ClosedQueue,
             Decision::PreferredSkipped { .. } => DecisionKind::PreferredSkipped,
             Decision::SkillWindowChanged { .. } => DecisionKind::SkillWindowChanged,
+            Decision::ChannelWeightChanged { .. } => DecisionKind::ChannelWeightChanged,
         }
     }
 

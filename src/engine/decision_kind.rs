@@ -91,11 +91,13 @@ pub enum DecisionKind {
     PreferredSkipped,
     /// [`Decision::SkillWindowChanged`].
     SkillWindowChanged,
+    /// [`Decision::ChannelWeightChanged`].
+    ChannelWeightChanged,
 }
 
 impl DecisionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DecisionKind; 40] = [
+    pub const ALL: [DecisionKind; 41] = [
         DecisionKind::AgentAdded,
         DecisionKind::AgentStatusChanged,
         DecisionKind::CapacityChanged,
@@ -136,6 +138,7 @@ impl DecisionKind {
         DecisionKind::ClosedQueue,
         DecisionKind::PreferredSkipped,
         DecisionKind::SkillWindowChanged,
+        DecisionKind::ChannelWeightChanged,
     ];
 
     /// The name as it appears in JSON (`kind`).
@@ -181,6 +184,7 @@ impl DecisionKind {
             DecisionKind::ClosedQueue => "closed_queue",
             DecisionKind::PreferredSkipped => "preferred_skipped",
             DecisionKind::SkillWindowChanged => "skill_window_changed",
+            DecisionKind::ChannelWeightChanged => "channel_weight_changed",
         }
     }
 }

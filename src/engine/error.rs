@@ -231,6 +231,19 @@ pub enum EngineError {
     /// [`SkillWindow`](crate::SkillWindow)).
     #[error("skill windows refused: {0}")]
     SkillWindow(super::skill_windows::SkillWindowError),
+    /// An agent's own channel weight of zero or above
+    /// [`Capacity::MAX_CAP`] ([`Command::SetChannelWeight`](crate::Command::SetChannelWeight)).
+    #[error("weight {weight} of {channel:?} for {agent} is invalid: it must be above 0 and at most {max} units")]
+    InvalidChannelWeight {
+        /// The agent.
+        agent: AgentId,
+        /// The channel.
+        channel: Channel,
+        /// The rejected weight.
+        weight: Capacity,
+        /// The largest weight allowed.
+        max: Capacity,
+    },
 }
 
 impl From<crate::plan::PlanError> for EngineError {

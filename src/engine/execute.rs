@@ -13,7 +13,7 @@ use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
 use super::structure;
 use super::validate::{GroupRef, Step};
-use super::workload::{channel, gate, pull, rate, team, wrapup, WrapUpEndReason};
+use super::workload::{channel, gate, pull, rate, team, weight, wrapup, WrapUpEndReason};
 use crate::model::{
     AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, TimeSpan, Timestamp,
 };
@@ -114,6 +114,11 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         } => {
             cx.st.customers[customer.get()].owner = owner.map(|a| (a, wait));
         }
+        Step::SetChannelWeight {
+            agent,
+            channel: ch,
+            weight,
+        } => weight::set_weight(cx, agent, ch, weight),
     }
     finish(cx);
 }
@@ -270,7 +275,7 @@ fn customer_message(cx: &mut Cx<'_>, c: ConvIdx) {
         // A parked thread goes back to its agent: at once if the rest of
         // its weight fits, else at the head of the agent's own queue.
         Place::Parked { agent: Some(agent) } => {
-            let extra = matching::extra_for(cx, c);
+            let extra = matching::extra_for(cx, c, agent);
             if cx.st.agent(agent).fits(extra) {
                 lifecycle::resume_in_place(cx, c, agent);
             } else {

@@ -64,7 +64,8 @@ pub struct Explanation {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PoolFilters {
     /// Registered with the pool's skills and channel (and a member of its
-    /// queue, where the queue lists members).
+    /// queue, where the queue lists members), each skill counting now (a
+    /// skill held only in windows of time counts inside them).
     pub skills: u32,
     /// Of those, online.
     pub status: u32,
@@ -127,7 +128,7 @@ impl Engine {
                 continue;
             }
             filters.status += 1;
-            let room = a.fits(group.weight)
+            let room = a.fits(a.weight_of(group.key.channel, group.weight))
                 && !a.channel_full(group.key.channel)
                 && !a.rate_limited()
                 && a.personal.is_empty();

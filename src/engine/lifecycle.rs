@@ -23,7 +23,7 @@ use super::decision::{AssignVia, Decision};
 use super::state::conversation::Place;
 use super::state::index::{AgentIdx, ConvIdx};
 use super::state::timers::{Timer, TimerKind};
-use super::workload::{gate, no_answer, rate, wrapup};
+use super::workload::{gate, no_answer, rate, weight, wrapup};
 use crate::model::{Capacity, Channel, ResolveReason, Timestamp};
 
 /// Whether a command of `kind` may act on a conversation in `place`.
@@ -248,8 +248,8 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
     ) {
         detach(cx, c);
     }
-    let weight = cx.cfg.weight(cx.st.conv(c).channel);
     let channel = cx.st.conv(c).channel;
+    let weight = weight::of(cx.cfg, cx.st.agent(agent), channel);
     let (load, cap) = reserve(cx, agent, channel, weight);
     // A thread coming back to its agent is not new work.
     let returning = matches!(via, AssignVia::Resumed | AssignVia::Reopened);
@@ -325,7 +325,8 @@ pub(crate) fn remember_agent(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
 /// full and the parked weight, which the caller checked fits.
 pub(crate) fn resume_in_place(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
     let conv = cx.st.conv(c);
-    let (id, channel, weight) = (conv.id, conv.channel, cx.cfg.weight(conv.channel));
+    let (id, channel) = (conv.id, conv.channel);
+    let weight = weight::of(cx.cfg, cx.st.agent(agent), channel);
     let extra = Capacity(weight.0 - conv.held.0);
     let (load, cap) = reserve(cx, agent, channel, extra);
     let conv = cx.st.conv_mut(c);
@@ -360,7 +361,7 @@ pub(crate) fn park(cx: &mut Cx<'_>, c: ConvIdx, auto: bool) {
         return;
     };
     let (id, key) = (conv.id, conv.inbox_key());
-    let parked = cx.cfg.parked_weight(conv.channel);
+    let parked = weight::parked_of(cx.cfg, cx.st.agent(agent), conv.channel);
     let (load, cap) = release(cx, agent, conv.channel, Capacity(conv.held.0 - parked.0));
     let conv = cx.st.conv_mut(c);
     conv.held = parked;

@@ -22,7 +22,7 @@ use super::state::agent::{fits_beside, Agent};
 use super::state::group::Group;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::TimerKind;
-use super::workload::{gate, CapLevel};
+use super::workload::{gate, weight, CapLevel};
 use crate::model::{AgentStatus, Capacity};
 use crate::policy::{AgentView, QueueView, Rank, RoutingPolicy};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -69,7 +69,6 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     }
     let conv = cx.st.conv(c);
     let (who, group, channel) = (conv.who, conv.group, conv.channel);
-    let weight = cx.cfg.weight(channel);
     let windows = &cx.cfg.workload.affinity_windows;
     let channel_window = if windows.is_empty() {
         None
@@ -93,6 +92,7 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     };
     cx.st.conv_mut(c).sticky_agent = Some(agent);
     let a = cx.st.agent(agent);
+    let weight = weight::of(cx.cfg, a, channel);
     if !a.serves(group) || weight > a.cap {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
         return super::preferred::next(cx, c);
@@ -230,6 +230,7 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
         let (position, stored) = cx.st.group(group).free.best()?;
         let agent = cx.st.group(group).members[position as usize];
         let a = cx.st.agent(agent);
+        let weight = a.weight_of(channel, weight);
         if !a.takes(group, weight, over) || a.held_beside(channel) {
             // Listed with a rank from before their load rose: a refusal
             // at the first of their own levels that is full.
@@ -293,7 +294,7 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
             }
             let channel = cx.st.conv(c).channel;
             let over = cx.cfg.workload.over(channel);
-            if !a.fits_over(cx.cfg.weight(channel), over) || a.channel_full(channel) {
+            if !a.fits_over(weight::of(cx.cfg, a, channel), over) || a.channel_full(channel) {
                 break;
             }
             if known {
@@ -355,7 +356,7 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
             let over = cx.cfg.workload.over(g.key.channel);
             if g.closed
                 || slot.dormant
-                || !a.fits_over(g.weight, over)
+                || !a.fits_over(a.weight_of(g.key.channel, g.weight), over)
                 || a.cooling(slot.group)
                 || a.held_beside(g.key.channel)
             {
@@ -396,12 +397,15 @@ fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
 
 /// Re-ranks `agent` in `group`.
 pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
-    let weight = cx.st.group(group).weight;
+    let (weight, channel) = {
+        let g = cx.st.group(group);
+        (g.weight, g.key.channel)
+    };
     let a = cx.st.agent(agent);
     let Some(slot) = a.slot(group).copied() else {
         return;
     };
-    let channel = cx.st.group(group).key.channel;
+    let weight = a.weight_of(channel, weight);
     let over = cx.cfg.workload.over(channel);
     let rank = if slot.dormant || !a.takes(group, weight, over) || a.held_beside(channel) {
         None
@@ -430,15 +434,21 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     let (load, cap, channel_load) = (a.load, a.cap, a.channel_load);
     // Without an interruption matrix, the plain sum (no lookup per slot).
     let interrupting = !workload.interruptions.is_empty();
+    let weights = a.weights;
     for slot in &mut a.slots {
         let g = &mut st.groups[slot.group.get()];
+        // `Agent::weight_of`, by field (the slots are borrowed).
+        let weight = match weights[g.key.channel.index()] {
+            0 => g.weight,
+            own => Capacity(own),
+        };
         let room = !slot.dormant
             && a.status.accepts_work()
             && a.personal.is_empty()
             && if interrupting {
-                fits_beside(load, cap, &channel_load, g.weight, workload.over(g.key.channel))
+                fits_beside(load, cap, &channel_load, weight, workload.over(g.key.channel))
             } else {
-                u64::from(load.0) + u64::from(g.weight.0) <= u64::from(cap.0)
+                u64::from(load.0) + u64::from(weight.0) <= u64::from(cap.0)
             }
             && !a.cooldowns.iter().any(|&(c, _)| c == slot.group)
             // `Agent::channel_full`, by field (the slots are borrowed).
@@ -456,9 +466,10 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
 }
 
 /// Capacity needed for `c` on `agent` beyond what it holds (resume).
-pub(crate) fn extra_for(cx: &Cx<'_>, c: ConvIdx) -> Capacity {
+pub(crate) fn extra_for(cx: &Cx<'_>, c: ConvIdx, agent: AgentIdx) -> Capacity {
     let conv = cx.st.conv(c);
-    Capacity(cx.cfg.weight(conv.channel).0 - conv.held.0)
+    let full = weight::of(cx.cfg, cx.st.agent(agent), conv.channel);
+    Capacity(full.0 - conv.held.0)
 }
 
 /// The policy's rank of `agent` for `group` now, `None` if it panicked

@@ -116,14 +116,21 @@ fn groups_of(
     );
     let mut extra = Vec::with_capacity(rest.len());
     for (i, &q) in rs.queues.iter().enumerate() {
+        let mut tiers = super::profiles::reached(plan, q, rs.profile_age).peekable();
+        if i == 0 && tiers.peek().is_none() {
+            // Its own queue's group is `own`; no tier of it reached.
+            continue;
+        }
         let skills = requirements(&plan.queues[usize::from(q)], rs, explicit);
         let gate = super::plan_hours::gate_of(cx.st, plan, q);
         // Bounded by MAX_QUEUE_DELAYS + 1 per queue.
-        let tiers = super::profiles::reached(plan, q, rs.profile_age)
-            .map(|t| super::profiles::tier_gate(gate, t));
-        let gates: Vec<u64> = (i > 0).then_some(gate).into_iter().chain(tiers).collect();
-        for gate in gates {
-            let g = group_for(cx, channel, skills.clone(), gate);
+        let tiers = tiers.map(|t| super::profiles::tier_gate(gate, t));
+        for gate in (i > 0).then_some(gate).into_iter().chain(tiers) {
+            // The skills are copied only for a group created here.
+            let g = match cx.st.group_of(&(channel, &skills[..], gate)) {
+                Some(g) => g,
+                None => group_for(cx, channel, skills.clone(), gate),
+            };
             if g != own && !extra.contains(&g) {
                 // Overflow lists are not reference-counted: never reclaimed.
                 cx.st.group_mut(g).pinned = true;

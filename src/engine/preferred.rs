@@ -215,8 +215,8 @@ fn try_agent(
 ) -> Option<PreferredSkip> {
     let conv = cx.st.conv(c);
     let (group, channel) = (conv.group, conv.channel);
-    let weight = cx.cfg.weight(channel);
     let a = cx.st.agent(agent);
+    let weight = super::workload::weight::of(cx.cfg, a, channel);
     if a.status == AgentStatus::Offline {
         return Some(PreferredSkip::Offline);
     }

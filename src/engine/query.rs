@@ -264,6 +264,7 @@ impl Engine {
             recent_assignments: a.recent.len() as u32,
             rate_limited: a.rate_limited(),
             pull_cap: a.pull_cap,
+            weights: super::workload::weight::own(&a.weights),
         })
     }
 }

@@ -33,7 +33,9 @@ use super::limits::Limits;
 use super::state::index::AgentIdx;
 use super::state::timers::{Timer, TimerKind};
 use super::state::State;
-use crate::model::{AgentSpec, Level, SkillId, SkillWindow, Timestamp, MAX_WINDOW_TIME};
+use crate::model::{
+    AgentSpec, Level, SkillId, SkillLevel, SkillWindow, Timestamp, MAX_WINDOW_TIME,
+};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
@@ -191,6 +193,27 @@ pub(crate) fn dormant_at(windows: &[SkillWindow], at: Timestamp) -> Vec<SkillId>
         }
     }
     out
+}
+
+/// Whether a snapshot's agent record may be restored: at most
+/// `MAX_SKILL_WINDOWS` windows, each non-empty and of a skill the agent
+/// holds at that level, and dormant skills ascending, each windowed.
+pub(crate) fn restorable(
+    skills: &[SkillLevel],
+    windows: &[SkillWindow],
+    dormant: &[SkillId],
+) -> bool {
+    windows.len() <= super::limits::MAX_SKILL_WINDOWS as usize
+        && windows.iter().all(|w| {
+            w.from < w.until
+                && skills
+                    .binary_search_by_key(&w.skill, |s| s.skill)
+                    .is_ok_and(|i| skills[i].level == w.level)
+        })
+        && dormant.windows(2).all(|p| p[0] < p[1])
+        && dormant
+            .iter()
+            .all(|d| windows.iter().any(|w| w.skill == *d))
 }
 
 /// The timer of window `index`'s opening (`open`) or closing edge.

@@ -102,6 +102,10 @@ struct AgentSnapshot {
     /// have fired is state: a command's time alone does not say).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     dormant: Vec<crate::model::SkillId>,
+    /// The agent's own channel weights, left out when none so older
+    /// snapshots encode as they did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    weights: Vec<(Channel, Capacity)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -204,6 +208,7 @@ impl Engine {
                 pull_cap: a.pull_cap,
                 skill_windows: a.windows.clone(),
                 dormant: a.dormant.clone(),
+                weights: super::workload::weight::own(&a.weights),
             })
             .collect();
         let groups = st
@@ -408,23 +413,22 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             }
             channel_caps[channel.index()] = cap;
         }
-        // Checked here, before any group counts them; their consistency
-        // with the pending edges is the audit's.
-        let windows_ok = a.skill_windows.len() <= super::limits::MAX_SKILL_WINDOWS as usize
-            && a.skill_windows.iter().all(|w| {
-                w.from < w.until
-                    && a.skills
-                        .binary_search_by_key(&w.skill, |s| s.skill)
-                        .is_ok_and(|i| a.skills[i].level == w.level)
-            })
-            && a.dormant.windows(2).all(|p| p[0] < p[1])
-            && a.dormant
-                .iter()
-                .all(|d| a.skill_windows.iter().any(|w| w.skill == *d));
-        if !windows_ok {
+        // Checked before any group counts them; their consistency with
+        // the pending edges is the audit's.
+        if !super::skill_windows::restorable(&a.skills, &a.skill_windows, &a.dormant) {
             return Err(RestoreError::Corrupt(
                 "an agent's skill windows are invalid",
             ));
+        }
+        let mut weights = [0u32; 8];
+        for &(channel, weight) in &a.weights {
+            let slot = &mut weights[channel.index()];
+            if *slot != 0 || weight == Capacity::ZERO || weight > Capacity::MAX_CAP {
+                return Err(RestoreError::Corrupt(
+                    "an agent's channel weight is out of range or twice",
+                ));
+            }
+            *slot = weight.0;
         }
         for s in &a.skills {
             st.agents_by_skill.entry(s.skill).or_default().push(idx);
@@ -452,6 +456,7 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             wrap_up_ms: a.wrap_up_ms,
             channel_live: [0; 8],
             channel_load: [0; 8],
+            weights,
             channel_caps,
             own_limit: a.own_limit,
             limit: None,

@@ -114,6 +114,10 @@ pub struct AgentStats {
     pub rate_limited: bool,
     /// How far the agent may fill up by pulling (`None`: the cap).
     pub pull_cap: Option<Capacity>,
+    /// The agent's own weight per channel, where it replaces the
+    /// channel's ([`Command::SetChannelWeight`](crate::Command::SetChannelWeight)).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<(Channel, Capacity)>,
 }
 
 /// For serde: a counter added after wire format 1 is left out while zero.

@@ -116,6 +116,11 @@ pub(crate) enum Step {
         owner: Option<AgentIdx>,
         wait: crate::model::TimeSpan,
     },
+    SetChannelWeight {
+        agent: AgentIdx,
+        channel: Channel,
+        weight: Option<Capacity>,
+    },
 }
 
 /// Checks `command` at time `at` against `state`. Touches nothing.
@@ -333,6 +338,11 @@ pub(crate) fn check(
                 wait: *wait,
             }
         }
+        Command::SetChannelWeight {
+            agent: id,
+            channel,
+            weight,
+        } => super::workload::weight::check(*id, agent(*id)?, *channel, *weight)?,
         Command::Reconfigure(super::Reconfigure::Hours(switch)) => {
             super::plan_hours::check_switch(state, switch)?;
             Step::Hours(switch.clone())
@@ -631,7 +641,7 @@ fn check_transfer_to(
             agent: agent.id,
         });
     }
-    let weight = config.weight(conv.channel);
+    let weight = super::workload::weight::of(config, agent, conv.channel);
     if weight > agent.cap {
         return Err(EngineError::NeverFits {
             conversation: conv.id,

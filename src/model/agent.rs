@@ -135,7 +135,8 @@ pub struct AgentInfo {
     pub load: Capacity,
     /// The cap.
     pub cap: Capacity,
-    /// Skills and levels.
+    /// Skills and levels, windowed skills included whether they count now
+    /// or not (see [`SkillWindow`]).
     pub skills: Vec<SkillLevel>,
     /// Live threads (assigned or offered).
     pub active: Vec<ConversationId>,

@@ -251,6 +251,15 @@ pub enum PlanProblem {
         /// The agent id.
         agent: u64,
     },
+    /// A routing profile listing no queue: its agents serve none of the
+    /// plan's queues (a warning: a way to park agents, but rarely meant).
+    #[error(
+        "routing profile {profile:?} lists no queue: its agents serve none of the plan's queues"
+    )]
+    ProfileServesNothing {
+        /// The profile.
+        profile: String,
+    },
     /// A queue's aging value above its bound.
     #[error("{field}: {value} is above the {max} allowed")]
     AgingTooLarge {
@@ -283,7 +292,8 @@ impl PlanProblem {
             | PlanProblem::NotRoutedYet { .. }
             | PlanProblem::MovesToClosedQueue { .. }
             | PlanProblem::DelayNeverApplies { .. }
-            | PlanProblem::UnknownProfileAgent { .. } => Severity::Warning,
+            | PlanProblem::UnknownProfileAgent { .. }
+            | PlanProblem::ProfileServesNothing { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -207,6 +207,11 @@ pub(crate) fn compile(
                 }
             }
         }
+        if entries.iter().all(Option::is_none) {
+            problems.push(PlanProblem::ProfileServesNothing {
+                profile: def.name.clone(),
+            });
+        }
         let agents = bounded(problems, &def.agents, MAX_PROFILE_AGENTS, || {
             format!("profiles[{i}].agents")
         });

@@ -49,6 +49,7 @@ pub mod app;
 pub mod auth;
 pub mod auth_failures;
 pub mod body;
+pub mod channel_weight;
 pub mod clock;
 pub mod config;
 pub mod error;

@@ -3,7 +3,9 @@
 //! Every endpoint needs an API key (the `api_key` bearer scheme) except
 //! the probes and this document, which declare no security.
 
-use super::{admin, api, error, observe, plan, plan_queries, queries, stream, workload};
+use super::{
+    admin, api, channel_weight, error, observe, plan, plan_queries, queries, stream, workload,
+};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -79,6 +81,7 @@ impl Modify for BearerKey {
         workload::list_teams,
         workload::set_team,
         workload::set_channel_cap,
+        channel_weight::set_channel_weight,
         workload::set_rate_limit,
         workload::set_pull_cap,
         workload::pull_next,

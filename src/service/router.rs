@@ -100,6 +100,10 @@ fn rule_routes() -> Router<Arc<App>> {
             &format!("{a}/channel_caps/{{channel}}"),
             put(set_channel_cap),
         )
+        .route(
+            &format!("{a}/channel_weights/{{channel}}"),
+            put(super::channel_weight::set_channel_weight),
+        )
         .route(&format!("{a}/rate_limit"), put(set_rate_limit))
         .route(&format!("{a}/pull_cap"), put(set_pull_cap))
         .route(&format!("{a}/pull"), post(pull_next))

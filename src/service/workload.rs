@@ -63,7 +63,7 @@ pub struct PullCapBody {
     pub pull_cap: Option<u32>,
 }
 
-fn agent_of(raw: &str) -> Result<AgentId, ApiError> {
+pub(super) fn agent_of(raw: &str) -> Result<AgentId, ApiError> {
     Ok(AgentId(path_id("agent", raw)?))
 }
 
@@ -111,19 +111,22 @@ pub async fn set_channel_cap(
     Path((tenant, agent, channel)): Path<(String, String, String)>,
     JsonBody(body): JsonBody<ChannelCapBody>,
 ) -> Answer {
-    let channel: Channel = serde_json::from_value(serde_json::Value::String(channel.clone()))
-        .map_err(|_| {
-            ApiError::invalid(
-                "channel",
-                format!("unknown channel {channel:?}: sms, whats_app, messenger, apple_messages, instagram, in_app, web or email"),
-            )
-        })?;
     let command = Command::SetChannelCap {
         agent: agent_of(&agent)?,
-        channel,
+        channel: channel_of(&channel)?,
         max_live: body.max_live,
     };
     Ok(Json(submit(&app, &tenant, command).await?.into()))
+}
+
+/// A channel named in a path, by its JSON name.
+pub(super) fn channel_of(raw: &str) -> Result<Channel, ApiError> {
+    serde_json::from_value(serde_json::Value::String(raw.to_owned())).map_err(|_| {
+        ApiError::invalid(
+            "channel",
+            format!("unknown channel {raw:?}: sms, whats_app, messenger, apple_messages, instagram, in_app, web or email"),
+        )
+    })
 }
 
 /// Sets an agent's own assignment rate limit (over their team's).

@@ -347,6 +347,9 @@ impl Collector {
             }
             | WrapUpEnded {
                 agent, load, cap, ..
+            }
+            | ChannelWeightChanged {
+                agent, load, cap, ..
             } => self.agent_change(t, agent.0, Some(load), Some(cap), None),
             TeamSet { .. }
             | TenantCapChanged { .. }

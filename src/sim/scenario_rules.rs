@@ -125,6 +125,10 @@ pub struct GroupRule {
     /// they do not pull).
     #[serde(default)]
     pub pull_up_to: Option<u32>,
+    /// Each agent's own weight per channel, in milli-units (`1..=100000`),
+    /// in place of the channel's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub channel_weights: BTreeMap<Channel, u32>,
 }
 
 /// The agent behaviour "assignment left unanswered for a while": a share
@@ -197,6 +201,15 @@ impl super::Scenario {
                 )?;
             }
             rate(format!("agent_rules.groups[{i}].rate_limit"), g.rate_limit)?;
+            for (channel, &weight) in &g.channel_weights {
+                super::validate::range(
+                    format!("agent_rules.groups[{i}].channel_weights.{channel:?}"),
+                    f64::from(weight),
+                    1.0,
+                    f64::from(crate::model::Capacity::MAX_CAP.0),
+                    "milli-units in 1..=100000",
+                )?;
+            }
             if let Some(p) = g.pull_up_to {
                 super::validate::range(
                     format!("agent_rules.groups[{i}].pull_up_to"),

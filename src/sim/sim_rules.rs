@@ -33,6 +33,13 @@ impl Run<'_> {
                         max_live: Some(cap),
                     })?;
                 }
+                for (&channel, &weight) in &rule.channel_weights {
+                    self.apply(Command::SetChannelWeight {
+                        agent,
+                        channel,
+                        weight: Some(Capacity(weight)),
+                    })?;
+                }
                 if let Some(limit) = rule.rate_limit {
                     self.apply(Command::SetRateLimit {
                         agent,

@@ -208,7 +208,8 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         | NoAnswer { agent, .. }
         | NothingToPull { agent, .. }
         | PullCapChanged { agent, .. }
-        | SkillWindowChanged { agent, .. } => Some(agent),
+        | SkillWindowChanged { agent, .. }
+        | ChannelWeightChanged { agent, .. } => Some(agent),
     }
 }
 

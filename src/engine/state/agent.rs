@@ -101,6 +101,9 @@ pub(crate) struct Agent {
     /// The windowed skills outside their windows now, ascending: toggled by
     /// the `SkillWindow` timers (empty for an agent without windows).
     pub dormant: Vec<SkillId>,
+    /// The agent's own weight per channel, by `Channel::index`, in place
+    /// of the configuration's (0: the channel's; `Command::SetChannelWeight`).
+    pub weights: [u32; 8],
 }
 
 impl Agent {
@@ -149,6 +152,16 @@ impl Agent {
     #[inline]
     pub(crate) fn fits_over(&self, amount: Capacity, over: u8) -> bool {
         fits_beside(self.load, self.cap, &self.channel_load, amount, over)
+    }
+
+    /// What a live thread of `channel` costs this agent: their own weight
+    /// for the channel if they have one, else `default` (the channel's).
+    #[inline]
+    pub(crate) fn weight_of(&self, channel: Channel, default: Capacity) -> Capacity {
+        match self.weights[channel.index()] {
+            0 => default,
+            own => Capacity(own),
+        }
     }
 
     /// Whether the agent's cap on `channel`'s live threads is reached (a

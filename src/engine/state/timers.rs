@@ -42,7 +42,8 @@ pub(crate) enum TimerKind {
 pub(crate) struct Timer {
     pub at: Timestamp,
     pub kind: TimerKind,
-    /// The conversation's id, or the agent's slot for `CooldownEnd`.
+    /// The conversation's id, or the agent's slot for `CooldownEnd`,
+    /// `RateWindow` and `SkillWindow`.
     pub subject: u64,
     /// The conversation's slot, or the group's slot for `CooldownEnd`.
     pub slot: u32,

@@ -88,6 +88,7 @@ mod query;
 pub(crate) mod rate;
 pub(crate) mod snapshot;
 pub(crate) mod team;
+pub(crate) mod weight;
 pub(crate) mod wrapup;
 
 pub use config::{

@@ -65,8 +65,9 @@ fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<ConvId
             let g = cx.st.group(slot.group);
             // Beside the load of the channels this one interrupts, if any.
             let over = cx.cfg.workload.over(g.key.channel);
-            let fits = a.fits_over(g.weight, over)
-                || u64::from(a.load.0) + u64::from(g.weight.0) <= u64::from(ceiling.0);
+            let weight = a.weight_of(g.key.channel, g.weight);
+            let fits = a.fits_over(weight, over)
+                || u64::from(a.load.0) + u64::from(weight.0) <= u64::from(ceiling.0);
             if g.closed
                 || slot.dormant
                 || !fits

@@ -31,16 +31,20 @@ pub(crate) fn hold_on_resolve(cx: &Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capa
 }
 
 /// `permille` of `weight` (exact in milli-units, rounded down).
-fn hold_of(weight: Capacity, permille: u32) -> Capacity {
+pub(crate) fn hold_of(weight: Capacity, permille: u32) -> Capacity {
     Capacity((u64::from(weight.0) * u64::from(permille) / 1000) as u32)
 }
 
-/// The hold a wrap-up of `c` keeps on its agent (for the audit).
+/// The hold a wrap-up of `c` keeps on its agent (for the audit): the
+/// rule's share of what the thread costs that agent.
 pub(crate) fn expected_hold(cfg: &EngineConfig, st: &State, c: ConvIdx) -> Option<Capacity> {
     let conv = st.conv(c);
-    conv.wrap_up?;
+    let hold = conv.wrap_up?;
     let rule = cfg.workload.wrap_up(conv.channel)?;
-    Some(hold_of(cfg.weight(conv.channel), rule.hold_permille))
+    let full = (st.agents.get(hold.agent.get())).map_or(cfg.weight(conv.channel), |a| {
+        super::weight::of(cfg, a, conv.channel)
+    });
+    Some(hold_of(full, rule.hold_permille))
 }
 
 /// Starts the wrap-up of the just-resolved `c`, whose `held` is the part
@@ -164,10 +168,8 @@ pub(crate) fn reopen(cx: &mut Cx<'_>, c: ConvIdx) {
     conv.awaiting_reply = true;
     conv.seen = false;
     conv.park_due = None;
-    let (answered, weight) = (
-        conv.first_response_at.is_some(),
-        cx.cfg.weight(conv.channel),
-    );
+    let (answered, channel) = (conv.first_response_at.is_some(), conv.channel);
+    let weight = super::weight::of(cx.cfg, cx.st.agent(agent), channel);
     // Opening order is arrival order (as a restore rebuilds it).
     let seq = cx.st.conv(c).seq;
     let who = cx.st.conv(c).who;
