@@ -52,6 +52,11 @@ pub struct Explanation {
     /// when the agent works by a profile listing one of its queues.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<super::ProfileAdmission>,
+    /// The priority-aging points of its line's queue as of `as_of` (its
+    /// wait counted from its aged key, as a freed agent compares heads,
+    /// see `queue_aging.rs`), when that queue ages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aging_points: Option<u64>,
 }
 
 /// How many of a pool's agents pass each filter, each count a subset of
@@ -178,6 +183,12 @@ impl Engine {
             profile: rs.and_then(|r| {
                 let waited = st.clock.since(conv.waiting_since).as_millis();
                 super::profiles::admission(st, holder, r, waited)
+            }),
+            aging_points: super::queue_aging::aging_of(st, group).map(|a| {
+                let aged = conv
+                    .line_key()
+                    .aged(conv.class(), self.config.class_head_start);
+                super::queue_aging::points(a, aged.0, st.clock)
             }),
         }))
     }

@@ -342,10 +342,13 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
 /// The best waiting conversation among `agent`'s groups that fits them.
 ///
 /// With a routing profile, the profile's primary queues first: the key is
-/// the priority of the group's queue, then the aged key (`profiles.rs`).
+/// the priority of the group's queue (`profiles.rs`), then the points of
+/// its queue's priority aging, most first (`queue_aging.rs`), then the
+/// aged key.
 fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
     let a = cx.st.agent(agent);
     let profile = super::profiles::profile_of(cx.st, agent);
+    let now = cx.st.clock.max(cx.at);
     a.slots
         .iter()
         .filter_map(|slot| {
@@ -359,12 +362,10 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
             {
                 return None;
             }
-            let (class, key, c) = g.waiting.head(cx.cfg.class_head_start)?;
-            let priority = super::profiles::priority(cx.st, profile, g);
-            Some((priority, key.aged(class, cx.cfg.class_head_start), c))
+            super::queue_aging::head_choice(cx.st, now, cx.cfg.class_head_start, profile, g)
         })
         .min()
-        .map(|(_, _, c)| c)
+        .map(|(_, c)| c)
 }
 
 /// Marks `agent` for re-ranking in every group (their rank may have

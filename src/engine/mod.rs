@@ -71,7 +71,11 @@
 //!   a per-slot `dormant` flag keeps the agent out of that group's free
 //!   index, statistics and pulls, toggled by a `SkillWindow` timer per
 //!   window edge.
-//! * **Not yet**: priority aging by queue.
+//! * **Priority aging by queue** (done, `queue_aging.rs`): a queue with
+//!   aging keeps its own groups; a freed agent compares their groups'
+//!   heads by profile priority, then the most points (computed for the
+//!   heads at the command's time), then the aged key (`best_waiting`,
+//!   pulls). No timer, no scan; 0 points without aging.
 //! * **Workload rules** (`workload/`): wrap-up after a resolve (a hold on
 //!   the resolved conversation, released by a `WrapUpEnd` timer) and the
 //!   caps above the agent (teams, the tenant), checked in `matching` after
@@ -107,6 +111,7 @@ mod plan_swap;
 mod preferred;
 mod profiles;
 mod query;
+mod queue_aging;
 mod reconfigure;
 mod shared;
 mod skill_windows;

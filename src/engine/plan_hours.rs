@@ -37,8 +37,15 @@ use crate::plan::limits::MAX_QUEUES;
 pub(crate) fn gate_of(st: &State, plan: &CompiledPlan, q: u16) -> u64 {
     match plan.queues.get(usize::from(q)) {
         // With routing profiles every queue keeps its work apart: a
-        // profile agent serves only the queues it lists.
-        Some(x) if x.calendar.is_some() || x.members.is_some() || !plan.profiles.is_empty() => {
+        // profile agent serves only the queues it lists. A queue with
+        // priority aging too: its line's points are its own
+        // (`queue_aging.rs`).
+        Some(x)
+            if x.calendar.is_some()
+                || x.members.is_some()
+                || x.aging != Default::default()
+                || !plan.profiles.is_empty() =>
+        {
             u64::from(st.hours.epoch) * MAX_QUEUES as u64 + u64::from(q) + 1
         }
         _ => 0,

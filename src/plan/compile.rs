@@ -4,7 +4,7 @@
 
 use super::compiled::{CAction, CQueue, CRoute, CStep, CompiledPlan};
 use super::condition::{self, Expr};
-use super::document::{Plan, SkillNeed, StepAction};
+use super::document::{Plan, PriorityAging, SkillNeed, StepAction};
 use super::limits::*;
 use super::problem::{PlanProblem, Severity};
 use super::shadow;
@@ -101,6 +101,31 @@ impl Compiler<'_> {
         checked
     }
 
+    /// Checks queue `i`'s priority aging against its bounds.
+    fn aging(&mut self, aging: PriorityAging, i: usize) {
+        let checks = [
+            ("base", aging.base, MAX_AGING_POINTS),
+            ("per_minute", aging.per_minute, MAX_AGING_PER_MINUTE),
+            ("cap", aging.cap, MAX_AGING_POINTS),
+        ];
+        for (name, value, max) in checks {
+            if value > max {
+                self.problems.push(PlanProblem::AgingTooLarge {
+                    field: format!("queues[{i}].aging.{name}"),
+                    value,
+                    max,
+                });
+            }
+        }
+        if aging.cap != 0 && aging.cap < aging.base {
+            self.problems.push(PlanProblem::AgingCapBelowBase {
+                field: format!("queues[{i}].aging.cap"),
+                base: aging.base,
+                cap: aging.cap,
+            });
+        }
+    }
+
     fn wait(&mut self, ms: u64, field: impl FnOnce() -> String) {
         if ms > MAX_WAIT_MS {
             self.problems
@@ -191,12 +216,7 @@ impl Compiler<'_> {
                 ids.dedup();
                 ids
             });
-            if q.aging != Default::default() {
-                self.problems.push(PlanProblem::NotRoutedYet {
-                    field: format!("queues[{i}].aging"),
-                    what: "waiting work ages by the engine's class_head_start".to_owned(),
-                });
-            }
+            self.aging(q.aging, i);
             if let Some(ms) = q.response_target_ms {
                 self.wait(ms, || format!("queues[{i}].response_target_ms"));
             }

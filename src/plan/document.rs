@@ -60,9 +60,11 @@ pub struct QueueDef {
     /// engine's default when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_target_ms: Option<u64>,
-    /// How the queue's work gains priority as it waits. Checked; not yet
-    /// routed by (a `not_routed_yet` warning says so): work ages by the
-    /// engine's class head start.
+    /// How the queue's work gains priority as it waits: a freed agent
+    /// serving several queues takes the head with the most points first
+    /// (after their routing profile's priority; `engine/queue_aging.rs`).
+    /// All zero (the default): no points, the order of the class head
+    /// start alone.
     #[serde(default)]
     pub aging: PriorityAging,
     /// The calendar of the queue's business hours (a name from
@@ -91,7 +93,12 @@ pub struct SkillNeed {
 }
 
 /// Priority aging: `base + per_minute × minutes waited`, at most `cap`
-/// (priority points; more is served first).
+/// (priority points; more is served first). Minutes count to the
+/// millisecond (points are `base + per_minute × waited_ms / 60 000`,
+/// rounded down), and the wait includes the class head start of the
+/// conversation's priority class. Bounds: `base` and `cap` at most
+/// 1 000 000, `per_minute` at most 10 000, a non-zero `cap` at least
+/// `base`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriorityAging {
@@ -101,7 +108,8 @@ pub struct PriorityAging {
     /// Points gained per minute waited.
     #[serde(default)]
     pub per_minute: u32,
-    /// The most points aging gives (0: no cap besides `base`).
+    /// The most points aging gives (0: no cap, points grow without
+    /// bound past `base`).
     #[serde(default)]
     pub cap: u32,
 }

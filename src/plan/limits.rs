@@ -59,6 +59,14 @@ pub const MAX_PROFILE_DELAY_MS: u64 = 24 * 3_600_000;
 /// that long.
 pub const MAX_QUEUE_DELAYS: usize = 4;
 
+/// The most priority points a queue's aging may start at or be capped
+/// at (`queues[i].aging.base` and `.cap`).
+pub const MAX_AGING_POINTS: u32 = 1_000_000;
+/// The most points a queue's aging may add per minute waited
+/// (`queues[i].aging.per_minute`): with the longest wait a step may name
+/// the points stay far below `u64::MAX`, and the engine saturates anyway.
+pub const MAX_AGING_PER_MINUTE: u32 = 10_000;
+
 /// Groups one waiting conversation may sit in: each of its queues' own
 /// pool and its routing-profile tiers.
 pub const MAX_POOL_GROUPS: usize = MAX_ACTIVE_QUEUES * (1 + MAX_QUEUE_DELAYS);

@@ -260,6 +260,27 @@ pub enum PlanProblem {
         /// The profile.
         profile: String,
     },
+    /// A queue's aging value above its bound.
+    #[error("{field}: {value} is above the {max} allowed")]
+    AgingTooLarge {
+        /// Where (`queues[1].aging.per_minute`).
+        field: String,
+        /// The value given.
+        value: u32,
+        /// The bound.
+        max: u32,
+    },
+    /// A queue's aging cap below its base: the cap would never let the
+    /// work reach its own starting points (0 means no cap).
+    #[error("{field}: a cap of {cap} is below the base of {base} (0 means no cap)")]
+    AgingCapBelowBase {
+        /// Where (`queues[1].aging.cap`).
+        field: String,
+        /// The base.
+        base: u32,
+        /// The cap.
+        cap: u32,
+    },
 }
 
 impl PlanProblem {

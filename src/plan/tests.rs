@@ -1,6 +1,7 @@
 //! Tests of plan documents: grammar, semantics of conditions, every check.
 
 use super::condition::{parse, Env, Value};
+use super::limits::{MAX_AGING_PER_MINUTE, MAX_AGING_POINTS};
 use super::*;
 
 struct Map(Vec<(&'static str, Value<'static>)>);
@@ -417,7 +418,7 @@ fn the_shipped_json_schema_equals_the_generated_one() {
 }
 
 #[test]
-fn fields_not_routed_by_yet_are_warnings_never_silent() {
+fn members_and_aging_are_routed_so_they_raise_no_warning() {
     let mut plan = good();
     plan.queues[0].members = Some(vec![1, 2]);
     plan.queues[1].aging = PriorityAging {
@@ -425,19 +426,59 @@ fn fields_not_routed_by_yet_are_warnings_never_silent() {
         per_minute: 2,
         cap: 50,
     };
-    let fields: Vec<String> = plan
-        .check()
-        .into_iter()
-        .map(|p| {
-            assert_eq!(p.severity(), Severity::Warning, "{p}");
-            match p {
-                PlanProblem::NotRoutedYet { field, .. } => field,
-                other => panic!("{other:?}"),
-            }
-        })
-        .collect();
-    // Members are routed by (tests/engine_members.rs).
-    assert_eq!(fields, vec!["queues[1].aging"]);
+    // Members (tests/engine_members.rs) and aging
+    // (tests/engine_queue_aging.rs) are both routed by.
+    assert_eq!(plan.check(), Vec::new());
+}
+
+#[test]
+fn aging_past_its_bounds_or_capped_below_its_base_is_refused() {
+    let mut plan = good();
+    plan.queues[0].aging = PriorityAging {
+        base: MAX_AGING_POINTS + 1,
+        per_minute: MAX_AGING_PER_MINUTE + 1,
+        cap: u32::MAX,
+    };
+    plan.queues[1].aging = PriorityAging {
+        base: 50,
+        per_minute: 1,
+        cap: 49,
+    };
+    let problems = plan.check();
+    assert!(problems.iter().all(|p| p.severity() == Severity::Error));
+    assert_eq!(
+        problems,
+        vec![
+            PlanProblem::AgingTooLarge {
+                field: "queues[0].aging.base".into(),
+                value: MAX_AGING_POINTS + 1,
+                max: MAX_AGING_POINTS,
+            },
+            PlanProblem::AgingTooLarge {
+                field: "queues[0].aging.per_minute".into(),
+                value: MAX_AGING_PER_MINUTE + 1,
+                max: MAX_AGING_PER_MINUTE,
+            },
+            PlanProblem::AgingTooLarge {
+                field: "queues[0].aging.cap".into(),
+                value: u32::MAX,
+                max: MAX_AGING_POINTS,
+            },
+            PlanProblem::AgingCapBelowBase {
+                field: "queues[1].aging.cap".into(),
+                base: 50,
+                cap: 49,
+            },
+        ]
+    );
+    // At the bounds, and a cap of 0 (no cap): accepted.
+    plan.queues[0].aging = PriorityAging {
+        base: MAX_AGING_POINTS,
+        per_minute: MAX_AGING_PER_MINUTE,
+        cap: 0,
+    };
+    plan.queues[1].aging.cap = 50;
+    assert_eq!(plan.check(), Vec::new());
 }
 
 #[test]

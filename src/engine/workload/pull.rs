@@ -58,6 +58,7 @@ fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<ConvId
     let head_start = cx.cfg.class_head_start;
     // A routing profile's primary queues first (`engine/profiles.rs`).
     let profile = crate::engine::profiles::profile_of(cx.st, agent);
+    let now = cx.st.clock.max(cx.at);
     a.slots
         .iter()
         .filter_map(|slot| {
@@ -75,12 +76,11 @@ fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<ConvId
             {
                 return None;
             }
-            let (class, key, c) = g.waiting.head(head_start)?;
-            let priority = crate::engine::profiles::priority(cx.st, profile, g);
-            Some((priority, key.aged(class, head_start), c))
+            // Then the most points of queue aging (`queue_aging.rs`).
+            crate::engine::queue_aging::head_choice(cx.st, now, head_start, profile, g)
         })
         .min()
-        .map(|(_, _, c)| c)
+        .map(|(_, c)| c)
 }
 
 /// Sets `agent`'s pull maximum (`None`: pulls stop at the cap, as pushes
