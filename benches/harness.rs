@@ -9,6 +9,8 @@
 
 #[path = "baseline/mod.rs"]
 mod baseline;
+#[path = "common/plan_stream.rs"]
+mod plan_stream;
 #[path = "common/workload.rs"]
 mod workload;
 
@@ -276,6 +278,34 @@ fn main() {
         setup(&mut e, &owners, &s.setup);
         let r = replay(&mut e, &owners, &s.events, None);
         println!("profile: {:.0} events/s", r.rate());
+    }
+    if only == "profile_plan" {
+        // The `profile` stream under a realistic routing plan, for
+        // callgrind against `profile` (BENCHMARKS.md, "Routing plans").
+        let shape = Shape::new(10_000, 100_000, seed);
+        let (base, agents) = (shape.agent_base, u64::from(shape.agents));
+        let mut s = stream(shape, 300_000);
+        let opens = s.setup.iter_mut().map(|(_, c)| c);
+        let later = s.events.iter_mut().filter_map(|(_, e)| match e {
+            Event::Command(c) => Some(c),
+            _ => None,
+        });
+        for c in opens.chain(later) {
+            plan_stream::with_attributes(c, base, agents);
+        }
+        let owners = Owners::new(s.conv_end + 1);
+        let mut e = engine();
+        let plan = Command::set_plan(plan_stream::realistic_plan());
+        e.apply(Timestamp(0), plan).expect("the plan loads");
+        setup(&mut e, &owners, &s.setup);
+        let r = replay(&mut e, &owners, &s.events, None);
+        let steps = e.stats();
+        println!(
+            "profile_plan: {:.0} events/s, {} refused, {} assignments",
+            r.rate(),
+            r.errors,
+            steps.assignments
+        );
     }
     if only == "profile_rules" {
         // The same stream with every workload rule on, for callgrind

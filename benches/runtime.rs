@@ -9,7 +9,7 @@
 //! that waits for a signal, the producer queues every command, then the
 //! gate opens and the clock runs until the last command is
 //! acknowledged. So the figure is the shards' own rate (stamp, apply,
-//! journal, complete the caller's oneshot), not the producer's, which on a
+//! journal, fill the caller's answer slot), not the producer's, which on a
 //! two-core machine would otherwise compete with the shards for the cores.
 
 #[path = "../tests/persist_common/mod.rs"]
@@ -202,7 +202,7 @@ fn gated(
     let mut pendings: Vec<Pending<_>> = Vec::with_capacity(total);
     let per = streams[0].len();
     if std::env::var("RUNTIME_BENCH_ORDER").is_ok_and(|v| v == "tenant") {
-        // Each tenant's commands (and their oneshots) allocated together.
+        // Each tenant's commands (and their answer slots) allocated together.
         for (t, s) in streams.iter().enumerate() {
             for command in s {
                 pendings.push(handle.send(&ids[t], command.clone()).expect("queue sized"));

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The runtime's loom models (src/runtime/handoff_loom.rs): the hand-off of
-# commands from callers to a shard on a full queue, shutdown draining, and
-# the decision stream's lag accounting, under every interleaving loom
-# explores with at most LOOM_MAX_PREEMPTIONS preemptions (default 3).
+# The runtime's loom models (src/runtime/handoff_loom.rs and
+# completion_loom.rs): the hand-off of commands from callers to a shard on a
+# full queue, shutdown draining, the decision stream's lag accounting, and
+# the answer slots a batch fills before waking each caller once, under every
+# interleaving loom explores with at most LOOM_MAX_PREEMPTIONS preemptions
+# (default 3).
 #
 # `--cfg loom` swaps the runtime's atomics and mutex (src/runtime/sync.rs)
 # for loom's. It is passed to this crate alone (`cargo rustc`), not through

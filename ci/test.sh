@@ -31,4 +31,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# No debug info for the tests: a failing assertion names its file and line
+# without it, and the release profile's (kept for profiling) would make the
+# linker write about 80 test binaries several times larger.
+export CARGO_PROFILE_RELEASE_DEBUG="${CARGO_PROFILE_RELEASE_DEBUG:-false}"
 exec cargo test --release --all-features "$@"

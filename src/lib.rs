@@ -173,8 +173,8 @@ pub use engine::{
 pub use model::{
     AgentId, AgentInfo, AgentSpec, AgentStatus, Capacity, Channel, ConversationId,
     ConversationInfo, ConversationState, CustomerId, CustomerInfo, Level, LevelOutOfRange,
-    MessageStatus, Priority, ResolveReason, SkillId, SkillLevel, SkillRequirement, StateKind, Tier,
-    TimeSpan, Timestamp,
+    MessageStatus, Priority, ResolveReason, SkillId, SkillLevel, SkillRequirement, SkillWindow,
+    StateKind, Tier, TimeSpan, Timestamp, MAX_WINDOW_TIME,
 };
 // The workload rules (wrap-up, teams, the tenant's cap): a separate list
 // so that the core's list above and this one change apart.
@@ -185,7 +185,7 @@ pub use engine::{
 // Business hours of routing plans (the emergency switch and its answers).
 pub use engine::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, QueueHours};
 // Why an agent has a conversation.
-pub use engine::{Explanation, PoolFilters, TieBreaker};
+pub use engine::{Explanation, PoolFilters, ProfileAdmission, TieBreaker};
 // A waiting conversation's position and expected wait.
 pub use engine::{ExpectedWait, QueuePosition, WaitMethod, MIN_WAIT_SAMPLES};
 // Preferred agents (the affinity list after the last agent).
@@ -193,3 +193,5 @@ pub use engine::{
     NoAnswerAction, NoAnswerFinal, NoAnswerRule, PullMiss, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE,
 };
 pub use engine::{PreferredAgent, PreferredSkip, MAX_PREFERRED, MAX_PREFERRED_WAIT};
+// Skills on a schedule (an agent's skill valid in a window of time).
+pub use engine::{SkillWindowError, MAX_SKILL_WINDOWS};

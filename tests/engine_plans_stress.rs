@@ -13,7 +13,8 @@ use switchboard::*;
 /// and a time to live; one with skip_if and an expiring route; a plain
 /// one; one with business hours opening and closing within the first
 /// hour and a half of the day (1 January 1970, a Thursday), each queue
-/// closing its own way.
+/// closing its own way. The first and the last give some agents routing
+/// profiles (priorities and delays per queue).
 const PLANS: [&str; 4] = [
     r#"{ "skills": { "billing": 1, "tech": 2, "es": 3 },
       "queues": [
@@ -40,7 +41,15 @@ const PLANS: [&str; 4] = [
                     { "after_ms": 45000, "actions": [{ "do": "lower_skill", "skill": "tech", "min_level": 2 }] }],
           "ttl": { "after_ms": 300000, "action": "keep_and_warn" } },
         { "name": "default",
-          "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "general" }] }] } ] }"#,
+          "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "general" }] }] } ],
+      "profiles": [
+        { "name": "billing_desk", "agents": [0, 1],
+          "queues": [{ "queue": "billing", "priority": 1 },
+                     { "queue": "general", "priority": 2, "delay_ms": 20000 },
+                     { "queue": "tech", "priority": 2, "delay_ms": 45000 }] },
+        { "name": "spanish_desk", "agents": [2],
+          "queues": [{ "queue": "es", "priority": 1 },
+                     { "queue": "general", "priority": 3, "delay_ms": 10000 }] } ] }"#,
     r#"{ "skills": { "billing": 1, "tech": 2 },
       "queues": [
         { "name": "billing", "hard": [{ "skill": "billing", "min_level": 2 }] },
@@ -89,7 +98,13 @@ const PLANS: [&str; 4] = [
                     { "after_ms": 20000, "actions": [{ "do": "add_queue", "queue": "team" }] }] },
         { "name": "default",
           "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "general" }] },
-                    { "after_ms": 40000, "actions": [{ "do": "add_queue", "queue": "always" }] }] } ] }"#,
+                    { "after_ms": 40000, "actions": [{ "do": "add_queue", "queue": "always" }] }] } ],
+      "profiles": [
+        { "name": "late_desk", "agents": [1, 4],
+          "queues": [{ "queue": "billing", "priority": 1 },
+                     { "queue": "vip", "priority": 1, "delay_ms": 5000 },
+                     { "queue": "general", "priority": 2, "delay_ms": 15000 },
+                     { "queue": "always", "priority": 3, "delay_ms": 30000 }] } ] }"#,
 ];
 
 /// A small seeded generator (time and randomness are inputs).

@@ -159,6 +159,19 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, bool)> {
         ("GET", "/api/tenants/{tenant}/plan", t.clone(), false),
         ("DELETE", "/api/tenants/{tenant}/plan", t.clone(), false),
         ("GET", "/api/tenants/{tenant}/queues", t.clone(), false),
+        ("GET", "/api/tenants/{tenant}/history", t.clone(), false),
+        (
+            "GET",
+            "/api/tenants/{tenant}/conversations/{conversation}/explanation",
+            t.clone(),
+            false,
+        ),
+        (
+            "GET",
+            "/api/tenants/{tenant}/conversations/{conversation}/position",
+            t.clone(),
+            false,
+        ),
         ("GET", "/api/tenants/{tenant}/teams", t.clone(), false),
         (
             "PUT",

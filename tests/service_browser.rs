@@ -12,103 +12,18 @@
 //! Without Chromium the test says so on stderr and stops, except in CI
 //! (`CI` set), where it fails: CI installs Chromium, so it must run there.
 
+mod browser_common;
 mod service_common;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use browser_common::{browser, driver, screenshot};
+
+use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use service_common::{start_with, Harness as Service, ADMIN};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard::runtime::ManualClock;
 use switchboard::{TimeSpan as Span, Timestamp};
-
-const FLAGS: [&str; 9] = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-sync",
-    "--window-size=1400,1000",
-];
-
-fn find(candidates: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for name in candidates {
-        let direct = Path::new(name);
-        if direct.is_absolute() && direct.is_file() {
-            return Some(direct.to_owned());
-        }
-        for dir in std::env::split_paths(&path) {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
-
-/// chromedriver on a free port; killed on drop.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn driver(binary: &Path) -> Driver {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(binary)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return driver;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not listen on port {port} within 10 s");
-}
-
-async fn browser(driver: &Driver, chromium: &Path, profile: &Path) -> Client {
-    let mut args: Vec<String> = FLAGS.iter().map(|s| s.to_string()).collect();
-    args.push(format!("--user-data-dir={}", profile.display()));
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({"binary": chromium.to_string_lossy(), "args": args}),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session")
-}
 
 /// What the page shows, read from its DOM.
 const READ_PAGE: &str = r#"
@@ -152,19 +67,6 @@ async fn until(client: &Client, what: &str, ok: impl Fn(&Value) -> bool) -> Valu
     panic!("the page never showed {what}; last view: {last:#}");
 }
 
-async fn screenshot(client: &Client, name: &str) -> PathBuf {
-    let png = client.screenshot().await.expect("a screenshot");
-    assert!(png.starts_with(b"\x89PNG"), "a PNG");
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, png).unwrap();
-    eprintln!("screenshot: {}", path.display());
-    path
-}
-
 async fn post_ok(s: &Service, path: &str, body: Value) -> Value {
     let a = s.post(path, body).await;
     assert!(a.status == 200 || a.status == 201, "{path}: {a:?}");
@@ -173,10 +75,7 @@ async fn post_ok(s: &Service, path: &str, body: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wallboard_shows_the_queue_the_loads_and_the_warning_live() {
-    let (Some(chromium), Some(chromedriver)) = (
-        find(&["chromium", "chromium-browser", "google-chrome"]),
-        find(&["chromedriver", "/usr/lib/chromium/chromedriver"]),
-    ) else {
+    let Some((chromium, chromedriver)) = browser_common::tools() else {
         if std::env::var_os("CI").is_some() {
             panic!("CI must run the browser test: .ci/run installs chromium and chromium-driver");
         }

@@ -145,6 +145,15 @@ pub enum AuditViolation {
         /// What disagrees.
         detail: &'static str,
     },
+    /// An agent's skill windows, the skills dormant outside them, their
+    /// slots' flags or their edge timers disagree (`skill_windows.rs`).
+    #[error("{agent}'s skill windows are wrong: {detail}")]
+    SkillWindowState {
+        /// The agent.
+        agent: AgentId,
+        /// What disagrees.
+        detail: &'static str,
+    },
 }
 
 /// What the audit counted when everything held.
@@ -268,12 +277,18 @@ impl Engine {
                 let a = st.agent(m);
                 let gi = super::state::index::GroupIdx::new(g).expect("group slot");
                 let over = cfg.workload.over(group.key.channel);
-                let weight = a.weight_of(group.key.channel, group.weight);
-                let takes = a.takes(gi, weight, over) && !a.held_beside(group.key.channel);
-                online += u64::from(a.status.accepts_work());
-                with_room += u64::from(takes);
                 let slot = a.slot(gi);
-                if slot.map(|s| (s.position as usize, s.room)) != Some((p, takes)) {
+                // A windowed skill outside its window: a member taking
+                // nothing, unlisted and uncounted (skill_windows.rs).
+                let dormant = slot.is_some_and(|s| s.dormant);
+                let takes = a.takes(gi, a.weight_of(group.key.channel, group.weight), over)
+                    && !a.held_beside(group.key.channel)
+                    && !dormant;
+                online += u64::from(a.status.accepts_work() && !dormant);
+                with_room += u64::from(takes);
+                if slot.map(|s| (s.position as usize, s.room)) != Some((p, takes))
+                    || (dormant && group.free.rank_of(p as u32).is_some())
+                {
                     return Err(AuditViolation::StaleIndex { agent: a.id });
                 }
                 let pending = slot.is_some_and(|s| s.pending);
@@ -526,6 +541,7 @@ impl Engine {
             }
         }
         super::workload::audit::check(st)?;
+        super::skill_windows::audit(st)?;
         st.audit_groups()?;
         Ok(report)
     }
@@ -546,6 +562,7 @@ impl Engine {
                 let pending = agent.slot(gi).is_some_and(|s| s.pending);
                 let over = self.config.workload.over(group.key.channel);
                 if pending
+                    || !agent.serves(gi)
                     || !agent.takes(gi, agent.weight_of(group.key.channel, group.weight), over)
                     || agent.held_beside(group.key.channel)
                 {

@@ -230,12 +230,13 @@ impl EngineConfig {
             }
         }
         for (name, value) in self.limits.named() {
-            if !(1..=MAX_LIMIT).contains(&value) {
-                return Err(ConfigError::Limit {
-                    name,
-                    value,
-                    max: MAX_LIMIT,
-                });
+            let max = if name == "skill_windows" {
+                super::limits::MAX_SKILL_WINDOWS
+            } else {
+                MAX_LIMIT
+            };
+            if !(1..=max).contains(&value) {
+                return Err(ConfigError::Limit { name, value, max });
             }
         }
         self.workload.validate()?;

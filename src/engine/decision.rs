@@ -407,6 +407,18 @@ pub enum Decision {
         /// Why.
         reason: super::PreferredSkip,
     },
+    /// One of an agent's windowed skills started or stopped counting at
+    /// an edge of its window ([`SkillWindow`](crate::SkillWindow)). When
+    /// it stops, the agent keeps every thread they hold; only new work
+    /// needing it stops.
+    SkillWindowChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The skill.
+        skill: crate::model::SkillId,
+        /// Counts now (else it stopped).
+        counting: bool,
+    },
     /// An agent's own weight for one channel changed
     /// ([`Command::SetChannelWeight`](crate::Command::SetChannelWeight)):
     /// their threads of the channel were re-weighed, nothing moved.
@@ -534,6 +546,7 @@ impl Decision {
             | PullCapChanged { .. }
             | PlanChanged { .. }
             | QueueHours { .. }
+            | SkillWindowChanged { .. }
             | ChannelWeightChanged { .. } => None,
             Queued { conversation }
             | WaitingForAgent { conversation, .. }
@@ -642,6 +655,7 @@ impl Decision {
             Decision::QueueHours { .. } => DecisionKind::QueueHours,
             Decision::ClosedQueue { .. } => DecisionKind::ClosedQueue,
             Decision::PreferredSkipped { .. } => DecisionKind::PreferredSkipped,
+            Decision::SkillWindowChanged { .. } => DecisionKind::SkillWindowChanged,
             Decision::ChannelWeightChanged { .. } => DecisionKind::ChannelWeightChanged,
         }
     }

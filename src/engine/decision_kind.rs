@@ -89,13 +89,15 @@ pub enum DecisionKind {
     ClosedQueue,
     /// [`Decision::PreferredSkipped`].
     PreferredSkipped,
+    /// [`Decision::SkillWindowChanged`].
+    SkillWindowChanged,
     /// [`Decision::ChannelWeightChanged`].
     ChannelWeightChanged,
 }
 
 impl DecisionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DecisionKind; 40] = [
+    pub const ALL: [DecisionKind; 41] = [
         DecisionKind::AgentAdded,
         DecisionKind::AgentStatusChanged,
         DecisionKind::CapacityChanged,
@@ -135,6 +137,7 @@ impl DecisionKind {
         DecisionKind::QueueHours,
         DecisionKind::ClosedQueue,
         DecisionKind::PreferredSkipped,
+        DecisionKind::SkillWindowChanged,
         DecisionKind::ChannelWeightChanged,
     ];
 
@@ -180,6 +183,7 @@ impl DecisionKind {
             DecisionKind::QueueHours => "queue_hours",
             DecisionKind::ClosedQueue => "closed_queue",
             DecisionKind::PreferredSkipped => "preferred_skipped",
+            DecisionKind::SkillWindowChanged => "skill_window_changed",
             DecisionKind::ChannelWeightChanged => "channel_weight_changed",
         }
     }

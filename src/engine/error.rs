@@ -227,6 +227,10 @@ pub enum EngineError {
         /// What was wrong.
         reason: &'static str,
     },
+    /// An agent's skill windows are invalid (see
+    /// [`SkillWindow`](crate::SkillWindow)).
+    #[error("skill windows refused: {0}")]
+    SkillWindow(super::skill_windows::SkillWindowError),
     /// An agent's own channel weight of zero or above
     /// [`Capacity::MAX_CAP`] ([`Command::SetChannelWeight`](crate::Command::SetChannelWeight)).
     #[error("weight {weight} of {channel:?} for {agent} is invalid: it must be above 0 and at most {max} units")]

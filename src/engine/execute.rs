@@ -431,7 +431,14 @@ pub(crate) fn set_status(cx: &mut Cx<'_>, agent: AgentIdx, status: AgentStatus) 
     }
     if old.accepts_work() != status.accepts_work() {
         let delta = status.accepts_work();
-        let slots: Vec<GroupIdx> = a.slots.iter().map(|s| s.group).collect();
+        // A dormant slot (a windowed skill outside its window) is not
+        // counted online: its window's edge counts it.
+        let slots: Vec<GroupIdx> = a
+            .slots
+            .iter()
+            .filter(|s| !s.dormant)
+            .map(|s| s.group)
+            .collect();
         for g in slots {
             let group = cx.st.group_mut(g);
             if delta {

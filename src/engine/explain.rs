@@ -47,6 +47,11 @@ pub struct Explanation {
     pub runner_up: Option<(AgentId, Rank)>,
     /// What decided between the agent and the runner-up.
     pub tie_breaker: TieBreaker,
+    /// The agent's routing profile entry for the conversation's queue
+    /// (its priority and delay, and how long the conversation had waited),
+    /// when the agent works by a profile listing one of its queues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<super::ProfileAdmission>,
 }
 
 /// How many of a pool's agents pass each filter, each count a subset of
@@ -54,7 +59,8 @@ pub struct Explanation {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PoolFilters {
     /// Registered with the pool's skills and channel (and a member of its
-    /// queue, where the queue lists members).
+    /// queue, where the queue lists members), each skill counting now (a
+    /// skill held only in windows of time counts inside them).
     pub skills: u32,
     /// Of those, online.
     pub status: u32,
@@ -107,6 +113,11 @@ impl Engine {
             let a = st.agent(m);
             let chosen = m == holder;
             holder_member |= chosen;
+            // A windowed skill outside its window does not count
+            // (skill_windows.rs): such a member fails the skills filter.
+            if !(chosen || a.serves(conv.group)) {
+                continue;
+            }
             filters.skills += 1;
             if !(chosen || a.status.accepts_work()) {
                 continue;
@@ -164,6 +175,10 @@ impl Engine {
             rank,
             runner_up: runner_up.map(|(rank, _, id)| (id, rank)),
             tie_breaker,
+            profile: rs.and_then(|r| {
+                let waited = st.clock.since(conv.waiting_since).as_millis();
+                super::profiles::admission(st, holder, r, waited)
+            }),
         }))
     }
 }

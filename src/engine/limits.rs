@@ -35,6 +35,25 @@ pub struct Limits {
     /// Conversations waiting in one skill group's line before new work for
     /// that group is refused. Default 1,000,000.
     pub waiting_per_group: u32,
+    /// Skill windows one agent is registered with
+    /// ([`AgentSpec::skill_windows`](crate::AgentSpec::skill_windows)),
+    /// at most [`MAX_SKILL_WINDOWS`]: each arms up to two timers. Default
+    /// 32 (a week of daily windows for a few skills). Left out of JSON
+    /// while at its default, so configurations written before it encode
+    /// as they did.
+    #[serde(skip_serializing_if = "is_default_skill_windows")]
+    pub skill_windows: u32,
+}
+
+/// The default of [`Limits::skill_windows`].
+const DEFAULT_SKILL_WINDOWS: u32 = 32;
+
+/// The largest [`Limits::skill_windows`]: an agent's windowed skills are
+/// scanned on each edge of one of them.
+pub const MAX_SKILL_WINDOWS: u32 = 1_024;
+
+fn is_default_skill_windows(n: &u32) -> bool {
+    *n == DEFAULT_SKILL_WINDOWS
 }
 
 /// The largest value of any limit: slot indices stay addressable.
@@ -49,6 +68,7 @@ impl Default for Limits {
             skill_groups: 100_000,
             skills: 10_000,
             waiting_per_group: 1_000_000,
+            skill_windows: DEFAULT_SKILL_WINDOWS,
         }
     }
 }
@@ -90,8 +110,14 @@ impl Limits {
         self
     }
 
+    /// Sets [`Limits::skill_windows`].
+    pub fn skill_windows(mut self, n: u32) -> Self {
+        self.skill_windows = n;
+        self
+    }
+
     /// Each limit by name, for validation and messages.
-    pub(crate) fn named(&self) -> [(&'static str, u32); 6] {
+    pub(crate) fn named(&self) -> [(&'static str, u32); 7] {
         [
             ("agents", self.agents),
             ("conversations", self.conversations),
@@ -99,6 +125,7 @@ impl Limits {
             ("skill_groups", self.skill_groups),
             ("skills", self.skills),
             ("waiting_per_group", self.waiting_per_group),
+            ("skill_windows", self.skill_windows),
         ]
     }
 }

@@ -93,7 +93,7 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     cx.st.conv_mut(c).sticky_agent = Some(agent);
     let a = cx.st.agent(agent);
     let weight = weight::of(cx.cfg, a, channel);
-    if a.slot(group).is_none() || weight > a.cap {
+    if !a.serves(group) || weight > a.cap {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
         return super::preferred::next(cx, c);
     }
@@ -340,14 +340,19 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
 }
 
 /// The best waiting conversation among `agent`'s groups that fits them.
+///
+/// With a routing profile, the profile's primary queues first: the key is
+/// the priority of the group's queue, then the aged key (`profiles.rs`).
 fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
     let a = cx.st.agent(agent);
+    let profile = super::profiles::profile_of(cx.st, agent);
     a.slots
         .iter()
         .filter_map(|slot| {
             let g = cx.st.group(slot.group);
             let over = cx.cfg.workload.over(g.key.channel);
             if g.closed
+                || slot.dormant
                 || !a.fits_over(a.weight_of(g.key.channel, g.weight), over)
                 || a.cooling(slot.group)
                 || a.held_beside(g.key.channel)
@@ -355,10 +360,11 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
                 return None;
             }
             let (class, key, c) = g.waiting.head(cx.cfg.class_head_start)?;
-            Some((key.aged(class, cx.cfg.class_head_start), c))
+            let priority = super::profiles::priority(cx.st, profile, g);
+            Some((priority, key.aged(class, cx.cfg.class_head_start), c))
         })
         .min()
-        .map(|(_, c)| c)
+        .map(|(_, _, c)| c)
 }
 
 /// Marks `agent` for re-ranking in every group (their rank may have
@@ -400,7 +406,7 @@ pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
     };
     let weight = a.weight_of(channel, weight);
     let over = cx.cfg.workload.over(channel);
-    let rank = if !a.takes(group, weight, over) || a.held_beside(channel) {
+    let rank = if slot.dormant || !a.takes(group, weight, over) || a.held_beside(channel) {
         None
     } else if gate::team_full(cx.st, agent) {
         // A full team's members stay out of the index (no rank to
@@ -444,8 +450,9 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
         } else {
             (g.weight, false)
         };
-        let room =
-            open && if interrupting {
+        let room = !slot.dormant
+            && open
+            && if interrupting {
                 fits_beside(
                     load,
                     cap,
@@ -455,8 +462,9 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
                 )
             } else {
                 u64::from(load.0) + u64::from(weight.0) <= u64::from(cap.0)
-            } && !a.cooldowns.iter().any(|&(c, _)| c == slot.group)
-                && !beside;
+            }
+            && !a.cooldowns.iter().any(|&(c, _)| c == slot.group)
+            && !beside;
         if room != slot.room {
             slot.room = room;
             if room {

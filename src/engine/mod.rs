@@ -60,11 +60,18 @@
 //! * **Queue position, expected wait, "why this agent"** (done,
 //!   `wait_estimate.rs`, `explain.rs`): queries on request; a line keeps
 //!   a ring of its last hand-over times, nothing else on the hot path.
-//! * **Not yet**: skills on a schedule (a per-slot dormant flag read by
-//!   `Agent::takes`, toggled by a timer per window edge), agent-side
-//!   overflow (a routing profile's priority and delay per queue, read by
-//!   `best_waiting` and `take_agent`, with a timer when a secondary head
-//!   reaches the delay), and priority aging by queue.
+//! * **Routing profiles** (done, `profiles.rs`): agent-side overflow.
+//!   Each delay a profile gives a queue is a tier of the queue's pool (a
+//!   group whose gate carries the tier), joined by the conversation's
+//!   `PlanStep` timer when its age reaches the delay; a freed agent picks
+//!   by the profile's priority of the queue first (`best_waiting`,
+//!   pulls).
+//! * **Skills on a schedule** (done, `skill_windows.rs`): a windowed
+//!   skill is held for membership from registration; outside its windows
+//!   a per-slot `dormant` flag keeps the agent out of that group's free
+//!   index, statistics and pulls, toggled by a `SkillWindow` timer per
+//!   window edge.
+//! * **Not yet**: priority aging by queue.
 //! * **Workload rules** (`workload/`): wrap-up after a resolve (a hold on
 //!   the resolved conversation, released by a `WrapUpEnd` timer) and the
 //!   caps above the agent (teams, the tenant), checked in `matching` after
@@ -98,9 +105,11 @@ mod plan_hours;
 mod plan_steps;
 mod plan_swap;
 mod preferred;
+mod profiles;
 mod query;
 mod reconfigure;
 mod shared;
+mod skill_windows;
 mod snapshot;
 pub(crate) mod state;
 mod stats;
@@ -121,13 +130,15 @@ pub use decision_kind::DecisionKind;
 pub use error::{EngineError, Rejected};
 pub use explain::{Explanation, PoolFilters, TieBreaker};
 pub use hours_switch::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, QueueHours};
-pub use limits::{Limits, MAX_LIMIT};
+pub use limits::{Limits, MAX_LIMIT, MAX_SKILL_WINDOWS};
 pub use open::OpenConversation;
-pub use plan_board::QueueBoard;
+pub use plan_board::{QueueBoard, StepWaiting};
 pub use preferred::{PreferredAgent, PreferredSkip, MAX_PREFERRED, MAX_PREFERRED_WAIT};
+pub use profiles::ProfileAdmission;
 pub use query::InboxEntry;
 pub use reconfigure::{config_differences, Reconfigure};
 pub use shared::SharedEngine;
+pub use skill_windows::SkillWindowError;
 pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
 pub use stats::{AgentStats, EngineStats, GroupStats};
 pub use wait_estimate::{ExpectedWait, QueuePosition, WaitMethod, MIN_WAIT_SAMPLES};

@@ -50,17 +50,26 @@ impl Engine {
         }
         let explicit = v.plan.as_deref().map_or(&[][..], |p| &p.explicit[..]);
         let group = |q: u16| queue_group(&self.state, plan, q, rs, v.channel, explicit);
-        if let Some((&own, rest)) = rs.queues.split_first() {
+        if let Some(&own) = rs.queues.first() {
             if group(own) != Some(v.group) {
                 return Err(wrong("it waits in another group than its queue's"));
             }
-            let mut expected = Vec::with_capacity(rest.len());
-            for &q in rest {
-                let g = group(q).ok_or(wrong("an overflow queue has no group"))?;
-                if g != v.group && !expected.contains(&g) {
-                    expected.push(g);
-                }
+            // Its overflow queues' groups and its routing-profile tiers'.
+            let expected = super::profiles::expected_extra(
+                &self.state,
+                plan,
+                rs,
+                v.channel,
+                explicit,
+                v.group,
+            )
+            .ok_or(wrong("an overflow queue or profile tier has no group"))?;
+            if rs.profile_age > 0 && plan.profiles.is_empty() {
+                return Err(wrong(
+                    "profile tiers computed under a plan without profiles",
+                ));
             }
+            debug_assert!(rs.extra.len() < crate::plan::limits::MAX_POOL_GROUPS);
             if expected != rs.extra {
                 return Err(wrong("its overflow lines are not its overflow queues'"));
             }

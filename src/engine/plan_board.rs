@@ -1,12 +1,15 @@
 //! `Engine::queue_board`: the routing plan's queues as a wallboard shows
-//! them, by name, open or closed, with the work waiting in each. A query
-//! for people (read once a second or so), never a routing decision: it
-//! visits each skill group's waiting line once, so it costs O(groups +
-//! waiting conversations).
+//! them, by name, open or closed, with the work waiting in each, how far
+//! up its route's ladder that work has climbed, and the expected wait at
+//! the back of the line. A query for people (read once a second or so),
+//! never a routing decision: it visits each skill group's waiting line
+//! once, so it costs O(groups + waiting conversations x log(steps)).
 
+use super::wait_estimate::{expect, ExpectedWait};
 use super::Engine;
 use crate::model::{TimeSpan, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// One queue of the plan in force, now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +28,27 @@ pub struct QueueBoard {
     /// The queue's first-response target (the engine's when it names
     /// none).
     pub response_target: TimeSpan,
+    /// Its waiting conversations by the step of their route they entered
+    /// last, in route then step order (steps nobody waits on are left out).
+    #[serde(default)]
+    pub steps: Vec<StepWaiting>,
+    /// The expected wait of the conversation at the back of its line (the
+    /// longest of its lines when its work waits in several skill groups),
+    /// as [`Engine::queue_position`] reckons it; `None` when nobody waits
+    /// or the lines have served too little work recently to say.
+    #[serde(default)]
+    pub expected_wait: Option<ExpectedWait>,
+}
+
+/// How many of a queue's waiting conversations stand on one step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepWaiting {
+    /// The route's name.
+    pub route: String,
+    /// The step's index in the route (the last one entered).
+    pub step: u16,
+    /// Conversations waiting on it.
+    pub waiting: u32,
 }
 
 impl Engine {
@@ -47,10 +71,17 @@ impl Engine {
                 response_target: queue
                     .response_target_ms
                     .map_or(self.config().response_target, TimeSpan),
+                steps: Vec::new(),
+                expected_wait: None,
             })
             .collect();
+        // (queue, route, step) -> waiting: ordered, so the rows come out in
+        // route then step order; at most queues x routes x steps entries.
+        let mut on_step: BTreeMap<(u16, u16, u16), u32> = BTreeMap::new();
         let mut visited = 0usize;
         for (g, group) in st.groups.iter().enumerate() {
+            // The back of this line: its length is the last position.
+            let back = expect(&group.served, group.waiting.len());
             for (_, key, c) in group.waiting.iter() {
                 visited += 1;
                 let conv = st.conv(c);
@@ -59,25 +90,45 @@ impl Engine {
                 if conv.group.get() != g {
                     continue;
                 }
-                let Some(q) = conv
-                    .plan
-                    .as_ref()
-                    .and_then(|p| p.route.as_ref())
-                    .and_then(|r| r.queues.first())
-                else {
+                let Some(route) = conv.plan.as_ref().and_then(|p| p.route.as_ref()) else {
                     continue;
                 };
-                if let Some(row) = board.get_mut(usize::from(*q)) {
+                let Some(&q) = route.queues.first() else {
+                    continue;
+                };
+                if let Some(row) = board.get_mut(usize::from(q)) {
                     row.waiting += 1;
                     let oldest = row.oldest_waiting_since.get_or_insert(key.since);
                     *oldest = (*oldest).min(key.since);
+                    if let Some(step) = route.next_step.checked_sub(1) {
+                        *on_step.entry((q, route.route, step)).or_default() += 1;
+                    }
+                    if back.is_some_and(|b| {
+                        row.expected_wait
+                            .is_none_or(|mine| b.expected > mine.expected)
+                    }) {
+                        row.expected_wait = back;
+                    }
                 }
             }
+        }
+        for ((q, r, step), waiting) in on_step {
+            let (Some(row), Some(route)) = (
+                board.get_mut(usize::from(q)),
+                plan.routes.get(usize::from(r)),
+            ) else {
+                continue;
+            };
+            row.steps.push(StepWaiting {
+                route: route.name.clone(),
+                step,
+                waiting,
+            });
         }
         // Each waiting conversation sits in its own group and at most its
         // overflow groups: the visit is bounded by the conversations held
         // times the overflow bound.
-        debug_assert!(visited <= st.convs.len() * (1 + crate::plan::limits::MAX_ACTIVE_QUEUES));
+        debug_assert!(visited <= st.convs.len() * crate::plan::limits::MAX_POOL_GROUPS);
         board
     }
 }

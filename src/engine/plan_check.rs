@@ -14,7 +14,8 @@ impl Engine {
     /// Every problem of `plan`, in document order, then the warnings that
     /// depend on the roster: a queue no registered agent can serve (hard
     /// and soft skills as declared, explicit members if any) and explicit
-    /// members that are not registered. Errors refuse the plan in
+    /// members and routing-profile agents that are not registered. Errors
+    /// refuse the plan in
     /// [`Command::set_plan`](crate::Command::set_plan); warnings do not. The
     /// roster checks run only on a plan without errors.
     pub fn check_plan(&self, plan: &Plan) -> Vec<PlanProblem> {
@@ -36,6 +37,16 @@ impl Engine {
             if !servable(&self.state, q) {
                 problems.push(PlanProblem::UnservableQueue {
                     queue: q.name.clone(),
+                });
+            }
+        }
+        // Routing profiles' agents not registered (bounded by the plan's
+        // profile agents).
+        for &(agent, p) in &compiled.profiles.by_agent {
+            if self.state.agent_idx(agent).is_none() {
+                problems.push(PlanProblem::UnknownProfileAgent {
+                    profile: compiled.profiles.profiles[usize::from(p)].name.clone(),
+                    agent: agent.0,
                 });
             }
         }

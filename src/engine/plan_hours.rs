@@ -36,7 +36,9 @@ use crate::plan::limits::MAX_QUEUES;
 /// served by its members only).
 pub(crate) fn gate_of(st: &State, plan: &CompiledPlan, q: u16) -> u64 {
     match plan.queues.get(usize::from(q)) {
-        Some(x) if x.calendar.is_some() || x.members.is_some() => {
+        // With routing profiles every queue keeps its work apart: a
+        // profile agent serves only the queues it lists.
+        Some(x) if x.calendar.is_some() || x.members.is_some() || !plan.profiles.is_empty() => {
             u64::from(st.hours.epoch) * MAX_QUEUES as u64 + u64::from(q) + 1
         }
         _ => 0,
@@ -52,6 +54,8 @@ pub(crate) fn members_of(
     gate: u64,
 ) -> Option<&[crate::model::AgentId]> {
     let plan = plan?;
+    // A routing profile's tier of the queue has the queue's members.
+    let gate = super::profiles::queue_gate(gate);
     let q = gate.checked_sub(u64::from(epoch) * MAX_QUEUES as u64 + 1)?;
     plan.queues
         .get(usize::try_from(q).ok()?)?
@@ -62,7 +66,8 @@ pub(crate) fn members_of(
 /// The queue of the plan in force that `gate` belongs to, if any.
 pub(crate) fn queue_of_gate(st: &State, gate: u64) -> Option<usize> {
     let base = u64::from(st.hours.epoch) * MAX_QUEUES as u64;
-    let q = gate.checked_sub(base + 1)?;
+    // A routing profile's tier of the queue is the queue's too.
+    let q = super::profiles::queue_gate(gate).checked_sub(base + 1)?;
     (q < st.hours.queues.len() as u64).then_some(q as usize)
 }
 

@@ -97,7 +97,8 @@ pub(crate) fn queue_group(
 }
 
 /// The groups a conversation on `rs` waits in: its own queue's, then the
-/// overflow queues' (each once).
+/// overflow queues' (each once); after each queue's, the groups of its
+/// routing-profile tiers reached by `rs.profile_age` (`profiles.rs`).
 fn groups_of(
     cx: &mut Cx<'_>,
     plan: &CompiledPlan,
@@ -114,18 +115,27 @@ fn groups_of(
         gate,
     );
     let mut extra = Vec::with_capacity(rest.len());
-    for &q in rest {
+    for (i, &q) in rs.queues.iter().enumerate() {
+        let mut tiers = super::profiles::reached(plan, q, rs.profile_age).peekable();
+        if i == 0 && tiers.peek().is_none() {
+            // Its own queue's group is `own`; no tier of it reached.
+            continue;
+        }
+        let skills = requirements(&plan.queues[usize::from(q)], rs, explicit);
         let gate = super::plan_hours::gate_of(cx.st, plan, q);
-        let g = group_for(
-            cx,
-            channel,
-            requirements(&plan.queues[usize::from(q)], rs, explicit),
-            gate,
-        );
-        if g != own && !extra.contains(&g) {
-            // Overflow lists are not reference-counted: never reclaimed.
-            cx.st.group_mut(g).pinned = true;
-            extra.push(g);
+        // Bounded by MAX_QUEUE_DELAYS + 1 per queue.
+        let tiers = tiers.map(|t| super::profiles::tier_gate(gate, t));
+        for gate in (i > 0).then_some(gate).into_iter().chain(tiers) {
+            // The skills are copied only for a group created here.
+            let g = match cx.st.group_of(&(channel, &skills[..], gate)) {
+                Some(g) => g,
+                None => group_for(cx, channel, skills.clone(), gate),
+            };
+            if g != own && !extra.contains(&g) {
+                // Overflow lists are not reference-counted: never reclaimed.
+                cx.st.group_mut(g).pinned = true;
+                extra.push(g);
+            }
         }
     }
     Some((own, extra))
@@ -238,6 +248,10 @@ pub(crate) fn move_to_queue(cx: &mut Cx<'_>, c: ConvIdx, q: u16) {
     };
     let prior = std::mem::replace(&mut rs.queues, vec![q]);
     settle_groups(cx, &plan, c, rs, &prior, true);
+    if !plan.profiles.is_empty() && cx.st.conv(c).place == Place::Queued {
+        // The new queue's routing-profile delays are its next moves too.
+        arm_next(cx, &plan, c);
+    }
 }
 
 /// Enters every step due by `c`'s age and takes the terminal action if
@@ -389,6 +403,10 @@ fn settle_groups(
 ) {
     let conv = cx.st.conv(c);
     let (channel, old_group) = (conv.channel, conv.group);
+    if !plan.profiles.is_empty() {
+        // Its routing-profile tiers as of now (its age never resets).
+        rs.profile_age = cx.at.since(conv.waiting_since).as_millis();
+    }
     let explicit = conv
         .plan
         .as_deref()
@@ -495,10 +513,9 @@ pub(crate) fn next_due(plan: &CompiledPlan, rs: &RouteState) -> Option<u64> {
         .get(usize::from(rs.next_step))
         .map(|s| s.after_ms);
     let ttl = route.ttl.filter(|_| !rs.ttl_done).map(|t| t.0);
-    match (step, ttl) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+    // A routing profile's next delay on one of its queues.
+    let tier = super::profiles::next_delay(plan, rs);
+    [step, ttl, tier].into_iter().flatten().min()
 }
 
 /// The queue a conversation on `rs` counts as its own: the first it waits

@@ -220,7 +220,7 @@ fn try_agent(
     if a.status == AgentStatus::Offline {
         return Some(PreferredSkip::Offline);
     }
-    if weight > a.cap || !(a.slot(group).is_some() || bypasses_soft(cx, c, agent)) {
+    if weight > a.cap || !(a.serves(group) || bypasses_soft(cx, c, agent)) {
         return Some(PreferredSkip::NotEligible);
     }
     let room = a.fits(weight)
@@ -288,7 +288,7 @@ fn bypasses_soft(cx: &Cx<'_>, c: ConvIdx, agent: AgentIdx) -> bool {
             .hard
             .iter()
             .chain(&p.explicit)
-            .all(|r| a.level(r.skill) >= r.min_level.get())
+            .all(|r| a.level_now(r.skill) >= r.min_level.get())
 }
 
 /// Whether `c` waits for `agent` as a preferred agent (not as its last

@@ -93,6 +93,15 @@ struct AgentSnapshot {
     /// The pull maximum.
     #[serde(default)]
     pull_cap: Option<Capacity>,
+    /// Skills held only in windows of time (their skills are also in
+    /// `skills`); left out when none, so older snapshots encode as they
+    /// did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    skill_windows: Vec<crate::model::SkillWindow>,
+    /// The windowed skills outside their windows now (which edge timers
+    /// have fired is state: a command's time alone does not say).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    dormant: Vec<crate::model::SkillId>,
     /// The agent's own channel weights, left out when none so older
     /// snapshots encode as they did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -197,6 +206,8 @@ impl Engine {
                 recent: a.recent.iter().copied().collect(),
                 rate_timer: a.rate_timer,
                 pull_cap: a.pull_cap,
+                skill_windows: a.windows.clone(),
+                dormant: a.dormant.clone(),
                 weights: super::workload::weight::own(&a.weights),
             })
             .collect();
@@ -402,6 +413,13 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             }
             channel_caps[channel.index()] = cap;
         }
+        // Checked before any group counts them; their consistency with
+        // the pending edges is the audit's.
+        if !super::skill_windows::restorable(&a.skills, &a.skill_windows, &a.dormant) {
+            return Err(RestoreError::Corrupt(
+                "an agent's skill windows are invalid",
+            ));
+        }
         let mut weights = [0u32; 8];
         for &(channel, weight) in &a.weights {
             let slot = &mut weights[channel.index()];
@@ -446,6 +464,8 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             recent: a.recent.into(),
             rate_timer: a.rate_timer,
             pull_cap: a.pull_cap,
+            windows: a.skill_windows,
+            dormant: a.dormant,
         });
     }
     Ok(())
@@ -486,7 +506,14 @@ fn restore_groups(
         let members =
             super::plan_hours::members_of(st.plan.as_deref(), st.hours.epoch, group.key.gate);
         for (i, agent) in st.agents.iter_mut().enumerate() {
-            if let (true, Some(a)) = (eligible(agent, &group.key, members), AgentIdx::new(i)) {
+            let admitted = eligible(agent, &group.key, members)
+                && super::profiles::admits(
+                    st.plan.as_deref(),
+                    st.hours.epoch,
+                    group.key.gate,
+                    agent.id,
+                );
+            if let (true, Some(a)) = (admitted, AgentIdx::new(i)) {
                 group.add_member(idx, a, agent);
             }
         }

@@ -8,13 +8,14 @@ use super::cx::Cx;
 use super::decision::Decision;
 use super::matching;
 use super::plan_hours;
+use super::skill_windows;
 use super::state::agent::Agent;
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, GroupIdx};
 use super::state::sorted::SortedVec;
 use super::state::workload::NO_CAP;
 use super::validate::GroupRef;
-use crate::model::{AgentId, AgentSpec, Capacity};
+use crate::model::{AgentId, AgentSpec, Capacity, SkillLevel};
 
 /// Whether `agent` may ever serve conversations of `key`, whose queue's
 /// explicit `members` (if any) must list them.
@@ -34,9 +35,23 @@ pub(crate) fn eligible(agent: &Agent, key: &RoutingKey, members: Option<&[AgentI
 /// for.
 pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
     let idx = AgentIdx::new(cx.st.agents.len()).expect("validated: a slot is left");
+    // A windowed skill is held for membership from now on; outside its
+    // windows it is dormant (skill_windows.rs). Validation made each skill
+    // permanent or windowed, and each windowed one at one level.
+    let mut skills = spec.skills;
+    if !spec.skill_windows.is_empty() {
+        skills.extend(
+            spec.skill_windows
+                .iter()
+                .map(|w| SkillLevel::at(w.skill, w.level)),
+        );
+        skills.sort_unstable_by_key(|s| s.skill);
+        skills.dedup_by_key(|s| s.skill);
+    }
+    let dormant = skill_windows::dormant_at(&spec.skill_windows, cx.at);
     let mut agent = Agent {
         id: spec.id,
-        skills: spec.skills,
+        skills,
         channels: spec.channels,
         status: spec.status,
         load: Capacity::ZERO,
@@ -65,6 +80,8 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         recent: Default::default(),
         rate_timer: None,
         pull_cap: None,
+        windows: spec.skill_windows,
+        dormant,
     };
     let st = &mut *cx.st;
     let mut groups: Vec<GroupIdx> = agent
@@ -76,8 +93,10 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         .copied()
         .filter(|&g| {
             let key = &st.groups[g.get()].key;
-            let members = plan_hours::members_of(st.plan.as_deref(), st.hours.epoch, key.gate);
+            let plan = st.plan.as_deref();
+            let members = plan_hours::members_of(plan, st.hours.epoch, key.gate);
             eligible(&agent, key, members)
+                && super::profiles::admits(plan, st.hours.epoch, key.gate, agent.id)
         })
         .collect();
     groups.sort_unstable();
@@ -89,6 +108,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
     }
     st.agent_ids.insert(agent.id, idx);
     st.agents.push(agent);
+    skill_windows::arm(cx, idx);
     cx.emit(Decision::AgentAdded {
         agent: spec.id,
         cap: spec.cap,
@@ -130,7 +150,9 @@ fn add_group(cx: &mut Cx<'_>, key: RoutingKey) -> GroupIdx {
     let mut group = Group::new(key, weight);
     for a in candidates {
         let agent = &mut st.agents[a.get()];
-        if !eligible(agent, &group.key, members) {
+        if !eligible(agent, &group.key, members)
+            || !super::profiles::admits(plan.as_deref(), st.hours.epoch, group.key.gate, agent.id)
+        {
             continue;
         }
         group.add_member(idx, a, agent);

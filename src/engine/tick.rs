@@ -37,6 +37,10 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
         }
         return;
     }
+    if timer.kind == TimerKind::SkillWindow {
+        super::skill_windows::on_timer(cx, timer.subject, timer.generation);
+        return;
+    }
     if timer.kind == TimerKind::Hours {
         super::plan_hours::on_timer(cx, timer.subject, timer.generation);
         return;
@@ -125,7 +129,10 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
                 lifecycle::arm(cx, due, TimerKind::AutoPark, c, 0);
             }
         }
-        TimerKind::CooldownEnd | TimerKind::RateWindow | TimerKind::Hours => {}
+        TimerKind::CooldownEnd
+        | TimerKind::RateWindow
+        | TimerKind::Hours
+        | TimerKind::SkillWindow => {}
         TimerKind::NoAnswer => no_answer::fire(cx, c, timer.generation),
         TimerKind::WrapUpEnd => {
             if timer.generation == conv.stay && conv.wrap_up.is_some() {

@@ -148,7 +148,7 @@ pub(crate) fn check(
         Ok(c)
     };
     Ok(match command {
-        Command::AddAgent(spec) => Step::AddAgent(check_agent(state, &config.limits, spec)?),
+        Command::AddAgent(spec) => Step::AddAgent(check_agent(state, &config.limits, at, spec)?),
         Command::SetAgentStatus { agent: id, status } => Step::SetStatus {
             agent: agent(*id)?,
             status: *status,
@@ -504,7 +504,12 @@ fn limit(name: &'static str, max: u32) -> EngineError {
 }
 
 /// A registration with skills sorted and channels sorted and deduplicated.
-fn check_agent(state: &State, limits: &Limits, spec: &AgentSpec) -> Result<AgentSpec, EngineError> {
+fn check_agent(
+    state: &State,
+    limits: &Limits,
+    at: Timestamp,
+    spec: &AgentSpec,
+) -> Result<AgentSpec, EngineError> {
     check_cap(spec.id, spec.cap)?;
     if state.agent_idx(spec.id).is_some() {
         return Err(EngineError::DuplicateAgent(spec.id));
@@ -525,6 +530,7 @@ fn check_agent(state: &State, limits: &Limits, spec: &AgentSpec) -> Result<Agent
     if let Some(pair) = spec.skills.windows(2).find(|p| p[0].skill == p[1].skill) {
         return Err(EngineError::DuplicateSkill(pair[0].skill));
     }
+    super::skill_windows::check(&mut spec, limits, at)?;
     if let Some(channels) = &mut spec.channels {
         channels.sort_unstable();
         channels.dedup();
@@ -628,7 +634,8 @@ fn check_transfer_to(
             status: agent.status,
         });
     }
-    if agent.slot(conv.group).is_none() {
+    // A windowed skill outside its window does not count (skill_windows.rs).
+    if !agent.serves(conv.group) {
         return Err(EngineError::NotEligible {
             conversation: conv.id,
             agent: agent.id,
@@ -648,7 +655,7 @@ fn check_transfer_to(
 
 /// A plan compiled, or every error it has. Leaves room for the groups its
 /// queues may create (each conversation's pool is at most
-/// `MAX_ACTIVE_QUEUES` groups, created as it waits).
+/// `MAX_POOL_GROUPS` groups, created as it waits).
 fn check_plan(
     state: &State,
     plan: Option<&crate::plan::Plan>,
@@ -664,7 +671,7 @@ fn check_plan(
                 .collect(),
         )
     })?;
-    if GroupIdx::new(state.groups.len() + crate::plan::limits::MAX_ACTIVE_QUEUES * 2).is_none() {
+    if GroupIdx::new(state.groups.len() + crate::plan::limits::MAX_POOL_GROUPS * 2).is_none() {
         return Err(EngineError::Full("group"));
     }
     Ok(Some(std::sync::Arc::new(compiled)))

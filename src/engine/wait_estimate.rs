@@ -80,7 +80,10 @@ pub(crate) fn served(cx: &mut Cx<'_>, c: ConvIdx) {
 
 /// The expected wait of the `position`-th next departure of a line whose
 /// recent hand-overs are `served`, or `None` below the minimum data.
-fn expect(served: &std::collections::VecDeque<Timestamp>, position: u32) -> Option<ExpectedWait> {
+pub(crate) fn expect(
+    served: &std::collections::VecDeque<Timestamp>,
+    position: u32,
+) -> Option<ExpectedWait> {
     let n = served.len();
     let (first, last) = (served.front()?, served.back()?);
     let span = last.0.saturating_sub(first.0);

@@ -1,6 +1,8 @@
 //! Agents: who they are, what they can do, how much they may hold.
 
-use super::{AgentId, Capacity, Channel, ConversationId, Level, SkillId, SkillLevel, Timestamp};
+use super::{
+    AgentId, Capacity, Channel, ConversationId, Level, SkillId, SkillLevel, SkillWindow, Timestamp,
+};
 use serde::{Deserialize, Serialize};
 
 /// Whether an agent takes new work.
@@ -58,6 +60,13 @@ pub struct AgentSpec {
     pub channels: Option<Vec<Channel>>,
     /// Status at registration.
     pub status: AgentStatus,
+    /// Skills that count only within a window of time (see
+    /// [`SkillWindow`]), beside the permanent `skills`: at most
+    /// [`Limits::skill_windows`](crate::Limits::skill_windows) windows; a
+    /// skill is either permanent or windowed, and its windows neither
+    /// overlap nor touch. Left out of JSON while empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skill_windows: Vec<SkillWindow>,
 }
 
 impl AgentSpec {
@@ -71,6 +80,7 @@ impl AgentSpec {
             cap,
             channels: None,
             status: AgentStatus::Online,
+            skill_windows: Vec::new(),
         }
     }
 
@@ -83,6 +93,21 @@ impl AgentSpec {
     /// Also holds each of `skills`.
     pub fn skills(mut self, skills: impl IntoIterator<Item = SkillLevel>) -> Self {
         self.skills.extend(skills);
+        self
+    }
+
+    /// Also holds `skill` at `level`, but only from `from` until `until`
+    /// (see [`SkillWindow`]); call it again for another window of the same
+    /// skill.
+    pub fn skill_window(
+        mut self,
+        skill: SkillId,
+        level: Level,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> Self {
+        self.skill_windows
+            .push(SkillWindow::new(skill, level, from, until));
         self
     }
 
@@ -110,7 +135,8 @@ pub struct AgentInfo {
     pub load: Capacity,
     /// The cap.
     pub cap: Capacity,
-    /// Skills and levels.
+    /// Skills and levels, windowed skills included whether they count now
+    /// or not (see [`SkillWindow`]).
     pub skills: Vec<SkillLevel>,
     /// Live threads (assigned or offered).
     pub active: Vec<ConversationId>,

@@ -9,6 +9,7 @@ mod customer;
 mod ids;
 mod priority;
 mod skill;
+mod skill_window;
 mod time;
 
 pub use agent::{AgentInfo, AgentSpec, AgentStatus};
@@ -21,4 +22,5 @@ pub use customer::CustomerInfo;
 pub use ids::{AgentId, ConversationId, CustomerId, SkillId};
 pub use priority::{Priority, Tier};
 pub use skill::{Level, LevelOutOfRange, SkillLevel, SkillRequirement};
+pub use skill_window::{SkillWindow, MAX_WINDOW_TIME};
 pub use time::{TimeSpan, Timestamp};

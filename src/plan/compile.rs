@@ -26,6 +26,7 @@ pub(crate) fn compile(plan: &Plan) -> Result<(CompiledPlan, Vec<PlanProblem>), V
     let mut queues = cx.queues();
     cx.hours(&mut queues);
     let routes = cx.routes(&queues);
+    let profiles = super::profile::compile(&plan.profiles, &queues, &routes, &mut cx.problems);
     let problems = cx.problems;
     if problems.iter().any(|p| p.severity() == Severity::Error) {
         return Err(problems);
@@ -36,6 +37,7 @@ pub(crate) fn compile(plan: &Plan) -> Result<(CompiledPlan, Vec<PlanProblem>), V
             queues,
             routes,
             calendars,
+            profiles,
         },
         problems,
     ))

@@ -15,6 +15,8 @@ pub(crate) struct CompiledPlan {
     pub routes: Vec<CRoute>,
     /// Business-hours calendars, by index (queues' `calendar`).
     pub calendars: Vec<super::calendar::CCalendar>,
+    /// Routing profiles (agent-side overflow), empty without any.
+    pub profiles: super::profile::CProfiles,
 }
 
 /// A queue.

@@ -31,6 +31,12 @@ pub struct Plan {
     /// hard skills always hold.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub preferred_bypass_soft: bool,
+    /// Routing profiles (agent-side overflow): each names the queues its
+    /// agents serve, with a priority and a delay per queue. An agent in no
+    /// profile serves every queue it has the skills for; an agent in a
+    /// profile serves only the queues it lists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<super::ProfileDef>,
 }
 
 /// A named queue: the skills its work needs and how its work ages.

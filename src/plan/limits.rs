@@ -42,5 +42,30 @@ pub const MAX_CLOSURES: usize = 366;
 /// engine's settings.
 pub const MAX_WAIT_MS: u64 = 365 * 24 * 3_600_000;
 
+/// Routing profiles in a plan.
+pub const MAX_PROFILES: usize = 64;
+/// Queues one routing profile lists.
+pub const MAX_PROFILE_QUEUES: usize = 32;
+/// Agents one routing profile names.
+pub const MAX_PROFILE_AGENTS: usize = 10_000;
+/// The largest (latest served) priority of a profile's queue; 1 is
+/// primary.
+pub const MAX_PROFILE_PRIORITY: u8 = 10;
+/// The longest delay a profile may give a queue: one day (work waiting
+/// longer than that is a staffing problem, not a routing rule).
+pub const MAX_PROFILE_DELAY_MS: u64 = 24 * 3_600_000;
+/// Distinct non-zero delays all profiles together give one queue: each is
+/// a tier of the queue's pool, a group its work joins when it has waited
+/// that long.
+pub const MAX_QUEUE_DELAYS: usize = 4;
+
+/// Groups one waiting conversation may sit in: each of its queues' own
+/// pool and its routing-profile tiers.
+pub const MAX_POOL_GROUPS: usize = MAX_ACTIVE_QUEUES * (1 + MAX_QUEUE_DELAYS);
+
 // A conversation's pool must hold at least its first queue.
 const _: () = assert!(MAX_ACTIVE_QUEUES >= 1 && MAX_DEPTH >= 1);
+// A delay tier is a byte in a group's gate (`engine::profiles`), and a
+// profile's delay is one a step could name.
+const _: () = assert!(MAX_QUEUE_DELAYS < 255 && MAX_PROFILE_DELAY_MS <= MAX_WAIT_MS);
+const _: () = assert!(MAX_PROFILE_QUEUES <= MAX_QUEUES && MAX_PROFILE_PRIORITY >= 1);

@@ -48,6 +48,7 @@ pub mod condition;
 mod document;
 pub mod limits;
 mod problem;
+pub(crate) mod profile;
 mod shadow;
 
 pub use attributes::{AttrValue, Attributes};
@@ -56,6 +57,7 @@ pub use document::{
     Plan, PriorityAging, QueueDef, RouteDef, SkillNeed, StepAction, StepDef, TerminalAction, Ttl,
 };
 pub use problem::{AttributeError, PlanError, PlanProblem, Severity};
+pub use profile::{ProfileDef, ProfileQueue};
 
 pub(crate) use compile::compile;
 

@@ -187,6 +187,79 @@ pub enum PlanProblem {
         /// The name.
         calendar: String,
     },
+    /// A routing profile names a queue the plan does not define.
+    #[error("{field}: routing profile {profile:?} names unknown queue {queue:?}")]
+    ProfileUnknownQueue {
+        /// The profile.
+        profile: String,
+        /// Where (`profiles[0].queues[1].queue`).
+        field: String,
+        /// The name.
+        queue: String,
+    },
+    /// An agent named twice across the routing profiles (an agent works
+    /// by one profile).
+    #[error("{field}: agent#{agent} is already in routing profile {first:?}")]
+    ProfileAgentTwice {
+        /// Where the second mention is.
+        field: String,
+        /// The agent id.
+        agent: u64,
+        /// The profile naming them first.
+        first: String,
+    },
+    /// A profile queue's priority outside `1..=max`.
+    #[error("{field}: priority {priority} is outside 1..={max} (1 is primary)")]
+    BadPriority {
+        /// Where.
+        field: String,
+        /// The priority given.
+        priority: u8,
+        /// The largest allowed.
+        max: u8,
+    },
+    /// A profile queue's delay longer than the bound.
+    #[error("{field}: a delay of {ms} ms is longer than the {max_ms} ms allowed")]
+    DelayTooLong {
+        /// Where.
+        field: String,
+        /// The delay given.
+        ms: u64,
+        /// The bound.
+        max_ms: u64,
+    },
+    /// A profile's delay on a queue that no work reaches: every route
+    /// that puts work in the queue ends it (time to live) before it has
+    /// waited the delay (a warning).
+    #[error("routing profile {profile:?}, queue {queue:?}: a delay of {delay_ms} ms never applies ({reason})")]
+    DelayNeverApplies {
+        /// The profile.
+        profile: String,
+        /// The queue.
+        queue: String,
+        /// The delay.
+        delay_ms: u64,
+        /// Why.
+        reason: String,
+    },
+    /// A profile's agent who is not registered (a warning: agents may be
+    /// added later).
+    #[error("routing profile {profile:?}: agent#{agent} is not registered")]
+    UnknownProfileAgent {
+        /// The profile.
+        profile: String,
+        /// The agent id.
+        agent: u64,
+    },
+    /// A routing profile listing no queue: its agents serve none of the
+    /// plan's queues (a warning: a way to park agents, but rarely meant).
+    #[error(
+        "routing profile {profile:?} lists no queue: its agents serve none of the plan's queues"
+    )]
+    ProfileServesNothing {
+        /// The profile.
+        profile: String,
+    },
 }
 
 impl PlanProblem {
@@ -196,7 +269,10 @@ impl PlanProblem {
             PlanProblem::UnservableQueue { .. }
             | PlanProblem::UnknownMember { .. }
             | PlanProblem::NotRoutedYet { .. }
-            | PlanProblem::MovesToClosedQueue { .. } => Severity::Warning,
+            | PlanProblem::MovesToClosedQueue { .. }
+            | PlanProblem::DelayNeverApplies { .. }
+            | PlanProblem::UnknownProfileAgent { .. }
+            | PlanProblem::ProfileServesNothing { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }

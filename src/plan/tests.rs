@@ -89,6 +89,7 @@ fn good() -> Plan {
         ],
         calendars: Vec::new(),
         preferred_bypass_soft: false,
+        profiles: Vec::new(),
     }
 }
 

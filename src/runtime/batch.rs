@@ -13,7 +13,9 @@
 //!    poisons that tenant only.
 //! 4. **Complete.** Only now are the decisions published on the tenants'
 //!    streams and the callers told. So a caller never hears of a decision
-//!    the journal could lose under the durability mode.
+//!    the journal could lose under the durability mode. Every answer is
+//!    filled in first, then each waiting caller is woken once for the
+//!    whole batch (`completion.rs`), not once per command.
 //! 5. **After.** Due snapshots are taken, timers rescheduled, metrics
 //!    updated.
 
@@ -234,8 +236,11 @@ impl Shard {
         };
         commit_all(&mut work, threads, sync);
     }
-    /// Publishes the batch's decisions and tells the callers.
+    /// Publishes the batch's decisions and tells the callers: every answer
+    /// first, then one wake-up per waiting caller.
     fn complete(&mut self, staged: Vec<Staged>) {
+        let mut wakes = std::mem::take(&mut self.wakes);
+        let answers = staged.len();
         for s in staged {
             let Some(state) = self.tenants.get_mut(s.slot).and_then(Option::as_mut) else {
                 continue;
@@ -243,7 +248,8 @@ impl Shard {
             if let Some(source) = &state.poisoned {
                 // Poisoned by this batch's commit: not acknowledged.
                 if let Some(reply) = s.reply {
-                    let _ = reply.send(Err(RuntimeError::from_poison(&state.id, source, true)));
+                    let error = RuntimeError::from_poison(&state.id, source, true);
+                    let _ = reply.complete(Err(error), &mut wakes);
                 }
                 continue;
             }
@@ -281,13 +287,17 @@ impl Shard {
                 }
             }
             if let Some(reply) = s.reply {
-                let _ = reply.send(Ok(Accepted {
+                let accepted = Accepted {
                     record: s.record,
                     at: s.at,
                     decisions: s.decisions,
-                }));
+                };
+                let _ = reply.complete(Ok(accepted), &mut wakes);
             }
         }
+        assert!(wakes.len() <= answers, "at most one wake-up per answer");
+        wakes.wake_all();
+        self.wakes = wakes;
     }
 
     /// Snapshots that came due, timers, metrics, for each touched tenant.

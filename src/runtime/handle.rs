@@ -8,6 +8,7 @@
 //! gives the permit back as it takes the command. No caller waits for a lock
 //! another caller holds, and a shard never waits for another shard.
 
+use super::completion;
 use super::error::RuntimeError;
 use super::handoff::{self, Refused};
 use super::message::{Accepted, Control, Envelope, Reply};
@@ -22,7 +23,7 @@ use crate::{Command, Engine};
 use crossbeam_channel::{Sender, TrySendError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// One shard's queues, as the handles see them.
 #[derive(Debug)]
@@ -94,7 +95,7 @@ impl RuntimeHandle {
     ) -> Result<Pending<Accepted>, RuntimeError> {
         let shard = self.shard_of(tenant);
         let link = &self.shared.shards[shard];
-        let (reply, rx) = oneshot::channel();
+        let (reply, rx) = completion::channel();
         // The command is moved into the envelope only once a place is
         // taken; kept here until then, so an overload hands it back.
         let mut command = Some(command.into());
@@ -142,7 +143,7 @@ impl RuntimeHandle {
         command: Command,
         permit: OwnedSemaphorePermit,
     ) -> Result<Pending<Accepted>, RuntimeError> {
-        let (reply, rx) = oneshot::channel();
+        let (reply, rx) = completion::channel();
         let envelope = Envelope {
             tenant: tenant.clone(),
             command,
@@ -203,7 +204,7 @@ impl RuntimeHandle {
         if self.closing() {
             return Pending::ready(Err(RuntimeError::ShuttingDown));
         }
-        let (reply, rx) = oneshot::channel();
+        let (reply, rx) = completion::channel();
         match self.shared.shards[shard].control.try_send(make(reply)) {
             Ok(()) => Pending::waiting(rx),
             Err(TrySendError::Full(_)) => Pending::ready(Err(RuntimeError::Busy { shard })),

@@ -1,6 +1,7 @@
 //! What travels from handles to a shard: commands on the bounded command
 //! queue, everything else on the small control queue.
 
+use super::completion;
 use super::error::RuntimeError;
 use super::report::{TenantClosed, TenantOpened};
 use super::stats::{ShardStats, TenantStats};
@@ -11,8 +12,8 @@ use crate::model::Timestamp;
 use crate::Command;
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
 
-/// Where a shard sends one answer.
-pub(crate) type Reply<T> = oneshot::Sender<Result<T, RuntimeError>>;
+/// Where a shard sends one answer (see `completion.rs`).
+pub(crate) type Reply<T> = completion::Sender<Result<T, RuntimeError>>;
 
 /// Capacity of each shard's control queue. Control requests are rare
 /// (tenants added, subscriptions, statistics, clock wake-ups); a full queue

@@ -35,6 +35,8 @@
 
 use super::stats::TenantStats;
 use super::workload_metrics::WorkloadMetrics;
+use crate::engine::GroupStats;
+use crate::model::{Channel, SkillRequirement};
 use metrics::{counter, gauge, histogram, Counter, Gauge, Histogram};
 use std::time::Duration;
 
@@ -86,9 +88,13 @@ pub(crate) struct TenantMetrics {
     /// One set of gauges per skill group in use, by label (a reclaimed
     /// group's slot may be reused by another group, so not by position).
     groups: std::collections::BTreeMap<String, GroupGauges>,
+    /// The groups of the last update in their order, with their gauges: a
+    /// batch that leaves the set of groups as it was (the usual case) sets
+    /// the gauges by position, without building a label per group.
+    last: Vec<(Channel, Vec<SkillRequirement>, GroupGauges)>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct GroupGauges {
     waiting: Gauge,
     oldest: Gauge,
@@ -96,8 +102,18 @@ struct GroupGauges {
     with_room: Gauge,
 }
 
+impl GroupGauges {
+    fn set(&self, group: &GroupStats) {
+        self.waiting.set(f64::from(group.waiting));
+        let oldest = group.oldest_waiting_since.map_or(0, |t| t.0);
+        self.oldest.set(oldest as f64);
+        self.online.set(f64::from(group.agents_online));
+        self.with_room.set(f64::from(group.agents_with_room));
+    }
+}
+
 /// A group's label: channel and required skills.
-fn group_label(group: &crate::engine::GroupStats) -> String {
+fn group_label(group: &GroupStats) -> String {
     let channel = serde_json::to_value(group.channel)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -129,6 +145,7 @@ impl TenantMetrics {
             workload: WorkloadMetrics::new(tenant),
             tenant: tenant.to_owned(),
             groups: std::collections::BTreeMap::new(),
+            last: Vec::new(),
         }
     }
 
@@ -147,6 +164,19 @@ impl TenantMetrics {
         self.panics.absolute(s.runtime.panics);
         self.conversations.set(s.conversations as f64);
         self.workload.update(&s.engine);
+        let same = self.last.len() == s.groups.len()
+            && self
+                .last
+                .iter()
+                .zip(&s.groups)
+                .all(|((channel, skills, _), g)| *channel == g.channel && *skills == g.skills);
+        if same {
+            for ((_, _, gauges), group) in self.last.iter().zip(&s.groups) {
+                gauges.set(group);
+            }
+            return;
+        }
+        self.last.clear();
         // Register gauges for groups created since the last update; those
         // of reclaimed groups read zero and are dropped.
         let mut stale = std::mem::take(&mut self.groups);
@@ -159,11 +189,9 @@ impl TenantMetrics {
                 online: gauge!("switchboard_group_agents_online", "tenant" => t.clone(), "group" => g.clone()),
                 with_room: gauge!("switchboard_group_agents_with_room", "tenant" => t, "group" => g.clone()),
             });
-            gauges.waiting.set(f64::from(group.waiting));
-            let oldest = group.oldest_waiting_since.map_or(0, |t| t.0);
-            gauges.oldest.set(oldest as f64);
-            gauges.online.set(f64::from(group.agents_online));
-            gauges.with_room.set(f64::from(group.agents_with_room));
+            gauges.set(group);
+            self.last
+                .push((group.channel, group.skills.clone(), gauges.clone()));
             self.groups.insert(g, gauges);
         }
         for gauges in stale.values() {

@@ -66,6 +66,9 @@ mod trace;
 
 mod batch;
 mod clock;
+mod completion;
+#[cfg(all(test, loom))]
+mod completion_loom;
 mod config;
 mod error;
 mod file_store;

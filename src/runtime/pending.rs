@@ -1,13 +1,13 @@
 //! [`Pending`]: the answer to a request a shard will complete, to `.await`
 //! from async code or [`wait`](Pending::wait) for from a thread.
 
+use super::completion::Receiver;
 use super::error::RuntimeError;
 use std::future::Future;
 use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
-use tokio::sync::oneshot;
 
 /// An answer on its way from a shard: a future, or [`wait`](Self::wait) for
 /// it on a thread. The shard always answers or drops the request (it drops
@@ -21,12 +21,12 @@ pub struct Pending<T> {
 
 #[derive(Debug)]
 enum State<T> {
-    Waiting(oneshot::Receiver<Result<T, RuntimeError>>),
+    Waiting(Receiver<Result<T, RuntimeError>>),
     Ready(Option<Result<T, RuntimeError>>),
 }
 
 impl<T> Pending<T> {
-    pub(crate) fn waiting(rx: oneshot::Receiver<Result<T, RuntimeError>>) -> Self {
+    pub(crate) fn waiting(rx: Receiver<Result<T, RuntimeError>>) -> Self {
         Self {
             state: State::Waiting(rx),
         }
@@ -53,8 +53,8 @@ impl<T> Future for Pending<T> {
         // `Pending` holds no self-references; every field is Unpin.
         let this = self.get_mut();
         match &mut this.state {
-            State::Waiting(rx) => Pin::new(rx)
-                .poll(cx)
+            State::Waiting(rx) => rx
+                .poll_answer(cx)
                 .map(|answer| answer.unwrap_or(Err(RuntimeError::ShuttingDown))),
             State::Ready(result) => {
                 Poll::Ready(result.take().unwrap_or(Err(RuntimeError::ShuttingDown)))
@@ -78,7 +78,12 @@ impl Wake for ThreadWaker {
 /// follows a wake-up (or a spurious unpark); the futures used here complete
 /// when their shard answers or stops, so the loop ends.
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
-    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+    // One waker per thread, made on its first wait: no allocation per
+    // wait, and the answers of one batch to this thread wake it once.
+    thread_local! {
+        static WAKER: Waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+    }
+    let waker = WAKER.with(Waker::clone);
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
     loop {

@@ -8,6 +8,7 @@
 //! are owned by value and reached through `&mut self`.
 
 use super::clock::{Clock, MAX_IDLE};
+use super::completion::Wakes;
 use super::config::Durability;
 use super::journal::{Journal, JournalStore, RecordBatch};
 use super::message::{Control, Envelope};
@@ -16,14 +17,13 @@ use super::opener::{OpenJob, Opened, Opening, MAX_OPENING};
 use super::report::{ShardClosed, TenantClosed};
 use super::stats::{self, ShardStats, TenantCounters};
 use super::stream::{DecisionStream, StreamItem};
-use super::tenant::TenantId;
+use super::tenant::{TenantId, TenantMap};
 use super::timers::TimerQueue;
 use super::RuntimeError;
 use crate::engine::Engine;
 use crate::model::Timestamp;
 use crate::persist::PersistError;
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
-use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -74,9 +74,9 @@ pub(crate) struct Shard {
     pub(crate) control: Receiver<Control>,
     /// Tenants by slot; a removed tenant leaves `None` (reused later).
     pub(crate) tenants: Vec<Option<TenantState>>,
-    pub(crate) by_id: HashMap<TenantId, usize>,
+    pub(crate) by_id: TenantMap<usize>,
     /// Tenants being opened by the pool, at most `MAX_OPENING`.
-    pub(crate) opening: HashMap<TenantId, Opening>,
+    pub(crate) opening: TenantMap<Opening>,
     /// Where the pool sends the tenants it opened (capacity `MAX_OPENING`).
     pub(crate) done: Receiver<Opened>,
     pub(crate) done_tx: Sender<Opened>,
@@ -85,6 +85,9 @@ pub(crate) struct Shard {
     pub(crate) inbox: Vec<Envelope>,
     /// Slots touched by the batch being run.
     pub(crate) touched: Vec<usize>,
+    /// The callers to wake once the batch's answers are filled in (empty
+    /// between batches; its buffer is reused).
+    pub(crate) wakes: Wakes,
     pub(crate) batches: u64,
     pub(crate) max_batch: usize,
     pub(crate) metrics: ShardMetrics,
@@ -104,7 +107,7 @@ impl Shard {
     ) -> Self {
         let (done_tx, done) = crossbeam_channel::bounded(MAX_OPENING);
         Self {
-            opening: HashMap::new(),
+            opening: TenantMap::default(),
             done,
             done_tx,
             metrics: ShardMetrics::new(settings.index),
@@ -113,9 +116,10 @@ impl Shard {
             commands,
             control,
             tenants: Vec::new(),
-            by_id: HashMap::new(),
+            by_id: TenantMap::default(),
             timers: TimerQueue::default(),
             touched: Vec::new(),
+            wakes: Wakes::default(),
             batches: 0,
             max_batch: 0,
         }

@@ -6,9 +6,10 @@
 //!
 //! `Arc` stays std's: loom's cannot hold unsized values (`Arc<dyn Clock>`),
 //! and reference counts are not part of the protocols checked. The
-//! queues, semaphore, oneshot and broadcast channels are crossbeam's and
-//! tokio's, checked by their own authors; `handoff.rs` is the protocol the
-//! runtime builds on them, and the part loom checks.
+//! queues, semaphore, shutdown oneshot and broadcast channels are
+//! crossbeam's and tokio's, checked by their own authors; `handoff.rs` is
+//! the protocol the runtime builds on them, and `completion.rs` (the
+//! answer slots) is built on this module: the parts loom checks.
 
 #[cfg(all(test, loom))]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};

@@ -8,7 +8,8 @@ use super::App;
 use crate::runtime::Accepted;
 use crate::{
     AgentId, AgentSpec, AgentStatus, Capacity, Channel, Command, ConversationId, CustomerId,
-    Decision, Priority, ResolveReason, SkillLevel, SkillRequirement, Tier, TransferTarget,
+    Decision, Priority, ResolveReason, SkillLevel, SkillRequirement, SkillWindow, Tier,
+    TransferTarget,
 };
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -58,6 +59,12 @@ pub struct AddAgentBody {
     /// default `online`.
     #[schema(value_type = Option<String>)]
     pub status: Option<AgentStatus>,
+    /// Skills held only within windows of time (`{"skill": 4, "level": 6,
+    /// "from": ms, "until": ms}` on the tenant's clock): outside them the
+    /// agent takes no new work needing the skill and keeps what they hold.
+    #[schema(value_type = Vec<Object>)]
+    #[serde(default)]
+    pub skill_windows: Vec<SkillWindow>,
 }
 
 /// `PUT .../agents/{agent}/status`.
@@ -188,6 +195,7 @@ pub async fn add_agent(
         .skills(body.skills)
         .status(body.status.unwrap_or(AgentStatus::Online));
     spec.channels = body.channels;
+    spec.skill_windows = body.skill_windows;
     let t = app.tenant(&tenant)?;
     let accepted = t
         .handle

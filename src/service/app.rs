@@ -10,6 +10,7 @@
 use super::auth_failures::FailedAuth;
 use super::config::MetricsAccess;
 use super::error::ApiError;
+use super::history::History;
 use super::hub::{self, Hub};
 use super::keys::{AdminKey, Caller, KeyRing};
 use super::registry::{Registry, TenantRecord};
@@ -50,6 +51,9 @@ pub struct Tenant {
     pub durable: bool,
     /// Its recent decisions and live subscribers.
     pub hub: Arc<Hub>,
+    /// Its last hour, per minute: waiting work and service level (the
+    /// wallboard's chart).
+    pub history: Arc<History>,
 }
 
 /// Where a tenant runs.
@@ -239,7 +243,8 @@ impl App {
         at: Placement,
     ) -> Result<Arc<Tenant>, ApiError> {
         let stream = at.handle.subscribe(&id).await?;
-        let hub = hub::Hub::start(stream, self.hub_capacity);
+        let history = Arc::new(History::new(config.response_target));
+        let hub = hub::Hub::start_observed(stream, self.hub_capacity, Some(Arc::clone(&history)));
         let tenant = Arc::new(Tenant {
             id: id.clone(),
             config,
@@ -248,8 +253,10 @@ impl App {
             clock: at.clock,
             durable: at.durable,
             hub,
+            history,
         });
         lock(&self.tenants).insert(id.as_str().to_owned(), Arc::clone(&tenant));
+        super::history::spawn_sampler(Arc::downgrade(&tenant));
         Ok(tenant)
     }
 

@@ -188,6 +188,7 @@ fn engine_class(e: &EngineError) -> (StatusCode, &'static str, Option<&'static s
         E::NotEligible { .. } => (S::CONFLICT, "not_eligible", Some("agent")),
         E::NeverFits { .. } => (S::CONFLICT, "never_fits", Some("agent")),
         E::Full(_) => (S::SERVICE_UNAVAILABLE, "engine_full", None),
+        E::SkillWindow(_) => (S::BAD_REQUEST, "invalid_field", Some("skill_windows")),
         E::InvalidChannelWeight { .. } => (S::BAD_REQUEST, "invalid_field", Some("weight")),
         // Refusals other work adds to the engine: a conflict until classed.
         #[allow(unreachable_patterns)]

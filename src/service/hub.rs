@@ -5,6 +5,7 @@
 //! live decisions, with no gap and no repeat; if the ring no longer holds
 //! the decision after its number, it is told it lagged.
 
+use super::history::History;
 use crate::runtime::{DecisionStream, StreamEvent, StreamItem};
 use crate::Decision;
 use serde::Serialize;
@@ -102,7 +103,17 @@ pub struct Resume {
 
 impl Hub {
     /// Starts the pump for `stream`, keeping `capacity` decisions.
-    pub fn start(mut stream: DecisionStream, capacity: usize) -> Arc<Self> {
+    pub fn start(stream: DecisionStream, capacity: usize) -> Arc<Self> {
+        Self::start_observed(stream, capacity, None)
+    }
+
+    /// [`Hub::start`], the pump also showing each decision to `history`
+    /// (the wallboard's last hour) as it passes.
+    pub fn start_observed(
+        mut stream: DecisionStream,
+        capacity: usize,
+        history: Option<Arc<History>>,
+    ) -> Arc<Self> {
         assert!(capacity > 0);
         let (tx, _) = broadcast::channel(capacity);
         let hub = Arc::new(Hub {
@@ -119,7 +130,12 @@ impl Hub {
             // Ends when the tenant is removed or the runtime stops.
             while let Some(event) = stream.next().await {
                 match event {
-                    StreamEvent::Decision(item) => pump.push(item),
+                    StreamEvent::Decision(item) => {
+                        if let Some(h) = &history {
+                            h.observe(&item);
+                        }
+                        pump.push(item)
+                    }
                     StreamEvent::Lagged { missed } => pump.lagged(missed),
                     // Events other work adds to the stream carry no decision.
                     #[allow(unreachable_patterns)]

@@ -3,7 +3,9 @@
 //! Every endpoint needs an API key (the `api_key` bearer scheme) except
 //! the probes and this document, which declare no security.
 
-use super::{admin, api, channel_weight, error, observe, plan, queries, stream, workload};
+use super::{
+    admin, api, channel_weight, error, observe, plan, plan_queries, queries, stream, workload,
+};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -73,6 +75,9 @@ impl Modify for BearerKey {
         plan::get_plan,
         plan::delete_plan,
         plan::list_queues,
+        plan_queries::explain,
+        plan_queries::position,
+        super::history::history,
         workload::list_teams,
         workload::set_team,
         workload::set_channel_cap,

@@ -5,7 +5,7 @@ use super::app::App;
 use super::auth::{admin_only, authenticate, metrics_guard, tenant_guard};
 use super::config::ServiceConfig;
 use super::error::ApiError;
-use super::{admin, api, limits, observe, openapi, plan, queries, stream, workload};
+use super::{admin, api, limits, observe, openapi, plan, plan_queries, queries, stream, workload};
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -20,6 +20,20 @@ pub const WALLBOARD: &str = include_str!("wallboard.html");
 
 async fn wallboard() -> impl IntoResponse {
     Html(WALLBOARD)
+}
+
+/// The wallboard's last-hour chart (inline SVG drawn by this script; the
+/// page loads it from the service itself, nothing from the network).
+pub const WALLBOARD_CHART: &str = include_str!("wallboard_chart.js");
+
+async fn wallboard_chart() -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/javascript; charset=utf-8",
+        )],
+        WALLBOARD_CHART,
+    )
 }
 
 /// A tenant's routes (the admin or that tenant's keys).
@@ -71,6 +85,15 @@ fn rule_routes() -> Router<Arc<App>> {
                 .delete(plan::delete_plan),
         )
         .route(&format!("{t}/queues"), get(plan::list_queues))
+        .route(&format!("{t}/history"), get(super::history::history))
+        .route(
+            &format!("{t}/conversations/{{conversation}}/explanation"),
+            get(plan_queries::explain),
+        )
+        .route(
+            &format!("{t}/conversations/{{conversation}}/position"),
+            get(plan_queries::position),
+        )
         .route(&format!("{t}/teams"), get(list_teams))
         .route(&format!("{t}/teams/{{team}}"), put(set_team))
         .route(
@@ -113,6 +136,7 @@ pub fn router(app: Arc<App>, config: &ServiceConfig) -> Result<Router, String> {
         .route_layer(from_fn_with_state(Arc::clone(&app), authenticate));
     let mut router = Router::new()
         .route("/", get(wallboard))
+        .route("/wallboard/chart.js", get(wallboard_chart))
         .route("/api/openapi.json", get(openapi::serve))
         .route("/healthz", get(observe::healthz))
         .route("/readyz", get(observe::readyz))

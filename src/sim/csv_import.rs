@@ -362,6 +362,7 @@ fn shift(
                 cap: Capacity::units(cap),
                 channels,
                 status: AgentStatus::Offline,
+                skill_windows: Vec::new(),
             };
             agents.push((name, spec, Vec::new()));
             agents.len() - 1

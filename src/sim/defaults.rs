@@ -167,6 +167,7 @@ fn skill(name: &str, level_min: u8, level_max: u8) -> AgentSkill {
         skill: name.into(),
         level_min,
         level_max,
+        hours: None,
     }
 }
 

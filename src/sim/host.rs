@@ -128,9 +128,27 @@ impl Run<'_> {
                 self.contexts.push(cx);
             }
         }
+        if self.engine.plan().is_some() {
+            self.ask_expected_waits(at, &decisions);
+        }
         let result = self.write_trace(at, &mut command, &decisions);
         self.decisions = decisions;
         result
+    }
+
+    /// Under a plan, asks each conversation that started waiting its
+    /// expected wait, for the report's accuracy figures (O(its line) each:
+    /// only plan days pay it, so the default day runs as before).
+    fn ask_expected_waits(&mut self, at: Timestamp, decisions: &[Decision]) {
+        for d in decisions {
+            if let Decision::Queued { conversation } = *d {
+                if let Ok(Some(p)) = self.engine.queue_position(conversation) {
+                    if let Some(w) = p.expected_wait {
+                        self.collector.rules.waits.asked(conversation.0, at.0, &w);
+                    }
+                }
+            }
+        }
     }
 
     /// Writes the command and its decisions to the trace, if there is one.

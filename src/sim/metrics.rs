@@ -384,7 +384,8 @@ impl Collector {
             | PlanChanged { .. }
             | QueueHours { .. }
             | ClosedQueue { .. }
-            | PreferredSkipped { .. } => {}
+            | PreferredSkipped { .. }
+            | SkillWindowChanged { .. } => {}
         }
     }
 

@@ -110,6 +110,7 @@ mod significance;
 mod sim_attributes;
 mod sim_rules;
 mod simulation;
+mod skill_hours;
 mod staffing;
 mod staffing_confidence;
 mod staffing_table;
@@ -120,6 +121,7 @@ pub mod timefmt;
 pub mod trace;
 mod validate;
 mod variants;
+mod wait_accuracy;
 mod workload;
 
 pub use classical::Classical;

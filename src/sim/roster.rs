@@ -106,7 +106,8 @@ pub(crate) fn staffed_agents(s: &Scenario, staffing: &Staffing, seed: u64) -> Ve
             let gi = order[k as usize];
             let g = &s.agents[gi];
             let mut rng = SimRng::stream(seed, Stream::Agents, u64::from(k), 0);
-            let (skills, cap, speed) = draw_agent(g, &names, &mut rng);
+            let (mut skills, cap, speed) = draw_agent(g, &names, &mut rng);
+            let skill_windows = super::skill_hours::split(s, g, &names, &mut skills);
             let mut schedule = Vec::new();
             let mut status = AgentStatus::Offline;
             for i in 0..intervals {
@@ -129,6 +130,7 @@ pub(crate) fn staffed_agents(s: &Scenario, staffing: &Staffing, seed: u64) -> Ve
                     cap: Capacity::units(cap),
                     channels: g.channels.clone(),
                     status: AgentStatus::Offline,
+                    skill_windows,
                 },
                 group: gi as u16,
                 speed,

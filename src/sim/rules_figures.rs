@@ -40,6 +40,24 @@ pub struct RuleFigures {
     pub pulled: u64,
     /// Pulls that found nothing to take.
     pub nothing_to_pull: u64,
+    /// Expected waits asked when a conversation started waiting under the
+    /// plan and settled by an agent taking it (see `wait_accuracy`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub wait_estimates: u64,
+    /// Their mean absolute error, minutes.
+    #[serde(default, skip_serializing_if = "is_zero_f")]
+    pub wait_mae_minutes: f64,
+    /// Share of their actual waits inside the estimate's range.
+    #[serde(default, skip_serializing_if = "is_zero_f")]
+    pub wait_inside_range: f64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_zero_f(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl RuleFigures {
@@ -78,6 +96,17 @@ impl RuleFigures {
         if self.rate_limit_reached > 0 {
             rows.push(("rate limit reached", self.rate_limit_reached.to_string()));
         }
+        if self.wait_estimates > 0 {
+            rows.push((
+                "expected wait: error / inside range",
+                format!(
+                    "{:.2} min mean absolute / {:.1}% of {}",
+                    self.wait_mae_minutes,
+                    self.wait_inside_range * 100.0,
+                    self.wait_estimates
+                ),
+            ));
+        }
         if self.pulled + self.nothing_to_pull > 0 {
             rows.push((
                 "pulled / nothing to pull",
@@ -100,11 +129,14 @@ pub(super) struct RulesTally {
     ended_ms: u64,
     /// Length of every wrap-up, running ones up to the end, ms.
     wrap_up_ms: u64,
+    /// The expected waits asked, and their outcomes.
+    pub(super) waits: super::wait_accuracy::WaitAccuracy,
 }
 
 impl RulesTally {
     /// Counts one decision at `t` (ms).
     pub(super) fn decision(&mut self, t: u64, d: &Decision) {
+        self.waits.decision(t, d);
         let f = &mut self.figures;
         match d {
             Decision::WrapUpStarted { conversation, .. } => {
@@ -143,6 +175,9 @@ impl RulesTally {
             self.wrap_up_ms += end.saturating_sub(start);
         }
         let f = &mut self.figures;
+        if let Some((n, mae, inside)) = self.waits.figures() {
+            (f.wait_estimates, f.wait_mae_minutes, f.wait_inside_range) = (n, mae, inside);
+        }
         if *f == RuleFigures::default() {
             return None;
         }

@@ -257,6 +257,13 @@ pub struct AgentSkill {
     pub level_min: u8,
     /// Highest level drawn, `level_min..=10`.
     pub level_max: u8,
+    /// Hours of each day the skill counts, `[from, until)` with
+    /// `0 <= from < until <= 24` (for example `[13, 18]`: a language
+    /// covered only in the afternoon); absent: always. Outside them the
+    /// agent takes no new work needing it and keeps what they hold (the
+    /// engine's skill windows, one per simulated day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<[f64; 2]>,
 }
 
 fn one() -> u8 {

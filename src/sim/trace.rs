@@ -208,6 +208,7 @@ pub fn decision_agent(d: &Decision) -> Option<AgentId> {
         | NoAnswer { agent, .. }
         | NothingToPull { agent, .. }
         | PullCapChanged { agent, .. }
+        | SkillWindowChanged { agent, .. }
         | ChannelWeightChanged { agent, .. } => Some(agent),
     }
 }

@@ -332,7 +332,27 @@ impl Scenario {
                     10.0,
                     "a level in level_min..=10",
                 )?;
+                if let Some([from, until]) = s.hours {
+                    range(f("hours[0]"), from, 0.0, 24.0, "an hour in 0..=24")?;
+                    range(f("hours[1]"), until, from, 24.0, "an hour in from..=24")?;
+                    if until <= from || until - from >= 24.0 {
+                        return Err(ScenarioError::Empty {
+                            field: f("hours"),
+                            problem: "must be a span within the day, neither empty nor the whole day (leave it out to hold the skill always)",
+                        });
+                    }
+                }
             }
+            // One window per windowed skill and day, within the engine's
+            // limit (each is a timer pair in the engine).
+            let windows = super::skill_hours::windows_per_agent(g, self.days);
+            range(
+                format!("agents[{i}].skills"),
+                windows as f64,
+                0.0,
+                f64::from(self.engine.limits.skill_windows),
+                "at most limits.skill_windows windows (skills with hours times days)",
+            )?;
         }
         Ok(())
     }

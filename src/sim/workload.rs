@@ -132,7 +132,8 @@ fn agents(s: &Scenario, seed: u64) -> Vec<AgentPlan> {
         for k in 0..g.count {
             let id = out.len() as u64;
             let mut rng = SimRng::stream(seed, Stream::Agents, id, 0);
-            let (skills, cap, speed) = draw_agent(g, &names, &mut rng);
+            let (mut skills, cap, speed) = draw_agent(g, &names, &mut rng);
+            let skill_windows = super::skill_hours::split(s, g, &names, &mut skills);
             let offset = if g.count > 1 {
                 g.shift_stagger_hours * f64::from(k) / f64::from(g.count - 1)
             } else {
@@ -152,6 +153,7 @@ fn agents(s: &Scenario, seed: u64) -> Vec<AgentPlan> {
                     cap: Capacity::units(cap),
                     channels: g.channels.clone(),
                     status: AgentStatus::Offline,
+                    skill_windows,
                 },
                 group: gi as u16,
                 speed,

@@ -105,3 +105,15 @@ pub fn resolve(e: &mut Engine, at: Timestamp, id: u64) -> Vec<Decision> {
     )
     .expect("resolve accepted")
 }
+
+/// Sets `agent`'s status at `at`.
+pub fn set_status(e: &mut Engine, at: Timestamp, agent: u64, status: AgentStatus) -> Vec<Decision> {
+    e.apply(
+        at,
+        Command::SetAgentStatus {
+            agent: AgentId(agent),
+            status,
+        },
+    )
+    .expect("status accepted")
+}

@@ -273,3 +273,15 @@ impl Sse {
         }
     }
 }
+
+/// The kinds of the decisions an accepted command's answer lists.
+pub fn decision_kinds(body: &serde_json::Value) -> Vec<String> {
+    body["decisions"]
+        .as_array()
+        .map(|d| {
+            d.iter()
+                .filter_map(|d| d["kind"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

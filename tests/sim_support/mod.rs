@@ -27,3 +27,18 @@ pub fn small_scenario_with_offers() -> Scenario {
     s.engine.offer_timeout = Some(switchboard::TimeSpan::from_secs(30));
     s
 }
+
+/// A `Write` appending to a shared buffer, so a test can read the trace a
+/// simulation wrote.
+#[derive(Clone, Default)]
+pub struct SharedBuf(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

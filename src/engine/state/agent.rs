@@ -20,6 +20,11 @@ pub(crate) struct Slot {
     pub room: bool,
     /// Listed in the group's `pending` re-rankings.
     pub pending: bool,
+    /// The group needs a skill the agent holds only in windows of time,
+    /// and it is outside them now (`engine::skill_windows`): the agent is
+    /// a member but takes none of its new work, is not listed in its free
+    /// index and not counted in its statistics.
+    pub dormant: bool,
 }
 
 /// One agent.
@@ -89,6 +94,13 @@ pub(crate) struct Agent {
     /// an interrupting channel can leave the channels it interrupts out
     /// of the count in O(1).
     pub channel_load: [u32; 8],
+    /// Skills held only in windows of time, sorted by skill then start;
+    /// fixed at registration (their skills are also in `skills`, so
+    /// membership of groups never changes with the time of day).
+    pub windows: Vec<crate::model::SkillWindow>,
+    /// The windowed skills outside their windows now, ascending: toggled by
+    /// the `SkillWindow` timers (empty for an agent without windows).
+    pub dormant: Vec<SkillId>,
     /// The agent's own weight per channel, by `Channel::index`, in place
     /// of the configuration's (0: the channel's; `Command::SetChannelWeight`).
     pub weights: [u32; 8],
@@ -105,6 +117,31 @@ impl Agent {
         self.skills
             .binary_search_by_key(&skill, |s| s.skill)
             .map_or(0, |i| self.skills[i].level.get())
+    }
+
+    /// Whether any of `skills` is one of the agent's windowed skills outside
+    /// its windows now (what makes a slot dormant).
+    pub(crate) fn dormant_for(&self, skills: &[crate::model::SkillRequirement]) -> bool {
+        !self.dormant.is_empty()
+            && skills
+                .iter()
+                .any(|r| self.dormant.binary_search(&r.skill).is_ok())
+    }
+
+    /// The agent's level in `skill` counting only skills in force now
+    /// (a windowed skill outside its windows is 0).
+    pub(crate) fn level_now(&self, skill: SkillId) -> u8 {
+        if self.dormant.binary_search(&skill).is_ok() {
+            0
+        } else {
+            self.level(skill)
+        }
+    }
+
+    /// Whether the agent serves `group` now: a member whose skills for it
+    /// all count at this time.
+    pub(crate) fn serves(&self, group: GroupIdx) -> bool {
+        self.slot(group).is_some_and(|s| !s.dormant)
     }
 
     /// Whether `amount` more fits under the cap.

@@ -84,7 +84,7 @@ pub(crate) struct Group {
     pub members: Vec<AgentIdx>,
     pub waiting: WaitingLine,
     pub free: FreeIndex,
-    /// Members online (real-time statistic).
+    /// Members online whose skills for it count now (real-time statistic).
     pub online: u32,
     /// Members with room for this group's work now (real-time statistic).
     pub with_room: u32,
@@ -161,7 +161,8 @@ impl Group {
     pub(crate) fn add_member(&mut self, g: GroupIdx, a: AgentIdx, agent: &mut Agent) {
         let position = self.free.push_member();
         self.members.push(a);
-        self.online += u32::from(agent.status.accepts_work());
+        let dormant = agent.dormant_for(&self.key.skills);
+        self.online += u32::from(agent.status.accepts_work() && !dormant);
         let at = agent.slots.partition_point(|s| s.group < g);
         agent.slots.insert(
             at,
@@ -170,6 +171,7 @@ impl Group {
                 position,
                 room: false,
                 pending: false,
+                dormant,
             },
         );
     }

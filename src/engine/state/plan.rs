@@ -42,14 +42,24 @@ pub(crate) struct RouteState {
     /// Soft skills relaxed so far: `None` dropped, `Some` lowered to.
     /// Sorted by skill, each once; at most the plan's steps' actions.
     pub relaxed: Vec<(SkillId, Option<Level>)>,
-    /// The groups of the overflow queues, in which it waits too while
-    /// queued (its own queue's group is `Conv::group`).
+    /// The groups of the overflow queues and of its queues' routing-profile
+    /// tiers reached, in which it waits too while queued (its own queue's
+    /// group is `Conv::group`); at most `MAX_POOL_GROUPS - 1`.
     pub extra: Vec<GroupIdx>,
     /// Generation of its step timer: a timer of another generation is
     /// void.
     pub timer_gen: u32,
     /// Its time to live was reached (the terminal action was taken).
     pub ttl_done: bool,
+    /// The age (ms) its routing-profile tiers were last computed at: it
+    /// waits in the tier groups of its queues whose delay is at most this
+    /// (`engine/profiles.rs`). 0 while the plan has no profiles.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub profile_age: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl RouteState {

@@ -29,6 +29,10 @@ pub(crate) enum TimerKind {
     /// A business-hours calendar opens or closes (`subject` is the
     /// calendar's index in the plan, `generation` the plan's hours epoch).
     Hours,
+    /// An agent's skill window opens or closes (`subject` is the agent's
+    /// slot, `generation` the window's index times two, plus one for an
+    /// opening).
+    SkillWindow,
 }
 
 /// One pending timer, ordered by time, then kind (a warning before the
@@ -38,7 +42,8 @@ pub(crate) enum TimerKind {
 pub(crate) struct Timer {
     pub at: Timestamp,
     pub kind: TimerKind,
-    /// The conversation's id, or the agent's slot for `CooldownEnd`.
+    /// The conversation's id, or the agent's slot for `CooldownEnd`,
+    /// `RateWindow` and `SkillWindow`.
     pub subject: u64,
     /// The conversation's slot, or the group's slot for `CooldownEnd`.
     pub slot: u32,

@@ -56,6 +56,8 @@ pub(crate) fn pull_next(cx: &mut Cx<'_>, agent: AgentIdx) {
 fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<ConvIdx> {
     let a = cx.st.agent(agent);
     let head_start = cx.cfg.class_head_start;
+    // A routing profile's primary queues first (`engine/profiles.rs`).
+    let profile = crate::engine::profiles::profile_of(cx.st, agent);
     a.slots
         .iter()
         .filter_map(|slot| {
@@ -65,14 +67,20 @@ fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<ConvId
             let weight = a.weight_of(g.key.channel, g.weight);
             let fits = a.fits_over(weight, over)
                 || u64::from(a.load.0) + u64::from(weight.0) <= u64::from(ceiling.0);
-            if g.closed || !fits || a.cooling(slot.group) || a.held_beside(g.key.channel) {
+            if g.closed
+                || slot.dormant
+                || !fits
+                || a.cooling(slot.group)
+                || a.held_beside(g.key.channel)
+            {
                 return None;
             }
             let (class, key, c) = g.waiting.head(head_start)?;
-            Some((key.aged(class, head_start), c))
+            let priority = crate::engine::profiles::priority(cx.st, profile, g);
+            Some((priority, key.aged(class, head_start), c))
         })
         .min()
-        .map(|(_, c)| c)
+        .map(|(_, _, c)| c)
 }
 
 /// Sets `agent`'s pull maximum (`None`: pulls stop at the cap, as pushes
