@@ -1,7 +1,8 @@
 //! The explanation of a decision and a waiting conversation's position and
 //! expected wait, over real HTTP on 127.0.0.1: the answers under a plan,
 //! and each typed refusal (400 malformed id, 404 unknown conversation, 404
-//! when the question does not apply, 401/403 for keys).
+//! when the question does not apply, 401/403 for keys); and the attributes
+//! and preferred agents a conversation is opened with, which the plan reads.
 
 mod service_common;
 
@@ -137,5 +138,62 @@ async fn unknown_and_malformed_conversations_and_foreign_keys_are_refused_by_bot
             .get(&format!("/api/tenants/nobody/conversations/1/{question}"))
             .await;
         assert_eq!(no_tenant.status, 404, "{no_tenant:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attributes_and_preferred_agents_given_over_http_steer_the_plan_and_bad_ones_are_named() {
+    let s = start_with(Arc::new(ManualClock::new(Timestamp(1_000_000))), 1024).await;
+    let t = s.tenant("acme", json!({})).await;
+    let plan = json!({
+        "skills": {"support": 7},
+        "queues": [{"name": "billing", "hard": [{"skill": "support", "min_level": 1}]},
+                   {"name": "support", "hard": [{"skill": "support", "min_level": 1}]}],
+        "routes": [
+            {"name": "billing", "when": "topic == \"billing\"",
+             "steps": [{"after_ms": 0, "actions": [{"do": "enter_queue", "queue": "billing"}]}]},
+            {"name": "default",
+             "steps": [{"after_ms": 0, "actions": [{"do": "enter_queue", "queue": "support"}]}]}]
+    });
+    assert_eq!(s.put(&format!("{t}/plan"), plan).await.status, 200);
+    for id in [1, 2] {
+        let agent = json!({"id": id, "skills": [{"skill": 7, "level": 5}], "cap": 2});
+        assert_eq!(s.post(&format!("{t}/agents"), agent).await.status, 201);
+    }
+    // The topic picks the billing route; the preferred agent 2 takes it.
+    let mut open = conversation(1);
+    open["attributes"] = json!({"topic": "billing"});
+    open["preferred"] = json!([{"agent": 2, "score": 90}]);
+    let opened = s.post(&format!("{t}/conversations"), open).await;
+    assert_eq!(opened.status, 201, "{opened:?}");
+    let why = s.get(&format!("{t}/conversations/1/explanation")).await;
+    assert_eq!(why.status, 200, "{why:?}");
+    assert_eq!(why.body["route"], "billing", "{}", why.body);
+    assert_eq!(why.body["agent"], 2, "{}", why.body);
+    assert_eq!(why.body["tie_breaker"], "not_by_rank", "{}", why.body);
+    // Without attributes: the default route.
+    let plain = s.post(&format!("{t}/conversations"), conversation(2)).await;
+    assert_eq!(plain.status, 201, "{plain:?}");
+    let why = s.get(&format!("{t}/conversations/2/explanation")).await;
+    assert_eq!(why.body["route"], "default", "{}", why.body);
+
+    // Too many preferred agents, and an attribute of the wrong shape: 400s
+    // naming the field, and nothing opened.
+    let mut crowded = conversation(3);
+    crowded["preferred"] = (1..=21)
+        .map(|a| json!({"agent": a, "score": 50}))
+        .collect::<Vec<_>>()
+        .into();
+    let refused = s.post(&format!("{t}/conversations"), crowded).await;
+    assert_eq!(refused.status, 400, "{refused:?}");
+    assert_eq!(refused.body["field"], "preferred", "{}", refused.body);
+    let mut odd = conversation(4);
+    odd["attributes"] = json!({"topic": {"nested": true}});
+    let refused = s.post(&format!("{t}/conversations"), odd).await;
+    assert_eq!(refused.status, 400, "{refused:?}");
+    for never in [3, 4] {
+        let unknown = s.get(&format!("{t}/conversations/{never}/position")).await;
+        assert_eq!(unknown.status, 404, "{unknown:?}");
+        assert_eq!(unknown.body["error"], "unknown_conversation");
     }
 }

@@ -111,6 +111,17 @@ pub struct OpenBody {
     /// Start with the bot tier.
     #[serde(default)]
     pub start_in_bot: bool,
+    /// What the tenant's routing plan reads (`{"topic": "billing",
+    /// "language": "es", "tier": "vip", "orders": 3}`): strings, whole
+    /// numbers, booleans and string lists; none by default.
+    #[schema(value_type = Object)]
+    #[serde(default)]
+    pub attributes: crate::plan::Attributes,
+    /// Scored preferred agents (`{"agent": 7, "score": 90, "wait": 60000}`,
+    /// the wait in milliseconds), at most 20; none by default.
+    #[schema(value_type = Vec<Object>)]
+    #[serde(default)]
+    pub preferred: Vec<crate::PreferredAgent>,
 }
 
 /// A body naming the acting agent.
@@ -247,13 +258,15 @@ pub async fn open_conversation(
     Path(tenant): Path<String>,
     JsonBody(body): JsonBody<OpenBody>,
 ) -> Created {
-    let command = Command::open(ConversationId(body.id), CustomerId(body.customer))
+    let mut open = Command::open(ConversationId(body.id), CustomerId(body.customer))
         .channel(body.channel)
         .tier(body.tier)
         .skills(body.skills)
         .priority(body.priority)
         .start_in_bot(body.start_in_bot)
-        .into();
+        .attributes(body.attributes);
+    open.preferred = body.preferred;
+    let command = open.into();
     let accepted = submit(&app, &tenant, command).await?;
     Ok((StatusCode::CREATED, Json(accepted.into())))
 }

@@ -190,6 +190,8 @@ fn engine_class(e: &EngineError) -> (StatusCode, &'static str, Option<&'static s
         E::Full(_) => (S::SERVICE_UNAVAILABLE, "engine_full", None),
         E::SkillWindow(_) => (S::BAD_REQUEST, "invalid_field", Some("skill_windows")),
         E::InvalidChannelWeight { .. } => (S::BAD_REQUEST, "invalid_field", Some("weight")),
+        E::Attributes(_) => (S::BAD_REQUEST, "invalid_field", Some("attributes")),
+        E::Preferred { .. } => (S::BAD_REQUEST, "invalid_field", Some("preferred")),
         // Refusals other work adds to the engine: a conflict until classed.
         #[allow(unreachable_patterns)]
         _ => (S::CONFLICT, "refused", None),
