@@ -360,7 +360,11 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
                 return None;
             }
             let (class, key, c) = g.waiting.head(cx.cfg.class_head_start)?;
-            let priority = super::profiles::priority(cx.st, profile, g);
+            // Without a profile, no call per group (the hot path).
+            let priority = match profile {
+                None => 0,
+                Some(_) => super::profiles::priority(cx.st, profile, g),
+            };
             Some((priority, key.aged(class, cx.cfg.class_head_start), c))
         })
         .min()
