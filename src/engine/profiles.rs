@@ -81,6 +81,7 @@ pub(crate) fn admits(plan: Option<&CompiledPlan>, epoch: u32, gate: u64, agent: 
 }
 
 /// The routing profile `agent` works by under the plan in force, if any.
+#[inline]
 pub(crate) fn profile_of(st: &State, agent: AgentIdx) -> Option<&CProfile> {
     let plan = st.plan.as_deref()?;
     if plan.profiles.is_empty() {
@@ -91,6 +92,7 @@ pub(crate) fn profile_of(st: &State, agent: AgentIdx) -> Option<&CProfile> {
 
 /// The priority `profile` gives `group`'s work (lower first): 0 without a
 /// profile and for work outside the plan's queues.
+#[inline]
 pub(crate) fn priority(st: &State, profile: Option<&CProfile>, group: &Group) -> u8 {
     let Some(p) = profile else {
         return 0;

@@ -81,7 +81,11 @@ pub(crate) fn head_choice(
     group: &Group,
 ) -> Option<(ChoiceKey, ConvIdx)> {
     let (class, key, c) = group.waiting.head(head_start)?;
-    let priority = super::profiles::priority(st, profile, group);
+    // Without a profile, no call per group (the hot path).
+    let priority = match profile {
+        None => 0,
+        Some(_) => super::profiles::priority(st, profile, group),
+    };
     let aged = key.aged(class, head_start);
     let points = aging_of(st, group).map_or(0, |a| points(a, aged.0, now));
     Some(((priority, Reverse(points), aged), c))
