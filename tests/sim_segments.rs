@@ -31,11 +31,10 @@ fn old_scenarios_give_the_same_days_as_before_segments() {
             arrivals,
             "arrivals, seed {seed}"
         );
-        assert_eq!(
-            fnv(&format!("{:?}", w.agents)),
-            agents,
-            "agents, seed {seed}"
-        );
+        // Agents gained skill windows later (empty here): left out of
+        // the digest, as the arrivals' language is.
+        let agents_debug = format!("{:?}", w.agents).replace(", skill_windows: []", "");
+        assert_eq!(fnv(&agents_debug), agents, "agents, seed {seed}");
         let r = Simulation::new(Scenario::default(), seed)
             .run(switchboard::policy::BuiltinPolicy::LeastLoaded.build())
             .unwrap();
