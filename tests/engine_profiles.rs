@@ -4,7 +4,7 @@
 //! primary work first when both wait.
 mod common;
 use common::*;
-use switchboard::plan::{Attributes, Plan, PlanError, PlanProblem, ProfileDef, ProfileQueue};
+use switchboard::plan::{Attributes, Plan, PlanProblem, ProfileDef, ProfileQueue};
 use switchboard::*;
 
 /// Two queues open to everyone; billing work by topic, the rest to
@@ -236,16 +236,7 @@ fn a_profile_agent_going_offline_while_work_waits_for_them_keeps_it_waiting() {
 }
 
 fn refused(e: &mut Engine, plan: Plan) -> Vec<PlanProblem> {
-    let before = e.snapshot();
-    let err = e.apply(ms(100), Command::set_plan(plan)).unwrap_err();
-    assert_eq!(e.snapshot(), before, "a refused plan changes nothing");
-    match err {
-        EngineError::Plan(p) => match *p {
-            PlanError::Invalid(problems) => problems,
-            other => panic!("{other}"),
-        },
-        other => panic!("{other}"),
-    }
+    refused_plan(e, ms(100), plan)
 }
 
 #[test]

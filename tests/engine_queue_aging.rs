@@ -4,7 +4,7 @@
 //! profile's priority), and equal points fall back to the oldest aged key.
 mod common;
 use common::*;
-use switchboard::plan::{Attributes, Plan, PlanError, PlanProblem, PriorityAging};
+use switchboard::plan::{Attributes, Plan, PlanProblem, PriorityAging};
 use switchboard::*;
 
 /// Two queues open to everyone, by topic; agent 1 (one unit) serves both.
@@ -224,18 +224,7 @@ fn a_snapshot_restore_and_a_replay_give_identical_decisions() {
 }
 
 fn refused(e: &mut Engine, plan: Plan) -> Vec<PlanProblem> {
-    let before = e.snapshot();
-    let err = e
-        .apply(Timestamp(90_000), Command::set_plan(plan))
-        .unwrap_err();
-    assert_eq!(e.snapshot(), before, "a refused plan changes nothing");
-    match err {
-        EngineError::Plan(p) => match *p {
-            PlanError::Invalid(problems) => problems,
-            other => panic!("{other}"),
-        },
-        other => panic!("{other}"),
-    }
+    refused_plan(e, Timestamp(90_000), plan)
 }
 
 #[test]

@@ -117,3 +117,22 @@ pub fn set_status(e: &mut Engine, at: Timestamp, agent: u64, status: AgentStatus
     )
     .expect("status accepted")
 }
+
+/// Sets `plan` at `at`, expects it refused as invalid, checks the engine
+/// unchanged, and returns the problems named.
+pub fn refused_plan(
+    e: &mut Engine,
+    at: Timestamp,
+    plan: switchboard::plan::Plan,
+) -> Vec<switchboard::plan::PlanProblem> {
+    let before = e.snapshot();
+    let err = e.apply(at, Command::set_plan(plan)).unwrap_err();
+    assert_eq!(e.snapshot(), before, "a refused plan changes nothing");
+    match err {
+        EngineError::Plan(p) => match *p {
+            switchboard::plan::PlanError::Invalid(problems) => problems,
+            other => panic!("{other}"),
+        },
+        other => panic!("{other}"),
+    }
+}
