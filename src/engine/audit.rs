@@ -542,6 +542,7 @@ impl Engine {
         }
         super::workload::audit::check(st)?;
         super::skill_windows::audit(st)?;
+        super::plan_pool::audit(st, cfg)?;
         st.audit_groups()?;
         Ok(report)
     }
