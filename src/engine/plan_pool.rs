@@ -135,7 +135,8 @@ pub(crate) fn best_line(
     head_start: TimeSpan,
     profile: Option<&CProfile>,
 ) -> Option<(ChoiceKey, ConvIdx)> {
-    let followers = pool.followers.iter().filter_map(|&f| {
+    // Only the lines holding work (bounded by the pool's followers).
+    let followers = pool.busy.iter().filter_map(|&f| {
         let g = st.group(f);
         if g.closed || agent.cooling(f) {
             return None;
@@ -241,6 +242,10 @@ pub(crate) fn audit(
                     agent: a.id,
                 });
             }
+        }
+        let busy = group.pool.is_some() && group.waiting.len() > 0;
+        if busy != p.busy.contains(&g) || p.busy.len() > p.followers.len() {
+            return Err(broken());
         }
         if cooling != group.cool_room {
             return Err(AuditViolation::StatisticMismatch {

@@ -620,13 +620,9 @@ fn restore_conversations(
         }
         match conv.place {
             Place::Queued => {
-                st.groups[conv.group.get()]
-                    .waiting
-                    .insert(conv.class(), conv.line_key(), c);
-                for g in extra {
-                    st.groups[g.get()]
-                        .waiting
-                        .insert(conv.class(), conv.line_key(), c);
+                st.line_insert(conv.group, conv.class(), conv.line_key(), c);
+                for &g in extra {
+                    st.line_insert(g, conv.class(), conv.line_key(), c);
                 }
             }
             Place::WaitingFor { agent, own } => {

@@ -130,6 +130,9 @@ pub(crate) struct Group {
     /// sharing a pool subtracts from the pool's count
     /// ([`State::with_room`](super::State::with_room)).
     pub cool_room: u32,
+    /// The followers whose lines hold work, in no particular order: the
+    /// lines a freed member reads (`State::line_insert`, `line_remove`).
+    pub busy: Vec<GroupIdx>,
 }
 
 impl Group {
@@ -154,6 +157,7 @@ impl Group {
             pool: None,
             followers: Vec::new(),
             cool_room: 0,
+            busy: Vec::new(),
         }
     }
 
@@ -200,6 +204,42 @@ impl super::State {
     #[inline]
     pub(crate) fn pool(&self, g: GroupIdx) -> GroupIdx {
         self.groups[g.get()].pool.unwrap_or(g)
+    }
+
+    /// Puts `c` in `g`'s line (class `class`, place `key`); a follower's
+    /// line that was empty joins its pool's `busy` list.
+    pub(crate) fn line_insert(
+        &mut self,
+        g: GroupIdx,
+        class: u8,
+        key: super::waiting::LineKey,
+        c: super::index::ConvIdx,
+    ) {
+        let group = &mut self.groups[g.get()];
+        group.waiting.insert(class, key, c);
+        if let (Some(p), 1) = (group.pool, group.waiting.len()) {
+            self.groups[p.get()].busy.push(g);
+        }
+    }
+
+    /// Takes `c` out of `g`'s line, if there; a follower's line left empty
+    /// leaves its pool's `busy` list (bounded by the pool's followers).
+    pub(crate) fn line_remove(
+        &mut self,
+        g: GroupIdx,
+        class: u8,
+        key: super::waiting::LineKey,
+        c: super::index::ConvIdx,
+    ) -> bool {
+        let group = &mut self.groups[g.get()];
+        let removed = group.waiting.remove(class, key, c);
+        if let (Some(p), true, 0) = (group.pool, removed, group.waiting.len()) {
+            let busy = &mut self.groups[p.get()].busy;
+            if let Some(i) = busy.iter().position(|&f| f == g) {
+                busy.swap_remove(i);
+            }
+        }
+        removed
     }
 
     /// Agents with room for `g`'s work now (its real-time statistic). A
