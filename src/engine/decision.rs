@@ -526,6 +526,9 @@ pub enum StickyMissReason {
     /// channel's affinity window
     /// ([`WorkloadConfig::affinity_windows`](crate::WorkloadConfig::affinity_windows)).
     AffinityExpired,
+    /// The agent had room but the conversation's routing-plan queue was
+    /// at its cap on live conversations: it waits in the queue's line.
+    QueueFull,
 }
 
 impl Decision {

@@ -217,6 +217,13 @@ impl Compiler<'_> {
                 ids
             });
             self.aging(q.aging, i);
+            if let Some(value) = q.max_live.filter(|&v| v > MAX_QUEUE_LIVE) {
+                self.problems.push(PlanProblem::LiveCapTooLarge {
+                    field: format!("queues[{i}].max_live"),
+                    value,
+                    max: MAX_QUEUE_LIVE,
+                });
+            }
             if let Some(ms) = q.response_target_ms {
                 self.wait(ms, || format!("queues[{i}].response_target_ms"));
             }
@@ -229,6 +236,7 @@ impl Compiler<'_> {
                 aging: q.aging,
                 calendar: None,
                 on_close: super::compiled::COnClose::Keep,
+                max_live: q.max_live,
             });
         }
         out

@@ -39,6 +39,9 @@ pub(crate) struct CQueue {
     pub calendar: Option<u16>,
     /// What its work does when it closes.
     pub on_close: COnClose,
+    /// Its cap on live conversations taken from its pool
+    /// (`engine/workload/queue_cap.rs`); `None`: none.
+    pub max_live: Option<u32>,
 }
 
 /// A queue's closing rule, names resolved.

@@ -76,6 +76,13 @@ pub struct QueueDef {
     /// while it is closed does.
     #[serde(default, skip_serializing_if = "is_keep_waiting")]
     pub on_close: super::OnClose,
+    /// A cap on the queue's live (offered or assigned) conversations:
+    /// those its pool's agents took (its own work and the overflow work
+    /// waiting in it), at most `MAX_QUEUE_LIVE`. At the cap its waiting
+    /// work waits until a live one ends; lowering it moves nothing.
+    /// Absent: no cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_live: Option<u32>,
 }
 
 fn is_keep_waiting(on_close: &super::OnClose) -> bool {
