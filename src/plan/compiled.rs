@@ -42,6 +42,9 @@ pub(crate) struct CQueue {
     /// Its cap on live conversations taken from its pool
     /// (`engine/workload/queue_cap.rs`); `None`: none.
     pub max_live: Option<u32>,
+    /// Where its work goes when its agent does not answer
+    /// (`workload/no_answer.rs`); `None`: its own line.
+    pub no_answer_to: Option<u16>,
 }
 
 /// A queue's closing rule, names resolved.

@@ -83,6 +83,13 @@ pub struct QueueDef {
     /// Absent: no cap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_live: Option<u32>,
+    /// Where the queue's work goes when its agent sends no first reply in
+    /// time (the engine's no-answer rule, `WorkloadConfig::no_answer`): a
+    /// queue of this plan, by name; the conversation keeps its age,
+    /// priority and place on its route's ladder. Absent: back to its own
+    /// line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_answer_queue: Option<String>,
 }
 
 fn is_keep_waiting(on_close: &super::OnClose) -> bool {
