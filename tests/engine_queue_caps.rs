@@ -411,3 +411,21 @@ fn queue_caps_survive_a_snapshot_and_its_json() {
     assert_eq!(r.snapshot(), e.snapshot());
     assert_eq!(cap_of(&r, "vip").live, 2);
 }
+
+/// The README's examples of a queue cap and of a no-answer queue are
+/// plans the engine loads.
+#[test]
+fn the_readme_examples_of_queue_caps_and_no_answer_queues_load() {
+    let readme = include_str!("../README.md");
+    let blocks: Vec<&str> = readme
+        .split("```json")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .filter(|b| b.contains("\"max_live\"") || b.contains("\"no_answer_queue\""))
+        .collect();
+    assert_eq!(blocks.len(), 2, "both examples are in the README");
+    for block in blocks {
+        let mut e = engine();
+        set_plan(&mut e, ms(0), block);
+    }
+}
