@@ -5,11 +5,12 @@
 //! (`plan_hours::gate_of`), so that closing the queue is a flag on its
 //! lines and its aging points are its lines' own. Their agents, though,
 //! are exactly those of the shared group (gate 0) of the same channel and
-//! skills whenever the queue lists no explicit members and the plan has no
-//! routing profiles. Such a queue's group is a *follower*: it keeps its
-//! own waiting line, closed flag, hand-over ring and gate, and matches
-//! from its *pool*, the shared group, whose members, free-agent index,
-//! pending re-rankings and online count it uses (`State::pool`). An agent
+//! skills whenever the queue lists no explicit members and sets no cap on
+//! its live work, and the plan has no routing profiles. Such a queue's
+//! group is a *follower*: it keeps its own waiting line, closed flag,
+//! hand-over ring and gate, and matches from its *pool*, the shared group,
+//! whose members, free-agent index, pending re-rankings and online count
+//! it uses (`State::pool`). An agent
 //! is then a member of one group per skill set, not one per queue, and is
 //! re-ranked once per load change, not once per queue.
 //!
@@ -45,9 +46,10 @@ use crate::model::{Capacity, TimeSpan, Timestamp};
 use crate::plan::profile::CProfile;
 
 /// Whether new groups of gate `gate` share a pool: the gate is a queue of
-/// the plan in force that lists no explicit members, under a plan without
-/// routing profiles (a profile agent serves only the queues it lists, so
-/// such a queue's members differ from the shared group's).
+/// the plan in force that lists no explicit members and has no cap on its
+/// live work, under a plan without routing profiles (a profile agent
+/// serves only the queues it lists, so such a queue's members differ from
+/// the shared group's).
 pub(crate) fn shares(st: &State, gate: u64) -> bool {
     let Some(plan) = st.plan.as_deref() else {
         return false;
@@ -57,7 +59,9 @@ pub(crate) fn shares(st: &State, gate: u64) -> bool {
     }
     super::plan_hours::queue_of_gate(st, gate)
         .and_then(|q| plan.queues.get(q))
-        .is_some_and(|q| q.members.is_none())
+        // A queue with a cap on live work keeps a pool of its own: it is
+        // held back as a whole at the cap (`queue_cap.rs`).
+        .is_some_and(|q| q.members.is_none() && q.max_live.is_none())
 }
 
 /// Creates the follower group of `key` (a gate that [`shares`]), creating
@@ -121,8 +125,9 @@ pub(crate) fn pass_over(st: &mut State, pool: GroupIdx, agent: AgentIdx, positio
     }
 }
 
-/// The best of `own` (the choice of a freed member's own line of `pool`)
-/// and the heads of the open lines of `pool`'s followers that `agent`
+/// The best of `own` (the choice of a freed member's own line of `pool`,
+/// with its group) and the heads of the lines holding work of `pool`'s
+/// followers that are open, not at their queue's cap, and that `agent`
 /// does not cool down in (bounded by the followers: the plan's queues per
 /// plan load). Fit and channel were checked on the pool: equal for all.
 #[inline(never)]
@@ -130,18 +135,17 @@ pub(crate) fn best_line(
     st: &State,
     agent: &Agent,
     pool: &Group,
-    own: Option<(ChoiceKey, ConvIdx)>,
+    own: Option<((ChoiceKey, ConvIdx), GroupIdx)>,
     now: Timestamp,
     head_start: TimeSpan,
     profile: Option<&CProfile>,
-) -> Option<(ChoiceKey, ConvIdx)> {
-    // Only the lines holding work (bounded by the pool's followers).
+) -> Option<((ChoiceKey, ConvIdx), GroupIdx)> {
     let followers = pool.busy.iter().filter_map(|&f| {
         let g = st.group(f);
-        if g.closed || agent.cooling(f) {
+        if g.closed || agent.cooling(f) || super::workload::queue_cap::group_full(st, f) {
             return None;
         }
-        super::queue_aging::head_choice(st, now, head_start, profile, g)
+        super::queue_aging::head_choice(st, now, head_start, profile, g).map(|choice| (choice, f))
     });
     own.into_iter().chain(followers).min()
 }
@@ -216,10 +220,11 @@ pub(crate) fn audit(
                 return Err(broken());
             }
         }
-        let head = group
-            .waiting
-            .head(cfg.class_head_start)
-            .filter(|_| group.pool.is_some() && !group.closed);
+        // A closed queue's line waits for its hours, one at its cap for
+        // room (`queue_cap.rs`).
+        let head = group.waiting.head(cfg.class_head_start).filter(|_| {
+            group.pool.is_some() && !group.closed && !super::workload::queue_cap::group_full(st, g)
+        });
         let over = cfg.workload.over(group.key.channel);
         let mut cooling = 0;
         for (position, &m) in p.members.iter().enumerate() {
@@ -235,7 +240,7 @@ pub(crate) fn audit(
             if able && !pending && a.gated == 0 && !listed {
                 return Err(AuditViolation::StaleIndex { agent: a.id });
             }
-            let above_open = super::workload::gate::above_agent(st, m).is_none();
+            let above_open = super::workload::gate::above(st, m, g).is_none();
             if let (true, false, true, Some((_, _, c))) = (able, a.cooling(g), above_open, head) {
                 return Err(AuditViolation::NotWorkConserving {
                     conversation: st.conv(c).id,
