@@ -201,9 +201,9 @@ impl Engine {
         for (i, a) in st.agents.iter().enumerate() {
             let offline = a.status == AgentStatus::Offline;
             let here = |p: Place| p.agent().map(|x| x.get()) == Some(i);
-            for &(key, c) in a.inbox.iter() {
+            for (at, c) in a.inbox.positions() {
                 let ok = conv_at(c).is_some_and(|v| {
-                    here(v.place) && v.place.live_agent().is_some() && v.inbox_key() == key
+                    here(v.place) && v.place.live_agent().is_some() && v.inbox_at as usize == at
                 });
                 if !ok {
                     return Err(stray(c, "an inbox"));
@@ -243,10 +243,10 @@ impl Engine {
                 found[c.get()] += 1;
             }
             if offline {
+                let first = |c: ConvIdx| conv_at(c).map(|v| v.inbox_key());
                 let any = a
                     .inbox
-                    .first()
-                    .map(|e| e.1)
+                    .first_by(first)
                     .or(a.parked.first().map(|e| e.1))
                     .or(a.personal.first().map(|e| e.1))
                     .or(a.wrapups.first().map(|e| e.1));
@@ -301,7 +301,8 @@ impl Engine {
                 if takes && !pending && !held_back && group.free.rank_of(p as u32).is_none() {
                     return Err(AuditViolation::StaleIndex { agent: a.id });
                 }
-                let above_open = super::workload::gate::above_agent(st, m).is_none();
+                // A queue at its cap holds its line back (queue_cap.rs).
+                let above_open = super::workload::gate::above(st, m, gi).is_none();
                 // A closed queue's line waits for its hours (plan_hours.rs).
                 if let (true, true, false, Some((_, _, c))) =
                     (takes, above_open, group.closed, head)

@@ -129,7 +129,10 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
 /// which consumes a waiting conversation, so the loop is bounded by the
 /// agents and conversations there are.
 pub(crate) fn finish(cx: &mut Cx<'_>) {
-    let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len()) + cx.st.workload.teams.len() + 16;
+    let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len())
+        + cx.st.workload.teams.len()
+        + cx.st.workload.queues.len()
+        + 16;
     if !cx.st.workload.gates_on && !gate::holds_any(&cx.st.workload) {
         // No cap above the agents and nothing held back by one (every
         // engine without those rules): the settle loop as it was before
@@ -159,7 +162,8 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
         }
         // Every agent is settled: a team that freed room and still has
         // it gives it to the members it held back, one at a time.
-        if !gate::release_next(cx) {
+        // Then a plan queue that freed room dispatches its groups.
+        if !gate::release_next(cx) && !super::workload::queue_cap::release(cx) {
             break;
         }
     }
@@ -230,6 +234,7 @@ fn open(
         no_answer_hops: 0,
         plan: None,
         preferred: None,
+        inbox_at: 0,
     };
     let c = match cx.st.free_slots.pop() {
         Some(c) => {
@@ -273,14 +278,15 @@ fn escalate(
 fn customer_message(cx: &mut Cx<'_>, c: ConvIdx) {
     let at = cx.at;
     let bot = cx.st.conv(c).place == Place::Bot;
-    lifecycle::reorder_in_inbox(cx, c, |conv| {
-        conv.last_customer_message = at;
-        conv.park_due = None;
-        if !bot {
-            conv.awaiting_reply = true;
-            conv.seen = false;
-        }
-    });
+    // The inbox keeps no order on the write path: its working order
+    // follows these fields when asked (`state::inbox`).
+    let conv = cx.st.conv_mut(c);
+    conv.last_customer_message = at;
+    conv.park_due = None;
+    if !bot {
+        conv.awaiting_reply = true;
+        conv.seen = false;
+    }
     let conv = cx.st.conv(c);
     let conversation = conv.id;
     match conv.place {
@@ -324,11 +330,10 @@ fn agent_message(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
             waited,
         });
     }
-    lifecycle::reorder_in_inbox(cx, c, |conv| {
-        conv.last_agent_message = Some(at);
-        conv.awaiting_reply = false;
-        conv.seen = true;
-    });
+    let conv = cx.st.conv_mut(c);
+    conv.last_agent_message = Some(at);
+    conv.awaiting_reply = false;
+    conv.seen = true;
     let a = cx.st.agent_mut(agent);
     a.last_activity = a.last_activity.max(at);
     lifecycle::remember_agent(cx, c, agent);
@@ -455,7 +460,6 @@ pub(crate) fn set_status(cx: &mut Cx<'_>, agent: AgentIdx, status: AgentStatus) 
         let mut leaving: Vec<(ConversationId, ConvIdx)> = a
             .inbox
             .iter()
-            .map(|&(_, c)| c)
             .chain(a.parked.iter().map(|&(_, c)| c))
             .chain(a.personal.iter().map(|&(_, c)| c))
             .chain(a.wrapups.iter().map(|&(_, c)| c))

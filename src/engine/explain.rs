@@ -57,6 +57,13 @@ pub struct Explanation {
     /// see `queue_aging.rs`), when that queue ages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aging_points: Option<u64>,
+    /// The routing-plan queue whose pool it was taken from and whose cap
+    /// on live conversations it counts on, with that cap, the live count
+    /// and the refusals at that level as of `as_of`: the queue level it
+    /// passed (`workload/queue_cap.rs`). `None` when it counts on no plan
+    /// queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_cap: Option<super::QueueCapStats>,
 }
 
 /// How many of a pool's agents pass each filter, each count a subset of
@@ -190,6 +197,7 @@ impl Engine {
                     .aged(conv.class(), self.config.class_head_start);
                 super::queue_aging::points(a, aged.0, st.clock)
             }),
+            queue_cap: self.queue_cap_of(c),
         }))
     }
 }

@@ -22,7 +22,7 @@ use super::state::agent::{fits_beside, Agent};
 use super::state::group::Group;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::TimerKind;
-use super::workload::{gate, weight, CapLevel};
+use super::workload::{gate, queue_cap, weight, CapLevel};
 use crate::model::{AgentStatus, Capacity};
 use crate::policy::{AgentView, QueueView, Rank, RoutingPolicy};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -99,10 +99,17 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     }
     let room = a.fits_over(weight, cx.cfg.workload.over(channel)) && !a.held_beside(channel);
     let above = if room && a.status == AgentStatus::Online {
-        gate::above_agent(cx.st, agent)
+        gate::above(cx.st, agent, group)
     } else {
         None
     };
+    if above == Some(CapLevel::Queue) {
+        // The queue, not the agent, is full: the customer waits in its
+        // line (`queue_cap.rs`).
+        queue_cap::count(cx.st, group);
+        sticky_miss(cx, c, StickyMissReason::QueueFull);
+        return super::preferred::next(cx, c);
+    }
     if let Some(level) = above {
         // The known agent has room but a level above them is full: the
         // customer waits for them as for a full agent.
@@ -112,6 +119,7 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     let a = cx.st.agent(agent);
     match a.status {
         AgentStatus::Online if room && above.is_none() => {
+            queue_cap::credit(cx.st, c, group);
             lifecycle::hand_over(cx, c, agent, AssignVia::Sticky)
         }
         AgentStatus::Online | AgentStatus::Away => {
@@ -197,6 +205,7 @@ pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
         let Some(agent) = take_agent(cx, group) else {
             return;
         };
+        queue_cap::credit(cx.st, c, group);
         lifecycle::hand_over(cx, c, agent, AssignVia::Policy);
         relist_in(cx, agent, group);
     }
@@ -245,8 +254,14 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
             cx.st.group_mut(group).free.set(position, None);
             continue;
         }
-        match gate::above_agent(cx.st, agent) {
+        match gate::above(cx.st, agent, group) {
             None => {}
+            Some(CapLevel::Queue) => {
+                // The group's queue is full: its line waits; the queue's
+                // groups are dispatched when it has room (`queue_cap.rs`).
+                queue_cap::count(cx.st, group);
+                return None;
+            }
             Some(CapLevel::Team) => {
                 // Out of this index until the team has room: then the
                 // team settles them, which ranks them again.
@@ -304,9 +319,19 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
                 if a.rate_limited() {
                     break;
                 }
-                if let Some(level) = gate::above_agent(cx.st, agent) {
-                    gate::hold_back(cx.st, agent, level);
-                    break;
+                let group = cx.st.conv(c).group;
+                match gate::above(cx.st, agent, group) {
+                    None => queue_cap::credit(cx.st, c, group),
+                    Some(CapLevel::Queue) => {
+                        // Its queue is full: it waits in the queue's line.
+                        queue_cap::count(cx.st, group);
+                        queue_full_wait_ends(cx, c, agent);
+                        continue;
+                    }
+                    Some(level) => {
+                        gate::hold_back(cx.st, agent, level);
+                        break;
+                    }
                 }
             }
             let via = if known && super::preferred::is_preferred_wait(cx, c) {
@@ -325,14 +350,15 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
         let bound = a.cap.0 as usize + 1;
         for round in 0.. {
             assert!(round <= bound, "settle's pull exceeded its bound");
-            let Some(c) = best_waiting(cx, agent) else {
+            let Some((group, c)) = best_waiting(cx, agent) else {
                 break;
             };
-            if let Some(level) = gate::above_agent(cx.st, agent) {
+            if let Some(level) = gate::above(cx.st, agent, group) {
                 gate::count(cx.st, agent, level);
                 gate::hold_back(cx.st, agent, level);
                 break;
             }
+            queue_cap::credit(cx.st, c, group);
             lifecycle::hand_over(cx, c, agent, AssignVia::Pull);
         }
     }
@@ -345,7 +371,7 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
 /// the priority of the group's queue (`profiles.rs`), then the points of
 /// its queue's priority aging, most first (`queue_aging.rs`), then the
 /// aged key.
-fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
+fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, ConvIdx)> {
     let a = cx.st.agent(agent);
     let profile = super::profiles::profile_of(cx.st, agent);
     let now = cx.st.clock.max(cx.at);
@@ -359,13 +385,24 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
                 || !a.fits_over(a.weight_of(g.key.channel, g.weight), over)
                 || a.cooling(slot.group)
                 || a.held_beside(g.key.channel)
+                || queue_cap::group_full(cx.st, slot.group)
             {
                 return None;
             }
             super::queue_aging::head_choice(cx.st, now, cx.cfg.class_head_start, profile, g)
+                .map(|choice| (choice, slot.group))
         })
         .min()
-        .map(|(_, c)| c)
+        .map(|((_, c), group)| (group, c))
+}
+
+/// A known-agent wait of `c` for `agent` ends because its queue is full:
+/// it goes on down its affinity list, then to its queue's line.
+fn queue_full_wait_ends(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
+    lifecycle::detach(cx, c);
+    sticky_miss(cx, c, StickyMissReason::QueueFull);
+    super::preferred::wait_ended(cx, c, agent, super::PreferredSkip::QueueFull);
+    super::preferred::next(cx, c);
 }
 
 /// Marks `agent` for re-ranking in every group (their rank may have

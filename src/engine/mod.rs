@@ -148,8 +148,9 @@ pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
 pub use stats::{AgentStats, EngineStats, GroupStats};
 pub use wait_estimate::{ExpectedWait, QueuePosition, WaitMethod, MIN_WAIT_SAMPLES};
 pub use workload::{
-    CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
-    WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
+    CapLevel, QueueCapStats, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig,
+    WorkloadConfigError, WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP,
+    MAX_TEAM_NAME,
 };
 pub use workload::{NoAnswerFinal, NoAnswerRule, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE};
 

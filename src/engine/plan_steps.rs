@@ -236,9 +236,10 @@ pub(crate) fn on_timer(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
     super::plan_hours::on_arrival(cx, c);
 }
 
-/// Moves `c`, which waits in its lines, to queue `q` alone (a closed
-/// queue's `move_to`): its place (age, arrival) kept, its relaxations
-/// and its ladder position kept.
+/// Moves `c` to queue `q` alone (a closed queue's `move_to`, a no-answer
+/// queue): its place (age, arrival) kept, its relaxations and its ladder
+/// position kept. If it waits in its lines it changes lines now; else it
+/// only takes the queue's group, which it joins when it next waits.
 pub(crate) fn move_to_queue(cx: &mut Cx<'_>, c: ConvIdx, q: u16) {
     let Some(plan) = cx.st.plan.clone() else {
         return;
@@ -247,7 +248,8 @@ pub(crate) fn move_to_queue(cx: &mut Cx<'_>, c: ConvIdx, q: u16) {
         return;
     };
     let prior = std::mem::replace(&mut rs.queues, vec![q]);
-    settle_groups(cx, &plan, c, rs, &prior, true);
+    let queued = cx.st.conv(c).place == Place::Queued;
+    settle_groups(cx, &plan, c, rs, &prior, queued);
     if !plan.profiles.is_empty() && cx.st.conv(c).place == Place::Queued {
         // The new queue's routing-profile delays are its next moves too.
         arm_next(cx, &plan, c);

@@ -9,6 +9,7 @@
 
 use super::state::conversation::{Conv, Place};
 use super::state::group::Group;
+use super::state::inbox;
 use super::state::State;
 use super::{AgentStats, Engine, EngineConfig, EngineError, EngineStats, GroupStats};
 use crate::model::{
@@ -112,7 +113,8 @@ impl Engine {
     /// The agent as the engine sees it now, or [`EngineError::UnknownAgent`].
     pub fn agent(&self, id: AgentId) -> Result<AgentInfo, EngineError> {
         let st = &self.state;
-        let a = st.agent(st.agent_idx(id).ok_or(EngineError::UnknownAgent(id))?);
+        let ai = st.agent_idx(id).ok_or(EngineError::UnknownAgent(id))?;
+        let a = st.agent(ai);
         let ids = |c| st.conv(c).id;
         Ok(AgentInfo {
             id,
@@ -120,7 +122,7 @@ impl Engine {
             load: a.load,
             cap: a.cap,
             skills: a.skills.clone(),
-            active: a.inbox.iter().map(|&(_, c)| ids(c)).collect(),
+            active: inbox::ordered(st, ai).into_iter().map(ids).collect(),
             parked: a.parked.iter().map(|&(id, _)| id).collect(),
             waiting_for_agent: a.personal.iter().map(|&(_, c)| ids(c)).collect(),
             last_activity: a.last_activity,
@@ -165,11 +167,9 @@ impl Engine {
         let a = st
             .agent_idx(agent)
             .ok_or(EngineError::UnknownAgent(agent))?;
-        Ok(st
-            .agent(a)
-            .inbox
-            .iter()
-            .map(|&(_, c)| entry(st.conv(c)))
+        Ok(inbox::ordered(st, a)
+            .into_iter()
+            .map(|c| entry(st.conv(c)))
             .collect())
     }
 
@@ -180,7 +180,7 @@ impl Engine {
         let a = st
             .agent_idx(agent)
             .ok_or(EngineError::UnknownAgent(agent))?;
-        Ok(st.agent(a).inbox.first().map(|&(_, c)| entry(st.conv(c))))
+        Ok(inbox::head(st, a).map(|c| entry(st.conv(c))))
     }
 
     /// The earliest pending timer. Apply [`Command::Tick`](crate::Command::Tick)

@@ -232,6 +232,7 @@ impl Engine {
             .flatten()
             .map(|c| Conv {
                 who: Default::default(),
+                inbox_at: 0,
                 ..c.clone()
             })
             .collect();
@@ -444,7 +445,7 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             last_activity: a.last_activity,
             last_assigned: a.last_assigned,
             high_water: a.high_water,
-            inbox: SortedVec::default(),
+            inbox: Default::default(),
             parked: SortedVec::default(),
             personal: SortedVec::default(),
             slots: Vec::new(),
@@ -613,9 +614,6 @@ fn restore_conversations(
                 let key = conv.personal_key(own, config);
                 st.agents[agent.get()].personal.insert((key, c));
             }
-            Place::Offered { agent, .. } | Place::Assigned { agent } => {
-                st.agents[agent.get()].inbox.insert((conv.inbox_key(), c));
-            }
             Place::Parked { agent: Some(agent) } => {
                 st.agents[agent.get()].parked.insert((conv.id, c));
             }
@@ -633,7 +631,11 @@ fn restore_conversations(
         let mut conv = conv;
         conv.who = st.ensure_customer(conv.customer);
         st.hold_group(conv.group);
+        let live = conv.place.live_agent();
         st.convs.push(Some(conv));
+        if let Some(agent) = live {
+            super::state::inbox::add(st, agent, c);
+        }
     }
     // Opening order is arrival order.
     opens.sort_unstable();

@@ -60,7 +60,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         last_activity: cx.at,
         last_assigned: 0,
         high_water: Capacity::ZERO,
-        inbox: SortedVec::default(),
+        inbox: Default::default(),
         parked: SortedVec::default(),
         personal: SortedVec::default(),
         slots: Vec::new(),

@@ -39,6 +39,12 @@ pub(crate) struct CQueue {
     pub calendar: Option<u16>,
     /// What its work does when it closes.
     pub on_close: COnClose,
+    /// Its cap on live conversations taken from its pool
+    /// (`engine/workload/queue_cap.rs`); `None`: none.
+    pub max_live: Option<u32>,
+    /// Where its work goes when its agent does not answer
+    /// (`workload/no_answer.rs`); `None`: its own line.
+    pub no_answer_to: Option<u16>,
 }
 
 /// A queue's closing rule, names resolved.

@@ -28,14 +28,7 @@ fn per_hour(max: u32) -> Option<RateLimit> {
 }
 
 fn no_answer_engine(max_hops: u32) -> Engine {
-    let mut config = EngineConfig::default();
-    config.workload.no_answer = Some(NoAnswerRule {
-        after: TimeSpan::from_secs(60),
-        set_away: false,
-        max_hops,
-        last: NoAnswerFinal::KeepAndWarn,
-    });
-    engine_with(config, "least_loaded")
+    engine_with(no_answer_config(max_hops), "least_loaded")
 }
 
 fn tick(e: &mut Engine, at: Timestamp) -> Vec<Decision> {

@@ -1,6 +1,7 @@
 //! The engine's record of an agent.
 
-use super::conversation::{InboxKey, PersonalKey};
+use super::conversation::PersonalKey;
+use super::inbox::Inbox;
 use super::index::{ConvIdx, GroupIdx, TeamIdx};
 use super::sorted::SortedVec;
 use crate::engine::workload::RateLimit;
@@ -48,8 +49,9 @@ pub(crate) struct Agent {
     /// Engine sequence number at the last new assignment (0: never).
     pub last_assigned: u64,
     pub high_water: Capacity,
-    /// Live threads (assigned or offered) in working order.
-    pub inbox: SortedVec<(InboxKey, ConvIdx)>,
+    /// Live threads (assigned or offered), unordered: the working order is
+    /// computed when asked (`inbox::ordered`).
+    pub inbox: Inbox,
     /// Parked threads, by conversation id.
     pub parked: SortedVec<(ConversationId, ConvIdx)>,
     /// Threads waiting for this agent in particular.

@@ -12,7 +12,7 @@ use super::gate;
 use crate::engine::cx::Cx;
 use crate::engine::decision::{AssignVia, Decision, PullMiss};
 use crate::engine::lifecycle;
-use crate::engine::state::index::{AgentIdx, ConvIdx};
+use crate::engine::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use crate::model::Capacity;
 
 /// Gives `agent` the best waiting conversation they may pull now, or
@@ -32,16 +32,17 @@ pub(crate) fn pull_next(cx: &mut Cx<'_>, agent: AgentIdx) {
         Some(miss) => Err(miss),
         None => best_within(cx, agent, a.ceiling()).ok_or(PullMiss::NothingEligible),
     };
-    let found = found.and_then(|c| match gate::above_agent(cx.st, agent) {
+    let found = found.and_then(|(g, c)| match gate::above(cx.st, agent, g) {
         Some(level) => {
             gate::count(cx.st, agent, level);
             Err(PullMiss::Refused(level))
         }
-        None => Ok(c),
+        None => Ok((g, c)),
     });
     match found {
-        Ok(c) => {
+        Ok((g, c)) => {
             cx.st.stats.pulls += 1;
+            super::queue_cap::credit(cx.st, c, g);
             lifecycle::hand_over(cx, c, agent, AssignVia::PullNext);
         }
         Err(reason) => {
@@ -53,7 +54,7 @@ pub(crate) fn pull_next(cx: &mut Cx<'_>, agent: AgentIdx) {
 
 /// The best waiting conversation among `agent`'s groups whose weight fits
 /// under `ceiling` (as `matching::best_waiting` does under the cap).
-fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<ConvIdx> {
+fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<(GroupIdx, ConvIdx)> {
     let a = cx.st.agent(agent);
     let head_start = cx.cfg.class_head_start;
     // A routing profile's primary queues first (`engine/profiles.rs`).
@@ -73,14 +74,16 @@ fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<ConvId
                 || !fits
                 || a.cooling(slot.group)
                 || a.held_beside(g.key.channel)
+                || super::queue_cap::group_full(cx.st, slot.group)
             {
                 return None;
             }
             // Then the most points of queue aging (`queue_aging.rs`).
             crate::engine::queue_aging::head_choice(cx.st, now, head_start, profile, g)
+                .map(|choice| (choice, slot.group))
         })
         .min()
-        .map(|(_, c)| c)
+        .map(|((_, c), g)| (g, c))
 }
 
 /// Sets `agent`'s pull maximum (`None`: pulls stop at the cap, as pushes

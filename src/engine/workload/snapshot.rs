@@ -23,6 +23,12 @@ pub(crate) struct WorkloadSnapshot {
     blocked: Vec<GroupIdx>,
     /// Agents the tenant's cap holds back, in order.
     tenant_gated: Vec<AgentIdx>,
+    /// Refusals at each routing-plan queue's cap, in plan order (empty
+    /// when none; caps come from the plan, live counts are recounted).
+    // Left out when empty: snapshots written before it encode byte for
+    // byte as they did (tests/wire_fixtures.rs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    queue_refusals: Vec<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -58,6 +64,7 @@ pub(crate) fn take(st: &State) -> WorkloadSnapshot {
         tenant_max_live: w.tenant_max_live,
         blocked: w.blocked.clone(),
         tenant_gated: w.tenant_gated.clone(),
+        queue_refusals: super::queue_cap::take(w),
     }
 }
 
@@ -140,13 +147,15 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
         agent.limit = agent.own_limit.or(team);
         agent.refresh_rules();
         let mut live = [0u32; 8];
-        for &(_, c) in st.agents[a].inbox.iter() {
+        for c in st.agents[a].inbox.iter() {
             live[st.conv(c).channel.index()] += 1;
         }
         st.agents[a].channel_live = live;
         // The load per channel, from what each thread holds.
         let agent = &st.agents[a];
-        let held = (agent.inbox.iter().map(|&(_, c)| c))
+        let held = agent
+            .inbox
+            .iter()
             .chain(agent.parked.iter().map(|&(_, c)| c))
             .chain(agent.wrapups.iter().map(|&(_, c)| c));
         let mut load = [0u32; 8];
@@ -163,5 +172,5 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
     w.tenant_gated = snap.tenant_gated;
     w.live = st.agents.iter().map(|a| a.inbox.len() as u32).sum();
     w.refresh_gates();
-    Ok(())
+    super::queue_cap::restore(st, snap.queue_refusals)
 }
