@@ -14,6 +14,7 @@ mod service_http;
 mod service_load;
 mod service_plan_queries;
 mod service_profiles;
+mod service_queue_caps;
 mod service_rules;
 mod service_simulate;
 mod service_skill_windows;

@@ -16,6 +16,7 @@ mod sim_faults;
 #[cfg(feature = "plots")]
 mod sim_plot;
 mod sim_profiles;
+mod sim_queue_caps;
 mod sim_replications;
 mod sim_rules;
 mod sim_scenario;

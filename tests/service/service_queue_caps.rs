@@ -3,7 +3,7 @@
 //! queues), the explanation names the queue level passed, and a cap out
 //! of range is refused with the field named (nothing changed).
 
-mod service_common;
+use crate::service_common;
 
 use serde_json::{json, Value};
 use service_common::{decision_kinds, start};

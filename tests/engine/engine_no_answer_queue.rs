@@ -5,7 +5,7 @@
 //! closing rule; a plan swap that removed it sends the work back to its
 //! own line; the hops stay bounded.
 
-mod common;
+use crate::common;
 use common::*;
 use switchboard::plan::{Attributes, Plan, PlanProblem};
 use switchboard::*;

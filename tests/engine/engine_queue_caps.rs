@@ -5,7 +5,7 @@
 //! conversation of a full queue ending lets its waiting work through;
 //! snapshots and the audit keep the counts.
 
-mod common;
+use crate::common;
 use common::*;
 use switchboard::plan::{Attributes, Plan, PlanProblem};
 use switchboard::*;
