@@ -3,7 +3,7 @@
 //! line, hours and cool-downs, read at the choice, while its agents are
 //! those of the shared group of its skills. What each queue keeps stays
 //! its own; snapshots record the sharing, and older ones restore.
-mod common;
+use crate::common;
 use common::*;
 use switchboard::plan::Plan;
 use switchboard::*;
