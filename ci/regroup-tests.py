@@ -3,7 +3,7 @@
 their name belongs to (tests/README.md has the table), as a branch written
 before the regrouping adds them: `git mv` (with a `.proptest-regressions`
 file beside it), `mod <helper>;` becomes `use crate::<helper>;`, a
-`#[path = "../` gains one `../`, a `mod <name>;` line (`#[cfg]`-gated for
+`#[path = "../` and `include_str!("../` gain one `../`, a `mod <name>;` line (`#[cfg]`-gated for
 features beyond its binary's) goes into the binary's main.rs, and the
 file's `[[test]]` entry leaves Cargo.toml; docs, scripts and comments
 naming `tests/<name>.rs` or `--test <name>` are rewritten to the new path
@@ -135,6 +135,8 @@ def main():
                     main_rs = main_rs.replace(
                         "\n\nmod ", f'\n\n#[path = "../{helper}/mod.rs"]\nmod {helper};\n\nmod ', 1)
         source = source.replace('#[path = "../', '#[path = "../../')
+        source = source.replace('include_str!("../', 'include_str!("../../')
+        source = source.replace('include_bytes!("../', 'include_bytes!("../../')
         open(path, "w").write(source)
         toml, features = take_test_entry(toml, name)
         main_rs = main_rs.rstrip("\n") + "\n" + gate(features, group) + f"mod {name};\n"

@@ -416,7 +416,7 @@ fn queue_caps_survive_a_snapshot_and_its_json() {
 /// plans the engine loads.
 #[test]
 fn the_readme_examples_of_queue_caps_and_no_answer_queues_load() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let blocks: Vec<&str> = readme
         .split("```json")
         .skip(1)
