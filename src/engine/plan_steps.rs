@@ -159,13 +159,11 @@ pub(crate) fn select_route(cx: &Cx<'_>, plan: &CompiledPlan, c: ConvIdx) -> u16 
         channel: conv.channel,
         priority: conv.base_priority,
     };
-    let found = plan
-        .routes
-        .iter()
-        .position(|r| r.when.as_ref().is_none_or(|w| w.eval(&env)));
+    // The first route whose condition holds (`plan/route_index.rs`).
+    let found = plan.route_index.select(&plan.routes, &env);
     // A compiled plan always has a default route: the fallback is never
     // taken, but keeps this total.
-    found.unwrap_or(plan.routes.len().saturating_sub(1)) as u16
+    found.unwrap_or(plan.routes.len().saturating_sub(1) as u16)
 }
 
 /// Takes `c`'s route state out (put it back with [`put`]).
