@@ -129,9 +129,10 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
 /// which consumes a waiting conversation, so the loop is bounded by the
 /// agents and conversations there are.
 pub(crate) fn finish(cx: &mut Cx<'_>) {
+    // Plus one release per plan queue (`queue_cap::release`).
     let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len())
         + cx.st.workload.teams.len()
-        + cx.st.workload.queues.len()
+        + crate::plan::limits::MAX_QUEUES
         + 16;
     if !cx.st.workload.gates_on && !gate::holds_any(&cx.st.workload) {
         // No cap above the agents and nothing held back by one (every

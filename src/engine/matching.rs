@@ -398,15 +398,28 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, ConvIdx)> {
     let a = cx.st.agent(agent);
     let profile = super::profiles::profile_of(cx.st, agent);
     let now = cx.st.clock.max(cx.at);
+    // Without rules of the agent's own, an interruption matrix or a cap
+    // above the agents (an engine without workload rules), a slot's
+    // checks are its group's flags and the plain fit: the rules' reads
+    // are asked once here, not per slot.
+    let plain = !a.rules && cx.cfg.workload.interruptions.is_empty() && !cx.st.workload.gates_on;
     a.slots
         .iter()
         .filter_map(|slot| {
             let g = cx.st.group(slot.group);
-            let over = cx.cfg.workload.over(g.key.channel);
-            if slot.dormant
-                || !a.fits_over(a.weight_of(g.key.channel, g.weight), over)
-                || a.held_beside(g.key.channel)
-            {
+            // A closed, cooling or full group's own line is passed over
+            // below, but its pool may still serve the queues sharing it.
+            if slot.dormant {
+                return None;
+            }
+            let fits = if plain {
+                a.fits(g.weight)
+            } else {
+                let over = cx.cfg.workload.over(g.key.channel);
+                a.fits_over(a.weight_of(g.key.channel, g.weight), over)
+                    && !a.held_beside(g.key.channel)
+            };
+            if !fits {
                 return None;
             }
             let head = cx.cfg.class_head_start;

@@ -92,11 +92,14 @@ pub(crate) fn block_group(st: &mut State, group: GroupIdx) {
 /// A live thread `c` of `agent` started (`true`) or ended (`false`): the
 /// team's and the tenant's live counts follow, and a level that goes from
 /// full to free releases what it held back.
+#[inline]
 pub(crate) fn live_changed(cx: &mut Cx<'_>, agent: AgentIdx, c: ConvIdx, started: bool) {
     let conv = cx.st.conv(c);
-    let (channel, queue) = (conv.channel.index(), super::queue_cap::live_queue(conv));
-    if let Some(q) = queue {
-        super::queue_cap::live_changed(&mut cx.st.workload, q, started);
+    let channel = conv.channel.index();
+    if conv.plan.is_some() {
+        // Only a routing plan's conversation counts on a queue: out of
+        // line, so the hot path without a plan stays one branch.
+        super::queue_cap::conv_live_changed(cx.st, c, started);
     }
     let a = cx.st.agent_mut(agent);
     let team = a.team;

@@ -105,9 +105,15 @@ pub(crate) fn live_queue(conv: &Conv) -> Option<u16> {
     conv.plan.as_deref().and_then(|p| p.live_queue)
 }
 
-/// A live conversation counted on queue `q` started or ended; a queue
-/// going from full to free is listed for the end of the command.
-pub(crate) fn live_changed(w: &mut Workload, q: u16, started: bool) {
+/// Live conversation `c` (of a routing plan) started or ended: the queue
+/// it counts on follows; a queue going from full to free is listed for
+/// the end of the command.
+#[inline(never)]
+pub(crate) fn conv_live_changed(st: &mut State, c: ConvIdx, started: bool) {
+    let Some(q) = live_queue(st.conv(c)) else {
+        return;
+    };
+    let w = &mut st.workload;
     let Some(cap) = w.queues.get_mut(usize::from(q)) else {
         return;
     };
