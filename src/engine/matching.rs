@@ -380,6 +380,8 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, ConvIdx)> {
     // checks are its group's flags and the plain fit: the rules' reads
     // are asked once here, not per slot.
     let plain = !a.rules && cx.cfg.workload.interruptions.is_empty() && !cx.st.workload.gates_on;
+    // Whether any plan queue is capped (asked per slot only then).
+    let queue_caps = queue_cap::any(cx.st);
     a.slots
         .iter()
         .filter_map(|slot| {
@@ -393,7 +395,7 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, ConvIdx)> {
                 let over = cx.cfg.workload.over(g.key.channel);
                 a.fits_over(a.weight_of(g.key.channel, g.weight), over)
                     && !a.held_beside(g.key.channel)
-                    && !queue_cap::group_full(cx.st, slot.group)
+                    && !(queue_caps && queue_cap::group_full(cx.st, slot.group))
             };
             if !fits {
                 return None;
