@@ -201,9 +201,9 @@ impl Engine {
         for (i, a) in st.agents.iter().enumerate() {
             let offline = a.status == AgentStatus::Offline;
             let here = |p: Place| p.agent().map(|x| x.get()) == Some(i);
-            for &(key, c) in a.inbox.iter() {
+            for (at, c) in a.inbox.positions() {
                 let ok = conv_at(c).is_some_and(|v| {
-                    here(v.place) && v.place.live_agent().is_some() && v.inbox_key() == key
+                    here(v.place) && v.place.live_agent().is_some() && v.inbox_at as usize == at
                 });
                 if !ok {
                     return Err(stray(c, "an inbox"));
@@ -243,10 +243,10 @@ impl Engine {
                 found[c.get()] += 1;
             }
             if offline {
+                let first = |c: ConvIdx| conv_at(c).map(|v| v.inbox_key());
                 let any = a
                     .inbox
-                    .first()
-                    .map(|e| e.1)
+                    .first_by(first)
                     .or(a.parked.first().map(|e| e.1))
                     .or(a.personal.first().map(|e| e.1))
                     .or(a.wrapups.first().map(|e| e.1));
@@ -543,6 +543,7 @@ impl Engine {
         }
         super::workload::audit::check(st)?;
         super::skill_windows::audit(st)?;
+        super::plan_pool::audit(st, cfg)?;
         st.audit_groups()?;
         Ok(report)
     }

@@ -235,6 +235,7 @@ fn open(
         no_answer_hops: 0,
         plan: None,
         preferred: None,
+        inbox_at: 0,
     };
     let c = match cx.st.free_slots.pop() {
         Some(c) => {
@@ -278,14 +279,15 @@ fn escalate(
 fn customer_message(cx: &mut Cx<'_>, c: ConvIdx) {
     let at = cx.at;
     let bot = cx.st.conv(c).place == Place::Bot;
-    lifecycle::reorder_in_inbox(cx, c, |conv| {
-        conv.last_customer_message = at;
-        conv.park_due = None;
-        if !bot {
-            conv.awaiting_reply = true;
-            conv.seen = false;
-        }
-    });
+    // The inbox keeps no order on the write path: its working order
+    // follows these fields when asked (`state::inbox`).
+    let conv = cx.st.conv_mut(c);
+    conv.last_customer_message = at;
+    conv.park_due = None;
+    if !bot {
+        conv.awaiting_reply = true;
+        conv.seen = false;
+    }
     let conv = cx.st.conv(c);
     let conversation = conv.id;
     match conv.place {
@@ -329,11 +331,10 @@ fn agent_message(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
             waited,
         });
     }
-    lifecycle::reorder_in_inbox(cx, c, |conv| {
-        conv.last_agent_message = Some(at);
-        conv.awaiting_reply = false;
-        conv.seen = true;
-    });
+    let conv = cx.st.conv_mut(c);
+    conv.last_agent_message = Some(at);
+    conv.awaiting_reply = false;
+    conv.seen = true;
     let a = cx.st.agent_mut(agent);
     a.last_activity = a.last_activity.max(at);
     lifecycle::remember_agent(cx, c, agent);
@@ -460,7 +461,6 @@ pub(crate) fn set_status(cx: &mut Cx<'_>, agent: AgentIdx, status: AgentStatus) 
         let mut leaving: Vec<(ConversationId, ConvIdx)> = a
             .inbox
             .iter()
-            .map(|&(_, c)| c)
             .chain(a.parked.iter().map(|&(_, c)| c))
             .chain(a.personal.iter().map(|&(_, c)| c))
             .chain(a.wrapups.iter().map(|&(_, c)| c))

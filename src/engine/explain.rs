@@ -117,7 +117,9 @@ impl Engine {
             conv.place,
             Place::Offered { .. } | Place::Assigned { .. }
         ));
-        let group = st.group(conv.group);
+        // The agents of its group's pool (`plan_pool.rs`).
+        let pool = st.pool(conv.group);
+        let group = st.group(pool);
         let (mut filters, mut runner_up) = (PoolFilters::default(), None::<(Rank, u32, AgentId)>);
         let mut holder_member = false;
         // Bounded by the pool's members.
@@ -127,7 +129,7 @@ impl Engine {
             holder_member |= chosen;
             // A windowed skill outside its window does not count
             // (skill_windows.rs): such a member fails the skills filter.
-            if !(chosen || a.serves(conv.group)) {
+            if !(chosen || a.serves(pool)) {
                 continue;
             }
             filters.skills += 1;
@@ -191,7 +193,7 @@ impl Engine {
                 let waited = st.clock.since(conv.waiting_since).as_millis();
                 super::profiles::admission(st, holder, r, waited)
             }),
-            aging_points: super::queue_aging::aging_of(st, group).map(|a| {
+            aging_points: super::queue_aging::aging_of(st, st.group(conv.group)).map(|a| {
                 let aged = conv
                     .line_key()
                     .aged(conv.class(), self.config.class_head_start);

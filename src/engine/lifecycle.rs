@@ -21,6 +21,7 @@ use super::command::CommandKind;
 use super::cx::Cx;
 use super::decision::{AssignVia, Decision};
 use super::state::conversation::Place;
+use super::state::inbox;
 use super::state::index::{AgentIdx, ConvIdx};
 use super::state::timers::{Timer, TimerKind};
 use super::workload::{gate, no_answer, rate, weight, wrapup};
@@ -119,25 +120,19 @@ pub(crate) fn arm(cx: &mut Cx<'_>, at: Timestamp, kind: TimerKind, c: ConvIdx, g
 /// and cap after. The caller gives it its next place at once.
 pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity, Capacity)> {
     let conv = cx.st.conv(c);
-    let (place, id, class, line_key, inbox_key) = (
-        conv.place,
-        conv.id,
-        conv.class(),
-        conv.line_key(),
-        conv.inbox_key(),
-    );
+    let (place, id, class, line_key) = (conv.place, conv.id, conv.class(), conv.line_key());
     let left = match place {
         Place::Bot | Place::Parked { agent: None } => None,
         // A resolved thread holds capacity only in wrap-up.
         Place::Resolved { .. } => wrapup::unlist(cx, c),
         Place::Queued => {
             let group = cx.st.conv(c).group;
-            let removed = cx.st.group_mut(group).waiting.remove(class, line_key, c);
+            let removed = cx.st.line_remove(group, class, line_key, c);
             debug_assert!(removed, "a queued conversation is in its line");
             // The overflow lines of a routing plan's conversation.
             for i in 0..cx.st.conv(c).extra_groups().len() {
                 let g = cx.st.conv(c).extra_groups()[i];
-                let removed = cx.st.group_mut(g).waiting.remove(class, line_key, c);
+                let removed = cx.st.line_remove(g, class, line_key, c);
                 debug_assert!(removed, "a queued conversation is in its overflow lines");
             }
             None
@@ -152,7 +147,7 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
             None
         }
         Place::Offered { agent, .. } | Place::Assigned { agent } => {
-            let removed = cx.st.agent_mut(agent).inbox.remove(&(inbox_key, c));
+            let removed = inbox::remove(cx.st, agent, c);
             debug_assert!(removed, "a live conversation is in its agent's inbox");
             gate::live_changed(cx, agent, c, false);
             Some(agent)
@@ -183,12 +178,12 @@ pub(crate) fn enqueue_group(cx: &mut Cx<'_>, c: ConvIdx) {
     debug_assert_eq!(conv.held, Capacity::ZERO, "waiting work holds no capacity");
     conv.place = Place::Queued;
     let (group, class, key) = (conv.group, conv.class(), conv.line_key());
-    cx.st.group_mut(group).waiting.insert(class, key, c);
+    cx.st.line_insert(group, class, key, c);
     // A routing plan's overflow: the same place (age, arrival) in the
     // lines of the other queues it waits in.
     for i in 0..cx.st.conv(c).extra_groups().len() {
         let g = cx.st.conv(c).extra_groups()[i];
-        cx.st.group_mut(g).waiting.insert(class, key, c);
+        cx.st.line_insert(g, class, key, c);
     }
 }
 
@@ -273,10 +268,10 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
         None => Place::Assigned { agent },
     };
     conv.sticky_agent = None;
-    let (id, customer, key, stay) = (conv.id, conv.customer, conv.inbox_key(), conv.stay);
+    let (id, customer, stay) = (conv.id, conv.customer, conv.stay);
     let at = cx.at;
+    inbox::add(cx.st, agent, c);
     let a = cx.st.agent_mut(agent);
-    a.inbox.insert((key, c));
     a.last_activity = a.last_activity.max(at);
     let agent_id = a.id;
     gate::live_changed(cx, agent, c, true);
@@ -333,11 +328,10 @@ pub(crate) fn resume_in_place(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
     conv.held = weight;
     conv.stay = conv.stay.wrapping_add(1);
     conv.place = Place::Assigned { agent };
-    let key = conv.inbox_key();
     let a = cx.st.agent_mut(agent);
     a.parked.remove(&(id, c));
-    a.inbox.insert((key, c));
     let agent_id = a.id;
+    inbox::add(cx.st, agent, c);
     gate::live_changed(cx, agent, c, true);
     cx.st.stats.assignments += 1;
     remember_agent(cx, c, agent);
@@ -360,7 +354,7 @@ pub(crate) fn park(cx: &mut Cx<'_>, c: ConvIdx, auto: bool) {
         debug_assert!(false, "only an assigned thread parks");
         return;
     };
-    let (id, key) = (conv.id, conv.inbox_key());
+    let id = conv.id;
     let parked = weight::parked_of(cx.cfg, cx.st.agent(agent), conv.channel);
     let (load, cap) = release(cx, agent, conv.channel, Capacity(conv.held.0 - parked.0));
     let conv = cx.st.conv_mut(c);
@@ -368,8 +362,8 @@ pub(crate) fn park(cx: &mut Cx<'_>, c: ConvIdx, auto: bool) {
     conv.stay = conv.stay.wrapping_add(1);
     conv.place = Place::Parked { agent: Some(agent) };
     conv.park_due = None;
+    inbox::remove(cx.st, agent, c);
     let a = cx.st.agent_mut(agent);
-    a.inbox.remove(&(key, c));
     a.parked.insert((id, c));
     let agent_id = a.id;
     gate::live_changed(cx, agent, c, false);
@@ -457,26 +451,6 @@ pub(crate) fn accept(cx: &mut Cx<'_>, c: ConvIdx) {
         agent,
     });
     no_answer::arm(cx, c);
-}
-
-/// Changes fields of a live thread that order its agent's inbox, keeping
-/// the inbox sorted.
-pub(crate) fn reorder_in_inbox(
-    cx: &mut Cx<'_>,
-    c: ConvIdx,
-    change: impl FnOnce(&mut super::state::conversation::Conv),
-) {
-    let conv = cx.st.conv_mut(c);
-    let old = conv.inbox_key();
-    change(conv);
-    let (new, place) = (conv.inbox_key(), conv.place);
-    if let Some(agent) = place.live_agent() {
-        if old != new {
-            let inbox = &mut cx.st.agent_mut(agent).inbox;
-            inbox.remove(&(old, c));
-            inbox.insert((new, c));
-        }
-    }
 }
 
 /// Changes `c`'s priority, keeping the line or own queue it waits in sorted.

@@ -106,6 +106,7 @@ mod plan_board;
 mod plan_check;
 mod plan_env;
 mod plan_hours;
+mod plan_pool;
 mod plan_steps;
 mod plan_swap;
 mod preferred;

@@ -72,7 +72,13 @@ pub(crate) fn group_for(
                 skills,
                 gate,
             };
-            let g = structure::ensure_group(cx, GroupRef::New(key));
+            // A queue's group shares the agents of the shared group of its
+            // skills where it can (`plan_pool.rs`).
+            let g = if super::plan_pool::shares(cx.st, gate) {
+                super::plan_pool::add_follower(cx, key)
+            } else {
+                structure::ensure_group(cx, GroupRef::New(key))
+            };
             if gate != 0 {
                 super::plan_hours::adopt(cx.st, g, gate);
             }
@@ -153,13 +159,11 @@ pub(crate) fn select_route(cx: &Cx<'_>, plan: &CompiledPlan, c: ConvIdx) -> u16 
         channel: conv.channel,
         priority: conv.base_priority,
     };
-    let found = plan
-        .routes
-        .iter()
-        .position(|r| r.when.as_ref().is_none_or(|w| w.eval(&env)));
+    // The first route whose condition holds (`plan/route_index.rs`).
+    let found = plan.route_index.select(&plan.routes, &env);
     // A compiled plan always has a default route: the fallback is never
     // taken, but keeps this total.
-    found.unwrap_or(plan.routes.len().saturating_sub(1)) as u16
+    found.unwrap_or(plan.routes.len().saturating_sub(1) as u16)
 }
 
 /// Takes `c`'s route state out (put it back with [`put`]).
@@ -382,11 +386,11 @@ fn pool_env(
             waiting: 0,
         },
         |g| {
-            let g = cx.st.group(g);
+            let pool = cx.st.group(cx.st.pool(g));
             PoolEnv {
-                online: g.online,
-                with_room: g.with_room,
-                waiting: g.waiting.len(),
+                online: pool.online,
+                with_room: cx.st.with_room(g),
+                waiting: cx.st.group(g).waiting.len(),
             }
         },
     )

@@ -223,7 +223,8 @@ fn try_agent(
     if a.status == AgentStatus::Offline {
         return Some(PreferredSkip::Offline);
     }
-    if weight > a.cap || !(a.serves(group) || bypasses_soft(cx, c, agent)) {
+    let serves = a.serves(group) || super::plan_pool::serves_pool(cx.st, a, group);
+    if weight > a.cap || !(serves || bypasses_soft(cx, c, agent)) {
         return Some(PreferredSkip::NotEligible);
     }
     let room = a.fits(weight)

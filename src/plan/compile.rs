@@ -35,6 +35,7 @@ pub(crate) fn compile(plan: &Plan) -> Result<(CompiledPlan, Vec<PlanProblem>), V
         CompiledPlan {
             doc: plan.clone(),
             queues,
+            route_index: super::route_index::RouteIndex::build(&routes),
             routes,
             calendars,
             profiles,

@@ -17,6 +17,9 @@ pub(crate) struct CompiledPlan {
     pub calendars: Vec<super::calendar::CCalendar>,
     /// Routing profiles (agent-side overflow), empty without any.
     pub profiles: super::profile::CProfiles,
+    /// Runs of routes chosen by one text attribute, answered by lookup
+    /// (`route_index.rs`).
+    pub route_index: super::route_index::RouteIndex,
 }
 
 /// A queue.

@@ -21,8 +21,4 @@ impl RoutingPolicy for LeastLoaded {
     fn rank(&self, agent: &AgentView<'_>, _queue: &QueueView<'_>) -> Rank {
         Rank::new([i64::from(agent.load_permille()), agent.assignment_key(), 0])
     }
-
-    fn rank_ignores_queue(&self) -> bool {
-        true
-    }
 }

@@ -16,8 +16,4 @@ impl RoutingPolicy for LongestIdle {
     fn rank(&self, agent: &AgentView<'_>, _queue: &QueueView<'_>) -> Rank {
         Rank::new([agent.activity_key(), i64::from(agent.load_permille()), 0])
     }
-
-    fn rank_ignores_queue(&self) -> bool {
-        true
-    }
 }

@@ -157,14 +157,6 @@ pub trait RoutingPolicy: Send + Sync + fmt::Debug {
     /// Ranks `agent` for conversations of `queue`. Smaller is preferred.
     fn rank(&self, agent: &AgentView<'_>, queue: &QueueView<'_>) -> Rank;
 
-    /// Whether `rank` ignores its `queue` argument (the same agent ranks the
-    /// same in every skill group). The engine then computes an agent's rank
-    /// once when it re-ranks them in all their groups, instead of once per
-    /// group. Default: no (always correct; only slower).
-    fn rank_ignores_queue(&self) -> bool {
-        false
-    }
-
     /// Whether the policy promises that, among the free eligible agents, the
     /// one with the best skill score gets the work (the fairness checks in
     /// `switchboard::testing` hold a policy to this claim). Default: no.

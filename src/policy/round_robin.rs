@@ -17,8 +17,4 @@ impl RoutingPolicy for RoundRobin {
     fn rank(&self, agent: &AgentView<'_>, _queue: &QueueView<'_>) -> Rank {
         Rank::new([agent.assignment_key(), 0, 0])
     }
-
-    fn rank_ignores_queue(&self) -> bool {
-        true
-    }
 }

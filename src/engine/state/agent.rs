@@ -1,6 +1,7 @@
 //! The engine's record of an agent.
 
-use super::conversation::{InboxKey, PersonalKey};
+use super::conversation::PersonalKey;
+use super::inbox::Inbox;
 use super::index::{ConvIdx, GroupIdx, TeamIdx};
 use super::sorted::SortedVec;
 use crate::engine::workload::RateLimit;
@@ -48,8 +49,9 @@ pub(crate) struct Agent {
     /// Engine sequence number at the last new assignment (0: never).
     pub last_assigned: u64,
     pub high_water: Capacity,
-    /// Live threads (assigned or offered) in working order.
-    pub inbox: SortedVec<(InboxKey, ConvIdx)>,
+    /// Live threads (assigned or offered), unordered: the working order is
+    /// computed when asked (`inbox::ordered`).
+    pub inbox: Inbox,
     /// Parked threads, by conversation id.
     pub parked: SortedVec<(ConversationId, ConvIdx)>,
     /// Threads waiting for this agent in particular.
@@ -109,6 +111,10 @@ pub(crate) struct Agent {
     /// (derived, `Agent::refresh_rules`). The fit checks of an agent
     /// without any read none of their fields: one branch.
     pub rules: bool,
+    /// The groups whose `cool_room` counts this agent (cooling down in
+    /// them with room in their pool, as of the last recount of their room;
+    /// `engine::plan_pool`). Derived: not in snapshots.
+    pub cool_counted: Vec<GroupIdx>,
 }
 
 impl Agent {

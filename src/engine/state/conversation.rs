@@ -128,6 +128,11 @@ pub(crate) struct Conv {
     /// and how far this routing got; `None` for most conversations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred: Option<Box<crate::engine::preferred::Affinity>>,
+    /// Its position in its agent's inbox while live (offered or assigned),
+    /// so that leaving it is a swap-remove (`state::inbox`); meaningless
+    /// otherwise. Derived: rebuilt on restore, left out of snapshots.
+    #[serde(skip)]
+    pub inbox_at: u32,
 }
 
 /// Order of an agent's inbox: threads where the customer spoke last first,

@@ -10,6 +10,7 @@ pub(crate) mod free_index;
 pub(crate) mod group;
 pub(crate) mod hash;
 pub(crate) mod hours;
+pub(crate) mod inbox;
 pub(crate) mod index;
 pub(crate) mod plan;
 pub(crate) mod reclaim;

@@ -64,7 +64,7 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
     for (i, a) in st.agents.iter().enumerate() {
         live += a.inbox.len() as u64;
         let mut by_channel = [0u32; 8];
-        for &(_, c) in a.inbox.iter() {
+        for c in a.inbox.iter() {
             let conv = st.convs.get(c.get()).and_then(|c| c.as_ref());
             let conv = conv.ok_or(mismatch("an inbox entry"))?;
             by_channel[conv.channel.index()] += 1;
@@ -73,7 +73,9 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
             return Err(mismatch("an agent's live threads per channel"));
         }
         let mut load = [0u64; 8];
-        let held = (a.inbox.iter().map(|&(_, c)| c))
+        let held = a
+            .inbox
+            .iter()
             .chain(a.parked.iter().map(|&(_, c)| c))
             .chain(a.wrapups.iter().map(|&(_, c)| c));
         for c in held {

@@ -69,18 +69,25 @@ fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<(Group
             let weight = a.weight_of(g.key.channel, g.weight);
             let fits = a.fits_over(weight, over)
                 || u64::from(a.load.0) + u64::from(weight.0) <= u64::from(ceiling.0);
-            if g.closed
-                || slot.dormant
-                || !fits
-                || a.cooling(slot.group)
-                || a.held_beside(g.key.channel)
-                || super::queue_cap::group_full(cx.st, slot.group)
-            {
+            if slot.dormant || !fits || a.held_beside(g.key.channel) {
                 return None;
             }
             // Then the most points of queue aging (`queue_aging.rs`).
-            crate::engine::queue_aging::head_choice(cx.st, now, head_start, profile, g)
-                .map(|choice| (choice, slot.group))
+            let own = if g.closed
+                || a.cooling(slot.group)
+                || super::queue_cap::group_full(cx.st, slot.group)
+            {
+                None
+            } else {
+                crate::engine::queue_aging::head_choice(cx.st, now, head_start, profile, g)
+                    .map(|choice| (choice, slot.group))
+            };
+            if g.followers.is_empty() {
+                own
+            } else {
+                // The plan queues' groups sharing it (`plan_pool.rs`).
+                crate::engine::plan_pool::best_line(cx.st, a, g, own, now, head_start, profile)
+            }
         })
         .min()
         .map(|((_, c), g)| (g, c))

@@ -147,13 +147,15 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
         agent.limit = agent.own_limit.or(team);
         agent.refresh_rules();
         let mut live = [0u32; 8];
-        for &(_, c) in st.agents[a].inbox.iter() {
+        for c in st.agents[a].inbox.iter() {
             live[st.conv(c).channel.index()] += 1;
         }
         st.agents[a].channel_live = live;
         // The load per channel, from what each thread holds.
         let agent = &st.agents[a];
-        let held = (agent.inbox.iter().map(|&(_, c)| c))
+        let held = agent
+            .inbox
+            .iter()
             .chain(agent.parked.iter().map(|&(_, c)| c))
             .chain(agent.wrapups.iter().map(|&(_, c)| c));
         let mut load = [0u32; 8];

@@ -88,7 +88,9 @@ pub(crate) fn set_weight(
     let a = cx.st.agent_mut(agent);
     a.weights[channel.index()] = weight.map_or(0, |w| w.0);
     a.refresh_rules();
-    let held: Vec<ConvIdx> = (a.inbox.iter().map(|&(_, c)| c))
+    let held: Vec<ConvIdx> = a
+        .inbox
+        .iter()
         .chain(a.parked.iter().map(|&(_, c)| c))
         .chain(a.wrapups.iter().map(|&(_, c)| c))
         .collect();
