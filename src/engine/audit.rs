@@ -541,6 +541,13 @@ impl Engine {
             }
         }
         super::workload::audit::check(st)?;
+        st.check_customers().map_err(|(what, kept, recounted)| {
+            AuditViolation::StatisticMismatch {
+                what,
+                kept,
+                recounted,
+            }
+        })?;
         super::skill_windows::audit(st)?;
         st.audit_groups()?;
         Ok(report)
