@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI's fuzz step: builds every fuzz target and runs each for 30 seconds
 # (FUZZ_QUICK_SECONDS overrides): a smoke test that the targets build and
-# the committed corpus still passes, inside CI's time budget. About 2.5
-# minutes plus the first build; real exploration is ci/fuzz.sh's job.
+# the committed corpus still passes, inside CI's time budget. On 2 cores
+# two targets run at once: about 1.5 minutes plus the first build; real
+# exploration is ci/fuzz.sh's job.
 set -euo pipefail
 # A fixed seed makes the gate repeatable: CI replays a prefix of what a
 # longer run with the same seed explored. Exploration with fresh seeds is

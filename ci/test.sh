@@ -3,11 +3,11 @@
 #
 # The suite uses real servers, not mocks: the nats_* tests and the
 # runtime::nats unit tests start a 3-node JetStream cluster of Debian's
-# nats-server, and tests/service_browser.rs drives Debian's Chromium through
+# nats-server, and tests/browser/service_browser.rs drives Debian's Chromium through
 # chromedriver. On a fresh Debian machine none of them is installed, so this
 # script installs them first (apt-get as root, or through sudo), then runs
 # `cargo test --release --all-features` with any extra arguments passed on
-# (`ci/test.sh --test engine_core`). `.ci/run` calls exactly this script.
+# (`ci/test.sh --test engine engine_core::`). `.ci/run` calls exactly this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +33,6 @@ fi
 
 # No debug info for the tests: a failing assertion names its file and line
 # without it, and the release profile's (kept for profiling) would make the
-# linker write about 80 test binaries several times larger.
+# linker write the test binaries (tests/README.md) several times larger.
 export CARGO_PROFILE_RELEASE_DEBUG="${CARGO_PROFILE_RELEASE_DEBUG:-false}"
 exec cargo test --release --all-features "$@"

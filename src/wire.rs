@@ -17,7 +17,7 @@
 //! ([`WireError::UnsupportedFormat`]), not as damage. Changing how a
 //! command or decision encodes so that old messages no longer decode to the
 //! same value needs a new version and a migration:
-//! `tests/wire_fixtures.rs` decodes a stream, a snapshot and a journal
+//! `tests/persist/wire_fixtures.rs` decodes a stream, a snapshot and a journal
 //! written by the build that introduced version 1 and fails otherwise.
 
 use crate::engine::{Command, Decision};

@@ -301,7 +301,8 @@ impl Engine {
                 if takes && !pending && !held_back && group.free.rank_of(p as u32).is_none() {
                     return Err(AuditViolation::StaleIndex { agent: a.id });
                 }
-                let above_open = super::workload::gate::above_agent(st, m).is_none();
+                // A queue at its cap holds its line back (queue_cap.rs).
+                let above_open = super::workload::gate::above(st, m, gi).is_none();
                 // A closed queue's line waits for its hours (plan_hours.rs).
                 if let (true, true, false, Some((_, _, c))) =
                     (takes, above_open, group.closed, head)
@@ -549,6 +550,7 @@ impl Engine {
             }
         })?;
         super::skill_windows::audit(st)?;
+        super::plan_pool::audit(st, cfg)?;
         st.audit_groups()?;
         Ok(report)
     }

@@ -315,6 +315,10 @@ pub enum Decision {
         hop: u32,
         /// What happened.
         action: NoAnswerAction,
+        /// The routing-plan queue it was sent to, when its queue names one
+        /// (`no_answer_queue`) for a requeue; `None`: its own line.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        queue: Option<String>,
     },
     /// An agent's pull ([`Command::PullNext`](crate::Command::PullNext))
     /// found nothing they may take now.
@@ -526,6 +530,9 @@ pub enum StickyMissReason {
     /// channel's affinity window
     /// ([`WorkloadConfig::affinity_windows`](crate::WorkloadConfig::affinity_windows)).
     AffinityExpired,
+    /// The agent had room but the conversation's routing-plan queue was
+    /// at its cap on live conversations: it waits in the queue's line.
+    QueueFull,
 }
 
 impl Decision {

@@ -129,7 +129,11 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
 /// which consumes a waiting conversation, so the loop is bounded by the
 /// agents and conversations there are.
 pub(crate) fn finish(cx: &mut Cx<'_>) {
-    let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len()) + cx.st.workload.teams.len() + 16;
+    // Plus one release per plan queue (`queue_cap::release`).
+    let bound = 2 * (cx.st.agents.len() + cx.st.conv_ids.len())
+        + cx.st.workload.teams.len()
+        + crate::plan::limits::MAX_QUEUES
+        + 16;
     if !cx.st.workload.gates_on && !gate::holds_any(&cx.st.workload) {
         // No cap above the agents and nothing held back by one (every
         // engine without those rules): the settle loop as it was before
@@ -159,7 +163,8 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
         }
         // Every agent is settled: a team that freed room and still has
         // it gives it to the members it held back, one at a time.
-        if !gate::release_next(cx) {
+        // Then a plan queue that freed room dispatches its groups.
+        if !gate::release_next(cx) && !super::workload::queue_cap::release(cx) {
             break;
         }
     }

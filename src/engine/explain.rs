@@ -57,6 +57,13 @@ pub struct Explanation {
     /// see `queue_aging.rs`), when that queue ages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aging_points: Option<u64>,
+    /// The routing-plan queue whose pool it was taken from and whose cap
+    /// on live conversations it counts on, with that cap, the live count
+    /// and the refusals at that level as of `as_of`: the queue level it
+    /// passed (`workload/queue_cap.rs`). `None` when it counts on no plan
+    /// queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_cap: Option<super::QueueCapStats>,
 }
 
 /// How many of a pool's agents pass each filter, each count a subset of
@@ -110,7 +117,9 @@ impl Engine {
             conv.place,
             Place::Offered { .. } | Place::Assigned { .. }
         ));
-        let group = st.group(conv.group);
+        // The agents of its group's pool (`plan_pool.rs`).
+        let pool = st.pool(conv.group);
+        let group = st.group(pool);
         let (mut filters, mut runner_up) = (PoolFilters::default(), None::<(Rank, u32, AgentId)>);
         let mut holder_member = false;
         // Bounded by the pool's members.
@@ -120,7 +129,7 @@ impl Engine {
             holder_member |= chosen;
             // A windowed skill outside its window does not count
             // (skill_windows.rs): such a member fails the skills filter.
-            if !(chosen || a.serves(conv.group)) {
+            if !(chosen || a.serves(pool)) {
                 continue;
             }
             filters.skills += 1;
@@ -184,12 +193,13 @@ impl Engine {
                 let waited = st.clock.since(conv.waiting_since).as_millis();
                 super::profiles::admission(st, holder, r, waited)
             }),
-            aging_points: super::queue_aging::aging_of(st, group).map(|a| {
+            aging_points: super::queue_aging::aging_of(st, st.group(conv.group)).map(|a| {
                 let aged = conv
                     .line_key()
                     .aged(conv.class(), self.config.class_head_start);
                 super::queue_aging::points(a, aged.0, st.clock)
             }),
+            queue_cap: self.queue_cap_of(c),
         }))
     }
 }

@@ -127,12 +127,12 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
         Place::Resolved { .. } => wrapup::unlist(cx, c),
         Place::Queued => {
             let group = cx.st.conv(c).group;
-            let removed = cx.st.group_mut(group).waiting.remove(class, line_key, c);
+            let removed = cx.st.line_remove(group, class, line_key, c);
             debug_assert!(removed, "a queued conversation is in its line");
             // The overflow lines of a routing plan's conversation.
             for i in 0..cx.st.conv(c).extra_groups().len() {
                 let g = cx.st.conv(c).extra_groups()[i];
-                let removed = cx.st.group_mut(g).waiting.remove(class, line_key, c);
+                let removed = cx.st.line_remove(g, class, line_key, c);
                 debug_assert!(removed, "a queued conversation is in its overflow lines");
             }
             None
@@ -178,12 +178,12 @@ pub(crate) fn enqueue_group(cx: &mut Cx<'_>, c: ConvIdx) {
     debug_assert_eq!(conv.held, Capacity::ZERO, "waiting work holds no capacity");
     conv.place = Place::Queued;
     let (group, class, key) = (conv.group, conv.class(), conv.line_key());
-    cx.st.group_mut(group).waiting.insert(class, key, c);
+    cx.st.line_insert(group, class, key, c);
     // A routing plan's overflow: the same place (age, arrival) in the
     // lines of the other queues it waits in.
     for i in 0..cx.st.conv(c).extra_groups().len() {
         let g = cx.st.conv(c).extra_groups()[i];
-        cx.st.group_mut(g).waiting.insert(class, key, c);
+        cx.st.line_insert(g, class, key, c);
     }
 }
 

@@ -22,7 +22,7 @@ use super::state::agent::{fits_beside, Agent};
 use super::state::group::Group;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::TimerKind;
-use super::workload::{gate, weight, CapLevel};
+use super::workload::{gate, queue_cap, weight, CapLevel};
 use crate::model::{AgentStatus, Capacity};
 use crate::policy::{AgentView, QueueView, Rank, RoutingPolicy};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -93,16 +93,23 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     cx.st.conv_mut(c).sticky_agent = Some(agent);
     let a = cx.st.agent(agent);
     let weight = weight::of(cx.cfg, a, channel);
-    if !a.serves(group) || weight > a.cap {
+    if !(a.serves(group) || super::plan_pool::serves_pool(cx.st, a, group)) || weight > a.cap {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
         return super::preferred::next(cx, c);
     }
     let room = a.fits_over(weight, cx.cfg.workload.over(channel)) && !a.held_beside(channel);
     let above = if room && a.status == AgentStatus::Online {
-        gate::above_agent(cx.st, agent)
+        gate::above(cx.st, agent, group)
     } else {
         None
     };
+    if above == Some(CapLevel::Queue) {
+        // The queue, not the agent, is full: the customer waits in its
+        // line (`queue_cap.rs`).
+        queue_cap::count(cx.st, group);
+        sticky_miss(cx, c, StickyMissReason::QueueFull);
+        return super::preferred::next(cx, c);
+    }
     if let Some(level) = above {
         // The known agent has room but a level above them is full: the
         // customer waits for them as for a full agent.
@@ -112,6 +119,7 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     let a = cx.st.agent(agent);
     match a.status {
         AgentStatus::Online if room && above.is_none() => {
+            queue_cap::credit(cx.st, c, group);
             lifecycle::hand_over(cx, c, agent, AssignVia::Sticky)
         }
         AgentStatus::Online | AgentStatus::Away => {
@@ -181,24 +189,27 @@ pub(crate) fn sticky_miss(cx: &mut Cx<'_>, c: ConvIdx, reason: StickyMissReason)
     }
 }
 
-/// Matches `group`'s waiting conversations with its free agents, best
-/// first on both sides, while both exist.
+/// Matches `group`'s waiting conversations with its free agents (those
+/// of its pool, `plan_pool.rs`), best first on both sides, while both
+/// exist.
 pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
     if cx.st.group(group).closed {
         // Business hours: its line waits for the queue to open.
         return;
     }
+    let pool = cx.st.pool(group);
     let bound = cx.st.group(group).waiting.len() as usize + 1;
     for round in 0.. {
         assert!(round <= bound, "dispatch exceeded its bound");
         let Some((_, _, c)) = cx.st.group(group).waiting.head(cx.cfg.class_head_start) else {
             return;
         };
-        let Some(agent) = take_agent(cx, group) else {
+        let Some(agent) = take_agent(cx, group, pool) else {
             return;
         };
+        queue_cap::credit(cx.st, c, group);
         lifecycle::hand_over(cx, c, agent, AssignVia::Policy);
-        relist_in(cx, agent, group);
+        relist_in(cx, agent, pool);
     }
 }
 
@@ -215,11 +226,20 @@ pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
 /// re-ranked at most once; a policy whose ranks change between calls gets
 /// `members + 1` re-ranks, after which the root is taken as it stands
 /// (counted in `EngineStats::policy_faults`).
-fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
-    flush(cx, group);
-    let (members, weight, channel) = {
-        let g = cx.st.group(group);
-        (g.members.len(), g.weight, g.key.channel)
+///
+/// The agents are those of `pool` (`group` itself, or the pool it shares,
+/// `plan_pool.rs`); in a pool with followers, a member cooling down in
+/// `group` is passed over for this search only.
+fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<AgentIdx> {
+    flush(cx, pool);
+    let (members, weight, channel, shared) = {
+        let g = cx.st.group(pool);
+        (
+            g.members.len(),
+            g.weight,
+            g.key.channel,
+            !g.followers.is_empty(),
+        )
     };
     let over = cx.cfg.workload.over(channel);
     let rerank_bound = members + 1;
@@ -227,11 +247,19 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
     let bound = members + rerank_bound + 1;
     for round in 0.. {
         assert!(round <= bound, "take_agent exceeded its bound");
-        let (position, stored) = cx.st.group(group).free.best()?;
-        let agent = cx.st.group(group).members[position as usize];
+        let (position, stored) = cx.st.group(pool).free.best()?;
+        let agent = cx.st.group(pool).members[position as usize];
         let a = cx.st.agent(agent);
+        if shared && a.cooling(group) {
+            // Listed for the pool's other groups: out of the index until
+            // its next search re-ranks them (`plan_pool.rs`).
+            super::plan_pool::pass_over(cx.st, pool, agent, position);
+            continue;
+        }
         let weight = a.weight_of(channel, weight);
-        if !a.takes(group, weight, over) || a.held_beside(channel) {
+        let takes =
+            a.takes(pool, weight, over) || (shared && super::plan_pool::takes(a, weight, over));
+        if !takes || a.held_beside(channel) {
             // Listed with a rank from before their load rose: a refusal
             // at the first of their own levels that is full.
             if a.status.accepts_work() && a.personal.is_empty() {
@@ -242,17 +270,23 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
                 }
             }
             // Their next live thread to end settles them again.
-            cx.st.group_mut(group).free.set(position, None);
+            cx.st.group_mut(pool).free.set(position, None);
             continue;
         }
-        match gate::above_agent(cx.st, agent) {
+        match gate::above(cx.st, agent, group) {
             None => {}
+            Some(CapLevel::Queue) => {
+                // The group's queue is full: its line waits; the queue's
+                // groups are dispatched when it has room (`queue_cap.rs`).
+                queue_cap::count(cx.st, group);
+                return None;
+            }
             Some(CapLevel::Team) => {
                 // Out of this index until the team has room: then the
                 // team settles them, which ranks them again.
                 gate::count(cx.st, agent, CapLevel::Team);
                 gate::hold_back(cx.st, agent, CapLevel::Team);
-                cx.st.group_mut(group).free.set(position, None);
+                cx.st.group_mut(pool).free.set(position, None);
                 continue;
             }
             Some(level) => {
@@ -267,10 +301,10 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx) -> Option<AgentIdx> {
             cx.st.stats.policy_faults += 1;
             return Some(agent);
         }
-        let current = rank(cx, agent, group);
+        let current = rank(cx, agent, pool);
         if current != stored {
             reranks += 1;
-            cx.st.group_mut(group).free.set(position, Some(current));
+            cx.st.group_mut(pool).free.set(position, Some(current));
             continue;
         }
         return Some(agent);
@@ -304,9 +338,19 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
                 if a.rate_limited() {
                     break;
                 }
-                if let Some(level) = gate::above_agent(cx.st, agent) {
-                    gate::hold_back(cx.st, agent, level);
-                    break;
+                let group = cx.st.conv(c).group;
+                match gate::above(cx.st, agent, group) {
+                    None => queue_cap::credit(cx.st, c, group),
+                    Some(CapLevel::Queue) => {
+                        // Its queue is full: it waits in the queue's line.
+                        queue_cap::count(cx.st, group);
+                        queue_full_wait_ends(cx, c, agent);
+                        continue;
+                    }
+                    Some(level) => {
+                        gate::hold_back(cx.st, agent, level);
+                        break;
+                    }
                 }
             }
             let via = if known && super::preferred::is_preferred_wait(cx, c) {
@@ -325,14 +369,15 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
         let bound = a.cap.0 as usize + 1;
         for round in 0.. {
             assert!(round <= bound, "settle's pull exceeded its bound");
-            let Some(c) = best_waiting(cx, agent) else {
+            let Some((group, c)) = best_waiting(cx, agent) else {
                 break;
             };
-            if let Some(level) = gate::above_agent(cx.st, agent) {
+            if let Some(level) = gate::above(cx.st, agent, group) {
                 gate::count(cx.st, agent, level);
                 gate::hold_back(cx.st, agent, level);
                 break;
             }
+            queue_cap::credit(cx.st, c, group);
             lifecycle::hand_over(cx, c, agent, AssignVia::Pull);
         }
     }
@@ -345,27 +390,60 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
 /// the priority of the group's queue (`profiles.rs`), then the points of
 /// its queue's priority aging, most first (`queue_aging.rs`), then the
 /// aged key.
-fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<ConvIdx> {
+fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, ConvIdx)> {
     let a = cx.st.agent(agent);
     let profile = super::profiles::profile_of(cx.st, agent);
     let now = cx.st.clock.max(cx.at);
+    // Without rules of the agent's own, an interruption matrix or a cap
+    // above the agents (an engine without workload rules), a slot's
+    // checks are its group's flags and the plain fit: the rules' reads
+    // are asked once here, not per slot.
+    let plain = !a.rules && cx.cfg.workload.interruptions.is_empty() && !cx.st.workload.gates_on;
     a.slots
         .iter()
         .filter_map(|slot| {
             let g = cx.st.group(slot.group);
-            let over = cx.cfg.workload.over(g.key.channel);
-            if g.closed
-                || slot.dormant
-                || !a.fits_over(a.weight_of(g.key.channel, g.weight), over)
-                || a.cooling(slot.group)
-                || a.held_beside(g.key.channel)
-            {
+            // A closed, cooling or full group's own line is passed over
+            // below, but its pool may still serve the queues sharing it.
+            if slot.dormant {
                 return None;
             }
-            super::queue_aging::head_choice(cx.st, now, cx.cfg.class_head_start, profile, g)
+            let fits = if plain {
+                a.fits(g.weight)
+            } else {
+                let over = cx.cfg.workload.over(g.key.channel);
+                a.fits_over(a.weight_of(g.key.channel, g.weight), over)
+                    && !a.held_beside(g.key.channel)
+            };
+            if !fits {
+                return None;
+            }
+            let head = cx.cfg.class_head_start;
+            let own =
+                if g.closed || a.cooling(slot.group) || queue_cap::group_full(cx.st, slot.group) {
+                    None
+                } else {
+                    super::queue_aging::head_choice(cx.st, now, head, profile, g)
+                        .map(|choice| (choice, slot.group))
+                };
+            if g.followers.is_empty() {
+                own
+            } else {
+                // The lines of the queues' groups sharing it too.
+                super::plan_pool::best_line(cx.st, a, g, own, now, head, profile)
+            }
         })
         .min()
-        .map(|(_, c)| c)
+        .map(|((_, c), group)| (group, c))
+}
+
+/// A known-agent wait of `c` for `agent` ends because its queue is full:
+/// it goes on down its affinity list, then to its queue's line.
+fn queue_full_wait_ends(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
+    lifecycle::detach(cx, c);
+    sticky_miss(cx, c, StickyMissReason::QueueFull);
+    super::preferred::wait_ended(cx, c, agent, super::PreferredSkip::QueueFull);
+    super::preferred::next(cx, c);
 }
 
 /// Marks `agent` for re-ranking in every group (their rank may have
@@ -395,11 +473,12 @@ fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
     cx.st.group_mut(group).pending = pending;
 }
 
-/// Re-ranks `agent` in `group`.
+/// Re-ranks `agent` in `group` (a pool: a group sharing none).
 pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
-    let (weight, channel) = {
+    let (weight, channel, shared) = {
         let g = cx.st.group(group);
-        (g.weight, g.key.channel)
+        debug_assert!(g.pool.is_none(), "a follower has no index of its own");
+        (g.weight, g.key.channel, !g.followers.is_empty())
     };
     let a = cx.st.agent(agent);
     let Some(slot) = a.slot(group).copied() else {
@@ -407,7 +486,9 @@ pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
     };
     let weight = a.weight_of(channel, weight);
     let over = cx.cfg.workload.over(channel);
-    let rank = if slot.dormant || !a.takes(group, weight, over) || a.held_beside(channel) {
+    let takes =
+        a.takes(group, weight, over) || (shared && super::plan_pool::takes(a, weight, over));
+    let rank = if slot.dormant || !takes || a.held_beside(channel) {
         None
     } else if gate::team_full(cx.st, agent) {
         // A full team's members stay out of the index (no rank to
@@ -437,6 +518,14 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     // field is read: one predictable branch per slot.
     let (rules, limited) = (a.rules, a.rate_limited());
     let open = a.status.accepts_work() && a.personal.is_empty();
+    // The cool-down counts of the groups sharing pools (`plan_pool.rs`),
+    // recounted for an agent cooling down somewhere or who was.
+    let cool = !a.cooldowns.is_empty() || !a.cool_counted.is_empty();
+    if cool {
+        for g in a.cool_counted.drain(..) {
+            st.groups[g.get()].cool_room -= 1;
+        }
+    }
     for slot in &mut a.slots {
         let g = &mut st.groups[slot.group.get()];
         let i = g.key.channel.index();
@@ -451,7 +540,7 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
         } else {
             (g.weight, false)
         };
-        let room = !slot.dormant
+        let base = !slot.dormant
             && open
             && if interrupting {
                 fits_beside(
@@ -464,14 +553,23 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
             } else {
                 u64::from(load.0) + u64::from(weight.0) <= u64::from(cap.0)
             }
-            && !a.cooldowns.iter().any(|&(c, _)| c == slot.group)
             && !beside;
+        let room = base && !a.cooldowns.iter().any(|&(c, _)| c == slot.group);
         if room != slot.room {
             slot.room = room;
             if room {
                 g.with_room += 1;
             } else {
                 g.with_room -= 1;
+            }
+        }
+        if cool && base {
+            // Bounded by the agent's cool-downs.
+            for &(c, _) in &a.cooldowns {
+                if st.groups[c.get()].pool.unwrap_or(c) == slot.group {
+                    st.groups[c.get()].cool_room += 1;
+                    a.cool_counted.push(c);
+                }
             }
         }
     }

@@ -106,6 +106,7 @@ mod plan_board;
 mod plan_check;
 mod plan_env;
 mod plan_hours;
+mod plan_pool;
 mod plan_steps;
 mod plan_swap;
 mod preferred;
@@ -148,8 +149,9 @@ pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
 pub use stats::{AgentStats, EngineStats, GroupStats};
 pub use wait_estimate::{ExpectedWait, QueuePosition, WaitMethod, MIN_WAIT_SAMPLES};
 pub use workload::{
-    CapLevel, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig, WorkloadConfigError,
-    WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP, MAX_TEAM_NAME,
+    CapLevel, QueueCapStats, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig,
+    WorkloadConfigError, WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP,
+    MAX_TEAM_NAME,
 };
 pub use workload::{NoAnswerFinal, NoAnswerRule, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE};
 

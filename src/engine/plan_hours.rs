@@ -39,11 +39,13 @@ pub(crate) fn gate_of(st: &State, plan: &CompiledPlan, q: u16) -> u64 {
         // With routing profiles every queue keeps its work apart: a
         // profile agent serves only the queues it lists. A queue with
         // priority aging too: its line's points are its own
-        // (`queue_aging.rs`).
+        // (`queue_aging.rs`). A queue with a cap on live work too: its
+        // pool is held back as a whole at the cap (`queue_cap.rs`).
         Some(x)
             if x.calendar.is_some()
                 || x.members.is_some()
                 || x.aging != Default::default()
+                || x.max_live.is_some()
                 || !plan.profiles.is_empty() =>
         {
             u64::from(st.hours.epoch) * MAX_QUEUES as u64 + u64::from(q) + 1

@@ -72,7 +72,13 @@ pub(crate) fn group_for(
                 skills,
                 gate,
             };
-            let g = structure::ensure_group(cx, GroupRef::New(key));
+            // A queue's group shares the agents of the shared group of its
+            // skills where it can (`plan_pool.rs`).
+            let g = if super::plan_pool::shares(cx.st, gate) {
+                super::plan_pool::add_follower(cx, key)
+            } else {
+                structure::ensure_group(cx, GroupRef::New(key))
+            };
             if gate != 0 {
                 super::plan_hours::adopt(cx.st, g, gate);
             }
@@ -153,13 +159,11 @@ pub(crate) fn select_route(cx: &Cx<'_>, plan: &CompiledPlan, c: ConvIdx) -> u16 
         channel: conv.channel,
         priority: conv.base_priority,
     };
-    let found = plan
-        .routes
-        .iter()
-        .position(|r| r.when.as_ref().is_none_or(|w| w.eval(&env)));
+    // The first route whose condition holds (`plan/route_index.rs`).
+    let found = plan.route_index.select(&plan.routes, &env);
     // A compiled plan always has a default route: the fallback is never
     // taken, but keeps this total.
-    found.unwrap_or(plan.routes.len().saturating_sub(1)) as u16
+    found.unwrap_or(plan.routes.len().saturating_sub(1) as u16)
 }
 
 /// Takes `c`'s route state out (put it back with [`put`]).
@@ -236,9 +240,10 @@ pub(crate) fn on_timer(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
     super::plan_hours::on_arrival(cx, c);
 }
 
-/// Moves `c`, which waits in its lines, to queue `q` alone (a closed
-/// queue's `move_to`): its place (age, arrival) kept, its relaxations
-/// and its ladder position kept.
+/// Moves `c` to queue `q` alone (a closed queue's `move_to`, a no-answer
+/// queue): its place (age, arrival) kept, its relaxations and its ladder
+/// position kept. If it waits in its lines it changes lines now; else it
+/// only takes the queue's group, which it joins when it next waits.
 pub(crate) fn move_to_queue(cx: &mut Cx<'_>, c: ConvIdx, q: u16) {
     let Some(plan) = cx.st.plan.clone() else {
         return;
@@ -247,7 +252,8 @@ pub(crate) fn move_to_queue(cx: &mut Cx<'_>, c: ConvIdx, q: u16) {
         return;
     };
     let prior = std::mem::replace(&mut rs.queues, vec![q]);
-    settle_groups(cx, &plan, c, rs, &prior, true);
+    let queued = cx.st.conv(c).place == Place::Queued;
+    settle_groups(cx, &plan, c, rs, &prior, queued);
     if !plan.profiles.is_empty() && cx.st.conv(c).place == Place::Queued {
         // The new queue's routing-profile delays are its next moves too.
         arm_next(cx, &plan, c);
@@ -380,11 +386,11 @@ fn pool_env(
             waiting: 0,
         },
         |g| {
-            let g = cx.st.group(g);
+            let pool = cx.st.group(cx.st.pool(g));
             PoolEnv {
-                online: g.online,
-                with_room: g.with_room,
-                waiting: g.waiting.len(),
+                online: pool.online,
+                with_room: cx.st.with_room(g),
+                waiting: cx.st.group(g).waiting.len(),
             }
         },
     )

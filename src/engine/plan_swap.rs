@@ -24,7 +24,9 @@ pub(crate) fn set_plan(cx: &mut Cx<'_>, plan: Option<Arc<CompiledPlan>>) {
     let (routes, queues) = plan
         .as_ref()
         .map_or((0, 0), |p| (p.routes.len() as u32, p.queues.len() as u32));
-    cx.st.plan = plan;
+    let old = std::mem::replace(&mut cx.st.plan, plan);
+    // The queues' caps first: live work keeps counting by queue name.
+    super::workload::queue_cap::install(cx, old.as_deref());
     cx.emit(Decision::PlanChanged { routes, queues });
     super::plan_hours::install(cx);
     let mut open: Vec<(ConversationId, ConvIdx)> = cx

@@ -72,6 +72,9 @@ pub enum PreferredSkip {
     WaitTimedOut,
     /// The agent went offline while waited for.
     WentOffline,
+    /// The conversation's queue is at its cap on live conversations: it
+    /// waits in the queue's line.
+    QueueFull,
 }
 
 /// Why a list was refused at the command.
@@ -220,7 +223,8 @@ fn try_agent(
     if a.status == AgentStatus::Offline {
         return Some(PreferredSkip::Offline);
     }
-    if weight > a.cap || !(a.serves(group) || bypasses_soft(cx, c, agent)) {
+    let serves = a.serves(group) || super::plan_pool::serves_pool(cx.st, a, group);
+    if weight > a.cap || !(serves || bypasses_soft(cx, c, agent)) {
         return Some(PreferredSkip::NotEligible);
     }
     let room = a.fits(weight)
@@ -229,16 +233,22 @@ fn try_agent(
         && !a.rate_limited()
         && a.personal.is_empty();
     let above = if room && a.status == AgentStatus::Online {
-        gate::above_agent(cx.st, agent)
+        gate::above(cx.st, agent, group)
     } else {
         None
     };
+    if above == Some(super::workload::CapLevel::Queue) {
+        // The queue, not the agent, is full: no use waiting for them.
+        super::workload::queue_cap::count(cx.st, group);
+        return Some(PreferredSkip::QueueFull);
+    }
     if let Some(level) = above {
         gate::count(cx.st, agent, level);
         gate::hold_back(cx.st, agent, level);
     }
     let a = cx.st.agent(agent);
     if room && above.is_none() && a.status == AgentStatus::Online {
+        super::workload::queue_cap::credit(cx.st, c, group);
         lifecycle::hand_over(cx, c, agent, AssignVia::Preferred);
         return None;
     }

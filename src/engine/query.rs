@@ -8,8 +8,8 @@
 //! gets, so `?` carries both.
 
 use super::state::conversation::{Conv, Place};
-use super::state::group::Group;
 use super::state::inbox;
+use super::state::index::GroupIdx;
 use super::state::State;
 use super::{AgentStats, Engine, EngineConfig, EngineError, EngineStats, GroupStats};
 use crate::model::{
@@ -70,14 +70,18 @@ pub(crate) fn info(st: &State, config: &EngineConfig, conv: &Conv) -> Conversati
     }
 }
 
-fn group_stats(group: &Group) -> GroupStats {
+/// Group `g`'s statistics; the agents counted are those of its pool (a
+/// plan queue's group sharing another's, `plan_pool.rs`).
+fn group_stats(st: &State, g: GroupIdx) -> GroupStats {
+    let group = st.group(g);
+    let pool = st.group(st.pool(g));
     GroupStats {
         channel: group.key.channel,
         skills: group.key.skills.clone(),
         waiting: group.waiting.len(),
         oldest_waiting_since: group.waiting.oldest(),
-        agents_online: group.online,
-        agents_with_room: group.with_room,
+        agents_online: pool.online,
+        agents_with_room: st.with_room(g),
         weight: group.weight,
     }
 }
@@ -218,8 +222,10 @@ impl Engine {
         self.state
             .groups
             .iter()
-            .filter(|g| !g.vacant)
-            .map(group_stats)
+            .enumerate()
+            .filter(|(_, g)| !g.vacant)
+            .filter_map(|(i, _)| GroupIdx::new(i))
+            .map(|g| group_stats(&self.state, g))
             .collect()
     }
 
@@ -235,7 +241,7 @@ impl Engine {
         let mut sorted = skills.to_vec();
         sorted.sort_unstable_by_key(|r| r.skill);
         let g = self.state.group_of(&(channel, &*sorted))?;
-        Some(group_stats(self.state.group(g)))
+        Some(group_stats(&self.state, g))
     }
 
     /// Real-time statistics of one agent, or [`EngineError::UnknownAgent`].

@@ -128,6 +128,12 @@ struct GroupSnapshot {
     /// left out when 0 so older snapshots encode as they did.
     #[serde(default, skip_serializing_if = "gate_is_shared")]
     gate: u64,
+    /// A plan queue's group sharing the members and free index of the
+    /// shared group (gate 0) of its channel and skills (`plan_pool.rs`):
+    /// it has none of its own. Left out when not, so older snapshots
+    /// encode as they did (and restore with members of their own).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    shares: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -222,6 +228,7 @@ impl Engine {
                 pinned: g.pinned,
                 vacant: g.vacant,
                 gate: g.key.gate,
+                shares: g.pool.is_some(),
             })
             .collect();
         // Slots (`who`) are derived, not state: left out, so that equal
@@ -470,6 +477,7 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             pull_cap: a.pull_cap,
             windows: a.skill_windows,
             dormant: a.dormant,
+            cool_counted: Vec::new(),
         });
     }
     Ok(())
@@ -507,6 +515,17 @@ fn restore_groups(
         }
         let weight = config.weight(key.channel);
         let mut group = Group::new(key, weight);
+        if g.shares {
+            // Linked to its pool once every group is back.
+            if g.gate == 0 || !g.free.is_empty() || !g.pending.is_empty() {
+                return Err(RestoreError::Corrupt("a group sharing a pool has its own"));
+            }
+            group.pinned = g.pinned;
+            group.pool = Some(idx);
+            st.groups.push(group);
+            st.list_group(idx);
+            continue;
+        }
         let members =
             super::plan_hours::members_of(st.plan.as_deref(), st.hours.epoch, group.key.gate);
         for (i, agent) in st.agents.iter_mut().enumerate() {
@@ -554,6 +573,7 @@ fn restore_groups(
         return Err(RestoreError::Corrupt("the free group list is wrong"));
     }
     st.free_groups = free_groups;
+    super::plan_pool::restore(st)?;
     for a in &st.agents {
         if a.cooldowns.iter().any(|(g, _)| g.get() >= st.groups.len()) {
             return Err(RestoreError::Corrupt("a cool-down names no group"));
@@ -604,13 +624,9 @@ fn restore_conversations(
         }
         match conv.place {
             Place::Queued => {
-                st.groups[conv.group.get()]
-                    .waiting
-                    .insert(conv.class(), conv.line_key(), c);
-                for g in extra {
-                    st.groups[g.get()]
-                        .waiting
-                        .insert(conv.class(), conv.line_key(), c);
+                st.line_insert(conv.group, conv.class(), conv.line_key(), c);
+                for &g in extra {
+                    st.line_insert(g, conv.class(), conv.line_key(), c);
                 }
             }
             Place::WaitingFor { agent, own } => {

@@ -54,7 +54,7 @@ pub struct EngineStats {
     /// Assignments of an interrupting channel that took an agent's load
     /// above their cap ([`WorkloadConfig::interruptions`](crate::WorkloadConfig::interruptions)).
     // Left out when zero, so statistics written before it encode byte
-    // for byte as they did (tests/wire_fixtures.rs).
+    // for byte as they did (tests/persist/wire_fixtures.rs).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub interruptions: u64,
 }

@@ -82,6 +82,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         pull_cap: None,
         windows: spec.skill_windows,
         dormant,
+        cool_counted: Vec::new(),
     };
     let st = &mut *cx.st;
     let mut groups: Vec<GroupIdx> = agent
@@ -92,6 +93,11 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         .chain(st.open_groups.iter())
         .copied()
         .filter(|&g| {
+            // A plan queue's group sharing a pool takes no member of its
+            // own: the agent joins the pool (`plan_pool.rs`).
+            if st.groups[g.get()].pool.is_some() {
+                return false;
+            }
             let key = &st.groups[g.get()].key;
             let plan = st.plan.as_deref();
             let members = plan_hours::members_of(plan, st.hours.epoch, key.gate);

@@ -637,7 +637,7 @@ fn check_transfer_to(
         });
     }
     // A windowed skill outside its window does not count (skill_windows.rs).
-    if !agent.serves(conv.group) {
+    if !(agent.serves(conv.group) || super::plan_pool::serves_pool(state, agent, conv.group)) {
         return Err(EngineError::NotEligible {
             conversation: conv.id,
             agent: agent.id,

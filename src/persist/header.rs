@@ -34,7 +34,7 @@ use std::path::Path;
 /// `seq u64 LE | at u64 LE | Command as JSON` (serde's externally tagged
 /// `type` field, snake case), framed as in `frame.rs`. A change of the
 /// command's JSON that old records would not decode to the same command
-/// needs a new version and a migration; `tests/persist_fixtures.rs`
+/// needs a new version and a migration; `tests/persist/persist_fixtures.rs`
 /// recovers journals written by earlier builds to catch one made by
 /// mistake.
 pub const JOURNAL_FORMAT: u32 = 1;

@@ -35,6 +35,7 @@ pub(crate) fn compile(plan: &Plan) -> Result<(CompiledPlan, Vec<PlanProblem>), V
         CompiledPlan {
             doc: plan.clone(),
             queues,
+            route_index: super::route_index::RouteIndex::build(&routes),
             routes,
             calendars,
             profiles,
@@ -217,6 +218,13 @@ impl Compiler<'_> {
                 ids
             });
             self.aging(q.aging, i);
+            if let Some(value) = q.max_live.filter(|&v| v > MAX_QUEUE_LIVE) {
+                self.problems.push(PlanProblem::LiveCapTooLarge {
+                    field: format!("queues[{i}].max_live"),
+                    value,
+                    max: MAX_QUEUE_LIVE,
+                });
+            }
             if let Some(ms) = q.response_target_ms {
                 self.wait(ms, || format!("queues[{i}].response_target_ms"));
             }
@@ -229,6 +237,8 @@ impl Compiler<'_> {
                 aging: q.aging,
                 calendar: None,
                 on_close: super::compiled::COnClose::Keep,
+                max_live: q.max_live,
+                no_answer_to: None,
             });
         }
         out
@@ -268,7 +278,20 @@ impl Compiler<'_> {
         out
     }
 
-    /// Resolves each queue's calendar and closing rule.
+    /// The index of the queue named `name`, or an `UnknownQueue` problem.
+    fn queue_named(&mut self, name: &str, field: impl FnOnce() -> String) -> Option<u16> {
+        let found = (self.plan.queues.iter().take(MAX_QUEUES)).position(|d| d.name == name);
+        if found.is_none() {
+            self.problems.push(PlanProblem::UnknownQueue {
+                route: String::new(),
+                field: field(),
+                queue: name.to_owned(),
+            });
+        }
+        found.map(|q| q as u16)
+    }
+
+    /// Resolves each queue's calendar, closing rule and no-answer queue.
     fn hours(&mut self, queues: &mut [CQueue]) {
         use super::calendar::OnClose;
         use super::compiled::COnClose;
@@ -287,6 +310,9 @@ impl Compiler<'_> {
                         calendar: name.clone(),
                     });
                 }
+            }
+            if let Some(name) = &def.no_answer_queue {
+                q.no_answer_to = self.queue_named(name, || format!("queues[{i}].no_answer_queue"));
             }
             q.on_close = match &def.on_close {
                 OnClose::KeepWaiting => COnClose::Keep,

@@ -17,6 +17,9 @@ pub(crate) struct CompiledPlan {
     pub calendars: Vec<super::calendar::CCalendar>,
     /// Routing profiles (agent-side overflow), empty without any.
     pub profiles: super::profile::CProfiles,
+    /// Runs of routes chosen by one text attribute, answered by lookup
+    /// (`route_index.rs`).
+    pub route_index: super::route_index::RouteIndex,
 }
 
 /// A queue.
@@ -39,6 +42,12 @@ pub(crate) struct CQueue {
     pub calendar: Option<u16>,
     /// What its work does when it closes.
     pub on_close: COnClose,
+    /// Its cap on live conversations taken from its pool
+    /// (`engine/workload/queue_cap.rs`); `None`: none.
+    pub max_live: Option<u32>,
+    /// Where its work goes when its agent does not answer
+    /// (`workload/no_answer.rs`); `None`: its own line.
+    pub no_answer_to: Option<u16>,
 }
 
 /// A queue's closing rule, names resolved.

@@ -76,6 +76,20 @@ pub struct QueueDef {
     /// while it is closed does.
     #[serde(default, skip_serializing_if = "is_keep_waiting")]
     pub on_close: super::OnClose,
+    /// A cap on the queue's live (offered or assigned) conversations:
+    /// those its pool's agents took (its own work and the overflow work
+    /// waiting in it), at most `MAX_QUEUE_LIVE`. At the cap its waiting
+    /// work waits until a live one ends; lowering it moves nothing.
+    /// Absent: no cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_live: Option<u32>,
+    /// Where the queue's work goes when its agent sends no first reply in
+    /// time (the engine's no-answer rule, `WorkloadConfig::no_answer`): a
+    /// queue of this plan, by name; the conversation keeps its age,
+    /// priority and place on its route's ladder. Absent: back to its own
+    /// line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_answer_queue: Option<String>,
 }
 
 fn is_keep_waiting(on_close: &super::OnClose) -> bool {

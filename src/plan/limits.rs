@@ -42,6 +42,10 @@ pub const MAX_CLOSURES: usize = 366;
 /// engine's settings.
 pub const MAX_WAIT_MS: u64 = 365 * 24 * 3_600_000;
 
+/// The largest cap a queue may put on its live conversations
+/// (`queues[i].max_live`): the workload rules' bound on any live cap.
+pub const MAX_QUEUE_LIVE: u32 = crate::engine::MAX_LIVE_CAP;
+
 /// Routing profiles in a plan.
 pub const MAX_PROFILES: usize = 64;
 /// Queues one routing profile lists.

@@ -49,6 +49,7 @@ mod document;
 pub mod limits;
 mod problem;
 pub(crate) mod profile;
+pub(crate) mod route_index;
 mod shadow;
 
 pub use attributes::{AttrValue, Attributes};

@@ -281,6 +281,16 @@ pub enum PlanProblem {
         /// The cap.
         cap: u32,
     },
+    /// A queue's cap on live conversations above its bound.
+    #[error("{field}: a cap of {value} live conversations is above the {max} allowed")]
+    LiveCapTooLarge {
+        /// Where (`queues[1].max_live`).
+        field: String,
+        /// The value given.
+        value: u32,
+        /// The bound.
+        max: u32,
+    },
 }
 
 impl PlanProblem {

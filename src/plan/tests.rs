@@ -426,8 +426,8 @@ fn members_and_aging_are_routed_so_they_raise_no_warning() {
         per_minute: 2,
         cap: 50,
     };
-    // Members (tests/engine_members.rs) and aging
-    // (tests/engine_queue_aging.rs) are both routed by.
+    // Members (tests/engine/engine_members.rs) and aging
+    // (tests/engine/engine_queue_aging.rs) are both routed by.
     assert_eq!(plan.check(), Vec::new());
 }
 

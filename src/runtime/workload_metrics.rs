@@ -3,7 +3,7 @@
 //!
 //! | name | kind | labels | what |
 //! |---|---|---|---|
-//! | `switchboard_refusals_total` | counter | tenant, level | assignments refused by a full level: `agent_channel`, `agent_total`, `rate_limit`, `team`, `tenant` (the order they are checked in) |
+//! | `switchboard_refusals_total` | counter | tenant, level | assignments refused by a full level: `agent_channel`, `agent_total`, `rate_limit`, `team`, `queue`, `tenant` (the order they are checked in) |
 //! | `switchboard_wrap_ups_total` | counter | tenant | wrap-ups started |
 //! | `switchboard_wrap_up_ms_total` | counter | tenant | time spent in ended wrap-ups, all agents, in milliseconds |
 //! | `switchboard_no_answer_total` | counter | tenant, action | unanswered assignments: `requeued` (reassigned), `kept` (kept and warned after the last hop), `resolved` |
@@ -23,6 +23,7 @@ pub(crate) struct WorkloadMetrics {
     rate_limit: Counter,
     team: Counter,
     tenant: Counter,
+    queue: Counter,
     wrap_ups: Counter,
     wrap_up_ms: Counter,
     requeued: Counter,
@@ -43,6 +44,7 @@ impl WorkloadMetrics {
             rate_limit: refusals("rate_limit"),
             team: refusals("team"),
             tenant: refusals("tenant"),
+            queue: refusals("queue"),
             wrap_ups: counter!("switchboard_wrap_ups_total", "tenant" => t()),
             wrap_up_ms: counter!("switchboard_wrap_up_ms_total", "tenant" => t()),
             requeued: no_answer("requeued"),
@@ -61,6 +63,7 @@ impl WorkloadMetrics {
         self.rate_limit.absolute(r.rate_limit);
         self.team.absolute(r.team);
         self.tenant.absolute(r.tenant);
+        self.queue.absolute(r.queue);
         self.wrap_ups.absolute(s.wrap_ups);
         self.wrap_up_ms.absolute(s.wrap_up_ms);
         self.requeued.absolute(s.no_answer_requeues);
@@ -89,6 +92,7 @@ mod tests {
                 team: 3,
                 tenant: 4,
                 rate_limit: 5,
+                queue: 13,
             },
             wrap_ups: 6,
             wrap_up_ms: 7_000,
@@ -114,6 +118,7 @@ mod tests {
             r#"switchboard_no_answer_total{tenant="acme",action="resolved"} 10"#,
             r#"switchboard_pulls_total{tenant="acme"} 11"#,
             r#"switchboard_interruptions_total{tenant="acme"} 12"#,
+            r#"switchboard_refusals_total{tenant="acme",level="queue"} 13"#,
         ] {
             assert!(text.contains(line), "{line} missing from:\n{text}");
         }

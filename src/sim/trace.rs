@@ -31,7 +31,7 @@
 //! With the header's channel weights and parked weight, the full commands
 //! and decisions are enough to recompute every agent's load at every step,
 //! every cap check, every sticky decision and every conversation's life
-//! (`tests/sim_trace_replay.rs` does exactly that).
+//! (`tests/sim/sim_trace_replay.rs` does exactly that).
 
 use crate::engine::{Command, Decision, EngineConfig};
 use crate::model::{AgentId, Capacity, ConversationId, CustomerId, Timestamp};

@@ -47,11 +47,17 @@ pub fn find(candidates: &[&str]) -> Option<PathBuf> {
     None
 }
 
+/// One browser at a time in the test binary (both tests share it): two
+/// Chromiums at once on a small machine may miss the pages' deadlines.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// chromedriver on a free port; killed on drop.
 pub struct Driver {
     child: Child,
     /// The WebDriver endpoint.
     pub url: String,
+    /// Released after the child is killed (fields drop after `drop`).
+    _one: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl Drop for Driver {
@@ -62,6 +68,7 @@ impl Drop for Driver {
 }
 
 pub async fn driver(binary: &Path) -> Driver {
+    let one = ONE_BROWSER.lock().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -76,6 +83,7 @@ pub async fn driver(binary: &Path) -> Driver {
     let driver = Driver {
         child,
         url: format!("http://127.0.0.1:{port}"),
+        _one: one,
     };
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))

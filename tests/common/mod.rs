@@ -136,3 +136,16 @@ pub fn refused_plan(
         other => panic!("{other}"),
     }
 }
+
+/// A configuration whose no-answer rule reassigns after a minute without
+/// a first reply, at most `max_hops` times, then keeps and warns.
+pub fn no_answer_config(max_hops: u32) -> EngineConfig {
+    let mut config = EngineConfig::default();
+    config.workload.no_answer = Some(NoAnswerRule {
+        after: TimeSpan::from_secs(60),
+        set_away: false,
+        max_hops,
+        last: NoAnswerFinal::KeepAndWarn,
+    });
+    config
+}

@@ -111,6 +111,10 @@ pub(crate) struct Agent {
     /// (derived, `Agent::refresh_rules`). The fit checks of an agent
     /// without any read none of their fields: one branch.
     pub rules: bool,
+    /// The groups whose `cool_room` counts this agent (cooling down in
+    /// them with room in their pool, as of the last recount of their room;
+    /// `engine::plan_pool`). Derived: not in snapshots.
+    pub cool_counted: Vec<GroupIdx>,
 }
 
 impl Agent {

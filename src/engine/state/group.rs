@@ -116,6 +116,23 @@ pub(crate) struct Group {
     /// expected wait reads; not in snapshots: after a restore it starts
     /// afresh).
     pub served: std::collections::VecDeque<crate::model::Timestamp>,
+    /// A routing-plan queue's group that shares the members and free index
+    /// of its pool, the shared group (gate 0) of the same channel and
+    /// skills (`engine::plan_pool`): its own members, free index and
+    /// real-time counts stay empty, its line, hours and aging are its own.
+    pub pool: Option<GroupIdx>,
+    /// The queues' groups sharing this group's members and free index
+    /// (each names this one as its `pool`), in creation order. A freed
+    /// member reads their lines too.
+    pub followers: Vec<GroupIdx>,
+    /// Agents cooling down in this group whose slot in its pool has room
+    /// but for cool-downs (as of each one's last recount): what a group
+    /// sharing a pool subtracts from the pool's count
+    /// ([`State::with_room`](super::State::with_room)).
+    pub cool_room: u32,
+    /// The followers whose lines hold work, in no particular order: the
+    /// lines a freed member reads (`State::line_insert`, `line_remove`).
+    pub busy: Vec<GroupIdx>,
 }
 
 impl Group {
@@ -137,6 +154,10 @@ impl Group {
             index_pos: 0,
             closed: false,
             served: std::collections::VecDeque::new(),
+            pool: None,
+            followers: Vec::new(),
+            cool_room: 0,
+            busy: Vec::new(),
         }
     }
 
@@ -174,5 +195,65 @@ impl Group {
                 dormant,
             },
         );
+    }
+}
+
+impl super::State {
+    /// The group whose members and free index `g`'s work is matched from:
+    /// its pool when it shares one (`engine::plan_pool`), else itself.
+    #[inline]
+    pub(crate) fn pool(&self, g: GroupIdx) -> GroupIdx {
+        self.groups[g.get()].pool.unwrap_or(g)
+    }
+
+    /// Puts `c` in `g`'s line (class `class`, place `key`); a follower's
+    /// line that was empty joins its pool's `busy` list.
+    pub(crate) fn line_insert(
+        &mut self,
+        g: GroupIdx,
+        class: u8,
+        key: super::waiting::LineKey,
+        c: super::index::ConvIdx,
+    ) {
+        let group = &mut self.groups[g.get()];
+        group.waiting.insert(class, key, c);
+        if let (Some(p), 1) = (group.pool, group.waiting.len()) {
+            self.groups[p.get()].busy.push(g);
+        }
+    }
+
+    /// Takes `c` out of `g`'s line, if there; a follower's line left empty
+    /// leaves its pool's `busy` list (bounded by the pool's followers).
+    pub(crate) fn line_remove(
+        &mut self,
+        g: GroupIdx,
+        class: u8,
+        key: super::waiting::LineKey,
+        c: super::index::ConvIdx,
+    ) -> bool {
+        let group = &mut self.groups[g.get()];
+        let removed = group.waiting.remove(class, key, c);
+        if let (Some(p), true, 0) = (group.pool, removed, group.waiting.len()) {
+            let busy = &mut self.groups[p.get()].busy;
+            if let Some(i) = busy.iter().position(|&f| f == g) {
+                busy.swap_remove(i);
+            }
+        }
+        removed
+    }
+
+    /// Agents with room for `g`'s work now (its real-time statistic). A
+    /// group sharing a pool counts the pool's members with room but for
+    /// cool-downs, less those cooling down in it: the pool's own count
+    /// leaves out those cooling down in the pool instead.
+    pub(crate) fn with_room(&self, g: GroupIdx) -> u32 {
+        let group = &self.groups[g.get()];
+        match group.pool {
+            None => group.with_room,
+            Some(p) => {
+                let pool = &self.groups[p.get()];
+                (pool.with_room + pool.cool_room).saturating_sub(group.cool_room)
+            }
+        }
     }
 }

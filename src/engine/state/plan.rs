@@ -27,6 +27,12 @@ pub(crate) struct ConvPlan {
     /// fixed when its first-response clock started (`None`: the engine's).
     #[serde(default)]
     pub sla_target_ms: Option<u64>,
+    /// The plan queue whose pool it was last taken from (new work), by
+    /// index in the plan in force: while it is live it counts on that
+    /// queue's cap (`workload/queue_cap.rs`). Kept while it is parked or
+    /// in wrap-up, so that it counts there again when it comes back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_queue: Option<u16>,
 }
 
 /// A conversation's place on its route's ladder.

@@ -57,6 +57,10 @@ impl WaitingLine {
 
     /// The head: the smallest aged key among the class heads.
     pub(crate) fn head(&self, head_start: TimeSpan) -> Option<(u8, LineKey, ConvIdx)> {
+        if self.len == 0 {
+            // Most lines are empty most of the time: no look at 4 sets.
+            return None;
+        }
         self.classes
             .iter()
             .enumerate()

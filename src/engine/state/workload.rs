@@ -74,6 +74,34 @@ pub(crate) struct Workload {
     /// the command their members are released one at a time while the
     /// team still has room (`gate::release_next`). Empty between commands.
     pub freed: Vec<TeamIdx>,
+    /// The routing plan's queues (by index in the plan in force; empty
+    /// without a plan): caps and live counts (`workload/queue_cap.rs`).
+    pub queues: Vec<QueueCap>,
+    /// Queues that went from full to free during the current command,
+    /// each once (their `freed` flag): their pools are dispatched at the
+    /// end of the command while they have room. Empty between commands.
+    pub queues_freed: Vec<u16>,
+}
+
+/// A routing-plan queue's cap on the live conversations its pool took.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct QueueCap {
+    /// The plan's `max_live` for it.
+    pub max_live: Option<u32>,
+    /// Live (offered or assigned) conversations counted on it (derived:
+    /// those whose `ConvPlan::live_queue` is this queue).
+    pub live: u32,
+    /// Assignments refused at this queue's level.
+    pub refusals: u64,
+    /// Listed in `Workload::queues_freed` (transient).
+    pub freed: bool,
+}
+
+impl QueueCap {
+    /// Whether the queue takes no new work now (at or over its cap).
+    pub(crate) fn full(&self) -> bool {
+        self.max_live.is_some_and(|max| self.live >= max)
+    }
 }
 
 impl Workload {
@@ -85,8 +113,9 @@ impl Workload {
     /// Recomputes `gates_on` after a cap changed (O(teams), only on the
     /// commands that set caps).
     pub(crate) fn refresh_gates(&mut self) {
-        self.gates_on =
-            self.tenant_max_live.is_some() || self.teams.iter().any(|t| t.max_live.is_some());
+        self.gates_on = self.tenant_max_live.is_some()
+            || self.teams.iter().any(|t| t.max_live.is_some())
+            || self.queues.iter().any(|q| q.max_live.is_some());
     }
 }
 

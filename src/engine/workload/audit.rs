@@ -163,9 +163,11 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
     if !w.freed.is_empty() || w.teams.iter().any(|t| t.freed) {
         return Err(mismatch("teams freed during a command are left listed"));
     }
-    let gates_on = w.tenant_max_live.is_some() || w.teams.iter().any(|t| t.max_live.is_some());
+    let gates_on = w.tenant_max_live.is_some()
+        || w.teams.iter().any(|t| t.max_live.is_some())
+        || w.queues.iter().any(|q| q.max_live.is_some());
     if gates_on != w.gates_on {
         return Err(mismatch("gates_on"));
     }
-    Ok(())
+    super::queue_cap::check(st)
 }

@@ -10,6 +10,20 @@ use crate::engine::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use crate::engine::state::workload::{GATED_BY_TEAM, GATED_BY_TENANT};
 use crate::engine::state::State;
 
+/// The first level above `agent` that is full for work from `group`'s
+/// pool, if any: the team, the group's queue, then the tenant.
+#[inline]
+pub(crate) fn above(st: &State, agent: AgentIdx, group: GroupIdx) -> Option<CapLevel> {
+    if !st.workload.gates_on {
+        return None;
+    }
+    match above_agent(st, agent) {
+        Some(CapLevel::Team) => Some(CapLevel::Team),
+        _ if super::queue_cap::group_full(st, group) => Some(CapLevel::Queue),
+        level => level,
+    }
+}
+
 /// The first level above `agent` that is full, if any: the team, then
 /// the tenant.
 pub(crate) fn above_agent(st: &State, agent: AgentIdx) -> Option<CapLevel> {
@@ -59,7 +73,10 @@ pub(crate) fn hold_back(st: &mut State, agent: AgentIdx, level: CapLevel) -> boo
             st.workload.tenant_gated.push(agent);
             true
         }
-        CapLevel::AgentChannel | CapLevel::AgentTotal | CapLevel::RateLimit => false,
+        // A full queue holds its line back, not agents (`queue_cap.rs`).
+        CapLevel::AgentChannel | CapLevel::AgentTotal | CapLevel::RateLimit | CapLevel::Queue => {
+            false
+        }
     }
 }
 
@@ -75,8 +92,15 @@ pub(crate) fn block_group(st: &mut State, group: GroupIdx) {
 /// A live thread `c` of `agent` started (`true`) or ended (`false`): the
 /// team's and the tenant's live counts follow, and a level that goes from
 /// full to free releases what it held back.
+#[inline]
 pub(crate) fn live_changed(cx: &mut Cx<'_>, agent: AgentIdx, c: ConvIdx, started: bool) {
-    let channel = cx.st.conv(c).channel.index();
+    let conv = cx.st.conv(c);
+    let channel = conv.channel.index();
+    if conv.plan.is_some() {
+        // Only a routing plan's conversation counts on a queue: out of
+        // line, so the hot path without a plan stays one branch.
+        super::queue_cap::conv_live_changed(cx.st, c, started);
+    }
     let a = cx.st.agent_mut(agent);
     let team = a.team;
     if started {
@@ -152,7 +176,10 @@ pub(crate) fn release_next(cx: &mut Cx<'_>) -> bool {
 /// agents the tenant's cap held, teams that freed room this command).
 #[inline]
 pub(crate) fn holds_any(w: &crate::engine::state::workload::Workload) -> bool {
-    !(w.blocked.is_empty() && w.tenant_gated.is_empty() && w.freed.is_empty())
+    !(w.blocked.is_empty()
+        && w.tenant_gated.is_empty()
+        && w.freed.is_empty()
+        && w.queues_freed.is_empty())
 }
 
 /// At the end of a command: if the tenant has room again, dispatches the

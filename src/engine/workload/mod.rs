@@ -40,9 +40,10 @@
 //! * **Pull mode** (`pull.rs`): an agent asks for their next
 //!   conversation under the push rules, up to a pull maximum above the
 //!   cap.
-//! * **Caps above the agent** (`gate.rs`, `team.rs`): teams (named, with
-//!   members; [`Command::SetTeam`](crate::Command::SetTeam)) cap their members' live threads
-//!   together, and the tenant caps all live threads
+//! * **Caps above the agent** (`gate.rs`, `team.rs`, `queue_cap.rs`):
+//!   teams (named, with members; [`Command::SetTeam`](crate::Command::SetTeam)) cap their members' live threads
+//!   together, a routing plan's queue caps the live conversations its
+//!   pool took (`max_live`), and the tenant caps all live threads
 //!   ([`Command::SetTenantCap`](crate::Command::SetTenantCap)).
 //!
 //! # The order of the levels
@@ -52,10 +53,11 @@
 //! this order: the agent on the conversation's channel (their cap on that
 //! channel's live threads, [`Command::SetChannelCap`](crate::Command::SetChannelCap)),
 //! the agent in total (status, room under their own cap, nobody waiting
-//! for them, no cool-down), the agent's team, the tenant. The first level
-//! that is full refuses it, and the refusal is counted under that level
-//! ([`Refusals`], per team in [`TeamStats`]). A queue level comes with the
-//! routing plans' queues. An agent's own threads coming back (a parked
+//! for them, no cool-down), the agent's team, the routing-plan queue whose
+//! pool the work comes from, the tenant. The first level that is full
+//! refuses it, and the refusal is counted under that level ([`Refusals`],
+//! per team in [`TeamStats`], per queue in [`QueueCapStats`]). An agent's
+//! own threads coming back (a parked
 //! thread the customer writes to, a wrap-up reopened, a transfer to the
 //! agent) are theirs already: only the agent's own cap applies to them, as
 //! it does today.
@@ -88,6 +90,7 @@ pub(crate) mod gate;
 pub(crate) mod no_answer;
 pub(crate) mod pull;
 mod query;
+pub(crate) mod queue_cap;
 pub(crate) mod rate;
 pub(crate) mod snapshot;
 pub(crate) mod team;
@@ -99,6 +102,7 @@ pub use config::{
     WrapUpRule, MAX_LIVE_CAP, MAX_NO_ANSWER_HOPS, MAX_RATE,
 };
 pub use query::{TeamStats, TenantStats, WrapUpInfo};
+pub use queue_cap::QueueCapStats;
 pub use team::MAX_TEAM_NAME;
 
 use serde::{Deserialize, Serialize};
@@ -131,6 +135,9 @@ pub enum CapLevel {
     /// The agent's assignment rate limit (checked with the agent's own
     /// levels, after their total cap).
     RateLimit,
+    /// The cap of the routing-plan queue whose pool the work is taken
+    /// from (checked after the team, before the tenant).
+    Queue,
 }
 
 /// Assignments refused, by the level that refused them: each time an
@@ -151,6 +158,16 @@ pub struct Refusals {
     /// An agent reached their assignment rate limit (counted once each
     /// time: they are skipped until the window slides).
     pub rate_limit: u64,
+    /// A routing-plan queue was at its cap (per queue in
+    /// [`Engine::queue_caps`](crate::Engine::queue_caps)).
+    // Left out when zero: statistics written before it encode byte for
+    // byte as they did (tests/wire_fixtures.rs).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub queue: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl Refusals {
@@ -161,6 +178,7 @@ impl Refusals {
             CapLevel::Team => self.team += 1,
             CapLevel::Tenant => self.tenant += 1,
             CapLevel::RateLimit => self.rate_limit += 1,
+            CapLevel::Queue => self.queue += 1,
         }
     }
 }

@@ -7,7 +7,15 @@
 //! step is a [`Decision::NoAnswer`] with its action. Never once a human
 //! answered: the timer checks the first response when it fires, and a
 //! reply, a park, a requeue or a resolve (any change of place) voids it.
-//! Reassignment to a named queue comes with the routing plans' queues.
+//!
+//! Under a routing plan, the conversation's own queue may name where its
+//! unanswered work goes instead (`no_answer_queue`, checked against the
+//! plan when it loads): the requeue then moves it to that queue alone,
+//! with its age, priority and place on its route's ladder kept, and the
+//! decision names the queue. The queue is read from the plan in force
+//! when the timer fires: after a plan swap that removed it, the work goes
+//! back to its own line. A named queue that is closed gets it as any work
+//! arriving while closed (its closing rule applies).
 
 use super::config::{NoAnswerFinal, NoAnswerRule};
 use crate::engine::cx::Cx;
@@ -18,6 +26,7 @@ use crate::engine::state::conversation::Place;
 use crate::engine::state::index::ConvIdx;
 use crate::engine::state::timers::TimerKind;
 use crate::model::AgentStatus;
+use crate::plan::compiled::CAction;
 
 /// Arms the no-answer timer of `c`, just assigned (or accepted, or back
 /// with its agent), if a rule is set and no human answered yet, and the
@@ -70,11 +79,20 @@ pub(crate) fn fire(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
             NoAnswerFinal::Resolve { .. } => NoAnswerAction::Resolved,
         }
     };
+    let target = match action {
+        NoAnswerAction::Requeued => named_queue(cx, c),
+        _ => None,
+    };
+    let queue = target.and_then(|q| {
+        let plan = cx.st.plan.as_deref()?;
+        Some(plan.queues.get(usize::from(q))?.name.clone())
+    });
     cx.emit(Decision::NoAnswer {
         conversation,
         agent: agent_id,
         hop,
         action,
+        queue,
     });
     match (action, rule.last) {
         (NoAnswerAction::Requeued, _) => {
@@ -82,6 +100,11 @@ pub(crate) fn fire(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
             // Away first, so that the requeue cannot hand it straight back.
             if rule.set_away && cx.st.agent(agent).status == AgentStatus::Online {
                 execute::set_status(cx, agent, AgentStatus::Away);
+            }
+            if let Some(q) = target {
+                // Its route now waits in the named queue alone: the
+                // requeue places it there (steps due by its age entered).
+                crate::engine::plan_steps::move_to_queue(cx, c, q);
             }
             execute::requeue_offer(cx, c, agent, RequeueReason::NoAnswer);
         }
@@ -91,4 +114,24 @@ pub(crate) fn fire(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
         }
         _ => cx.st.stats.no_answer_kept += 1,
     }
+}
+
+/// The queue `c`'s own queue sends unanswered work to under the plan in
+/// force, if it names one other than itself. Its own queue is the first
+/// it waits in, or, on a route chosen since it last waited (a plan swap
+/// re-evaluates live work without moving it), the queue its route's first
+/// step enters.
+fn named_queue(cx: &Cx<'_>, c: ConvIdx) -> Option<u16> {
+    let plan = cx.st.plan.as_deref()?;
+    let rs = cx.st.conv(c).plan.as_deref()?.route.as_ref()?;
+    let first_step = || {
+        let steps = &plan.routes.get(usize::from(rs.route))?.steps;
+        steps.first()?.actions.iter().rev().find_map(|a| match *a {
+            CAction::Enter(q) => Some(q),
+            _ => None,
+        })
+    };
+    let own = rs.queues.first().copied().or_else(first_step)?;
+    let to = plan.queues.get(usize::from(own))?.no_answer_to?;
+    (to != own).then_some(to)
 }

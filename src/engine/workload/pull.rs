@@ -12,7 +12,7 @@ use super::gate;
 use crate::engine::cx::Cx;
 use crate::engine::decision::{AssignVia, Decision, PullMiss};
 use crate::engine::lifecycle;
-use crate::engine::state::index::{AgentIdx, ConvIdx};
+use crate::engine::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use crate::model::Capacity;
 
 /// Gives `agent` the best waiting conversation they may pull now, or
@@ -32,16 +32,17 @@ pub(crate) fn pull_next(cx: &mut Cx<'_>, agent: AgentIdx) {
         Some(miss) => Err(miss),
         None => best_within(cx, agent, a.ceiling()).ok_or(PullMiss::NothingEligible),
     };
-    let found = found.and_then(|c| match gate::above_agent(cx.st, agent) {
+    let found = found.and_then(|(g, c)| match gate::above(cx.st, agent, g) {
         Some(level) => {
             gate::count(cx.st, agent, level);
             Err(PullMiss::Refused(level))
         }
-        None => Ok(c),
+        None => Ok((g, c)),
     });
     match found {
-        Ok(c) => {
+        Ok((g, c)) => {
             cx.st.stats.pulls += 1;
+            super::queue_cap::credit(cx.st, c, g);
             lifecycle::hand_over(cx, c, agent, AssignVia::PullNext);
         }
         Err(reason) => {
@@ -53,7 +54,7 @@ pub(crate) fn pull_next(cx: &mut Cx<'_>, agent: AgentIdx) {
 
 /// The best waiting conversation among `agent`'s groups whose weight fits
 /// under `ceiling` (as `matching::best_waiting` does under the cap).
-fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<ConvIdx> {
+fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<(GroupIdx, ConvIdx)> {
     let a = cx.st.agent(agent);
     let head_start = cx.cfg.class_head_start;
     // A routing profile's primary queues first (`engine/profiles.rs`).
@@ -68,19 +69,28 @@ fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<ConvId
             let weight = a.weight_of(g.key.channel, g.weight);
             let fits = a.fits_over(weight, over)
                 || u64::from(a.load.0) + u64::from(weight.0) <= u64::from(ceiling.0);
-            if g.closed
-                || slot.dormant
-                || !fits
-                || a.cooling(slot.group)
-                || a.held_beside(g.key.channel)
-            {
+            if slot.dormant || !fits || a.held_beside(g.key.channel) {
                 return None;
             }
             // Then the most points of queue aging (`queue_aging.rs`).
-            crate::engine::queue_aging::head_choice(cx.st, now, head_start, profile, g)
+            let own = if g.closed
+                || a.cooling(slot.group)
+                || super::queue_cap::group_full(cx.st, slot.group)
+            {
+                None
+            } else {
+                crate::engine::queue_aging::head_choice(cx.st, now, head_start, profile, g)
+                    .map(|choice| (choice, slot.group))
+            };
+            if g.followers.is_empty() {
+                own
+            } else {
+                // The plan queues' groups sharing it (`plan_pool.rs`).
+                crate::engine::plan_pool::best_line(cx.st, a, g, own, now, head_start, profile)
+            }
         })
         .min()
-        .map(|(_, c)| c)
+        .map(|((_, c), g)| (g, c))
 }
 
 /// Sets `agent`'s pull maximum (`None`: pulls stop at the cap, as pushes

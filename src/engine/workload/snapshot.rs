@@ -23,6 +23,12 @@ pub(crate) struct WorkloadSnapshot {
     blocked: Vec<GroupIdx>,
     /// Agents the tenant's cap holds back, in order.
     tenant_gated: Vec<AgentIdx>,
+    /// Refusals at each routing-plan queue's cap, in plan order (empty
+    /// when none; caps come from the plan, live counts are recounted).
+    // Left out when empty: snapshots written before it encode byte for
+    // byte as they did (tests/wire_fixtures.rs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    queue_refusals: Vec<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -58,6 +64,7 @@ pub(crate) fn take(st: &State) -> WorkloadSnapshot {
         tenant_max_live: w.tenant_max_live,
         blocked: w.blocked.clone(),
         tenant_gated: w.tenant_gated.clone(),
+        queue_refusals: super::queue_cap::take(w),
     }
 }
 
@@ -165,5 +172,5 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
     w.tenant_gated = snap.tenant_gated;
     w.live = st.agents.iter().map(|a| a.inbox.len() as u32).sum();
     w.refresh_gates();
-    Ok(())
+    super::queue_cap::restore(st, snap.queue_refusals)
 }

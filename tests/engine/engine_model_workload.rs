@@ -1,0 +1,519 @@
+//! State-machine test of the workload rules: random valid configurations
+//! (wrap-up, a team with a cap and a rate limit, the tenant's cap,
+//! per-channel caps, parked shares by channel, an interruption matrix,
+//! reassignment when the agent does not answer) and random commands with
+//! time jumps, applied to the engine and checked against a reference
+//! model of what each rule allows. Where the engine chooses (which agent,
+//! which conversation), the model checks that the choice was legal: no new
+//! assignment takes a level above its cap (a level already over it after a
+//! lowered cap only shrinks), nobody takes more new work than their rate
+//! limit in any window, no answered conversation is reassigned, hops stay
+//! bounded, and every load is what the model computes from the states.
+//! Halfway, the engine is restored from its snapshot and both copies must
+//! give equal decisions to the end (every rule's state is in the snapshot).
+
+use crate::common;
+use common::*;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use switchboard::*;
+
+const AGENTS: u64 = 4;
+const CONVERSATIONS: u64 = 14;
+const CHANNELS: [Channel; 3] = [Channel::Sms, Channel::Web, Channel::Email];
+
+#[derive(Clone, Debug)]
+struct Rules {
+    caps: [u32; AGENTS as usize],
+    wrap_hold: Option<u32>,
+    tenant: Option<u32>,
+    team_cap: Option<u32>,
+    rate: Option<(u32, u64)>,
+    sms_parked: Option<u32>,
+    interrupt: bool,
+    no_answer: Option<(u64, u32)>,
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Open {
+        id: u64,
+        channel: usize,
+    },
+    Resolve {
+        id: u64,
+    },
+    Park {
+        id: u64,
+    },
+    Customer {
+        id: u64,
+    },
+    Answer {
+        id: u64,
+    },
+    Status {
+        agent: u64,
+        online: bool,
+    },
+    Tick {
+        secs: u64,
+    },
+    TeamCap {
+        max: Option<u32>,
+    },
+    ChannelCap {
+        agent: u64,
+        channel: usize,
+        max: Option<u32>,
+    },
+    Pull {
+        agent: u64,
+    },
+    EndWrapUp {
+        id: u64,
+    },
+    /// An agent's own weight for a channel, in milli-units (`None`: the
+    /// channel's).
+    ChannelWeight {
+        agent: u64,
+        channel: usize,
+        weight: Option<u32>,
+    },
+}
+
+fn rules() -> impl Strategy<Value = Rules> {
+    (
+        prop::array::uniform4(1u32..=3),
+        prop::option::of(0u32..=1000),
+        prop::option::of(1u32..=8),
+        prop::option::of(0u32..=5),
+        prop::option::of((1u32..=3, 10u64..=120)),
+        prop::option::of(0u32..=1000),
+        any::<bool>(),
+        prop::option::of((10u64..=90, 0u32..=2)),
+    )
+        .prop_map(
+            |(caps, wrap_hold, tenant, team_cap, rate, sms_parked, interrupt, no_answer)| Rules {
+                caps,
+                wrap_hold,
+                tenant,
+                team_cap,
+                rate,
+                sms_parked,
+                interrupt,
+                no_answer,
+            },
+        )
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let id = 1..=CONVERSATIONS;
+    let agent = 1..=AGENTS;
+    prop_oneof![
+        4 => (id.clone(), 0..CHANNELS.len()).prop_map(|(id, channel)| Step::Open { id, channel }),
+        2 => id.clone().prop_map(|id| Step::Resolve { id }),
+        1 => id.clone().prop_map(|id| Step::Park { id }),
+        1 => id.clone().prop_map(|id| Step::Customer { id }),
+        2 => id.clone().prop_map(|id| Step::Answer { id }),
+        1 => (agent.clone(), any::<bool>()).prop_map(|(agent, online)| Step::Status { agent, online }),
+        2 => (1u64..=100).prop_map(|secs| Step::Tick { secs }),
+        1 => prop::option::of(0u32..=5).prop_map(|max| Step::TeamCap { max }),
+        1 => (agent.clone(), 0..CHANNELS.len(), prop::option::of(0u32..=2))
+            .prop_map(|(agent, channel, max)| Step::ChannelCap { agent, channel, max }),
+        1 => agent.clone().prop_map(|agent| Step::Pull { agent }),
+        1 => id.prop_map(|id| Step::EndWrapUp { id }),
+        1 => (agent, 0..CHANNELS.len(), prop::option::of(250u32..=2500))
+            .prop_map(|(agent, channel, weight)| Step::ChannelWeight { agent, channel, weight }),
+    ]
+}
+
+fn config(r: &Rules) -> EngineConfig {
+    let mut w = WorkloadConfig::default();
+    if let Some(hold) = r.wrap_hold {
+        let rule = WrapUpRule {
+            mode: WrapUpMode::Optional,
+            time: TimeSpan::from_secs(30),
+            hold_permille: hold,
+        };
+        w.wrap_up.insert(Channel::Web, rule);
+    }
+    w.tenant_max_live = r.tenant;
+    if let Some(permille) = r.sms_parked {
+        w.parked_permille.insert(Channel::Sms, permille);
+    }
+    if r.interrupt {
+        w.interruptions
+            .insert(Channel::Sms, [Channel::Web, Channel::Email].into());
+    }
+    w.no_answer = r.no_answer.map(|(after, max_hops)| NoAnswerRule {
+        after: TimeSpan::from_secs(after),
+        set_away: false,
+        max_hops,
+        last: NoAnswerFinal::KeepAndWarn,
+    });
+    EngineConfig::builder()
+        .open_conversations(OpenConversations::Unlimited)
+        .workload(w)
+        .build()
+        .expect("valid config")
+}
+
+fn team(max: Option<u32>, rate: Option<(u32, u64)>) -> Command {
+    Command::SetTeam {
+        team: TeamId(1),
+        name: "team".into(),
+        members: vec![AgentId(1), AgentId(2), AgentId(3)],
+        max_live: max,
+        rate_limit: rate.map(|(max, secs)| RateLimit {
+            max,
+            window: TimeSpan::from_secs(secs),
+        }),
+    }
+}
+
+/// The model's view of the engine: what it saw happen, and the levels.
+struct Model {
+    rules: Rules,
+    team_cap: Option<u32>,
+    channel_caps: BTreeMap<(u64, Channel), u32>,
+    /// New assignments per agent, by time.
+    assigned_at: BTreeMap<u64, Vec<Timestamp>>,
+    answered: BTreeMap<u64, bool>,
+    hops: BTreeMap<u64, u32>,
+    /// Agents' own channel weights, in milli-units.
+    weights: BTreeMap<(u64, Channel), u32>,
+    /// The command re-weighed an agent's threads: their load may rise
+    /// past the cap without new work.
+    reweighed: bool,
+}
+
+/// Live threads per agent and channel, and loads, read back.
+struct Seen {
+    live: BTreeMap<(u64, Channel), u32>,
+    agent_live: BTreeMap<u64, u32>,
+    load: BTreeMap<u64, Capacity>,
+    team: u32,
+    tenant: u32,
+    /// What each agent's threads hold by the model's weights: a live
+    /// thread its channel's weight, a parked one its channel's parked
+    /// share, one in wrap-up the held share.
+    expected: BTreeMap<u64, u32>,
+}
+
+fn weight(channel: Channel) -> u32 {
+    if channel == Channel::Email {
+        500
+    } else {
+        1000
+    }
+}
+
+fn seen(e: &Engine, rules: &Rules, weights: &BTreeMap<(u64, Channel), u32>) -> Seen {
+    let mut s = Seen {
+        live: BTreeMap::new(),
+        agent_live: BTreeMap::new(),
+        load: BTreeMap::new(),
+        team: e.team_stats(TeamId(1)).map_or(0, |t| t.live),
+        tenant: e.tenant_stats().live,
+        expected: BTreeMap::new(),
+    };
+    for a in 1..=AGENTS {
+        let stats = e.agent_stats(AgentId(a)).expect("agent");
+        s.agent_live.insert(a, stats.live);
+        s.load.insert(a, stats.load);
+    }
+    for id in 1..=CONVERSATIONS {
+        let Ok(info) = e.conversation(ConversationId(id)) else {
+            continue;
+        };
+        // The agent's own weight for the channel, else the channel's.
+        let w = |agent: AgentId| {
+            (weights.get(&(agent.0, info.channel)).copied()).unwrap_or(weight(info.channel))
+        };
+        let held = match info.state {
+            ConversationState::Assigned { agent } | ConversationState::Offered { agent, .. } => {
+                *s.live.entry((agent.0, info.channel)).or_default() += 1;
+                Some((agent, w(agent)))
+            }
+            ConversationState::Parked { agent: Some(agent) } => {
+                let permille = match (info.channel, rules.sms_parked) {
+                    (Channel::Sms, Some(p)) => p,
+                    _ => 250,
+                };
+                Some((agent, w(agent) * permille / 1000))
+            }
+            ConversationState::Resolved { .. } => {
+                e.wrap_up(ConversationId(id)).expect("known").map(|wrap| {
+                    (
+                        wrap.agent,
+                        w(wrap.agent) * rules.wrap_hold.unwrap_or(0) / 1000,
+                    )
+                })
+            }
+            _ => None,
+        };
+        if let Some((agent, held)) = held {
+            *s.expected.entry(agent.0).or_default() += held;
+        }
+    }
+    s
+}
+
+impl Model {
+    /// Checks one command's decisions and the state after it against the
+    /// state before.
+    fn check(
+        &mut self,
+        e: &Engine,
+        at: Timestamp,
+        before: &Seen,
+        d: &[Decision],
+    ) -> Result<(), TestCaseError> {
+        let mut after = seen(e, &self.rules, &self.weights);
+        // An agent's own threads coming back (a parked thread the customer
+        // writes to, a wrap-up reopened) are theirs already: only the
+        // agent's total cap applies to them. Take them out of the counts.
+        for decision in d {
+            if let Decision::Assigned {
+                conversation,
+                agent,
+                via: AssignVia::Resumed | AssignVia::Reopened,
+                ..
+            } = *decision
+            {
+                let channel = e.conversation(conversation).expect("known").channel;
+                after.tenant -= 1;
+                if agent.0 <= 3 {
+                    after.team -= 1;
+                }
+                if let Some(live) = after.live.get_mut(&(agent.0, channel)) {
+                    *live -= 1;
+                }
+            }
+        }
+        // No level grows past its cap by new work (one over it after a
+        // lowered cap only shrinks).
+        let grew_past = |b: u32, a: u32, cap: Option<u32>| cap.is_some_and(|c| a > c && a > b);
+        prop_assert!(!grew_past(before.team, after.team, self.team_cap), "team");
+        prop_assert!(
+            !grew_past(before.tenant, after.tenant, self.rules.tenant),
+            "tenant"
+        );
+        for (&(agent, channel), &cap) in &self.channel_caps {
+            let (b, a) = (
+                before.live.get(&(agent, channel)).copied().unwrap_or(0),
+                after.live.get(&(agent, channel)).copied().unwrap_or(0),
+            );
+            prop_assert!(
+                !grew_past(b, a, Some(cap)),
+                "channel cap of {agent} on {channel:?}"
+            );
+        }
+        for agent in 1..=AGENTS {
+            let cap = Capacity::units(self.rules.caps[agent as usize - 1]);
+            let (b, a) = (before.load[&agent], after.load[&agent]);
+            // An interrupting text may go beside the interrupted load
+            // (at most what the agent held before): never past twice the
+            // cap, unless an own weight raised that load past the cap.
+            let ceiling = if self.rules.interrupt {
+                Capacity(cap.0 + cap.0.max(b.0))
+            } else {
+                cap
+            };
+            prop_assert!(
+                a <= ceiling || a <= b || self.reweighed,
+                "load of {agent}: {b:?} -> {a:?}"
+            );
+            let expected = after.expected.get(&agent).copied().unwrap_or(0);
+            prop_assert_eq!(a, Capacity(expected), "load of {} recounted", agent);
+        }
+        for decision in d {
+            match *decision {
+                Decision::Assigned { agent, via, .. } | Decision::Offered { agent, via, .. }
+                    if !matches!(via, AssignVia::Resumed | AssignVia::Reopened) =>
+                {
+                    let times = self.assigned_at.entry(agent.0).or_default();
+                    times.push(at);
+                    let member = agent.0 <= 3;
+                    if let (true, Some((max, secs))) = (member, self.rules.rate) {
+                        let window = TimeSpan::from_secs(secs);
+                        let recent = times.iter().filter(|&&t| t + window > at).count();
+                        prop_assert!(recent <= max as usize, "rate of {}", agent.0);
+                    }
+                }
+                Decision::NoAnswer {
+                    conversation, hop, ..
+                } => {
+                    prop_assert!(!self.answered.get(&conversation.0).copied().unwrap_or(false));
+                    let max = self.rules.no_answer.map_or(0, |(_, h)| h);
+                    prop_assert!(hop <= max + 1, "hops bounded");
+                    self.hops.insert(conversation.0, hop);
+                }
+                _ => {}
+            }
+        }
+        let audit = e.audit();
+        prop_assert!(audit.is_ok(), "{audit:?}");
+        Ok(())
+    }
+}
+
+fn command(e: &Engine, step: &Step) -> Option<Command> {
+    let owner = |id: u64| match e.conversation(ConversationId(id)).ok()?.state {
+        ConversationState::Assigned { agent } => Some(agent),
+        _ => None,
+    };
+    Some(match *step {
+        Step::Open { id, channel } => Command::open(ConversationId(id), CustomerId(id % 5))
+            .channel(CHANNELS[channel])
+            .into(),
+        Step::Resolve { id } => Command::Resolve {
+            conversation: ConversationId(id),
+            reason: ResolveReason::Solved,
+        },
+        Step::Park { id } => Command::Park {
+            conversation: ConversationId(id),
+        },
+        Step::Customer { id } => Command::CustomerMessage {
+            conversation: ConversationId(id),
+        },
+        Step::Answer { id } => Command::AgentMessage {
+            conversation: ConversationId(id),
+            agent: owner(id)?,
+        },
+        Step::Status { agent, online } => Command::SetAgentStatus {
+            agent: AgentId(agent),
+            status: if online {
+                AgentStatus::Online
+            } else {
+                AgentStatus::Offline
+            },
+        },
+        Step::Tick { .. } => Command::Tick,
+        Step::TeamCap { .. } => return None,
+        Step::ChannelCap {
+            agent,
+            channel,
+            max,
+        } => Command::SetChannelCap {
+            agent: AgentId(agent),
+            channel: CHANNELS[channel],
+            max_live: max,
+        },
+        Step::Pull { agent } => Command::PullNext {
+            agent: AgentId(agent),
+        },
+        Step::EndWrapUp { id } => {
+            let agent = e.wrap_up(ConversationId(id)).ok()??.agent;
+            Command::EndWrapUp {
+                conversation: ConversationId(id),
+                agent,
+            }
+        }
+        Step::ChannelWeight {
+            agent,
+            channel,
+            weight,
+        } => Command::SetChannelWeight {
+            agent: AgentId(agent),
+            channel: CHANNELS[channel],
+            weight: weight.map(Capacity),
+        },
+    })
+}
+
+fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
+    let mut e = engine_with(config(&rules), "least_loaded");
+    for (i, &cap) in rules.caps.iter().enumerate() {
+        agent(&mut e, i as u64 + 1, &[], cap);
+    }
+    e.apply(Timestamp(0), team(rules.team_cap, rules.rate))
+        .expect("team accepted");
+    let mut model = Model {
+        team_cap: rules.team_cap,
+        rules,
+        channel_caps: BTreeMap::new(),
+        assigned_at: BTreeMap::new(),
+        answered: BTreeMap::new(),
+        hops: BTreeMap::new(),
+        weights: BTreeMap::new(),
+        reweighed: false,
+    };
+    let mut at = Timestamp(0);
+    let mut twin: Option<Engine> = None;
+    let half = steps.len() / 2;
+    for (n, step) in steps.iter().enumerate() {
+        if n == half {
+            let json = e.snapshot().to_json().expect("snapshot");
+            let snapshot = Snapshot::from_json(&json).expect("decodes");
+            twin = Some(Engine::restore(snapshot, boxed("least_loaded")).expect("restores"));
+        }
+        at = match step {
+            Step::Tick { secs } => at + TimeSpan::from_secs(*secs),
+            _ => at + TimeSpan(1),
+        };
+        let command = match step {
+            Step::TeamCap { max } => {
+                let rate = model.rules.rate;
+                Some(team(*max, rate))
+            }
+            _ => command(&e, step),
+        };
+        let Some(command) = command else {
+            continue;
+        };
+        let before = seen(&e, &model.rules, &model.weights);
+        let result = e.apply(at, command.clone());
+        if let Some(twin) = twin.as_mut() {
+            prop_assert_eq!(&twin.apply(at, command), &result, "restored copy differs");
+        }
+        let Ok(decisions) = result else {
+            continue;
+        };
+        match *step {
+            Step::TeamCap { max } => model.team_cap = max,
+            Step::ChannelCap {
+                agent,
+                channel,
+                max,
+            } => {
+                let key = (agent, CHANNELS[channel]);
+                match max {
+                    Some(max) => model.channel_caps.insert(key, max),
+                    None => model.channel_caps.remove(&key),
+                };
+            }
+            Step::Answer { id } => {
+                model.answered.insert(id, true);
+            }
+            Step::ChannelWeight {
+                agent,
+                channel,
+                weight,
+            } => {
+                let key = (agent, CHANNELS[channel]);
+                match weight {
+                    Some(w) => model.weights.insert(key, w),
+                    None => model.weights.remove(&key),
+                };
+            }
+            _ => {}
+        }
+        model.reweighed = matches!(step, Step::ChannelWeight { .. });
+        model.check(&e, at, &before, &decisions)?;
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn every_workload_rule_holds_against_the_reference_model(
+        rules in rules(),
+        steps in proptest::collection::vec(step(), 1..80),
+    ) {
+        run(rules, steps)?;
+    }
+}
