@@ -403,6 +403,8 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, ConvIdx)> {
     // checks are its group's flags and the plain fit: the rules' reads
     // are asked once here, not per slot.
     let plain = !a.rules && cx.cfg.workload.interruptions.is_empty() && !cx.st.workload.gates_on;
+    // Whether any plan queue is capped (asked per slot only then).
+    let queue_caps = queue_cap::any(cx.st);
     a.slots
         .iter()
         .filter_map(|slot| {
@@ -423,13 +425,15 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, ConvIdx)> {
                 return None;
             }
             let head = cx.cfg.class_head_start;
-            let own =
-                if g.closed || a.cooling(slot.group) || queue_cap::group_full(cx.st, slot.group) {
-                    None
-                } else {
-                    super::queue_aging::head_choice(cx.st, now, head, profile, g)
-                        .map(|choice| (choice, slot.group))
-                };
+            let own = if g.closed
+                || a.cooling(slot.group)
+                || (queue_caps && queue_cap::group_full(cx.st, slot.group))
+            {
+                None
+            } else {
+                super::queue_aging::head_choice(cx.st, now, head, profile, g)
+                    .map(|choice| (choice, slot.group))
+            };
             if g.followers.is_empty() {
                 own
             } else {

@@ -63,6 +63,13 @@ fn queue_of(st: &State, g: GroupIdx) -> Option<usize> {
     crate::engine::plan_hours::queue_of_gate(st, st.group(g).key.gate)
 }
 
+/// Whether a plan queue may be capped now (caps above the agents on and
+/// a plan's queues listed): callers looping over slots ask it once.
+#[inline]
+pub(crate) fn any(st: &State) -> bool {
+    st.workload.gates_on && !st.workload.queues.is_empty()
+}
+
 /// Whether `g`'s queue is at its cap (one branch without caps above the
 /// agents).
 #[inline]
@@ -134,7 +141,18 @@ pub(crate) fn conv_live_changed(st: &mut State, c: ConvIdx, started: bool) {
 /// Returns whether it took a listed queue (the caller settles again and
 /// asks again). Each call consumes a listed queue, so it is bounded by
 /// the plan's queues.
+#[inline]
 pub(crate) fn release(cx: &mut Cx<'_>) -> bool {
+    // Asked once per command with caps above the agents: inlined, one
+    // length test when no queue freed room.
+    if cx.st.workload.queues_freed.is_empty() {
+        return false;
+    }
+    release_freed(cx)
+}
+
+#[inline(never)]
+fn release_freed(cx: &mut Cx<'_>) -> bool {
     let Some(q) = cx.st.workload.queues_freed.pop() else {
         return false;
     };
