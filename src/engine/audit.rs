@@ -542,6 +542,13 @@ impl Engine {
             }
         }
         super::workload::audit::check(st)?;
+        st.check_customers().map_err(|(what, kept, recounted)| {
+            AuditViolation::StatisticMismatch {
+                what,
+                kept,
+                recounted,
+            }
+        })?;
         super::skill_windows::audit(st)?;
         super::plan_pool::audit(st, cfg)?;
         st.audit_groups()?;

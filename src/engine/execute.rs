@@ -112,7 +112,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             owner,
             wait,
         } => {
-            cx.st.customers[customer.get()].owner = owner.map(|a| (a, wait));
+            cx.st.set_customer_owner(customer, owner.map(|a| (a, wait)));
         }
         Step::SetChannelWeight {
             agent,
@@ -199,6 +199,7 @@ fn open(
 ) -> ConvIdx {
     let at = cx.at;
     let who = cx.st.ensure_customer(customer);
+    cx.st.customer_holds(who);
     cx.st.customers[who.get()].tier = tier;
     let boosted = cx.cfg.vip_boost && tier == Tier::Vip;
     let seq = cx.st.next_seq();
@@ -544,6 +545,7 @@ fn purge(cx: &mut Cx<'_>, before: Timestamp) {
         if old {
             if let Some(conv) = cx.st.convs[i].take() {
                 cx.st.conv_ids.remove(&conv.id);
+                cx.st.customer_releases(conv.who);
                 released.push(conv.group);
                 cx.st.free_slots.extend(ConvIdx::new(i));
                 purged += 1;

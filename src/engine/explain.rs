@@ -165,9 +165,12 @@ impl Engine {
         let route = plan
             .zip(rs)
             .and_then(|(p, r)| p.routes.get(usize::from(r.route)));
-        let queue = plan
-            .zip(rs)
-            .and_then(|(p, r)| p.queues.get(usize::from(*r.queues.first()?)));
+        // Its own queue; work taken by a preferred agent before it ever
+        // waited names the queue its route enters first.
+        let queue = plan.zip(rs).and_then(|(p, r)| {
+            let q = super::plan_steps::own_queue(p, r)?;
+            p.queues.get(usize::from(q))
+        });
         let holder_position = group.members.iter().position(|&m| m == holder);
         let tie_breaker = match (runner_up, rank, holder_position) {
             _ if !holder_member => TieBreaker::NotByRank,

@@ -313,7 +313,8 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
 /// Remembers that `agent` served the customer of `c` now (sticky affinity).
 pub(crate) fn remember_agent(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
     let at = cx.at;
-    cx.st.customer_of(c).last_agent = Some((agent, at));
+    let who = cx.st.conv(c).who;
+    cx.st.customer_served(who, agent, at);
 }
 
 /// A parked thread back to its agent in place: the difference between the

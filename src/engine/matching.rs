@@ -168,6 +168,10 @@ pub(crate) fn place_in_group(cx: &mut Cx<'_>, c: ConvIdx) {
         super::plan_steps::dispatch_extra(cx, c);
     }
     if cx.st.conv(c).place == super::state::conversation::Place::Queued {
+        if cx.st.conv(c).plan.is_some() {
+            // Its next step, now that it waits.
+            super::plan_steps::arm_if_waiting(cx, c);
+        }
         let conversation = cx.st.conv(c).id;
         cx.emit(Decision::Queued { conversation });
     }

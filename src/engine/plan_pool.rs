@@ -30,8 +30,11 @@
 //! policy on the same channel and skills. Each real-time count stays the
 //! group's own: online is the pool's, with room is the pool's less the
 //! members cooling down in the group (`State::with_room`, kept by
-//! `matching::refresh_room` through `Group::cool_room`). Cost: a freed
-//! member reads the head of each follower's line of each of its pools; a
+//! `matching::refresh_room` through `Group::cool_room`). One statistic
+//! counts differently: an index entry left stale by a rise in load is
+//! found, and counted as a refusal (`EngineStats::refusals`), once per
+//! pool instead of once per queue group. Cost: a freed member reads the
+//! head of each follower's line holding work, of each of its pools; a
 //! load change re-ranks an agent once per pool, not once per queue.
 
 use super::cx::Cx;

@@ -180,7 +180,8 @@ fn put(cx: &mut Cx<'_>, c: ConvIdx, rs: RouteState) {
 /// Enters the steps of `c`'s route due by now and takes its terminal
 /// action if due, then gives it the groups its route says. `c` is not in
 /// any line. Returns whether it still goes to its lines (a terminal action
-/// may have resolved it or handed it to the bot). Arms its next step.
+/// may have resolved it or handed it to the bot). Its next step's timer is
+/// armed once it is placed, if it still waits ([`arm_if_waiting`]).
 pub(crate) fn before_queue(cx: &mut Cx<'_>, c: ConvIdx) -> bool {
     let Some(plan) = cx.st.plan.clone() else {
         return true;
@@ -199,8 +200,23 @@ pub(crate) fn before_queue(cx: &mut Cx<'_>, c: ConvIdx) -> bool {
         // In no line yet (its place may still name the one it left).
         raise_priority(cx, c, to, false);
     }
-    arm_next(cx, &plan, c);
     true
+}
+
+/// Arms the timer of `c`'s next step (or time to live) if it waits in its
+/// lines on a route once placed. Work handed to an agent at once gets no
+/// timer: a step timer only acts on queued work, and steps due meanwhile
+/// are entered when it is next queued (`before_queue`), so the timer
+/// would only fire void.
+pub(crate) fn arm_if_waiting(cx: &mut Cx<'_>, c: ConvIdx) {
+    let conv = cx.st.conv(c);
+    let on_route = conv.plan.as_deref().is_some_and(|p| p.route.is_some());
+    if conv.place != Place::Queued || !on_route {
+        return;
+    }
+    if let Some(plan) = cx.st.plan.clone() {
+        arm_next(cx, &plan, c);
+    }
 }
 
 /// A `PlanStep` timer of generation `generation` fired for `c`.

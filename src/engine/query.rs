@@ -211,7 +211,7 @@ impl Engine {
     /// Customers the engine remembers (a purge forgets those with no held
     /// conversation and no live stickiness; see `Command::Purge`).
     pub fn customer_count(&self) -> usize {
-        self.state.customers.len()
+        self.state.known_customers()
     }
 
     /// Real-time statistics of every skill group in use, in slot order

@@ -247,6 +247,7 @@ impl Engine {
         let mut customers: Vec<CustomerSnapshot> = st
             .customers
             .iter()
+            .filter(|k| !k.vacant)
             .map(|k| CustomerSnapshot {
                 id: k.id,
                 tier: k.tier,
@@ -340,6 +341,8 @@ impl Engine {
             known.owner = c.owner;
         }
         restore_conversations(&mut st, &config, snapshot.conversations)?;
+        // Customers no restored conversation holds may expire.
+        st.queue_unheld_customers();
         super::workload::snapshot::restore(&mut st, snapshot.workload)?;
         super::plan_hours::restore(&mut st, snapshot.hours)?;
         for t in snapshot.timers {
@@ -646,6 +649,7 @@ fn restore_conversations(
         }
         let mut conv = conv;
         conv.who = st.ensure_customer(conv.customer);
+        st.customer_holds(conv.who);
         st.hold_group(conv.group);
         let live = conv.place.live_agent();
         st.convs.push(Some(conv));

@@ -182,12 +182,14 @@ pub(crate) fn check(
             if !room(state.conv_ids.len(), limits.conversations) {
                 return Err(limit("conversations", limits.conversations));
             }
-            if state.customer(*customer).is_none() && !room(state.customers.len(), limits.customers)
+            if state.customer(*customer).is_none()
+                && !room(state.known_customers(), limits.customers)
             {
                 return Err(limit("customers", limits.customers));
             }
             if state.conv_ids.len() >= u32::MAX as usize - 1
-                || state.customers.len() >= u32::MAX as usize - 1
+                || (state.customers.len() >= u32::MAX as usize - 1
+                    && !state.customer_expiry.has_free_slot())
             {
                 return Err(EngineError::Full("conversation"));
             }

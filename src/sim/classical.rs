@@ -208,9 +208,10 @@ impl Scenario {
         s.engine.auto_park_after = None;
         // No customer returns in a classical model, so stickiness never
         // routes anything; a short affinity window lets each hourly purge
-        // forget the customers it served. With the default week, every
-        // purge re-indexed a week of customers, and a 250,000-customer run
-        // took six times as long as it did before purges forgot customers.
+        // forget the customers it served. A purge costs what it forgets
+        // now, but the default week would still keep a week of customers
+        // (85,000 at 85% load) in the id map for nothing: 20-25% more CPU
+        // on the 250,000-customer run (BENCHMARKS.md, issue 22).
         s.engine.affinity_window = crate::model::TimeSpan::from_hours(1);
         s.staffing = Some(super::roster::Staffing {
             interval_minutes: 30.0,

@@ -242,6 +242,13 @@ fn preferred_agents_bypass_soft_skills_when_the_plan_allows_never_hard_ones() {
         let mut expected = vec![(2, Some(90), PreferredSkip::NotEligible)];
         if bypass {
             assert_eq!(via(&d, 1), Some((1, AssignVia::Preferred)));
+            // Taken before it waited: its route and the queue the route
+            // enters, no step entered.
+            let why = e.explain(ConversationId(1)).unwrap().expect("assigned");
+            assert_eq!(
+                (why.route.as_deref(), why.step, why.queue.as_deref()),
+                (Some("default"), None, Some("es_billing"))
+            );
         } else {
             expected.push((1, Some(80), PreferredSkip::NotEligible));
             assert_eq!(state(&e, 1), StateKind::Queued);

@@ -43,6 +43,7 @@ pub(crate) struct State {
     /// Slots freed by purges, reused by new conversations.
     pub free_slots: Vec<ConvIdx>,
     /// Customers by slot; conversations reach theirs without hashing.
+    /// Slots a purge freed are `vacant` (see `customer_expiry`).
     pub customers: Vec<Customer>,
     pub customer_ids: IdMap<CustomerId, CustomerIdx>,
     /// Agents holding each skill, ascending.
@@ -67,6 +68,9 @@ pub(crate) struct State {
     pub free_groups: Vec<GroupIdx>,
     /// Business hours of the plan's queues and the emergency switches.
     pub hours: hours::Hours,
+    /// Customers who may be forgotten, by last contact, and the free
+    /// customer slots (`customer.rs`).
+    pub customer_expiry: customer::Expiry,
 }
 
 impl State {
@@ -122,16 +126,7 @@ impl State {
         if let Some(&k) = self.customer_ids.get(&id) {
             return k;
         }
-        let k = CustomerIdx::new(self.customers.len()).expect("validated: a slot is left");
-        self.customers.push(Customer {
-            id,
-            tier: crate::model::Tier::Standard,
-            last_agent: None,
-            open: Vec::new(),
-            owner: None,
-        });
-        self.customer_ids.insert(id, k);
-        k
+        self.new_customer(id)
     }
 
     /// The customer of conversation `c`.
