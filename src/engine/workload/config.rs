@@ -48,7 +48,7 @@ pub struct WorkloadConfig {
     /// ([`Command::SetChannelCap`](crate::Command::SetChannelCap)) and
     /// every level above the agent still apply.
     // Left out when empty: configurations written before it encode
-    // byte for byte as they did (tests/wire_fixtures.rs).
+    // byte for byte as they did (tests/persist/wire_fixtures.rs).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub interruptions: BTreeMap<Channel, BTreeSet<Channel>>,
     /// Capacity by conversation status: what a thread waiting on the
@@ -58,7 +58,7 @@ pub struct WorkloadConfig {
     /// (which the channels not listed keep). A voice callback waiting on
     /// the customer may so cost nothing while a chat keeps a quarter.
     // Left out when empty: configurations written before it encode
-    // byte for byte as they did (tests/wire_fixtures.rs).
+    // byte for byte as they did (tests/persist/wire_fixtures.rs).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parked_permille: BTreeMap<Channel, u32>,
 }

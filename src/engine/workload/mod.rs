@@ -161,7 +161,7 @@ pub struct Refusals {
     /// A routing-plan queue was at its cap (per queue in
     /// [`Engine::queue_caps`](crate::Engine::queue_caps)).
     // Left out when zero: statistics written before it encode byte for
-    // byte as they did (tests/wire_fixtures.rs).
+    // byte as they did (tests/persist/wire_fixtures.rs).
     #[serde(skip_serializing_if = "is_zero")]
     pub queue: u64,
 }

@@ -26,7 +26,7 @@ pub(crate) struct WorkloadSnapshot {
     /// Refusals at each routing-plan queue's cap, in plan order (empty
     /// when none; caps come from the plan, live counts are recounted).
     // Left out when empty: snapshots written before it encode byte for
-    // byte as they did (tests/wire_fixtures.rs).
+    // byte as they did (tests/persist/wire_fixtures.rs).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     queue_refusals: Vec<u64>,
 }
