@@ -1,6 +1,6 @@
 //! State-machine test of the workload rules: random valid configurations
 //! (wrap-up in each of its modes, a team with a cap and a rate limit, the
-//! tenant's cap,
+//! tenant's cap (each cap also lowered and raised under load),
 //! per-channel caps, parked shares by channel, an interruption matrix,
 //! reassignment when the agent does not answer) and random commands with
 //! time jumps, applied to the engine and checked against a reference
@@ -28,6 +28,8 @@ use spec::*;
 struct Model {
     rules: Rules,
     team_cap: Option<u32>,
+    /// The tenant's cap in force.
+    tenant_cap: Option<u32>,
     channel_caps: BTreeMap<(u64, Channel), u32>,
     /// New assignments per agent, by time.
     assigned_at: BTreeMap<u64, Vec<Timestamp>>,
@@ -153,7 +155,7 @@ impl Model {
         let grew_past = |b: u32, a: u32, cap: Option<u32>| cap.is_some_and(|c| a > c && a > b);
         prop_assert!(!grew_past(before.team, after.team, self.team_cap), "team");
         prop_assert!(
-            !grew_past(before.tenant, after.tenant, self.rules.tenant),
+            !grew_past(before.tenant, after.tenant, self.tenant_cap),
             "tenant"
         );
         for (&(agent, channel), &cap) in &self.channel_caps {
@@ -267,6 +269,7 @@ fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
         .expect("team accepted");
     let mut model = Model {
         team_cap: rules.team_cap,
+        tenant_cap: rules.tenant,
         rules,
         channel_caps: BTreeMap::new(),
         assigned_at: BTreeMap::new(),
@@ -324,6 +327,7 @@ fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
         };
         match *step {
             Step::TeamCap { max } => model.team_cap = max,
+            Step::TenantCap { max } => model.tenant_cap = max,
             Step::ChannelCap {
                 agent,
                 channel,

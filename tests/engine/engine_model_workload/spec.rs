@@ -66,6 +66,10 @@ pub enum Step {
     TeamCap {
         max: Option<u32>,
     },
+    /// The tenant's cap changed (lowered under load, raised, removed).
+    TenantCap {
+        max: Option<u32>,
+    },
     ChannelCap {
         agent: u64,
         channel: usize,
@@ -130,6 +134,7 @@ pub fn step() -> impl Strategy<Value = Step> {
         1 => (agent.clone(), any::<bool>()).prop_map(|(agent, online)| Step::Status { agent, online }),
         2 => (1u64..=100).prop_map(|secs| Step::Tick { secs }),
         1 => prop::option::of(0u32..=5).prop_map(|max| Step::TeamCap { max }),
+        1 => prop::option::of(1u32..=8).prop_map(|max| Step::TenantCap { max }),
         1 => (agent.clone(), 0..CHANNELS.len(), prop::option::of(0u32..=2))
             .prop_map(|(agent, channel, max)| Step::ChannelCap { agent, channel, max }),
         2 => agent.clone().prop_map(|agent| Step::Pull { agent }),
@@ -217,6 +222,7 @@ pub fn command(e: &Engine, step: &Step) -> Option<Command> {
         },
         Step::Tick { .. } => Command::Tick,
         Step::TeamCap { .. } => return None,
+        Step::TenantCap { max } => Command::SetTenantCap { max_live: max },
         Step::ChannelCap {
             agent,
             channel,
