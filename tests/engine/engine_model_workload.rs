@@ -1,5 +1,6 @@
 //! State-machine test of the workload rules: random valid configurations
-//! (wrap-up in each of its modes, a team with a cap and a rate limit, the
+//! (wrap-up in each of its modes, a team with a cap and a rate limit
+//! (agents' own limits set and removed under load), the
 //! tenant's cap (each cap also lowered and raised under load),
 //! per-channel caps, parked shares by channel, an interruption matrix,
 //! reassignment when the agent does not answer) and random commands with
@@ -21,7 +22,9 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 use switchboard::*;
 
+mod seen;
 mod spec;
+use seen::*;
 use spec::*;
 
 /// The model's view of the engine: what it saw happen, and the levels.
@@ -44,78 +47,11 @@ struct Model {
     wraps: BTreeMap<u64, (Timestamp, Timestamp)>,
     /// Agents' pull maximums, in units.
     pull_caps: BTreeMap<u64, u32>,
-}
-
-/// Live threads per agent and channel, and loads, read back.
-struct Seen {
-    live: BTreeMap<(u64, Channel), u32>,
-    agent_live: BTreeMap<u64, u32>,
-    load: BTreeMap<u64, Capacity>,
-    team: u32,
-    tenant: u32,
-    /// What each agent's threads hold by the model's weights: a live
-    /// thread its channel's weight, a parked one its channel's parked
-    /// share, one in wrap-up the held share.
-    expected: BTreeMap<u64, u32>,
-}
-
-fn weight(channel: Channel) -> u32 {
-    if channel == Channel::Email {
-        500
-    } else {
-        1000
-    }
-}
-
-fn seen(e: &Engine, rules: &Rules, weights: &BTreeMap<(u64, Channel), u32>) -> Seen {
-    let mut s = Seen {
-        live: BTreeMap::new(),
-        agent_live: BTreeMap::new(),
-        load: BTreeMap::new(),
-        team: e.team_stats(TeamId(1)).map_or(0, |t| t.live),
-        tenant: e.tenant_stats().live,
-        expected: BTreeMap::new(),
-    };
-    for a in 1..=AGENTS {
-        let stats = e.agent_stats(AgentId(a)).expect("agent");
-        s.agent_live.insert(a, stats.live);
-        s.load.insert(a, stats.load);
-    }
-    for id in 1..=CONVERSATIONS {
-        let Ok(info) = e.conversation(ConversationId(id)) else {
-            continue;
-        };
-        // The agent's own weight for the channel, else the channel's.
-        let w = |agent: AgentId| {
-            (weights.get(&(agent.0, info.channel)).copied()).unwrap_or(weight(info.channel))
-        };
-        let held = match info.state {
-            ConversationState::Assigned { agent } | ConversationState::Offered { agent, .. } => {
-                *s.live.entry((agent.0, info.channel)).or_default() += 1;
-                Some((agent, w(agent)))
-            }
-            ConversationState::Parked { agent: Some(agent) } => {
-                let permille = match (info.channel, rules.sms_parked) {
-                    (Channel::Sms, Some(p)) => p,
-                    _ => 250,
-                };
-                Some((agent, w(agent) * permille / 1000))
-            }
-            ConversationState::Resolved { .. } => {
-                e.wrap_up(ConversationId(id)).expect("known").map(|wrap| {
-                    (
-                        wrap.agent,
-                        w(wrap.agent) * rules.wrap_hold.unwrap_or(0) / 1000,
-                    )
-                })
-            }
-            _ => None,
-        };
-        if let Some((agent, held)) = held {
-            *s.expected.entry(agent.0).or_default() += held;
-        }
-    }
-    s
+    /// Agents' own rate limits, (max, window in seconds).
+    own_rates: BTreeMap<u64, (u32, u64)>,
+    /// Since when each agent has had a rate limit without a break: only
+    /// assignments since then count against it.
+    limited_since: BTreeMap<u64, Timestamp>,
 }
 
 impl Model {
@@ -199,12 +135,15 @@ impl Model {
                 Decision::Assigned { agent, via, .. } | Decision::Offered { agent, via, .. }
                     if !matches!(via, AssignVia::Resumed | AssignVia::Reopened) =>
                 {
+                    let limit = self.rate_of(agent.0);
+                    let since = self.limited_since.get(&agent.0).copied();
                     let times = self.assigned_at.entry(agent.0).or_default();
                     times.push(at);
-                    let member = agent.0 <= 3;
-                    if let (true, Some((max, secs))) = (member, self.rules.rate) {
+                    if let (Some((max, secs)), Some(since)) = (limit, since) {
                         let window = TimeSpan::from_secs(secs);
-                        let recent = times.iter().filter(|&&t| t + window > at).count();
+                        let recent = (times.iter())
+                            .filter(|&&t| t >= since && t + window > at)
+                            .count();
                         prop_assert!(recent <= max as usize, "rate of {}", agent.0);
                     }
                 }
@@ -248,6 +187,12 @@ impl Model {
         Ok(())
     }
 
+    /// `agent`'s rate limit in force: their own, else their team's.
+    fn rate_of(&self, agent: u64) -> Option<(u32, u64)> {
+        let team = (agent <= 3).then_some(self.rules.rate).flatten();
+        self.own_rates.get(&agent).copied().or(team)
+    }
+
     /// Whether the agent may end `id`'s wrap-up at `at` by the rule's mode,
     /// while its time box lasts (`None`: not in wrap-up, or past it).
     fn may_end(&self, id: u64, at: Timestamp) -> Option<bool> {
@@ -279,7 +224,14 @@ fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
         reweighed: false,
         wraps: BTreeMap::new(),
         pull_caps: BTreeMap::new(),
+        own_rates: BTreeMap::new(),
+        limited_since: BTreeMap::new(),
     };
+    for agent in 1..=AGENTS {
+        if model.rate_of(agent).is_some() {
+            model.limited_since.insert(agent, Timestamp(0));
+        }
+    }
     let mut at = Timestamp(0);
     let mut twin: Option<Engine> = None;
     let half = steps.len() / 2;
@@ -352,6 +304,20 @@ fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
                     Some(w) => model.weights.insert(key, w),
                     None => model.weights.remove(&key),
                 };
+            }
+            Step::AgentRate { agent, limit } => {
+                match limit {
+                    Some(limit) => model.own_rates.insert(agent, limit),
+                    None => model.own_rates.remove(&agent),
+                };
+                match model.rate_of(agent) {
+                    None => {
+                        model.limited_since.remove(&agent);
+                    }
+                    Some(_) => {
+                        model.limited_since.entry(agent).or_insert(at);
+                    }
+                }
             }
             Step::PullCap { agent, cap } => {
                 match cap {

@@ -88,6 +88,12 @@ pub enum Step {
         channel: usize,
         weight: Option<u32>,
     },
+    /// An agent's own rate limit, (max, window in seconds) (`None`: their
+    /// team's).
+    AgentRate {
+        agent: u64,
+        limit: Option<(u32, u64)>,
+    },
     /// An agent's pull maximum, in units (`None`: their cap).
     PullCap {
         agent: u64,
@@ -141,6 +147,8 @@ pub fn step() -> impl Strategy<Value = Step> {
         2 => id.prop_map(|id| Step::EndWrapUp { id }),
         1 => (agent.clone(), 0..CHANNELS.len(), prop::option::of(250u32..=2500))
             .prop_map(|(agent, channel, weight)| Step::ChannelWeight { agent, channel, weight }),
+        1 => (agent.clone(), prop::option::of((1u32..=3, 10u64..=120)))
+            .prop_map(|(agent, limit)| Step::AgentRate { agent, limit }),
         1 => (agent, prop::option::of(1u32..=5)).prop_map(|(agent, cap)| Step::PullCap { agent, cap }),
     ]
 }
@@ -253,6 +261,13 @@ pub fn command(e: &Engine, step: &Step) -> Option<Command> {
             agent: AgentId(agent),
             channel: CHANNELS[channel],
             weight: weight.map(Capacity),
+        },
+        Step::AgentRate { agent, limit } => Command::SetRateLimit {
+            agent: AgentId(agent),
+            limit: limit.map(|(max, secs)| RateLimit {
+                max,
+                window: TimeSpan::from_secs(secs),
+            }),
         },
         Step::PullCap { agent, cap } => Command::SetPullCap {
             agent: AgentId(agent),
