@@ -12,7 +12,9 @@
 //! cap (`queue_cap.rs`) is refused there, as a push would be: one refusal
 //! at the level `Queue` per full queue passed over (in total and per
 //! queue), whether or not the pull then finds other work; a pull that
-//! finds nothing else says [`PullMiss::Refused`] with that level.
+//! finds nothing else says [`PullMiss::Refused`] with that level. The
+//! levels keep their order: when the agent's team is full too, the team
+//! refuses first (one refusal at `Team`, none at the queues).
 
 use super::{gate, CapLevel};
 use crate::engine::cx::Cx;
@@ -40,11 +42,20 @@ pub(crate) fn pull_next(cx: &mut Cx<'_>, agent: AgentIdx) {
         Some(miss) => Err(miss),
         None => best_within(cx, agent, a.ceiling(), &mut full).ok_or(PullMiss::NothingEligible),
     };
-    let found = match (found, full.is_empty()) {
-        (Err(PullMiss::NothingEligible), false) => Err(PullMiss::Refused(CapLevel::Queue)),
-        (found, _) => found,
+    // Work passed over at a full queue is refused at the first full level
+    // in order: the agent's team before the queue (`gate::above`).
+    let team_full = !full.is_empty() && gate::team_full(cx.st, agent);
+    let found = match (found, full.is_empty(), team_full) {
+        (Err(PullMiss::NothingEligible), false, true) => {
+            gate::count(cx.st, agent, CapLevel::Team);
+            Err(PullMiss::Refused(CapLevel::Team))
+        }
+        (Err(PullMiss::NothingEligible), false, false) => Err(PullMiss::Refused(CapLevel::Queue)),
+        (found, ..) => found,
     };
-    count_full_queues(cx, &full);
+    if !team_full {
+        count_full_queues(cx, &full);
+    }
     let found = found.and_then(|(g, c)| match gate::above(cx.st, agent, g) {
         Some(level) => {
             gate::count(cx.st, agent, level);
