@@ -138,9 +138,11 @@ impl Engine {
                 continue;
             }
             filters.status += 1;
-            let room = a.fits(a.weight_of(group.key.channel, group.weight))
-                && !a.channel_full(group.key.channel)
-                && !a.rate_limited()
+            // Routing's own test of room, interruption included
+            // (`Agent::has_room`).
+            let channel = group.key.channel;
+            let over = self.config.workload.over(channel);
+            let room = a.has_room(channel, a.weight_of(channel, group.weight), over)
                 && a.personal.is_empty()
                 // A member of a full team takes no new work either
                 // (`workload/gate.rs`).

@@ -97,7 +97,7 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
         return super::preferred::next(cx, c);
     }
-    let room = a.fits_over(weight, cx.cfg.workload.over(channel)) && !a.held_beside(channel);
+    let room = a.has_room(channel, weight, cx.cfg.workload.over(channel));
     let above = if room && a.status == AgentStatus::Online {
         gate::above(cx.st, agent, group)
     } else {
@@ -418,8 +418,7 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, ConvIdx)> {
                 a.fits(g.weight)
             } else {
                 let over = cx.cfg.workload.over(g.key.channel);
-                a.fits_over(a.weight_of(g.key.channel, g.weight), over)
-                    && !a.held_beside(g.key.channel)
+                a.has_room(g.key.channel, a.weight_of(g.key.channel, g.weight), over)
             };
             if !fits {
                 return None;

@@ -19,6 +19,16 @@ fn texts_interrupt_everything() -> Engine {
     engine_with(config, "least_loaded")
 }
 
+/// Texts interrupt web work only.
+fn texts_interrupt_web() -> Engine {
+    let mut config = EngineConfig::default();
+    config
+        .workload
+        .interruptions
+        .insert(Channel::Sms, [Channel::Web].into());
+    engine_with(config, "least_loaded")
+}
+
 fn open_on(e: &mut Engine, at: Timestamp, id: u64, channel: Channel) -> Vec<Decision> {
     e.apply(
         at,
@@ -89,12 +99,7 @@ fn an_interrupting_channel_reaches_an_agent_whose_every_other_channel_is_full() 
 
 #[test]
 fn interrupting_work_is_bounded_by_the_cap_beside_what_it_does_not_interrupt() {
-    let mut config = EngineConfig::default();
-    config
-        .workload
-        .interruptions
-        .insert(Channel::Sms, [Channel::Web].into());
-    let mut e = engine_with(config, "least_loaded");
+    let mut e = texts_interrupt_web();
     agent(&mut e, 1, &[], 3);
     open_on(&mut e, ms(1), 1, Channel::Web);
     open_on(&mut e, ms(2), 2, Channel::Web);
@@ -140,4 +145,34 @@ fn an_interruption_matrix_that_chains_is_refused_by_name() {
         Err(err) => assert!(err.to_string().contains("may not interrupt"), "{err}"),
         Ok(_) => panic!("a chained matrix was accepted"),
     }
+}
+
+#[test]
+fn the_explanation_counts_an_agent_who_fits_interrupting_work_as_having_room() {
+    let mut e = texts_interrupt_web();
+    agent(&mut e, 1, &[], 1);
+    // Agent 1 is full with web work, which texts interrupt.
+    open_on(&mut e, ms(1), 1, Channel::Web);
+    agent(&mut e, 2, &[], 1);
+    let d = open_on(&mut e, ms(2), 2, Channel::Sms);
+    assert_eq!(assigned_to(&d, 2), Some(2), "the idle agent ranks first");
+    // Routing would have given the text to agent 1 too: the explanation
+    // counts them with room and names them as the runner-up.
+    let why = e.explain(ConversationId(2)).unwrap().expect("assigned");
+    assert_eq!((why.filters.status, why.filters.room), (2, 2));
+    assert_eq!(why.runner_up.map(|(id, _)| id), Some(AgentId(1)));
+    assert_eq!(why.tie_breaker, TieBreaker::Rank);
+    // Without the idle agent, routing does give it to agent 1.
+    resolve(&mut e, ms(3), 2);
+    e.apply(
+        ms(3),
+        Command::SetAgentStatus {
+            agent: AgentId(2),
+            status: AgentStatus::Offline,
+        },
+    )
+    .expect("status");
+    let d = open_on(&mut e, ms(4), 3, Channel::Sms);
+    assert_eq!(assigned_to(&d, 3), Some(1), "the text interrupts");
+    audited(&e);
 }

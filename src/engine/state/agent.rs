@@ -165,6 +165,15 @@ impl Agent {
         fits_beside(self.load, self.cap, &self.channel_load, amount, over)
     }
 
+    /// Whether the agent has room for `weight` of `channel`'s work, which
+    /// interrupts the channels in the mask `over`: it fits beside them and
+    /// no rule beside the total cap holds the agent. Routing and the
+    /// explanation ask this one test, so they cannot disagree.
+    #[inline]
+    pub(crate) fn has_room(&self, channel: Channel, weight: Capacity, over: u8) -> bool {
+        self.fits_over(weight, over) && !self.held_beside(channel)
+    }
+
     /// What a live thread of `channel` costs this agent: their own weight
     /// for the channel if they have one, else `default` (the channel's).
     #[inline]
