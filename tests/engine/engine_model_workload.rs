@@ -3,7 +3,8 @@
 //! (agents' own limits set and removed under load), the
 //! tenant's cap (each cap also lowered and raised under load),
 //! per-channel caps, parked shares by channel, an interruption matrix,
-//! reassignment when the agent does not answer) and random commands with
+//! reassignment when the agent does not answer, an affinity window for
+//! one channel) and random commands with
 //! time jumps, applied to the engine and checked against a reference
 //! model of what each rule allows. Where the engine chooses (which agent,
 //! which conversation), the model checks that the choice was legal: no new
@@ -12,7 +13,9 @@
 //! limit in any window, no answered conversation is reassigned, hops stay
 //! bounded, a pull fills an agent no further than their pull maximum, a
 //! wrap-up lasts its time box (ended early only as its mode allows), and
-//! every load is what the model computes from the states.
+//! every load is what the model computes from the states. A returning
+//! customer past the channel's affinity window is told so, and only then
+//! (`affinity.rs`).
 //! Halfway, the engine is restored from its snapshot and both copies must
 //! give equal decisions to the end (every rule's state is in the snapshot).
 
@@ -22,8 +25,10 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 use switchboard::*;
 
+mod affinity;
 mod seen;
 mod spec;
+use affinity::Affinity;
 use seen::*;
 use spec::*;
 
@@ -52,6 +57,8 @@ struct Model {
     /// Since when each agent has had a rate limit without a break: only
     /// assignments since then count against it.
     limited_since: BTreeMap<u64, Timestamp>,
+    /// Customers' last agents and the affinity window.
+    affinity: Affinity,
 }
 
 impl Model {
@@ -212,6 +219,7 @@ fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
     }
     e.apply(Timestamp(0), team(rules.team_cap, rules.rate))
         .expect("team accepted");
+    let window = rules.affinity.map(TimeSpan::from_secs);
     let mut model = Model {
         team_cap: rules.team_cap,
         tenant_cap: rules.tenant,
@@ -226,6 +234,10 @@ fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
         pull_caps: BTreeMap::new(),
         own_rates: BTreeMap::new(),
         limited_since: BTreeMap::new(),
+        affinity: Affinity {
+            window,
+            last: BTreeMap::new(),
+        },
     };
     for agent in 1..=AGENTS {
         if model.rate_of(agent).is_some() {
@@ -262,7 +274,11 @@ fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
         };
         let result = e.apply(at, command.clone());
         if let Some(twin) = twin.as_mut() {
-            prop_assert_eq!(&twin.apply(at, command), &result, "restored copy differs");
+            prop_assert_eq!(
+                &twin.apply(at, command.clone()),
+                &result,
+                "restored copy differs"
+            );
         }
         if let Some(allowed) = may_end {
             prop_assert_eq!(
@@ -329,6 +345,11 @@ fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
         }
         model.reweighed = matches!(step, Step::ChannelWeight { .. });
         model.check(&e, at, &before, &decisions)?;
+        let opened = match *step {
+            Step::Open { id, .. } => Some(id),
+            _ => None,
+        };
+        (model.affinity).check(&e, at, &command, opened, &decisions)?;
         if matches!(step, Step::Tick { .. }) {
             // Every timer due by now fired: no wrap-up outlives its box.
             for (id, &(_, until)) in &model.wraps {

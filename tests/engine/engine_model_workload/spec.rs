@@ -21,6 +21,18 @@ pub struct Rules {
     /// The web wrap-up's mode: 0 optional, 1 time-boxed (no early end
     /// before `WRAP_MIN`), else without early end.
     pub wrap_mode: u8,
+    /// The web channel's own affinity window, in seconds (`None`: the
+    /// global window, a week, which no case outlives).
+    pub affinity: Option<u64>,
+}
+
+/// The channel with an affinity window of its own.
+pub const AFFINITY_CHANNEL: Channel = Channel::Web;
+
+/// The customer of conversation `id`: five customers, so that they
+/// return.
+pub fn customer(id: u64) -> u64 {
+    id % 5
 }
 
 /// How long a web wrap-up lasts, and the least a time-boxed one does.
@@ -123,9 +135,16 @@ pub fn rules() -> impl Strategy<Value = Rules> {
                 interrupt,
                 no_answer,
                 wrap_mode: 0,
+                affinity: None,
             },
         );
-    (rules, 0u8..3).prop_map(|(r, wrap_mode)| Rules { wrap_mode, ..r })
+    // Windows about as long as the time jumps, so that some expire.
+    let affinity = prop::option::of(0u64..=150);
+    (rules, 0u8..3, affinity).prop_map(|(r, wrap_mode, affinity)| Rules {
+        wrap_mode,
+        affinity,
+        ..r
+    })
 }
 
 pub fn step() -> impl Strategy<Value = Step> {
@@ -171,6 +190,10 @@ pub fn config(r: &Rules) -> EngineConfig {
         w.interruptions
             .insert(Channel::Sms, [Channel::Web, Channel::Email].into());
     }
+    if let Some(secs) = r.affinity {
+        w.affinity_windows
+            .insert(AFFINITY_CHANNEL, TimeSpan::from_secs(secs));
+    }
     w.no_answer = r.no_answer.map(|(after, max_hops)| NoAnswerRule {
         after: TimeSpan::from_secs(after),
         set_away: false,
@@ -203,7 +226,7 @@ pub fn command(e: &Engine, step: &Step) -> Option<Command> {
         _ => None,
     };
     Some(match *step {
-        Step::Open { id, channel } => Command::open(ConversationId(id), CustomerId(id % 5))
+        Step::Open { id, channel } => Command::open(ConversationId(id), CustomerId(customer(id)))
             .channel(CHANNELS[channel])
             .into(),
         Step::Resolve { id } => Command::Resolve {
