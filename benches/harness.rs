@@ -31,10 +31,12 @@ use switchboard::{
 use workload::{Event, Generator, Shape, Stream};
 
 /// Counts the bytes currently allocated, to report memory per conversation
-/// and per agent.
+/// and per agent, and the allocations made (growths included), to report
+/// allocations per event.
 struct Counting;
 
 static LIVE: AtomicIsize = AtomicIsize::new(0);
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
 
 // SAFETY: every call is forwarded unchanged to the system allocator; the
 // counter is a side effect that does not touch the memory.
@@ -42,6 +44,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // ORDERING: a statistic read between phases on one thread; Relaxed.
         LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: same contract as our caller's.
         unsafe { System.alloc(layout) }
     }
@@ -55,6 +58,7 @@ unsafe impl GlobalAlloc for Counting {
             new_size as isize - layout.size() as isize,
             Ordering::Relaxed,
         );
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: same contract as our caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -65,6 +69,11 @@ static ALLOC: Counting = Counting;
 
 fn live() -> isize {
     LIVE.load(Ordering::Relaxed)
+}
+
+/// Allocations and reallocations so far (every thread).
+fn allocs() -> u64 {
+    ALLOCS.load(Ordering::Relaxed)
 }
 
 /// A router under test.
@@ -187,6 +196,9 @@ struct Replay {
     events: usize,
     errors: usize,
     assignments: usize,
+    /// Allocations (and reallocations) made inside the router's `apply`,
+    /// the command's construction excluded.
+    allocs: u64,
 }
 
 impl Replay {
@@ -196,6 +208,10 @@ impl Replay {
 
     fn ns_per_event(&self) -> f64 {
         self.secs * 1e9 / self.events as f64
+    }
+
+    fn allocs_per_event(&self) -> f64 {
+        self.allocs as f64 / self.events as f64
     }
 }
 
@@ -215,6 +231,7 @@ fn replay<R: Router>(
     let start = Instant::now();
     for (at, ev) in events {
         let command = owners.command(ev);
+        let before = allocs();
         let result = match hist.as_deref_mut() {
             Some(h) => {
                 let t = Instant::now();
@@ -224,6 +241,9 @@ fn replay<R: Router>(
             }
             None => router.apply_reusing(*at, command, &mut out),
         };
+        // Dropping the command is the router's (it took it by value); a
+        // free is not counted, so only the router's own allocations are.
+        r.allocs += allocs() - before;
         match result {
             Ok(()) => r.assignments += owners.learn(&out),
             Err(_) => r.errors += 1,
@@ -277,7 +297,13 @@ fn main() {
         let mut e = engine();
         setup(&mut e, &owners, &s.setup);
         let r = replay(&mut e, &owners, &s.events, None);
-        println!("profile: {:.0} events/s", r.rate());
+        println!(
+            "profile: {:.0} events/s, {:.3} allocations per event ({} in {} events)",
+            r.rate(),
+            r.allocs_per_event(),
+            r.allocs,
+            r.events
+        );
     }
     if only == "profile_plan" {
         // The `profile` stream under a realistic routing plan, for
@@ -470,6 +496,11 @@ fn mixed_main(cfg: &Config) {
     println!(
         "| errors (stale replies etc.) / assignments | {} / {} | {} / {} | |",
         thr.errors, thr.assignments, base.errors, base.assignments
+    );
+    println!(
+        "| allocations per event (inside apply; growths counted) | {:.3} | {:.3} | |",
+        thr.allocs_per_event(),
+        base.allocs_per_event()
     );
     println!("| bytes per agent | {per_agent:.0} | | |");
     println!("| bytes per open conversation (setup) | {per_conv:.0} | | |");

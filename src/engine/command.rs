@@ -130,8 +130,9 @@ pub enum Command {
     /// never) is forgotten, which no later routing decision can notice
     /// (their next open names their tier again). A purged id
     /// is unknown afterwards and could be opened again: hosts that never
-    /// reuse ids lose nothing. Maintenance, not routing: it visits every
-    /// conversation once, so run it rarely (say, nightly).
+    /// reuse ids lose nothing. Maintenance, not routing: it costs the
+    /// conversations and customers it forgets (an engine's first purge,
+    /// also after a restore, visits every conversation once).
     Purge {
         /// Conversations resolved strictly before this instant are forgotten.
         resolved_before: Timestamp,

@@ -33,14 +33,20 @@ impl<'a> Cx<'a> {
         at: Timestamp,
         out: &'a mut Vec<Decision>,
     ) -> Self {
+        // The buffers live in the state between commands, so the steady
+        // state allocates none (their capacity stays from the last
+        // command that needed more); `Drop` hands them back.
+        let settle = std::mem::take(&mut st.scratch.settle);
+        let dirty = std::mem::take(&mut st.scratch.dirty);
+        debug_assert!(settle.is_empty() && dirty.is_empty());
         Self {
             cfg,
             policy,
             st,
             at,
             out,
-            settle: VecDeque::new(),
-            dirty: Vec::new(),
+            settle,
+            dirty,
         }
     }
 
@@ -65,4 +71,25 @@ impl<'a> Cx<'a> {
             self.dirty.push(agent);
         }
     }
+}
+
+impl Drop for Cx<'_> {
+    /// Returns the buffers to the state for the next command (empty: a
+    /// command settles and recounts every agent it queued before it ends).
+    fn drop(&mut self) {
+        self.settle.clear();
+        self.dirty.clear();
+        self.st.scratch.settle = std::mem::take(&mut self.settle);
+        self.st.scratch.dirty = std::mem::take(&mut self.dirty);
+    }
+}
+
+/// Buffers a command uses and leaves empty, kept between commands so that
+/// none is allocated per command (see [`Cx::new`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Scratch {
+    /// [`Cx::settle`]'s storage.
+    pub settle: VecDeque<AgentIdx>,
+    /// [`Cx::dirty`]'s storage.
+    pub dirty: Vec<AgentIdx>,
 }

@@ -173,9 +173,16 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
 
 /// Recounts the room of every agent the command touched.
 fn refresh_rooms(cx: &mut Cx<'_>) {
-    for agent in std::mem::take(&mut cx.dirty) {
+    // Taken out while `refresh_room` borrows `cx`, then put back emptied
+    // so its capacity serves the next command.
+    let mut dirty = std::mem::take(&mut cx.dirty);
+    for &agent in &dirty {
         matching::refresh_room(cx, agent);
     }
+    debug_assert!(cx.dirty.is_empty(), "recounting a room touches no agent");
+    dirty.clear();
+    dirty.append(&mut cx.dirty);
+    cx.dirty = dirty;
 }
 
 pub(crate) fn effective_priority(cx: &Cx<'_>, c: ConvIdx, priority: Priority) -> Priority {
@@ -536,20 +543,15 @@ fn set_capacity(cx: &mut Cx<'_>, agent: AgentIdx, cap: Capacity) {
 fn purge(cx: &mut Cx<'_>, before: Timestamp) {
     let mut purged = 0u64;
     let mut released = Vec::new();
-    for i in 0..cx.st.convs.len() {
-        let old = cx.st.convs[i].as_ref().is_some_and(|conv| {
-            matches!(conv.place, Place::Resolved { .. })
-                && conv.resolved_at.is_some_and(|at| at < before)
-                && conv.wrap_up.is_none()
-        });
-        if old {
-            if let Some(conv) = cx.st.convs[i].take() {
-                cx.st.conv_ids.remove(&conv.id);
-                cx.st.customer_releases(conv.who);
-                released.push(conv.group);
-                cx.st.free_slots.extend(ConvIdx::new(i));
-                purged += 1;
-            }
+    // Only the conversations resolved before the cut, in slot order, as a
+    // visit of every slot would find them (`state::conv_expiry`).
+    for c in cx.st.purgeable(before) {
+        if let Some(conv) = cx.st.convs[c.get()].take() {
+            cx.st.conv_ids.remove(&conv.id);
+            cx.st.customer_releases(conv.who);
+            released.push(conv.group);
+            cx.st.free_slots.push(c);
+            purged += 1;
         }
     }
     // Member-less groups the purged were the last to point at go, in

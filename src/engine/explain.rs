@@ -77,7 +77,8 @@ pub struct PoolFilters {
     /// Of those, online.
     pub status: u32,
     /// Of those, with room for this work (capacity, channel cap, rate
-    /// limit, nobody waiting for them in particular).
+    /// limit, their team under its cap, nobody waiting for them in
+    /// particular).
     pub room: u32,
     /// Of those, not cooling down after declining this pool's work.
     pub cooldown: u32,
@@ -140,7 +141,10 @@ impl Engine {
             let room = a.fits(a.weight_of(group.key.channel, group.weight))
                 && !a.channel_full(group.key.channel)
                 && !a.rate_limited()
-                && a.personal.is_empty();
+                && a.personal.is_empty()
+                // A member of a full team takes no new work either
+                // (`workload/gate.rs`).
+                && !super::workload::gate::team_full(st, m);
             if !(chosen || room) {
                 continue;
             }

@@ -417,6 +417,7 @@ pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
     conv.sla_gen = conv.sla_gen.wrapping_add(1);
     conv.park_due = None;
     let id = conv.id;
+    cx.st.note_resolved(c);
     cx.st.customer_of(c).open.retain(|&o| o != c);
     let agent = left.map(|(a, _, _)| cx.st.id(a));
     if let Some((_, hold)) = kept {

@@ -272,6 +272,8 @@ impl Engine {
             step => execute::run(&mut cx, step),
         }
         debug_assert!(cx.settle.is_empty() && cx.dirty.is_empty());
+        // Hands the command's buffers back to the state.
+        drop(cx);
         self.state.clock = self.state.clock.max(at);
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! `Engine::queue_board`: the routing plan's queues as a wallboard shows
 //! them, by name, open or closed, with the work waiting in each, how far
-//! up its route's ladder that work has climbed, and the expected wait at
-//! the back of the line. A query for people (read once a second or so),
+//! up its route's ladder that work has climbed, the expected wait at the
+//! back of the line, and a capped queue's live conversations against its
+//! cap. A query for people (read once a second or so),
 //! never a routing decision: it visits each skill group's waiting line
 //! once, so it costs O(groups + waiting conversations x log(steps)).
 
@@ -38,6 +39,11 @@ pub struct QueueBoard {
     /// or the lines have served too little work recently to say.
     #[serde(default)]
     pub expected_wait: Option<ExpectedWait>,
+    /// The queue's cap on live conversations against the conversations
+    /// taken from its pool that are live now, and the refusals at its
+    /// level (as [`Engine::queue_caps`]); `None` when it has no cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<super::QueueCapStats>,
 }
 
 /// How many of a queue's waiting conversations stand on one step.
@@ -73,6 +79,14 @@ impl Engine {
                     .map_or(self.config().response_target, TimeSpan),
                 steps: Vec::new(),
                 expected_wait: None,
+                cap: (st.workload.queues.get(q))
+                    .filter(|cap| cap.max_live.is_some())
+                    .map(|cap| super::QueueCapStats {
+                        queue: queue.name.clone(),
+                        max_live: cap.max_live,
+                        live: cap.live,
+                        refusals: cap.refusals,
+                    }),
             })
             .collect();
         // (queue, route, step) -> waiting: ordered, so the rows come out in

@@ -21,13 +21,13 @@
 
 use super::config::Durability;
 use super::journal::{Journal, RecordBatch};
-use super::message::{Accepted, Envelope, Reply};
+use super::message::{Accepted, Envelope, Refusal, Reply};
 use super::shard::{Shard, TenantState};
 use super::stats::tenant_stats;
 use super::stream::StreamItem;
 use super::tenant::TenantId;
 use super::RuntimeError;
-use crate::engine::{Decision, RequeueReason};
+use crate::engine::{Decision, Rejected, RequeueReason};
 use crate::model::Timestamp;
 use crate::persist::{encode_record, PersistError};
 use crate::Command;
@@ -135,13 +135,14 @@ impl Shard {
         let Some(state) = self.tenants.get_mut(slot).and_then(Option::as_mut) else {
             return;
         };
-        let refuse = |reply: Option<Reply<Accepted>>, error: RuntimeError| {
+        let refuse = |reply: Option<Reply<Accepted>>, refusal: Refusal| {
             if let Some(reply) = reply {
-                let _ = reply.send(Err(error));
+                let _ = reply.send(Err(refusal));
             }
         };
         if let Some(source) = &state.poisoned {
-            refuse(reply, RuntimeError::from_poison(&state.id, source, false));
+            let error = RuntimeError::from_poison(&state.id, source, false);
+            refuse(reply, error.into());
             return;
         }
         let is_tick = reply.is_none();
@@ -152,12 +153,16 @@ impl Shard {
             if let Err(e) = encode_record(record, at, &command, &mut state.batch.bytes) {
                 state.batch.bytes.truncate(mark);
                 state.counters.rejected += 1;
-                refuse(reply, RuntimeError::Unencodable(e));
+                refuse(reply, RuntimeError::Unencodable(e).into());
                 return;
             }
         }
-        match state.engine.try_apply(at, command) {
-            Ok(decisions) => {
+        // By reference: the command is moved once more only when refused
+        // (back to its caller).
+        let mut decisions = Vec::new();
+        match state.engine.apply_into(at, &command, &mut decisions) {
+            Ok(()) => {
+                drop(command);
                 if state.batch.count == 0 {
                     state.batch.first_seq = record;
                 }
@@ -180,15 +185,16 @@ impl Shard {
                     reply,
                 });
             }
-            Err(rejected) => {
+            Err(error) => {
                 state.batch.bytes.truncate(mark);
                 if is_tick {
-                    rt_event!(warn, tenant = %state.id, error = %rejected.error, "engine refused a tick");
+                    rt_event!(warn, tenant = %state.id, error = %error, "engine refused a tick");
                 } else {
                     state.counters.rejected += 1;
                 }
-                // The command goes back to its caller with the reason.
-                refuse(reply, RuntimeError::Rejected(Box::new(rejected)));
+                // The command goes back to its caller with the reason,
+                // boxed on the caller's side (see `Refusal`).
+                refuse(reply, Refusal::Rejected(Rejected { error, command }));
             }
         }
     }
@@ -249,7 +255,7 @@ impl Shard {
                 // Poisoned by this batch's commit: not acknowledged.
                 if let Some(reply) = s.reply {
                     let error = RuntimeError::from_poison(&state.id, source, true);
-                    let _ = reply.complete(Err(error), &mut wakes);
+                    let _ = reply.complete(Err(error.into()), &mut wakes);
                 }
                 continue;
             }

@@ -71,20 +71,19 @@ impl<V> Sender<V> {
             return false;
         };
         let mut state = slot.0.lock();
-        match std::mem::replace(&mut *state, State::Closed) {
-            State::Waiting(waker) => {
-                *state = State::Ready(value);
-                drop(state);
-                if let Some(waker) = waker {
-                    wakes.push(waker);
-                }
-                true
-            }
-            other => {
-                *state = other;
-                false
-            }
+        // Matched in place, not swapped out and back: the answer (a
+        // hundred bytes and more) is written once, straight into the slot.
+        let State::Waiting(waker) = &mut *state else {
+            // The caller left: the answer is dropped (after the lock).
+            return false;
+        };
+        let waker = waker.take();
+        *state = State::Ready(value);
+        drop(state);
+        if let Some(waker) = waker {
+            wakes.push(waker);
         }
+        true
     }
 }
 

@@ -11,7 +11,7 @@
 use super::completion;
 use super::error::RuntimeError;
 use super::handoff::{self, Refused};
-use super::message::{Accepted, Control, Envelope, Reply};
+use super::message::{Accepted, Control, Envelope, Refusal, Reply};
 use super::pending::Pending;
 use super::placement::shard_of;
 use super::report::{TenantClosed, TenantOpened};
@@ -277,7 +277,7 @@ impl RuntimeHandle {
                     let engine = match engine {
                         Ok(engine) => engine,
                         Err(error) => {
-                            let _ = reply.send(Err(error));
+                            let _ = reply.send(Err(Refusal::from(error)));
                             return false;
                         }
                     };
@@ -290,11 +290,11 @@ impl RuntimeHandle {
                             false
                         }
                         Err(payload) => {
-                            let _ = reply.send(Err(RuntimeError::Panicked {
+                            let _ = reply.send(Err(Refusal::from(RuntimeError::Panicked {
                                 tenant,
                                 what: "query",
                                 message: RuntimeError::panic_message(payload.as_ref()),
-                            }));
+                            })));
                             true
                         }
                     }

@@ -85,14 +85,19 @@ pub(crate) struct TenantMetrics {
     conversations: Gauge,
     workload: WorkloadMetrics,
     tenant: String,
-    /// One set of gauges per skill group in use, by label (a reclaimed
-    /// group's slot may be reused by another group, so not by position).
-    groups: std::collections::BTreeMap<String, GroupGauges>,
+    /// One set of gauges per skill group in use, by channel and skills (a
+    /// reclaimed group's slot may be reused by another group, so not by
+    /// position; and not by label, which costs a JSON value and a string
+    /// per group to build, paid per batch when groups come and go).
+    groups: std::collections::HashMap<GroupKey, GroupGauges>,
     /// The groups of the last update in their order, with their gauges: a
     /// batch that leaves the set of groups as it was (the usual case) sets
-    /// the gauges by position, without building a label per group.
-    last: Vec<(Channel, Vec<SkillRequirement>, GroupGauges)>,
+    /// the gauges by position, without a lookup per group.
+    last: Vec<(GroupKey, GroupGauges)>,
 }
+
+/// A skill group's identity: its channel and required skills.
+type GroupKey = (Channel, Vec<SkillRequirement>);
 
 #[derive(Clone, Debug)]
 struct GroupGauges {
@@ -144,7 +149,7 @@ impl TenantMetrics {
             conversations: gauge!("switchboard_conversations", "tenant" => t()),
             workload: WorkloadMetrics::new(tenant),
             tenant: tenant.to_owned(),
-            groups: std::collections::BTreeMap::new(),
+            groups: std::collections::HashMap::new(),
             last: Vec::new(),
         }
     }
@@ -169,30 +174,33 @@ impl TenantMetrics {
                 .last
                 .iter()
                 .zip(&s.groups)
-                .all(|((channel, skills, _), g)| *channel == g.channel && *skills == g.skills);
+                .all(|((key, _), g)| key.0 == g.channel && key.1 == g.skills);
         if same {
-            for ((_, _, gauges), group) in self.last.iter().zip(&s.groups) {
+            for ((_, gauges), group) in self.last.iter().zip(&s.groups) {
                 gauges.set(group);
             }
             return;
         }
         self.last.clear();
-        // Register gauges for groups created since the last update; those
-        // of reclaimed groups read zero and are dropped.
+        // Register gauges for groups created since the last update (the
+        // only ones whose label is built); those of reclaimed groups read
+        // zero and are dropped.
         let mut stale = std::mem::take(&mut self.groups);
         for group in &s.groups {
-            let g = group_label(group);
-            let t = self.tenant.clone();
-            let gauges = stale.remove(&g).unwrap_or_else(|| GroupGauges {
-                waiting: gauge!("switchboard_group_waiting", "tenant" => t.clone(), "group" => g.clone()),
-                oldest: gauge!("switchboard_group_oldest_wait_since_ms", "tenant" => t.clone(), "group" => g.clone()),
-                online: gauge!("switchboard_group_agents_online", "tenant" => t.clone(), "group" => g.clone()),
-                with_room: gauge!("switchboard_group_agents_with_room", "tenant" => t, "group" => g.clone()),
+            let key: GroupKey = (group.channel, group.skills.clone());
+            let gauges = stale.remove(&key).unwrap_or_else(|| {
+                let g = group_label(group);
+                let t = self.tenant.clone();
+                GroupGauges {
+                    waiting: gauge!("switchboard_group_waiting", "tenant" => t.clone(), "group" => g.clone()),
+                    oldest: gauge!("switchboard_group_oldest_wait_since_ms", "tenant" => t.clone(), "group" => g.clone()),
+                    online: gauge!("switchboard_group_agents_online", "tenant" => t.clone(), "group" => g.clone()),
+                    with_room: gauge!("switchboard_group_agents_with_room", "tenant" => t, "group" => g),
+                }
             });
             gauges.set(group);
-            self.last
-                .push((group.channel, group.skills.clone(), gauges.clone()));
-            self.groups.insert(g, gauges);
+            self.last.push((key.clone(), gauges.clone()));
+            self.groups.insert(key, gauges);
         }
         for gauges in stale.values() {
             for gauge in [
@@ -204,5 +212,68 @@ impl TenantMetrics {
                 gauge.set(0.0);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Capacity, SkillId, Timestamp};
+    use crate::runtime::{TenantCounters, TenantId};
+
+    fn group(channel: Channel, skill: u32, waiting: u32) -> GroupStats {
+        GroupStats {
+            channel,
+            skills: vec![SkillRequirement::new(SkillId(skill), 2).expect("level")],
+            waiting,
+            oldest_waiting_since: Some(Timestamp(5)),
+            agents_online: 1,
+            agents_with_room: 0,
+            weight: Capacity::default(),
+        }
+    }
+
+    fn stats(groups: Vec<GroupStats>) -> TenantStats {
+        TenantStats {
+            tenant: TenantId::new("acme").expect("id"),
+            shard: 0,
+            engine: Default::default(),
+            conversations: 0,
+            next_deadline: None,
+            last_record: 0,
+            poisoned: false,
+            runtime: TenantCounters::default(),
+            groups,
+        }
+    }
+
+    /// Groups that come and go between batches keep their gauges (found by
+    /// channel and skills, not by a label built per batch); a reclaimed
+    /// group's gauges read zero.
+    #[test]
+    fn group_gauges_follow_groups_that_come_and_go() {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        let mut m = metrics::with_local_recorder(&recorder, || TenantMetrics::new("acme"));
+        let (a, b, c) = (
+            group(Channel::Sms, 1, 3),
+            group(Channel::WhatsApp, 2, 4),
+            group(Channel::Sms, 3, 5),
+        );
+        metrics::with_local_recorder(&recorder, || {
+            m.update(&stats(vec![a.clone(), b.clone()]));
+            m.update(&stats(vec![b.clone(), c.clone()]));
+            m.update(&stats(vec![group(Channel::WhatsApp, 2, 7), c.clone()]));
+        });
+        let text = handle.render();
+        for line in [
+            r#"switchboard_group_waiting{tenant="acme",group="sms/1:2"} 0"#,
+            r#"switchboard_group_waiting{tenant="acme",group="whats_app/2:2"} 7"#,
+            r#"switchboard_group_waiting{tenant="acme",group="sms/3:2"} 5"#,
+            r#"switchboard_group_oldest_wait_since_ms{tenant="acme",group="sms/3:2"} 5"#,
+        ] {
+            assert!(text.contains(line), "{line} missing from:\n{text}");
+        }
+        assert_eq!(m.groups.len(), 2, "the reclaimed group's gauges dropped");
     }
 }

@@ -21,7 +21,7 @@
 use super::error::RuntimeError;
 use super::journal::RecordBatch;
 use super::journal::{JournalStore, OpenedTenant};
-use super::message::{Envelope, Reply};
+use super::message::{Envelope, Refusal, Reply};
 use super::metrics::TenantMetrics;
 use super::report::TenantOpened;
 use super::shard::{Shard, TenantState};
@@ -199,12 +199,16 @@ impl Shard {
             Some(_) => {
                 let _ = envelope
                     .reply
-                    .send(Err(RuntimeError::TenantOpening(envelope.tenant)));
+                    .send(Err(Refusal::from(RuntimeError::TenantOpening(
+                        envelope.tenant,
+                    ))));
             }
             None => {
                 let _ = envelope
                     .reply
-                    .send(Err(RuntimeError::UnknownTenant(envelope.tenant)));
+                    .send(Err(Refusal::from(RuntimeError::UnknownTenant(
+                        envelope.tenant,
+                    ))));
             }
         }
     }
@@ -228,9 +232,11 @@ impl Shard {
                 for envelope in parked {
                     let _ = envelope
                         .reply
-                        .send(Err(RuntimeError::UnknownTenant(envelope.tenant)));
+                        .send(Err(Refusal::from(RuntimeError::UnknownTenant(
+                            envelope.tenant,
+                        ))));
                 }
-                let _ = reply.send(Err(error));
+                let _ = reply.send(Err(Refusal::from(error)));
                 return;
             }
         };

@@ -3,6 +3,7 @@
 
 use super::completion::Receiver;
 use super::error::RuntimeError;
+use super::message::Answer;
 use std::future::Future;
 use std::pin::{pin, Pin};
 use std::sync::Arc;
@@ -21,12 +22,12 @@ pub struct Pending<T> {
 
 #[derive(Debug)]
 enum State<T> {
-    Waiting(Receiver<Result<T, RuntimeError>>),
+    Waiting(Receiver<Answer<T>>),
     Ready(Option<Result<T, RuntimeError>>),
 }
 
 impl<T> Pending<T> {
-    pub(crate) fn waiting(rx: Receiver<Result<T, RuntimeError>>) -> Self {
+    pub(crate) fn waiting(rx: Receiver<Answer<T>>) -> Self {
         Self {
             state: State::Waiting(rx),
         }
@@ -53,9 +54,10 @@ impl<T> Future for Pending<T> {
         // `Pending` holds no self-references; every field is Unpin.
         let this = self.get_mut();
         match &mut this.state {
-            State::Waiting(rx) => rx
-                .poll_answer(cx)
-                .map(|answer| answer.unwrap_or(Err(RuntimeError::ShuttingDown))),
+            State::Waiting(rx) => rx.poll_answer(cx).map(|answer| match answer {
+                Some(answer) => answer.map_err(|refusal| refusal.into_error()),
+                None => Err(RuntimeError::ShuttingDown),
+            }),
             State::Ready(result) => {
                 Poll::Ready(result.take().unwrap_or(Err(RuntimeError::ShuttingDown)))
             }

@@ -11,7 +11,7 @@ use super::clock::{Clock, MAX_IDLE};
 use super::completion::Wakes;
 use super::config::Durability;
 use super::journal::{Journal, JournalStore, RecordBatch};
-use super::message::{Control, Envelope};
+use super::message::{Control, Envelope, Refusal};
 use super::metrics::{ShardMetrics, TenantMetrics};
 use super::opener::{OpenJob, Opened, Opening, MAX_OPENING};
 use super::report::{ShardClosed, TenantClosed};
@@ -198,12 +198,12 @@ impl Shard {
             Control::AddTenant(spec, reply) => {
                 if let Err(error) = self.add_tenant(*spec, reply) {
                     let (error, reply) = *error;
-                    let _ = reply.send(Err(error));
+                    let _ = reply.send(Err(Refusal::from(error)));
                 }
             }
             Control::RemoveTenant(tenant, reply) => {
                 let closed = self.slot(&tenant).map(|slot| self.remove_slot(slot));
-                let _ = reply.send(closed);
+                let _ = reply.send(closed.map_err(Refusal::from));
             }
             Control::Subscribe(tenant, reply) => {
                 let stream = match (self.by_id.get(&tenant), self.opening.get(&tenant)) {
@@ -215,7 +215,11 @@ impl Shard {
                     (None, Some(opening)) => Ok(opening.stream.subscribe()),
                     (None, None) => Err(RuntimeError::UnknownTenant(tenant.clone())),
                 };
-                let _ = reply.send(stream.map(|rx| DecisionStream::new(tenant, rx)));
+                let _ = reply.send(
+                    stream
+                        .map(|rx| DecisionStream::new(tenant, rx))
+                        .map_err(Refusal::from),
+                );
             }
             Control::TenantStats(tenant, reply) => {
                 let index = self.settings.index;
@@ -223,7 +227,7 @@ impl Shard {
                     let state = self.tenants[slot].as_ref().expect("slot of a live tenant");
                     stats::tenant_stats(state, index)
                 });
-                let _ = reply.send(stats);
+                let _ = reply.send(stats.map_err(Refusal::from));
             }
             Control::Query(tenant, read) => match self.slot(&tenant) {
                 Ok(slot) => {

@@ -1,10 +1,10 @@
 //! The figures of the routing plan and the workload rules in a report:
 //! steps entered, wrap-up time, reassignments of unanswered
-//! conversations, agents stopped by their rate limit, and pulls. Present
-//! only when a rule acted, so a day without rules reports exactly as
-//! before.
+//! conversations, agents stopped by their rate limit, pulls, and the
+//! refusals at the caps above the agents. Present only when a rule acted,
+//! so a day without rules reports exactly as before.
 
-use crate::engine::{AssignVia, Decision, NoAnswerAction};
+use crate::engine::{AssignVia, Decision, NoAnswerAction, Refusals};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -50,6 +50,15 @@ pub struct RuleFigures {
     /// Share of their actual waits inside the estimate's range.
     #[serde(default, skip_serializing_if = "is_zero_f")]
     pub wait_inside_range: f64,
+    /// Assignments refused at a team's cap.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub team_refusals: u64,
+    /// Assignments refused at a routing-plan queue's cap (`max_live`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub queue_refusals: u64,
+    /// Assignments refused at the tenant's cap.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tenant_refusals: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -104,6 +113,15 @@ impl RuleFigures {
                     self.wait_mae_minutes,
                     self.wait_inside_range * 100.0,
                     self.wait_estimates
+                ),
+            ));
+        }
+        if self.team_refusals + self.queue_refusals + self.tenant_refusals > 0 {
+            rows.push((
+                "refused at team / queue / tenant caps",
+                format!(
+                    "{} / {} / {}",
+                    self.team_refusals, self.queue_refusals, self.tenant_refusals
                 ),
             ));
         }
@@ -194,4 +212,17 @@ impl RulesTally {
         };
         Some(self.figures)
     }
+}
+
+/// `rules` with the refusals at the caps above the agents (a team's, a
+/// plan queue's, the tenant's) from the engine's statistics. Those levels
+/// refuse only when such a cap is set, so a day without one keeps its
+/// figures (`None` stays `None`).
+pub(super) fn with_refusals(rules: Option<RuleFigures>, r: &Refusals) -> Option<RuleFigures> {
+    if r.team + r.queue + r.tenant == 0 {
+        return rules;
+    }
+    let mut f = rules.unwrap_or_default();
+    (f.team_refusals, f.queue_refusals, f.tenant_refusals) = (r.team, r.queue, r.tenant);
+    Some(f)
 }

@@ -306,10 +306,12 @@ impl Run<'_> {
             seed: self.seed,
             ..Report::default()
         };
-        let report = self.collector.finish(Timestamp(self.now), report);
+        let mut report = self.collector.finish(Timestamp(self.now), report);
+        let engine_stats = self.engine.stats();
+        report.rules = super::rules_figures::with_refusals(report.rules, &engine_stats.refusals);
         Ok(SimOutcome {
             report,
-            engine_stats: self.engine.stats(),
+            engine_stats,
             events: self.events,
             faults: self.faults.map(|f| f.report),
         })

@@ -1,7 +1,9 @@
 //! The wallboard of a tenant with a routing plan, in real headless
 //! Chromium (as `service_browser`): the plan's queues by name, the steps
-//! their waiting work entered, the expected wait, and the last hour's
-//! chart of waiting work and service level drawn as inline SVG. The
+//! their waiting work entered, the expected wait, a capped queue's live
+//! work against its cap, the agent in wrap-up and at their rate limit,
+//! and the last hour's chart of waiting work and service level drawn as
+//! inline SVG. The
 //! screenshot goes to `target/service-wallboard-plan.png`.
 //!
 //! Without Chromium the test says so on stderr and stops, except in CI
@@ -26,13 +28,17 @@ const rows = [...document.querySelectorAll('#queues tbody tr')].map(r => ({
   waiting: r.querySelector('.waiting').textContent,
   steps: (r.querySelector('.steps') || {}).textContent,
   expected: (r.querySelector('.expected') || {}).textContent,
+  cap: (r.querySelector('.cap') || {}).textContent,
 }));
+const marks = [...document.querySelectorAll('#agents .agent .mark')].map(m => m.textContent);
+const kpi = id => document.getElementById(id).textContent;
 const path = cls => document.querySelector('#chart svg path.' + cls);
 const points = cls => path(cls) ? Number(path(cls).dataset.points) : -1;
 const drawn = cls => path(cls) ? path(cls).getAttribute('d') : null;
 const scripts = [...document.scripts].map(s => s.src).filter(s => s);
 return {rows, board: !document.getElementById('board').hidden,
         title: document.getElementById('queuestitle').textContent,
+        marks, wrapups: kpi('wrapups'), limited: kpi('limited'),
         waiting_points: points('waiting'), sl_points: points('sl'),
         waiting_path: drawn('waiting'), sl_path: drawn('sl'), scripts};
 "#;
@@ -64,10 +70,14 @@ async fn the_wallboard_shows_the_plans_queues_steps_expected_waits_and_the_last_
     };
     let clock = ManualClock::new(Timestamp(1_700_000_000_000));
     let s = start_with(Arc::new(clock.clone()), 4096).await;
-    let t = s.tenant("plans", json!({"response_target": 240000})).await;
+    // Wrap-ups that hold no weight (the hand-overs go on as without) and
+    // last ten minutes, so every resolved one is still in wrap-up.
+    let config = json!({"response_target": 240000, "workload": {"wrap_up": {"whats_app":
+        {"mode": "optional", "time": 600000, "hold_permille": 0}}}});
+    let t = s.tenant("plans", config).await;
     let plan = json!({
         "skills": {"support": 7},
-        "queues": [{"name": "support", "hard": [{"skill": "support", "min_level": 1}]},
+        "queues": [{"name": "support", "hard": [{"skill": "support", "min_level": 1}], "max_live": 1},
                    {"name": "billing", "hard": [{"skill": "support", "min_level": 9}]}],
         "routes": [{"name": "default",
                     "steps": [{"after_ms": 0, "actions": [{"do": "enter_queue", "queue": "support"}]},
@@ -76,6 +86,10 @@ async fn the_wallboard_shows_the_plans_queues_steps_expected_waits_and_the_last_
     assert_eq!(s.put(&format!("{t}/plan"), plan).await.status, 200);
     let agent = json!({"id": 1, "skills": [{"skill": 7, "level": 5}], "cap": 1});
     assert_eq!(s.post(&format!("{t}/agents"), agent).await.status, 201);
+    // Seven assignments an hour: the seventh (conversation 7) is the last.
+    let limit = json!({"limit": {"max": 7, "window": 3600000}});
+    let rate = s.put(&format!("{t}/agents/1/rate_limit"), limit).await;
+    assert_eq!(rate.status, 200, "{rate:?}");
     for c in 1..=10 {
         let body = json!({"id": c, "customer": 100 + c, "channel": "whats_app",
                           "skills": [{"skill": 7, "min_level": 3}]});
@@ -127,7 +141,19 @@ async fn the_wallboard_shows_the_plans_queues_steps_expected_waits_and_the_last_
         support["expected"], "3:00",
         "third in line, one hand-over a minute: {view:#}"
     );
+    // Conversation 7 is live against the cap of one; billing has no cap.
+    assert_eq!(support["cap"], "live 1/1", "{view:#}");
     assert_eq!(view["rows"][1]["queue"], "billing", "{view:#}");
+    assert_eq!(view["rows"][1]["cap"], Value::Null, "{view:#}");
+    // The agent: six resolved conversations in wrap-up, at the limit.
+    assert_eq!(
+        (view["wrapups"].as_str(), view["limited"].as_str()),
+        (Some("1"), Some("1")),
+        "{view:#}"
+    );
+    let marks = view["marks"].as_array().unwrap();
+    assert!(marks.contains(&json!("wrap-up 6")), "{view:#}");
+    assert!(marks.contains(&json!("rate limit")), "{view:#}");
     assert_eq!(view["rows"][1]["expected"], "–", "{view:#}");
     // The chart: a line per sampled minute for the waiting work, and the
     // service level of each minute that had a first response.

@@ -1,6 +1,7 @@
 //! "Why this agent": an assignment explained on request: route, step and
 //! queue, the pool's agents passing each filter, the policy's rank of the
-//! agent and of the runner-up, the tie-breaker.
+//! agent and of the runner-up, the tie-breaker; the workload rules'
+//! levels among the filters.
 use crate::common;
 use common::*;
 use switchboard::plan::Plan;
@@ -82,4 +83,30 @@ fn the_only_agent_with_room_is_the_only_candidate() {
     assert_eq!((why.route, why.step, why.queue), (None, None, None));
     open(&mut e, ms(3), 3, 3, &[]);
     assert_eq!(e.explain(ConversationId(3)).unwrap(), None);
+}
+
+#[test]
+fn members_of_a_full_team_have_no_room_in_the_explanation() {
+    let mut e = engine();
+    for id in 1..=3 {
+        agent(&mut e, id, &[], 2);
+    }
+    let team = Command::SetTeam {
+        team: TeamId(1),
+        name: "night".into(),
+        members: vec![AgentId(2), AgentId(3)],
+        max_live: Some(1),
+        rate_limit: None,
+    };
+    e.apply(ms(0), team).expect("team accepted");
+    assert_eq!(assigned_to(&open(&mut e, ms(1), 1, 1, &[]), 1), Some(1));
+    let member = assigned_to(&open(&mut e, ms(2), 2, 2, &[]), 2).expect("assigned");
+    assert!(member == 2 || member == 3, "the team took its one");
+    // The team is full: its idle member ranks best but may not take it.
+    let d = open(&mut e, ms(3), 3, 3, &[]);
+    assert_eq!(assigned_to(&d, 3), Some(1));
+    let why = e.explain(ConversationId(3)).unwrap().expect("assigned");
+    assert_eq!((why.filters.status, why.filters.room), (3, 1));
+    assert_eq!(why.runner_up, None);
+    assert_eq!(why.tie_breaker, TieBreaker::OnlyCandidate);
 }

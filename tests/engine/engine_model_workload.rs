@@ -1,5 +1,7 @@
 //! State-machine test of the workload rules: random valid configurations
-//! (wrap-up, a team with a cap and a rate limit, the tenant's cap,
+//! (wrap-up in each of its modes, a team with a cap and a rate limit
+//! (agents' own limits set and removed under load), the
+//! tenant's cap (each cap also lowered and raised under load),
 //! per-channel caps, parked shares by channel, an interruption matrix,
 //! reassignment when the agent does not answer) and random commands with
 //! time jumps, applied to the engine and checked against a reference
@@ -8,7 +10,9 @@
 //! assignment takes a level above its cap (a level already over it after a
 //! lowered cap only shrinks), nobody takes more new work than their rate
 //! limit in any window, no answered conversation is reassigned, hops stay
-//! bounded, and every load is what the model computes from the states.
+//! bounded, a pull fills an agent no further than their pull maximum, a
+//! wrap-up lasts its time box (ended early only as its mode allows), and
+//! every load is what the model computes from the states.
 //! Halfway, the engine is restored from its snapshot and both copies must
 //! give equal decisions to the end (every rule's state is in the snapshot).
 
@@ -18,164 +22,17 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 use switchboard::*;
 
-const AGENTS: u64 = 4;
-const CONVERSATIONS: u64 = 14;
-const CHANNELS: [Channel; 3] = [Channel::Sms, Channel::Web, Channel::Email];
-
-#[derive(Clone, Debug)]
-struct Rules {
-    caps: [u32; AGENTS as usize],
-    wrap_hold: Option<u32>,
-    tenant: Option<u32>,
-    team_cap: Option<u32>,
-    rate: Option<(u32, u64)>,
-    sms_parked: Option<u32>,
-    interrupt: bool,
-    no_answer: Option<(u64, u32)>,
-}
-
-#[derive(Clone, Debug)]
-enum Step {
-    Open {
-        id: u64,
-        channel: usize,
-    },
-    Resolve {
-        id: u64,
-    },
-    Park {
-        id: u64,
-    },
-    Customer {
-        id: u64,
-    },
-    Answer {
-        id: u64,
-    },
-    Status {
-        agent: u64,
-        online: bool,
-    },
-    Tick {
-        secs: u64,
-    },
-    TeamCap {
-        max: Option<u32>,
-    },
-    ChannelCap {
-        agent: u64,
-        channel: usize,
-        max: Option<u32>,
-    },
-    Pull {
-        agent: u64,
-    },
-    EndWrapUp {
-        id: u64,
-    },
-    /// An agent's own weight for a channel, in milli-units (`None`: the
-    /// channel's).
-    ChannelWeight {
-        agent: u64,
-        channel: usize,
-        weight: Option<u32>,
-    },
-}
-
-fn rules() -> impl Strategy<Value = Rules> {
-    (
-        prop::array::uniform4(1u32..=3),
-        prop::option::of(0u32..=1000),
-        prop::option::of(1u32..=8),
-        prop::option::of(0u32..=5),
-        prop::option::of((1u32..=3, 10u64..=120)),
-        prop::option::of(0u32..=1000),
-        any::<bool>(),
-        prop::option::of((10u64..=90, 0u32..=2)),
-    )
-        .prop_map(
-            |(caps, wrap_hold, tenant, team_cap, rate, sms_parked, interrupt, no_answer)| Rules {
-                caps,
-                wrap_hold,
-                tenant,
-                team_cap,
-                rate,
-                sms_parked,
-                interrupt,
-                no_answer,
-            },
-        )
-}
-
-fn step() -> impl Strategy<Value = Step> {
-    let id = 1..=CONVERSATIONS;
-    let agent = 1..=AGENTS;
-    prop_oneof![
-        4 => (id.clone(), 0..CHANNELS.len()).prop_map(|(id, channel)| Step::Open { id, channel }),
-        2 => id.clone().prop_map(|id| Step::Resolve { id }),
-        1 => id.clone().prop_map(|id| Step::Park { id }),
-        1 => id.clone().prop_map(|id| Step::Customer { id }),
-        2 => id.clone().prop_map(|id| Step::Answer { id }),
-        1 => (agent.clone(), any::<bool>()).prop_map(|(agent, online)| Step::Status { agent, online }),
-        2 => (1u64..=100).prop_map(|secs| Step::Tick { secs }),
-        1 => prop::option::of(0u32..=5).prop_map(|max| Step::TeamCap { max }),
-        1 => (agent.clone(), 0..CHANNELS.len(), prop::option::of(0u32..=2))
-            .prop_map(|(agent, channel, max)| Step::ChannelCap { agent, channel, max }),
-        1 => agent.clone().prop_map(|agent| Step::Pull { agent }),
-        1 => id.prop_map(|id| Step::EndWrapUp { id }),
-        1 => (agent, 0..CHANNELS.len(), prop::option::of(250u32..=2500))
-            .prop_map(|(agent, channel, weight)| Step::ChannelWeight { agent, channel, weight }),
-    ]
-}
-
-fn config(r: &Rules) -> EngineConfig {
-    let mut w = WorkloadConfig::default();
-    if let Some(hold) = r.wrap_hold {
-        let rule = WrapUpRule {
-            mode: WrapUpMode::Optional,
-            time: TimeSpan::from_secs(30),
-            hold_permille: hold,
-        };
-        w.wrap_up.insert(Channel::Web, rule);
-    }
-    w.tenant_max_live = r.tenant;
-    if let Some(permille) = r.sms_parked {
-        w.parked_permille.insert(Channel::Sms, permille);
-    }
-    if r.interrupt {
-        w.interruptions
-            .insert(Channel::Sms, [Channel::Web, Channel::Email].into());
-    }
-    w.no_answer = r.no_answer.map(|(after, max_hops)| NoAnswerRule {
-        after: TimeSpan::from_secs(after),
-        set_away: false,
-        max_hops,
-        last: NoAnswerFinal::KeepAndWarn,
-    });
-    EngineConfig::builder()
-        .open_conversations(OpenConversations::Unlimited)
-        .workload(w)
-        .build()
-        .expect("valid config")
-}
-
-fn team(max: Option<u32>, rate: Option<(u32, u64)>) -> Command {
-    Command::SetTeam {
-        team: TeamId(1),
-        name: "team".into(),
-        members: vec![AgentId(1), AgentId(2), AgentId(3)],
-        max_live: max,
-        rate_limit: rate.map(|(max, secs)| RateLimit {
-            max,
-            window: TimeSpan::from_secs(secs),
-        }),
-    }
-}
+mod seen;
+mod spec;
+use seen::*;
+use spec::*;
 
 /// The model's view of the engine: what it saw happen, and the levels.
 struct Model {
     rules: Rules,
     team_cap: Option<u32>,
+    /// The tenant's cap in force.
+    tenant_cap: Option<u32>,
     channel_caps: BTreeMap<(u64, Channel), u32>,
     /// New assignments per agent, by time.
     assigned_at: BTreeMap<u64, Vec<Timestamp>>,
@@ -186,78 +43,15 @@ struct Model {
     /// The command re-weighed an agent's threads: their load may rise
     /// past the cap without new work.
     reweighed: bool,
-}
-
-/// Live threads per agent and channel, and loads, read back.
-struct Seen {
-    live: BTreeMap<(u64, Channel), u32>,
-    agent_live: BTreeMap<u64, u32>,
-    load: BTreeMap<u64, Capacity>,
-    team: u32,
-    tenant: u32,
-    /// What each agent's threads hold by the model's weights: a live
-    /// thread its channel's weight, a parked one its channel's parked
-    /// share, one in wrap-up the held share.
-    expected: BTreeMap<u64, u32>,
-}
-
-fn weight(channel: Channel) -> u32 {
-    if channel == Channel::Email {
-        500
-    } else {
-        1000
-    }
-}
-
-fn seen(e: &Engine, rules: &Rules, weights: &BTreeMap<(u64, Channel), u32>) -> Seen {
-    let mut s = Seen {
-        live: BTreeMap::new(),
-        agent_live: BTreeMap::new(),
-        load: BTreeMap::new(),
-        team: e.team_stats(TeamId(1)).map_or(0, |t| t.live),
-        tenant: e.tenant_stats().live,
-        expected: BTreeMap::new(),
-    };
-    for a in 1..=AGENTS {
-        let stats = e.agent_stats(AgentId(a)).expect("agent");
-        s.agent_live.insert(a, stats.live);
-        s.load.insert(a, stats.load);
-    }
-    for id in 1..=CONVERSATIONS {
-        let Ok(info) = e.conversation(ConversationId(id)) else {
-            continue;
-        };
-        // The agent's own weight for the channel, else the channel's.
-        let w = |agent: AgentId| {
-            (weights.get(&(agent.0, info.channel)).copied()).unwrap_or(weight(info.channel))
-        };
-        let held = match info.state {
-            ConversationState::Assigned { agent } | ConversationState::Offered { agent, .. } => {
-                *s.live.entry((agent.0, info.channel)).or_default() += 1;
-                Some((agent, w(agent)))
-            }
-            ConversationState::Parked { agent: Some(agent) } => {
-                let permille = match (info.channel, rules.sms_parked) {
-                    (Channel::Sms, Some(p)) => p,
-                    _ => 250,
-                };
-                Some((agent, w(agent) * permille / 1000))
-            }
-            ConversationState::Resolved { .. } => {
-                e.wrap_up(ConversationId(id)).expect("known").map(|wrap| {
-                    (
-                        wrap.agent,
-                        w(wrap.agent) * rules.wrap_hold.unwrap_or(0) / 1000,
-                    )
-                })
-            }
-            _ => None,
-        };
-        if let Some((agent, held)) = held {
-            *s.expected.entry(agent.0).or_default() += held;
-        }
-    }
-    s
+    /// Wrap-ups in progress: conversation to (started, ends by itself).
+    wraps: BTreeMap<u64, (Timestamp, Timestamp)>,
+    /// Agents' pull maximums, in units.
+    pull_caps: BTreeMap<u64, u32>,
+    /// Agents' own rate limits, (max, window in seconds).
+    own_rates: BTreeMap<u64, (u32, u64)>,
+    /// Since when each agent has had a rate limit without a break: only
+    /// assignments since then count against it.
+    limited_since: BTreeMap<u64, Timestamp>,
 }
 
 impl Model {
@@ -297,7 +91,7 @@ impl Model {
         let grew_past = |b: u32, a: u32, cap: Option<u32>| cap.is_some_and(|c| a > c && a > b);
         prop_assert!(!grew_past(before.team, after.team, self.team_cap), "team");
         prop_assert!(
-            !grew_past(before.tenant, after.tenant, self.rules.tenant),
+            !grew_past(before.tenant, after.tenant, self.tenant_cap),
             "tenant"
         );
         for (&(agent, channel), &cap) in &self.channel_caps {
@@ -321,6 +115,14 @@ impl Model {
             } else {
                 cap
             };
+            // A pull may fill the agent up to their pull maximum.
+            let pulled = d.iter().any(|d| {
+                matches!(d, Decision::Assigned { agent: a, via: AssignVia::PullNext, .. } if a.0 == agent)
+            });
+            let ceiling = match self.pull_caps.get(&agent) {
+                Some(&p) if pulled => ceiling.max(Capacity::units(p)),
+                _ => ceiling,
+            };
             prop_assert!(
                 a <= ceiling || a <= b || self.reweighed,
                 "load of {agent}: {b:?} -> {a:?}"
@@ -333,12 +135,15 @@ impl Model {
                 Decision::Assigned { agent, via, .. } | Decision::Offered { agent, via, .. }
                     if !matches!(via, AssignVia::Resumed | AssignVia::Reopened) =>
                 {
+                    let limit = self.rate_of(agent.0);
+                    let since = self.limited_since.get(&agent.0).copied();
                     let times = self.assigned_at.entry(agent.0).or_default();
                     times.push(at);
-                    let member = agent.0 <= 3;
-                    if let (true, Some((max, secs))) = (member, self.rules.rate) {
+                    if let (Some((max, secs)), Some(since)) = (limit, since) {
                         let window = TimeSpan::from_secs(secs);
-                        let recent = times.iter().filter(|&&t| t + window > at).count();
+                        let recent = (times.iter())
+                            .filter(|&&t| t >= since && t + window > at)
+                            .count();
                         prop_assert!(recent <= max as usize, "rate of {}", agent.0);
                     }
                 }
@@ -350,77 +155,54 @@ impl Model {
                     prop_assert!(hop <= max + 1, "hops bounded");
                     self.hops.insert(conversation.0, hop);
                 }
+                Decision::WrapUpStarted {
+                    conversation,
+                    until,
+                    ..
+                } => {
+                    prop_assert!(self.rules.wrap_hold.is_some(), "a wrap-up without a rule");
+                    prop_assert_eq!(until, at + WRAP_TIME, "the time box");
+                    self.wraps.insert(conversation.0, (at, until));
+                }
+                Decision::WrapUpEnded {
+                    conversation,
+                    reason,
+                    ..
+                } => {
+                    let wrap = self.wraps.remove(&conversation.0);
+                    prop_assert!(wrap.is_some(), "{:?} was not in wrap-up", conversation);
+                    if let (Some((_, until)), WrapUpEndReason::TimedOut) = (wrap, reason) {
+                        prop_assert!(at >= until, "wrap-up timed out early");
+                    }
+                }
                 _ => {}
             }
+        }
+        for id in 1..=CONVERSATIONS {
+            let engine = e.wrap_up(ConversationId(id)).ok().flatten().is_some();
+            prop_assert_eq!(engine, self.wraps.contains_key(&id), "wrap-up of {}", id);
         }
         let audit = e.audit();
         prop_assert!(audit.is_ok(), "{audit:?}");
         Ok(())
     }
-}
 
-fn command(e: &Engine, step: &Step) -> Option<Command> {
-    let owner = |id: u64| match e.conversation(ConversationId(id)).ok()?.state {
-        ConversationState::Assigned { agent } => Some(agent),
-        _ => None,
-    };
-    Some(match *step {
-        Step::Open { id, channel } => Command::open(ConversationId(id), CustomerId(id % 5))
-            .channel(CHANNELS[channel])
-            .into(),
-        Step::Resolve { id } => Command::Resolve {
-            conversation: ConversationId(id),
-            reason: ResolveReason::Solved,
-        },
-        Step::Park { id } => Command::Park {
-            conversation: ConversationId(id),
-        },
-        Step::Customer { id } => Command::CustomerMessage {
-            conversation: ConversationId(id),
-        },
-        Step::Answer { id } => Command::AgentMessage {
-            conversation: ConversationId(id),
-            agent: owner(id)?,
-        },
-        Step::Status { agent, online } => Command::SetAgentStatus {
-            agent: AgentId(agent),
-            status: if online {
-                AgentStatus::Online
-            } else {
-                AgentStatus::Offline
-            },
-        },
-        Step::Tick { .. } => Command::Tick,
-        Step::TeamCap { .. } => return None,
-        Step::ChannelCap {
-            agent,
-            channel,
-            max,
-        } => Command::SetChannelCap {
-            agent: AgentId(agent),
-            channel: CHANNELS[channel],
-            max_live: max,
-        },
-        Step::Pull { agent } => Command::PullNext {
-            agent: AgentId(agent),
-        },
-        Step::EndWrapUp { id } => {
-            let agent = e.wrap_up(ConversationId(id)).ok()??.agent;
-            Command::EndWrapUp {
-                conversation: ConversationId(id),
-                agent,
-            }
-        }
-        Step::ChannelWeight {
-            agent,
-            channel,
-            weight,
-        } => Command::SetChannelWeight {
-            agent: AgentId(agent),
-            channel: CHANNELS[channel],
-            weight: weight.map(Capacity),
-        },
-    })
+    /// `agent`'s rate limit in force: their own, else their team's.
+    fn rate_of(&self, agent: u64) -> Option<(u32, u64)> {
+        let team = (agent <= 3).then_some(self.rules.rate).flatten();
+        self.own_rates.get(&agent).copied().or(team)
+    }
+
+    /// Whether the agent may end `id`'s wrap-up at `at` by the rule's mode,
+    /// while its time box lasts (`None`: not in wrap-up, or past it).
+    fn may_end(&self, id: u64, at: Timestamp) -> Option<bool> {
+        let &(started, until) = self.wraps.get(&id)?;
+        (at < until).then(|| match self.rules.wrap_mode() {
+            WrapUpMode::Optional => true,
+            WrapUpMode::TimeBoxed { min } => at >= started + min,
+            _ => false,
+        })
+    }
 }
 
 fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
@@ -432,6 +214,7 @@ fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
         .expect("team accepted");
     let mut model = Model {
         team_cap: rules.team_cap,
+        tenant_cap: rules.tenant,
         rules,
         channel_caps: BTreeMap::new(),
         assigned_at: BTreeMap::new(),
@@ -439,7 +222,16 @@ fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
         hops: BTreeMap::new(),
         weights: BTreeMap::new(),
         reweighed: false,
+        wraps: BTreeMap::new(),
+        pull_caps: BTreeMap::new(),
+        own_rates: BTreeMap::new(),
+        limited_since: BTreeMap::new(),
     };
+    for agent in 1..=AGENTS {
+        if model.rate_of(agent).is_some() {
+            model.limited_since.insert(agent, Timestamp(0));
+        }
+    }
     let mut at = Timestamp(0);
     let mut twin: Option<Engine> = None;
     let half = steps.len() / 2;
@@ -464,15 +256,30 @@ fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
             continue;
         };
         let before = seen(&e, &model.rules, &model.weights);
+        let may_end = match *step {
+            Step::EndWrapUp { id } => model.may_end(id, at),
+            _ => None,
+        };
         let result = e.apply(at, command.clone());
         if let Some(twin) = twin.as_mut() {
             prop_assert_eq!(&twin.apply(at, command), &result, "restored copy differs");
+        }
+        if let Some(allowed) = may_end {
+            prop_assert_eq!(
+                result.is_ok(),
+                allowed,
+                "{:?} at {:?}: {:?}",
+                step,
+                at,
+                result
+            );
         }
         let Ok(decisions) = result else {
             continue;
         };
         match *step {
             Step::TeamCap { max } => model.team_cap = max,
+            Step::TenantCap { max } => model.tenant_cap = max,
             Step::ChannelCap {
                 agent,
                 channel,
@@ -498,10 +305,36 @@ fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
                     None => model.weights.remove(&key),
                 };
             }
+            Step::AgentRate { agent, limit } => {
+                match limit {
+                    Some(limit) => model.own_rates.insert(agent, limit),
+                    None => model.own_rates.remove(&agent),
+                };
+                match model.rate_of(agent) {
+                    None => {
+                        model.limited_since.remove(&agent);
+                    }
+                    Some(_) => {
+                        model.limited_since.entry(agent).or_insert(at);
+                    }
+                }
+            }
+            Step::PullCap { agent, cap } => {
+                match cap {
+                    Some(cap) => model.pull_caps.insert(agent, cap),
+                    None => model.pull_caps.remove(&agent),
+                };
+            }
             _ => {}
         }
         model.reweighed = matches!(step, Step::ChannelWeight { .. });
         model.check(&e, at, &before, &decisions)?;
+        if matches!(step, Step::Tick { .. }) {
+            // Every timer due by now fired: no wrap-up outlives its box.
+            for (id, &(_, until)) in &model.wraps {
+                prop_assert!(until > at, "wrap-up of {} outlived its time box", id);
+            }
+        }
     }
     Ok(())
 }

@@ -212,3 +212,53 @@ fn a_pull_cap_lowered_below_the_load_moves_nothing() {
         })
     );
 }
+
+/// A pull passing over a full plan queue is refused at the queue's level;
+/// when the agent's team is full too, at the team's, the first level in
+/// order (agent, team, queue, tenant), and only there.
+#[test]
+fn a_pull_past_a_full_queue_is_refused_at_the_first_full_level_in_order() {
+    let mut e = engine();
+    agent(&mut e, 1, &[], 1);
+    agent(&mut e, 2, &[], 1);
+    let plan = switchboard::plan::Plan::from_json(
+        r#"{ "queues": [ { "name": "vip", "max_live": 1 } ],
+          "routes": [ { "name": "default",
+            "steps": [{ "after_ms": 0, "actions": [{ "do": "enter_queue", "queue": "vip" }] }] } ] }"#,
+    )
+    .expect("a plan");
+    e.apply(ms(0), Command::set_plan(plan))
+        .expect("plan accepted");
+    open(&mut e, ms(1), 1, 1, &[]);
+    open(&mut e, ms(2), 2, 2, &[]);
+    let holder = owner(&e, 1).expect("the queue's one");
+    let other = 3 - holder;
+    assert_eq!(owner(&e, 2), None, "the queue is full");
+    pull_cap(&mut e, ms(3), other, Some(2));
+    let refused = |e: &Engine| {
+        let r = e.tenant_stats().refusals;
+        (r.queue, r.team)
+    };
+    let before = refused(&e);
+    assert_eq!(
+        missed(&pull(&mut e, ms(4), other)),
+        Some(PullMiss::Refused(CapLevel::Queue))
+    );
+    assert_eq!(refused(&e), (before.0 + 1, before.1));
+    // Now the puller's team (with the holder) is full as well.
+    let team = Command::SetTeam {
+        team: TeamId(1),
+        name: "front".into(),
+        members: vec![AgentId(1), AgentId(2)],
+        max_live: Some(1),
+        rate_limit: None,
+    };
+    e.apply(ms(5), team).expect("team accepted");
+    let before = refused(&e);
+    assert_eq!(
+        missed(&pull(&mut e, ms(6), other)),
+        Some(PullMiss::Refused(CapLevel::Team))
+    );
+    assert_eq!(refused(&e), (before.0, before.1 + 1));
+    audited(&e);
+}

@@ -270,7 +270,7 @@ fn overflow_work_counts_on_the_queue_whose_pool_took_it() {
 }
 
 #[test]
-fn an_agent_pulling_passes_over_a_full_queue() {
+fn an_agent_pulling_passes_over_a_full_queue_and_it_counts_as_a_queue_refusal() {
     let mut e = engine();
     agent(&mut e, 1, &[], 1);
     agent(&mut e, 2, &[], 1);
@@ -279,40 +279,35 @@ fn an_agent_pulling_passes_over_a_full_queue() {
     open_topic(&mut e, ms(2), 2, 2, "other");
     open_topic(&mut e, ms(3), 3, 3, "vip");
     open_topic(&mut e, ms(4), 4, 4, "other");
-    assert!(queued(&e, 3) && queued(&e, 4));
-    // Whoever frees room takes the general work waiting after the vip
-    // work it may not take.
+    open_topic(&mut e, ms(5), 5, 5, "other");
+    assert!(queued(&e, 3) && queued(&e, 4) && queued(&e, 5));
     let freed = owner(&e, 2).expect("assigned");
-    let d = resolve(&mut e, ms(5), 2);
-    audited(&e);
-    assert_eq!(assigned_to(&d, 4), Some(freed));
+    resolve(&mut e, ms(6), 2);
+    let pull_cap = Command::SetPullCap {
+        agent: AgentId(freed),
+        pull_cap: Some(Capacity::units(3)),
+    };
+    assert!(assigned_to(&run(&mut e, ms(7), pull_cap), 3).is_none());
+    let pull = Command::PullNext {
+        agent: AgentId(freed),
+    };
+    let refused = |e: &Engine| (cap_of(e, "vip").refusals, e.tenant_stats().refusals.queue);
+    // The vip work waits longest, but its queue is full: the pull passes
+    // over it (one queue refusal, there and in total) and takes the
+    // general work behind it.
+    let before = refused(&e);
+    let d = run(&mut e, ms(8), pull.clone());
+    assert_eq!(assigned_to(&d, 5), Some(freed), "{d:?}");
+    assert_eq!(refused(&e), (before.0 + 1, before.1 + 1));
+    // Nothing else waits: the pull is refused at the queue's level.
+    let d = run(&mut e, ms(9), pull);
+    let reason = d.iter().find_map(|d| match d {
+        Decision::NothingToPull { reason, .. } => Some(*reason),
+        _ => None,
+    });
+    assert_eq!(reason, Some(PullMiss::Refused(CapLevel::Queue)), "{d:?}");
+    assert_eq!(refused(&e), (before.0 + 2, before.1 + 2));
     assert!(queued(&e, 3));
-    let d = run(
-        &mut e,
-        ms(6),
-        Command::SetPullCap {
-            agent: AgentId(freed),
-            pull_cap: Some(Capacity::units(3)),
-        },
-    );
-    assert!(assigned_to(&d, 3).is_none());
-    let d = run(
-        &mut e,
-        ms(7),
-        Command::PullNext {
-            agent: AgentId(freed),
-        },
-    );
-    assert!(
-        d.iter().any(|d| matches!(
-            d,
-            Decision::NothingToPull {
-                reason: PullMiss::NothingEligible,
-                ..
-            }
-        )),
-        "{d:?}"
-    );
 }
 
 #[test]

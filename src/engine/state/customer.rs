@@ -82,7 +82,13 @@ impl super::State {
         };
         let k = match self.customer_expiry.free.pop() {
             Some(k) => {
-                self.customers[k.get()] = fresh;
+                // The forgotten customer's (empty) list of open
+                // conversations keeps its capacity for the new one: no
+                // allocation per new customer once purges free slots.
+                let slot = &mut self.customers[k.get()];
+                let open = std::mem::take(&mut slot.open);
+                debug_assert!(open.is_empty(), "a vacant slot holds nothing");
+                *slot = Customer { open, ..fresh };
                 k
             }
             None => {

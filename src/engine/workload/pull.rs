@@ -7,8 +7,16 @@
 //! ([`Command::SetPullCap`](crate::Command::SetPullCap)), above the cap
 //! pushes stop at (Gladly's standard and maximum capacity). A pull that
 //! finds nothing is a [`Decision::NothingToPull`] with its reason.
+//!
+//! A pull that passes over waiting work of a routing-plan queue at its
+//! cap (`queue_cap.rs`) is refused there, as a push would be: one refusal
+//! at the level `Queue` per full queue passed over (in total and per
+//! queue), whether or not the pull then finds other work; a pull that
+//! finds nothing else says [`PullMiss::Refused`] with that level. The
+//! levels keep their order: when the agent's team is full too, the team
+//! refuses first (one refusal at `Team`, none at the queues).
 
-use super::gate;
+use super::{gate, CapLevel};
 use crate::engine::cx::Cx;
 use crate::engine::decision::{AssignVia, Decision, PullMiss};
 use crate::engine::lifecycle;
@@ -28,10 +36,26 @@ pub(crate) fn pull_next(cx: &mut Cx<'_>, agent: AgentIdx) {
     } else {
         None
     };
+    // The groups of full queues whose work the pull passed over.
+    let mut full = Vec::new();
     let found = match miss {
         Some(miss) => Err(miss),
-        None => best_within(cx, agent, a.ceiling()).ok_or(PullMiss::NothingEligible),
+        None => best_within(cx, agent, a.ceiling(), &mut full).ok_or(PullMiss::NothingEligible),
     };
+    // Work passed over at a full queue is refused at the first full level
+    // in order: the agent's team before the queue (`gate::above`).
+    let team_full = !full.is_empty() && gate::team_full(cx.st, agent);
+    let found = match (found, full.is_empty(), team_full) {
+        (Err(PullMiss::NothingEligible), false, true) => {
+            gate::count(cx.st, agent, CapLevel::Team);
+            Err(PullMiss::Refused(CapLevel::Team))
+        }
+        (Err(PullMiss::NothingEligible), false, false) => Err(PullMiss::Refused(CapLevel::Queue)),
+        (found, ..) => found,
+    };
+    if !team_full {
+        count_full_queues(cx, &full);
+    }
     let found = found.and_then(|(g, c)| match gate::above(cx.st, agent, g) {
         Some(level) => {
             gate::count(cx.st, agent, level);
@@ -52,9 +76,31 @@ pub(crate) fn pull_next(cx: &mut Cx<'_>, agent: AgentIdx) {
     }
 }
 
+/// Counts one refusal at the level `Queue` for each queue whose groups in
+/// `full` (at most the agent's slots) the pull passed over.
+fn count_full_queues(cx: &mut Cx<'_>, full: &[GroupIdx]) {
+    for (i, &g) in full.iter().enumerate() {
+        // A queue's several groups (channels, skill levels) count once.
+        let queue = super::queue_cap::queue_of(cx.st, g);
+        if full[..i]
+            .iter()
+            .all(|&h| super::queue_cap::queue_of(cx.st, h) != queue)
+        {
+            super::queue_cap::count(cx.st, g);
+        }
+    }
+}
+
 /// The best waiting conversation among `agent`'s groups whose weight fits
-/// under `ceiling` (as `matching::best_waiting` does under the cap).
-fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<(GroupIdx, ConvIdx)> {
+/// under `ceiling` (as `matching::best_waiting` does under the cap). The
+/// groups whose queue is at its cap and whose work the pull could
+/// otherwise take are pushed on `full`.
+fn best_within(
+    cx: &Cx<'_>,
+    agent: AgentIdx,
+    ceiling: Capacity,
+    full: &mut Vec<GroupIdx>,
+) -> Option<(GroupIdx, ConvIdx)> {
     let a = cx.st.agent(agent);
     let head_start = cx.cfg.class_head_start;
     // A routing profile's primary queues first (`engine/profiles.rs`).
@@ -73,14 +119,19 @@ fn best_within(cx: &Cx<'_>, agent: AgentIdx, ceiling: Capacity) -> Option<(Group
                 return None;
             }
             // Then the most points of queue aging (`queue_aging.rs`).
-            let own = if g.closed
-                || a.cooling(slot.group)
-                || super::queue_cap::group_full(cx.st, slot.group)
-            {
+            let own = if g.closed || a.cooling(slot.group) {
                 None
             } else {
                 crate::engine::queue_aging::head_choice(cx.st, now, head_start, profile, g)
                     .map(|choice| (choice, slot.group))
+            };
+            // Work of a full queue is passed over, and counted so.
+            let own = match own {
+                Some(_) if super::queue_cap::group_full(cx.st, slot.group) => {
+                    full.push(slot.group);
+                    None
+                }
+                own => own,
             };
             if g.followers.is_empty() {
                 own

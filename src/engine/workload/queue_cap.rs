@@ -14,7 +14,8 @@
 //!
 //! At the cap: the pool's best free agent is refused with the level
 //! `Queue` (counted, in total and per queue) and the line waits; agents
-//! pulling work pass over the queue's groups; a returning customer whose
+//! pulling work pass over the queue's groups, each pull refused there
+//! counted the same way (`pull.rs`); a returning customer whose
 //! agent has room waits in the queue's line instead of for the agent (a
 //! [`StickyMiss`](crate::Decision::StickyMiss) with reason
 //! [`QueueFull`](crate::StickyMissReason::QueueFull)): it is the queue,
@@ -59,7 +60,7 @@ pub struct QueueCapStats {
 /// The plan queue (index in the plan in force) whose pool `g` is, if its
 /// work is kept apart.
 #[inline]
-fn queue_of(st: &State, g: GroupIdx) -> Option<usize> {
+pub(crate) fn queue_of(st: &State, g: GroupIdx) -> Option<usize> {
     crate::engine::plan_hours::queue_of_gate(st, st.group(g).key.gate)
 }
 

@@ -1,0 +1,103 @@
+//! Resolved conversations by resolution time, so that a purge visits the
+//! conversations it forgets (and the few still in wrap-up), not every slot.
+//!
+//! Each resolution queues its (time, slot, arrival number); nothing is
+//! removed in place. An entry is void once its slot no longer holds that
+//! resolution: the conversation was reopened (then resolved again, which
+//! queued a new entry), or purged and the slot reused. A purge pops the
+//! entries older than its cut, keeps the valid ones, and returns their
+//! slots in ascending order, which is the order the full visit took, so
+//! the free-slot list, the customers' releases and the groups' releases
+//! happen exactly as before.
+
+use super::conversation::Place;
+use super::index::ConvIdx;
+use super::State;
+use crate::model::Timestamp;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// The queue of resolutions (`State::resolved_queue`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ResolvedQueue {
+    /// (resolved at, slot, arrival number), earliest first.
+    heap: BinaryHeap<Reverse<(Timestamp, u32, u64)>>,
+    /// Every resolved conversation in the table has an entry. False until
+    /// the engine's first purge, which rebuilds the queue from the table
+    /// once: a state restored from a snapshot holds resolutions that were
+    /// never queued.
+    complete: bool,
+}
+
+impl State {
+    /// Queues the resolution of `c` (its `resolved_at` is set).
+    pub(crate) fn note_resolved(&mut self, c: ConvIdx) {
+        let conv = self.conv(c);
+        debug_assert!(matches!(conv.place, Place::Resolved { .. }));
+        let (Some(at), Ok(slot)) = (conv.resolved_at, u32::try_from(c.get())) else {
+            return;
+        };
+        let seq = conv.seq;
+        self.resolved_queue.heap.push(Reverse((at, slot, seq)));
+    }
+
+    /// The conversations a purge at `before` forgets: resolved strictly
+    /// before it and out of wrap-up, in ascending slot order, each once.
+    /// Their entries leave the queue; those of conversations still in
+    /// wrap-up stay for a later purge.
+    pub(crate) fn purgeable(&mut self, before: Timestamp) -> Vec<ConvIdx> {
+        if !self.resolved_queue.complete {
+            self.rebuild_resolved_queue();
+        }
+        let mut out = Vec::new();
+        let mut wrapping = Vec::new();
+        // Each round pops one entry, so the loop is bounded by the queue.
+        let bound = self.resolved_queue.heap.len();
+        for _ in 0..bound {
+            let Some(&Reverse((at, slot, seq))) = self.resolved_queue.heap.peek() else {
+                break;
+            };
+            if at >= before {
+                break;
+            }
+            self.resolved_queue.heap.pop();
+            let Some(conv) = self.convs.get(slot as usize).and_then(Option::as_ref) else {
+                continue;
+            };
+            let same = conv.seq == seq
+                && matches!(conv.place, Place::Resolved { .. })
+                && conv.resolved_at == Some(at);
+            if !same {
+                continue;
+            }
+            match ConvIdx::new(slot as usize) {
+                Some(c) if conv.wrap_up.is_none() => out.push(c),
+                Some(_) => wrapping.push(Reverse((at, slot, seq))),
+                None => {}
+            }
+        }
+        self.resolved_queue.heap.extend(wrapping);
+        // A conversation resolved twice at the same instant (reopened in
+        // between) has two valid entries.
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Queues every resolved conversation in the table (after a restore).
+    fn rebuild_resolved_queue(&mut self) {
+        let mut heap = BinaryHeap::new();
+        for (i, conv) in self.convs.iter().enumerate() {
+            let Some(conv) = conv else { continue };
+            if let (Place::Resolved { .. }, Some(at), Ok(slot)) =
+                (conv.place, conv.resolved_at, u32::try_from(i))
+            {
+                heap.push(Reverse((at, slot, conv.seq)));
+            }
+        }
+        self.resolved_queue = ResolvedQueue {
+            heap,
+            complete: true,
+        };
+    }
+}
