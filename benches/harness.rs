@@ -341,9 +341,14 @@ fn main() {
         let base = shape.agent_base;
         let s = stream(shape, 300_000);
         let owners = Owners::new(s.conv_end + 1);
-        let mut e = engine_with_rules();
+        // SWITCHBOARD_RULES=wrapup,tenant,no_answer,team_cap,team_rate,
+        // channel_cap: only those rules (all when unset), to measure
+        // them one at a time (BENCHMARKS.md, "Workload rules").
+        let rules = std::env::var("SWITCHBOARD_RULES").unwrap_or_default();
+        let on = |rule: &str| rules.is_empty() || rules.split(',').any(|r| r == rule);
+        let mut e = engine_with_rules(&on);
         setup(&mut e, &owners, &s.setup[..agents]);
-        workload_rules(&mut e, base, agents as u64);
+        workload_rules(&mut e, base, agents as u64, &on);
         setup(&mut e, &owners, &s.setup[agents..]);
         let r = replay(&mut e, &owners, &s.events, None);
         let stats = e.stats();
@@ -360,9 +365,9 @@ fn main() {
 
 /// The engine with every workload rule on: wrap-up on every channel, the
 /// tenant's cap, reassignment of unanswered conversations.
-fn engine_with_rules() -> Engine {
+fn engine_with_rules(on: &dyn Fn(&str) -> bool) -> Engine {
     let mut workload = WorkloadConfig::default();
-    for channel in Channel::ALL {
+    for channel in Channel::ALL.into_iter().filter(|_| on("wrapup")) {
         let rule = WrapUpRule {
             mode: WrapUpMode::Optional,
             time: TimeSpan::from_secs(60),
@@ -370,8 +375,8 @@ fn engine_with_rules() -> Engine {
         };
         workload.wrap_up.insert(channel, rule);
     }
-    workload.tenant_max_live = Some(150_000);
-    workload.no_answer = Some(NoAnswerRule {
+    workload.tenant_max_live = on("tenant").then_some(150_000);
+    workload.no_answer = on("no_answer").then_some(NoAnswerRule {
         after: TimeSpan::from_mins(10),
         set_away: false,
         max_hops: 2,
@@ -387,23 +392,28 @@ fn engine_with_rules() -> Engine {
 
 /// Teams of 50 agents with a cap on live conversations and a rate limit,
 /// and a cap on WhatsApp threads per agent.
-fn workload_rules(e: &mut Engine, base: u64, agents: u64) {
+fn workload_rules(e: &mut Engine, base: u64, agents: u64, on: &dyn Fn(&str) -> bool) {
     let at = Timestamp(0);
-    for team in 0..agents / 50 {
+    let teams = if on("team_cap") || on("team_rate") {
+        agents / 50
+    } else {
+        0
+    };
+    for team in 0..teams {
         let members = (0..50).map(|i| AgentId(base + team * 50 + i)).collect();
         let command = Command::SetTeam {
             team: TeamId(team),
             name: format!("team {team}").into(),
             members,
-            max_live: Some(400),
-            rate_limit: Some(RateLimit {
+            max_live: on("team_cap").then_some(400),
+            rate_limit: on("team_rate").then_some(RateLimit {
                 max: 30,
                 window: TimeSpan::from_hours(1),
             }),
         };
         e.apply(at, command).expect("team accepted");
     }
-    for i in 0..agents {
+    for i in (0..agents).filter(|_| on("channel_cap")) {
         let command = Command::SetChannelCap {
             agent: AgentId(base + i),
             channel: Channel::WhatsApp,

@@ -22,6 +22,7 @@ use super::state::agent::{fits_beside, Agent};
 use super::state::group::Group;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::TimerKind;
+use super::workload::fit::{self, Past};
 use super::workload::{gate, queue_cap, weight, CapLevel};
 use crate::model::{AgentStatus, Capacity};
 use crate::policy::{AgentView, QueueView, Rank, RoutingPolicy};
@@ -236,16 +237,10 @@ pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
 /// `group` is passed over for this search only.
 fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<AgentIdx> {
     flush(cx, pool);
-    let (members, weight, channel, shared) = {
+    let (members, weight, shared) = {
         let g = cx.st.group(pool);
-        (
-            g.members.len(),
-            g.weight,
-            g.key.channel,
-            !g.followers.is_empty(),
-        )
+        (g.members.len(), g.weight, !g.followers.is_empty())
     };
-    let over = cx.cfg.workload.over(channel);
     let rerank_bound = members + 1;
     let mut reranks = 0;
     let bound = members + rerank_bound + 1;
@@ -260,45 +255,23 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<AgentI
             super::plan_pool::pass_over(cx.st, pool, agent, position);
             continue;
         }
-        let weight = a.weight_of(channel, weight);
-        let takes =
-            a.takes(pool, weight, over) || (shared && super::plan_pool::takes(a, weight, over));
-        if !takes || a.held_beside(channel) {
-            // Listed with a rank from before their load rose: a refusal
-            // at the first of their own levels that is full.
-            if a.status.accepts_work() && a.personal.is_empty() {
-                if a.channel_full(channel) {
-                    gate::count(cx.st, agent, CapLevel::AgentChannel);
-                } else if !a.fits_over(weight, over) {
+        if fit::plain(cx, a) {
+            // No workload rule can apply: the fit alone, nothing above
+            // the agent to ask.
+            let takes =
+                a.takes(pool, weight, 0) || (shared && super::plan_pool::takes(a, weight, 0));
+            if !takes {
+                if a.status.accepts_work() && a.personal.is_empty() && !a.fits(weight) {
                     gate::count(cx.st, agent, CapLevel::AgentTotal);
                 }
-            }
-            // Their next live thread to end settles them again.
-            cx.st.group_mut(pool).free.set(position, None);
-            continue;
-        }
-        match gate::above(cx.st, agent, group) {
-            None => {}
-            Some(CapLevel::Queue) => {
-                // The group's queue is full: its line waits; the queue's
-                // groups are dispatched when it has room (`queue_cap.rs`).
-                queue_cap::count(cx.st, group);
-                return None;
-            }
-            Some(CapLevel::Team) => {
-                // Out of this index until the team has room: then the
-                // team settles them, which ranks them again.
-                gate::count(cx.st, agent, CapLevel::Team);
-                gate::hold_back(cx.st, agent, CapLevel::Team);
                 cx.st.group_mut(pool).free.set(position, None);
                 continue;
             }
-            Some(level) => {
-                // The tenant is full: nobody here may take work. The index
-                // stays as it is; the group is dispatched when it frees.
-                gate::count(cx.st, agent, level);
-                gate::block_group(cx.st, group);
-                return None;
+        } else {
+            match fit::past_rules(cx, agent, group, pool, position, weight) {
+                Past::Yes => {}
+                Past::Passed => continue,
+                Past::Stop => return None,
             }
         }
         if reranks >= rerank_bound {
@@ -491,23 +464,19 @@ pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
     let Some(slot) = a.slot(group).copied() else {
         return;
     };
-    let weight = a.weight_of(channel, weight);
-    let over = cx.cfg.workload.over(channel);
+    // Without a workload rule that can apply (`fit::plain`), the fit
+    // alone: no rule's field is read.
+    let rules = !fit::plain(cx, a);
+    let (weight, over) = if rules {
+        (a.weight_of(channel, weight), cx.cfg.workload.over(channel))
+    } else {
+        (weight, 0)
+    };
     let takes =
         a.takes(group, weight, over) || (shared && super::plan_pool::takes(a, weight, over));
-    let rank = if slot.dormant || !takes || a.held_beside(channel) {
-        None
-    } else if gate::team_full(cx.st, agent) {
-        // A full team's members stay out of the index (no rank to
-        // compute, nothing to drop later) until the team releases them;
-        // passed over for the team, counted once per full spell.
-        if gate::hold_back(cx.st, agent, CapLevel::Team) {
-            gate::count(cx.st, agent, CapLevel::Team);
-        }
-        None
-    } else {
-        Some(rank(cx, agent, group))
-    };
+    let listed = !slot.dormant && takes && !(rules && fit::held_back(cx, agent, channel));
+    // One call site: the policy's rank stays inlined here.
+    let rank = listed.then(|| rank(cx, agent, group));
     cx.st.group_mut(group).free.set(slot.position, rank);
 }
 
@@ -518,9 +487,22 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     let st = &mut *cx.st;
     let a = &mut st.agents[agent.get()];
     a.dirty = false;
-    let (load, cap, channel_load) = (a.load, a.cap, a.channel_load);
     // Without an interruption matrix, the plain sum (no lookup per slot).
     let interrupting = !workload.interruptions.is_empty();
+    if !a.rules && !interrupting && a.cooldowns.is_empty() && a.cool_counted.is_empty() {
+        // No rule of the agent's own, no interruption matrix, no
+        // cool-down to count (an engine without workload rules): the
+        // plain count, one branch for all the rules.
+        let (load, cap) = (u64::from(a.load.0), u64::from(a.cap.0));
+        let open = a.status.accepts_work() && a.personal.is_empty();
+        for slot in &mut a.slots {
+            let g = &mut st.groups[slot.group.get()];
+            let room = open && !slot.dormant && load + u64::from(g.weight.0) <= cap;
+            count_room(slot, g, room);
+        }
+        return;
+    }
+    let (load, cap, channel_load) = (a.load, a.cap, a.channel_load);
     // Without rules of the agent's own (`Agent::rules`), no per-channel
     // field is read: one predictable branch per slot.
     let (rules, limited) = (a.rules, a.rate_limited());
@@ -562,14 +544,7 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
             }
             && !beside;
         let room = base && !a.cooldowns.iter().any(|&(c, _)| c == slot.group);
-        if room != slot.room {
-            slot.room = room;
-            if room {
-                g.with_room += 1;
-            } else {
-                g.with_room -= 1;
-            }
-        }
+        count_room(slot, g, room);
         if cool && base {
             // Bounded by the agent's cool-downs.
             for &(c, _) in &a.cooldowns {
@@ -578,6 +553,20 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
                     a.cool_counted.push(c);
                 }
             }
+        }
+    }
+}
+
+/// Records whether the agent of `slot` has room in `g` now, counted in
+/// the group's real-time statistics.
+#[inline]
+fn count_room(slot: &mut super::state::agent::Slot, g: &mut Group, room: bool) {
+    if room != slot.room {
+        slot.room = room;
+        if room {
+            g.with_room += 1;
+        } else {
+            g.with_room -= 1;
         }
     }
 }

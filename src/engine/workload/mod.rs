@@ -86,6 +86,7 @@
 pub(crate) mod audit;
 pub(crate) mod channel;
 pub(crate) mod config;
+pub(crate) mod fit;
 pub(crate) mod gate;
 pub(crate) mod no_answer;
 pub(crate) mod pull;

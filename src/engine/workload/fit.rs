@@ -1,0 +1,111 @@
+//! The fit checks of matching under the workload rules: whether any
+//! rule can apply to an agent at all (`plain`: one test, so an engine
+//! without workload rules reads none of their fields), and, when one can,
+//! the root of a free index against every level (`past_rules`) and an
+//! agent held out of a free index (`held_back`). Kept apart
+//! from `matching.rs` so its hot paths stay the plain ones.
+
+use super::{gate, queue_cap, CapLevel};
+use crate::engine::cx::Cx;
+use crate::engine::state::agent::Agent;
+use crate::engine::state::index::{AgentIdx, GroupIdx};
+use crate::model::{Capacity, Channel};
+
+/// What `take_agent` does with the root of its index under the workload
+/// rules.
+pub(crate) enum Past {
+    /// The agent may take the work (their rank still to check).
+    Yes,
+    /// Passed over (dropped from the index, or left for the pool).
+    Passed,
+    /// A level above the agents is full: the search stops.
+    Stop,
+}
+
+/// The root `agent` of `pool`'s index (at `position`) against every
+/// level, in order (see the module doc of `workload`): their own rules,
+/// then their team, the group's queue and the tenant. Refusals are
+/// counted at the level that refused.
+pub(crate) fn past_rules(
+    cx: &mut Cx<'_>,
+    agent: AgentIdx,
+    group: GroupIdx,
+    pool: GroupIdx,
+    position: u32,
+    weight: Capacity,
+) -> Past {
+    let g = cx.st.group(pool);
+    let (channel, shared) = (g.key.channel, !g.followers.is_empty());
+    let over = cx.cfg.workload.over(channel);
+    let a = cx.st.agent(agent);
+    let weight = a.weight_of(channel, weight);
+    let takes =
+        a.takes(pool, weight, over) || (shared && crate::engine::plan_pool::takes(a, weight, over));
+    if !takes || a.held_beside(channel) {
+        // Listed with a rank from before their load rose: a refusal
+        // at the first of their own levels that is full.
+        if a.status.accepts_work() && a.personal.is_empty() {
+            if a.channel_full(channel) {
+                gate::count(cx.st, agent, CapLevel::AgentChannel);
+            } else if !a.fits_over(weight, over) {
+                gate::count(cx.st, agent, CapLevel::AgentTotal);
+            }
+        }
+        // Their next live thread to end settles them again.
+        cx.st.group_mut(pool).free.set(position, None);
+        return Past::Passed;
+    }
+    match gate::above(cx.st, agent, group) {
+        None => Past::Yes,
+        Some(CapLevel::Queue) => {
+            // The group's queue is full: its line waits; the queue's
+            // groups are dispatched when it has room (`queue_cap.rs`).
+            queue_cap::count(cx.st, group);
+            Past::Stop
+        }
+        Some(CapLevel::Team) => {
+            // Out of this index until the team has room: then the
+            // team settles them, which ranks them again.
+            gate::count(cx.st, agent, CapLevel::Team);
+            gate::hold_back(cx.st, agent, CapLevel::Team);
+            cx.st.group_mut(pool).free.set(position, None);
+            Past::Passed
+        }
+        Some(level) => {
+            // The tenant is full: nobody here may take work. The index
+            // stays as it is; the group is dispatched when it frees.
+            gate::count(cx.st, agent, level);
+            gate::block_group(cx.st, group);
+            Past::Stop
+        }
+    }
+}
+
+/// Whether no workload rule can apply to `a` now: no rule of their own
+/// (`Agent::rules`), no cap above the agents, no interruption matrix
+/// (every engine without workload rules). Then the fit checks read
+/// none of the rules' fields: one well-predicted test per fit.
+#[inline]
+pub(crate) fn plain(cx: &Cx<'_>, a: &Agent) -> bool {
+    !a.rules && !cx.st.workload.gates_on && cx.cfg.workload.interruptions.is_empty()
+}
+
+/// Whether a rule keeps `agent`, who has room for a group's work of
+/// `channel`, out of its free index: a rule of their own (the channel's
+/// cap, the rate limit) or their team's cap. A full team's members stay
+/// out of the index (no rank to compute, nothing to drop later) until
+/// the team releases them; passed over for the team, counted once per
+/// full spell.
+#[inline]
+pub(crate) fn held_back(cx: &mut Cx<'_>, agent: AgentIdx, channel: Channel) -> bool {
+    if cx.st.agent(agent).held_beside(channel) {
+        return true;
+    }
+    if gate::team_full(cx.st, agent) {
+        if gate::hold_back(cx.st, agent, CapLevel::Team) {
+            gate::count(cx.st, agent, CapLevel::Team);
+        }
+        return true;
+    }
+    false
+}
