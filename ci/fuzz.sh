@@ -5,6 +5,7 @@
 #   FUZZ_SEED=1 ci/fuzz.sh 2   # a fixed libFuzzer seed: the same inputs in the same order
 #   FUZZ_SECONDS=30 ci/fuzz.sh # 30 seconds per target (overrides MINUTES)
 #   FUZZ_JOBS=1 ci/fuzz.sh 2   # one target at a time (default: one per core)
+#   FUZZ_SANITIZER=none ci/fuzz.sh 2   # no AddressSanitizer (default: address)
 #
 # New inputs go to fuzz/target/corpus-work/<target>/ (not committed); the
 # committed seeds in fuzz/corpus/<target>/ are read, never written. A crash
@@ -25,7 +26,11 @@ fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
-fuzz build -O
+# AddressSanitizer by default (unsafe code in the dependencies); CI's quick
+# run turns it off (ci/fuzz-quick.sh). Build and run take the same flags,
+# or the run would build again.
+build_flags=(-O --sanitizer "${FUZZ_SANITIZER:-address}")
+fuzz build "${build_flags[@]}"
 # .ci/run builds early, beside the lints, and runs the targets last.
 if [ -n "${FUZZ_BUILD_ONLY:-}" ]; then
     echo "fuzz: targets built"
@@ -55,7 +60,7 @@ finish_oldest() {
 for target in $(fuzz list); do
     work="target/corpus-work/$target"
     mkdir -p "$work" "corpus/$target"
-    fuzz run -O "$target" "$work" "corpus/$target" -- \
+    fuzz run "${build_flags[@]}" "$target" "$work" "corpus/$target" -- \
         -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
         ${FUZZ_SEED:+-seed=$FUZZ_SEED} \
         >"target/logs/$target.log" 2>&1 &
