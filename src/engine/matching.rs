@@ -94,7 +94,8 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     cx.st.conv_mut(c).sticky_agent = Some(agent);
     let a = cx.st.agent(agent);
     let weight = weight::of(cx.cfg, a, channel);
-    if !(a.serves(group) || super::plan_pool::serves_pool(cx.st, a, group)) || weight > a.cap {
+    let serves = a.serves(group) || super::plan_pool::serves_pool(cx.st, a, group);
+    if weight > a.cap || !(serves || super::preferred::bypasses_soft(cx, c, agent)) {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
         return super::preferred::next(cx, c);
     }
