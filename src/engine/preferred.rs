@@ -228,11 +228,9 @@ fn try_agent(
     if weight > a.cap || !(serves || bypasses_soft(cx, c, agent)) {
         return Some(PreferredSkip::NotEligible);
     }
-    let room = a.fits(weight)
-        && !a.held_beside(channel)
-        && !a.channel_full(channel)
-        && !a.rate_limited()
-        && a.personal.is_empty();
+    // The same room test as routing and the last agent's (`has_room`,
+    // interruption included), and nobody already waiting for them.
+    let room = a.has_room(channel, weight, cx.cfg.workload.over(channel)) && a.personal.is_empty();
     let above = if room && a.status == AgentStatus::Online {
         gate::above(cx.st, agent, group)
     } else {
