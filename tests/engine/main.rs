@@ -19,6 +19,8 @@ mod engine_channel_caps;
 mod engine_channel_weights;
 mod engine_concurrency;
 mod engine_core;
+mod engine_core_regressions;
+mod engine_core_state;
 mod engine_embedding;
 mod engine_errors;
 mod engine_explain;
