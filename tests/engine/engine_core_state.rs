@@ -121,11 +121,10 @@ fn known_agent_is_taken_before_the_queue_when_via_sticky() {
     );
 }
 
-/// Found in review: the audit checked SLA timers only, so a snapshot whose
-/// known-agent wait had lost its timer restored, and the returning customer
-/// would have waited for that agent forever.
-#[test]
-fn regression_restore_accepted_a_known_agent_wait_without_its_timer() {
+/// Agent 1 (cap 1) served customer 5, is full again when customer 5
+/// returns, and customer 5 waits for them (a known-agent wait and its
+/// timer).
+fn customer_waiting_for_a_full_known_agent() -> Engine {
     let mut engine = Engine::new(EngineConfig::default(), LeastLoaded).unwrap();
     engine
         .apply(
@@ -169,6 +168,15 @@ fn regression_restore_accepted_a_known_agent_wait_without_its_timer() {
         "{d:?}"
     );
     engine.audit().unwrap();
+    engine
+}
+
+/// Found in review: the audit checked SLA timers only, so a snapshot whose
+/// known-agent wait had lost its timer restored, and the returning customer
+/// would have waited for that agent forever.
+#[test]
+fn regression_restore_accepted_a_known_agent_wait_without_its_timer() {
+    let engine = customer_waiting_for_a_full_known_agent();
     let json = engine.snapshot().to_json().unwrap();
     let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
     let timers = value["timers"].as_array_mut().unwrap();
@@ -186,43 +194,7 @@ fn regression_restore_accepted_a_known_agent_wait_without_its_timer() {
 /// first tick voided the timer, leaving the wait with no end.
 #[test]
 fn regression_restore_accepted_a_timer_of_another_incarnation() {
-    let mut engine = Engine::new(EngineConfig::default(), LeastLoaded).unwrap();
-    engine
-        .apply(
-            Timestamp(0),
-            Command::AddAgent(AgentSpec::new(AgentId(1), Capacity::units(1))),
-        )
-        .unwrap();
-    engine
-        .apply(Timestamp(1), open(1, 5, Channel::Sms))
-        .unwrap();
-    engine
-        .apply(
-            Timestamp(2),
-            Command::AgentMessage {
-                conversation: ConversationId(1),
-                agent: AgentId(1),
-            },
-        )
-        .unwrap();
-    engine
-        .apply(Timestamp(3), open(2, 6, Channel::Sms))
-        .unwrap();
-    engine
-        .apply(
-            Timestamp(4),
-            Command::Resolve {
-                conversation: ConversationId(1),
-                reason: ResolveReason::Solved,
-            },
-        )
-        .unwrap();
-    engine
-        .apply(Timestamp(5), open(3, 7, Channel::Sms))
-        .unwrap();
-    engine
-        .apply(Timestamp(6), open(4, 5, Channel::Sms))
-        .unwrap();
+    let engine = customer_waiting_for_a_full_known_agent();
     let json = engine.snapshot().to_json().unwrap();
     let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
     for t in value["timers"].as_array_mut().unwrap() {
