@@ -83,6 +83,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         windows: spec.skill_windows,
         dormant,
         cool_counted: Vec::new(),
+        counters: Default::default(),
     };
     let st = &mut *cx.st;
     let mut groups: Vec<GroupIdx> = agent

@@ -14,6 +14,7 @@ mod skill_windows_support;
 mod chaos_faults;
 mod engine_affinity;
 mod engine_affinity_windows;
+mod engine_agent_counters;
 mod engine_assignment;
 mod engine_channel_caps;
 mod engine_channel_weights;

@@ -115,6 +115,9 @@ pub(crate) struct Agent {
     /// them with room in their pool, as of the last recount of their room;
     /// `engine::plan_pool`). Derived: not in snapshots.
     pub cool_counted: Vec<GroupIdx>,
+    /// What the workload rules did to the agent since registration
+    /// (`AgentStats::counters`; kept by snapshots).
+    pub counters: crate::engine::workload::AgentCounters,
 }
 
 impl Agent {
