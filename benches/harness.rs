@@ -440,7 +440,9 @@ fn answer_due(
 }
 
 /// As `replay`, each event preceded by the first replies due by its time
-/// (measured with it: `harness::replay*`).
+/// (measured with it: `harness::replay*`; never inlined, or callgrind's
+/// toggle finds no such function).
+#[inline(never)]
 fn replay_answered(
     e: &mut Engine,
     owners: &Owners,
