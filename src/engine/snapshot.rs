@@ -476,7 +476,7 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             channel_live: [0; 8],
             channel_load: [0; 8],
             weights,
-            rules: false,
+            rules: 0,
             channel_caps,
             own_limit: a.own_limit,
             limit: None,

@@ -16,6 +16,7 @@ pub(crate) mod index;
 pub(crate) mod plan;
 pub(crate) mod reclaim;
 pub(crate) mod sorted;
+pub(crate) mod timer_fifo;
 pub(crate) mod timers;
 pub(crate) mod waiting;
 pub(crate) mod workload;
