@@ -278,7 +278,8 @@ fn main() {
         if quick { "quick" } else { "full" }
     );
     // SWITCHBOARD_ONLY=mixed|assignment|scaling|threads runs one section
-    // (for profiling).
+    // (for profiling); profile, profile_plan, profile_rules and memory are
+    // single measurements.
     let only = std::env::var("SWITCHBOARD_ONLY").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only == name;
     if run("mixed") {
@@ -306,6 +307,17 @@ fn main() {
             r.allocs_per_event(),
             r.allocs,
             r.events
+        );
+    }
+    if only == "memory" {
+        // The mixed section's memory rows alone (no stream replayed).
+        let shape = Shape::new(10_000, 100_000, seed);
+        let agents = shape.agents as usize;
+        let s = stream(shape, 1);
+        let owners = Owners::new(s.conv_end + 1);
+        let (_, per_agent, per_conv) = memory(&s, agents, &owners);
+        println!(
+            "memory: {per_agent:.0} bytes per agent, {per_conv:.0} bytes per open conversation"
         );
     }
     if only == "profile_plan" {
@@ -539,16 +551,9 @@ fn mixed_main(cfg: &Config) {
     let s = stream(shape, events);
     println!("\n## Mixed stream: 10k agents, 100k open conversations, {events} events");
 
-    // Memory: heap growth from agents, then from the open conversations.
     let owners = Owners::new(s.conv_end + 1);
-    let h0 = live();
-    let mut e = engine();
-    setup(&mut e, &owners, &s.setup[..agents]);
-    let h1 = live();
-    setup(&mut e, &owners, &s.setup[agents..]);
+    let (mut e, per_agent, per_conv) = memory(&s, agents, &owners);
     let h2 = live();
-    let per_agent = (h1 - h0) as f64 / agents as f64;
-    let per_conv = (h2 - h1) as f64 / (s.setup.len() - agents) as f64;
     let thr = replay(&mut e, &owners, &s.events, None);
     let h3 = live();
     let opened = s.conv_end as usize - 1 - (s.setup.len() - agents);
@@ -616,6 +621,22 @@ fn mixed_main(cfg: &Config) {
         (h3 - h2) as f64 / opened.max(1) as f64
     );
     println!("| baseline setup time (s) | | {b_setup:.2} | |");
+}
+
+/// An engine set up with the stream's agents then its open conversations,
+/// with the heap growth of each phase: bytes per agent, bytes per open
+/// conversation (everything the engine allocated for them, the slack of
+/// its growable tables included).
+fn memory(s: &Stream, agents: usize, owners: &Owners) -> (Engine, f64, f64) {
+    let h0 = live();
+    let mut e = engine();
+    setup(&mut e, owners, &s.setup[..agents]);
+    let h1 = live();
+    setup(&mut e, owners, &s.setup[agents..]);
+    let h2 = live();
+    let per_agent = (h1 - h0) as f64 / agents as f64;
+    let per_conv = (h2 - h1) as f64 / (s.setup.len() - agents) as f64;
+    (e, per_agent, per_conv)
 }
 
 /// Assignment decisions only: opens that find a free agent at once.
