@@ -36,6 +36,8 @@ mod engine_no_answer;
 mod engine_no_answer_queue;
 mod engine_parked_weight;
 mod engine_peer_regressions;
+mod engine_plan_changes;
+mod engine_plan_ladder;
 mod engine_plan_pools;
 mod engine_plans;
 mod engine_plans_stress;
