@@ -336,7 +336,7 @@ mod tests {
                 }
             }
             // The model follows the engine's records between purges.
-            for (&id, &k) in st.customer_ids.iter() {
+            for (id, k) in st.customer_ids.iter() {
                 model.insert(id.0, st.customers[k.get()].clone());
             }
             // No conversation table here: the holds are the test's own.
