@@ -94,7 +94,8 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     cx.st.conv_mut(c).sticky_agent = Some(agent);
     let a = cx.st.agent(agent);
     let weight = weight::of(cx.cfg, a, channel);
-    if !(a.serves(group) || super::plan_pool::serves_pool(cx.st, a, group)) || weight > a.cap {
+    let serves = a.serves(group) || super::plan_pool::serves_pool(cx.st, a, group);
+    if weight > a.cap || !(serves || super::preferred::bypasses_soft(cx, c, agent)) {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
         return super::preferred::next(cx, c);
     }
@@ -267,6 +268,13 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<AgentI
                 cx.st.group_mut(pool).free.set(position, None);
                 continue;
             }
+            if cx.st.workload.tenant_full() {
+                // The one level above a plain agent: nobody here may take
+                // work (as `fit::past_rules`' tenant refusal).
+                gate::count(cx.st, agent, CapLevel::Tenant);
+                gate::block_group(cx.st, group);
+                return None;
+            }
         } else {
             match fit::past_rules(cx, agent, group, pool, position, weight) {
                 Past::Yes => {}
@@ -375,7 +383,7 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, ConvIdx)> {
     // above the agents (an engine without workload rules), a slot's
     // checks are its group's flags and the plain fit: the rules' reads
     // are asked once here, not per slot.
-    let plain = !a.rules && cx.cfg.workload.interruptions.is_empty() && !cx.st.workload.gates_on;
+    let plain = !a.own_rules() && cx.cfg.workload.interruptions.is_empty();
     // Whether any plan queue is capped (asked per slot only then).
     let queue_caps = queue_cap::any(cx.st);
     a.slots
@@ -489,7 +497,7 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     a.dirty = false;
     // Without an interruption matrix, the plain sum (no lookup per slot).
     let interrupting = !workload.interruptions.is_empty();
-    if !a.rules && !interrupting && a.cooldowns.is_empty() && a.cool_counted.is_empty() {
+    if !a.own_rules() && !interrupting && a.cooldowns.is_empty() && a.cool_counted.is_empty() {
         // No rule of the agent's own, no interruption matrix, no
         // cool-down to count (an engine without workload rules): the
         // plain count, one branch for all the rules.
@@ -505,7 +513,7 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     let (load, cap, channel_load) = (a.load, a.cap, a.channel_load);
     // Without rules of the agent's own (`Agent::rules`), no per-channel
     // field is read: one predictable branch per slot.
-    let (rules, limited) = (a.rules, a.rate_limited());
+    let (rules, limited) = (a.own_rules(), a.rate_limited());
     let open = a.status.accepts_work() && a.personal.is_empty();
     // The cool-down counts of the groups sharing pools (`plan_pool.rs`),
     // recounted for an agent cooling down somewhere or who was.

@@ -19,22 +19,19 @@
 //! 5. **After.** Due snapshots are taken, timers rescheduled, metrics
 //!    updated.
 
+use super::commit::{commit_all, Commit};
 use super::config::Durability;
-use super::journal::{Journal, RecordBatch};
 use super::message::{Accepted, Envelope, Refusal, Reply};
 use super::shard::{Shard, TenantState};
 use super::stats::tenant_stats;
 use super::stream::StreamItem;
-use super::tenant::TenantId;
 use super::RuntimeError;
 use crate::engine::{Decision, Rejected, RequeueReason};
 use crate::model::Timestamp;
-use crate::persist::{encode_record, PersistError};
+use crate::persist::encode_record;
 use crate::Command;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::OwnedSemaphorePermit;
 
 /// A command applied in this batch, waiting for its journal write.
 struct Staged {
@@ -47,22 +44,24 @@ struct Staged {
 }
 
 impl Shard {
-    /// Runs one batch over the inbox and the due timers (see the module
-    /// docs). Does nothing when neither has work.
-    pub(crate) fn run_batch(&mut self) {
+    /// Runs one batch over the inbox, the command queue and the due timers
+    /// (see the module docs); returns how many commands it took. Does
+    /// nothing when none has work.
+    pub(crate) fn run_batch(&mut self) -> usize {
         let now = self.settings.clock.now();
         let due = self.timers.next().is_some_and(|at| at <= now);
-        if self.inbox.is_empty() && !due {
-            return;
+        if self.inbox.is_empty() && self.commands.is_empty() && !due {
+            return 0;
         }
         rt_span!(
             "switchboard_batch",
             shard = self.settings.index,
-            commands = self.inbox.len()
+            commands = self.inbox.len() + self.commands.len()
         );
         // Measures the batch for metrics only; decisions never read it.
         let started = Instant::now();
-        let mut staged = Vec::with_capacity(self.inbox.len() + 1);
+        let expected = self.inbox.len() + self.commands.len();
+        let mut staged = Vec::with_capacity(expected.min(self.settings.batch_max) + 1);
 
         // Each pop removes an entry and stage pushes none, so this loop
         // runs at most as many times as the heap had entries.
@@ -80,33 +79,34 @@ impl Shard {
             state.scheduled = None;
             self.stage(slot, now, Command::Tick, None, &mut staged);
         }
+        let ticks = staged.len();
 
+        // First the commands already taken (the one the loop's select
+        // received, those parked for a tenant that just opened), then
+        // straight from the queue, each envelope moved once, not through
+        // the inbox: up to `batch_max` commands in all. A command queued
+        // while the batch runs is stamped with `now`, read above: the
+        // batch's time, as for every command of it.
         let mut inbox = std::mem::take(&mut self.inbox);
-        let size = inbox.len() + staged.len();
-        // The batch's places in the queue, given back at once below (one
-        // semaphore update per batch instead of one per command).
-        let mut places: Option<OwnedSemaphorePermit> = None;
+        let mut taken = inbox.len();
         for envelope in inbox.drain(..) {
-            let Some(&slot) = self.by_id.get(&envelope.tenant) else {
-                // Opening (parked with its place) or unknown (refused).
-                self.park(envelope);
-                continue;
-            };
-            let Envelope {
-                tenant: _,
-                command,
-                reply,
-                permit,
-            } = envelope;
-            match &mut places {
-                Some(all) => all.merge(permit),
-                None => places = Some(permit),
-            }
-            self.stage(slot, now, command, Some(reply), &mut staged);
+            self.take(envelope, now, &mut staged);
         }
         self.inbox = inbox;
-        // The commands left the queue: make their places available.
-        drop(places);
+        let room = self.settings.batch_max.saturating_sub(taken);
+        for _ in 0..room {
+            let Ok(envelope) = self.commands.try_recv() else {
+                break;
+            };
+            taken += 1;
+            self.take(envelope, now, &mut staged);
+        }
+        // The inbox holds at most `batch_max` (see `on_opened`).
+        assert!(taken <= self.settings.batch_max);
+        let size = taken + ticks;
+        // The commands left the queue: make their places available, the
+        // batch's at once (one semaphore update per batch, not per command).
+        self.give_back();
         let applied = started.elapsed();
 
         let committing = Instant::now();
@@ -119,6 +119,23 @@ impl Shard {
         self.max_batch = self.max_batch.max(size);
         self.metrics
             .batch(size, applied, synced, self.commands.len());
+        taken
+    }
+
+    /// Stages one command taken from the queue, or parks it for a tenant
+    /// still opening (with its place), or refuses it.
+    fn take(&mut self, envelope: Envelope, now: Timestamp, staged: &mut Vec<Staged>) {
+        let Some(&slot) = self.by_id.get(&envelope.tenant) else {
+            self.park(envelope);
+            return;
+        };
+        let Envelope {
+            tenant: _,
+            command,
+            reply,
+        } = envelope;
+        self.done_with_place();
+        self.stage(slot, now, command, Some(reply), staged);
     }
 
     /// Applies one command to the tenant in `slot` and keeps its frame for
@@ -334,77 +351,5 @@ impl Shard {
         }
         self.touched = touched;
         self.touched.clear();
-    }
-}
-
-/// One touched tenant's part of the commit.
-struct Commit<'a> {
-    tenant: &'a TenantId,
-    journal: &'a mut Box<dyn Journal>,
-    batch: &'a mut RecordBatch,
-    poisoned: &'a mut Option<Arc<PersistError>>,
-}
-
-/// Appends (and syncs) every tenant of `work`, on up to `threads` threads
-/// at once: the shard's own and short-lived scoped ones, each taking a
-/// contiguous share. fsyncs of different files overlap in the kernel
-/// (ext4/xfs merge concurrent ones into one journal commit), and a
-/// replicated journal's round trips overlap on the wire, so N tenants cost
-/// about one. A thread that cannot be started leaves its share to the
-/// shard's own thread.
-fn commit_all(work: &mut [Commit<'_>], threads: usize, sync: bool) {
-    let threads = threads.clamp(1, work.len().max(1));
-    if threads == 1 {
-        work.iter_mut().for_each(|c| c.run(sync));
-        return;
-    }
-    let share = work.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let mut shares = work.chunks_mut(share);
-        let own = shares.next();
-        for part in shares {
-            // Err: the thread did not start; its share is done below.
-            let _ = std::thread::Builder::new()
-                .name("switchboard-commit".into())
-                .spawn_scoped(scope, move || part.iter_mut().for_each(|c| c.run(sync)));
-        }
-        if let Some(own) = own {
-            own.iter_mut().for_each(|c| c.run(sync));
-        }
-    });
-    // A share whose thread could not start still holds its records (run
-    // clears the batch, failed or not).
-    for c in work.iter_mut().filter(|c| c.batch.count > 0) {
-        c.run(sync);
-    }
-}
-
-impl Commit<'_> {
-    /// Appends and (when `sync`) syncs this tenant's batch, then clears it.
-    /// A failure, or a panic of the journal (the host's code), poisons the
-    /// tenant.
-    fn run(&mut self, sync: bool) {
-        let (journal, batch) = (&mut **self.journal, &*self.batch);
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            journal
-                .append(batch)
-                .and_then(|()| if sync { journal.sync() } else { Ok(()) })
-        }))
-        .unwrap_or_else(|payload| {
-            Err(PersistError::Io {
-                op: "append to",
-                path: "the tenant's journal".into(),
-                source: std::io::Error::other(format!(
-                    "the journal of tenant {} panicked: {}",
-                    self.tenant,
-                    RuntimeError::panic_message(payload.as_ref())
-                )),
-            })
-        });
-        if let Err(e) = result {
-            rt_event!(error, tenant = %self.tenant, error = %e, "journal failed; tenant poisoned");
-            *self.poisoned = Some(Arc::new(e));
-        }
-        self.batch.clear();
     }
 }

@@ -5,7 +5,7 @@
 //! caller takes a permit without waiting ([`send`](RuntimeHandle::send),
 //! answered [`RuntimeError::Overloaded`] at once when none is left) or
 //! awaits one ([`submit_waiting`](RuntimeHandle::submit_waiting)); the shard
-//! gives the permit back as it takes the command. No caller waits for a lock
+//! gives a batch's permits back once it has taken the batch's commands. No caller waits for a lock
 //! another caller holds, and a shard never waits for another shard.
 
 use super::completion;
@@ -23,7 +23,7 @@ use crate::{Command, Engine};
 use crossbeam_channel::{Sender, TrySendError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// One shard's queues, as the handles see them.
 #[derive(Debug)]
@@ -31,8 +31,9 @@ pub(crate) struct ShardLink {
     pub(crate) commands: Sender<Envelope>,
     pub(crate) control: Sender<Control>,
     /// Free places in `commands`: its capacity minus queued commands minus
-    /// permits held by callers about to enqueue. So a caller holding a
-    /// permit always finds room.
+    /// permits held by callers about to enqueue minus commands the shard
+    /// took but has not yet given back (once per batch). So a caller
+    /// holding a permit always finds room. Shared with the shard.
     pub(crate) permits: Arc<Semaphore>,
 }
 
@@ -99,17 +100,14 @@ impl RuntimeHandle {
         // The command is moved into the envelope only once a place is
         // taken; kept here until then, so an overload hands it back.
         let mut command = Some(command.into());
-        let handed = handoff::hand_off(
-            &self.shared.closing,
-            &link.permits,
-            &link.commands,
-            |permit| Envelope {
-                tenant: tenant.clone(),
-                command: command.take().expect("made once"),
-                reply,
-                permit,
-            },
-        );
+        let handed =
+            handoff::hand_off(&self.shared.closing, &*link.permits, &link.commands, || {
+                Envelope {
+                    tenant: tenant.clone(),
+                    command: command.take().expect("made once"),
+                    reply,
+                }
+            });
         match handed {
             Ok(()) => Ok(Pending::waiting(rx)),
             Err(refused) => Err(self.refused(shard, refused, command)),
@@ -141,17 +139,17 @@ impl RuntimeHandle {
         shard: usize,
         tenant: &TenantId,
         command: Command,
-        permit: OwnedSemaphorePermit,
+        permit: SemaphorePermit<'_>,
     ) -> Result<Pending<Accepted>, RuntimeError> {
         let (reply, rx) = completion::channel();
         let envelope = Envelope {
             tenant: tenant.clone(),
             command,
             reply,
-            permit,
         };
         // The permit guarantees room (see `handoff.rs`).
-        match handoff::push_holding(&self.shared.shards[shard].commands, envelope) {
+        let link = &self.shared.shards[shard];
+        match handoff::push_holding::<Semaphore, _>(&link.commands, permit, envelope) {
             Ok(()) => Ok(Pending::waiting(rx)),
             Err(refused) => Err(self.refused(shard, refused, None)),
         }
@@ -192,9 +190,9 @@ impl RuntimeHandle {
             return Err(RuntimeError::ShuttingDown);
         }
         let shard = self.shard_of(tenant);
-        let permits = Arc::clone(&self.shared.shards[shard].permits);
-        let permit = permits
-            .acquire_owned()
+        let permit = self.shared.shards[shard]
+            .permits
+            .acquire()
             .await
             .map_err(|_| RuntimeError::ShuttingDown)?;
         self.enqueue(shard, tenant, command, permit)?.await

@@ -3,15 +3,20 @@
 //! ([`Queue`]).
 //!
 //! Room is counted twice, so the rule is: a caller **takes a place, then
-//! pushes** (holding a place, it always finds room); the shard **takes an
-//! item out, then gives its place back** (the place travels inside the
-//! item and is released when the shard drops it). So at every instant
+//! pushes** (holding a place, it always finds room; a push that fails
+//! gives the place back); the shard **takes items out, then gives their
+//! places back**, a batch's places at once ([`Places::give_back`]: one
+//! update of the count per batch, and no place travels inside an item).
+//! So at every instant
 //!
 //! ```text
-//! free places + places held by callers + items queued <= capacity
+//! free places + places held by callers + items queued
+//!     + items taken whose places are not yet given back <= capacity
 //! ```
 //!
-//! and a push by a place holder cannot find the queue full. Shutdown closes
+//! and a push by a place holder cannot find the queue full. An item the
+//! shard keeps aside (a command parked for a tenant still opening) keeps
+//! its place until the shard is done with it. Shutdown closes
 //! the places first (a caller then gets no place, and is told the runtime
 //! is shutting down); the few callers that took a place just before still
 //! push, and the shard's drain takes them, or the queue is dropped with
@@ -35,10 +40,17 @@ pub(crate) enum NoPlace {
 
 /// A count of the free places of one queue.
 pub(crate) trait Places {
-    /// One place; dropping it gives it back.
-    type Place;
+    /// One place taken by a caller; dropping it gives it back.
+    type Place<'a>
+    where
+        Self: 'a;
     /// Takes a place without waiting.
-    fn try_take(&self) -> Result<Self::Place, NoPlace>;
+    fn try_take(&self) -> Result<Self::Place<'_>, NoPlace>;
+    /// Leaves `place` taken: its item is in the queue, and the shard gives
+    /// the place back once it took the item out.
+    fn keep(place: Self::Place<'_>);
+    /// The shard gives back the places of `n` items it took out.
+    fn give_back(&self, n: usize);
 }
 
 /// Why a push failed; the item comes back.
@@ -78,27 +90,36 @@ pub(crate) fn closing(flag: &AtomicBool) -> bool {
     flag.load(Ordering::Acquire)
 }
 
-/// A caller's side: takes a place, makes the item holding it, pushes it.
+/// A caller's side: takes a place, makes the item, pushes it.
 pub(crate) fn hand_off<P: Places, E>(
     flag: &AtomicBool,
     places: &P,
     queue: &impl Queue<E>,
-    make: impl FnOnce(P::Place) -> E,
+    make: impl FnOnce() -> E,
 ) -> Result<(), Refused<E>> {
     if closing(flag) {
         return Err(Refused::Closing);
     }
     match places.try_take() {
-        Ok(place) => push_holding(queue, make(place)),
+        Ok(place) => push_holding::<P, E>(queue, place, make()),
         Err(NoPlace::Full) => Err(Refused::NoPlace),
         Err(NoPlace::Closed) => Err(Refused::Closing),
     }
 }
 
-/// Pushes `item`, which holds a place (taken by [`hand_off`] or awaited).
-pub(crate) fn push_holding<E>(queue: &impl Queue<E>, item: E) -> Result<(), Refused<E>> {
+/// Pushes `item` for the holder of `place` (taken by [`hand_off`] or
+/// awaited). Pushed, the place stays taken until the shard gives it back;
+/// not pushed, it is given back here.
+pub(crate) fn push_holding<P: Places, E>(
+    queue: &impl Queue<E>,
+    place: P::Place<'_>,
+    item: E,
+) -> Result<(), Refused<E>> {
     match queue.try_push(item) {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            P::keep(place);
+            Ok(())
+        }
         Err(PushFailed::Full(item)) => {
             debug_assert!(false, "a place holder found the queue full");
             Err(Refused::FoundFull(item))
@@ -109,16 +130,23 @@ pub(crate) fn push_holding<E>(queue: &impl Queue<E>, item: E) -> Result<(), Refu
 
 mod production {
     use super::{NoPlace, Places, PushFailed, Queue};
-    use std::sync::Arc;
-    use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
+    use tokio::sync::{Semaphore, SemaphorePermit, TryAcquireError};
 
-    impl Places for Arc<Semaphore> {
-        type Place = OwnedSemaphorePermit;
-        fn try_take(&self) -> Result<OwnedSemaphorePermit, NoPlace> {
-            match Arc::clone(self).try_acquire_owned() {
+    impl Places for Semaphore {
+        type Place<'a> = SemaphorePermit<'a>;
+        fn try_take(&self) -> Result<SemaphorePermit<'_>, NoPlace> {
+            match self.try_acquire() {
                 Ok(permit) => Ok(permit),
                 Err(TryAcquireError::NoPermits) => Err(NoPlace::Full),
                 Err(TryAcquireError::Closed) => Err(NoPlace::Closed),
+            }
+        }
+        fn keep(place: SemaphorePermit<'_>) {
+            place.forget();
+        }
+        fn give_back(&self, n: usize) {
+            if n > 0 {
+                self.add_permits(n);
             }
         }
     }

@@ -5,8 +5,10 @@
 //! allows (`LOOM_MAX_PREEMPTIONS` bounds them; `ci/loom.sh`).
 //!
 //! * `loom_a_place_holder_always_finds_room`: callers and a shard on a
-//!   full queue; no caller holding a place finds the queue full, and the
-//!   places plus the queue always add up to the capacity.
+//!   full queue, the shard taking a batch of two items and giving their
+//!   places back at once, as `Shard::give_back` does; no caller holding a
+//!   place finds the queue full, and the places plus the queue always add
+//!   up to the capacity.
 //! * `loom_shutdown_drains_or_refuses_every_command`: callers racing
 //!   shutdown are each refused, drained by the shard, or answered when the
 //!   queue is dropped; never applied after the drain, never lost silently.
@@ -28,10 +30,11 @@ struct Counter {
     closed: AtomicBool,
 }
 
-/// A place taken from a [`Counter`]; given back when dropped.
-struct Place(Arc<Counter>);
+/// A place taken from a [`Counter`]; given back when dropped, unless kept
+/// for an item pushed (the shard gives it back).
+struct Place<'a>(&'a Counter);
 
-impl Drop for Place {
+impl Drop for Place<'_> {
     fn drop(&mut self) {
         // ORDERING: Release pairs with the Acquire of the next taker, so
         // the shard's removal of the item happens before the place is
@@ -41,8 +44,8 @@ impl Drop for Place {
 }
 
 impl Places for Arc<Counter> {
-    type Place = Place;
-    fn try_take(&self) -> Result<Place, NoPlace> {
+    type Place<'a> = Place<'a>;
+    fn try_take(&self) -> Result<Place<'_>, NoPlace> {
         // Bounded by the places' changes by other threads.
         loop {
             if self.closed.load(Ordering::Acquire) {
@@ -56,9 +59,18 @@ impl Places for Arc<Counter> {
                 self.free
                     .compare_exchange(free, free - 1, Ordering::AcqRel, Ordering::Acquire);
             if taken.is_ok() {
-                return Ok(Place(Arc::clone(self)));
+                return Ok(Place(self));
             }
         }
+    }
+
+    fn keep(place: Place<'_>) {
+        std::mem::forget(place);
+    }
+
+    fn give_back(&self, n: usize) {
+        // ORDERING: Release, as a dropped place's (see `Place`).
+        self.free.fetch_add(n, Ordering::Release);
     }
 }
 
@@ -101,10 +113,10 @@ impl<E> Queue<E> for Arc<Bounded<E>> {
     }
 }
 
-/// A command in the queue: its number and its place.
+/// A command in the queue: its number (its place is counted, not
+/// carried).
 struct Item {
     id: usize,
-    _place: Place,
 }
 
 /// A queue of `capacity` places, with `queued` commands in it already.
@@ -132,14 +144,14 @@ fn send(
     queue: &Arc<Bounded<Item>>,
     id: usize,
 ) -> Result<(), Refused<Item>> {
-    hand_off(flag, places, queue, |place| Item { id, _place: place })
+    hand_off(flag, places, queue, || Item { id })
 }
 
 #[test]
 fn loom_a_place_holder_always_finds_room() {
     loom::model(|| {
-        // One place, already taken by a queued command: the queue is full.
-        let (flag, places, queue) = setup(1, 1);
+        // Two places, taken by queued commands: the queue is full.
+        let (flag, places, queue) = setup(2, 2);
         let callers: Vec<_> = (1..=2)
             .map(|id| {
                 let (flag, places, queue) = (flag.clone(), places.clone(), queue.clone());
@@ -150,10 +162,14 @@ fn loom_a_place_holder_always_finds_room() {
                 })
             })
             .collect();
-        // The shard: takes the item out, then its place goes (the drop).
+        // The shard: takes a batch of items out, then gives their places
+        // back at once.
         let shard = {
-            let queue = queue.clone();
-            thread::spawn(move || drop(queue.pop()))
+            let (places, queue) = (places.clone(), queue.clone());
+            thread::spawn(move || {
+                let batch = (0..2).filter_map(|_| queue.pop()).count();
+                places.give_back(batch);
+            })
         };
         for caller in callers {
             caller.join().expect("caller");
@@ -162,7 +178,7 @@ fn loom_a_place_holder_always_finds_room() {
         let free = places.free.load(Ordering::Acquire);
         assert_eq!(
             free + queue.len(),
-            1,
+            2,
             "places and queue add up to the capacity"
         );
     });
@@ -185,13 +201,15 @@ fn loom_shutdown_drains_or_refuses_every_command() {
         // The shard's drain, bounded as `Shard::drain` is (capacity rounds
         // of one command here).
         let drain = {
-            let (queue, applied) = (queue.clone(), applied.clone());
+            let (places, queue, applied) = (places.clone(), queue.clone(), applied.clone());
             thread::spawn(move || {
                 for _ in 0..2 * queue.capacity + 2 {
                     match queue.pop() {
                         Some(item) => {
                             assert!(item.id < 2);
                             applied.fetch_add(1, Ordering::Relaxed);
+                            // Given back on closed places: nobody takes them.
+                            places.give_back(1);
                         }
                         None => break,
                     }

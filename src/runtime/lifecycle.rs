@@ -58,10 +58,11 @@ impl Runtime {
                 // the clock anyway. Disconnected: it stopped.
                 let _ = waker_tx.try_send(Control::Wake);
             })));
+            let permits = Arc::new(Semaphore::new(config.queue_capacity));
             links.push(ShardLink {
                 commands: commands_tx,
                 control: control_tx,
-                permits: Arc::new(Semaphore::new(config.queue_capacity)),
+                permits: Arc::clone(&permits),
             });
             let settings = ShardSettings {
                 index,
@@ -74,7 +75,7 @@ impl Runtime {
                 opener: pool.sender(),
                 commit_threads: config.commit_threads,
             };
-            shards.push(Shard::new(settings, commands_rx, control_rx));
+            shards.push(Shard::new(settings, commands_rx, control_rx, permits));
         }
         let handle = RuntimeHandle {
             shared: Arc::new(Shared {

@@ -10,7 +10,7 @@ use super::tenant::{TenantId, TenantSpec};
 use crate::engine::{Decision, Engine, Rejected};
 use crate::model::Timestamp;
 use crate::Command;
-use tokio::sync::{oneshot, OwnedSemaphorePermit};
+use tokio::sync::oneshot;
 
 /// Where a shard sends one answer (see `completion.rs`).
 pub(crate) type Reply<T> = completion::Sender<Answer<T>>;
@@ -65,9 +65,8 @@ pub(crate) struct Envelope {
     pub(crate) tenant: TenantId,
     pub(crate) command: Command,
     pub(crate) reply: Reply<Accepted>,
-    /// The caller's place in the queue: released when the shard takes the
-    /// command, which lets an async caller waiting for room in.
-    pub(crate) permit: OwnedSemaphorePermit,
+    // The caller's place in the queue is not carried: the shard gives a
+    // batch's places back at once (`handoff.rs`, `Shard::give_back`).
 }
 
 /// A request other than a command.

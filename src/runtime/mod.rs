@@ -66,6 +66,7 @@ mod trace;
 
 mod batch;
 mod clock;
+mod commit;
 mod completion;
 #[cfg(all(test, loom))]
 mod completion_loom;

@@ -195,8 +195,11 @@ impl Shard {
     pub(crate) fn park(&mut self, envelope: Envelope) {
         let limit = self.settings.batch_max;
         match self.opening.get_mut(&envelope.tenant) {
+            // Keeps its place until it is applied (it counts against the
+            // queue's capacity meanwhile).
             Some(opening) if opening.parked.len() < limit => opening.parked.push(envelope),
             Some(_) => {
+                self.done_with_place();
                 let _ = envelope
                     .reply
                     .send(Err(Refusal::from(RuntimeError::TenantOpening(
@@ -204,6 +207,7 @@ impl Shard {
                     ))));
             }
             None => {
+                self.done_with_place();
                 let _ = envelope
                     .reply
                     .send(Err(Refusal::from(RuntimeError::UnknownTenant(
@@ -216,6 +220,17 @@ impl Shard {
     /// Installs a tenant the pool opened (or reports why it could not), and
     /// queues the commands parked for it ahead of any taken later.
     pub(crate) fn on_opened(&mut self, opened: Opened) {
+        // Room for the parked commands (at most batch_max) ahead of any
+        // taken later. Made while the tenant still counts as opening, so
+        // its commands the batch takes from the queue are parked behind
+        // the earlier ones and keep their order.
+        let parked = self
+            .opening
+            .get(&opened.tenant)
+            .map_or(0, |o| o.parked.len());
+        if !self.inbox.is_empty() && self.inbox.len() + parked > self.settings.batch_max {
+            self.run_batch();
+        }
         let Some(opening) = self.opening.remove(&opened.tenant) else {
             debug_assert!(false, "an open answer for a tenant not opening");
             return;
@@ -230,12 +245,14 @@ impl Shard {
             Ok(opened) => opened,
             Err(error) => {
                 for envelope in parked {
+                    self.done_with_place();
                     let _ = envelope
                         .reply
                         .send(Err(Refusal::from(RuntimeError::UnknownTenant(
                             envelope.tenant,
                         ))));
                 }
+                self.give_back();
                 let _ = reply.send(Err(Refusal::from(error)));
                 return;
             }
@@ -279,11 +296,7 @@ impl Shard {
             recovery: opened.recovery,
             last_record,
         }));
-        // The parked commands (at most batch_max) go first; the inbox is
-        // empty between batches, but make room if it is not.
-        if self.inbox.len() + parked.len() > self.settings.batch_max {
-            self.run_batch();
-        }
+        // The parked commands go first (room was made above).
         self.inbox.extend(parked);
         debug_assert!(self.inbox.len() <= self.settings.batch_max);
     }

@@ -23,9 +23,9 @@ use super::RuntimeError;
 use crate::engine::Engine;
 use crate::model::Timestamp;
 use crate::persist::PersistError;
-use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use crossbeam_channel::{Receiver, Sender};
 use std::sync::Arc;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, Semaphore};
 
 /// One tenant as its shard holds it.
 #[derive(Debug)]
@@ -71,6 +71,12 @@ pub(crate) struct ShardSettings {
 pub(crate) struct Shard {
     pub(crate) settings: ShardSettings,
     pub(crate) commands: Receiver<Envelope>,
+    /// The free places of `commands` (see `handoff.rs`): the shard gives
+    /// back the places of the commands it took, once per batch.
+    pub(crate) places: Arc<Semaphore>,
+    /// Commands taken out of `commands` whose places are not yet given
+    /// back (at most the queue's capacity).
+    pub(crate) taken: usize,
     pub(crate) control: Receiver<Control>,
     /// Tenants by slot; a removed tenant leaves `None` (reused later).
     pub(crate) tenants: Vec<Option<TenantState>>,
@@ -81,7 +87,10 @@ pub(crate) struct Shard {
     pub(crate) done: Receiver<Opened>,
     pub(crate) done_tx: Sender<Opened>,
     pub(crate) timers: TimerQueue,
-    /// Commands taken for the next batch (at most `batch_max`).
+    /// Commands taken for the next batch before it runs (at most
+    /// `batch_max`: the one the loop's select received, those parked for a
+    /// tenant that just opened); the batch takes the rest straight from
+    /// `commands`.
     pub(crate) inbox: Vec<Envelope>,
     /// Slots touched by the batch being run.
     pub(crate) touched: Vec<usize>,
@@ -104,6 +113,7 @@ impl Shard {
         settings: ShardSettings,
         commands: Receiver<Envelope>,
         control: Receiver<Control>,
+        places: Arc<Semaphore>,
     ) -> Self {
         let (done_tx, done) = crossbeam_channel::bounded(MAX_OPENING);
         Self {
@@ -114,6 +124,8 @@ impl Shard {
             inbox: Vec::with_capacity(settings.batch_max),
             settings,
             commands,
+            places,
+            taken: 0,
             control,
             tenants: Vec::new(),
             by_id: TenantMap::default(),
@@ -161,21 +173,22 @@ impl Shard {
             if let Flow::Stop = flow {
                 return;
             }
-            self.take_commands();
             self.run_batch();
         }
     }
 
-    /// Moves queued commands into the inbox, up to `batch_max` in all.
-    pub(crate) fn take_commands(&mut self) {
-        let room = self.settings.batch_max.saturating_sub(self.inbox.len());
-        for _ in 0..room {
-            match self.commands.try_recv() {
-                Ok(envelope) => self.inbox.push(envelope),
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
-            }
-        }
-        assert!(self.inbox.len() <= self.settings.batch_max);
+    /// A command taken from the queue is done with (applied, refused or
+    /// answered): its place is given back with the batch's.
+    pub(crate) fn done_with_place(&mut self) {
+        self.taken += 1;
+        debug_assert!(self.taken <= self.settings.queue_capacity);
+    }
+
+    /// Gives back the places of the commands done with since the last
+    /// call (once per batch: one update of the count, not one per command).
+    pub(crate) fn give_back(&mut self) {
+        use super::handoff::Places;
+        self.places.give_back(std::mem::take(&mut self.taken));
     }
 
     fn slot(&self, tenant: &TenantId) -> Result<usize, RuntimeError> {
@@ -315,12 +328,11 @@ impl Shard {
         let mut drained = 0u64;
         let most = 2 * self.settings.queue_capacity / self.settings.batch_max + 2;
         for _ in 0..most {
-            self.take_commands();
-            if self.inbox.is_empty() {
+            let taken = self.run_batch();
+            if taken == 0 {
                 break;
             }
-            drained += self.inbox.len() as u64;
-            self.run_batch();
+            drained += taken as u64;
         }
         drained
     }

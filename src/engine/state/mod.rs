@@ -19,6 +19,7 @@ pub(crate) mod paged;
 pub(crate) mod plan;
 pub(crate) mod reclaim;
 pub(crate) mod sorted;
+pub(crate) mod timer_fifo;
 pub(crate) mod timers;
 pub(crate) mod waiting;
 pub(crate) mod workload;

@@ -81,13 +81,15 @@ pub(crate) fn past_rules(
     }
 }
 
-/// Whether no workload rule can apply to `a` now: no rule of their own
-/// (`Agent::rules`), no cap above the agents, no interruption matrix
-/// (every engine without workload rules). Then the fit checks read
-/// none of the rules' fields: one well-predicted test per fit.
+/// Whether no workload rule but the tenant's cap can apply to `a` now:
+/// no rule of their own and no capped team (`Agent::rules`), no capped
+/// plan queue, no interruption matrix (every engine without workload
+/// rules, and one with the tenant's cap alone). Then the fit checks read
+/// none of the rules' fields: one well-predicted test per fit, and the
+/// search asks the tenant's cap in one more (`take_agent`).
 #[inline]
 pub(crate) fn plain(cx: &Cx<'_>, a: &Agent) -> bool {
-    !a.rules && !cx.st.workload.gates_on && cx.cfg.workload.interruptions.is_empty()
+    a.rules == 0 && !cx.st.workload.queues_capped && cx.cfg.workload.interruptions.is_empty()
 }
 
 /// Whether a rule keeps `agent`, who has room for a group's work of
