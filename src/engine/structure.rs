@@ -114,7 +114,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         st.agents_by_skill.entry(s.skill).or_default().push(idx);
     }
     st.agent_ids.insert(agent.id, idx);
-    st.agents.push(agent);
+    st.push_agent(agent);
     skill_windows::arm(cx, idx);
     cx.emit(Decision::AgentAdded {
         agent: spec.id,

@@ -1,4 +1,4 @@
-//! A vector in fixed pages: the conversation slab.
+//! A vector in fixed pages: the conversation and customer slabs.
 //!
 //! A `Vec` doubles when full, so at 100,000 conversations a table of
 //! 248-byte records held room for 131,072 (a third more than used) and
@@ -52,15 +52,6 @@ impl<T> Paged<T> {
         self.pages.get(i >> PAGE_BITS)?.get(i & (PAGE - 1))
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    #[inline]
-    pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut T> {
-        self.pages.get_mut(i >> PAGE_BITS)?.get_mut(i & (PAGE - 1))
-    }
-
     /// The elements in index order.
     pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = &T> + DoubleEndedIterator + '_ {
         (0..self.len).map(move |i| &self[i])
@@ -111,9 +102,7 @@ mod tests {
         assert_eq!(paged.len(), flat.len());
         paged[PAGE] += 1;
         flat[PAGE] += 1;
-        if let Some(v) = paged.get_mut(2 * PAGE + 1) {
-            *v = 0;
-        }
+        paged[2 * PAGE + 1] = 0;
         flat[2 * PAGE + 1] = 0;
         for v in paged.iter_mut().skip(PAGE - 1).take(3) {
             *v += 2;
@@ -125,7 +114,6 @@ mod tests {
         assert!(paged.iter().rev().eq(flat.iter().rev()));
         assert!((&paged).into_iter().eq(flat.iter()));
         assert_eq!(paged.iter().len(), flat.len());
-        assert_eq!(paged.is_empty(), flat.is_empty());
         assert_eq!(paged.get(flat.len()), None);
         assert_eq!(paged.get(PAGE), flat.get(PAGE));
         // Pages are allocated exactly: no slack beyond the last page.
