@@ -354,6 +354,18 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
         let bound = a.cap.0 as usize + 1;
         for round in 0.. {
             assert!(round <= bound, "settle's pull exceeded its bound");
+            if let Some(level) = fit::refused_whatever(cx.st, agent) {
+                // A level above refuses whatever they would pull (their
+                // team is full): whether anything waits for them is all
+                // the refusal needs, not the best of every group's head.
+                let waiting = fit::any_waiting(cx, agent);
+                debug_assert_eq!(waiting, best_waiting(cx, agent).is_some());
+                if waiting {
+                    gate::count(cx.st, agent, level);
+                    gate::hold_back(cx.st, agent, level);
+                }
+                break;
+            }
             let Some((group, c)) = best_waiting(cx, agent) else {
                 break;
             };
@@ -383,7 +395,7 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, ConvIdx)> {
     // above the agents (an engine without workload rules), a slot's
     // checks are its group's flags and the plain fit: the rules' reads
     // are asked once here, not per slot.
-    let plain = !a.own_rules() && cx.cfg.workload.interruptions.is_empty();
+    let plain = fit::plain_pull(cx, a);
     // Whether any plan queue is capped (asked per slot only then).
     let queue_caps = queue_cap::any(cx.st);
     a.slots
@@ -395,13 +407,7 @@ fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, ConvIdx)> {
             if slot.dormant {
                 return None;
             }
-            let fits = if plain {
-                a.fits(g.weight)
-            } else {
-                let over = cx.cfg.workload.over(g.key.channel);
-                a.has_room(g.key.channel, a.weight_of(g.key.channel, g.weight), over)
-            };
-            if !fits {
+            if !fit::slot_fits(cx, a, plain, g) {
                 return None;
             }
             let head = cx.cfg.class_head_start;
