@@ -65,7 +65,7 @@ impl DenseSlot for CustomerIdx {
 /// 8 bytes per id held, plus 32 KiB, however sparse the ids.
 #[derive(Clone, Debug)]
 pub(crate) struct DenseIndex<K, V> {
-    pages: Vec<Option<Box<[V]>>>,
+    pages: Vec<Option<Box<[V; PAGE]>>>,
     sparse: IdMap<K, V>,
     len: usize,
 }
@@ -81,6 +81,7 @@ impl<K, V> Default for DenseIndex<K, V> {
 }
 
 /// The page of `id` and the place in it.
+#[inline]
 fn split(id: u64) -> (usize, usize) {
     (
         usize::try_from(id >> PAGE_BITS).unwrap_or(usize::MAX),
@@ -99,6 +100,7 @@ impl<K: DenseKey, V: DenseSlot> DenseIndex<K, V> {
     }
 
     /// The slot of `key`.
+    #[inline]
     pub(crate) fn get(&self, key: &K) -> Option<&V> {
         let (page, at) = split(key.raw());
         if let Some(Some(page)) = self.pages.get(page) {
@@ -128,7 +130,7 @@ impl<K: DenseKey, V: DenseSlot> DenseIndex<K, V> {
         }
         match self.pages.get_mut(page) {
             Some(slot) if slot.is_some() || page < reach => {
-                let page = slot.get_or_insert_with(|| vec![V::VACANT; PAGE].into_boxed_slice());
+                let page = slot.get_or_insert_with(|| Box::new([V::VACANT; PAGE]));
                 let old = std::mem::replace(&mut page[at], value);
                 if old == V::VACANT {
                     self.len += 1;

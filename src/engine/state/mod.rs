@@ -14,6 +14,7 @@ pub(crate) mod hash;
 pub(crate) mod hours;
 pub(crate) mod inbox;
 pub(crate) mod index;
+pub(crate) mod open_list;
 pub(crate) mod paged;
 pub(crate) mod plan;
 pub(crate) mod reclaim;
@@ -49,7 +50,7 @@ pub(crate) struct State {
     pub free_slots: Vec<ConvIdx>,
     /// Customers by slot; conversations reach theirs without hashing.
     /// Slots a purge freed are `vacant` (see `customer_expiry`).
-    pub customers: Vec<Customer>,
+    pub customers: paged::Paged<Customer>,
     pub customer_ids: DenseIndex<CustomerId, CustomerIdx>,
     /// Agents holding each skill, ascending.
     pub agents_by_skill: IdMap<SkillId, Vec<AgentIdx>>,

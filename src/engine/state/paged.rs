@@ -47,6 +47,7 @@ impl<T> Paged<T> {
         self.len += 1;
     }
 
+    #[inline]
     pub(crate) fn get(&self, i: usize) -> Option<&T> {
         self.pages.get(i >> PAGE_BITS)?.get(i & (PAGE - 1))
     }
@@ -64,12 +65,14 @@ impl<T> Paged<T> {
 impl<T> Index<usize> for Paged<T> {
     type Output = T;
 
+    #[inline]
     fn index(&self, i: usize) -> &T {
         &self.pages[i >> PAGE_BITS][i & (PAGE - 1)]
     }
 }
 
 impl<T> IndexMut<usize> for Paged<T> {
+    #[inline]
     fn index_mut(&mut self, i: usize) -> &mut T {
         &mut self.pages[i >> PAGE_BITS][i & (PAGE - 1)]
     }
