@@ -456,12 +456,13 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     a.dirty = false;
     // Without an interruption matrix, the plain sum (no lookup per slot).
     let interrupting = !workload.interruptions.is_empty();
-    if !a.own_rules() && !interrupting && a.cooldowns.is_empty() && a.cool_counted.is_empty() {
-        // No rule of the agent's own, no interruption matrix, no
-        // cool-down to count (an engine without workload rules): the
-        // plain count, one branch for all the rules.
+    if !a.channel_rules() && !interrupting && a.cooldowns.is_empty() && a.cool_counted.is_empty() {
+        // No rule of the agent's own per channel, no interruption matrix,
+        // no cool-down to count (an engine without workload rules, or
+        // with a rate limit alone, which holds the agent in every group
+        // alike): the plain count, one branch for all the rules.
         let (load, cap) = (u64::from(a.load.0), u64::from(a.cap.0));
-        let open = a.status.accepts_work() && a.personal.is_empty();
+        let open = a.status.accepts_work() && a.personal.is_empty() && !a.rate_limited();
         for slot in &mut a.slots {
             let g = &mut st.groups[slot.group.get()];
             let room = open && !slot.dormant && load + u64::from(g.weight.0) <= cap;
