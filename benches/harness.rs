@@ -9,12 +9,15 @@
 
 #[path = "baseline/mod.rs"]
 mod baseline;
+#[path = "common/first_replies.rs"]
+mod first_replies;
 #[path = "common/plan_stream.rs"]
 mod plan_stream;
 #[path = "common/workload.rs"]
 mod workload;
 
 use baseline::Baseline;
+use first_replies::FirstReplies;
 use hdrhistogram::Histogram;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
@@ -275,7 +278,8 @@ fn main() {
         if quick { "quick" } else { "full" }
     );
     // SWITCHBOARD_ONLY=mixed|assignment|scaling|threads runs one section
-    // (for profiling).
+    // (for profiling); profile, profile_plan, profile_rules and memory are
+    // single measurements.
     let only = std::env::var("SWITCHBOARD_ONLY").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only == name;
     if run("mixed") {
@@ -303,6 +307,17 @@ fn main() {
             r.allocs_per_event(),
             r.allocs,
             r.events
+        );
+    }
+    if only == "memory" {
+        // The mixed section's memory rows alone (no stream replayed).
+        let shape = Shape::new(10_000, 100_000, seed);
+        let agents = shape.agents as usize;
+        let s = stream(shape, 1);
+        let owners = Owners::new(s.conv_end + 1);
+        let (_, per_agent, per_conv) = memory(&s, agents, &owners);
+        println!(
+            "memory: {per_agent:.0} bytes per agent, {per_conv:.0} bytes per open conversation"
         );
     }
     if only == "profile_plan" {
@@ -333,20 +348,30 @@ fn main() {
             steps.assignments
         );
     }
-    if only == "profile_rules" {
-        // The same stream with every workload rule on, for callgrind
-        // against `profile` (BENCHMARKS.md, "Workload rules").
-        let shape = Shape::new(10_000, 100_000, seed);
-        let agents = shape.agents as usize;
-        let base = shape.agent_base;
-        let s = stream(shape, 300_000);
-        let owners = Owners::new(s.conv_end + 1);
-        // SWITCHBOARD_RULES=wrapup,tenant,no_answer,team_cap,team_rate,
-        // channel_cap: only those rules (all when unset), to measure
-        // them one at a time (BENCHMARKS.md, "Workload rules").
-        let rules = std::env::var("SWITCHBOARD_RULES").unwrap_or_default();
-        let on = |rule: &str| rules.is_empty() || rules.split(',').any(|r| r == rule);
-        let mut e = engine_with_rules(&on);
+    if only == "profile_rules" || only == "profile_rules_answered" {
+        profile_rules(seed, only == "profile_rules_answered");
+    }
+}
+
+/// The `profile` stream with every workload rule on, for callgrind
+/// against the same stream with none (BENCHMARKS.md, "Workload rules
+/// (issue 20)"). `SWITCHBOARD_RULES=wrapup,tenant,no_answer,team_cap,
+/// team_rate,channel_cap` turns on only those rules (all when unset;
+/// `none` turns every rule off), to measure them one at a time. With
+/// `answered` (`profile_rules_answered`), the agents answer their
+/// assignments as DOMAIN.md's figures say (`first_replies.rs`), so that
+/// the no-answer rule measures its bookkeeping, not a reassignment of
+/// nearly every assignment.
+fn profile_rules(seed: u64, answered: bool) {
+    let shape = Shape::new(10_000, 100_000, seed);
+    let agents = shape.agents as usize;
+    let base = shape.agent_base;
+    let s = stream(shape, 300_000);
+    let owners = Owners::new(s.conv_end + 1);
+    let rules = std::env::var("SWITCHBOARD_RULES").unwrap_or_default();
+    let on = |rule: &str| rules.is_empty() || rules.split(',').any(|r| r == rule);
+    let mut e = engine_with_rules(&on);
+    if !answered {
         setup(&mut e, &owners, &s.setup[..agents]);
         workload_rules(&mut e, base, agents as u64, &on);
         setup(&mut e, &owners, &s.setup[agents..]);
@@ -360,7 +385,101 @@ fn main() {
             stats.no_answer_requeues + stats.no_answer_kept,
             stats.refusals
         );
+        return;
     }
+    let mut replies = FirstReplies::new(seed);
+    setup_answered(&mut e, &owners, &mut replies, &s.setup[..agents]);
+    workload_rules(&mut e, base, agents as u64, &on);
+    setup_answered(&mut e, &owners, &mut replies, &s.setup[agents..]);
+    let r = replay_answered(&mut e, &owners, &mut replies, &s.events);
+    let stats = e.stats();
+    println!(
+        "profile_rules_answered: {:.0} events/s, {} events and {} first replies, {} refused, \
+         assignments {} ({} left unanswered, {} replies dropped as moved), engine assignments {}, \
+         wrap-ups {}, no-answer {}, refusals {:?}",
+        r.rate(),
+        r.events,
+        replies.sent,
+        r.errors,
+        replies.assignments,
+        replies.unanswered,
+        replies.moved,
+        stats.assignments,
+        stats.wrap_ups,
+        stats.no_answer_requeues + stats.no_answer_kept,
+        stats.refusals
+    );
+}
+
+/// As `setup`, the agents answering their assignments (not measured).
+fn setup_answered(
+    e: &mut Engine,
+    owners: &Owners,
+    replies: &mut FirstReplies,
+    setup: &[(Timestamp, Command)],
+) {
+    let mut out = Vec::new();
+    for (at, c) in setup {
+        answer_due(e, owners, replies, *at, &mut out);
+        e.apply_reusing(*at, c.clone(), &mut out)
+            .expect("setup command applies");
+        owners.learn(&out);
+        replies.learn(*at, &out);
+    }
+}
+
+/// Sends the first replies due by `at`; returns how many were refused.
+fn answer_due(
+    e: &mut Engine,
+    owners: &Owners,
+    replies: &mut FirstReplies,
+    at: Timestamp,
+    out: &mut Vec<Decision>,
+) -> usize {
+    let mut refused = 0;
+    // ORDERING: the owners table is this thread's alone here; Relaxed.
+    let owner = |c: u64| owners.0[c as usize].load(Ordering::Relaxed);
+    while let Some((due, reply)) = replies.next_due(at, owner) {
+        match e.apply_reusing(due, reply, out) {
+            Ok(()) => {
+                owners.learn(out);
+                replies.learn(due, out);
+            }
+            Err(_) => refused += 1,
+        }
+    }
+    refused
+}
+
+/// As `replay`, each event preceded by the first replies due by its time
+/// (measured with it: `harness::replay*`; never inlined, or callgrind's
+/// toggle finds no such function).
+#[inline(never)]
+fn replay_answered(
+    e: &mut Engine,
+    owners: &Owners,
+    replies: &mut FirstReplies,
+    events: &[(Timestamp, Event)],
+) -> Replay {
+    let mut r = Replay {
+        events: events.len(),
+        ..Replay::default()
+    };
+    let mut out = Vec::new();
+    let start = Instant::now();
+    for (at, ev) in events {
+        r.errors += answer_due(e, owners, replies, *at, &mut out);
+        let command = owners.command(ev);
+        match e.apply_reusing(*at, command, &mut out) {
+            Ok(()) => {
+                r.assignments += owners.learn(&out);
+                replies.learn(*at, &out);
+            }
+            Err(_) => r.errors += 1,
+        }
+    }
+    r.secs = start.elapsed().as_secs_f64();
+    r
 }
 
 /// The engine with every workload rule on: wrap-up on every channel, the
@@ -432,16 +551,9 @@ fn mixed_main(cfg: &Config) {
     let s = stream(shape, events);
     println!("\n## Mixed stream: 10k agents, 100k open conversations, {events} events");
 
-    // Memory: heap growth from agents, then from the open conversations.
     let owners = Owners::new(s.conv_end + 1);
-    let h0 = live();
-    let mut e = engine();
-    setup(&mut e, &owners, &s.setup[..agents]);
-    let h1 = live();
-    setup(&mut e, &owners, &s.setup[agents..]);
+    let (mut e, per_agent, per_conv) = memory(&s, agents, &owners);
     let h2 = live();
-    let per_agent = (h1 - h0) as f64 / agents as f64;
-    let per_conv = (h2 - h1) as f64 / (s.setup.len() - agents) as f64;
     let thr = replay(&mut e, &owners, &s.events, None);
     let h3 = live();
     let opened = s.conv_end as usize - 1 - (s.setup.len() - agents);
@@ -509,6 +621,22 @@ fn mixed_main(cfg: &Config) {
         (h3 - h2) as f64 / opened.max(1) as f64
     );
     println!("| baseline setup time (s) | | {b_setup:.2} | |");
+}
+
+/// An engine set up with the stream's agents then its open conversations,
+/// with the heap growth of each phase: bytes per agent, bytes per open
+/// conversation (everything the engine allocated for them, the slack of
+/// its growable tables included).
+fn memory(s: &Stream, agents: usize, owners: &Owners) -> (Engine, f64, f64) {
+    let h0 = live();
+    let mut e = engine();
+    setup(&mut e, owners, &s.setup[..agents]);
+    let h1 = live();
+    setup(&mut e, owners, &s.setup[agents..]);
+    let h2 = live();
+    let per_agent = (h1 - h0) as f64 / agents as f64;
+    let per_conv = (h2 - h1) as f64 / (s.setup.len() - agents) as f64;
+    (e, per_agent, per_conv)
 }
 
 /// Assignment decisions only: opens that find a free agent at once.

@@ -179,9 +179,9 @@ pub use model::{
 // The workload rules (wrap-up, teams, the tenant's cap): a separate list
 // so that the core's list above and this one change apart.
 pub use engine::{
-    CapLevel, QueueCapStats, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig,
-    WorkloadConfigError, WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP,
-    MAX_TEAM_NAME,
+    AgentCounters, CapLevel, QueueCapStats, Refusals, TeamId, TeamStats, TenantStats,
+    WorkloadConfig, WorkloadConfigError, WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule,
+    MAX_LIVE_CAP, MAX_TEAM_NAME,
 };
 // Business hours of routing plans (the emergency switch and its answers).
 pub use engine::{HoursCause, HoursSetting, HoursSwitch, HoursTarget, QueueHours};

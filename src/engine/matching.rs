@@ -94,7 +94,8 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     cx.st.conv_mut(c).sticky_agent = Some(agent);
     let a = cx.st.agent(agent);
     let weight = weight::of(cx.cfg, a, channel);
-    if !(a.serves(group) || super::plan_pool::serves_pool(cx.st, a, group)) || weight > a.cap {
+    let serves = a.serves(group) || super::plan_pool::serves_pool(cx.st, a, group);
+    if weight > a.cap || !(serves || super::preferred::bypasses_soft(cx, c, agent)) {
         sticky_miss(cx, c, StickyMissReason::NotEligible);
         return super::preferred::next(cx, c);
     }
@@ -267,6 +268,13 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<AgentI
                 cx.st.group_mut(pool).free.set(position, None);
                 continue;
             }
+            if cx.st.workload.tenant_full() {
+                // The one level above a plain agent: nobody here may take
+                // work (as `fit::past_rules`' tenant refusal).
+                gate::count(cx.st, agent, CapLevel::Tenant);
+                gate::block_group(cx.st, group);
+                return None;
+            }
         } else {
             match fit::past_rules(cx, agent, group, pool, position, weight) {
                 Past::Yes => {}
@@ -346,7 +354,22 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
         let bound = a.cap.0 as usize + 1;
         for round in 0.. {
             assert!(round <= bound, "settle's pull exceeded its bound");
-            let Some((group, c)) = best_waiting(cx, agent) else {
+            if let Some(level) = fit::refused_whatever(cx.st, agent) {
+                // A level above refuses whatever they would pull (their
+                // team is full): whether anything waits for them is all
+                // the refusal needs, not the best of every group's head.
+                let waiting = fit::any_waiting(cx, agent);
+                debug_assert_eq!(
+                    waiting,
+                    super::best_waiting::best_waiting(cx, agent).is_some()
+                );
+                if waiting {
+                    gate::count(cx.st, agent, level);
+                    gate::hold_back(cx.st, agent, level);
+                }
+                break;
+            }
+            let Some((group, c)) = super::best_waiting::best_waiting(cx, agent) else {
                 break;
             };
             if let Some(level) = gate::above(cx.st, agent, group) {
@@ -359,62 +382,6 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
         }
     }
     relist(cx, agent);
-}
-
-/// The best waiting conversation among `agent`'s groups that fits them.
-///
-/// With a routing profile, the profile's primary queues first: the key is
-/// the priority of the group's queue (`profiles.rs`), then the points of
-/// its queue's priority aging, most first (`queue_aging.rs`), then the
-/// aged key.
-fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, ConvIdx)> {
-    let a = cx.st.agent(agent);
-    let profile = super::profiles::profile_of(cx.st, agent);
-    let now = cx.st.clock.max(cx.at);
-    // Without rules of the agent's own, an interruption matrix or a cap
-    // above the agents (an engine without workload rules), a slot's
-    // checks are its group's flags and the plain fit: the rules' reads
-    // are asked once here, not per slot.
-    let plain = !a.rules && cx.cfg.workload.interruptions.is_empty() && !cx.st.workload.gates_on;
-    // Whether any plan queue is capped (asked per slot only then).
-    let queue_caps = queue_cap::any(cx.st);
-    a.slots
-        .iter()
-        .filter_map(|slot| {
-            let g = cx.st.group(slot.group);
-            // A closed, cooling or full group's own line is passed over
-            // below, but its pool may still serve the queues sharing it.
-            if slot.dormant {
-                return None;
-            }
-            let fits = if plain {
-                a.fits(g.weight)
-            } else {
-                let over = cx.cfg.workload.over(g.key.channel);
-                a.has_room(g.key.channel, a.weight_of(g.key.channel, g.weight), over)
-            };
-            if !fits {
-                return None;
-            }
-            let head = cx.cfg.class_head_start;
-            let own = if g.closed
-                || a.cooling(slot.group)
-                || (queue_caps && queue_cap::group_full(cx.st, slot.group))
-            {
-                None
-            } else {
-                super::queue_aging::head_choice(cx.st, now, head, profile, g)
-                    .map(|choice| (choice, slot.group))
-            };
-            if g.followers.is_empty() {
-                own
-            } else {
-                // The lines of the queues' groups sharing it too.
-                super::plan_pool::best_line(cx.st, a, g, own, now, head, profile)
-            }
-        })
-        .min()
-        .map(|((_, c), group)| (group, c))
 }
 
 /// A known-agent wait of `c` for `agent` ends because its queue is full:
@@ -489,7 +456,7 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     a.dirty = false;
     // Without an interruption matrix, the plain sum (no lookup per slot).
     let interrupting = !workload.interruptions.is_empty();
-    if !a.rules && !interrupting && a.cooldowns.is_empty() && a.cool_counted.is_empty() {
+    if !a.own_rules() && !interrupting && a.cooldowns.is_empty() && a.cool_counted.is_empty() {
         // No rule of the agent's own, no interruption matrix, no
         // cool-down to count (an engine without workload rules): the
         // plain count, one branch for all the rules.
@@ -505,7 +472,7 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     let (load, cap, channel_load) = (a.load, a.cap, a.channel_load);
     // Without rules of the agent's own (`Agent::rules`), no per-channel
     // field is read: one predictable branch per slot.
-    let (rules, limited) = (a.rules, a.rate_limited());
+    let (rules, limited) = (a.own_rules(), a.rate_limited());
     let open = a.status.accepts_work() && a.personal.is_empty();
     // The cool-down counts of the groups sharing pools (`plan_pool.rs`),
     // recounted for an agent cooling down somewhere or who was.

@@ -85,6 +85,7 @@
 
 mod agent_list;
 mod audit;
+mod best_waiting;
 mod channel_weights;
 mod command;
 mod command_actor;
@@ -149,9 +150,9 @@ pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};
 pub use stats::{AgentStats, EngineStats, GroupStats};
 pub use wait_estimate::{ExpectedWait, QueuePosition, WaitMethod, MIN_WAIT_SAMPLES};
 pub use workload::{
-    CapLevel, QueueCapStats, Refusals, TeamId, TeamStats, TenantStats, WorkloadConfig,
-    WorkloadConfigError, WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule, MAX_LIVE_CAP,
-    MAX_TEAM_NAME,
+    AgentCounters, CapLevel, QueueCapStats, Refusals, TeamId, TeamStats, TenantStats,
+    WorkloadConfig, WorkloadConfigError, WrapUpEndReason, WrapUpInfo, WrapUpMode, WrapUpRule,
+    MAX_LIVE_CAP, MAX_TEAM_NAME,
 };
 pub use workload::{NoAnswerFinal, NoAnswerRule, RateLimit, MAX_NO_ANSWER_HOPS, MAX_RATE};
 

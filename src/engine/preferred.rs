@@ -17,7 +17,8 @@
 //! ends (timed out, the agent went offline) moves on to the next entry;
 //! after the last, the conversation joins its queue. An agent is eligible
 //! when they serve the conversation's group; under a plan whose
-//! `preferred_bypass_soft` is set, also when they meet the hard
+//! `preferred_bypass_soft` is set (for the last agent too), also when
+//! they meet the hard
 //! requirements of its queue (its explicit members, if any, and the
 //! skills its command named), never
 //! fewer. Cost: O(entries) per routing, nothing for a conversation
@@ -227,11 +228,9 @@ fn try_agent(
     if weight > a.cap || !(serves || bypasses_soft(cx, c, agent)) {
         return Some(PreferredSkip::NotEligible);
     }
-    let room = a.fits(weight)
-        && !a.held_beside(channel)
-        && !a.channel_full(channel)
-        && !a.rate_limited()
-        && a.personal.is_empty();
+    // The same room test as routing and the last agent's (`has_room`,
+    // interruption included), and nobody already waiting for them.
+    let room = a.has_room(channel, weight, cx.cfg.workload.over(channel)) && a.personal.is_empty();
     let above = if room && a.status == AgentStatus::Online {
         gate::above(cx.st, agent, group)
     } else {
@@ -260,10 +259,11 @@ fn try_agent(
     None
 }
 
-/// Whether the plan lets preferred agents bypass soft skills and `agent`
-/// meets every hard requirement of `c`'s queue, the skills its command
-/// named, and its channel.
-fn bypasses_soft(cx: &Cx<'_>, c: ConvIdx, agent: AgentIdx) -> bool {
+/// Whether the plan lets preferred agents (the customer's last agent
+/// among them) bypass soft skills and `agent` meets every hard
+/// requirement of `c`'s queue, the skills its command named, and its
+/// channel.
+pub(crate) fn bypasses_soft(cx: &Cx<'_>, c: ConvIdx, agent: AgentIdx) -> bool {
     let Some(plan) = cx.st.plan.as_deref() else {
         return false;
     };

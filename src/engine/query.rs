@@ -271,6 +271,7 @@ impl Engine {
             rate_limited: a.rate_limited(),
             pull_cap: a.pull_cap,
             weights: super::workload::weight::own(&a.weights),
+            counters: a.counters,
         })
     }
 }

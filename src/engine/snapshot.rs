@@ -106,6 +106,13 @@ struct AgentSnapshot {
     /// snapshots encode as they did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     weights: Vec<(Channel, Capacity)>,
+    /// The agent's workload counters, left out when zero so older
+    /// snapshots encode as they did.
+    #[serde(
+        default,
+        skip_serializing_if = "super::workload::AgentCounters::is_zero"
+    )]
+    counters: super::workload::AgentCounters,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -215,6 +222,7 @@ impl Engine {
                 skill_windows: a.windows.clone(),
                 dormant: a.dormant.clone(),
                 weights: super::workload::weight::own(&a.weights),
+                counters: a.counters,
             })
             .collect();
         let groups = st
@@ -468,7 +476,7 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             channel_live: [0; 8],
             channel_load: [0; 8],
             weights,
-            rules: false,
+            rules: 0,
             channel_caps,
             own_limit: a.own_limit,
             limit: None,
@@ -478,6 +486,7 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             windows: a.skill_windows,
             dormant: a.dormant,
             cool_counted: Vec::new(),
+            counters: a.counters,
         });
     }
     Ok(())

@@ -118,6 +118,11 @@ pub struct AgentStats {
     /// channel's ([`Command::SetChannelWeight`](crate::Command::SetChannelWeight)).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub weights: Vec<(Channel, Capacity)>,
+    /// What the workload rules did to the agent since registration:
+    /// channel-cap refusals, rate limits reached, conversations taken back
+    /// unanswered, pulls.
+    #[serde(default, skip_serializing_if = "crate::AgentCounters::is_zero")]
+    pub counters: crate::AgentCounters,
 }
 
 /// For serde: a counter added after wire format 1 is left out while zero.

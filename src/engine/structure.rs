@@ -73,7 +73,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         channel_live: [0; 8],
         channel_load: [0; 8],
         weights: [0; 8],
-        rules: false,
+        rules: 0,
         channel_caps: [NO_CAP; 8],
         own_limit: None,
         limit: None,
@@ -83,6 +83,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         windows: spec.skill_windows,
         dormant,
         cool_counted: Vec::new(),
+        counters: Default::default(),
     };
     let st = &mut *cx.st;
     let mut groups: Vec<GroupIdx> = agent

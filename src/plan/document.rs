@@ -26,9 +26,12 @@ pub struct Plan {
     /// Business-hours calendars, each named once; queues name them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub calendars: Vec<super::CalendarDef>,
-    /// Preferred agents (a customer's owner, scored agents given with a
-    /// conversation) may take its work without its queue's soft skills;
-    /// hard skills always hold.
+    /// Preferred agents (the customer's last agent, their owner, scored
+    /// agents given with a conversation) may take its work without its
+    /// queue's soft skills; hard skills always hold. Without it, a
+    /// returning customer whose last agent lacks a soft skill at the
+    /// level the queue asks on entry misses them
+    /// ([`StickyMissReason::NotEligible`](crate::StickyMissReason::NotEligible)).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub preferred_bypass_soft: bool,
     /// Routing profiles (agent-side overflow): each names the queues its

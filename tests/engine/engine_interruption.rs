@@ -176,3 +176,28 @@ fn the_explanation_counts_an_agent_who_fits_interrupting_work_as_having_room() {
     assert_eq!(assigned_to(&d, 3), Some(1), "the text interrupts");
     audited(&e);
 }
+
+#[test]
+fn a_preferred_agent_whose_other_channels_are_full_takes_interrupting_work_at_once() {
+    let mut e = texts_interrupt_web();
+    agent(&mut e, 1, &[], 1);
+    open_on(&mut e, ms(1), 1, Channel::Web); // agent 1 is full
+    agent(&mut e, 2, &[], 1); // free: the queue's pick without a preference
+    let d = e
+        .apply(
+            ms(2),
+            Command::open(ConversationId(2), CustomerId(2))
+                .channel(Channel::Sms)
+                .preferred_agent(AgentId(1), 90, TimeSpan::ZERO),
+        )
+        .expect("open accepted");
+    assert!(
+        d.iter().any(|d| matches!(
+            d,
+            Decision::Assigned { conversation, agent, via: AssignVia::Preferred, .. }
+                if conversation.0 == 2 && agent.0 == 1
+        )),
+        "{d:?}"
+    );
+    audited(&e);
+}

@@ -197,3 +197,43 @@ fn a_no_answer_timer_survives_a_snapshot() {
     assert_eq!(restored.snapshot(), e.snapshot());
     audited(&restored);
 }
+
+/// The rule's delay shortened by a reconfiguration (allowed once the
+/// engine holds no conversation) while a timer of the old delay is still
+/// pending, stale: the new, earlier timer fires on time and not behind
+/// the old one (no-answer timers keep a FIFO of their own, which only
+/// holds timers in firing order), also after a snapshot and restore.
+#[test]
+fn a_shorter_delay_after_a_reconfiguration_fires_on_time_behind_a_stale_timer() {
+    let mut config = config(false, 2, NoAnswerFinal::KeepAndWarn);
+    if let Some(rule) = config.workload.no_answer.as_mut() {
+        rule.after = TimeSpan::from_mins(10);
+    }
+    let mut e = engine_with(config.clone(), "least_loaded");
+    agent(&mut e, 1, &[], 2);
+    agent(&mut e, 2, &[], 2);
+    open(&mut e, ms(0), 1, 1, &[]);
+    assert_eq!(owner(&e, 1), Some(1));
+    // Its timer (due at 10 min) stays pending after the purge, stale.
+    resolve(&mut e, ms(1), 1);
+    let purge = Command::Purge {
+        resolved_before: ms(2),
+    };
+    e.apply(ms(2), purge).unwrap();
+    assert_eq!(e.conversation_count(), 0);
+    if let Some(rule) = config.workload.no_answer.as_mut() {
+        rule.after = TimeSpan::from_secs(60);
+    }
+    let shorter = Command::Reconfigure(Reconfigure::Config(Box::new(config)));
+    e.apply(ms(3), shorter).unwrap();
+    open(&mut e, ms(4), 2, 2, &[]);
+    let first = owner(&e, 2).expect("assigned");
+    let restored = Engine::restore(e.snapshot(), boxed("least_loaded")).unwrap();
+    for mut e in [e, restored] {
+        assert!(e.apply(ms(63), Command::Tick).unwrap().is_empty());
+        let d = e.apply(ms(64), Command::Tick).unwrap();
+        assert_eq!(no_answer(&d), Some((first, 1, NoAnswerAction::Requeued)));
+        assert_ne!(owner(&e, 2), Some(first), "it moved to the other agent");
+        audited(&e);
+    }
+}

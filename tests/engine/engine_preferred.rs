@@ -257,6 +257,71 @@ fn preferred_agents_bypass_soft_skills_when_the_plan_allows_never_hard_ones() {
     }
 }
 
+/// The customer's last agent is the first preferred agent: the plan's
+/// `preferred_bypass_soft` lets them in without the queue's soft skills
+/// too (hard ones still hold); without it, they are not eligible.
+#[test]
+fn the_last_agent_bypasses_soft_skills_when_the_plan_allows() {
+    for bypass in [false, true] {
+        let mut e = engine();
+        // Agent 1 speaks Spanish but bills at level 1 (below the soft 5).
+        agent(&mut e, 1, &[(SPANISH, 2), (BILLING, 1)], 2);
+        // Customer 1 was served by agent 1 before the plan.
+        run(
+            &mut e,
+            ms(1),
+            Command::open(ConversationId(1), CustomerId(1)),
+        );
+        assert_eq!(owner(&e, 1), Some(1));
+        resolve(&mut e, ms(2), 1);
+        run(&mut e, ms(3), Command::set_plan(bypass_plan(bypass)));
+        let d = run(
+            &mut e,
+            ms(4),
+            Command::open(ConversationId(2), CustomerId(1)),
+        );
+        let missed = d.iter().any(|d| {
+            matches!(
+                d,
+                Decision::StickyMiss {
+                    reason: StickyMissReason::NotEligible,
+                    ..
+                }
+            )
+        });
+        if bypass {
+            assert_eq!(via(&d, 2), Some((1, AssignVia::Sticky)), "{d:?}");
+            assert!(!missed);
+        } else {
+            assert!(missed, "{d:?}");
+            assert_eq!(state(&e, 2), StateKind::Queued);
+        }
+    }
+    // A hard skill holds even so: agent 2 bills at 9 but has no Spanish.
+    let mut e = engine();
+    agent(&mut e, 2, &[(BILLING, 9)], 2);
+    run(
+        &mut e,
+        ms(1),
+        Command::open(ConversationId(1), CustomerId(1)),
+    );
+    resolve(&mut e, ms(2), 1);
+    run(&mut e, ms(3), Command::set_plan(bypass_plan(true)));
+    let d = run(
+        &mut e,
+        ms(4),
+        Command::open(ConversationId(2), CustomerId(1)),
+    );
+    assert!(d.iter().any(|d| matches!(
+        d,
+        Decision::StickyMiss {
+            reason: StickyMissReason::NotEligible,
+            ..
+        }
+    )));
+    assert_eq!(state(&e, 2), StateKind::Queued);
+}
+
 #[test]
 fn lists_and_owners_past_their_bounds_are_refused_and_change_nothing() {
     let mut e = four_agents();

@@ -11,6 +11,7 @@ mod service_auth;
 mod service_bad_inputs;
 mod service_guards;
 mod service_http;
+mod service_http_refusals;
 mod service_load;
 mod service_plan_queries;
 mod service_profiles;
@@ -18,6 +19,7 @@ mod service_queue_caps;
 mod service_rules;
 mod service_simulate;
 mod service_skill_windows;
+mod service_stream;
 #[cfg(feature = "tls")]
 mod service_tls;
 mod service_wallboard_data;

@@ -4,6 +4,7 @@ use super::conversation::PersonalKey;
 use super::inbox::Inbox;
 use super::index::{ConvIdx, GroupIdx, TeamIdx};
 use super::sorted::SortedVec;
+use super::workload::{RULES_OWN, RULES_TEAM};
 use crate::engine::workload::RateLimit;
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, SkillId, SkillLevel, Timestamp,
@@ -106,15 +107,19 @@ pub(crate) struct Agent {
     /// The agent's own weight per channel, by `Channel::index`, in place
     /// of the configuration's (0: the channel's; `Command::SetChannelWeight`).
     pub weights: [u32; 8],
-    /// Whether a rule of the agent's own beside the total cap is set: a
-    /// channel cap, an own channel weight or a rate limit in force
-    /// (derived, `Agent::refresh_rules`). The fit checks of an agent
-    /// without any read none of their fields: one branch.
-    pub rules: bool,
+    /// Which workload rules apply to the agent (derived): a rule of their
+    /// own beside the total cap (`RULES_OWN`: a channel cap, an own
+    /// channel weight or a rate limit in force, `Agent::refresh_rules`),
+    /// their team's cap (`RULES_TEAM`, `team::set_team`). The fit checks
+    /// of an agent with neither read none of their fields: one test.
+    pub rules: u8,
     /// The groups whose `cool_room` counts this agent (cooling down in
     /// them with room in their pool, as of the last recount of their room;
     /// `engine::plan_pool`). Derived: not in snapshots.
     pub cool_counted: Vec<GroupIdx>,
+    /// What the workload rules did to the agent since registration
+    /// (`AgentStats::counters`; kept by snapshots).
+    pub counters: crate::engine::workload::AgentCounters,
 }
 
 impl Agent {
@@ -178,7 +183,7 @@ impl Agent {
     /// for the channel if they have one, else `default` (the channel's).
     #[inline]
     pub(crate) fn weight_of(&self, channel: Channel, default: Capacity) -> Capacity {
-        if !self.rules {
+        if !self.own_rules() {
             // The common case, one branch: no weights of their own.
             return default;
         }
@@ -211,18 +216,40 @@ impl Agent {
     /// on `channel`: the channel's cap or the rate limit.
     #[inline]
     pub(crate) fn held_beside(&self, channel: Channel) -> bool {
-        self.rules && (self.channel_full(channel) || self.rate_limited())
+        self.own_rules() && (self.channel_full(channel) || self.rate_limited())
+    }
+
+    /// Whether a rule of the agent's own beside the total cap is set
+    /// (`RULES_OWN`).
+    #[inline]
+    pub(crate) fn own_rules(&self) -> bool {
+        self.rules & RULES_OWN != 0
     }
 
     /// Recomputes `rules` after a channel cap, an own weight or the rate
     /// limit in force changed.
     pub(crate) fn refresh_rules(&mut self) {
-        self.rules = self.limit.is_some()
+        let own = if self.recount_own_rules() {
+            RULES_OWN
+        } else {
+            0
+        };
+        self.rules = (self.rules & !RULES_OWN) | own;
+    }
+
+    /// Whether a rule of the agent's own is set, from their fields.
+    pub(crate) fn recount_own_rules(&self) -> bool {
+        self.limit.is_some()
             || self
                 .channel_caps
                 .iter()
                 .any(|&c| c != super::workload::NO_CAP)
-            || self.weights.iter().any(|&w| w != 0);
+            || self.weights.iter().any(|&w| w != 0)
+    }
+
+    /// Sets the team bit of `rules`: whether the agent's team has a cap.
+    pub(crate) fn set_team_capped(&mut self, capped: bool) {
+        self.rules = (self.rules & !RULES_TEAM) | if capped { RULES_TEAM } else { 0 };
     }
 
     /// Whether the agent is cooling down in `group`.

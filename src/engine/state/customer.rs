@@ -11,7 +11,7 @@
 //! became forgettable since the last one), and the customer table is never
 //! compacted nor re-indexed.
 
-use super::index::{AgentIdx, ConvIdx, CustomerIdx};
+use super::index::{AgentIdx, CustomerIdx};
 use crate::model::{CustomerId, Tier, TimeSpan, Timestamp};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -26,7 +26,7 @@ pub(crate) struct Customer {
     /// Conversations not yet resolved, in opening order. Short: the open
     /// rule (`EngineConfig::open_conversations`) keeps one per channel by
     /// default.
-    pub open: Vec<ConvIdx>,
+    pub open: super::open_list::OpenList,
     /// Their owner (an account manager), tried after their last agent,
     /// and how long a conversation may wait for them.
     pub owner: Option<(AgentIdx, TimeSpan)>,
@@ -74,7 +74,7 @@ impl super::State {
             id,
             tier: Tier::Standard,
             last_agent: None,
-            open: Vec::new(),
+            open: Default::default(),
             owner: None,
             held: 0,
             queued: None,
@@ -336,7 +336,7 @@ mod tests {
                 }
             }
             // The model follows the engine's records between purges.
-            for (&id, &k) in st.customer_ids.iter() {
+            for (id, k) in st.customer_ids.iter() {
                 model.insert(id.0, st.customers[k.get()].clone());
             }
             // No conversation table here: the holds are the test's own.

@@ -23,6 +23,12 @@ macro_rules! index_type {
             pub(crate) const fn get(self) -> usize {
                 self.0 as usize
             }
+
+            /// Never a slot (`new` stops short of it): an empty place in
+            /// a [`DenseIndex`](super::dense_index::DenseIndex) (teams and
+            /// groups have none: hence the allowance).
+            #[allow(dead_code)]
+            pub(crate) const VACANT: Self = Self(u32::MAX);
         }
     };
 }

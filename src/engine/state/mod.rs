@@ -7,15 +7,19 @@ pub(crate) mod agent;
 pub(crate) mod conv_expiry;
 pub(crate) mod conversation;
 pub(crate) mod customer;
+pub(crate) mod dense_index;
 pub(crate) mod free_index;
 pub(crate) mod group;
 pub(crate) mod hash;
 pub(crate) mod hours;
 pub(crate) mod inbox;
 pub(crate) mod index;
+pub(crate) mod open_list;
+pub(crate) mod paged;
 pub(crate) mod plan;
 pub(crate) mod reclaim;
 pub(crate) mod sorted;
+pub(crate) mod timer_fifo;
 pub(crate) mod timers;
 pub(crate) mod waiting;
 pub(crate) mod workload;
@@ -25,6 +29,7 @@ use crate::model::{AgentId, ConversationId, CustomerId, SkillId, Timestamp};
 use agent::Agent;
 use conversation::Conv;
 use customer::Customer;
+use dense_index::DenseIndex;
 use group::{Group, KeyView, RoutingKey};
 use hash::IdMap;
 use index::{AgentIdx, ConvIdx, CustomerIdx, GroupIdx};
@@ -35,18 +40,18 @@ use timers::Timers;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct State {
     pub agents: Vec<Agent>,
-    pub agent_ids: IdMap<AgentId, AgentIdx>,
+    pub agent_ids: DenseIndex<AgentId, AgentIdx>,
     pub groups: Vec<Group>,
     pub group_keys: IdMap<RoutingKey, GroupIdx>,
     /// Conversations by slot; `None` for a slot freed by a purge.
-    pub convs: Vec<Option<Conv>>,
-    pub conv_ids: IdMap<ConversationId, ConvIdx>,
+    pub convs: paged::Paged<Option<Conv>>,
+    pub conv_ids: DenseIndex<ConversationId, ConvIdx>,
     /// Slots freed by purges, reused by new conversations.
     pub free_slots: Vec<ConvIdx>,
     /// Customers by slot; conversations reach theirs without hashing.
     /// Slots a purge freed are `vacant` (see `customer_expiry`).
-    pub customers: Vec<Customer>,
-    pub customer_ids: IdMap<CustomerId, CustomerIdx>,
+    pub customers: paged::Paged<Customer>,
+    pub customer_ids: DenseIndex<CustomerId, CustomerIdx>,
     /// Agents holding each skill, ascending.
     pub agents_by_skill: IdMap<SkillId, Vec<AgentIdx>>,
     /// Groups by their first required skill (an agent eligible for a group

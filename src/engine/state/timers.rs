@@ -2,6 +2,7 @@
 //! subject (the conversation's id in the slot and its generation), so
 //! nothing is ever cancelled in place.
 
+use super::timer_fifo::TimerFifo;
 use crate::model::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
@@ -76,6 +77,9 @@ pub(crate) struct Timers {
     /// arming allocates nothing in the steady state (at most
     /// `MAX_SPARE_BUCKETS`; none of it is a pending timer).
     spare: Vec<Vec<Timer>>,
+    /// `NoAnswer` timers, all of the rule's one delay, in firing order
+    /// (`timer_fifo.rs`); those armed out of order are in the levels above.
+    fifo: TimerFifo,
 }
 
 /// Emptied bucket vectors kept for reuse. In the steady state a bucket
@@ -86,6 +90,11 @@ const MAX_SPARE_BUCKETS: usize = 16;
 impl Timers {
     pub(crate) fn arm(&mut self, timer: Timer) {
         self.len += 1;
+        // Every no-answer timer has the rule's delay: due in the order
+        // armed, so an append to their FIFO unless out of that order.
+        if timer.kind == TimerKind::NoAnswer && self.fifo.push(timer) {
+            return;
+        }
         if timer.at.0 < self.horizon {
             self.near.push(Reverse(timer));
             return;
@@ -99,18 +108,32 @@ impl Timers {
         bucket.1.push(timer);
     }
 
-    /// The earliest timer if due at `now`, removed.
+    /// The earliest timer if due at `now`, removed: the earlier of the
+    /// FIFO's front and the levels' earliest, by the timers' total order.
     pub(crate) fn pop_due(&mut self, now: Timestamp) -> Option<Timer> {
+        let levels = self.peek_due(now);
+        let fifo = self.fifo.front().filter(|t| t.at <= now);
+        let timer = match (fifo, levels) {
+            (Some(f), Some(l)) if l < *f => self.near.pop().map(|t| t.0),
+            (Some(_), _) => self.fifo.pop(),
+            (None, Some(_)) => self.near.pop().map(|t| t.0),
+            (None, None) => None,
+        };
+        if timer.is_some() {
+            self.len -= 1;
+        }
+        timer
+    }
+
+    /// The earliest timer of the two levels if due at `now`, left in place
+    /// (at the top of `near`).
+    fn peek_due(&mut self, now: Timestamp) -> Option<Timer> {
         // Each round either returns or moves one bucket into `near`.
         let bound = self.far.len() + 1;
         for _ in 0..=bound {
             if let Some(top) = self.near.peek() {
-                if top.0.at > now {
-                    // Everything in `far` is later still.
-                    return None;
-                }
-                self.len -= 1;
-                return self.near.pop().map(|t| t.0);
+                // Everything in `far` is later still.
+                return (top.0.at <= now).then_some(top.0);
             }
             let (&bucket, &(earliest, _)) = self.far.first_key_value()?;
             if earliest > now {
@@ -123,20 +146,31 @@ impl Timers {
                 self.spare.push(timers);
             }
         }
-        debug_assert!(false, "pop_due exceeded its bound");
+        debug_assert!(false, "peek_due exceeded its bound");
         None
     }
 
     /// When the earliest timer is due.
     pub(crate) fn next(&self) -> Option<Timestamp> {
-        match self.near.peek() {
+        let levels = match self.near.peek() {
             Some(top) => Some(top.0.at),
             None => self.far.first_key_value().map(|(_, b)| b.0),
+        };
+        let fifo = self.fifo.front().map(|t| t.at);
+        match (levels, fifo) {
+            (Some(l), Some(f)) => Some(l.min(f)),
+            (l, f) => l.or(f),
         }
     }
 
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// How many timers the no-answer FIFO holds (tests).
+    #[cfg(test)]
+    pub(crate) fn fifo_len(&self) -> usize {
+        self.fifo.iter().count()
     }
 
     /// Every pending timer, sorted (snapshots and audits).
@@ -146,6 +180,7 @@ impl Timers {
             .iter()
             .map(|t| t.0)
             .chain(self.far.values().flat_map(|b| b.1.iter().copied()))
+            .chain(self.fifo.iter().copied())
             .collect();
         all.sort_unstable();
         all
@@ -153,20 +188,46 @@ impl Timers {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A seeded stream of pseudo-random numbers for the timer tests.
+    pub(crate) fn numbers(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        }
+    }
+
+    /// Fires every timer due by `now` from `timers` and from `reference`
+    /// (one heap of every timer), asserting the same order, then the same
+    /// count left and the same next due time.
+    pub(crate) fn fire_due_like_one_heap(
+        timers: &mut Timers,
+        reference: &mut BinaryHeap<Reverse<Timer>>,
+        now: u64,
+    ) {
+        loop {
+            let expected = match reference.peek() {
+                Some(t) if t.0.at.0 <= now => reference.pop().map(|t| t.0),
+                _ => None,
+            };
+            assert_eq!(timers.pop_due(Timestamp(now)), expected);
+            if expected.is_none() {
+                break;
+            }
+        }
+        assert_eq!(timers.len(), reference.len());
+        assert_eq!(timers.next(), reference.peek().map(|t| t.0.at));
+    }
 
     /// The two-level queue fires exactly as one heap would, also when
     /// timers are armed while firing and when `now` falls inside a bucket.
     #[test]
     fn fires_in_the_order_of_a_single_heap() {
-        let mut seed = 11u64;
-        let mut next = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            seed >> 33
-        };
+        let mut next = numbers(11);
         let mut timers = Timers::default();
         let mut reference = BinaryHeap::new();
         let mut now = 0u64;
@@ -184,18 +245,7 @@ mod tests {
                 reference.push(Reverse(t));
             }
             now += next() % 700;
-            loop {
-                let expected = match reference.peek() {
-                    Some(t) if t.0.at.0 <= now => reference.pop().map(|t| t.0),
-                    _ => None,
-                };
-                assert_eq!(timers.pop_due(Timestamp(now)), expected);
-                if expected.is_none() {
-                    break;
-                }
-            }
-            assert_eq!(timers.len(), reference.len());
-            assert_eq!(timers.next(), reference.peek().map(|t| t.0.at));
+            fire_due_like_one_heap(&mut timers, &mut reference, now);
         }
     }
 }

@@ -13,6 +13,13 @@ use std::collections::VecDeque;
 /// No cap on a channel's live threads (`Agent::channel_caps`).
 pub(crate) const NO_CAP: u32 = u32::MAX;
 
+/// Bits of an agent's rule word (`Agent::rules`): a rule of their own
+/// beside the total cap (a channel cap, an own channel weight, a rate
+/// limit in force).
+pub(crate) const RULES_OWN: u8 = 1;
+/// See [`RULES_OWN`]: the agent's team has a cap on live threads.
+pub(crate) const RULES_TEAM: u8 = 2;
+
 /// Gate flags of an agent (`Agent::gated`): which level's list holds them.
 pub(crate) const GATED_BY_TEAM: u8 = 1;
 /// See [`GATED_BY_TEAM`].
@@ -81,6 +88,11 @@ pub(crate) struct Workload {
     /// each once (their `freed` flag): their pools are dispatched at the
     /// end of the command while they have room. Empty between commands.
     pub queues_freed: Vec<u16>,
+    /// Whether any routing-plan queue has a cap (derived, with
+    /// `gates_on`): then every agent's search asks the gates. The
+    /// tenant's cap alone keeps agents outside capped teams on the plain
+    /// path (`fit::plain`), which asks it in one test.
+    pub queues_capped: bool,
 }
 
 /// A routing-plan queue's cap on the live conversations its pool took.
@@ -113,9 +125,10 @@ impl Workload {
     /// Recomputes `gates_on` after a cap changed (O(teams), only on the
     /// commands that set caps).
     pub(crate) fn refresh_gates(&mut self) {
+        self.queues_capped = self.queues.iter().any(|q| q.max_live.is_some());
         self.gates_on = self.tenant_max_live.is_some()
             || self.teams.iter().any(|t| t.max_live.is_some())
-            || self.queues.iter().any(|q| q.max_live.is_some());
+            || self.queues_capped;
     }
 }
 

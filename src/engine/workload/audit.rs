@@ -4,7 +4,7 @@
 
 use crate::engine::audit::AuditViolation;
 use crate::engine::state::index::AgentIdx;
-use crate::engine::state::workload::{GATED_BY_TEAM, GATED_BY_TENANT};
+use crate::engine::state::workload::{GATED_BY_TEAM, GATED_BY_TENANT, RULES_OWN, RULES_TEAM};
 use crate::engine::state::State;
 
 fn mismatch(what: &'static str) -> AuditViolation {
@@ -97,6 +97,14 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
         if a.limit != a.own_limit.or(team_rate) {
             return Err(mismatch("an agent's rate limit in force"));
         }
+        let capped = a
+            .team
+            .and_then(|t| w.teams.get(t.get()))
+            .is_some_and(|t| t.max_live.is_some());
+        let own = if a.recount_own_rules() { RULES_OWN } else { 0 };
+        if a.rules != own | if capped { RULES_TEAM } else { 0 } {
+            return Err(mismatch("an agent's rule word"));
+        }
         let kept_ok = match a.limit {
             None => a.recent.is_empty(),
             Some(l) => {
@@ -166,7 +174,7 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
     let gates_on = w.tenant_max_live.is_some()
         || w.teams.iter().any(|t| t.max_live.is_some())
         || w.queues.iter().any(|q| q.max_live.is_some());
-    if gates_on != w.gates_on {
+    if gates_on != w.gates_on || w.queues_capped != w.queues.iter().any(|q| q.max_live.is_some()) {
         return Err(mismatch("gates_on"));
     }
     super::queue_cap::check(st)

@@ -42,6 +42,9 @@ pub(crate) fn above_agent(st: &State, agent: AgentIdx) -> Option<CapLevel> {
 /// Counts a refusal at `level` (and at the team for a team refusal).
 pub(crate) fn count(st: &mut State, agent: AgentIdx, level: CapLevel) {
     st.stats.refusals.count(level);
+    if level == CapLevel::AgentChannel {
+        st.agent_mut(agent).counters.channel_cap += 1;
+    }
     if level == CapLevel::Team {
         if let Some(t) = st.agent(agent).team {
             st.workload.teams[t.get()].refusals += 1;

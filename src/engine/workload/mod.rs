@@ -83,6 +83,7 @@
 //! frees room those groups are dispatched oldest head first, O(groups
 //! listed), and agents it held back are settled.
 
+mod agent_counters;
 pub(crate) mod audit;
 pub(crate) mod channel;
 pub(crate) mod config;
@@ -98,6 +99,7 @@ pub(crate) mod team;
 pub(crate) mod weight;
 pub(crate) mod wrapup;
 
+pub use agent_counters::AgentCounters;
 pub use config::{
     NoAnswerFinal, NoAnswerRule, RateLimit, WorkloadConfig, WorkloadConfigError, WrapUpMode,
     WrapUpRule, MAX_LIVE_CAP, MAX_NO_ANSWER_HOPS, MAX_RATE,

@@ -94,6 +94,7 @@ pub(crate) fn fire(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
         action,
         queue,
     });
+    cx.st.agent_mut(agent).counters.no_answers += 1;
     match (action, rule.last) {
         (NoAnswerAction::Requeued, _) => {
             cx.st.stats.no_answer_requeues += 1;

@@ -66,6 +66,7 @@ pub(crate) fn pull_next(cx: &mut Cx<'_>, agent: AgentIdx) {
     match found {
         Ok((g, c)) => {
             cx.st.stats.pulls += 1;
+            cx.st.agent_mut(agent).counters.pulls += 1;
             super::queue_cap::credit(cx.st, c, g);
             lifecycle::hand_over(cx, c, agent, AssignVia::PullNext);
         }

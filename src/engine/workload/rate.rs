@@ -31,6 +31,7 @@ pub(crate) fn record(cx: &mut Cx<'_>, agent: AgentIdx) {
         let id = a.id;
         let until = arm_for(cx, agent, limit);
         cx.st.stats.refusals.count(CapLevel::RateLimit);
+        cx.st.agent_mut(agent).counters.rate_limit += 1;
         cx.emit(Decision::RateLimitReached { agent: id, until });
     }
 }

@@ -140,12 +140,15 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
     // Live threads per channel, from the rebuilt inboxes; the limit in
     // force, from the agent's own and their team's.
     for a in 0..st.agents.len() {
-        let team = st.agents[a]
-            .team
-            .and_then(|t| st.workload.teams[t.get()].rate);
+        let team = st.agents[a].team.map(|t| &st.workload.teams[t.get()]);
+        let (rate, capped) = (
+            team.and_then(|t| t.rate),
+            team.is_some_and(|t| t.max_live.is_some()),
+        );
         let agent = &mut st.agents[a];
-        agent.limit = agent.own_limit.or(team);
+        agent.limit = agent.own_limit.or(rate);
         agent.refresh_rules();
+        agent.set_team_capped(capped);
         let mut live = [0u32; 8];
         for c in st.agents[a].inbox.iter() {
             live[st.conv(c).channel.index()] += 1;

@@ -111,13 +111,16 @@ pub(crate) fn set_team(cx: &mut Cx<'_>, step: TeamStep) {
         cx.st.agent_mut(a).gated &= !GATED_BY_TEAM;
     }
     for &a in &old {
-        cx.st.agent_mut(a).team = None;
+        let agent = cx.st.agent_mut(a);
+        agent.team = None;
+        agent.set_team_capped(false);
         cx.settle_later(a);
     }
     let mut live = 0u32;
     for &a in &step.members {
         let agent = cx.st.agent_mut(a);
         agent.team = Some(t);
+        agent.set_team_capped(step.max_live.is_some());
         live += agent.inbox.len() as u32;
         cx.settle_later(a);
     }

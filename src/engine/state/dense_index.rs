@@ -1,0 +1,278 @@
+//! Host ids to slots, one page away for dense ids.
+//!
+//! Hosts usually number agents, conversations and customers densely (a
+//! counter, a database sequence). A hash map spends about 17 bytes a key
+//! at 7/8 load plus its power-of-two slack, and a lookup is a miss into a
+//! table of them. Here an id's slot sits in a page of `PAGE` slots, found
+//! by the id's high bits: 4 bytes a key, and a lookup reads one page
+//! pointer (the table of pages is small and stays in cache) and one slot.
+//! Ids the pages would hold too sparsely go to a hash map, so any id works
+//! and memory stays bounded whatever the host's numbering.
+
+use super::hash::IdMap;
+use super::index::{AgentIdx, ConvIdx, CustomerIdx};
+use crate::model::{AgentId, ConversationId, CustomerId};
+use std::hash::Hash;
+
+/// Slots per page (4 KiB of `u32` slots).
+const PAGE_BITS: u32 = 10;
+const PAGE: usize = 1 << PAGE_BITS;
+const MASK: u64 = PAGE as u64 - 1;
+/// Pages the table may always reach, whatever the number of ids held.
+const FREE_PAGES: usize = 8;
+
+/// A host id kept in a [`DenseIndex`].
+pub(crate) trait DenseKey: Copy + Eq + Hash {
+    fn raw(self) -> u64;
+    #[cfg(test)]
+    fn from_raw(raw: u64) -> Self;
+}
+
+/// A slot kept in a [`DenseIndex`]; `VACANT` is never a real slot (the
+/// index types stop short of `u32::MAX`).
+pub(crate) trait DenseSlot: Copy + Eq {
+    const VACANT: Self;
+}
+
+macro_rules! dense_key {
+    ($($t:ty),*) => {$(
+        impl DenseKey for $t {
+            fn raw(self) -> u64 {
+                self.0
+            }
+            #[cfg(test)]
+            fn from_raw(raw: u64) -> Self {
+                Self(raw)
+            }
+        }
+    )*};
+}
+dense_key!(AgentId, ConversationId, CustomerId);
+
+impl DenseSlot for AgentIdx {
+    const VACANT: Self = Self::VACANT;
+}
+impl DenseSlot for ConvIdx {
+    const VACANT: Self = Self::VACANT;
+}
+impl DenseSlot for CustomerIdx {
+    const VACANT: Self = Self::VACANT;
+}
+
+/// A map from host ids to slots: pages for dense ids, a hash map for the
+/// rest. The page table reaches at most `2 * len / PAGE + FREE_PAGES`
+/// pages (as of the largest `len` so far), so the pages cost at most
+/// 8 bytes per id held, plus 32 KiB, however sparse the ids.
+#[derive(Clone, Debug)]
+pub(crate) struct DenseIndex<K, V> {
+    pages: Vec<Option<Box<[V; PAGE]>>>,
+    sparse: IdMap<K, V>,
+    len: usize,
+}
+
+impl<K, V> Default for DenseIndex<K, V> {
+    fn default() -> Self {
+        Self {
+            pages: Vec::new(),
+            sparse: IdMap::default(),
+            len: 0,
+        }
+    }
+}
+
+/// The page of `id` and the place in it.
+#[inline]
+fn split(id: u64) -> (usize, usize) {
+    (
+        usize::try_from(id >> PAGE_BITS).unwrap_or(usize::MAX),
+        (id & MASK) as usize,
+    )
+}
+
+impl<K: DenseKey, V: DenseSlot> DenseIndex<K, V> {
+    /// Ids held.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The slot of `key`.
+    #[inline]
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+        let (page, at) = split(key.raw());
+        if let Some(Some(page)) = self.pages.get(page) {
+            let slot = &page[at];
+            if *slot != V::VACANT {
+                return Some(slot);
+            }
+        }
+        // An id may have gone to the map before its page existed.
+        if self.sparse.is_empty() {
+            None
+        } else {
+            self.sparse.get(key)
+        }
+    }
+
+    /// Sets the slot of `key`, returning the one it replaced.
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
+        debug_assert!(value != V::VACANT, "a real slot");
+        if let Some(old) = self.sparse_mut(&key) {
+            return Some(std::mem::replace(old, value));
+        }
+        let (page, at) = split(key.raw());
+        let reach = 2 * (self.len >> PAGE_BITS) + FREE_PAGES;
+        if page >= self.pages.len() && page < reach {
+            self.pages.resize_with(page + 1, || None);
+        }
+        match self.pages.get_mut(page) {
+            Some(slot) if slot.is_some() || page < reach => {
+                let page = slot.get_or_insert_with(|| Box::new([V::VACANT; PAGE]));
+                let old = std::mem::replace(&mut page[at], value);
+                if old == V::VACANT {
+                    self.len += 1;
+                    None
+                } else {
+                    Some(old)
+                }
+            }
+            _ => {
+                self.len += 1;
+                self.sparse.insert(key, value)
+            }
+        }
+    }
+
+    /// The map's entry for `key`, without hashing while the map is empty
+    /// (dense ids only: the usual case).
+    fn sparse_mut(&mut self, key: &K) -> Option<&mut V> {
+        if self.sparse.is_empty() {
+            None
+        } else {
+            self.sparse.get_mut(key)
+        }
+    }
+
+    /// Forgets `key`, returning its slot.
+    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
+        let (page, at) = split(key.raw());
+        if let Some(Some(page)) = self.pages.get_mut(page) {
+            let old = std::mem::replace(&mut page[at], V::VACANT);
+            if old != V::VACANT {
+                self.len -= 1;
+                return Some(old);
+            }
+        }
+        if self.sparse.is_empty() {
+            return None;
+        }
+        let old = self.sparse.remove(key);
+        self.len -= usize::from(old.is_some());
+        old
+    }
+
+    /// Every id with its slot: the pages' in id order, then the map's.
+    /// (Only tests list the ids: the engine walks its slabs instead.)
+    #[cfg(test)]
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (K, V)> + '_ {
+        let direct = self.pages.iter().enumerate().flat_map(|(p, page)| {
+            page.iter().flat_map(move |page| {
+                page.iter().enumerate().filter_map(move |(at, &v)| {
+                    let id = ((p as u64) << PAGE_BITS) | at as u64;
+                    (v != V::VACANT).then(|| (K::from_raw(id), v))
+                })
+            })
+        });
+        direct.chain(self.sparse.iter().map(|(&k, &v)| (k, v)))
+    }
+
+    /// Every id held.
+    #[cfg(test)]
+    pub(crate) fn keys(&self) -> impl Iterator<Item = K> + '_ {
+        self.iter().map(|(k, _)| k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn check(index: &DenseIndex<ConversationId, ConvIdx>, model: &HashMap<u64, u32>) {
+        assert_eq!(index.len(), model.len());
+        let mut listed: Vec<(u64, u32)> =
+            index.iter().map(|(k, v)| (k.0, v.get() as u32)).collect();
+        listed.sort_unstable();
+        let mut expected: Vec<(u64, u32)> = model.iter().map(|(&k, &v)| (k, v)).collect();
+        expected.sort_unstable();
+        assert_eq!(listed, expected);
+    }
+
+    #[test]
+    fn dense_index_answers_as_a_hash_map_for_dense_sparse_and_reused_ids() {
+        let mut index = DenseIndex::<ConversationId, ConvIdx>::default();
+        let mut model = HashMap::new();
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for step in 0..20_000u32 {
+            // Mostly dense ids near the counter, some far and sparse ones
+            // (which go to the map first, then may meet a page later).
+            let id = match next() % 10 {
+                0 => next(),
+                1 => next() % 50_000_000,
+                _ => u64::from(step / 2) + next() % 64,
+            };
+            let key = ConversationId(id);
+            if next() % 4 == 0 {
+                assert_eq!(
+                    index.remove(&key).map(|v| v.get() as u32),
+                    model.remove(&id)
+                );
+            } else {
+                let slot = step % 1000;
+                let value = ConvIdx::new(slot as usize).expect("small");
+                assert_eq!(
+                    index.insert(key, value).map(|v| v.get() as u32),
+                    model.insert(id, slot)
+                );
+            }
+            assert_eq!(
+                index.get(&key).map(|v| v.get() as u32),
+                model.get(&id).copied()
+            );
+            if step % 2_000 == 0 {
+                check(&index, &model);
+            }
+        }
+        check(&index, &model);
+        // Sparse ids did not make pages for themselves: the table stays
+        // within its reach of the largest count held.
+        assert!(index.pages.len() <= 2 * (20_000 >> PAGE_BITS) + FREE_PAGES);
+        assert!(!index.sparse.is_empty(), "far ids went to the map");
+    }
+
+    #[test]
+    fn dense_ids_from_one_use_pages_only() {
+        let mut index = DenseIndex::<CustomerId, CustomerIdx>::default();
+        for id in 1..100_000u64 {
+            let slot = CustomerIdx::new(id as usize).expect("small");
+            assert_eq!(index.insert(CustomerId(id), slot), None);
+        }
+        assert!(index.sparse.is_empty());
+        assert_eq!(index.len(), 99_999);
+        assert_eq!(
+            index.get(&CustomerId(77_777)).map(|v| v.get()),
+            Some(77_777)
+        );
+        assert_eq!(index.get(&CustomerId(100_000)), None);
+        assert_eq!(index.get(&CustomerId(u64::MAX)), None);
+    }
+}

@@ -1,0 +1,111 @@
+//! A vector in fixed pages: the conversation slab.
+//!
+//! A `Vec` doubles when full, so at 100,000 conversations a table of
+//! 248-byte records held room for 131,072 (a third more than used) and
+//! each doubling copied the whole table once, page faults included, in
+//! the command that crossed the power of two. In pages of `PAGE` records,
+//! growth is one page allocated at a time, nothing is ever copied, and at
+//! most one page is unused. A slot costs one more load than in a flat
+//! vector: its page's address, from a table of pages that stays in cache
+//! (100 pages at 100,000 records).
+
+use std::ops::{Index, IndexMut};
+
+/// Records per page.
+const PAGE_BITS: u32 = 10;
+const PAGE: usize = 1 << PAGE_BITS;
+
+/// A growable vector stored in pages of `PAGE` elements.
+#[derive(Clone, Debug)]
+pub(crate) struct Paged<T> {
+    pages: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Default for Paged<T> {
+    fn default() -> Self {
+        Self {
+            pages: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Paged<T> {
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Appends `value` at index `len()`.
+    pub(crate) fn push(&mut self, value: T) {
+        if self.len == self.pages.len() * PAGE {
+            self.pages.push(Vec::with_capacity(PAGE));
+        }
+        let page = self.pages.last_mut().expect("a page with room");
+        debug_assert!(page.len() < PAGE, "pages never grow past PAGE");
+        page.push(value);
+        self.len += 1;
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> Option<&T> {
+        self.pages.get(i >> PAGE_BITS)?.get(i & (PAGE - 1))
+    }
+
+    /// The elements in index order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        self.pages.iter().flatten()
+    }
+
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
+        self.pages.iter_mut().flatten()
+    }
+}
+
+impl<T> Index<usize> for Paged<T> {
+    type Output = T;
+
+    #[inline]
+    fn index(&self, i: usize) -> &T {
+        &self.pages[i >> PAGE_BITS][i & (PAGE - 1)]
+    }
+}
+
+impl<T> IndexMut<usize> for Paged<T> {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.pages[i >> PAGE_BITS][i & (PAGE - 1)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paged_vector_indexes_and_iterates_as_a_vec_across_pages() {
+        let mut paged = Paged::default();
+        let mut flat = Vec::new();
+        for i in 0..(3 * PAGE + 5) {
+            paged.push(i * 7);
+            flat.push(i * 7);
+        }
+        assert_eq!(paged.len(), flat.len());
+        paged[PAGE] += 1;
+        flat[PAGE] += 1;
+        paged[2 * PAGE + 1] = 0;
+        flat[2 * PAGE + 1] = 0;
+        for v in paged.iter_mut().skip(PAGE - 1).take(3) {
+            *v += 2;
+        }
+        for v in flat.iter_mut().skip(PAGE - 1).take(3) {
+            *v += 2;
+        }
+        assert!(paged.iter().eq(flat.iter()));
+        assert_eq!(paged.get(flat.len()), None);
+        assert_eq!(paged.get(PAGE), flat.get(PAGE));
+        // Pages are allocated exactly: no slack beyond the last page.
+        assert!(paged.pages.iter().all(|p| p.capacity() == PAGE));
+        assert_eq!(paged.pages.len(), 4);
+    }
+}
