@@ -39,7 +39,7 @@ use timers::Timers;
 /// Everything the engine knows.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct State {
-    pub agents: Vec<Agent>,
+    pub agents: paged::Paged<Agent>,
     pub agent_ids: DenseIndex<AgentId, AgentIdx>,
     pub groups: Vec<Group>,
     pub group_keys: IdMap<RoutingKey, GroupIdx>,

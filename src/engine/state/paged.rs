@@ -52,9 +52,18 @@ impl<T> Paged<T> {
         self.pages.get(i >> PAGE_BITS)?.get(i & (PAGE - 1))
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.pages.get_mut(i >> PAGE_BITS)?.get_mut(i & (PAGE - 1))
+    }
+
     /// The elements in index order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> + '_ {
-        self.pages.iter().flatten()
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = &T> + DoubleEndedIterator + '_ {
+        (0..self.len).map(move |i| &self[i])
     }
 
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
@@ -78,6 +87,15 @@ impl<T> IndexMut<usize> for Paged<T> {
     }
 }
 
+impl<'a, T> IntoIterator for &'a Paged<T> {
+    type Item = &'a T;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<T>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.pages.iter().flatten()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,7 +111,9 @@ mod tests {
         assert_eq!(paged.len(), flat.len());
         paged[PAGE] += 1;
         flat[PAGE] += 1;
-        paged[2 * PAGE + 1] = 0;
+        if let Some(v) = paged.get_mut(2 * PAGE + 1) {
+            *v = 0;
+        }
         flat[2 * PAGE + 1] = 0;
         for v in paged.iter_mut().skip(PAGE - 1).take(3) {
             *v += 2;
@@ -102,6 +122,10 @@ mod tests {
             *v += 2;
         }
         assert!(paged.iter().eq(flat.iter()));
+        assert!(paged.iter().rev().eq(flat.iter().rev()));
+        assert!((&paged).into_iter().eq(flat.iter()));
+        assert_eq!(paged.iter().len(), flat.len());
+        assert_eq!(paged.is_empty(), flat.is_empty());
         assert_eq!(paged.get(flat.len()), None);
         assert_eq!(paged.get(PAGE), flat.get(PAGE));
         // Pages are allocated exactly: no slack beyond the last page.
