@@ -354,7 +354,22 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
         let bound = a.cap.0 as usize + 1;
         for round in 0.. {
             assert!(round <= bound, "settle's pull exceeded its bound");
-            let Some((group, c)) = best_waiting(cx, agent) else {
+            if let Some(level) = fit::refused_whatever(cx.st, agent) {
+                // A level above refuses whatever they would pull (their
+                // team is full): whether anything waits for them is all
+                // the refusal needs, not the best of every group's head.
+                let waiting = fit::any_waiting(cx, agent);
+                debug_assert_eq!(
+                    waiting,
+                    super::best_waiting::best_waiting(cx, agent).is_some()
+                );
+                if waiting {
+                    gate::count(cx.st, agent, level);
+                    gate::hold_back(cx.st, agent, level);
+                }
+                break;
+            }
+            let Some((group, c)) = super::best_waiting::best_waiting(cx, agent) else {
                 break;
             };
             if let Some(level) = gate::above(cx.st, agent, group) {
@@ -367,62 +382,6 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
         }
     }
     relist(cx, agent);
-}
-
-/// The best waiting conversation among `agent`'s groups that fits them.
-///
-/// With a routing profile, the profile's primary queues first: the key is
-/// the priority of the group's queue (`profiles.rs`), then the points of
-/// its queue's priority aging, most first (`queue_aging.rs`), then the
-/// aged key.
-fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, ConvIdx)> {
-    let a = cx.st.agent(agent);
-    let profile = super::profiles::profile_of(cx.st, agent);
-    let now = cx.st.clock.max(cx.at);
-    // Without rules of the agent's own, an interruption matrix or a cap
-    // above the agents (an engine without workload rules), a slot's
-    // checks are its group's flags and the plain fit: the rules' reads
-    // are asked once here, not per slot.
-    let plain = !a.own_rules() && cx.cfg.workload.interruptions.is_empty();
-    // Whether any plan queue is capped (asked per slot only then).
-    let queue_caps = queue_cap::any(cx.st);
-    a.slots
-        .iter()
-        .filter_map(|slot| {
-            let g = cx.st.group(slot.group);
-            // A closed, cooling or full group's own line is passed over
-            // below, but its pool may still serve the queues sharing it.
-            if slot.dormant {
-                return None;
-            }
-            let fits = if plain {
-                a.fits(g.weight)
-            } else {
-                let over = cx.cfg.workload.over(g.key.channel);
-                a.has_room(g.key.channel, a.weight_of(g.key.channel, g.weight), over)
-            };
-            if !fits {
-                return None;
-            }
-            let head = cx.cfg.class_head_start;
-            let own = if g.closed
-                || a.cooling(slot.group)
-                || (queue_caps && queue_cap::group_full(cx.st, slot.group))
-            {
-                None
-            } else {
-                super::queue_aging::head_choice(cx.st, now, head, profile, g)
-                    .map(|choice| (choice, slot.group))
-            };
-            if g.followers.is_empty() {
-                own
-            } else {
-                // The lines of the queues' groups sharing it too.
-                super::plan_pool::best_line(cx.st, a, g, own, now, head, profile)
-            }
-        })
-        .min()
-        .map(|((_, c), group)| (group, c))
 }
 
 /// A known-agent wait of `c` for `agent` ends because its queue is full:
@@ -497,12 +456,13 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     a.dirty = false;
     // Without an interruption matrix, the plain sum (no lookup per slot).
     let interrupting = !workload.interruptions.is_empty();
-    if !a.own_rules() && !interrupting && a.cooldowns.is_empty() && a.cool_counted.is_empty() {
-        // No rule of the agent's own, no interruption matrix, no
-        // cool-down to count (an engine without workload rules): the
-        // plain count, one branch for all the rules.
+    if !a.channel_rules() && !interrupting && a.cooldowns.is_empty() && a.cool_counted.is_empty() {
+        // No rule of the agent's own per channel, no interruption matrix,
+        // no cool-down to count (an engine without workload rules, or
+        // with a rate limit alone, which holds the agent in every group
+        // alike): the plain count, one branch for all the rules.
         let (load, cap) = (u64::from(a.load.0), u64::from(a.cap.0));
-        let open = a.status.accepts_work() && a.personal.is_empty();
+        let open = a.status.accepts_work() && a.personal.is_empty() && !a.rate_limited();
         for slot in &mut a.slots {
             let g = &mut st.groups[slot.group.get()];
             let room = open && !slot.dormant && load + u64::from(g.weight.0) <= cap;

@@ -85,6 +85,7 @@
 
 mod agent_list;
 mod audit;
+mod best_waiting;
 mod channel_weights;
 mod command;
 mod command_actor;

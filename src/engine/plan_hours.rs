@@ -286,11 +286,21 @@ fn act(cx: &mut Cx<'_>, plan: &CompiledPlan, q: usize, c: ConvIdx, arrived: bool
 /// step): if its own group is closed, it gets a decision saying so and its
 /// queue's closing rule. Moved work that finds its new queue closed too
 /// waits there (no chain of moves).
+///
+/// Inlined: every queued arrival asks, and only a closed group's goes on
+/// (out of line).
+#[inline]
 pub(crate) fn on_arrival(cx: &mut Cx<'_>, c: ConvIdx) {
     let conv = cx.st.conv(c);
-    if conv.place != Place::Queued || !cx.st.group(conv.group).closed {
-        return;
+    if conv.place == Place::Queued && cx.st.group(conv.group).closed {
+        arrived_closed(cx, c);
     }
+}
+
+/// [`on_arrival`] for queued work whose group is closed.
+#[inline(never)]
+fn arrived_closed(cx: &mut Cx<'_>, c: ConvIdx) {
+    let conv = cx.st.conv(c);
     let Some(plan) = cx.st.plan.clone() else {
         return;
     };

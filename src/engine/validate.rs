@@ -131,21 +131,17 @@ pub(crate) fn check(
     command: &Command,
 ) -> Result<Step, EngineError> {
     let kind = command.kind();
-    let agent = |id: AgentId| state.agent_idx(id).ok_or(EngineError::UnknownAgent(id));
+    // Errors are built only on the refusal path (a `match`, not `ok_or`):
+    // `EngineError` owns heap data in some variants, so one built eagerly
+    // is dropped (a call) on every accepted command.
+    let agent = |id: AgentId| match state.agent_idx(id) {
+        Some(a) => Ok(a),
+        None => Err(EngineError::UnknownAgent(id)),
+    };
     // A conversation the command may act on in its current place.
     let conv = |id: ConversationId| -> Result<ConvIdx, EngineError> {
-        let c = state
-            .conv_idx(id)
-            .ok_or(EngineError::UnknownConversation(id))?;
-        let place = state.conv(c).place;
-        if !lifecycle::permits(kind, place) {
-            return Err(EngineError::InvalidTransition {
-                conversation: id,
-                state: place.kind(),
-                command: kind,
-            });
-        }
-        Ok(c)
+        let c = known_conv(state, id)?;
+        permitted(state, kind, id, c)
     };
     Ok(match command {
         Command::AddAgent(spec) => Step::AddAgent(check_agent(state, &config.limits, at, spec)?),
@@ -234,14 +230,14 @@ pub(crate) fn check(
         Command::CustomerMessage { conversation } => {
             // A resolved thread in wrap-up reopens to its agent, if the
             // customer's open rule lets it be open again.
-            if let Some(c) = state.conv_idx(*conversation) {
-                let v = state.conv(c);
-                if v.wrap_up.is_some() {
-                    check_open_rule(state, config, v.customer, v.channel)?;
-                    return Ok(Step::Reopen(c));
-                }
+            // One lookup of the id for both questions.
+            let c = known_conv(state, *conversation)?;
+            let v = state.conv(c);
+            if v.wrap_up.is_some() {
+                check_open_rule(state, config, v.customer, v.channel)?;
+                return Ok(Step::Reopen(c));
             }
-            Step::CustomerMessage(conv(*conversation)?)
+            Step::CustomerMessage(permitted(state, kind, *conversation, c)?)
         }
         Command::AgentMessage {
             conversation,
@@ -321,10 +317,9 @@ pub(crate) fn check(
             owner,
             wait,
         } => {
-            let k = *state
-                .customer_ids
-                .get(customer)
-                .ok_or(EngineError::UnknownCustomer(*customer))?;
+            let Some(&k) = state.customer_ids.get(customer) else {
+                return Err(EngineError::UnknownCustomer(*customer));
+            };
             let owner = match owner {
                 Some(id) => Some(agent(*id)?),
                 None => None,
@@ -420,9 +415,7 @@ pub(crate) fn check(
             agent: id,
         } => {
             let a = agent(*id)?;
-            let c = state
-                .conv_idx(*conversation)
-                .ok_or(EngineError::UnknownConversation(*conversation))?;
+            let c = known_conv(state, *conversation)?;
             wrapup::check_end(state, c, a, at)?;
             Step::EndWrapUp(c)
         }
@@ -438,6 +431,36 @@ pub(crate) fn check(
             }
         }
     })
+}
+
+/// The slot of conversation `id`, or `UnknownConversation` (built only
+/// then: see `check`).
+#[inline]
+fn known_conv(state: &State, id: ConversationId) -> Result<ConvIdx, EngineError> {
+    match state.conv_idx(id) {
+        Some(c) => Ok(c),
+        None => Err(EngineError::UnknownConversation(id)),
+    }
+}
+
+/// `c` (conversation `id`), if a command of `kind` may act on it in its
+/// current place.
+#[inline]
+fn permitted(
+    state: &State,
+    kind: CommandKind,
+    id: ConversationId,
+    c: ConvIdx,
+) -> Result<ConvIdx, EngineError> {
+    let place = state.conv(c).place;
+    if !lifecycle::permits(kind, place) {
+        return Err(EngineError::InvalidTransition {
+            conversation: id,
+            state: place.kind(),
+            command: kind,
+        });
+    }
+    Ok(c)
 }
 
 /// A rate limit in range.
@@ -459,9 +482,7 @@ fn owned_by(
     agent: AgentIdx,
     kind: CommandKind,
 ) -> Result<ConvIdx, EngineError> {
-    let c = state
-        .conv_idx(id)
-        .ok_or(EngineError::UnknownConversation(id))?;
+    let c = known_conv(state, id)?;
     let place = state.conv(c).place;
     let holder = place.live_agent();
     if lifecycle::permits(kind, place) {

@@ -68,6 +68,8 @@ pub enum WaitMethod {
 }
 
 /// `c`, queued, is being handed over: its own line served one more.
+/// Inlined: once per hand-over of queued work.
+#[inline]
 pub(crate) fn served(cx: &mut Cx<'_>, c: ConvIdx) {
     let (g, at) = (cx.st.conv(c).group, cx.at);
     let ring = &mut cx.st.group_mut(g).served;

@@ -23,7 +23,7 @@ use super::commit::{commit_all, Commit};
 use super::config::Durability;
 use super::message::{Accepted, Envelope, Refusal, Reply};
 use super::shard::{Shard, TenantState};
-use super::stats::tenant_stats;
+use super::stats::tenant_counts;
 use super::stream::StreamItem;
 use super::RuntimeError;
 use crate::engine::{Decision, Rejected, RequeueReason};
@@ -327,8 +327,9 @@ impl Shard {
     fn after_batch(&mut self) {
         let touched = std::mem::take(&mut self.touched);
         let index = self.settings.index;
+        let tenants = self.tenants.len();
         for &slot in &touched {
-            let Some(state) = self.tenant_mut(slot) else {
+            let Some(state) = self.tenants.get_mut(slot).and_then(Option::as_mut) else {
                 continue;
             };
             state.touched = false;
@@ -345,8 +346,11 @@ impl Shard {
                     }
                 }
             }
-            let stats = tenant_stats(state, index);
-            state.metrics.update(&stats);
+            // The counters now; the group gauges (the engine's every
+            // group) at the shard's next refresh (`group_refresh.rs`).
+            state.metrics.update_counters(&tenant_counts(state, index));
+            self.group_refresh
+                .mark(slot, &mut state.groups_stale, tenants);
             self.reschedule(slot);
         }
         self.touched = touched;

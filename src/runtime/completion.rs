@@ -32,6 +32,14 @@ enum State<V> {
 /// One answer's slot, shared by its [`Sender`] and its [`Receiver`].
 struct Slot<V>(Mutex<State<V>>);
 
+/// What [`Sender::fill`] found.
+enum Filled {
+    /// The answer is in the slot; the caller's waker, if it polled.
+    Waiting(Option<Waker>),
+    /// The caller left (or the slot was answered already).
+    Gone,
+}
+
 /// The shard's side: answers once, or closes the slot when dropped.
 pub(crate) struct Sender<V> {
     /// `None` once answered.
@@ -58,32 +66,49 @@ impl<V> Sender<V> {
     /// Answers and wakes the caller now (answers outside a batch: control
     /// requests, refusals). False when the caller no longer waits.
     pub(crate) fn send(self, value: V) -> bool {
-        let mut wakes = Wakes::default();
-        let delivered = self.complete(value, &mut wakes);
-        wakes.wake_all();
-        delivered
+        // No `Wakes` buffer for one answer (a refusal is answered this
+        // way, so half a stream's commands can be): the waker, if any, is
+        // woken straight after the lock.
+        match self.fill(value) {
+            Filled::Waiting(Some(waker)) => {
+                waker.wake();
+                true
+            }
+            Filled::Waiting(None) => true,
+            Filled::Gone => false,
+        }
     }
 
     /// Answers, leaving the caller's wake-up to `wakes` (woken once the
     /// batch is complete). False when the caller no longer waits.
-    pub(crate) fn complete(mut self, value: V, wakes: &mut Wakes) -> bool {
+    pub(crate) fn complete(self, value: V, wakes: &mut Wakes) -> bool {
+        match self.fill(value) {
+            Filled::Waiting(waker) => {
+                if let Some(waker) = waker {
+                    wakes.push(waker);
+                }
+                true
+            }
+            Filled::Gone => false,
+        }
+    }
+
+    /// Writes the answer into the slot; returns the caller's waker to wake.
+    fn fill(mut self, value: V) -> Filled {
         let Some(slot) = self.slot.take() else {
-            return false;
+            return Filled::Gone;
         };
         let mut state = slot.0.lock();
         // Matched in place, not swapped out and back: the answer (a
         // hundred bytes and more) is written once, straight into the slot.
         let State::Waiting(waker) = &mut *state else {
             // The caller left: the answer is dropped (after the lock).
-            return false;
+            return Filled::Gone;
         };
         let waker = waker.take();
         *state = State::Ready(value);
         drop(state);
-        if let Some(waker) = waker {
-            wakes.push(waker);
-        }
-        true
+        Filled::Waiting(waker)
     }
 }
 

@@ -26,6 +26,10 @@
 //! | `switchboard_group_agents_online` | gauge | tenant, group | eligible agents online |
 //! | `switchboard_group_agents_with_room` | gauge | tenant, group | eligible agents with room for its work now |
 //!
+//! The `switchboard_group_*` gauges are refreshed at most every 100 ms
+//! while their tenant is busy (and once more after it goes quiet): building
+//! them reads every group of the engine (`group_refresh.rs`).
+//!
 //! The workload rules' counters (refusals per level, wrap-up time,
 //! rate-limited skips, reassignments of unanswered conversations, pulls,
 //! interruptions) are listed in `workload_metrics.rs`.
@@ -154,8 +158,16 @@ impl TenantMetrics {
         }
     }
 
-    /// Publishes the tenant's statistics (absolute values).
+    /// Publishes the tenant's statistics (absolute values), its groups'
+    /// gauges included.
     pub(crate) fn update(&mut self, s: &TenantStats) {
+        self.update_counters(s);
+        self.update_groups(&s.groups);
+    }
+
+    /// Publishes the tenant's counters and gauges other than its groups'
+    /// (`s.groups` is not read; see `group_refresh.rs`).
+    pub(crate) fn update_counters(&mut self, s: &TenantStats) {
         self.commands.absolute(s.runtime.accepted);
         self.rejected.absolute(s.runtime.rejected);
         self.ticks.absolute(s.runtime.ticks);
@@ -169,14 +181,19 @@ impl TenantMetrics {
         self.panics.absolute(s.runtime.panics);
         self.conversations.set(s.conversations as f64);
         self.workload.update(&s.engine);
-        let same = self.last.len() == s.groups.len()
+    }
+
+    /// Publishes each group's gauges; a group gone since the last call
+    /// reads zero.
+    pub(crate) fn update_groups(&mut self, groups: &[GroupStats]) {
+        let same = self.last.len() == groups.len()
             && self
                 .last
                 .iter()
-                .zip(&s.groups)
+                .zip(groups)
                 .all(|((key, _), g)| key.0 == g.channel && key.1 == g.skills);
         if same {
-            for ((_, gauges), group) in self.last.iter().zip(&s.groups) {
+            for ((_, gauges), group) in self.last.iter().zip(groups) {
                 gauges.set(group);
             }
             return;
@@ -186,7 +203,7 @@ impl TenantMetrics {
         // only ones whose label is built); those of reclaimed groups read
         // zero and are dropped.
         let mut stale = std::mem::take(&mut self.groups);
-        for group in &s.groups {
+        for group in groups {
             let key: GroupKey = (group.channel, group.skills.clone());
             let gauges = stale.remove(&key).unwrap_or_else(|| {
                 let g = group_label(group);

@@ -73,6 +73,7 @@ mod completion_loom;
 mod config;
 mod error;
 mod file_store;
+mod group_refresh;
 mod handle;
 mod handoff;
 #[cfg(all(test, loom))]

@@ -276,6 +276,7 @@ impl Shard {
             poisoned: None,
             touched: false,
             publish: None,
+            groups_stale: false,
             counters: TenantCounters::default(),
         };
         let slot = match self.tenants.iter().position(Option::is_none) {

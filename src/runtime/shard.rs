@@ -10,6 +10,7 @@
 use super::clock::{Clock, MAX_IDLE};
 use super::completion::Wakes;
 use super::config::Durability;
+use super::group_refresh::GroupRefresh;
 use super::journal::{Journal, JournalStore, RecordBatch};
 use super::message::{Control, Envelope, Refusal};
 use super::metrics::{ShardMetrics, TenantMetrics};
@@ -47,6 +48,9 @@ pub(crate) struct TenantState {
     pub(crate) touched: bool,
     /// Whether the stream has subscribers, read once per batch.
     pub(crate) publish: Option<bool>,
+    /// Its group gauges wait for the shard's next refresh
+    /// (`group_refresh.rs`).
+    pub(crate) groups_stale: bool,
     pub(crate) counters: TenantCounters,
     pub(crate) metrics: TenantMetrics,
 }
@@ -97,6 +101,9 @@ pub(crate) struct Shard {
     /// The callers to wake once the batch's answers are filled in (empty
     /// between batches; its buffer is reused).
     pub(crate) wakes: Wakes,
+    /// Tenants whose group gauges are stale, refreshed at most once per
+    /// `GROUP_GAUGES_EVERY`.
+    pub(crate) group_refresh: GroupRefresh,
     pub(crate) batches: u64,
     pub(crate) max_batch: usize,
     pub(crate) metrics: ShardMetrics,
@@ -132,6 +139,7 @@ impl Shard {
             timers: TimerQueue::default(),
             touched: Vec::new(),
             wakes: Wakes::default(),
+            group_refresh: GroupRefresh::new(std::time::Instant::now()),
             batches: 0,
             max_batch: 0,
         }
@@ -146,6 +154,7 @@ impl Shard {
                 Some(at) => self.settings.clock.wait_for(at).min(MAX_IDLE),
                 None => MAX_IDLE,
             };
+            let wait = self.group_refresh.wait(std::time::Instant::now(), wait);
             let flow = crossbeam_channel::select! {
                 recv(self.control) -> msg => match msg {
                     Ok(control) => self.on_control(control),
@@ -174,6 +183,22 @@ impl Shard {
                 return;
             }
             self.run_batch();
+            self.refresh_group_gauges();
+        }
+    }
+
+    /// Publishes the group gauges of the tenants marked stale, once the
+    /// period since the last refresh ended (`group_refresh.rs`).
+    pub(crate) fn refresh_group_gauges(&mut self) {
+        let Some(stale) = self.group_refresh.due(std::time::Instant::now()) else {
+            return;
+        };
+        for slot in stale {
+            let Some(state) = self.tenants.get_mut(slot).and_then(Option::as_mut) else {
+                continue;
+            };
+            state.groups_stale = false;
+            state.metrics.update_groups(&state.engine.group_stats());
         }
     }
 
@@ -310,6 +335,9 @@ impl Shard {
     fn remove_slot(&mut self, slot: usize) -> TenantClosed {
         let mut state = self.tenants[slot].take().expect("slot of a live tenant");
         self.by_id.remove(&state.id);
+        if state.groups_stale {
+            self.group_refresh.forget(slot);
+        }
         let poisoned = state.poisoned.is_some();
         let synced = !poisoned && state.journal.sync().is_ok();
         TenantClosed {

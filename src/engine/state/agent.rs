@@ -4,7 +4,7 @@ use super::conversation::PersonalKey;
 use super::inbox::Inbox;
 use super::index::{ConvIdx, GroupIdx, TeamIdx};
 use super::sorted::SortedVec;
-use super::workload::{RULES_OWN, RULES_TEAM};
+use super::workload::{RULES_OWN, RULES_RATE, RULES_TEAM};
 use crate::engine::workload::RateLimit;
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, SkillId, SkillLevel, Timestamp,
@@ -108,8 +108,9 @@ pub(crate) struct Agent {
     /// of the configuration's (0: the channel's; `Command::SetChannelWeight`).
     pub weights: [u32; 8],
     /// Which workload rules apply to the agent (derived): a rule of their
-    /// own beside the total cap (`RULES_OWN`: a channel cap, an own
-    /// channel weight or a rate limit in force, `Agent::refresh_rules`),
+    /// own beside the total cap (`RULES_OWN`: a channel cap or an own
+    /// channel weight; `RULES_RATE`: a rate limit in force;
+    /// `Agent::refresh_rules`),
     /// their team's cap (`RULES_TEAM`, `team::set_team`). The fit checks
     /// of an agent with neither read none of their fields: one test.
     pub rules: u8,
@@ -220,31 +221,37 @@ impl Agent {
     }
 
     /// Whether a rule of the agent's own beside the total cap is set
-    /// (`RULES_OWN`).
+    /// (`RULES_OWN` or `RULES_RATE`).
     #[inline]
     pub(crate) fn own_rules(&self) -> bool {
+        self.rules & (RULES_OWN | RULES_RATE) != 0
+    }
+
+    /// Whether a rule of the agent's own per channel is set (a channel
+    /// cap, an own weight; `RULES_OWN`): without one, only the rate limit
+    /// may hold them beside the total cap, the same in every group.
+    #[inline]
+    pub(crate) fn channel_rules(&self) -> bool {
         self.rules & RULES_OWN != 0
     }
 
     /// Recomputes `rules` after a channel cap, an own weight or the rate
     /// limit in force changed.
     pub(crate) fn refresh_rules(&mut self) {
-        let own = if self.recount_own_rules() {
-            RULES_OWN
-        } else {
-            0
-        };
-        self.rules = (self.rules & !RULES_OWN) | own;
+        let own = self.recount_own_rules();
+        self.rules = (self.rules & RULES_TEAM) | own;
     }
 
-    /// Whether a rule of the agent's own is set, from their fields.
-    pub(crate) fn recount_own_rules(&self) -> bool {
-        self.limit.is_some()
-            || self
-                .channel_caps
-                .iter()
-                .any(|&c| c != super::workload::NO_CAP)
-            || self.weights.iter().any(|&w| w != 0)
+    /// The bits of the agent's own rules (`RULES_OWN`, `RULES_RATE`),
+    /// from their fields.
+    pub(crate) fn recount_own_rules(&self) -> u8 {
+        let per_channel = self
+            .channel_caps
+            .iter()
+            .any(|&c| c != super::workload::NO_CAP)
+            || self.weights.iter().any(|&w| w != 0);
+        let own = if per_channel { RULES_OWN } else { 0 };
+        own | if self.limit.is_some() { RULES_RATE } else { 0 }
     }
 
     /// Sets the team bit of `rules`: whether the agent's team has a cap.

@@ -14,11 +14,14 @@ use std::collections::VecDeque;
 pub(crate) const NO_CAP: u32 = u32::MAX;
 
 /// Bits of an agent's rule word (`Agent::rules`): a rule of their own
-/// beside the total cap (a channel cap, an own channel weight, a rate
-/// limit in force).
+/// per channel beside the total cap (a channel cap, an own channel
+/// weight).
 pub(crate) const RULES_OWN: u8 = 1;
 /// See [`RULES_OWN`]: the agent's team has a cap on live threads.
 pub(crate) const RULES_TEAM: u8 = 2;
+/// See [`RULES_OWN`]: an assignment rate limit is in force (the agent's
+/// own or their team's); per agent, not per channel.
+pub(crate) const RULES_RATE: u8 = 4;
 
 /// Gate flags of an agent (`Agent::gated`): which level's list holds them.
 pub(crate) const GATED_BY_TEAM: u8 = 1;

@@ -4,7 +4,7 @@
 
 use crate::engine::audit::AuditViolation;
 use crate::engine::state::index::AgentIdx;
-use crate::engine::state::workload::{GATED_BY_TEAM, GATED_BY_TENANT, RULES_OWN, RULES_TEAM};
+use crate::engine::state::workload::{GATED_BY_TEAM, GATED_BY_TENANT, RULES_TEAM};
 use crate::engine::state::State;
 
 fn mismatch(what: &'static str) -> AuditViolation {
@@ -101,7 +101,7 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
             .team
             .and_then(|t| w.teams.get(t.get()))
             .is_some_and(|t| t.max_live.is_some());
-        let own = if a.recount_own_rules() { RULES_OWN } else { 0 };
+        let own = a.recount_own_rules();
         if a.rules != own | if capped { RULES_TEAM } else { 0 } {
             return Err(mismatch("an agent's rule word"));
         }

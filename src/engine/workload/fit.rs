@@ -8,7 +8,9 @@
 use super::{gate, queue_cap, CapLevel};
 use crate::engine::cx::Cx;
 use crate::engine::state::agent::Agent;
+use crate::engine::state::group::Group;
 use crate::engine::state::index::{AgentIdx, GroupIdx};
+use crate::engine::state::State;
 use crate::model::{Capacity, Channel};
 
 /// What `take_agent` does with the root of its index under the workload
@@ -110,4 +112,63 @@ pub(crate) fn held_back(cx: &mut Cx<'_>, agent: AgentIdx, channel: Channel) -> b
         return true;
     }
     false
+}
+
+/// Whether `a`'s pull reads none of the rules' fields (no rule of their
+/// own, no interruption matrix): the plain fit per slot (`slot_fits`).
+#[inline]
+pub(crate) fn plain_pull(cx: &Cx<'_>, a: &Agent) -> bool {
+    !a.own_rules() && cx.cfg.workload.interruptions.is_empty()
+}
+
+/// Whether `a` has room for `g`'s work under their own rules (`plain`:
+/// `plain_pull`, the fit alone): the per-slot fit of a pull
+/// (`matching::best_waiting`, `any_waiting`).
+#[inline]
+pub(crate) fn slot_fits(cx: &Cx<'_>, a: &Agent, plain: bool, g: &Group) -> bool {
+    if plain {
+        a.fits(g.weight)
+    } else {
+        let over = cx.cfg.workload.over(g.key.channel);
+        a.has_room(g.key.channel, a.weight_of(g.key.channel, g.weight), over)
+    }
+}
+
+/// The level above `agent` that refuses any work they would pull from
+/// any of their groups, if one does: their team at its cap, or the
+/// tenant at its total when no plan queue is capped (a queue's cap would
+/// be checked first and depends on the group). As `gate::above` for
+/// every group.
+#[inline]
+pub(crate) fn refused_whatever(st: &State, agent: AgentIdx) -> Option<CapLevel> {
+    let w = &st.workload;
+    if !w.gates_on {
+        return None;
+    }
+    if gate::team_full(st, agent) {
+        return Some(CapLevel::Team);
+    }
+    (!w.queues_capped && w.tenant_full()).then_some(CapLevel::Tenant)
+}
+
+/// Whether `matching::best_waiting` would find work for `agent` (the same
+/// conditions per slot: not dormant, fits, and the group's line open to
+/// them and not empty, or a busy line sharing its pool), without ranking
+/// any head: a refused pull (`refused_whatever`) needs only this.
+pub(crate) fn any_waiting(cx: &Cx<'_>, agent: AgentIdx) -> bool {
+    let st = &*cx.st;
+    let a = st.agent(agent);
+    let plain = plain_pull(cx, a);
+    let queue_caps = queue_cap::any(st);
+    let open = |g: GroupIdx| {
+        let group = st.group(g);
+        let shut = group.closed || a.cooling(g) || (queue_caps && queue_cap::group_full(st, g));
+        group.waiting.len() != 0 && !shut
+    };
+    a.slots.iter().any(|slot| {
+        let g = st.group(slot.group);
+        !slot.dormant
+            && slot_fits(cx, a, plain, g)
+            && (open(slot.group) || (!g.followers.is_empty() && g.busy.iter().any(|&f| open(f))))
+    })
 }

@@ -27,7 +27,7 @@
 //! Every check also runs the engine's [`audit`](crate::Engine::audit) after
 //! each command, so a policy that breaks the rank contract of
 //! [`RoutingPolicy`](crate::policy::RoutingPolicy) (it must be monotone: a busier agent never ranks
-//! better) fails any check with [`Violation::Audit`] and a stale free-agent
+//! better) fails any check with [`Violation::Audit`](super::Violation::Audit) and a stale free-agent
 //! index, usually within two or three steps.
 //!
 //! ```
@@ -40,19 +40,17 @@
 //! ```
 
 use super::fairness::{load_balance, queue_order, skill_match, work_conservation};
-use super::measures::Measures;
-use super::run::{run, RunError, Trace};
-use super::scenario::Scenario;
 use super::strategies;
-use super::violation::Violation;
-use crate::engine::{ConfigError, EngineConfig};
+use crate::engine::EngineConfig;
 use crate::policy::PolicyFactory;
-use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
-use std::cell::RefCell;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use thiserror::Error;
+
+mod drive;
+mod outcome;
+
+use drive::drive;
+pub use outcome::{CheckError, CheckReport, Counterexample};
 
 /// How a check runs. Deterministic: the same configuration and policy give
 /// the same cases, the same counterexample and the same report.
@@ -152,179 +150,6 @@ impl Check {
 impl fmt::Display for Check {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
-    }
-}
-
-/// A passed check: what was run and what was measured across the cases.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CheckReport {
-    /// The rule.
-    pub check: Check,
-    /// The policy's name.
-    pub policy: String,
-    /// Cases run (all passed).
-    pub cases: u32,
-    /// Every measure, merged over the cases.
-    pub measures: Measures,
-}
-
-impl fmt::Display for CheckReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} passed for `{}` ({} cases): {}",
-            self.check, self.policy, self.cases, self.measures
-        )
-    }
-}
-
-/// A failed check: the smallest scenario proptest found that still breaks
-/// the rule, what broke, and the run, command by command.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Counterexample {
-    /// The rule.
-    pub check: Check,
-    /// The policy's name.
-    pub policy: String,
-    /// The seed that replays the search ([`CheckConfig::seed`]).
-    pub seed: u64,
-    /// The shrunk scenario.
-    pub scenario: Scenario,
-    /// The first violation in its run.
-    pub violation: Violation,
-    /// Its run (empty when the engine could not run it).
-    pub trace: Option<Trace>,
-}
-
-impl fmt::Display for Counterexample {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{} failed for policy `{}` (seed {:#x}); shrunk to {} agents and {} steps",
-            self.check,
-            self.policy,
-            self.seed,
-            self.scenario.agents.len(),
-            self.scenario.steps.len()
-        )?;
-        writeln!(f, "violation: {}", self.violation)?;
-        write!(f, "{}", self.scenario)?;
-        if let Some(trace) = &self.trace {
-            writeln!(f, "run:")?;
-            write!(f, "{trace}")?;
-        }
-        Ok(())
-    }
-}
-
-/// Why a check did not pass.
-#[derive(Clone, Debug, PartialEq, Error)]
-#[non_exhaustive]
-pub enum CheckError {
-    /// The rule was broken; the shrunk counterexample says how.
-    #[error("{0}")]
-    Failed(Box<Counterexample>),
-    /// [`CheckConfig::engine`] is not a valid engine configuration.
-    #[error("the check's engine configuration is invalid: {0}")]
-    Config(#[from] ConfigError),
-    /// Proptest gave up (for instance on too many rejected cases).
-    #[error("{check} aborted: {reason}")]
-    Aborted {
-        /// The rule.
-        check: Check,
-        /// Proptest's reason.
-        reason: String,
-    },
-}
-
-impl CheckError {
-    /// The counterexample, when the rule was broken.
-    pub fn counterexample(&self) -> Option<&Counterexample> {
-        match self {
-            CheckError::Failed(c) => Some(c),
-            _ => None,
-        }
-    }
-}
-
-type Finder = fn(&Trace, &CheckConfig) -> Option<Violation>;
-
-/// Runs one scenario and looks for a violation; the trace when it ran.
-fn evaluate(
-    scenario: &Scenario,
-    policy: &PolicyFactory,
-    config: &CheckConfig,
-    find: Finder,
-) -> (Option<Violation>, Option<Trace>) {
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        run(scenario, policy.build(), &config.engine)
-    }));
-    match outcome {
-        Ok(Ok(trace)) => (find(&trace, config), Some(trace)),
-        Ok(Err(RunError::Audit {
-            step,
-            violation,
-            trace,
-        })) => (Some(Violation::Audit { step, violation }), Some(*trace)),
-        // Validated before the search starts.
-        Ok(Err(RunError::Config(e))) => (Some(Violation::Panicked(e.to_string())), None),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-string panic".to_owned());
-            (Some(Violation::Panicked(message)), None)
-        }
-    }
-}
-
-fn drive<S: Strategy<Value = Scenario>>(
-    check: Check,
-    policy: &PolicyFactory,
-    config: &CheckConfig,
-    strategy: S,
-    find: Finder,
-) -> Result<CheckReport, CheckError> {
-    config.engine.validate()?;
-    let name = policy.build().name().to_owned();
-    let measures = RefCell::new(Measures::default());
-    let mut runner = config.runner();
-    let result = runner.run(&strategy, |scenario| {
-        let (violation, trace) = evaluate(&scenario, policy, config, find);
-        if let Some(violation) = violation {
-            return Err(TestCaseError::fail(violation.to_string()));
-        }
-        if let Some(trace) = trace {
-            measures.borrow_mut().merge(&Measures::of(&trace));
-        }
-        Ok(())
-    });
-    match result {
-        Ok(()) => Ok(CheckReport {
-            check,
-            policy: name,
-            cases: config.cases,
-            measures: measures.into_inner(),
-        }),
-        Err(TestError::Fail(reason, scenario)) => {
-            let (violation, trace) = evaluate(&scenario, policy, config, find);
-            let violation = violation.unwrap_or_else(|| {
-                Violation::Panicked(format!("did not fail again when replayed: {reason}"))
-            });
-            Err(CheckError::Failed(Box::new(Counterexample {
-                check,
-                policy: name,
-                seed: config.seed,
-                scenario,
-                violation,
-                trace,
-            })))
-        }
-        Err(TestError::Abort(reason)) => Err(CheckError::Aborted {
-            check,
-            reason: reason.to_string(),
-        }),
     }
 }
 
