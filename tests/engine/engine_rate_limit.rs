@@ -214,3 +214,28 @@ fn a_rate_limit_survives_a_snapshot() {
     assert_eq!(owner(&restored, 2), Some(1));
     audited(&restored);
 }
+
+/// Found by the workload model: lowering a limit dropped the assignments
+/// past it from the window, so raising it again let the agent take more
+/// than the limit within one window.
+#[test]
+fn a_limit_lowered_and_raised_within_the_window_still_counts_every_assignment_in_it() {
+    let mut e = engine();
+    agent(&mut e, 1, &[], 10);
+    set_limit(&mut e, ms(0), 1, limit(3, 60));
+    open(&mut e, ms(1), 1, 1, &[]);
+    open(&mut e, ms(2), 2, 2, &[]);
+    assert_eq!((owner(&e, 1), owner(&e, 2)), (Some(1), Some(1)));
+    set_limit(&mut e, ms(3), 1, limit(1, 60));
+    let d = set_limit(&mut e, ms(4), 1, limit(3, 60));
+    assert!(
+        d.iter()
+            .any(|d| matches!(d, Decision::RateLimitSet { recent: 2, .. })),
+        "{d:?}"
+    );
+    open(&mut e, ms(5), 3, 3, &[]);
+    assert_eq!(owner(&e, 3), Some(1), "the third of three");
+    open(&mut e, ms(6), 4, 4, &[]);
+    assert_eq!(owner(&e, 4), None, "a fourth within the window waits");
+    audited(&e);
+}

@@ -83,8 +83,9 @@ pub(crate) struct Agent {
     pub own_limit: Option<RateLimit>,
     /// The limit in force: `own_limit`, else the team's (derived).
     pub limit: Option<RateLimit>,
-    /// Times of the new assignments still in the window, oldest first; at
-    /// most `limit.max` (empty without a limit).
+    /// Times of the new assignments still in the window, oldest first
+    /// (empty without a limit); more than `limit.max` only after the
+    /// limit was lowered, never more than `MAX_RATE`.
     pub recent: VecDeque<Timestamp>,
     /// When the `RateWindow` timer that counts is due: set while the agent
     /// is at the limit (a pending timer due at another time is stale).

@@ -26,6 +26,11 @@ pub(crate) fn record(cx: &mut Cx<'_>, agent: AgentIdx) {
         return;
     };
     prune(&mut a.recent, limit, at);
+    if a.recent.len() >= super::MAX_RATE as usize {
+        // The hard bound on memory (an assignment counted past every
+        // limit, which routing never makes): the oldest goes.
+        a.recent.pop_front();
+    }
     a.recent.push_back(at);
     if a.recent.len() >= limit.max as usize {
         let id = a.id;
@@ -116,10 +121,12 @@ pub(crate) fn refresh(cx: &mut Cx<'_>, agent: AgentIdx) {
         None => a.recent.clear(),
         Some(limit) => {
             prune(&mut a.recent, limit, at);
-            // Never keep more than the limit counts (bounded memory).
-            while a.recent.len() > limit.max as usize {
-                a.recent.pop_front();
-            }
+            // Every assignment still in the window is kept, also past a
+            // lowered limit: raised again, the limit counts them all (a
+            // rolling window forgets by time, not by limit). The memory
+            // stays bounded: entries are added only below a limit, so
+            // never more than `MAX_RATE`.
+            debug_assert!(a.recent.len() <= super::MAX_RATE as usize);
             if a.recent.len() >= limit.max as usize {
                 arm_for(cx, agent, limit);
             }
