@@ -21,7 +21,7 @@
 
 use super::commit::{commit_all, Commit};
 use super::config::Durability;
-use super::message::{Accepted, Envelope, Refusal, Reply};
+use super::message::{Accepted, Addressee, Envelope, Refusal, Reply};
 use super::shard::{Shard, TenantState};
 use super::stats::tenant_counts;
 use super::stream::StreamItem;
@@ -123,11 +123,29 @@ impl Shard {
     }
 
     /// Stages one command taken from the queue, or parks it for a tenant
-    /// still opening (with its place), or refuses it.
+    /// still opening (with its place), or refuses it. A key reaches its
+    /// tenant by index; a stale one (its tenant removed since the caller
+    /// read it) is answered at once, never applied to whoever holds the
+    /// slot now (`directory.rs`).
     fn take(&mut self, envelope: Envelope, now: Timestamp, staged: &mut Vec<Staged>) {
-        let Some(&slot) = self.by_id.get(&envelope.tenant) else {
-            self.park(envelope);
-            return;
+        let slot = match &envelope.tenant {
+            Addressee::Key(key) => {
+                let slot = key.slot();
+                let occupied = matches!(self.tenants.get(slot), Some(Some(_)));
+                if !self.generations.live(*key, occupied) {
+                    self.done_with_place();
+                    let _ = envelope.reply.send(Err(Refusal::StaleKey));
+                    return;
+                }
+                slot
+            }
+            Addressee::Id(id) => match self.by_id.get(&**id) {
+                Some(&slot) => slot,
+                None => {
+                    self.park(envelope);
+                    return;
+                }
+            },
         };
         let Envelope {
             tenant: _,

@@ -10,6 +10,7 @@
 use super::clock::{Clock, MAX_IDLE};
 use super::completion::Wakes;
 use super::config::Durability;
+use super::directory::{Directory, Generations};
 use super::group_refresh::GroupRefresh;
 use super::journal::{Journal, JournalStore, RecordBatch};
 use super::message::{Control, Envelope, Refusal};
@@ -85,6 +86,10 @@ pub(crate) struct Shard {
     /// Tenants by slot; a removed tenant leaves `None` (reused later).
     pub(crate) tenants: Vec<Option<TenantState>>,
     pub(crate) by_id: TenantMap<usize>,
+    /// Where callers find the keys of the open tenants (`directory.rs`).
+    pub(crate) directory: Arc<Directory>,
+    /// Each slot's generation: which keys are live.
+    pub(crate) generations: Generations,
     /// Tenants being opened by the pool, at most `MAX_OPENING`.
     pub(crate) opening: TenantMap<Opening>,
     /// Where the pool sends the tenants it opened (capacity `MAX_OPENING`).
@@ -121,6 +126,7 @@ impl Shard {
         commands: Receiver<Envelope>,
         control: Receiver<Control>,
         places: Arc<Semaphore>,
+        directory: Arc<Directory>,
     ) -> Self {
         let (done_tx, done) = crossbeam_channel::bounded(MAX_OPENING);
         Self {
@@ -136,6 +142,8 @@ impl Shard {
             control,
             tenants: Vec::new(),
             by_id: TenantMap::default(),
+            directory,
+            generations: Generations::default(),
             timers: TimerQueue::default(),
             touched: Vec::new(),
             wakes: Wakes::default(),
@@ -335,6 +343,9 @@ impl Shard {
     fn remove_slot(&mut self, slot: usize) -> TenantClosed {
         let mut state = self.tenants[slot].take().expect("slot of a live tenant");
         self.by_id.remove(&state.id);
+        // Keys already read stay stale: the slot is empty, and a tenant
+        // installed in it later gets a new generation.
+        self.directory.close(&state.id);
         if state.groups_stale {
             self.group_refresh.forget(slot);
         }
