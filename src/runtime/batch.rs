@@ -194,9 +194,15 @@ impl Shard {
         }
         // By reference: the command is moved once more only when refused
         // (back to its caller).
-        let mut decisions = Vec::new();
-        match state.engine.apply_into(at, &command, &mut decisions) {
+        // Into the shard's buffer, then moved out at their exact size: one
+        // allocation per accepted command that decided something, none
+        // for one that decided nothing, and no growth step by step (a
+        // fresh `Vec` per command grew through `finish_grow`: about 55
+        // instructions per command on the runtime bench).
+        debug_assert!(self.decisions.is_empty());
+        match state.engine.apply_into(at, &command, &mut self.decisions) {
             Ok(()) => {
+                let decisions: Vec<Decision> = self.decisions.drain(..).collect();
                 drop(command);
                 if state.batch.count == 0 {
                     state.batch.first_seq = record;
@@ -221,6 +227,9 @@ impl Shard {
                 });
             }
             Err(error) => {
+                // Nothing was appended (`Engine::apply_into`); kept empty
+                // for the next command all the same.
+                self.decisions.clear();
                 state.batch.bytes.truncate(mark);
                 if is_tick {
                     rt_event!(warn, tenant = %state.id, error = %error, "engine refused a tick");
@@ -228,8 +237,14 @@ impl Shard {
                     state.counters.rejected += 1;
                 }
                 // The command goes back to its caller with the reason,
-                // boxed on the caller's side (see `Refusal`).
-                refuse(reply, Refusal::Rejected(Rejected { error, command }));
+                // boxed on the caller's side (see `Refusal`). Built straight
+                // in the answer, not handed through `refuse`: the answer is
+                // past 128 bytes, so each hand-over was a `memcpy` call
+                // (29 instructions per refusal; most of a refusing stream's
+                // commands are refused).
+                if let Some(reply) = reply {
+                    let _ = reply.send(Err(Refusal::Rejected(Rejected { error, command })));
+                }
             }
         }
     }

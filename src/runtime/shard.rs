@@ -22,7 +22,7 @@ use super::stream::{DecisionStream, StreamItem};
 use super::tenant::{TenantId, TenantMap};
 use super::timers::TimerQueue;
 use super::RuntimeError;
-use crate::engine::Engine;
+use crate::engine::{Decision, Engine};
 use crate::model::Timestamp;
 use crate::persist::PersistError;
 use crossbeam_channel::{Receiver, Sender};
@@ -103,6 +103,9 @@ pub(crate) struct Shard {
     pub(crate) inbox: Vec<Envelope>,
     /// Slots touched by the batch being run.
     pub(crate) touched: Vec<usize>,
+    /// The engine's decisions for the command being staged (empty between
+    /// commands; its buffer is reused: `batch.rs`).
+    pub(crate) decisions: Vec<Decision>,
     /// The callers to wake once the batch's answers are filled in (empty
     /// between batches; its buffer is reused).
     pub(crate) wakes: Wakes,
@@ -146,6 +149,7 @@ impl Shard {
             generations: Generations::default(),
             timers: TimerQueue::default(),
             touched: Vec::new(),
+            decisions: Vec::new(),
             wakes: Wakes::default(),
             group_refresh: GroupRefresh::new(std::time::Instant::now()),
             batches: 0,
