@@ -119,3 +119,53 @@ impl WaitingLine {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The head and the oldest entry read from the class heads kept
+    /// beside the lines equal a walk of every line, after any mix of
+    /// inserts and removals (heads and others) across the classes.
+    #[test]
+    fn the_kept_class_heads_give_the_head_and_the_oldest_of_a_walk_of_every_line() {
+        let mut seed = 11u64;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let head_start = TimeSpan(5_000);
+        let mut line = WaitingLine::default();
+        let mut waiting: Vec<(u8, LineKey, ConvIdx)> = Vec::new();
+        for seq in 0..3_000u64 {
+            if waiting.is_empty() || next(3) != 0 {
+                let class = next(CLASSES as u64) as u8;
+                let key = LineKey {
+                    since: Timestamp(next(60_000)),
+                    seq,
+                };
+                let conv = ConvIdx::new(seq as usize).expect("a slot");
+                line.insert(class, key, conv);
+                waiting.push((class, key, conv));
+            } else {
+                // Half the time the head, else anyone.
+                let i = match (next(2), line.head(head_start)) {
+                    (0, Some(head)) => waiting.iter().position(|&w| w == head).expect("waits"),
+                    _ => next(waiting.len() as u64) as usize,
+                };
+                let (class, key, conv) = waiting.swap_remove(i);
+                assert!(line.remove(class, key, conv));
+            }
+            let walked = waiting
+                .iter()
+                .copied()
+                .min_by_key(|&(class, key, _)| key.aged(class, head_start));
+            assert_eq!(line.head(head_start), walked);
+            let oldest = waiting.iter().map(|(_, key, _)| key.since).min();
+            assert_eq!(line.oldest(), oldest);
+            assert_eq!(line.len() as usize, waiting.len());
+        }
+    }
+}
