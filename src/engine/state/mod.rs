@@ -4,6 +4,7 @@
 //! thread: no locks, atomics or shared maps.
 
 pub(crate) mod agent;
+pub(crate) mod bucket_sort;
 pub(crate) mod conv_expiry;
 pub(crate) mod conversation;
 pub(crate) mod customer;

@@ -2,10 +2,13 @@
 //! subject (the conversation's id in the slot and its generation), so
 //! nothing is ever cancelled in place.
 
+use super::bucket_sort;
 use super::timer_fifo::TimerFifo;
 use super::timer_wheel::TimerWheel;
 use crate::model::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// What a timer does when it fires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -67,6 +70,10 @@ pub(crate) struct Timers {
     /// Timers due before the wheel's first bucket, latest first: the next
     /// to fire is the last.
     near: Vec<Timer>,
+    /// Timers armed after their bucket was taken (due within the second
+    /// being fired, or behind the clock), in a heap of their own: an
+    /// insertion into `near` would move half a bucket each time.
+    late: BinaryHeap<Reverse<Timer>>,
     /// Timers from the wheel's first bucket on.
     far: TimerWheel,
     len: usize,
@@ -77,6 +84,10 @@ pub(crate) struct Timers {
     /// `NoAnswer` timers, all of the rule's one delay, in firing order
     /// (`timer_fifo.rs`); those armed out of order are in the levels above.
     fifo: TimerFifo,
+    /// The bucket sort's reused buffers (`bucket_sort.rs`): as many timers
+    /// as the largest bucket fired, and a count per millisecond.
+    scratch: Vec<Timer>,
+    counts: Vec<u32>,
 }
 
 /// Emptied bucket vectors kept for reuse. In the steady state a bucket
@@ -94,9 +105,8 @@ impl Timers {
         }
         let bucket = timer.at.0 / BUCKET_MS;
         if bucket < self.far.base() {
-            // Due within the bucket being fired (or before it): in order.
-            let at = self.near.partition_point(|t| *t > timer);
-            self.near.insert(at, timer);
+            // Due within the bucket being fired (or before it).
+            self.late.push(Reverse(timer));
             return;
         }
         self.far.arm(timer, bucket, &mut self.spare);
@@ -108,9 +118,9 @@ impl Timers {
         let levels = self.peek_due(now);
         let fifo = self.fifo.front().filter(|t| t.at <= now);
         let timer = match (fifo, levels) {
-            (Some(f), Some(l)) if l < *f => self.near.pop(),
+            (Some(f), Some(l)) if l < *f => self.pop_level(l),
             (Some(_), _) => self.fifo.pop(),
-            (None, Some(_)) => self.near.pop(),
+            (None, Some(l)) => self.pop_level(l),
             (None, None) => None,
         };
         if timer.is_some() {
@@ -119,28 +129,47 @@ impl Timers {
         timer
     }
 
-    /// The earliest timer of the two levels if due at `now`, left in place
-    /// (at the end of `near`).
+    /// Removes `top`, the earliest of `near` and `late`.
+    #[inline]
+    fn pop_level(&mut self, top: Timer) -> Option<Timer> {
+        if self.near.last() == Some(&top) {
+            self.near.pop()
+        } else {
+            self.late.pop().map(|t| t.0)
+        }
+    }
+
+    /// The earliest of `near` and `late`.
+    #[inline]
+    fn peek_level(&self) -> Option<Timer> {
+        match (self.near.last(), self.late.peek()) {
+            (Some(&n), Some(l)) => Some(n.min(l.0)),
+            (n, l) => n.copied().or(l.map(|l| l.0)),
+        }
+    }
+
+    /// The earliest timer of the two levels if due at `now`, left in place.
     fn peek_due(&mut self, now: Timestamp) -> Option<Timer> {
-        if self.near.is_empty() {
-            // Everything in `far` is later than `near`: once `near` is
-            // empty, the wheel's first bucket holds the earliest timer.
+        if self.near.is_empty() && self.late.is_empty() {
+            // Everything in `far` is later than `near` and `late`: once
+            // both are empty, the wheel's first bucket holds the earliest.
             let (bucket, earliest) = self.far.next()?;
             if earliest > now {
                 return None;
             }
             let mut timers = std::mem::take(&mut self.near);
             self.far.take(bucket, &mut timers, &mut self.spare);
-            timers.sort_unstable_by(|a, b| b.cmp(a));
+            let (scratch, counts) = (&mut self.scratch, &mut self.counts);
+            bucket_sort::latest_first(&mut timers, scratch, counts, BUCKET_MS);
             self.near = timers;
         }
-        let top = *self.near.last()?;
+        let top = self.peek_level()?;
         (top.at <= now).then_some(top)
     }
 
     /// When the earliest timer is due.
     pub(crate) fn next(&self) -> Option<Timestamp> {
-        let levels = match self.near.last() {
+        let levels = match self.peek_level() {
             Some(top) => Some(top.at),
             None => self.far.next().map(|(_, earliest)| earliest),
         };
@@ -166,6 +195,7 @@ impl Timers {
         let mut all: Vec<Timer> = self
             .near
             .iter()
+            .chain(self.late.iter().map(|t| &t.0))
             .chain(self.far.iter())
             .chain(self.fifo.iter())
             .copied()
@@ -179,8 +209,6 @@ impl Timers {
 pub(crate) mod tests {
     use super::super::timer_wheel::WHEEL;
     use super::*;
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
 
     /// A seeded stream of pseudo-random numbers for the timer tests.
     pub(crate) fn numbers(mut seed: u64) -> impl FnMut() -> u64 {
