@@ -457,14 +457,14 @@ impl Engine {
             // A parked thread still without a first response keeps its
             // alerts: it resumes with the same SLA generation.
             let parked_waiting =
-                v.first_response_at.is_none() && matches!(v.place, Place::Parked { .. });
+                v.first_response_at().is_none() && matches!(v.place, Place::Parked { .. });
             let deadline = v.response_deadline(cfg).or_else(|| {
                 parked_waiting
-                    .then_some(v.sla_start)
+                    .then_some(v.sla_start())
                     .flatten()
                     .map(|start| start + v.response_target(cfg))
             });
-            if let (Some(deadline), Some(start)) = (deadline, v.sla_start) {
+            if let (Some(deadline), Some(start)) = (deadline, v.sla_start()) {
                 let warn_at = start + v.warn_after(cfg);
                 let armed = |kind, at: crate::model::Timestamp| {
                     timers.contains(&(v.id.0, kind, v.sla_gen, at.0, v.seq))

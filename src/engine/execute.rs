@@ -8,7 +8,7 @@ use super::decision::{Decision, RequeueReason, StickyMissReason};
 use super::lifecycle;
 use super::matching;
 use super::plan_swap;
-use super::state::conversation::{Conv, Place};
+use super::state::conversation::{Conv, Place, When};
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
 use super::structure;
@@ -226,11 +226,8 @@ fn open(
         opened_at: at,
         waiting_since: at,
         last_customer_message: at,
-        last_agent_message: None,
-        first_response_at: None,
-        sla_start: None,
-        resolved_at: None,
-        park_due: None,
+        times: Default::default(),
+        times_set: 0,
         park_armed: false,
         seen: false,
         awaiting_reply: true,
@@ -291,7 +288,7 @@ fn customer_message(cx: &mut Cx<'_>, c: ConvIdx) {
     // follows these fields when asked (`state::inbox`).
     let conv = cx.st.conv_mut(c);
     conv.last_customer_message = at;
-    conv.park_due = None;
+    conv.set_at(When::ParkDue, None);
     if !bot {
         conv.awaiting_reply = true;
         conv.seen = false;
@@ -328,10 +325,10 @@ fn customer_message(cx: &mut Cx<'_>, c: ConvIdx) {
 fn agent_message(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
     let at = cx.at;
     let conv = cx.st.conv(c);
-    if conv.first_response_at.is_none() {
-        let waited = at.since(conv.sla_start.unwrap_or(conv.waiting_since));
+    if conv.first_response_at().is_none() {
+        let waited = at.since(conv.sla_start().unwrap_or(conv.waiting_since));
         let conversation = conv.id;
-        cx.st.conv_mut(c).first_response_at = Some(at);
+        cx.st.conv_mut(c).set_at(When::FirstResponse, Some(at));
         let agent = cx.st.id(agent);
         cx.emit(Decision::FirstResponse {
             conversation,
@@ -340,7 +337,7 @@ fn agent_message(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
         });
     }
     let conv = cx.st.conv_mut(c);
-    conv.last_agent_message = Some(at);
+    conv.set_at(When::LastAgentMessage, Some(at));
     conv.awaiting_reply = false;
     conv.seen = true;
     let a = cx.st.agent_mut(agent);
@@ -349,7 +346,7 @@ fn agent_message(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
     if let Some(after) = cx.cfg.auto_park_after {
         let due = at + after;
         let conv = cx.st.conv_mut(c);
-        conv.park_due = Some(due);
+        conv.set_at(When::ParkDue, Some(due));
         // One pending auto-park timer per conversation: it re-arms itself
         // at `park_due` when it fires early (see `tick`).
         if !conv.park_armed {

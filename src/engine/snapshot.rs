@@ -10,6 +10,7 @@
 use super::audit::AuditViolation;
 use super::matching;
 use super::state::agent::Agent;
+use super::state::conv_wire::ConvWire;
 use super::state::conversation::{Conv, Place};
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
@@ -41,7 +42,7 @@ pub struct Snapshot {
     stats: EngineStats,
     agents: Vec<AgentSnapshot>,
     groups: Vec<GroupSnapshot>,
-    conversations: Vec<Conv>,
+    conversations: Vec<ConvWire>,
     customers: Vec<CustomerSnapshot>,
     timers: Vec<TimerSnapshot>,
     /// Teams, the tenant's cap and what they hold back.
@@ -241,16 +242,8 @@ impl Engine {
             .collect();
         // Slots (`who`) are derived, not state: left out, so that equal
         // states give equal snapshots whatever their slot layout.
-        let mut conversations: Vec<Conv> = st
-            .convs
-            .iter()
-            .flatten()
-            .map(|c| Conv {
-                who: Default::default(),
-                inbox_at: 0,
-                ..c.clone()
-            })
-            .collect();
+        let mut conversations: Vec<ConvWire> =
+            st.convs.iter().flatten().map(ConvWire::from).collect();
         conversations.sort_unstable_by_key(|c| c.id);
         let mut customers: Vec<CustomerSnapshot> = st
             .customers
@@ -259,8 +252,8 @@ impl Engine {
             .map(|k| CustomerSnapshot {
                 id: k.id,
                 tier: k.tier,
-                last_agent: k.last_agent,
-                owner: k.owner,
+                last_agent: k.last_agent(),
+                owner: k.owner(),
             })
             .collect();
         customers.sort_unstable_by_key(|c| c.id);
@@ -345,8 +338,8 @@ impl Engine {
             let k = st.ensure_customer(c.id);
             let known = &mut st.customers[k.get()];
             known.tier = c.tier;
-            known.last_agent = c.last_agent;
-            known.owner = c.owner;
+            known.set_last_agent(c.last_agent);
+            known.set_owner(c.owner);
         }
         restore_conversations(&mut st, &config, snapshot.conversations)?;
         // Customers no restored conversation holds may expire.
@@ -596,11 +589,12 @@ fn restore_groups(
 fn restore_conversations(
     st: &mut State,
     config: &EngineConfig,
-    conversations: Vec<Conv>,
+    conversations: Vec<ConvWire>,
 ) -> Result<(), RestoreError> {
     let agents = st.agents.len();
     let mut opens: Vec<(u64, CustomerId, ConvIdx)> = Vec::new();
     for conv in conversations {
+        let conv = Conv::from(conv);
         let c =
             ConvIdx::new(st.convs.len()).ok_or(RestoreError::Corrupt("too many conversations"))?;
         let agent_ok = |a: Option<AgentIdx>| a.is_none_or(|a| a.get() < agents);

@@ -5,6 +5,7 @@
 
 pub(crate) mod agent;
 pub(crate) mod conv_expiry;
+pub(crate) mod conv_wire;
 pub(crate) mod conversation;
 pub(crate) mod customer;
 pub(crate) mod dense_index;
@@ -167,5 +168,18 @@ impl State {
 
     pub(crate) fn id(&self, a: AgentIdx) -> AgentId {
         self.agent(a).id
+    }
+}
+#[cfg(test)]
+mod tests {
+    /// The per-conversation records stay as small as packing made them
+    /// (issue 22: bytes per open conversation): a field added or an
+    /// `Option<Timestamp>` brought back shows here first.
+    #[test]
+    fn conversation_and_customer_records_stay_within_their_byte_budgets() {
+        use std::mem::size_of;
+        assert!(size_of::<super::conversation::Conv>() <= 208);
+        assert!(size_of::<Option<super::conversation::Conv>>() <= 208);
+        assert!(size_of::<super::customer::Customer>() <= 80);
     }
 }

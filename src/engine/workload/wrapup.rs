@@ -11,7 +11,7 @@ use crate::engine::decision::{AssignVia, Decision};
 use crate::engine::error::EngineError;
 use crate::engine::lifecycle;
 use crate::engine::matching;
-use crate::engine::state::conversation::Place;
+use crate::engine::state::conversation::{Place, When};
 use crate::engine::state::index::{AgentIdx, ConvIdx};
 use crate::engine::state::timers::TimerKind;
 use crate::engine::state::workload::WrapHold;
@@ -163,12 +163,12 @@ pub(crate) fn reopen(cx: &mut Cx<'_>, c: ConvIdx) {
     };
     let at = cx.at;
     let conv = cx.st.conv_mut(c);
-    conv.resolved_at = None;
+    conv.set_at(When::Resolved, None);
     conv.last_customer_message = at;
     conv.awaiting_reply = true;
     conv.seen = false;
-    conv.park_due = None;
-    let (answered, channel) = (conv.first_response_at.is_some(), conv.channel);
+    conv.set_at(When::ParkDue, None);
+    let (answered, channel) = (conv.first_response_at().is_some(), conv.channel);
     let weight = super::weight::of(cx.cfg, cx.st.agent(agent), channel);
     // Opening order is arrival order (as a restore rebuilds it).
     let seq = cx.st.conv(c).seq;
