@@ -236,7 +236,7 @@ fn open(
         seq,
         held: Capacity::ZERO,
         sticky_agent: None,
-        wrap_up: None,
+        wrapping: false,
         no_answer_hops: 0,
         plan: None,
         preferred: None,

@@ -11,7 +11,7 @@ use super::audit::AuditViolation;
 use super::matching;
 use super::state::agent::Agent;
 use super::state::conv_wire::ConvWire;
-use super::state::conversation::{Conv, Place};
+use super::state::conversation::Place;
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::sorted::SortedVec;
@@ -242,8 +242,13 @@ impl Engine {
             .collect();
         // Slots (`who`) are derived, not state: left out, so that equal
         // states give equal snapshots whatever their slot layout.
-        let mut conversations: Vec<ConvWire> =
-            st.convs.iter().flatten().map(ConvWire::from).collect();
+        let mut conversations: Vec<ConvWire> = (st.convs.iter().enumerate())
+            .filter_map(|(i, c)| {
+                let c = c.as_ref()?;
+                let wrap = ConvIdx::new(i).and_then(|i| st.wrap_of(i));
+                Some(ConvWire::new(c, wrap))
+            })
+            .collect();
         conversations.sort_unstable_by_key(|c| c.id);
         let mut customers: Vec<CustomerSnapshot> = st
             .customers
@@ -594,14 +599,14 @@ fn restore_conversations(
     let agents = st.agents.len();
     let mut opens: Vec<(u64, CustomerId, ConvIdx)> = Vec::new();
     for conv in conversations {
-        let conv = Conv::from(conv);
+        let (conv, wrap_up) = conv.into_parts();
         let c =
             ConvIdx::new(st.convs.len()).ok_or(RestoreError::Corrupt("too many conversations"))?;
         let agent_ok = |a: Option<AgentIdx>| a.is_none_or(|a| a.get() < agents);
         if st.groups.get(conv.group.get()).is_none_or(|g| g.vacant)
             || !agent_ok(conv.place.agent())
             || !agent_ok(conv.sticky_agent)
-            || !agent_ok(conv.wrap_up.map(|w| w.agent))
+            || !agent_ok(wrap_up.map(|w| w.agent))
             || conv.held > Capacity::MAX_CAP
         {
             return Err(RestoreError::Corrupt(
@@ -641,7 +646,7 @@ fn restore_conversations(
             }
             _ => {}
         }
-        if let Some(w) = conv.wrap_up {
+        if let Some(w) = wrap_up {
             st.agents[w.agent.get()].wrapups.insert((conv.id, c));
         }
         if !matches!(conv.place, Place::Resolved { .. }) {
@@ -656,6 +661,9 @@ fn restore_conversations(
         st.hold_group(conv.group);
         let live = conv.place.live_agent();
         st.convs.push(Some(conv));
+        if let Some(w) = wrap_up {
+            st.wraps.insert(c, w);
+        }
         if let Some(agent) = live {
             super::state::inbox::add(st, agent, c);
         }

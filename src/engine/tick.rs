@@ -135,7 +135,7 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
         | TimerKind::SkillWindow => {}
         TimerKind::NoAnswer => no_answer::fire(cx, c, timer.generation),
         TimerKind::WrapUpEnd => {
-            if timer.generation == conv.stay && conv.wrap_up.is_some() {
+            if timer.generation == conv.stay && conv.wrapping {
                 wrapup::end(cx, c, WrapUpEndReason::TimedOut);
             }
         }

@@ -71,7 +71,7 @@ impl State {
                 continue;
             }
             match ConvIdx::new(slot as usize) {
-                Some(c) if conv.wrap_up.is_none() => out.push(c),
+                Some(c) if !conv.wrapping => out.push(c),
                 Some(_) => wrapping.push(Reverse((at, slot, seq))),
                 None => {}
             }

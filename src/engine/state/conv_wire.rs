@@ -6,6 +6,7 @@
 
 use super::conversation::{Conv, Place, When};
 use super::index::{AgentIdx, GroupIdx};
+use super::workload::WrapHold;
 use crate::model::{Capacity, Channel, ConversationId, CustomerId, Priority, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +40,7 @@ pub(crate) struct ConvWire {
     held: Capacity,
     sticky_agent: Option<AgentIdx>,
     #[serde(default)]
-    wrap_up: Option<super::workload::WrapHold>,
+    wrap_up: Option<WrapHold>,
     #[serde(default)]
     no_answer_hops: u32,
     #[serde(default)]
@@ -48,8 +49,10 @@ pub(crate) struct ConvWire {
     preferred: Option<Box<crate::engine::preferred::Affinity>>,
 }
 
-impl From<&Conv> for ConvWire {
-    fn from(c: &Conv) -> Self {
+impl ConvWire {
+    /// The snapshot form of `c`, whose wrap-up (kept beside the record,
+    /// `State::wraps`) is `wrap_up`.
+    pub(crate) fn new(c: &Conv, wrap_up: Option<WrapHold>) -> Self {
         ConvWire {
             id: c.id,
             customer: c.customer,
@@ -74,18 +77,17 @@ impl From<&Conv> for ConvWire {
             seq: c.seq,
             held: c.held,
             sticky_agent: c.sticky_agent,
-            wrap_up: c.wrap_up,
+            wrap_up,
             no_answer_hops: c.no_answer_hops,
             plan: c.plan.clone(),
             preferred: c.preferred.clone(),
         }
     }
-}
 
-impl From<ConvWire> for Conv {
     /// The record, with its derived fields (`who`, `inbox_at`) left for
-    /// the restore to fill in.
-    fn from(w: ConvWire) -> Self {
+    /// the restore to fill in, and its wrap-up for `State::wraps`.
+    pub(crate) fn into_parts(self) -> (Conv, Option<WrapHold>) {
+        let w = self;
         let mut c = Conv {
             id: w.id,
             customer: w.customer,
@@ -108,7 +110,7 @@ impl From<ConvWire> for Conv {
             seq: w.seq,
             held: w.held,
             sticky_agent: w.sticky_agent,
-            wrap_up: w.wrap_up,
+            wrapping: w.wrap_up.is_some(),
             no_answer_hops: w.no_answer_hops,
             plan: w.plan,
             preferred: w.preferred,
@@ -119,7 +121,7 @@ impl From<ConvWire> for Conv {
         c.set_at(When::SlaStart, w.sla_start);
         c.set_at(When::Resolved, w.resolved_at);
         c.set_at(When::ParkDue, w.park_due);
-        c
+        (c, w.wrap_up)
     }
 }
 
@@ -155,12 +157,12 @@ mod tests {
             for (i, field) in fields.into_iter().enumerate() {
                 *field = (mask >> i & 1 == 1).then(|| Timestamp(values[i].unwrap()));
             }
-            let conv = Conv::from(wire.clone());
+            let (conv, _) = wire.clone().into_parts();
             for (i, &when) in whens.iter().enumerate() {
                 let expected = (mask >> i & 1 == 1).then(|| Timestamp(values[i].unwrap()));
                 assert_eq!(conv.at(when), expected, "mask {mask:#b}, field {i}");
             }
-            let back = ConvWire::from(&conv);
+            let back = ConvWire::new(&conv, None);
             assert_eq!(back, wire);
             assert_eq!(
                 serde_json::to_string(&back).unwrap(),
@@ -175,7 +177,7 @@ mod tests {
     #[test]
     fn a_cleared_instant_compares_equal_to_one_never_set() {
         let wire: ConvWire = serde_json::from_str(SAMPLE).expect("a conversation");
-        let fresh = Conv::from(wire);
+        let (fresh, _) = wire.into_parts();
         let mut touched = fresh.clone();
         touched.set_at(When::ParkDue, Some(Timestamp(42)));
         assert_ne!(touched, fresh);

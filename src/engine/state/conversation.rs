@@ -130,9 +130,12 @@ pub(crate) struct Conv {
     pub held: Capacity,
     /// Known agent a returning customer was routed to (for hit or miss).
     pub sticky_agent: Option<AgentIdx>,
-    /// A resolved thread's wrap-up on its agent, while it lasts (`held` is
-    /// then the part of the weight kept).
-    pub wrap_up: Option<super::workload::WrapHold>,
+    /// A resolved thread in wrap-up on its agent (`held` is then the part
+    /// of the weight kept): its hold is in `State::wraps`, a side table
+    /// (`wrap_table.rs`), since the 40 bytes of a `WrapHold` are unused in
+    /// nearly every record. Written only through `State::set_wrap` and
+    /// `State::take_wrap`.
+    pub wrapping: bool,
     /// Times the no-answer rule fired for it (reassignments, plus one once
     /// its terminal action applied).
     pub no_answer_hops: u32,

@@ -24,6 +24,7 @@ pub(crate) mod timer_fifo;
 pub(crate) mod timers;
 pub(crate) mod waiting;
 pub(crate) mod workload;
+pub(crate) mod wrap_table;
 
 use crate::engine::EngineStats;
 use crate::model::{AgentId, ConversationId, CustomerId, SkillId, Timestamp};
@@ -84,6 +85,9 @@ pub(crate) struct State {
     /// Resolved conversations by resolution time, for purges
     /// (`conv_expiry.rs`); derived, never in a snapshot.
     pub resolved_queue: conv_expiry::ResolvedQueue,
+    /// The holds of the conversations in wrap-up, by slot
+    /// (`wrap_table.rs`); a conversation's own record only flags it.
+    pub wraps: IdMap<ConvIdx, workload::WrapHold>,
 }
 
 impl State {
@@ -178,8 +182,8 @@ mod tests {
     #[test]
     fn conversation_and_customer_records_stay_within_their_byte_budgets() {
         use std::mem::size_of;
-        assert!(size_of::<super::conversation::Conv>() <= 208);
-        assert!(size_of::<Option<super::conversation::Conv>>() <= 208);
+        assert!(size_of::<super::conversation::Conv>() <= 168);
+        assert!(size_of::<Option<super::conversation::Conv>>() <= 168);
         assert!(size_of::<super::customer::Customer>() <= 80);
     }
 }
