@@ -282,10 +282,7 @@ pub(crate) fn bypasses_soft(cx: &Cx<'_>, c: ConvIdx, agent: AgentIdx) -> bool {
         return false;
     };
     let a = cx.st.agent(agent);
-    let channel_ok = a
-        .channels
-        .as_ref()
-        .is_none_or(|ch| ch.binary_search(&conv.channel).is_ok());
+    let channel_ok = a.channels.is_none_or(|ch| ch.contains(conv.channel));
     let queue = &plan.queues[usize::from(q)];
     // A queue's explicit members are as hard as its hard skills.
     let member = queue

@@ -10,6 +10,7 @@
 use super::audit::AuditViolation;
 use super::matching;
 use super::state::agent::Agent;
+use super::state::channel_set::ChannelSet;
 use super::state::conv_wire::ConvWire;
 use super::state::conversation::Place;
 use super::state::group::{Group, RoutingKey};
@@ -205,7 +206,7 @@ impl Engine {
             .map(|a| AgentSnapshot {
                 id: a.id,
                 skills: a.skills.clone(),
-                channels: a.channels.clone(),
+                channels: a.channels.map(|c| c.to_vec()),
                 status: a.status,
                 load: a.load,
                 cap: a.cap,
@@ -447,13 +448,20 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             }
             *slot = weight.0;
         }
+        let channels = a.channels.as_deref().map(ChannelSet::of);
+        if channels.map(ChannelSet::to_vec) != a.channels {
+            // The engine writes each agent's channels sorted and once.
+            return Err(RestoreError::Corrupt(
+                "an agent's channels are out of order or repeated",
+            ));
+        }
         for s in &a.skills {
             st.agents_by_skill.entry(s.skill).or_default().push(idx);
         }
         st.agents.push(Agent {
             id: a.id,
             skills: a.skills,
-            channels: a.channels,
+            channels,
             status: a.status,
             load: a.load,
             cap: a.cap,

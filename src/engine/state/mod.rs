@@ -4,6 +4,7 @@
 //! thread: no locks, atomics or shared maps.
 
 pub(crate) mod agent;
+pub(crate) mod channel_set;
 pub(crate) mod conv_expiry;
 pub(crate) mod conv_wire;
 pub(crate) mod conversation;
