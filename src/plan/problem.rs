@@ -135,9 +135,11 @@ pub enum PlanProblem {
         /// The earlier route.
         by: String,
     },
-    /// A queue that no agent registered now can serve (a warning: agents
-    /// may be added later).
-    #[error("queue {queue:?}: no agent registered now can serve it")]
+    /// A queue that no registered agent's skills can serve (a warning:
+    /// agents may be added later). An agent whose matching skill is held
+    /// only in a time window counts as able to serve it: it can, in that
+    /// window.
+    #[error("queue {queue:?}: no registered agent has the skills to serve it")]
     UnservableQueue {
         /// The queue.
         queue: String,

@@ -19,6 +19,7 @@
 mod check;
 mod exec;
 mod node;
+mod ops;
 mod server;
 mod world;
 

@@ -5,7 +5,8 @@
 //! lease; serve appends one batch at a time per tenant; hand over on
 //! request), with a plain engine in place of the runtime's shard.
 
-use super::world::{SimOps, World};
+use super::ops::SimOps;
+use super::world::World;
 use crate::model::{TimeSpan, Timestamp};
 use crate::persist::encode_record;
 use crate::runtime::nats::follower::{Follower, Load};

@@ -1,20 +1,14 @@
 //! The simulated world: time, the seeded random source, the JetStream
 //! model, the network between it and the nodes (delays, lost requests and
-//! replies, partitions), and each node's clock and pauses. [`SimOps`] is a
-//! node's [`JetStreamOps`] over it.
+//! replies, partitions), and each node's clock and pauses. A node reaches it
+//! through [`SimOps`](super::ops::SimOps).
 
-use super::exec::{reply, Completer, HasTimeline, Millis, Timeline};
+use super::exec::{Completer, HasTimeline, Millis, Timeline};
 use super::node::Parts;
-use super::server::{KvWrite, Publish, Server, Stored};
+use super::server::{KvWrite, Server, Stored};
 use crate::model::Timestamp;
-use crate::runtime::nats::conn::REQUEST_TIMEOUT;
-use crate::runtime::nats::ops::{
-    EachMessage, JetStreamOps, LeaseEntry, LeaseUpdate, PublishAttempt,
-};
-use crate::runtime::nats::{NatsConfig, NatsError};
 use rand::rngs::StdRng;
 use rand::Rng;
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Duration;
@@ -131,7 +125,7 @@ impl World {
         Timestamp(self.now() + self.nets[node].offset)
     }
 
-    fn server_now(&self) -> Millis {
+    pub(super) fn server_now(&self) -> Millis {
         self.now() + self.server_offset
     }
 
@@ -171,7 +165,7 @@ impl World {
         self.rng.gen_range(1..=8)
     }
 
-    fn lag(&mut self) -> Millis {
+    pub(super) fn lag(&mut self) -> Millis {
         let most = self.faults.expiry_lag;
         self.rng.gen_range(0..=most)
     }
@@ -180,7 +174,7 @@ impl World {
     /// a delay (unless the request is lost), and its answer reaches
     /// `done` after another (unless the reply is lost or the node is cut
     /// off); `timed_out` reaches it after `within` otherwise.
-    fn request<T: 'static>(
+    pub(super) fn request<T: 'static>(
         &mut self,
         node: usize,
         within: Duration,
@@ -210,7 +204,7 @@ impl World {
     }
 
     /// Queues a lease bucket write for every node's watch.
-    fn fan_kv(&mut self, write: &KvWrite) {
+    pub(super) fn fan_kv(&mut self, write: &KvWrite) {
         for node in 0..self.nets.len() {
             let at = self.now() + self.delay();
             self.nets[node].kv_inbox.push_back((at, write.clone()));
@@ -220,7 +214,7 @@ impl World {
 
     /// Queues a journal message for every node's follower: sometimes twice
     /// (redelivered), sometimes not at all (missed).
-    fn fan_stream(&mut self, stored: &Stored) {
+    pub(super) fn fan_stream(&mut self, stored: &Stored) {
         for node in 0..self.nets.len() {
             if self.chance(self.faults.miss) {
                 continue;
@@ -277,189 +271,5 @@ impl World {
             let tenant = m.subject.strip_prefix("sb.journal.").unwrap_or_default();
             parts.follower.deliver(tenant, m.seq, &m.payload);
         }
-    }
-}
-
-/// A node's [`JetStreamOps`] over the simulated world.
-pub(super) struct SimOps {
-    pub(super) world: Rc<RefCell<World>>,
-    pub(super) node: usize,
-    pub(super) config: NatsConfig,
-}
-
-impl SimOps {
-    async fn ask<T: 'static>(
-        &self,
-        within: Duration,
-        timed_out: T,
-        apply: impl FnOnce(&mut World) -> T + 'static,
-    ) -> T {
-        let (answer, done) = reply();
-        self.world
-            .borrow_mut()
-            .request(self.node, within, done, timed_out, apply);
-        answer.await
-    }
-}
-
-fn no_answer(what: &'static str) -> NatsError {
-    NatsError::Request {
-        what,
-        reason: "no answer in time".into(),
-    }
-}
-
-impl JetStreamOps for SimOps {
-    fn config(&self) -> &NatsConfig {
-        &self.config
-    }
-
-    fn now(&self) -> Timestamp {
-        self.world.borrow().node_now(self.node)
-    }
-
-    async fn lease_create(&self, key: &str, value: Vec<u8>) -> Result<u64, NatsError> {
-        let (key, node) = (key.to_string(), self.node);
-        self.ask(REQUEST_TIMEOUT, Err(no_answer("lease create")), move |w| {
-            let (now, lag) = (w.server_now(), w.lag());
-            let created = w.server.create(&key, value, now, lag);
-            w.log(|| format!("server: node-{node} creates lease {key}: {created:?}"));
-            match created {
-                Ok(write) => {
-                    w.fan_kv(&write);
-                    Ok(write.revision)
-                }
-                Err(_) => Err(NatsError::Request {
-                    what: "lease create",
-                    reason: "key exists".into(),
-                }),
-            }
-        })
-        .await
-    }
-
-    async fn lease_entry(&self, key: &str) -> Result<Option<LeaseEntry>, NatsError> {
-        let key = key.to_string();
-        self.ask(REQUEST_TIMEOUT, Err(no_answer("lease read")), move |w| {
-            let now = w.server_now();
-            Ok(w.server
-                .entry(&key, now)
-                .map(|(revision, holder)| LeaseEntry {
-                    revision,
-                    live: holder.is_some(),
-                    value: holder.unwrap_or_default(),
-                }))
-        })
-        .await
-    }
-
-    async fn lease_update(
-        &self,
-        key: &str,
-        value: Vec<u8>,
-        revision: u64,
-        within: Duration,
-    ) -> LeaseUpdate {
-        let (key, node) = (key.to_string(), self.node);
-        let timed_out = LeaseUpdate::Failed(no_answer("lease update"));
-        self.ask(within, timed_out, move |w| {
-            let (now, lag) = (w.server_now(), w.lag());
-            let updated = w.server.update(&key, value, revision, now, lag);
-            w.log(|| format!("server: node-{node} updates lease {key} at {revision}: {updated:?}"));
-            match updated {
-                Some(write) => {
-                    w.fan_kv(&write);
-                    LeaseUpdate::Written(write.revision)
-                }
-                None => LeaseUpdate::WrongRevision,
-            }
-        })
-        .await
-    }
-
-    async fn lease_purge(&self, key: &str, revision: u64) -> Result<(), NatsError> {
-        let (key, node) = (key.to_string(), self.node);
-        self.ask(REQUEST_TIMEOUT, Err(no_answer("lease purge")), move |w| {
-            let (now, lag) = (w.server_now(), w.lag());
-            let purged = w.server.purge(&key, revision, now, lag);
-            w.log(|| format!("server: node-{node} purges lease {key} at {revision}: {purged:?}"));
-            match purged {
-                Some(write) => {
-                    w.fan_kv(&write);
-                    Ok(())
-                }
-                None => Err(NatsError::Request {
-                    what: "lease purge",
-                    reason: "wrong last sequence".into(),
-                }),
-            }
-        })
-        .await
-    }
-
-    async fn publish_once(
-        &self,
-        subject: &str,
-        payload: Vec<u8>,
-        id: &str,
-        expected: u64,
-    ) -> PublishAttempt {
-        let (subject, id, node) = (subject.to_string(), id.to_string(), self.node);
-        let timed_out = PublishAttempt::Failed("timed out".into());
-        self.ask(REQUEST_TIMEOUT, timed_out, move |w| {
-            let now = w.server_now();
-            let answer = w
-                .server
-                .publish(node, &subject, payload, &id, expected, now);
-            w.log(|| format!("server: {id} expecting {expected}: {:?}", answer.0));
-            match answer {
-                (Publish::Stored { seq, .. }, stored) => {
-                    if let Some(stored) = stored {
-                        w.fan_stream(&stored);
-                    }
-                    PublishAttempt::Stored(seq)
-                }
-                (Publish::WrongLastSequence, _) => PublishAttempt::WrongLastSequence,
-            }
-        })
-        .await
-    }
-
-    async fn pause(&self, pause: Duration) {
-        let (answer, done) = reply();
-        {
-            let mut w = self.world.borrow_mut();
-            let at = w.now() + u64::try_from(pause.as_millis()).unwrap_or(u64::MAX);
-            w.at_node(self.node, at, move |_| done.complete(()));
-        }
-        answer.await;
-    }
-
-    async fn last_subject_seq(&self, subject: &str) -> Result<u64, NatsError> {
-        let subject = subject.to_string();
-        let timed_out = Err(no_answer("last message of subject"));
-        self.ask(REQUEST_TIMEOUT, timed_out, move |w| {
-            Ok(w.server.last_subject_seq(&subject))
-        })
-        .await
-    }
-
-    async fn read_subject(
-        &self,
-        subject: &str,
-        after: u64,
-        end: u64,
-        each: EachMessage<'_>,
-    ) -> Result<(), NatsError> {
-        let owned = subject.to_string();
-        let messages = self
-            .ask(REQUEST_TIMEOUT, Err(no_answer("consume")), move |w| {
-                Ok(w.server.read(&owned, after, end))
-            })
-            .await?;
-        for (seq, payload) in messages {
-            each(seq, &payload)?;
-        }
-        Ok(())
     }
 }
