@@ -172,10 +172,11 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
 }
 
 /// Recounts the room of every agent the command touched.
-// Inlined, and nothing to do for most commands: out of line (as a layout
-// change elsewhere once left it) the call and the buffer swap cost about
-// 33 instructions per command on the `profile` stream (BENCHMARKS.md).
-#[inline]
+// Always inlined, and nothing to do for most commands: out of line (as a
+// layout change elsewhere left it, a plain `#[inline]` notwithstanding)
+// the call and the buffer swap cost about 20-33 instructions per command
+// on the `profile` stream (BENCHMARKS.md, issue 22).
+#[inline(always)]
 fn refresh_rooms(cx: &mut Cx<'_>) {
     if cx.dirty.is_empty() {
         return;
