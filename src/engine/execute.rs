@@ -243,7 +243,7 @@ fn open(
         sla_gen: 0,
         seq,
         held: Capacity::ZERO,
-        sticky_agent: None,
+        sticky: AgentIdx::VACANT,
         wrapping: false,
         no_answer_hops: 0,
         plan: None,
@@ -370,7 +370,7 @@ fn agent_message(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
 fn detach_for_transfer(cx: &mut Cx<'_>, c: ConvIdx) -> bool {
     let left = lifecycle::detach(cx, c);
     let conv = cx.st.conv_mut(c);
-    conv.sticky_agent = None;
+    conv.set_sticky_agent(None);
     let conversation = conv.id;
     let from = left.map(|(a, _, _)| cx.st.id(a));
     cx.emit(Decision::Transferred {

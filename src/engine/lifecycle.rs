@@ -193,7 +193,7 @@ pub(crate) fn to_bot(cx: &mut Cx<'_>, c: ConvIdx) {
     detach(cx, c);
     let conv = cx.st.conv_mut(c);
     conv.place = Place::Bot;
-    conv.sticky_agent = None;
+    conv.set_sticky_agent(None);
     conv.sla_gen = conv.sla_gen.wrapping_add(1);
     conv.set_at(When::ParkDue, None);
 }
@@ -267,7 +267,7 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
         Some(expires_at) => Place::Offered { agent, expires_at },
         None => Place::Assigned { agent },
     };
-    conv.sticky_agent = None;
+    conv.set_sticky_agent(None);
     let (id, customer, stay) = (conv.id, conv.customer, conv.stay);
     let at = cx.at;
     inbox::add(cx.st, agent, c);
@@ -413,7 +413,7 @@ pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
     if let Some(p) = conv.plan.as_mut() {
         p.route = None;
     }
-    conv.sticky_agent = None;
+    conv.set_sticky_agent(None);
     conv.sla_gen = conv.sla_gen.wrapping_add(1);
     conv.set_at(When::ParkDue, None);
     let id = conv.id;

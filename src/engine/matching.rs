@@ -87,12 +87,12 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
         if let (Some((agent, _)), Some(_)) = (last, channel_window) {
             // The channel's window is configuration: its expiry is a
             // reason the host sees.
-            cx.st.conv_mut(c).sticky_agent = Some(agent);
+            cx.st.conv_mut(c).set_sticky_agent(Some(agent));
             sticky_miss(cx, c, StickyMissReason::AffinityExpired);
         }
         return super::preferred::next(cx, c);
     };
-    cx.st.conv_mut(c).sticky_agent = Some(agent);
+    cx.st.conv_mut(c).set_sticky_agent(Some(agent));
     let a = cx.st.agent(agent);
     let weight = weight::of(cx.cfg, a, channel);
     let serves = a.serves(group) || super::plan_pool::serves_pool(cx.st, a, group);
@@ -183,7 +183,7 @@ pub(crate) fn place_in_group(cx: &mut Cx<'_>, c: ConvIdx) {
 /// Records that a returning customer missed their known agent.
 pub(crate) fn sticky_miss(cx: &mut Cx<'_>, c: ConvIdx, reason: StickyMissReason) {
     let conv = cx.st.conv_mut(c);
-    if let Some(agent) = conv.sticky_agent.take() {
+    if let Some(agent) = conv.take_sticky_agent() {
         let (conversation, customer) = (conv.id, conv.customer);
         cx.st.stats.sticky_misses += 1;
         let agent = cx.st.id(agent);

@@ -302,7 +302,7 @@ pub(crate) fn bypasses_soft(cx: &Cx<'_>, c: ConvIdx, agent: AgentIdx) -> bool {
 /// agent): how `matching::settle` names the assignment.
 pub(crate) fn is_preferred_wait(cx: &Cx<'_>, c: ConvIdx) -> bool {
     let conv = cx.st.conv(c);
-    matches!(conv.place, Place::WaitingFor { own: false, .. }) && conv.sticky_agent.is_none()
+    matches!(conv.place, Place::WaitingFor { own: false, .. }) && conv.sticky_agent().is_none()
 }
 
 /// Checks `v`'s affinity list against its bounds and order (called by

@@ -607,13 +607,14 @@ fn restore_conversations(
     let agents = st.agents.len();
     let mut opens: Vec<(u64, CustomerId, ConvIdx)> = Vec::new();
     for conv in conversations {
+        let sticky = conv.sticky_agent;
         let (conv, wrap_up) = conv.into_parts();
         let c =
             ConvIdx::new(st.convs.len()).ok_or(RestoreError::Corrupt("too many conversations"))?;
         let agent_ok = |a: Option<AgentIdx>| a.is_none_or(|a| a.get() < agents);
         if st.groups.get(conv.group.get()).is_none_or(|g| g.vacant)
             || !agent_ok(conv.place.agent())
-            || !agent_ok(conv.sticky_agent)
+            || !agent_ok(sticky)
             || !agent_ok(wrap_up.map(|w| w.agent))
             || conv.held > Capacity::MAX_CAP
         {

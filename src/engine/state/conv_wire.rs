@@ -38,7 +38,9 @@ pub(crate) struct ConvWire {
     sla_gen: u32,
     seq: u64,
     held: Capacity,
-    sticky_agent: Option<AgentIdx>,
+    /// Read by the restore before the split: `AgentIdx::VACANT` here must
+    /// be refused as corrupt, not read back as no agent.
+    pub sticky_agent: Option<AgentIdx>,
     #[serde(default)]
     wrap_up: Option<WrapHold>,
     #[serde(default)]
@@ -76,7 +78,7 @@ impl ConvWire {
             sla_gen: c.sla_gen,
             seq: c.seq,
             held: c.held,
-            sticky_agent: c.sticky_agent,
+            sticky_agent: c.sticky_agent(),
             wrap_up,
             no_answer_hops: c.no_answer_hops,
             plan: c.plan.clone(),
@@ -109,7 +111,7 @@ impl ConvWire {
             sla_gen: w.sla_gen,
             seq: w.seq,
             held: w.held,
-            sticky_agent: w.sticky_agent,
+            sticky: w.sticky_agent.unwrap_or(AgentIdx::VACANT),
             wrapping: w.wrap_up.is_some(),
             no_answer_hops: w.no_answer_hops,
             plan: w.plan,

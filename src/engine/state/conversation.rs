@@ -128,8 +128,10 @@ pub(crate) struct Conv {
     /// Capacity held on the owning agent (full weight when offered or
     /// assigned, parked weight when parked, zero otherwise).
     pub held: Capacity,
-    /// Known agent a returning customer was routed to (for hit or miss).
-    pub sticky_agent: Option<AgentIdx>,
+    /// Known agent a returning customer was routed to (for hit or miss),
+    /// `AgentIdx::VACANT` for none (4 bytes, not an `Option`'s 8): read
+    /// it with [`Conv::sticky_agent`].
+    pub sticky: AgentIdx,
     /// A resolved thread in wrap-up on its agent (`held` is then the part
     /// of the weight kept): its hold is in `State::wraps`, a side table
     /// (`wrap_table.rs`), since the 40 bytes of a `WrapHold` are unused in
@@ -199,6 +201,26 @@ impl Conv {
     /// When the thread parks itself if nobody writes, if set.
     pub(crate) fn park_due(&self) -> Option<Timestamp> {
         self.at(When::ParkDue)
+    }
+
+    /// Known agent a returning customer was routed to, if any.
+    #[inline]
+    pub(crate) fn sticky_agent(&self) -> Option<AgentIdx> {
+        (self.sticky != AgentIdx::VACANT).then_some(self.sticky)
+    }
+
+    /// Sets (or clears) [`Conv::sticky_agent`].
+    #[inline]
+    pub(crate) fn set_sticky_agent(&mut self, agent: Option<AgentIdx>) {
+        self.sticky = agent.unwrap_or(AgentIdx::VACANT);
+    }
+
+    /// Clears [`Conv::sticky_agent`], returning it.
+    #[inline]
+    pub(crate) fn take_sticky_agent(&mut self) -> Option<AgentIdx> {
+        let agent = self.sticky_agent();
+        self.sticky = AgentIdx::VACANT;
+        agent
     }
 
     /// Priority class, `0..4`.
