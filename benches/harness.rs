@@ -391,6 +391,15 @@ fn profile_rules(seed: u64, answered: bool) {
     setup_answered(&mut e, &owners, &mut replies, &s.setup[..agents]);
     workload_rules(&mut e, base, agents as u64, &on);
     setup_answered(&mut e, &owners, &mut replies, &s.setup[agents..]);
+    if std::env::var_os("SWITCHBOARD_DIGEST").is_some() {
+        // Not measured: the decisions themselves, to check that a speed
+        // change moves none (BENCHMARKS.md, issue 20).
+        let (decisions, digest) = digest_answered(&mut e, &owners, &mut replies, &s.events);
+        println!(
+            "profile_rules_answered: {decisions} decisions and refusals, digest {digest:016x}"
+        );
+        return;
+    }
     let r = replay_answered(&mut e, &owners, &mut replies, &s.events);
     let stats = e.stats();
     println!(
@@ -480,6 +489,53 @@ fn replay_answered(
     }
     r.secs = start.elapsed().as_secs_f64();
     r
+}
+
+/// As `replay_answered`, hashing every decision and refusal in order
+/// (their `Debug` form) instead of timing: the same stream before and
+/// after a change that must move no decision gives the same digest.
+/// Returns how many were hashed and the digest.
+fn digest_answered(
+    e: &mut Engine,
+    owners: &Owners,
+    replies: &mut FirstReplies,
+    events: &[(Timestamp, Event)],
+) -> (u64, u64) {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    let mut n = 0u64;
+    let mut out = Vec::new();
+    let mut apply = |e: &mut Engine, at: Timestamp, c: Command, out: &mut Vec<Decision>| match e
+        .apply_reusing(at, c, out)
+    {
+        Ok(()) => {
+            for d in out.iter() {
+                format!("{d:?}").hash(&mut h);
+            }
+            n += out.len() as u64;
+            true
+        }
+        Err(err) => {
+            format!("{err:?}").hash(&mut h);
+            n += 1;
+            false
+        }
+    };
+    // ORDERING: the owners table is this thread's alone here; Relaxed.
+    let owner = |c: u64| owners.0[c as usize].load(Ordering::Relaxed);
+    for (at, ev) in events {
+        while let Some((due, reply)) = replies.next_due(*at, owner) {
+            if apply(e, due, reply, &mut out) {
+                owners.learn(&out);
+                replies.learn(due, &out);
+            }
+        }
+        if apply(e, *at, owners.command(ev), &mut out) {
+            owners.learn(&out);
+            replies.learn(*at, &out);
+        }
+    }
+    (n, h.finish())
 }
 
 /// The engine with every workload rule on: wrap-up on every channel, the

@@ -435,6 +435,12 @@ pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
     // Without a workload rule that can apply (`fit::plain`), the fit
     // alone: no rule's field is read.
     let rules = !fit::plain(cx, a);
+    if rules && fit::held_by_full_team(cx.st, agent) {
+        // As `held_back` would find (no count: held back already), before
+        // any fit check: most re-ranks of a capped team's members.
+        cx.st.group_mut(group).free.set(slot.position, None);
+        return;
+    }
     let (weight, over) = if rules {
         (a.weight_of(channel, weight), cx.cfg.workload.over(channel))
     } else {

@@ -65,6 +65,9 @@ pub(crate) fn channel<V>() -> (Sender<V>, Receiver<V>) {
 impl<V> Sender<V> {
     /// Answers and wakes the caller now (answers outside a batch: control
     /// requests, refusals). False when the caller no longer waits.
+    /// Inlined, as `fill` is, so the answer can be built in place instead
+    /// of copied through each call.
+    #[inline]
     pub(crate) fn send(self, value: V) -> bool {
         // No `Wakes` buffer for one answer (a refusal is answered this
         // way, so half a stream's commands can be): the waker, if any, is
@@ -94,6 +97,7 @@ impl<V> Sender<V> {
     }
 
     /// Writes the answer into the slot; returns the caller's waker to wake.
+    #[inline]
     fn fill(mut self, value: V) -> Filled {
         let Some(slot) = self.slot.take() else {
             return Filled::Gone;

@@ -9,9 +9,10 @@
 //! another caller holds, and a shard never waits for another shard.
 
 use super::completion;
+use super::directory::Directory;
 use super::error::RuntimeError;
 use super::handoff::{self, Refused};
-use super::message::{Accepted, Control, Envelope, Refusal, Reply};
+use super::message::{Accepted, Addressee, Control, Envelope, Refusal, Reply};
 use super::pending::Pending;
 use super::placement::shard_of;
 use super::report::{TenantClosed, TenantOpened};
@@ -35,6 +36,9 @@ pub(crate) struct ShardLink {
     /// took but has not yet given back (once per batch). So a caller
     /// holding a permit always finds room. Shared with the shard.
     pub(crate) permits: Arc<Semaphore>,
+    /// The keys of the shard's open tenants (`directory.rs`), read per
+    /// command; written by the shard.
+    pub(crate) directory: Arc<Directory>,
 }
 
 #[derive(Debug)]
@@ -54,15 +58,27 @@ pub struct RuntimeHandle {
 
 impl std::fmt::Debug for Envelope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Envelope")
-            .field("tenant", &self.tenant)
-            .finish_non_exhaustive()
+        let mut f = f.debug_struct("Envelope");
+        match &self.tenant {
+            Addressee::Key(key) => f.field("key", key),
+            Addressee::Id(id) => f.field("tenant", id),
+        };
+        f.finish_non_exhaustive()
     }
 }
 
 impl std::fmt::Debug for Control {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Control")
+    }
+}
+
+/// How a command names `tenant`: its key when the shard has handed one
+/// out, else its id (`directory.rs`).
+fn addressee(directory: &Directory, tenant: &TenantId) -> Addressee {
+    match directory.key(tenant) {
+        Some(key) => Addressee::Key(key),
+        None => Addressee::Id(Box::new(tenant.clone())),
     }
 }
 
@@ -103,13 +119,13 @@ impl RuntimeHandle {
         let handed =
             handoff::hand_off(&self.shared.closing, &*link.permits, &link.commands, || {
                 Envelope {
-                    tenant: tenant.clone(),
+                    tenant: addressee(&link.directory, tenant),
                     command: command.take().expect("made once"),
                     reply,
                 }
             });
         match handed {
-            Ok(()) => Ok(Pending::waiting(rx)),
+            Ok(()) => Ok(Pending::waiting_for(rx, tenant)),
             Err(refused) => Err(self.refused(shard, refused, command)),
         }
     }
@@ -142,15 +158,15 @@ impl RuntimeHandle {
         permit: SemaphorePermit<'_>,
     ) -> Result<Pending<Accepted>, RuntimeError> {
         let (reply, rx) = completion::channel();
+        let link = &self.shared.shards[shard];
         let envelope = Envelope {
-            tenant: tenant.clone(),
+            tenant: addressee(&link.directory, tenant),
             command,
             reply,
         };
         // The permit guarantees room (see `handoff.rs`).
-        let link = &self.shared.shards[shard];
         match handoff::push_holding::<Semaphore, _>(&link.commands, permit, envelope) {
-            Ok(()) => Ok(Pending::waiting(rx)),
+            Ok(()) => Ok(Pending::waiting_for(rx, tenant)),
             Err(refused) => Err(self.refused(shard, refused, None)),
         }
     }

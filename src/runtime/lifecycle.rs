@@ -3,6 +3,7 @@
 
 use super::clock::ClockWaker;
 use super::config::{Durability, RuntimeConfig};
+use super::directory::Directory;
 use super::handle::{RuntimeHandle, ShardLink, Shared};
 use super::journal::{JournalStore, VolatileStore};
 use super::message::{Control, CONTROL_CAPACITY};
@@ -59,10 +60,12 @@ impl Runtime {
                 let _ = waker_tx.try_send(Control::Wake);
             })));
             let permits = Arc::new(Semaphore::new(config.queue_capacity));
+            let directory = Arc::new(Directory::default());
             links.push(ShardLink {
                 commands: commands_tx,
                 control: control_tx,
                 permits: Arc::clone(&permits),
+                directory: Arc::clone(&directory),
             });
             let settings = ShardSettings {
                 index,
@@ -75,7 +78,13 @@ impl Runtime {
                 opener: pool.sender(),
                 commit_threads: config.commit_threads,
             };
-            shards.push(Shard::new(settings, commands_rx, control_rx, permits));
+            shards.push(Shard::new(
+                settings,
+                commands_rx,
+                control_rx,
+                permits,
+                directory,
+            ));
         }
         let handle = RuntimeHandle {
             shared: Arc::new(Shared {

@@ -2,6 +2,7 @@
 //! queue, everything else on the small control queue.
 
 use super::completion;
+use super::directory::TenantKey;
 use super::error::RuntimeError;
 use super::report::{TenantClosed, TenantOpened};
 use super::stats::{ShardStats, TenantStats};
@@ -30,6 +31,10 @@ pub(crate) enum Refusal {
     Rejected(Rejected),
     /// Any other reason.
     Error(RuntimeError),
+    /// The command's tenant key was stale (its tenant was removed after
+    /// the caller read the key): the caller, who kept the id, answers
+    /// [`RuntimeError::UnknownTenant`].
+    StaleKey,
 }
 
 impl From<RuntimeError> for Refusal {
@@ -39,11 +44,19 @@ impl From<RuntimeError> for Refusal {
 }
 
 impl Refusal {
-    /// The error the caller sees.
-    pub(crate) fn into_error(self) -> RuntimeError {
+    /// The error the caller sees; `tenant` is the id a command was sent
+    /// to (`None` for other requests, which never get a key).
+    pub(crate) fn into_error(self, tenant: Option<&TenantId>) -> RuntimeError {
         match self {
             Self::Rejected(rejected) => RuntimeError::Rejected(Box::new(rejected)),
             Self::Error(error) => error,
+            Self::StaleKey => match tenant {
+                Some(id) => RuntimeError::UnknownTenant(id.clone()),
+                None => {
+                    debug_assert!(false, "a stale key for a request without a tenant");
+                    RuntimeError::ShuttingDown
+                }
+            },
         }
     }
 }
@@ -60,14 +73,28 @@ pub(crate) const CONTROL_CAPACITY: usize = 1024;
 /// counts it).
 pub(crate) type Read = Box<dyn FnOnce(Result<&Engine, RuntimeError>) -> bool + Send>;
 
-/// A command on its way to its tenant's shard.
+/// How a command names its tenant.
+pub(crate) enum Addressee {
+    /// The key its shard handed out (`directory.rs`): reached by index.
+    Key(TenantKey),
+    /// The id, for a tenant without a key when the caller sent (still
+    /// opening, or unknown). Boxed: rare, and it would make every
+    /// envelope 65 bytes longer.
+    Id(Box<TenantId>),
+}
+
+/// A command on its way to its tenant's shard. At most 128 bytes, so its
+/// moves (into the queue, out of it, into the batch) are copied inline,
+/// not by `memcpy` calls (see `directory.rs`).
 pub(crate) struct Envelope {
-    pub(crate) tenant: TenantId,
+    pub(crate) tenant: Addressee,
     pub(crate) command: Command,
     pub(crate) reply: Reply<Accepted>,
     // The caller's place in the queue is not carried: the shard gives a
     // batch's places back at once (`handoff.rs`, `Shard::give_back`).
 }
+
+const _: () = assert!(std::mem::size_of::<Envelope>() <= 128);
 
 /// A request other than a command.
 pub(crate) enum Control {

@@ -71,6 +71,9 @@ mod completion;
 #[cfg(all(test, loom))]
 mod completion_loom;
 mod config;
+mod directory;
+#[cfg(all(test, loom))]
+mod directory_loom;
 mod error;
 mod file_store;
 mod group_refresh;

@@ -21,7 +21,7 @@
 use super::error::RuntimeError;
 use super::journal::RecordBatch;
 use super::journal::{JournalStore, OpenedTenant};
-use super::message::{Envelope, Refusal, Reply};
+use super::message::{Addressee, Envelope, Refusal, Reply};
 use super::metrics::TenantMetrics;
 use super::report::TenantOpened;
 use super::shard::{Shard, TenantState};
@@ -190,11 +190,21 @@ impl Shard {
         Ok(())
     }
 
-    /// A command for a tenant that is not open: parked if it is opening
-    /// and there is room, else refused.
+    /// A command sent by id for a tenant that is not open: parked if it
+    /// is opening and there is room, else refused.
     pub(crate) fn park(&mut self, envelope: Envelope) {
         let limit = self.settings.batch_max;
-        match self.opening.get_mut(&envelope.tenant) {
+        let tenant = match &envelope.tenant {
+            Addressee::Id(id) => TenantId::clone(id),
+            // `take` resolves keys itself; answered as stale all the same.
+            Addressee::Key(_) => {
+                debug_assert!(false, "a key parked");
+                self.done_with_place();
+                let _ = envelope.reply.send(Err(Refusal::StaleKey));
+                return;
+            }
+        };
+        match self.opening.get_mut(&tenant) {
             // Keeps its place until it is applied (it counts against the
             // queue's capacity meanwhile).
             Some(opening) if opening.parked.len() < limit => opening.parked.push(envelope),
@@ -202,17 +212,13 @@ impl Shard {
                 self.done_with_place();
                 let _ = envelope
                     .reply
-                    .send(Err(Refusal::from(RuntimeError::TenantOpening(
-                        envelope.tenant,
-                    ))));
+                    .send(Err(Refusal::from(RuntimeError::TenantOpening(tenant))));
             }
             None => {
                 self.done_with_place();
                 let _ = envelope
                     .reply
-                    .send(Err(Refusal::from(RuntimeError::UnknownTenant(
-                        envelope.tenant,
-                    ))));
+                    .send(Err(Refusal::from(RuntimeError::UnknownTenant(tenant))));
             }
         }
     }
@@ -249,7 +255,7 @@ impl Shard {
                     let _ = envelope
                         .reply
                         .send(Err(Refusal::from(RuntimeError::UnknownTenant(
-                            envelope.tenant,
+                            tenant.clone(),
                         ))));
                 }
                 self.give_back();
@@ -290,6 +296,10 @@ impl Shard {
             }
         };
         self.by_id.insert(tenant.clone(), slot);
+        // Callers send by key from now on (`directory.rs`); those that
+        // already sent by id are found by id.
+        let key = self.generations.install(slot);
+        self.directory.open(&tenant, key);
         self.reschedule(slot);
         let _ = reply.send(Ok(TenantOpened {
             tenant,

@@ -4,6 +4,7 @@
 use super::completion::Receiver;
 use super::error::RuntimeError;
 use super::message::Answer;
+use super::tenant::TenantId;
 use std::future::Future;
 use std::pin::{pin, Pin};
 use std::sync::Arc;
@@ -18,6 +19,9 @@ use std::thread::{self, Thread};
 #[must_use = "the answer says whether the command was applied"]
 pub struct Pending<T> {
     state: State<T>,
+    /// The tenant a command was sent to, kept for the answer to a stale
+    /// tenant key (`directory.rs`); `None` for other requests.
+    tenant: Option<TenantId>,
 }
 
 #[derive(Debug)]
@@ -30,12 +34,22 @@ impl<T> Pending<T> {
     pub(crate) fn waiting(rx: Receiver<Answer<T>>) -> Self {
         Self {
             state: State::Waiting(rx),
+            tenant: None,
+        }
+    }
+
+    /// Waiting for the answer to a command sent to `tenant`.
+    pub(crate) fn waiting_for(rx: Receiver<Answer<T>>, tenant: &TenantId) -> Self {
+        Self {
+            state: State::Waiting(rx),
+            tenant: Some(tenant.clone()),
         }
     }
 
     pub(crate) fn ready(result: Result<T, RuntimeError>) -> Self {
         Self {
             state: State::Ready(Some(result)),
+            tenant: None,
         }
     }
 
@@ -53,9 +67,10 @@ impl<T> Future for Pending<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // `Pending` holds no self-references; every field is Unpin.
         let this = self.get_mut();
+        let tenant = this.tenant.as_ref();
         match &mut this.state {
             State::Waiting(rx) => rx.poll_answer(cx).map(|answer| match answer {
-                Some(answer) => answer.map_err(|refusal| refusal.into_error()),
+                Some(answer) => answer.map_err(|refusal| refusal.into_error(tenant)),
                 None => Err(RuntimeError::ShuttingDown),
             }),
             State::Ready(result) => {

@@ -10,6 +10,7 @@
 use super::clock::{Clock, MAX_IDLE};
 use super::completion::Wakes;
 use super::config::Durability;
+use super::directory::{Directory, Generations};
 use super::group_refresh::GroupRefresh;
 use super::journal::{Journal, JournalStore, RecordBatch};
 use super::message::{Control, Envelope, Refusal};
@@ -21,7 +22,7 @@ use super::stream::{DecisionStream, StreamItem};
 use super::tenant::{TenantId, TenantMap};
 use super::timers::TimerQueue;
 use super::RuntimeError;
-use crate::engine::Engine;
+use crate::engine::{Decision, Engine};
 use crate::model::Timestamp;
 use crate::persist::PersistError;
 use crossbeam_channel::{Receiver, Sender};
@@ -85,6 +86,10 @@ pub(crate) struct Shard {
     /// Tenants by slot; a removed tenant leaves `None` (reused later).
     pub(crate) tenants: Vec<Option<TenantState>>,
     pub(crate) by_id: TenantMap<usize>,
+    /// Where callers find the keys of the open tenants (`directory.rs`).
+    pub(crate) directory: Arc<Directory>,
+    /// Each slot's generation: which keys are live.
+    pub(crate) generations: Generations,
     /// Tenants being opened by the pool, at most `MAX_OPENING`.
     pub(crate) opening: TenantMap<Opening>,
     /// Where the pool sends the tenants it opened (capacity `MAX_OPENING`).
@@ -98,6 +103,9 @@ pub(crate) struct Shard {
     pub(crate) inbox: Vec<Envelope>,
     /// Slots touched by the batch being run.
     pub(crate) touched: Vec<usize>,
+    /// The engine's decisions for the command being staged (empty between
+    /// commands; its buffer is reused: `batch.rs`).
+    pub(crate) decisions: Vec<Decision>,
     /// The callers to wake once the batch's answers are filled in (empty
     /// between batches; its buffer is reused).
     pub(crate) wakes: Wakes,
@@ -121,6 +129,7 @@ impl Shard {
         commands: Receiver<Envelope>,
         control: Receiver<Control>,
         places: Arc<Semaphore>,
+        directory: Arc<Directory>,
     ) -> Self {
         let (done_tx, done) = crossbeam_channel::bounded(MAX_OPENING);
         Self {
@@ -136,8 +145,11 @@ impl Shard {
             control,
             tenants: Vec::new(),
             by_id: TenantMap::default(),
+            directory,
+            generations: Generations::default(),
             timers: TimerQueue::default(),
             touched: Vec::new(),
+            decisions: Vec::new(),
             wakes: Wakes::default(),
             group_refresh: GroupRefresh::new(std::time::Instant::now()),
             batches: 0,
@@ -335,6 +347,9 @@ impl Shard {
     fn remove_slot(&mut self, slot: usize) -> TenantClosed {
         let mut state = self.tenants[slot].take().expect("slot of a live tenant");
         self.by_id.remove(&state.id);
+        // Keys already read stay stale: the slot is empty, and a tenant
+        // installed in it later gets a new generation.
+        self.directory.close(&state.id);
         if state.groups_stale {
             self.group_refresh.forget(slot);
         }

@@ -11,10 +11,11 @@ use std::fmt;
 /// A tenant's id: 1 to [`TenantId::MAX_LEN`] ASCII letters, digits, `-` or
 /// `_`, so it is safe as a directory name and a metrics label.
 ///
-/// Stored inline (no heap, no reference count; a clone is a copy): every
-/// command carries its
-/// tenant's id to the shard, and a shared reference count would be a
-/// cache line that every shard writes for every command.
+/// Stored inline (no heap, no reference count; a clone is a copy): a
+/// caller reads its tenant's key by id on every command (the command then
+/// carries the key, or the id itself while the tenant has none), and a
+/// shared reference count would be a cache line every caller and shard
+/// writes for every command.
 #[derive(Clone)]
 pub struct TenantId {
     /// Bytes past `len` are zero (equality and hash read only the first
@@ -107,7 +108,8 @@ impl fmt::Debug for TenantId {
     }
 }
 
-/// A shard's map from tenant ids, read once per command. Hashed with the
+/// A map from tenant ids: a shard's (read for commands sent by id) and
+/// its directory's (read by callers once per command). Hashed with the
 /// engine's id hasher (multiply-rotate over 8 bytes at a time, then a
 /// mix; FNV-1a a byte at a time cost 46 instructions per command on the
 /// runtime bench): the map holds only the tenants the host registered on

@@ -24,21 +24,32 @@ pub struct Percentiles {
 
 impl Percentiles {
     /// Nearest-rank percentiles of `samples` (milliseconds), in seconds.
+    /// Reorders `samples`: each rank is found by selection (`O(n)` each),
+    /// not by sorting them all (a day's every wait: about 2% of an M/M/10
+    /// run's instructions went to the sort). The figures are the sorted
+    /// order's, exactly.
     pub fn of_ms(samples: &mut [u64]) -> Percentiles {
-        samples.sort_unstable();
-        let at = |q: f64| -> f64 {
-            if samples.is_empty() {
-                return 0.0;
-            }
-            let rank = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len());
-            samples[rank - 1] as f64 / 1_000.0
+        let n = samples.len();
+        let Some(&max) = samples.iter().max() else {
+            return Percentiles::default();
         };
+        let rank = |q: f64| ((q * n as f64).ceil() as usize).clamp(1, n);
+        // Ascending ranks: each selection leaves everything at or above
+        // its rank to its right, so the next one searches only there.
+        let mut from = 0;
+        let mut at = |q: f64| -> f64 {
+            let r = rank(q) - 1;
+            let (_, &mut v, _) = samples[from..].select_nth_unstable(r - from);
+            from = r;
+            v as f64 / 1_000.0
+        };
+        let (p50, p90, p99) = (at(0.5), at(0.9), at(0.99));
         Percentiles {
-            count: samples.len() as u64,
-            p50: at(0.5),
-            p90: at(0.9),
-            p99: at(0.99),
-            max: samples.last().map_or(0.0, |&m| m as f64 / 1_000.0),
+            count: n as u64,
+            p50,
+            p90,
+            p99,
+            max: max as f64 / 1_000.0,
         }
     }
 }

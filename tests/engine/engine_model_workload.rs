@@ -322,6 +322,14 @@ fn run(rules: Rules, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 };
             }
             Step::AgentRate { agent, limit } => {
+                // A change forgets what the old window had forgotten by
+                // now: a longer window does not bring those back.
+                if let Some((_, secs)) = model.rate_of(agent) {
+                    let window = TimeSpan::from_secs(secs);
+                    if let Some(times) = model.assigned_at.get_mut(&agent) {
+                        times.retain(|&t| t + window > at);
+                    }
+                }
                 match limit {
                     Some(limit) => model.own_rates.insert(agent, limit),
                     None => model.own_rates.remove(&agent),

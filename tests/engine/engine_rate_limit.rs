@@ -239,3 +239,29 @@ fn a_limit_lowered_and_raised_within_the_window_still_counts_every_assignment_in
     assert_eq!(owner(&e, 4), None, "a fourth within the window waits");
     audited(&e);
 }
+
+#[test]
+fn a_window_lengthened_after_an_assignment_left_the_old_one_does_not_count_it_again() {
+    let mut e = engine();
+    agent(&mut e, 1, &[], 10);
+    set_limit(&mut e, ms(0), 1, limit(2, 10));
+    open(&mut e, ms(1), 1, 1, &[]);
+    assert_eq!(owner(&e, 1), Some(1));
+    // Below the limit, so no timer prunes the first assignment when it
+    // leaves the 10-second window; the change must forget it all the same.
+    let d = set_limit(&mut e, ms(11), 1, limit(1, 60));
+    assert!(
+        d.iter()
+            .any(|d| matches!(d, Decision::RateLimitSet { recent: 0, .. })),
+        "{d:?}"
+    );
+    open(&mut e, ms(12), 2, 2, &[]);
+    assert_eq!(
+        owner(&e, 2),
+        Some(1),
+        "the old window had forgotten the first"
+    );
+    open(&mut e, ms(13), 3, 3, &[]);
+    assert_eq!(owner(&e, 3), None, "the second within the new window waits");
+    audited(&e);
+}

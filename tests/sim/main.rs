@@ -13,6 +13,7 @@ mod sim_csv_import;
 mod sim_determinism;
 mod sim_erlang;
 mod sim_faults;
+mod sim_percentiles;
 #[cfg(feature = "plots")]
 mod sim_plot;
 mod sim_profiles;

@@ -22,6 +22,7 @@ pub(crate) mod plan;
 pub(crate) mod reclaim;
 pub(crate) mod sorted;
 pub(crate) mod timer_fifo;
+pub(crate) mod timer_wheel;
 pub(crate) mod timers;
 pub(crate) mod waiting;
 pub(crate) mod workload;

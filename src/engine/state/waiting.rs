@@ -35,45 +35,76 @@ impl LineKey {
     }
 }
 
+/// A line's head: its class, its place in the class line, the
+/// conversation.
+pub(crate) type Head = (u8, LineKey, ConvIdx);
+
 /// The waiting line of one group.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct WaitingLine {
     classes: [BTreeSet<(LineKey, ConvIdx)>; CLASSES],
     len: u32,
+    /// Each class line's first entry, kept in step with `classes`: the
+    /// head is read far more often than a class head changes (every
+    /// freed agent's pull reads each of their groups' heads, and with
+    /// workload rules holding work back the lines are rarely empty), so
+    /// reading it compares four copies instead of walking four trees.
+    firsts: [Option<(LineKey, ConvIdx)>; CLASSES],
 }
 
 impl WaitingLine {
     pub(crate) fn insert(&mut self, class: u8, key: LineKey, conv: ConvIdx) {
-        let inserted = self.classes[usize::from(class)].insert((key, conv));
+        let class = usize::from(class);
+        let inserted = self.classes[class].insert((key, conv));
         debug_assert!(inserted, "a conversation waits once");
         self.len += u32::from(inserted);
+        let first = &mut self.firsts[class];
+        if first.is_none_or(|f| (key, conv) < f) {
+            *first = Some((key, conv));
+        }
     }
 
     pub(crate) fn remove(&mut self, class: u8, key: LineKey, conv: ConvIdx) -> bool {
-        let removed = self.classes[usize::from(class)].remove(&(key, conv));
+        let class = usize::from(class);
+        let line = &mut self.classes[class];
+        let removed = line.remove(&(key, conv));
         self.len -= u32::from(removed);
+        if self.firsts[class] == Some((key, conv)) {
+            // Only a class head leaving walks its tree again.
+            self.firsts[class] = line.first().copied();
+        }
         removed
     }
 
     /// The head: the smallest aged key among the class heads.
-    pub(crate) fn head(&self, head_start: TimeSpan) -> Option<(u8, LineKey, ConvIdx)> {
+    pub(crate) fn head(&self, head_start: TimeSpan) -> Option<Head> {
         if self.len == 0 {
-            // Most lines are empty most of the time: no look at 4 sets.
+            // Most lines are empty most of the time: no look at 4 heads.
             return None;
         }
-        self.classes
-            .iter()
-            .enumerate()
-            .filter_map(|(class, line)| line.first().map(|&(key, conv)| (class as u8, key, conv)))
-            .min_by_key(|&(class, key, _)| key.aged(class, head_start))
+        debug_assert!(
+            (self.classes.iter().zip(&self.firsts)).all(|(line, f)| line.first() == f.as_ref()),
+            "the class heads kept are the lines' first entries"
+        );
+        // The first smallest, as `min_by_key` (aged keys never tie: the
+        // arrival order in them is unique), each aged key computed once.
+        let mut best: Option<((i64, u64), Head)> = None;
+        for (class, first) in self.firsts.iter().enumerate() {
+            let Some((key, conv)) = *first else {
+                continue;
+            };
+            let class = class as u8;
+            let aged = key.aged(class, head_start);
+            if best.as_ref().is_none_or(|(least, _)| aged < *least) {
+                best = Some((aged, (class, key, conv)));
+            }
+        }
+        best.map(|(_, head)| head)
     }
 
     /// When the longest-waiting conversation started waiting.
     pub(crate) fn oldest(&self) -> Option<Timestamp> {
-        self.classes
-            .iter()
-            .filter_map(|line| line.first().map(|(key, _)| key.since))
-            .min()
+        self.firsts.iter().flatten().map(|(key, _)| key.since).min()
     }
 
     pub(crate) fn len(&self) -> u32 {
@@ -86,5 +117,55 @@ impl WaitingLine {
             line.iter()
                 .map(move |&(key, conv)| (class as u8, key, conv))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The head and the oldest entry read from the class heads kept
+    /// beside the lines equal a walk of every line, after any mix of
+    /// inserts and removals (heads and others) across the classes.
+    #[test]
+    fn the_kept_class_heads_give_the_head_and_the_oldest_of_a_walk_of_every_line() {
+        let mut seed = 11u64;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let head_start = TimeSpan(5_000);
+        let mut line = WaitingLine::default();
+        let mut waiting: Vec<(u8, LineKey, ConvIdx)> = Vec::new();
+        for seq in 0..3_000u64 {
+            if waiting.is_empty() || next(3) != 0 {
+                let class = next(CLASSES as u64) as u8;
+                let key = LineKey {
+                    since: Timestamp(next(60_000)),
+                    seq,
+                };
+                let conv = ConvIdx::new(seq as usize).expect("a slot");
+                line.insert(class, key, conv);
+                waiting.push((class, key, conv));
+            } else {
+                // Half the time the head, else anyone.
+                let i = match (next(2), line.head(head_start)) {
+                    (0, Some(head)) => waiting.iter().position(|&w| w == head).expect("waits"),
+                    _ => next(waiting.len() as u64) as usize,
+                };
+                let (class, key, conv) = waiting.swap_remove(i);
+                assert!(line.remove(class, key, conv));
+            }
+            let walked = waiting
+                .iter()
+                .copied()
+                .min_by_key(|&(class, key, _)| key.aged(class, head_start));
+            assert_eq!(line.head(head_start), walked);
+            let oldest = waiting.iter().map(|(_, key, _)| key.since).min();
+            assert_eq!(line.oldest(), oldest);
+            assert_eq!(line.len() as usize, waiting.len());
+        }
     }
 }

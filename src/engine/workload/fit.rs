@@ -10,6 +10,7 @@ use crate::engine::cx::Cx;
 use crate::engine::state::agent::Agent;
 use crate::engine::state::group::Group;
 use crate::engine::state::index::{AgentIdx, GroupIdx};
+use crate::engine::state::workload::GATED_BY_TEAM;
 use crate::engine::state::State;
 use crate::model::{Capacity, Channel};
 
@@ -112,6 +113,15 @@ pub(crate) fn held_back(cx: &mut Cx<'_>, agent: AgentIdx, channel: Channel) -> b
         return true;
     }
     false
+}
+
+/// Whether `agent` is held back by their team already and the team is
+/// still full: then `held_back` would keep them out of every index
+/// whatever they take, without counting again, so re-ranking them needs
+/// none of the fit checks.
+#[inline]
+pub(crate) fn held_by_full_team(st: &State, agent: AgentIdx) -> bool {
+    st.agent(agent).gated & GATED_BY_TEAM != 0 && gate::team_full(st, agent)
 }
 
 /// Whether `a`'s pull reads none of the rules' fields (no rule of their

@@ -155,7 +155,18 @@ pub(crate) fn team_full(st: &State, agent: AgentIdx) -> bool {
 /// them and asks again); a team found full again, or with nobody left
 /// held back, is dropped from the list. Each call consumes a held-back
 /// member or a listed team, so it is bounded by agents + teams.
+#[inline]
 pub(crate) fn release_next(cx: &mut Cx<'_>) -> bool {
+    // Asked at the end of every command with caps above the agents:
+    // inlined, one length test when no team freed room.
+    if cx.st.workload.freed.is_empty() {
+        return false;
+    }
+    release_freed(cx)
+}
+
+#[inline(never)]
+fn release_freed(cx: &mut Cx<'_>) -> bool {
     while let Some(&t) = cx.st.workload.freed.last() {
         let team = &mut cx.st.workload.teams[t.get()];
         let next = if team.full() {

@@ -8,6 +8,9 @@
 //! the timer settles them, which ranks them again: no scan, one timer per
 //! limited agent. Threads coming back to the agent (a parked thread, a
 //! reopened wrap-up) are not new assignments: neither counted nor refused.
+//! A limit changed counts what both windows still hold: an assignment the
+//! old window had forgotten by the change is not brought back by a longer
+//! one, and one a lowered `max` leaves past the limit still counts.
 
 use super::config::RateLimit;
 use super::CapLevel;
@@ -115,6 +118,12 @@ pub(crate) fn refresh(cx: &mut Cx<'_>, agent: AgentIdx) {
         .and_then(|t| cx.st.workload.teams[t.get()].rate);
     let at = cx.at;
     let a = cx.st.agent_mut(agent);
+    if let Some(old) = a.limit {
+        // What the old window forgot by now stays forgotten, whether or
+        // not a prune happened to run since: a longer window does not
+        // bring it back, so the count never depends on when commands came.
+        prune(&mut a.recent, old, at);
+    }
     a.limit = a.own_limit.or(team);
     a.refresh_rules();
     match a.limit {
