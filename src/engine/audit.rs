@@ -235,7 +235,7 @@ impl Engine {
                 let ok = conv_at(c).is_some_and(|v| {
                     v.id == id
                         && matches!(v.place, Place::Resolved { .. })
-                        && v.wrap_up.is_some_and(|w| w.agent.get() == i)
+                        && st.wrap_of(c).is_some_and(|w| w.agent.get() == i)
                 });
                 if !ok {
                     return Err(stray(c, "an agent's wrap-ups"));
@@ -347,15 +347,16 @@ impl Engine {
             queues: st.live_groups(),
             ..AuditReport::default()
         };
-        let mut live = 0usize;
+        let (mut live, mut wrapping) = (0usize, 0u64);
         for (i, slot) in st.convs.iter().enumerate() {
             let Some(v) = slot else { continue };
             live += 1;
+            wrapping += u64::from(v.wrapping);
             if st.conv_ids.get(&v.id).map(|c| c.get()) != Some(i) {
                 return Err(stray(ConvIdx::new(i).expect("slot"), "the id map"));
             }
             let (expected_places, detail, held) = match v.place {
-                Place::Resolved { .. } if v.wrap_up.is_some() => (
+                Place::Resolved { .. } if v.wrapping => (
                     1,
                     "its agent's wrap-ups",
                     super::workload::wrapup::expected_hold(cfg, st, ConvIdx::new(i).expect("slot"))
@@ -429,7 +430,11 @@ impl Engine {
                     kind: "no-answer",
                 });
             }
-            if let Some(w) = v.wrap_up {
+            if let Some(w) = v
+                .wrapping
+                .then(|| st.wraps.get(&ConvIdx::new(i).expect("slot")))
+                .flatten()
+            {
                 if !matches!(v.place, Place::Resolved { .. }) {
                     return Err(AuditViolation::Misplaced {
                         conversation: v.id,
@@ -457,14 +462,14 @@ impl Engine {
             // A parked thread still without a first response keeps its
             // alerts: it resumes with the same SLA generation.
             let parked_waiting =
-                v.first_response_at.is_none() && matches!(v.place, Place::Parked { .. });
+                v.first_response_at().is_none() && matches!(v.place, Place::Parked { .. });
             let deadline = v.response_deadline(cfg).or_else(|| {
                 parked_waiting
-                    .then_some(v.sla_start)
+                    .then_some(v.sla_start())
                     .flatten()
                     .map(|start| start + v.response_target(cfg))
             });
-            if let (Some(deadline), Some(start)) = (deadline, v.sla_start) {
+            if let (Some(deadline), Some(start)) = (deadline, v.sla_start()) {
                 let warn_at = start + v.warn_after(cfg);
                 let armed = |kind, at: crate::model::Timestamp| {
                     timers.contains(&(v.id.0, kind, v.sla_gen, at.0, v.seq))
@@ -521,6 +526,14 @@ impl Engine {
                 recounted: open_recount as u64,
             });
         }
+        st.check_wraps(wrapping)
+            .map_err(
+                |(what, kept, recounted)| AuditViolation::StatisticMismatch {
+                    what,
+                    kept,
+                    recounted,
+                },
+            )?;
         for (i, a) in st.agents.iter().enumerate() {
             // Above the cap only by what a lowered cap found, which is zero
             // again once the load is under the cap.

@@ -8,7 +8,7 @@ use super::decision::{Decision, RequeueReason, StickyMissReason};
 use super::lifecycle;
 use super::matching;
 use super::plan_swap;
-use super::state::conversation::{Conv, Place};
+use super::state::conversation::{Conv, Place, When};
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
 use super::structure;
@@ -172,7 +172,15 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
 }
 
 /// Recounts the room of every agent the command touched.
+// Always inlined, and nothing to do for most commands: out of line (as a
+// layout change elsewhere left it, a plain `#[inline]` notwithstanding)
+// the call and the buffer swap cost about 20-33 instructions per command
+// on the `profile` stream (BENCHMARKS.md, issue 22).
+#[inline(always)]
 fn refresh_rooms(cx: &mut Cx<'_>) {
+    if cx.dirty.is_empty() {
+        return;
+    }
     // Taken out while `refresh_room` borrows `cx`, then put back emptied
     // so its capacity serves the next command.
     let mut dirty = std::mem::take(&mut cx.dirty);
@@ -226,11 +234,8 @@ fn open(
         opened_at: at,
         waiting_since: at,
         last_customer_message: at,
-        last_agent_message: None,
-        first_response_at: None,
-        sla_start: None,
-        resolved_at: None,
-        park_due: None,
+        times: Default::default(),
+        times_set: 0,
         park_armed: false,
         seen: false,
         awaiting_reply: true,
@@ -238,8 +243,8 @@ fn open(
         sla_gen: 0,
         seq,
         held: Capacity::ZERO,
-        sticky_agent: None,
-        wrap_up: None,
+        sticky: AgentIdx::VACANT,
+        wrapping: false,
         no_answer_hops: 0,
         plan: None,
         preferred: None,
@@ -291,7 +296,7 @@ fn customer_message(cx: &mut Cx<'_>, c: ConvIdx) {
     // follows these fields when asked (`state::inbox`).
     let conv = cx.st.conv_mut(c);
     conv.last_customer_message = at;
-    conv.park_due = None;
+    conv.set_at(When::ParkDue, None);
     if !bot {
         conv.awaiting_reply = true;
         conv.seen = false;
@@ -328,10 +333,10 @@ fn customer_message(cx: &mut Cx<'_>, c: ConvIdx) {
 fn agent_message(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
     let at = cx.at;
     let conv = cx.st.conv(c);
-    if conv.first_response_at.is_none() {
-        let waited = at.since(conv.sla_start.unwrap_or(conv.waiting_since));
+    if conv.first_response_at().is_none() {
+        let waited = at.since(conv.sla_start().unwrap_or(conv.waiting_since));
         let conversation = conv.id;
-        cx.st.conv_mut(c).first_response_at = Some(at);
+        cx.st.conv_mut(c).set_at(When::FirstResponse, Some(at));
         let agent = cx.st.id(agent);
         cx.emit(Decision::FirstResponse {
             conversation,
@@ -340,7 +345,7 @@ fn agent_message(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
         });
     }
     let conv = cx.st.conv_mut(c);
-    conv.last_agent_message = Some(at);
+    conv.set_at(When::LastAgentMessage, Some(at));
     conv.awaiting_reply = false;
     conv.seen = true;
     let a = cx.st.agent_mut(agent);
@@ -349,7 +354,7 @@ fn agent_message(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
     if let Some(after) = cx.cfg.auto_park_after {
         let due = at + after;
         let conv = cx.st.conv_mut(c);
-        conv.park_due = Some(due);
+        conv.set_at(When::ParkDue, Some(due));
         // One pending auto-park timer per conversation: it re-arms itself
         // at `park_due` when it fires early (see `tick`).
         if !conv.park_armed {
@@ -365,7 +370,7 @@ fn agent_message(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
 fn detach_for_transfer(cx: &mut Cx<'_>, c: ConvIdx) -> bool {
     let left = lifecycle::detach(cx, c);
     let conv = cx.st.conv_mut(c);
-    conv.sticky_agent = None;
+    conv.set_sticky_agent(None);
     let conversation = conv.id;
     let from = left.map(|(a, _, _)| cx.st.id(a));
     cx.emit(Decision::Transferred {

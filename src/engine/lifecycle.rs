@@ -20,7 +20,7 @@
 use super::command::CommandKind;
 use super::cx::Cx;
 use super::decision::{AssignVia, Decision};
-use super::state::conversation::Place;
+use super::state::conversation::{Place, When};
 use super::state::inbox;
 use super::state::index::{AgentIdx, ConvIdx};
 use super::state::timers::{Timer, TimerKind};
@@ -193,9 +193,9 @@ pub(crate) fn to_bot(cx: &mut Cx<'_>, c: ConvIdx) {
     detach(cx, c);
     let conv = cx.st.conv_mut(c);
     conv.place = Place::Bot;
-    conv.sticky_agent = None;
+    conv.set_sticky_agent(None);
     conv.sla_gen = conv.sla_gen.wrapping_add(1);
-    conv.park_due = None;
+    conv.set_at(When::ParkDue, None);
 }
 
 /// Puts a detached `c` in `agent`'s own queue: `own` for a thread that is
@@ -267,7 +267,7 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
         Some(expires_at) => Place::Offered { agent, expires_at },
         None => Place::Assigned { agent },
     };
-    conv.sticky_agent = None;
+    conv.set_sticky_agent(None);
     let (id, customer, stay) = (conv.id, conv.customer, conv.stay);
     let at = cx.at;
     inbox::add(cx.st, agent, c);
@@ -362,7 +362,7 @@ pub(crate) fn park(cx: &mut Cx<'_>, c: ConvIdx, auto: bool) {
     conv.held = parked;
     conv.stay = conv.stay.wrapping_add(1);
     conv.place = Place::Parked { agent: Some(agent) };
-    conv.park_due = None;
+    conv.set_at(When::ParkDue, None);
     inbox::remove(cx.st, agent, c);
     let a = cx.st.agent_mut(agent);
     a.parked.insert((id, c));
@@ -408,14 +408,14 @@ pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
     let at = cx.at;
     let conv = cx.st.conv_mut(c);
     conv.place = Place::Resolved { reason };
-    conv.resolved_at = Some(at);
+    conv.set_at(When::Resolved, Some(at));
     // Off its route for good (a later plan does not re-evaluate it).
     if let Some(p) = conv.plan.as_mut() {
         p.route = None;
     }
-    conv.sticky_agent = None;
+    conv.set_sticky_agent(None);
     conv.sla_gen = conv.sla_gen.wrapping_add(1);
-    conv.park_due = None;
+    conv.set_at(When::ParkDue, None);
     let id = conv.id;
     cx.st.note_resolved(c);
     cx.st.customer_of(c).open.retain(|&o| o != c);

@@ -19,6 +19,7 @@ use super::cx::Cx;
 use super::decision::{AssignVia, Decision, StickyMissReason};
 use super::lifecycle;
 use super::state::agent::{fits_beside, Agent};
+use super::state::conversation::When;
 use super::state::group::Group;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::TimerKind;
@@ -65,7 +66,7 @@ fn rank(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) -> Rank {
 /// group.
 pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
     let at = cx.at;
-    if cx.st.conv(c).first_response_at.is_none() {
+    if cx.st.conv(c).first_response_at().is_none() {
         start_response_clock(cx, c);
     }
     let conv = cx.st.conv(c);
@@ -77,7 +78,7 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
         windows.get(&channel).copied()
     };
     let window = channel_window.unwrap_or(cx.cfg.affinity_window);
-    let last = cx.st.customers[who.get()].last_agent;
+    let last = cx.st.customers[who.get()].last_agent();
     let known = last.filter(|(_, when)| at.since(*when) <= window);
     // The rest of the affinity list (owner, preferred agents), tried
     // after the last agent and before the queue.
@@ -86,12 +87,12 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
         if let (Some((agent, _)), Some(_)) = (last, channel_window) {
             // The channel's window is configuration: its expiry is a
             // reason the host sees.
-            cx.st.conv_mut(c).sticky_agent = Some(agent);
+            cx.st.conv_mut(c).set_sticky_agent(Some(agent));
             sticky_miss(cx, c, StickyMissReason::AffinityExpired);
         }
         return super::preferred::next(cx, c);
     };
-    cx.st.conv_mut(c).sticky_agent = Some(agent);
+    cx.st.conv_mut(c).set_sticky_agent(Some(agent));
     let a = cx.st.agent(agent);
     let weight = weight::of(cx.cfg, a, channel);
     let serves = a.serves(group) || super::plan_pool::serves_pool(cx.st, a, group);
@@ -144,7 +145,7 @@ pub(crate) fn start_response_clock(cx: &mut Cx<'_>, c: ConvIdx) {
         super::plan_steps::fix_sla_target(cx, c);
     }
     let conv = cx.st.conv_mut(c);
-    conv.sla_start = Some(at);
+    conv.set_at(When::SlaStart, Some(at));
     conv.sla_gen = conv.sla_gen.wrapping_add(1);
     let generation = conv.sla_gen;
     let warn_after = conv.warn_after(cx.cfg);
@@ -182,7 +183,7 @@ pub(crate) fn place_in_group(cx: &mut Cx<'_>, c: ConvIdx) {
 /// Records that a returning customer missed their known agent.
 pub(crate) fn sticky_miss(cx: &mut Cx<'_>, c: ConvIdx, reason: StickyMissReason) {
     let conv = cx.st.conv_mut(c);
-    if let Some(agent) = conv.sticky_agent.take() {
+    if let Some(agent) = conv.take_sticky_agent() {
         let (conversation, customer) = (conv.id, conv.customer);
         cx.st.stats.sticky_misses += 1;
         let agent = cx.st.id(agent);

@@ -562,7 +562,7 @@ pub(crate) fn own_queue(plan: &CompiledPlan, rs: &RouteState) -> Option<u16> {
 /// response target of its route's queue (its own queue if it waits in one,
 /// else the first its route enters), else none (the engine's).
 pub(crate) fn fix_sla_target(cx: &mut Cx<'_>, c: ConvIdx) {
-    if cx.st.conv(c).first_response_at.is_some() {
+    if cx.st.conv(c).first_response_at().is_some() {
         return;
     }
     let target = cx.st.plan.as_deref().and_then(|plan| {

@@ -129,7 +129,7 @@ pub(crate) fn on_open(cx: &mut Cx<'_>, c: ConvIdx, mut given: Vec<PreferredAgent
 /// before. Nothing for a conversation with neither a list nor an owner.
 pub(crate) fn start(cx: &mut Cx<'_>, c: ConvIdx, last: Option<AgentIdx>) {
     let conv = cx.st.conv(c);
-    let owner = cx.st.customers[conv.who.get()].owner;
+    let owner = cx.st.customers[conv.who.get()].owner();
     if conv.preferred.is_none() && owner.is_none() {
         return;
     }
@@ -282,10 +282,7 @@ pub(crate) fn bypasses_soft(cx: &Cx<'_>, c: ConvIdx, agent: AgentIdx) -> bool {
         return false;
     };
     let a = cx.st.agent(agent);
-    let channel_ok = a
-        .channels
-        .as_ref()
-        .is_none_or(|ch| ch.binary_search(&conv.channel).is_ok());
+    let channel_ok = a.channels.is_none_or(|ch| ch.contains(conv.channel));
     let queue = &plan.queues[usize::from(q)];
     // A queue's explicit members are as hard as its hard skills.
     let member = queue
@@ -305,7 +302,7 @@ pub(crate) fn bypasses_soft(cx: &Cx<'_>, c: ConvIdx, agent: AgentIdx) -> bool {
 /// agent): how `matching::settle` names the assignment.
 pub(crate) fn is_preferred_wait(cx: &Cx<'_>, c: ConvIdx) -> bool {
     let conv = cx.st.conv(c);
-    matches!(conv.place, Place::WaitingFor { own: false, .. }) && conv.sticky_agent.is_none()
+    matches!(conv.place, Place::WaitingFor { own: false, .. }) && conv.sticky_agent().is_none()
 }
 
 /// Checks `v`'s affinity list against its bounds and order (called by

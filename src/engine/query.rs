@@ -64,8 +64,8 @@ pub(crate) fn info(st: &State, config: &EngineConfig, conv: &Conv) -> Conversati
         opened_at: conv.opened_at,
         waiting_since: conv.waiting_since,
         last_customer_message: conv.last_customer_message,
-        last_agent_message: conv.last_agent_message,
-        first_response_at: conv.first_response_at,
+        last_agent_message: conv.last_agent_message(),
+        first_response_at: conv.first_response_at(),
         response_deadline: conv.response_deadline(config),
     }
 }
@@ -144,7 +144,7 @@ impl Engine {
         Ok(CustomerInfo {
             id,
             tier: known.tier,
-            last_agent: known.last_agent.map(|(a, at)| (self.state.id(a), at)),
+            last_agent: known.last_agent().map(|(a, at)| (self.state.id(a), at)),
         })
     }
 

@@ -10,7 +10,9 @@
 use super::audit::AuditViolation;
 use super::matching;
 use super::state::agent::Agent;
-use super::state::conversation::{Conv, Place};
+use super::state::channel_set::ChannelSet;
+use super::state::conv_wire::ConvWire;
+use super::state::conversation::Place;
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::sorted::SortedVec;
@@ -41,7 +43,7 @@ pub struct Snapshot {
     stats: EngineStats,
     agents: Vec<AgentSnapshot>,
     groups: Vec<GroupSnapshot>,
-    conversations: Vec<Conv>,
+    conversations: Vec<ConvWire>,
     customers: Vec<CustomerSnapshot>,
     timers: Vec<TimerSnapshot>,
     /// Teams, the tenant's cap and what they hold back.
@@ -204,7 +206,7 @@ impl Engine {
             .map(|a| AgentSnapshot {
                 id: a.id,
                 skills: a.skills.clone(),
-                channels: a.channels.clone(),
+                channels: a.channels.map(|c| c.to_vec()),
                 status: a.status,
                 load: a.load,
                 cap: a.cap,
@@ -241,14 +243,11 @@ impl Engine {
             .collect();
         // Slots (`who`) are derived, not state: left out, so that equal
         // states give equal snapshots whatever their slot layout.
-        let mut conversations: Vec<Conv> = st
-            .convs
-            .iter()
-            .flatten()
-            .map(|c| Conv {
-                who: Default::default(),
-                inbox_at: 0,
-                ..c.clone()
+        let mut conversations: Vec<ConvWire> = (st.convs.iter().enumerate())
+            .filter_map(|(i, c)| {
+                let c = c.as_ref()?;
+                let wrap = ConvIdx::new(i).and_then(|i| st.wrap_of(i));
+                Some(ConvWire::new(c, wrap))
             })
             .collect();
         conversations.sort_unstable_by_key(|c| c.id);
@@ -259,8 +258,8 @@ impl Engine {
             .map(|k| CustomerSnapshot {
                 id: k.id,
                 tier: k.tier,
-                last_agent: k.last_agent,
-                owner: k.owner,
+                last_agent: k.last_agent(),
+                owner: k.owner(),
             })
             .collect();
         customers.sort_unstable_by_key(|c| c.id);
@@ -345,8 +344,8 @@ impl Engine {
             let k = st.ensure_customer(c.id);
             let known = &mut st.customers[k.get()];
             known.tier = c.tier;
-            known.last_agent = c.last_agent;
-            known.owner = c.owner;
+            known.set_last_agent(c.last_agent);
+            known.set_owner(c.owner);
         }
         restore_conversations(&mut st, &config, snapshot.conversations)?;
         // Customers no restored conversation holds may expire.
@@ -449,13 +448,20 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             }
             *slot = weight.0;
         }
+        let channels = a.channels.as_deref().map(ChannelSet::of);
+        if channels.map(ChannelSet::to_vec) != a.channels {
+            // The engine writes each agent's channels sorted and once.
+            return Err(RestoreError::Corrupt(
+                "an agent's channels are out of order or repeated",
+            ));
+        }
         for s in &a.skills {
             st.agents_by_skill.entry(s.skill).or_default().push(idx);
         }
         st.agents.push(Agent {
             id: a.id,
             skills: a.skills,
-            channels: a.channels,
+            channels,
             status: a.status,
             load: a.load,
             cap: a.cap,
@@ -596,18 +602,20 @@ fn restore_groups(
 fn restore_conversations(
     st: &mut State,
     config: &EngineConfig,
-    conversations: Vec<Conv>,
+    conversations: Vec<ConvWire>,
 ) -> Result<(), RestoreError> {
     let agents = st.agents.len();
     let mut opens: Vec<(u64, CustomerId, ConvIdx)> = Vec::new();
     for conv in conversations {
+        let sticky = conv.sticky_agent;
+        let (conv, wrap_up) = conv.into_parts();
         let c =
             ConvIdx::new(st.convs.len()).ok_or(RestoreError::Corrupt("too many conversations"))?;
         let agent_ok = |a: Option<AgentIdx>| a.is_none_or(|a| a.get() < agents);
         if st.groups.get(conv.group.get()).is_none_or(|g| g.vacant)
             || !agent_ok(conv.place.agent())
-            || !agent_ok(conv.sticky_agent)
-            || !agent_ok(conv.wrap_up.map(|w| w.agent))
+            || !agent_ok(sticky)
+            || !agent_ok(wrap_up.map(|w| w.agent))
             || conv.held > Capacity::MAX_CAP
         {
             return Err(RestoreError::Corrupt(
@@ -647,7 +655,7 @@ fn restore_conversations(
             }
             _ => {}
         }
-        if let Some(w) = conv.wrap_up {
+        if let Some(w) = wrap_up {
             st.agents[w.agent.get()].wrapups.insert((conv.id, c));
         }
         if !matches!(conv.place, Place::Resolved { .. }) {
@@ -662,6 +670,9 @@ fn restore_conversations(
         st.hold_group(conv.group);
         let live = conv.place.live_agent();
         st.convs.push(Some(conv));
+        if let Some(w) = wrap_up {
+            st.wraps.insert(c, w);
+        }
         if let Some(agent) = live {
             super::state::inbox::add(st, agent, c);
         }

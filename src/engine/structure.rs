@@ -10,6 +10,7 @@ use super::matching;
 use super::plan_hours;
 use super::skill_windows;
 use super::state::agent::Agent;
+use super::state::channel_set::ChannelSet;
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, GroupIdx};
 use super::state::sorted::SortedVec;
@@ -23,8 +24,7 @@ pub(crate) fn eligible(agent: &Agent, key: &RoutingKey, members: Option<&[AgentI
     members.is_none_or(|m| m.binary_search(&agent.id).is_ok())
         && agent
             .channels
-            .as_ref()
-            .is_none_or(|channels| channels.binary_search(&key.channel).is_ok())
+            .is_none_or(|channels| channels.contains(key.channel))
         && key
             .skills
             .iter()
@@ -52,7 +52,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
     let mut agent = Agent {
         id: spec.id,
         skills,
-        channels: spec.channels,
+        channels: spec.channels.as_deref().map(ChannelSet::of),
         status: spec.status,
         load: Capacity::ZERO,
         cap: spec.cap,

@@ -59,10 +59,10 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
     let conv = cx.st.conv(c);
     match timer.kind {
         TimerKind::SlaWarning | TimerKind::SlaBreach => {
-            if timer.generation != conv.sla_gen || conv.first_response_at.is_some() {
+            if timer.generation != conv.sla_gen || conv.first_response_at().is_some() {
                 return;
             }
-            if let (TimerKind::SlaWarning, Some(start)) = (timer.kind, conv.sla_start) {
+            if let (TimerKind::SlaWarning, Some(start)) = (timer.kind, conv.sla_start()) {
                 // Armed even while parked: a thread that resumes without a
                 // first response still breaches on time.
                 let breach_at = start + conv.response_target(cx.cfg);
@@ -116,7 +116,7 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
             super::preferred::next(cx, c);
         }
         TimerKind::AutoPark => {
-            let (place, awaiting, due) = (conv.place, conv.awaiting_reply, conv.park_due);
+            let (place, awaiting, due) = (conv.place, conv.awaiting_reply, conv.park_due());
             cx.st.conv_mut(c).park_armed = false;
             let (Place::Assigned { .. }, false, Some(due)) = (place, awaiting, due) else {
                 return;
@@ -135,7 +135,7 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) {
         | TimerKind::SkillWindow => {}
         TimerKind::NoAnswer => no_answer::fire(cx, c, timer.generation),
         TimerKind::WrapUpEnd => {
-            if timer.generation == conv.stay && conv.wrap_up.is_some() {
+            if timer.generation == conv.stay && conv.wrapping {
                 wrapup::end(cx, c, WrapUpEndReason::TimedOut);
             }
         }

@@ -233,7 +233,7 @@ pub(crate) fn check(
             // One lookup of the id for both questions.
             let c = known_conv(state, *conversation)?;
             let v = state.conv(c);
-            if v.wrap_up.is_some() {
+            if v.wrapping {
                 check_open_rule(state, config, v.customer, v.channel)?;
                 return Ok(Step::Reopen(c));
             }

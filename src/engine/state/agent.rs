@@ -35,8 +35,8 @@ pub(crate) struct Agent {
     pub id: AgentId,
     /// Sorted by skill; immutable.
     pub skills: Vec<SkillLevel>,
-    /// Sorted; `None` is every channel.
-    pub channels: Option<Vec<Channel>>,
+    /// The channels they work; `None` is every channel.
+    pub channels: Option<super::channel_set::ChannelSet>,
     pub status: AgentStatus,
     /// Sum of the capacity held by the agent's threads.
     pub load: Capacity,

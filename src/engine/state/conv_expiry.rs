@@ -34,7 +34,7 @@ impl State {
     pub(crate) fn note_resolved(&mut self, c: ConvIdx) {
         let conv = self.conv(c);
         debug_assert!(matches!(conv.place, Place::Resolved { .. }));
-        let (Some(at), Ok(slot)) = (conv.resolved_at, u32::try_from(c.get())) else {
+        let (Some(at), Ok(slot)) = (conv.resolved_at(), u32::try_from(c.get())) else {
             return;
         };
         let seq = conv.seq;
@@ -66,12 +66,12 @@ impl State {
             };
             let same = conv.seq == seq
                 && matches!(conv.place, Place::Resolved { .. })
-                && conv.resolved_at == Some(at);
+                && conv.resolved_at() == Some(at);
             if !same {
                 continue;
             }
             match ConvIdx::new(slot as usize) {
-                Some(c) if conv.wrap_up.is_none() => out.push(c),
+                Some(c) if !conv.wrapping => out.push(c),
                 Some(_) => wrapping.push(Reverse((at, slot, seq))),
                 None => {}
             }
@@ -90,7 +90,7 @@ impl State {
         for (i, conv) in self.convs.iter().enumerate() {
             let Some(conv) = conv else { continue };
             if let (Place::Resolved { .. }, Some(at), Ok(slot)) =
-                (conv.place, conv.resolved_at, u32::try_from(i))
+                (conv.place, conv.resolved_at(), u32::try_from(i))
             {
                 heap.push(Reverse((at, slot, conv.seq)));
             }

@@ -67,13 +67,31 @@ impl Place {
     }
 }
 
-/// Everything the engine keeps about one conversation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The optional instants of a conversation (`Conv::at`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum When {
+    /// The last agent message.
+    LastAgentMessage,
+    /// The first human response.
+    FirstResponse,
+    /// When the first-response clock started (entry into human routing).
+    SlaStart,
+    /// When it was resolved.
+    Resolved,
+    /// When the thread parks itself if nobody writes (agent spoke last).
+    ParkDue,
+}
+
+/// Number of [`When`] variants.
+pub(crate) const WHEN_COUNT: usize = 5;
+
+/// Everything the engine keeps about one conversation. Its snapshot form,
+/// with the field order of the format, is `conv_wire::ConvWire`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Conv {
     pub id: ConversationId,
     pub customer: CustomerId,
     /// The customer's slot (derived: rebuilt from `customer` on restore).
-    #[serde(skip)]
     pub who: CustomerIdx,
     pub channel: Channel,
     /// Its skill group (which fixes its required skills and channel).
@@ -87,13 +105,14 @@ pub(crate) struct Conv {
     /// The conversation's age: kept across requeues, transfers, escalation.
     pub waiting_since: Timestamp,
     pub last_customer_message: Timestamp,
-    pub last_agent_message: Option<Timestamp>,
-    pub first_response_at: Option<Timestamp>,
-    /// When the first-response clock started (entry into human routing).
-    pub sla_start: Option<Timestamp>,
-    pub resolved_at: Option<Timestamp>,
-    /// When the thread parks itself if nobody writes (agent spoke last).
-    pub park_due: Option<Timestamp>,
+    /// The optional instants ([`When`]), by `When as usize`; an unset one
+    /// holds 0. Read them with [`Conv::at`], write with [`Conv::set_at`].
+    /// Five `Option<Timestamp>` took 16 bytes each (every `u64` is a valid
+    /// time, so an `Option` has no niche to use); these take 8 each plus
+    /// one byte of flags in the record's padding.
+    pub times: [Timestamp; WHEN_COUNT],
+    /// Which of `times` are set: bit `1 << When as u8`.
+    pub times_set: u8,
     /// An auto-park timer is pending (at most one per conversation: it
     /// re-arms itself at `park_due` instead of one timer per reply).
     pub park_armed: bool,
@@ -109,29 +128,29 @@ pub(crate) struct Conv {
     /// Capacity held on the owning agent (full weight when offered or
     /// assigned, parked weight when parked, zero otherwise).
     pub held: Capacity,
-    /// Known agent a returning customer was routed to (for hit or miss).
-    pub sticky_agent: Option<AgentIdx>,
-    /// A resolved thread's wrap-up on its agent, while it lasts (`held` is
-    /// then the part of the weight kept).
-    #[serde(default)]
-    pub wrap_up: Option<super::workload::WrapHold>,
+    /// Known agent a returning customer was routed to (for hit or miss),
+    /// `AgentIdx::VACANT` for none (4 bytes, not an `Option`'s 8): read
+    /// it with [`Conv::sticky_agent`].
+    pub sticky: AgentIdx,
+    /// A resolved thread in wrap-up on its agent (`held` is then the part
+    /// of the weight kept): its hold is in `State::wraps`, a side table
+    /// (`wrap_table.rs`), since the 40 bytes of a `WrapHold` are unused in
+    /// nearly every record. Written only through `State::set_wrap` and
+    /// `State::take_wrap`.
+    pub wrapping: bool,
     /// Times the no-answer rule fired for it (reassignments, plus one once
     /// its terminal action applied).
-    #[serde(default)]
     pub no_answer_hops: u32,
     /// Its routing-plan state: attributes, named skills, place on its
     /// route. `None` for a conversation opened without attributes while
     /// no plan is loaded.
-    #[serde(default)]
     pub plan: Option<Box<super::plan::ConvPlan>>,
     /// Its affinity list after its last agent (owner, preferred agents)
     /// and how far this routing got; `None` for most conversations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred: Option<Box<crate::engine::preferred::Affinity>>,
     /// Its position in its agent's inbox while live (offered or assigned),
     /// so that leaving it is a swap-remove (`state::inbox`); meaningless
     /// otherwise. Derived: rebuilt on restore, left out of snapshots.
-    #[serde(skip)]
     pub inbox_at: u32,
 }
 
@@ -144,6 +163,66 @@ pub(crate) type InboxKey = (bool, Timestamp, u64);
 pub(crate) type PersonalKey = (bool, (i64, u64));
 
 impl Conv {
+    /// The instant `which`, if set.
+    #[inline]
+    pub(crate) fn at(&self, which: When) -> Option<Timestamp> {
+        let i = which as usize;
+        (self.times_set >> i & 1 == 1).then_some(self.times[i])
+    }
+
+    /// Sets (or with `None` clears) the instant `which`.
+    #[inline]
+    pub(crate) fn set_at(&mut self, which: When, at: Option<Timestamp>) {
+        let i = which as usize;
+        self.times[i] = at.unwrap_or_default();
+        self.times_set = (self.times_set & !(1 << i)) | (u8::from(at.is_some()) << i);
+    }
+
+    /// The last agent message, if any.
+    pub(crate) fn last_agent_message(&self) -> Option<Timestamp> {
+        self.at(When::LastAgentMessage)
+    }
+
+    /// The first human response, if any.
+    pub(crate) fn first_response_at(&self) -> Option<Timestamp> {
+        self.at(When::FirstResponse)
+    }
+
+    /// When the first-response clock started, if it did.
+    pub(crate) fn sla_start(&self) -> Option<Timestamp> {
+        self.at(When::SlaStart)
+    }
+
+    /// When it was resolved, if it was.
+    pub(crate) fn resolved_at(&self) -> Option<Timestamp> {
+        self.at(When::Resolved)
+    }
+
+    /// When the thread parks itself if nobody writes, if set.
+    pub(crate) fn park_due(&self) -> Option<Timestamp> {
+        self.at(When::ParkDue)
+    }
+
+    /// Known agent a returning customer was routed to, if any.
+    #[inline]
+    pub(crate) fn sticky_agent(&self) -> Option<AgentIdx> {
+        (self.sticky != AgentIdx::VACANT).then_some(self.sticky)
+    }
+
+    /// Sets (or clears) [`Conv::sticky_agent`].
+    #[inline]
+    pub(crate) fn set_sticky_agent(&mut self, agent: Option<AgentIdx>) {
+        self.sticky = agent.unwrap_or(AgentIdx::VACANT);
+    }
+
+    /// Clears [`Conv::sticky_agent`], returning it.
+    #[inline]
+    pub(crate) fn take_sticky_agent(&mut self) -> Option<AgentIdx> {
+        let agent = self.sticky_agent();
+        self.sticky = AgentIdx::VACANT;
+        agent
+    }
+
     /// Priority class, `0..4`.
     pub(crate) fn class(&self) -> u8 {
         self.priority.rank()
@@ -186,7 +265,7 @@ impl Conv {
     /// The first-response deadline while no human has answered and the
     /// conversation is with humans.
     pub(crate) fn response_deadline(&self, config: &EngineConfig) -> Option<Timestamp> {
-        match (self.first_response_at, self.sla_start, self.place) {
+        match (self.first_response_at(), self.sla_start(), self.place) {
             (
                 None,
                 Some(start),

@@ -17,27 +17,109 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// A customer: tier, last agent (sticky affinity), open conversations.
+///
+/// The three optional pairs (last agent, owner, expiry key) are packed:
+/// their values in plain fields and whether each is set in `set`, read
+/// and written through accessors. As `Option`s they took 16 bytes each
+/// (an `Option<Option<Timestamp>>` and two `Option<(AgentIdx, _)>`: a
+/// `u64` time leaves no niche); packed, the record is 80 bytes, not 112.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Customer {
     pub id: CustomerId,
     pub tier: Tier,
-    /// The agent who last served them, and when.
-    pub last_agent: Option<(AgentIdx, Timestamp)>,
     /// Conversations not yet resolved, in opening order. Short: the open
     /// rule (`EngineConfig::open_conversations`) keeps one per channel by
     /// default.
     pub open: super::open_list::OpenList,
-    /// Their owner (an account manager), tried after their last agent,
-    /// and how long a conversation may wait for them.
-    pub owner: Option<(AgentIdx, TimeSpan)>,
     /// Conversations of theirs in the table (open, or resolved and not yet
     /// purged): while any is, they are kept.
     pub held: u32,
-    /// The key of their entry in the expiry queue (`None`: no entry, since
-    /// a conversation or an owner keeps them; they get one when that ends).
-    pub queued: Option<Option<Timestamp>>,
     /// A slot a purge freed, waiting on the free list.
     pub vacant: bool,
+    /// The agent who last served them and when (`Customer::last_agent`).
+    last_agent: AgentIdx,
+    last_at: Timestamp,
+    /// Their owner and the wait for them (`Customer::owner`).
+    owner: AgentIdx,
+    owner_wait: TimeSpan,
+    /// The key of their expiry entry (`Customer::queued`).
+    queued_at: Timestamp,
+    /// Which of the packed values are set: `LAST_AGENT`, `OWNER`,
+    /// `QUEUED`, and `QUEUED_AT` (the key is `Some`).
+    set: u8,
+}
+
+/// `Customer::set`: the last agent is set.
+const LAST_AGENT: u8 = 1;
+/// `Customer::set`: the owner is set.
+const OWNER: u8 = 2;
+/// `Customer::set`: an expiry entry is queued.
+const QUEUED: u8 = 4;
+/// `Customer::set`: the queued entry's key is a time (else `None`).
+const QUEUED_AT: u8 = 8;
+
+impl Customer {
+    /// A customer seen for the first time: standard tier, nothing known.
+    pub(crate) fn new(id: CustomerId) -> Self {
+        Customer {
+            id,
+            tier: Tier::Standard,
+            open: Default::default(),
+            held: 0,
+            vacant: false,
+            last_agent: AgentIdx::default(),
+            last_at: Timestamp::default(),
+            owner: AgentIdx::default(),
+            owner_wait: TimeSpan::ZERO,
+            queued_at: Timestamp::default(),
+            set: 0,
+        }
+    }
+
+    /// The agent who last served them, and when.
+    #[inline]
+    pub(crate) fn last_agent(&self) -> Option<(AgentIdx, Timestamp)> {
+        (self.set & LAST_AGENT != 0).then_some((self.last_agent, self.last_at))
+    }
+
+    /// Sets (or clears) [`Customer::last_agent`].
+    pub(crate) fn set_last_agent(&mut self, last: Option<(AgentIdx, Timestamp)>) {
+        let (agent, at) = last.unwrap_or_default();
+        (self.last_agent, self.last_at) = (agent, at);
+        self.flag(LAST_AGENT, last.is_some());
+    }
+
+    /// Their owner (an account manager), tried after their last agent,
+    /// and how long a conversation may wait for them.
+    #[inline]
+    pub(crate) fn owner(&self) -> Option<(AgentIdx, TimeSpan)> {
+        (self.set & OWNER != 0).then_some((self.owner, self.owner_wait))
+    }
+
+    /// Sets (or clears) [`Customer::owner`].
+    pub(crate) fn set_owner(&mut self, owner: Option<(AgentIdx, TimeSpan)>) {
+        let (agent, wait) = owner.unwrap_or((AgentIdx::default(), TimeSpan::ZERO));
+        (self.owner, self.owner_wait) = (agent, wait);
+        self.flag(OWNER, owner.is_some());
+    }
+
+    /// The key of their entry in the expiry queue (`None`: no entry, since
+    /// a conversation or an owner keeps them; they get one when that ends).
+    #[inline]
+    pub(crate) fn queued(&self) -> Option<Option<Timestamp>> {
+        (self.set & QUEUED != 0).then_some((self.set & QUEUED_AT != 0).then_some(self.queued_at))
+    }
+
+    /// Sets (or clears) [`Customer::queued`].
+    pub(crate) fn set_queued(&mut self, queued: Option<Option<Timestamp>>) {
+        self.queued_at = queued.flatten().unwrap_or_default();
+        self.flag(QUEUED, queued.is_some());
+        self.flag(QUEUED_AT, queued.flatten().is_some());
+    }
+
+    fn flag(&mut self, bit: u8, on: bool) {
+        self.set = if on { self.set | bit } else { self.set & !bit };
+    }
 }
 
 /// Customers who may become forgettable, by a lower bound of their last
@@ -70,16 +152,7 @@ impl super::State {
     /// ([`State::queue_unheld_customers`](super::State::queue_unheld_customers)).
     /// Validation made sure a slot is left.
     pub(crate) fn new_customer(&mut self, id: CustomerId) -> CustomerIdx {
-        let fresh = Customer {
-            id,
-            tier: Tier::Standard,
-            last_agent: None,
-            open: Default::default(),
-            owner: None,
-            held: 0,
-            queued: None,
-            vacant: false,
-        };
+        let fresh = Customer::new(id);
         let k = match self.customer_expiry.free.pop() {
             Some(k) => {
                 // The forgotten customer's (empty) list of open
@@ -117,11 +190,11 @@ impl super::State {
     /// contact (a contact may carry an earlier time than one before it).
     fn queue_customer(&mut self, k: CustomerIdx) {
         let customer = &mut self.customers[k.get()];
-        let key = customer.last_agent.map(|(_, at)| at);
-        if customer.queued.is_some_and(|q| q <= key) {
+        let key = customer.last_agent().map(|(_, at)| at);
+        if customer.queued().is_some_and(|q| q <= key) {
             return;
         }
-        customer.queued = Some(key);
+        customer.set_queued(Some(key));
         self.customer_expiry.queue.push(Reverse((key, k)));
     }
 
@@ -143,8 +216,8 @@ impl super::State {
 
     /// `agent` served customer `k` at `at` (sticky affinity).
     pub(crate) fn customer_served(&mut self, k: CustomerIdx, agent: AgentIdx, at: Timestamp) {
-        self.customers[k.get()].last_agent = Some((agent, at));
-        if self.customers[k.get()].queued.is_some() {
+        self.customers[k.get()].set_last_agent(Some((agent, at)));
+        if self.customers[k.get()].queued().is_some() {
             self.queue_customer(k);
         }
     }
@@ -155,7 +228,7 @@ impl super::State {
         k: CustomerIdx,
         owner: Option<(AgentIdx, TimeSpan)>,
     ) {
-        self.customers[k.get()].owner = owner;
+        self.customers[k.get()].set_owner(owner);
         if owner.is_none() {
             self.queue_customer(k);
         }
@@ -188,15 +261,15 @@ impl super::State {
             }
             self.customer_expiry.queue.pop();
             let customer = &mut self.customers[k.get()];
-            if customer.vacant || customer.queued != Some(key) {
+            if customer.vacant || customer.queued() != Some(key) {
                 continue;
             }
-            customer.queued = None;
-            if customer.held > 0 || customer.owner.is_some() {
+            customer.set_queued(None);
+            if customer.held > 0 || customer.owner().is_some() {
                 // Queued again when the last of those ends.
                 continue;
             }
-            let last = customer.last_agent.map(|(_, at)| at);
+            let last = customer.last_agent().map(|(_, at)| at);
             if !expired(last) {
                 // Served since this entry was made: queued at that contact.
                 self.queue_customer(k);
@@ -239,9 +312,9 @@ impl super::State {
                 let (kept, recounted) = (customer.held.into(), held[k].into());
                 return Err(("a customer's held conversations", kept, recounted));
             }
-            let key = customer.last_agent.map(|(_, at)| at);
-            let free = customer.held == 0 && customer.owner.is_none();
-            if free && customer.queued.is_none_or(|q| q > key) {
+            let key = customer.last_agent().map(|(_, at)| at);
+            let free = customer.held == 0 && customer.owner().is_none();
+            if free && customer.queued().is_none_or(|q| q > key) {
                 unqueued += 1;
             }
         }
@@ -271,8 +344,8 @@ mod tests {
     /// agent served them within the window.
     fn forgettable(k: &Customer, now: Timestamp, window: TimeSpan) -> bool {
         k.held == 0
-            && k.owner.is_none()
-            && k.last_agent.is_none_or(|(_, at)| now.since(at) > window)
+            && k.owner().is_none()
+            && k.last_agent().is_none_or(|(_, at)| now.since(at) > window)
     }
 
     /// Random days of contacts (some carrying earlier times than the one

@@ -5,7 +5,9 @@
 
 pub(crate) mod agent;
 pub(crate) mod bucket_sort;
+pub(crate) mod channel_set;
 pub(crate) mod conv_expiry;
+pub(crate) mod conv_wire;
 pub(crate) mod conversation;
 pub(crate) mod customer;
 pub(crate) mod dense_index;
@@ -25,6 +27,7 @@ pub(crate) mod timer_wheel;
 pub(crate) mod timers;
 pub(crate) mod waiting;
 pub(crate) mod workload;
+pub(crate) mod wrap_table;
 
 use crate::engine::EngineStats;
 use crate::model::{AgentId, ConversationId, CustomerId, SkillId, Timestamp};
@@ -85,6 +88,9 @@ pub(crate) struct State {
     /// Resolved conversations by resolution time, for purges
     /// (`conv_expiry.rs`); derived, never in a snapshot.
     pub resolved_queue: conv_expiry::ResolvedQueue,
+    /// The holds of the conversations in wrap-up, by slot
+    /// (`wrap_table.rs`); a conversation's own record only flags it.
+    pub wraps: IdMap<ConvIdx, workload::WrapHold>,
 }
 
 impl State {
@@ -169,5 +175,19 @@ impl State {
 
     pub(crate) fn id(&self, a: AgentIdx) -> AgentId {
         self.agent(a).id
+    }
+}
+#[cfg(test)]
+mod tests {
+    /// The per-conversation records stay as small as packing made them
+    /// (issue 22: bytes per open conversation): a field added or an
+    /// `Option<Timestamp>` brought back shows here first.
+    #[test]
+    fn conversation_customer_and_agent_records_stay_within_their_byte_budgets() {
+        use std::mem::size_of;
+        assert!(size_of::<super::conversation::Conv>() <= 160);
+        assert!(size_of::<Option<super::conversation::Conv>>() <= 160);
+        assert!(size_of::<super::agent::Agent>() <= 568);
+        assert!(size_of::<super::customer::Customer>() <= 80);
     }
 }

@@ -36,7 +36,8 @@ pub(crate) fn arm(cx: &mut Cx<'_>, c: ConvIdx) {
         return;
     };
     let conv = cx.st.conv(c);
-    let waiting = conv.first_response_at.is_none() && matches!(conv.place, Place::Assigned { .. });
+    let waiting =
+        conv.first_response_at().is_none() && matches!(conv.place, Place::Assigned { .. });
     if waiting && conv.no_answer_hops <= rule.max_hops {
         let (at, stay) = (cx.at + rule.after, conv.stay);
         lifecycle::arm(cx, at, TimerKind::NoAnswer, c, stay);
@@ -49,7 +50,7 @@ pub(crate) fn expects_timer(
     conv: &crate::engine::state::conversation::Conv,
 ) -> bool {
     rule.is_some_and(|rule| {
-        conv.first_response_at.is_none()
+        conv.first_response_at().is_none()
             && matches!(conv.place, Place::Assigned { .. })
             && conv.no_answer_hops <= rule.max_hops
     })
@@ -64,7 +65,7 @@ pub(crate) fn fire(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
     let Place::Assigned { agent } = conv.place else {
         return;
     };
-    if generation != conv.stay || conv.first_response_at.is_some() {
+    if generation != conv.stay || conv.first_response_at().is_some() {
         return;
     }
     let hop = conv.no_answer_hops + 1;

@@ -60,7 +60,7 @@ impl Engine {
         let c = st
             .conv_idx(conversation)
             .ok_or(EngineError::UnknownConversation(conversation))?;
-        let Some(hold) = st.conv(c).wrap_up else {
+        let Some(hold) = st.wrap_of(c) else {
             return Ok(None);
         };
         Ok(Some(WrapUpInfo {

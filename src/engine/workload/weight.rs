@@ -67,7 +67,7 @@ pub(crate) fn expected_held(
     match c.place {
         Place::Offered { .. } | Place::Assigned { .. } => of(cfg, a, c.channel),
         Place::Parked { agent: Some(_) } => parked_of(cfg, a, c.channel),
-        Place::Resolved { .. } if c.wrap_up.is_some() => cfg
+        Place::Resolved { .. } if c.wrapping => cfg
             .workload
             .wrap_up(c.channel)
             .map_or(Capacity::ZERO, |rule| {

@@ -11,7 +11,7 @@ use crate::engine::decision::{AssignVia, Decision};
 use crate::engine::error::EngineError;
 use crate::engine::lifecycle;
 use crate::engine::matching;
-use crate::engine::state::conversation::Place;
+use crate::engine::state::conversation::{Place, When};
 use crate::engine::state::index::{AgentIdx, ConvIdx};
 use crate::engine::state::timers::TimerKind;
 use crate::engine::state::workload::WrapHold;
@@ -39,7 +39,7 @@ pub(crate) fn hold_of(weight: Capacity, permille: u32) -> Capacity {
 /// rule's share of what the thread costs that agent.
 pub(crate) fn expected_hold(cfg: &EngineConfig, st: &State, c: ConvIdx) -> Option<Capacity> {
     let conv = st.conv(c);
-    let hold = conv.wrap_up?;
+    let hold = st.wrap_of(c)?;
     let rule = cfg.workload.wrap_up(conv.channel)?;
     let full = (st.agents.get(hold.agent.get())).map_or(cfg.weight(conv.channel), |a| {
         super::weight::of(cfg, a, conv.channel)
@@ -63,13 +63,14 @@ pub(crate) fn start(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
         WrapUpMode::TimeBoxed { min } => Some(at + min),
         WrapUpMode::NoEarlyEnd => None,
     };
-    let conv = cx.st.conv_mut(c);
-    conv.wrap_up = Some(WrapHold {
+    let hold = WrapHold {
         agent,
         started: at,
         until,
         min_end,
-    });
+    };
+    cx.st.set_wrap(c, hold);
+    let conv = cx.st.conv(c);
     let (id, stay) = (conv.id, conv.stay);
     cx.st.agent_mut(agent).wrapups.insert((id, c));
     lifecycle::arm(cx, until, TimerKind::WrapUpEnd, c, stay);
@@ -88,9 +89,8 @@ pub(crate) fn start(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
 /// Takes `c`'s wrap-up off its agent's list (for `lifecycle::detach`,
 /// which gives the hold back). Returns the agent, if it was in wrap-up.
 pub(crate) fn unlist(cx: &mut Cx<'_>, c: ConvIdx) -> Option<AgentIdx> {
-    let conv = cx.st.conv_mut(c);
-    let hold = conv.wrap_up.take()?;
-    let id = conv.id;
+    let hold = cx.st.take_wrap(c)?;
+    let id = cx.st.conv(c).id;
     let removed = cx.st.agent_mut(hold.agent).wrapups.remove(&(id, c));
     debug_assert!(removed, "a wrap-up is in its agent's list");
     Some(hold.agent)
@@ -99,7 +99,7 @@ pub(crate) fn unlist(cx: &mut Cx<'_>, c: ConvIdx) -> Option<AgentIdx> {
 /// Ends `c`'s wrap-up for `reason`, giving the hold back; returns the
 /// agent. Does nothing (returns `None`) if `c` is not in wrap-up.
 pub(crate) fn end(cx: &mut Cx<'_>, c: ConvIdx, reason: WrapUpEndReason) -> Option<AgentIdx> {
-    let hold = cx.st.conv(c).wrap_up?;
+    let hold = cx.st.wrap_of(c)?;
     let at = cx.at;
     let (agent, load, cap) = lifecycle::detach(cx, c)?;
     let spent = at.since(hold.started).as_millis();
@@ -133,7 +133,7 @@ pub(crate) fn check_end(
     at: Timestamp,
 ) -> Result<(), EngineError> {
     let conv = st.conv(c);
-    let Some(hold) = conv.wrap_up else {
+    let Some(hold) = st.wrap_of(c) else {
         return Err(EngineError::NotInWrapUp {
             conversation: conv.id,
         });
@@ -163,12 +163,12 @@ pub(crate) fn reopen(cx: &mut Cx<'_>, c: ConvIdx) {
     };
     let at = cx.at;
     let conv = cx.st.conv_mut(c);
-    conv.resolved_at = None;
+    conv.set_at(When::Resolved, None);
     conv.last_customer_message = at;
     conv.awaiting_reply = true;
     conv.seen = false;
-    conv.park_due = None;
-    let (answered, channel) = (conv.first_response_at.is_some(), conv.channel);
+    conv.set_at(When::ParkDue, None);
+    let (answered, channel) = (conv.first_response_at().is_some(), conv.channel);
     let weight = super::weight::of(cx.cfg, cx.st.agent(agent), channel);
     // Opening order is arrival order (as a restore rebuilds it).
     let seq = cx.st.conv(c).seq;
