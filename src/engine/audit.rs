@@ -258,8 +258,9 @@ impl Engine {
                 }
             }
         }
+        let mut lined = 0u64;
         for (g, group) in st.groups.iter().enumerate() {
-            for (class, key, c) in group.waiting.iter() {
+            for (class, key, c) in group.waiting.iter(&st.line_pool) {
                 let ok = conv_at(c).is_some_and(|v| {
                     v.place == Place::Queued
                         && (v.group.get() == g || v.extra_groups().iter().any(|x| x.get() == g))
@@ -271,6 +272,15 @@ impl Engine {
                 }
                 found[c.get()] += 1;
             }
+            // The line's trees in order, its class heads and length
+            // (`line_pool.rs`).
+            let tree = |what| AuditViolation::StatisticMismatch {
+                what,
+                kept: 0,
+                recounted: 1,
+            };
+            group.waiting.check(&st.line_pool).map_err(tree)?;
+            lined += u64::from(group.waiting.len());
             let head = group.waiting.head(cfg.class_head_start);
             let (mut online, mut with_room) = (0u64, 0u64);
             for (p, &m) in group.members.iter().enumerate() {
@@ -319,7 +329,7 @@ impl Engine {
                 (
                     "waiting",
                     u64::from(group.waiting.len()),
-                    group.waiting.iter().count() as u64,
+                    group.waiting.iter(&st.line_pool).count() as u64,
                 ),
             ] {
                 if kept != recounted {
@@ -330,6 +340,15 @@ impl Engine {
                     });
                 }
             }
+        }
+        // Every live line node in some line, every other one free.
+        let pool = &st.line_pool;
+        if lined != u64::from(pool.live()) || pool.check_free().is_err() {
+            return Err(AuditViolation::StatisticMismatch {
+                what: "waiting-line nodes",
+                kept: pool.live().into(),
+                recounted: lined,
+            });
         }
         // Keyed with the incarnation too: a timer of another incarnation of
         // the id (or a corrupt one) is void when it fires.
@@ -452,10 +471,9 @@ impl Engine {
                 }
             }
             let open = !matches!(v.place, Place::Resolved { .. });
-            let listed = st
-                .customers
-                .get(v.who.get())
-                .is_some_and(|k| k.id == v.customer && k.open.iter().any(|&c| c.get() == i));
+            let listed = st.customers.get(v.who.get()).is_some_and(|k| {
+                k.id == v.customer && k.open.iter(&st.open_pool).any(|c| c.get() == i)
+            });
             if open != listed {
                 return Err(AuditViolation::OpenListMismatch { conversation: v.id });
             }
@@ -516,7 +534,16 @@ impl Engine {
                 }
             }
         }
-        let open_total: usize = st.customers.iter().map(|k| k.open.len()).sum();
+        let open_total: usize = st.customers.iter().map(|k| k.open.len(&st.open_pool)).sum();
+        // Every node of the open lists' pool in one list or free.
+        let beyond = open_total - st.customers.iter().filter(|k| !k.open.is_empty()).count();
+        if beyond != st.open_pool.live() as usize || st.open_pool.check_free().is_err() {
+            return Err(AuditViolation::StatisticMismatch {
+                what: "open-list nodes",
+                kept: st.open_pool.live().into(),
+                recounted: beyond as u64,
+            });
+        }
         let open_recount =
             report.bot + report.queued + report.offered + report.assigned + report.parked;
         if open_total != open_recount || live != st.conv_ids.len() {

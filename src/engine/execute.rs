@@ -262,7 +262,7 @@ fn open(
         }
     };
     cx.st.conv_ids.insert(id, c);
-    cx.st.customers[who.get()].open.push(c);
+    cx.st.open_push(who, c);
     cx.st.hold_group(group);
     c
 }

@@ -418,7 +418,7 @@ pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
     conv.set_at(When::ParkDue, None);
     let id = conv.id;
     cx.st.note_resolved(c);
-    cx.st.customer_of(c).open.retain(|&o| o != c);
+    cx.st.open_remove(c);
     let agent = left.map(|(a, _, _)| cx.st.id(a));
     if let Some((_, hold)) = kept {
         // The hold stayed on the agent through `detach` (which released
@@ -514,11 +514,12 @@ fn detach_waiting_entry(cx: &mut Cx<'_>, c: ConvIdx, insert: bool) {
                     0 => group,
                     _ => cx.st.conv(c).extra_groups()[i - 1],
                 };
-                let line = &mut cx.st.group_mut(g).waiting;
+                let st = &mut *cx.st;
+                let line = &mut st.groups[g.get()].waiting;
                 if insert {
-                    line.insert(class, key, c);
+                    line.insert(&mut st.line_pool, class, key, c);
                 } else {
-                    line.remove(class, key, c);
+                    line.remove(&mut st.line_pool, class, key, c);
                 }
             }
         }

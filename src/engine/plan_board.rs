@@ -96,7 +96,7 @@ impl Engine {
         for (g, group) in st.groups.iter().enumerate() {
             // The back of this line: its length is the last position.
             let back = expect(&group.served, group.waiting.len());
-            for (_, key, c) in group.waiting.iter() {
+            for (_, key, c) in group.waiting.iter(&st.line_pool) {
                 visited += 1;
                 let conv = st.conv(c);
                 // Overflow: the conversation waits in this group too, but

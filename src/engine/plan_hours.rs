@@ -248,7 +248,7 @@ fn close_queue(cx: &mut Cx<'_>, plan: &CompiledPlan, q: usize, groups: &[GroupId
     for &g in groups {
         let line = &cx.st.group(g).waiting;
         own.extend(
-            line.iter()
+            line.iter(&cx.st.line_pool)
                 .map(|(_, _, c)| c)
                 .filter(|&c| cx.st.conv(c).group == g),
         );

@@ -160,7 +160,9 @@ impl Engine {
             .state
             .customer(customer)
             .ok_or(EngineError::UnknownCustomer(customer))?;
-        Ok(known.open.iter().map(|&c| self.state.conv(c).id).collect())
+        Ok((known.open.iter(&self.state.open_pool))
+            .map(|c| self.state.conv(c).id)
+            .collect())
     }
 
     /// The agent's live threads in working order: threads where the customer

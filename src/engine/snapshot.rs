@@ -681,7 +681,7 @@ fn restore_conversations(
     opens.sort_unstable();
     for (_, customer, c) in opens {
         let k = st.ensure_customer(customer);
-        st.customers[k.get()].open.push(c);
+        st.open_push(k, c);
     }
     Ok(())
 }

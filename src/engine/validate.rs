@@ -574,8 +574,8 @@ fn check_open_rule(
     let clash =
         known
             .open
-            .iter()
-            .map(|&c| state.conv(c))
+            .iter(&state.open_pool)
+            .map(|c| state.conv(c))
             .find(|c| match config.open_conversations {
                 OpenConversations::OnePerChannel => c.channel == channel,
                 OpenConversations::OneAcrossChannels => true,

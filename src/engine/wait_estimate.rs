@@ -124,7 +124,7 @@ impl Engine {
         let mine = conv.line_key().aged(conv.class(), head_start);
         let line = &st.group(conv.group).waiting;
         let ahead = line
-            .iter()
+            .iter(&st.line_pool)
             .filter(|&(class, key, _)| key.aged(class, head_start) < mine)
             .count() as u32;
         let position = ahead + 1;

@@ -11,7 +11,7 @@
 //! became forgettable since the last one), and the customer table is never
 //! compacted nor re-indexed.
 
-use super::index::{AgentIdx, CustomerIdx};
+use super::index::{AgentIdx, ConvIdx, CustomerIdx};
 use crate::model::{CustomerId, Tier, TimeSpan, Timestamp};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -23,12 +23,15 @@ use std::collections::BinaryHeap;
 /// and written through accessors. As `Option`s they took 16 bytes each
 /// (an `Option<Option<Timestamp>>` and two `Option<(AgentIdx, _)>`: a
 /// `u64` time leaves no niche); packed, the record is 80 bytes, not 112.
+/// The open list's overflow in a shared pool (`open_list.rs`) instead of
+/// a `Vec` of its own takes it to 56.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Customer {
     pub id: CustomerId,
     pub tier: Tier,
-    /// Conversations not yet resolved, in opening order. Short: the open
-    /// rule (`EngineConfig::open_conversations`) keeps one per channel by
+    /// Conversations not yet resolved, in opening order (all but the first
+    /// in `State::open_pool`). Short: the open rule
+    /// (`EngineConfig::open_conversations`) keeps one per channel by
     /// default.
     pub open: super::open_list::OpenList,
     /// Conversations of theirs in the table (open, or resolved and not yet
@@ -155,13 +158,9 @@ impl super::State {
         let fresh = Customer::new(id);
         let k = match self.customer_expiry.free.pop() {
             Some(k) => {
-                // The forgotten customer's (empty) list of open
-                // conversations keeps its capacity for the new one: no
-                // allocation per new customer once purges free slots.
                 let slot = &mut self.customers[k.get()];
-                let open = std::mem::take(&mut slot.open);
-                debug_assert!(open.is_empty(), "a vacant slot holds nothing");
-                *slot = Customer { open, ..fresh };
+                debug_assert!(slot.open.is_empty(), "a vacant slot holds nothing");
+                *slot = fresh;
                 k
             }
             None => {
@@ -172,6 +171,24 @@ impl super::State {
         };
         self.customer_ids.insert(id, k);
         k
+    }
+
+    /// Appends `c` to customer `k`'s open conversations.
+    pub(crate) fn open_push(&mut self, k: CustomerIdx, c: ConvIdx) {
+        self.customers[k.get()].open.push(&mut self.open_pool, c);
+    }
+
+    /// Inserts `c` at position `at` of customer `k`'s open conversations.
+    pub(crate) fn open_insert(&mut self, k: CustomerIdx, at: usize, c: ConvIdx) {
+        self.customers[k.get()]
+            .open
+            .insert(&mut self.open_pool, at, c);
+    }
+
+    /// Takes `c` out of its customer's open conversations.
+    pub(crate) fn open_remove(&mut self, c: ConvIdx) {
+        let k = self.conv(c).who;
+        self.customers[k.get()].open.remove(&mut self.open_pool, c);
     }
 
     /// Queues for expiry every customer no conversation holds (after a

@@ -216,7 +216,7 @@ impl super::State {
         c: super::index::ConvIdx,
     ) {
         let group = &mut self.groups[g.get()];
-        group.waiting.insert(class, key, c);
+        group.waiting.insert(&mut self.line_pool, class, key, c);
         if let (Some(p), 1) = (group.pool, group.waiting.len()) {
             self.groups[p.get()].busy.push(g);
         }
@@ -232,7 +232,7 @@ impl super::State {
         c: super::index::ConvIdx,
     ) -> bool {
         let group = &mut self.groups[g.get()];
-        let removed = group.waiting.remove(class, key, c);
+        let removed = group.waiting.remove(&mut self.line_pool, class, key, c);
         if let (Some(p), true, 0) = (group.pool, removed, group.waiting.len()) {
             let busy = &mut self.groups[p.get()].busy;
             if let Some(i) = busy.iter().position(|&f| f == g) {

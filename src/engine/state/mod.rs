@@ -17,6 +17,7 @@ pub(crate) mod hash;
 pub(crate) mod hours;
 pub(crate) mod inbox;
 pub(crate) mod index;
+pub(crate) mod line_pool;
 pub(crate) mod open_list;
 pub(crate) mod paged;
 pub(crate) mod plan;
@@ -47,6 +48,8 @@ pub(crate) struct State {
     pub agents: Vec<Agent>,
     pub agent_ids: DenseIndex<AgentId, AgentIdx>,
     pub groups: Vec<Group>,
+    /// The nodes of every group's waiting line (`line_pool.rs`).
+    pub line_pool: line_pool::LinePool,
     pub group_keys: IdMap<RoutingKey, GroupIdx>,
     /// Conversations by slot; `None` for a slot freed by a purge.
     pub convs: paged::Paged<Option<Conv>>,
@@ -57,6 +60,9 @@ pub(crate) struct State {
     /// Slots a purge freed are `vacant` (see `customer_expiry`).
     pub customers: paged::Paged<Customer>,
     pub customer_ids: DenseIndex<CustomerId, CustomerIdx>,
+    /// The customers' open conversations after each one's first
+    /// (`open_list.rs`).
+    pub open_pool: open_list::OpenPool,
     /// Agents holding each skill, ascending.
     pub agents_by_skill: IdMap<SkillId, Vec<AgentIdx>>,
     /// Groups by their first required skill (an agent eligible for a group
@@ -149,11 +155,6 @@ impl State {
         self.new_customer(id)
     }
 
-    /// The customer of conversation `c`.
-    pub(crate) fn customer_of(&mut self, c: ConvIdx) -> &mut Customer {
-        let k = self.conv(c).who;
-        &mut self.customers[k.get()]
-    }
 
     pub(crate) fn agent_idx(&self, id: AgentId) -> Option<AgentIdx> {
         self.agent_ids.get(&id).copied()
@@ -188,6 +189,6 @@ mod tests {
         assert!(size_of::<super::conversation::Conv>() <= 160);
         assert!(size_of::<Option<super::conversation::Conv>>() <= 160);
         assert!(size_of::<super::agent::Agent>() <= 568);
-        assert!(size_of::<super::customer::Customer>() <= 80);
+        assert!(size_of::<super::customer::Customer>() <= 56);
     }
 }

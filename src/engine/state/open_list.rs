@@ -1,85 +1,239 @@
-//! A customer's open conversations, in opening order, the first inline.
+//! A customer's open conversations, in opening order: the first in the
+//! customer's record, the others linked through one pool of small nodes
+//! shared by every customer.
 //!
 //! Nearly every customer has one open conversation at a time (the open
 //! rule keeps one per channel by default), and most customers of a day are
-//! first contacts. A `Vec` allocated 16 bytes for each new customer's
-//! first conversation: one allocation per first contact in the steady
-//! state. Here the first conversation sits in the record itself; only a
-//! second one at the same time allocates.
+//! first contacts: the first conversation sits in the record itself. A
+//! second one at the same time used to grow a `Vec` of the customer's own
+//! (one allocation per customer who ever held two, and 24 bytes in every
+//! record); it now takes a node of [`OpenPool`], which a closed one gives
+//! back, so the pool only grows when more customers hold a second
+//! conversation at once than ever before.
 
 use super::index::ConvIdx;
 
+/// No node: the end of a list, or of the free nodes.
+const NIL: u32 = u32::MAX;
+
 /// Conversations in opening order: `first` (`VACANT` when there is none),
-/// then `rest`. Invariant: `rest` is empty while `first` is vacant.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// then the nodes from `rest`. Invariant: `rest` is `NIL` while `first` is
+/// vacant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct OpenList {
     first: ConvIdx,
-    rest: Vec<ConvIdx>,
+    rest: u32,
 }
 
 impl Default for OpenList {
     fn default() -> Self {
         Self {
             first: ConvIdx::VACANT,
-            rest: Vec::new(),
+            rest: NIL,
         }
     }
 }
 
-impl OpenList {
-    pub(crate) fn len(&self) -> usize {
-        usize::from(self.first != ConvIdx::VACANT) + self.rest.len()
+/// A conversation after a list's first, and the next node.
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    conv: ConvIdx,
+    /// The next node of the list; on the free list, the next free node.
+    next: u32,
+}
+
+/// The nodes of every customer's open list beyond its first.
+#[derive(Clone, Debug)]
+pub(crate) struct OpenPool {
+    nodes: Vec<Node>,
+    /// Head of the free nodes.
+    free: u32,
+    /// Nodes in some list.
+    live: u32,
+}
+
+impl Default for OpenPool {
+    fn default() -> Self {
+        Self {
+            nodes: Vec::new(),
+            free: NIL,
+            live: 0,
+        }
+    }
+}
+
+impl OpenPool {
+    /// Nodes in some list.
+    pub(crate) fn live(&self) -> u32 {
+        self.live
     }
 
+    fn alloc(&mut self, conv: ConvIdx, next: u32) -> u32 {
+        let node = Node { conv, next };
+        self.live += 1;
+        if self.free != NIL {
+            let n = self.free;
+            self.free = self.nodes[n as usize].next;
+            self.nodes[n as usize] = node;
+            return n;
+        }
+        // One node per open conversation at most, and conversation slots
+        // stop short of `u32::MAX`.
+        let n = u32::try_from(self.nodes.len())
+            .ok()
+            .filter(|&n| n != NIL)
+            .expect("fewer open conversations than u32::MAX");
+        self.nodes.push(node);
+        n
+    }
+
+    fn release(&mut self, n: u32) {
+        self.nodes[n as usize].next = self.free;
+        self.free = n;
+        self.live -= 1;
+    }
+
+    /// Whether the free nodes and the live count add up to the nodes held.
+    pub(crate) fn check_free(&self) -> Result<(), &'static str> {
+        let (mut free, mut n) = (0usize, self.free);
+        while n != NIL {
+            free += 1;
+            if free > self.nodes.len() {
+                return Err("a cycle in the free open-list nodes");
+            }
+            n = self
+                .nodes
+                .get(n as usize)
+                .ok_or("a free link past the pool")?
+                .next;
+        }
+        if free + self.live as usize != self.nodes.len() {
+            return Err("open-list nodes neither live nor free");
+        }
+        Ok(())
+    }
+}
+
+/// The nodes of a list after its first, each once (a walk is bounded by
+/// the pool's size, so a broken link cannot loop).
+struct Links<'a> {
+    pool: &'a OpenPool,
+    at: u32,
+    left: usize,
+}
+
+impl Iterator for Links<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let n = self.at;
+        let node = self.pool.nodes.get(n as usize)?;
+        self.left = self.left.checked_sub(1)?;
+        self.at = node.next;
+        Some(n)
+    }
+}
+
+impl OpenList {
     pub(crate) fn is_empty(&self) -> bool {
         self.first == ConvIdx::VACANT
     }
 
-    /// The conversations in opening order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &ConvIdx> + '_ {
-        std::iter::once(&self.first)
-            .filter(|&&c| c != ConvIdx::VACANT)
-            .chain(self.rest.iter())
-    }
-
-    /// Appends `c` (the latest opened).
-    pub(crate) fn push(&mut self, c: ConvIdx) {
-        if self.first == ConvIdx::VACANT {
-            self.first = c;
-        } else {
-            self.rest.push(c);
+    fn links<'a>(&self, pool: &'a OpenPool) -> Links<'a> {
+        Links {
+            pool,
+            at: self.rest,
+            left: pool.nodes.len(),
         }
     }
 
-    /// Inserts `c` at position `at` (at most `len()`).
-    pub(crate) fn insert(&mut self, at: usize, c: ConvIdx) {
-        debug_assert!(at <= self.len(), "a position in the list");
-        if at == 0 && self.first != ConvIdx::VACANT {
-            let old = std::mem::replace(&mut self.first, c);
-            self.rest.insert(0, old);
-        } else if at == 0 {
+    pub(crate) fn len(&self, pool: &OpenPool) -> usize {
+        usize::from(!self.is_empty()) + self.links(pool).count()
+    }
+
+    /// The conversations in opening order.
+    pub(crate) fn iter<'a>(&self, pool: &'a OpenPool) -> impl Iterator<Item = ConvIdx> + 'a {
+        std::iter::once(self.first)
+            .filter(|&c| c != ConvIdx::VACANT)
+            .chain(self.links(pool).map(|n| pool.nodes[n as usize].conv))
+    }
+
+    /// Appends `c` (the latest opened).
+    pub(crate) fn push(&mut self, pool: &mut OpenPool, c: ConvIdx) {
+        let at = self.len(pool);
+        self.insert(pool, at, c);
+    }
+
+    /// Inserts `c` at position `at` (at most `len()`; past it, at the end).
+    pub(crate) fn insert(&mut self, pool: &mut OpenPool, at: usize, c: ConvIdx) {
+        debug_assert!(at <= self.len(pool), "a position in the list");
+        if self.is_empty() {
             self.first = c;
-        } else {
-            self.rest.insert(at - 1, c);
+            return;
+        }
+        if at == 0 {
+            let old = std::mem::replace(&mut self.first, c);
+            self.rest = pool.alloc(old, self.rest);
+            return;
+        }
+        // After the first and `at - 1` nodes: the node before is the last
+        // of those (none: the head of `rest`).
+        let before = self.links(pool).take(at - 1).last();
+        match before {
+            None => self.rest = pool.alloc(c, self.rest),
+            Some(b) => {
+                let next = pool.nodes[b as usize].next;
+                let n = pool.alloc(c, next);
+                pool.nodes[b as usize].next = n;
+            }
         }
     }
 
     /// The number of leading conversations for which `pred` holds (the
     /// list is ordered so that `pred` holds on a prefix).
-    pub(crate) fn partition_point(&self, mut pred: impl FnMut(&ConvIdx) -> bool) -> usize {
-        self.iter().take_while(|c| pred(c)).count()
+    pub(crate) fn partition_point(
+        &self,
+        pool: &OpenPool,
+        mut pred: impl FnMut(ConvIdx) -> bool,
+    ) -> usize {
+        self.iter(pool).take_while(|&c| pred(c)).count()
     }
 
-    /// Keeps only the conversations for which `keep` holds, in order.
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&ConvIdx) -> bool) {
-        self.rest.retain(|c| keep(c));
-        if self.first != ConvIdx::VACANT && !keep(&self.first) {
-            self.first = if self.rest.is_empty() {
-                ConvIdx::VACANT
-            } else {
-                self.rest.remove(0)
-            };
+    /// Takes `c` out of the list, if there.
+    pub(crate) fn remove(&mut self, pool: &mut OpenPool, c: ConvIdx) -> bool {
+        if self.is_empty() {
+            return false;
         }
+        if self.first == c {
+            match pool.nodes.get(self.rest as usize).copied() {
+                None => self.first = ConvIdx::VACANT,
+                Some(node) => {
+                    pool.release(self.rest);
+                    (self.first, self.rest) = (node.conv, node.next);
+                }
+            }
+            return true;
+        }
+        // The node holding `c` and the one before it (none: `rest`).
+        let mut before = None;
+        let mut found = None;
+        for n in self.links(pool) {
+            if pool.nodes[n as usize].conv == c {
+                found = Some(n);
+                break;
+            }
+            before = Some(n);
+        }
+        let Some(n) = found else {
+            return false;
+        };
+        let next = pool.nodes[n as usize].next;
+        match before {
+            None => self.rest = next,
+            Some(b) => pool.nodes[b as usize].next = next,
+        }
+        pool.release(n);
+        true
     }
 }
 
@@ -87,10 +241,16 @@ impl OpenList {
 mod tests {
     use super::*;
 
+    /// Lists of several customers in one pool against `Vec`s through
+    /// pushes, inserts anywhere and removals: the same order, lengths and
+    /// partition points, and the pool holding no more nodes than ever
+    /// were in use at once.
     #[test]
-    fn open_list_keeps_order_like_a_vec_through_pushes_inserts_and_removals() {
-        let mut list = OpenList::default();
-        let mut model: Vec<ConvIdx> = Vec::new();
+    fn open_lists_keep_order_like_vecs_through_pushes_inserts_and_removals() {
+        const CUSTOMERS: usize = 4;
+        let mut pool = OpenPool::default();
+        let mut lists = [OpenList::default(); CUSTOMERS];
+        let mut models: [Vec<ConvIdx>; CUSTOMERS] = Default::default();
         let mut rng = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = |n: u64| {
             rng ^= rng << 13;
@@ -98,40 +258,50 @@ mod tests {
             rng ^= rng << 17;
             rng % n
         };
-        for step in 0..5_000usize {
+        let mut most = 0usize;
+        for step in 0..20_000usize {
             let c = ConvIdx::new(step).expect("small");
+            let k = next(CUSTOMERS as u64) as usize;
+            let (list, model) = (&mut lists[k], &mut models[k]);
             match next(4) {
                 0 => {
-                    list.push(c);
+                    list.push(&mut pool, c);
                     model.push(c);
                 }
                 1 => {
                     let at = next(model.len() as u64 + 1) as usize;
-                    list.insert(at, c);
+                    list.insert(&mut pool, at, c);
                     model.insert(at, c);
                 }
                 _ if !model.is_empty() => {
                     let gone = model[next(model.len() as u64) as usize];
-                    list.retain(|&o| o != gone);
+                    assert!(list.remove(&mut pool, gone));
+                    assert!(!list.remove(&mut pool, gone));
                     model.retain(|&o| o != gone);
                 }
-                _ => {}
+                _ => assert!(!list.remove(&mut pool, c)),
             }
-            assert!(list.iter().eq(model.iter()));
+            assert!(list.iter(&pool).eq(model.iter().copied()));
             assert_eq!(
-                (list.len(), list.is_empty()),
+                (list.len(&pool), list.is_empty()),
                 (model.len(), model.is_empty())
             );
             // A predicate that holds on a prefix of the list.
-            let k = next(model.len() as u64 + 1) as usize;
-            let prefix = &model[..k];
-            assert_eq!(list.partition_point(|o| prefix.contains(o)), k);
+            let cut = next(model.len() as u64 + 1) as usize;
+            let prefix = &model[..cut];
+            assert_eq!(list.partition_point(&pool, |o| prefix.contains(&o)), cut);
+            let beyond: usize = models.iter().map(|m| m.len().saturating_sub(1)).sum();
+            most = most.max(beyond);
+            assert_eq!(pool.live() as usize, beyond);
+            assert_eq!(pool.nodes.len(), most, "a freed node is reused first");
         }
-        // One open conversation at a time allocates nothing.
+        assert_eq!(pool.check_free(), Ok(()));
+        // One open conversation at a time takes no node.
+        let mut pool = OpenPool::default();
         let mut single = OpenList::default();
-        single.push(ConvIdx::new(1).expect("small"));
-        single.retain(|_| false);
-        single.push(ConvIdx::new(2).expect("small"));
-        assert_eq!(single.rest.capacity(), 0);
+        single.push(&mut pool, ConvIdx::new(1).expect("small"));
+        single.remove(&mut pool, ConvIdx::new(1).expect("small"));
+        single.push(&mut pool, ConvIdx::new(2).expect("small"));
+        assert_eq!(pool.nodes.len(), 0);
     }
 }

@@ -8,9 +8,9 @@
 //! waiting conversation (a real-time statistic) a look at four heads.
 
 use super::index::ConvIdx;
+use super::line_pool::{LinePool, NIL};
 use crate::model::{TimeSpan, Timestamp};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 
 /// Number of priority classes.
 pub(crate) const CLASSES: usize = 4;
@@ -39,12 +39,14 @@ impl LineKey {
 /// conversation.
 pub(crate) type Head = (u8, LineKey, ConvIdx);
 
-/// The waiting line of one group.
-#[derive(Clone, Debug, Default)]
+/// The waiting line of one group. Its entries are nodes of the state's
+/// [`LinePool`] (shared by every line, so a command allocates nothing
+/// when a line grows); the line keeps each class tree's root.
+#[derive(Clone, Debug)]
 pub(crate) struct WaitingLine {
-    classes: [BTreeSet<(LineKey, ConvIdx)>; CLASSES],
+    roots: [u32; CLASSES],
     len: u32,
-    /// Each class line's first entry, kept in step with `classes`: the
+    /// Each class line's first entry, kept in step with the class trees: the
     /// head is read far more often than a class head changes (every
     /// freed agent's pull reads each of their groups' heads, and with
     /// workload rules holding work back the lines are rarely empty), so
@@ -52,26 +54,43 @@ pub(crate) struct WaitingLine {
     firsts: [Option<(LineKey, ConvIdx)>; CLASSES],
 }
 
+impl Default for WaitingLine {
+    fn default() -> Self {
+        Self {
+            roots: [NIL; CLASSES],
+            len: 0,
+            firsts: [None; CLASSES],
+        }
+    }
+}
+
 impl WaitingLine {
-    pub(crate) fn insert(&mut self, class: u8, key: LineKey, conv: ConvIdx) {
+    /// Adds `conv` (not in this line yet) to class `class` at `key`.
+    pub(crate) fn insert(&mut self, pool: &mut LinePool, class: u8, key: LineKey, conv: ConvIdx) {
         let class = usize::from(class);
-        let inserted = self.classes[class].insert((key, conv));
-        debug_assert!(inserted, "a conversation waits once");
-        self.len += u32::from(inserted);
+        pool.insert(&mut self.roots[class], key, conv);
+        self.len += 1;
         let first = &mut self.firsts[class];
         if first.is_none_or(|f| (key, conv) < f) {
             *first = Some((key, conv));
         }
     }
 
-    pub(crate) fn remove(&mut self, class: u8, key: LineKey, conv: ConvIdx) -> bool {
+    /// Takes `conv` out of class `class` (at `key`), if there.
+    pub(crate) fn remove(
+        &mut self,
+        pool: &mut LinePool,
+        class: u8,
+        key: LineKey,
+        conv: ConvIdx,
+    ) -> bool {
         let class = usize::from(class);
-        let line = &mut self.classes[class];
-        let removed = line.remove(&(key, conv));
+        let root = &mut self.roots[class];
+        let removed = pool.remove(root, key, conv);
         self.len -= u32::from(removed);
         if self.firsts[class] == Some((key, conv)) {
             // Only a class head leaving walks its tree again.
-            self.firsts[class] = line.first().copied();
+            self.firsts[class] = pool.first(*root);
         }
         removed
     }
@@ -82,10 +101,6 @@ impl WaitingLine {
             // Most lines are empty most of the time: no look at 4 heads.
             return None;
         }
-        debug_assert!(
-            (self.classes.iter().zip(&self.firsts)).all(|(line, f)| line.first() == f.as_ref()),
-            "the class heads kept are the lines' first entries"
-        );
         // The first smallest, as `min_by_key` (aged keys never tie: the
         // arrival order in them is unique), each aged key computed once.
         let mut best: Option<((i64, u64), Head)> = None;
@@ -111,12 +126,31 @@ impl WaitingLine {
         self.len
     }
 
-    /// Every entry with its class.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (u8, LineKey, ConvIdx)> + '_ {
-        self.classes.iter().enumerate().flat_map(|(class, line)| {
-            line.iter()
-                .map(move |&(key, conv)| (class as u8, key, conv))
+    /// Every entry with its class, class by class, each in line order.
+    pub(crate) fn iter<'a>(
+        &'a self,
+        pool: &'a LinePool,
+    ) -> impl Iterator<Item = (u8, LineKey, ConvIdx)> + 'a {
+        (self.roots.iter().enumerate()).flat_map(move |(class, &root)| {
+            pool.iter(root)
+                .map(move |(key, conv)| (class as u8, key, conv))
         })
+    }
+
+    /// Whether each class tree is well formed and its first entry is the
+    /// one kept, and the entries add up to `len` (the audit).
+    pub(crate) fn check(&self, pool: &LinePool) -> Result<(), &'static str> {
+        let mut total = 0u32;
+        for (&root, first) in self.roots.iter().zip(&self.firsts) {
+            total += pool.check(root)?;
+            if pool.first(root) != *first {
+                return Err("a class head kept is not its line's first entry");
+            }
+        }
+        if total != self.len {
+            return Err("a waiting line's length");
+        }
+        Ok(())
     }
 }
 
@@ -138,6 +172,7 @@ mod tests {
         };
         let head_start = TimeSpan(5_000);
         let mut line = WaitingLine::default();
+        let mut pool = LinePool::default();
         let mut waiting: Vec<(u8, LineKey, ConvIdx)> = Vec::new();
         for seq in 0..3_000u64 {
             if waiting.is_empty() || next(3) != 0 {
@@ -147,7 +182,7 @@ mod tests {
                     seq,
                 };
                 let conv = ConvIdx::new(seq as usize).expect("a slot");
-                line.insert(class, key, conv);
+                line.insert(&mut pool, class, key, conv);
                 waiting.push((class, key, conv));
             } else {
                 // Half the time the head, else anyone.
@@ -156,7 +191,7 @@ mod tests {
                     _ => next(waiting.len() as u64) as usize,
                 };
                 let (class, key, conv) = waiting.swap_remove(i);
-                assert!(line.remove(class, key, conv));
+                assert!(line.remove(&mut pool, class, key, conv));
             }
             let walked = waiting
                 .iter()
@@ -166,6 +201,10 @@ mod tests {
             let oldest = waiting.iter().map(|(_, key, _)| key.since).min();
             assert_eq!(line.oldest(), oldest);
             assert_eq!(line.len() as usize, waiting.len());
+            assert_eq!(line.check(&pool), Ok(()));
+            let mut sorted = waiting.clone();
+            sorted.sort_unstable();
+            assert!(line.iter(&pool).eq(sorted));
         }
     }
 }

@@ -174,8 +174,8 @@ pub(crate) fn reopen(cx: &mut Cx<'_>, c: ConvIdx) {
     let seq = cx.st.conv(c).seq;
     let who = cx.st.conv(c).who;
     let open = &cx.st.customers[who.get()].open;
-    let at_index = open.partition_point(|&o| cx.st.conv(o).seq < seq);
-    cx.st.customers[who.get()].open.insert(at_index, c);
+    let at_index = open.partition_point(&cx.st.open_pool, |o| cx.st.conv(o).seq < seq);
+    cx.st.open_insert(who, at_index, c);
     if !answered {
         matching::start_response_clock(cx, c);
     }

@@ -1,0 +1,456 @@
+//! The waiting lines' entries, in one pool of tree nodes shared by every
+//! line of every group.
+//!
+//! Each class line was a `BTreeSet<(LineKey, ConvIdx)>`: a node split
+//! allocated (and a merge freed) inside the command that crossed it, so
+//! the lines were the engine's largest source of allocations per command
+//! (`BENCHMARKS.md`, alloc5). Here a class line is a treap (a binary
+//! search tree by entry, a heap by a priority hashed from the entry) whose
+//! nodes live in one vector: a node freed by a removal goes on a free list
+//! and the next insertion anywhere reuses it, so the vector only grows
+//! when more conversations wait at once than ever before (geometrically,
+//! never per command on average).
+//!
+//! The order is exactly the set's: entries compare as `(LineKey, ConvIdx)`
+//! tuples. Priorities are a hash of the entry (no random state), so the
+//! same commands build the same shapes; the expected depth is about
+//! `2 ln n` whatever order the keys arrive in (mostly at the back: new
+//! arrivals wait since now), and every walk is bounded by the pool's size.
+
+use super::index::ConvIdx;
+use super::waiting::LineKey;
+
+/// No node: an empty subtree, or the end of the free list.
+pub(crate) const NIL: u32 = u32::MAX;
+
+/// An entry of a class line.
+pub(crate) type Entry = (LineKey, ConvIdx);
+
+/// One entry and its links (32 bytes).
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    key: LineKey,
+    conv: ConvIdx,
+    /// Heap order: a parent's priority is at least its children's.
+    prio: u32,
+    /// The left child; on the free list, the next free node.
+    left: u32,
+    right: u32,
+}
+
+impl Node {
+    fn entry(&self) -> Entry {
+        (self.key, self.conv)
+    }
+}
+
+/// Where a subtree hangs: the line's root or a node's child link.
+#[derive(Clone, Copy)]
+enum Hook {
+    Root,
+    Left(u32),
+    Right(u32),
+}
+
+/// The nodes of every waiting line.
+#[derive(Clone, Debug)]
+pub(crate) struct LinePool {
+    nodes: Vec<Node>,
+    /// Head of the free nodes, linked through `left`.
+    free: u32,
+    /// Nodes in some line.
+    live: u32,
+}
+
+impl Default for LinePool {
+    fn default() -> Self {
+        Self {
+            nodes: Vec::new(),
+            free: NIL,
+            live: 0,
+        }
+    }
+}
+
+/// The entry's priority: a mix of its arrival number and slot (both fixed
+/// while it waits), so shapes are reproducible and independent of keys.
+fn priority(key: LineKey, conv: ConvIdx) -> u32 {
+    let mut z = key.seq ^ ((conv.get() as u64) << 40) ^ 0x9e37_79b9_7f4a_7c15;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) as u32
+}
+
+impl LinePool {
+    /// Entries waiting in all lines together.
+    pub(crate) fn live(&self) -> u32 {
+        self.live
+    }
+
+    /// Nodes held (live or free): the pool's high-water mark.
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// A bound on any walk: no path is longer than the nodes held.
+    fn bound(&self) -> usize {
+        self.nodes.len() + 1
+    }
+
+    fn set(&mut self, root: &mut u32, hook: Hook, v: u32) {
+        match hook {
+            Hook::Root => *root = v,
+            Hook::Left(n) => self.nodes[n as usize].left = v,
+            Hook::Right(n) => self.nodes[n as usize].right = v,
+        }
+    }
+
+    fn alloc(&mut self, key: LineKey, conv: ConvIdx, prio: u32) -> u32 {
+        let node = Node {
+            key,
+            conv,
+            prio,
+            left: NIL,
+            right: NIL,
+        };
+        self.live += 1;
+        if self.free != NIL {
+            let n = self.free;
+            self.free = self.nodes[n as usize].left;
+            self.nodes[n as usize] = node;
+            return n;
+        }
+        // A node index must stay below `NIL`: a line entry is a waiting
+        // conversation's, and conversation slots stop short of `u32::MAX`
+        // per line; the pool holds one per line a conversation waits in.
+        let n = u32::try_from(self.nodes.len())
+            .ok()
+            .filter(|&n| n != NIL)
+            .expect("fewer waiting-line entries than u32::MAX");
+        self.nodes.push(node);
+        n
+    }
+
+    fn release(&mut self, n: u32) {
+        self.nodes[n as usize].left = self.free;
+        self.free = n;
+        self.live -= 1;
+    }
+
+    /// Splits subtree `t` into the entries below `entry` and the rest.
+    fn split(&mut self, mut t: u32, entry: Entry) -> (u32, u32) {
+        let (mut less, mut more) = (NIL, NIL);
+        let (mut low, mut high) = (Hook::Root, Hook::Root);
+        for _ in 0..self.bound() {
+            if t == NIL {
+                break;
+            }
+            let node = self.nodes[t as usize];
+            if node.entry() < entry {
+                self.set(&mut less, low, t);
+                low = Hook::Right(t);
+                t = node.right;
+            } else {
+                self.set(&mut more, high, t);
+                high = Hook::Left(t);
+                t = node.left;
+            }
+        }
+        self.set(&mut less, low, NIL);
+        self.set(&mut more, high, NIL);
+        (less, more)
+    }
+
+    /// Joins subtrees `a` and `b`, every entry of `a` below every one of
+    /// `b`.
+    fn merge(&mut self, mut a: u32, mut b: u32) -> u32 {
+        let mut out = NIL;
+        let mut hook = Hook::Root;
+        for _ in 0..self.bound() {
+            if a == NIL || b == NIL {
+                break;
+            }
+            if self.nodes[a as usize].prio >= self.nodes[b as usize].prio {
+                self.set(&mut out, hook, a);
+                hook = Hook::Right(a);
+                a = self.nodes[a as usize].right;
+            } else {
+                self.set(&mut out, hook, b);
+                hook = Hook::Left(b);
+                b = self.nodes[b as usize].left;
+            }
+        }
+        self.set(&mut out, hook, if a == NIL { b } else { a });
+        out
+    }
+
+    /// Adds `(key, conv)` to the line rooted at `root`. The entry must not
+    /// be there already (a conversation waits once per line).
+    pub(crate) fn insert(&mut self, root: &mut u32, key: LineKey, conv: ConvIdx) {
+        debug_assert!(
+            !self.contains(*root, (key, conv)),
+            "a conversation waits once"
+        );
+        let entry = (key, conv);
+        let prio = priority(key, conv);
+        let (mut hook, mut t) = (Hook::Root, *root);
+        // Down to the first subtree the new node outranks.
+        for _ in 0..self.bound() {
+            if t == NIL || self.nodes[t as usize].prio < prio {
+                break;
+            }
+            let node = &self.nodes[t as usize];
+            if entry < node.entry() {
+                hook = Hook::Left(t);
+                t = node.left;
+            } else {
+                hook = Hook::Right(t);
+                t = node.right;
+            }
+        }
+        let (less, more) = self.split(t, entry);
+        let n = self.alloc(key, conv, prio);
+        self.nodes[n as usize].left = less;
+        self.nodes[n as usize].right = more;
+        self.set(root, hook, n);
+    }
+
+    /// Takes `(key, conv)` out of the line rooted at `root`, if there.
+    pub(crate) fn remove(&mut self, root: &mut u32, key: LineKey, conv: ConvIdx) -> bool {
+        let entry = (key, conv);
+        let (mut hook, mut t) = (Hook::Root, *root);
+        for _ in 0..self.bound() {
+            if t == NIL {
+                return false;
+            }
+            let node = &self.nodes[t as usize];
+            match entry.cmp(&node.entry()) {
+                std::cmp::Ordering::Equal => break,
+                std::cmp::Ordering::Less => {
+                    hook = Hook::Left(t);
+                    t = node.left;
+                }
+                std::cmp::Ordering::Greater => {
+                    hook = Hook::Right(t);
+                    t = node.right;
+                }
+            }
+        }
+        if t == NIL {
+            return false;
+        }
+        let node = self.nodes[t as usize];
+        let joined = self.merge(node.left, node.right);
+        self.set(root, hook, joined);
+        self.release(t);
+        true
+    }
+
+    /// The smallest entry of the line rooted at `root`.
+    pub(crate) fn first(&self, root: u32) -> Option<Entry> {
+        let mut t = root;
+        let mut found = None;
+        for _ in 0..self.bound() {
+            let Some(node) = self.nodes.get(t as usize) else {
+                break;
+            };
+            found = Some(node.entry());
+            t = node.left;
+        }
+        found
+    }
+
+    /// The smallest entry above `entry` in the line rooted at `root`.
+    pub(crate) fn after(&self, root: u32, entry: Entry) -> Option<Entry> {
+        let mut t = root;
+        let mut found = None;
+        for _ in 0..self.bound() {
+            let Some(node) = self.nodes.get(t as usize) else {
+                break;
+            };
+            if node.entry() > entry {
+                found = Some(node.entry());
+                t = node.left;
+            } else {
+                t = node.right;
+            }
+        }
+        found
+    }
+
+    fn contains(&self, root: u32, entry: Entry) -> bool {
+        let mut t = root;
+        for _ in 0..self.bound() {
+            let Some(node) = self.nodes.get(t as usize) else {
+                break;
+            };
+            match entry.cmp(&node.entry()) {
+                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Less => t = node.left,
+                std::cmp::Ordering::Greater => t = node.right,
+            }
+        }
+        false
+    }
+
+    /// The line rooted at `root` in order.
+    pub(crate) fn iter(&self, root: u32) -> impl Iterator<Item = Entry> + '_ {
+        std::iter::successors(self.first(root), move |&e| self.after(root, e))
+    }
+
+    /// Whether the line rooted at `root` is a well-formed treap: entries
+    /// in order, priorities in heap order, every node reached once.
+    /// Returns the entries counted (for the audit).
+    pub(crate) fn check(&self, root: u32) -> Result<u32, &'static str> {
+        // (node, low bound, high bound, parent priority); an explicit stack
+        // bounded by the nodes held.
+        let mut stack = vec![(root, None::<Entry>, None::<Entry>, u32::MAX)];
+        let mut count = 0u32;
+        while let Some((t, low, high, above)) = stack.pop() {
+            if t == NIL {
+                continue;
+            }
+            let node = self.nodes.get(t as usize).ok_or("a link past the pool")?;
+            count += 1;
+            if count as usize > self.nodes.len() {
+                return Err("a cycle in a waiting line");
+            }
+            let e = node.entry();
+            if low.is_some_and(|l| e <= l) || high.is_some_and(|h| e >= h) {
+                return Err("a waiting line out of order");
+            }
+            if node.prio > above || node.prio != priority(node.key, node.conv) {
+                return Err("a waiting line out of heap order");
+            }
+            stack.push((node.left, low, Some(e), node.prio));
+            stack.push((node.right, Some(e), high, node.prio));
+        }
+        Ok(count)
+    }
+
+    /// Whether the free list and the live count agree with the nodes held.
+    pub(crate) fn check_free(&self) -> Result<(), &'static str> {
+        let mut free = 0usize;
+        let mut t = self.free;
+        while t != NIL {
+            free += 1;
+            if free > self.nodes.len() {
+                return Err("a cycle in the free line nodes");
+            }
+            t = self
+                .nodes
+                .get(t as usize)
+                .ok_or("a free link past the pool")?
+                .left;
+        }
+        if free + self.live as usize != self.nodes.len() {
+            return Err("line nodes neither live nor free");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Timestamp;
+    use std::collections::BTreeSet;
+
+    /// Several lines in one pool against `BTreeSet`s through random
+    /// inserts (mostly at the back, as arrivals are, some anywhere) and
+    /// removals (the head, or anyone): the same entries in the same order,
+    /// the same first, every `after`, well-formed trees, and the pool
+    /// never holding more nodes than ever waited at once.
+    #[test]
+    fn lines_in_one_pool_keep_the_order_of_btree_sets() {
+        let mut seed = 7u64;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        const LINES: usize = 5;
+        let mut pool = LinePool::default();
+        let mut roots = [NIL; LINES];
+        let mut sets: [BTreeSet<Entry>; LINES] = Default::default();
+        let (mut most, mut now) = (0usize, 0u64);
+        for seq in 0..20_000u64 {
+            let l = next(LINES as u64) as usize;
+            if sets[l].is_empty() || next(5) < 3 {
+                now += next(10);
+                // Ties in `since` are common; the arrival number breaks
+                // them, the slot after it (one slot may wait twice).
+                let since = if next(4) == 0 { next(now + 1) } else { now };
+                let key = LineKey {
+                    since: Timestamp(since),
+                    seq: seq / 2,
+                };
+                let conv = ConvIdx::new(next(1_000) as usize).expect("a slot");
+                if sets[l].insert((key, conv)) {
+                    pool.insert(&mut roots[l], key, conv);
+                }
+            } else {
+                let set = &sets[l];
+                let gone = if next(2) == 0 {
+                    *set.first().expect("not empty")
+                } else {
+                    *set.iter().nth(next(set.len() as u64) as usize).expect("in")
+                };
+                sets[l].remove(&gone);
+                assert!(pool.remove(&mut roots[l], gone.0, gone.1));
+                assert!(!pool.remove(&mut roots[l], gone.0, gone.1));
+            }
+            let total: usize = sets.iter().map(BTreeSet::len).sum();
+            most = most.max(total);
+            assert_eq!(pool.live() as usize, total);
+            assert_eq!(pool.held(), most, "a freed node is reused first");
+            assert_eq!(pool.check(roots[l]), Ok(sets[l].len() as u32));
+            assert_eq!(pool.first(roots[l]), sets[l].first().copied());
+            if seq % 97 == 0 {
+                assert_eq!(pool.check_free(), Ok(()));
+                for (root, set) in roots.iter().zip(&sets) {
+                    assert!(pool.iter(*root).eq(set.iter().copied()));
+                }
+                for e in &sets[l] {
+                    let above =
+                        sets[l].range((std::ops::Bound::Excluded(*e), std::ops::Bound::Unbounded));
+                    assert_eq!(pool.after(roots[l], *e), above.copied().next());
+                }
+            }
+        }
+        // Emptied, every node is free and reused.
+        for (root, set) in roots.iter_mut().zip(&sets) {
+            for e in set {
+                assert!(pool.remove(root, e.0, e.1));
+            }
+            assert_eq!(*root, NIL);
+        }
+        assert_eq!((pool.live(), pool.check_free()), (0, Ok(())));
+    }
+
+    /// Arrivals in key order (the common case) build a shallow tree: the
+    /// priorities, not the keys, give its shape.
+    #[test]
+    fn keys_in_order_still_make_a_shallow_tree() {
+        let mut pool = LinePool::default();
+        let mut root = NIL;
+        let n = 1 << 14;
+        for seq in 0..n {
+            let key = LineKey {
+                since: Timestamp(seq),
+                seq,
+            };
+            pool.insert(&mut root, key, ConvIdx::new(seq as usize).expect("a slot"));
+        }
+        fn depth(pool: &LinePool, t: u32) -> usize {
+            pool.nodes
+                .get(t as usize)
+                .map_or(0, |n| 1 + depth(pool, n.left).max(depth(pool, n.right)))
+        }
+        // Expected about 2 ln n = 19; a list would be 16,384.
+        assert!(depth(&pool, root) < 60, "depth {}", depth(&pool, root));
+        assert_eq!(pool.check(root), Ok(n as u32));
+    }
+}
