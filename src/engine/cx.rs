@@ -98,4 +98,6 @@ pub(crate) struct Scratch {
     pub settle: VecDeque<AgentIdx>,
     /// [`Cx::dirty`]'s storage.
     pub dirty: Vec<AgentIdx>,
+    /// The threads of an agent going offline (`execute::set_status`).
+    pub leaving: Vec<(crate::model::ConversationId, super::state::index::ConvIdx)>,
 }

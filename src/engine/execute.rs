@@ -451,15 +451,14 @@ pub(crate) fn set_status(cx: &mut Cx<'_>, agent: AgentIdx, status: AgentStatus) 
     if old.accepts_work() != status.accepts_work() {
         let delta = status.accepts_work();
         // A dormant slot (a windowed skill outside its window) is not
-        // counted online: its window's edge counts it.
-        let slots: Vec<GroupIdx> = a
-            .slots
-            .iter()
-            .filter(|s| !s.dormant)
-            .map(|s| s.group)
-            .collect();
-        for g in slots {
-            let group = cx.st.group_mut(g);
+        // counted online: its window's edge counts it. By index, not a
+        // collected list: an allocation per status change otherwise.
+        for i in 0..cx.st.agent(agent).slots.len() {
+            let slot = cx.st.agent(agent).slots[i];
+            if slot.dormant {
+                continue;
+            }
+            let group = cx.st.group_mut(slot.group);
             if delta {
                 group.online += 1;
             } else {
@@ -470,20 +469,23 @@ pub(crate) fn set_status(cx: &mut Cx<'_>, agent: AgentIdx, status: AgentStatus) 
     let id = cx.st.id(agent);
     cx.emit(Decision::AgentStatusChanged { agent: id, status });
     if status == AgentStatus::Offline {
+        // In a buffer kept between commands (`Scratch::leaving`).
+        let mut leaving = std::mem::take(&mut cx.st.scratch.leaving);
         let a = cx.st.agent(agent);
-        let mut leaving: Vec<(ConversationId, ConvIdx)> = a
-            .inbox
-            .iter()
-            .chain(a.parked.iter().map(|&(_, c)| c))
-            .chain(a.personal.iter().map(|&(_, c)| c))
-            .chain(a.wrapups.iter().map(|&(_, c)| c))
-            .map(|c| (cx.st.conv(c).id, c))
-            .collect();
+        leaving.extend(
+            (a.inbox.iter())
+                .chain(a.parked.iter().map(|&(_, c)| c))
+                .chain(a.personal.iter().map(|&(_, c)| c))
+                .chain(a.wrapups.iter().map(|&(_, c)| c))
+                .map(|c| (cx.st.conv(c).id, c)),
+        );
         leaving.sort_unstable();
         matching::relist(cx, agent);
-        for (_, c) in leaving {
+        for &(_, c) in &leaving {
             evict(cx, c, agent);
         }
+        leaving.clear();
+        cx.st.scratch.leaving = leaving;
     }
     cx.settle_later(agent);
 }
@@ -532,6 +534,7 @@ fn evict(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
 fn set_capacity(cx: &mut Cx<'_>, agent: AgentIdx, cap: Capacity) {
     let a = cx.st.agent_mut(agent);
     a.cap = cap;
+    a.inbox.reserve_for(cap);
     a.over_cap_allowance = if a.load > cap { a.load } else { Capacity::ZERO };
     let (id, load) = (a.id, a.load);
     cx.emit(Decision::CapacityChanged {

@@ -85,6 +85,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         cool_counted: Vec::new(),
         counters: Default::default(),
     };
+    agent.inbox.reserve_for(agent.cap);
     let st = &mut *cx.st;
     let mut groups: Vec<GroupIdx> = agent
         .skills

@@ -16,7 +16,21 @@ use super::State;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Inbox(Vec<ConvIdx>);
 
+/// The most threads [`Inbox::reserve_for`] makes room for ahead of need;
+/// past it (light channel weights) the inbox grows as a vector does.
+const RESERVE_MAX: usize = 256;
+
 impl Inbox {
+    /// Makes room for the threads a cap of `cap` holds at full weight (at
+    /// most `RESERVE_MAX`). Called when an agent registers or their cap
+    /// changes, commands that are not the steady state, so that taking
+    /// work up to the cap never grows the inbox inside a routing command
+    /// (`BENCHMARKS.md`, alloc5: 16,000 growths over the profile stream).
+    pub(crate) fn reserve_for(&mut self, cap: crate::model::Capacity) {
+        let threads = (cap.0 as usize).div_ceil(1_000).min(RESERVE_MAX);
+        self.0.reserve(threads.saturating_sub(self.0.len()));
+    }
+
     /// Threads in the inbox.
     pub(crate) fn len(&self) -> usize {
         self.0.len()
