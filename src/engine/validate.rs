@@ -571,16 +571,15 @@ fn check_open_rule(
     let Some(known) = state.customer(customer) else {
         return Ok(());
     };
-    let clash =
-        known
-            .open
-            .iter(&state.open_pool)
-            .map(|c| state.conv(c))
-            .find(|c| match config.open_conversations {
-                OpenConversations::OnePerChannel => c.channel == channel,
-                OpenConversations::OneAcrossChannels => true,
-                OpenConversations::Unlimited => false,
-            });
+    let clash = known
+        .open
+        .iter(&state.open_pool)
+        .map(|c| state.conv(c))
+        .find(|c| match config.open_conversations {
+            OpenConversations::OnePerChannel => c.channel == channel,
+            OpenConversations::OneAcrossChannels => true,
+            OpenConversations::Unlimited => false,
+        });
     match clash {
         Some(open) => Err(EngineError::CustomerHasOpenConversation {
             customer,

@@ -155,7 +155,6 @@ impl State {
         self.new_customer(id)
     }
 
-
     pub(crate) fn agent_idx(&self, id: AgentId) -> Option<AgentIdx> {
         self.agent_ids.get(&id).copied()
     }
