@@ -13,6 +13,8 @@ mod baseline;
 mod first_replies;
 #[path = "common/plan_stream.rs"]
 mod plan_stream;
+#[path = "harness_parts/tail.rs"]
+mod tail;
 #[path = "common/workload.rs"]
 mod workload;
 
@@ -278,8 +280,8 @@ fn main() {
         if quick { "quick" } else { "full" }
     );
     // SWITCHBOARD_ONLY=mixed|assignment|scaling|threads runs one section
-    // (for profiling); profile, profile_plan, profile_rules and memory are
-    // single measurements.
+    // (for profiling); profile, profile_plan, profile_rules, memory and tail
+    // are single measurements.
     let only = std::env::var("SWITCHBOARD_ONLY").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only == name;
     if run("mixed") {
@@ -308,6 +310,9 @@ fn main() {
             r.allocs,
             r.events
         );
+    }
+    if only == "tail" {
+        tail::by_kind(seed);
     }
     if only == "memory" {
         // The mixed section's memory rows alone (no stream replayed).
