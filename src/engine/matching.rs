@@ -18,7 +18,7 @@
 use super::cx::Cx;
 use super::decision::{AssignVia, Decision, StickyMissReason};
 use super::lifecycle;
-use super::state::agent::{fits_beside, Agent};
+use super::state::agent::{fits_beside, Agent, Slot};
 use super::state::conversation::When;
 use super::state::group::Group;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
@@ -410,10 +410,13 @@ pub(crate) fn relist(cx: &mut Cx<'_>, agent: AgentIdx) {
 fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
     let pending = std::mem::take(&mut cx.st.group_mut(group).pending);
     for &agent in &pending {
-        if let Some(slot) = cx.st.agent_mut(agent).slot_mut(group) {
-            slot.pending = false;
-        }
-        relist_in(cx, agent, group);
+        // One search of the agent's slots serves the mark and the re-rank.
+        let Some(slot) = cx.st.agent_mut(agent).slot_mut(group) else {
+            continue;
+        };
+        slot.pending = false;
+        let slot = *slot;
+        relist_slot(cx, agent, group, slot);
     }
     // Keep the allocation for the next marks.
     let mut pending = pending;
@@ -423,15 +426,21 @@ fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
 
 /// Re-ranks `agent` in `group` (a pool: a group sharing none).
 pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
+    let Some(slot) = cx.st.agent(agent).slot(group).copied() else {
+        return;
+    };
+    relist_slot(cx, agent, group, slot);
+}
+
+/// `relist_in` for the agent's `slot` of `group`, found by the caller.
+#[inline(always)]
+fn relist_slot(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx, slot: Slot) {
     let (weight, channel, shared) = {
         let g = cx.st.group(group);
         debug_assert!(g.pool.is_none(), "a follower has no index of its own");
         (g.weight, g.key.channel, !g.followers.is_empty())
     };
     let a = cx.st.agent(agent);
-    let Some(slot) = a.slot(group).copied() else {
-        return;
-    };
     // Without a workload rule that can apply (`fit::plain`), the fit
     // alone: no rule's field is read.
     let rules = !fit::plain(cx, a);
