@@ -18,7 +18,7 @@
 use super::cx::Cx;
 use super::decision::{AssignVia, Decision, StickyMissReason};
 use super::lifecycle;
-use super::state::agent::{fits_beside, Agent, Slot};
+use super::state::agent::{fits_beside, Agent};
 use super::state::conversation::When;
 use super::state::group::Group;
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
@@ -211,16 +211,23 @@ pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
         let Some((_, _, c)) = cx.st.group(group).waiting.head(cx.cfg.class_head_start) else {
             return;
         };
-        let Some(agent) = take_agent(cx, group, pool) else {
+        let Some((agent, position)) = take_agent(cx, group, pool) else {
             return;
         };
         queue_cap::credit(cx.st, c, group);
         lifecycle::hand_over(cx, c, agent, AssignVia::Policy);
-        relist_in(cx, agent, pool);
+        // Taken from the index, so not dormant (a dormant member is never
+        // listed): its position spares a search of its slots.
+        debug_assert_eq!(
+            cx.st.agent(agent).slot(pool).map(|s| (s.position, s.dormant)),
+            Some((position, false))
+        );
+        relist_slot(cx, agent, pool, position, false);
     }
 }
 
-/// The best-ranked agent of `group` who can take its work now.
+/// The best-ranked agent of `group` who can take its work now, with
+/// their position in `pool`.
 ///
 /// Stored ranks may lag on the worse side only: higher load, later
 /// assignment or activity never improve a rank (the
@@ -237,7 +244,7 @@ pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
 /// The agents are those of `pool` (`group` itself, or the pool it shares,
 /// `plan_pool.rs`); in a pool with followers, a member cooling down in
 /// `group` is passed over for this search only.
-fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<AgentIdx> {
+fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<(AgentIdx, u32)> {
     flush(cx, pool);
     let (members, weight, shared) = {
         let g = cx.st.group(pool);
@@ -285,7 +292,7 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<AgentI
         }
         if reranks >= rerank_bound {
             cx.st.stats.policy_faults += 1;
-            return Some(agent);
+            return Some((agent, position));
         }
         let current = rank(cx, agent, pool);
         if current != stored {
@@ -293,7 +300,7 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<AgentI
             cx.st.group_mut(pool).free.set(position, Some(current));
             continue;
         }
-        return Some(agent);
+        return Some((agent, position));
     }
     None
 }
@@ -415,8 +422,8 @@ fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
             continue;
         };
         slot.pending = false;
-        let slot = *slot;
-        relist_slot(cx, agent, group, slot);
+        let (position, dormant) = (slot.position, slot.dormant);
+        relist_slot(cx, agent, group, position, dormant);
     }
     // Keep the allocation for the next marks.
     let mut pending = pending;
@@ -429,12 +436,13 @@ pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
     let Some(slot) = cx.st.agent(agent).slot(group).copied() else {
         return;
     };
-    relist_slot(cx, agent, group, slot);
+    relist_slot(cx, agent, group, slot.position, slot.dormant);
 }
 
-/// `relist_in` for the agent's `slot` of `group`, found by the caller.
+/// `relist_in` for the agent at `position` in `group`, `dormant` there
+/// (their slot's), found by the caller.
 #[inline(always)]
-fn relist_slot(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx, slot: Slot) {
+fn relist_slot(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx, position: u32, dormant: bool) {
     let (weight, channel, shared) = {
         let g = cx.st.group(group);
         debug_assert!(g.pool.is_none(), "a follower has no index of its own");
@@ -447,7 +455,7 @@ fn relist_slot(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx, slot: Slot) {
     if rules && fit::held_by_full_team(cx.st, agent) {
         // As `held_back` would find (no count: held back already), before
         // any fit check: most re-ranks of a capped team's members.
-        cx.st.group_mut(group).free.set(slot.position, None);
+        cx.st.group_mut(group).free.set(position, None);
         return;
     }
     let (weight, over) = if rules {
@@ -457,10 +465,10 @@ fn relist_slot(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx, slot: Slot) {
     };
     let takes =
         a.takes(group, weight, over) || (shared && super::plan_pool::takes(a, weight, over));
-    let listed = !slot.dormant && takes && !(rules && fit::held_back(cx, agent, channel));
+    let listed = !dormant && takes && !(rules && fit::held_back(cx, agent, channel));
     // One call site: the policy's rank stays inlined here.
     let rank = listed.then(|| rank(cx, agent, group));
-    cx.st.group_mut(group).free.set(slot.position, rank);
+    cx.st.group_mut(group).free.set(position, rank);
 }
 
 /// Recounts whether `agent` has room in each of their groups (the groups'
