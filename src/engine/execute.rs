@@ -144,7 +144,10 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
         // them, with no gate asked on every round. Settling cannot set a
         // cap, so nothing can be held back meanwhile.
         for round in 0.. {
-            assert!(round <= 16 || round <= bound(cx), "settling exceeded its bound");
+            assert!(
+                round <= 16 || round <= bound(cx),
+                "settling exceeded its bound"
+            );
             let Some(agent) = cx.settle.pop_front() else {
                 break;
             };
@@ -153,7 +156,10 @@ pub(crate) fn finish(cx: &mut Cx<'_>) {
         return refresh_rooms(cx);
     }
     for round in 0.. {
-        assert!(round <= 16 || round <= bound(cx), "settling exceeded its bound");
+        assert!(
+            round <= 16 || round <= bound(cx),
+            "settling exceeded its bound"
+        );
         // Work the tenant's cap held back goes first once it has room
         // again, oldest first, before the agents who freed the room pull
         // their own groups' work. Each resume empties the lists or finds

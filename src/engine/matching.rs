@@ -219,7 +219,10 @@ pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
         // Taken from the index, so not dormant (a dormant member is never
         // listed): its position spares a search of its slots.
         debug_assert_eq!(
-            cx.st.agent(agent).slot(pool).map(|s| (s.position, s.dormant)),
+            cx.st
+                .agent(agent)
+                .slot(pool)
+                .map(|s| (s.position, s.dormant)),
             Some((position, false))
         );
         relist_slot(cx, agent, pool, position, false);
