@@ -420,8 +420,11 @@ pub(crate) fn relist(cx: &mut Cx<'_>, agent: AgentIdx) {
 fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
     let pending = std::mem::take(&mut cx.st.group_mut(group).pending);
     for &agent in &pending {
-        // One search of the agent's slots serves the mark and the re-rank.
-        let Some(slot) = cx.st.agent_mut(agent).slot_mut(group) else {
+        // One search of the agent's slots serves the mark and the re-rank:
+        // a scan, as an agent belongs to a handful of groups (4 to 8 on
+        // the `profile` stream), where a binary search costs more.
+        let slots = &mut cx.st.agent_mut(agent).slots;
+        let Some(slot) = slots.iter_mut().find(|s| s.group == group) else {
             continue;
         };
         slot.pending = false;
