@@ -211,16 +211,26 @@ pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
         let Some((_, _, c)) = cx.st.group(group).waiting.head(cx.cfg.class_head_start) else {
             return;
         };
-        let Some(agent) = take_agent(cx, group, pool) else {
+        let Some((agent, position)) = take_agent(cx, group, pool) else {
             return;
         };
         queue_cap::credit(cx.st, c, group);
         lifecycle::hand_over(cx, c, agent, AssignVia::Policy);
-        relist_in(cx, agent, pool);
+        // Taken from the index, so not dormant (a dormant member is never
+        // listed): its position spares a search of its slots.
+        debug_assert_eq!(
+            cx.st
+                .agent(agent)
+                .slot(pool)
+                .map(|s| (s.position, s.dormant)),
+            Some((position, false))
+        );
+        relist_slot(cx, agent, pool, position, false);
     }
 }
 
-/// The best-ranked agent of `group` who can take its work now.
+/// The best-ranked agent of `group` who can take its work now, with
+/// their position in `pool`.
 ///
 /// Stored ranks may lag on the worse side only: higher load, later
 /// assignment or activity never improve a rank (the
@@ -237,7 +247,7 @@ pub(crate) fn dispatch(cx: &mut Cx<'_>, group: GroupIdx) {
 /// The agents are those of `pool` (`group` itself, or the pool it shares,
 /// `plan_pool.rs`); in a pool with followers, a member cooling down in
 /// `group` is passed over for this search only.
-fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<AgentIdx> {
+fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<(AgentIdx, u32)> {
     flush(cx, pool);
     let (members, weight, shared) = {
         let g = cx.st.group(pool);
@@ -285,7 +295,7 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<AgentI
         }
         if reranks >= rerank_bound {
             cx.st.stats.policy_faults += 1;
-            return Some(agent);
+            return Some((agent, position));
         }
         let current = rank(cx, agent, pool);
         if current != stored {
@@ -293,7 +303,7 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<AgentI
             cx.st.group_mut(pool).free.set(position, Some(current));
             continue;
         }
-        return Some(agent);
+        return Some((agent, position));
     }
     None
 }
@@ -410,10 +420,16 @@ pub(crate) fn relist(cx: &mut Cx<'_>, agent: AgentIdx) {
 fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
     let pending = std::mem::take(&mut cx.st.group_mut(group).pending);
     for &agent in &pending {
-        if let Some(slot) = cx.st.agent_mut(agent).slot_mut(group) {
-            slot.pending = false;
-        }
-        relist_in(cx, agent, group);
+        // One search of the agent's slots serves the mark and the re-rank:
+        // a scan, as an agent belongs to a handful of groups (4 to 8 on
+        // the `profile` stream), where a binary search costs more.
+        let slots = &mut cx.st.agent_mut(agent).slots;
+        let Some(slot) = slots.iter_mut().find(|s| s.group == group) else {
+            continue;
+        };
+        slot.pending = false;
+        let (position, dormant) = (slot.position, slot.dormant);
+        relist_slot(cx, agent, group, position, dormant);
     }
     // Keep the allocation for the next marks.
     let mut pending = pending;
@@ -423,22 +439,29 @@ fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
 
 /// Re-ranks `agent` in `group` (a pool: a group sharing none).
 pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
+    let Some(slot) = cx.st.agent(agent).slot(group).copied() else {
+        return;
+    };
+    relist_slot(cx, agent, group, slot.position, slot.dormant);
+}
+
+/// `relist_in` for the agent at `position` in `group`, `dormant` there
+/// (their slot's), found by the caller.
+#[inline(always)]
+fn relist_slot(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx, position: u32, dormant: bool) {
     let (weight, channel, shared) = {
         let g = cx.st.group(group);
         debug_assert!(g.pool.is_none(), "a follower has no index of its own");
         (g.weight, g.key.channel, !g.followers.is_empty())
     };
     let a = cx.st.agent(agent);
-    let Some(slot) = a.slot(group).copied() else {
-        return;
-    };
     // Without a workload rule that can apply (`fit::plain`), the fit
     // alone: no rule's field is read.
     let rules = !fit::plain(cx, a);
     if rules && fit::held_by_full_team(cx.st, agent) {
         // As `held_back` would find (no count: held back already), before
         // any fit check: most re-ranks of a capped team's members.
-        cx.st.group_mut(group).free.set(slot.position, None);
+        cx.st.group_mut(group).free.set(position, None);
         return;
     }
     let (weight, over) = if rules {
@@ -448,10 +471,10 @@ pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
     };
     let takes =
         a.takes(group, weight, over) || (shared && super::plan_pool::takes(a, weight, over));
-    let listed = !slot.dormant && takes && !(rules && fit::held_back(cx, agent, channel));
+    let listed = !dormant && takes && !(rules && fit::held_back(cx, agent, channel));
     // One call site: the policy's rank stays inlined here.
     let rank = listed.then(|| rank(cx, agent, group));
-    cx.st.group_mut(group).free.set(slot.position, rank);
+    cx.st.group_mut(group).free.set(position, rank);
 }
 
 /// Recounts whether `agent` has room in each of their groups (the groups'

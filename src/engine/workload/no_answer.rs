@@ -56,17 +56,18 @@ pub(crate) fn expects_timer(
     })
 }
 
-/// The timer of `c` fired for the stay `generation`.
-pub(crate) fn fire(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
+/// The timer of `c` fired for the stay `generation`. Returns false when
+/// it was stale and changed nothing (`tick` then skips `finish`).
+pub(crate) fn fire(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) -> bool {
     let Some(rule) = cx.cfg.workload.no_answer else {
-        return;
+        return false;
     };
     let conv = cx.st.conv(c);
     let Place::Assigned { agent } = conv.place else {
-        return;
+        return false;
     };
     if generation != conv.stay || conv.first_response_at().is_some() {
-        return;
+        return false;
     }
     let hop = conv.no_answer_hops + 1;
     cx.st.conv_mut(c).no_answer_hops = hop;
@@ -116,6 +117,7 @@ pub(crate) fn fire(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
         }
         _ => cx.st.stats.no_answer_kept += 1,
     }
+    true
 }
 
 /// The queue `c`'s own queue sends unanswered work to under the plan in
