@@ -11,7 +11,7 @@ use super::audit::AuditViolation;
 use super::matching;
 use super::state::agent::Agent;
 use super::state::channel_set::ChannelSet;
-use super::state::conv_wire::ConvWire;
+use super::state::conv_wire::{ConvSide, ConvWire};
 use super::state::conversation::Place;
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
@@ -244,10 +244,10 @@ impl Engine {
         // Slots (`who`) are derived, not state: left out, so that equal
         // states give equal snapshots whatever their slot layout.
         let mut conversations: Vec<ConvWire> = (st.convs.iter().enumerate())
-            .filter_map(|(i, c)| {
-                let c = c.as_ref()?;
-                let wrap = ConvIdx::new(i).and_then(|i| st.wrap_of(i));
-                Some(ConvWire::new(c, wrap))
+            .filter_map(|(i, v)| {
+                let v = v.as_ref()?;
+                let c = ConvIdx::new(i)?;
+                Some(ConvWire::new(v, ConvSide::of(st, c)))
             })
             .collect();
         conversations.sort_unstable_by_key(|c| c.id);
@@ -271,13 +271,19 @@ impl Engine {
                 at: t.at,
                 kind: t.kind,
                 subject: t.subject,
+                // A cool-down keeps its group in `incarnation`; the
+                // format has a field of its own for it and 0 there.
                 group: if t.kind == TimerKind::CooldownEnd {
-                    t.slot
+                    t.cooldown_group() as u32
                 } else {
                     0
                 },
                 generation: t.generation,
-                incarnation: t.incarnation,
+                incarnation: if t.kind == TimerKind::CooldownEnd {
+                    0
+                } else {
+                    t.incarnation
+                },
             })
             .collect();
         Snapshot {
@@ -353,19 +359,20 @@ impl Engine {
         super::workload::snapshot::restore(&mut st, snapshot.workload)?;
         super::plan_hours::restore(&mut st, snapshot.hours)?;
         for t in snapshot.timers {
-            let slot = if t.kind == TimerKind::CooldownEnd {
-                t.group
+            // A conversation timer finds its slot by id when it fires; a
+            // cool-down keeps its group where the others keep their
+            // incarnation.
+            let incarnation = if t.kind == TimerKind::CooldownEnd {
+                u64::from(t.group)
             } else {
-                st.conv_idx(crate::model::ConversationId(t.subject))
-                    .map_or(u32::MAX, |c| c.get() as u32)
+                t.incarnation
             };
             st.timers.arm(Timer {
                 at: t.at,
                 kind: t.kind,
                 subject: t.subject,
-                slot,
                 generation: t.generation,
-                incarnation: t.incarnation,
+                incarnation,
             });
         }
         let mut engine = Engine {
@@ -608,7 +615,13 @@ fn restore_conversations(
     let mut opens: Vec<(u64, CustomerId, ConvIdx)> = Vec::new();
     for conv in conversations {
         let sticky = conv.sticky_agent;
-        let (conv, wrap_up) = conv.into_parts();
+        let (conv, side) = conv.into_parts();
+        let (customer, wrap_up) = (side.customer, side.wrap_up);
+        let extra = side
+            .plan
+            .as_deref()
+            .and_then(|p| p.route.as_ref())
+            .map_or(&[][..], |r| &r.extra[..]);
         let c =
             ConvIdx::new(st.convs.len()).ok_or(RestoreError::Corrupt("too many conversations"))?;
         let agent_ok = |a: Option<AgentIdx>| a.is_none_or(|a| a.get() < agents);
@@ -625,7 +638,6 @@ fn restore_conversations(
         if st.conv_ids.insert(conv.id, c).is_some() {
             return Err(RestoreError::Corrupt("a conversation appears twice"));
         }
-        let extra = conv.extra_groups();
         let repeated = extra
             .iter()
             .enumerate()
@@ -659,13 +671,13 @@ fn restore_conversations(
             st.agents[w.agent.get()].wrapups.insert((conv.id, c));
         }
         if !matches!(conv.place, Place::Resolved { .. }) {
-            opens.push((conv.seq, conv.customer, c));
+            opens.push((conv.seq, customer, c));
         }
         if st.customers.len() >= u32::MAX as usize - 1 {
             return Err(RestoreError::Corrupt("too many customers"));
         }
         let mut conv = conv;
-        conv.who = st.ensure_customer(conv.customer);
+        conv.who = st.ensure_customer(customer);
         st.customer_holds(conv.who);
         st.hold_group(conv.group);
         let live = conv.place.live_agent();
@@ -673,6 +685,8 @@ fn restore_conversations(
         if let Some(w) = wrap_up {
             st.wraps.insert(c, w);
         }
+        st.conv_plans.set(c, side.plan);
+        st.affinities.set(c, side.preferred);
         if let Some(agent) = live {
             super::state::inbox::add(st, agent, c);
         }

@@ -92,7 +92,6 @@ mod tests {
                         TimerKind::SlaBreach
                     },
                     subject: next() % 40,
-                    slot: (next() % 3) as u32,
                     generation: (next() % 2) as u32,
                     incarnation: next() % 4,
                 })

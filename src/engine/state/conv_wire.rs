@@ -51,13 +51,44 @@ pub(crate) struct ConvWire {
     preferred: Option<Box<crate::engine::preferred::Affinity>>,
 }
 
+/// What a snapshot writes of a conversation beside its record: its
+/// customer's id (the record keeps the slot) and what side tables hold
+/// for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ConvSide {
+    pub customer: CustomerId,
+    /// Its wrap-up (`State::wraps`).
+    pub wrap_up: Option<WrapHold>,
+    /// Its routing-plan state (`State::conv_plans`).
+    pub plan: Option<Box<super::plan::ConvPlan>>,
+    /// Its affinity list (`State::affinities`).
+    pub preferred: Option<Box<crate::engine::preferred::Affinity>>,
+}
+
+impl ConvSide {
+    /// What `State` keeps beside `c`'s record, copied for a snapshot.
+    pub(crate) fn of(st: &super::State, c: super::index::ConvIdx) -> Self {
+        ConvSide {
+            customer: st.customers[st.conv(c).who.get()].id,
+            wrap_up: st.wrap_of(c),
+            plan: st.conv_plans.get(c).cloned().map(Box::new),
+            preferred: st.affinities.get(c).cloned().map(Box::new),
+        }
+    }
+}
+
 impl ConvWire {
-    /// The snapshot form of `c`, whose wrap-up (kept beside the record,
-    /// `State::wraps`) is `wrap_up`.
-    pub(crate) fn new(c: &Conv, wrap_up: Option<WrapHold>) -> Self {
+    /// The snapshot form of `c`, with what is kept beside its record.
+    pub(crate) fn new(c: &Conv, side: ConvSide) -> Self {
+        let ConvSide {
+            customer,
+            wrap_up,
+            plan,
+            preferred,
+        } = side;
         ConvWire {
             id: c.id,
-            customer: c.customer,
+            customer,
             channel: c.channel,
             group: c.group,
             base_priority: c.base_priority,
@@ -81,18 +112,17 @@ impl ConvWire {
             sticky_agent: c.sticky_agent(),
             wrap_up,
             no_answer_hops: c.no_answer_hops,
-            plan: c.plan.clone(),
-            preferred: c.preferred.clone(),
+            plan,
+            preferred,
         }
     }
 
     /// The record, with its derived fields (`who`, `inbox_at`) left for
-    /// the restore to fill in, and its wrap-up for `State::wraps`.
-    pub(crate) fn into_parts(self) -> (Conv, Option<WrapHold>) {
+    /// the restore to fill in, and what goes beside it.
+    pub(crate) fn into_parts(self) -> (Conv, ConvSide) {
         let w = self;
         let mut c = Conv {
             id: w.id,
-            customer: w.customer,
             who: Default::default(),
             channel: w.channel,
             group: w.group,
@@ -114,8 +144,6 @@ impl ConvWire {
             sticky: w.sticky_agent.unwrap_or(AgentIdx::VACANT),
             wrapping: w.wrap_up.is_some(),
             no_answer_hops: w.no_answer_hops,
-            plan: w.plan,
-            preferred: w.preferred,
             inbox_at: 0,
         };
         c.set_at(When::LastAgentMessage, w.last_agent_message);
@@ -123,7 +151,13 @@ impl ConvWire {
         c.set_at(When::SlaStart, w.sla_start);
         c.set_at(When::Resolved, w.resolved_at);
         c.set_at(When::ParkDue, w.park_due);
-        (c, w.wrap_up)
+        let side = ConvSide {
+            customer: w.customer,
+            wrap_up: w.wrap_up,
+            plan: w.plan,
+            preferred: w.preferred,
+        };
+        (c, side)
     }
 }
 
@@ -159,12 +193,12 @@ mod tests {
             for (i, field) in fields.into_iter().enumerate() {
                 *field = (mask >> i & 1 == 1).then(|| Timestamp(values[i].unwrap()));
             }
-            let (conv, _) = wire.clone().into_parts();
+            let (conv, side) = wire.clone().into_parts();
             for (i, &when) in whens.iter().enumerate() {
                 let expected = (mask >> i & 1 == 1).then(|| Timestamp(values[i].unwrap()));
                 assert_eq!(conv.at(when), expected, "mask {mask:#b}, field {i}");
             }
-            let back = ConvWire::new(&conv, None);
+            let back = ConvWire::new(&conv, side);
             assert_eq!(back, wire);
             assert_eq!(
                 serde_json::to_string(&back).unwrap(),

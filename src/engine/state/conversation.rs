@@ -5,8 +5,8 @@ use super::index::{AgentIdx, CustomerIdx, GroupIdx};
 use super::waiting::LineKey;
 use crate::engine::EngineConfig;
 use crate::model::{
-    Capacity, Channel, ConversationId, CustomerId, MessageStatus, Priority, ResolveReason,
-    StateKind, Timestamp,
+    Capacity, Channel, ConversationId, MessageStatus, Priority, ResolveReason, StateKind,
+    TimeSpan, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -90,8 +90,10 @@ pub(crate) const WHEN_COUNT: usize = 5;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Conv {
     pub id: ConversationId,
-    pub customer: CustomerId,
-    /// The customer's slot (derived: rebuilt from `customer` on restore).
+    /// The customer's slot: their id is the slot's (`Customer::id`;
+    /// the record kept it too, 8 bytes, issue 22). A conversation holds
+    /// its customer's slot for its whole life (`State::customer_holds`),
+    /// so the slot never changes hands under it.
     pub who: CustomerIdx,
     pub channel: Channel,
     /// Its skill group (which fixes its required skills and channel).
@@ -141,13 +143,6 @@ pub(crate) struct Conv {
     /// Times the no-answer rule fired for it (reassignments, plus one once
     /// its terminal action applied).
     pub no_answer_hops: u32,
-    /// Its routing-plan state: attributes, named skills, place on its
-    /// route. `None` for a conversation opened without attributes while
-    /// no plan is loaded.
-    pub plan: Option<Box<super::plan::ConvPlan>>,
-    /// Its affinity list after its last agent (owner, preferred agents)
-    /// and how far this routing got; `None` for most conversations.
-    pub preferred: Option<Box<crate::engine::preferred::Affinity>>,
     /// Its position in its agent's inbox while live (offered or assigned),
     /// so that leaving it is a swap-remove (`state::inbox`); meaningless
     /// otherwise. Derived: rebuilt on restore, left out of snapshots.
@@ -263,8 +258,9 @@ impl Conv {
     }
 
     /// The first-response deadline while no human has answered and the
-    /// conversation is with humans.
-    pub(crate) fn response_deadline(&self, config: &EngineConfig) -> Option<Timestamp> {
+    /// conversation is with humans, its target being `target()`
+    /// (`State::response_deadline`: the target may be its plan's).
+    pub(crate) fn deadline_after(&self, target: impl FnOnce() -> TimeSpan) -> Option<Timestamp> {
         match (self.first_response_at(), self.sla_start(), self.place) {
             (
                 None,
@@ -273,7 +269,7 @@ impl Conv {
                 | Place::WaitingFor { .. }
                 | Place::Offered { .. }
                 | Place::Assigned { .. },
-            ) => Some(start + self.response_target(config)),
+            ) => Some(start + target()),
             _ => None,
         }
     }

@@ -99,7 +99,7 @@ pub(crate) fn block_group(st: &mut State, group: GroupIdx) {
 pub(crate) fn live_changed(cx: &mut Cx<'_>, agent: AgentIdx, c: ConvIdx, started: bool) {
     let conv = cx.st.conv(c);
     let channel = conv.channel.index();
-    if conv.plan.is_some() {
+    if cx.st.conv_plans.contains(c) {
         // Only a routing plan's conversation counts on a queue: out of
         // line, so the hot path without a plan stays one branch.
         super::queue_cap::conv_live_changed(cx.st, c, started);

@@ -77,7 +77,6 @@ fn arm(cx: &mut Cx<'_>, agent: AgentIdx, at: Timestamp) {
         at,
         kind: TimerKind::RateWindow,
         subject: agent.get() as u64,
-        slot: 0,
         generation: 0,
         incarnation: 0,
     });
