@@ -482,6 +482,11 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     // Without rules of the agent's own (`Agent::rules`), no per-channel
     // field is read: one predictable branch per slot.
     let (rules, limited) = (a.own_rules(), a.rate_limited());
+    let own = if rules {
+        a.own_rules_box.as_deref()
+    } else {
+        None
+    };
     let open = a.status.accepts_work() && a.personal.is_empty();
     // The cool-down counts of the groups sharing pools (`plan_pool.rs`),
     // recounted for an agent cooling down somewhere or who was.
@@ -496,14 +501,15 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
         let i = g.key.channel.index();
         // `Agent::weight_of` and `Agent::held_beside`, by field (the
         // slots are borrowed).
-        let (weight, beside) = if rules {
-            let weight = match a.weights[i] {
-                0 => g.weight,
-                own => Capacity(own),
-            };
-            (weight, a.channel_live[i] >= a.channel_caps[i] || limited)
-        } else {
-            (g.weight, false)
+        let (weight, beside) = match own {
+            Some(r) => {
+                let weight = match r.weights[i] {
+                    0 => g.weight,
+                    own => Capacity(own),
+                };
+                (weight, r.channel_live[i] >= r.channel_caps[i] || limited)
+            }
+            None => (g.weight, false),
         };
         let base = !slot.dormant
             && open

@@ -263,15 +263,16 @@ impl Engine {
             in_wrap_up: a.wrapups.len() as u32,
             wrap_up_time: crate::model::TimeSpan::from_millis(a.wrap_up_ms),
             team: a.team.map(|t| self.state.workload.teams[t.get()].id),
-            channels: super::workload::channel::caps(&a.channel_caps)
+            // A channel with a cap has the box, so its live count is kept.
+            channels: super::workload::channel::caps(&a.own().channel_caps)
                 .into_iter()
-                .map(|(c, cap)| (c, a.channel_live[c.index()], cap))
+                .map(|(c, cap)| (c, a.own().channel_live[c.index()], cap))
                 .collect(),
-            rate_limit: a.limit,
-            recent_assignments: a.recent.len() as u32,
+            rate_limit: a.own().limit,
+            recent_assignments: a.own().recent.len() as u32,
             rate_limited: a.rate_limited(),
             pull_cap: a.pull_cap,
-            weights: super::workload::weight::own(&a.weights),
+            weights: super::workload::weight::own(&a.own().weights),
             counters: a.counters,
         })
     }

@@ -10,6 +10,7 @@
 use super::audit::AuditViolation;
 use super::matching;
 use super::state::agent::Agent;
+use super::state::agent_rules::{AgentRules, NO_RULES};
 use super::state::channel_set::ChannelSet;
 use super::state::conv_wire::{ConvSide, ConvWire};
 use super::state::conversation::Place;
@@ -216,14 +217,14 @@ impl Engine {
                 high_water: a.high_water,
                 cooldowns: a.cooldowns.clone(),
                 wrap_up_ms: a.wrap_up_ms,
-                channel_caps: super::workload::channel::caps(&a.channel_caps),
-                own_limit: a.own_limit,
-                recent: a.recent.iter().copied().collect(),
-                rate_timer: a.rate_timer,
+                channel_caps: super::workload::channel::caps(&a.own().channel_caps),
+                own_limit: a.own().own_limit,
+                recent: a.own().recent.iter().copied().collect(),
+                rate_timer: a.own().rate_timer,
                 pull_cap: a.pull_cap,
                 skill_windows: a.windows.clone(),
                 dormant: a.dormant.clone(),
-                weights: super::workload::weight::own(&a.weights),
+                weights: super::workload::weight::own(&a.own().weights),
                 counters: a.counters,
             })
             .collect();
@@ -455,6 +456,18 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             }
             *slot = weight.0;
         }
+        // The box of the agent's own rules only if one is set (the limit
+        // in force and the live threads per channel are derived after the
+        // teams and the inboxes: `workload::snapshot::restore`).
+        let own = AgentRules {
+            channel_caps,
+            weights,
+            own_limit: a.own_limit,
+            recent: a.recent.into(),
+            rate_timer: a.rate_timer,
+            ..NO_RULES.clone()
+        };
+        let own_rules_box = (own != NO_RULES).then(|| Box::new(own));
         let channels = a.channels.as_deref().map(ChannelSet::of);
         if channels.map(ChannelSet::to_vec) != a.channels {
             // The engine writes each agent's channels sorted and once.
@@ -486,15 +499,9 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             gated: 0,
             wrapups: SortedVec::default(),
             wrap_up_ms: a.wrap_up_ms,
-            channel_live: [0; 8],
             channel_load: [0; 8],
-            weights,
             rules: 0,
-            channel_caps,
-            own_limit: a.own_limit,
-            limit: None,
-            recent: a.recent.into(),
-            rate_timer: a.rate_timer,
+            own_rules_box,
             pull_cap: a.pull_cap,
             windows: a.skill_windows,
             dormant: a.dormant,

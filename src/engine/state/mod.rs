@@ -4,6 +4,7 @@
 //! thread: no locks, atomics or shared maps.
 
 pub(crate) mod agent;
+pub(crate) mod agent_rules;
 pub(crate) mod bucket_sort;
 pub(crate) mod channel_set;
 pub(crate) mod conv_expiry;
@@ -199,7 +200,7 @@ mod tests {
         assert!(size_of::<super::conversation::Conv>() <= 136);
         assert!(size_of::<Option<super::conversation::Conv>>() <= 136);
         assert!(size_of::<super::timers::Timer>() <= 32);
-        assert!(size_of::<super::agent::Agent>() <= 568);
+        assert!(size_of::<super::agent::Agent>() <= 384);
         assert!(size_of::<super::customer::Customer>() <= 80);
     }
 }

@@ -149,8 +149,10 @@ impl Timers {
         timer
     }
 
-    /// Removes `top`, the earliest of `near` and `late`.
-    #[inline]
+    /// Removes `top`, the earliest of `near` and `late`. Always inlined:
+    /// its one caller pops every timer, and out of line it cost 2.8M
+    /// instructions on `profile` (BENCHMARKS.md, mem5).
+    #[inline(always)]
     fn pop_level(&mut self, top: Timer) -> Option<Timer> {
         if self.near.last() == Some(&top) {
             self.near.pop()

@@ -106,10 +106,13 @@ pub(crate) fn live_changed(cx: &mut Cx<'_>, agent: AgentIdx, c: ConvIdx, started
     }
     let a = cx.st.agent_mut(agent);
     let team = a.team;
-    if started {
-        a.channel_live[channel] += 1;
-    } else {
-        a.channel_live[channel] -= 1;
+    // Kept only where a channel cap may read it (`agent_rules.rs`).
+    if let Some(own) = a.own_rules_box.as_deref_mut() {
+        if started {
+            own.channel_live[channel] += 1;
+        } else {
+            own.channel_live[channel] -= 1;
+        }
     }
     let w = &mut cx.st.workload;
     if started {
