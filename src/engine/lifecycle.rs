@@ -250,7 +250,8 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
     if !returning {
         let seq = cx.st.next_seq();
         cx.st.agent_mut(agent).last_assigned = seq;
-        let limited = (cx.st.agent(agent).own_rules_box.as_deref()).is_some_and(|r| r.limit.is_some());
+        let limited =
+            (cx.st.agent(agent).own_rules_box.as_deref()).is_some_and(|r| r.limit.is_some());
         if limited {
             rate::record(cx, agent);
         }

@@ -5,8 +5,8 @@ use super::index::{AgentIdx, CustomerIdx, GroupIdx};
 use super::waiting::LineKey;
 use crate::engine::EngineConfig;
 use crate::model::{
-    Capacity, Channel, ConversationId, MessageStatus, Priority, ResolveReason, StateKind,
-    TimeSpan, Timestamp,
+    Capacity, Channel, ConversationId, MessageStatus, Priority, ResolveReason, StateKind, TimeSpan,
+    Timestamp,
 };
 use serde::{Deserialize, Serialize};
 

@@ -66,8 +66,8 @@ impl<T> SlotBoxes<T> {
             self.slots.push(None);
         }
         let old = std::mem::replace(&mut self.slots[c.get()], value);
-        self.held = self.held + usize::from(self.slots[c.get()].is_some())
-            - usize::from(old.is_some());
+        self.held =
+            self.held + usize::from(self.slots[c.get()].is_some()) - usize::from(old.is_some());
         old
     }
 

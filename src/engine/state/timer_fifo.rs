@@ -91,7 +91,7 @@ mod tests {
                         at: Timestamp(now + next() % 5_000),
                         kind: TimerKind::OfferExpiry,
                         subject: next() % 50,
-                            generation: 0,
+                        generation: 0,
                         incarnation: round,
                     }
                 } else {
@@ -101,7 +101,7 @@ mod tests {
                         // Descending within the round: ties at one instant
                         // armed out of subject order.
                         subject: 100 - i,
-                            generation: (next() % 3) as u32,
+                        generation: (next() % 3) as u32,
                         incarnation: round,
                     }
                 };

@@ -306,7 +306,7 @@ pub(crate) mod tests {
         let mut pairs: Vec<(Old, Timer)> = Vec::new();
         for _ in 0..20_000 {
             let at = Timestamp(next() % 64);
-            if next() % 4 == 0 {
+            if next().is_multiple_of(4) {
                 let (agent, group) = (next() % 6, next() % 6);
                 let old = (at.0, TimerKind::CooldownEnd, agent, group as u32, 0, 0);
                 let t = Timer {
@@ -336,9 +336,9 @@ pub(crate) mod tests {
             }
         }
         let mut by_old = pairs.clone();
-        by_old.sort_by(|a, b| a.0.cmp(&b.0));
+        by_old.sort_by_key(|p| p.0);
         let mut by_new = pairs;
-        by_new.sort_by(|a, b| a.1.cmp(&b.1));
+        by_new.sort_by_key(|p| p.1);
         let old: Vec<Timer> = by_old.iter().map(|p| p.1).collect();
         let new: Vec<Timer> = by_new.iter().map(|p| p.1).collect();
         assert_eq!(old, new);
