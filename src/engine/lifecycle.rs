@@ -409,8 +409,7 @@ pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
     let left = detach(cx, c);
     let at = cx.at;
     let conv = cx.st.conv_mut(c);
-    conv.place = Place::Resolved { reason };
-    conv.set_at(When::Resolved, Some(at));
+    conv.place = Place::Resolved { reason, at };
     conv.set_sticky_agent(None);
     conv.sla_gen = conv.sla_gen.wrapping_add(1);
     conv.set_at(When::ParkDue, None);

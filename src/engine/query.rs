@@ -52,7 +52,7 @@ pub(crate) fn info(st: &State, config: &EngineConfig, c: ConvIdx) -> Conversatio
         Place::Parked { agent } => ConversationState::Parked {
             agent: agent.map(id_of),
         },
-        Place::Resolved { reason } => ConversationState::Resolved { reason },
+        Place::Resolved { reason, .. } => ConversationState::Resolved { reason },
     };
     ConversationInfo {
         id: conv.id,

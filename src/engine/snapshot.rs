@@ -622,7 +622,9 @@ fn restore_conversations(
     let mut opens: Vec<(u64, CustomerId, ConvIdx)> = Vec::new();
     for conv in conversations {
         let sticky = conv.sticky_agent;
-        let (conv, side) = conv.into_parts();
+        let (conv, side) = conv.into_parts().ok_or(RestoreError::Corrupt(
+            "a conversation's resolution time does not match its place",
+        ))?;
         let (customer, wrap_up) = (side.customer, side.wrap_up);
         let extra = side
             .plan

@@ -197,8 +197,8 @@ mod tests {
     #[test]
     fn conversation_customer_and_agent_records_stay_within_their_byte_budgets() {
         use std::mem::size_of;
-        assert!(size_of::<super::conversation::Conv>() <= 136);
-        assert!(size_of::<Option<super::conversation::Conv>>() <= 136);
+        assert!(size_of::<super::conversation::Conv>() <= 128);
+        assert!(size_of::<Option<super::conversation::Conv>>() <= 128);
         assert!(size_of::<super::timers::Timer>() <= 32);
         assert!(size_of::<super::agent::Agent>() <= 384);
         assert!(size_of::<super::customer::Customer>() <= 80);
