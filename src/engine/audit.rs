@@ -263,7 +263,7 @@ impl Engine {
             for (class, key, c) in group.waiting.iter(&st.line_pool) {
                 let ok = conv_at(c).is_some_and(|v| {
                     v.place == Place::Queued
-                        && (v.group.get() == g || v.extra_groups().iter().any(|x| x.get() == g))
+                        && (v.group.get() == g || st.extra_groups(c).iter().any(|x| x.get() == g))
                         && v.class() == class
                         && v.line_key() == key
                 });
@@ -369,6 +369,7 @@ impl Engine {
         let (mut live, mut wrapping) = (0usize, 0u64);
         for (i, slot) in st.convs.iter().enumerate() {
             let Some(v) = slot else { continue };
+            let c = ConvIdx::new(i).expect("slot");
             live += 1;
             wrapping += u64::from(v.wrapping);
             if st.conv_ids.get(&v.id).map(|c| c.get()) != Some(i) {
@@ -386,7 +387,7 @@ impl Engine {
                 }
                 // A routing plan's overflow: one line per queue it waits in.
                 Place::Queued => (
-                    1 + v.extra_groups().len(),
+                    1 + st.extra_groups(c).len(),
                     "its skill group's line and its overflow lines",
                     Capacity::ZERO,
                 ),
@@ -472,7 +473,7 @@ impl Engine {
             }
             let open = !matches!(v.place, Place::Resolved { .. });
             let listed = st.customers.get(v.who.get()).is_some_and(|k| {
-                k.id == v.customer && k.open.iter(&st.open_pool).any(|c| c.get() == i)
+                !k.vacant && k.open.iter(&st.open_pool).any(|c| c.get() == i)
             });
             if open != listed {
                 return Err(AuditViolation::OpenListMismatch { conversation: v.id });
@@ -481,14 +482,14 @@ impl Engine {
             // alerts: it resumes with the same SLA generation.
             let parked_waiting =
                 v.first_response_at().is_none() && matches!(v.place, Place::Parked { .. });
-            let deadline = v.response_deadline(cfg).or_else(|| {
+            let deadline = st.response_deadline(c, cfg).or_else(|| {
                 parked_waiting
                     .then_some(v.sla_start())
                     .flatten()
-                    .map(|start| start + v.response_target(cfg))
+                    .map(|start| start + st.response_target(c, cfg))
             });
             if let (Some(deadline), Some(start)) = (deadline, v.sla_start()) {
-                let warn_at = start + v.warn_after(cfg);
+                let warn_at = start + st.warn_after(c, cfg);
                 let armed = |kind, at: crate::model::Timestamp| {
                     timers.contains(&(v.id.0, kind, v.sla_gen, at.0, v.seq))
                 };
@@ -519,8 +520,8 @@ impl Engine {
                 }
                 _ => None,
             };
-            self.audit_plan_of(v, &timers)?;
-            super::preferred::audit_of(v)?;
+            self.audit_plan_of(c, v, &timers)?;
+            super::preferred::audit_of(v, st.affinities.get(c))?;
             if let Some((kind, at, what)) = ends {
                 let armed = match at {
                     Some(at) => timers.contains(&(v.id.0, kind, v.stay, at, v.seq)),
@@ -554,6 +555,7 @@ impl Engine {
             });
         }
         st.check_wraps(wrapping)
+            .and_then(|()| st.check_sides())
             .map_err(
                 |(what, kept, recounted)| AuditViolation::StatisticMismatch {
                     what,

@@ -230,7 +230,6 @@ fn open(
     let seq = cx.st.next_seq();
     let conv = Conv {
         id,
-        customer,
         who,
         channel,
         group,
@@ -256,8 +255,6 @@ fn open(
         sticky: AgentIdx::VACANT,
         wrapping: false,
         no_answer_hops: 0,
-        plan: None,
-        preferred: None,
         inbox_at: 0,
     };
     let c = match cx.st.free_slots.pop() {
@@ -426,9 +423,8 @@ fn start_cooldown(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
         at: until,
         kind: TimerKind::CooldownEnd,
         subject: agent.get() as u64,
-        slot: group.get() as u32,
         generation: 0,
-        incarnation: 0,
+        incarnation: group.get() as u64,
     });
     cx.settle_later(agent);
 }
@@ -566,6 +562,7 @@ fn purge(cx: &mut Cx<'_>, before: Timestamp) {
     for c in cx.st.purgeable(before) {
         if let Some(conv) = cx.st.convs[c.get()].take() {
             cx.st.conv_ids.remove(&conv.id);
+            cx.st.forget_sides(c);
             cx.st.customer_releases(conv.who);
             released.push(conv.group);
             cx.st.free_slots.push(c);

@@ -167,7 +167,7 @@ impl Engine {
         }
         let rank = rank_without(self.policy.as_ref(), st.agent(holder), group, conv.held);
         let plan = st.plan.as_deref();
-        let rs = conv.plan.as_deref().and_then(|p| p.route.as_ref());
+        let rs = st.conv_route(c);
         let route = plan
             .zip(rs)
             .and_then(|(p, r)| p.routes.get(usize::from(r.route)));

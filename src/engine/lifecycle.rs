@@ -109,7 +109,6 @@ pub(crate) fn arm(cx: &mut Cx<'_>, at: Timestamp, kind: TimerKind, c: ConvIdx, g
         at,
         kind,
         subject: id.0,
-        slot: c.get() as u32,
         generation,
         incarnation,
     });
@@ -130,8 +129,8 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
             let removed = cx.st.line_remove(group, class, line_key, c);
             debug_assert!(removed, "a queued conversation is in its line");
             // The overflow lines of a routing plan's conversation.
-            for i in 0..cx.st.conv(c).extra_groups().len() {
-                let g = cx.st.conv(c).extra_groups()[i];
+            for i in 0..cx.st.extra_groups(c).len() {
+                let g = cx.st.extra_groups(c)[i];
                 let removed = cx.st.line_remove(g, class, line_key, c);
                 debug_assert!(removed, "a queued conversation is in its overflow lines");
             }
@@ -181,8 +180,8 @@ pub(crate) fn enqueue_group(cx: &mut Cx<'_>, c: ConvIdx) {
     cx.st.line_insert(group, class, key, c);
     // A routing plan's overflow: the same place (age, arrival) in the
     // lines of the other queues it waits in.
-    for i in 0..cx.st.conv(c).extra_groups().len() {
-        let g = cx.st.conv(c).extra_groups()[i];
+    for i in 0..cx.st.extra_groups(c).len() {
+        let g = cx.st.extra_groups(c)[i];
         cx.st.line_insert(g, class, key, c);
     }
 }
@@ -251,7 +250,9 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
     if !returning {
         let seq = cx.st.next_seq();
         cx.st.agent_mut(agent).last_assigned = seq;
-        if cx.st.agent(agent).limit.is_some() {
+        let limited =
+            (cx.st.agent(agent).own_rules_box.as_deref()).is_some_and(|r| r.limit.is_some());
+        if limited {
             rate::record(cx, agent);
         }
     }
@@ -268,7 +269,7 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
         None => Place::Assigned { agent },
     };
     conv.set_sticky_agent(None);
-    let (id, customer, stay) = (conv.id, conv.customer, conv.stay);
+    let (id, who, stay) = (conv.id, conv.who, conv.stay);
     let at = cx.at;
     inbox::add(cx.st, agent, c);
     let a = cx.st.agent_mut(agent);
@@ -277,6 +278,7 @@ pub(crate) fn hand_over(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, via: Assig
     gate::live_changed(cx, agent, c, true);
     if matches!(via, AssignVia::Sticky | AssignVia::KnownAgent) {
         cx.st.stats.sticky_hits += 1;
+        let customer = cx.st.customers[who.get()].id;
         cx.emit(Decision::StickyHit {
             conversation: id,
             customer,
@@ -407,16 +409,15 @@ pub(crate) fn resolve(cx: &mut Cx<'_>, c: ConvIdx, reason: ResolveReason) {
     let left = detach(cx, c);
     let at = cx.at;
     let conv = cx.st.conv_mut(c);
-    conv.place = Place::Resolved { reason };
-    conv.set_at(When::Resolved, Some(at));
-    // Off its route for good (a later plan does not re-evaluate it).
-    if let Some(p) = conv.plan.as_mut() {
-        p.route = None;
-    }
+    conv.place = Place::Resolved { reason, at };
     conv.set_sticky_agent(None);
     conv.sla_gen = conv.sla_gen.wrapping_add(1);
     conv.set_at(When::ParkDue, None);
     let id = conv.id;
+    // Off its route for good (a later plan does not re-evaluate it).
+    if let Some(p) = cx.st.conv_plan_mut(c) {
+        p.route = None;
+    }
     cx.st.note_resolved(c);
     cx.st.open_remove(c);
     let agent = left.map(|(a, _, _)| cx.st.id(a));
@@ -508,11 +509,11 @@ fn detach_waiting_entry(cx: &mut Cx<'_>, c: ConvIdx, insert: bool) {
     match conv.place {
         Place::Queued => {
             let (group, class, key) = (conv.group, conv.class(), conv.line_key());
-            let extra = conv.extra_groups().len();
+            let extra = cx.st.extra_groups(c).len();
             for i in 0..=extra {
                 let g = match i {
                     0 => group,
-                    _ => cx.st.conv(c).extra_groups()[i - 1],
+                    _ => cx.st.extra_groups(c)[i - 1],
                 };
                 let st = &mut *cx.st;
                 let line = &mut st.groups[g.get()].waiting;

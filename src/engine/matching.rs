@@ -140,7 +140,7 @@ pub(crate) fn route(cx: &mut Cx<'_>, c: ConvIdx) {
 /// thread reopened before any human answered).
 pub(crate) fn start_response_clock(cx: &mut Cx<'_>, c: ConvIdx) {
     let at = cx.at;
-    if cx.st.conv(c).plan.is_some() {
+    if cx.st.conv_plans.contains(c) {
         // The route's queue may name its own first-response target.
         super::plan_steps::fix_sla_target(cx, c);
     }
@@ -148,7 +148,7 @@ pub(crate) fn start_response_clock(cx: &mut Cx<'_>, c: ConvIdx) {
     conv.set_at(When::SlaStart, Some(at));
     conv.sla_gen = conv.sla_gen.wrapping_add(1);
     let generation = conv.sla_gen;
-    let warn_after = conv.warn_after(cx.cfg);
+    let warn_after = cx.st.warn_after(c, cx.cfg);
     lifecycle::arm(cx, at + warn_after, TimerKind::SlaWarning, c, generation);
     // The breach timer is armed by the warning when it fires: one
     // pending SLA timer per conversation instead of two.
@@ -159,7 +159,7 @@ pub(crate) fn start_response_clock(cx: &mut Cx<'_>, c: ConvIdx) {
 pub(crate) fn place_in_group(cx: &mut Cx<'_>, c: ConvIdx) {
     // A routing plan's steps due by now, and the groups they name (a
     // terminal action may end its wait here).
-    if cx.st.conv(c).plan.is_some() && !super::plan_steps::before_queue(cx, c) {
+    if cx.st.conv_plans.contains(c) && !super::plan_steps::before_queue(cx, c) {
         return;
     }
     lifecycle::enqueue_group(cx, c);
@@ -167,11 +167,11 @@ pub(crate) fn place_in_group(cx: &mut Cx<'_>, c: ConvIdx) {
     super::plan_hours::on_arrival(cx, c);
     let group = cx.st.conv(c).group;
     dispatch(cx, group);
-    if !cx.st.conv(c).extra_groups().is_empty() {
+    if !cx.st.extra_groups(c).is_empty() {
         super::plan_steps::dispatch_extra(cx, c);
     }
     if cx.st.conv(c).place == super::state::conversation::Place::Queued {
-        if cx.st.conv(c).plan.is_some() {
+        if cx.st.conv_plans.contains(c) {
             // Its next step, now that it waits.
             super::plan_steps::arm_if_waiting(cx, c);
         }
@@ -184,7 +184,8 @@ pub(crate) fn place_in_group(cx: &mut Cx<'_>, c: ConvIdx) {
 pub(crate) fn sticky_miss(cx: &mut Cx<'_>, c: ConvIdx, reason: StickyMissReason) {
     let conv = cx.st.conv_mut(c);
     if let Some(agent) = conv.take_sticky_agent() {
-        let (conversation, customer) = (conv.id, conv.customer);
+        let (conversation, who) = (conv.id, conv.who);
+        let customer = cx.st.customers[who.get()].id;
         cx.st.stats.sticky_misses += 1;
         let agent = cx.st.id(agent);
         cx.emit(Decision::StickyMiss {
@@ -504,6 +505,11 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
     // Without rules of the agent's own (`Agent::rules`), no per-channel
     // field is read: one predictable branch per slot.
     let (rules, limited) = (a.own_rules(), a.rate_limited());
+    let own = if rules {
+        a.own_rules_box.as_deref()
+    } else {
+        None
+    };
     let open = a.status.accepts_work() && a.personal.is_empty();
     // The cool-down counts of the groups sharing pools (`plan_pool.rs`),
     // recounted for an agent cooling down somewhere or who was.
@@ -518,14 +524,15 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
         let i = g.key.channel.index();
         // `Agent::weight_of` and `Agent::held_beside`, by field (the
         // slots are borrowed).
-        let (weight, beside) = if rules {
-            let weight = match a.weights[i] {
-                0 => g.weight,
-                own => Capacity(own),
-            };
-            (weight, a.channel_live[i] >= a.channel_caps[i] || limited)
-        } else {
-            (g.weight, false)
+        let (weight, beside) = match own {
+            Some(r) => {
+                let weight = match r.weights[i] {
+                    0 => g.weight,
+                    own => Capacity(own),
+                };
+                (weight, r.channel_live[i] >= r.channel_caps[i] || limited)
+            }
+            None => (g.weight, false),
         };
         let base = !slot.dormant
             && open

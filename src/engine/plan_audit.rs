@@ -7,6 +7,7 @@
 use super::audit::AuditViolation;
 use super::plan_steps::{next_due, queue_group};
 use super::state::conversation::{Conv, Place};
+use super::state::index::ConvIdx;
 use super::state::timers::TimerKind;
 use super::Engine;
 use crate::plan::limits::MAX_ACTIVE_QUEUES;
@@ -18,8 +19,16 @@ pub(crate) type TimerKeys = HashSet<(u64, TimerKind, u32, u64, u64)>;
 
 impl Engine {
     /// Checks `v`'s plan state (see the module doc).
-    pub(super) fn audit_plan_of(&self, v: &Conv, timers: &TimerKeys) -> Result<(), AuditViolation> {
-        let Some(rs) = v.plan.as_deref().and_then(|p| p.route.as_ref()) else {
+    pub(super) fn audit_plan_of(
+        &self,
+        c: ConvIdx,
+        v: &Conv,
+        timers: &TimerKeys,
+    ) -> Result<(), AuditViolation> {
+        let Some(p) = self.state.conv_plan(c) else {
+            return Ok(());
+        };
+        let Some(rs) = p.route.as_ref() else {
             return Ok(());
         };
         let wrong = |detail| AuditViolation::PlanState {
@@ -48,7 +57,7 @@ impl Engine {
         if v.place != Place::Queued {
             return Ok(());
         }
-        let explicit = v.plan.as_deref().map_or(&[][..], |p| &p.explicit[..]);
+        let explicit = &p.explicit[..];
         let group = |q: u16| queue_group(&self.state, plan, q, rs, v.channel, explicit);
         if let Some(&own) = rs.queues.first() {
             if group(own) != Some(v.group) {

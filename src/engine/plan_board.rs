@@ -104,7 +104,7 @@ impl Engine {
                 if conv.group.get() != g {
                     continue;
                 }
-                let Some(route) = conv.plan.as_ref().and_then(|p| p.route.as_ref()) else {
+                let Some(route) = st.conv_route(c) else {
                     continue;
                 };
                 let Some(&q) = route.queues.first() else {

@@ -122,7 +122,6 @@ fn arm(cx: &mut Cx<'_>, plan: &CompiledPlan, c: usize) {
         at: Timestamp::from_millis(next),
         kind: TimerKind::Hours,
         subject: c as u64,
-        slot: 0,
         generation: cx.st.hours.epoch,
         incarnation: 0,
     });

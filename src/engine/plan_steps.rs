@@ -152,7 +152,7 @@ fn groups_of(
 pub(crate) fn select_route(cx: &Cx<'_>, plan: &CompiledPlan, c: ConvIdx) -> u16 {
     let conv = cx.st.conv(c);
     let empty = crate::plan::Attributes::default();
-    let attrs = conv.plan.as_deref().map_or(&empty, |p| &p.attrs);
+    let attrs = cx.st.conv_plan(c).map_or(&empty, |p| &p.attrs);
     let env = ConvEnv {
         attrs,
         tier: cx.st.customers[conv.who.get()].tier,
@@ -168,11 +168,11 @@ pub(crate) fn select_route(cx: &Cx<'_>, plan: &CompiledPlan, c: ConvIdx) -> u16 
 
 /// Takes `c`'s route state out (put it back with [`put`]).
 fn take(cx: &mut Cx<'_>, c: ConvIdx) -> Option<RouteState> {
-    cx.st.conv_mut(c).plan.as_mut()?.route.take()
+    cx.st.conv_plan_mut(c)?.route.take()
 }
 
 fn put(cx: &mut Cx<'_>, c: ConvIdx, rs: RouteState) {
-    if let Some(p) = cx.st.conv_mut(c).plan.as_mut() {
+    if let Some(p) = cx.st.conv_plan_mut(c) {
         p.route = Some(rs);
     }
 }
@@ -210,7 +210,7 @@ pub(crate) fn before_queue(cx: &mut Cx<'_>, c: ConvIdx) -> bool {
 /// would only fire void.
 pub(crate) fn arm_if_waiting(cx: &mut Cx<'_>, c: ConvIdx) {
     let conv = cx.st.conv(c);
-    let on_route = conv.plan.as_deref().is_some_and(|p| p.route.is_some());
+    let on_route = cx.st.conv_route(c).is_some();
     if conv.place != Place::Queued || !on_route {
         return;
     }
@@ -221,13 +221,7 @@ pub(crate) fn arm_if_waiting(cx: &mut Cx<'_>, c: ConvIdx) {
 
 /// A `PlanStep` timer of generation `generation` fired for `c`.
 pub(crate) fn on_timer(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) {
-    let current = cx
-        .st
-        .conv(c)
-        .plan
-        .as_deref()
-        .and_then(|p| p.route.as_ref())
-        .map(|r| r.timer_gen);
+    let current = cx.st.conv_route(c).map(|r| r.timer_gen);
     // Only a queued conversation moves on its ladder; elsewhere the steps
     // wait for its next time in a queue.
     if current != Some(generation) || cx.st.conv(c).place != Place::Queued {
@@ -390,7 +384,7 @@ fn pool_env(
     });
     let group = match target {
         Some(q) => {
-            let explicit = conv.plan.as_deref().map_or(&[][..], |p| &p.explicit[..]);
+            let explicit = cx.st.conv_plan(c).map_or(&[][..], |p| &p.explicit[..]);
             queue_group(cx.st, plan, q, rs, conv.channel, explicit)
         }
         None => Some(conv.group),
@@ -429,9 +423,9 @@ fn settle_groups(
         // Its routing-profile tiers as of now (its age never resets).
         rs.profile_age = cx.at.since(conv.waiting_since).as_millis();
     }
-    let explicit = conv
-        .plan
-        .as_deref()
+    let explicit = cx
+        .st
+        .conv_plan(c)
         .map(|p| p.explicit.clone())
         .unwrap_or_default();
     let unchanged_queues = rs.queues == prior;
@@ -447,13 +441,7 @@ fn settle_groups(
         // Leave the old lines under the old state, join the new ones.
         put(cx, c, rs);
         lifecycle::detach(cx, c);
-        if let Some(r) = cx
-            .st
-            .conv_mut(c)
-            .plan
-            .as_mut()
-            .and_then(|p| p.route.as_mut())
-        {
+        if let Some(r) = cx.st.conv_plan_mut(c).and_then(|p| p.route.as_mut()) {
             r.extra = extra;
         }
         cx.st.set_group(c, own);
@@ -469,7 +457,7 @@ fn settle_groups(
 
 /// Dispatches the overflow groups `c` waits in, while it still waits.
 pub(crate) fn dispatch_extra(cx: &mut Cx<'_>, c: ConvIdx) {
-    let extra = cx.st.conv(c).extra_groups().to_vec();
+    let extra = cx.st.extra_groups(c).to_vec();
     for g in extra {
         if cx.st.conv(c).place != Place::Queued {
             return;
@@ -502,20 +490,14 @@ fn raise_priority(cx: &mut Cx<'_>, c: ConvIdx, to: crate::model::Priority, in_li
 fn arm_next(cx: &mut Cx<'_>, plan: &CompiledPlan, c: ConvIdx) {
     let conv = cx.st.conv(c);
     let since = conv.waiting_since;
-    let Some(rs) = conv.plan.as_deref().and_then(|p| p.route.as_ref()) else {
+    let Some(rs) = cx.st.conv_route(c) else {
         return;
     };
     let Some(due) = next_due(plan, rs) else {
         return;
     };
     let generation = rs.timer_gen.wrapping_add(1);
-    if let Some(r) = cx
-        .st
-        .conv_mut(c)
-        .plan
-        .as_mut()
-        .and_then(|p| p.route.as_mut())
-    {
+    if let Some(r) = cx.st.conv_plan_mut(c).and_then(|p| p.route.as_mut()) {
         r.timer_gen = generation;
     }
     lifecycle::arm(
@@ -566,11 +548,11 @@ pub(crate) fn fix_sla_target(cx: &mut Cx<'_>, c: ConvIdx) {
         return;
     }
     let target = cx.st.plan.as_deref().and_then(|plan| {
-        let rs = cx.st.conv(c).plan.as_deref()?.route.as_ref()?;
+        let rs = cx.st.conv_plan(c)?.route.as_ref()?;
         let queue = own_queue(plan, rs)?;
         plan.queues.get(usize::from(queue))?.response_target_ms
     });
-    if let Some(p) = cx.st.conv_mut(c).plan.as_mut() {
+    if let Some(p) = cx.st.conv_plan_mut(c) {
         p.sla_target_ms = target;
     }
 }

@@ -49,12 +49,9 @@ pub(crate) fn set_plan(cx: &mut Cx<'_>, plan: Option<Arc<CompiledPlan>>) {
 /// Replaces `c`'s attributes; under a plan, re-evaluates it.
 pub(crate) fn set_attributes(cx: &mut Cx<'_>, c: ConvIdx, attrs: Attributes) {
     let explicit = explicit_of(cx, c);
-    let conv = cx.st.conv_mut(c);
-    let p = conv.plan.get_or_insert_with(|| {
-        Box::new(ConvPlan {
-            explicit,
-            ..ConvPlan::default()
-        })
+    let p = cx.st.conv_plans.get_or_insert_with(c, || ConvPlan {
+        explicit,
+        ..ConvPlan::default()
     });
     p.attrs = attrs;
     if cx.st.plan.is_some() {
@@ -69,11 +66,12 @@ pub(crate) fn on_open(cx: &mut Cx<'_>, c: ConvIdx, attrs: Option<Attributes>) {
         return;
     }
     let explicit = explicit_of(cx, c);
-    cx.st.conv_mut(c).plan = Some(Box::new(ConvPlan {
+    let plan = ConvPlan {
         attrs: attrs.unwrap_or_default(),
         explicit,
         ..ConvPlan::default()
-    }));
+    };
+    cx.st.conv_plans.set(c, Some(Box::new(plan)));
     choose_route(cx, c);
 }
 
@@ -86,7 +84,7 @@ pub(crate) fn on_escalate(
     new_skills: bool,
     attrs: Option<Attributes>,
 ) {
-    if cx.st.conv(c).plan.is_none() && cx.st.plan.is_none() && attrs.is_none() {
+    if !cx.st.conv_plans.contains(c) && cx.st.plan.is_none() && attrs.is_none() {
         return;
     }
     let explicit = if new_skills {
@@ -94,7 +92,7 @@ pub(crate) fn on_escalate(
     } else {
         explicit_of(cx, c)
     };
-    let p = cx.st.conv_mut(c).plan.get_or_insert_with(Box::default);
+    let p = cx.st.conv_plans.get_or_insert_with(c, ConvPlan::default);
     p.explicit = explicit;
     if let Some(attrs) = attrs {
         p.attrs = attrs;
@@ -106,17 +104,16 @@ pub(crate) fn on_escalate(
 /// of its lines first, so its overflow lines are left too). Returns
 /// nothing; the caller gives it its next place.
 pub(crate) fn leave_route(cx: &mut Cx<'_>, c: ConvIdx) {
-    if let Some(p) = cx.st.conv_mut(c).plan.as_mut() {
+    if let Some(p) = cx.st.conv_plan_mut(c) {
         p.route = None;
     }
 }
 
 /// The skills `c`'s command named: its stored ones, else its group's.
 fn explicit_of(cx: &Cx<'_>, c: ConvIdx) -> Vec<crate::model::SkillRequirement> {
-    let conv = cx.st.conv(c);
-    match conv.plan.as_deref() {
+    match cx.st.conv_plan(c) {
         Some(p) if p.route.is_some() => p.explicit.clone(),
-        _ => cx.st.group(conv.group).key.skills.clone(),
+        _ => cx.st.group(cx.st.conv(c).group).key.skills.clone(),
     }
 }
 
@@ -124,9 +121,7 @@ fn explicit_of(cx: &Cx<'_>, c: ConvIdx) -> Vec<crate::model::SkillRequirement> {
 /// routes it without a plan).
 fn explicit_skills(cx: &Cx<'_>, c: ConvIdx) -> Vec<SkillRequirement> {
     cx.st
-        .conv(c)
-        .plan
-        .as_deref()
+        .conv_plan(c)
         .map(|p| p.explicit.clone())
         .unwrap_or_default()
 }
@@ -140,8 +135,7 @@ fn choose_route(cx: &mut Cx<'_>, c: ConvIdx) {
         let explicit = explicit_skills(cx, c);
         let g = plan_steps::group_for(cx, channel, explicit, 0);
         cx.st.set_group(c, g);
-        let conv = cx.st.conv_mut(c);
-        if let Some(p) = conv.plan.as_mut() {
+        if let Some(p) = cx.st.conv_plan_mut(c) {
             p.route = None;
         }
         return;
@@ -164,7 +158,7 @@ fn choose_route(cx: &mut Cx<'_>, c: ConvIdx) {
         let g = plan_steps::group_for(cx, channel, skills, gate);
         cx.st.set_group(c, g);
     }
-    if let Some(p) = cx.st.conv_mut(c).plan.as_mut() {
+    if let Some(p) = cx.st.conv_plan_mut(c) {
         p.route = Some(rs);
     }
 }
@@ -178,12 +172,13 @@ fn reevaluate(cx: &mut Cx<'_>, c: ConvIdx) {
     if matches!(place, Place::Resolved { .. }) {
         return;
     }
-    if cx.st.conv(c).plan.is_none() {
+    if !cx.st.conv_plans.contains(c) {
         let explicit = explicit_of(cx, c);
-        cx.st.conv_mut(c).plan = Some(Box::new(ConvPlan {
+        let plan = ConvPlan {
             explicit,
             ..ConvPlan::default()
-        }));
+        };
+        cx.st.conv_plans.set(c, Some(Box::new(plan)));
     }
     let queued = place == Place::Queued;
     if queued {

@@ -118,10 +118,11 @@ pub(crate) fn on_open(cx: &mut Cx<'_>, c: ConvIdx, mut given: Vec<PreferredAgent
         return;
     }
     given.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.agent.cmp(&b.agent)));
-    cx.st.conv_mut(c).preferred = Some(Box::new(Affinity {
+    let affinity = Affinity {
         given,
         ..Affinity::default()
-    }));
+    };
+    cx.st.affinities.set(c, Some(Box::new(affinity)));
 }
 
 /// Fixes the entries of a routing that starts now (the owner as the
@@ -130,16 +131,12 @@ pub(crate) fn on_open(cx: &mut Cx<'_>, c: ConvIdx, mut given: Vec<PreferredAgent
 pub(crate) fn start(cx: &mut Cx<'_>, c: ConvIdx, last: Option<AgentIdx>) {
     let conv = cx.st.conv(c);
     let owner = cx.st.customers[conv.who.get()].owner();
-    if conv.preferred.is_none() && owner.is_none() {
+    if !cx.st.affinities.contains(c) && owner.is_none() {
         return;
     }
     let last = last.map(|a| cx.st.id(a));
     let owner = owner.map(|(a, wait)| (cx.st.id(a), None, wait));
-    let p = cx
-        .st
-        .conv_mut(c)
-        .preferred
-        .get_or_insert_with(Default::default);
+    let p = cx.st.affinities.get_or_insert_with(c, Affinity::default);
     p.list.clear();
     p.list.extend(owner);
     let given = p.given.iter().map(|g| (g.agent, Some(g.score), g.wait));
@@ -154,9 +151,7 @@ pub(crate) fn start(cx: &mut Cx<'_>, c: ConvIdx, last: Option<AgentIdx>) {
 /// module's: nothing is said for it.
 pub(crate) fn wait_ended(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx, reason: PreferredSkip) {
     let conv = cx.st.conv(c);
-    let current = conv
-        .preferred
-        .as_deref()
+    let current = (cx.st.affinities.get(c))
         .and_then(|p| p.list.get(usize::from(p.next).checked_sub(1)?).copied());
     if let Some((id, score, _)) = current.filter(|e| e.0 == cx.st.id(agent)) {
         let conversation = conv.id;
@@ -177,14 +172,9 @@ pub(crate) fn next(cx: &mut Cx<'_>, c: ConvIdx) {
     // It sits nowhere, whatever its place still says (a wait that just
     // ended): hand-overs must not take it out of anything again.
     lifecycle::mark_detached(cx, c);
-    let bound = cx
-        .st
-        .conv(c)
-        .preferred
-        .as_deref()
-        .map_or(0, |p| p.list.len());
+    let bound = cx.st.affinities.get(c).map_or(0, |p| p.list.len());
     for _ in 0..bound {
-        let Some(p) = cx.st.conv_mut(c).preferred.as_deref_mut() else {
+        let Some(p) = cx.st.affinities.get_mut(c) else {
             break;
         };
         let Some(&(id, score, wait)) = p.list.get(usize::from(p.next)) else {
@@ -271,7 +261,7 @@ pub(crate) fn bypasses_soft(cx: &Cx<'_>, c: ConvIdx, agent: AgentIdx) -> bool {
         return false;
     }
     let conv = cx.st.conv(c);
-    let Some(p) = conv.plan.as_deref() else {
+    let Some(p) = cx.st.conv_plan(c) else {
         return false;
     };
     let Some(q) = p
@@ -305,10 +295,13 @@ pub(crate) fn is_preferred_wait(cx: &Cx<'_>, c: ConvIdx) -> bool {
     matches!(conv.place, Place::WaitingFor { own: false, .. }) && conv.sticky_agent().is_none()
 }
 
-/// Checks `v`'s affinity list against its bounds and order (called by
-/// `Engine::audit` for each conversation).
-pub(crate) fn audit_of(v: &super::state::conversation::Conv) -> Result<(), super::AuditViolation> {
-    let Some(p) = v.preferred.as_deref() else {
+/// Checks `v`'s affinity list (`p`) against its bounds and order (called
+/// by `Engine::audit` for each conversation).
+pub(crate) fn audit_of(
+    v: &super::state::conversation::Conv,
+    p: Option<&Affinity>,
+) -> Result<(), super::AuditViolation> {
+    let Some(p) = p else {
         return Ok(());
     };
     let sorted = p.given.windows(2).all(|w| {

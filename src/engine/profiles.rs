@@ -216,7 +216,7 @@ impl super::Engine {
             .agent_idx(agent)
             .ok_or(super::EngineError::UnknownAgent(agent))?;
         let conv = st.conv(c);
-        let Some(rs) = conv.plan.as_deref().and_then(|p| p.route.as_ref()) else {
+        let Some(rs) = st.conv_route(c) else {
             return Ok(None);
         };
         let waited = st.clock.since(conv.waiting_since).as_millis();

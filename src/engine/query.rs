@@ -9,7 +9,7 @@
 
 use super::state::conversation::{Conv, Place};
 use super::state::inbox;
-use super::state::index::GroupIdx;
+use super::state::index::{ConvIdx, GroupIdx};
 use super::state::State;
 use super::{AgentStats, Engine, EngineConfig, EngineError, EngineStats, GroupStats};
 use crate::model::{
@@ -33,7 +33,8 @@ pub struct InboxEntry {
     pub last_customer_message: Timestamp,
 }
 
-pub(crate) fn info(st: &State, config: &EngineConfig, conv: &Conv) -> ConversationInfo {
+pub(crate) fn info(st: &State, config: &EngineConfig, c: ConvIdx) -> ConversationInfo {
+    let conv = st.conv(c);
     let id_of = |a| st.id(a);
     let state = match conv.place {
         Place::Bot => ConversationState::Bot,
@@ -51,11 +52,11 @@ pub(crate) fn info(st: &State, config: &EngineConfig, conv: &Conv) -> Conversati
         Place::Parked { agent } => ConversationState::Parked {
             agent: agent.map(id_of),
         },
-        Place::Resolved { reason } => ConversationState::Resolved { reason },
+        Place::Resolved { reason, .. } => ConversationState::Resolved { reason },
     };
     ConversationInfo {
         id: conv.id,
-        customer: conv.customer,
+        customer: st.customers[conv.who.get()].id,
         channel: conv.channel,
         skills: st.group(conv.group).key.skills.clone(),
         priority: conv.priority,
@@ -66,7 +67,7 @@ pub(crate) fn info(st: &State, config: &EngineConfig, conv: &Conv) -> Conversati
         last_customer_message: conv.last_customer_message,
         last_agent_message: conv.last_agent_message(),
         first_response_at: conv.first_response_at(),
-        response_deadline: conv.response_deadline(config),
+        response_deadline: st.response_deadline(c, config),
     }
 }
 
@@ -94,7 +95,7 @@ impl Engine {
             .state
             .conv_idx(id)
             .ok_or(EngineError::UnknownConversation(id))?;
-        Ok(info(&self.state, &self.config, self.state.conv(c)))
+        Ok(info(&self.state, &self.config, c))
     }
 
     /// The agent holding conversation `id` now, by assignment or by an
@@ -264,15 +265,16 @@ impl Engine {
             in_wrap_up: a.wrapups.len() as u32,
             wrap_up_time: crate::model::TimeSpan::from_millis(a.wrap_up_ms),
             team: a.team.map(|t| self.state.workload.teams[t.get()].id),
-            channels: super::workload::channel::caps(&a.channel_caps)
+            // A channel with a cap has the box, so its live count is kept.
+            channels: super::workload::channel::caps(&a.own().channel_caps)
                 .into_iter()
-                .map(|(c, cap)| (c, a.channel_live[c.index()], cap))
+                .map(|(c, cap)| (c, a.own().channel_live[c.index()], cap))
                 .collect(),
-            rate_limit: a.limit,
-            recent_assignments: a.recent.len() as u32,
+            rate_limit: a.own().limit,
+            recent_assignments: a.own().recent.len() as u32,
             rate_limited: a.rate_limited(),
             pull_cap: a.pull_cap,
-            weights: super::workload::weight::own(&a.weights),
+            weights: super::workload::weight::own(&a.own().weights),
             counters: a.counters,
         })
     }

@@ -222,7 +222,6 @@ fn edge(agent: AgentIdx, index: usize, open: bool, at: Timestamp) -> Timer {
         at,
         kind: TimerKind::SkillWindow,
         subject: agent.get() as u64,
-        slot: 0,
         generation: ((index as u32) << 1) | u32::from(open),
         incarnation: 0,
     }

@@ -10,8 +10,9 @@
 use super::audit::AuditViolation;
 use super::matching;
 use super::state::agent::Agent;
+use super::state::agent_rules::{AgentRules, NO_RULES};
 use super::state::channel_set::ChannelSet;
-use super::state::conv_wire::ConvWire;
+use super::state::conv_wire::{ConvSide, ConvWire};
 use super::state::conversation::Place;
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
@@ -216,14 +217,14 @@ impl Engine {
                 high_water: a.high_water,
                 cooldowns: a.cooldowns.clone(),
                 wrap_up_ms: a.wrap_up_ms,
-                channel_caps: super::workload::channel::caps(&a.channel_caps),
-                own_limit: a.own_limit,
-                recent: a.recent.iter().copied().collect(),
-                rate_timer: a.rate_timer,
+                channel_caps: super::workload::channel::caps(&a.own().channel_caps),
+                own_limit: a.own().own_limit,
+                recent: a.own().recent.iter().copied().collect(),
+                rate_timer: a.own().rate_timer,
                 pull_cap: a.pull_cap,
                 skill_windows: a.windows.clone(),
                 dormant: a.dormant.clone(),
-                weights: super::workload::weight::own(&a.weights),
+                weights: super::workload::weight::own(&a.own().weights),
                 counters: a.counters,
             })
             .collect();
@@ -244,10 +245,10 @@ impl Engine {
         // Slots (`who`) are derived, not state: left out, so that equal
         // states give equal snapshots whatever their slot layout.
         let mut conversations: Vec<ConvWire> = (st.convs.iter().enumerate())
-            .filter_map(|(i, c)| {
-                let c = c.as_ref()?;
-                let wrap = ConvIdx::new(i).and_then(|i| st.wrap_of(i));
-                Some(ConvWire::new(c, wrap))
+            .filter_map(|(i, v)| {
+                let v = v.as_ref()?;
+                let c = ConvIdx::new(i)?;
+                Some(ConvWire::new(v, ConvSide::of(st, c)))
             })
             .collect();
         conversations.sort_unstable_by_key(|c| c.id);
@@ -271,13 +272,19 @@ impl Engine {
                 at: t.at,
                 kind: t.kind,
                 subject: t.subject,
+                // A cool-down keeps its group in `incarnation`; the
+                // format has a field of its own for it and 0 there.
                 group: if t.kind == TimerKind::CooldownEnd {
-                    t.slot
+                    t.cooldown_group() as u32
                 } else {
                     0
                 },
                 generation: t.generation,
-                incarnation: t.incarnation,
+                incarnation: if t.kind == TimerKind::CooldownEnd {
+                    0
+                } else {
+                    t.incarnation
+                },
             })
             .collect();
         Snapshot {
@@ -353,19 +360,20 @@ impl Engine {
         super::workload::snapshot::restore(&mut st, snapshot.workload)?;
         super::plan_hours::restore(&mut st, snapshot.hours)?;
         for t in snapshot.timers {
-            let slot = if t.kind == TimerKind::CooldownEnd {
-                t.group
+            // A conversation timer finds its slot by id when it fires; a
+            // cool-down keeps its group where the others keep their
+            // incarnation.
+            let incarnation = if t.kind == TimerKind::CooldownEnd {
+                u64::from(t.group)
             } else {
-                st.conv_idx(crate::model::ConversationId(t.subject))
-                    .map_or(u32::MAX, |c| c.get() as u32)
+                t.incarnation
             };
             st.timers.arm(Timer {
                 at: t.at,
                 kind: t.kind,
                 subject: t.subject,
-                slot,
                 generation: t.generation,
-                incarnation: t.incarnation,
+                incarnation,
             });
         }
         let mut engine = Engine {
@@ -448,6 +456,18 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             }
             *slot = weight.0;
         }
+        // The box of the agent's own rules only if one is set (the limit
+        // in force and the live threads per channel are derived after the
+        // teams and the inboxes: `workload::snapshot::restore`).
+        let own = AgentRules {
+            channel_caps,
+            weights,
+            own_limit: a.own_limit,
+            recent: a.recent.into(),
+            rate_timer: a.rate_timer,
+            ..NO_RULES.clone()
+        };
+        let own_rules_box = (own != NO_RULES).then(|| Box::new(own));
         let channels = a.channels.as_deref().map(ChannelSet::of);
         if channels.map(ChannelSet::to_vec) != a.channels {
             // The engine writes each agent's channels sorted and once.
@@ -479,15 +499,9 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             gated: 0,
             wrapups: SortedVec::default(),
             wrap_up_ms: a.wrap_up_ms,
-            channel_live: [0; 8],
             channel_load: [0; 8],
-            weights,
             rules: 0,
-            channel_caps,
-            own_limit: a.own_limit,
-            limit: None,
-            recent: a.recent.into(),
-            rate_timer: a.rate_timer,
+            own_rules_box,
             pull_cap: a.pull_cap,
             windows: a.skill_windows,
             dormant: a.dormant,
@@ -608,7 +622,15 @@ fn restore_conversations(
     let mut opens: Vec<(u64, CustomerId, ConvIdx)> = Vec::new();
     for conv in conversations {
         let sticky = conv.sticky_agent;
-        let (conv, wrap_up) = conv.into_parts();
+        let (conv, side) = conv.into_parts().ok_or(RestoreError::Corrupt(
+            "a conversation's resolution time does not match its place",
+        ))?;
+        let (customer, wrap_up) = (side.customer, side.wrap_up);
+        let extra = side
+            .plan
+            .as_deref()
+            .and_then(|p| p.route.as_ref())
+            .map_or(&[][..], |r| &r.extra[..]);
         let c =
             ConvIdx::new(st.convs.len()).ok_or(RestoreError::Corrupt("too many conversations"))?;
         let agent_ok = |a: Option<AgentIdx>| a.is_none_or(|a| a.get() < agents);
@@ -625,7 +647,6 @@ fn restore_conversations(
         if st.conv_ids.insert(conv.id, c).is_some() {
             return Err(RestoreError::Corrupt("a conversation appears twice"));
         }
-        let extra = conv.extra_groups();
         let repeated = extra
             .iter()
             .enumerate()
@@ -659,13 +680,13 @@ fn restore_conversations(
             st.agents[w.agent.get()].wrapups.insert((conv.id, c));
         }
         if !matches!(conv.place, Place::Resolved { .. }) {
-            opens.push((conv.seq, conv.customer, c));
+            opens.push((conv.seq, customer, c));
         }
         if st.customers.len() >= u32::MAX as usize - 1 {
             return Err(RestoreError::Corrupt("too many customers"));
         }
         let mut conv = conv;
-        conv.who = st.ensure_customer(conv.customer);
+        conv.who = st.ensure_customer(customer);
         st.customer_holds(conv.who);
         st.hold_group(conv.group);
         let live = conv.place.live_agent();
@@ -673,6 +694,8 @@ fn restore_conversations(
         if let Some(w) = wrap_up {
             st.wraps.insert(c, w);
         }
+        st.conv_plans.set(c, side.plan);
+        st.affinities.set(c, side.preferred);
         if let Some(agent) = live {
             super::state::inbox::add(st, agent, c);
         }

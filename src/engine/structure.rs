@@ -14,7 +14,6 @@ use super::state::channel_set::ChannelSet;
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, GroupIdx};
 use super::state::sorted::SortedVec;
-use super::state::workload::NO_CAP;
 use super::validate::GroupRef;
 use crate::model::{AgentId, AgentSpec, Capacity, SkillLevel};
 
@@ -70,15 +69,9 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         gated: 0,
         wrapups: SortedVec::default(),
         wrap_up_ms: 0,
-        channel_live: [0; 8],
         channel_load: [0; 8],
-        weights: [0; 8],
         rules: 0,
-        channel_caps: [NO_CAP; 8],
-        own_limit: None,
-        limit: None,
-        recent: Default::default(),
-        rate_timer: None,
+        own_rules_box: None,
         pull_cap: None,
         windows: spec.skill_windows,
         dormant,

@@ -52,7 +52,7 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) -> bool {
     }
     if timer.kind == TimerKind::CooldownEnd {
         let agent = AgentIdx::new(timer.subject as usize).filter(|a| a.get() < cx.st.agents.len());
-        let group = GroupIdx::new(timer.slot as usize);
+        let group = GroupIdx::new(timer.cooldown_group() as usize);
         if let (Some(agent), Some(_)) = (agent, group) {
             execute::end_cooldowns(cx, agent);
         }
@@ -70,13 +70,13 @@ fn fire(cx: &mut Cx<'_>, timer: Timer) -> bool {
             if let (TimerKind::SlaWarning, Some(start)) = (timer.kind, conv.sla_start()) {
                 // Armed even while parked: a thread that resumes without a
                 // first response still breaches on time.
-                let breach_at = start + conv.response_target(cx.cfg);
+                let breach_at = start + cx.st.response_target(c, cx.cfg);
                 lifecycle::arm(cx, breach_at, TimerKind::SlaBreach, c, timer.generation);
             }
-            let conv = cx.st.conv(c);
-            let Some(deadline) = conv.response_deadline(cx.cfg) else {
+            let Some(deadline) = cx.st.response_deadline(c, cx.cfg) else {
                 return true;
             };
+            let conv = cx.st.conv(c);
             let agent = conv.place.live_agent().map(|a| cx.st.id(a));
             let conversation = conv.id;
             if timer.kind == TimerKind::SlaWarning {

@@ -234,7 +234,8 @@ pub(crate) fn check(
             let c = known_conv(state, *conversation)?;
             let v = state.conv(c);
             if v.wrapping {
-                check_open_rule(state, config, v.customer, v.channel)?;
+                let customer = state.customers[v.who.get()].id;
+                check_open_rule(state, config, customer, v.channel)?;
                 return Ok(Step::Reopen(c));
             }
             Step::CustomerMessage(permitted(state, kind, *conversation, c)?)

@@ -5,11 +5,9 @@ use super::inbox::Inbox;
 use super::index::{ConvIdx, GroupIdx, TeamIdx};
 use super::sorted::SortedVec;
 use super::workload::{RULES_OWN, RULES_RATE, RULES_TEAM};
-use crate::engine::workload::RateLimit;
 use crate::model::{
     AgentId, AgentStatus, Capacity, Channel, ConversationId, SkillId, SkillLevel, Timestamp,
 };
-use std::collections::VecDeque;
 
 /// The agent's membership of one skill group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,23 +71,12 @@ pub(crate) struct Agent {
     pub wrapups: SortedVec<(ConversationId, ConvIdx)>,
     /// Time spent in ended wrap-ups, in milliseconds.
     pub wrap_up_ms: u64,
-    /// Live (offered or assigned) threads per channel, by `Channel::index`
-    /// (derived: the inbox counted by channel).
-    pub channel_live: [u32; 8],
-    /// Cap on live threads per channel beside the total cap (`NO_CAP`:
-    /// none).
-    pub channel_caps: [u32; 8],
-    /// The agent's own assignment rate limit (`None`: their team's).
-    pub own_limit: Option<RateLimit>,
-    /// The limit in force: `own_limit`, else the team's (derived).
-    pub limit: Option<RateLimit>,
-    /// Times of the new assignments still in the window, oldest first
-    /// (empty without a limit); more than `limit.max` only after the
-    /// limit was lowered, never more than `MAX_RATE`.
-    pub recent: VecDeque<Timestamp>,
-    /// When the `RateWindow` timer that counts is due: set while the agent
-    /// is at the limit (a pending timer due at another time is stale).
-    pub rate_timer: Option<Timestamp>,
+    /// Their own workload rules (channel caps and weights, the rate
+    /// limit and what it counts), boxed since nearly every agent has none
+    /// (`agent_rules.rs`): read them with [`Agent::own`], change them with
+    /// `State::own_rules_mut`. Present whenever `rules` has `RULES_OWN` or
+    /// `RULES_RATE`.
+    pub own_rules_box: Option<Box<super::agent_rules::AgentRules>>,
     /// How far the agent may fill up by pulling (`PullNext`), at least the
     /// cap to mean anything (`None`: the cap).
     pub pull_cap: Option<Capacity>,
@@ -105,9 +92,6 @@ pub(crate) struct Agent {
     /// The windowed skills outside their windows now, ascending: toggled by
     /// the `SkillWindow` timers (empty for an agent without windows).
     pub dormant: Vec<SkillId>,
-    /// The agent's own weight per channel, by `Channel::index`, in place
-    /// of the configuration's (0: the channel's; `Command::SetChannelWeight`).
-    pub weights: [u32; 8],
     /// Which workload rules apply to the agent (derived): a rule of their
     /// own beside the total cap (`RULES_OWN`: a channel cap or an own
     /// channel weight; `RULES_RATE`: a rate limit in force;
@@ -185,21 +169,26 @@ impl Agent {
     /// for the channel if they have one, else `default` (the channel's).
     #[inline]
     pub(crate) fn weight_of(&self, channel: Channel, default: Capacity) -> Capacity {
-        if !self.own_rules() {
-            // The common case, one branch: no weights of their own.
-            return default;
-        }
-        match self.weights[channel.index()] {
-            0 => default,
-            own => Capacity(own),
+        // The common case, one branch: no box, no weights of their own (a
+        // box without weights holds 0 for each: the same answer).
+        match self.own_rules_box.as_deref() {
+            None => default,
+            Some(r) => match r.weights[channel.index()] {
+                0 => default,
+                own => Capacity(own),
+            },
         }
     }
 
     /// Whether the agent's cap on `channel`'s live threads is reached (a
     /// lowered cap may leave them above it).
+    #[inline]
     pub(crate) fn channel_full(&self, channel: Channel) -> bool {
         let i = channel.index();
-        self.channel_live[i] >= self.channel_caps[i]
+        // Without the box no cap is set (its `channel_live` is not kept).
+        self.own_rules_box
+            .as_deref()
+            .is_some_and(|r| r.channel_live[i] >= r.channel_caps[i])
     }
 
     /// The most the agent may hold through their own pulls: the larger of
@@ -209,16 +198,24 @@ impl Agent {
     }
 
     /// Whether the agent is at their assignment rate limit.
+    #[inline]
     pub(crate) fn rate_limited(&self) -> bool {
-        self.limit
-            .is_some_and(|l| self.recent.len() >= l.max as usize)
+        self.own_rules_box
+            .as_deref()
+            .is_some_and(|r| r.limit.is_some_and(|l| r.recent.len() >= l.max as usize))
     }
 
     /// Whether a rule beside the total cap keeps the agent from new work
     /// on `channel`: the channel's cap or the rate limit.
     #[inline]
     pub(crate) fn held_beside(&self, channel: Channel) -> bool {
-        self.own_rules() && (self.channel_full(channel) || self.rate_limited())
+        // Without the box, neither rule is set: one branch.
+        let Some(r) = self.own_rules_box.as_deref() else {
+            return false;
+        };
+        let i = channel.index();
+        r.channel_live[i] >= r.channel_caps[i]
+            || r.limit.is_some_and(|l| r.recent.len() >= l.max as usize)
     }
 
     /// Whether a rule of the agent's own beside the total cap is set
@@ -246,13 +243,11 @@ impl Agent {
     /// The bits of the agent's own rules (`RULES_OWN`, `RULES_RATE`),
     /// from their fields.
     pub(crate) fn recount_own_rules(&self) -> u8 {
-        let per_channel = self
-            .channel_caps
-            .iter()
-            .any(|&c| c != super::workload::NO_CAP)
-            || self.weights.iter().any(|&w| w != 0);
+        let r = self.own();
+        let per_channel = r.channel_caps.iter().any(|&c| c != super::workload::NO_CAP)
+            || r.weights.iter().any(|&w| w != 0);
         let own = if per_channel { RULES_OWN } else { 0 };
-        own | if self.limit.is_some() { RULES_RATE } else { 0 }
+        own | if r.limit.is_some() { RULES_RATE } else { 0 }
     }
 
     /// Sets the team bit of `rules`: whether the agent's team has a cap.

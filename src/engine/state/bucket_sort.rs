@@ -13,7 +13,11 @@ const SMALL: usize = 64;
 
 /// Sorts `timers`, all in one bucket of `bucket_ms` milliseconds, latest
 /// first (the next to fire last). `scratch` and `counts` are reused
-/// between calls, so the steady state allocates nothing.
+/// between calls, so the steady state allocates nothing. Never inlined:
+/// it runs once a bucket, and inlined into `Timers::pop_due` it pushed
+/// the pop of every timer out of line (+7M instructions on the rules
+/// streams, BENCHMARKS.md).
+#[inline(never)]
 pub(crate) fn latest_first(
     timers: &mut Vec<Timer>,
     scratch: &mut Vec<Timer>,
@@ -92,7 +96,6 @@ mod tests {
                         TimerKind::SlaBreach
                     },
                     subject: next() % 40,
-                    slot: (next() % 3) as u32,
                     generation: (next() % 2) as u32,
                     incarnation: next() % 4,
                 })

@@ -7,8 +7,73 @@
 use super::conversation::{Conv, Place, When};
 use super::index::{AgentIdx, GroupIdx};
 use super::workload::WrapHold;
-use crate::model::{Capacity, Channel, ConversationId, CustomerId, Priority, Timestamp};
+use crate::model::{
+    Capacity, Channel, ConversationId, CustomerId, Priority, ResolveReason, Timestamp,
+};
 use serde::{Deserialize, Serialize};
+
+/// A conversation's place as the format has it: the record's [`Place`]
+/// but for the resolution time, which the format keeps in `resolved_at`.
+/// Named `Place` for serde, as the record's was when it was serialised
+/// itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "Place")]
+enum PlaceWire {
+    Bot,
+    Queued,
+    WaitingFor {
+        agent: AgentIdx,
+        own: bool,
+    },
+    Offered {
+        agent: AgentIdx,
+        expires_at: Timestamp,
+    },
+    Assigned {
+        agent: AgentIdx,
+    },
+    Parked {
+        agent: Option<AgentIdx>,
+    },
+    Resolved {
+        reason: ResolveReason,
+    },
+}
+
+impl From<Place> for PlaceWire {
+    fn from(p: Place) -> Self {
+        match p {
+            Place::Bot => PlaceWire::Bot,
+            Place::Queued => PlaceWire::Queued,
+            Place::WaitingFor { agent, own } => PlaceWire::WaitingFor { agent, own },
+            Place::Offered { agent, expires_at } => PlaceWire::Offered { agent, expires_at },
+            Place::Assigned { agent } => PlaceWire::Assigned { agent },
+            Place::Parked { agent } => PlaceWire::Parked { agent },
+            Place::Resolved { reason, .. } => PlaceWire::Resolved { reason },
+        }
+    }
+}
+
+impl PlaceWire {
+    /// The record's place, with `resolved_at` for a resolved one: `None`
+    /// when the two disagree (a resolved place without its time, or a
+    /// time without a resolved place), which the engine never writes and
+    /// the record cannot hold.
+    fn with_time(self, resolved_at: Option<Timestamp>) -> Option<Place> {
+        Some(match (self, resolved_at) {
+            (PlaceWire::Resolved { reason }, Some(at)) => Place::Resolved { reason, at },
+            (PlaceWire::Resolved { .. }, None) | (_, Some(_)) => return None,
+            (PlaceWire::Bot, None) => Place::Bot,
+            (PlaceWire::Queued, None) => Place::Queued,
+            (PlaceWire::WaitingFor { agent, own }, None) => Place::WaitingFor { agent, own },
+            (PlaceWire::Offered { agent, expires_at }, None) => {
+                Place::Offered { agent, expires_at }
+            }
+            (PlaceWire::Assigned { agent }, None) => Place::Assigned { agent },
+            (PlaceWire::Parked { agent }, None) => Place::Parked { agent },
+        })
+    }
+}
 
 /// One conversation in a snapshot, field for field as the format has it.
 /// Named `Conv` for serde, as the record was when it was serialised
@@ -22,7 +87,7 @@ pub(crate) struct ConvWire {
     group: GroupIdx,
     base_priority: Priority,
     priority: Priority,
-    place: Place,
+    place: PlaceWire,
     opened_at: Timestamp,
     waiting_since: Timestamp,
     last_customer_message: Timestamp,
@@ -51,25 +116,56 @@ pub(crate) struct ConvWire {
     preferred: Option<Box<crate::engine::preferred::Affinity>>,
 }
 
+/// What a snapshot writes of a conversation beside its record: its
+/// customer's id (the record keeps the slot) and what side tables hold
+/// for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ConvSide {
+    pub customer: CustomerId,
+    /// Its wrap-up (`State::wraps`).
+    pub wrap_up: Option<WrapHold>,
+    /// Its routing-plan state (`State::conv_plans`).
+    pub plan: Option<Box<super::plan::ConvPlan>>,
+    /// Its affinity list (`State::affinities`).
+    pub preferred: Option<Box<crate::engine::preferred::Affinity>>,
+}
+
+impl ConvSide {
+    /// What `State` keeps beside `c`'s record, copied for a snapshot.
+    pub(crate) fn of(st: &super::State, c: super::index::ConvIdx) -> Self {
+        ConvSide {
+            customer: st.customers[st.conv(c).who.get()].id,
+            wrap_up: st.wrap_of(c),
+            plan: st.conv_plans.get(c).cloned().map(Box::new),
+            preferred: st.affinities.get(c).cloned().map(Box::new),
+        }
+    }
+}
+
 impl ConvWire {
-    /// The snapshot form of `c`, whose wrap-up (kept beside the record,
-    /// `State::wraps`) is `wrap_up`.
-    pub(crate) fn new(c: &Conv, wrap_up: Option<WrapHold>) -> Self {
+    /// The snapshot form of `c`, with what is kept beside its record.
+    pub(crate) fn new(c: &Conv, side: ConvSide) -> Self {
+        let ConvSide {
+            customer,
+            wrap_up,
+            plan,
+            preferred,
+        } = side;
         ConvWire {
             id: c.id,
-            customer: c.customer,
+            customer,
             channel: c.channel,
             group: c.group,
             base_priority: c.base_priority,
             priority: c.priority,
-            place: c.place,
+            place: c.place.into(),
             opened_at: c.opened_at,
             waiting_since: c.waiting_since,
             last_customer_message: c.last_customer_message,
             last_agent_message: c.at(When::LastAgentMessage),
             first_response_at: c.at(When::FirstResponse),
             sla_start: c.at(When::SlaStart),
-            resolved_at: c.at(When::Resolved),
+            resolved_at: c.resolved_at(),
             park_due: c.at(When::ParkDue),
             park_armed: c.park_armed,
             seen: c.seen,
@@ -81,24 +177,27 @@ impl ConvWire {
             sticky_agent: c.sticky_agent(),
             wrap_up,
             no_answer_hops: c.no_answer_hops,
-            plan: c.plan.clone(),
-            preferred: c.preferred.clone(),
+            plan,
+            preferred,
         }
     }
 
     /// The record, with its derived fields (`who`, `inbox_at`) left for
-    /// the restore to fill in, and its wrap-up for `State::wraps`.
-    pub(crate) fn into_parts(self) -> (Conv, Option<WrapHold>) {
+    /// the restore to fill in, and what goes beside it. `None` when its
+    /// place and `resolved_at` disagree (resolved without a time, or a
+    /// time while not resolved): the engine never writes that, and the
+    /// record keeps the time in its resolved place.
+    pub(crate) fn into_parts(self) -> Option<(Conv, ConvSide)> {
         let w = self;
+        let place = w.place.with_time(w.resolved_at)?;
         let mut c = Conv {
             id: w.id,
-            customer: w.customer,
             who: Default::default(),
             channel: w.channel,
             group: w.group,
             base_priority: w.base_priority,
             priority: w.priority,
-            place: w.place,
+            place,
             opened_at: w.opened_at,
             waiting_since: w.waiting_since,
             last_customer_message: w.last_customer_message,
@@ -114,16 +213,19 @@ impl ConvWire {
             sticky: w.sticky_agent.unwrap_or(AgentIdx::VACANT),
             wrapping: w.wrap_up.is_some(),
             no_answer_hops: w.no_answer_hops,
-            plan: w.plan,
-            preferred: w.preferred,
             inbox_at: 0,
         };
         c.set_at(When::LastAgentMessage, w.last_agent_message);
         c.set_at(When::FirstResponse, w.first_response_at);
         c.set_at(When::SlaStart, w.sla_start);
-        c.set_at(When::Resolved, w.resolved_at);
         c.set_at(When::ParkDue, w.park_due);
-        (c, w.wrap_up)
+        let side = ConvSide {
+            customer: w.customer,
+            wrap_up: w.wrap_up,
+            plan: w.plan,
+            preferred: w.preferred,
+        };
+        Some((c, side))
     }
 }
 
@@ -135,15 +237,17 @@ mod tests {
     const SAMPLE: &str = r#"{"id":7,"customer":9,"channel":"in_app","group":0,"base_priority":"normal","priority":"normal","place":"Bot","opened_at":1,"waiting_since":2,"last_customer_message":3,"last_agent_message":null,"first_response_at":null,"sla_start":null,"resolved_at":null,"park_due":null,"park_armed":false,"seen":false,"awaiting_reply":true,"stay":0,"sla_gen":0,"seq":1,"held":0,"sticky_agent":null,"wrap_up":null,"no_answer_hops":0,"plan":null}"#;
 
     /// Every optional instant survives the record and back, set or not,
-    /// `u64::MAX` included (a valid time: the packing needs no bound).
+    /// `u64::MAX` included (a valid time: the packing needs no bound);
+    /// the resolution time with a resolved place, where the record keeps
+    /// it.
     #[test]
     fn optional_instants_round_trip_through_the_packed_record() {
         let whens = [
-            When::LastAgentMessage,
-            When::FirstResponse,
-            When::SlaStart,
-            When::Resolved,
-            When::ParkDue,
+            Some(When::LastAgentMessage),
+            Some(When::FirstResponse),
+            Some(When::SlaStart),
+            None,
+            Some(When::ParkDue),
         ];
         let base: ConvWire = serde_json::from_str(SAMPLE).expect("a conversation");
         for mask in 0u8..32 {
@@ -159,12 +263,18 @@ mod tests {
             for (i, field) in fields.into_iter().enumerate() {
                 *field = (mask >> i & 1 == 1).then(|| Timestamp(values[i].unwrap()));
             }
-            let (conv, _) = wire.clone().into_parts();
+            if wire.resolved_at.is_some() {
+                wire.place = PlaceWire::Resolved {
+                    reason: ResolveReason::Solved,
+                };
+            }
+            let (conv, side) = wire.clone().into_parts().expect("consistent");
             for (i, &when) in whens.iter().enumerate() {
                 let expected = (mask >> i & 1 == 1).then(|| Timestamp(values[i].unwrap()));
-                assert_eq!(conv.at(when), expected, "mask {mask:#b}, field {i}");
+                let got = when.map_or(conv.resolved_at(), |w| conv.at(w));
+                assert_eq!(got, expected, "mask {mask:#b}, field {i}");
             }
-            let back = ConvWire::new(&conv, None);
+            let back = ConvWire::new(&conv, side);
             assert_eq!(back, wire);
             assert_eq!(
                 serde_json::to_string(&back).unwrap(),
@@ -179,11 +289,27 @@ mod tests {
     #[test]
     fn a_cleared_instant_compares_equal_to_one_never_set() {
         let wire: ConvWire = serde_json::from_str(SAMPLE).expect("a conversation");
-        let (fresh, _) = wire.into_parts();
+        let (fresh, _) = wire.into_parts().expect("consistent");
         let mut touched = fresh.clone();
         touched.set_at(When::ParkDue, Some(Timestamp(42)));
         assert_ne!(touched, fresh);
         touched.set_at(When::ParkDue, None);
         assert_eq!(touched, fresh);
+    }
+
+    /// A resolved place without its time, or a time without a resolved
+    /// place, does not make a record (the restore refuses the snapshot).
+    #[test]
+    fn a_resolution_time_and_a_resolved_place_go_together() {
+        let mut wire: ConvWire = serde_json::from_str(SAMPLE).expect("a conversation");
+        wire.resolved_at = Some(Timestamp(9));
+        assert!(wire.clone().into_parts().is_none());
+        wire.place = PlaceWire::Resolved {
+            reason: ResolveReason::Solved,
+        };
+        let (conv, _) = wire.clone().into_parts().expect("consistent");
+        assert_eq!(conv.resolved_at(), Some(Timestamp(9)));
+        wire.resolved_at = None;
+        assert!(wire.into_parts().is_none());
     }
 }

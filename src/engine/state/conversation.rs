@@ -5,14 +5,14 @@ use super::index::{AgentIdx, CustomerIdx, GroupIdx};
 use super::waiting::LineKey;
 use crate::engine::EngineConfig;
 use crate::model::{
-    Capacity, Channel, ConversationId, CustomerId, MessageStatus, Priority, ResolveReason,
-    StateKind, Timestamp,
+    Capacity, Channel, ConversationId, MessageStatus, Priority, ResolveReason, StateKind, TimeSpan,
+    Timestamp,
 };
-use serde::{Deserialize, Serialize};
 
 /// Where a conversation is. Exactly one at every instant; only
-/// `lifecycle.rs` writes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `lifecycle.rs` writes it. Snapshots write it as `conv_wire::PlaceWire`
+/// (the resolution time apart, as `resolved_at`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Place {
     /// With the bot tier.
     Bot,
@@ -31,8 +31,14 @@ pub(crate) enum Place {
     Assigned { agent: AgentIdx },
     /// The customer went quiet; kept by its agent (`None` once released).
     Parked { agent: Option<AgentIdx> },
-    /// Done.
-    Resolved { reason: ResolveReason },
+    /// Done, since `at`. The time rides in the place (in the padding
+    /// beside `reason`, where an offer keeps its expiry) rather than in
+    /// `Conv::times`: set exactly while resolved, 8 bytes a record saved
+    /// (issue 22).
+    Resolved {
+        reason: ResolveReason,
+        at: Timestamp,
+    },
 }
 
 impl Place {
@@ -76,22 +82,22 @@ pub(crate) enum When {
     FirstResponse,
     /// When the first-response clock started (entry into human routing).
     SlaStart,
-    /// When it was resolved.
-    Resolved,
     /// When the thread parks itself if nobody writes (agent spoke last).
     ParkDue,
 }
 
 /// Number of [`When`] variants.
-pub(crate) const WHEN_COUNT: usize = 5;
+pub(crate) const WHEN_COUNT: usize = 4;
 
 /// Everything the engine keeps about one conversation. Its snapshot form,
 /// with the field order of the format, is `conv_wire::ConvWire`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Conv {
     pub id: ConversationId,
-    pub customer: CustomerId,
-    /// The customer's slot (derived: rebuilt from `customer` on restore).
+    /// The customer's slot: their id is the slot's (`Customer::id`;
+    /// the record kept it too, 8 bytes, issue 22). A conversation holds
+    /// its customer's slot for its whole life (`State::customer_holds`),
+    /// so the slot never changes hands under it.
     pub who: CustomerIdx,
     pub channel: Channel,
     /// Its skill group (which fixes its required skills and channel).
@@ -141,13 +147,6 @@ pub(crate) struct Conv {
     /// Times the no-answer rule fired for it (reassignments, plus one once
     /// its terminal action applied).
     pub no_answer_hops: u32,
-    /// Its routing-plan state: attributes, named skills, place on its
-    /// route. `None` for a conversation opened without attributes while
-    /// no plan is loaded.
-    pub plan: Option<Box<super::plan::ConvPlan>>,
-    /// Its affinity list after its last agent (owner, preferred agents)
-    /// and how far this routing got; `None` for most conversations.
-    pub preferred: Option<Box<crate::engine::preferred::Affinity>>,
     /// Its position in its agent's inbox while live (offered or assigned),
     /// so that leaving it is a swap-remove (`state::inbox`); meaningless
     /// otherwise. Derived: rebuilt on restore, left out of snapshots.
@@ -193,9 +192,13 @@ impl Conv {
         self.at(When::SlaStart)
     }
 
-    /// When it was resolved, if it was.
+    /// When it was resolved, if it is.
+    #[inline]
     pub(crate) fn resolved_at(&self) -> Option<Timestamp> {
-        self.at(When::Resolved)
+        match self.place {
+            Place::Resolved { at, .. } => Some(at),
+            _ => None,
+        }
     }
 
     /// When the thread parks itself if nobody writes, if set.
@@ -263,8 +266,9 @@ impl Conv {
     }
 
     /// The first-response deadline while no human has answered and the
-    /// conversation is with humans.
-    pub(crate) fn response_deadline(&self, config: &EngineConfig) -> Option<Timestamp> {
+    /// conversation is with humans, its target being `target()`
+    /// (`State::response_deadline`: the target may be its plan's).
+    pub(crate) fn deadline_after(&self, target: impl FnOnce() -> TimeSpan) -> Option<Timestamp> {
         match (self.first_response_at(), self.sla_start(), self.place) {
             (
                 None,
@@ -273,7 +277,7 @@ impl Conv {
                 | Place::WaitingFor { .. }
                 | Place::Offered { .. }
                 | Place::Assigned { .. },
-            ) => Some(start + self.response_target(config)),
+            ) => Some(start + target()),
             _ => None,
         }
     }

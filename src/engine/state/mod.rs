@@ -4,6 +4,7 @@
 //! thread: no locks, atomics or shared maps.
 
 pub(crate) mod agent;
+pub(crate) mod agent_rules;
 pub(crate) mod bucket_sort;
 pub(crate) mod channel_set;
 pub(crate) mod conv_expiry;
@@ -22,6 +23,7 @@ pub(crate) mod open_list;
 pub(crate) mod paged;
 pub(crate) mod plan;
 pub(crate) mod reclaim;
+pub(crate) mod slot_boxes;
 pub(crate) mod sorted;
 pub(crate) mod timer_fifo;
 pub(crate) mod timer_wheel;
@@ -97,6 +99,15 @@ pub(crate) struct State {
     /// The holds of the conversations in wrap-up, by slot
     /// (`wrap_table.rs`); a conversation's own record only flags it.
     pub wraps: IdMap<ConvIdx, workload::WrapHold>,
+    /// Conversations' routing-plan state (attributes, named skills, place
+    /// on a route), by slot (`slot_boxes.rs`): none for a conversation
+    /// opened without attributes while no plan is loaded. Read it with
+    /// `State::conv_plan`.
+    pub conv_plans: slot_boxes::SlotBoxes<plan::ConvPlan>,
+    /// Conversations' affinity lists after their last agent (owner,
+    /// preferred agents) and how far this routing got, by slot
+    /// (`slot_boxes.rs`): none for most conversations.
+    pub affinities: slot_boxes::SlotBoxes<crate::engine::preferred::Affinity>,
 }
 
 impl State {
@@ -130,14 +141,15 @@ impl State {
             .expect("validated slot holds a conversation")
     }
 
-    /// The conversation of a timer, if its slot still holds the same
-    /// incarnation (purged slots are reused, and a host may reuse a purged
-    /// id).
+    /// The conversation of a timer, if its id still names the same
+    /// incarnation (a host may reuse a purged id): the slot is found
+    /// through the id index, as the timer no longer keeps it (32 bytes,
+    /// not 40).
+    #[inline]
     pub(crate) fn timer_conv(&self, timer: &timers::Timer) -> Option<ConvIdx> {
-        let conv = self.convs.get(timer.slot as usize)?.as_ref()?;
-        (conv.id.0 == timer.subject && conv.seq == timer.incarnation)
-            .then(|| ConvIdx::new(timer.slot as usize))
-            .flatten()
+        let c = *self.conv_ids.get(&ConversationId(timer.subject))?;
+        let conv = self.convs.get(c.get())?.as_ref()?;
+        (conv.seq == timer.incarnation).then_some(c)
     }
 
     /// The customer known by `id`.
@@ -185,9 +197,10 @@ mod tests {
     #[test]
     fn conversation_customer_and_agent_records_stay_within_their_byte_budgets() {
         use std::mem::size_of;
-        assert!(size_of::<super::conversation::Conv>() <= 160);
-        assert!(size_of::<Option<super::conversation::Conv>>() <= 160);
-        assert!(size_of::<super::agent::Agent>() <= 568);
+        assert!(size_of::<super::conversation::Conv>() <= 128);
+        assert!(size_of::<Option<super::conversation::Conv>>() <= 128);
+        assert!(size_of::<super::timers::Timer>() <= 32);
+        assert!(size_of::<super::agent::Agent>() <= 384);
         assert!(size_of::<super::customer::Customer>() <= 56);
     }
 }

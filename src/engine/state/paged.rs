@@ -57,6 +57,7 @@ impl<T> Paged<T> {
         (0..self.len).map(move |i| &self[i])
     }
 
+    #[cfg(test)]
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
         self.pages.iter_mut().flatten()
     }

@@ -1,11 +1,12 @@
 //! What the engine keeps per conversation for routing plans: its
 //! attributes, the skills its command named, and where it stands on its
-//! route's ladder. Boxed in the conversation (`Conv::plan`), absent for a
-//! conversation opened without attributes while no plan is loaded, so
-//! such a conversation costs and behaves exactly as before plans existed.
+//! route's ladder. Boxed beside the conversation (`State::conv_plans`, by
+//! slot: `slot_boxes.rs`), absent for a conversation opened without
+//! attributes while no plan is loaded, so such a conversation costs and
+//! behaves exactly as before plans existed.
 
-use super::conversation::Conv;
-use super::index::GroupIdx;
+use super::index::{ConvIdx, GroupIdx};
+use super::State;
 use crate::engine::EngineConfig;
 use crate::model::TimeSpan;
 use crate::model::{Level, SkillId, SkillRequirement};
@@ -86,33 +87,58 @@ impl RouteState {
     }
 }
 
-impl Conv {
-    /// Its first-response target: its queue's when its route's queue
+impl State {
+    /// `c`'s plan state, if it has one.
+    #[inline]
+    pub(crate) fn conv_plan(&self, c: ConvIdx) -> Option<&ConvPlan> {
+        self.conv_plans.get(c)
+    }
+
+    /// `c`'s plan state, if it has one, to change.
+    #[inline]
+    pub(crate) fn conv_plan_mut(&mut self, c: ConvIdx) -> Option<&mut ConvPlan> {
+        self.conv_plans.get_mut(c)
+    }
+
+    /// `c`'s route state, if it is on a route.
+    #[inline]
+    pub(crate) fn conv_route(&self, c: ConvIdx) -> Option<&RouteState> {
+        self.conv_plan(c)?.route.as_ref()
+    }
+
+    /// `c`'s first-response target: its queue's when its route's queue
     /// names one, else the engine's.
-    pub(crate) fn response_target(&self, config: &EngineConfig) -> TimeSpan {
-        self.plan
-            .as_deref()
+    pub(crate) fn response_target(&self, c: ConvIdx, config: &EngineConfig) -> TimeSpan {
+        self.conv_plan(c)
             .and_then(|p| p.sla_target_ms)
             .map_or(config.response_target, TimeSpan::from_millis)
     }
 
-    /// When, after its first-response clock starts, its warning is due:
+    /// When, after `c`'s first-response clock starts, its warning is due:
     /// the engine's share of its target.
-    pub(crate) fn warn_after(&self, config: &EngineConfig) -> TimeSpan {
+    pub(crate) fn warn_after(&self, c: ConvIdx, config: &EngineConfig) -> TimeSpan {
         TimeSpan(
-            self.response_target(config)
+            self.response_target(c, config)
                 .0
                 .saturating_mul(u64::from(config.warn_at_permille))
                 / 1000,
         )
     }
 
-    /// The overflow groups it waits in too while queued (none without a
+    /// `c`'s first-response deadline while no human has answered and it
+    /// is with humans (`Conv::deadline_after`).
+    pub(crate) fn response_deadline(
+        &self,
+        c: ConvIdx,
+        config: &EngineConfig,
+    ) -> Option<crate::model::Timestamp> {
+        self.conv(c)
+            .deadline_after(|| self.response_target(c, config))
+    }
+
+    /// The overflow groups `c` waits in too while queued (none without a
     /// plan).
-    pub(crate) fn extra_groups(&self) -> &[GroupIdx] {
-        self.plan
-            .as_deref()
-            .and_then(|p| p.route.as_ref())
-            .map_or(&[], |r| &r.extra[..])
+    pub(crate) fn extra_groups(&self, c: ConvIdx) -> &[GroupIdx] {
+        self.conv_route(c).map_or(&[], |r| &r.extra[..])
     }
 }

@@ -91,7 +91,6 @@ mod tests {
                         at: Timestamp(now + next() % 5_000),
                         kind: TimerKind::OfferExpiry,
                         subject: next() % 50,
-                        slot: 0,
                         generation: 0,
                         incarnation: round,
                     }
@@ -102,7 +101,6 @@ mod tests {
                         // Descending within the round: ties at one instant
                         // armed out of subject order.
                         subject: 100 - i,
-                        slot: 0,
                         generation: (next() % 3) as u32,
                         incarnation: round,
                     }
@@ -132,7 +130,6 @@ mod tests {
             at: Timestamp(at),
             kind: TimerKind::NoAnswer,
             subject,
-            slot: 0,
             generation: 0,
             incarnation: 0,
         };

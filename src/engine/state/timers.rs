@@ -41,19 +41,39 @@ pub(crate) enum TimerKind {
 /// One pending timer, ordered by time, then kind (a warning before the
 /// breach at the same instant), then subject: a total order, so the firing
 /// order never depends on how the heap was built.
+///
+/// 32 bytes (issue 22: one or more per open conversation). It used to
+/// carry the conversation's slot too (40 bytes with the padding): a
+/// conversation timer now finds its slot through the id index when it
+/// fires (`State::timer_conv`), and a cool-down's group rides in
+/// `incarnation`. The firing order is unchanged by the field's removal:
+/// it came after `subject`, and two timers with one subject (a
+/// conversation id) but different slots belong to different
+/// conversations, the id having been purged and reused; only the latest
+/// holds the id, so the other is stale and fires as a no-op wherever it
+/// falls. A cool-down's group came before a `generation` and an
+/// `incarnation` both 0; it now comes after the 0 `generation`: the same
+/// order (`timers::tests`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub(crate) struct Timer {
     pub at: Timestamp,
     pub kind: TimerKind,
     /// The conversation's id, or the agent's slot for `CooldownEnd`,
-    /// `RateWindow` and `SkillWindow`.
+    /// `RateWindow` and `SkillWindow`, the calendar's index for `Hours`.
     pub subject: u64,
-    /// The conversation's slot, or the group's slot for `CooldownEnd`.
-    pub slot: u32,
     pub generation: u32,
     /// The conversation's arrival number (unique for the engine's life,
-    /// unlike an id a host may reuse after a purge), 0 for `CooldownEnd`.
+    /// unlike an id a host may reuse after a purge); the group's slot for
+    /// `CooldownEnd` (whose `generation` is 0); 0 for other agent timers.
     pub incarnation: u64,
+}
+
+impl Timer {
+    /// A `CooldownEnd`'s group slot (`incarnation` holds it).
+    pub(crate) fn cooldown_group(&self) -> u64 {
+        debug_assert_eq!(self.kind, TimerKind::CooldownEnd);
+        self.incarnation
+    }
 }
 
 /// Width of a far bucket, in milliseconds (a power of two).
@@ -129,8 +149,10 @@ impl Timers {
         timer
     }
 
-    /// Removes `top`, the earliest of `near` and `late`.
-    #[inline]
+    /// Removes `top`, the earliest of `near` and `late`. Always inlined:
+    /// its one caller pops every timer, and out of line it cost 2.8M
+    /// instructions on `profile` (BENCHMARKS.md, mem5).
+    #[inline(always)]
     fn pop_level(&mut self, top: Timer) -> Option<Timer> {
         if self.near.last() == Some(&top) {
             self.near.pop()
@@ -256,7 +278,6 @@ pub(crate) mod tests {
                     at: Timestamp(now + next() % 5_000),
                     kind: TimerKind::SlaWarning,
                     subject: next() % 50,
-                    slot: 0,
                     generation: (next() % 3) as u32,
                     incarnation: round,
                 };
@@ -266,6 +287,62 @@ pub(crate) mod tests {
             now += next() % 700;
             fire_due_like_one_heap(&mut timers, &mut reference, now);
         }
+    }
+
+    /// The order without the conversation's slot is the order with it
+    /// (the record lost the field, issue 22): a conversation keeps one
+    /// slot and one id for its life, so while ids are not reused the slot
+    /// is a function of the subject and never decides; and a cool-down's
+    /// group, now in `incarnation` behind a 0 `generation`, decides as it
+    /// did in `slot`. (Two timers with one id and different slots are of a
+    /// purged conversation and of the one that reused its id: only the
+    /// latter is live, so where the stale one falls changes nothing.)
+    #[test]
+    fn the_order_without_the_slot_is_the_order_with_it() {
+        let mut next = numbers(5);
+        // The fields of the former 40-byte timer, slot included, in its
+        // field order.
+        type Old = (u64, TimerKind, u64, u32, u32, u64);
+        let mut pairs: Vec<(Old, Timer)> = Vec::new();
+        for _ in 0..20_000 {
+            let at = Timestamp(next() % 64);
+            if next().is_multiple_of(4) {
+                let (agent, group) = (next() % 6, next() % 6);
+                let old = (at.0, TimerKind::CooldownEnd, agent, group as u32, 0, 0);
+                let t = Timer {
+                    at,
+                    kind: TimerKind::CooldownEnd,
+                    subject: agent,
+                    generation: 0,
+                    incarnation: group,
+                };
+                pairs.push((old, t));
+            } else {
+                // Conversation `n` has id `1000 + n` and slot `(n * 7) % 31`
+                // for its whole life, arrival number `n`.
+                let n = next() % 40;
+                let kind = [TimerKind::SlaWarning, TimerKind::SlaBreach][(next() % 2) as usize];
+                let generation = (next() % 3) as u32;
+                let slot = ((n * 7) % 31) as u32;
+                let old = (at.0, kind, 1000 + n, slot, generation, n);
+                let t = Timer {
+                    at,
+                    kind,
+                    subject: 1000 + n,
+                    generation,
+                    incarnation: n,
+                };
+                pairs.push((old, t));
+            }
+        }
+        let mut by_old = pairs.clone();
+        by_old.sort_by_key(|p| p.0);
+        let mut by_new = pairs;
+        by_new.sort_by_key(|p| p.1);
+        let old: Vec<Timer> = by_old.iter().map(|p| p.1).collect();
+        let new: Vec<Timer> = by_new.iter().map(|p| p.1).collect();
+        assert_eq!(old, new);
+        assert_eq!(std::mem::size_of::<Timer>(), 32);
     }
 
     /// Far timers too: delays past the wheel's span (in its map), clocks
@@ -291,7 +368,6 @@ pub(crate) mod tests {
                     at: Timestamp((now + delay).saturating_sub(next() % 3 * 400)),
                     kind: TimerKind::SlaWarning,
                     subject: next() % 7,
-                    slot: 0,
                     generation: (next() % 2) as u32,
                     incarnation: round % 5,
                 };

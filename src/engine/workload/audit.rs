@@ -61,17 +61,11 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
         .filter(|t| t.kind == crate::engine::state::timers::TimerKind::RateWindow)
         .map(|t| (t.subject, t.at.0))
         .collect();
+    // The boxes of the agents' own rules: present where the rule word
+    // says, live threads per channel counted (`agent_rules.rs`).
+    st.check_agent_rules().map_err(mismatch)?;
     for (i, a) in st.agents.iter().enumerate() {
         live += a.inbox.len() as u64;
-        let mut by_channel = [0u32; 8];
-        for c in a.inbox.iter() {
-            let conv = st.convs.get(c.get()).and_then(|c| c.as_ref());
-            let conv = conv.ok_or(mismatch("an inbox entry"))?;
-            by_channel[conv.channel.index()] += 1;
-        }
-        if by_channel != a.channel_live {
-            return Err(mismatch("an agent's live threads per channel"));
-        }
         let mut load = [0u64; 8];
         let held = a
             .inbox
@@ -94,7 +88,7 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
             .team
             .and_then(|t| w.teams.get(t.get()))
             .and_then(|t| t.rate);
-        if a.limit != a.own_limit.or(team_rate) {
+        if a.own().limit != a.own().own_limit.or(team_rate) {
             return Err(mismatch("an agent's rate limit in force"));
         }
         let capped = a
@@ -105,21 +99,23 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
         if a.rules != own | if capped { RULES_TEAM } else { 0 } {
             return Err(mismatch("an agent's rule word"));
         }
-        let kept_ok = match a.limit {
-            None => a.recent.is_empty(),
+        let own = a.own();
+        let kept_ok = match own.limit {
+            None => own.recent.is_empty(),
             Some(_) => {
                 // A lowered limit may leave more in the window than it
                 // counts; the memory bound is the largest limit.
-                a.recent.len() <= super::MAX_RATE as usize
-                    && a.recent
+                own.recent.len() <= super::MAX_RATE as usize
+                    && own
+                        .recent
                         .iter()
-                        .zip(a.recent.iter().skip(1))
+                        .zip(own.recent.iter().skip(1))
                         .all(|(x, y)| x <= y)
             }
         };
         // At the limit, the timer that counts is pending (or the agent
         // would never rank again).
-        let timer_ok = a.rate_timer.map_or(!a.rate_limited(), |due| {
+        let timer_ok = own.rate_timer.map_or(!a.rate_limited(), |due| {
             rate_timers.contains(&(i as u64, due.0))
         });
         let kept_ok = kept_ok && timer_ok;

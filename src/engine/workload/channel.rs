@@ -14,10 +14,12 @@ use crate::model::Channel;
 /// Sets `agent`'s cap on `channel`. Accepted whatever they hold: a lower
 /// cap moves nothing, a higher one lets them take work at once.
 pub(crate) fn set_cap(cx: &mut Cx<'_>, agent: AgentIdx, channel: Channel, max_live: Option<u32>) {
+    let own = cx.st.own_rules_mut(agent);
+    own.channel_caps[channel.index()] = max_live.unwrap_or(NO_CAP);
+    let live = own.channel_live[channel.index()];
     let a = cx.st.agent_mut(agent);
-    a.channel_caps[channel.index()] = max_live.unwrap_or(NO_CAP);
     a.refresh_rules();
-    let (id, live) = (a.id, a.channel_live[channel.index()]);
+    let id = a.id;
     cx.emit(Decision::ChannelCapChanged {
         agent: id,
         channel,

@@ -99,17 +99,20 @@ pub(crate) fn block_group(st: &mut State, group: GroupIdx) {
 pub(crate) fn live_changed(cx: &mut Cx<'_>, agent: AgentIdx, c: ConvIdx, started: bool) {
     let conv = cx.st.conv(c);
     let channel = conv.channel.index();
-    if conv.plan.is_some() {
+    if cx.st.conv_plans.contains(c) {
         // Only a routing plan's conversation counts on a queue: out of
         // line, so the hot path without a plan stays one branch.
         super::queue_cap::conv_live_changed(cx.st, c, started);
     }
     let a = cx.st.agent_mut(agent);
     let team = a.team;
-    if started {
-        a.channel_live[channel] += 1;
-    } else {
-        a.channel_live[channel] -= 1;
+    // Kept only where a channel cap may read it (`agent_rules.rs`).
+    if let Some(own) = a.own_rules_box.as_deref_mut() {
+        if started {
+            own.channel_live[channel] += 1;
+        } else {
+            own.channel_live[channel] -= 1;
+        }
     }
     let w = &mut cx.st.workload;
     if started {

@@ -127,7 +127,7 @@ pub(crate) fn fire(cx: &mut Cx<'_>, c: ConvIdx, generation: u32) -> bool {
 /// step enters.
 fn named_queue(cx: &Cx<'_>, c: ConvIdx) -> Option<u16> {
     let plan = cx.st.plan.as_deref()?;
-    let rs = cx.st.conv(c).plan.as_deref()?.route.as_ref()?;
+    let rs = cx.st.conv_plan(c)?.route.as_ref()?;
     let first_step = || {
         let steps = &plan.routes.get(usize::from(rs.route))?.steps;
         steps.first()?.actions.iter().rev().find_map(|a| match *a {

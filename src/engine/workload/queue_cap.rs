@@ -33,7 +33,7 @@
 use crate::engine::cx::Cx;
 use crate::engine::matching;
 use crate::engine::snapshot::RestoreError;
-use crate::engine::state::conversation::{Conv, Place};
+use crate::engine::state::conversation::Place;
 use crate::engine::state::index::{ConvIdx, GroupIdx};
 use crate::engine::state::workload::{QueueCap, Workload};
 use crate::engine::state::State;
@@ -92,7 +92,7 @@ pub(crate) fn credit(st: &mut State, c: ConvIdx, g: GroupIdx) {
         return;
     }
     let q = queue_of(st, g).and_then(|q| u16::try_from(q).ok());
-    if let Some(p) = st.conv_mut(c).plan.as_mut() {
+    if let Some(p) = st.conv_plan_mut(c) {
         p.live_queue = q;
     }
 }
@@ -107,10 +107,10 @@ pub(crate) fn count(st: &mut State, g: GroupIdx) {
     }
 }
 
-/// The queue a live `conv` counts on, if any.
+/// The queue a live `c` counts on, if any.
 #[inline]
-pub(crate) fn live_queue(conv: &Conv) -> Option<u16> {
-    conv.plan.as_deref().and_then(|p| p.live_queue)
+pub(crate) fn live_queue(st: &State, c: ConvIdx) -> Option<u16> {
+    st.conv_plan(c).and_then(|p| p.live_queue)
 }
 
 /// Live conversation `c` (of a routing plan) started or ended: the queue
@@ -118,7 +118,7 @@ pub(crate) fn live_queue(conv: &Conv) -> Option<u16> {
 /// the end of the command.
 #[inline(never)]
 pub(crate) fn conv_live_changed(st: &mut State, c: ConvIdx, started: bool) {
-    let Some(q) = live_queue(st.conv(c)) else {
+    let Some(q) = live_queue(st, c) else {
         return;
     };
     let w = &mut st.workload;
@@ -198,15 +198,19 @@ pub(crate) fn install(cx: &mut Cx<'_>, old: Option<&CompiledPlan>) {
             caps[usize::from(j)].refusals = cap.refusals;
         }
     }
-    for conv in st.convs.iter_mut().flatten() {
-        let Some(p) = conv.plan.as_mut() else {
+    let with_plans: Vec<usize> = st.conv_plans.slots().collect();
+    for c in with_plans.into_iter().filter_map(ConvIdx::new) {
+        let live = matches!(
+            st.conv(c).place,
+            Place::Offered { .. } | Place::Assigned { .. }
+        );
+        let Some(p) = st.conv_plan_mut(c) else {
             continue;
         };
         let Some(q) = p.live_queue else {
             continue;
         };
         p.live_queue = map.get(usize::from(q)).copied().flatten();
-        let live = matches!(conv.place, Place::Offered { .. } | Place::Assigned { .. });
         if let (Some(q), true) = (p.live_queue, live) {
             caps[usize::from(q)].live += 1;
         }
@@ -246,8 +250,9 @@ pub(crate) fn restore(st: &mut State, refusals: Vec<u64>) -> Result<(), RestoreE
     for (cap, r) in caps.iter_mut().zip(refusals) {
         cap.refusals = r;
     }
-    for conv in st.convs.iter().flatten() {
-        let Some(q) = live_queue(conv) else {
+    for (i, conv) in st.convs.iter().enumerate() {
+        let Some(conv) = conv else { continue };
+        let Some(q) = ConvIdx::new(i).and_then(|c| live_queue(st, c)) else {
             continue;
         };
         let cap = caps
@@ -289,8 +294,9 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
         }
     }
     let mut live = vec![0u64; queues];
-    for conv in st.convs.iter().flatten() {
-        let Some(q) = live_queue(conv) else {
+    for (i, conv) in st.convs.iter().enumerate() {
+        let Some(conv) = conv else { continue };
+        let Some(q) = ConvIdx::new(i).and_then(|c| live_queue(st, c)) else {
             continue;
         };
         let slot = live
@@ -337,8 +343,7 @@ impl Engine {
     /// The queue cap a live conversation counts on now (`None` when it is
     /// not live or counts on no plan queue), for an explanation.
     pub(crate) fn queue_cap_of(&self, c: ConvIdx) -> Option<QueueCapStats> {
-        let conv = self.state.conv(c);
-        let q = usize::from(live_queue(conv)?);
+        let q = usize::from(live_queue(&self.state, c)?);
         self.queue_caps().into_iter().nth(q)
     }
 }

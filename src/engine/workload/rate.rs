@@ -24,10 +24,10 @@ use crate::model::Timestamp;
 /// the timer that ends it and says so.
 pub(crate) fn record(cx: &mut Cx<'_>, agent: AgentIdx) {
     let at = cx.at;
-    let a = cx.st.agent_mut(agent);
-    let Some(limit) = a.limit else {
+    let Some(limit) = cx.st.agent(agent).own().limit else {
         return;
     };
+    let a = cx.st.own_rules_mut(agent);
     prune(&mut a.recent, limit, at);
     if a.recent.len() >= super::MAX_RATE as usize {
         // The hard bound on memory (an assignment counted past every
@@ -36,7 +36,7 @@ pub(crate) fn record(cx: &mut Cx<'_>, agent: AgentIdx) {
     }
     a.recent.push_back(at);
     if a.recent.len() >= limit.max as usize {
-        let id = a.id;
+        let id = cx.st.id(agent);
         let until = arm_for(cx, agent, limit);
         cx.st.stats.refusals.count(CapLevel::RateLimit);
         cx.st.agent_mut(agent).counters.rate_limit += 1;
@@ -49,7 +49,7 @@ pub(crate) fn record(cx: &mut Cx<'_>, agent: AgentIdx) {
 /// becomes stale. Returns when it is due.
 fn arm_for(cx: &mut Cx<'_>, agent: AgentIdx, limit: RateLimit) -> Timestamp {
     let at = cx.at;
-    let a = cx.st.agent_mut(agent);
+    let a = cx.st.own_rules_mut(agent);
     let until = window_end(a.recent.front().copied(), limit, at);
     if a.rate_timer != Some(until) {
         a.rate_timer = Some(until);
@@ -77,7 +77,6 @@ fn arm(cx: &mut Cx<'_>, agent: AgentIdx, at: Timestamp) {
         at,
         kind: TimerKind::RateWindow,
         subject: agent.get() as u64,
-        slot: 0,
         generation: 0,
         incarnation: 0,
     });
@@ -89,11 +88,11 @@ fn arm(cx: &mut Cx<'_>, agent: AgentIdx, at: Timestamp) {
 /// the next oldest.
 pub(crate) fn window_slid(cx: &mut Cx<'_>, agent: AgentIdx, due: Timestamp) {
     let at = cx.at;
-    let a = cx.st.agent_mut(agent);
-    if a.rate_timer != Some(due) {
+    if cx.st.agent(agent).own().rate_timer != Some(due) {
         // Stale: the limit changed since it was armed.
         return;
     }
+    let a = cx.st.own_rules_mut(agent);
     a.rate_timer = None;
     let Some(limit) = a.limit else {
         cx.settle_later(agent);
@@ -117,7 +116,14 @@ pub(crate) fn refresh(cx: &mut Cx<'_>, agent: AgentIdx) {
         .team
         .and_then(|t| cx.st.workload.teams[t.get()].rate);
     let at = cx.at;
-    let a = cx.st.agent_mut(agent);
+    let own = cx.st.agent(agent).own();
+    if own.limit.is_none() && own.own_limit.or(team).is_none() {
+        // No limit before or after: nothing to count, and no box to make.
+        cx.st.agent_mut(agent).refresh_rules();
+        cx.settle_later(agent);
+        return;
+    }
+    let a = cx.st.own_rules_mut(agent);
     if let Some(old) = a.limit {
         // What the old window forgot by now stays forgotten, whether or
         // not a prune happened to run since: a longer window does not
@@ -125,8 +131,10 @@ pub(crate) fn refresh(cx: &mut Cx<'_>, agent: AgentIdx) {
         prune(&mut a.recent, old, at);
     }
     a.limit = a.own_limit.or(team);
-    a.refresh_rules();
-    match a.limit {
+    let limit = a.limit;
+    cx.st.agent_mut(agent).refresh_rules();
+    let a = cx.st.own_rules_mut(agent);
+    match limit {
         None => a.recent.clear(),
         Some(limit) => {
             prune(&mut a.recent, limit, at);
@@ -146,13 +154,15 @@ pub(crate) fn refresh(cx: &mut Cx<'_>, agent: AgentIdx) {
 
 /// Sets `agent`'s own limit (`None`: their team's).
 pub(crate) fn set_limit(cx: &mut Cx<'_>, agent: AgentIdx, limit: Option<RateLimit>) {
-    cx.st.agent_mut(agent).own_limit = limit;
+    if limit.is_some() || cx.st.agent(agent).own().own_limit.is_some() {
+        cx.st.own_rules_mut(agent).own_limit = limit;
+    }
     refresh(cx, agent);
     let a = cx.st.agent(agent);
     let decision = Decision::RateLimitSet {
         agent: a.id,
-        limit: a.limit,
-        recent: a.recent.len() as u32,
+        limit: a.own().limit,
+        recent: a.own().recent.len() as u32,
     };
     cx.emit(decision);
 }

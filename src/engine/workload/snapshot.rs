@@ -145,15 +145,24 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
             team.and_then(|t| t.rate),
             team.is_some_and(|t| t.max_live.is_some()),
         );
+        let limit = st.agents[a].own().own_limit.or(rate);
+        if let Some(idx) = AgentIdx::new(a).filter(|_| limit.is_some()) {
+            // A team's limit needs the box too.
+            st.own_rules_mut(idx).limit = limit;
+        }
+        // Live threads per channel, kept only in the box.
+        let mut live = [0u32; 8];
+        if st.agents[a].own_rules_box.is_some() {
+            for c in st.agents[a].inbox.iter() {
+                live[st.conv(c).channel.index()] += 1;
+            }
+        }
         let agent = &mut st.agents[a];
-        agent.limit = agent.own_limit.or(rate);
+        if let Some(own) = agent.own_rules_box.as_deref_mut() {
+            own.channel_live = live;
+        }
         agent.refresh_rules();
         agent.set_team_capped(capped);
-        let mut live = [0u32; 8];
-        for c in st.agents[a].inbox.iter() {
-            live[st.conv(c).channel.index()] += 1;
-        }
-        st.agents[a].channel_live = live;
         // The load per channel, from what each thread holds.
         let agent = &st.agents[a];
         let held = agent

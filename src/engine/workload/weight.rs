@@ -85,8 +85,8 @@ pub(crate) fn set_weight(
     channel: Channel,
     weight: Option<Capacity>,
 ) {
+    cx.st.own_rules_mut(agent).weights[channel.index()] = weight.map_or(0, |w| w.0);
     let a = cx.st.agent_mut(agent);
-    a.weights[channel.index()] = weight.map_or(0, |w| w.0);
     a.refresh_rules();
     let held: Vec<ConvIdx> = a
         .inbox

@@ -163,7 +163,6 @@ pub(crate) fn reopen(cx: &mut Cx<'_>, c: ConvIdx) {
     };
     let at = cx.at;
     let conv = cx.st.conv_mut(c);
-    conv.set_at(When::Resolved, None);
     conv.last_customer_message = at;
     conv.awaiting_reply = true;
     conv.seen = false;
