@@ -472,9 +472,10 @@ impl Engine {
                 }
             }
             let open = !matches!(v.place, Place::Resolved { .. });
-            let listed = st.customers.get(v.who.get()).is_some_and(|k| {
-                !k.vacant && k.open.iter(&st.open_pool).any(|c| c.get() == i)
-            });
+            let listed = st
+                .customers
+                .get(v.who.get())
+                .is_some_and(|k| !k.vacant && k.open.iter(&st.open_pool).any(|c| c.get() == i));
             if open != listed {
                 return Err(AuditViolation::OpenListMismatch { conversation: v.id });
             }
