@@ -20,8 +20,8 @@
 use super::index::ConvIdx;
 use super::waiting::LineKey;
 
-/// No node: an empty subtree, or the end of the free list.
-pub(crate) const NIL: u32 = u32::MAX;
+pub(crate) use super::node_slab::NIL;
+use super::node_slab::{FreeLink, NodeSlab};
 
 /// An entry of a class line.
 pub(crate) type Entry = (LineKey, ConvIdx);
@@ -38,6 +38,12 @@ struct Node {
     right: u32,
 }
 
+impl FreeLink for Node {
+    fn free_link(&mut self) -> &mut u32 {
+        &mut self.left
+    }
+}
+
 impl Node {
     fn entry(&self) -> Entry {
         (self.key, self.conv)
@@ -52,24 +58,10 @@ enum Hook {
     Right(u32),
 }
 
-/// The nodes of every waiting line.
-#[derive(Clone, Debug)]
+/// The nodes of every waiting line (free ones linked through `left`).
+#[derive(Clone, Debug, Default)]
 pub(crate) struct LinePool {
-    nodes: Vec<Node>,
-    /// Head of the free nodes, linked through `left`.
-    free: u32,
-    /// Nodes in some line.
-    live: u32,
-}
-
-impl Default for LinePool {
-    fn default() -> Self {
-        Self {
-            nodes: Vec::new(),
-            free: NIL,
-            live: 0,
-        }
-    }
+    nodes: NodeSlab<Node>,
 }
 
 /// The entry's priority: a mix of its arrival number and slot (both fixed
@@ -84,25 +76,25 @@ fn priority(key: LineKey, conv: ConvIdx) -> u32 {
 impl LinePool {
     /// Entries waiting in all lines together.
     pub(crate) fn live(&self) -> u32 {
-        self.live
+        self.nodes.live()
     }
 
     /// Nodes held (live or free): the pool's high-water mark.
     #[cfg(test)]
     pub(crate) fn held(&self) -> usize {
-        self.nodes.len()
+        self.nodes.held()
     }
 
     /// A bound on any walk: no path is longer than the nodes held.
     fn bound(&self) -> usize {
-        self.nodes.len() + 1
+        self.nodes.held() + 1
     }
 
     fn set(&mut self, root: &mut u32, hook: Hook, v: u32) {
         match hook {
             Hook::Root => *root = v,
-            Hook::Left(n) => self.nodes[n as usize].left = v,
-            Hook::Right(n) => self.nodes[n as usize].right = v,
+            Hook::Left(n) => self.nodes[n].left = v,
+            Hook::Right(n) => self.nodes[n].right = v,
         }
     }
 
@@ -114,28 +106,12 @@ impl LinePool {
             left: NIL,
             right: NIL,
         };
-        self.live += 1;
-        if self.free != NIL {
-            let n = self.free;
-            self.free = self.nodes[n as usize].left;
-            self.nodes[n as usize] = node;
-            return n;
-        }
-        // A node index must stay below `NIL`: a line entry is a waiting
-        // conversation's, and conversation slots stop short of `u32::MAX`
-        // per line; the pool holds one per line a conversation waits in.
-        let n = u32::try_from(self.nodes.len())
-            .ok()
-            .filter(|&n| n != NIL)
-            .expect("fewer waiting-line entries than u32::MAX");
-        self.nodes.push(node);
-        n
+        // One node per line a waiting conversation is in.
+        self.nodes.alloc(node, "waiting-line entries")
     }
 
     fn release(&mut self, n: u32) {
-        self.nodes[n as usize].left = self.free;
-        self.free = n;
-        self.live -= 1;
+        self.nodes.release(n);
     }
 
     /// Splits subtree `t` into the entries below `entry` and the rest.
@@ -146,7 +122,7 @@ impl LinePool {
             if t == NIL {
                 break;
             }
-            let node = self.nodes[t as usize];
+            let node = self.nodes[t];
             if node.entry() < entry {
                 self.set(&mut less, low, t);
                 low = Hook::Right(t);
@@ -171,14 +147,14 @@ impl LinePool {
             if a == NIL || b == NIL {
                 break;
             }
-            if self.nodes[a as usize].prio >= self.nodes[b as usize].prio {
+            if self.nodes[a].prio >= self.nodes[b].prio {
                 self.set(&mut out, hook, a);
                 hook = Hook::Right(a);
-                a = self.nodes[a as usize].right;
+                a = self.nodes[a].right;
             } else {
                 self.set(&mut out, hook, b);
                 hook = Hook::Left(b);
-                b = self.nodes[b as usize].left;
+                b = self.nodes[b].left;
             }
         }
         self.set(&mut out, hook, if a == NIL { b } else { a });
@@ -197,10 +173,10 @@ impl LinePool {
         let (mut hook, mut t) = (Hook::Root, *root);
         // Down to the first subtree the new node outranks.
         for _ in 0..self.bound() {
-            if t == NIL || self.nodes[t as usize].prio < prio {
+            if t == NIL || self.nodes[t].prio < prio {
                 break;
             }
-            let node = &self.nodes[t as usize];
+            let node = &self.nodes[t];
             if entry < node.entry() {
                 hook = Hook::Left(t);
                 t = node.left;
@@ -211,8 +187,8 @@ impl LinePool {
         }
         let (less, more) = self.split(t, entry);
         let n = self.alloc(key, conv, prio);
-        self.nodes[n as usize].left = less;
-        self.nodes[n as usize].right = more;
+        self.nodes[n].left = less;
+        self.nodes[n].right = more;
         self.set(root, hook, n);
     }
 
@@ -224,7 +200,7 @@ impl LinePool {
             if t == NIL {
                 return false;
             }
-            let node = &self.nodes[t as usize];
+            let node = &self.nodes[t];
             match entry.cmp(&node.entry()) {
                 std::cmp::Ordering::Equal => break,
                 std::cmp::Ordering::Less => {
@@ -240,7 +216,7 @@ impl LinePool {
         if t == NIL {
             return false;
         }
-        let node = self.nodes[t as usize];
+        let node = self.nodes[t];
         let joined = self.merge(node.left, node.right);
         self.set(root, hook, joined);
         self.release(t);
@@ -252,7 +228,7 @@ impl LinePool {
         let mut t = root;
         let mut found = None;
         for _ in 0..self.bound() {
-            let Some(node) = self.nodes.get(t as usize) else {
+            let Some(node) = self.nodes.get(t) else {
                 break;
             };
             found = Some(node.entry());
@@ -266,7 +242,7 @@ impl LinePool {
         let mut t = root;
         let mut found = None;
         for _ in 0..self.bound() {
-            let Some(node) = self.nodes.get(t as usize) else {
+            let Some(node) = self.nodes.get(t) else {
                 break;
             };
             if node.entry() > entry {
@@ -282,7 +258,7 @@ impl LinePool {
     fn contains(&self, root: u32, entry: Entry) -> bool {
         let mut t = root;
         for _ in 0..self.bound() {
-            let Some(node) = self.nodes.get(t as usize) else {
+            let Some(node) = self.nodes.get(t) else {
                 break;
             };
             match entry.cmp(&node.entry()) {
@@ -311,9 +287,9 @@ impl LinePool {
             if t == NIL {
                 continue;
             }
-            let node = self.nodes.get(t as usize).ok_or("a link past the pool")?;
+            let node = self.nodes.get(t).ok_or("a link past the pool")?;
             count += 1;
-            if count as usize > self.nodes.len() {
+            if count as usize > self.nodes.held() {
                 return Err("a cycle in a waiting line");
             }
             let e = node.entry();
@@ -331,23 +307,7 @@ impl LinePool {
 
     /// Whether the free list and the live count agree with the nodes held.
     pub(crate) fn check_free(&self) -> Result<(), &'static str> {
-        let mut free = 0usize;
-        let mut t = self.free;
-        while t != NIL {
-            free += 1;
-            if free > self.nodes.len() {
-                return Err("a cycle in the free line nodes");
-            }
-            t = self
-                .nodes
-                .get(t as usize)
-                .ok_or("a free link past the pool")?
-                .left;
-        }
-        if free + self.live as usize != self.nodes.len() {
-            return Err("line nodes neither live nor free");
-        }
-        Ok(())
+        self.nodes.check_free()
     }
 }
 

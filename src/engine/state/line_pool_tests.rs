@@ -93,7 +93,7 @@ fn keys_in_order_still_make_a_shallow_tree() {
     }
     fn depth(pool: &LinePool, t: u32) -> usize {
         pool.nodes
-            .get(t as usize)
+            .get(t)
             .map_or(0, |n| 1 + depth(pool, n.left).max(depth(pool, n.right)))
     }
     // Expected about 2 ln n = 19; a list would be 16,384.

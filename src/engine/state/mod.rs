@@ -19,6 +19,7 @@ pub(crate) mod hours;
 pub(crate) mod inbox;
 pub(crate) mod index;
 pub(crate) mod line_pool;
+mod node_slab;
 pub(crate) mod open_list;
 pub(crate) mod paged;
 pub(crate) mod plan;

@@ -13,8 +13,7 @@
 
 use super::index::ConvIdx;
 
-/// No node: the end of a list, or of the free nodes.
-const NIL: u32 = u32::MAX;
+use super::node_slab::{FreeLink, NodeSlab, NIL};
 
 /// Conversations in opening order: `first` (`VACANT` when there is none),
 /// then the nodes from `rest`. Invariant: `rest` is `NIL` while `first` is
@@ -42,75 +41,36 @@ struct Node {
     next: u32,
 }
 
-/// The nodes of every customer's open list beyond its first.
-#[derive(Clone, Debug)]
-pub(crate) struct OpenPool {
-    nodes: Vec<Node>,
-    /// Head of the free nodes.
-    free: u32,
-    /// Nodes in some list.
-    live: u32,
+impl FreeLink for Node {
+    fn free_link(&mut self) -> &mut u32 {
+        &mut self.next
+    }
 }
 
-impl Default for OpenPool {
-    fn default() -> Self {
-        Self {
-            nodes: Vec::new(),
-            free: NIL,
-            live: 0,
-        }
-    }
+/// The nodes of every customer's open list beyond its first.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OpenPool {
+    nodes: NodeSlab<Node>,
 }
 
 impl OpenPool {
     /// Nodes in some list.
     pub(crate) fn live(&self) -> u32 {
-        self.live
+        self.nodes.live()
     }
 
     fn alloc(&mut self, conv: ConvIdx, next: u32) -> u32 {
-        let node = Node { conv, next };
-        self.live += 1;
-        if self.free != NIL {
-            let n = self.free;
-            self.free = self.nodes[n as usize].next;
-            self.nodes[n as usize] = node;
-            return n;
-        }
-        // One node per open conversation at most, and conversation slots
-        // stop short of `u32::MAX`.
-        let n = u32::try_from(self.nodes.len())
-            .ok()
-            .filter(|&n| n != NIL)
-            .expect("fewer open conversations than u32::MAX");
-        self.nodes.push(node);
-        n
+        // One node per open conversation at most.
+        self.nodes.alloc(Node { conv, next }, "open conversations")
     }
 
     fn release(&mut self, n: u32) {
-        self.nodes[n as usize].next = self.free;
-        self.free = n;
-        self.live -= 1;
+        self.nodes.release(n);
     }
 
     /// Whether the free nodes and the live count add up to the nodes held.
     pub(crate) fn check_free(&self) -> Result<(), &'static str> {
-        let (mut free, mut n) = (0usize, self.free);
-        while n != NIL {
-            free += 1;
-            if free > self.nodes.len() {
-                return Err("a cycle in the free open-list nodes");
-            }
-            n = self
-                .nodes
-                .get(n as usize)
-                .ok_or("a free link past the pool")?
-                .next;
-        }
-        if free + self.live as usize != self.nodes.len() {
-            return Err("open-list nodes neither live nor free");
-        }
-        Ok(())
+        self.nodes.check_free()
     }
 }
 
@@ -127,7 +87,7 @@ impl Iterator for Links<'_> {
 
     fn next(&mut self) -> Option<u32> {
         let n = self.at;
-        let node = self.pool.nodes.get(n as usize)?;
+        let node = self.pool.nodes.get(n)?;
         self.left = self.left.checked_sub(1)?;
         self.at = node.next;
         Some(n)
@@ -143,7 +103,7 @@ impl OpenList {
         Links {
             pool,
             at: self.rest,
-            left: pool.nodes.len(),
+            left: pool.nodes.held(),
         }
     }
 
@@ -155,7 +115,7 @@ impl OpenList {
     pub(crate) fn iter<'a>(&self, pool: &'a OpenPool) -> impl Iterator<Item = ConvIdx> + 'a {
         std::iter::once(self.first)
             .filter(|&c| c != ConvIdx::VACANT)
-            .chain(self.links(pool).map(|n| pool.nodes[n as usize].conv))
+            .chain(self.links(pool).map(|n| pool.nodes[n].conv))
     }
 
     /// Appends `c` (the latest opened).
@@ -182,9 +142,9 @@ impl OpenList {
         match before {
             None => self.rest = pool.alloc(c, self.rest),
             Some(b) => {
-                let next = pool.nodes[b as usize].next;
+                let next = pool.nodes[b].next;
                 let n = pool.alloc(c, next);
-                pool.nodes[b as usize].next = n;
+                pool.nodes[b].next = n;
             }
         }
     }
@@ -205,7 +165,7 @@ impl OpenList {
             return false;
         }
         if self.first == c {
-            match pool.nodes.get(self.rest as usize).copied() {
+            match pool.nodes.get(self.rest).copied() {
                 None => self.first = ConvIdx::VACANT,
                 Some(node) => {
                     pool.release(self.rest);
@@ -218,7 +178,7 @@ impl OpenList {
         let mut before = None;
         let mut found = None;
         for n in self.links(pool) {
-            if pool.nodes[n as usize].conv == c {
+            if pool.nodes[n].conv == c {
                 found = Some(n);
                 break;
             }
@@ -227,10 +187,10 @@ impl OpenList {
         let Some(n) = found else {
             return false;
         };
-        let next = pool.nodes[n as usize].next;
+        let next = pool.nodes[n].next;
         match before {
             None => self.rest = next,
-            Some(b) => pool.nodes[b as usize].next = next,
+            Some(b) => pool.nodes[b].next = next,
         }
         pool.release(n);
         true
@@ -293,7 +253,7 @@ mod tests {
             let beyond: usize = models.iter().map(|m| m.len().saturating_sub(1)).sum();
             most = most.max(beyond);
             assert_eq!(pool.live() as usize, beyond);
-            assert_eq!(pool.nodes.len(), most, "a freed node is reused first");
+            assert_eq!(pool.nodes.held(), most, "a freed node is reused first");
         }
         assert_eq!(pool.check_free(), Ok(()));
         // One open conversation at a time takes no node.
@@ -302,6 +262,6 @@ mod tests {
         single.push(&mut pool, ConvIdx::new(1).expect("small"));
         single.remove(&mut pool, ConvIdx::new(1).expect("small"));
         single.push(&mut pool, ConvIdx::new(2).expect("small"));
-        assert_eq!(pool.nodes.len(), 0);
+        assert_eq!(pool.nodes.held(), 0);
     }
 }
