@@ -130,7 +130,7 @@ pub(crate) fn on_open(cx: &mut Cx<'_>, c: ConvIdx, mut given: Vec<PreferredAgent
 /// before. Nothing for a conversation with neither a list nor an owner.
 pub(crate) fn start(cx: &mut Cx<'_>, c: ConvIdx, last: Option<AgentIdx>) {
     let conv = cx.st.conv(c);
-    let owner = cx.st.customers[conv.who.get()].owner();
+    let owner = cx.st.customer_owner(conv.who);
     if !cx.st.affinities.contains(c) && owner.is_none() {
         return;
     }

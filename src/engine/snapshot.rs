@@ -15,7 +15,7 @@ use super::state::channel_set::ChannelSet;
 use super::state::conv_wire::{ConvSide, ConvWire};
 use super::state::conversation::Place;
 use super::state::group::{Group, RoutingKey};
-use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
+use super::state::index::{AgentIdx, ConvIdx, CustomerIdx, GroupIdx};
 use super::state::sorted::SortedVec;
 use super::state::timers::{Timer, TimerKind};
 use super::state::State;
@@ -255,12 +255,13 @@ impl Engine {
         let mut customers: Vec<CustomerSnapshot> = st
             .customers
             .iter()
-            .filter(|k| !k.vacant)
-            .map(|k| CustomerSnapshot {
+            .enumerate()
+            .filter(|(_, k)| !k.vacant)
+            .map(|(i, k)| CustomerSnapshot {
                 id: k.id,
                 tier: k.tier,
                 last_agent: k.last_agent(),
-                owner: k.owner(),
+                owner: CustomerIdx::new(i).and_then(|i| st.customer_owner(i)),
             })
             .collect();
         customers.sort_unstable_by_key(|c| c.id);
@@ -352,7 +353,7 @@ impl Engine {
             let known = &mut st.customers[k.get()];
             known.tier = c.tier;
             known.set_last_agent(c.last_agent);
-            known.set_owner(c.owner);
+            st.put_customer_owner(k, c.owner);
         }
         restore_conversations(&mut st, &config, snapshot.conversations)?;
         // Customers no restored conversation holds may expire.

@@ -24,7 +24,9 @@ use std::collections::BinaryHeap;
 /// (an `Option<Option<Timestamp>>` and two `Option<(AgentIdx, _)>`: a
 /// `u64` time leaves no niche); packed, the record is 80 bytes, not 112.
 /// The open list's overflow in a shared pool (`open_list.rs`) instead of
-/// a `Vec` of its own takes it to 56.
+/// a `Vec` of its own takes it to 56. The owner and the wait for them
+/// (12 bytes, set for a few account-managed customers) live in
+/// `State::customer_owners`, by slot, with only their bit here: 48.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Customer {
     pub id: CustomerId,
@@ -42,19 +44,17 @@ pub(crate) struct Customer {
     /// The agent who last served them and when (`Customer::last_agent`).
     last_agent: AgentIdx,
     last_at: Timestamp,
-    /// Their owner and the wait for them (`Customer::owner`).
-    owner: AgentIdx,
-    owner_wait: TimeSpan,
     /// The key of their expiry entry (`Customer::queued`).
     queued_at: Timestamp,
-    /// Which of the packed values are set: `LAST_AGENT`, `OWNER`,
-    /// `QUEUED`, and `QUEUED_AT` (the key is `Some`).
+    /// Which of the packed values are set: `LAST_AGENT`, `OWNER` (the
+    /// owner is in `State::customer_owners`), `QUEUED`, and `QUEUED_AT`
+    /// (the key is `Some`).
     set: u8,
 }
 
 /// `Customer::set`: the last agent is set.
 const LAST_AGENT: u8 = 1;
-/// `Customer::set`: the owner is set.
+/// `Customer::set`: the owner is set (in `State::customer_owners`).
 const OWNER: u8 = 2;
 /// `Customer::set`: an expiry entry is queued.
 const QUEUED: u8 = 4;
@@ -72,8 +72,6 @@ impl Customer {
             vacant: false,
             last_agent: AgentIdx::default(),
             last_at: Timestamp::default(),
-            owner: AgentIdx::default(),
-            owner_wait: TimeSpan::ZERO,
             queued_at: Timestamp::default(),
             set: 0,
         }
@@ -92,18 +90,11 @@ impl Customer {
         self.flag(LAST_AGENT, last.is_some());
     }
 
-    /// Their owner (an account manager), tried after their last agent,
-    /// and how long a conversation may wait for them.
+    /// Whether they have an owner (an account manager;
+    /// `State::customer_owner` says who).
     #[inline]
-    pub(crate) fn owner(&self) -> Option<(AgentIdx, TimeSpan)> {
-        (self.set & OWNER != 0).then_some((self.owner, self.owner_wait))
-    }
-
-    /// Sets (or clears) [`Customer::owner`].
-    pub(crate) fn set_owner(&mut self, owner: Option<(AgentIdx, TimeSpan)>) {
-        let (agent, wait) = owner.unwrap_or((AgentIdx::default(), TimeSpan::ZERO));
-        (self.owner, self.owner_wait) = (agent, wait);
-        self.flag(OWNER, owner.is_some());
+    pub(crate) fn has_owner(&self) -> bool {
+        self.set & OWNER != 0
     }
 
     /// The key of their entry in the expiry queue (`None`: no entry, since
@@ -239,13 +230,39 @@ impl super::State {
         }
     }
 
+    /// Customer `k`'s owner (an account manager), tried after their last
+    /// agent, and how long a conversation may wait for them. The map is
+    /// read only for a customer whose record has the bit: no hashing for
+    /// the others.
+    #[inline]
+    pub(crate) fn customer_owner(&self, k: CustomerIdx) -> Option<(AgentIdx, TimeSpan)> {
+        if !self.customers[k.get()].has_owner() {
+            return None;
+        }
+        self.customer_owners.get(&k).copied()
+    }
+
+    /// Sets or clears customer `k`'s owner, without queueing them for
+    /// expiry (a restore queues every customer at its end).
+    pub(crate) fn put_customer_owner(
+        &mut self,
+        k: CustomerIdx,
+        owner: Option<(AgentIdx, TimeSpan)>,
+    ) {
+        self.customers[k.get()].flag(OWNER, owner.is_some());
+        match owner {
+            Some(o) => self.customer_owners.insert(k, o),
+            None => self.customer_owners.remove(&k),
+        };
+    }
+
     /// Sets or clears customer `k`'s owner; without one they may expire.
     pub(crate) fn set_customer_owner(
         &mut self,
         k: CustomerIdx,
         owner: Option<(AgentIdx, TimeSpan)>,
     ) {
-        self.customers[k.get()].set_owner(owner);
+        self.put_customer_owner(k, owner);
         if owner.is_none() {
             self.queue_customer(k);
         }
@@ -282,7 +299,7 @@ impl super::State {
                 continue;
             }
             customer.set_queued(None);
-            if customer.held > 0 || customer.owner().is_some() {
+            if customer.held > 0 || customer.has_owner() {
                 // Queued again when the last of those ends.
                 continue;
             }
@@ -319,21 +336,37 @@ impl super::State {
     /// [`super::State::check_customers`] given the held conversations recounted
     /// per customer slot.
     fn check_customers_against(&self, held: &[u32]) -> Result<(), (&'static str, u64, u64)> {
-        let (mut vacant, mut unqueued) = (0u64, 0u64);
+        let (mut vacant, mut unqueued, mut owned) = (0u64, 0u64, 0u64);
         for (k, customer) in self.customers.iter().enumerate() {
             if customer.vacant {
                 vacant += 1;
                 continue;
             }
+            owned += u64::from(customer.has_owner());
             if customer.held != held[k] {
                 let (kept, recounted) = (customer.held.into(), held[k].into());
                 return Err(("a customer's held conversations", kept, recounted));
             }
             let key = customer.last_agent().map(|(_, at)| at);
-            let free = customer.held == 0 && customer.owner().is_none();
+            let free = customer.held == 0 && !customer.has_owner();
             if free && customer.queued().is_none_or(|q| q > key) {
                 unqueued += 1;
             }
+        }
+        // Each owner bit has its entry and each entry its bit: the counts
+        // agree and no entry names a slot without the bit.
+        let entries = self.customer_owners.len() as u64;
+        let stray = self
+            .customer_owners
+            .keys()
+            .filter(|k| {
+                self.customers
+                    .get(k.get())
+                    .is_none_or(|c| !c.has_owner() || c.vacant)
+            })
+            .count() as u64;
+        if owned != entries || stray > 0 {
+            return Err(("customers' owners", entries, owned));
         }
         if unqueued > 0 {
             return Err(("customers missing from the expiry queue", 0, unqueued));
@@ -360,9 +393,7 @@ mod tests {
     /// expiry queue): forgettable when nothing holds them, no owner, and no
     /// agent served them within the window.
     fn forgettable(k: &Customer, now: Timestamp, window: TimeSpan) -> bool {
-        k.held == 0
-            && k.owner().is_none()
-            && k.last_agent().is_none_or(|(_, at)| now.since(at) > window)
+        k.held == 0 && !k.has_owner() && k.last_agent().is_none_or(|(_, at)| now.since(at) > window)
     }
 
     /// Random days of contacts (some carrying earlier times than the one

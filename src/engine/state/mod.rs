@@ -66,6 +66,9 @@ pub(crate) struct State {
     /// The customers' open conversations after each one's first
     /// (`open_list.rs`).
     pub open_pool: open_list::OpenPool,
+    /// Customers' owners and the wait for them, by slot, for the
+    /// customers whose record has the owner bit (`customer.rs`).
+    pub customer_owners: IdMap<CustomerIdx, (AgentIdx, crate::model::TimeSpan)>,
     /// Agents holding each skill, ascending.
     pub agents_by_skill: IdMap<SkillId, Vec<AgentIdx>>,
     /// Groups by their first required skill (an agent eligible for a group
@@ -202,6 +205,6 @@ mod tests {
         assert!(size_of::<Option<super::conversation::Conv>>() <= 128);
         assert!(size_of::<super::timers::Timer>() <= 32);
         assert!(size_of::<super::agent::Agent>() <= 384);
-        assert!(size_of::<super::customer::Customer>() <= 56);
+        assert!(size_of::<super::customer::Customer>() <= 48);
     }
 }
