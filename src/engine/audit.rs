@@ -210,7 +210,7 @@ impl Engine {
                 }
                 found[c.get()] += 1;
             }
-            for &(id, c) in a.parked.iter() {
+            for (id, c) in a.parked.iter(&st.parked_pool) {
                 let ok = conv_at(c).is_some_and(|v| {
                     v.id == id && matches!(v.place, Place::Parked { .. }) && here(v.place)
                 });
@@ -219,7 +219,7 @@ impl Engine {
                 }
                 found[c.get()] += 1;
             }
-            for &(key, c) in a.personal.iter() {
+            for (key, c) in a.personal.iter(&st.personal_pool) {
                 let ok = conv_at(c).is_some_and(|v| match v.place {
                     Place::WaitingFor { own, .. } => {
                         here(v.place) && v.personal_key(own, cfg) == key
@@ -231,7 +231,7 @@ impl Engine {
                 }
                 found[c.get()] += 1;
             }
-            for &(id, c) in a.wrapups.iter() {
+            for (id, c) in a.wrapups.iter(&st.wrapup_pool) {
                 let ok = conv_at(c).is_some_and(|v| {
                     v.id == id
                         && matches!(v.place, Place::Resolved { .. })
@@ -247,9 +247,9 @@ impl Engine {
                 let any = a
                     .inbox
                     .first_by(first)
-                    .or(a.parked.first().map(|e| e.1))
-                    .or(a.personal.first().map(|e| e.1))
-                    .or(a.wrapups.first().map(|e| e.1));
+                    .or(a.parked.first(&st.parked_pool).map(|e| e.1))
+                    .or(a.personal.first(&st.personal_pool).map(|e| e.1))
+                    .or(a.wrapups.first(&st.wrapup_pool).map(|e| e.1));
                 if let Some(c) = any {
                     return Err(AuditViolation::OfflineAgentHoldsWork {
                         agent: a.id,
@@ -545,6 +545,51 @@ impl Engine {
                 kept: st.open_pool.live().into(),
                 recounted: beyond as u64,
             });
+        }
+        // Each agent's parked set, own queue and wrap-ups well formed, and every node
+        // of their pools in one set or free (`pooled_set.rs`).
+        let (parked, personal) = (&st.parked_pool, &st.personal_pool);
+        let wrapup = &st.wrapup_pool;
+        let sum = |sets: &mut dyn Iterator<Item = (usize, bool)>| {
+            sets.fold((0u64, false), |(n, bad), (len, ok)| {
+                (n + len as u64, bad || !ok)
+            })
+        };
+        let parked_sets =
+            sum(&mut (st.agents.iter()).map(|a| (a.parked.len(), a.parked.check(parked).is_ok())));
+        let personal_sets =
+            sum(&mut (st.agents.iter())
+                .map(|a| (a.personal.len(), a.personal.check(personal).is_ok())));
+        let wrapup_sets = sum(
+            &mut (st.agents.iter()).map(|a| (a.wrapups.len(), a.wrapups.check(wrapup).is_ok()))
+        );
+        for (what, kept, (in_sets, broken), free) in [
+            (
+                "parked-set nodes",
+                parked.live(),
+                parked_sets,
+                parked.check_free(),
+            ),
+            (
+                "own-queue nodes",
+                personal.live(),
+                personal_sets,
+                personal.check_free(),
+            ),
+            (
+                "wrap-up set nodes",
+                wrapup.live(),
+                wrapup_sets,
+                wrapup.check_free(),
+            ),
+        ] {
+            if broken || free.is_err() || in_sets != u64::from(kept) {
+                return Err(AuditViolation::StatisticMismatch {
+                    what,
+                    kept: kept.into(),
+                    recounted: in_sets,
+                });
+            }
         }
         let open_recount =
             report.bot + report.queued + report.offered + report.assigned + report.parked;

@@ -480,9 +480,9 @@ pub(crate) fn set_status(cx: &mut Cx<'_>, agent: AgentIdx, status: AgentStatus) 
         let a = cx.st.agent(agent);
         leaving.extend(
             (a.inbox.iter())
-                .chain(a.parked.iter().map(|&(_, c)| c))
-                .chain(a.personal.iter().map(|&(_, c)| c))
-                .chain(a.wrapups.iter().map(|&(_, c)| c))
+                .chain(a.parked.iter(&cx.st.parked_pool).map(|(_, c)| c))
+                .chain(a.personal.iter(&cx.st.personal_pool).map(|(_, c)| c))
+                .chain(a.wrapups.iter(&cx.st.wrapup_pool).map(|(_, c)| c))
                 .map(|c| (cx.st.conv(c).id, c)),
         );
         leaving.sort_unstable();

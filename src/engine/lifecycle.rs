@@ -138,7 +138,7 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
         }
         Place::WaitingFor { agent, own } => {
             let key = cx.st.conv(c).personal_key(own, cx.cfg);
-            let removed = cx.st.agent_mut(agent).personal.remove(&(key, c));
+            let removed = cx.st.personal_remove(agent, key, c);
             debug_assert!(removed, "a waiting conversation is in its agent's queue");
             // Work waiting for an agent keeps them out of their groups;
             // once it is gone they may take group work again.
@@ -152,7 +152,7 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
             Some(agent)
         }
         Place::Parked { agent: Some(agent) } => {
-            let removed = cx.st.agent_mut(agent).parked.remove(&(id, c));
+            let removed = cx.st.parked_remove(agent, id, c);
             debug_assert!(
                 removed,
                 "a parked conversation is in its agent's parked set"
@@ -212,7 +212,7 @@ pub(crate) fn enqueue_personal(
     debug_assert_eq!(conv.held, Capacity::ZERO, "waiting work holds no capacity");
     conv.place = Place::WaitingFor { agent, own };
     let (id, stay) = (conv.id, conv.stay);
-    cx.st.agent_mut(agent).personal.insert((key, c));
+    cx.st.personal_insert(agent, key, c);
     if let Some(until) = until {
         arm(cx, until, TimerKind::StickyWait, c, stay);
     }
@@ -331,9 +331,8 @@ pub(crate) fn resume_in_place(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
     conv.held = weight;
     conv.stay = conv.stay.wrapping_add(1);
     conv.place = Place::Assigned { agent };
-    let a = cx.st.agent_mut(agent);
-    a.parked.remove(&(id, c));
-    let agent_id = a.id;
+    cx.st.parked_remove(agent, id, c);
+    let agent_id = cx.st.id(agent);
     inbox::add(cx.st, agent, c);
     gate::live_changed(cx, agent, c, true);
     cx.st.stats.assignments += 1;
@@ -366,9 +365,8 @@ pub(crate) fn park(cx: &mut Cx<'_>, c: ConvIdx, auto: bool) {
     conv.place = Place::Parked { agent: Some(agent) };
     conv.set_at(When::ParkDue, None);
     inbox::remove(cx.st, agent, c);
-    let a = cx.st.agent_mut(agent);
-    a.parked.insert((id, c));
-    let agent_id = a.id;
+    cx.st.parked_insert(agent, id, c);
+    let agent_id = cx.st.id(agent);
     gate::live_changed(cx, agent, c, false);
     cx.emit(Decision::Parked {
         conversation: id,
@@ -526,11 +524,10 @@ fn detach_waiting_entry(cx: &mut Cx<'_>, c: ConvIdx, insert: bool) {
         }
         Place::WaitingFor { agent, own } => {
             let key = conv.personal_key(own, cx.cfg);
-            let personal = &mut cx.st.agent_mut(agent).personal;
             if insert {
-                personal.insert((key, c));
+                cx.st.personal_insert(agent, key, c);
             } else {
-                personal.remove(&(key, c));
+                cx.st.personal_remove(agent, key, c);
             }
         }
         _ => {}

@@ -317,7 +317,7 @@ pub(crate) fn settle(cx: &mut Cx<'_>, agent: AgentIdx) {
         for round in 0.. {
             assert!(round <= bound, "settle's own queue exceeded its bound");
             let a = cx.st.agent(agent);
-            let Some(&((known, _), c)) = a.personal.first() else {
+            let Some(((known, _), c)) = a.personal.first(&cx.st.personal_pool) else {
                 break;
             };
             if known && !status.accepts_work() {

@@ -128,8 +128,10 @@ impl Engine {
             cap: a.cap,
             skills: a.skills.clone(),
             active: inbox::ordered(st, ai).into_iter().map(ids).collect(),
-            parked: a.parked.iter().map(|&(id, _)| id).collect(),
-            waiting_for_agent: a.personal.iter().map(|&(_, c)| ids(c)).collect(),
+            parked: a.parked.iter(&st.parked_pool).map(|(id, _)| id).collect(),
+            waiting_for_agent: (a.personal.iter(&st.personal_pool))
+                .map(|(_, c)| ids(c))
+                .collect(),
             last_activity: a.last_activity,
             load_high_water: a.high_water,
         })

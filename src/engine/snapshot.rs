@@ -16,7 +16,6 @@ use super::state::conv_wire::{ConvSide, ConvWire};
 use super::state::conversation::Place;
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, ConvIdx, CustomerIdx, GroupIdx};
-use super::state::sorted::SortedVec;
 use super::state::timers::{Timer, TimerKind};
 use super::state::State;
 use super::structure::eligible;
@@ -491,14 +490,14 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             last_assigned: a.last_assigned,
             high_water: a.high_water,
             inbox: Default::default(),
-            parked: SortedVec::default(),
-            personal: SortedVec::default(),
+            parked: Default::default(),
+            personal: Default::default(),
             slots: Vec::new(),
             cooldowns: a.cooldowns,
             dirty: false,
             team: None,
             gated: 0,
-            wrapups: SortedVec::default(),
+            wrapups: Default::default(),
             wrap_up_ms: a.wrap_up_ms,
             channel_load: [0; 8],
             rules: 0,
@@ -670,15 +669,15 @@ fn restore_conversations(
             }
             Place::WaitingFor { agent, own } => {
                 let key = conv.personal_key(own, config);
-                st.agents[agent.get()].personal.insert((key, c));
+                st.personal_insert(agent, key, c);
             }
             Place::Parked { agent: Some(agent) } => {
-                st.agents[agent.get()].parked.insert((conv.id, c));
+                st.parked_insert(agent, conv.id, c);
             }
             _ => {}
         }
         if let Some(w) = wrap_up {
-            st.agents[w.agent.get()].wrapups.insert((conv.id, c));
+            st.wrapup_insert(w.agent, conv.id, c);
         }
         if !matches!(conv.place, Place::Resolved { .. }) {
             opens.push((conv.seq, customer, c));

@@ -13,7 +13,6 @@ use super::state::agent::Agent;
 use super::state::channel_set::ChannelSet;
 use super::state::group::{Group, RoutingKey};
 use super::state::index::{AgentIdx, GroupIdx};
-use super::state::sorted::SortedVec;
 use super::validate::GroupRef;
 use crate::model::{AgentId, AgentSpec, Capacity, SkillLevel};
 
@@ -60,14 +59,14 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         last_assigned: 0,
         high_water: Capacity::ZERO,
         inbox: Default::default(),
-        parked: SortedVec::default(),
-        personal: SortedVec::default(),
+        parked: Default::default(),
+        personal: Default::default(),
         slots: Vec::new(),
         cooldowns: Vec::new(),
         dirty: false,
         team: None,
         gated: 0,
-        wrapups: SortedVec::default(),
+        wrapups: Default::default(),
         wrap_up_ms: 0,
         channel_load: [0; 8],
         rules: 0,

@@ -1,13 +1,10 @@
 //! The engine's record of an agent.
 
-use super::conversation::PersonalKey;
 use super::inbox::Inbox;
-use super::index::{ConvIdx, GroupIdx, TeamIdx};
-use super::sorted::SortedVec;
+use super::index::{GroupIdx, TeamIdx};
+use super::pooled_set::PooledSet;
 use super::workload::{RULES_OWN, RULES_RATE, RULES_TEAM};
-use crate::model::{
-    AgentId, AgentStatus, Capacity, Channel, ConversationId, SkillId, SkillLevel, Timestamp,
-};
+use crate::model::{AgentId, AgentStatus, Capacity, Channel, SkillId, SkillLevel, Timestamp};
 
 /// The agent's membership of one skill group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,10 +48,12 @@ pub(crate) struct Agent {
     /// Live threads (assigned or offered), unordered: the working order is
     /// computed when asked (`inbox::ordered`).
     pub inbox: Inbox,
-    /// Parked threads, by conversation id.
-    pub parked: SortedVec<(ConversationId, ConvIdx)>,
-    /// Threads waiting for this agent in particular.
-    pub personal: SortedVec<(PersonalKey, ConvIdx)>,
+    /// Parked threads, by conversation id, in `State::parked_pool`
+    /// (`pooled_set.rs`).
+    pub parked: PooledSet,
+    /// Threads waiting for this agent in particular, in
+    /// `State::personal_pool`.
+    pub personal: PooledSet,
     /// Groups the agent belongs to, ascending.
     pub slots: Vec<Slot>,
     /// Groups the agent is cooling down in after a decline, until when.
@@ -67,8 +66,9 @@ pub(crate) struct Agent {
     /// passed over while a level above them was full. Such an agent may be
     /// missing from a free index although they have room.
     pub gated: u8,
-    /// Resolved threads in wrap-up on this agent, by conversation id.
-    pub wrapups: SortedVec<(ConversationId, ConvIdx)>,
+    /// Resolved threads in wrap-up on this agent, by conversation id, in
+    /// `State::wrapup_pool`.
+    pub wrapups: PooledSet,
     /// Time spent in ended wrap-ups, in milliseconds.
     pub wrap_up_ms: u64,
     /// Their own workload rules (channel caps and weights, the rate

@@ -23,9 +23,9 @@ mod node_slab;
 pub(crate) mod open_list;
 pub(crate) mod paged;
 pub(crate) mod plan;
+pub(crate) mod pooled_set;
 pub(crate) mod reclaim;
 pub(crate) mod slot_boxes;
-pub(crate) mod sorted;
 pub(crate) mod timer_fifo;
 pub(crate) mod timer_wheel;
 pub(crate) mod timers;
@@ -66,6 +66,11 @@ pub(crate) struct State {
     /// The customers' open conversations after each one's first
     /// (`open_list.rs`).
     pub open_pool: open_list::OpenPool,
+    /// The entries of every agent's parked set, own queue and wrap-ups
+    /// (`pooled_set.rs`).
+    pub parked_pool: pooled_set::SetPool<(crate::model::ConversationId, ConvIdx)>,
+    pub personal_pool: pooled_set::SetPool<(conversation::PersonalKey, ConvIdx)>,
+    pub wrapup_pool: pooled_set::SetPool<(crate::model::ConversationId, ConvIdx)>,
     /// Customers' owners and the wait for them, by slot, for the
     /// customers whose record has the owner bit (`customer.rs`).
     pub customer_owners: IdMap<CustomerIdx, (AgentIdx, crate::model::TimeSpan)>,
@@ -204,7 +209,7 @@ mod tests {
         assert!(size_of::<super::conversation::Conv>() <= 128);
         assert!(size_of::<Option<super::conversation::Conv>>() <= 128);
         assert!(size_of::<super::timers::Timer>() <= 32);
-        assert!(size_of::<super::agent::Agent>() <= 384);
+        assert!(size_of::<super::agent::Agent>() <= 352);
         assert!(size_of::<super::customer::Customer>() <= 48);
     }
 }

@@ -70,8 +70,8 @@ pub(crate) fn check(st: &State) -> Result<(), AuditViolation> {
         let held = a
             .inbox
             .iter()
-            .chain(a.parked.iter().map(|&(_, c)| c))
-            .chain(a.wrapups.iter().map(|&(_, c)| c));
+            .chain(a.parked.iter(&st.parked_pool).map(|(_, c)| c))
+            .chain(a.wrapups.iter(&st.wrapup_pool).map(|(_, c)| c));
         for c in held {
             let conv = st.convs.get(c.get()).and_then(|c| c.as_ref());
             let conv = conv.ok_or(mismatch("a thread an agent holds"))?;

@@ -168,8 +168,8 @@ pub(crate) fn restore(st: &mut State, snap: WorkloadSnapshot) -> Result<(), Rest
         let held = agent
             .inbox
             .iter()
-            .chain(agent.parked.iter().map(|&(_, c)| c))
-            .chain(agent.wrapups.iter().map(|&(_, c)| c));
+            .chain(agent.parked.iter(&st.parked_pool).map(|(_, c)| c))
+            .chain(agent.wrapups.iter(&st.wrapup_pool).map(|(_, c)| c));
         let mut load = [0u32; 8];
         for c in held {
             let conv = st.conv(c);

@@ -86,13 +86,13 @@ pub(crate) fn set_weight(
     weight: Option<Capacity>,
 ) {
     cx.st.own_rules_mut(agent).weights[channel.index()] = weight.map_or(0, |w| w.0);
-    let a = cx.st.agent_mut(agent);
-    a.refresh_rules();
+    cx.st.agent_mut(agent).refresh_rules();
+    let a = cx.st.agent(agent);
     let held: Vec<ConvIdx> = a
         .inbox
         .iter()
-        .chain(a.parked.iter().map(|&(_, c)| c))
-        .chain(a.wrapups.iter().map(|&(_, c)| c))
+        .chain(a.parked.iter(&cx.st.parked_pool).map(|(_, c)| c))
+        .chain(a.wrapups.iter(&cx.st.wrapup_pool).map(|(_, c)| c))
         .collect();
     // Bounded by the agent's threads (their inbox, parked set and
     // wrap-ups), each visited once.

@@ -72,7 +72,7 @@ pub(crate) fn start(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
     cx.st.set_wrap(c, hold);
     let conv = cx.st.conv(c);
     let (id, stay) = (conv.id, conv.stay);
-    cx.st.agent_mut(agent).wrapups.insert((id, c));
+    cx.st.wrapup_insert(agent, id, c);
     lifecycle::arm(cx, until, TimerKind::WrapUpEnd, c, stay);
     cx.st.stats.wrap_ups += 1;
     let a = cx.st.agent(agent);
@@ -91,7 +91,7 @@ pub(crate) fn start(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
 pub(crate) fn unlist(cx: &mut Cx<'_>, c: ConvIdx) -> Option<AgentIdx> {
     let hold = cx.st.take_wrap(c)?;
     let id = cx.st.conv(c).id;
-    let removed = cx.st.agent_mut(hold.agent).wrapups.remove(&(id, c));
+    let removed = cx.st.wrapup_remove(hold.agent, id, c);
     debug_assert!(removed, "a wrap-up is in its agent's list");
     Some(hold.agent)
 }
