@@ -26,6 +26,7 @@ pub(crate) mod plan;
 pub(crate) mod pooled_set;
 pub(crate) mod reclaim;
 pub(crate) mod slot_boxes;
+pub(crate) mod timer_chunks;
 pub(crate) mod timer_fifo;
 pub(crate) mod timer_wheel;
 pub(crate) mod timers;

@@ -11,14 +11,15 @@
 //! halves as one bucket, and the caller sorts what it takes, so where a
 //! timer sat never changes the firing order.
 
-use super::timers::{Timer, MAX_SPARE_BUCKETS};
+use super::timer_chunks::{Chain, ChunkStore};
+use super::timers::Timer;
 use crate::model::Timestamp;
 use std::collections::BTreeMap;
 
 /// Buckets the ring spans (a power of two): with `BUCKET_MS` of 1,024 ms,
 /// about 8.7 minutes, which holds the offer, SLA and sticky-wait timers of
-/// DOMAIN.md's figures. The ring costs 16 KiB per engine once a timer
-/// lands in it.
+/// DOMAIN.md's figures. The ring costs 8 KiB per engine once a timer
+/// lands in it, its timers in chunks (`timer_chunks.rs`).
 pub(crate) const WHEEL: usize = 512;
 const WORDS: usize = WHEEL / 64;
 
@@ -29,8 +30,8 @@ pub(crate) struct TimerWheel {
     /// taken.
     base: u64,
     /// Buckets `base..base + WHEEL` at `bucket % WHEEL` (empty until the
-    /// first timer lands in the ring).
-    ring: Vec<Vec<Timer>>,
+    /// first timer lands in the ring), in `chunks`.
+    ring: Vec<Chain>,
     /// The earliest time in each occupied ring slot.
     earliest: Vec<Timestamp>,
     /// Which ring slots hold a timer.
@@ -38,8 +39,10 @@ pub(crate) struct TimerWheel {
     /// How many ring slots hold a timer.
     slots_used: usize,
     /// Buckets at or past `base + WHEEL` when armed, each with its earliest
-    /// time.
-    beyond: BTreeMap<u64, (Timestamp, Vec<Timer>)>,
+    /// time, in `chunks`.
+    beyond: BTreeMap<u64, (Timestamp, Chain)>,
+    /// The timers of every bucket, ring or beyond.
+    chunks: ChunkStore,
 }
 
 impl TimerWheel {
@@ -53,9 +56,8 @@ impl TimerWheel {
         self.slots_used == 0 && self.beyond.is_empty()
     }
 
-    /// Holds `timer` in `bucket` (at least `base`), reusing `spare` for a
-    /// bucket the map opens.
-    pub(crate) fn arm(&mut self, timer: Timer, bucket: u64, spare: &mut Vec<Vec<Timer>>) {
+    /// Holds `timer` in `bucket` (at least `base`).
+    pub(crate) fn arm(&mut self, timer: Timer, bucket: u64) {
         debug_assert!(bucket >= self.base, "a taken bucket is never armed");
         if self.is_empty() {
             // Nothing before `bucket` is held: the ring may start there.
@@ -65,13 +67,13 @@ impl TimerWheel {
             let entry = self
                 .beyond
                 .entry(bucket)
-                .or_insert_with(|| (timer.at, spare.pop().unwrap_or_default()));
+                .or_insert_with(|| (timer.at, Chain::default()));
             entry.0 = entry.0.min(timer.at);
-            entry.1.push(timer);
+            self.chunks.push(&mut entry.1, timer);
             return;
         }
         if self.ring.is_empty() {
-            self.ring.resize_with(WHEEL, Vec::new);
+            self.ring.resize(WHEEL, Chain::default());
             self.earliest.resize(WHEEL, Timestamp(0));
         }
         let slot = bucket as usize % WHEEL;
@@ -83,7 +85,7 @@ impl TimerWheel {
         } else {
             self.earliest[slot] = self.earliest[slot].min(timer.at);
         }
-        self.ring[slot].push(timer);
+        self.chunks.push(&mut self.ring[slot], timer);
     }
 
     /// The first occupied ring bucket, by a scan of at most `WORDS + 1`
@@ -128,7 +130,7 @@ impl TimerWheel {
 
     /// Moves every timer of `bucket` (the first, from `next`) into `into`,
     /// unsorted, and starts the ring after it.
-    pub(crate) fn take(&mut self, bucket: u64, into: &mut Vec<Timer>, spare: &mut Vec<Vec<Timer>>) {
+    pub(crate) fn take(&mut self, bucket: u64, into: &mut Vec<Timer>) {
         debug_assert_eq!(self.next().map(|n| n.0), Some(bucket));
         if bucket - self.base < WHEEL as u64 && !self.ring.is_empty() {
             let slot = bucket as usize % WHEEL;
@@ -136,23 +138,19 @@ impl TimerWheel {
             if self.occupied[word] & bit != 0 {
                 self.occupied[word] &= !bit;
                 self.slots_used -= 1;
-                into.append(&mut self.ring[slot]);
+                self.chunks.drain_into(&mut self.ring[slot], into);
             }
         }
         if let Some((_, mut timers)) = self.beyond.remove(&bucket) {
-            into.append(&mut timers);
-            if spare.len() < MAX_SPARE_BUCKETS {
-                spare.push(timers);
-            }
+            self.chunks.drain_into(&mut timers, into);
         }
         self.base = bucket + 1;
     }
 
     /// Every timer held, in no order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Timer> + '_ {
-        self.ring
-            .iter()
-            .flatten()
-            .chain(self.beyond.values().flat_map(|b| b.1.iter()))
+        (self.ring.iter())
+            .chain(self.beyond.values().map(|b| &b.1))
+            .flat_map(|chain| self.chunks.iter(chain))
     }
 }

@@ -97,10 +97,6 @@ pub(crate) struct Timers {
     /// Timers from the wheel's first bucket on.
     far: TimerWheel,
     len: usize,
-    /// Emptied bucket vectors, reused by the next new bucket so that
-    /// arming allocates nothing in the steady state (at most
-    /// `MAX_SPARE_BUCKETS`; none of it is a pending timer).
-    spare: Vec<Vec<Timer>>,
     /// `NoAnswer` timers, all of the rule's one delay, in firing order
     /// (`timer_fifo.rs`); those armed out of order are in the levels above.
     fifo: TimerFifo,
@@ -109,11 +105,6 @@ pub(crate) struct Timers {
     scratch: Vec<Timer>,
     counts: Vec<u32>,
 }
-
-/// Emptied bucket vectors kept for reuse. In the steady state a bucket
-/// opens about as often as one fires, so a few absorb the jitter; more
-/// would only hold memory (256 held 10 MB on the mixed stream).
-pub(crate) const MAX_SPARE_BUCKETS: usize = 16;
 
 impl Timers {
     pub(crate) fn arm(&mut self, timer: Timer) {
@@ -129,7 +120,7 @@ impl Timers {
             self.late.push(Reverse(timer));
             return;
         }
-        self.far.arm(timer, bucket, &mut self.spare);
+        self.far.arm(timer, bucket);
     }
 
     /// The earliest timer if due at `now`, removed: the earlier of the
@@ -180,7 +171,7 @@ impl Timers {
                 return None;
             }
             let mut timers = std::mem::take(&mut self.near);
-            self.far.take(bucket, &mut timers, &mut self.spare);
+            self.far.take(bucket, &mut timers);
             let (scratch, counts) = (&mut self.scratch, &mut self.counts);
             bucket_sort::latest_first(&mut timers, scratch, counts, BUCKET_MS);
             self.near = timers;
