@@ -243,6 +243,15 @@ impl EngineConfig {
         Ok(())
     }
 
+    /// The lightest channel weight: what the most threads under a cap
+    /// each cost (the inboxes' reserved room, `state/inbox.rs`).
+    pub(crate) fn lightest_weight(&self) -> Capacity {
+        (self.channel_weights.iter())
+            .map(|(_, w)| w)
+            .min()
+            .unwrap_or(Capacity::units(1))
+    }
+
     /// Capacity a live conversation on `channel` uses.
     pub fn weight(&self, channel: Channel) -> Capacity {
         self.channel_weights.get(channel)

@@ -538,9 +538,10 @@ fn evict(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
 /// threads (live threads never move unasked) and takes no new work until
 /// the load is under the cap.
 fn set_capacity(cx: &mut Cx<'_>, agent: AgentIdx, cap: Capacity) {
+    let lightest = cx.cfg.lightest_weight();
     let a = cx.st.agent_mut(agent);
     a.cap = cap;
-    a.inbox.reserve_for(cap);
+    a.inbox.reserve_for(cap, lightest);
     a.over_cap_allowance = if a.load > cap { a.load } else { Capacity::ZERO };
     let (id, load) = (a.id, a.load);
     cx.emit(Decision::CapacityChanged {

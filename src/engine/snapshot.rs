@@ -330,6 +330,12 @@ impl Engine {
             ..State::default()
         };
         restore_agents(&mut st, snapshot.agents)?;
+        // The room registration gives an inbox, so that a restored engine
+        // allocates no more than a fresh one while taking work.
+        let lightest = config.lightest_weight();
+        for a in &mut st.agents {
+            a.inbox.reserve_for(a.cap, lightest);
+        }
         // The plan and its gates' epoch first: a queue's explicit members
         // decide who joins its groups.
         if let Some(plan) = &snapshot.plan {

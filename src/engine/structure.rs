@@ -77,7 +77,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         cool_counted: Vec::new(),
         counters: Default::default(),
     };
-    agent.inbox.reserve_for(agent.cap);
+    agent.inbox.reserve_for(agent.cap, cx.cfg.lightest_weight());
     let st = &mut *cx.st;
     let mut groups: Vec<GroupIdx> = agent
         .skills

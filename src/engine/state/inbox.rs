@@ -21,13 +21,22 @@ pub(crate) struct Inbox(Vec<ConvIdx>);
 const RESERVE_MAX: usize = 256;
 
 impl Inbox {
-    /// Makes room for the threads a cap of `cap` holds at full weight (at
-    /// most `RESERVE_MAX`). Called when an agent registers or their cap
-    /// changes, commands that are not the steady state, so that taking
+    /// Makes room for the threads a cap of `cap` holds when each weighs
+    /// `lightest`, the lightest channel weight (at most `RESERVE_MAX`).
+    /// Called when an agent registers, their cap changes or a snapshot is
+    /// restored, commands that are not the steady state, so that taking
     /// work up to the cap never grows the inbox inside a routing command
-    /// (`BENCHMARKS.md`, alloc5: 16,000 growths over the profile stream).
-    pub(crate) fn reserve_for(&mut self, cap: crate::model::Capacity) {
-        let threads = (cap.0 as usize).div_ceil(1_000).min(RESERVE_MAX);
+    /// (`BENCHMARKS.md`, alloc5: 16,000 growths over the profile stream;
+    /// state6: 2,100 more from room for full-weight threads only, when
+    /// e-mail weighs half). Only an agent's own lighter weight, or a pull
+    /// or an allowance above the cap, may still grow it.
+    pub(crate) fn reserve_for(
+        &mut self,
+        cap: crate::model::Capacity,
+        lightest: crate::model::Capacity,
+    ) {
+        let per_thread = lightest.0.max(1) as usize;
+        let threads = (cap.0 as usize).div_ceil(per_thread).min(RESERVE_MAX);
         self.0.reserve(threads.saturating_sub(self.0.len()));
     }
 
