@@ -107,7 +107,7 @@ impl ChunkStore {
         // Timers are conversations' and agents' (fewer than `u32::MAX`),
         // so chunks of at least one timer each are too.
         let n = self.held;
-        if n as usize % PAGE == 0 {
+        if (n as usize).is_multiple_of(PAGE) {
             self.pages.push(Vec::with_capacity(PAGE));
         }
         self.pages.last_mut().expect("a page with room").push(chunk);
