@@ -14,14 +14,17 @@ impl Run<'_> {
     /// Applies one command now, mirrors its decisions, feeds the KPIs and
     /// the trace. With faults on, the command goes through the fault layer.
     pub(super) fn apply(&mut self, command: Command) -> Result<(), SimError> {
-        match self.faults.take() {
-            None => self.deliver(Timestamp(self.now), command),
-            Some(mut faults) => {
-                let result = self.apply_faulty(&mut faults, command);
-                self.faults = Some(faults);
-                result
-            }
+        // Without faults, straight to the engine: taking the `Option` out
+        // and back moved the whole fault layer twice per command.
+        if self.faults.is_none() {
+            return self.deliver(Timestamp(self.now), command);
         }
+        let Some(mut faults) = self.faults.take() else {
+            return self.deliver(Timestamp(self.now), command);
+        };
+        let result = self.apply_faulty(&mut faults, command);
+        self.faults = Some(faults);
+        result
     }
 
     /// The fault layer: may deliver the command late or twice, drop an
