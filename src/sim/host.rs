@@ -99,7 +99,6 @@ impl Run<'_> {
     /// Applies one command at `at`, mirrors its decisions, feeds the KPIs
     /// and the trace.
     fn deliver(&mut self, at: Timestamp, mut command: Command) -> Result<(), SimError> {
-        let name = command.name();
         let customer_message = matches!(command, Command::CustomerMessage { .. });
         let agent_message = matches!(command, Command::AgentMessage { .. });
         let traced = self.trace.is_some();
@@ -108,7 +107,7 @@ impl Run<'_> {
         decisions.clear();
         if let Err(e) = self.engine.apply_into(at, &command, &mut decisions) {
             self.decisions = decisions;
-            return Err(self.refused(name, e));
+            return Err(self.refused(command.name(), e));
         }
         self.collector.command(customer_message, agent_message);
         self.contexts.clear();
@@ -198,10 +197,15 @@ impl Run<'_> {
 
     /// Keeps the simulator's picture of who holds what, from decisions only.
     pub(super) fn mirror(&mut self, d: &Decision) {
-        if let Some((agent, load, cap)) = decision_load(d) {
-            if let Some(a) = self.agents.get_mut(agent.0 as usize) {
-                a.load = load;
-                a.cap = cap;
+        // Each agent's load as last reported is for the trace's lines only:
+        // an untraced run skips the lookup (a match and a store per
+        // decision).
+        if self.trace.is_some() {
+            if let Some((agent, load, cap)) = decision_load(d) {
+                if let Some(a) = self.agents.get_mut(agent.0 as usize) {
+                    a.load = load;
+                    a.cap = cap;
+                }
             }
         }
         let conv = d.conversation().map(|c| c.0 as usize);
