@@ -573,7 +573,9 @@ fn purge(cx: &mut Cx<'_>, before: Timestamp) {
     // Member-less groups the purged were the last to point at go, in
     // group order: the slots' order differs after a restore, and the free
     // list's order must not.
-    released.sort_unstable();
+    if !released.is_sorted() {
+        released.sort_unstable();
+    }
     for g in released {
         cx.st.release_group(g);
     }

@@ -14,14 +14,17 @@ impl Run<'_> {
     /// Applies one command now, mirrors its decisions, feeds the KPIs and
     /// the trace. With faults on, the command goes through the fault layer.
     pub(super) fn apply(&mut self, command: Command) -> Result<(), SimError> {
-        match self.faults.take() {
-            None => self.deliver(Timestamp(self.now), command),
-            Some(mut faults) => {
-                let result = self.apply_faulty(&mut faults, command);
-                self.faults = Some(faults);
-                result
-            }
+        // Without faults, straight to the engine: taking the `Option` out
+        // and back moved the whole fault layer twice per command.
+        if self.faults.is_none() {
+            return self.deliver(Timestamp(self.now), command);
         }
+        let Some(mut faults) = self.faults.take() else {
+            return self.deliver(Timestamp(self.now), command);
+        };
+        let result = self.apply_faulty(&mut faults, command);
+        self.faults = Some(faults);
+        result
     }
 
     /// The fault layer: may deliver the command late or twice, drop an
@@ -96,7 +99,6 @@ impl Run<'_> {
     /// Applies one command at `at`, mirrors its decisions, feeds the KPIs
     /// and the trace.
     fn deliver(&mut self, at: Timestamp, mut command: Command) -> Result<(), SimError> {
-        let name = command.name();
         let customer_message = matches!(command, Command::CustomerMessage { .. });
         let agent_message = matches!(command, Command::AgentMessage { .. });
         let traced = self.trace.is_some();
@@ -105,7 +107,7 @@ impl Run<'_> {
         decisions.clear();
         if let Err(e) = self.engine.apply_into(at, &command, &mut decisions) {
             self.decisions = decisions;
-            return Err(self.refused(name, e));
+            return Err(self.refused(command.name(), e));
         }
         self.collector.command(customer_message, agent_message);
         self.contexts.clear();
@@ -195,10 +197,15 @@ impl Run<'_> {
 
     /// Keeps the simulator's picture of who holds what, from decisions only.
     pub(super) fn mirror(&mut self, d: &Decision) {
-        if let Some((agent, load, cap)) = decision_load(d) {
-            if let Some(a) = self.agents.get_mut(agent.0 as usize) {
-                a.load = load;
-                a.cap = cap;
+        // Each agent's load as last reported is for the trace's lines only:
+        // an untraced run skips the lookup (a match and a store per
+        // decision).
+        if self.trace.is_some() {
+            if let Some((agent, load, cap)) = decision_load(d) {
+                if let Some(a) = self.agents.get_mut(agent.0 as usize) {
+                    a.load = load;
+                    a.cap = cap;
+                }
             }
         }
         let conv = d.conversation().map(|c| c.0 as usize);

@@ -19,11 +19,9 @@ impl Run<'_> {
         let mut turns = script.turns(self.s);
         let (bot_ms, contained) = script.bot(self.s);
         let mut patience = script.patience(self.s);
-        let mut think_ms = Vec::new();
         if let Some(rec) = w.recorded.get(i) {
             turns = rec.turns.max(1);
             patience = rec.patience_ms.unwrap_or(patience);
-            think_ms = rec.think_ms.clone();
         }
         self.convs.push(ConvSim {
             customer: a.customer,
@@ -37,7 +35,6 @@ impl Run<'_> {
             responded: false,
             contained,
             service_ms: 0,
-            think_ms,
             assignments: 0,
             ignored: None,
         });
@@ -74,7 +71,7 @@ impl Run<'_> {
         }))
     }
 
-    pub(super) fn handle(&mut self, event: Event) -> Result<(), SimError> {
+    pub(super) fn handle(&mut self, w: &Workload, event: Event) -> Result<(), SimError> {
         match event {
             Event::BotDone(c) => {
                 if self.convs[c as usize].resolved {
@@ -128,7 +125,7 @@ impl Run<'_> {
             Event::ReplyDone {
                 agent,
                 conversation,
-            } => self.reply_done(agent, conversation)?,
+            } => self.reply_done(w, agent, conversation)?,
             Event::ServiceDone {
                 agent,
                 conversation,
@@ -145,7 +142,7 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn reply_done(&mut self, agent: u32, c: u32) -> Result<(), SimError> {
+    fn reply_done(&mut self, w: &Workload, agent: u32, c: u32) -> Result<(), SimError> {
         self.agents[agent as usize].busy = false;
         self.wake.push(agent);
         let conv = &self.convs[c as usize];
@@ -168,7 +165,11 @@ impl Run<'_> {
             })?;
             return Ok(());
         }
-        let recorded = conv.think_ms.get(conv.turn as usize - 1).copied();
+        // An imported day's recorded delays, read where the workload keeps
+        // them rather than copied into every conversation.
+        let recorded = (w.recorded.get(c as usize))
+            .and_then(|r| r.think_ms.get(conv.turn as usize - 1))
+            .copied();
         let next = match recorded {
             Some(ms) => NextMove::WritesAfter(ms),
             None => conv.script.next_move(self.s),

@@ -42,7 +42,6 @@ impl Run<'_> {
             responded: false,
             contained: false,
             service_ms,
-            think_ms: Vec::new(),
             assignments: 0,
             ignored: None,
         });

@@ -153,6 +153,7 @@ pub(super) struct RulesTally {
 
 impl RulesTally {
     /// Counts one decision at `t` (ms).
+    #[inline]
     pub(super) fn decision(&mut self, t: u64, d: &Decision) {
         self.waits.decision(t, d);
         let f = &mut self.figures;

@@ -36,9 +36,6 @@ pub(super) struct ConvSim {
     pub(super) contained: bool,
     /// Service time, ms (classical model; 0 otherwise).
     pub(super) service_ms: u64,
-    /// Recorded delays of the customer after each agent reply (an
-    /// imported day; empty otherwise).
-    pub(super) think_ms: Vec<u64>,
     /// Assignments before the first reply (the unanswered behaviour's
     /// draw key).
     pub(super) assignments: u32,
@@ -215,7 +212,7 @@ impl Run<'_> {
                 self.arrive(w, next_arrival)?;
                 next_arrival += 1;
             } else if let Some((_, event)) = self.queue.pop() {
-                self.handle(event)?;
+                self.handle(w, event)?;
             }
             self.drain_wakes()?;
             self.events += 1;

@@ -13,7 +13,7 @@ impl Collector {
             self.agent_change(end.0, i as u64, None, None, None);
         }
         for c in &self.convs {
-            if let (Some(s), false, false) = (c.human_since, c.responded, c.resolved) {
+            if let (Some(s), false, false) = (c.human_since(), c.responded, c.resolved) {
                 self.longest_wait = self.longest_wait.max(end.0.saturating_sub(s));
                 self.queue.unanswered(s, end.0.saturating_sub(s), false);
                 self.intervals.outcome(s, None);

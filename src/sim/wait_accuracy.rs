@@ -36,6 +36,7 @@ impl WaitAccuracy {
     }
 
     /// Settles or drops an estimate on `d` at `t` (ms).
+    #[inline]
     pub(super) fn decision(&mut self, t: u64, d: &Decision) {
         // Only plan days ask (`host.rs`); elsewhere every decision would
         // pay a SipHash of its conversation for nothing (2 per customer,

@@ -123,6 +123,12 @@ pub(crate) struct Expiry {
     /// Smallest key first; an entry whose key differs from its customer's
     /// `queued` is stale and skipped.
     queue: BinaryHeap<Reverse<(Option<Timestamp>, CustomerIdx)>>,
+    /// Entries of the queue not yet in the heap, in no order: those a
+    /// purge's releases made, which its own `forget_customers` takes in
+    /// order by a sort and a merge with the heap, instead of a heap push
+    /// and pop each (issue 22: half of M/M/10's purge). Empty between
+    /// commands.
+    staged: Vec<(Option<Timestamp>, CustomerIdx)>,
     /// Vacant slots, reused last-in first-out.
     free: Vec<CustomerIdx>,
 }
@@ -197,13 +203,29 @@ impl super::State {
     /// Makes sure customer `k` has an expiry entry no later than their last
     /// contact (a contact may carry an earlier time than one before it).
     fn queue_customer(&mut self, k: CustomerIdx) {
+        if let Some(key) = self.requeue_key(k) {
+            self.customer_expiry.queue.push(Reverse((key, k)));
+        }
+    }
+
+    /// [`Self::queue_customer`] into the staged entries (a purge's
+    /// releases, taken by the same purge's `forget_customers`).
+    fn stage_customer(&mut self, k: CustomerIdx) {
+        if let Some(key) = self.requeue_key(k) {
+            self.customer_expiry.staged.push((key, k));
+        }
+    }
+
+    /// The key customer `k` must be queued under, now marked queued, or
+    /// `None` when an entry no later than it is queued already.
+    fn requeue_key(&mut self, k: CustomerIdx) -> Option<Option<Timestamp>> {
         let customer = &mut self.customers[k.get()];
         let key = customer.last_agent().map(|(_, at)| at);
         if customer.queued().is_some_and(|q| q <= key) {
-            return;
+            return None;
         }
         customer.set_queued(Some(key));
-        self.customer_expiry.queue.push(Reverse((key, k)));
+        Some(key)
     }
 
     /// A conversation of customer `k` entered the table.
@@ -212,13 +234,14 @@ impl super::State {
     }
 
     /// A conversation of customer `k` left the table (purged): with none
-    /// left, they are queued for expiry.
+    /// left, they are queued for expiry (staged: the purge's
+    /// [`Self::forget_customers`] takes them).
     pub(crate) fn customer_releases(&mut self, k: CustomerIdx) {
         let customer = &mut self.customers[k.get()];
         debug_assert!(customer.held > 0, "a customer held their conversation");
         customer.held = customer.held.saturating_sub(1);
         if customer.held == 0 {
-            self.queue_customer(k);
+            self.stage_customer(k);
         }
     }
 
@@ -279,21 +302,34 @@ impl super::State {
     pub(crate) fn forget_customers(&mut self, now: Timestamp, window: TimeSpan) -> u64 {
         let expired = |key: Option<Timestamp>| key.is_none_or(|at| now.since(at) > window);
         let mut forgotten = 0u64;
+        // The staged entries, largest last: each round takes the smaller of
+        // their smallest and the heap's, so the entries come in the order
+        // one heap holding them all would pop them.
+        let mut staged = std::mem::take(&mut self.customer_expiry.staged);
+        staged.sort_unstable_by(|a, b| b.cmp(a));
         // Each round pops one entry that was queued before the purge: an
         // entry pushed again below is not expired, so it is never reached.
-        let bound = self.customer_expiry.queue.len();
+        let bound = self.customer_expiry.queue.len() + staged.len();
         for round in 0.. {
             assert!(
                 round <= bound,
                 "a purge popped more than the expiry queue held"
             );
-            let Some(&Reverse((key, k))) = self.customer_expiry.queue.peek() else {
-                break;
+            let heap = self.customer_expiry.queue.peek().map(|r| r.0);
+            let (key, k) = match (staged.last().copied(), heap) {
+                (Some(s), Some(h)) if h < s => h,
+                (Some(s), _) => s,
+                (None, Some(h)) => h,
+                (None, None) => break,
             };
             if !expired(key) {
                 break;
             }
-            self.customer_expiry.queue.pop();
+            if staged.last() == Some(&(key, k)) {
+                staged.pop();
+            } else {
+                self.customer_expiry.queue.pop();
+            }
             let customer = &mut self.customers[k.get()];
             if customer.vacant || customer.queued() != Some(key) {
                 continue;
@@ -316,6 +352,11 @@ impl super::State {
             self.customer_expiry.free.push(k);
             forgotten += 1;
         }
+        // What is left is not expired yet: into the heap for a later purge.
+        self.customer_expiry
+            .queue
+            .extend(staged.drain(..).map(Reverse));
+        self.customer_expiry.staged = staged;
         forgotten
     }
 
