@@ -94,7 +94,12 @@ impl Shard {
         // The inbox holds at most `batch_max` (see `on_opened`), and the
         // drain took at most the room left.
         assert!(taken <= self.settings.batch_max);
-        for envelope in inbox.drain(..).chain(drained.drain(..)) {
+        // Two loops, not a `chain`: the chained iterator's state check and
+        // extra move cost about 20 instructions per command.
+        for envelope in inbox.drain(..) {
+            self.take(envelope, now, &mut staged);
+        }
+        for envelope in drained.drain(..) {
             self.take(envelope, now, &mut staged);
         }
         self.inbox = inbox;
