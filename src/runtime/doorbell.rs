@@ -33,7 +33,7 @@ impl Doorbell {
     /// A doorbell and the receiver the shard waits on (capacity one:
     /// rings while a token waits are dropped, as the shard will drain
     /// everything queued anyway).
-    pub(crate) fn new() -> (Waker, Receiver<()>) {
+    pub(crate) fn pair() -> (Waker, Receiver<()>) {
         let (tx, rx) = crossbeam_channel::bounded(1);
         (Waker::from(Arc::new(Doorbell(tx))), rx)
     }

@@ -148,7 +148,7 @@ impl Shard {
         directory: Arc<Directory>,
     ) -> Self {
         let (done_tx, done) = crossbeam_channel::bounded(MAX_OPENING);
-        let (bell, doorbell) = Doorbell::new();
+        let (bell, doorbell) = Doorbell::pair();
         Self {
             doorbell,
             bell,
