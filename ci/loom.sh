@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # The runtime's loom models (src/runtime/handoff_loom.rs and
-# completion_loom.rs, directory_loom.rs): the hand-off of commands from callers
-# to a shard on a full queue, drained a batch at a time, shutdown draining
-# until every place is back, the doorbell that wakes an idle shard (no lost
-# wake-up), the decision stream's lag accounting, and
+# completion_loom.rs): the hand-off of commands from callers to a shard on a
+# full queue, shutdown draining, the decision stream's lag accounting, and
 # the answer slots a batch fills before waking each caller once, under every
 # interleaving loom explores with at most LOOM_MAX_PREEMPTIONS preemptions
 # (default 3).

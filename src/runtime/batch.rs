@@ -50,22 +50,17 @@ impl Shard {
     pub(crate) fn run_batch(&mut self) -> usize {
         let now = self.settings.clock.now();
         let due = self.timers.next().is_some_and(|at| at <= now);
-        // Up to `batch_max` commands in all, the inbox's first, the rest
-        // drained from the queue at once. A command queued while the batch
-        // runs is stamped with `now`, read above: the batch's time, as for
-        // every command of it.
-        self.drain_queue(self.settings.batch_max.saturating_sub(self.inbox.len()));
-        if self.inbox.is_empty() && self.drained.is_empty() && !due {
+        if self.inbox.is_empty() && self.commands.is_empty() && !due {
             return 0;
         }
         rt_span!(
             "switchboard_batch",
             shard = self.settings.index,
-            commands = self.inbox.len() + self.drained.len()
+            commands = self.inbox.len() + self.commands.len()
         );
         // Measures the batch for metrics only; decisions never read it.
         let started = Instant::now();
-        let expected = self.inbox.len() + self.drained.len();
+        let expected = self.inbox.len() + self.commands.len();
         let mut staged = Vec::with_capacity(expected.min(self.settings.batch_max) + 1);
 
         // Each pop removes an entry and stage pushes none, so this loop
@@ -86,24 +81,28 @@ impl Shard {
         }
         let ticks = staged.len();
 
-        // First the commands parked for a tenant that just opened, then
-        // those drained from the queue above.
+        // First the commands already taken (the one the loop's select
+        // received, those parked for a tenant that just opened), then
+        // straight from the queue, each envelope moved once, not through
+        // the inbox: up to `batch_max` commands in all. A command queued
+        // while the batch runs is stamped with `now`, read above: the
+        // batch's time, as for every command of it.
         let mut inbox = std::mem::take(&mut self.inbox);
-        let mut drained = std::mem::take(&mut self.drained);
-        let taken = inbox.len() + drained.len();
-        // The inbox holds at most `batch_max` (see `on_opened`), and the
-        // drain took at most the room left.
-        assert!(taken <= self.settings.batch_max);
-        // Two loops, not a `chain`: the chained iterator's state check and
-        // extra move cost about 20 instructions per command.
+        let mut taken = inbox.len();
         for envelope in inbox.drain(..) {
             self.take(envelope, now, &mut staged);
         }
-        for envelope in drained.drain(..) {
+        self.inbox = inbox;
+        let room = self.settings.batch_max.saturating_sub(taken);
+        for _ in 0..room {
+            let Ok(envelope) = self.commands.try_recv() else {
+                break;
+            };
+            taken += 1;
             self.take(envelope, now, &mut staged);
         }
-        self.inbox = inbox;
-        self.drained = drained;
+        // The inbox holds at most `batch_max` (see `on_opened`).
+        assert!(taken <= self.settings.batch_max);
         let size = taken + ticks;
         // The commands left the queue: make their places available, the
         // batch's at once (one semaphore update per batch, not per command).
@@ -121,36 +120,6 @@ impl Shard {
         self.metrics
             .batch(size, applied, synced, self.commands.len());
         taken
-    }
-
-    /// Drains up to `room` queued commands into `drained` at once: per
-    /// command a load and a move, the queue's count updated once
-    /// (`handoff.rs`). Finding the queue empty, it leaves the doorbell's
-    /// waker with the queue (`doorbell.rs`) and the shard may wait.
-    fn drain_queue(&mut self, room: usize) {
-        debug_assert!(self.drained.is_empty());
-        // The places bound the queue (`handoff.rs`): asserted here, once a
-        // batch.
-        debug_assert!(self.commands.len() <= self.settings.queue_capacity);
-        if room == 0 {
-            // The inbox filled the batch; the queue is looked at next.
-            self.idle = false;
-            return;
-        }
-        let mut cx = std::task::Context::from_waker(&self.bell);
-        self.idle = match self
-            .commands
-            .poll_recv_many(&mut cx, &mut self.drained, room)
-        {
-            // Empty, the waker left with the queue: a push rings.
-            std::task::Poll::Pending => true,
-            // Every sender is gone (the runtime is being dropped): nothing
-            // more will come.
-            std::task::Poll::Ready(0) => true,
-            // More may be queued, unrung: look again before waiting.
-            std::task::Poll::Ready(_) => false,
-        };
-        assert!(self.drained.len() <= room);
     }
 
     /// Stages one command taken from the queue, or parks it for a tenant

@@ -1,8 +1,7 @@
 //! [`RuntimeHandle`]: how threads and async tasks reach the shards.
 //!
-//! A command goes to its tenant's shard through that shard's queue
-//! (tokio's lock-free MPSC list, bounded by the places: `handoff.rs`).
-//! Room in the queue is counted by a semaphore: a
+//! A command goes to its tenant's shard through that shard's bounded queue
+//! (crossbeam-channel). Room in the queue is counted by a semaphore: a
 //! caller takes a permit without waiting ([`send`](RuntimeHandle::send),
 //! answered [`RuntimeError::Overloaded`] at once when none is left) or
 //! awaits one ([`submit_waiting`](RuntimeHandle::submit_waiting)); the shard
@@ -25,13 +24,12 @@ use crate::{Command, Engine};
 use crossbeam_channel::{Sender, TrySendError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// One shard's queues, as the handles see them.
 #[derive(Debug)]
 pub(crate) struct ShardLink {
-    pub(crate) commands: UnboundedSender<Envelope>,
+    pub(crate) commands: Sender<Envelope>,
     pub(crate) control: Sender<Control>,
     /// Free places in `commands`: its capacity minus queued commands minus
     /// permits held by callers about to enqueue minus commands the shard

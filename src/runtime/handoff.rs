@@ -22,28 +22,12 @@
 //! push, and the shard's drain takes them, or the queue is dropped with
 //! them and each caller's reply says so.
 //!
-//! The runtime instantiates this with tokio's semaphore and tokio's MPSC
-//! list (`handle.rs`): lock-free for callers, and drained by the shard a
-//! batch at a time (`recv_many`: per command a load and a move, no atomic
-//! read-modify-write; crossbeam's channel took a compare-and-swap and
-//! ~150 instructions per `try_recv`). The list has no bound of its own:
-//! the places are its bound (a push needs a place), and the shard asserts
-//! the queue's length against the capacity each batch. As the list, unlike
-//! a crossbeam channel, does not wait for a push under way when its
-//! reader is dropped, shutdown waits until every place is back (see
-//! `Shard::drain`): no command is then left between a place and the
-//! queue. The shard waits for commands on a doorbell (`doorbell.rs`).
-//! The loom models (`handoff_loom.rs`, run by `ci/loom.sh`) run the same
-//! protocol with a counter and a queue built on `sync.rs`, whose atomics
-//! and lock loom swaps for its own, under every interleaving.
+//! The runtime instantiates this with tokio's semaphore and crossbeam's
+//! channel (`handle.rs`); the loom models (`handoff_loom.rs`, run by
+//! `ci/loom.sh`) with a counter and a queue built on `sync.rs`, whose
+//! atomics and lock loom swaps for its own, under every interleaving.
 
 use super::sync::{AtomicBool, Ordering};
-
-/// How many times shutdown's drain looks for commands whose callers took
-/// their place before the places closed, yielding between looks, before it
-/// stops waiting for them (`Shard::drain`). Each such caller pushes right
-/// after taking its place, so one look usually suffices.
-pub(crate) const QUIESCE_ROUNDS: usize = 10_000;
 
 /// Why no place was taken.
 #[derive(Debug, PartialEq, Eq)]
@@ -72,10 +56,7 @@ pub(crate) trait Places {
 /// Why a push failed; the item comes back.
 #[derive(Debug)]
 pub(crate) enum PushFailed<E> {
-    /// The queue is full. Never from the runtime's queue, which has no
-    /// bound but the places; the loom models' bounded queue checks that a
-    /// place holder never meets it.
-    #[cfg_attr(not(all(test, loom)), allow(dead_code))]
+    /// The queue is full.
     Full(E),
     /// Nobody takes from the queue any more.
     Gone(E),
@@ -170,12 +151,15 @@ mod production {
         }
     }
 
-    /// Never full: bounded by the places (a push needs one), see the
-    /// module docs.
-    impl<E> Queue<E> for tokio::sync::mpsc::UnboundedSender<E> {
+    impl<E> Queue<E> for crossbeam_channel::Sender<E> {
         fn try_push(&self, item: E) -> Result<(), PushFailed<E>> {
-            self.send(item)
-                .map_err(|refused| PushFailed::Gone(refused.0))
+            match self.try_send(item) {
+                Ok(()) => Ok(()),
+                Err(crossbeam_channel::TrySendError::Full(item)) => Err(PushFailed::Full(item)),
+                Err(crossbeam_channel::TrySendError::Disconnected(item)) => {
+                    Err(PushFailed::Gone(item))
+                }
+            }
         }
     }
 }

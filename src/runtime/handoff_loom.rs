@@ -5,22 +5,13 @@
 //! allows (`LOOM_MAX_PREEMPTIONS` bounds them; `ci/loom.sh`).
 //!
 //! * `loom_a_place_holder_always_finds_room`: callers and a shard on a
-//!   full queue, the shard draining a batch of up to two items at once
-//!   (`Shard::drain_queue`) and giving their places back at once, as
-//!   `Shard::give_back` does; a caller without a place is refused
-//!   (overload), no caller holding a place finds the queue full (the
-//!   bound the places keep), and the places plus the queue always add up
-//!   to the capacity.
+//!   full queue, the shard taking a batch of two items and giving their
+//!   places back at once, as `Shard::give_back` does; no caller holding a
+//!   place finds the queue full, and the places plus the queue always add
+//!   up to the capacity.
 //! * `loom_shutdown_drains_or_refuses_every_command`: callers racing
-//!   shutdown are each refused or drained by the shard, which waits (a
-//!   bounded while) until every place is back, as `Shard::drain` does, so
-//!   no push is under way when the shard drops its queue (answering what
-//!   is in it): none lands after, unanswered. Never applied after the
-//!   drain, never lost silently. (It fails with the wait removed.)
-//! * `loom_a_queued_command_always_rings_the_shard`: the doorbell
-//!   (`doorbell.rs`): callers push and ring the kept waker while the shard
-//!   drains, leaves its waker, looks again and waits; it never waits with
-//!   a command queued and unrung (a lost wake-up is a loom deadlock).
+//!   shutdown are each refused, drained by the shard, or answered when the
+//!   queue is dropped; never applied after the drain, never lost silently.
 //! * `loom_decision_stream_lag_counts_every_decision`: the decision
 //!   stream's contract (a reader that falls behind is told how many it
 //!   missed, then goes on from the oldest kept) over a bounded ring the
@@ -32,28 +23,11 @@ use loom::sync::Arc;
 use loom::thread;
 use std::collections::VecDeque;
 
-/// Free places, counted like tokio's semaphore: the count and the closed
-/// flag in one word (bit 0 closed, the count above it), so no place is
-/// taken once the places are closed.
+/// Free places, counted like tokio's semaphore (compare-and-swap, closed
+/// flag).
 struct Counter {
-    state: AtomicUsize,
-}
-
-impl Counter {
-    fn new(free: usize) -> Self {
-        Self {
-            state: AtomicUsize::new(free << 1),
-        }
-    }
-
-    fn free(&self) -> usize {
-        self.state.load(Ordering::Acquire) >> 1
-    }
-
-    /// Shutdown's `Semaphore::close`.
-    fn close(&self) {
-        self.state.fetch_or(1, Ordering::Release);
-    }
+    free: AtomicUsize,
+    closed: AtomicBool,
 }
 
 /// A place taken from a [`Counter`]; given back when dropped, unless kept
@@ -65,7 +39,7 @@ impl Drop for Place<'_> {
         // ORDERING: Release pairs with the Acquire of the next taker, so
         // the shard's removal of the item happens before the place is
         // seen free.
-        self.0.state.fetch_add(2, Ordering::Release);
+        self.0.free.fetch_add(1, Ordering::Release);
     }
 }
 
@@ -74,16 +48,16 @@ impl Places for Arc<Counter> {
     fn try_take(&self) -> Result<Place<'_>, NoPlace> {
         // Bounded by the places' changes by other threads.
         loop {
-            let state = self.state.load(Ordering::Acquire);
-            if state & 1 == 1 {
+            if self.closed.load(Ordering::Acquire) {
                 return Err(NoPlace::Closed);
             }
-            if state >> 1 == 0 {
+            let free = self.free.load(Ordering::Acquire);
+            if free == 0 {
                 return Err(NoPlace::Full);
             }
             let taken =
-                self.state
-                    .compare_exchange(state, state - 2, Ordering::AcqRel, Ordering::Acquire);
+                self.free
+                    .compare_exchange(free, free - 1, Ordering::AcqRel, Ordering::Acquire);
             if taken.is_ok() {
                 return Ok(Place(self));
             }
@@ -96,7 +70,7 @@ impl Places for Arc<Counter> {
 
     fn give_back(&self, n: usize) {
         // ORDERING: Release, as a dropped place's (see `Place`).
-        self.state.fetch_add(n << 1, Ordering::Release);
+        self.free.fetch_add(n, Ordering::Release);
     }
 }
 
@@ -116,11 +90,8 @@ impl<E> Bounded<E> {
         }
     }
 
-    /// Up to `most` items at once, in order (the shard's `recv_many`).
-    fn drain(&self, most: usize) -> Vec<E> {
-        let mut items = self.items.lock();
-        let n = items.len().min(most);
-        items.drain(..n).collect()
+    fn pop(&self) -> Option<E> {
+        self.items.lock().pop_front()
     }
 
     fn len(&self) -> usize {
@@ -150,7 +121,10 @@ struct Item {
 
 /// A queue of `capacity` places, with `queued` commands in it already.
 fn setup(capacity: usize, queued: usize) -> (Arc<AtomicBool>, Arc<Counter>, Arc<Bounded<Item>>) {
-    let counter = Arc::new(Counter::new(capacity));
+    let counter = Arc::new(Counter {
+        free: AtomicUsize::new(capacity),
+        closed: AtomicBool::new(false),
+    });
     let made = (
         Arc::new(AtomicBool::new(false)),
         counter,
@@ -188,12 +162,12 @@ fn loom_a_place_holder_always_finds_room() {
                 })
             })
             .collect();
-        // The shard: drains a batch of items at once, then gives their
-        // places back at once.
+        // The shard: takes a batch of items out, then gives their places
+        // back at once.
         let shard = {
             let (places, queue) = (places.clone(), queue.clone());
             thread::spawn(move || {
-                let batch = queue.drain(2).len();
+                let batch = (0..2).filter_map(|_| queue.pop()).count();
                 places.give_back(batch);
             })
         };
@@ -201,7 +175,7 @@ fn loom_a_place_holder_always_finds_room() {
             caller.join().expect("caller");
         }
         shard.join().expect("shard");
-        let free = places.free();
+        let free = places.free.load(Ordering::Acquire);
         assert_eq!(
             free + queue.len(),
             2,
@@ -223,45 +197,24 @@ fn loom_shutdown_drains_or_refuses_every_command() {
             .collect();
         // Shutdown: the flag (Release, see `closing`), then the places.
         flag.store(true, Ordering::Release);
-        places.close();
-        // The shard's drain, bounded as `Shard::drain` is: batches of one
-        // command here (so a caller can slip in between), until the queue
-        // is empty, then until every place is back.
+        places.closed.store(true, Ordering::Release);
+        // The shard's drain, bounded as `Shard::drain` is (capacity rounds
+        // of one command here).
         let drain = {
             let (places, queue, applied) = (places.clone(), queue.clone(), applied.clone());
             thread::spawn(move || {
-                let batch = |applied: &AtomicUsize| {
-                    let items = queue.drain(1);
-                    for item in &items {
-                        assert!(item.id < 2);
-                        applied.fetch_add(1, Ordering::Relaxed);
-                    }
-                    // Given back on closed places: nobody takes them.
-                    places.give_back(items.len());
-                    items.len()
-                };
                 for _ in 0..2 * queue.capacity + 2 {
-                    if batch(&applied) == 0 {
-                        break;
+                    match queue.pop() {
+                        Some(item) => {
+                            assert!(item.id < 2);
+                            applied.fetch_add(1, Ordering::Relaxed);
+                            // Given back on closed places: nobody takes them.
+                            places.give_back(1);
+                        }
+                        None => break,
                     }
                 }
-                let mut quiesced = false;
-                for _ in 0..2 * queue.capacity + 2 {
-                    if places.free() >= queue.capacity {
-                        quiesced = true;
-                        break;
-                    }
-                    if batch(&applied) == 0 {
-                        thread::yield_now();
-                    }
-                }
-                // The shard stops: its queue is closed and what is in it
-                // dropped, each caller answered (`ShuttingDown`). A push
-                // under way then would land after this, unanswered until
-                // the last handle goes: the quiesce above rules it out.
                 queue.gone.store(true, Ordering::Release);
-                let dropped = queue.drain(usize::MAX).len();
-                (quiesced, dropped)
             })
         };
         let accepted = callers
@@ -269,13 +222,11 @@ fn loom_shutdown_drains_or_refuses_every_command() {
             .map(|c| c.join().expect("caller"))
             .filter(|accepted| *accepted)
             .count();
-        let (quiesced, dropped) = drain.join().expect("drain");
-        // Each accepted command was applied by the drain or answered when
-        // the shard dropped the queue; none landed after that.
-        let stranded = queue.len();
-        assert!(quiesced, "every place came back within the bound");
-        assert_eq!(stranded, 0, "a command pushed after the shard stopped");
-        assert_eq!(applied.load(Ordering::Relaxed) + dropped, accepted);
+        drain.join().expect("drain");
+        // Each accepted command was applied by the drain or is still in
+        // the queue, whose drop answers its caller (`ShuttingDown`).
+        let left = queue.len();
+        assert_eq!(applied.load(Ordering::Relaxed) + left, accepted);
         // No place is taken after the shutdown closed them.
         assert!(places.try_take().is_err());
         assert!(closing(&flag));
@@ -389,95 +340,5 @@ fn loom_decision_stream_lag_counts_every_decision() {
         let published = ring.published.load(Ordering::Relaxed);
         assert_eq!(reader.received + reader.missed, published);
         assert_eq!(reader.last, Some(PUBLISHED - 1), "the newest is never lost");
-    });
-}
-
-/// The command queue with the waker it keeps for an idle shard (tokio's
-/// list and `AtomicWaker`, as `doorbell.rs` uses them) and the doorbell.
-struct Rung {
-    items: Mutex<VecDeque<usize>>,
-    /// The shard's waker, left with the queue while the shard is idle.
-    kept: Mutex<bool>,
-    /// The doorbell's token (capacity one).
-    token: AtomicBool,
-}
-
-impl Rung {
-    /// A caller: pushes, then takes the kept waker, if any, and rings.
-    fn push(&self, item: usize) {
-        self.items.lock().push_back(item);
-        let kept = std::mem::take(&mut *self.kept.lock());
-        if kept {
-            // ORDERING: Release pairs with the shard's Acquire swap: the
-            // push is seen by the drain that follows the token.
-            self.token.store(true, Ordering::Release);
-        }
-    }
-
-    fn drain(&self) -> usize {
-        let mut items = self.items.lock();
-        let n = items.len();
-        items.clear();
-        n
-    }
-}
-
-#[test]
-fn loom_a_queued_command_always_rings_the_shard() {
-    loom::model(|| {
-        const CALLERS: usize = 2;
-        let rung = Arc::new(Rung {
-            items: Mutex::new(VecDeque::new()),
-            kept: Mutex::new(false),
-            token: AtomicBool::new(false),
-        });
-        let callers: Vec<_> = (0..CALLERS)
-            .map(|id| {
-                let rung = rung.clone();
-                thread::spawn(move || rung.push(id))
-            })
-            .collect();
-        // The shard's loop while callers push: drain; empty, leave the
-        // waker and look again (`poll_recv_many`); still empty, it would
-        // wait for the token (`select!`), so it stops here. A token it
-        // finds is taken first, as its `select!` does.
-        let shard = {
-            let rung = rung.clone();
-            thread::spawn(move || {
-                let mut got = 0;
-                for _ in 0..2 * CALLERS + 2 {
-                    let _ = rung.token.swap(false, Ordering::AcqRel);
-                    got += rung.drain();
-                    if got == CALLERS {
-                        return got;
-                    }
-                    *rung.kept.lock() = true;
-                    let n = rung.drain();
-                    got += n;
-                    if n == 0 {
-                        break; // idle: waits for the doorbell
-                    }
-                }
-                got
-            })
-        };
-        for caller in callers {
-            caller.join().expect("caller");
-        }
-        let got = shard.join().expect("shard");
-        // Every caller is done. A shard that stopped short, waiting, must
-        // find the doorbell rung and the rest queued: no command waits for
-        // the next clock wake-up.
-        if got < CALLERS {
-            assert!(
-                rung.token.load(Ordering::Acquire),
-                "commands queued and the waiting shard not rung"
-            );
-            assert_eq!(
-                got + rung.drain(),
-                CALLERS,
-                "every command reaches the shard"
-            );
-        }
     });
 }

@@ -51,8 +51,7 @@ impl Runtime {
         let mut links = Vec::with_capacity(config.shards);
         let mut shards = Vec::with_capacity(config.shards);
         for index in 0..config.shards {
-            // Bounded by `permits` (`handoff.rs`).
-            let (commands_tx, commands_rx) = tokio::sync::mpsc::unbounded_channel();
+            let (commands_tx, commands_rx) = crossbeam_channel::bounded(config.queue_capacity);
             let (control_tx, control_rx) = crossbeam_channel::bounded(CONTROL_CAPACITY);
             let waker_tx = control_tx.clone();
             config.clock.register(ClockWaker::new(Arc::new(move || {

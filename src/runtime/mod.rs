@@ -74,7 +74,6 @@ mod config;
 mod directory;
 #[cfg(all(test, loom))]
 mod directory_loom;
-mod doorbell;
 mod error;
 mod file_store;
 mod group_refresh;

@@ -1,11 +1,9 @@
 //! A shard: one OS thread that owns its tenants' engines and journals.
 //!
 //! The loop waits (bounded by the next engine deadline and by
-//! [`MAX_IDLE`]) for the doorbell (commands queued: `doorbell.rs`), a
-//! control request or a clock wake-up, then runs one batch (see
-//! [`batch`](super::batch)): due timer ticks first, then up to `batch_max`
-//! queued commands, drained from the queue at once. It does not wait while
-//! the last drain may have left commands queued. Nothing here is shared with
+//! [`MAX_IDLE`]) for a command, a control request or a clock wake-up, then
+//! runs one batch (see [`batch`](super::batch)): due timer ticks first,
+//! then up to `batch_max` queued commands. Nothing here is shared with
 //! another thread except the queues and the metric handles: the engines
 //! are owned by value and reached through `&mut self`.
 
@@ -13,7 +11,6 @@ use super::clock::{Clock, MAX_IDLE};
 use super::completion::Wakes;
 use super::config::Durability;
 use super::directory::{Directory, Generations};
-use super::doorbell::Doorbell;
 use super::group_refresh::GroupRefresh;
 use super::journal::{Journal, JournalStore, RecordBatch};
 use super::message::{Control, Envelope, Refusal};
@@ -30,8 +27,6 @@ use crate::model::Timestamp;
 use crate::persist::PersistError;
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::Arc;
-use std::task::Waker;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::{broadcast, Semaphore};
 
 /// One tenant as its shard holds it.
@@ -80,15 +75,7 @@ pub(crate) struct ShardSettings {
 /// The shard's state, owned by its thread.
 pub(crate) struct Shard {
     pub(crate) settings: ShardSettings,
-    /// The command queue (`handoff.rs`), drained a batch at a time.
-    pub(crate) commands: UnboundedReceiver<Envelope>,
-    /// Rung when commands are queued while the shard is idle
-    /// (`doorbell.rs`); `bell` is the waker the queue keeps meanwhile.
-    pub(crate) doorbell: Receiver<()>,
-    pub(crate) bell: Waker,
-    /// The last drain found the queue empty and left `bell` with it: the
-    /// loop may wait. Otherwise commands may be queued, unrung.
-    pub(crate) idle: bool,
+    pub(crate) commands: Receiver<Envelope>,
     /// The free places of `commands` (see `handoff.rs`): the shard gives
     /// back the places of the commands it took, once per batch.
     pub(crate) places: Arc<Semaphore>,
@@ -114,9 +101,6 @@ pub(crate) struct Shard {
     /// tenant that just opened); the batch takes the rest straight from
     /// `commands`.
     pub(crate) inbox: Vec<Envelope>,
-    /// The commands of the batch being run, drained from the queue at once
-    /// (at most `batch_max`; empty between batches, its buffer reused).
-    pub(crate) drained: Vec<Envelope>,
     /// Slots touched by the batch being run.
     pub(crate) touched: Vec<usize>,
     /// The engine's decisions for the command being staged (empty between
@@ -142,18 +126,13 @@ enum Flow {
 impl Shard {
     pub(crate) fn new(
         settings: ShardSettings,
-        commands: UnboundedReceiver<Envelope>,
+        commands: Receiver<Envelope>,
         control: Receiver<Control>,
         places: Arc<Semaphore>,
         directory: Arc<Directory>,
     ) -> Self {
         let (done_tx, done) = crossbeam_channel::bounded(MAX_OPENING);
-        let (bell, doorbell) = Doorbell::pair();
         Self {
-            doorbell,
-            bell,
-            idle: false,
-            drained: Vec::with_capacity(settings.batch_max),
             opening: TenantMap::default(),
             done,
             done_tx,
@@ -188,13 +167,6 @@ impl Shard {
                 None => MAX_IDLE,
             };
             let wait = self.group_refresh.wait(std::time::Instant::now(), wait);
-            // Commands may be queued unrung (the last drain stopped at
-            // `batch_max`): only look at the other queues.
-            let wait = if self.idle {
-                wait
-            } else {
-                std::time::Duration::ZERO
-            };
             let flow = crossbeam_channel::select! {
                 recv(self.control) -> msg => match msg {
                     Ok(control) => self.on_control(control),
@@ -204,9 +176,12 @@ impl Shard {
                         Flow::Stop
                     }
                 },
-                // Commands were queued: the batch below drains them. The
-                // shard holds the doorbell's sender itself (`bell`).
-                recv(self.doorbell) -> _ => Flow::Continue,
+                recv(self.commands) -> msg => {
+                    if let Ok(envelope) = msg {
+                        self.inbox.push(envelope);
+                    }
+                    Flow::Continue
+                },
                 recv(self.done) -> msg => {
                     // The shard holds a sender itself: never disconnected.
                     if let Ok(opened) = msg {
@@ -392,35 +367,13 @@ impl Shard {
     /// handles are closing). Bounded by the queue's capacity plus the
     /// callers that held a permit as shutdown began, which is at most the
     /// capacity too.
-    ///
-    /// Then waits, a bounded while, until every place is back: a caller
-    /// that took its place before shutdown closed them pushes right after,
-    /// and the queue (unlike crossbeam's channel) does not wait for a push
-    /// under way when the shard drops it, so such a command would stay
-    /// unanswered until the last handle is dropped. With every place back
-    /// nothing is queued or on its way (`handoff.rs`); past the bound (a
-    /// caller descheduled between its place and its push for
-    /// `QUIESCE_ROUNDS` yields) its command is answered when the queue is
-    /// freed.
     fn drain(&mut self) -> u64 {
-        use super::handoff::QUIESCE_ROUNDS;
         let mut drained = 0u64;
         let most = 2 * self.settings.queue_capacity / self.settings.batch_max + 2;
         for _ in 0..most {
             let taken = self.run_batch();
             if taken == 0 {
                 break;
-            }
-            drained += taken as u64;
-        }
-        for _ in 0..QUIESCE_ROUNDS {
-            self.give_back();
-            if self.places.available_permits() >= self.settings.queue_capacity {
-                break;
-            }
-            let taken = self.run_batch();
-            if taken == 0 {
-                std::thread::yield_now();
             }
             drained += taken as u64;
         }
