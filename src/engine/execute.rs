@@ -12,7 +12,7 @@ use super::state::conversation::{Conv, Place, When};
 use super::state::index::{AgentIdx, ConvIdx, GroupIdx};
 use super::state::timers::{Timer, TimerKind};
 use super::structure;
-use super::validate::{GroupRef, Step};
+use super::validate::{GroupRef, OpenExtras, Step};
 use super::workload::{channel, gate, pull, rate, team, weight, wrapup, WrapUpEndReason};
 use crate::model::{
     AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, TimeSpan, Timestamp,
@@ -21,7 +21,7 @@ use crate::model::{
 /// Carries out `step`, then brings every touched agent up to date.
 pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
     match step {
-        Step::AddAgent(spec) => structure::add_agent(cx, spec),
+        Step::AddAgent(spec) => structure::add_agent(cx, *spec),
         Step::SetStatus { agent, status } => set_status(cx, agent, status),
         Step::SetCapacity { agent, cap } => set_capacity(cx, agent, cap),
         Step::Open {
@@ -32,13 +32,20 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             group,
             priority,
             start_in_bot,
-            attributes,
-            preferred,
+            extras,
         } => {
             let group = structure::ensure_group(cx, group);
             let c = open(cx, conversation, customer, tier, channel, group, priority);
-            plan_swap::on_open(cx, c, attributes);
-            super::preferred::on_open(cx, c, preferred);
+            if let Some(extras) = extras {
+                let OpenExtras {
+                    attributes,
+                    preferred,
+                } = *extras;
+                plan_swap::on_open(cx, c, attributes);
+                super::preferred::on_open(cx, c, preferred);
+            } else {
+                plan_swap::on_open(cx, c, None);
+            }
             if !start_in_bot {
                 matching::route(cx, c);
             }
@@ -48,7 +55,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             group,
             priority,
             attributes,
-        } => escalate(cx, conv, group, priority, attributes),
+        } => escalate(cx, conv, group, priority, attributes.map(|a| *a)),
         Step::CustomerMessage(c) => customer_message(cx, c),
         Step::AgentMessage { conv, agent } => agent_message(cx, conv, agent),
         Step::MarkSeen(c) => cx.st.conv_mut(c).seen = true,
@@ -90,7 +97,7 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         // Applied by `Engine::apply_into` itself (it replaces the
         // configuration `cx` borrows); nothing to carry out here.
         Step::Reconfigure(_) => {}
-        Step::SetTeam(step) => team::set_team(cx, step),
+        Step::SetTeam(step) => team::set_team(cx, *step),
         Step::SetTenantCap(max_live) => team::set_tenant_cap(cx, max_live),
         Step::EndWrapUp(c) => {
             wrapup::end(cx, c, WrapUpEndReason::EndedByAgent);
@@ -105,8 +112,8 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         Step::PullNext(agent) => pull::pull_next(cx, agent),
         Step::SetPullCap { agent, pull_cap } => pull::set_pull_cap(cx, agent, pull_cap),
         Step::SetPlan(plan) => plan_swap::set_plan(cx, plan),
-        Step::SetAttributes { conv, attributes } => plan_swap::set_attributes(cx, conv, attributes),
-        Step::Hours(switch) => super::plan_hours::switch(cx, switch),
+        Step::SetAttributes { conv, attributes } => plan_swap::set_attributes(cx, conv, *attributes),
+        Step::Hours(switch) => super::plan_hours::switch(cx, *switch),
         Step::SetOwner {
             customer,
             owner,
