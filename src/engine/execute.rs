@@ -200,14 +200,14 @@ fn refresh_rooms(cx: &mut Cx<'_>) {
     }
     // Taken out while `refresh_room` borrows `cx`, then put back emptied
     // so its capacity serves the next command.
-    let mut dirty = std::mem::take(&mut cx.dirty);
+    let mut dirty = std::mem::take(&mut *cx.dirty);
     for &agent in &dirty {
         matching::refresh_room(cx, agent);
     }
     debug_assert!(cx.dirty.is_empty(), "recounting a room touches no agent");
     dirty.clear();
-    dirty.append(&mut cx.dirty);
-    cx.dirty = dirty;
+    dirty.append(cx.dirty);
+    *cx.dirty = dirty;
 }
 
 pub(crate) fn effective_priority(cx: &Cx<'_>, c: ConvIdx, priority: Priority) -> Priority {
@@ -483,7 +483,7 @@ pub(crate) fn set_status(cx: &mut Cx<'_>, agent: AgentIdx, status: AgentStatus) 
     cx.emit(Decision::AgentStatusChanged { agent: id, status });
     if status == AgentStatus::Offline {
         // In a buffer kept between commands (`Scratch::leaving`).
-        let mut leaving = std::mem::take(&mut cx.st.scratch.leaving);
+        let mut leaving = std::mem::take(&mut *cx.leaving);
         let a = cx.st.agent(agent);
         leaving.extend(
             (a.inbox.iter())
@@ -498,7 +498,7 @@ pub(crate) fn set_status(cx: &mut Cx<'_>, agent: AgentIdx, status: AgentStatus) 
             evict(cx, c, agent);
         }
         leaving.clear();
-        cx.st.scratch.leaving = leaving;
+        *cx.leaving = leaving;
     }
     cx.settle_later(agent);
 }

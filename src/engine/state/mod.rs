@@ -91,9 +91,6 @@ pub(crate) struct State {
     /// Customers who may be forgotten, by last contact, and the free
     /// customer slots (`customer.rs`).
     pub customer_expiry: customer::Expiry,
-    /// Per-command buffers kept between commands (`Cx`); always empty
-    /// outside a command, never in a snapshot.
-    pub scratch: crate::engine::cx::Scratch,
     /// Resolved conversations by resolution time, for purges
     /// (`conv_expiry.rs`); derived, never in a snapshot.
     pub resolved_queue: conv_expiry::ResolvedQueue,
