@@ -188,8 +188,13 @@ pub(crate) fn check(
             attributes,
             preferred,
         }) => {
-            attributes.check()?;
-            super::preferred::check(preferred)?;
+            // Most opens carry neither: two calls spared (issue 22).
+            if !attributes.is_empty() {
+                attributes.check()?;
+            }
+            if !preferred.is_empty() {
+                super::preferred::check(preferred)?;
+            }
             if state.conv_idx(*conversation).is_some() {
                 return Err(EngineError::DuplicateConversation(*conversation));
             }
