@@ -136,7 +136,13 @@ impl TimerWheel {
             if self.occupied[word] & bit != 0 {
                 self.occupied[word] &= !bit;
                 self.slots_used -= 1;
-                into.append(&mut self.ring[slot]);
+                // Into an empty buffer (the usual), a swap of buffers, not
+                // a copy of the bucket (5M instructions on `profile`).
+                if into.is_empty() {
+                    std::mem::swap(into, &mut self.ring[slot]);
+                } else {
+                    into.append(&mut self.ring[slot]);
+                }
             }
         }
         if let Some((_, mut timers)) = self.beyond.remove(&bucket) {
