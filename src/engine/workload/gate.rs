@@ -95,7 +95,9 @@ pub(crate) fn block_group(st: &mut State, group: GroupIdx) {
 /// A live thread `c` of `agent` started (`true`) or ended (`false`): the
 /// team's and the tenant's live counts follow, and a level that goes from
 /// full to free releases what it held back.
-#[inline]
+// Always: on every assignment and every thread's end, and a hint left it
+// out of line (196k calls of 25 instructions on `profile`).
+#[inline(always)]
 pub(crate) fn live_changed(cx: &mut Cx<'_>, agent: AgentIdx, c: ConvIdx, started: bool) {
     let conv = cx.st.conv(c);
     let channel = conv.channel.index();
