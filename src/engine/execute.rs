@@ -18,11 +18,37 @@ use crate::model::{
     AgentStatus, Capacity, Channel, ConversationId, CustomerId, Priority, Tier, TimeSpan, Timestamp,
 };
 
+/// The end of a step whose variant owns nothing on the heap (ids, flags,
+/// numbers): it is forgotten rather than dropped. A step that is not moved
+/// out of is dropped through `Step`'s drop glue, an out-of-line call that
+/// finds there is nothing to free (262k calls, 4.7M instructions on the
+/// `profile` stream); the commonest steps end here instead.
+#[inline(always)]
+fn owns_nothing(step: Step) {
+    debug_assert!(
+        matches!(
+            step,
+            Step::SetStatus { .. }
+                | Step::CustomerMessage(_)
+                | Step::AgentMessage { .. }
+                | Step::MarkSeen(_)
+                | Step::Park(_)
+                | Step::Resolve { .. }
+                | Step::Accept(_)
+        ),
+        "a step that owns heap data is dropped, not forgotten"
+    );
+    std::mem::forget(step);
+}
+
 /// Carries out `step`, then brings every touched agent up to date.
 pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
     match step {
         Step::AddAgent(spec) => structure::add_agent(cx, *spec),
-        Step::SetStatus { agent, status } => set_status(cx, agent, status),
+        Step::SetStatus { agent, status } => {
+            set_status(cx, agent, status);
+            owns_nothing(step);
+        }
         Step::SetCapacity { agent, cap } => set_capacity(cx, agent, cap),
         Step::Open {
             conversation,
@@ -56,11 +82,26 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
             priority,
             attributes,
         } => escalate(cx, conv, group, priority, attributes.map(|a| *a)),
-        Step::CustomerMessage(c) => customer_message(cx, c),
-        Step::AgentMessage { conv, agent } => agent_message(cx, conv, agent),
-        Step::MarkSeen(c) => cx.st.conv_mut(c).seen = true,
-        Step::Park(c) => lifecycle::park(cx, c, false),
-        Step::Resolve { conv, reason } => lifecycle::resolve(cx, conv, reason),
+        Step::CustomerMessage(c) => {
+            customer_message(cx, c);
+            owns_nothing(step);
+        }
+        Step::AgentMessage { conv, agent } => {
+            agent_message(cx, conv, agent);
+            owns_nothing(step);
+        }
+        Step::MarkSeen(c) => {
+            cx.st.conv_mut(c).seen = true;
+            owns_nothing(step);
+        }
+        Step::Park(c) => {
+            lifecycle::park(cx, c, false);
+            owns_nothing(step);
+        }
+        Step::Resolve { conv, reason } => {
+            lifecycle::resolve(cx, conv, reason);
+            owns_nothing(step);
+        }
         Step::TransferToAgent { conv, agent } => {
             detach_for_transfer(cx, conv);
             plan_swap::leave_route(cx, conv);
@@ -84,7 +125,10 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
                 priority: effective,
             });
         }
-        Step::Accept(c) => lifecycle::accept(cx, c),
+        Step::Accept(c) => {
+            lifecycle::accept(cx, c);
+            owns_nothing(step);
+        }
         Step::Decline(c) => {
             if let Place::Offered { agent, .. } = cx.st.conv(c).place {
                 cx.st.stats.declines += 1;
