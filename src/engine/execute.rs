@@ -156,7 +156,9 @@ pub(crate) fn run(cx: &mut Cx<'_>, step: Step) {
         Step::PullNext(agent) => pull::pull_next(cx, agent),
         Step::SetPullCap { agent, pull_cap } => pull::set_pull_cap(cx, agent, pull_cap),
         Step::SetPlan(plan) => plan_swap::set_plan(cx, plan),
-        Step::SetAttributes { conv, attributes } => plan_swap::set_attributes(cx, conv, *attributes),
+        Step::SetAttributes { conv, attributes } => {
+            plan_swap::set_attributes(cx, conv, *attributes)
+        }
         Step::Hours(switch) => super::plan_hours::switch(cx, *switch),
         Step::SetOwner {
             customer,
