@@ -30,10 +30,7 @@ pub(crate) fn best_waiting(cx: &Cx<'_>, agent: AgentIdx) -> Option<(GroupIdx, Co
         return pick(
             cx,
             agent,
-            |g| {
-                let (class, key, c) = g.waiting.head(head)?;
-                Some((key.aged(class, head), c))
-            },
+            |g| g.waiting.head_aged(head),
             |a, g, own| {
                 // A pool left by an earlier plan: its followers' keys are
                 // (0, 0, aged) too.

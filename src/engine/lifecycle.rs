@@ -45,7 +45,8 @@ pub(crate) fn permits(kind: CommandKind, place: Place) -> bool {
 
 /// Adds `amount` of a thread of `channel` to `agent`'s load. The caller
 /// checked that it fits. Returns the load and cap after.
-#[inline]
+// Always: once per assignment, and a hint left it out of line.
+#[inline(always)]
 pub(crate) fn reserve(
     cx: &mut Cx<'_>,
     agent: AgentIdx,

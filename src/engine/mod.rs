@@ -167,6 +167,9 @@ pub struct Engine {
     config: EngineConfig,
     policy: Box<dyn RoutingPolicy>,
     state: State,
+    /// Per-command buffers kept between commands (`Cx`); always empty
+    /// outside a command, never in a snapshot.
+    scratch: cx::Scratch,
 }
 
 impl std::fmt::Debug for Engine {
@@ -197,6 +200,7 @@ impl Engine {
                 },
                 ..State::default()
             },
+            scratch: cx::Scratch::default(),
         })
     }
 
@@ -267,7 +271,14 @@ impl Engine {
             self.state.clock = self.state.clock.max(at);
             return Ok(());
         }
-        let mut cx = Cx::new(&self.config, &*self.policy, &mut self.state, at, out);
+        let mut cx = Cx::new(
+            &self.config,
+            &*self.policy,
+            &mut self.state,
+            &mut self.scratch,
+            at,
+            out,
+        );
         match step {
             validate::Step::Tick => tick::run(&mut cx),
             step => execute::run(&mut cx, step),

@@ -77,7 +77,7 @@ pub(crate) fn group_for(
             let g = if super::plan_pool::shares(cx.st, gate) {
                 super::plan_pool::add_follower(cx, key)
             } else {
-                structure::ensure_group(cx, GroupRef::New(key))
+                structure::ensure_group(cx, GroupRef::New(Box::new(key)))
             };
             if gate != 0 {
                 super::plan_hours::adopt(cx.st, g, gate);

@@ -386,6 +386,7 @@ impl Engine {
             config,
             policy,
             state: st,
+            scratch: Default::default(),
         };
         engine.recount_rooms();
         engine.audit()?;
@@ -399,6 +400,7 @@ impl Engine {
             &self.config,
             &*self.policy,
             &mut self.state,
+            &mut self.scratch,
             Timestamp(0),
             &mut out,
         );

@@ -120,7 +120,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
 pub(crate) fn ensure_group(cx: &mut Cx<'_>, group: GroupRef) -> GroupIdx {
     match group {
         GroupRef::Existing(g) => g,
-        GroupRef::New(key) => add_group(cx, key),
+        GroupRef::New(key) => add_group(cx, *key),
     }
 }
 

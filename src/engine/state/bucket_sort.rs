@@ -11,8 +11,8 @@ use super::timers::Timer;
 /// counts.
 const SMALL: usize = 64;
 
-/// Sorts `timers`, all in one bucket of `bucket_ms` milliseconds, latest
-/// first (the next to fire last). `scratch` and `counts` are reused
+/// Sorts `timers`, all in one bucket of `bucket_ms` milliseconds (a power
+/// of two), latest first (the next to fire last). `scratch` and `counts` are reused
 /// between calls, so the steady state allocates nothing. Never inlined:
 /// it runs once a bucket, and inlined into `Timers::pop_due` it pushed
 /// the pop of every timer out of line (+7M instructions on the rules
@@ -34,7 +34,12 @@ pub(crate) fn latest_first(
     debug_assert!(timers
         .iter()
         .all(|t| t.at.0 / bucket_ms == first.at.0 / bucket_ms));
-    let slot = |t: &Timer| (t.at.0 % bucket_ms) as usize;
+    // A power of two (`Timers`' bucket): the millisecond within the
+    // bucket is a mask, not a division, twice per timer (1.7M
+    // instructions on `profile`).
+    debug_assert!(bucket_ms.is_power_of_two());
+    let mask = bucket_ms - 1;
+    let slot = |t: &Timer| (t.at.0 & mask) as usize;
     counts.clear();
     counts.resize(bucket_ms as usize, 0);
     for t in timers.iter() {

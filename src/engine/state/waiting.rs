@@ -26,8 +26,19 @@ impl LineKey {
     /// The aged key that orders conversations across classes: waiting
     /// since, minus the class's head start (saturating, so absurd values
     /// cannot wrap and reorder the line).
+    #[inline]
     pub(crate) fn aged(self, class: u8, head_start: TimeSpan) -> (i64, u64) {
-        let effective = i128::from(self.since.0) - i128::from(head_start.0) * i128::from(class);
+        // Both terms within `i64` (every real clock and head start): the
+        // difference is exact in `i64`, no 128-bit product and clamp (a
+        // freed agent's pull computes this for every class head of every
+        // group; issue 22).
+        let since = self.since.0;
+        if let Some(start) = head_start.0.checked_mul(u64::from(class)) {
+            if let (Ok(since), Ok(start)) = (i64::try_from(since), i64::try_from(start)) {
+                return (since - start, self.seq);
+            }
+        }
+        let effective = i128::from(since) - i128::from(head_start.0) * i128::from(class);
         (
             effective.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64,
             self.seq,
@@ -95,6 +106,26 @@ impl WaitingLine {
         removed
     }
 
+    /// The head with its aged key (`head` for a caller that orders heads
+    /// across lines by that key: computed once, not again by the caller).
+    #[inline]
+    pub(crate) fn head_aged(&self, head_start: TimeSpan) -> Option<((i64, u64), ConvIdx)> {
+        if self.len == 0 {
+            return None;
+        }
+        let mut best: Option<((i64, u64), ConvIdx)> = None;
+        for (class, first) in self.firsts.iter().enumerate() {
+            let Some((key, conv)) = *first else {
+                continue;
+            };
+            let aged = key.aged(class as u8, head_start);
+            if best.as_ref().is_none_or(|(least, _)| aged < *least) {
+                best = Some((aged, conv));
+            }
+        }
+        best
+    }
+
     /// The head: the smallest aged key among the class heads.
     pub(crate) fn head(&self, head_start: TimeSpan) -> Option<Head> {
         if self.len == 0 {
@@ -157,6 +188,35 @@ impl WaitingLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The aged key's `i64` path equals the 128-bit formula, at the
+    /// edges where it falls back too.
+    #[test]
+    fn the_aged_key_is_the_saturating_difference() {
+        let values = [
+            0,
+            1,
+            999,
+            1 << 40,
+            i64::MAX as u64 - 1,
+            i64::MAX as u64,
+            u64::MAX,
+        ];
+        for &since in &values {
+            for &start in &values {
+                for class in [0u8, 1, 2, 3, 255] {
+                    let key = LineKey {
+                        since: Timestamp(since),
+                        seq: 7,
+                    };
+                    let exact = (i128::from(since) - i128::from(start) * i128::from(class))
+                        .clamp(i128::from(i64::MIN), i128::from(i64::MAX))
+                        as i64;
+                    assert_eq!(key.aged(class, TimeSpan(start)), (exact, 7));
+                }
+            }
+        }
+    }
 
     /// The head and the oldest entry read from the class heads kept
     /// beside the lines equal a walk of every line, after any mix of

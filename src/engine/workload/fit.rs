@@ -134,7 +134,9 @@ pub(crate) fn plain_pull(cx: &Cx<'_>, a: &Agent) -> bool {
 /// Whether `a` has room for `g`'s work under their own rules (`plain`:
 /// `plain_pull`, the fit alone): the per-slot fit of a pull
 /// (`matching::best_waiting`, `any_waiting`).
-#[inline]
+// Always: per slot in a pull's scan, where `plain` is the same for every
+// slot; a hint left it out of line (4.8M instructions on `profile`).
+#[inline(always)]
 pub(crate) fn slot_fits(cx: &Cx<'_>, a: &Agent, plain: bool, g: &Group) -> bool {
     if plain {
         a.fits(g.weight)
