@@ -92,18 +92,25 @@ impl ChunkStore {
     /// A chunk holding only `timer`: a free one, or a new one (a new page
     /// when the last is full).
     fn alloc(&mut self, timer: Timer) -> u32 {
+        if self.free != NIL {
+            // A reused chunk's other places keep stale timers past `len`,
+            // never read, so only the first place and the header are
+            // written (not the whole 488 bytes).
+            let n = self.free;
+            let (page, at) = (n as usize / PAGE, n as usize % PAGE);
+            let chunk = &mut self.pages[page][at];
+            self.free = chunk.next;
+            chunk.timers[0] = timer;
+            chunk.len = 1;
+            chunk.next = NIL;
+            return n;
+        }
         let mut chunk = Chunk {
             timers: [FILLER; CHUNK],
             len: 1,
             next: NIL,
         };
         chunk.timers[0] = timer;
-        if self.free != NIL {
-            let n = self.free;
-            self.free = self.chunk(n).next;
-            *self.chunk_mut(n) = chunk;
-            return n;
-        }
         // Timers are conversations' and agents' (fewer than `u32::MAX`),
         // so chunks of at least one timer each are too.
         let n = self.held;
