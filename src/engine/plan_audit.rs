@@ -7,7 +7,7 @@
 use super::audit::AuditViolation;
 use super::plan_steps::{next_due, queue_group};
 use super::state::conversation::{Conv, Place};
-use super::state::index::ConvIdx;
+use super::state::index::{ConvIdx, GroupIdx};
 use super::state::timers::TimerKind;
 use super::Engine;
 use crate::plan::limits::MAX_ACTIVE_QUEUES;
@@ -132,6 +132,10 @@ impl Engine {
         }
         if st.hours.groups.iter().map(Vec::len).sum::<usize>() != gated {
             return wrong("a queue lists a group that is not its own");
+        }
+        let key = |g: GroupIdx| &st.groups[g.get()].key;
+        if (st.hours.groups.iter()).any(|l| !l.windows(2).all(|p| key(p[0]) < key(p[1]))) {
+            return wrong("a queue's groups are not in key order");
         }
         let Some(plan) = st.plan.as_deref() else {
             return Ok(());

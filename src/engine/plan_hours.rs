@@ -81,13 +81,23 @@ pub(crate) fn queue_of_gate(st: &State, gate: u64) -> Option<usize> {
 }
 
 /// Records new group `g` of gate `gate` as its queue's, closed if the
-/// queue is.
+/// queue is. The queue's list is kept in key order (`RoutingKey`), not in
+/// order of creation nor of slot: it is the order the queue's groups are
+/// dispatched in when the queue opens or gets room under its cap, and it
+/// is derived state a snapshot does not hold (rebuilt by `restore`), so
+/// it must follow from the groups alone: neither the history of their
+/// creation nor the slots reclamation hands out (which must change no
+/// decision, `state/reclaim.rs`). O(the queue's groups), once per group.
 pub(crate) fn adopt(st: &mut State, g: GroupIdx, gate: u64) {
     let Some(q) = queue_of_gate(st, gate) else {
         return;
     };
-    debug_assert!(!st.hours.groups[q].contains(&g), "a group is adopted once");
-    st.hours.groups[q].push(g);
+    let groups = &st.groups;
+    let list = &mut st.hours.groups[q];
+    debug_assert!(!list.contains(&g), "a group is adopted once");
+    let key = &groups[g.get()].key;
+    let at = list.partition_point(|x| groups[x.get()].key < *key);
+    list.insert(at, g);
     let group = &mut st.groups[g.get()];
     group.closed = !st.hours.queues[q];
     // Its queue's list holds its index (to open and close it), so the
@@ -394,6 +404,11 @@ pub(crate) fn restore(
             st.hours.groups[q].push(idx);
             st.groups[g].closed = !st.hours.queues[q];
         }
+    }
+    // In key order, as `adopt` keeps them (not slot order).
+    let groups = &st.groups;
+    for list in &mut st.hours.groups {
+        list.sort_unstable_by(|a, b| groups[a.get()].key.cmp(&groups[b.get()].key));
     }
     Ok(())
 }

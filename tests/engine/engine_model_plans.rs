@@ -200,6 +200,163 @@ fn run(spec: PlanSpec, steps: Vec<Step>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The shrunk case of a divergence after restore: a capped queue's two
+/// groups were dispatched, when the queue got room, in the order they were
+/// made (the later one in a reclaimed slot below the first), while the
+/// restored copy rebuilt that list in slot order and gave the free agent
+/// conversation 13 where the original gave it 6. The list now follows the
+/// groups' keys in both (`plan_hours::adopt`).
+#[test]
+fn regression_a_restored_copy_dispatches_a_freed_queues_groups_in_the_same_order() {
+    let spec = PlanSpec {
+        queues: vec![
+            Queue {
+                hard_a: Some(2),
+                soft_b: None,
+                max_live: None,
+                no_answer: None,
+            },
+            Queue {
+                hard_a: None,
+                soft_b: Some(5),
+                max_live: Some(1),
+                no_answer: None,
+            },
+        ],
+        routes: vec![
+            Route {
+                when: Some(1),
+                enter: 1,
+                later: vec![(30, Action::DropB)],
+            },
+            Route {
+                when: None,
+                enter: 0,
+                later: vec![],
+            },
+        ],
+        no_answer: Some(NoAnswer {
+            after: 19,
+            max_hops: 1,
+            resolve: true,
+        }),
+    };
+    let steps = vec![
+        Step::Open {
+            billing: false,
+            vip: true,
+        },
+        Step::Answer { pick: 56 },
+        Step::Tick { secs: 56 },
+        Step::Open {
+            billing: false,
+            vip: false,
+        },
+        Step::Resolve { pick: 9 },
+        Step::Resolve { pick: 54 },
+        Step::Tick { secs: 48 },
+        Step::Open {
+            billing: true,
+            vip: false,
+        },
+        Step::Resolve { pick: 62 },
+        Step::Open {
+            billing: false,
+            vip: false,
+        },
+        Step::Open {
+            billing: true,
+            vip: false,
+        },
+        Step::Open {
+            billing: false,
+            vip: true,
+        },
+        Step::Pull { pick: 11 },
+        Step::Open {
+            billing: true,
+            vip: true,
+        },
+        Step::Open {
+            billing: true,
+            vip: false,
+        },
+        Step::Resolve { pick: 56 },
+        Step::Tick { secs: 55 },
+        Step::Open {
+            billing: true,
+            vip: true,
+        },
+        Step::Tick { secs: 42 },
+        Step::Resolve { pick: 53 },
+        Step::Tick { secs: 77 },
+        Step::Open {
+            billing: true,
+            vip: false,
+        },
+        Step::Tick { secs: 22 },
+        Step::Open {
+            billing: false,
+            vip: true,
+        },
+        Step::Tick { secs: 44 },
+        Step::Tick { secs: 76 },
+        Step::Open {
+            billing: true,
+            vip: true,
+        },
+        Step::Answer { pick: 60 },
+        Step::Tick { secs: 31 },
+        Step::Pull { pick: 29 },
+        Step::Agent { a: 2, b: 7, cap: 2 },
+        Step::Open {
+            billing: true,
+            vip: true,
+        },
+        Step::Open {
+            billing: false,
+            vip: true,
+        },
+        Step::Agent { a: 0, b: 5, cap: 2 },
+        Step::Resolve { pick: 27 },
+        Step::Open {
+            billing: true,
+            vip: true,
+        },
+        Step::Resolve { pick: 41 },
+        Step::Open {
+            billing: true,
+            vip: true,
+        },
+        Step::Open {
+            billing: false,
+            vip: false,
+        },
+        Step::Answer { pick: 8 },
+        Step::Resolve { pick: 16 },
+        Step::Tick { secs: 14 },
+        Step::Resolve { pick: 55 },
+        Step::Pull { pick: 12 },
+        Step::Resolve { pick: 4 },
+        Step::Tick { secs: 41 },
+        Step::Resolve { pick: 52 },
+        Step::Resolve { pick: 10 },
+        Step::Open {
+            billing: false,
+            vip: true,
+        },
+        Step::Pull { pick: 43 },
+        Step::Tick { secs: 34 },
+        Step::Resolve { pick: 12 },
+        Step::Answer { pick: 43 },
+        Step::Open {
+            billing: true,
+            vip: true,
+        },
+    ];
+    run(spec, steps).expect("the engine, its restored copy and the model agree");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64),

@@ -11,8 +11,9 @@ use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
 /// What a skill group is: a channel and a set of required skills, sorted by
-/// skill, each skill once, and its gate.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// skill, each skill once, and its gate. Ordered (channel, skills, gate):
+/// the order a queue's groups are dispatched in (`plan_hours::adopt`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct RoutingKey {
     pub channel: Channel,
     pub skills: Vec<SkillRequirement>,

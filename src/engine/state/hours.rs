@@ -19,7 +19,9 @@ pub(crate) struct Hours {
     /// Per queue of the plan in force: open now (see `queue_open`).
     pub queues: Vec<bool>,
     /// Per queue with a calendar: the groups holding its work (derived:
-    /// rebuilt from the groups' gates on restore). Each group once.
+    /// rebuilt from the groups' gates on restore). Each group once, in
+    /// key order (`plan_hours::adopt`), so that a restored engine
+    /// dispatches them in the same order.
     #[serde(skip)]
     pub groups: Vec<Vec<GroupIdx>>,
     /// Emergency switches on queues, by name: open (`true`) or closed
