@@ -241,97 +241,47 @@ fn regression_a_restored_copy_dispatches_a_freed_queues_groups_in_the_same_order
             resolve: true,
         }),
     };
+    let open = |billing, vip| Step::Open { billing, vip };
     let steps = vec![
-        Step::Open {
-            billing: false,
-            vip: true,
-        },
+        open(false, true),
         Step::Answer { pick: 56 },
         Step::Tick { secs: 56 },
-        Step::Open {
-            billing: false,
-            vip: false,
-        },
+        open(false, false),
         Step::Resolve { pick: 9 },
         Step::Resolve { pick: 54 },
         Step::Tick { secs: 48 },
-        Step::Open {
-            billing: true,
-            vip: false,
-        },
+        open(true, false),
         Step::Resolve { pick: 62 },
-        Step::Open {
-            billing: false,
-            vip: false,
-        },
-        Step::Open {
-            billing: true,
-            vip: false,
-        },
-        Step::Open {
-            billing: false,
-            vip: true,
-        },
+        open(false, false),
+        open(true, false),
+        open(false, true),
         Step::Pull { pick: 11 },
-        Step::Open {
-            billing: true,
-            vip: true,
-        },
-        Step::Open {
-            billing: true,
-            vip: false,
-        },
+        open(true, true),
+        open(true, false),
         Step::Resolve { pick: 56 },
         Step::Tick { secs: 55 },
-        Step::Open {
-            billing: true,
-            vip: true,
-        },
+        open(true, true),
         Step::Tick { secs: 42 },
         Step::Resolve { pick: 53 },
         Step::Tick { secs: 77 },
-        Step::Open {
-            billing: true,
-            vip: false,
-        },
+        open(true, false),
         Step::Tick { secs: 22 },
-        Step::Open {
-            billing: false,
-            vip: true,
-        },
+        open(false, true),
         Step::Tick { secs: 44 },
         Step::Tick { secs: 76 },
-        Step::Open {
-            billing: true,
-            vip: true,
-        },
+        open(true, true),
         Step::Answer { pick: 60 },
         Step::Tick { secs: 31 },
         Step::Pull { pick: 29 },
         Step::Agent { a: 2, b: 7, cap: 2 },
-        Step::Open {
-            billing: true,
-            vip: true,
-        },
-        Step::Open {
-            billing: false,
-            vip: true,
-        },
+        open(true, true),
+        open(false, true),
         Step::Agent { a: 0, b: 5, cap: 2 },
         Step::Resolve { pick: 27 },
-        Step::Open {
-            billing: true,
-            vip: true,
-        },
+        open(true, true),
         Step::Resolve { pick: 41 },
-        Step::Open {
-            billing: true,
-            vip: true,
-        },
-        Step::Open {
-            billing: false,
-            vip: false,
-        },
+        open(true, true),
+        open(false, false),
         Step::Answer { pick: 8 },
         Step::Resolve { pick: 16 },
         Step::Tick { secs: 14 },
@@ -341,18 +291,12 @@ fn regression_a_restored_copy_dispatches_a_freed_queues_groups_in_the_same_order
         Step::Tick { secs: 41 },
         Step::Resolve { pick: 52 },
         Step::Resolve { pick: 10 },
-        Step::Open {
-            billing: false,
-            vip: true,
-        },
+        open(false, true),
         Step::Pull { pick: 43 },
         Step::Tick { secs: 34 },
         Step::Resolve { pick: 12 },
         Step::Answer { pick: 43 },
-        Step::Open {
-            billing: true,
-            vip: true,
-        },
+        open(true, true),
     ];
     run(spec, steps).expect("the engine, its restored copy and the model agree");
 }
