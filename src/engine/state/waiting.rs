@@ -11,6 +11,7 @@ use super::index::ConvIdx;
 use super::line_pool::{LinePool, NIL};
 use crate::model::{TimeSpan, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 
 /// Number of priority classes.
 pub(crate) const CLASSES: usize = 4;
@@ -63,6 +64,12 @@ pub(crate) struct WaitingLine {
     /// workload rules holding work back the lines are rarely empty), so
     /// reading it compares four copies instead of walking four trees.
     firsts: [Option<(LineKey, ConvIdx)>; CLASSES],
+    /// The last `head_aged` answer and the head start it was computed
+    /// for, `None` once a class head changed: with workload rules holding
+    /// work back, lines stay long and a freed agent's pull reads the same
+    /// heads again and again (issue 20's budget: four aged keys per read
+    /// were most of the pull's look at a line).
+    aged_head: Cell<Option<(TimeSpan, ((i64, u64), ConvIdx))>>,
 }
 
 impl Default for WaitingLine {
@@ -71,6 +78,7 @@ impl Default for WaitingLine {
             roots: [NIL; CLASSES],
             len: 0,
             firsts: [None; CLASSES],
+            aged_head: Cell::new(None),
         }
     }
 }
@@ -84,6 +92,7 @@ impl WaitingLine {
         let first = &mut self.firsts[class];
         if first.is_none_or(|f| (key, conv) < f) {
             *first = Some((key, conv));
+            self.aged_head.set(None);
         }
     }
 
@@ -102,6 +111,7 @@ impl WaitingLine {
         if self.firsts[class] == Some((key, conv)) {
             // Only a class head leaving walks its tree again.
             self.firsts[class] = pool.first(*root);
+            self.aged_head.set(None);
         }
         removed
     }
@@ -113,6 +123,11 @@ impl WaitingLine {
         if self.len == 0 {
             return None;
         }
+        if let Some((start, head)) = self.aged_head.get() {
+            if start == head_start {
+                return Some(head);
+            }
+        }
         let mut best: Option<((i64, u64), ConvIdx)> = None;
         for (class, first) in self.firsts.iter().enumerate() {
             let Some((key, conv)) = *first else {
@@ -122,6 +137,10 @@ impl WaitingLine {
             if best.as_ref().is_none_or(|(least, _)| aged < *least) {
                 best = Some((aged, conv));
             }
+        }
+        // `len` is not 0, so some class has a head.
+        if let Some(head) = best {
+            self.aged_head.set(Some((head_start, head)));
         }
         best
     }
