@@ -22,8 +22,8 @@ use baseline::Baseline;
 use first_replies::FirstReplies;
 use hdrhistogram::Histogram;
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
 use std::mem::ManuallyDrop;
+use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
 use std::time::Instant;
 use switchboard::policy::LeastLoaded;
 use switchboard::{
