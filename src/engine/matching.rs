@@ -419,6 +419,11 @@ pub(crate) fn relist(cx: &mut Cx<'_>, agent: AgentIdx) {
 
 /// Re-ranks the members of `group` marked since its last search.
 fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
+    if cx.st.group(group).pending.is_empty() {
+        // Nothing marked (a dispatch's later rounds): no list moved out
+        // and back.
+        return;
+    }
     let pending = std::mem::take(&mut cx.st.group_mut(group).pending);
     for &agent in &pending {
         // One search of the agent's slots serves the mark and the re-rank:
