@@ -419,6 +419,11 @@ pub(crate) fn relist(cx: &mut Cx<'_>, agent: AgentIdx) {
 
 /// Re-ranks the members of `group` marked since its last search.
 fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
+    if cx.st.group(group).pending.is_empty() {
+        // Nothing marked (a dispatch's later rounds): no list moved out
+        // and back.
+        return;
+    }
     let pending = std::mem::take(&mut cx.st.group_mut(group).pending);
     for &agent in &pending {
         // One search of the agent's slots serves the mark and the re-rank:
@@ -519,35 +524,44 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
             st.groups[g.get()].cool_room -= 1;
         }
     }
+    if !open {
+        // Away, offline or owed personal work: no room anywhere, and
+        // nothing to count as cooling (issue 20's budget: a wrap-up or a
+        // held agent's refresh reads no rule per slot).
+        for slot in &mut a.slots {
+            count_room(slot, &mut st.groups[slot.group.get()], false);
+        }
+        return;
+    }
     for slot in &mut a.slots {
         let g = &mut st.groups[slot.group.get()];
-        let i = g.key.channel.index();
         // `Agent::weight_of` and `Agent::held_beside`, by field (the
-        // slots are borrowed).
-        let (weight, beside) = match own {
-            Some(r) => {
-                let weight = match r.weights[i] {
-                    0 => g.weight,
-                    own => Capacity(own),
-                };
-                (weight, r.channel_live[i] >= r.channel_caps[i] || limited)
-            }
-            None => (g.weight, false),
+        // slots are borrowed), read only for a slot that is not dormant.
+        let base = !slot.dormant && {
+            let i = g.key.channel.index();
+            let (weight, beside) = match own {
+                Some(r) => {
+                    let weight = match r.weights[i] {
+                        0 => g.weight,
+                        own => Capacity(own),
+                    };
+                    (weight, r.channel_live[i] >= r.channel_caps[i] || limited)
+                }
+                None => (g.weight, false),
+            };
+            !beside
+                && if interrupting {
+                    fits_beside(
+                        load,
+                        cap,
+                        &channel_load,
+                        weight,
+                        workload.over(g.key.channel),
+                    )
+                } else {
+                    u64::from(load.0) + u64::from(weight.0) <= u64::from(cap.0)
+                }
         };
-        let base = !slot.dormant
-            && open
-            && if interrupting {
-                fits_beside(
-                    load,
-                    cap,
-                    &channel_load,
-                    weight,
-                    workload.over(g.key.channel),
-                )
-            } else {
-                u64::from(load.0) + u64::from(weight.0) <= u64::from(cap.0)
-            }
-            && !beside;
         let room = base && !a.cooldowns.iter().any(|&(c, _)| c == slot.group);
         count_room(slot, g, room);
         if cool && base {

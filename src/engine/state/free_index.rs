@@ -19,6 +19,11 @@ use crate::policy::Rank;
 
 const NONE: u32 = u32::MAX;
 
+/// The rank carried up with `NONE`: with `NONE`'s position, after every
+/// listed member (even one ranked `[i64::MAX; 3]`, a policy fault's rank,
+/// as its position is smaller), so a replay needs no test of `NONE`.
+const LAST: Rank = Rank([i64::MAX; 3]);
+
 /// The free-agent index of one group.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FreeIndex {
@@ -116,7 +121,7 @@ impl FreeIndex {
             None if !was => {}
             None => {
                 self.listed -= 1;
-                self.replay(position, NONE, Rank::default());
+                self.replay(position, NONE, LAST);
             }
             Some(rank) => {
                 if was && self.ranks[p] == rank {
@@ -140,12 +145,13 @@ impl FreeIndex {
         // than `position` (whose rank did not change), no ancestor changes
         // either; a member that was or becomes a winner walks on (7 of 10
         // levels on average on the `profile` stream).
+        // `NONE` is past every position, so the sibling's rank lookup
+        // is its test of being listed, and `up`'s `NONE` carries `LAST`.
         while node > 1 {
             let sibling = tree[node ^ 1];
-            if sibling != NONE {
-                let sibling_rank = ranks[sibling as usize];
-                if up == NONE || precedes(&sibling_rank, sibling, &up_rank, up) {
-                    (up, up_rank) = (sibling, sibling_rank);
+            if let Some(sibling_rank) = ranks.get(sibling as usize) {
+                if precedes(sibling_rank, sibling, &up_rank, up) {
+                    (up, up_rank) = (sibling, *sibling_rank);
                 }
             }
             node /= 2;

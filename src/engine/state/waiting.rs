@@ -11,6 +11,7 @@ use super::index::ConvIdx;
 use super::line_pool::{LinePool, NIL};
 use crate::model::{TimeSpan, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering::Relaxed};
 
 /// Number of priority classes.
 pub(crate) const CLASSES: usize = 4;
@@ -53,7 +54,7 @@ pub(crate) type Head = (u8, LineKey, ConvIdx);
 /// The waiting line of one group. Its entries are nodes of the state's
 /// [`LinePool`] (shared by every line, so a command allocates nothing
 /// when a line grows); the line keeps each class tree's root.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct WaitingLine {
     roots: [u32; CLASSES],
     len: u32,
@@ -63,6 +64,73 @@ pub(crate) struct WaitingLine {
     /// workload rules holding work back the lines are rarely empty), so
     /// reading it compares four copies instead of walking four trees.
     firsts: [Option<(LineKey, ConvIdx)>; CLASSES],
+    /// The last `head_aged` answer and the head start it was computed
+    /// for, forgotten once a class head changes: with workload rules
+    /// holding work back, lines stay long and a freed agent's pull reads
+    /// the same heads again and again (issue 20's budget: four aged keys
+    /// per read were most of the pull's look at a line).
+    aged_head: AgedHead,
+}
+
+/// `WaitingLine::head_aged`'s memo. In atomics (relaxed, plain moves on
+/// x86), not a `Cell`, so that the engine stays `Sync`: it is written
+/// under `&self` only by a pull, which holds the state exclusively (`Cx`),
+/// and forgotten under `&mut self`.
+#[derive(Debug)]
+struct AgedHead {
+    /// The conversation, `NO_HEAD` when nothing is remembered.
+    conv: AtomicU32,
+    start: AtomicU64,
+    since: AtomicI64,
+    seq: AtomicU64,
+}
+
+/// `AgedHead::conv` when nothing is remembered.
+const NO_HEAD: u32 = u32::MAX;
+
+impl Default for AgedHead {
+    fn default() -> Self {
+        Self {
+            conv: AtomicU32::new(NO_HEAD),
+            start: AtomicU64::new(0),
+            since: AtomicI64::new(0),
+            seq: AtomicU64::new(0),
+        }
+    }
+}
+
+impl AgedHead {
+    fn get(&self, head_start: TimeSpan) -> Option<((i64, u64), ConvIdx)> {
+        let conv = self.conv.load(Relaxed);
+        if conv == NO_HEAD || self.start.load(Relaxed) != head_start.0 {
+            return None;
+        }
+        let key = (self.since.load(Relaxed), self.seq.load(Relaxed));
+        Some((key, ConvIdx::new(conv as usize)?))
+    }
+
+    fn set(&self, head_start: TimeSpan, ((since, seq), conv): ((i64, u64), ConvIdx)) {
+        self.start.store(head_start.0, Relaxed);
+        self.since.store(since, Relaxed);
+        self.seq.store(seq, Relaxed);
+        self.conv.store(conv.get() as u32, Relaxed);
+    }
+
+    fn forget(&mut self) {
+        *self.conv.get_mut() = NO_HEAD;
+    }
+}
+
+impl Clone for WaitingLine {
+    fn clone(&self) -> Self {
+        // The memo is not copied: the copy computes its own.
+        Self {
+            roots: self.roots,
+            len: self.len,
+            firsts: self.firsts,
+            aged_head: AgedHead::default(),
+        }
+    }
 }
 
 impl Default for WaitingLine {
@@ -71,6 +139,7 @@ impl Default for WaitingLine {
             roots: [NIL; CLASSES],
             len: 0,
             firsts: [None; CLASSES],
+            aged_head: AgedHead::default(),
         }
     }
 }
@@ -84,6 +153,7 @@ impl WaitingLine {
         let first = &mut self.firsts[class];
         if first.is_none_or(|f| (key, conv) < f) {
             *first = Some((key, conv));
+            self.aged_head.forget();
         }
     }
 
@@ -102,6 +172,7 @@ impl WaitingLine {
         if self.firsts[class] == Some((key, conv)) {
             // Only a class head leaving walks its tree again.
             self.firsts[class] = pool.first(*root);
+            self.aged_head.forget();
         }
         removed
     }
@@ -113,6 +184,9 @@ impl WaitingLine {
         if self.len == 0 {
             return None;
         }
+        if let Some(head) = self.aged_head.get(head_start) {
+            return Some(head);
+        }
         let mut best: Option<((i64, u64), ConvIdx)> = None;
         for (class, first) in self.firsts.iter().enumerate() {
             let Some((key, conv)) = *first else {
@@ -122,6 +196,10 @@ impl WaitingLine {
             if best.as_ref().is_none_or(|(least, _)| aged < *least) {
                 best = Some((aged, conv));
             }
+        }
+        // `len` is not 0, so some class has a head.
+        if let Some(head) = best {
+            self.aged_head.set(head_start, head);
         }
         best
     }
@@ -188,6 +266,44 @@ impl WaitingLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The remembered head against one computed afresh (a clone does
+    /// not copy the memo), over random inserts, removes and two head
+    /// starts.
+    #[test]
+    fn the_remembered_head_is_the_head() {
+        let mut pool = LinePool::default();
+        let mut line = WaitingLine::default();
+        let mut seed = 11u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        let mut held: Vec<(u8, LineKey, ConvIdx)> = Vec::new();
+        for round in 0..3_000u64 {
+            if held.is_empty() || next() % 3 != 0 {
+                let class = (next() % 4) as u8;
+                let key = LineKey {
+                    since: Timestamp(next() % 1_000),
+                    seq: round,
+                };
+                let conv = ConvIdx::new(round as usize).expect("index");
+                line.insert(&mut pool, class, key, conv);
+                held.push((class, key, conv));
+            } else {
+                let (class, key, conv) = held.swap_remove((next() as usize) % held.len());
+                assert!(line.remove(&mut pool, class, key, conv));
+            }
+            for start in [TimeSpan(0), TimeSpan(300)] {
+                let head = line.head_aged(start);
+                assert_eq!(head, line.head_aged(start), "read again");
+                assert_eq!(head, line.clone().head_aged(start), "afresh");
+                assert_eq!(head.map(|h| h.1), line.head(start).map(|h| h.2));
+            }
+        }
+    }
 
     /// The aged key's `i64` path equals the 128-bit formula, at the
     /// edges where it falls back too.
