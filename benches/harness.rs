@@ -334,7 +334,7 @@ fn main() {
         let owners = Owners::new(s.conv_end + 1);
         let (_, per_agent, per_conv) = memory(&s, agents, &owners);
         println!(
-            "memory: {per_agent:.0} bytes per agent, {per_conv:.0} bytes per open conversation"
+            "memory: {per_agent:.2} bytes per agent, {per_conv:.2} bytes per open conversation"
         );
     }
     if only == "profile_plan" {

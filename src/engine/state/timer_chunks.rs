@@ -161,6 +161,25 @@ impl ChunkStore {
         *chain = Chain::default();
     }
 
+    /// The free list's invariant (the audit): it ends within the chunks
+    /// held, so no chunk is on it twice.
+    pub(crate) fn check_free(&self) -> Result<(), (&'static str, u64, u64)> {
+        let mut n = self.free;
+        for _ in 0..self.held {
+            if n == NIL {
+                return Ok(());
+            }
+            if n >= self.held {
+                return Err(("timer chunk on the free list", n.into(), self.held.into()));
+            }
+            n = self.chunk(n).next;
+        }
+        match n {
+            NIL => Ok(()),
+            _ => Err(("timer chunks' free list", self.held.into(), n.into())),
+        }
+    }
+
     /// The timers of `chain`, in the order pushed.
     pub(crate) fn iter<'a>(&'a self, chain: &Chain) -> impl Iterator<Item = &'a Timer> + 'a {
         let mut n = chain.head;
