@@ -412,9 +412,25 @@ pub(crate) fn relist(cx: &mut Cx<'_>, agent: AgentIdx) {
     for slot in &mut st.agents[agent.get()].slots {
         if !slot.pending {
             slot.pending = true;
-            st.groups[slot.group.get()].pending.push(agent);
+            let group = &mut st.groups[slot.group.get()];
+            if group.pending.len() == group.pending.capacity() {
+                room_for_members(&mut group.pending, group.members.len());
+            }
+            group.pending.push(agent);
         }
     }
+}
+
+/// Room in a group's `pending` list for every member at once (each is
+/// listed at most once): one allocation per group, not a doubling series
+/// toward the most marked between two searches (446 of `profile`'s
+/// allocations, BENCHMARKS.md, wheel7). Cold and out of line, so `relist`
+/// stays small enough to inline.
+#[cold]
+#[inline(never)]
+fn room_for_members(pending: &mut Vec<AgentIdx>, members: usize) {
+    let room = members.max(pending.len() + 1);
+    pending.reserve_exact(room - pending.len());
 }
 
 /// Re-ranks the members of `group` marked since its last search.
