@@ -122,8 +122,9 @@ impl ChunkStore {
         n
     }
 
-    /// Appends `timer` to `chain`.
-    #[inline]
+    /// Appends `timer` to `chain`. Always inlined: its callers are the
+    /// wheel's out-of-line `arm` and cascade (`timer_level.rs`).
+    #[inline(always)]
     pub(crate) fn push(&mut self, chain: &mut Chain, timer: Timer) {
         if chain.tail != NIL {
             let last = self.chunk_mut(chain.tail);

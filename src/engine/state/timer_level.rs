@@ -32,8 +32,10 @@ pub(crate) struct Level {
 }
 
 impl Level {
-    /// Appends `timer` to slot number `number`.
-    #[inline]
+    /// Appends `timer` to slot number `number`. Always inlined into the
+    /// wheel's `place` (itself inside the out-of-line `TimerWheel::arm`):
+    /// the calls' own cost was about 3M instructions on `profile`.
+    #[inline(always)]
     pub(crate) fn arm(&mut self, chunks: &mut ChunkStore, timer: Timer, number: u64) {
         if self.slots.is_empty() {
             self.slots.resize(SLOTS, Chain::default());
