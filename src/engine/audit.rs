@@ -350,6 +350,14 @@ impl Engine {
                 recounted: lined,
             });
         }
+        // The timer wheel's levels, overflow and chunk free list.
+        if let Err((what, kept, recounted)) = st.timers.check() {
+            return Err(AuditViolation::StatisticMismatch {
+                what,
+                kept,
+                recounted,
+            });
+        }
         // Keyed with the incarnation too: a timer of another incarnation of
         // the id (or a corrupt one) is void when it fires.
         let timers: HashSet<(u64, TimerKind, u32, u64, u64)> = st

@@ -417,6 +417,21 @@ pub(crate) fn relist(cx: &mut Cx<'_>, agent: AgentIdx) {
     }
 }
 
+/// Room in a group's emptied `pending` list for every member at once
+/// (each is listed at most once), reserved at its first search with
+/// marks: then no
+/// doubling series toward the most marked between two searches (446 of
+/// `profile`'s allocations, BENCHMARKS.md, wheel7): at most the first
+/// interval's doublings and this one allocation. Reserved here, not
+/// in `relist`, so `relist` stays small enough to inline; cold and out
+/// of line for `flush` too.
+#[cold]
+#[inline(never)]
+fn room_for_members(pending: &mut Vec<AgentIdx>, members: usize) {
+    let room = members.max(pending.len() + 1);
+    pending.reserve_exact(room - pending.len());
+}
+
 /// Re-ranks the members of `group` marked since its last search.
 fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
     if cx.st.group(group).pending.is_empty() {
@@ -437,10 +452,16 @@ fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
         let (position, dormant) = (slot.position, slot.dormant);
         relist_slot(cx, agent, group, position, dormant);
     }
-    // Keep the allocation for the next marks.
+    // Keep the allocation for the next marks, with room for every member.
+    // Only for a group that re-ranks: one merely searched keeps none.
     let mut pending = pending;
+    let marked = !pending.is_empty();
     pending.clear();
-    cx.st.group_mut(group).pending = pending;
+    let g = cx.st.group_mut(group);
+    if marked && pending.capacity() < g.members.len() {
+        room_for_members(&mut pending, g.members.len());
+    }
+    g.pending = pending;
 }
 
 /// Re-ranks `agent` in `group` (a pool: a group sharing none).

@@ -142,6 +142,10 @@ pub(crate) enum Step {
 const _: () = assert!(std::mem::size_of::<Step>() <= 48);
 
 /// Checks `command` at time `at` against `state`. Touches nothing.
+/// `#[inline]`: its one caller, `Engine::apply_into`, inlines it only
+/// when the two share a codegen unit otherwise, and a new module moved
+/// them apart (+12M instructions on `profile`, BENCHMARKS.md, wheel7).
+#[inline]
 pub(crate) fn check(
     state: &State,
     config: &EngineConfig,

@@ -28,6 +28,7 @@ pub(crate) mod reclaim;
 pub(crate) mod slot_boxes;
 pub(crate) mod timer_chunks;
 pub(crate) mod timer_fifo;
+pub(crate) mod timer_level;
 pub(crate) mod timer_wheel;
 pub(crate) mod timers;
 pub(crate) mod waiting;

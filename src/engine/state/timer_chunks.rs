@@ -122,8 +122,9 @@ impl ChunkStore {
         n
     }
 
-    /// Appends `timer` to `chain`.
-    #[inline]
+    /// Appends `timer` to `chain`. Always inlined: its callers are the
+    /// wheel's out-of-line `arm` and cascade (`timer_level.rs`).
+    #[inline(always)]
     pub(crate) fn push(&mut self, chain: &mut Chain, timer: Timer) {
         if chain.tail != NIL {
             let last = self.chunk_mut(chain.tail);
@@ -159,6 +160,25 @@ impl ChunkStore {
             n = next;
         }
         *chain = Chain::default();
+    }
+
+    /// The free list's invariant (the audit): it ends within the chunks
+    /// held, so no chunk is on it twice.
+    pub(crate) fn check_free(&self) -> Result<(), (&'static str, u64, u64)> {
+        let mut n = self.free;
+        for _ in 0..self.held {
+            if n == NIL {
+                return Ok(());
+            }
+            if n >= self.held {
+                return Err(("timer chunk on the free list", n.into(), self.held.into()));
+            }
+            n = self.chunk(n).next;
+        }
+        match n {
+            NIL => Ok(()),
+            _ => Err(("timer chunks' free list", self.held.into(), n.into())),
+        }
     }
 
     /// The timers of `chain`, in the order pushed.

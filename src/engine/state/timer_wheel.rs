@@ -1,27 +1,39 @@
 //! The far level of `Timers`: pending timers in buckets of about a second,
-//! unsorted, found by bucket number. The next `WHEEL` buckets sit in a ring
-//! indexed by `bucket % WHEEL` with a bitmap of the occupied ones, so
-//! arming is an index and an append; buckets further out (auto-park after
-//! hours, a plan step a day away) go to an ordered map, as every bucket
-//! did before the ring (a tree search of a few hundred instructions per
-//! arm on the mixed stream).
+//! unsorted, in a hierarchical timing wheel. Level 0 holds the next
+//! `SLOTS` buckets (8.7 minutes: the offer, SLA and sticky-wait timers of
+//! DOMAIN.md's figures), level 1 the next 512 runs of 512 buckets (74.5
+//! hours: auto-park after hours, a plan step a day away), level 2 runs of
+//! 512 of those (4.2 years); a timer further out than that waits in an
+//! overflow chain. Every level is a bitmap of slots of chunk chains
+//! (`timer_level.rs`), so arming anywhere is an index and an append, and
+//! nothing allocates once the chunk store has reached its high-water mark.
 //!
-//! A bucket may be split between the ring and the map: armed while it was
-//! too far out, then again once in reach. `next` and `take` treat both
-//! halves as one bucket, and the caller sorts what it takes, so where a
-//! timer sat never changes the firing order.
+//! Buckets further than the ring went to an ordered map (a `BTreeMap`):
+//! its nodes split and merged as far buckets came and went, the one
+//! allocation that recurred at a steady load (176 on the `profile`
+//! stream, BENCHMARKS.md). Here a coarse slot is cascaded when the
+//! earliest pending timer lies in it: the wheel's base moves up to that
+//! timer's bucket (no bucket before it holds a timer), and the slot's
+//! timers are armed again from there, each into a lower level.
+//!
+//! A bucket may be split between levels: armed while it was far, then
+//! again once in reach. The first bucket is taken only once no coarse
+//! level holds a timer of it, and the caller sorts what it takes, so
+//! where a timer sat never changes the firing order.
 
 use super::timer_chunks::{Chain, ChunkStore};
+use super::timer_level::{Level, SLOTS, SLOT_BITS};
 use super::timers::Timer;
 use crate::model::Timestamp;
-use std::collections::BTreeMap;
 
-/// Buckets the ring spans (a power of two): with `BUCKET_MS` of 1,024 ms,
-/// about 8.7 minutes, which holds the offer, SLA and sticky-wait timers of
-/// DOMAIN.md's figures. The ring costs 8 KiB per engine once a timer
-/// lands in it, its timers in chunks (`timer_chunks.rs`).
-pub(crate) const WHEEL: usize = 512;
-const WORDS: usize = WHEEL / 64;
+/// Levels below the overflow.
+const LEVELS: usize = 3;
+
+/// The slot number of `bucket` on level `k`.
+#[inline]
+fn number(bucket: u64, k: usize) -> u64 {
+    bucket >> (SLOT_BITS * k as u32)
+}
 
 /// Buckets of unsorted timers from `base` on (see the module doc).
 #[derive(Clone, Debug, Default)]
@@ -29,20 +41,18 @@ pub(crate) struct TimerWheel {
     /// The first bucket that may hold a timer: every bucket before it was
     /// taken.
     base: u64,
-    /// Buckets `base..base + WHEEL` at `bucket % WHEEL` (empty until the
-    /// first timer lands in the ring), in `chunks`.
-    ring: Vec<Chain>,
-    /// The earliest time in each occupied ring slot.
-    earliest: Vec<Timestamp>,
-    /// Which ring slots hold a timer.
-    occupied: [u64; WORDS],
-    /// How many ring slots hold a timer.
-    slots_used: usize,
-    /// Buckets at or past `base + WHEEL` when armed, each with its earliest
-    /// time, in `chunks`.
-    beyond: BTreeMap<u64, (Timestamp, Chain)>,
-    /// The timers of every bucket, ring or beyond.
+    /// How many timers the wheel holds, every level and the overflow.
+    len: usize,
+    /// Level `k`'s slots are runs of `512^k` buckets.
+    levels: [Level; LEVELS],
+    /// Timers past level 2's reach when armed, and the earliest of them.
+    overflow: Chain,
+    overflow_len: usize,
+    overflow_earliest: Timestamp,
+    /// The timers of every level.
     chunks: ChunkStore,
+    /// A cascaded slot's timers on their way down (reused).
+    moving: Vec<Timer>,
 }
 
 impl TimerWheel {
@@ -51,106 +61,228 @@ impl TimerWheel {
         self.base
     }
 
-    /// Whether no timer is held.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.slots_used == 0 && self.beyond.is_empty()
-    }
-
-    /// Holds `timer` in `bucket` (at least `base`).
+    /// Holds `timer` in `bucket` (at least `base`). Never inlined, as
+    /// the `BTreeMap` version was not: inlined through `Timers::arm` into
+    /// its callers it pushed `validate::check` out of `apply_into` (+13M
+    /// instructions on `profile`).
+    #[inline(never)]
     pub(crate) fn arm(&mut self, timer: Timer, bucket: u64) {
         debug_assert!(bucket >= self.base, "a taken bucket is never armed");
-        if self.is_empty() {
-            // Nothing before `bucket` is held: the ring may start there.
+        if self.len == 0 {
+            // Nothing before `bucket` is held: the wheel may start there.
             self.base = bucket;
         }
-        if bucket - self.base >= WHEEL as u64 {
-            let entry = self
-                .beyond
-                .entry(bucket)
-                .or_insert_with(|| (timer.at, Chain::default()));
-            entry.0 = entry.0.min(timer.at);
-            self.chunks.push(&mut entry.1, timer);
-            return;
-        }
-        if self.ring.is_empty() {
-            self.ring.resize(WHEEL, Chain::default());
-            self.earliest.resize(WHEEL, Timestamp(0));
-        }
-        let slot = bucket as usize % WHEEL;
-        let (word, bit) = (slot / 64, 1u64 << (slot % 64));
-        if self.occupied[word] & bit == 0 {
-            self.occupied[word] |= bit;
-            self.slots_used += 1;
-            self.earliest[slot] = timer.at;
-        } else {
-            self.earliest[slot] = self.earliest[slot].min(timer.at);
-        }
-        self.chunks.push(&mut self.ring[slot], timer);
+        self.len += 1;
+        self.place(timer, bucket);
     }
 
-    /// The first occupied ring bucket, by a scan of at most `WORDS + 1`
-    /// bitmap words from `base`.
-    fn ring_next(&self) -> Option<u64> {
-        if self.slots_used == 0 {
+    /// Puts `timer` on the lowest level whose reach from `base` holds it.
+    #[inline(always)]
+    fn place(&mut self, timer: Timer, bucket: u64) {
+        for k in 0..LEVELS {
+            let n = number(bucket, k);
+            if n - number(self.base, k) < SLOTS as u64 {
+                self.levels[k].arm(&mut self.chunks, timer, n);
+                return;
+            }
+        }
+        if self.overflow_len == 0 || timer.at < self.overflow_earliest {
+            self.overflow_earliest = timer.at;
+        }
+        self.overflow_len += 1;
+        self.chunks.push(&mut self.overflow, timer);
+    }
+
+    /// The earliest time held on a level above 0 or in the overflow, and
+    /// where: `Some(k)` for level `k`, `None` for the overflow.
+    fn coarse_first(&self) -> Option<(Timestamp, Option<usize>)> {
+        let mut best = (self.overflow_len > 0).then_some((self.overflow_earliest, None));
+        for k in 1..LEVELS {
+            if let Some((_, at)) = self.levels[k].first(number(self.base, k)) {
+                if best.is_none_or(|b| at < b.0) {
+                    best = Some((at, Some(k)));
+                }
+            }
+        }
+        best
+    }
+
+    /// When the earliest timer held is due.
+    pub(crate) fn next(&self) -> Option<Timestamp> {
+        if self.len == 0 {
             return None;
         }
-        let start = self.base as usize % WHEEL;
-        let (first_word, first_bit) = (start / 64, start % 64);
-        for step in 0..=WORDS {
-            let word = (first_word + step) % WORDS;
-            let mut bits = self.occupied[word];
-            if step == 0 {
-                bits &= !0u64 << first_bit;
-            } else if step == WORDS {
-                // Back at the first word: only the slots before `start`.
-                bits &= (1u64 << first_bit) - 1;
-            }
-            if bits != 0 {
-                let slot = word * 64 + bits.trailing_zeros() as usize;
-                let ahead = (slot + WHEEL - start) % WHEEL;
-                return Some(self.base + ahead as u64);
-            }
-        }
-        debug_assert!(false, "slots_used counts a slot the bitmap lacks");
-        None
-    }
-
-    /// The first bucket holding a timer, with the earliest time in it.
-    pub(crate) fn next(&self) -> Option<(u64, Timestamp)> {
-        let ring = self
-            .ring_next()
-            .map(|b| (b, self.earliest[b as usize % WHEEL]));
-        let beyond = self.beyond.first_key_value().map(|(&b, e)| (b, e.0));
-        match (ring, beyond) {
-            (Some(r), Some(f)) if r.0 == f.0 => Some((r.0, r.1.min(f.1))),
-            (Some(r), Some(f)) => Some(if r.0 < f.0 { r } else { f }),
-            (r, f) => r.or(f),
+        let ring = self.levels[0].first(self.base).map(|f| f.1);
+        match (ring, self.coarse_first()) {
+            (Some(r), Some(c)) => Some(r.min(c.0)),
+            (r, c) => r.or(c.map(|c| c.0)),
         }
     }
 
-    /// Moves every timer of `bucket` (the first, from `next`) into `into`,
-    /// unsorted, and starts the ring after it.
-    pub(crate) fn take(&mut self, bucket: u64, into: &mut Vec<Timer>) {
-        debug_assert_eq!(self.next().map(|n| n.0), Some(bucket));
-        if bucket - self.base < WHEEL as u64 && !self.ring.is_empty() {
-            let slot = bucket as usize % WHEEL;
-            let (word, bit) = (slot / 64, 1u64 << (slot % 64));
-            if self.occupied[word] & bit != 0 {
-                self.occupied[word] &= !bit;
-                self.slots_used -= 1;
-                self.chunks.drain_into(&mut self.ring[slot], into);
+    /// Moves every timer of the first bucket holding one into `into`,
+    /// unsorted, and starts the wheel after it. First cascades every
+    /// coarse slot (or the overflow) holding a timer due in or before the
+    /// ring's first bucket: each cascade moves the base up to that timer's
+    /// bucket and re-arms the slot's timers from it, each onto a lower
+    /// level (the overflow's may stay), so at most `LEVELS` cascades
+    /// happen before the first bucket is wholly in the ring.
+    pub(crate) fn take_first(&mut self, bucket_ms: u64, into: &mut Vec<Timer>) {
+        for cascades in 0..=LEVELS {
+            let ring = self.levels[0].first(self.base).map(|f| f.0);
+            let Some((at, level)) = self.coarse_first() else {
+                break;
+            };
+            let bucket = at.0 / bucket_ms;
+            if ring.is_some_and(|r| r < bucket) {
+                break;
             }
+            debug_assert!(cascades < LEVELS, "a cascade lands each timer lower");
+            // No timer is held before `bucket`: every level's places stay
+            // distinct from the new base on.
+            debug_assert!(bucket >= self.base);
+            self.base = bucket;
+            let mut moving = std::mem::take(&mut self.moving);
+            match level {
+                Some(k) => self.levels[k].take(&mut self.chunks, number(bucket, k), &mut moving),
+                None => {
+                    self.chunks.drain_into(&mut self.overflow, &mut moving);
+                    self.overflow_len = 0;
+                }
+            }
+            for &t in &moving {
+                self.place(t, t.at.0 / bucket_ms);
+            }
+            moving.clear();
+            self.moving = moving;
         }
-        if let Some((_, mut timers)) = self.beyond.remove(&bucket) {
-            self.chunks.drain_into(&mut timers, into);
-        }
+        let Some((bucket, _)) = self.levels[0].first(self.base) else {
+            debug_assert!(self.len == 0, "held timers are on some level");
+            return;
+        };
+        let before = into.len();
+        self.levels[0].take(&mut self.chunks, bucket, into);
+        self.len -= into.len() - before;
         self.base = bucket + 1;
     }
 
     /// Every timer held, in no order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Timer> + '_ {
-        (self.ring.iter())
-            .chain(self.beyond.values().map(|b| &b.1))
-            .flat_map(|chain| self.chunks.iter(chain))
+        (self.levels.iter())
+            .flat_map(|level| level.iter(&self.chunks))
+            .chain(self.chunks.iter(&self.overflow))
+    }
+
+    /// The wheel's invariants (the audit): each level's (`Level::check`),
+    /// the overflow's count, earliest time and reach, the count of every
+    /// timer held, and the chunk store's free list.
+    pub(crate) fn check(&self, bucket_ms: u64) -> Result<(), (&'static str, u64, u64)> {
+        let mut held = 0u64;
+        for (k, level) in self.levels.iter().enumerate() {
+            held += level.check(
+                &self.chunks,
+                SLOT_BITS * k as u32,
+                number(self.base, k),
+                bucket_ms,
+            )?;
+        }
+        let mut overflow = 0u64;
+        for t in self.chunks.iter(&self.overflow) {
+            overflow += 1;
+            let bucket = t.at.0 / bucket_ms;
+            if number(bucket, LEVELS - 1) < number(self.base, LEVELS - 1) {
+                return Err(("timer overflow behind the wheel", bucket, self.base));
+            }
+            if t.at < self.overflow_earliest {
+                return Err((
+                    "timer overflow's earliest",
+                    self.overflow_earliest.0,
+                    t.at.0,
+                ));
+            }
+        }
+        if overflow != self.overflow_len as u64 {
+            return Err(("timer overflow's count", self.overflow_len as u64, overflow));
+        }
+        if held + overflow != self.len as u64 {
+            return Err(("timers in the wheel", self.len as u64, held + overflow));
+        }
+        self.chunks.check_free()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::timers::tests::{fire_due_like_one_heap, numbers};
+    use super::super::timers::{TimerKind, Timers};
+    use super::*;
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+
+    /// Delays on every level and past them (minutes, hours, days, years,
+    /// past level 2's 4.2 years into the overflow), clocks that jump over
+    /// whole levels, ties at one instant: the timers fire exactly as one
+    /// heap of them would, and the wheel's invariants hold throughout.
+    #[test]
+    fn every_level_and_the_overflow_fire_in_the_order_of_a_single_heap() {
+        const MINUTE: u64 = 60_000;
+        const DAY: u64 = 1_440 * MINUTE;
+        let mut next = numbers(41);
+        let mut timers = Timers::default();
+        let mut reference = BinaryHeap::new();
+        let mut now = 1_780_000_000_000u64;
+        for round in 0..3_000u64 {
+            for _ in 0..(next() % 5) {
+                let delay = match next() % 8 {
+                    0 => next() % 9 * MINUTE,
+                    1 => next() % (80 * 60 * MINUTE),
+                    2 => next() % (8 * DAY),
+                    3 => next() % (3_000 * DAY),
+                    4 => 1_600 * DAY + next() % (2_000 * DAY),
+                    5 => 0,
+                    _ => next() % 20_000,
+                };
+                let t = Timer {
+                    at: Timestamp(now + delay),
+                    kind: TimerKind::SlaWarning,
+                    subject: next() % 7,
+                    generation: (next() % 2) as u32,
+                    incarnation: round % 5,
+                };
+                timers.arm(t);
+                reference.push(Reverse(t));
+            }
+            now += match next() % 40 {
+                0 => next() % (400 * DAY),
+                1 => next() % (3 * DAY),
+                2..=5 => next() % (2 * 60 * MINUTE),
+                _ => next() % (20 * MINUTE),
+            };
+            fire_due_like_one_heap(&mut timers, &mut reference, now);
+            assert_eq!(timers.check(), Ok(()), "round {round}");
+        }
+    }
+
+    /// A broken level fails the check.
+    #[test]
+    fn a_wrong_earliest_time_fails_the_check() {
+        let mut wheel = TimerWheel::default();
+        let t = Timer {
+            at: Timestamp(5_000_000),
+            kind: TimerKind::SlaBreach,
+            subject: 1,
+            generation: 0,
+            incarnation: 0,
+        };
+        wheel.arm(t, t.at.0 / 1024);
+        wheel.arm(
+            Timer {
+                at: Timestamp(t.at.0 + 3_000_000),
+                ..t
+            },
+            (t.at.0 + 3_000_000) / 1024,
+        );
+        assert_eq!(wheel.check(1024), Ok(()));
+        wheel.len += 1;
+        assert!(wheel.check(1024).is_err());
     }
 }

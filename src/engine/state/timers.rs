@@ -166,12 +166,11 @@ impl Timers {
         if self.near.is_empty() && self.late.is_empty() {
             // Everything in `far` is later than `near` and `late`: once
             // both are empty, the wheel's first bucket holds the earliest.
-            let (bucket, earliest) = self.far.next()?;
-            if earliest > now {
+            if self.far.next()? > now {
                 return None;
             }
             let mut timers = std::mem::take(&mut self.near);
-            self.far.take(bucket, &mut timers);
+            self.far.take_first(BUCKET_MS, &mut timers);
             let (scratch, counts) = (&mut self.scratch, &mut self.counts);
             bucket_sort::latest_first(&mut timers, scratch, counts, BUCKET_MS);
             self.near = timers;
@@ -184,7 +183,7 @@ impl Timers {
     pub(crate) fn next(&self) -> Option<Timestamp> {
         let levels = match self.peek_level() {
             Some(top) => Some(top.at),
-            None => self.far.next().map(|(_, earliest)| earliest),
+            None => self.far.next(),
         };
         let fifo = self.fifo.front().map(|t| t.at);
         match (levels, fifo) {
@@ -195,6 +194,11 @@ impl Timers {
 
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// The wheel's invariants (`TimerWheel::check`; the audit).
+    pub(crate) fn check(&self) -> Result<(), (&'static str, u64, u64)> {
+        self.far.check(BUCKET_MS)
     }
 
     /// How many timers the no-answer FIFO holds (tests).
@@ -220,7 +224,7 @@ impl Timers {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use super::super::timer_wheel::WHEEL;
+    use super::super::timer_level::SLOTS as WHEEL;
     use super::*;
 
     /// A seeded stream of pseudo-random numbers for the timer tests.
