@@ -37,7 +37,8 @@ pub(crate) struct Agent {
     // The first 160 bytes: what routing reads of a candidate and what an
     // assignment or a release writes (id, load and caps, flags, team,
     // own rules, activity for the policies, the slot, cool-down and inbox
-    // vectors); the rest after.
+    // vectors); then the load per channel and the pooled sets a release
+    // and a park touch; the rest after.
     pub id: AgentId,
     /// Sum of the capacity held by the agent's threads.
     pub load: Capacity,
@@ -86,12 +87,11 @@ pub(crate) struct Agent {
     /// Live threads (assigned or offered), unordered: the working order is
     /// computed when asked (`inbox::ordered`).
     pub inbox: Inbox,
-    // Read by pulls, wrap-ups, parking, windows and queries.
-    /// How far the agent may fill up by pulling (`PullNext`), at least the
-    /// cap to mean anything (`None`: the cap).
-    pub pull_cap: Option<Capacity>,
-    /// Time spent in ended wrap-ups, in milliseconds.
-    pub wrap_up_ms: u64,
+    /// Load held per channel, by `Channel::index` (derived: what the
+    /// agent's live, parked and wrap-up threads of each channel hold), so
+    /// an interrupting channel can leave the channels it interrupts out
+    /// of the count in O(1).
+    pub channel_load: [u32; 8],
     /// Parked threads, by conversation id, in `State::parked_pool`
     /// (`pooled_set.rs`).
     pub parked: PooledSet,
@@ -101,6 +101,12 @@ pub(crate) struct Agent {
     /// Resolved threads in wrap-up on this agent, by conversation id, in
     /// `State::wrapup_pool`.
     pub wrapups: PooledSet,
+    // Read by pulls, wrap-ups, windows and queries.
+    /// How far the agent may fill up by pulling (`PullNext`), at least the
+    /// cap to mean anything (`None`: the cap).
+    pub pull_cap: Option<Capacity>,
+    /// Time spent in ended wrap-ups, in milliseconds.
+    pub wrap_up_ms: u64,
     /// Sorted by skill; immutable.
     pub skills: Vec<SkillLevel>,
     /// Skills held only in windows of time, sorted by skill then start;
@@ -110,11 +116,6 @@ pub(crate) struct Agent {
     /// The windowed skills outside their windows now, ascending: toggled by
     /// the `SkillWindow` timers (empty for an agent without windows).
     pub dormant: Vec<SkillId>,
-    /// Load held per channel, by `Channel::index` (derived: what the
-    /// agent's live, parked and wrap-up threads of each channel hold), so
-    /// an interrupting channel can leave the channels it interrupts out
-    /// of the count in O(1).
-    pub channel_load: [u32; 8],
     /// What the workload rules did to the agent since registration
     /// (`AgentStats::counters`; kept by snapshots).
     pub counters: crate::engine::workload::AgentCounters,
