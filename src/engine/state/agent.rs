@@ -341,3 +341,33 @@ impl super::State {
         self.agents.push(agent);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Agent;
+    use std::mem::{align_of, offset_of, size_of};
+
+    /// What routing reads of a candidate stays in the record's first 160
+    /// bytes, and the alignment stays free (issue 22: LL misses).
+    #[test]
+    fn routing_fields_come_first_and_the_alignment_adds_no_bytes() {
+        assert_eq!(align_of::<Agent>(), 32);
+        assert_eq!(size_of::<Agent>() % 32, 0);
+        for hot in [
+            offset_of!(Agent, id),
+            offset_of!(Agent, load),
+            offset_of!(Agent, cap),
+            offset_of!(Agent, status),
+            offset_of!(Agent, dirty),
+            offset_of!(Agent, rules),
+            offset_of!(Agent, team),
+            offset_of!(Agent, own_rules_box),
+            offset_of!(Agent, slots),
+            offset_of!(Agent, cooldowns),
+            offset_of!(Agent, cool_counted),
+            offset_of!(Agent, inbox),
+        ] {
+            assert!(hot < 160, "offset {hot}");
+        }
+    }
+}

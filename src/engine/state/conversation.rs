@@ -299,3 +299,34 @@ impl Conv {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Conv;
+    use std::mem::{align_of, offset_of, size_of};
+
+    /// The record's lines (issue 22: LL misses): two whole lines, the
+    /// `bool`s (so `Option<Conv>`'s niche, read by every access) and what
+    /// validation and a firing timer read on the first.
+    #[test]
+    fn the_first_line_holds_the_niche_and_what_validation_and_timers_read() {
+        assert_eq!(size_of::<Conv>(), 128);
+        assert_eq!(align_of::<Conv>(), 64);
+        assert_eq!(size_of::<Option<Conv>>(), 128);
+        for first in [
+            offset_of!(Conv, place),
+            offset_of!(Conv, id),
+            offset_of!(Conv, seq),
+            offset_of!(Conv, sla_gen),
+            offset_of!(Conv, stay),
+            offset_of!(Conv, times_set),
+            offset_of!(Conv, awaiting_reply),
+            offset_of!(Conv, seen),
+            offset_of!(Conv, park_armed),
+            offset_of!(Conv, wrapping),
+        ] {
+            assert!(first < 64, "offset {first}");
+        }
+        assert!(offset_of!(Conv, times) >= 64);
+    }
+}
