@@ -101,9 +101,10 @@ pub(crate) const WHEN_COUNT: usize = 4;
 #[repr(C, align(64))]
 pub(crate) struct Conv {
     // First line (64 bytes): what validation, a firing timer and a
-    // message read. Every access reads `Option<Conv>`'s niche, which is
-    // the last `bool` (the largest niche, ties to the last): so all the
-    // `bool`s are on this line, and none on the second.
+    // message read. Every access reads `Option<Conv>`'s niche, which
+    // rustc puts in a `bool` (the largest niche; with a `bool` on the
+    // second line, every access read both lines): so all the `bool`s are
+    // on this line, and none on the second.
     pub place: Place,
     pub id: ConversationId,
     pub last_customer_message: Timestamp,
