@@ -91,46 +91,69 @@ pub(crate) const WHEN_COUNT: usize = 4;
 
 /// Everything the engine keeps about one conversation. Its snapshot form,
 /// with the field order of the format, is `conv_wire::ConvWire`.
+///
+/// Aligned to a cache line: a page of records is a heap block the
+/// allocator returns 16 bytes past a line, so a 128-byte record spanned
+/// three lines; aligned, it spans two (issue 22: LL misses). `repr(C)`
+/// keeps the fields in the order below, so that the fields a command's
+/// validation, a firing timer and a message read share the first line.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[repr(C, align(64))]
 pub(crate) struct Conv {
+    // First line (64 bytes): what validation, a firing timer and a
+    // message read. Every access reads `Option<Conv>`'s niche, which
+    // rustc puts in a `bool` (the largest niche; with a `bool` on the
+    // second line, every access read both lines): so all the `bool`s are
+    // on this line, and none on the second.
+    pub place: Place,
     pub id: ConversationId,
-    /// The customer's slot: their id is the slot's (`Customer::id`;
-    /// the record kept it too, 8 bytes, issue 22). A conversation holds
-    /// its customer's slot for its whole life (`State::customer_holds`),
-    /// so the slot never changes hands under it.
-    pub who: CustomerIdx,
-    pub channel: Channel,
+    pub last_customer_message: Timestamp,
+    /// Arrival order, for ties between equal aged priorities.
+    pub seq: u64,
+    /// Generation of the SLA timers.
+    pub sla_gen: u32,
+    /// Bumped at every change of place; offer and sticky-wait timers of an
+    /// older stay are void.
+    pub stay: u32,
     /// Its skill group (which fixes its required skills and channel).
     pub group: GroupIdx,
+    /// Its position in its agent's inbox while live (offered or assigned),
+    /// so that leaving it is a swap-remove (`state::inbox`); meaningless
+    /// otherwise. Derived: rebuilt on restore, left out of snapshots.
+    pub inbox_at: u32,
+    /// Which of `times` are set: bit `1 << When as u8`.
+    pub times_set: u8,
+    pub channel: Channel,
     /// Priority as requested, before the VIP boost.
     pub base_priority: Priority,
     /// Effective priority.
     pub priority: Priority,
-    pub place: Place,
-    pub opened_at: Timestamp,
-    /// The conversation's age: kept across requeues, transfers, escalation.
-    pub waiting_since: Timestamp,
-    pub last_customer_message: Timestamp,
+    pub awaiting_reply: bool,
+    pub seen: bool,
+    /// An auto-park timer is pending (at most one per conversation: it
+    /// re-arms itself at `park_due` instead of one timer per reply).
+    pub park_armed: bool,
+    /// A resolved thread in wrap-up on its agent (`held` is then the part
+    /// of the weight kept): its hold is in `State::wraps`, a side table
+    /// (`wrap_table.rs`), since the 40 bytes of a `WrapHold` are unused in
+    /// nearly every record. Written only through `State::set_wrap` and
+    /// `State::take_wrap`.
+    pub wrapping: bool,
+    // Second line: the instants' values and what is read less often.
     /// The optional instants ([`When`]), by `When as usize`; an unset one
     /// holds 0. Read them with [`Conv::at`], write with [`Conv::set_at`].
     /// Five `Option<Timestamp>` took 16 bytes each (every `u64` is a valid
     /// time, so an `Option` has no niche to use); these take 8 each plus
     /// one byte of flags in the record's padding.
     pub times: [Timestamp; WHEN_COUNT],
-    /// Which of `times` are set: bit `1 << When as u8`.
-    pub times_set: u8,
-    /// An auto-park timer is pending (at most one per conversation: it
-    /// re-arms itself at `park_due` instead of one timer per reply).
-    pub park_armed: bool,
-    pub seen: bool,
-    pub awaiting_reply: bool,
-    /// Bumped at every change of place; offer and sticky-wait timers of an
-    /// older stay are void.
-    pub stay: u32,
-    /// Generation of the SLA timers.
-    pub sla_gen: u32,
-    /// Arrival order, for ties between equal aged priorities.
-    pub seq: u64,
+    pub opened_at: Timestamp,
+    /// The conversation's age: kept across requeues, transfers, escalation.
+    pub waiting_since: Timestamp,
+    /// The customer's slot: their id is the slot's (`Customer::id`;
+    /// the record kept it too, 8 bytes, issue 22). A conversation holds
+    /// its customer's slot for its whole life (`State::customer_holds`),
+    /// so the slot never changes hands under it.
+    pub who: CustomerIdx,
     /// Capacity held on the owning agent (full weight when offered or
     /// assigned, parked weight when parked, zero otherwise).
     pub held: Capacity,
@@ -138,19 +161,9 @@ pub(crate) struct Conv {
     /// `AgentIdx::VACANT` for none (4 bytes, not an `Option`'s 8): read
     /// it with [`Conv::sticky_agent`].
     pub sticky: AgentIdx,
-    /// A resolved thread in wrap-up on its agent (`held` is then the part
-    /// of the weight kept): its hold is in `State::wraps`, a side table
-    /// (`wrap_table.rs`), since the 40 bytes of a `WrapHold` are unused in
-    /// nearly every record. Written only through `State::set_wrap` and
-    /// `State::take_wrap`.
-    pub wrapping: bool,
     /// Times the no-answer rule fired for it (reassignments, plus one once
     /// its terminal action applied).
     pub no_answer_hops: u32,
-    /// Its position in its agent's inbox while live (offered or assigned),
-    /// so that leaving it is a swap-remove (`state::inbox`); meaningless
-    /// otherwise. Derived: rebuilt on restore, left out of snapshots.
-    pub inbox_at: u32,
 }
 
 /// Order of an agent's inbox: threads where the customer spoke last first,
@@ -173,6 +186,11 @@ impl Conv {
     #[inline]
     pub(crate) fn set_at(&mut self, which: When, at: Option<Timestamp>) {
         let i = which as usize;
+        if at.is_none() && self.times_set >> i & 1 == 0 {
+            // Already clear, so already 0: leave the record's second line
+            // untouched (a customer message clears the park time).
+            return;
+        }
         self.times[i] = at.unwrap_or_default();
         self.times_set = (self.times_set & !(1 << i)) | (u8::from(at.is_some()) << i);
     }
@@ -280,5 +298,36 @@ impl Conv {
             ) => Some(start + target()),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Conv;
+    use std::mem::{align_of, offset_of, size_of};
+
+    /// The record's lines (issue 22: LL misses): two whole lines, the
+    /// `bool`s (so `Option<Conv>`'s niche, read by every access) and what
+    /// validation and a firing timer read on the first.
+    #[test]
+    fn the_first_line_holds_the_niche_and_what_validation_and_timers_read() {
+        assert_eq!(size_of::<Conv>(), 128);
+        assert_eq!(align_of::<Conv>(), 64);
+        assert_eq!(size_of::<Option<Conv>>(), 128);
+        for first in [
+            offset_of!(Conv, place),
+            offset_of!(Conv, id),
+            offset_of!(Conv, seq),
+            offset_of!(Conv, sla_gen),
+            offset_of!(Conv, stay),
+            offset_of!(Conv, times_set),
+            offset_of!(Conv, awaiting_reply),
+            offset_of!(Conv, seen),
+            offset_of!(Conv, park_armed),
+            offset_of!(Conv, wrapping),
+        ] {
+            assert!(first < 64, "offset {first}");
+        }
+        assert!(offset_of!(Conv, times) >= 64);
     }
 }

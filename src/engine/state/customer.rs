@@ -27,29 +27,38 @@ use std::collections::BinaryHeap;
 /// a `Vec` of its own takes it to 56. The owner and the wait for them
 /// (12 bytes, set for a few account-managed customers) live in
 /// `State::customer_owners`, by slot, with only their bit here: 48.
+///
+/// `repr(C, align(16))` (free at 48 bytes) keeps the fields in the order
+/// below: the last agent, its time and the flags in the first 16 bytes,
+/// which never straddle a cache line (issue 22: LL misses).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[repr(C, align(16))]
 pub(crate) struct Customer {
-    pub id: CustomerId,
+    // First 16 bytes (on one line at any 16-byte start): what an agent's
+    // reply writes (`State::customer_served`) and an open's sticky check
+    // reads; then what an open updates; the rest after.
+    /// When the agent who last served them did (`Customer::last_agent`).
+    last_at: Timestamp,
+    /// The agent who last served them (`Customer::last_agent`).
+    last_agent: AgentIdx,
+    /// Which of the packed values are set: `LAST_AGENT`, `OWNER` (the
+    /// owner is in `State::customer_owners`), `QUEUED`, and `QUEUED_AT`
+    /// (the key is `Some`).
+    set: u8,
     pub tier: Tier,
+    /// A slot a purge freed, waiting on the free list.
+    pub vacant: bool,
+    /// Conversations of theirs in the table (open, or resolved and not yet
+    /// purged): while any is, they are kept.
+    pub held: u32,
     /// Conversations not yet resolved, in opening order (all but the first
     /// in `State::open_pool`). Short: the open rule
     /// (`EngineConfig::open_conversations`) keeps one per channel by
     /// default.
     pub open: super::open_list::OpenList,
-    /// Conversations of theirs in the table (open, or resolved and not yet
-    /// purged): while any is, they are kept.
-    pub held: u32,
-    /// A slot a purge freed, waiting on the free list.
-    pub vacant: bool,
-    /// The agent who last served them and when (`Customer::last_agent`).
-    last_agent: AgentIdx,
-    last_at: Timestamp,
+    pub id: CustomerId,
     /// The key of their expiry entry (`Customer::queued`).
     queued_at: Timestamp,
-    /// Which of the packed values are set: `LAST_AGENT`, `OWNER` (the
-    /// owner is in `State::customer_owners`), `QUEUED`, and `QUEUED_AT`
-    /// (the key is `Some`).
-    set: u8,
 }
 
 /// `Customer::set`: the last agent is set.
