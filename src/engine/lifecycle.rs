@@ -127,12 +127,16 @@ pub(crate) fn detach(cx: &mut Cx<'_>, c: ConvIdx) -> Option<(AgentIdx, Capacity,
         Place::Resolved { .. } => wrapup::unlist(cx, c),
         Place::Queued => {
             let group = cx.st.conv(c).group;
-            let removed = cx.st.line_remove(group, class, line_key, c);
+            let removed = cx
+                .st
+                .line_remove(group, class, line_key, c, cx.cfg.class_head_start);
             debug_assert!(removed, "a queued conversation is in its line");
             // The overflow lines of a routing plan's conversation.
             for i in 0..cx.st.extra_groups(c).len() {
                 let g = cx.st.extra_groups(c)[i];
-                let removed = cx.st.line_remove(g, class, line_key, c);
+                let removed = cx
+                    .st
+                    .line_remove(g, class, line_key, c, cx.cfg.class_head_start);
                 debug_assert!(removed, "a queued conversation is in its overflow lines");
             }
             None
@@ -178,12 +182,13 @@ pub(crate) fn enqueue_group(cx: &mut Cx<'_>, c: ConvIdx) {
     debug_assert_eq!(conv.held, Capacity::ZERO, "waiting work holds no capacity");
     conv.place = Place::Queued;
     let (group, class, key) = (conv.group, conv.class(), conv.line_key());
-    cx.st.line_insert(group, class, key, c);
+    cx.st
+        .line_insert(group, class, key, c, cx.cfg.class_head_start);
     // A routing plan's overflow: the same place (age, arrival) in the
     // lines of the other queues it waits in.
     for i in 0..cx.st.extra_groups(c).len() {
         let g = cx.st.extra_groups(c)[i];
-        cx.st.line_insert(g, class, key, c);
+        cx.st.line_insert(g, class, key, c, cx.cfg.class_head_start);
     }
 }
 
@@ -514,12 +519,12 @@ fn detach_waiting_entry(cx: &mut Cx<'_>, c: ConvIdx, insert: bool) {
                     0 => group,
                     _ => cx.st.extra_groups(c)[i - 1],
                 };
-                let st = &mut *cx.st;
+                let (st, head_start) = (&mut *cx.st, cx.cfg.class_head_start);
                 let line = &mut st.groups[g.get()].waiting;
                 if insert {
-                    line.insert(&mut st.line_pool, class, key, c);
+                    line.insert(&mut st.line_pool, class, key, c, head_start);
                 } else {
-                    line.remove(&mut st.line_pool, class, key, c);
+                    line.remove(&mut st.line_pool, class, key, c, head_start);
                 }
             }
         }

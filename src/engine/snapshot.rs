@@ -670,9 +670,15 @@ fn restore_conversations(
         }
         match conv.place {
             Place::Queued => {
-                st.line_insert(conv.group, conv.class(), conv.line_key(), c);
+                st.line_insert(
+                    conv.group,
+                    conv.class(),
+                    conv.line_key(),
+                    c,
+                    config.class_head_start,
+                );
                 for &g in extra {
-                    st.line_insert(g, conv.class(), conv.line_key(), c);
+                    st.line_insert(g, conv.class(), conv.line_key(), c, config.class_head_start);
                 }
             }
             Place::WaitingFor { agent, own } => {

@@ -6,7 +6,7 @@ use super::agent::{Agent, Slot};
 use super::free_index::FreeIndex;
 use super::index::{AgentIdx, GroupIdx};
 use super::waiting::WaitingLine;
-use crate::model::{Capacity, Channel, SkillRequirement};
+use crate::model::{Capacity, Channel, SkillRequirement, TimeSpan};
 use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
@@ -207,7 +207,8 @@ impl super::State {
         self.groups[g.get()].pool.unwrap_or(g)
     }
 
-    /// Puts `c` in `g`'s line (class `class`, place `key`); a follower's
+    /// Puts `c` in `g`'s line (class `class`, place `key`; `head_start`
+    /// is the engine's class head start); a follower's
     /// line that was empty joins its pool's `busy` list.
     pub(crate) fn line_insert(
         &mut self,
@@ -215,9 +216,12 @@ impl super::State {
         class: u8,
         key: super::waiting::LineKey,
         c: super::index::ConvIdx,
+        head_start: TimeSpan,
     ) {
         let group = &mut self.groups[g.get()];
-        group.waiting.insert(&mut self.line_pool, class, key, c);
+        group
+            .waiting
+            .insert(&mut self.line_pool, class, key, c, head_start);
         if let (Some(p), 1) = (group.pool, group.waiting.len()) {
             self.groups[p.get()].busy.push(g);
         }
@@ -231,9 +235,12 @@ impl super::State {
         class: u8,
         key: super::waiting::LineKey,
         c: super::index::ConvIdx,
+        head_start: TimeSpan,
     ) -> bool {
         let group = &mut self.groups[g.get()];
-        let removed = group.waiting.remove(&mut self.line_pool, class, key, c);
+        let removed = group
+            .waiting
+            .remove(&mut self.line_pool, class, key, c, head_start);
         if let (Some(p), true, 0) = (group.pool, removed, group.waiting.len()) {
             let busy = &mut self.groups[p.get()].busy;
             if let Some(i) = busy.iter().position(|&f| f == g) {

@@ -11,7 +11,6 @@ use super::index::ConvIdx;
 use super::line_pool::{LinePool, NIL};
 use crate::model::{TimeSpan, Timestamp};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering::Relaxed};
 
 /// Number of priority classes.
 pub(crate) const CLASSES: usize = 4;
@@ -54,7 +53,7 @@ pub(crate) type Head = (u8, LineKey, ConvIdx);
 /// The waiting line of one group. Its entries are nodes of the state's
 /// [`LinePool`] (shared by every line, so a command allocates nothing
 /// when a line grows); the line keeps each class tree's root.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct WaitingLine {
     roots: [u32; CLASSES],
     len: u32,
@@ -64,73 +63,18 @@ pub(crate) struct WaitingLine {
     /// workload rules holding work back the lines are rarely empty), so
     /// reading it compares four copies instead of walking four trees.
     firsts: [Option<(LineKey, ConvIdx)>; CLASSES],
-    /// The last `head_aged` answer and the head start it was computed
-    /// for, forgotten once a class head changes: with workload rules
-    /// holding work back, lines stay long and a freed agent's pull reads
-    /// the same heads again and again (issue 20's budget: four aged keys
-    /// per read were most of the pull's look at a line).
-    aged_head: AgedHead,
-}
-
-/// `WaitingLine::head_aged`'s memo. In atomics (relaxed, plain moves on
-/// x86), not a `Cell`, so that the engine stays `Sync`: it is written
-/// under `&self` only by a pull, which holds the state exclusively (`Cx`),
-/// and forgotten under `&mut self`.
-#[derive(Debug)]
-struct AgedHead {
-    /// The conversation, `NO_HEAD` when nothing is remembered.
-    conv: AtomicU32,
-    start: AtomicU64,
-    since: AtomicI64,
-    seq: AtomicU64,
-}
-
-/// `AgedHead::conv` when nothing is remembered.
-const NO_HEAD: u32 = u32::MAX;
-
-impl Default for AgedHead {
-    fn default() -> Self {
-        Self {
-            conv: AtomicU32::new(NO_HEAD),
-            start: AtomicU64::new(0),
-            since: AtomicI64::new(0),
-            seq: AtomicU64::new(0),
-        }
-    }
-}
-
-impl AgedHead {
-    fn get(&self, head_start: TimeSpan) -> Option<((i64, u64), ConvIdx)> {
-        let conv = self.conv.load(Relaxed);
-        if conv == NO_HEAD || self.start.load(Relaxed) != head_start.0 {
-            return None;
-        }
-        let key = (self.since.load(Relaxed), self.seq.load(Relaxed));
-        Some((key, ConvIdx::new(conv as usize)?))
-    }
-
-    fn set(&self, head_start: TimeSpan, ((since, seq), conv): ((i64, u64), ConvIdx)) {
-        self.start.store(head_start.0, Relaxed);
-        self.since.store(since, Relaxed);
-        self.seq.store(seq, Relaxed);
-        self.conv.store(conv.get() as u32, Relaxed);
-    }
-
-    fn forget(&mut self) {
-        *self.conv.get_mut() = NO_HEAD;
-    }
-}
-
-impl Clone for WaitingLine {
-    fn clone(&self) -> Self {
-        // The memo is not copied: the copy computes its own.
-        Self {
-            roots: self.roots,
-            len: self.len,
-            firsts: self.firsts,
-            aged_head: AgedHead::default(),
-        }
-    }
+    /// The head's aged key at `aged_start`, kept in step when a class
+    /// head changes (one compare, four when the head leaves) rather than
+    /// computed at each read: with
+    /// workload rules holding work back, lines stay long and freed
+    /// agents' pulls read the same heads again and again (issue 20's
+    /// budget: four aged keys per read were most of a pull's look at a
+    /// line). Kept on the write path, not remembered by the read, so the
+    /// core holds no interior mutability (no `Cell`, no atomics).
+    aged_head: Option<((i64, u64), ConvIdx)>,
+    /// The head start `aged_head` was computed with (the engine's
+    /// `class_head_start`; a read with another computes afresh).
+    aged_start: TimeSpan,
 }
 
 impl Default for WaitingLine {
@@ -139,31 +83,48 @@ impl Default for WaitingLine {
             roots: [NIL; CLASSES],
             len: 0,
             firsts: [None; CLASSES],
-            aged_head: AgedHead::default(),
+            aged_head: None,
+            aged_start: TimeSpan(0),
         }
     }
 }
 
 impl WaitingLine {
-    /// Adds `conv` (not in this line yet) to class `class` at `key`.
-    pub(crate) fn insert(&mut self, pool: &mut LinePool, class: u8, key: LineKey, conv: ConvIdx) {
+    /// Adds `conv` (not in this line yet) to class `class` at `key`;
+    /// `head_start` is the engine's class head start.
+    pub(crate) fn insert(
+        &mut self,
+        pool: &mut LinePool,
+        class: u8,
+        key: LineKey,
+        conv: ConvIdx,
+        head_start: TimeSpan,
+    ) {
         let class = usize::from(class);
         pool.insert(&mut self.roots[class], key, conv);
         self.len += 1;
         let first = &mut self.firsts[class];
         if first.is_none_or(|f| (key, conv) < f) {
             *first = Some((key, conv));
-            self.aged_head.forget();
+            // A smaller class head: the line's head is it or unchanged.
+            let aged = key.aged(class as u8, head_start);
+            if head_start != self.aged_start {
+                self.refresh_aged(head_start);
+            } else if self.aged_head.is_none_or(|(least, _)| aged < least) {
+                self.aged_head = Some((aged, conv));
+            }
         }
     }
 
-    /// Takes `conv` out of class `class` (at `key`), if there.
+    /// Takes `conv` out of class `class` (at `key`), if there;
+    /// `head_start` is the engine's class head start.
     pub(crate) fn remove(
         &mut self,
         pool: &mut LinePool,
         class: u8,
         key: LineKey,
         conv: ConvIdx,
+        head_start: TimeSpan,
     ) -> bool {
         let class = usize::from(class);
         let root = &mut self.roots[class];
@@ -172,20 +133,38 @@ impl WaitingLine {
         if self.firsts[class] == Some((key, conv)) {
             // Only a class head leaving walks its tree again.
             self.firsts[class] = pool.first(*root);
-            self.aged_head.forget();
+            // A class head that was not the line's head left behind a
+            // later one: the line's head is unchanged.
+            if head_start != self.aged_start || self.aged_head.is_some_and(|(_, c)| c == conv) {
+                self.refresh_aged(head_start);
+            }
         }
         removed
+    }
+
+    /// Recomputes the kept aged head after a class head changed.
+    #[inline]
+    fn refresh_aged(&mut self, head_start: TimeSpan) {
+        self.aged_head = self.compute_aged(head_start);
+        self.aged_start = head_start;
     }
 
     /// The head with its aged key (`head` for a caller that orders heads
     /// across lines by that key: computed once, not again by the caller).
     #[inline]
     pub(crate) fn head_aged(&self, head_start: TimeSpan) -> Option<((i64, u64), ConvIdx)> {
+        if head_start == self.aged_start {
+            return self.aged_head;
+        }
+        // Only after the head start was reconfigured, until a class head
+        // changes.
+        self.compute_aged(head_start)
+    }
+
+    /// The head with its aged key, from the four class heads.
+    fn compute_aged(&self, head_start: TimeSpan) -> Option<((i64, u64), ConvIdx)> {
         if self.len == 0 {
             return None;
-        }
-        if let Some(head) = self.aged_head.get(head_start) {
-            return Some(head);
         }
         let mut best: Option<((i64, u64), ConvIdx)> = None;
         for (class, first) in self.firsts.iter().enumerate() {
@@ -196,10 +175,6 @@ impl WaitingLine {
             if best.as_ref().is_none_or(|(least, _)| aged < *least) {
                 best = Some((aged, conv));
             }
-        }
-        // `len` is not 0, so some class has a head.
-        if let Some(head) = best {
-            self.aged_head.set(head_start, head);
         }
         best
     }
@@ -259,6 +234,9 @@ impl WaitingLine {
         if total != self.len {
             return Err("a waiting line's length");
         }
+        if self.aged_head != self.compute_aged(self.aged_start) {
+            return Err("a waiting line's kept aged head is not its head");
+        }
         Ok(())
     }
 }
@@ -267,9 +245,9 @@ impl WaitingLine {
 mod tests {
     use super::*;
 
-    /// The remembered head against one computed afresh (a clone does
-    /// not copy the memo), over random inserts, removes and two head
-    /// starts.
+    /// The kept aged head against one computed afresh, over random
+    /// inserts and removes, read at the head start it is kept for and at
+    /// another (a reconfigured engine).
     #[test]
     fn the_remembered_head_is_the_head() {
         let mut pool = LinePool::default();
@@ -290,17 +268,17 @@ mod tests {
                     seq: round,
                 };
                 let conv = ConvIdx::new(round as usize).expect("index");
-                line.insert(&mut pool, class, key, conv);
+                line.insert(&mut pool, class, key, conv, TimeSpan(300));
                 held.push((class, key, conv));
             } else {
                 let (class, key, conv) = held.swap_remove((next() as usize) % held.len());
-                assert!(line.remove(&mut pool, class, key, conv));
+                assert!(line.remove(&mut pool, class, key, conv, TimeSpan(300)));
             }
             for start in [TimeSpan(0), TimeSpan(300)] {
                 let head = line.head_aged(start);
-                assert_eq!(head, line.head_aged(start), "read again");
-                assert_eq!(head, line.clone().head_aged(start), "afresh");
+                assert_eq!(head, line.compute_aged(start), "afresh");
                 assert_eq!(head.map(|h| h.1), line.head(start).map(|h| h.2));
+                line.check(&pool).expect("the kept head is checked");
             }
         }
     }
@@ -358,7 +336,7 @@ mod tests {
                     seq,
                 };
                 let conv = ConvIdx::new(seq as usize).expect("a slot");
-                line.insert(&mut pool, class, key, conv);
+                line.insert(&mut pool, class, key, conv, TimeSpan(300));
                 waiting.push((class, key, conv));
             } else {
                 // Half the time the head, else anyone.
@@ -367,7 +345,7 @@ mod tests {
                     _ => next(waiting.len() as u64) as usize,
                 };
                 let (class, key, conv) = waiting.swap_remove(i);
-                assert!(line.remove(&mut pool, class, key, conv));
+                assert!(line.remove(&mut pool, class, key, conv, TimeSpan(300)));
             }
             let walked = waiting
                 .iter()
