@@ -21,7 +21,7 @@
 
 use super::commit::{commit_all, Commit};
 use super::config::Durability;
-use super::message::{Accepted, Addressee, Envelope, Refusal, Reply};
+use super::message::{Accepted, Addressee, Answer, Envelope, Load, Many, Refusal, Reply};
 use super::shard::{Shard, TenantState};
 use super::stats::tenant_counts;
 use super::stream::StreamItem;
@@ -39,8 +39,51 @@ struct Staged {
     record: u64,
     at: Timestamp,
     decisions: Vec<Decision>,
-    /// `None` for a timer tick (nobody waits for it).
-    reply: Option<Reply<Accepted>>,
+    to: To,
+}
+
+/// Who hears of a staged command.
+pub(crate) enum To {
+    /// Nobody: a timer tick.
+    Tick,
+    /// The caller of one command.
+    One(Reply<Accepted>),
+    /// The command at `index` of the batch at `batch` in
+    /// `Shard::batches_sent` (a caller's `send_batch`).
+    Many { batch: usize, index: usize },
+}
+
+/// The answers to one caller's batch (`send_batch`), filled in order as
+/// its commands are staged and sent together once the shard's batch is
+/// complete.
+pub(crate) struct ManyAnswers {
+    answers: Vec<Answer<Accepted>>,
+    reply: Reply<Vec<Answer<Accepted>>>,
+}
+
+/// Answers `to` with `refusal`: at once for one command, in its place in
+/// the answers for a command of a caller's batch.
+fn refuse(sent: &mut [ManyAnswers], to: To, refusal: Refusal) {
+    match to {
+        To::Tick => {}
+        To::One(reply) => {
+            let _ = reply.send(Err(refusal));
+        }
+        To::Many { batch, .. } => {
+            if let Some(many) = sent.get_mut(batch) {
+                many.answers.push(Err(refusal));
+            }
+        }
+    }
+}
+
+/// The answer of the command at `index` of the caller's batch at `batch`.
+fn answer_at(
+    sent: &mut [ManyAnswers],
+    batch: usize,
+    index: usize,
+) -> Option<&mut Answer<Accepted>> {
+    sent.get_mut(batch)?.answers.get_mut(index)
 }
 
 impl Shard {
@@ -77,7 +120,7 @@ impl Shard {
                 continue; // stale: the deadline moved since
             }
             state.scheduled = None;
-            self.stage(slot, now, Command::Tick, None, &mut staged);
+            self.stage(slot, now, Command::Tick, To::Tick, &mut staged);
         }
         let ticks = staged.len();
 
@@ -88,21 +131,30 @@ impl Shard {
         // while the batch runs is stamped with `now`, read above: the
         // batch's time, as for every command of it.
         let mut inbox = std::mem::take(&mut self.inbox);
-        let mut taken = inbox.len();
+        let mut taken = 0;
         for envelope in inbox.drain(..) {
+            taken += envelope.load.len();
             self.take(envelope, now, &mut staged);
         }
         self.inbox = inbox;
+        // Each turn takes at least one command (a caller's batch is never
+        // empty), so `room` turns are enough. A caller's batch is not
+        // split: the last one taken may carry the shard's batch past
+        // `batch_max` by less than its own size.
         let room = self.settings.batch_max.saturating_sub(taken);
         for _ in 0..room {
+            if taken >= self.settings.batch_max {
+                break;
+            }
             let Ok(envelope) = self.commands.try_recv() else {
                 break;
             };
-            taken += 1;
+            taken += envelope.load.len();
             self.take(envelope, now, &mut staged);
         }
-        // The inbox holds at most `batch_max` (see `on_opened`).
-        assert!(taken <= self.settings.batch_max);
+        // The inbox holds at most `batch_max` (see `on_opened`), and a
+        // caller's batch at most `batch_max` (`send_batch`).
+        assert!(taken < 2 * self.settings.batch_max);
         let size = taken + ticks;
         // The commands left the queue: make their places available, the
         // batch's at once (one semaphore update per batch, not per command).
@@ -133,8 +185,8 @@ impl Shard {
                 let slot = key.slot();
                 let occupied = matches!(self.tenants.get(slot), Some(Some(_)));
                 if !self.generations.live(*key, occupied) {
-                    self.done_with_place();
-                    let _ = envelope.reply.send(Err(Refusal::StaleKey));
+                    self.done_with_places(envelope.load.len());
+                    envelope.load.refuse(Refusal::StaleKey);
                     return;
                 }
                 slot
@@ -147,13 +199,22 @@ impl Shard {
                 }
             },
         };
-        let Envelope {
-            tenant: _,
-            command,
-            reply,
-        } = envelope;
-        self.done_with_place();
-        self.stage(slot, now, command, Some(reply), staged);
+        let Envelope { tenant: _, load } = envelope;
+        self.done_with_places(load.len());
+        match load {
+            Load::One { command, reply } => self.stage(slot, now, command, To::One(reply), staged),
+            Load::Many(many) => {
+                let Many { commands, reply } = *many;
+                let batch = self.batches_sent.len();
+                self.batches_sent.push(ManyAnswers {
+                    answers: Vec::with_capacity(commands.len()),
+                    reply,
+                });
+                for (index, command) in commands.into_iter().enumerate() {
+                    self.stage(slot, now, command, To::Many { batch, index }, staged);
+                }
+            }
+        }
     }
 
     /// Applies one command to the tenant in `slot` and keeps its frame for
@@ -163,24 +224,23 @@ impl Shard {
         slot: usize,
         now: Timestamp,
         command: Command,
-        reply: Option<Reply<Accepted>>,
+        to: To,
         staged: &mut Vec<Staged>,
     ) {
         let journaling = self.settings.durability != Durability::Volatile;
+        let sent = &mut self.batches_sent;
         let Some(state) = self.tenants.get_mut(slot).and_then(Option::as_mut) else {
+            // Never for a command (`take` found the slot live); a caller's
+            // batch would still get an answer in this place all the same.
+            refuse(sent, to, Refusal::StaleKey);
             return;
-        };
-        let refuse = |reply: Option<Reply<Accepted>>, refusal: Refusal| {
-            if let Some(reply) = reply {
-                let _ = reply.send(Err(refusal));
-            }
         };
         if let Some(source) = &state.poisoned {
             let error = RuntimeError::from_poison(&state.id, source, false);
-            refuse(reply, error.into());
+            refuse(sent, to, error.into());
             return;
         }
-        let is_tick = reply.is_none();
+        let is_tick = matches!(to, To::Tick);
         let at = now.max(state.last_at);
         let record = state.journal.last_seq() + state.batch.count + 1;
         let mark = state.batch.bytes.len();
@@ -188,7 +248,7 @@ impl Shard {
             if let Err(e) = encode_record(record, at, &command, &mut state.batch.bytes) {
                 state.batch.bytes.truncate(mark);
                 state.counters.rejected += 1;
-                refuse(reply, RuntimeError::Unencodable(e).into());
+                refuse(sent, to, RuntimeError::Unencodable(e).into());
                 return;
             }
         }
@@ -218,12 +278,23 @@ impl Shard {
                     state.touched = true;
                     self.touched.push(slot);
                 }
+                if let To::Many { batch, .. } = to {
+                    // Its place in the answers; the decisions are moved in
+                    // once the batch is complete.
+                    if let Some(many) = sent.get_mut(batch) {
+                        many.answers.push(Ok(Accepted {
+                            record,
+                            at,
+                            decisions: Vec::new(),
+                        }));
+                    }
+                }
                 staged.push(Staged {
                     slot,
                     record,
                     at,
                     decisions,
-                    reply,
+                    to,
                 });
             }
             Err(error) => {
@@ -242,8 +313,11 @@ impl Shard {
                 // past 128 bytes, so each hand-over was a `memcpy` call
                 // (29 instructions per refusal; most of a refusing stream's
                 // commands are refused).
-                if let Some(reply) = reply {
-                    let _ = reply.send(Err(Refusal::Rejected(Rejected { error, command })));
+                match to {
+                    To::One(reply) => {
+                        let _ = reply.send(Err(Refusal::Rejected(Rejected { error, command })));
+                    }
+                    to => refuse(sent, to, Refusal::Rejected(Rejected { error, command })),
                 }
             }
         }
@@ -296,16 +370,25 @@ impl Shard {
     /// first, then one wake-up per waiting caller.
     fn complete(&mut self, staged: Vec<Staged>) {
         let mut wakes = std::mem::take(&mut self.wakes);
-        let answers = staged.len();
+        let mut sent = std::mem::take(&mut self.batches_sent);
+        let answers = staged.len() + sent.len();
         for s in staged {
             let Some(state) = self.tenants.get_mut(s.slot).and_then(Option::as_mut) else {
                 continue;
             };
             if let Some(source) = &state.poisoned {
                 // Poisoned by this batch's commit: not acknowledged.
-                if let Some(reply) = s.reply {
-                    let error = RuntimeError::from_poison(&state.id, source, true);
-                    let _ = reply.complete(Err(error.into()), &mut wakes);
+                let error = || RuntimeError::from_poison(&state.id, source, true).into();
+                match s.to {
+                    To::Tick => {}
+                    To::One(reply) => {
+                        let _ = reply.complete(Err(error()), &mut wakes);
+                    }
+                    To::Many { batch, index } => {
+                        if let Some(answer) = answer_at(&mut sent, batch, index) {
+                            *answer = Err(error());
+                        }
+                    }
                 }
                 continue;
             }
@@ -342,15 +425,28 @@ impl Shard {
                     });
                 }
             }
-            if let Some(reply) = s.reply {
-                let accepted = Accepted {
-                    record: s.record,
-                    at: s.at,
-                    decisions: s.decisions,
-                };
-                let _ = reply.complete(Ok(accepted), &mut wakes);
+            match s.to {
+                To::Tick => {}
+                To::One(reply) => {
+                    let accepted = Accepted {
+                        record: s.record,
+                        at: s.at,
+                        decisions: s.decisions,
+                    };
+                    let _ = reply.complete(Ok(accepted), &mut wakes);
+                }
+                To::Many { batch, index } => {
+                    if let Some(Ok(accepted)) = answer_at(&mut sent, batch, index) {
+                        accepted.decisions = s.decisions;
+                    }
+                }
             }
         }
+        // Each caller's batch in one answer, one wake-up.
+        for many in sent.drain(..) {
+            let _ = many.reply.complete(Ok(many.answers), &mut wakes);
+        }
+        self.batches_sent = sent;
         assert!(wakes.len() <= answers, "at most one wake-up per answer");
         wakes.wake_all();
         self.wakes = wakes;
