@@ -34,13 +34,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// A command applied in this batch, waiting for its journal write.
-struct Staged {
+pub(crate) struct Staged {
     slot: usize,
     record: u64,
     at: Timestamp,
     decisions: Vec<Decision>,
     to: To,
 }
+
+const _: () = assert!(std::mem::size_of::<Staged>() <= 64);
 
 /// Who hears of a staged command.
 pub(crate) enum To {
@@ -49,8 +51,9 @@ pub(crate) enum To {
     /// The caller of one command.
     One(Reply<Accepted>),
     /// The command at `index` of the batch at `batch` in
-    /// `Shard::batches_sent` (a caller's `send_batch`).
-    Many { batch: usize, index: usize },
+    /// `Shard::batches_sent` (a caller's `send_batch`). `u32`s, so that
+    /// `Staged` stays 64 bytes (both are below `MAX_BATCH`, 65,536).
+    Many { batch: u32, index: u32 },
 }
 
 /// The answers to one caller's batch (`send_batch`), filled in order as
@@ -62,7 +65,9 @@ pub(crate) struct ManyAnswers {
 }
 
 /// Answers `to` with `refusal`: at once for one command, in its place in
-/// the answers for a command of a caller's batch.
+/// the answers for a command of a caller's batch. Inlined, so the answer
+/// is built in place, not copied through the call.
+#[inline]
 fn refuse(sent: &mut [ManyAnswers], to: To, refusal: Refusal) {
     match to {
         To::Tick => {}
@@ -70,7 +75,7 @@ fn refuse(sent: &mut [ManyAnswers], to: To, refusal: Refusal) {
             let _ = reply.send(Err(refusal));
         }
         To::Many { batch, .. } => {
-            if let Some(many) = sent.get_mut(batch) {
+            if let Some(many) = sent.get_mut(batch as usize) {
                 many.answers.push(Err(refusal));
             }
         }
@@ -78,12 +83,10 @@ fn refuse(sent: &mut [ManyAnswers], to: To, refusal: Refusal) {
 }
 
 /// The answer of the command at `index` of the caller's batch at `batch`.
-fn answer_at(
-    sent: &mut [ManyAnswers],
-    batch: usize,
-    index: usize,
-) -> Option<&mut Answer<Accepted>> {
-    sent.get_mut(batch)?.answers.get_mut(index)
+fn answer_at(sent: &mut [ManyAnswers], batch: u32, index: u32) -> Option<&mut Answer<Accepted>> {
+    sent.get_mut(batch as usize)?
+        .answers
+        .get_mut(index as usize)
 }
 
 impl Shard {
@@ -103,8 +106,10 @@ impl Shard {
         );
         // Measures the batch for metrics only; decisions never read it.
         let started = Instant::now();
-        let expected = self.inbox.len() + self.commands.len();
-        let mut staged = Vec::with_capacity(expected.min(self.settings.batch_max) + 1);
+        // The shard's buffer, kept between batches (empty there): no
+        // allocation per batch, and no growth step by step (the queue's
+        // length counts items, and a caller's batch is one item).
+        let mut staged = std::mem::take(&mut self.staged);
 
         // Each pop removes an entry and stage pushes none, so this loop
         // runs at most as many times as the heap had entries.
@@ -133,8 +138,7 @@ impl Shard {
         let mut inbox = std::mem::take(&mut self.inbox);
         let mut taken = 0;
         for envelope in inbox.drain(..) {
-            taken += envelope.load.len();
-            self.take(envelope, now, &mut staged);
+            taken += self.take(envelope, now, &mut staged);
         }
         self.inbox = inbox;
         // Each turn takes at least one command (a caller's batch is never
@@ -149,8 +153,7 @@ impl Shard {
             let Ok(envelope) = self.commands.try_recv() else {
                 break;
             };
-            taken += envelope.load.len();
-            self.take(envelope, now, &mut staged);
+            taken += self.take(envelope, now, &mut staged);
         }
         // The inbox holds at most `batch_max` (see `on_opened`), and a
         // caller's batch at most `batch_max` (`send_batch`).
@@ -179,40 +182,52 @@ impl Shard {
     /// tenant by index; a stale one (its tenant removed since the caller
     /// read it) is answered at once, never applied to whoever holds the
     /// slot now (`directory.rs`).
-    fn take(&mut self, envelope: Envelope, now: Timestamp, staged: &mut Vec<Staged>) {
+    /// Returns how many commands the envelope carried.
+    fn take(&mut self, envelope: Envelope, now: Timestamp, staged: &mut Vec<Staged>) -> usize {
         let slot = match &envelope.tenant {
             Addressee::Key(key) => {
                 let slot = key.slot();
                 let occupied = matches!(self.tenants.get(slot), Some(Some(_)));
                 if !self.generations.live(*key, occupied) {
-                    self.done_with_places(envelope.load.len());
+                    let n = envelope.load.len();
+                    self.done_with_places(n);
                     envelope.load.refuse(Refusal::StaleKey);
-                    return;
+                    return n;
                 }
                 slot
             }
             Addressee::Id(id) => match self.by_id.get(&**id) {
                 Some(&slot) => slot,
                 None => {
+                    let n = envelope.load.len();
                     self.park(envelope);
-                    return;
+                    return n;
                 }
             },
         };
         let Envelope { tenant: _, load } = envelope;
-        self.done_with_places(load.len());
+        // One match on the load (a single command's path as before
+        // batches existed: its count is the constant 1).
         match load {
-            Load::One { command, reply } => self.stage(slot, now, command, To::One(reply), staged),
+            Load::One { command, reply } => {
+                self.done_with_places(1);
+                self.stage(slot, now, command, To::One(reply), staged);
+                1
+            }
             Load::Many(many) => {
                 let Many { commands, reply } = *many;
-                let batch = self.batches_sent.len();
+                let n = commands.len();
+                self.done_with_places(n);
+                // Below `MAX_BATCH` (each holds a command of this batch).
+                let batch = u32::try_from(self.batches_sent.len()).unwrap_or(u32::MAX);
                 self.batches_sent.push(ManyAnswers {
-                    answers: Vec::with_capacity(commands.len()),
+                    answers: Vec::with_capacity(n),
                     reply,
                 });
-                for (index, command) in commands.into_iter().enumerate() {
+                for (index, command) in (0..u32::MAX).zip(commands) {
                     self.stage(slot, now, command, To::Many { batch, index }, staged);
                 }
+                n
             }
         }
     }
@@ -281,7 +296,7 @@ impl Shard {
                 if let To::Many { batch, .. } = to {
                     // Its place in the answers; the decisions are moved in
                     // once the batch is complete.
-                    if let Some(many) = sent.get_mut(batch) {
+                    if let Some(many) = sent.get_mut(batch as usize) {
                         many.answers.push(Ok(Accepted {
                             record,
                             at,
@@ -368,11 +383,11 @@ impl Shard {
     }
     /// Publishes the batch's decisions and tells the callers: every answer
     /// first, then one wake-up per waiting caller.
-    fn complete(&mut self, staged: Vec<Staged>) {
+    fn complete(&mut self, mut staged: Vec<Staged>) {
         let mut wakes = std::mem::take(&mut self.wakes);
         let mut sent = std::mem::take(&mut self.batches_sent);
         let answers = staged.len() + sent.len();
-        for s in staged {
+        for s in staged.drain(..) {
             let Some(state) = self.tenants.get_mut(s.slot).and_then(Option::as_mut) else {
                 continue;
             };
@@ -447,6 +462,7 @@ impl Shard {
             let _ = many.reply.complete(Ok(many.answers), &mut wakes);
         }
         self.batches_sent = sent;
+        self.staged = staged;
         assert!(wakes.len() <= answers, "at most one wake-up per answer");
         wakes.wake_all();
         self.wakes = wakes;

@@ -7,7 +7,7 @@
 //! another thread except the queues and the metric handles: the engines
 //! are owned by value and reached through `&mut self`.
 
-use super::batch::ManyAnswers;
+use super::batch::{ManyAnswers, Staged};
 use super::clock::{Clock, MAX_IDLE};
 use super::completion::Wakes;
 use super::config::Durability;
@@ -113,6 +113,9 @@ pub(crate) struct Shard {
     /// The answers to the callers' batches (`send_batch`) taken by the
     /// batch being run (empty between batches; its buffer is reused).
     pub(crate) batches_sent: Vec<ManyAnswers>,
+    /// The commands applied by the batch being run, waiting for the
+    /// commit (empty between batches; its buffer is reused).
+    pub(crate) staged: Vec<Staged>,
     /// Tenants whose group gauges are stale, refreshed at most once per
     /// `GROUP_GAUGES_EVERY`.
     pub(crate) group_refresh: GroupRefresh,
@@ -156,6 +159,7 @@ impl Shard {
             decisions: Vec::new(),
             wakes: Wakes::default(),
             batches_sent: Vec::new(),
+            staged: Vec::new(),
             group_refresh: GroupRefresh::new(std::time::Instant::now()),
             batches: 0,
             max_batch: 0,
