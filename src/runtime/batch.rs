@@ -19,9 +19,10 @@
 //! 5. **After.** Due snapshots are taken, timers rescheduled, metrics
 //!    updated.
 
+use super::answers::{answer_at, refuse, ManyAnswers, To};
 use super::commit::{commit_all, Commit};
 use super::config::Durability;
-use super::message::{Accepted, Addressee, Answer, Envelope, Load, Many, Refusal, Reply};
+use super::message::{Accepted, Addressee, Envelope, Load, Many, Refusal};
 use super::shard::{Shard, TenantState};
 use super::stats::tenant_counts;
 use super::stream::StreamItem;
@@ -43,51 +44,6 @@ pub(crate) struct Staged {
 }
 
 const _: () = assert!(std::mem::size_of::<Staged>() <= 64);
-
-/// Who hears of a staged command.
-pub(crate) enum To {
-    /// Nobody: a timer tick.
-    Tick,
-    /// The caller of one command.
-    One(Reply<Accepted>),
-    /// The command at `index` of the batch at `batch` in
-    /// `Shard::batches_sent` (a caller's `send_batch`). `u32`s, so that
-    /// `Staged` stays 64 bytes (both are below `MAX_BATCH`, 65,536).
-    Many { batch: u32, index: u32 },
-}
-
-/// The answers to one caller's batch (`send_batch`), filled in order as
-/// its commands are staged and sent together once the shard's batch is
-/// complete.
-pub(crate) struct ManyAnswers {
-    answers: Vec<Answer<Accepted>>,
-    reply: Reply<Vec<Answer<Accepted>>>,
-}
-
-/// Answers `to` with `refusal`: at once for one command, in its place in
-/// the answers for a command of a caller's batch. Inlined, so the answer
-/// is built in place, not copied through the call.
-#[inline]
-fn refuse(sent: &mut [ManyAnswers], to: To, refusal: Refusal) {
-    match to {
-        To::Tick => {}
-        To::One(reply) => {
-            let _ = reply.send(Err(refusal));
-        }
-        To::Many { batch, .. } => {
-            if let Some(many) = sent.get_mut(batch as usize) {
-                many.answers.push(Err(refusal));
-            }
-        }
-    }
-}
-
-/// The answer of the command at `index` of the caller's batch at `batch`.
-fn answer_at(sent: &mut [ManyAnswers], batch: u32, index: u32) -> Option<&mut Answer<Accepted>> {
-    sent.get_mut(batch as usize)?
-        .answers
-        .get_mut(index as usize)
-}
 
 impl Shard {
     /// Runs one batch over the inbox, the command queue and the due timers

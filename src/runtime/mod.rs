@@ -67,6 +67,7 @@
 #[macro_use]
 mod trace;
 
+mod answers;
 mod batch;
 mod clock;
 mod commit;

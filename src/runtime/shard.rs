@@ -7,7 +7,8 @@
 //! another thread except the queues and the metric handles: the engines
 //! are owned by value and reached through `&mut self`.
 
-use super::batch::{ManyAnswers, Staged};
+use super::answers::ManyAnswers;
+use super::batch::Staged;
 use super::clock::{Clock, MAX_IDLE};
 use super::completion::Wakes;
 use super::config::Durability;
