@@ -132,11 +132,25 @@ fn bare_threads(threads: usize, streams: &[Vec<Command>], ids: &[TenantId]) -> f
 
 /// [`bare_threads`], the `n`-th command at `1_000 + n * step` ms.
 fn bare_threads_at(threads: usize, streams: &[Vec<Command>], ids: &[TenantId], step: u64) -> f64 {
+    bare_threads_chunked(threads, streams, ids, step, 1)
+}
+
+/// [`bare_threads_at`], the tenants interleaved `chunk` commands at a
+/// time (the order [`gated_batches`] queues them in).
+fn bare_threads_chunked(
+    threads: usize,
+    streams: &[Vec<Command>],
+    ids: &[TenantId],
+    step: u64,
+    chunk: usize,
+) -> f64 {
     let per = streams[0].len();
     let mut work: Vec<Vec<(usize, Command)>> = vec![Vec::new(); threads];
-    for i in 0..per {
+    for start in (0..per).step_by(chunk) {
         for (t, s) in streams.iter().enumerate() {
-            work[placement(&ids[t], threads)].push((t, s[i].clone()));
+            for command in &s[start..(start + chunk).min(per)] {
+                work[placement(&ids[t], threads)].push((t, command.clone()));
+            }
         }
     }
     let barrier = Arc::new(std::sync::Barrier::new(threads + 1));
@@ -239,6 +253,46 @@ fn gated(
     (total as f64 / secs, accepted as f64 / total as f64)
 }
 
+/// [`gated`] with the commands sent `chunk` at a time per tenant with
+/// `send_batch` (one queue item, one answer slot and one wake-up per
+/// chunk), tenants interleaved chunk by chunk; no journal.
+fn gated_batches(shards: usize, chunk: usize, streams: &[Vec<Command>], ids: &[TenantId]) -> f64 {
+    let gate = Arc::new(GateClock::default());
+    let total: usize = streams.iter().map(Vec::len).sum();
+    let config = RuntimeConfig::volatile()
+        .clock(Arc::clone(&gate) as Arc<dyn Clock>)
+        .shards(shards)
+        .batch_max(4096)
+        .queue_capacity(total + 4096);
+    let runtime = start(config, ids);
+    let handle = runtime.handle();
+    gate.hold(shards);
+    let per = streams[0].len();
+    let mut pendings = Vec::with_capacity(total / chunk + ids.len());
+    for start in (0..per).step_by(chunk) {
+        for (t, s) in streams.iter().enumerate() {
+            let commands = s[start..(start + chunk).min(per)].to_vec();
+            pendings.push(handle.send_batch(&ids[t], commands).expect("queue sized"));
+        }
+    }
+    let started = Instant::now();
+    gate.release();
+    // FIFO per shard, as in `gated`: each tenant's last batch answered
+    // means all are.
+    let lasts: Vec<_> = pendings.split_off(pendings.len() - ids.len());
+    let mut answered = 0usize;
+    for p in lasts {
+        answered += p.wait().map_or(0, |a| a.len());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    for p in pendings {
+        answered += p.wait().map_or(0, |a| a.len());
+    }
+    runtime.shutdown();
+    assert_eq!(answered, total, "every command answered");
+    total as f64 / secs
+}
+
 fn tokio_rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -338,6 +392,9 @@ fn latency(
     })
 }
 
+/// Commands per `send_batch` in the batched runs.
+const BATCH: usize = 64;
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let per: u64 = if quick { 20_000 } else { 60_000 };
@@ -363,6 +420,23 @@ fn main() {
         for threads in [1, 2] {
             let rate = bare_threads(threads, &streams, &ids);
             println!("bare, {threads} thread(s): {rate:.0} commands/s");
+        }
+        return;
+    }
+    if std::env::var("RUNTIME_BENCH_ONLY").is_ok_and(|v| v == "batch1") {
+        // The batched path (`send_batch`), against the bare engine fed
+        // the same order (tenants interleaved a chunk at a time).
+        for _ in 0..2 {
+            let rate = bare_threads_chunked(1, &streams, &ids, 1, BATCH);
+            println!("bare chunked, 1 thread, {BATCH} per tenant in turn: {rate:.0} commands/s");
+        }
+        for _ in 0..4 {
+            let rate = gated_batches(1, BATCH, &streams, &ids);
+            println!("runtime batched, 1 shard, {BATCH} per send_batch, no journal: {rate:.0} acknowledged/s");
+        }
+        for _ in 0..2 {
+            let rate = bare_threads_chunked(1, &streams, &ids, 1, BATCH);
+            println!("bare chunked, 1 thread, {BATCH} per tenant in turn: {rate:.0} commands/s");
         }
         return;
     }

@@ -19,9 +19,10 @@
 //! 5. **After.** Due snapshots are taken, timers rescheduled, metrics
 //!    updated.
 
+use super::answers::{answer_at, refuse, ManyAnswers, To};
 use super::commit::{commit_all, Commit};
 use super::config::Durability;
-use super::message::{Accepted, Addressee, Envelope, Refusal, Reply};
+use super::message::{Accepted, Addressee, Envelope, Load, Many, Refusal};
 use super::shard::{Shard, TenantState};
 use super::stats::tenant_counts;
 use super::stream::StreamItem;
@@ -34,14 +35,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// A command applied in this batch, waiting for its journal write.
-struct Staged {
+pub(crate) struct Staged {
     slot: usize,
     record: u64,
     at: Timestamp,
     decisions: Vec<Decision>,
-    /// `None` for a timer tick (nobody waits for it).
-    reply: Option<Reply<Accepted>>,
+    to: To,
 }
+
+const _: () = assert!(std::mem::size_of::<Staged>() <= 64);
 
 impl Shard {
     /// Runs one batch over the inbox, the command queue and the due timers
@@ -60,8 +62,10 @@ impl Shard {
         );
         // Measures the batch for metrics only; decisions never read it.
         let started = Instant::now();
-        let expected = self.inbox.len() + self.commands.len();
-        let mut staged = Vec::with_capacity(expected.min(self.settings.batch_max) + 1);
+        // The shard's buffer, kept between batches (empty there): no
+        // allocation per batch, and no growth step by step (the queue's
+        // length counts items, and a caller's batch is one item).
+        let mut staged = std::mem::take(&mut self.staged);
 
         // Each pop removes an entry and stage pushes none, so this loop
         // runs at most as many times as the heap had entries.
@@ -77,7 +81,7 @@ impl Shard {
                 continue; // stale: the deadline moved since
             }
             state.scheduled = None;
-            self.stage(slot, now, Command::Tick, None, &mut staged);
+            self.stage(slot, now, Command::Tick, To::Tick, &mut staged);
         }
         let ticks = staged.len();
 
@@ -88,21 +92,28 @@ impl Shard {
         // while the batch runs is stamped with `now`, read above: the
         // batch's time, as for every command of it.
         let mut inbox = std::mem::take(&mut self.inbox);
-        let mut taken = inbox.len();
+        let mut taken = 0;
         for envelope in inbox.drain(..) {
-            self.take(envelope, now, &mut staged);
+            taken += self.take(envelope, now, &mut staged);
         }
         self.inbox = inbox;
+        // Each turn takes at least one command (a caller's batch is never
+        // empty), so `room` turns are enough. A caller's batch is not
+        // split: the last one taken may carry the shard's batch past
+        // `batch_max` by less than its own size.
         let room = self.settings.batch_max.saturating_sub(taken);
         for _ in 0..room {
+            if taken >= self.settings.batch_max {
+                break;
+            }
             let Ok(envelope) = self.commands.try_recv() else {
                 break;
             };
-            taken += 1;
-            self.take(envelope, now, &mut staged);
+            taken += self.take(envelope, now, &mut staged);
         }
-        // The inbox holds at most `batch_max` (see `on_opened`).
-        assert!(taken <= self.settings.batch_max);
+        // The inbox holds at most `batch_max` (see `on_opened`), and a
+        // caller's batch at most `batch_max` (`send_batch`).
+        assert!(taken < 2 * self.settings.batch_max);
         let size = taken + ticks;
         // The commands left the queue: make their places available, the
         // batch's at once (one semaphore update per batch, not per command).
@@ -127,33 +138,54 @@ impl Shard {
     /// tenant by index; a stale one (its tenant removed since the caller
     /// read it) is answered at once, never applied to whoever holds the
     /// slot now (`directory.rs`).
-    fn take(&mut self, envelope: Envelope, now: Timestamp, staged: &mut Vec<Staged>) {
+    /// Returns how many commands the envelope carried.
+    fn take(&mut self, envelope: Envelope, now: Timestamp, staged: &mut Vec<Staged>) -> usize {
         let slot = match &envelope.tenant {
             Addressee::Key(key) => {
                 let slot = key.slot();
                 let occupied = matches!(self.tenants.get(slot), Some(Some(_)));
                 if !self.generations.live(*key, occupied) {
-                    self.done_with_place();
-                    let _ = envelope.reply.send(Err(Refusal::StaleKey));
-                    return;
+                    let n = envelope.load.len();
+                    self.done_with_places(n);
+                    envelope.load.refuse(Refusal::StaleKey);
+                    return n;
                 }
                 slot
             }
             Addressee::Id(id) => match self.by_id.get(&**id) {
                 Some(&slot) => slot,
                 None => {
+                    let n = envelope.load.len();
                     self.park(envelope);
-                    return;
+                    return n;
                 }
             },
         };
-        let Envelope {
-            tenant: _,
-            command,
-            reply,
-        } = envelope;
-        self.done_with_place();
-        self.stage(slot, now, command, Some(reply), staged);
+        let Envelope { tenant: _, load } = envelope;
+        // One match on the load (a single command's path as before
+        // batches existed: its count is the constant 1).
+        match load {
+            Load::One { command, reply } => {
+                self.done_with_places(1);
+                self.stage(slot, now, command, To::One(reply), staged);
+                1
+            }
+            Load::Many(many) => {
+                let Many { commands, reply } = *many;
+                let n = commands.len();
+                self.done_with_places(n);
+                // Below `MAX_BATCH` (each holds a command of this batch).
+                let batch = u32::try_from(self.batches_sent.len()).unwrap_or(u32::MAX);
+                self.batches_sent.push(ManyAnswers {
+                    answers: Vec::with_capacity(n),
+                    reply,
+                });
+                for (index, command) in (0..u32::MAX).zip(commands) {
+                    self.stage(slot, now, command, To::Many { batch, index }, staged);
+                }
+                n
+            }
+        }
     }
 
     /// Applies one command to the tenant in `slot` and keeps its frame for
@@ -163,24 +195,23 @@ impl Shard {
         slot: usize,
         now: Timestamp,
         command: Command,
-        reply: Option<Reply<Accepted>>,
+        to: To,
         staged: &mut Vec<Staged>,
     ) {
         let journaling = self.settings.durability != Durability::Volatile;
+        let sent = &mut self.batches_sent;
         let Some(state) = self.tenants.get_mut(slot).and_then(Option::as_mut) else {
+            // Never for a command (`take` found the slot live); a caller's
+            // batch would still get an answer in this place all the same.
+            refuse(sent, to, Refusal::StaleKey);
             return;
-        };
-        let refuse = |reply: Option<Reply<Accepted>>, refusal: Refusal| {
-            if let Some(reply) = reply {
-                let _ = reply.send(Err(refusal));
-            }
         };
         if let Some(source) = &state.poisoned {
             let error = RuntimeError::from_poison(&state.id, source, false);
-            refuse(reply, error.into());
+            refuse(sent, to, error.into());
             return;
         }
-        let is_tick = reply.is_none();
+        let is_tick = matches!(to, To::Tick);
         let at = now.max(state.last_at);
         let record = state.journal.last_seq() + state.batch.count + 1;
         let mark = state.batch.bytes.len();
@@ -188,7 +219,7 @@ impl Shard {
             if let Err(e) = encode_record(record, at, &command, &mut state.batch.bytes) {
                 state.batch.bytes.truncate(mark);
                 state.counters.rejected += 1;
-                refuse(reply, RuntimeError::Unencodable(e).into());
+                refuse(sent, to, RuntimeError::Unencodable(e).into());
                 return;
             }
         }
@@ -218,12 +249,23 @@ impl Shard {
                     state.touched = true;
                     self.touched.push(slot);
                 }
+                if let To::Many { batch, .. } = to {
+                    // Its place in the answers; the decisions are moved in
+                    // once the batch is complete.
+                    if let Some(many) = sent.get_mut(batch as usize) {
+                        many.answers.push(Ok(Accepted {
+                            record,
+                            at,
+                            decisions: Vec::new(),
+                        }));
+                    }
+                }
                 staged.push(Staged {
                     slot,
                     record,
                     at,
                     decisions,
-                    reply,
+                    to,
                 });
             }
             Err(error) => {
@@ -242,8 +284,11 @@ impl Shard {
                 // past 128 bytes, so each hand-over was a `memcpy` call
                 // (29 instructions per refusal; most of a refusing stream's
                 // commands are refused).
-                if let Some(reply) = reply {
-                    let _ = reply.send(Err(Refusal::Rejected(Rejected { error, command })));
+                match to {
+                    To::One(reply) => {
+                        let _ = reply.send(Err(Refusal::Rejected(Rejected { error, command })));
+                    }
+                    to => refuse(sent, to, Refusal::Rejected(Rejected { error, command })),
                 }
             }
         }
@@ -294,18 +339,27 @@ impl Shard {
     }
     /// Publishes the batch's decisions and tells the callers: every answer
     /// first, then one wake-up per waiting caller.
-    fn complete(&mut self, staged: Vec<Staged>) {
+    fn complete(&mut self, mut staged: Vec<Staged>) {
         let mut wakes = std::mem::take(&mut self.wakes);
-        let answers = staged.len();
-        for s in staged {
+        let mut sent = std::mem::take(&mut self.batches_sent);
+        let answers = staged.len() + sent.len();
+        for s in staged.drain(..) {
             let Some(state) = self.tenants.get_mut(s.slot).and_then(Option::as_mut) else {
                 continue;
             };
             if let Some(source) = &state.poisoned {
                 // Poisoned by this batch's commit: not acknowledged.
-                if let Some(reply) = s.reply {
-                    let error = RuntimeError::from_poison(&state.id, source, true);
-                    let _ = reply.complete(Err(error.into()), &mut wakes);
+                let error = || RuntimeError::from_poison(&state.id, source, true).into();
+                match s.to {
+                    To::Tick => {}
+                    To::One(reply) => {
+                        let _ = reply.complete(Err(error()), &mut wakes);
+                    }
+                    To::Many { batch, index } => {
+                        if let Some(answer) = answer_at(&mut sent, batch, index) {
+                            *answer = Err(error());
+                        }
+                    }
                 }
                 continue;
             }
@@ -342,15 +396,29 @@ impl Shard {
                     });
                 }
             }
-            if let Some(reply) = s.reply {
-                let accepted = Accepted {
-                    record: s.record,
-                    at: s.at,
-                    decisions: s.decisions,
-                };
-                let _ = reply.complete(Ok(accepted), &mut wakes);
+            match s.to {
+                To::Tick => {}
+                To::One(reply) => {
+                    let accepted = Accepted {
+                        record: s.record,
+                        at: s.at,
+                        decisions: s.decisions,
+                    };
+                    let _ = reply.complete(Ok(accepted), &mut wakes);
+                }
+                To::Many { batch, index } => {
+                    if let Some(Ok(accepted)) = answer_at(&mut sent, batch, index) {
+                        accepted.decisions = s.decisions;
+                    }
+                }
             }
         }
+        // Each caller's batch in one answer, one wake-up.
+        for many in sent.drain(..) {
+            let _ = many.reply.complete(Ok(many.answers), &mut wakes);
+        }
+        self.batches_sent = sent;
+        self.staged = staged;
         assert!(wakes.len() <= answers, "at most one wake-up per answer");
         wakes.wake_all();
         self.wakes = wakes;

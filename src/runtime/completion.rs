@@ -84,6 +84,8 @@ impl<V> Sender<V> {
 
     /// Answers, leaving the caller's wake-up to `wakes` (woken once the
     /// batch is complete). False when the caller no longer waits.
+    /// Inlined: called once per answer of a batch.
+    #[inline]
     pub(crate) fn complete(self, value: V, wakes: &mut Wakes) -> bool {
         match self.fill(value) {
             Filled::Waiting(waker) => {

@@ -24,6 +24,19 @@ pub enum RuntimeError {
         /// The command, not applied.
         command: Box<Command>,
     },
+    /// The shard's queue has fewer free places than the batch has commands
+    /// ([`RuntimeHandle::send_batch`](super::RuntimeHandle::send_batch)).
+    /// Answered at once; nothing was queued, and the commands are handed
+    /// back.
+    #[error("shard {shard} is overloaded ({capacity} commands queued): no room for the batch; retry later")]
+    OverloadedBatch {
+        /// The shard whose queue is full.
+        shard: usize,
+        /// The queue's capacity.
+        capacity: usize,
+        /// The commands, none applied.
+        commands: Vec<Command>,
+    },
     /// The shard's control queue (tenants, subscriptions, statistics) is
     /// full. Answered at once; retry.
     #[error("shard {shard} has too many control requests queued: retry")]

@@ -12,8 +12,9 @@ use super::completion;
 use super::directory::Directory;
 use super::error::RuntimeError;
 use super::handoff::{self, Refused};
-use super::message::{Accepted, Addressee, Control, Envelope, Refusal, Reply};
+use super::message::{Accepted, Addressee, Control, Envelope, Load, Many, Refusal, Reply};
 use super::pending::Pending;
+use super::pending::PendingBatch;
 use super::placement::shard_of;
 use super::report::{TenantClosed, TenantOpened};
 use super::stats::{ShardStats, TenantStats};
@@ -45,6 +46,8 @@ pub(crate) struct ShardLink {
 pub(crate) struct Shared {
     pub(crate) shards: Vec<ShardLink>,
     pub(crate) queue_capacity: usize,
+    /// The most commands one [`RuntimeHandle::send_batch`] may carry.
+    pub(crate) batch_max: usize,
     /// Set once by shutdown; later calls answer `ShuttingDown`.
     pub(crate) closing: AtomicBool,
 }
@@ -120,8 +123,10 @@ impl RuntimeHandle {
             handoff::hand_off(&self.shared.closing, &*link.permits, &link.commands, || {
                 Envelope {
                     tenant: addressee(&link.directory, tenant),
-                    command: command.take().expect("made once"),
-                    reply,
+                    load: Load::One {
+                        command: command.take().expect("made once"),
+                        reply,
+                    },
                 }
             });
         match handed {
@@ -145,7 +150,13 @@ impl RuntimeHandle {
         };
         match (refused, unsent) {
             (Refused::NoPlace, Some(command)) => overloaded(command),
-            (Refused::FoundFull(envelope), _) => overloaded(envelope.command),
+            (
+                Refused::FoundFull(Envelope {
+                    load: Load::One { command, .. },
+                    ..
+                }),
+                _,
+            ) => overloaded(command),
             _ => RuntimeError::ShuttingDown,
         }
     }
@@ -161,14 +172,92 @@ impl RuntimeHandle {
         let link = &self.shared.shards[shard];
         let envelope = Envelope {
             tenant: addressee(&link.directory, tenant),
-            command,
-            reply,
+            load: Load::One { command, reply },
         };
         // The permit guarantees room (see `handoff.rs`).
         match handoff::push_holding::<Semaphore, _>(&link.commands, permit, envelope) {
             Ok(()) => Ok(Pending::waiting_for(rx, tenant)),
             Err(refused) => Err(self.refused(shard, refused, None)),
         }
+    }
+
+    /// Queues `commands` for `tenant` as one batch, without ever blocking,
+    /// and answers them together: one queue item and one answer slot for
+    /// the whole batch, one wake-up of the caller once the shard has
+    /// applied and acknowledged all of them (under the runtime's
+    /// durability, as [`send`](Self::send)). The commands are applied in
+    /// order, after any sent earlier from this thread to `tenant`, in one
+    /// of the shard's batches (so `commands.len()` must not exceed
+    /// [`RuntimeConfig::batch_max`](super::RuntimeConfig::batch_max):
+    /// more answers [`RuntimeError::Setting`] at once, the commands
+    /// dropped). They take `commands.len()` places in the queue: without
+    /// that many free, [`RuntimeError::OverloadedBatch`] hands them back.
+    ///
+    /// The [`PendingBatch`] resolves to one answer per command, in order:
+    /// [`Accepted`] or why not ([`RuntimeError::Rejected`] with the
+    /// command, as for `send`); a refused command does not stop the ones
+    /// after it. The whole batch fails at once (the outer error) for a
+    /// tenant unknown or still opening (a batch does not wait for a tenant
+    /// being added: [`RuntimeError::TenantOpening`]), or shutdown.
+    /// Decisions go to the tenant's stream as for single commands.
+    pub fn send_batch(
+        &self,
+        tenant: &TenantId,
+        commands: Vec<Command>,
+    ) -> Result<PendingBatch, RuntimeError> {
+        let n = commands.len();
+        if n == 0 {
+            return Ok(PendingBatch::ready(Ok(Vec::new())));
+        }
+        if n > self.shared.batch_max {
+            return Err(RuntimeError::Setting {
+                name: "commands in one batch",
+                value: n,
+                range: "0..=batch_max",
+            });
+        }
+        if self.closing() {
+            return Err(RuntimeError::ShuttingDown);
+        }
+        let shard = self.shard_of(tenant);
+        let link = &self.shared.shards[shard];
+        let overloaded = |commands: Vec<Command>| RuntimeError::OverloadedBatch {
+            shard,
+            capacity: self.shared.queue_capacity,
+            commands,
+        };
+        // `n` places at once: the hand-off's protocol with a permit for
+        // `n` (`handoff.rs`); the shard gives back one per command. `n`
+        // is at most `batch_max` (65,536), so it fits a `u32`.
+        let count = u32::try_from(n).unwrap_or(u32::MAX);
+        let permit = match link.permits.try_acquire_many(count) {
+            Ok(permit) => permit,
+            Err(tokio::sync::TryAcquireError::NoPermits) => return Err(overloaded(commands)),
+            Err(tokio::sync::TryAcquireError::Closed) => return Err(RuntimeError::ShuttingDown),
+        };
+        let (reply, rx) = completion::channel();
+        let envelope = Envelope {
+            tenant: addressee(&link.directory, tenant),
+            load: Load::Many(Box::new(Many { commands, reply })),
+        };
+        match handoff::push_holding::<Semaphore, _>(&link.commands, permit, envelope) {
+            Ok(()) => Ok(PendingBatch::waiting(Pending::waiting_for(rx, tenant))),
+            Err(Refused::FoundFull(Envelope {
+                load: Load::Many(many),
+                ..
+            })) => Err(overloaded(many.commands)),
+            Err(_) => Err(RuntimeError::ShuttingDown),
+        }
+    }
+
+    /// [`send_batch`](Self::send_batch), then blocks this thread until the
+    /// batch is answered.
+    pub fn submit_batch(
+        &self,
+        tenant: &TenantId,
+        commands: Vec<Command>,
+    ) -> Result<Vec<Result<Accepted, RuntimeError>>, RuntimeError> {
+        self.send_batch(tenant, commands)?.wait()
     }
 
     /// Applies `command` to `tenant` and blocks this thread until it is

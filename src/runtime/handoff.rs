@@ -22,6 +22,10 @@
 //! push, and the shard's drain takes them, or the queue is dropped with
 //! them and each caller's reply says so.
 //!
+//! A caller's batch (`RuntimeHandle::send_batch`) takes one place per
+//! command, all at once (one permit for `n`), and the shard gives back one
+//! per command: the same rule with `n` for 1.
+//!
 //! The runtime instantiates this with tokio's semaphore and crossbeam's
 //! channel (`handle.rs`); the loom models (`handoff_loom.rs`, run by
 //! `ci/loom.sh`) with a counter and a queue built on `sync.rs`, whose

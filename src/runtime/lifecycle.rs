@@ -90,6 +90,7 @@ impl Runtime {
             shared: Arc::new(Shared {
                 shards: links,
                 queue_capacity: config.queue_capacity,
+                batch_max: config.batch_max,
                 closing: Default::default(),
             }),
         };

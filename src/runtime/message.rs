@@ -88,13 +88,54 @@ pub(crate) enum Addressee {
 /// not by `memcpy` calls (see `directory.rs`).
 pub(crate) struct Envelope {
     pub(crate) tenant: Addressee,
-    pub(crate) command: Command,
-    pub(crate) reply: Reply<Accepted>,
+    pub(crate) load: Load,
     // The caller's place in the queue is not carried: the shard gives a
     // batch's places back at once (`handoff.rs`, `Shard::give_back`).
 }
 
 const _: () = assert!(std::mem::size_of::<Envelope>() <= 128);
+
+/// What an envelope carries: one command, or a caller's batch of them
+/// ([`RuntimeHandle::send_batch`](super::RuntimeHandle::send_batch)).
+pub(crate) enum Load {
+    /// One command and its answer slot.
+    One {
+        command: Command,
+        reply: Reply<Accepted>,
+    },
+    /// Several commands for one tenant, answered together in one slot, in
+    /// order. Boxed: it would make every envelope longer.
+    Many(Box<Many>),
+}
+
+/// A batch of commands sent together; `commands.len()` places held.
+pub(crate) struct Many {
+    pub(crate) commands: Vec<Command>,
+    pub(crate) reply: Reply<Vec<Answer<Accepted>>>,
+}
+
+impl Load {
+    /// How many commands (and queue places) it carries.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Self::One { .. } => 1,
+            Self::Many(many) => many.commands.len(),
+        }
+    }
+
+    /// Answers every command it carries with `refusal` (one slot for a
+    /// batch: the whole batch is refused).
+    pub(crate) fn refuse(self, refusal: Refusal) {
+        match self {
+            Self::One { reply, .. } => {
+                let _ = reply.send(Err(refusal));
+            }
+            Self::Many(many) => {
+                let _ = many.reply.send(Err(refusal));
+            }
+        }
+    }
+}
 
 /// A request other than a command.
 pub(crate) enum Control {

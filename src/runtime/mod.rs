@@ -23,6 +23,9 @@
 //!   and async tasks ([`RuntimeHandle::submit_async`]); a full queue answers
 //!   [`RuntimeError::Overloaded`] at once, or
 //!   [`RuntimeHandle::submit_waiting`] awaits room.
+//!   [`RuntimeHandle::send_batch`] sends many commands for one tenant as
+//!   one queue item, answered together ([`PendingBatch`]): one answer slot
+//!   and one wake-up per batch instead of per command.
 //! * On start every tenant is recovered from its snapshot and journal
 //!   ([`StartReport`]); [`Runtime::shutdown`] drains, syncs and reports.
 //!   Opening and recovering a tenant runs on a small pool of opener threads
@@ -64,6 +67,7 @@
 #[macro_use]
 mod trace;
 
+mod answers;
 mod batch;
 mod clock;
 mod commit;
@@ -110,7 +114,7 @@ pub use handle::RuntimeHandle;
 pub use journal::{Journal, JournalStore, OpenedTenant, RecordBatch, VolatileStore};
 pub use lifecycle::Runtime;
 pub use message::Accepted;
-pub use pending::Pending;
+pub use pending::{Pending, PendingBatch};
 pub use placement::placement;
 pub use report::{ShardClosed, ShutdownReport, StartReport, TenantClosed, TenantOpened};
 pub use stats::{ShardStats, TenantCounters, TenantStats};

@@ -21,7 +21,7 @@
 use super::error::RuntimeError;
 use super::journal::RecordBatch;
 use super::journal::{JournalStore, OpenedTenant};
-use super::message::{Addressee, Envelope, Refusal, Reply};
+use super::message::{Addressee, Envelope, Load, Refusal, Reply};
 use super::metrics::TenantMetrics;
 use super::report::TenantOpened;
 use super::shard::{Shard, TenantState};
@@ -194,31 +194,37 @@ impl Shard {
     /// is opening and there is room, else refused.
     pub(crate) fn park(&mut self, envelope: Envelope) {
         let limit = self.settings.batch_max;
-        let tenant = match &envelope.tenant {
-            Addressee::Id(id) => TenantId::clone(id),
+        let Envelope { tenant, load } = envelope;
+        let n = load.len();
+        let tenant = match tenant {
+            Addressee::Id(id) => *id,
             // `take` resolves keys itself; answered as stale all the same.
             Addressee::Key(_) => {
                 debug_assert!(false, "a key parked");
-                self.done_with_place();
-                let _ = envelope.reply.send(Err(Refusal::StaleKey));
+                self.done_with_places(n);
+                load.refuse(Refusal::StaleKey);
                 return;
             }
         };
-        match self.opening.get_mut(&tenant) {
+        let opening = self.opening.get_mut(&tenant);
+        match (opening, load) {
             // Keeps its place until it is applied (it counts against the
             // queue's capacity meanwhile).
-            Some(opening) if opening.parked.len() < limit => opening.parked.push(envelope),
-            Some(_) => {
-                self.done_with_place();
-                let _ = envelope
-                    .reply
-                    .send(Err(Refusal::from(RuntimeError::TenantOpening(tenant))));
+            (Some(opening), load @ Load::One { .. }) if opening.parked.len() < limit => {
+                opening.parked.push(Envelope {
+                    tenant: Addressee::Id(Box::new(tenant)),
+                    load,
+                });
             }
-            None => {
-                self.done_with_place();
-                let _ = envelope
-                    .reply
-                    .send(Err(Refusal::from(RuntimeError::UnknownTenant(tenant))));
+            // A caller's batch does not wait for its tenant to open (it
+            // could not be parked within `batch_max`): refused whole.
+            (Some(_), load) => {
+                self.done_with_places(n);
+                load.refuse(Refusal::from(RuntimeError::TenantOpening(tenant)));
+            }
+            (None, load) => {
+                self.done_with_places(n);
+                load.refuse(Refusal::from(RuntimeError::UnknownTenant(tenant)));
             }
         }
     }
@@ -234,7 +240,9 @@ impl Shard {
             .opening
             .get(&opened.tenant)
             .map_or(0, |o| o.parked.len());
-        if !self.inbox.is_empty() && self.inbox.len() + parked > self.settings.batch_max {
+        // Counted in commands: the inbox may hold a caller's batch.
+        let inbox: usize = self.inbox.iter().map(|e| e.load.len()).sum();
+        if inbox > 0 && inbox + parked > self.settings.batch_max {
             self.run_batch();
         }
         let Some(opening) = self.opening.remove(&opened.tenant) else {
@@ -251,12 +259,10 @@ impl Shard {
             Ok(opened) => opened,
             Err(error) => {
                 for envelope in parked {
-                    self.done_with_place();
-                    let _ = envelope
-                        .reply
-                        .send(Err(Refusal::from(RuntimeError::UnknownTenant(
-                            tenant.clone(),
-                        ))));
+                    self.done_with_places(envelope.load.len());
+                    envelope
+                        .load
+                        .refuse(Refusal::from(RuntimeError::UnknownTenant(tenant.clone())));
                 }
                 self.give_back();
                 let _ = reply.send(Err(Refusal::from(error)));
@@ -309,7 +315,9 @@ impl Shard {
         }));
         // The parked commands go first (room was made above).
         self.inbox.extend(parked);
-        debug_assert!(self.inbox.len() <= self.settings.batch_max);
+        debug_assert!(
+            self.inbox.iter().map(|e| e.load.len()).sum::<usize>() <= self.settings.batch_max
+        );
     }
 
     /// Waits for every tenant still opening (shutdown), at most

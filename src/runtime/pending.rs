@@ -3,7 +3,7 @@
 
 use super::completion::Receiver;
 use super::error::RuntimeError;
-use super::message::Answer;
+use super::message::{Accepted, Answer};
 use super::tenant::TenantId;
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -110,3 +110,55 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
         thread::park();
     }
 }
+
+/// The answers to a batch sent with
+/// [`RuntimeHandle::send_batch`](super::RuntimeHandle::send_batch), on
+/// their way from the shard: a future, or [`wait`](Self::wait) for them on
+/// a thread. Resolves to one answer per command, in the order sent, or to
+/// one error for the whole batch (the tenant is unknown or still opening,
+/// the runtime is shutting down). Like [`Pending`], it never hangs on a
+/// live shard.
+#[derive(Debug)]
+#[must_use = "the answers say which commands were applied"]
+pub struct PendingBatch {
+    inner: Pending<Vec<Answer<Accepted>>>,
+}
+
+impl PendingBatch {
+    pub(crate) fn waiting(inner: Pending<Vec<Answer<Accepted>>>) -> Self {
+        Self { inner }
+    }
+
+    pub(crate) fn ready(result: Result<Vec<Answer<Accepted>>, RuntimeError>) -> Self {
+        Self {
+            inner: Pending::ready(result),
+        }
+    }
+
+    /// Blocks this thread until the answers arrive (see [`Pending::wait`]).
+    pub fn wait(self) -> Result<Vec<Result<Accepted, RuntimeError>>, RuntimeError> {
+        block_on(self)
+    }
+}
+
+impl Future for PendingBatch {
+    type Output = Result<Vec<Result<Accepted, RuntimeError>>, RuntimeError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let Poll::Ready(answers) = Pin::new(&mut this.inner).poll(cx) else {
+            return Poll::Pending;
+        };
+        let tenant = this.inner.tenant.as_ref();
+        // A refusal becomes the caller's error here, on the caller's
+        // thread (the boxing of `Rejected` too: see `Refusal`).
+        Poll::Ready(answers.map(|answers| {
+            answers
+                .into_iter()
+                .map(|answer| answer.map_err(|refusal| refusal.into_error(tenant)))
+                .collect()
+        }))
+    }
+}
+
+impl Unpin for PendingBatch {}

@@ -7,6 +7,8 @@
 //! another thread except the queues and the metric handles: the engines
 //! are owned by value and reached through `&mut self`.
 
+use super::answers::ManyAnswers;
+use super::batch::Staged;
 use super::clock::{Clock, MAX_IDLE};
 use super::completion::Wakes;
 use super::config::Durability;
@@ -109,6 +111,12 @@ pub(crate) struct Shard {
     /// The callers to wake once the batch's answers are filled in (empty
     /// between batches; its buffer is reused).
     pub(crate) wakes: Wakes,
+    /// The answers to the callers' batches (`send_batch`) taken by the
+    /// batch being run (empty between batches; its buffer is reused).
+    pub(crate) batches_sent: Vec<ManyAnswers>,
+    /// The commands applied by the batch being run, waiting for the
+    /// commit (empty between batches; its buffer is reused).
+    pub(crate) staged: Vec<Staged>,
     /// Tenants whose group gauges are stale, refreshed at most once per
     /// `GROUP_GAUGES_EVERY`.
     pub(crate) group_refresh: GroupRefresh,
@@ -151,6 +159,8 @@ impl Shard {
             touched: Vec::new(),
             decisions: Vec::new(),
             wakes: Wakes::default(),
+            batches_sent: Vec::new(),
+            staged: Vec::new(),
             group_refresh: GroupRefresh::new(std::time::Instant::now()),
             batches: 0,
             max_batch: 0,
@@ -215,9 +225,10 @@ impl Shard {
     }
 
     /// A command taken from the queue is done with (applied, refused or
-    /// answered): its place is given back with the batch's.
-    pub(crate) fn done_with_place(&mut self) {
-        self.taken += 1;
+    /// answered): its place is given back with the batch's. `n` is the
+    /// envelope's commands (a caller's batch holds a place per command).
+    pub(crate) fn done_with_places(&mut self, n: usize) {
+        self.taken += n;
         debug_assert!(self.taken <= self.settings.queue_capacity);
     }
 

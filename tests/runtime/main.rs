@@ -7,6 +7,7 @@
 mod runtime_common;
 
 mod runtime_backpressure;
+mod runtime_batches;
 mod runtime_faults;
 mod runtime_isolation;
 mod runtime_producers;
