@@ -69,6 +69,7 @@ mod trace;
 
 mod answers;
 mod batch;
+mod catch_up;
 mod clock;
 mod commit;
 mod completion;

@@ -206,6 +206,7 @@ impl Shard {
                 return;
             }
         };
+        let catch_up = self.may_catch_up();
         let opening = self.opening.get_mut(&tenant);
         match (opening, load) {
             // Keeps its place until it is applied (it counts against the
@@ -221,6 +222,14 @@ impl Shard {
             (Some(_), load) => {
                 self.done_with_places(n);
                 load.refuse(Refusal::from(RuntimeError::TenantOpening(tenant)));
+            }
+            // Perhaps added just before it was sent: it waits for the
+            // queued control messages (`catch_up.rs`), keeping its place.
+            (None, load) if catch_up => {
+                self.defer_unknown(Envelope {
+                    tenant: Addressee::Id(Box::new(tenant)),
+                    load,
+                });
             }
             (None, load) => {
                 self.done_with_places(n);

@@ -103,6 +103,12 @@ pub(crate) struct Shard {
     /// tenant that just opened); the batch takes the rest straight from
     /// `commands`.
     pub(crate) inbox: Vec<Envelope>,
+    /// Commands for a tenant the shard did not know, taken while control
+    /// messages were queued (`catch_up.rs`): empty between batches.
+    pub(crate) unknown: Vec<Envelope>,
+    /// Whether such commands may wait for the control messages (not while
+    /// catching up or draining at shutdown: each waits once).
+    pub(crate) catching_up_allowed: bool,
     /// Slots touched by the batch being run.
     pub(crate) touched: Vec<usize>,
     /// The engine's decisions for the command being staged (empty between
@@ -126,7 +132,7 @@ pub(crate) struct Shard {
 }
 
 /// Whether the loop goes on.
-enum Flow {
+pub(crate) enum Flow {
     Continue,
     Stop,
 }
@@ -146,6 +152,8 @@ impl Shard {
             done_tx,
             metrics: ShardMetrics::new(settings.index),
             inbox: Vec::with_capacity(settings.batch_max),
+            unknown: Vec::new(),
+            catching_up_allowed: true,
             settings,
             commands,
             places,
@@ -205,6 +213,9 @@ impl Shard {
                 return;
             }
             self.run_batch();
+            if let Flow::Stop = self.catch_up() {
+                return;
+            }
             self.refresh_group_gauges();
         }
     }
@@ -253,7 +264,7 @@ impl Shard {
         self.tenants.get_mut(slot).and_then(Option::as_mut)
     }
 
-    fn on_control(&mut self, control: Control) -> Flow {
+    pub(crate) fn on_control(&mut self, control: Control) -> Flow {
         match control {
             Control::Wake => {}
             Control::AddTenant(spec, reply) => {
@@ -379,6 +390,8 @@ impl Shard {
     /// callers that held a permit as shutdown began, which is at most the
     /// capacity too.
     fn drain(&mut self) -> u64 {
+        // Nothing waits for later control messages now.
+        self.catching_up_allowed = false;
         let mut drained = 0u64;
         let most = 2 * self.settings.queue_capacity / self.settings.batch_max + 2;
         for _ in 0..most {
