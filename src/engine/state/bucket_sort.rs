@@ -11,6 +11,10 @@ use super::timers::Timer;
 /// counts.
 const SMALL: usize = 64;
 
+/// The bucket width the counting sort is built for (`Timers`' bucket,
+/// 1,024 ms).
+const WIDTH: usize = 1 << 10;
+
 /// Sorts `timers`, all in one bucket of `bucket_ms` milliseconds (a power
 /// of two), latest first (the next to fire last). `scratch` and `counts` are reused
 /// between calls, so the steady state allocates nothing. Never inlined:
@@ -38,10 +42,17 @@ pub(crate) fn latest_first(
     // bucket is a mask, not a division, twice per timer (1.7M
     // instructions on `profile`).
     debug_assert!(bucket_ms.is_power_of_two());
-    let mask = bucket_ms - 1;
-    let slot = |t: &Timer| (t.at.0 & mask) as usize;
     counts.clear();
     counts.resize(bucket_ms as usize, 0);
+    // As an array of `Timers`' bucket width, indexed by the millisecond
+    // within the bucket (`% WIDTH`, a mask): no bounds check per timer.
+    // Another width sorts by comparison (none does today).
+    let Ok(counts) = <&mut [u32; WIDTH]>::try_from(counts.as_mut_slice()) else {
+        timers.sort_unstable_by(|a, b| b.cmp(a));
+        return;
+    };
+    // `bucket_ms` is `WIDTH` here (the counts' length).
+    let slot = |t: &Timer| t.at.0 as usize % WIDTH;
     for t in timers.iter() {
         counts[slot(t)] += 1;
     }
@@ -60,15 +71,26 @@ pub(crate) fn latest_first(
         *at += 1;
     }
     std::mem::swap(timers, scratch);
-    // Each run due at one millisecond in the timers' full order.
-    let mut i = 0;
-    while i < timers.len() {
-        let at = timers[i].at;
-        let run = timers[i..].iter().take_while(|t| t.at == at).count();
-        if run > 1 {
-            timers[i..i + run].sort_unstable_by(|a, b| b.cmp(a));
+    // Each run due at one millisecond in the timers' full order: one
+    // compare of each timer's time with its run's (the first timer's,
+    // found by the counts above, cost a pass over all 1,024 counts a
+    // bucket: dearer on the rules' smaller buckets, BENCHMARKS.md).
+    let Some(mut at) = timers.first().map(|t| t.at) else {
+        return;
+    };
+    let mut begin = 0usize;
+    for i in 1..timers.len() {
+        let t = timers[i].at;
+        if t != at {
+            if i - begin > 1 {
+                timers[begin..i].sort_unstable_by(|a, b| b.cmp(a));
+            }
+            begin = i;
+            at = t;
         }
-        i += run;
+    }
+    if timers.len() - begin > 1 {
+        timers[begin..].sort_unstable_by(|a, b| b.cmp(a));
     }
 }
 
