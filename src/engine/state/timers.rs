@@ -126,20 +126,29 @@ impl Timers {
     /// The earliest timer if due at `now`, removed: the earlier of the
     /// FIFO's front and the levels' earliest, by the timers' total order.
     pub(crate) fn pop_due(&mut self, now: Timestamp) -> Option<Timer> {
-        // The common case: nothing late, and the sorted bucket's last
-        // timer before the FIFO's front. It is then the earliest of all
-        // (the wheel holds only later buckets), so it alone decides
-        // whether a timer is due: no copy into a peek and no comparison
-        // of the popped timer with it again.
+        // The common case: nothing late and a sorted bucket in `near`.
+        // The earlier of its last timer and the FIFO's front is then the
+        // earliest of all (the wheel holds only later buckets), so it
+        // alone decides whether a timer is due: no copy into a peek and
+        // no comparison of the popped timer with it again.
         if self.late.is_empty() {
             if let Some(n) = self.near.last() {
-                if self.fifo.front().is_none_or(|f| n < f) {
-                    if n.at > now {
-                        return None;
+                return match self.fifo.front() {
+                    Some(f) if f < n => {
+                        if f.at > now {
+                            return None;
+                        }
+                        self.len -= 1;
+                        self.fifo.pop()
                     }
-                    self.len -= 1;
-                    return self.near.pop();
-                }
+                    _ => {
+                        if n.at > now {
+                            return None;
+                        }
+                        self.len -= 1;
+                        self.near.pop()
+                    }
+                };
             }
         }
         let levels = self.peek_due(now);
