@@ -125,6 +125,7 @@ impl Timers {
 
     /// The earliest timer if due at `now`, removed: the earlier of the
     /// FIFO's front and the levels' earliest, by the timers' total order.
+    #[inline]
     pub(crate) fn pop_due(&mut self, now: Timestamp) -> Option<Timer> {
         // The common case: nothing late and a sorted bucket in `near`.
         // The earlier of its last timer and the FIFO's front is then the
@@ -151,6 +152,14 @@ impl Timers {
                 };
             }
         }
+        self.pop_due_slow(now)
+    }
+
+    /// `pop_due` when a timer is late or `near` is empty (a refill from
+    /// the wheel). Out of line, so that the fast path above inlines into
+    /// the tick's loop without it.
+    #[inline(never)]
+    fn pop_due_slow(&mut self, now: Timestamp) -> Option<Timer> {
         let levels = self.peek_due(now);
         let fifo = self.fifo.front().filter(|t| t.at <= now);
         let timer = match (fifo, levels) {
