@@ -112,8 +112,9 @@ impl FreeIndex {
 
     /// Lists the member at `position` with `rank`, or unlists it (`None`).
     // Inlined: nearly half the calls change nothing (an agent re-ranked
-    // while full and not listed), and those cost a load and a test here.
-    #[inline]
+    // while full and not listed), and those cost a load and a test here
+    // (always: left to itself the compiler kept it out of line).
+    #[inline(always)]
     pub(crate) fn set(&mut self, position: u32, rank: Option<Rank>) {
         let p = position as usize;
         let was = self.tree[self.width + p] != NONE;
