@@ -112,8 +112,9 @@ impl FreeIndex {
 
     /// Lists the member at `position` with `rank`, or unlists it (`None`).
     // Inlined: nearly half the calls change nothing (an agent re-ranked
-    // while full and not listed), and those cost a load and a test here.
-    #[inline]
+    // while full and not listed), and those cost a load and a test here
+    // (always: left to itself the compiler kept it out of line).
+    #[inline(always)]
     pub(crate) fn set(&mut self, position: u32, rank: Option<Rank>) {
         let p = position as usize;
         let was = self.tree[self.width + p] != NONE;
@@ -141,6 +142,24 @@ impl FreeIndex {
         let (tree, ranks) = (&mut self.tree[..], &self.ranks[..]);
         let mut node = self.width + position as usize;
         tree[node] = up;
+        if tree.get(1) == Some(&position) {
+            // The root's own re-rank or unlisting (a dispatch's taken or
+            // passed-over agent, a third of the replays and half their
+            // levels): it won every match on its path, so each node is
+            // rewritten and no early stop is looked for. Bounded by the
+            // tree's height.
+            while node > 1 {
+                let sibling = tree[node ^ 1];
+                if let Some(sibling_rank) = ranks.get(sibling as usize) {
+                    if precedes(sibling_rank, sibling, &up_rank, up) {
+                        (up, up_rank) = (sibling, *sibling_rank);
+                    }
+                }
+                node /= 2;
+                tree[node] = up;
+            }
+            return;
+        }
         // Bounded by the tree's height. Once a node keeps a winner other
         // than `position` (whose rank did not change), no ancestor changes
         // either; a member that was or becomes a winner walks on (7 of 10
