@@ -105,14 +105,8 @@ impl WaitingLine {
         self.len += 1;
         let first = &mut self.firsts[class];
         if first.is_none_or(|f| (key, conv) < f) {
-            *first = Some((key, conv));
-            // A smaller class head: the line's head is it or unchanged.
-            let aged = key.aged(class as u8, head_start);
-            if head_start != self.aged_start {
-                self.refresh_aged(head_start);
-            } else if self.aged_head.is_none_or(|(least, _)| aged < least) {
-                self.aged_head = Some((aged, conv));
-            }
+            let replaced = first.replace((key, conv)).map(|(_, c)| c);
+            self.class_head_changed(class, replaced, head_start);
         }
     }
 
@@ -133,13 +127,36 @@ impl WaitingLine {
         if self.firsts[class] == Some((key, conv)) {
             // Only a class head leaving walks its tree again.
             self.firsts[class] = pool.first(*root);
-            // A class head that was not the line's head left behind a
-            // later one: the line's head is unchanged.
-            if head_start != self.aged_start || self.aged_head.is_some_and(|(_, c)| c == conv) {
-                self.refresh_aged(head_start);
-            }
+            self.class_head_changed(class, Some(conv), head_start);
         }
         removed
+    }
+
+    /// Keeps the aged head in step after class `class`'s head changed
+    /// from `replaced` to `firsts[class]`. The line's head is the least
+    /// aged key among the class heads: when the one replaced was not it,
+    /// the least of it and the new class head; else all four again. (The
+    /// new class head is not always later in aged order than the one it
+    /// replaced: clamped at `i64::MAX`, aged keys of far-future times
+    /// order by arrival alone, a fuzzed configuration found.)
+    #[inline]
+    fn class_head_changed(
+        &mut self,
+        class: usize,
+        replaced: Option<ConvIdx>,
+        head_start: TimeSpan,
+    ) {
+        let was_head = replaced.is_some() && self.aged_head.map(|(_, c)| c) == replaced;
+        if head_start != self.aged_start || was_head {
+            self.refresh_aged(head_start);
+            return;
+        }
+        if let Some((key, conv)) = self.firsts[class] {
+            let aged = key.aged(class as u8, head_start);
+            if self.aged_head.is_none_or(|(least, _)| aged < least) {
+                self.aged_head = Some((aged, conv));
+            }
+        }
     }
 
     /// Recomputes the kept aged head after a class head changed.
@@ -281,6 +298,37 @@ mod tests {
                 line.check(&pool).expect("the kept head is checked");
             }
         }
+    }
+
+    /// Far-future times clamp every aged key to `i64::MAX`, so a class's
+    /// next head (later by time, earlier by arrival) can come before the
+    /// one it replaced: the kept head follows (the fuzzed case).
+    #[test]
+    fn the_kept_head_follows_clamped_aged_keys() {
+        let mut pool = LinePool::default();
+        let mut line = WaitingLine::default();
+        let start = TimeSpan(3_150);
+        let conv = |i: usize| ConvIdx::new(i).expect("index");
+        let far = u64::MAX - 10;
+        let at = |since: u64, seq: u64| LineKey {
+            since: Timestamp(since),
+            seq,
+        };
+        // Class 0: (far, 5) then (far + 1, 1); class 3: (far, 3).
+        line.insert(&mut pool, 0, at(far, 5), conv(0), start);
+        line.insert(&mut pool, 0, at(far + 1, 1), conv(1), start);
+        line.insert(&mut pool, 3, at(far, 3), conv(2), start);
+        line.check(&pool).expect("kept head");
+        assert_eq!(line.head_aged(start).map(|h| h.1), Some(conv(2)));
+        // Class 0's head leaves; its next (seq 1) is the line's head now.
+        assert!(line.remove(&mut pool, 0, at(far, 5), conv(0), start));
+        line.check(&pool).expect("kept head after a removal");
+        assert_eq!(line.head_aged(start).map(|h| h.1), Some(conv(1)));
+        // A new class 3 head (earlier time, later arrival) replaces the
+        // line's head in its class: the line's head is found again.
+        line.insert(&mut pool, 3, at(far - 1, 9), conv(3), start);
+        line.check(&pool).expect("kept head after an insertion");
+        assert_eq!(line.head_aged(start), line.compute_aged(start));
     }
 
     /// The aged key's `i64` path equals the 128-bit formula, at the
