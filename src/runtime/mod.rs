@@ -97,6 +97,7 @@ mod pending;
 mod placement;
 mod report;
 mod shard;
+mod stage;
 pub mod stats;
 mod stream;
 mod sync;
