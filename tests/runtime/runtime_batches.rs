@@ -7,11 +7,9 @@
 use crate::runtime_common;
 use runtime_common::*;
 
-use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::Duration as Wall;
 use switchboard::runtime::{
-    Accepted, ManualClock, Runtime, RuntimeConfig, RuntimeError, RuntimeHandle, TenantId,
+    Accepted, ManualClock, Runtime, RuntimeConfig, RuntimeError, RuntimeHandle,
 };
 use switchboard::{
     AgentId, AgentSpec, Capacity, Command, ConversationId, EngineConfig, ResolveReason, Timestamp,
@@ -112,20 +110,6 @@ fn single_commands_and_a_batch_from_one_thread_keep_their_order() {
         .collect();
     assert_eq!(records, vec![1, 2, 3, 4]);
     runtime.shutdown();
-}
-
-/// Holds the shard in a query until released.
-fn hold_shard(handle: &RuntimeHandle, tenant: &TenantId) -> mpsc::Sender<()> {
-    let (release, held) = mpsc::channel::<()>();
-    let (entered_tx, entered) = mpsc::channel();
-    let _pending = handle.query(tenant, move |_| {
-        let _ = entered_tx.send(());
-        let _ = held.recv_timeout(Wall::from_secs(20));
-    });
-    entered
-        .recv_timeout(Wall::from_secs(10))
-        .expect("the shard runs the query");
-    release
 }
 
 #[test]

@@ -287,21 +287,6 @@ fn a_store_that_panics_while_opening_is_a_typed_error() {
     assert_eq!(runtime.shutdown().shards.len(), 1);
 }
 
-/// Holds the shard in a query until released, so that the commands sent
-/// meanwhile make one batch.
-fn hold_shard(handle: &RuntimeHandle, tenant: &TenantId) -> mpsc::Sender<()> {
-    let (release, held) = mpsc::channel::<()>();
-    let (entered_tx, entered) = mpsc::channel();
-    let _pending = handle.query(tenant, move |_| {
-        let _ = entered_tx.send(());
-        let _ = held.recv_timeout(Wall::from_secs(20));
-    });
-    entered
-        .recv_timeout(Wall::from_secs(10))
-        .expect("the shard runs the query");
-    release
-}
-
 /// Most syncs seen at once for a batch touching `tenants` tenants.
 fn syncs_at_once(commit_threads: usize, tenants: usize) -> usize {
     let store = Arc::new(SlowStore {

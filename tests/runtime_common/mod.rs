@@ -3,9 +3,12 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::sync::mpsc;
 use std::time::{Duration as Wall, Instant};
 use switchboard::persist::{scan_segment, Record};
-use switchboard::runtime::{DecisionStream, StreamEvent, StreamItem, TenantId, TenantSpec};
+use switchboard::runtime::{
+    DecisionStream, RuntimeHandle, StreamEvent, StreamItem, TenantId, TenantSpec,
+};
 use switchboard::{Command, ConversationId, CustomerId, Decision, EngineConfig};
 
 /// A tenant id from a literal.
@@ -70,4 +73,19 @@ pub fn journal(dir: &Path) -> Vec<Record> {
         .iter()
         .flat_map(|p| scan_segment(p).expect("segment").records)
         .collect()
+}
+
+/// Holds the shard in a query until released, so that the commands sent
+/// meanwhile make one batch.
+pub fn hold_shard(handle: &RuntimeHandle, tenant: &TenantId) -> mpsc::Sender<()> {
+    let (release, held) = mpsc::channel::<()>();
+    let (entered_tx, entered) = mpsc::channel();
+    let _pending = handle.query(tenant, move |_| {
+        let _ = entered_tx.send(());
+        let _ = held.recv_timeout(Wall::from_secs(20));
+    });
+    entered
+        .recv_timeout(Wall::from_secs(10))
+        .expect("the shard runs the query");
+    release
 }
