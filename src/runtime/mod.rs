@@ -83,6 +83,7 @@ mod error;
 mod file_store;
 mod group_refresh;
 mod handle;
+mod handle_control;
 mod handoff;
 #[cfg(all(test, loom))]
 mod handoff_loom;
@@ -97,6 +98,7 @@ mod pending;
 mod placement;
 mod report;
 mod shard;
+mod shard_control;
 mod stage;
 pub mod stats;
 mod stream;
