@@ -212,9 +212,6 @@ impl RuntimeHandle {
                 range: "0..=batch_max",
             });
         }
-        if self.closing() {
-            return Err(RuntimeError::ShuttingDown);
-        }
         let shard = self.shard_of(tenant);
         let link = &self.shared.shards[shard];
         let overloaded = |commands: Vec<Command>| RuntimeError::OverloadedBatch {
@@ -222,27 +219,38 @@ impl RuntimeHandle {
             capacity: self.shared.queue_capacity,
             commands,
         };
-        // `n` places at once: the hand-off's protocol with a permit for
-        // `n` (`handoff.rs`); the shard gives back one per command. `n`
-        // is at most `batch_max` (65,536), so it fits a `u32`.
+        // `n` places at once (`handoff.rs`); the shard gives back one per
+        // command. `n` is at most `batch_max` (65,536), so it fits a
+        // `u32`. The commands are moved into the envelope only once the
+        // places are taken; kept here until then, so an overload hands
+        // them back.
         let count = u32::try_from(n).unwrap_or(u32::MAX);
-        let permit = match link.permits.try_acquire_many(count) {
-            Ok(permit) => permit,
-            Err(tokio::sync::TryAcquireError::NoPermits) => return Err(overloaded(commands)),
-            Err(tokio::sync::TryAcquireError::Closed) => return Err(RuntimeError::ShuttingDown),
-        };
         let (reply, rx) = completion::channel();
-        let envelope = Envelope {
-            tenant: addressee(&link.directory, tenant),
-            load: Load::Many(Box::new(Many { commands, reply })),
-        };
-        match handoff::push_holding::<Semaphore, _>(&link.commands, permit, envelope) {
-            Ok(()) => Ok(PendingBatch::waiting(Pending::waiting_for(rx, tenant))),
-            Err(Refused::FoundFull(Envelope {
-                load: Load::Many(many),
-                ..
-            })) => Err(overloaded(many.commands)),
-            Err(_) => Err(RuntimeError::ShuttingDown),
+        let mut unsent = Some(commands);
+        let handed = handoff::hand_off_many(
+            &self.shared.closing,
+            &*link.permits,
+            &link.commands,
+            count,
+            || Envelope {
+                tenant: addressee(&link.directory, tenant),
+                load: Load::Many(Box::new(Many {
+                    commands: unsent.take().expect("made once"),
+                    reply,
+                })),
+            },
+        );
+        match (handed, unsent) {
+            (Ok(()), _) => Ok(PendingBatch::waiting(Pending::waiting_for(rx, tenant))),
+            (Err(Refused::NoPlace), Some(commands)) => Err(overloaded(commands)),
+            (
+                Err(Refused::FoundFull(Envelope {
+                    load: Load::Many(many),
+                    ..
+                })),
+                _,
+            ) => Err(overloaded(many.commands)),
+            _ => Err(RuntimeError::ShuttingDown),
         }
     }
 

@@ -22,9 +22,12 @@
 //! push, and the shard's drain takes them, or the queue is dropped with
 //! them and each caller's reply says so.
 //!
-//! A caller's batch (`RuntimeHandle::send_batch`) takes one place per
-//! command, all at once (one permit for `n`), and the shard gives back one
-//! per command: the same rule with `n` for 1.
+//! A caller's batch (`RuntimeHandle::send_batch`) is one item that takes
+//! one place per command, all at once ([`hand_off_many`]: one permit for
+//! `n`), and the shard gives back one per command: the same rule with `n`
+//! for 1. An item takes at least one place, so the items queued never
+//! outnumber the places taken for them, and the queue (which counts
+//! items) still has room for every place holder.
 //!
 //! The runtime instantiates this with tokio's semaphore and crossbeam's
 //! channel (`handle.rs`); the loom models (`handoff_loom.rs`, run by
@@ -50,6 +53,8 @@ pub(crate) trait Places {
         Self: 'a;
     /// Takes a place without waiting.
     fn try_take(&self) -> Result<Self::Place<'_>, NoPlace>;
+    /// Takes `n` places at once without waiting, or none.
+    fn try_take_many(&self, n: u32) -> Result<Self::Place<'_>, NoPlace>;
     /// Leaves `place` taken: its item is in the queue, and the shard gives
     /// the place back once it took the item out.
     fn keep(place: Self::Place<'_>);
@@ -104,7 +109,33 @@ pub(crate) fn hand_off<P: Places, E>(
     if closing(flag) {
         return Err(Refused::Closing);
     }
-    match places.try_take() {
+    push_taken::<P, E>(queue, places.try_take(), make)
+}
+
+/// A caller's side for an item carrying `n` commands (a caller's batch):
+/// takes `n` places at once, makes the item, pushes it. The shard gives
+/// the `n` places back once it took the item out.
+pub(crate) fn hand_off_many<P: Places, E>(
+    flag: &AtomicBool,
+    places: &P,
+    queue: &impl Queue<E>,
+    n: u32,
+    make: impl FnOnce() -> E,
+) -> Result<(), Refused<E>> {
+    debug_assert!(n > 0, "an item takes at least one place");
+    if closing(flag) {
+        return Err(Refused::Closing);
+    }
+    push_taken::<P, E>(queue, places.try_take_many(n), make)
+}
+
+/// Pushes the item `make` builds if `taken` holds the places for it.
+fn push_taken<P: Places, E>(
+    queue: &impl Queue<E>,
+    taken: Result<P::Place<'_>, NoPlace>,
+    make: impl FnOnce() -> E,
+) -> Result<(), Refused<E>> {
+    match taken {
         Ok(place) => push_holding::<P, E>(queue, place, make()),
         Err(NoPlace::Full) => Err(Refused::NoPlace),
         Err(NoPlace::Closed) => Err(Refused::Closing),
@@ -140,6 +171,13 @@ mod production {
         type Place<'a> = SemaphorePermit<'a>;
         fn try_take(&self) -> Result<SemaphorePermit<'_>, NoPlace> {
             match self.try_acquire() {
+                Ok(permit) => Ok(permit),
+                Err(TryAcquireError::NoPermits) => Err(NoPlace::Full),
+                Err(TryAcquireError::Closed) => Err(NoPlace::Closed),
+            }
+        }
+        fn try_take_many(&self, n: u32) -> Result<SemaphorePermit<'_>, NoPlace> {
+            match self.try_acquire_many(n) {
                 Ok(permit) => Ok(permit),
                 Err(TryAcquireError::NoPermits) => Err(NoPlace::Full),
                 Err(TryAcquireError::Closed) => Err(NoPlace::Closed),

@@ -9,6 +9,9 @@
 //!   places back at once, as `Shard::give_back` does; no caller holding a
 //!   place finds the queue full, and the places plus the queue always add
 //!   up to the capacity.
+//! * `loom_a_batch_holder_always_finds_room`: the same with a caller's
+//!   batch (`hand_off_many`, one item taking two places) beside a single
+//!   command, the shard giving back each item's weight.
 //! * `loom_shutdown_drains_or_refuses_every_command`: callers racing
 //!   shutdown are each refused, drained by the shard, or answered when the
 //!   queue is dropped; never applied after the drain, never lost silently.
@@ -17,7 +20,9 @@
 //!   missed, then goes on from the oldest kept) over a bounded ring the
 //!   shard never waits on: received plus missed equals published.
 
-use super::handoff::{closing, hand_off, NoPlace, Places, PushFailed, Queue, Refused};
+use super::handoff::{
+    closing, hand_off, hand_off_many, NoPlace, Places, PushFailed, Queue, Refused,
+};
 use super::sync::{AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 use loom::sync::Arc;
 use loom::thread;
@@ -30,36 +35,41 @@ struct Counter {
     closed: AtomicBool,
 }
 
-/// A place taken from a [`Counter`]; given back when dropped, unless kept
-/// for an item pushed (the shard gives it back).
-struct Place<'a>(&'a Counter);
+/// Places taken from a [`Counter`] (how many); given back when dropped,
+/// unless kept for an item pushed (the shard gives them back).
+struct Place<'a>(&'a Counter, usize);
 
 impl Drop for Place<'_> {
     fn drop(&mut self) {
         // ORDERING: Release pairs with the Acquire of the next taker, so
         // the shard's removal of the item happens before the place is
         // seen free.
-        self.0.free.fetch_add(1, Ordering::Release);
+        self.0.free.fetch_add(self.1, Ordering::Release);
     }
 }
 
 impl Places for Arc<Counter> {
     type Place<'a> = Place<'a>;
     fn try_take(&self) -> Result<Place<'_>, NoPlace> {
+        self.try_take_many(1)
+    }
+
+    fn try_take_many(&self, n: u32) -> Result<Place<'_>, NoPlace> {
+        let n = n as usize;
         // Bounded by the places' changes by other threads.
         loop {
             if self.closed.load(Ordering::Acquire) {
                 return Err(NoPlace::Closed);
             }
             let free = self.free.load(Ordering::Acquire);
-            if free == 0 {
+            if free < n {
                 return Err(NoPlace::Full);
             }
             let taken =
                 self.free
-                    .compare_exchange(free, free - 1, Ordering::AcqRel, Ordering::Acquire);
+                    .compare_exchange(free, free - n, Ordering::AcqRel, Ordering::Acquire);
             if taken.is_ok() {
-                return Ok(Place(self));
+                return Ok(Place(self, n));
             }
         }
     }
@@ -113,10 +123,12 @@ impl<E> Queue<E> for Arc<Bounded<E>> {
     }
 }
 
-/// A command in the queue: its number (its place is counted, not
-/// carried).
+/// A command in the queue, or a caller's batch of `weight` commands: its
+/// number and how many places it took (counted, not carried: the shard
+/// knows an item's weight from its content, as `Load::len`).
 struct Item {
     id: usize,
+    weight: usize,
 }
 
 /// A queue of `capacity` places, with `queued` commands in it already.
@@ -144,7 +156,7 @@ fn send(
     queue: &Arc<Bounded<Item>>,
     id: usize,
 ) -> Result<(), Refused<Item>> {
-    hand_off(flag, places, queue, || Item { id })
+    hand_off(flag, places, queue, || Item { id, weight: 1 })
 }
 
 #[test]
@@ -180,6 +192,57 @@ fn loom_a_place_holder_always_finds_room() {
             free + queue.len(),
             2,
             "places and queue add up to the capacity"
+        );
+    });
+}
+
+#[test]
+fn loom_a_batch_holder_always_finds_room() {
+    loom::model(|| {
+        // Three places: one batch of two queued, one place free.
+        let (flag, places, queue) = setup(3, 0);
+        let batch = |id| hand_off_many(&flag, &places, &queue, 2, || Item { id, weight: 2 });
+        assert!(batch(0).is_ok(), "room for the first batch");
+        // A second batch of two and a single command race the shard.
+        let callers: Vec<_> = [(1, 2), (2, 1)]
+            .into_iter()
+            .map(|(id, weight)| {
+                let (flag, places, queue) = (flag.clone(), places.clone(), queue.clone());
+                thread::spawn(move || {
+                    let sent = if weight == 1 {
+                        send(&flag, &places, &queue, id)
+                    } else {
+                        hand_off_many(&flag, &places, &queue, 2, || Item { id, weight })
+                    };
+                    match sent {
+                        Ok(()) | Err(Refused::NoPlace) => {}
+                        Err(Refused::FoundFull(_)) => {
+                            panic!("a place holder found the queue full")
+                        }
+                        Err(_) => panic!("not closing"),
+                    }
+                })
+            })
+            .collect();
+        // The shard: takes up to two items, then gives back their places,
+        // one per command each carried (`Shard::done_with_places`).
+        let shard = {
+            let (places, queue) = (places.clone(), queue.clone());
+            thread::spawn(move || {
+                let weight: usize = (0..2).filter_map(|_| queue.pop()).map(|i| i.weight).sum();
+                places.give_back(weight);
+            })
+        };
+        for caller in callers {
+            caller.join().expect("caller");
+        }
+        shard.join().expect("shard");
+        let free = places.free.load(Ordering::Acquire);
+        let queued: usize = queue.items.lock().iter().map(|i| i.weight).sum();
+        assert_eq!(
+            free + queued,
+            3,
+            "places and the commands queued add up to the capacity"
         );
     });
 }
