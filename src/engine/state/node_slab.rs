@@ -46,6 +46,22 @@ impl<T: FreeLink + Copy> NodeSlab<T> {
         self.nodes.len()
     }
 
+    /// Makes room for `nodes` held at once without allocating (the
+    /// host's announced scale, `reserve.rs`): the vector's capacity, not
+    /// its length, so the free list and the high-water mark are as before.
+    pub(crate) fn reserve(
+        &mut self,
+        nodes: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        self.nodes
+            .try_reserve_exact(nodes.saturating_sub(self.nodes.len()))
+    }
+
+    /// Nodes the slab holds without allocating.
+    pub(crate) fn capacity(&self) -> usize {
+        self.nodes.capacity()
+    }
+
     /// The node `n`, if the slab holds it (for walks that must not trust
     /// a link).
     pub(crate) fn get(&self, n: u32) -> Option<&T> {
