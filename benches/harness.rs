@@ -360,14 +360,15 @@ fn main() {
         let s = stream(Shape::new(10_000, 100_000, seed), 300_000);
         let owners = Owners::new(s.conv_end + 1);
         let mut e = engine();
-        // The host's known scale reserved up front (`Engine::reserve`),
-        // unless SWITCHBOARD_RESERVE=0 (the figures without it).
+        setup(&mut e, &owners, &s.setup);
+        // The host's known scale reserved (`Engine::reserve`) once its
+        // roster is loaded, so the groups get room too, unless
+        // SWITCHBOARD_RESERVE=0 (the figures without it).
         let reserve = std::env::var("SWITCHBOARD_RESERVE").map_or(true, |v| v != "0");
         if reserve {
             e.reserve(scale(&s))
                 .expect("the stream's scale is within the limits");
         }
-        setup(&mut e, &owners, &s.setup);
         let r = replay(&mut e, &owners, &s.events, None);
         println!(
             "profile: {:.0} events/s, {:.3} allocations per event ({} in {} events; \

@@ -169,6 +169,12 @@ fn measured(reserve: bool) -> (u64, Engine) {
         engine.reserve(scale()).expect("within the default limits");
     }
     let mut w = Workload::new(engine);
+    if reserve {
+        // Again with the roster loaded: the skill groups get room too.
+        w.engine
+            .reserve(scale())
+            .expect("within the default limits");
+    }
     w.run(WARM);
     let before = w.inside;
     w.run(WARM * GROWTH);

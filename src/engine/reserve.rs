@@ -41,7 +41,10 @@ use thiserror::Error;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Reservation {
-    /// Agents registered.
+    /// Agents registered (their records and id index). The skill groups
+    /// registered agents created by the time of the call also get room
+    /// for their members' bookkeeping, so reserving after loading the
+    /// roster reserves more than before it.
     pub agents: u32,
     /// Conversations held, open or resolved and not yet purged (the
     /// records, the id index, the queue of resolutions a purge reads). At
@@ -180,6 +183,16 @@ impl Engine {
         st.personal_pool.reserve(open).map_err(oom("own queues"))?;
         st.wrapup_pool.reserve(open).map_err(oom("wrap-up sets"))?;
         st.timers.reserve(timers).map_err(oom("timers"))?;
+        // Each group's list of members to re-rank holds each member at
+        // most once; it otherwise grows at the group's first searches.
+        // Only for the groups existing now (agents bring them).
+        for group in &mut st.groups {
+            let room = group.members.len().saturating_sub(group.pending.len());
+            group
+                .pending
+                .try_reserve_exact(room)
+                .map_err(oom("skill groups"))?;
+        }
         Ok(())
     }
 

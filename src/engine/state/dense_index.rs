@@ -391,4 +391,45 @@ mod tests {
         assert_eq!(index.get(&CustomerId(100_000)), None);
         assert_eq!(index.get(&CustomerId(u64::MAX)), None);
     }
+
+    #[test]
+    fn reserved_pages_take_dense_ids_and_slid_pages_return_to_the_spares() {
+        let mut index = DenseIndex::<CustomerId, CustomerIdx>::default();
+        index.reserve(10 * PAGE).expect("small");
+        let spares = index.spare.len();
+        assert_eq!((spares, index.capacity()), (11, 11 * PAGE));
+        index.reserve(3 * PAGE).expect("small");
+        assert_eq!(index.spare.len(), spares, "idempotent, never shrinking");
+        let table = index.pages.capacity();
+        for id in 1..=(10 * PAGE) as u64 {
+            let slot = CustomerIdx::new(id as usize).expect("small");
+            assert_eq!(index.insert(CustomerId(id), slot), None);
+        }
+        assert_eq!((index.spare.len(), index.pages.capacity()), (0, table));
+        assert_eq!(index.capacity(), 11 * PAGE);
+        assert_eq!(index.get(&CustomerId(5_000)).map(|v| v.get()), Some(5_000));
+        // Ids forgotten from the front, new ones far ahead: the base slides
+        // and the emptied pages go back to the spares (room they had).
+        for id in 1..=(8 * PAGE) as u64 {
+            assert!(index.remove(&CustomerId(id)).is_some());
+        }
+        // Page 19 is past the reach (12 pages at 2,048 ids): the base
+        // slides by the 8 emptied pages.
+        let far = (19 * PAGE) as u64;
+        let slot = CustomerIdx::new(1).expect("small");
+        assert_eq!(index.insert(CustomerId(far), slot), None);
+        assert!(index.sparse.is_empty());
+        assert_eq!(index.base, 8);
+        assert_eq!(
+            index.spare.len(),
+            8 - 1,
+            "seven back, one taken by the new page"
+        );
+        assert_eq!(index.get(&CustomerId(far)), Some(&slot));
+        assert_eq!(index.get(&CustomerId(3)), None);
+        assert!(index
+            .spare
+            .iter()
+            .all(|p| p.iter().all(|&v| v == CustomerIdx::VACANT)));
+    }
 }

@@ -168,6 +168,19 @@ mod tests {
     }
 
     #[test]
+    fn a_reserved_slab_holds_its_room_without_growing() {
+        let mut slab = NodeSlab::default();
+        slab.reserve(100).expect("small");
+        let room = slab.capacity();
+        assert!(room >= 100);
+        slab.reserve(10).expect("small");
+        for i in 0..100 {
+            slab.alloc(N(i), "nodes");
+        }
+        assert_eq!((slab.capacity(), slab.held()), (room, 100));
+    }
+
+    #[test]
     fn a_broken_free_list_fails_the_check() {
         let mut slab = NodeSlab::default();
         for i in 0..3 {
