@@ -148,13 +148,13 @@ impl Workload {
                     agent: AgentId(agent),
                 });
             }
-            if id % 3 == 0 {
+            if id.is_multiple_of(3) {
                 self.apply(Command::Resolve {
                     conversation: ConversationId(id - 1),
                     reason: ResolveReason::Solved,
                 });
             }
-            if id % 64 == 0 {
+            if id.is_multiple_of(64) {
                 self.apply(Command::Tick);
             }
         }
