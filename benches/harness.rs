@@ -395,9 +395,29 @@ fn main() {
         let agents = shape.agents as usize;
         let s = stream(shape, 1);
         let owners = Owners::new(s.conv_end + 1);
-        let (_, per_agent, per_conv) = memory(&s, agents, &owners);
+        let (e, per_agent, per_conv) = memory(&s, agents, &owners);
+        drop(e);
         println!(
             "memory: {per_agent:.2} bytes per agent, {per_conv:.2} bytes per open conversation"
+        );
+        // The same setup with its exact scale reserved first: what the
+        // reservation holds beyond growth (the rows above reserve nothing).
+        let grown = {
+            let h0 = live();
+            let mut e = engine();
+            setup(&mut e, &owners, &s.setup);
+            (live() - h0, e).0
+        };
+        let h0 = live();
+        let mut e = engine();
+        e.reserve(scale(&s))
+            .expect("the stream's scale is within the limits");
+        let up_front = live() - h0;
+        setup(&mut e, &owners, &s.setup);
+        let reserved = live() - h0;
+        println!(
+            "memory, scale reserved first: {reserved} bytes in all ({up_front} reserved up front) \
+             against {grown} grown"
         );
     }
     if only == "profile_plan" {
