@@ -183,17 +183,7 @@ impl Engine {
         st.personal_pool.reserve(open).map_err(oom("own queues"))?;
         st.wrapup_pool.reserve(open).map_err(oom("wrap-up sets"))?;
         st.timers.reserve(timers).map_err(oom("timers"))?;
-        // Each group's list of members to re-rank holds each member at
-        // most once; it otherwise grows at the group's first searches.
-        // Only for the groups existing now (agents bring them).
-        for group in &mut st.groups {
-            let room = group.members.len().saturating_sub(group.pending.len());
-            group
-                .pending
-                .try_reserve_exact(room)
-                .map_err(oom("skill groups"))?;
-        }
-        Ok(())
+        reserve_marks(&mut st.groups).map_err(oom("skill groups"))
     }
 
     /// The room held now without allocating, as a [`Reservation`]: each
@@ -226,4 +216,15 @@ impl Engine {
             customers: fit(customers),
         }
     }
+}
+
+/// Room in each group's list of members to re-rank for every member (each
+/// is listed at most once; the list otherwise grows at the group's first
+/// searches). Only the groups existing now: agents bring them.
+fn reserve_marks(groups: &mut [super::state::group::Group]) -> Result<(), TryReserveError> {
+    for group in groups {
+        let room = group.members.len().saturating_sub(group.pending.len());
+        group.pending.try_reserve_exact(room)?;
+    }
+    Ok(())
 }
