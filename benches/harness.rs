@@ -27,8 +27,8 @@ use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
 use std::time::Instant;
 use switchboard::policy::LeastLoaded;
 use switchboard::{
-    AgentId, Command, Decision, Engine, EngineConfig, EngineError, OpenConversations, SharedEngine,
-    Timestamp,
+    AgentId, Command, Decision, Engine, EngineConfig, EngineError, OpenConversations, Reservation,
+    SharedEngine, Timestamp,
 };
 use switchboard::{
     Channel, NoAnswerFinal, NoAnswerRule, RateLimit, TeamId, TimeSpan, WorkloadConfig, WrapUpMode,
@@ -361,16 +361,29 @@ fn main() {
         let owners = Owners::new(s.conv_end + 1);
         let mut e = engine();
         setup(&mut e, &owners, &s.setup);
+        // The host's known scale reserved (`Engine::reserve`) once its
+        // roster is loaded, so the groups get room too, unless
+        // SWITCHBOARD_RESERVE=0 (the figures without it).
+        let reserve = std::env::var("SWITCHBOARD_RESERVE").map_or(true, |v| v != "0");
+        if reserve {
+            e.reserve(scale(&s))
+                .expect("the stream's scale is within the limits");
+        }
         let r = replay(&mut e, &owners, &s.events, None);
         println!(
             "profile: {:.0} events/s, {:.3} allocations per event ({} in {} events; \
-             {} in the last {} on the warmed engine)",
+             {} in the last {} on the warmed engine; {})",
             r.rate(),
             r.allocs_per_event(),
             r.allocs,
             r.events,
             r.allocs_late,
-            r.events - r.events / 2
+            r.events - r.events / 2,
+            if reserve {
+                "scale reserved"
+            } else {
+                "nothing reserved"
+            }
         );
     }
     if only == "tail" {
@@ -382,9 +395,29 @@ fn main() {
         let agents = shape.agents as usize;
         let s = stream(shape, 1);
         let owners = Owners::new(s.conv_end + 1);
-        let (_, per_agent, per_conv) = memory(&s, agents, &owners);
+        let (e, per_agent, per_conv) = memory(&s, agents, &owners);
+        drop(e);
         println!(
             "memory: {per_agent:.2} bytes per agent, {per_conv:.2} bytes per open conversation"
+        );
+        // The same setup with its exact scale reserved first: what the
+        // reservation holds beyond growth (the rows above reserve nothing).
+        let grown = {
+            let h0 = live();
+            let mut e = engine();
+            setup(&mut e, &owners, &s.setup);
+            (live() - h0, e).0
+        };
+        let h0 = live();
+        let mut e = engine();
+        e.reserve(scale(&s))
+            .expect("the stream's scale is within the limits");
+        let up_front = live() - h0;
+        setup(&mut e, &owners, &s.setup);
+        let reserved = live() - h0;
+        println!(
+            "memory, scale reserved first: {reserved} bytes in all ({up_front} reserved up front) \
+             against {grown} grown"
         );
     }
     if only == "profile_plan" {
@@ -744,6 +777,39 @@ fn mixed_main(cfg: &Config) {
         (h3 - h2) as f64 / opened.max(1) as f64
     );
     println!("| baseline setup time (s) | | {b_setup:.2} | |");
+}
+
+/// The scale of `s` a host would know ahead (`Engine::reserve`): its
+/// agents, every conversation it opens (nothing is purged), the most open
+/// at once, and its customers (numbered densely from 1).
+fn scale(s: &Stream) -> Reservation {
+    let (mut agents, mut opened, mut open, mut most, mut customers) = (0u32, 0u32, 0u32, 0u32, 0);
+    let commands = s
+        .setup
+        .iter()
+        .map(|(_, c)| c)
+        .chain(s.events.iter().filter_map(|(_, e)| match e {
+            Event::Command(c) => Some(c),
+            _ => None,
+        }));
+    for c in commands {
+        match c {
+            Command::AddAgent(_) => agents += 1,
+            Command::OpenConversation(o) => {
+                opened += 1;
+                open += 1;
+                most = most.max(open);
+                customers = customers.max(o.customer.0);
+            }
+            Command::Resolve { .. } => open = open.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Reservation::new()
+        .agents(agents)
+        .conversations(opened)
+        .open_conversations(most)
+        .customers(u32::try_from(customers).unwrap_or(u32::MAX))
 }
 
 /// An engine set up with the stream's agents then its open conversations,

@@ -166,8 +166,8 @@ pub use engine::{
     AgentStats, AssignVia, AuditReport, AuditViolation, ChannelWeights, Command, CommandKind,
     ConfigError, Decision, DecisionKind, Engine, EngineConfig, EngineConfigBuilder, EngineError,
     EngineStats, GroupStats, InboxEntry, Limits, OpenConversation, OpenConversations, Reconfigure,
-    Rejected, RequeueReason, RestoreError, SharedEngine, Snapshot, StickyMissReason,
-    TransferTarget,
+    Rejected, RequeueReason, Reservation, ReserveError, RestoreError, SharedEngine, Snapshot,
+    StickyMissReason, TransferTarget,
 };
 // Listed one by one (no glob), so nothing here can shadow a std name.
 pub use model::{

@@ -115,6 +115,7 @@ mod profiles;
 mod query;
 mod queue_aging;
 mod reconfigure;
+mod reserve;
 mod shared;
 mod skill_windows;
 mod snapshot;
@@ -144,6 +145,7 @@ pub use preferred::{PreferredAgent, PreferredSkip, MAX_PREFERRED, MAX_PREFERRED_
 pub use profiles::ProfileAdmission;
 pub use query::InboxEntry;
 pub use reconfigure::{config_differences, Reconfigure};
+pub use reserve::{Reservation, ReserveError};
 pub use shared::SharedEngine;
 pub use skill_windows::SkillWindowError;
 pub use snapshot::{RestoreError, Snapshot, SNAPSHOT_FORMAT};

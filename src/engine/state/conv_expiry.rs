@@ -58,6 +58,23 @@ impl State {
         }
     }
 
+    /// Room in the queue's run for `resolved` resolutions not yet purged
+    /// (the host's announced scale, `reserve.rs`); the heap takes only the
+    /// rare out-of-order ones and is left to grow.
+    pub(crate) fn reserve_resolved(
+        &mut self,
+        resolved: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        let q = &mut self.resolved_queue;
+        q.run
+            .try_reserve_exact(resolved.saturating_sub(q.run.len()))
+    }
+
+    /// Resolutions the queue's run holds without allocating.
+    pub(crate) fn resolved_capacity(&self) -> usize {
+        self.resolved_queue.run.capacity()
+    }
+
     /// The next entry resolved before `before`, from the run or the heap.
     fn pop_resolved_before(&mut self, before: Timestamp) -> Option<(Timestamp, u32, u64)> {
         let q = &mut self.resolved_queue;
@@ -123,8 +140,11 @@ impl State {
                 heap.push(Reverse((at, slot, conv.seq)));
             }
         }
+        // The run's room (a reservation) is kept, emptied.
+        let mut run = std::mem::take(&mut self.resolved_queue.run);
+        run.clear();
         self.resolved_queue = ResolvedQueue {
-            run: VecDeque::new(),
+            run,
             heap,
             complete: true,
         };

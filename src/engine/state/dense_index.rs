@@ -80,6 +80,9 @@ pub(crate) struct DenseIndex<K, V> {
     base: usize,
     sparse: IdMap<K, V>,
     len: usize,
+    /// Empty pages allocated ahead by `reserve`, taken by `insert` before
+    /// it allocates one.
+    spare: Vec<Box<[V; PAGE]>>,
 }
 
 impl<K, V> Default for DenseIndex<K, V> {
@@ -90,6 +93,7 @@ impl<K, V> Default for DenseIndex<K, V> {
             base: 0,
             sparse: IdMap::default(),
             len: 0,
+            spare: Vec::new(),
         }
     }
 }
@@ -150,7 +154,10 @@ impl<K: DenseKey, V: DenseSlot> DenseIndex<K, V> {
         }
         match self.pages.get_mut(rel) {
             Some(slot) if slot.is_some() || rel < reach => {
-                let page = slot.get_or_insert_with(|| Box::new([V::VACANT; PAGE]));
+                let spare = &mut self.spare;
+                let page = slot.get_or_insert_with(|| {
+                    spare.pop().unwrap_or_else(|| Box::new([V::VACANT; PAGE]))
+                });
                 let old = std::mem::replace(&mut page[at], value);
                 if old == V::VACANT {
                     self.len += 1;
@@ -167,14 +174,56 @@ impl<K: DenseKey, V: DenseSlot> DenseIndex<K, V> {
         }
     }
 
+    /// Allocates ahead the pages and the table's room for `ids` dense ids
+    /// (a counter's: one page per `PAGE` of them, and one more for a
+    /// range that straddles a page), so inserting them allocates nothing
+    /// (the host's announced scale, `reserve.rs`). Ids too sparse for
+    /// pages still go to the hash map, which is not reserved. The spare
+    /// pages are empty: every lookup answers as before.
+    pub(crate) fn reserve(&mut self, ids: usize) -> Result<(), std::collections::TryReserveError> {
+        let pages = ids.div_ceil(PAGE) + 1;
+        let table = pages + FREE_PAGES;
+        self.pages
+            .try_reserve_exact(table.saturating_sub(self.pages.len()))?;
+        self.held
+            .try_reserve_exact(table.saturating_sub(self.held.len()))?;
+        let held = self.pages.iter().filter(|p| p.is_some()).count();
+        let more = pages.saturating_sub(held + self.spare.len());
+        self.spare.try_reserve_exact(more)?;
+        for _ in 0..more {
+            // Fallible, unlike `Box::new`: the page is built in a vector
+            // whose allocation may fail, then converted in place.
+            let mut page = Vec::new();
+            page.try_reserve_exact(PAGE)?;
+            page.resize(PAGE, V::VACANT);
+            if let Ok(page) = <Box<[V; PAGE]>>::try_from(page.into_boxed_slice()) {
+                self.spare.push(page);
+            }
+        }
+        Ok(())
+    }
+
+    /// Dense ids the pages held and spare take without allocating (ids
+    /// landing in pages already held count as their page's room).
+    pub(crate) fn capacity(&self) -> usize {
+        let held = self.pages.iter().filter(|p| p.is_some()).count();
+        (held + self.spare.len()) * PAGE
+    }
+
     /// Moves the base forward by `by` pages if that many leading pages
-    /// hold nothing (their boxes go); returns the pages it moved, 0 when a
-    /// page among them still holds an id.
+    /// hold nothing (their boxes go, or to the spares); returns the pages
+    /// it moved, 0 when a page among them still holds an id.
     fn slide(&mut self, by: usize) -> usize {
         if by > self.held.len() || self.held[..by].iter().any(|&n| n > 0) {
             return 0;
         }
-        self.pages.drain(..by);
+        // An emptied page is kept for reuse while the spares have the
+        // room a reservation gave them (never allocating), freed otherwise.
+        for page in self.pages.drain(..by).flatten() {
+            if self.spare.len() < self.spare.capacity() {
+                self.spare.push(page);
+            }
+        }
         self.held.drain(..by);
         self.base += by;
         by
@@ -341,5 +390,46 @@ mod tests {
         );
         assert_eq!(index.get(&CustomerId(100_000)), None);
         assert_eq!(index.get(&CustomerId(u64::MAX)), None);
+    }
+
+    #[test]
+    fn reserved_pages_take_dense_ids_and_slid_pages_return_to_the_spares() {
+        let mut index = DenseIndex::<CustomerId, CustomerIdx>::default();
+        index.reserve(10 * PAGE).expect("small");
+        let spares = index.spare.len();
+        assert_eq!((spares, index.capacity()), (11, 11 * PAGE));
+        index.reserve(3 * PAGE).expect("small");
+        assert_eq!(index.spare.len(), spares, "idempotent, never shrinking");
+        let table = index.pages.capacity();
+        for id in 1..=(10 * PAGE) as u64 {
+            let slot = CustomerIdx::new(id as usize).expect("small");
+            assert_eq!(index.insert(CustomerId(id), slot), None);
+        }
+        assert_eq!((index.spare.len(), index.pages.capacity()), (0, table));
+        assert_eq!(index.capacity(), 11 * PAGE);
+        assert_eq!(index.get(&CustomerId(5_000)).map(|v| v.get()), Some(5_000));
+        // Ids forgotten from the front, new ones far ahead: the base slides
+        // and the emptied pages go back to the spares (room they had).
+        for id in 1..=(8 * PAGE) as u64 {
+            assert!(index.remove(&CustomerId(id)).is_some());
+        }
+        // Page 19 is past the reach (12 pages at 2,048 ids): the base
+        // slides by the 8 emptied pages.
+        let far = (19 * PAGE) as u64;
+        let slot = CustomerIdx::new(1).expect("small");
+        assert_eq!(index.insert(CustomerId(far), slot), None);
+        assert!(index.sparse.is_empty());
+        assert_eq!(index.base, 8);
+        assert_eq!(
+            index.spare.len(),
+            8 - 1,
+            "seven back, one taken by the new page"
+        );
+        assert_eq!(index.get(&CustomerId(far)), Some(&slot));
+        assert_eq!(index.get(&CustomerId(3)), None);
+        assert!(index
+            .spare
+            .iter()
+            .all(|p| p.iter().all(|&v| v == CustomerIdx::VACANT)));
     }
 }

@@ -74,6 +74,19 @@ fn priority(key: LineKey, conv: ConvIdx) -> u32 {
 }
 
 impl LinePool {
+    /// Room for `nodes` entries at once without allocating (`reserve.rs`).
+    pub(crate) fn reserve(
+        &mut self,
+        nodes: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        self.nodes.reserve(nodes)
+    }
+
+    /// Entries held at once without allocating.
+    pub(crate) fn capacity(&self) -> usize {
+        self.nodes.capacity()
+    }
+
     /// Entries waiting in all lines together.
     pub(crate) fn live(&self) -> u32 {
         self.nodes.live()

@@ -46,6 +46,22 @@ impl<T: FreeLink + Copy> NodeSlab<T> {
         self.nodes.len()
     }
 
+    /// Makes room for `nodes` held at once without allocating (the
+    /// host's announced scale, `reserve.rs`): the vector's capacity, not
+    /// its length, so the free list and the high-water mark are as before.
+    pub(crate) fn reserve(
+        &mut self,
+        nodes: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        self.nodes
+            .try_reserve_exact(nodes.saturating_sub(self.nodes.len()))
+    }
+
+    /// Nodes the slab holds without allocating.
+    pub(crate) fn capacity(&self) -> usize {
+        self.nodes.capacity()
+    }
+
     /// The node `n`, if the slab holds it (for walks that must not trust
     /// a link).
     pub(crate) fn get(&self, n: u32) -> Option<&T> {
@@ -149,6 +165,19 @@ mod tests {
             (slab.live(), slab.held(), slab.check_free()),
             (5, 5, Ok(()))
         );
+    }
+
+    #[test]
+    fn a_reserved_slab_holds_its_room_without_growing() {
+        let mut slab = NodeSlab::default();
+        slab.reserve(100).expect("small");
+        let room = slab.capacity();
+        assert!(room >= 100);
+        slab.reserve(10).expect("small");
+        for i in 0..100 {
+            slab.alloc(N(i), "nodes");
+        }
+        assert_eq!((slab.capacity(), slab.held()), (room, 100));
     }
 
     #[test]

@@ -54,6 +54,19 @@ pub(crate) struct OpenPool {
 }
 
 impl OpenPool {
+    /// Room for `nodes` entries at once without allocating (`reserve.rs`).
+    pub(crate) fn reserve(
+        &mut self,
+        nodes: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        self.nodes.reserve(nodes)
+    }
+
+    /// Entries held at once without allocating.
+    pub(crate) fn capacity(&self) -> usize {
+        self.nodes.capacity()
+    }
+
     /// Nodes in some list.
     pub(crate) fn live(&self) -> u32 {
         self.nodes.live()

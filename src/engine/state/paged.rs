@@ -8,6 +8,10 @@
 //! most one page is unused. A slot costs one more load than in a flat
 //! vector: its page's address, from a table of pages that stays in cache
 //! (100 pages at 100,000 records).
+//!
+//! [`Paged::reserve`] allocates the pages for a host's announced scale up
+//! front (`Engine::reserve`, `reserve.rs`): they stay empty, and `push`
+//! fills them in order, so growth inside a command needs no allocation.
 
 use std::ops::{Index, IndexMut};
 
@@ -36,15 +40,37 @@ impl<T> Paged<T> {
         self.len
     }
 
-    /// Appends `value` at index `len()`.
+    /// Appends `value` at index `len()`, in a page `reserve` allocated or
+    /// a new one.
     pub(crate) fn push(&mut self, value: T) {
-        if self.len == self.pages.len() * PAGE {
+        let at = self.len >> PAGE_BITS;
+        if at == self.pages.len() {
             self.pages.push(Vec::with_capacity(PAGE));
         }
-        let page = self.pages.last_mut().expect("a page with room");
+        let page = &mut self.pages[at];
         debug_assert!(page.len() < PAGE, "pages never grow past PAGE");
         page.push(value);
         self.len += 1;
+    }
+
+    /// Allocates the pages (and the page table's room) for `len` elements
+    /// at least, so pushes up to that length allocate nothing. The new
+    /// pages are empty: every index below `len()` reads as before.
+    pub(crate) fn reserve(&mut self, len: usize) -> Result<(), std::collections::TryReserveError> {
+        let pages = len.div_ceil(PAGE);
+        self.pages
+            .try_reserve_exact(pages.saturating_sub(self.pages.len()))?;
+        while self.pages.len() < pages {
+            let mut page = Vec::new();
+            page.try_reserve_exact(PAGE)?;
+            self.pages.push(page);
+        }
+        Ok(())
+    }
+
+    /// Elements the allocated pages hold without allocating.
+    pub(crate) fn capacity(&self) -> usize {
+        self.pages.len() * PAGE
     }
 
     #[inline]
@@ -120,5 +146,31 @@ mod tests {
         // Pages are allocated exactly: no slack beyond the last page.
         assert!(paged.pages.iter().all(|p| p.capacity() == PAGE));
         assert_eq!(paged.pages.len(), 4);
+    }
+
+    #[test]
+    fn reserved_pages_stay_empty_until_pushed_into_in_order() {
+        let mut paged = Paged::default();
+        paged.push(1u32);
+        paged.reserve(3 * PAGE + 1).expect("small");
+        assert_eq!((paged.len(), paged.capacity()), (1, 4 * PAGE));
+        assert_eq!(paged.get(1), None);
+        assert_eq!(paged.iter().count(), 1);
+        // Idempotent and never shrinking.
+        paged.reserve(3 * PAGE + 1).expect("small");
+        paged.reserve(5).expect("small");
+        assert_eq!(paged.capacity(), 4 * PAGE);
+        let mut flat = vec![1u32];
+        for i in 0..(3 * PAGE) as u32 {
+            paged.push(i);
+            flat.push(i);
+        }
+        assert_eq!(paged.capacity(), 4 * PAGE);
+        assert!(paged.iter().eq(flat.iter()));
+        assert!((&paged).into_iter().eq(flat.iter()));
+        for _ in 0..PAGE {
+            paged.push(9);
+        }
+        assert_eq!((paged.len(), paged.capacity()), (4 * PAGE + 1, 5 * PAGE));
     }
 }

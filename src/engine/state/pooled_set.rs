@@ -68,6 +68,19 @@ impl<K> Default for SetPool<K> {
 }
 
 impl<K: Copy> SetPool<K> {
+    /// Room for `nodes` entries at once without allocating (`reserve.rs`).
+    pub(crate) fn reserve(
+        &mut self,
+        nodes: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        self.nodes.reserve(nodes)
+    }
+
+    /// Entries held at once without allocating.
+    pub(crate) fn capacity(&self) -> usize {
+        self.nodes.capacity()
+    }
+
     /// Entries in some set.
     pub(crate) fn live(&self) -> u32 {
         self.nodes.live()

@@ -114,12 +114,41 @@ impl ChunkStore {
         // Timers are conversations' and agents' (fewer than `u32::MAX`),
         // so chunks of at least one timer each are too.
         let n = self.held;
-        if (n as usize).is_multiple_of(PAGE) {
+        let page = n as usize / PAGE;
+        if page == self.pages.len() {
             self.pages.push(Vec::with_capacity(PAGE));
         }
-        self.pages.last_mut().expect("a page with room").push(chunk);
+        self.pages[page].push(chunk);
         self.held += 1;
         n
+    }
+
+    /// Allocates the pages for `timers` timers held in buckets at once
+    /// (the host's announced scale, `reserve.rs`): a chunk per `CHUNK` of
+    /// them plus one partly filled chunk per bucket (`buckets`). The pages
+    /// stay empty until `alloc` fills them in order, so nothing read
+    /// changes.
+    pub(crate) fn reserve(
+        &mut self,
+        timers: usize,
+        buckets: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        let chunks = timers.div_ceil(CHUNK).saturating_add(buckets.min(timers));
+        let pages = chunks.div_ceil(PAGE);
+        self.pages
+            .try_reserve_exact(pages.saturating_sub(self.pages.len()))?;
+        while self.pages.len() < pages {
+            let mut page = Vec::new();
+            page.try_reserve_exact(PAGE)?;
+            self.pages.push(page);
+        }
+        Ok(())
+    }
+
+    /// Chunks the allocated pages hold without allocating.
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.pages.len() * PAGE
     }
 
     /// Appends `timer` to `chain`. Always inlined: its callers are the
@@ -237,5 +266,25 @@ mod tests {
             assert_eq!(out, std::mem::take(&mut models[j]));
             assert!(chains[j] == Chain::default() && store.iter(&chains[j]).next().is_none());
         }
+    }
+
+    /// Reserved pages are filled in order before any new one: a store
+    /// reserved for its high-water mark allocates nothing more.
+    #[test]
+    fn a_reserved_store_fills_its_pages_without_new_ones() {
+        let mut store = ChunkStore::default();
+        store.reserve(10 * CHUNK, 3).expect("small");
+        assert_eq!(store.capacity(), PAGE);
+        store.reserve(5, 3).expect("small");
+        assert_eq!(store.capacity(), PAGE, "never shrinks, never doubles");
+        let (mut chain, mut model) = (Chain::default(), Vec::new());
+        for i in 0..(PAGE * CHUNK) as u64 {
+            store.push(&mut chain, timer(i));
+            model.push(timer(i));
+        }
+        assert_eq!((store.held as usize, store.capacity()), (PAGE, PAGE));
+        assert!(store.iter(&chain).eq(model.iter()));
+        store.push(&mut chain, timer(0));
+        assert_eq!(store.capacity(), 2 * PAGE);
     }
 }

@@ -56,6 +56,15 @@ pub(crate) struct TimerWheel {
 }
 
 impl TimerWheel {
+    /// Room for `timers` timers in the wheel at once (`reserve.rs`): a
+    /// partly filled chunk per bucket of each level and the overflow.
+    pub(crate) fn reserve(
+        &mut self,
+        timers: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        self.chunks.reserve(timers, LEVELS * SLOTS + 1)
+    }
+
     /// The first bucket that may hold a timer.
     pub(crate) fn base(&self) -> u64 {
         self.base

@@ -107,6 +107,14 @@ pub(crate) struct Timers {
 }
 
 impl Timers {
+    /// Room for `timers` pending at once in the wheel (`reserve.rs`).
+    pub(crate) fn reserve(
+        &mut self,
+        timers: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        self.far.reserve(timers)
+    }
+
     pub(crate) fn arm(&mut self, timer: Timer) {
         self.len += 1;
         // Every no-answer timer has the rule's delay: due in the order
