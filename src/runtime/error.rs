@@ -1,7 +1,7 @@
 //! The runtime's error type: one enum for every call through the handle.
 
 use super::tenant::TenantId;
-use crate::engine::{ConfigError, EngineError, Rejected};
+use crate::engine::{ConfigError, EngineError, Rejected, ReserveError};
 use crate::persist::PersistError;
 use crate::Command;
 use std::sync::Arc;
@@ -131,6 +131,19 @@ pub enum RuntimeError {
         /// What went wrong.
         #[source]
         source: PersistError,
+    },
+    /// The room a tenant's spec asks to reserve
+    /// ([`TenantSpec::reservation`](super::TenantSpec::reservation)) could
+    /// not be reserved: past the configuration's limits, or refused by the
+    /// allocator. The tenant was not added, and nothing was written to
+    /// its journal.
+    #[error("cannot reserve room for tenant {tenant}: {source}")]
+    Reserve {
+        /// The tenant.
+        tenant: TenantId,
+        /// Why.
+        #[source]
+        source: ReserveError,
     },
     /// The tenant's engine configuration is invalid.
     #[error("tenant {tenant} has an invalid configuration: {source}")]

@@ -127,7 +127,13 @@ fn open(spec: &TenantSpec, store: &dyn JournalStore) -> Result<OpenedTenant, Run
         store.open(&spec.id, &spec.config, &spec.policy)
     }));
     match opened {
-        Ok(Ok(opened)) => Ok(opened),
+        Ok(Ok(mut opened)) => match opened.engine.reserve(spec.reservation) {
+            Ok(()) => Ok(opened),
+            Err(source) => Err(RuntimeError::Reserve {
+                tenant: spec.id.clone(),
+                source,
+            }),
+        },
         Ok(Err(source)) => Err(RuntimeError::Open {
             tenant: spec.id.clone(),
             source,

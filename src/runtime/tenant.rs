@@ -3,7 +3,7 @@
 
 use super::error::RuntimeError;
 use crate::engine::state::hash::IdBuild;
-use crate::engine::EngineConfig;
+use crate::engine::{EngineConfig, Reservation};
 use crate::policy::{BuiltinPolicy, PolicyFactory};
 use std::collections::HashMap;
 use std::fmt;
@@ -131,6 +131,13 @@ pub struct TenantSpec {
     /// again for each snapshot recovery tries, so it must return the same
     /// policy every time (the one the tenant's journal was written with).
     pub policy: PolicyFactory,
+    /// Room the opener thread reserves in the tenant's engine once it is
+    /// open or recovered ([`Engine::reserve`](crate::Engine::reserve)), off
+    /// the shard, so that the shard's commands within that scale grow no
+    /// table. Nothing by default. Not journaled: it changes no decision.
+    /// A figure past the configuration's limits fails the open with
+    /// [`RuntimeError::Reserve`](super::RuntimeError::Reserve).
+    pub reservation: Reservation,
 }
 
 impl TenantSpec {
@@ -141,7 +148,15 @@ impl TenantSpec {
             id,
             config,
             policy: policy.into(),
+            reservation: Reservation::default(),
         }
+    }
+
+    /// Sets [`TenantSpec::reservation`]: the scale the tenant is known to
+    /// reach (agents on its roster, conversations a day brings).
+    pub fn reserve(mut self, reservation: Reservation) -> Self {
+        self.reservation = reservation;
+        self
     }
 
     /// A tenant using the built-in `policy` (a configuration file names it
@@ -156,6 +171,7 @@ impl fmt::Debug for TenantSpec {
         f.debug_struct("TenantSpec")
             .field("id", &self.id)
             .field("config", &self.config)
+            .field("reservation", &self.reservation)
             .finish_non_exhaustive()
     }
 }

@@ -12,4 +12,5 @@ mod runtime_faults;
 mod runtime_isolation;
 mod runtime_producers;
 mod runtime_pull_race;
+mod runtime_reserve;
 mod runtime_timers;
