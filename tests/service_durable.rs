@@ -53,7 +53,16 @@ fn raise(signal: &str) {
 async fn restarted_on_its_data_directory_the_service_serves_the_same_state_and_signals_drain_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = durable(dir.path()).await;
-    let t = s.tenant("acme", json!({"response_target": 300000})).await;
+    // Created with room reserved: recorded, and reserved again at restart.
+    let created = s
+        .post(
+            "/api/tenants",
+            json!({"id": "acme", "config": {"response_target": 300000},
+                   "reserve": {"agents": 20, "open_conversations": 500}}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let t = "/api/tenants/acme".to_owned();
     let gone = s.tenant("gone", json!({})).await;
     let (kept_id, kept) = s.issue("acme").await;
     let (revoked_id, revoked) = s.issue("acme").await;
@@ -110,6 +119,11 @@ async fn restarted_on_its_data_directory_the_service_serves_the_same_state_and_s
         .unwrap();
     assert!(report.all_synced(), "{report:?}");
 
+    let registry = std::fs::read_to_string(dir.path().join("service.json")).unwrap();
+    assert!(
+        registry.contains("\"open_conversations\": 500"),
+        "{registry}"
+    );
     let mut s = durable(dir.path()).await;
     assert_eq!(
         view(&s, "acme").await,

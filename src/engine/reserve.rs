@@ -17,11 +17,14 @@
 
 use super::limits::Limits;
 use super::Engine;
+use serde::{Deserialize, Serialize};
 use std::collections::TryReserveError;
 use thiserror::Error;
 
 /// The scale to reserve room for ([`Engine::reserve`]). Each figure is a
-/// count held at once; 0 (the default) reserves nothing for it.
+/// count held at once; 0 (the default) reserves nothing for it. In JSON
+/// (the service's `reserve` field when a tenant is created) each figure is
+/// optional and unknown fields are refused.
 ///
 /// ```
 /// use switchboard::{policy::LeastLoaded, Engine, EngineConfig, Reservation};
@@ -38,7 +41,8 @@ use thiserror::Error;
 ///     .unwrap();
 /// assert!(engine.reserved().conversations >= 40_000);
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Reservation {
     /// Agents registered (their records and id index). The skill groups
@@ -87,6 +91,17 @@ impl Reservation {
     pub fn customers(mut self, n: u32) -> Self {
         self.customers = n;
         self
+    }
+
+    /// Checks each figure against `limits` (an engine's
+    /// [`EngineConfig::limits`](crate::EngineConfig::limits)), as
+    /// [`Engine::reserve`] does before allocating: a host can refuse a
+    /// reservation before it builds the engine.
+    pub fn check(&self, limits: &Limits) -> Result<(), ReserveError> {
+        match self.over(limits) {
+            Some((what, asked, limit)) => Err(ReserveError::OverLimit { what, asked, limit }),
+            None => Ok(()),
+        }
     }
 
     /// The first figure past its limit: its name, the figure, the limit.
@@ -152,9 +167,7 @@ impl Engine {
     /// allocation the allocator refuses gives
     /// [`ReserveError::OutOfMemory`] instead of aborting.
     pub fn reserve(&mut self, scale: Reservation) -> Result<(), ReserveError> {
-        if let Some((what, asked, limit)) = scale.over(&self.config.limits) {
-            return Err(ReserveError::OverLimit { what, asked, limit });
-        }
+        scale.check(&self.config.limits)?;
         let agents = scale.agents as usize;
         let open = scale.open_conversations as usize;
         let convs = (scale.conversations as usize).max(open);

@@ -7,7 +7,7 @@ use super::body::JsonBody;
 use super::error::{ApiError, Refusals};
 use super::keys::{issue, KeyId, MAX_KEYS_PER_TENANT};
 use crate::runtime::TenantId;
-use crate::EngineConfig;
+use crate::{EngineConfig, Reservation};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -28,6 +28,12 @@ pub struct CreateTenantBody {
     /// DOMAIN.md: a 10-minute response target, a warning at 80%).
     #[schema(value_type = Option<Object>)]
     pub config: Option<EngineConfig>,
+    /// Room to reserve for the tenant's known scale (`agents`,
+    /// `conversations`, `open_conversations`, `customers`; each optional,
+    /// within the configuration's limits): allocated once, off the hot
+    /// path, and again after each restart. Decides nothing.
+    #[schema(value_type = Option<Object>)]
+    pub reserve: Option<Reservation>,
 }
 
 /// A tenant as listed.
@@ -71,6 +77,10 @@ pub async fn create_tenant(
     config
         .validate()
         .map_err(|e| ApiError::invalid("config", e.to_string()))?;
+    let reservation = body.reserve.unwrap_or_default();
+    reservation
+        .check(&config.limits)
+        .map_err(|e| ApiError::invalid("reserve", e.to_string()))?;
     let policy = body.policy.as_deref().unwrap_or("least_loaded");
     let _change = app.admin_changes.lock().await;
     if let (Some(registry), Err(_)) = (&app.registry, app.tenant(id.as_str())) {
@@ -81,7 +91,7 @@ pub async fn create_tenant(
             .map_err(|e| ApiError::internal(e.to_string()))?;
     }
     let tenant = app
-        .create_tenant(id, config, policy, app.main_placement())
+        .create_tenant(id, config, policy, reservation, app.main_placement())
         .await?;
     if let Err(e) = app.save() {
         // Not recorded, so not created: a restart would not find it.

@@ -15,7 +15,7 @@ use super::hub::{self, Hub};
 use super::keys::{AdminKey, Caller, KeyRing};
 use super::registry::{Registry, TenantRecord};
 use crate::runtime::{Clock, RuntimeHandle, TenantId, TenantSpec};
-use crate::EngineConfig;
+use crate::{EngineConfig, Reservation};
 use axum::http::StatusCode;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -42,6 +42,8 @@ pub struct Tenant {
     pub config: EngineConfig,
     /// Its built-in policy's name.
     pub policy: String,
+    /// The room reserved in its engine at each start.
+    pub reservation: Reservation,
     /// The runtime it lives on: the service's, or the simulation's (whose
     /// clock runs faster).
     pub handle: RuntimeHandle,
@@ -181,6 +183,7 @@ impl App {
                 id: t.id.clone(),
                 policy: t.policy.clone(),
                 config: t.config.clone(),
+                reservation: t.reservation,
             })
             .collect();
         let keys = lock(&self.keys);
@@ -197,6 +200,7 @@ impl App {
         id: TenantId,
         config: EngineConfig,
         policy: &str,
+        reservation: Reservation,
         at: Placement,
     ) -> Result<Arc<Tenant>, ApiError> {
         {
@@ -220,9 +224,13 @@ impl App {
         }
         let builtin = crate::policy::BuiltinPolicy::from_name(policy)
             .map_err(|e| ApiError::invalid("policy", e.to_string()))?;
-        let spec = TenantSpec::with_builtin(id.clone(), config.clone(), builtin);
+        let spec =
+            TenantSpec::with_builtin(id.clone(), config.clone(), builtin).reserve(reservation);
         at.handle.add_tenant(spec).await?;
-        match self.attach(id.clone(), config, policy, at.clone()).await {
+        match self
+            .attach(id.clone(), config, policy, reservation, at.clone())
+            .await
+        {
             Ok(t) => Ok(t),
             Err(e) => {
                 // Nothing may stay half-made: the runtime forgets it too.
@@ -240,6 +248,7 @@ impl App {
         id: TenantId,
         config: EngineConfig,
         policy: &str,
+        reservation: Reservation,
         at: Placement,
     ) -> Result<Arc<Tenant>, ApiError> {
         let stream = at.handle.subscribe(&id).await?;
@@ -249,6 +258,7 @@ impl App {
             id: id.clone(),
             config,
             policy: policy.to_owned(),
+            reservation,
             handle: at.handle,
             clock: at.clock,
             durable: at.durable,

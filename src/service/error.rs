@@ -5,7 +5,7 @@
 //! duplicate, 413 body too large, 429 rate limited, 503 overloaded).
 
 use crate::runtime::RuntimeError;
-use crate::EngineError;
+use crate::{EngineError, ReserveError};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -220,6 +220,11 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::DuplicateTenant(_) => (S::CONFLICT, "duplicate_tenant", Some("id")),
             RuntimeError::InvalidTenantId { .. } => (S::BAD_REQUEST, "invalid_field", Some("id")),
             RuntimeError::Config { .. } => (S::BAD_REQUEST, "invalid_field", Some("config")),
+            RuntimeError::Reserve {
+                source: ReserveError::OverLimit { .. },
+                ..
+            } => (S::BAD_REQUEST, "invalid_field", Some("reserve")),
+            RuntimeError::Reserve { .. } => (S::SERVICE_UNAVAILABLE, "out_of_memory", None),
             RuntimeError::Unencodable(_) => (S::BAD_REQUEST, "invalid_field", Some("body")),
             _ => (S::INTERNAL_SERVER_ERROR, "internal", None),
         };

@@ -13,7 +13,7 @@
 
 use super::keys::{hex, unhex, KeyId, KeyRing, StoredKey};
 use crate::runtime::TenantId;
-use crate::EngineConfig;
+use crate::{EngineConfig, Reservation};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -59,6 +59,8 @@ pub struct TenantRecord {
     pub policy: String,
     /// The configuration it was created with.
     pub config: EngineConfig,
+    /// The room reserved in its engine at each start.
+    pub reservation: Reservation,
 }
 
 /// A tenant in the file.
@@ -67,6 +69,13 @@ struct TenantLine {
     id: String,
     policy: String,
     config: EngineConfig,
+    /// Absent when nothing is reserved (and in files written before it).
+    #[serde(default, skip_serializing_if = "is_nothing")]
+    reserve: Reservation,
+}
+
+fn is_nothing(r: &Reservation) -> bool {
+    *r == Reservation::default()
 }
 
 /// One key as recorded.
@@ -156,10 +165,16 @@ impl Registry {
             .tenants
             .into_iter()
             .map(|t| {
+                // A hand-edited file's reservation past the limits would
+                // stop the service at start: refused here, naming it.
+                t.reserve
+                    .check(&t.config.limits)
+                    .map_err(|e| bad(format!("tenant {}: {e}", t.id)))?;
                 Ok(TenantRecord {
                     id: tenant(&t.id)?,
                     policy: t.policy,
                     config: t.config,
+                    reservation: t.reserve,
                 })
             })
             .collect::<Result<_, RegistryError>>()?;
@@ -181,6 +196,7 @@ impl Registry {
                     id: t.id.to_string(),
                     policy: t.policy.clone(),
                     config: t.config.clone(),
+                    reserve: t.reservation,
                 })
                 .collect(),
             keys: keys
@@ -221,6 +237,10 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rec_reservation() -> Reservation {
+        Reservation::new().agents(40).customers(1_000)
+    }
     use crate::service::keys::issue;
 
     #[test]
@@ -239,12 +259,24 @@ mod tests {
             id: t.clone(),
             policy: "least_loaded".into(),
             config: EngineConfig::default(),
+            reservation: rec_reservation(),
         };
         reg.save(&[rec], &ring).unwrap();
         let (_, loaded) = Registry::open(&dir).unwrap();
         assert_eq!(loaded.tenants.len(), 1);
+        assert_eq!(loaded.tenants[0].reservation, rec_reservation());
         assert!(loaded.keys.check(&kept.key).is_some());
         assert!(loaded.keys.check(&gone.key).is_none());
+        // A hand-edited reservation past the tenant's limits: named, not
+        // left to stop the service at start.
+        let text = std::fs::read_to_string(dir.join(REGISTRY_FILE)).unwrap();
+        let edited = text.replace("\"agents\": 40", "\"agents\": 4000000");
+        assert_ne!(text, edited);
+        std::fs::write(dir.join(REGISTRY_FILE), edited).unwrap();
+        assert!(matches!(
+            Registry::open(&dir),
+            Err(RegistryError::Malformed { reason, .. }) if reason.contains("agents")
+        ));
         std::fs::write(dir.join(REGISTRY_FILE), b"{\"format\": 9}").unwrap();
         assert!(matches!(
             Registry::open(&dir),

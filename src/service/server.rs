@@ -15,7 +15,7 @@ use super::{observe, router, simulate};
 use crate::runtime::{
     Clock, Durability, FileStore, Runtime, RuntimeConfig, RuntimeError, ShutdownReport, TenantId,
 };
-use crate::Timestamp;
+use crate::{Reservation, Timestamp};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,7 +121,8 @@ impl Service {
                 }
             })?;
             let spec =
-                crate::runtime::TenantSpec::with_builtin(t.id.clone(), t.config.clone(), builtin);
+                crate::runtime::TenantSpec::with_builtin(t.id.clone(), t.config.clone(), builtin)
+                    .reserve(t.reservation);
             specs.push(spec);
         }
         let (runtime, _report) =
@@ -137,12 +138,18 @@ impl Service {
         );
         let main = app.main_placement();
         for t in loaded.tenants {
-            app.attach(t.id.clone(), t.config, &t.policy, main.clone())
-                .await
-                .map_err(|e| ServiceError::Tenant {
-                    tenant: t.id.to_string(),
-                    message: e.body.message,
-                })?;
+            app.attach(
+                t.id.clone(),
+                t.config,
+                &t.policy,
+                t.reservation,
+                main.clone(),
+            )
+            .await
+            .map_err(|e| ServiceError::Tenant {
+                tenant: t.id.to_string(),
+                message: e.body.message,
+            })?;
         }
         let simulated = match &config.simulate {
             Some(sim) => Some(start_simulation(&app, sim).await?),
@@ -311,7 +318,13 @@ async fn start_simulation(
         durable: false,
     };
     let tenant = app
-        .create_tenant(id.clone(), replay.config, &replay.policy, at)
+        .create_tenant(
+            id.clone(),
+            replay.config,
+            &replay.policy,
+            Reservation::default(),
+            at,
+        )
         .await
         .map_err(|e| fail(e.body.message))?;
     let issued = issue(id.clone(), false);

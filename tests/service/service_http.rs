@@ -80,6 +80,26 @@ async fn tenants_are_created_listed_and_refused_with_reasons() {
         (400, Some("config")),
         "{a:?}"
     );
+    // Room reserved past the limits, or named wrong: refused, not created.
+    for (reserve, field) in [
+        (json!({"agents": 2_000_000}), "reserve"),
+        (json!({"agentz": 10}), "reserve.agentz"),
+    ] {
+        let a = s
+            .post("/api/tenants", json!({"id": "z", "reserve": reserve}))
+            .await;
+        assert_eq!(
+            (a.status, a.body["field"].as_str()),
+            (400, Some(field)),
+            "{a:?}"
+        );
+    }
+    let reserve = json!({"agents": 50, "conversations": 5000, "customers": 4000});
+    let a = s
+        .post("/api/tenants", json!({"id": "roomy", "reserve": reserve}))
+        .await;
+    assert_eq!(a.status, 201, "{a:?}");
+    assert_eq!(s.delete("/api/tenants/roomy").await.status, 204);
     let a = s.get("/api/tenants").await;
     assert_eq!(
         a.body,
