@@ -409,11 +409,43 @@ fn queue_full_wait_ends(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
 /// improved): done when each group is next searched (`flush`).
 pub(crate) fn relist(cx: &mut Cx<'_>, agent: AgentIdx) {
     let st = &mut *cx.st;
-    for slot in &mut st.agents[agent.get()].slots {
+    let a = &mut st.agents[agent.get()];
+    if !a.status.accepts_work() {
+        // An agent whose status takes no work is listed nowhere once each
+        // group has re-ranked them, and nothing lists them again until
+        // their status changes (a re-rank lists only an agent who `takes`,
+        // which needs the status; `take_agent` and `pass_over` only
+        // unlist). So once they are marked everywhere under such a status,
+        // another mark re-ranks nothing: `flush` would find them unlisted
+        // and leave them so. Only `execute::set_status` changes a status,
+        // and it clears the flag and settles them (marking every group
+        // again) with no group searched in between. A wrap-up or a thread
+        // ending on an away agent marked all of their groups for nothing
+        // (issue 22).
+        if a.closed_marked {
+            return;
+        }
+        a.closed_marked = true;
+    }
+    for slot in &mut a.slots {
         if !slot.pending {
             slot.pending = true;
             st.groups[slot.group.get()].pending.push(agent);
         }
+    }
+}
+
+/// Sets each agent's `closed_marked` as `relist` leaves it between
+/// commands: their status takes no work and each of their groups holds
+/// their mark or does not list them (a restored engine's, which a live one
+/// had too: a status change settles the agent, marking every group, within
+/// its command). Otherwise false: their next `relist` marks every group.
+pub(crate) fn derive_closed_marks(st: &mut super::state::State) {
+    for a in &mut st.agents {
+        a.closed_marked = !a.status.accepts_work()
+            && a.slots
+                .iter()
+                .all(|s| s.pending || st.groups[s.group.get()].free.rank_of(s.position).is_none());
     }
 }
 
