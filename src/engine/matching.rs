@@ -472,6 +472,9 @@ fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
         return;
     }
     let pending = std::mem::take(&mut cx.st.group_mut(group).pending);
+    // Read once for every marked member, not once each (`cx.st` is
+    // borrowed mutably in between, so the compiler reloaded them).
+    let fixed = Fixed::of(cx, group);
     for &agent in &pending {
         // One search of the agent's slots serves the mark and the re-rank:
         // a scan, as an agent belongs to a handful of groups (4 to 8 on
@@ -482,7 +485,7 @@ fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
         };
         slot.pending = false;
         let (position, dormant) = (slot.position, slot.dormant);
-        relist_slot(cx, agent, group, position, dormant);
+        relist_fixed(cx, agent, group, position, dormant, fixed);
     }
     // Keep the allocation for the next marks, with room for every member.
     // Only for a group that re-ranks: one merely searched keeps none.
@@ -508,15 +511,56 @@ pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
 /// (their slot's), found by the caller.
 #[inline(always)]
 fn relist_slot(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx, position: u32, dormant: bool) {
-    let (weight, channel, shared) = {
+    let fixed = Fixed::of(cx, group);
+    relist_fixed(cx, agent, group, position, dormant, fixed);
+}
+
+/// What a re-rank in one group reads that no re-rank changes: the group's
+/// weight, channel and whether it shares its index with followers, and
+/// whether the engine has rules beside the agents' own (`fit::plain`).
+#[derive(Clone, Copy)]
+struct Fixed {
+    weight: Capacity,
+    channel: crate::model::Channel,
+    shared: bool,
+    engine_plain: bool,
+}
+
+impl Fixed {
+    #[inline(always)]
+    fn of(cx: &Cx<'_>, group: GroupIdx) -> Self {
         let g = cx.st.group(group);
         debug_assert!(g.pool.is_none(), "a follower has no index of its own");
-        (g.weight, g.key.channel, !g.followers.is_empty())
-    };
+        Self {
+            weight: g.weight,
+            channel: g.key.channel,
+            shared: !g.followers.is_empty(),
+            engine_plain: !cx.st.workload.queues_capped && cx.cfg.workload.interruptions.is_empty(),
+        }
+    }
+}
+
+/// `relist_slot` with the group's `Fixed` reads done.
+#[inline(always)]
+fn relist_fixed(
+    cx: &mut Cx<'_>,
+    agent: AgentIdx,
+    group: GroupIdx,
+    position: u32,
+    dormant: bool,
+    fixed: Fixed,
+) {
+    let Fixed {
+        weight,
+        channel,
+        shared,
+        engine_plain,
+    } = fixed;
     let a = cx.st.agent(agent);
     // Without a workload rule that can apply (`fit::plain`), the fit
     // alone: no rule's field is read.
-    let rules = !fit::plain(cx, a);
+    let rules = !(engine_plain && a.rules == 0);
+    debug_assert_eq!(rules, !fit::plain(cx, a));
     if rules && fit::held_by_full_team(cx.st, agent) {
         // As `held_back` would find (no count: held back already), before
         // any fit check: most re-ranks of a capped team's members.
