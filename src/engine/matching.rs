@@ -277,7 +277,7 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<(Agent
                 if a.status.accepts_work() && a.personal.is_empty() && !a.fits(weight) {
                     gate::count(cx.st, agent, CapLevel::AgentTotal);
                 }
-                cx.st.group_mut(pool).free.set(position, None);
+                cx.st.group_mut(pool).free.unlist(position);
                 continue;
             }
             if cx.st.workload.tenant_full() {
@@ -301,7 +301,7 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<(Agent
         let current = rank(cx, agent, pool);
         if current != stored {
             reranks += 1;
-            cx.st.group_mut(pool).free.set(position, Some(current));
+            cx.st.group_mut(pool).free.list(position, current);
             continue;
         }
         return Some((agent, position));
@@ -564,7 +564,7 @@ fn relist_fixed(
     if rules && fit::held_by_full_team(cx.st, agent) {
         // As `held_back` would find (no count: held back already), before
         // any fit check: most re-ranks of a capped team's members.
-        cx.st.group_mut(group).free.set(position, None);
+        cx.st.group_mut(group).free.unlist(position);
         return;
     }
     let (weight, over) = if rules {
@@ -575,9 +575,13 @@ fn relist_fixed(
     let takes =
         a.takes(group, weight, over) || (shared && super::plan_pool::takes(a, weight, over));
     let listed = !dormant && takes && !(rules && fit::held_back(cx, agent, channel));
-    // One call site: the policy's rank stays inlined here.
-    let rank = listed.then(|| rank(cx, agent, group));
-    cx.st.group_mut(group).free.set(position, rank);
+    if listed {
+        // One call site: the policy's rank stays inlined here.
+        let rank = rank(cx, agent, group);
+        cx.st.group_mut(group).free.list(position, rank);
+    } else {
+        cx.st.group_mut(group).free.unlist(position);
+    }
 }
 
 /// Recounts whether `agent` has room in each of their groups (the groups'
