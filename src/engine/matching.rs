@@ -600,8 +600,11 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
         // alike): the plain count, one branch for all the rules.
         let (load, cap) = (u64::from(a.load.0), u64::from(a.cap.0));
         let open = a.status.accepts_work() && a.personal.is_empty() && !a.rate_limited();
+        // The groups as a slice held across the loop: through `st` the
+        // compiler reloaded the vector's pointer and length per slot.
+        let groups = &mut st.groups[..];
         for slot in &mut a.slots {
-            let g = &mut st.groups[slot.group.get()];
+            let g = &mut groups[slot.group.get()];
             let room = open && !slot.dormant && load + u64::from(g.weight.0) <= cap;
             count_room(slot, g, room);
         }
