@@ -305,6 +305,15 @@ impl Engine {
                 if pending != group.pending.contains(&m) {
                     return Err(AuditViolation::StaleIndex { agent: a.id });
                 }
+                // An agent marked in every group under a status that takes
+                // no work (whom `relist` marks no more): each group still
+                // holds the mark or has unlisted them.
+                if a.closed_marked
+                    && (a.status.accepts_work()
+                        || (!pending && group.free.rank_of(p as u32).is_some()))
+                {
+                    return Err(AuditViolation::StaleIndex { agent: a.id });
+                }
                 // An agent a level above held back may be out of the index:
                 // that level settles them when it has room.
                 let held_back = a.gated != 0;

@@ -520,6 +520,8 @@ pub(crate) fn set_status(cx: &mut Cx<'_>, agent: AgentIdx, status: AgentStatus) 
         return;
     }
     a.status = status;
+    // Their marks (`matching::relist`) were made under the old status.
+    a.closed_marked = false;
     if status.accepts_work() {
         a.last_activity = a.last_activity.max(at);
     }

@@ -277,7 +277,7 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<(Agent
                 if a.status.accepts_work() && a.personal.is_empty() && !a.fits(weight) {
                     gate::count(cx.st, agent, CapLevel::AgentTotal);
                 }
-                cx.st.group_mut(pool).free.set(position, None);
+                cx.st.group_mut(pool).free.unlist(position);
                 continue;
             }
             if cx.st.workload.tenant_full() {
@@ -301,7 +301,7 @@ fn take_agent(cx: &mut Cx<'_>, group: GroupIdx, pool: GroupIdx) -> Option<(Agent
         let current = rank(cx, agent, pool);
         if current != stored {
             reranks += 1;
-            cx.st.group_mut(pool).free.set(position, Some(current));
+            cx.st.group_mut(pool).free.list(position, current);
             continue;
         }
         return Some((agent, position));
@@ -409,11 +409,43 @@ fn queue_full_wait_ends(cx: &mut Cx<'_>, c: ConvIdx, agent: AgentIdx) {
 /// improved): done when each group is next searched (`flush`).
 pub(crate) fn relist(cx: &mut Cx<'_>, agent: AgentIdx) {
     let st = &mut *cx.st;
-    for slot in &mut st.agents[agent.get()].slots {
+    let a = &mut st.agents[agent.get()];
+    if !a.status.accepts_work() {
+        // An agent whose status takes no work is listed nowhere once each
+        // group has re-ranked them, and nothing lists them again until
+        // their status changes (a re-rank lists only an agent who `takes`,
+        // which needs the status; `take_agent` and `pass_over` only
+        // unlist). So once they are marked everywhere under such a status,
+        // another mark re-ranks nothing: `flush` would find them unlisted
+        // and leave them so. Only `execute::set_status` changes a status,
+        // and it clears the flag and settles them (marking every group
+        // again) with no group searched in between. A wrap-up or a thread
+        // ending on an away agent marked all of their groups for nothing
+        // (issue 22).
+        if a.closed_marked {
+            return;
+        }
+        a.closed_marked = true;
+    }
+    for slot in &mut a.slots {
         if !slot.pending {
             slot.pending = true;
             st.groups[slot.group.get()].pending.push(agent);
         }
+    }
+}
+
+/// Sets each agent's `closed_marked` as `relist` leaves it between
+/// commands: their status takes no work and each of their groups holds
+/// their mark or does not list them (a restored engine's, which a live one
+/// had too: a status change settles the agent, marking every group, within
+/// its command). Otherwise false: their next `relist` marks every group.
+pub(crate) fn derive_closed_marks(st: &mut super::state::State) {
+    for a in &mut st.agents {
+        a.closed_marked = !a.status.accepts_work()
+            && a.slots
+                .iter()
+                .all(|s| s.pending || st.groups[s.group.get()].free.rank_of(s.position).is_none());
     }
 }
 
@@ -440,6 +472,9 @@ fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
         return;
     }
     let pending = std::mem::take(&mut cx.st.group_mut(group).pending);
+    // Read once for every marked member, not once each (`cx.st` is
+    // borrowed mutably in between, so the compiler reloaded them).
+    let fixed = Fixed::of(cx, group);
     for &agent in &pending {
         // One search of the agent's slots serves the mark and the re-rank:
         // a scan, as an agent belongs to a handful of groups (4 to 8 on
@@ -450,7 +485,7 @@ fn flush(cx: &mut Cx<'_>, group: GroupIdx) {
         };
         slot.pending = false;
         let (position, dormant) = (slot.position, slot.dormant);
-        relist_slot(cx, agent, group, position, dormant);
+        relist_fixed(cx, agent, group, position, dormant, fixed);
     }
     // Keep the allocation for the next marks, with room for every member.
     // Only for a group that re-ranks: one merely searched keeps none.
@@ -476,19 +511,60 @@ pub(crate) fn relist_in(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) {
 /// (their slot's), found by the caller.
 #[inline(always)]
 fn relist_slot(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx, position: u32, dormant: bool) {
-    let (weight, channel, shared) = {
+    let fixed = Fixed::of(cx, group);
+    relist_fixed(cx, agent, group, position, dormant, fixed);
+}
+
+/// What a re-rank in one group reads that no re-rank changes: the group's
+/// weight, channel and whether it shares its index with followers, and
+/// whether the engine has rules beside the agents' own (`fit::plain`).
+#[derive(Clone, Copy)]
+struct Fixed {
+    weight: Capacity,
+    channel: crate::model::Channel,
+    shared: bool,
+    engine_plain: bool,
+}
+
+impl Fixed {
+    #[inline(always)]
+    fn of(cx: &Cx<'_>, group: GroupIdx) -> Self {
         let g = cx.st.group(group);
         debug_assert!(g.pool.is_none(), "a follower has no index of its own");
-        (g.weight, g.key.channel, !g.followers.is_empty())
-    };
+        Self {
+            weight: g.weight,
+            channel: g.key.channel,
+            shared: !g.followers.is_empty(),
+            engine_plain: !cx.st.workload.queues_capped && cx.cfg.workload.interruptions.is_empty(),
+        }
+    }
+}
+
+/// `relist_slot` with the group's `Fixed` reads done.
+#[inline(always)]
+fn relist_fixed(
+    cx: &mut Cx<'_>,
+    agent: AgentIdx,
+    group: GroupIdx,
+    position: u32,
+    dormant: bool,
+    fixed: Fixed,
+) {
+    let Fixed {
+        weight,
+        channel,
+        shared,
+        engine_plain,
+    } = fixed;
     let a = cx.st.agent(agent);
     // Without a workload rule that can apply (`fit::plain`), the fit
     // alone: no rule's field is read.
-    let rules = !fit::plain(cx, a);
+    let rules = !(engine_plain && a.rules == 0);
+    debug_assert_eq!(rules, !fit::plain(cx, a));
     if rules && fit::held_by_full_team(cx.st, agent) {
         // As `held_back` would find (no count: held back already), before
         // any fit check: most re-ranks of a capped team's members.
-        cx.st.group_mut(group).free.set(position, None);
+        cx.st.group_mut(group).free.unlist(position);
         return;
     }
     let (weight, over) = if rules {
@@ -499,9 +575,13 @@ fn relist_slot(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx, position: u32,
     let takes =
         a.takes(group, weight, over) || (shared && super::plan_pool::takes(a, weight, over));
     let listed = !dormant && takes && !(rules && fit::held_back(cx, agent, channel));
-    // One call site: the policy's rank stays inlined here.
-    let rank = listed.then(|| rank(cx, agent, group));
-    cx.st.group_mut(group).free.set(position, rank);
+    if listed {
+        // One call site: the policy's rank stays inlined here.
+        let rank = rank(cx, agent, group);
+        cx.st.group_mut(group).free.list(position, rank);
+    } else {
+        cx.st.group_mut(group).free.unlist(position);
+    }
 }
 
 /// Recounts whether `agent` has room in each of their groups (the groups'
@@ -520,8 +600,11 @@ pub(crate) fn refresh_room(cx: &mut Cx<'_>, agent: AgentIdx) {
         // alike): the plain count, one branch for all the rules.
         let (load, cap) = (u64::from(a.load.0), u64::from(a.cap.0));
         let open = a.status.accepts_work() && a.personal.is_empty() && !a.rate_limited();
+        // The groups as a slice held across the loop: through `st` the
+        // compiler reloaded the vector's pointer and length per slot.
+        let groups = &mut st.groups[..];
         for slot in &mut a.slots {
-            let g = &mut st.groups[slot.group.get()];
+            let g = &mut groups[slot.group.get()];
             let room = open && !slot.dormant && load + u64::from(g.weight.0) <= cap;
             count_room(slot, g, room);
         }

@@ -389,6 +389,7 @@ impl Engine {
             scratch: Default::default(),
         };
         engine.recount_rooms();
+        matching::derive_closed_marks(&mut engine.state);
         engine.audit()?;
         Ok(engine)
     }
@@ -503,6 +504,7 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
             slots: Vec::new(),
             cooldowns: a.cooldowns,
             dirty: false,
+            closed_marked: false,
             team: None,
             gated: 0,
             wrapups: Default::default(),

@@ -64,6 +64,7 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
         slots: Vec::new(),
         cooldowns: Vec::new(),
         dirty: false,
+        closed_marked: false,
         team: None,
         gated: 0,
         wrapups: Default::default(),

@@ -50,6 +50,7 @@ mod engine_queue_aging;
 mod engine_queue_caps;
 mod engine_rate_limit;
 mod engine_reclaim;
+mod engine_relist;
 mod engine_skill_schedule;
 mod engine_skill_schedule_replay;
 mod engine_snapshot;

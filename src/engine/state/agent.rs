@@ -54,6 +54,11 @@ pub(crate) struct Agent {
     pub status: AgentStatus,
     /// Queued for refresh at the end of the current command.
     pub dirty: bool,
+    /// Marked in every group (`matching::relist`) since their status
+    /// last changed, which takes no work: each group has re-ranked them
+    /// (unlisted) or still holds the mark, so marking again would
+    /// change nothing. Derived: cleared by any status change.
+    pub closed_marked: bool,
     /// Which gate lists hold the agent (`GATED_BY_TEAM`, `GATED_BY_TENANT`):
     /// passed over while a level above them was full. Such an agent may be
     /// missing from a free index although they have room.
