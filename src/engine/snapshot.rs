@@ -143,6 +143,13 @@ struct GroupSnapshot {
     /// encode as they did (and restore with members of their own).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     shares: bool,
+    /// The members of a group of a queue no longer in force (an earlier
+    /// plan's or hours epoch's gate): it keeps the members it had
+    /// (`plan_hours::members_of`), which the plan in force cannot derive,
+    /// so they are stored. Left out for every other group (derived on
+    /// restore), so older snapshots encode as they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    members: Option<Vec<AgentIdx>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -239,6 +246,7 @@ impl Engine {
                 vacant: g.vacant,
                 gate: g.key.gate,
                 shares: g.pool.is_some(),
+                members: kept_members(st, g),
             })
             .collect();
         // Slots (`who`) are derived, not state: left out, so that equal
@@ -524,6 +532,17 @@ fn restore_agents(st: &mut State, agents: Vec<AgentSnapshot>) -> Result<(), Rest
 
 /// Groups with their members recomputed from the agents' skills (not
 /// trusted from the snapshot) and the stored ranks of the free index.
+/// The members a snapshot stores for group `g`: those of a group whose
+/// queue is no longer in force, which restore cannot derive (see
+/// `GroupSnapshot::members`).
+fn kept_members(st: &State, g: &Group) -> Option<Vec<AgentIdx>> {
+    let derived = g.vacant
+        || g.pool.is_some()
+        || g.key.gate == 0
+        || super::plan_hours::queue_of_gate(st, g.key.gate).is_some();
+    (!derived).then(|| g.members.clone())
+}
+
 fn restore_groups(
     st: &mut State,
     config: &EngineConfig,
@@ -565,18 +584,30 @@ fn restore_groups(
             st.list_group(idx);
             continue;
         }
-        let members =
-            super::plan_hours::members_of(st.plan.as_deref(), st.hours.epoch, group.key.gate);
-        for (i, agent) in st.agents.iter_mut().enumerate() {
-            let admitted = eligible(agent, &group.key, members)
-                && super::profiles::admits(
-                    st.plan.as_deref(),
-                    st.hours.epoch,
-                    group.key.gate,
-                    agent.id,
-                );
-            if let (true, Some(a)) = (admitted, AgentIdx::new(i)) {
-                group.add_member(idx, a, agent);
+        if let Some(kept) = g.members {
+            // A queue no longer in force: its members as they were.
+            if !kept.windows(2).all(|p| p[0] < p[1])
+                || kept.iter().any(|a| a.get() >= st.agents.len())
+            {
+                return Err(RestoreError::Corrupt("a group's kept members are invalid"));
+            }
+            for a in kept {
+                group.add_member(idx, a, &mut st.agents[a.get()]);
+            }
+        } else {
+            let members =
+                super::plan_hours::members_of(st.plan.as_deref(), st.hours.epoch, group.key.gate);
+            for (i, agent) in st.agents.iter_mut().enumerate() {
+                let admitted = eligible(agent, &group.key, members)
+                    && super::profiles::admits(
+                        st.plan.as_deref(),
+                        st.hours.epoch,
+                        group.key.gate,
+                        agent.id,
+                    );
+                if let (true, Some(a)) = (admitted, AgentIdx::new(i)) {
+                    group.add_member(idx, a, agent);
+                }
             }
         }
         for (position, rank) in g.free {

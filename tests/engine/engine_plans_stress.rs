@@ -322,11 +322,17 @@ fn random_days_under_changing_plans_keep_every_invariant_and_replay_exactly() {
         let mut c = engine_offering();
         play(&mut c, &commands[..cut]);
         let json = c.snapshot().to_json().expect("encodes");
+        let live = c;
         let mut c = Engine::restore(
             Snapshot::from_json(&json).expect("decodes"),
             boxed("least_loaded"),
         )
         .expect("restores");
+        assert_eq!(
+            c.group_stats(),
+            live.group_stats(),
+            "seed {seed}: the restored groups differ"
+        );
         assert_eq!(
             play(&mut c, &commands[cut..]),
             all[cut..],
