@@ -201,17 +201,9 @@ impl RuntimeHandle {
         tenant: &TenantId,
         commands: Vec<Command>,
     ) -> Result<PendingBatch, RuntimeError> {
-        let n = commands.len();
-        if n == 0 {
+        let Some(count) = self.batch_places(commands.len())? else {
             return Ok(PendingBatch::ready(Ok(Vec::new())));
-        }
-        if n > self.shared.batch_max {
-            return Err(RuntimeError::Setting {
-                name: "commands in one batch",
-                value: n,
-                range: "0..=batch_max",
-            });
-        }
+        };
         let shard = self.shard_of(tenant);
         let link = &self.shared.shards[shard];
         let overloaded = |commands: Vec<Command>| RuntimeError::OverloadedBatch {
@@ -219,12 +211,10 @@ impl RuntimeHandle {
             capacity: self.shared.queue_capacity,
             commands,
         };
-        // `n` places at once (`handoff.rs`); the shard gives back one per
-        // command. `n` is at most `batch_max` (65,536), so it fits a
-        // `u32`. The commands are moved into the envelope only once the
-        // places are taken; kept here until then, so an overload hands
+        // `count` places at once (`handoff.rs`); the shard gives back one
+        // per command. The commands are moved into the envelope only once
+        // the places are taken; kept here until then, so an overload hands
         // them back.
-        let count = u32::try_from(n).unwrap_or(u32::MAX);
         let (reply, rx) = completion::channel();
         let mut unsent = Some(commands);
         let handed = handoff::hand_off_many(
@@ -252,6 +242,25 @@ impl RuntimeHandle {
             ) => Err(overloaded(many.commands)),
             _ => Err(RuntimeError::ShuttingDown),
         }
+    }
+
+    /// The places a caller's batch of `n` commands takes: `None` for an
+    /// empty batch (answered at once), [`RuntimeError::Setting`] past
+    /// `batch_max`. `batch_max` is at most 65,536 and at most the queue's
+    /// capacity, so the count fits a `u32` and a caller waiting for that
+    /// many places gets them once the shard has taken what is queued.
+    fn batch_places(&self, n: usize) -> Result<Option<u32>, RuntimeError> {
+        if n == 0 {
+            return Ok(None);
+        }
+        if n > self.shared.batch_max {
+            return Err(RuntimeError::Setting {
+                name: "commands in one batch",
+                value: n,
+                range: "0..=batch_max",
+            });
+        }
+        Ok(Some(u32::try_from(n).unwrap_or(u32::MAX)))
     }
 
     /// [`send_batch`](Self::send_batch), then blocks this thread until the
@@ -305,5 +314,49 @@ impl RuntimeHandle {
             .await
             .map_err(|_| RuntimeError::ShuttingDown)?;
         self.enqueue(shard, tenant, command, permit)?.await
+    }
+
+    /// [`send_batch`](Self::send_batch) from async code, but a queue
+    /// without room for every command of the batch makes the caller wait
+    /// for it (fairly, first come first served, as
+    /// [`submit_waiting`](Self::submit_waiting)) instead of answering
+    /// [`RuntimeError::OverloadedBatch`]; then resolves once the batch is
+    /// answered. Its other refusals are `send_batch`'s.
+    pub async fn submit_batch_waiting(
+        &self,
+        tenant: &TenantId,
+        commands: Vec<Command>,
+    ) -> Result<Vec<Result<Accepted, RuntimeError>>, RuntimeError> {
+        let Some(count) = self.batch_places(commands.len())? else {
+            return Ok(Vec::new());
+        };
+        if self.closing() {
+            return Err(RuntimeError::ShuttingDown);
+        }
+        let shard = self.shard_of(tenant);
+        let link = &self.shared.shards[shard];
+        let permit = link
+            .permits
+            .acquire_many(count)
+            .await
+            .map_err(|_| RuntimeError::ShuttingDown)?;
+        let (reply, rx) = completion::channel();
+        let envelope = Envelope {
+            tenant: addressee(&link.directory, tenant),
+            load: Load::Many(Box::new(Many { commands, reply })),
+        };
+        // The permit guarantees room (see `handoff.rs`).
+        match handoff::push_holding::<Semaphore, _>(&link.commands, permit, envelope) {
+            Ok(()) => PendingBatch::waiting(Pending::waiting_for(rx, tenant)).await,
+            Err(Refused::FoundFull(Envelope {
+                load: Load::Many(many),
+                ..
+            })) => Err(RuntimeError::OverloadedBatch {
+                shard,
+                capacity: self.shared.queue_capacity,
+                commands: many.commands,
+            }),
+            Err(_) => Err(RuntimeError::ShuttingDown),
+        }
     }
 }

@@ -25,7 +25,8 @@
 //!   [`RuntimeHandle::submit_waiting`] awaits room.
 //!   [`RuntimeHandle::send_batch`] sends many commands for one tenant as
 //!   one queue item, answered together ([`PendingBatch`]): one answer slot
-//!   and one wake-up per batch instead of per command.
+//!   and one wake-up per batch instead of per command
+//!   ([`RuntimeHandle::submit_batch_waiting`] awaits room for it).
 //! * On start every tenant is recovered from its snapshot and journal
 //!   ([`StartReport`]); [`Runtime::shutdown`] drains, syncs and reports.
 //!   Opening and recovering a tenant runs on a small pool of opener threads

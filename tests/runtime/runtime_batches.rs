@@ -7,9 +7,10 @@
 use crate::runtime_common;
 use runtime_common::*;
 
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use switchboard::runtime::{
-    Accepted, ManualClock, Runtime, RuntimeConfig, RuntimeError, RuntimeHandle,
+    Accepted, ManualClock, PendingBatch, Runtime, RuntimeConfig, RuntimeError, RuntimeHandle,
+    TenantId,
 };
 use switchboard::{
     AgentId, AgentSpec, Capacity, Command, ConversationId, EngineConfig, ResolveReason, Timestamp,
@@ -112,14 +113,28 @@ fn single_commands_and_a_batch_from_one_thread_keep_their_order() {
     runtime.shutdown();
 }
 
-#[test]
-fn a_batch_without_room_or_too_large_is_refused_at_once() {
+/// A queue of 6 places (`batch_max` 4) on a shard held in a query, a
+/// batch of 4 queued for "many": two places are left. Returns the
+/// runtime, its handle, the tenant, the shard's release and the batch.
+fn four_of_six_places_taken() -> (
+    Runtime,
+    RuntimeHandle,
+    TenantId,
+    mpsc::Sender<()>,
+    PendingBatch,
+) {
     let (runtime, handle) = start(4, 6);
     let many = tenant("many");
     let release = hold_shard(&handle, &many);
     let queued = handle
         .send_batch(&many, commands(4))
         .expect("4 of 6 places");
+    (runtime, handle, many, release, queued)
+}
+
+#[test]
+fn a_batch_without_room_or_too_large_is_refused_at_once() {
+    let (runtime, handle, many, release, queued) = four_of_six_places_taken();
     match handle.send_batch(&many, commands(3)) {
         Err(RuntimeError::OverloadedBatch { commands: back, .. }) => {
             assert_eq!(back, commands(3), "the commands come back");
@@ -150,4 +165,59 @@ fn a_batch_for_an_unknown_tenant_fails_whole() {
     );
     let stats = runtime.shutdown();
     assert!(stats.all_synced());
+}
+
+#[test]
+fn an_async_batch_waits_for_room_for_all_of_its_commands() {
+    let (runtime, handle, many, release, queued) = four_of_six_places_taken();
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let waiting = {
+        let (handle, many) = (handle.clone(), many.clone());
+        tokio.spawn(async move { handle.submit_batch_waiting(&many, commands(3)).await })
+    };
+    // Two places are free, three needed: it waits (send_batch would be
+    // refused at once).
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(!waiting.is_finished(), "a batch of 3 waits for 3 places");
+    release.send(()).expect("release");
+    let first = queued.wait().expect("answered");
+    let later = tokio
+        .block_on(waiting)
+        .expect("task")
+        .expect("waited for room, then answered");
+    // Applied after the batch queued before it, in order.
+    let records: Vec<u64> = first
+        .iter()
+        .chain(&later)
+        .filter_map(|a| a.as_ref().ok())
+        .map(|a| a.record)
+        .collect();
+    assert!(records.windows(2).all(|p| p[0] < p[1]), "{records:?}");
+    assert_eq!(later.len(), 3);
+    runtime.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_batches_racing_for_a_small_queue_all_get_in() {
+    let (runtime, handle) = start(4, 8);
+    let acme = tenant("one");
+    let tasks: Vec<_> = (0..300u64)
+        .map(|i| {
+            let (handle, acme) = (handle.clone(), acme.clone());
+            let batch = (1..=3).map(|k| open(3 * i + k, 3 * i + k)).collect();
+            tokio::spawn(async move { handle.submit_batch_waiting(&acme, batch).await })
+        })
+        .collect();
+    for task in tasks {
+        let answers = task.await.expect("task").expect("waited for room");
+        assert_eq!(answers.len(), 3);
+        assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+    }
+    let stats = handle.tenant_stats(&acme).await.expect("stats");
+    assert_eq!(stats.conversations, 900);
+    runtime.shutdown();
 }
