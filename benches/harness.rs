@@ -125,8 +125,7 @@ impl Router for Engine {
         command: Command,
         out: &mut Vec<Decision>,
     ) -> Result<(), EngineError> {
-        out.clear();
-        self.apply_into(at, &command, out)
+        Router::apply_borrowed(self, at, &command, out)
     }
 
     fn apply_borrowed(

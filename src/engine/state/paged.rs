@@ -57,15 +57,7 @@ impl<T> Paged<T> {
     /// at least, so pushes up to that length allocate nothing. The new
     /// pages are empty: every index below `len()` reads as before.
     pub(crate) fn reserve(&mut self, len: usize) -> Result<(), std::collections::TryReserveError> {
-        let pages = len.div_ceil(PAGE);
-        self.pages
-            .try_reserve_exact(pages.saturating_sub(self.pages.len()))?;
-        while self.pages.len() < pages {
-            let mut page = Vec::new();
-            page.try_reserve_exact(PAGE)?;
-            self.pages.push(page);
-        }
-        Ok(())
+        reserve_pages(&mut self.pages, len.div_ceil(PAGE), PAGE)
     }
 
     /// Elements the allocated pages hold without allocating.
@@ -112,6 +104,24 @@ impl<'a, T> IntoIterator for &'a Paged<T> {
     fn into_iter(self) -> Self::IntoIter {
         self.pages.iter().flatten()
     }
+}
+
+/// Grows `pages` to at least `count` empty pages of room `page_len` each,
+/// every allocation through `try_reserve_exact` (a refusal is an error,
+/// not an abort): the up-front room of [`Paged`] and of the timer chunks'
+/// pages. Runs at most `count` times.
+pub(crate) fn reserve_pages<T>(
+    pages: &mut Vec<Vec<T>>,
+    count: usize,
+    page_len: usize,
+) -> Result<(), std::collections::TryReserveError> {
+    pages.try_reserve_exact(count.saturating_sub(pages.len()))?;
+    while pages.len() < count {
+        let mut page = Vec::new();
+        page.try_reserve_exact(page_len)?;
+        pages.push(page);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

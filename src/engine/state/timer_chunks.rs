@@ -134,15 +134,7 @@ impl ChunkStore {
         buckets: usize,
     ) -> Result<(), std::collections::TryReserveError> {
         let chunks = timers.div_ceil(CHUNK).saturating_add(buckets.min(timers));
-        let pages = chunks.div_ceil(PAGE);
-        self.pages
-            .try_reserve_exact(pages.saturating_sub(self.pages.len()))?;
-        while self.pages.len() < pages {
-            let mut page = Vec::new();
-            page.try_reserve_exact(PAGE)?;
-            self.pages.push(page);
-        }
-        Ok(())
+        super::paged::reserve_pages(&mut self.pages, chunks.div_ceil(PAGE), PAGE)
     }
 
     /// Chunks the allocated pages hold without allocating.
