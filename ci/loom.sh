@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The runtime's loom models (src/runtime/handoff_loom.rs and
-# completion_loom.rs): the hand-off of commands from callers to a shard on a
+# The runtime's loom models (src/runtime/handoff_loom.rs, stream_loom.rs,
+# completion_loom.rs and directory_loom.rs): the hand-off of commands from callers to a shard on a
 # full queue, shutdown draining, the decision stream's lag accounting, and
 # the answer slots a batch fills before waking each caller once, under every
 # interleaving loom explores with at most LOOM_MAX_PREEMPTIONS preemptions

@@ -103,6 +103,8 @@ mod shard_control;
 mod stage;
 pub mod stats;
 mod stream;
+#[cfg(all(test, loom))]
+mod stream_loom;
 mod sync;
 mod tenant;
 mod timers;
