@@ -200,7 +200,7 @@ impl Engine {
                 }
                 _ => None,
             };
-            self.audit_plan_of(c, v, &timers)?;
+            self.audit_plan_of(c, v, timers)?;
             crate::engine::preferred::audit_of(v, st.affinities.get(c))?;
             if let Some((kind, at, what)) = ends {
                 let armed = match at {
