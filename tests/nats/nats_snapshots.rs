@@ -4,7 +4,8 @@
 //! that fell behind a purge rebuilds; the primary is SIGKILLed after a
 //! snapshot and the standby takes over (and snapshots in turn); then a cold
 //! node (no replica followed from the start: the subject's start is gone)
-//! rebuilds from snapshot plus tail and serves.
+//! rebuilds from snapshot plus tail and serves, with each tenant's scale
+//! reserved; a reservation past the limits stops a node before it starts.
 //!
 //! The stream no longer starts at record 1, so the audit starts from the
 //! snapshot: the reference is the snapshot restored in this process plus
@@ -180,9 +181,26 @@ fn snapshots_go_to_the_object_store_and_trim_the_stream() {
     }
 
     // A cold node: the standby is killed too before it starts, so the
-    // third node rebuilds each tenant from its snapshot and tail alone.
+    // third node rebuilds each tenant from its snapshot and tail alone,
+    // reserving each tenant's scale once rebuilt (`--reserve-*`).
     b.kill();
-    let mut c = NodeProc::start_with(&url, "c", &tenants, LEASE_MS, &args);
+    let reserve = [
+        "--reserve-agents",
+        "200",
+        "--reserve-conversations",
+        "2000",
+        "--reserve-open",
+        "500",
+        "--reserve-customers",
+        "1000",
+    ];
+    let mut c = NodeProc::start_with(
+        &url,
+        "c",
+        &tenants,
+        LEASE_MS,
+        &[&args[..], &reserve].concat(),
+    );
     for (tenant, audit) in [(SMALL, &small_2), (BIG, &big_2)] {
         c.wait_event("primary", Some(tenant), Duration::from_secs(30))
             .expect("c takes over");
@@ -338,4 +356,22 @@ fn a_damaged_snapshot_object_is_refused() {
         }
     }
     drop(cluster);
+}
+
+/// A reservation past the tenants' limits is bad input: the node says
+/// which figure and exits with code 2 before it connects to anything (no
+/// server runs at that address).
+#[test]
+fn a_node_refuses_a_reservation_past_the_limits() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["node", "--nats", "nats://127.0.0.1:9", "--node", "a"])
+        .args(["--reserve-agents", "4000000000"])
+        .output()
+        .expect("run the node");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--reserve-*: cannot reserve 4000000000 agents"),
+        "{stderr}"
+    );
 }

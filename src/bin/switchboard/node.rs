@@ -28,7 +28,7 @@ use switchboard::runtime::nats::{JetStreamStore, NatsConfig, Node, RoleChange};
 use switchboard::runtime::{
     Durability, Runtime, RuntimeConfig, RuntimeError, TenantId, TenantSpec,
 };
-use switchboard::{Command, EngineConfig};
+use switchboard::{Command, EngineConfig, Reservation};
 
 /// Options of `node`.
 #[derive(Args, Debug)]
@@ -59,14 +59,44 @@ pub struct NodeArgs {
     /// behind it); 0: never.
     #[arg(long, default_value_t = 10_000)]
     snapshot_every: u64,
+    /// Agents to reserve room for in each tenant this node leads
+    /// (`Engine::reserve`: no growth on the hot path up to that scale).
+    #[arg(long, default_value_t = 0)]
+    reserve_agents: u32,
+    /// Conversations (open or kept resolved) to reserve room for per tenant.
+    #[arg(long, default_value_t = 0)]
+    reserve_conversations: u32,
+    /// Conversations open at once to reserve room for per tenant.
+    #[arg(long, default_value_t = 0)]
+    reserve_open: u32,
+    /// Customers to reserve room for per tenant.
+    #[arg(long, default_value_t = 0)]
+    reserve_customers: u32,
+}
+
+impl NodeArgs {
+    /// The scale each tenant reserves when this node opens it, checked
+    /// against the tenants' limits before anything connects.
+    fn reservation(&self, config: &EngineConfig) -> Result<Reservation, Failure> {
+        let reservation = Reservation::new()
+            .agents(self.reserve_agents)
+            .conversations(self.reserve_conversations)
+            .open_conversations(self.reserve_open)
+            .customers(self.reserve_customers);
+        reservation
+            .check(&config.limits)
+            .map_err(|e| Failure::Input(format!("--reserve-*: {e}")))?;
+        Ok(reservation)
+    }
 }
 
 /// Runs the node until stdin closes.
 pub fn node(args: &NodeArgs) -> Result<(), Failure> {
-    serve(args).map_err(|e| Failure::Run(e.to_string()))
+    let reservation = args.reservation(&EngineConfig::default())?;
+    serve(args, reservation).map_err(|e| Failure::Run(e.to_string()))
 }
 
-fn serve(args: &NodeArgs) -> Result<(), Box<dyn std::error::Error>> {
+fn serve(args: &NodeArgs, reservation: Reservation) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = NatsConfig::new(args.nats.clone(), args.node.clone());
     config.lease = Duration::from_millis(args.lease_ms);
     config.replicas = args.replicas;
@@ -84,7 +114,8 @@ fn serve(args: &NodeArgs) -> Result<(), Box<dyn std::error::Error>> {
             id,
             EngineConfig::default(),
             switchboard::policy::BuiltinPolicy::LeastLoaded,
-        );
+        )
+        .reserve(reservation);
         specs.push(spec);
     }
     let mut preferred = Vec::new();
