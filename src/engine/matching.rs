@@ -35,6 +35,7 @@ const FAULT_RANK: Rank = Rank([i64::MAX; 3]);
 /// The policy's rank of `agent` for `group`, or `None` (counted as a policy
 /// fault, ranked last) when the policy panicked: a user's policy cannot
 /// take the engine down.
+#[inline(always)]
 fn rank_of(policy: &dyn RoutingPolicy, agent: &Agent, group: &Group) -> Result<Rank, Rank> {
     let view = AgentView {
         id: agent.id,
