@@ -29,6 +29,9 @@ use crate::model::{Capacity, Channel, ResolveReason, Timestamp};
 
 /// Whether a command of `kind` may act on a conversation in `place`.
 /// Commands that name no conversation are not restricted here.
+// Always: validation calls it with each command's own kind, a constant,
+// so inlined it is the one test of the place that kind needs.
+#[inline(always)]
 pub(crate) fn permits(kind: CommandKind, place: Place) -> bool {
     use CommandKind as K;
     let resolved = matches!(place, Place::Resolved { .. });

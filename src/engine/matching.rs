@@ -35,6 +35,7 @@ const FAULT_RANK: Rank = Rank([i64::MAX; 3]);
 /// The policy's rank of `agent` for `group`, or `None` (counted as a policy
 /// fault, ranked last) when the policy panicked: a user's policy cannot
 /// take the engine down.
+#[inline(always)]
 fn rank_of(policy: &dyn RoutingPolicy, agent: &Agent, group: &Group) -> Result<Rank, Rank> {
     let view = AgentView {
         id: agent.id,
@@ -53,6 +54,16 @@ fn rank_of(policy: &dyn RoutingPolicy, agent: &Agent, group: &Group) -> Result<R
 }
 
 fn rank(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) -> Rank {
+    rank_inlined(cx, agent, group)
+}
+
+/// `rank`, inlined: for the re-rank of a marked or taken agent
+/// (`relist_fixed`, most of the 0.9M calls on `profile`), where the call
+/// cost about 3.7M instructions. Not in `take_agent`, where it saved
+/// less. Inlined, it costs the rules' path about 3M (issue 20's budget:
+/// 1.2811 -> 1.2957 of 1.3; BENCHMARKS.md, instr10).
+#[inline(always)]
+fn rank_inlined(cx: &mut Cx<'_>, agent: AgentIdx, group: GroupIdx) -> Rank {
     let result = rank_of(cx.policy, cx.st.agent(agent), cx.st.group(group));
     result.unwrap_or_else(|fault| {
         cx.st.stats.policy_faults += 1;
@@ -552,31 +563,59 @@ fn relist_fixed(
 ) {
     let Fixed {
         weight,
-        channel,
         shared,
         engine_plain,
+        ..
     } = fixed;
     let a = cx.st.agent(agent);
     // Without a workload rule that can apply (`fit::plain`), the fit
     // alone: no rule's field is read.
     let rules = !(engine_plain && a.rules == 0);
     debug_assert_eq!(rules, !fit::plain(cx, a));
-    if rules && fit::held_by_full_team(cx.st, agent) {
+    if rules {
+        // With the policy's call out of line: inlined beside the rank it
+        // cost the rules' path about 3M instructions (issue 20's budget).
+        relist_ruled(cx, agent, group, position, dormant, fixed);
+        return;
+    }
+    let takes = a.takes(group, weight, 0) || (shared && super::plan_pool::takes(a, weight, 0));
+    if !dormant && takes {
+        // The policy's rank inlined here (`rank_inlined`).
+        let rank = rank_inlined(cx, agent, group);
+        cx.st.group_mut(group).free.list(position, rank);
+    } else {
+        cx.st.group_mut(group).free.unlist(position);
+    }
+}
+
+/// `relist_fixed` of an agent a workload rule may hold back.
+#[inline(always)]
+fn relist_ruled(
+    cx: &mut Cx<'_>,
+    agent: AgentIdx,
+    group: GroupIdx,
+    position: u32,
+    dormant: bool,
+    fixed: Fixed,
+) {
+    let Fixed {
+        weight,
+        channel,
+        shared,
+        ..
+    } = fixed;
+    if fit::held_by_full_team(cx.st, agent) {
         // As `held_back` would find (no count: held back already), before
         // any fit check: most re-ranks of a capped team's members.
         cx.st.group_mut(group).free.unlist(position);
         return;
     }
-    let (weight, over) = if rules {
-        (a.weight_of(channel, weight), cx.cfg.workload.over(channel))
-    } else {
-        (weight, 0)
-    };
+    let a = cx.st.agent(agent);
+    let (weight, over) = (a.weight_of(channel, weight), cx.cfg.workload.over(channel));
     let takes =
         a.takes(group, weight, over) || (shared && super::plan_pool::takes(a, weight, over));
-    let listed = !dormant && takes && !(rules && fit::held_back(cx, agent, channel));
+    let listed = !dormant && takes && !fit::held_back(cx, agent, channel);
     if listed {
-        // One call site: the policy's rank stays inlined here.
         let rank = rank(cx, agent, group);
         cx.st.group_mut(group).free.list(position, rank);
     } else {

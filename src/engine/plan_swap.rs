@@ -61,10 +61,19 @@ pub(crate) fn set_attributes(cx: &mut Cx<'_>, c: ConvIdx, attrs: Attributes) {
 
 /// A conversation just opened (in no line yet) with `attrs`: kept, and
 /// under a plan its route chosen and its first queue's group given.
+// Inlined: every open asks, and most (no attributes, no plan) stop at
+// the first test; the rest is `on_open_kept`, out of line.
+#[inline]
 pub(crate) fn on_open(cx: &mut Cx<'_>, c: ConvIdx, attrs: Option<Attributes>) {
     if attrs.is_none() && cx.st.plan.is_none() {
         return;
     }
+    on_open_kept(cx, c, attrs);
+}
+
+/// `on_open` of a conversation with attributes or under a plan.
+#[inline(never)]
+fn on_open_kept(cx: &mut Cx<'_>, c: ConvIdx, attrs: Option<Attributes>) {
     let explicit = explicit_of(cx, c);
     let plan = ConvPlan {
         attrs: attrs.unwrap_or_default(),

@@ -118,6 +118,8 @@ pub(crate) fn add_agent(cx: &mut Cx<'_>, spec: AgentSpec) {
 }
 
 /// The group a validated command named, created on first use.
+// Inlined: every open names a group, nearly always an existing one.
+#[inline]
 pub(crate) fn ensure_group(cx: &mut Cx<'_>, group: GroupRef) -> GroupIdx {
     match group {
         GroupRef::Existing(g) => g,
@@ -127,6 +129,7 @@ pub(crate) fn ensure_group(cx: &mut Cx<'_>, group: GroupRef) -> GroupIdx {
 
 /// Creates the group of `key`: its members are found through the skill
 /// index, and its free members are listed at once.
+#[inline(never)]
 fn add_group(cx: &mut Cx<'_>, key: RoutingKey) -> GroupIdx {
     let st = &mut *cx.st;
     let idx = st.next_group_slot().expect("validated: a slot is left");

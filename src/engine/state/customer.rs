@@ -238,6 +238,7 @@ impl super::State {
     }
 
     /// A conversation of customer `k` entered the table.
+    #[inline]
     pub(crate) fn customer_holds(&mut self, k: CustomerIdx) {
         self.customers[k.get()].held += 1;
     }

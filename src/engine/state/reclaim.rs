@@ -88,6 +88,7 @@ impl State {
     }
 
     /// Counts one more conversation pointing at `g`.
+    #[inline]
     pub(crate) fn hold_group(&mut self, g: GroupIdx) {
         let group = &mut self.groups[g.get()];
         group.refs = group.refs.checked_add(1).expect("conversations < u32::MAX");

@@ -49,12 +49,17 @@ pub(crate) struct Chain {
     tail: u32,
 }
 
+impl Chain {
+    /// A chain of no chunk.
+    pub(crate) const EMPTY: Chain = Chain {
+        head: NIL,
+        tail: NIL,
+    };
+}
+
 impl Default for Chain {
     fn default() -> Self {
-        Self {
-            head: NIL,
-            tail: NIL,
-        }
+        Self::EMPTY
     }
 }
 
@@ -144,17 +149,31 @@ impl ChunkStore {
     }
 
     /// Appends `timer` to `chain`. Always inlined: its callers are the
-    /// wheel's out-of-line `arm` and cascade (`timer_level.rs`).
+    /// wheel's out-of-line `arm` and cascade (`timer_level.rs`). The tail
+    /// chunk is looked up with `get` (an empty chain's `NIL` is past every
+    /// page), so one test covers both the empty chain and the bounds; a
+    /// new chunk is taken out of line (`push_new`), so that the common
+    /// path saves no registers for it (issue 22).
     #[inline(always)]
     pub(crate) fn push(&mut self, chain: &mut Chain, timer: Timer) {
-        if chain.tail != NIL {
-            let last = self.chunk_mut(chain.tail);
-            if (last.len as usize) < CHUNK {
-                last.timers[last.len as usize] = timer;
+        let n = chain.tail as usize;
+        if let Some(last) = self
+            .pages
+            .get_mut(n / PAGE)
+            .and_then(|p| p.get_mut(n % PAGE))
+        {
+            if let Some(place) = last.timers.get_mut(last.len as usize) {
+                *place = timer;
                 last.len += 1;
                 return;
             }
         }
+        self.push_new(chain, timer);
+    }
+
+    /// `push` when the chain is empty or its last chunk full.
+    #[inline(never)]
+    fn push_new(&mut self, chain: &mut Chain, timer: Timer) {
         let n = self.alloc(timer);
         if chain.tail == NIL {
             chain.head = n;

@@ -17,14 +17,26 @@ pub(crate) const SLOTS: usize = 512;
 pub(crate) const SLOT_BITS: u32 = 9;
 const WORDS: usize = SLOTS / 64;
 
+/// One slot of a level: its chain in the wheel's chunk store and the
+/// earliest time in it (meaningful while occupied). Side by side, so that
+/// arming checks one index, which also tells an empty level (issue 22).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    chain: Chain,
+    earliest: Timestamp,
+}
+
+const EMPTY: Slot = Slot {
+    chain: Chain::EMPTY,
+    earliest: Timestamp(0),
+};
+
 /// One level's slots (see the module doc). Empty until its first timer:
 /// an engine whose timers never reach a level pays nothing for it.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Level {
-    /// The slots' chains in the wheel's chunk store.
-    slots: Vec<Chain>,
-    /// The earliest time in each occupied slot.
-    earliest: Vec<Timestamp>,
+    /// The slots: `SLOTS` of them once the level's first timer came.
+    slots: Vec<Slot>,
     /// Which slots hold a timer.
     occupied: [u64; WORDS],
     /// How many slots hold a timer.
@@ -34,23 +46,32 @@ pub(crate) struct Level {
 impl Level {
     /// Appends `timer` to slot number `number`. Always inlined into the
     /// wheel's `place` (itself inside the out-of-line `TimerWheel::arm`):
-    /// the calls' own cost was about 3M instructions on `profile`.
+    /// the calls' own cost was about 3M instructions on `profile`. The
+    /// level's first timer goes through `arm_first`, out of line, so that
+    /// the common path saves no registers for it.
     #[inline(always)]
     pub(crate) fn arm(&mut self, chunks: &mut ChunkStore, timer: Timer, number: u64) {
-        if self.slots.is_empty() {
-            self.slots.resize(SLOTS, Chain::default());
-            self.earliest.resize(SLOTS, Timestamp(0));
-        }
         let slot = number as usize % SLOTS;
+        let Some(place) = self.slots.get_mut(slot) else {
+            return self.arm_first(chunks, timer, number);
+        };
         let (word, bit) = (slot / 64, 1u64 << (slot % 64));
         if self.occupied[word] & bit == 0 {
             self.occupied[word] |= bit;
             self.used += 1;
-            self.earliest[slot] = timer.at;
-        } else if timer.at < self.earliest[slot] {
-            self.earliest[slot] = timer.at;
+            place.earliest = timer.at;
+        } else if timer.at < place.earliest {
+            place.earliest = timer.at;
         }
-        chunks.push(&mut self.slots[slot], timer);
+        chunks.push(&mut place.chain, timer);
+    }
+
+    /// `arm` of the level's first timer: its slots are made first.
+    #[cold]
+    #[inline(never)]
+    fn arm_first(&mut self, chunks: &mut ChunkStore, timer: Timer, number: u64) {
+        self.slots.resize(SLOTS, EMPTY);
+        self.arm(chunks, timer, number);
     }
 
     /// The first occupied slot number from `from` on, with its earliest
@@ -73,7 +94,7 @@ impl Level {
             if bits != 0 {
                 let slot = word * 64 + bits.trailing_zeros() as usize;
                 let ahead = (slot + SLOTS - start) % SLOTS;
-                return Some((from + ahead as u64, self.earliest[slot]));
+                return Some((from + ahead as u64, self.slots[slot].earliest));
             }
         }
         debug_assert!(false, "`used` counts a slot the bitmap lacks");
@@ -88,13 +109,13 @@ impl Level {
         if self.occupied[word] & bit != 0 {
             self.occupied[word] &= !bit;
             self.used -= 1;
-            chunks.drain_into(&mut self.slots[slot], into);
+            chunks.drain_into(&mut self.slots[slot].chain, into);
         }
     }
 
     /// Every timer held, in no order.
     pub(crate) fn iter<'a>(&'a self, chunks: &'a ChunkStore) -> impl Iterator<Item = &'a Timer> {
-        self.slots.iter().flat_map(|chain| chunks.iter(chain))
+        self.slots.iter().flat_map(|slot| chunks.iter(&slot.chain))
     }
 
     /// The level's own invariants (the audit): the bitmap and `used`
@@ -118,7 +139,7 @@ impl Level {
             ));
         }
         let mut held = 0u64;
-        for (slot, chain) in self.slots.iter().enumerate() {
+        for (slot, Slot { chain, .. }) in self.slots.iter().enumerate() {
             let occupied = self.occupied[slot / 64] & (1u64 << (slot % 64)) != 0;
             let mut earliest: Option<Timestamp> = None;
             let mut number: Option<u64> = None;
@@ -137,10 +158,10 @@ impl Level {
             if occupied != earliest.is_some() {
                 return Err(("timer level's occupied slot", slot as u64, occupied.into()));
             }
-            if earliest.is_some_and(|e| e != self.earliest[slot]) {
+            if earliest.is_some_and(|e| e != self.slots[slot].earliest) {
                 return Err((
                     "timer level's earliest time",
-                    self.earliest[slot].0,
+                    self.slots[slot].earliest.0,
                     slot as u64,
                 ));
             }

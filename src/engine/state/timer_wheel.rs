@@ -95,6 +95,14 @@ impl TimerWheel {
                 return;
             }
         }
+        self.place_overflow(timer);
+    }
+
+    /// `place` of a timer past level 2's reach (years ahead): out of line,
+    /// so that arming saves no registers for it.
+    #[cold]
+    #[inline(never)]
+    fn place_overflow(&mut self, timer: Timer) {
         if self.overflow_len == 0 || timer.at < self.overflow_earliest {
             self.overflow_earliest = timer.at;
         }

@@ -139,7 +139,9 @@ impl WaitingLine {
     /// new class head is not always later in aged order than the one it
     /// replaced: clamped at `i64::MAX`, aged keys of far-future times
     /// order by arrival alone, a fuzzed configuration found.)
-    #[inline]
+    // Always: on every insert and removal (0.28M calls on `profile`), and
+    // left to a hint it stayed out of line.
+    #[inline(always)]
     fn class_head_changed(
         &mut self,
         class: usize,
