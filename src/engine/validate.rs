@@ -205,14 +205,12 @@ pub(crate) fn check(
             if state.conv_idx(*conversation).is_some() {
                 return Err(EngineError::DuplicateConversation(*conversation));
             }
-            check_open_rule(state, config, *customer, *channel)?;
+            let known = check_open_rule(state, config, *customer, *channel)?;
             let limits = &config.limits;
             if !room(state.conv_ids.len(), limits.conversations) {
                 return Err(limit("conversations", limits.conversations));
             }
-            if state.customer(*customer).is_none()
-                && !room(state.known_customers(), limits.customers)
-            {
+            if !known && !room(state.known_customers(), limits.customers) {
                 return Err(limit("customers", limits.customers));
             }
             if state.conv_ids.len() >= u32::MAX as usize - 1
@@ -613,14 +611,16 @@ fn check_agent(
 }
 
 /// The open rule: a customer's existing open conversation may refuse a new one.
+/// Whether the customer is known, so that the caller need not look it up
+/// again (issue 22: one lookup per open spared).
 fn check_open_rule(
     state: &State,
     config: &EngineConfig,
     customer: CustomerId,
     channel: Channel,
-) -> Result<(), EngineError> {
+) -> Result<bool, EngineError> {
     let Some(known) = state.customer(customer) else {
-        return Ok(());
+        return Ok(false);
     };
     let clash = known
         .open
@@ -637,7 +637,7 @@ fn check_open_rule(
             open: open.id,
             channel: open.channel,
         }),
-        None => Ok(()),
+        None => Ok(true),
     }
 }
 

@@ -7,7 +7,6 @@ use super::free_index::FreeIndex;
 use super::index::{AgentIdx, GroupIdx};
 use super::waiting::WaitingLine;
 use crate::model::{Capacity, Channel, SkillRequirement, TimeSpan};
-use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
 /// What a skill group is: a channel and a set of required skills, sorted by
@@ -47,30 +46,56 @@ impl KeyView for (Channel, &[SkillRequirement], u64) {
     }
 }
 
-impl<'a> Borrow<dyn KeyView + 'a> for RoutingKey {
-    fn borrow(&self) -> &(dyn KeyView + 'a) {
-        self
+/// A routing key's parts, borrowed: what a lookup hashes and compares
+/// (`State::group_of`) without building an owned key, and without the
+/// virtual calls a `dyn KeyView` lookup made (three per lookup, on every
+/// open's validation).
+#[derive(Clone, Copy)]
+pub(crate) struct KeyRef<'a> {
+    channel: Channel,
+    skills: &'a [SkillRequirement],
+    gate: u64,
+}
+
+impl<'a> KeyRef<'a> {
+    /// The parts of `key`.
+    #[inline]
+    pub(crate) fn of<K: KeyView + ?Sized>(key: &'a K) -> Self {
+        let (channel, skills, gate) = key.view();
+        Self {
+            channel,
+            skills,
+            gate,
+        }
     }
 }
 
-impl Hash for dyn KeyView + '_ {
+impl Hash for KeyRef<'_> {
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.view().hash(state);
+        // One word per part, a requirement's skill and level packed in one
+        // (half the hasher rounds of the derived tuple hash); equality
+        // still compares every field.
+        state.write_u64(((self.skills.len() as u64) << 8) | self.channel.index() as u64);
+        for r in self.skills {
+            state.write_u64((u64::from(r.skill.0) << 8) | u64::from(r.min_level.get()));
+        }
+        state.write_u64(self.gate);
     }
 }
 
-impl PartialEq for dyn KeyView + '_ {
-    fn eq(&self, other: &Self) -> bool {
-        self.view() == other.view()
+impl hashbrown::Equivalent<RoutingKey> for KeyRef<'_> {
+    #[inline]
+    fn equivalent(&self, key: &RoutingKey) -> bool {
+        self.channel == key.channel && self.gate == key.gate && self.skills == &key.skills[..]
     }
 }
 
-impl Eq for dyn KeyView + '_ {}
-
-// Must hash exactly as `dyn KeyView` does, or lookups by view would miss.
+// Must hash exactly as `KeyRef` does, or lookups by parts would miss.
 impl Hash for RoutingKey {
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.view().hash(state);
+        KeyRef::of(self).hash(state);
     }
 }
 

@@ -41,7 +41,7 @@ use agent::Agent;
 use conversation::Conv;
 use customer::Customer;
 use dense_index::DenseIndex;
-use group::{Group, KeyView, RoutingKey};
+use group::{Group, KeyRef, KeyView, RoutingKey};
 use hash::IdMap;
 use index::{AgentIdx, ConvIdx, CustomerIdx, GroupIdx};
 use std::collections::HashMap;
@@ -55,7 +55,9 @@ pub(crate) struct State {
     pub groups: Vec<Group>,
     /// The nodes of every group's waiting line (`line_pool.rs`).
     pub line_pool: line_pool::LinePool,
-    pub group_keys: IdMap<RoutingKey, GroupIdx>,
+    /// hashbrown's map rather than std's for its `Equivalent` lookups
+    /// (`group::KeyRef`).
+    pub group_keys: hashbrown::HashMap<RoutingKey, GroupIdx, hash::IdBuild>,
     /// Conversations by slot; `None` for a slot freed by a purge.
     pub convs: paged::Paged<Option<Conv>>,
     pub conv_ids: DenseIndex<ConversationId, ConvIdx>,
@@ -188,8 +190,8 @@ impl State {
         self.conv_ids.get(&id).copied()
     }
 
-    pub(crate) fn group_of(&self, key: &dyn KeyView) -> Option<GroupIdx> {
-        self.group_keys.get(key).copied()
+    pub(crate) fn group_of<K: KeyView + ?Sized>(&self, key: &K) -> Option<GroupIdx> {
+        self.group_keys.get(&KeyRef::of(key)).copied()
     }
 
     pub(crate) fn next_seq(&mut self) -> u64 {
