@@ -164,10 +164,14 @@ pub(crate) fn check(
     // the one test of the place that kind needs (issue 22: `permits`
     // called out of line with `command.kind()` was 3.8M instructions on
     // `profile`).
-    let conv = |id: ConversationId, kind: CommandKind| -> Result<ConvIdx, EngineError> {
+    //
+    // Always inlined (a function, as a closure takes no attribute): the
+    // closure stayed a call, so the kind was no constant in it.
+    #[inline(always)]
+    fn conv(state: &State, id: ConversationId, kind: CommandKind) -> Result<ConvIdx, EngineError> {
         let c = known_conv(state, id)?;
         permitted(state, kind, id, c)
-    };
+    }
     Ok(match command {
         Command::AddAgent(spec) => {
             Step::AddAgent(Box::new(check_agent(state, &config.limits, at, spec)?))
@@ -241,7 +245,7 @@ pub(crate) fn check(
             priority,
             attributes,
         } => {
-            let c = conv(*conversation, CommandKind::Escalate)?;
+            let c = conv(state, *conversation, CommandKind::Escalate)?;
             if let Some(attributes) = attributes {
                 attributes.check()?;
             }
@@ -294,23 +298,25 @@ pub(crate) fn check(
             let a = agent(*id)?;
             Step::MarkSeen(owned_by(state, *conversation, a, CommandKind::MarkSeen)?)
         }
-        Command::Park { conversation } => Step::Park(conv(*conversation, CommandKind::Park)?),
+        Command::Park { conversation } => {
+            Step::Park(conv(state, *conversation, CommandKind::Park)?)
+        }
         Command::Resolve {
             conversation,
             reason,
         } => Step::Resolve {
-            conv: conv(*conversation, CommandKind::Resolve)?,
+            conv: conv(state, *conversation, CommandKind::Resolve)?,
             reason: *reason,
         },
         Command::Transfer { conversation, to } => match to {
             TransferTarget::Agent(id) => {
                 let a = agent(*id)?;
-                let c = conv(*conversation, CommandKind::Transfer)?;
+                let c = conv(state, *conversation, CommandKind::Transfer)?;
                 check_transfer_to(state, config, c, a)?;
                 Step::TransferToAgent { conv: c, agent: a }
             }
             TransferTarget::Skills(skills) => {
-                let c = conv(*conversation, CommandKind::Transfer)?;
+                let c = conv(state, *conversation, CommandKind::Transfer)?;
                 Step::TransferToGroup {
                     conv: c,
                     group: group_ref(state, &config.limits, state.conv(c).channel, skills)?,
@@ -321,7 +327,7 @@ pub(crate) fn check(
             conversation,
             priority,
         } => Step::SetPriority {
-            conv: conv(*conversation, CommandKind::SetPriority)?,
+            conv: conv(state, *conversation, CommandKind::SetPriority)?,
             priority: *priority,
         },
         Command::AcceptOffer {
@@ -468,7 +474,7 @@ pub(crate) fn check(
             conversation,
             attributes,
         } => {
-            let c = conv(*conversation, CommandKind::SetAttributes)?;
+            let c = conv(state, *conversation, CommandKind::SetAttributes)?;
             attributes.check()?;
             Step::SetAttributes {
                 conv: c,
