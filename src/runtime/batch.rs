@@ -177,6 +177,9 @@ impl Shard {
     }
     /// Publishes the batch's decisions and tells the callers: every answer
     /// first, then one wake-up per waiting caller.
+    // The answers' closures return the slot's `Result` itself (its error,
+    // a refusal, holds the command handed back), built in the slot.
+    #[allow(clippy::result_large_err)]
     fn complete(&mut self, mut staged: Vec<Staged>) {
         let mut wakes = std::mem::take(&mut self.wakes);
         let mut sent = std::mem::take(&mut self.batches_sent);
@@ -237,12 +240,15 @@ impl Shard {
             match s.to {
                 To::Tick => {}
                 To::One(reply) => {
-                    let accepted = Accepted {
-                        record: s.record,
-                        at: s.at,
-                        decisions: s.decisions,
+                    let (record, at, decisions) = (s.record, s.at, s.decisions);
+                    let accepted = || {
+                        Ok(Accepted {
+                            record,
+                            at,
+                            decisions,
+                        })
                     };
-                    let _ = reply.complete(Ok(accepted), &mut wakes);
+                    let _ = reply.complete_with(accepted, &mut wakes);
                 }
                 To::Many { batch, index } => {
                     if let Some(Ok(accepted)) = answer_at(&mut sent, batch, index) {
