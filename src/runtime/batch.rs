@@ -84,8 +84,8 @@ impl Shard {
         }
         let ticks = staged.len();
 
-        // First the commands already taken (the one the loop's select
-        // received, those parked for a tenant that just opened), then
+        // First the commands already taken (those parked for a tenant
+        // that just opened, those deferred by `catch_up`), then
         // straight from the queue, each envelope moved once, not through
         // the inbox: up to `batch_max` commands in all. A command queued
         // while the batch runs is stamped with `now`, read above: the
@@ -105,7 +105,7 @@ impl Shard {
             if taken >= self.settings.batch_max {
                 break;
             }
-            let Ok(envelope) = self.commands.try_recv() else {
+            let Some(envelope) = self.commands.try_recv() else {
                 break;
             };
             taken += self.take(envelope, now, &mut staged);
