@@ -98,6 +98,9 @@ pub(crate) struct Pusher<E, B = crossbeam_channel::Sender<()>> {
 }
 
 impl<E, B: Bell> Queue<E> for Pusher<E, B> {
+    /// Inlined into the caller's hand-off: an envelope passed to a call is
+    /// copied once more.
+    #[inline]
     fn try_push(&self, item: E) -> Result<(), PushFailed<E>> {
         // ORDERING: Acquire pairs with the shard's `GONE` update.
         if self.shared.state.load(Ordering::Acquire) & GONE != 0 {
