@@ -2,35 +2,33 @@
 //! (crossbeam-queue's `ArrayQueue`, bounded), with a doorbell the shard
 //! waits on when idle, rung only when it sleeps.
 //!
-//! A crossbeam channel woke its receiver's and senders' wakers on every
-//! `send` and `recv` (a look at the waiting threads per command on both
-//! sides); here the queue is a plain lock-free ring and the waking is one
-//! word beside it, [`State`]: a caller sets `PUSHED` after each push (one
-//! atomic read-modify-write) and rings the bell only when it finds
-//! `ASLEEP`; the shard swaps in `ASLEEP` before it waits (clearing
-//! `PUSHED`) and waits only if nothing was pushed since its last look and
-//! the ring is empty. Both sides update the one word, so the order of
-//! those updates decides: a push whose update comes after the shard's
-//! finds `ASLEEP` and rings; one before it is seen by the shard (its
-//! `PUSHED`, or its item in the ring), which then does not wait.
+//! A crossbeam channel looked at the other side's waiting threads on every
+//! `send` and `recv`; here the queue is a plain lock-free ring and the
+//! waking is one word beside it: the shard stores `ASLEEP` before it
+//! waits, then looks at the ring and waits only if it is empty; a caller
+//! looks at the word after its push and rings the bell only when it finds
+//! `ASLEEP`. A SeqCst fence on each side, between its write and its look,
+//! makes the two looks not both miss (the store-then-load pattern): either
+//! the shard sees the item, or the caller sees `ASLEEP` and rings. The
+//! caller only reads the word, so its line is not written per push.
 //!
 //! **Shutdown.** Dropping the shard's side sets `GONE` and drops what is
 //! left (each caller answered `ShuttingDown` as its slot closes). A push
-//! that sees `GONE` before pushing fails (`Gone`); one whose `PUSHED`
-//! update finds `GONE` (the shard closed while it pushed) drops what is
-//! left itself, so no item stays in a ring nobody takes from.
+//! that sees `GONE` before pushing fails (`Gone`); one whose look after
+//! the push finds `GONE` (the shard closed while it pushed) drops what is
+//! left itself, so no item stays in a ring nobody takes from (the same
+//! fences: the closing shard's drain sees the item, or the caller sees
+//! `GONE`).
 //!
 //! The loom models (`handoff_loom.rs`) run this protocol over a ring
 //! under `sync.rs`'s lock (crossbeam's internals are not loom's), swapped
 //! in under `cfg(loom)`.
 
 use super::handoff::{PushFailed, Queue};
-use super::sync::{AtomicUsize, Ordering};
+use super::sync::{fence, AtomicUsize, Ordering};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// A caller pushed since the shard last looked.
-const PUSHED: usize = 1;
 /// The shard waits (or is about to) on its bell.
 const ASLEEP: usize = 2;
 /// The shard's side is gone.
@@ -46,7 +44,7 @@ type Ring<E> = model::Ring<E>;
 /// The ring and the waking word both sides share.
 pub(crate) struct Shared<E> {
     items: Ring<E>,
-    /// `PUSHED | ASLEEP | GONE`.
+    /// `ASLEEP | GONE`.
     state: AtomicUsize,
 }
 
@@ -109,10 +107,12 @@ impl<E, B: Bell> Queue<E> for Pusher<E, B> {
         if let Err(item) = self.shared.items.push(item) {
             return Err(PushFailed::Full(item));
         }
-        // ORDERING: AcqRel: the push happens before the shard's next
-        // update reads this one (Release), and this reads the shard's
-        // `ASLEEP` or `GONE` (Acquire).
-        let state = self.shared.state.fetch_or(PUSHED, Ordering::AcqRel);
+        // ORDERING: the SeqCst fences here and in `may_wait` / `close`
+        // order this push before the shard's look at the ring, or the
+        // shard's `ASLEEP` / `GONE` before this look at the word (a plain
+        // read: the word's line stays shared, not written per push).
+        fence(Ordering::SeqCst);
+        let state = self.shared.state.load(Ordering::Acquire);
         if state & GONE != 0 {
             // The shard closed while this pushed: nobody takes from the
             // ring any more; what is left is dropped (its callers hear
@@ -169,26 +169,28 @@ impl<E, W> Commands<E, W> {
     }
 
     /// Before the shard waits on its bell: marks it asleep and says
-    /// whether it may wait (nothing pushed since its last look, nothing
-    /// queued). Either way [`awake`](Self::awake) follows the wait.
+    /// whether it may wait (nothing queued). Either way
+    /// [`awake`](Self::awake) follows the wait.
     pub(crate) fn may_wait(&self) -> bool {
-        // ORDERING: AcqRel, see `Pusher::try_push`.
-        let state = self.shared.state.swap(ASLEEP, Ordering::AcqRel);
-        state & PUSHED == 0 && self.shared.items.is_empty()
+        self.shared.state.store(ASLEEP, Ordering::Relaxed);
+        // ORDERING: see `Pusher::try_push`.
+        fence(Ordering::SeqCst);
+        self.shared.items.is_empty()
     }
 
     /// After the wait (or the look that did not wait): pushers no longer
     /// ring. What they pushed meanwhile is in the ring for the batch.
     pub(crate) fn awake(&self) {
-        // ORDERING: AcqRel, see `Pusher::try_push`.
-        self.shared.state.swap(0, Ordering::AcqRel);
+        self.shared.state.store(0, Ordering::Relaxed);
     }
 
     /// Closes the queue (later pushes fail or drop what is left) and
     /// returns every item not taken, in order.
     pub(crate) fn close(&mut self) -> VecDeque<E> {
-        // ORDERING: AcqRel, see `Pusher::try_push`.
-        self.shared.state.fetch_or(GONE, Ordering::AcqRel);
+        // ORDERING: Release pairs with a pusher's Acquire look; the fence,
+        // see `Pusher::try_push`.
+        self.shared.state.fetch_or(GONE, Ordering::Release);
+        fence(Ordering::SeqCst);
         self.shared.discard()
     }
 }
@@ -217,14 +219,18 @@ impl<E, W> std::fmt::Debug for Commands<E, W> {
 }
 
 /// The loom models' ring: a bounded deque under `sync.rs`'s lock, with
-/// `ArrayQueue`'s interface.
+/// `ArrayQueue`'s interface; its length is an atomic read without the
+/// lock, as `ArrayQueue::is_empty` reads its indices, so the models see
+/// the waking protocol's fences matter (with the lock taken to look, the
+/// lock alone would order a push and the shard's look).
 #[cfg(all(test, loom))]
 pub(crate) mod model {
-    use super::super::sync::Mutex;
+    use super::super::sync::{AtomicUsize, Mutex, Ordering};
     use std::collections::VecDeque;
 
     pub(crate) struct Ring<E> {
         items: Mutex<VecDeque<E>>,
+        len: AtomicUsize,
         capacity: usize,
     }
 
@@ -232,6 +238,7 @@ pub(crate) mod model {
         pub(crate) fn new(capacity: usize) -> Self {
             Self {
                 items: Mutex::new(VecDeque::new()),
+                len: AtomicUsize::new(0),
                 capacity,
             }
         }
@@ -241,13 +248,19 @@ pub(crate) mod model {
                 return Err(item);
             }
             items.push_back(item);
+            self.len.fetch_add(1, Ordering::Release);
             Ok(())
         }
         pub(crate) fn pop(&self) -> Option<E> {
-            self.items.lock().pop_front()
+            let mut items = self.items.lock();
+            let item = items.pop_front();
+            if item.is_some() {
+                self.len.fetch_sub(1, Ordering::Release);
+            }
+            item
         }
         pub(crate) fn len(&self) -> usize {
-            self.items.lock().len()
+            self.len.load(Ordering::Acquire)
         }
         pub(crate) fn is_empty(&self) -> bool {
             self.len() == 0
