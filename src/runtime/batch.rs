@@ -84,8 +84,8 @@ impl Shard {
         }
         let ticks = staged.len();
 
-        // First the commands already taken (the one the loop's select
-        // received, those parked for a tenant that just opened), then
+        // First the commands already taken (those parked for a tenant
+        // that just opened, those deferred by `catch_up`), then
         // straight from the queue, each envelope moved once, not through
         // the inbox: up to `batch_max` commands in all. A command queued
         // while the batch runs is stamped with `now`, read above: the
@@ -105,7 +105,7 @@ impl Shard {
             if taken >= self.settings.batch_max {
                 break;
             }
-            let Ok(envelope) = self.commands.try_recv() else {
+            let Some(envelope) = self.commands.try_recv() else {
                 break;
             };
             taken += self.take(envelope, now, &mut staged);
@@ -177,6 +177,9 @@ impl Shard {
     }
     /// Publishes the batch's decisions and tells the callers: every answer
     /// first, then one wake-up per waiting caller.
+    // The answers' closures return the slot's `Result` itself (its error,
+    // a refusal, holds the command handed back), built in the slot.
+    #[allow(clippy::result_large_err)]
     fn complete(&mut self, mut staged: Vec<Staged>) {
         let mut wakes = std::mem::take(&mut self.wakes);
         let mut sent = std::mem::take(&mut self.batches_sent);
@@ -237,12 +240,15 @@ impl Shard {
             match s.to {
                 To::Tick => {}
                 To::One(reply) => {
-                    let accepted = Accepted {
-                        record: s.record,
-                        at: s.at,
-                        decisions: s.decisions,
+                    let (record, at, decisions) = (s.record, s.at, s.decisions);
+                    let accepted = || {
+                        Ok(Accepted {
+                            record,
+                            at,
+                            decisions,
+                        })
                     };
-                    let _ = reply.complete(Ok(accepted), &mut wakes);
+                    let _ = reply.complete_with(accepted, &mut wakes);
                 }
                 To::Many { batch, index } => {
                     if let Some(Ok(accepted)) = answer_at(&mut sent, batch, index) {

@@ -65,14 +65,24 @@ pub(crate) fn channel<V>() -> (Sender<V>, Receiver<V>) {
 impl<V> Sender<V> {
     /// Answers and wakes the caller now (answers outside a batch: control
     /// requests, refusals). False when the caller no longer waits.
-    /// Inlined, as `fill` is, so the answer can be built in place instead
-    /// of copied through each call.
     #[inline]
     pub(crate) fn send(self, value: V) -> bool {
+        self.send_with(|| value)
+    }
+
+    /// [`send`](Self::send) of the answer `make` builds once the slot is
+    /// locked: built straight in the slot, not on the shard's stack and
+    /// then copied in (a refusal hands its command back: 144 bytes and a
+    /// `memcpy` call per refused command otherwise). `make` must not block
+    /// (it runs under the slot's lock); it is not run when the caller
+    /// left. Always inlined, as `fill_with`: passed to a call, the
+    /// closure (holding the answer's parts) would be copied in.
+    #[inline(always)]
+    pub(crate) fn send_with(self, make: impl FnOnce() -> V) -> bool {
         // No `Wakes` buffer for one answer (a refusal is answered this
         // way, so half a stream's commands can be): the waker, if any, is
         // woken straight after the lock.
-        match self.fill(value) {
+        match self.fill_with(make) {
             Filled::Waiting(Some(waker)) => {
                 waker.wake();
                 true
@@ -84,10 +94,16 @@ impl<V> Sender<V> {
 
     /// Answers, leaving the caller's wake-up to `wakes` (woken once the
     /// batch is complete). False when the caller no longer waits.
-    /// Inlined: called once per answer of a batch.
     #[inline]
     pub(crate) fn complete(self, value: V, wakes: &mut Wakes) -> bool {
-        match self.fill(value) {
+        self.complete_with(|| value, wakes)
+    }
+
+    /// [`complete`](Self::complete) of the answer `make` builds in the
+    /// locked slot (see [`send_with`](Self::send_with)).
+    #[inline(always)]
+    pub(crate) fn complete_with(self, make: impl FnOnce() -> V, wakes: &mut Wakes) -> bool {
+        match self.fill_with(make) {
             Filled::Waiting(waker) => {
                 if let Some(waker) = waker {
                     wakes.push(waker);
@@ -98,9 +114,11 @@ impl<V> Sender<V> {
         }
     }
 
-    /// Writes the answer into the slot; returns the caller's waker to wake.
-    #[inline]
-    fn fill(self, value: V) -> Filled {
+    /// Writes the answer `make` builds into the slot; returns the caller's
+    /// waker to wake. Always inlined: called once per answer, and only
+    /// inlined can the answer be built in the slot itself.
+    #[inline(always)]
+    fn fill_with(self, make: impl FnOnce() -> V) -> Filled {
         // Answered here, so nothing is left for `Drop` to close: not run
         // (a call per answer, 15 instructions, for an empty `Option`).
         let mut this = std::mem::ManuallyDrop::new(self);
@@ -111,11 +129,17 @@ impl<V> Sender<V> {
         // Matched in place, not swapped out and back: the answer (a
         // hundred bytes and more) is written once, straight into the slot.
         let State::Waiting(waker) = &mut *state else {
-            // The caller left: the answer is dropped (after the lock).
+            // The caller left: `make`, and what it would have answered
+            // with, is dropped after the lock.
             return Filled::Gone;
         };
         let waker = waker.take();
-        *state = State::Ready(value);
+        // Replaced, not assigned: what it replaces is `Waiting(None)` now,
+        // which owns nothing, so it is forgotten rather than dropped (an
+        // assignment called the state's drop glue once per answer).
+        let before = std::mem::replace(&mut *state, State::Ready(make()));
+        debug_assert!(matches!(before, State::Waiting(None)));
+        std::mem::forget(before);
         drop(state);
         Filled::Waiting(waker)
     }

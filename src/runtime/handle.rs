@@ -1,12 +1,15 @@
 //! [`RuntimeHandle`]: how threads and async tasks reach the shards.
 //!
-//! A command goes to its tenant's shard through that shard's bounded queue
-//! (crossbeam-channel). Room in the queue is counted by a semaphore: a
-//! caller takes a permit without waiting ([`send`](RuntimeHandle::send),
-//! answered [`RuntimeError::Overloaded`] at once when none is left) or
-//! awaits one ([`submit_waiting`](RuntimeHandle::submit_waiting)); the shard
-//! gives a batch's permits back once it has taken the batch's commands. No caller waits for a lock
-//! another caller holds, and a shard never waits for another shard.
+//! A command goes to its tenant's shard through that shard's bounded
+//! lock-free queue (`queue.rs`: crossbeam-queue's `ArrayQueue` and a
+//! doorbell rung only for a shard asleep). Room in the queue is counted by
+//! a semaphore: a caller takes
+//! a permit without waiting ([`send`](RuntimeHandle::send), answered
+//! [`RuntimeError::Overloaded`] at once when none is left) or awaits one
+//! ([`submit_waiting`](RuntimeHandle::submit_waiting)); the shard gives a
+//! batch's permits back once it has taken the batch's commands. No caller
+//! waits for a lock another caller holds, and a shard never waits for
+//! another shard.
 
 use super::completion;
 use super::directory::Directory;
@@ -16,6 +19,7 @@ use super::message::{Accepted, Addressee, Control, Envelope, Load, Many};
 use super::pending::Pending;
 use super::pending::PendingBatch;
 use super::placement::shard_of;
+use super::queue::Pusher;
 use super::sync::AtomicBool;
 use super::tenant::TenantId;
 use crate::Command;
@@ -26,7 +30,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 /// One shard's queues, as the handles see them.
 #[derive(Debug)]
 pub(crate) struct ShardLink {
-    pub(crate) commands: Sender<Envelope>,
+    pub(crate) commands: Pusher<Envelope>,
     pub(crate) control: Sender<Control>,
     /// Free places in `commands`: its capacity minus queued commands minus
     /// permits held by callers about to enqueue minus commands the shard

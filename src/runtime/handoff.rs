@@ -29,10 +29,11 @@
 //! outnumber the places taken for them, and the queue (which counts
 //! items) still has room for every place holder.
 //!
-//! The runtime instantiates this with tokio's semaphore and crossbeam's
-//! channel (`handle.rs`); the loom models (`handoff_loom.rs`, run by
-//! `ci/loom.sh`) with a counter and a queue built on `sync.rs`, whose
-//! atomics and lock loom swaps for its own, under every interleaving.
+//! The runtime instantiates this with tokio's semaphore and the queue of
+//! `queue.rs` (`handle.rs`); the loom models (`handoff_loom.rs`, run by
+//! `ci/loom.sh`) with a counter built on `sync.rs` and the same queue (its
+//! ring a model of crossbeam's under `cfg(loom)`), whose atomics and lock
+//! loom swaps for its own, under every interleaving.
 
 use super::sync::{AtomicBool, Ordering};
 
@@ -164,7 +165,7 @@ pub(crate) fn push_holding<P: Places, E>(
 }
 
 mod production {
-    use super::{NoPlace, Places, PushFailed, Queue};
+    use super::{NoPlace, Places};
     use tokio::sync::{Semaphore, SemaphorePermit, TryAcquireError};
 
     impl Places for Semaphore {
@@ -189,18 +190,6 @@ mod production {
         fn give_back(&self, n: usize) {
             if n > 0 {
                 self.add_permits(n);
-            }
-        }
-    }
-
-    impl<E> Queue<E> for crossbeam_channel::Sender<E> {
-        fn try_push(&self, item: E) -> Result<(), PushFailed<E>> {
-            match self.try_send(item) {
-                Ok(()) => Ok(()),
-                Err(crossbeam_channel::TrySendError::Full(item)) => Err(PushFailed::Full(item)),
-                Err(crossbeam_channel::TrySendError::Disconnected(item)) => {
-                    Err(PushFailed::Gone(item))
-                }
             }
         }
     }

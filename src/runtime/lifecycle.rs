@@ -8,6 +8,7 @@ use super::handle::{RuntimeHandle, ShardLink, Shared};
 use super::journal::{JournalStore, VolatileStore};
 use super::message::{Control, CONTROL_CAPACITY};
 use super::opener::{OpenPool, MAX_OPENING};
+use super::queue;
 use super::report::{ShutdownReport, StartReport};
 use super::shard::{Shard, ShardSettings};
 use super::sync::Ordering;
@@ -51,7 +52,7 @@ impl Runtime {
         let mut links = Vec::with_capacity(config.shards);
         let mut shards = Vec::with_capacity(config.shards);
         for index in 0..config.shards {
-            let (commands_tx, commands_rx) = crossbeam_channel::bounded(config.queue_capacity);
+            let (commands_tx, commands_rx) = queue::queue(config.queue_capacity);
             let (control_tx, control_rx) = crossbeam_channel::bounded(CONTROL_CAPACITY);
             let waker_tx = control_tx.clone();
             config.clock.register(ClockWaker::new(Arc::new(move || {

@@ -97,6 +97,7 @@ pub mod nats;
 mod opener;
 mod pending;
 mod placement;
+mod queue;
 mod report;
 mod shard;
 mod shard_control;

@@ -18,6 +18,7 @@ use super::journal::{Journal, JournalStore, RecordBatch};
 use super::message::{Control, Envelope};
 use super::metrics::{ShardMetrics, TenantMetrics};
 use super::opener::{OpenJob, Opened, Opening, MAX_OPENING};
+use super::queue::Commands;
 use super::stats::TenantCounters;
 use super::stream::StreamItem;
 use super::tenant::{TenantId, TenantMap};
@@ -76,7 +77,7 @@ pub(crate) struct ShardSettings {
 /// The shard's state, owned by its thread.
 pub(crate) struct Shard {
     pub(crate) settings: ShardSettings,
-    pub(crate) commands: Receiver<Envelope>,
+    pub(crate) commands: Commands<Envelope>,
     /// The free places of `commands` (see `handoff.rs`): the shard gives
     /// back the places of the commands it took, once per batch.
     pub(crate) places: Arc<Semaphore>,
@@ -98,8 +99,8 @@ pub(crate) struct Shard {
     pub(crate) done_tx: Sender<Opened>,
     pub(crate) timers: TimerQueue,
     /// Commands taken for the next batch before it runs (at most
-    /// `batch_max`: the one the loop's select received, those parked for a
-    /// tenant that just opened); the batch takes the rest straight from
+    /// `batch_max`: those parked for a tenant that just opened, those
+    /// deferred by `catch_up`); the batch takes the rest straight from
     /// `commands`.
     pub(crate) inbox: Vec<Envelope>,
     /// Commands for a tenant the shard did not know, taken while control
@@ -139,7 +140,7 @@ pub(crate) enum Flow {
 impl Shard {
     pub(crate) fn new(
         settings: ShardSettings,
-        commands: Receiver<Envelope>,
+        commands: Commands<Envelope>,
         control: Receiver<Control>,
         places: Arc<Semaphore>,
         directory: Arc<Directory>,
@@ -184,6 +185,13 @@ impl Shard {
                 None => MAX_IDLE,
             };
             let wait = self.group_refresh.wait(std::time::Instant::now(), wait);
+            // Commands queued or pushed since the last look: no wait (the
+            // bell rings only for a shard asleep: `queue.rs`).
+            let wait = if self.commands.may_wait() {
+                wait
+            } else {
+                std::time::Duration::ZERO
+            };
             let flow = crossbeam_channel::select! {
                 recv(self.control) -> msg => match msg {
                     Ok(control) => self.on_control(control),
@@ -193,12 +201,8 @@ impl Shard {
                         Flow::Stop
                     }
                 },
-                recv(self.commands) -> msg => {
-                    if let Ok(envelope) = msg {
-                        self.inbox.push(envelope);
-                    }
-                    Flow::Continue
-                },
+                // Rung by a push that found the shard asleep (`queue.rs`).
+                recv(self.commands.bell()) -> _ => Flow::Continue,
                 recv(self.done) -> msg => {
                     // The shard holds a sender itself: never disconnected.
                     if let Ok(opened) = msg {
@@ -208,6 +212,7 @@ impl Shard {
                 },
                 default(wait) => Flow::Continue,
             };
+            self.commands.awake();
             if let Flow::Stop = flow {
                 return;
             }

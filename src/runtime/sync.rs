@@ -6,15 +6,17 @@
 //!
 //! `Arc` stays std's: loom's cannot hold unsized values (`Arc<dyn Clock>`),
 //! and reference counts are not part of the protocols checked. The
-//! queues, semaphore, shutdown oneshot and broadcast channels are
+//! control queues, semaphore, shutdown oneshot and broadcast channels are
 //! crossbeam's and tokio's, checked by their own authors; `handoff.rs` is
-//! the protocol the runtime builds on them, and `completion.rs` (the
-//! answer slots) is built on this module: the parts loom checks.
+//! the protocol the runtime builds on them, and the command queue's
+//! waking and shutdown (`queue.rs`, around crossbeam-queue's ring) and
+//! `completion.rs` (the answer slots) are built on this module: the parts
+//! loom checks.
 
 #[cfg(all(test, loom))]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 #[cfg(not(all(test, loom)))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 #[cfg(all(test, loom))]
 type Inner<T> = loom::sync::Mutex<T>;
