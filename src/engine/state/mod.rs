@@ -11,6 +11,7 @@ pub(crate) mod conv_expiry;
 pub(crate) mod conv_wire;
 pub(crate) mod conversation;
 pub(crate) mod customer;
+pub(crate) mod customer_expiry;
 pub(crate) mod dense_index;
 pub(crate) mod free_index;
 pub(crate) mod group;
@@ -102,7 +103,7 @@ pub(crate) struct State {
     pub hours: hours::Hours,
     /// Customers who may be forgotten, by last contact, and the free
     /// customer slots (`customer.rs`).
-    pub customer_expiry: customer::Expiry,
+    pub customer_expiry: customer_expiry::Expiry,
     /// Resolved conversations by resolution time, for purges
     /// (`conv_expiry.rs`); derived, never in a snapshot.
     pub resolved_queue: conv_expiry::ResolvedQueue,
