@@ -87,6 +87,7 @@ mod agent_counters;
 pub(crate) mod audit;
 pub(crate) mod channel;
 pub(crate) mod config;
+pub(crate) mod config_check;
 pub(crate) mod fit;
 pub(crate) mod gate;
 pub(crate) mod no_answer;
@@ -101,9 +102,10 @@ pub(crate) mod wrapup;
 
 pub use agent_counters::AgentCounters;
 pub use config::{
-    NoAnswerFinal, NoAnswerRule, RateLimit, WorkloadConfig, WorkloadConfigError, WrapUpMode,
-    WrapUpRule, MAX_LIVE_CAP, MAX_NO_ANSWER_HOPS, MAX_RATE,
+    NoAnswerFinal, NoAnswerRule, RateLimit, WorkloadConfig, WrapUpMode, WrapUpRule, MAX_LIVE_CAP,
+    MAX_NO_ANSWER_HOPS, MAX_RATE,
 };
+pub use config_check::WorkloadConfigError;
 pub use query::{TeamStats, TenantStats, WrapUpInfo};
 pub use queue_cap::QueueCapStats;
 pub use team::MAX_TEAM_NAME;

@@ -12,7 +12,8 @@ use crate::engine::error::EngineError;
 use crate::engine::state::index::{AgentIdx, TeamIdx};
 use crate::engine::state::workload::{Team, GATED_BY_TEAM};
 use crate::engine::state::State;
-use crate::engine::workload::config::{check_live_cap, MAX_LIVE_CAP};
+use crate::engine::workload::config::MAX_LIVE_CAP;
+use crate::engine::workload::config_check::check_live_cap;
 use crate::model::AgentId;
 
 /// The longest team name, in bytes.
