@@ -102,7 +102,7 @@ pub(crate) struct State {
     /// Business hours of the plan's queues and the emergency switches.
     pub hours: hours::Hours,
     /// Customers who may be forgotten, by last contact, and the free
-    /// customer slots (`customer.rs`).
+    /// customer slots (`customer_expiry.rs`).
     pub customer_expiry: customer_expiry::Expiry,
     /// Resolved conversations by resolution time, for purges
     /// (`conv_expiry.rs`); derived, never in a snapshot.

@@ -3,7 +3,7 @@
 //! without workload rules reads none of their fields), and, when one can,
 //! the root of a free index against every level (`past_rules`) and an
 //! agent held out of a free index (`held_back`). Kept apart
-//! from `matching.rs` so its hot paths stay the plain ones.
+//! from `matching/` so its hot paths stay the plain ones.
 
 use super::{gate, queue_cap, CapLevel};
 use crate::engine::cx::Cx;

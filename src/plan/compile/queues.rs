@@ -108,7 +108,7 @@ impl Compiler<'_> {
         out
     }
 
-    /// The calendars, each checked and compiled (see `calendar.rs`).
+    /// The calendars, each checked and compiled (see `plan/calendar/`).
     pub(super) fn calendars(&mut self) -> Vec<crate::plan::calendar::CCalendar> {
         let defs = bounded(
             &mut self.problems,

@@ -27,9 +27,9 @@ pub(crate) struct Conn {
     pub(crate) js: jetstream::Context,
     pub(crate) stream: stream::Stream,
     pub(crate) leases: kv::Store,
-    /// The snapshot object store (see `snapshot.rs`).
+    /// The snapshot object store (see `snapshot/`).
     pub(crate) snapshots: object_store::ObjectStore,
-    /// The object store's own stream, whose chunks `snapshot.rs` reads.
+    /// The object store's own stream, whose chunks `snapshot/` reads.
     pub(crate) snapshot_stream: stream::Stream,
     /// Which object is each tenant's current snapshot (`snapshot_head.rs`).
     pub(crate) snapshot_heads: kv::Store,

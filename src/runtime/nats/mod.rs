@@ -17,7 +17,7 @@
 //! * **Standby.** A [`Replica`] is a tenant's engine rebuilt from its
 //!   snapshot and subject; a standby keeps one current by applying the same
 //!   records (the engine is deterministic). [`Node`] runs the roles with one
-//!   consumer over the whole stream (`follower.rs`) and one over the lease
+//!   consumer over the whole stream (`follower/`) and one over the lease
 //!   bucket (`lease_watch.rs`), never a request per tenant per step: it
 //!   follows, takes over every tenant whose lease lapsed or was handed
 //!   over, many at once, and serves.
@@ -27,7 +27,7 @@
 //!   key-value bucket, moved by revision-checked updates, names the
 //!   current one, so a deposed primary cannot replace a newer snapshot
 //!   (`snapshot_head.rs`); the subject's older entries are then purged
-//!   (see `snapshot.rs`).
+//!   (see `snapshot/`).
 //!
 //! SCALING.md (at the repository's root) states the guarantees and the
 //! measured figures; `switchboard node` (src/bin/switchboard/node.rs) runs one node.
