@@ -37,8 +37,14 @@ fn kind_of(event: &Event) -> String {
 /// every timer due since the last), then with ticks where the runtime
 /// issues them, at the engine's next deadline
 /// ([`Engine::next_deadline`](switchboard::Engine::next_deadline)).
+///
+/// `SWITCHBOARD_TAIL_SHAPE=<agents>,<open>` replays another size (the
+/// headline's is `10000,100000`): at `1000,10000` every record fits in the
+/// core's 4 MiB cache, so the rows show what the tail is without misses.
 pub(super) fn by_kind(seed: u64) {
-    let s = stream(Shape::new(10_000, 100_000, seed), 1_000_000);
+    let (agents, open) = shape_from_env();
+    println!("\nTail stream: {agents} agents, {open} open conversations");
+    let s = stream(Shape::new(agents, open, seed), 1_000_000);
     let (kinds, timings) = timed(&s, false);
     print_rows("the stream's ticks, one every 256 events", &kinds, &timings);
     let (kinds, timings) = timed(&s, true);
@@ -47,6 +53,28 @@ pub(super) fn by_kind(seed: u64) {
         &kinds,
         &timings,
     );
+}
+
+/// The size `SWITCHBOARD_TAIL_SHAPE` names (agents, open conversations),
+/// the headline's without it; a malformed or absurd value is refused
+/// with a message, not replayed.
+fn shape_from_env() -> (u32, usize) {
+    let Ok(text) = std::env::var("SWITCHBOARD_TAIL_SHAPE") else {
+        return (10_000, 100_000);
+    };
+    let parsed = text.split_once(',').and_then(|(a, o)| {
+        let agents = a.trim().parse::<u32>().ok()?;
+        let open = o.trim().parse::<usize>().ok()?;
+        ((1..=1_000_000).contains(&agents) && (1..=10_000_000).contains(&open))
+            .then_some((agents, open))
+    });
+    parsed.unwrap_or_else(|| {
+        eprintln!(
+            "SWITCHBOARD_TAIL_SHAPE={text:?}: expected <agents>,<open> \
+             within 1..=1000000 and 1..=10000000"
+        );
+        std::process::exit(2)
+    })
 }
 
 /// What the events at the deadline ticks are called in the rows.
