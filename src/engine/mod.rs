@@ -39,7 +39,7 @@
 //! # Where the next routing rules go
 //!
 //! * **Routing plans** (`switchboard::plan`, done): a conversation's route
-//!   lives in `Conv::plan` (`state/plan.rs`); `plan_steps.rs` enters its
+//!   lives in `Conv::plan` (`state/plan.rs`); `plan_steps/` enters its
 //!   steps from a `PlanStep` timer per waiting conversation
 //!   (`state/timers.rs`) and from `matching::place_in_group` (catch-up on
 //!   requeue); relaxation moves it to the group of its relaxed

@@ -10,7 +10,7 @@ use crate::model::{
 };
 
 /// Where a conversation is. Exactly one at every instant; only
-/// `lifecycle.rs` writes it. Snapshots write it as `conv_wire::PlaceWire`
+/// `lifecycle/` writes it. Snapshots write it as `conv_wire::PlaceWire`
 /// (the resolution time apart, as `resolved_at`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Place {
