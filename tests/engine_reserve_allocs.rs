@@ -164,16 +164,19 @@ impl Workload {
 /// Allocations of the workload's measured phase (after a warm-up), with
 /// or without the scale reserved first, and the decisions' count.
 fn measured(reserve: bool) -> (u64, Engine) {
+    measured_with(reserve.then(scale))
+}
+
+/// [`measured`] with `scale` reserved, if any.
+fn measured_with(scale: Option<Reservation>) -> (u64, Engine) {
     let mut engine = engine();
-    if reserve {
-        engine.reserve(scale()).expect("within the default limits");
+    if let Some(scale) = scale {
+        engine.reserve(scale).expect("within the default limits");
     }
     let mut w = Workload::new(engine);
-    if reserve {
+    if let Some(scale) = scale {
         // Again with the roster loaded: the skill groups get room too.
-        w.engine
-            .reserve(scale())
-            .expect("within the default limits");
+        w.engine.reserve(scale).expect("within the default limits");
     }
     w.run(WARM);
     let before = w.inside;
@@ -203,6 +206,49 @@ fn a_reservation_changes_no_decision_and_no_state() {
         format!("{:?}", with.stats()),
         format!("{:?}", without.stats())
     );
+}
+
+#[test]
+fn touched_room_changes_no_decision_and_allocates_nothing_more() {
+    let (touched_allocs, touched) = measured_with(Some(scale().touch_pages(true)));
+    let (_, untouched) = measured(true);
+    assert_eq!(touched_allocs, 0, "allocations within the touched scale");
+    assert!(touched.audit().is_ok());
+    let a = serde_json::to_string(&touched.snapshot()).unwrap();
+    let b = serde_json::to_string(&untouched.snapshot()).unwrap();
+    assert_eq!(a, b, "the snapshots differ");
+    assert!(!touched.reserved().touch_pages, "pages are not tracked");
+}
+
+/// Resident bytes of this process (Linux's `/proc/self/statm`).
+#[cfg(target_os = "linux")]
+fn resident() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("statm");
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .expect("resident pages");
+    pages * 4096
+}
+
+/// Touching maps the room at once: the process's resident memory grows
+/// by about the reserved records' size during the call (other tests'
+/// threads allocate far less meanwhile), where an untouched reservation
+/// maps almost nothing (an id index's pages are written when made).
+#[cfg(target_os = "linux")]
+#[test]
+fn touched_room_is_resident_at_once() {
+    // 300,000 conversations: 38 MB of records alone.
+    let big = Reservation::new()
+        .conversations(300_000)
+        .customers(300_000)
+        .touch_pages(true);
+    let mut engine = engine();
+    let before = resident();
+    engine.reserve(big).expect("within the default limits");
+    let grown = resident().saturating_sub(before);
+    assert!(grown >= 30_000_000, "touching mapped only {grown} bytes");
 }
 
 #[test]

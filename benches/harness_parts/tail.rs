@@ -90,6 +90,14 @@ fn timed(s: &Stream, at_deadlines: bool) -> (Vec<String>, Vec<(u64, usize)>) {
     let owners = Owners::new(s.conv_end + 1);
     let mut e = engine();
     setup(&mut e, &owners, &s.setup);
+    // SWITCHBOARD_TAIL_RESERVE=room reserves the stream's scale first,
+    // =touch also maps that room (`Reservation::touch_pages`).
+    let reserve = std::env::var("SWITCHBOARD_TAIL_RESERVE").unwrap_or_default();
+    if reserve == "room" || reserve == "touch" {
+        let scale = super::sections::scale(s).touch_pages(reserve == "touch");
+        e.reserve(scale)
+            .expect("the stream's scale is within the limits");
+    }
     let mut kinds: Vec<String> = Vec::with_capacity(s.events.len() * 5 / 4);
     let mut timings: Vec<(u64, usize)> = Vec::with_capacity(s.events.len() * 5 / 4);
     let mut out = Vec::new();

@@ -61,6 +61,17 @@ pub struct Reservation {
     pub open_conversations: u32,
     /// Customers known.
     pub customers: u32,
+    /// Also write to every page of the room once, so that the operating
+    /// system maps it now (`false` by default). Untouched, a reserved
+    /// page costs no memory until a command first writes to it, and that
+    /// command then takes a page fault (a microsecond or more on a virtual
+    /// machine; milliseconds when the kernel compacts memory for a huge
+    /// page). Touched, the room counts in the process's resident memory
+    /// from the start and commands within it take no fault: for hosts that
+    /// want no latency spike once serving (BENCHMARKS.md, "Touching the
+    /// reserved room"). [`Engine::reserved`] reports `false`: pages are
+    /// not tracked.
+    pub touch_pages: bool,
 }
 
 impl Reservation {
@@ -90,6 +101,12 @@ impl Reservation {
     /// Sets [`Reservation::customers`].
     pub fn customers(mut self, n: u32) -> Self {
         self.customers = n;
+        self
+    }
+
+    /// Sets [`Reservation::touch_pages`].
+    pub fn touch_pages(mut self, on: bool) -> Self {
+        self.touch_pages = on;
         self
     }
 
@@ -196,7 +213,11 @@ impl Engine {
         st.personal_pool.reserve(open).map_err(oom("own queues"))?;
         st.wrapup_pool.reserve(open).map_err(oom("wrap-up sets"))?;
         st.timers.reserve(timers).map_err(oom("timers"))?;
-        reserve_marks(&mut st.groups).map_err(oom("skill groups"))
+        reserve_marks(&mut st.groups).map_err(oom("skill groups"))?;
+        if scale.touch_pages {
+            st.touch_room();
+        }
+        Ok(())
     }
 
     /// The room held now without allocating, as a [`Reservation`]: each
@@ -227,6 +248,7 @@ impl Engine {
             conversations: fit(convs),
             open_conversations: fit(open),
             customers: fit(customers),
+            touch_pages: false,
         }
     }
 }

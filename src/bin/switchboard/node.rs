@@ -72,6 +72,11 @@ pub struct NodeArgs {
     /// Customers to reserve room for per tenant.
     #[arg(long, default_value_t = 0)]
     reserve_customers: u32,
+    /// Map the reserved room at once (`Reservation::touch_pages`): no page
+    /// fault on the hot path up to that scale, the room resident from the
+    /// start.
+    #[arg(long)]
+    reserve_touch: bool,
 }
 
 impl NodeArgs {
@@ -82,7 +87,8 @@ impl NodeArgs {
             .agents(self.reserve_agents)
             .conversations(self.reserve_conversations)
             .open_conversations(self.reserve_open)
-            .customers(self.reserve_customers);
+            .customers(self.reserve_customers)
+            .touch_pages(self.reserve_touch);
         reservation
             .check(&config.limits)
             .map_err(|e| Failure::Input(format!("--reserve-*: {e}")))?;

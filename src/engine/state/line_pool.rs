@@ -87,6 +87,11 @@ impl LinePool {
         self.nodes.capacity()
     }
 
+    /// Maps the pool's room (`touch.rs`).
+    pub(crate) fn touch_room(&mut self) {
+        self.nodes.touch_room();
+    }
+
     /// Entries waiting in all lines together.
     pub(crate) fn live(&self) -> u32 {
         self.nodes.live()

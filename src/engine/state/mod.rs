@@ -32,6 +32,7 @@ pub(crate) mod timer_fifo;
 pub(crate) mod timer_level;
 pub(crate) mod timer_wheel;
 pub(crate) mod timers;
+pub(crate) mod touch;
 pub(crate) mod waiting;
 pub(crate) mod workload;
 pub(crate) mod wrap_table;

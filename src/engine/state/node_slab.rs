@@ -62,6 +62,11 @@ impl<T: FreeLink + Copy> NodeSlab<T> {
         self.nodes.capacity()
     }
 
+    /// Maps the slab's room (`touch.rs`).
+    pub(crate) fn touch_room(&mut self) {
+        super::touch::touch_spare(&mut self.nodes);
+    }
+
     /// The node `n`, if the slab holds it (for walks that must not trust
     /// a link).
     pub(crate) fn get(&self, n: u32) -> Option<&T> {

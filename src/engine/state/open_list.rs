@@ -67,6 +67,11 @@ impl OpenPool {
         self.nodes.capacity()
     }
 
+    /// Maps the pool's room (`touch.rs`).
+    pub(crate) fn touch_room(&mut self) {
+        self.nodes.touch_room();
+    }
+
     /// Nodes in some list.
     pub(crate) fn live(&self) -> u32 {
         self.nodes.live()

@@ -65,6 +65,13 @@ impl<T> Paged<T> {
         self.pages.len() * PAGE
     }
 
+    /// Maps the room of every page (`touch.rs`).
+    pub(crate) fn touch_room(&mut self) {
+        for page in &mut self.pages {
+            super::touch::touch_spare(page);
+        }
+    }
+
     #[inline]
     pub(crate) fn get(&self, i: usize) -> Option<&T> {
         self.pages.get(i >> PAGE_BITS)?.get(i & (PAGE - 1))

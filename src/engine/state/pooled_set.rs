@@ -81,6 +81,11 @@ impl<K: Copy> SetPool<K> {
         self.nodes.capacity()
     }
 
+    /// Maps the pool's room (`touch.rs`).
+    pub(crate) fn touch_room(&mut self) {
+        self.nodes.touch_room();
+    }
+
     /// Entries in some set.
     pub(crate) fn live(&self) -> u32 {
         self.nodes.live()

@@ -142,6 +142,13 @@ impl ChunkStore {
         super::paged::reserve_pages(&mut self.pages, chunks.div_ceil(PAGE), PAGE)
     }
 
+    /// Maps every page's room (`touch.rs`).
+    pub(crate) fn touch_room(&mut self) {
+        for page in &mut self.pages {
+            super::touch::touch_spare(page);
+        }
+    }
+
     /// Chunks the allocated pages hold without allocating.
     #[cfg(test)]
     pub(crate) fn capacity(&self) -> usize {

@@ -65,6 +65,11 @@ impl TimerWheel {
         self.chunks.reserve(timers, LEVELS * SLOTS + 1)
     }
 
+    /// Maps the chunk pages' room (`touch.rs`).
+    pub(crate) fn touch_room(&mut self) {
+        self.chunks.touch_room();
+    }
+
     /// The first bucket that may hold a timer.
     pub(crate) fn base(&self) -> u64 {
         self.base

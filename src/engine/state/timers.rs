@@ -115,6 +115,11 @@ impl Timers {
         self.far.reserve(timers)
     }
 
+    /// Maps the wheel's chunk pages (`touch.rs`).
+    pub(crate) fn touch_room(&mut self) {
+        self.far.touch_room();
+    }
+
     pub(crate) fn arm(&mut self, timer: Timer) {
         self.len += 1;
         // Every no-answer timer has the rule's delay: due in the order
