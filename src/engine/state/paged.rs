@@ -67,9 +67,7 @@ impl<T> Paged<T> {
 
     /// Maps the room of every page (`touch.rs`).
     pub(crate) fn touch_room(&mut self) {
-        for page in &mut self.pages {
-            super::touch::touch_spare(page);
-        }
+        super::touch::touch_pages(&mut self.pages);
     }
 
     #[inline]

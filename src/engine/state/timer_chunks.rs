@@ -144,9 +144,7 @@ impl ChunkStore {
 
     /// Maps every page's room (`touch.rs`).
     pub(crate) fn touch_room(&mut self) {
-        for page in &mut self.pages {
-            super::touch::touch_spare(page);
-        }
+        super::touch::touch_pages(&mut self.pages);
     }
 
     /// Chunks the allocated pages hold without allocating.

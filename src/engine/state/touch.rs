@@ -35,6 +35,13 @@ pub(crate) fn touch_spare<T>(vec: &mut Vec<T>) {
     }
 }
 
+/// [`touch_spare`] on each page of a paged table (records, timer chunks).
+pub(crate) fn touch_pages<T>(pages: &mut [Vec<T>]) {
+    for page in pages {
+        touch_spare(page);
+    }
+}
+
 impl State {
     /// Maps the room of every table a reservation grows (the module doc
     /// lists them).
